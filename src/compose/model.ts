@@ -1,0 +1,73 @@
+import type { Warning } from "../errors.js";
+
+/** How a service waits for a dependency (Compose `depends_on.<name>.condition`). */
+export type DependsOnCondition = "service_started" | "service_healthy" | "service_completed_successfully";
+
+/** A container health check in ECS form. */
+export interface ComposeHealthcheck {
+  /** `["CMD", "pg_isready"]` or `["CMD-SHELL", "pg_isready -U postgres"]`. */
+  test: string[];
+  intervalSeconds?: number;
+  timeoutSeconds?: number;
+  retries?: number;
+  startPeriodSeconds?: number;
+}
+
+/** A mount that survives translation: named or anonymous volumes become task-local ephemeral storage. */
+export interface ComposeVolumeMount {
+  /** Volume name for named volumes; undefined for anonymous ones. */
+  name?: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface ComposePort {
+  target: number;
+  published?: number;
+  protocol: "tcp" | "udp";
+}
+
+/** One compose service, normalized as `docker compose config` would print it, interpolated. */
+export interface ComposeService {
+  name: string;
+  /** `image:` as written (after interpolation). */
+  image?: string;
+  /** Present when the service has `build:`; berth never builds, it uses the config's image reference. */
+  build?: { context: string; dockerfile?: string; target?: string; args: Record<string, string> };
+  /** Exec form. A string command is split like compose does (shell words, no shell). */
+  command?: string[];
+  entrypoint?: string[];
+  /** `env_file`s first, then `environment` (which wins); values interpolated. Unset vars without value are dropped. */
+  environment: Record<string, string>;
+  ports: ComposePort[];
+  expose: number[];
+  dependsOn: Array<{ service: string; condition: DependsOnCondition }>;
+  /** Undefined when the service has none or disables it. */
+  healthcheck?: ComposeHealthcheck;
+  volumes: ComposeVolumeMount[];
+  /** From `deploy.resources.limits` (or legacy `cpus`/`mem_limit`). */
+  limits?: { cpus?: number; memoryMiB?: number };
+  workingDir?: string;
+  user?: string;
+  init?: boolean;
+  readOnly?: boolean;
+  stopGracePeriodSeconds?: number;
+  labels: Record<string, string>;
+  ulimits: Array<{ name: string; soft: number; hard: number }>;
+  tty?: boolean;
+  stdinOpen?: boolean;
+  /** 1-based line of the service's key in the (last) compose file that defines it; for messages. */
+  line?: number;
+  /** The compose file that defines it (first one). */
+  file: string;
+}
+
+/** The compose project berth deploys: the services that run by default (no inactive profiles). */
+export interface ComposeProject {
+  /** In file order. */
+  services: ComposeService[];
+  /** Everything accepted but changed on the way to Fargate. */
+  warnings: Warning[];
+  /** The compose files read, in order. */
+  files: string[];
+}

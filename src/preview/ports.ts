@@ -1,0 +1,168 @@
+/**
+ * The ports the deploy engine talks through. Adapters in src/aws and src/github implement them;
+ * tests pass fakes. Nothing here knows an SDK or Probot.
+ */
+import type { RepoReader } from "../util/repo-reader.js";
+
+/** Cancels long waits when a deploy is superseded or the process stops. */
+export type Signal = AbortSignal | undefined;
+
+// ---------------------------------------------------------------------------------------------
+// AWS
+
+/** A CloudFormation stack as berth sees it. */
+export interface StackSummary {
+  name: string;
+  /** CloudFormation status, e.g. `CREATE_COMPLETE`, `UPDATE_ROLLBACK_COMPLETE`. */
+  status: string;
+  outputs: Record<string, string>;
+  tags: Record<string, string>;
+  parameters: Record<string, string>;
+}
+
+export interface EnsureStackInput {
+  name: string;
+  /** The CloudFormation template as a JSON-serializable object. */
+  template: object;
+  tags: Record<string, string>;
+  parameters?: Record<string, string>;
+  signal?: Signal;
+  /** Called with a short human-readable progress line (e.g. `UPDATE_IN_PROGRESS WebService`). */
+  onProgress?: (line: string) => void;
+}
+
+/** CloudFormation. Implementations refuse stacks without berth's ownership tags and name prefix. */
+export interface StackPort {
+  /** The stack, or undefined when it does not exist (or is DELETE_COMPLETE). */
+  find(name: string): Promise<StackSummary | undefined>;
+  /**
+   * Creates or updates through a change set and waits for the end state. "No changes" is success.
+   * Throws StackError (userMessage: the first failing resource and its reason) on any failed or
+   * rolled-back state, including UPDATE_ROLLBACK_COMPLETE.
+   */
+  ensure(input: EnsureStackInput): Promise<StackSummary>;
+  /** Deletes and waits until gone; DELETE_FAILED is retried, then thrown as StackError. Missing stack: no-op. */
+  delete(name: string, signal?: Signal): Promise<void>;
+  /** Outputs of a stack berth does not own (the operator's base stack). Throws when missing. */
+  getOutputs(name: string): Promise<Record<string, string>>;
+}
+
+/** ECR. */
+export interface ImagePort {
+  /** Whether the image reference (`<registry>/<repo>:<tag>` or `@sha256:`) exists in ECR. */
+  exists(imageRef: string): Promise<boolean>;
+}
+
+export interface RunTaskInput {
+  cluster: string;
+  taskDefinition: string;
+  /** The container whose command is overridden and whose exit code decides the outcome. */
+  container: string;
+  command: string[];
+  subnets: string[];
+  securityGroups: string[];
+  assignPublicIp: boolean;
+  /** Tag-like marker shown in the ECS console, e.g. `berth/migrate`. */
+  startedBy: string;
+  signal?: Signal;
+}
+
+export interface TaskResult {
+  taskArn: string;
+  /** Absent when the container never started. */
+  exitCode?: number;
+  stopCode?: string;
+  stoppedReason?: string;
+  /** CloudWatch log stream of the container, when known. */
+  logStream?: string;
+}
+
+/** ECS. */
+export interface TaskPort {
+  /**
+   * Runs a one-off task and waits until it STOPPED. Throws TaskError when RunTask returns
+   * `failures[]` (capacity) or no task; otherwise returns the container's outcome for the caller to judge.
+   */
+  runTask(input: RunTaskInput): Promise<TaskResult>;
+  /**
+   * Waits for a service's rollout of its current task definition: success only when the newest
+   * deployment is PRIMARY with rolloutState COMPLETED. Throws RolloutError when FAILED (circuit breaker).
+   */
+  waitForRollout(input: { cluster: string; service: string; signal?: Signal }): Promise<void>;
+  /** Starts new tasks for the services (fresh ephemeral storage) and waits until they are stable. */
+  restartServices(input: { cluster: string; services: string[]; signal?: Signal }): Promise<void>;
+}
+
+/** Elastic Load Balancing v2. */
+export interface LoadBalancerPort {
+  /** Waits until at least one target of the group is healthy; throws HealthError with the reason on timeout. */
+  waitHealthy(input: { targetGroupArn: string; signal?: Signal }): Promise<void>;
+  /** Listener rule priorities in use on the listener. */
+  usedPriorities(listenerArn: string): Promise<number[]>;
+}
+
+/** CloudWatch Logs. */
+export interface LogPort {
+  /** The last `lines` lines of a stream, oldest first; empty when the stream does not exist. */
+  tail(input: { group: string; stream: string; lines: number }): Promise<string[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GitHub
+
+/** A repository on GitHub as the engine addresses it. */
+export interface RepoRef {
+  owner: string;
+  repo: string;
+  installationId: number;
+}
+
+export type CheckConclusion = "success" | "failure" | "neutral" | "cancelled" | "skipped" | "action_required";
+
+export interface CheckRunOutput {
+  title: string;
+  summary: string;
+  text?: string;
+}
+
+/** Check runs on one repository. */
+export interface CheckRunPort {
+  /** Creates an in-progress check run on the SHA; returns its id and html URL. */
+  create(input: { headSha: string; name: string; output: CheckRunOutput; detailsUrl?: string }): Promise<{ id: number; url: string }>;
+  update(id: number, input: { output: CheckRunOutput; conclusion?: CheckConclusion; detailsUrl?: string }): Promise<void>;
+}
+
+export type DeploymentState = "in_progress" | "success" | "failure" | "error" | "inactive" | "queued";
+
+/** Deployments on one repository. */
+export interface DeploymentPort {
+  /** Creates a transient, non-production deployment of the SHA in the environment; returns its id. */
+  create(input: { sha: string; environment: string; description: string }): Promise<number>;
+  setStatus(id: number, input: { state: DeploymentState; environmentUrl?: string; logUrl?: string; description?: string }): Promise<void>;
+  /** Marks every other deployment of the environment inactive. */
+  deactivateOthers(input: { environment: string; exceptId?: number }): Promise<void>;
+}
+
+export type ReactionContent = "+1" | "-1" | "eyes" | "rocket" | "confused" | "heart" | "hooray" | "laugh";
+
+/** Issue comments on one pull request's conversation. */
+export interface CommentPort {
+  /** Creates berth's sticky comment on the PR, or edits it when it exists (found by a hidden marker). */
+  ensureSticky(pr: number, body: string): Promise<void>;
+  /** A plain reply on the PR. */
+  reply(pr: number, body: string): Promise<void>;
+  react(commentId: number, content: ReactionContent): Promise<void>;
+}
+
+export type RepoPermission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
+
+/** Everything the engine does on one repository's GitHub side. */
+export interface RepoGitHub {
+  checks: CheckRunPort;
+  deployments: DeploymentPort;
+  comments: CommentPort;
+  /** Files of the repository at a commit. */
+  reader(sha: string): RepoReader;
+  /** The user's permission on the repository, from the API (never from the payload alone). */
+  permission(user: string): Promise<RepoPermission>;
+}
