@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { RegoEngine, TemplateFile, type StandardDiagnostic } from "@aws/cloudformation-validate";
 
-let engine: RegoEngine | undefined;
+let engine: InstanceType<typeof RegoEngine> | undefined;
 
 /**
  * Runs the official cfn-lint rules (WASM) over a template and returns the findings at ERROR
