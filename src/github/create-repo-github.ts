@@ -1,0 +1,28 @@
+import type { Octokit } from "@octokit/core";
+import type { RepoGitHub, RepoRef } from "../preview/ports.js";
+import { createCheckRuns } from "./check-runs.js";
+import { createDeployments } from "./deployments.js";
+import { createRepoFileReader, findPermission } from "./repo-files.js";
+import { createComments } from "./sticky-comment.js";
+
+export interface RepoGitHubOptions {
+  /** Clock for check run timestamps; tests pass a fixed one. */
+  now?: () => Date;
+  /** Login of the app's bot user (`<slug>[bot]`): only its comments are taken as the sticky comment. */
+  botLogin?: string;
+}
+
+/**
+ * Everything the engine does on one repository's GitHub side, over an authenticated
+ * Octokit (an installation token in the app). Failures throw GitHubError naming the call.
+ */
+export function createRepoGitHub(octokit: Octokit, repo: RepoRef, options: RepoGitHubOptions = {}): RepoGitHub {
+  const now = options.now ?? (() => new Date());
+  return {
+    checks: createCheckRuns(octokit, repo, now),
+    deployments: createDeployments(octokit, repo),
+    comments: createComments(octokit, repo, options.botLogin === undefined ? {} : { botLogin: options.botLogin }),
+    reader: (sha) => createRepoFileReader(octokit, repo, sha),
+    permission: (user) => findPermission(octokit, repo, user),
+  };
+}

@@ -1,0 +1,83 @@
+import type { Octokit } from "@octokit/core";
+import type { DeploymentPort, RepoRef } from "../preview/ports.js";
+import { truncate } from "../util/markdown.js";
+import { GitHubError, hasNextPage, requireGitHub } from "./github-error.js";
+
+/** GitHub's limit on deployment and deployment status descriptions. */
+export const DEPLOYMENT_DESCRIPTION_LIMIT = 140;
+
+/** Deployments of one repository through the REST API. */
+export function createDeployments(octokit: Octokit, repo: RepoRef): DeploymentPort {
+  const { owner, repo: name } = repo;
+
+  async function setStatus(
+    id: number,
+    input: { state: Parameters<DeploymentPort["setStatus"]>[1]["state"]; environmentUrl?: string; logUrl?: string; description?: string },
+  ): Promise<void> {
+    const { state, environmentUrl, logUrl, description } = input;
+    await requireGitHub(`set deployment ${id} to ${state}`, () =>
+      octokit.request("POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
+        owner,
+        repo: name,
+        deployment_id: id,
+        state,
+        ...(environmentUrl === undefined ? {} : { environment_url: environmentUrl }),
+        ...(logUrl === undefined ? {} : { log_url: logUrl }),
+        ...(description === undefined ? {} : { description: truncate(description, DEPLOYMENT_DESCRIPTION_LIMIT) }),
+      }),
+    );
+  }
+
+  async function latestState(id: number): Promise<string | undefined> {
+    const { data } = await requireGitHub(`read statuses of deployment ${id}`, () =>
+      octokit.request("GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
+        owner,
+        repo: name,
+        deployment_id: id,
+        per_page: 1,
+      }),
+    );
+    return data[0]?.state;
+  }
+
+  return {
+    async create({ sha, environment, description }) {
+      const action = `create deployment of ${sha.slice(0, 7)} in ${environment}`;
+      const { data } = await requireGitHub(action, () =>
+        octokit.request("POST /repos/{owner}/{repo}/deployments", {
+          owner,
+          repo: name,
+          ref: sha,
+          environment,
+          description: truncate(description, DEPLOYMENT_DESCRIPTION_LIMIT),
+          transient_environment: true,
+          production_environment: false,
+          // The SHA is deployed as is: no merge of the default branch, and no wait on the
+          // commit's checks (berth's own check run is one of them and is still pending).
+          auto_merge: false,
+          required_contexts: [],
+        }),
+      );
+      // 202 (a merge was attempted) cannot happen with auto_merge false; say so if it does.
+      if (!("id" in data)) throw new GitHubError(action, new Error(data.message ?? "no deployment was created"));
+      return Number(data.id);
+    },
+
+    setStatus,
+
+    async deactivateOthers({ environment, exceptId }) {
+      const others: number[] = [];
+      for (let page = 1; ; page++) {
+        const response = await requireGitHub(`list deployments in ${environment}`, () =>
+          octokit.request("GET /repos/{owner}/{repo}/deployments", { owner, repo: name, environment, per_page: 100, page }),
+        );
+        for (const deployment of response.data) if (Number(deployment.id) !== exceptId) others.push(Number(deployment.id));
+        if (!hasNextPage(response.headers)) break;
+      }
+      // Reading first keeps repeated calls from piling inactive statuses onto old deployments.
+      for (const id of others) {
+        if ((await latestState(id)) !== "inactive") await setStatus(id, { state: "inactive" });
+      }
+    },
+  };
+}

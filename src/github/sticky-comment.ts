@@ -1,0 +1,100 @@
+import type { Octokit } from "@octokit/core";
+import type { CommentPort, RepoRef } from "../preview/ports.js";
+import { truncateUtf8 } from "../util/markdown.js";
+import { hasNextPage, requireGitHub } from "./github-error.js";
+
+/** The hidden marker that identifies berth's sticky comment on a pull request. */
+export const STICKY_MARKER = "<!-- berth:preview -->";
+
+/** GitHub's limit on an issue comment body. */
+export const COMMENT_BODY_LIMIT = 65536;
+
+export interface CommentOptions {
+  /**
+   * Login of the app's bot user (`<slug>[bot]`). When given, only its comments count as the
+   * sticky comment; otherwise any bot's comment carrying the marker does. Never a human's:
+   * berth must not edit or delete what a person wrote, even if it contains the marker.
+   */
+  botLogin?: string;
+}
+
+interface IssueComment {
+  /** GitHub types ids as int64 (`number | bigint`); JSON always gives numbers. */
+  id: number | bigint;
+  body?: string | undefined;
+  user: { login: string; type: string } | null;
+}
+
+/** Issue comments on one repository's pull requests, with one sticky comment per PR. */
+export function createComments(octokit: Octokit, repo: RepoRef, options: CommentOptions = {}): CommentPort {
+  const { owner, repo: name } = repo;
+
+  const isOurs = (comment: IssueComment): boolean =>
+    (comment.body ?? "").includes(STICKY_MARKER) &&
+    (options.botLogin === undefined ? comment.user?.type === "Bot" : comment.user?.login === options.botLogin);
+
+  async function findSticky(pr: number): Promise<IssueComment[]> {
+    const found: IssueComment[] = [];
+    for (let page = 1; ; page++) {
+      const response = await requireGitHub(`list comments on #${pr}`, () =>
+        octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+          owner,
+          repo: name,
+          issue_number: pr,
+          per_page: 100,
+          page,
+        }),
+      );
+      found.push(...response.data.filter(isOurs));
+      if (!hasNextPage(response.headers)) break;
+    }
+    return found;
+  }
+
+  async function reply(pr: number, body: string): Promise<void> {
+    await requireGitHub(`comment on #${pr}`, () =>
+      octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+        owner,
+        repo: name,
+        issue_number: pr,
+        body: truncateUtf8(body, COMMENT_BODY_LIMIT, "\n\n…(truncated)"),
+      }),
+    );
+  }
+
+  return {
+    async ensureSticky(pr, text) {
+      const body = truncateUtf8(text.includes(STICKY_MARKER) ? text : `${STICKY_MARKER}\n${text}`, COMMENT_BODY_LIMIT, "\n\n…(truncated)");
+      // Comments come oldest first: the first one is the sticky comment, any later ones are
+      // left over from two deliveries racing to create it.
+      const [first, ...duplicates] = await findSticky(pr);
+      if (first === undefined) {
+        await reply(pr, body);
+        return;
+      }
+      if (first.body !== body) {
+        await requireGitHub(`edit comment ${first.id} on #${pr}`, () =>
+          octokit.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner, repo: name, comment_id: first.id, body }),
+        );
+      }
+      for (const duplicate of duplicates) {
+        await requireGitHub(`delete duplicate comment ${duplicate.id} on #${pr}`, () =>
+          octokit.request("DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner, repo: name, comment_id: duplicate.id }),
+        );
+      }
+    },
+
+    reply,
+
+    async react(commentId, content) {
+      await requireGitHub(`react to comment ${commentId}`, () =>
+        octokit.request("POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", {
+          owner,
+          repo: name,
+          comment_id: commentId,
+          content,
+        }),
+      );
+    },
+  };
+}
