@@ -1,0 +1,102 @@
+import { Octokit } from "@octokit/core";
+import { describe, expect, it } from "vitest";
+import { createDeployments } from "../../src/github/deployments.js";
+import { GitHubError } from "../../src/github/github-error.js";
+import { githubApi, useGitHubApiChecks } from "../helpers/github-openapi.js";
+
+useGitHubApiChecks();
+
+const repo = { owner: "acme", repo: "shop", installationId: 1 };
+const deployments = () => createDeployments(new Octokit({ auth: "test-token" }), repo);
+const next = (page: number) => ({
+  link: `<https://api.github.com/repositories/1/deployments?environment=preview%2Fpr-7&per_page=100&page=${page}>; rel="next"`,
+});
+
+describe("createDeployments", () => {
+  it("creates a transient, non-production deployment of the exact SHA that waits on no checks", async () => {
+    githubApi()
+      .post("/repos/acme/shop/deployments", {
+        ref: "abc1234def",
+        environment: "preview/pr-7",
+        description: "Preview of #7",
+        transient_environment: true,
+        production_environment: false,
+        auto_merge: false,
+        required_contexts: [],
+      })
+      .reply(201, { id: 901 });
+
+    await expect(deployments().create({ sha: "abc1234def", environment: "preview/pr-7", description: "Preview of #7" })).resolves.toBe(901);
+  });
+
+  it("cuts a description to 140 characters", async () => {
+    let description = "";
+    githubApi()
+      .post("/repos/acme/shop/deployments", (body: { description: string }) => {
+        description = body.description;
+        return true;
+      })
+      .reply(201, { id: 902 });
+
+    await deployments().create({ sha: "abc", environment: "preview/pr-7", description: "d".repeat(200) });
+    expect(description).toBe(`${"d".repeat(139)}…`);
+  });
+
+  it("refuses a 202 answer that created no deployment", async () => {
+    githubApi().post("/repos/acme/shop/deployments").reply(202, { message: "Auto-merged main into topic on deployment." });
+
+    const error = await deployments()
+      .create({ sha: "abc1234def", environment: "preview/pr-7", description: "d" })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GitHubError);
+    expect((error as Error).message).toBe("create deployment of abc1234 in preview/pr-7: Auto-merged main into topic on deployment.");
+  });
+
+  it.each([
+    [
+      "success with the URLs",
+      { state: "success" as const, environmentUrl: "https://pr-7.preview.example", logUrl: "https://github.com/acme/shop/runs/42", description: "Ready" },
+      { state: "success", environment_url: "https://pr-7.preview.example", log_url: "https://github.com/acme/shop/runs/42", description: "Ready" },
+    ],
+    ["in progress without URLs", { state: "in_progress" as const }, { state: "in_progress" }],
+    ["failure, description cut", { state: "failure" as const, description: "f".repeat(150) }, { state: "failure", description: `${"f".repeat(139)}…` }],
+  ])("sets a status: %s", async (_case, input, body) => {
+    githubApi().post("/repos/acme/shop/deployments/901/statuses", body).reply(201, { id: 1 });
+    await deployments().setStatus(901, input);
+  });
+
+  it("marks every other deployment of the environment inactive, across pages, once", async () => {
+    githubApi()
+      .get("/repos/acme/shop/deployments")
+      .query({ environment: "preview/pr-7", per_page: "100", page: "1" })
+      .reply(200, [{ id: 903 }, { id: 902 }], next(2))
+      .get("/repos/acme/shop/deployments")
+      .query({ environment: "preview/pr-7", per_page: "100", page: "2" })
+      .reply(200, [{ id: 901 }, { id: 900 }])
+      // 902 is already inactive; 900 has no status yet.
+      .get("/repos/acme/shop/deployments/902/statuses?per_page=1")
+      .reply(200, [{ state: "inactive" }])
+      .get("/repos/acme/shop/deployments/901/statuses?per_page=1")
+      .reply(200, [{ state: "success" }])
+      .get("/repos/acme/shop/deployments/900/statuses?per_page=1")
+      .reply(200, [])
+      .post("/repos/acme/shop/deployments/901/statuses", { state: "inactive" })
+      .reply(201, { id: 2 })
+      .post("/repos/acme/shop/deployments/900/statuses", { state: "inactive" })
+      .reply(201, { id: 3 });
+
+    await deployments().deactivateOthers({ environment: "preview/pr-7", exceptId: 903 });
+  });
+
+  it("marks all deployments inactive when none is excepted", async () => {
+    githubApi()
+      .get("/repos/acme/shop/deployments?environment=preview%2Fpr-7&per_page=100&page=1")
+      .reply(200, [{ id: 903 }])
+      .get("/repos/acme/shop/deployments/903/statuses?per_page=1")
+      .reply(200, [{ state: "success" }])
+      .post("/repos/acme/shop/deployments/903/statuses", { state: "inactive" })
+      .reply(201, { id: 4 });
+
+    await deployments().deactivateOthers({ environment: "preview/pr-7" });
+  });
+});
