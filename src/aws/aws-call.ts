@@ -1,0 +1,37 @@
+import { BerthError } from "../errors.js";
+import { AwsCallError } from "../preview/errors.js";
+
+/** The SDK error's name (its AWS error code), e.g. `ValidationError`; undefined for non-errors. */
+export function errorName(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}
+
+/** The error's message, or its string form. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Runs one SDK call and wraps any failure the caller did not expect in an AwsCallError that
+ * names the operation and what it was about.
+ */
+export async function awsCall<T>(operation: string, subject: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw wrapAwsError(operation, subject, error);
+  }
+}
+
+/** Wraps an SDK error with its operation and subject (keeps it as `cause`); BerthErrors and aborts pass through. */
+export function wrapAwsError(operation: string, subject: string, error: unknown): Error {
+  if (error instanceof BerthError || errorName(error) === "AbortError") return error as Error;
+  const code = errorName(error);
+  const message = errorMessage(error);
+  return new AwsCallError(`${operation} ${subject}: ${code ?? "Error"}: ${message}`, {
+    cause: error,
+    operation,
+    code,
+    userMessage: `AWS ${operation} failed for ${subject}: ${message}`,
+  });
+}

@@ -1,0 +1,384 @@
+import {
+  CreateChangeSetCommand,
+  DeleteChangeSetCommand,
+  DeleteStackCommand,
+  DescribeChangeSetCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+  type CloudFormationClient,
+  type DescribeChangeSetCommandOutput,
+  type Stack,
+  type StackEvent,
+} from "@aws-sdk/client-cloudformation";
+import { OwnershipError, StackError } from "../preview/errors.js";
+import type { EnsureStackInput, Signal, StackPort, StackSummary } from "../preview/ports.js";
+import { awsCall, errorMessage, errorName } from "./aws-call.js";
+import { pause, pollUntil, timing, type PollTiming } from "./poll.js";
+import { findFirstFailure, formatStackEvent } from "./stack-events.js";
+
+/** CloudFormation's limit for an inline TemplateBody; larger templates need an S3 upload. */
+export const MAX_TEMPLATE_BODY_BYTES = 51_200;
+
+/** How berth recognizes its own stacks. */
+export interface StackOwnership {
+  /** Every stack berth manages is named with this prefix, e.g. `berth-`. */
+  prefix: string;
+  /** Tag that marks a stack as berth's, e.g. `berth:managed`. */
+  tagKey: string;
+  /** Its value; default `true`. */
+  tagValue?: string;
+}
+
+export interface CloudFormationStacksOptions {
+  client: CloudFormationClient;
+  ownership: StackOwnership;
+  /** First delay between polls; doubles up to `maxPollDelayMs`. Default 5 s. */
+  pollDelayMs?: number;
+  /** Default four times `pollDelayMs`. */
+  maxPollDelayMs?: number;
+  /** Longest wait for one change set or stack operation. Default 60 min. */
+  timeoutMs?: number;
+  /** DeleteStack attempts after the first one ends in DELETE_FAILED. Default 2. */
+  deleteRetries?: number;
+}
+
+const DONE = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE"]);
+const NO_CHANGES = /didn't contain changes|No updates are to be performed/i;
+
+/**
+ * StackPort on CloudFormation: change sets for create and update, the stack's events for progress
+ * and for the first failing resource, and a refusal to touch any stack that is not berth's.
+ *
+ * `find` and `getOutputs` only read and check no ownership; `ensure` and `delete` refuse (before
+ * any mutating call) a name without the prefix or an existing stack without the ownership tag.
+ * `ensure` always adds the ownership tag to the stack's tags.
+ *
+ * A stack that keeps failing to delete is reported, never deleted with RetainResources: retaining
+ * would leave resources behind without anyone noticing. The usual cause (network interfaces of
+ * stopped tasks still holding a security group) clears within minutes, which the retries cover.
+ */
+export class CloudFormationStacks implements StackPort {
+  private readonly client: CloudFormationClient;
+  private readonly ownership: Required<StackOwnership>;
+  private readonly timing: PollTiming;
+  private readonly deleteRetries: number;
+  private changeSetCount = 0;
+
+  constructor(options: CloudFormationStacksOptions) {
+    this.client = options.client;
+    this.ownership = { tagValue: "true", ...options.ownership };
+    this.timing = timing(options.pollDelayMs ?? 5_000, options.timeoutMs ?? 60 * 60_000, options.maxPollDelayMs);
+    this.deleteRetries = options.deleteRetries ?? 2;
+  }
+
+  /** The stack, or undefined when it does not exist or is DELETE_COMPLETE. */
+  async find(name: string): Promise<StackSummary | undefined> {
+    const stack = await this.describe(name);
+    return stack && summarize(stack);
+  }
+
+  /** Outputs of a stack berth does not own (the operator's base stack). */
+  async getOutputs(name: string): Promise<Record<string, string>> {
+    const stack = await this.describe(name);
+    if (!stack) {
+      throw new StackError(`read outputs of stack ${name}: stack does not exist`, {
+        stackName: name,
+        userMessage: `The base stack ${name} does not exist in this AWS account and region. Deploy deploy/base.yml as the stack ${name} first.`,
+      });
+    }
+    return summarize(stack).outputs;
+  }
+
+  /** Creates or updates the stack through a change set and waits for the end state. */
+  async ensure(input: EnsureStackInput): Promise<StackSummary> {
+    const { name, signal } = input;
+    const progress = input.onProgress ?? (() => {});
+    this.assertPrefix(name, "update");
+    const body = JSON.stringify(input.template);
+    const bytes = Buffer.byteLength(body);
+    if (bytes > MAX_TEMPLATE_BODY_BYTES) {
+      throw new StackError(`ensure stack ${name}: template is ${bytes} bytes, over the ${MAX_TEMPLATE_BODY_BYTES}-byte TemplateBody limit`, {
+        stackName: name,
+        userMessage: `The preview's CloudFormation template for ${name} is ${bytes} bytes; CloudFormation accepts at most ${MAX_TEMPLATE_BODY_BYTES} bytes inline and berth does not upload larger templates yet. Fewer services or shorter environments make it smaller.`,
+      });
+    }
+
+    let stack = await this.describe(name);
+    if (stack) this.assertOwned(stack, "update");
+    if (stack && isBusy(stack.StackStatus)) {
+      progress(`waiting for the running ${stack.StackStatus} of ${name} to finish`);
+      stack = await this.waitSettled(name, signal);
+    }
+    if (stack?.StackStatus === "ROLLBACK_COMPLETE") {
+      // A failed first create leaves a stack that can only be deleted.
+      progress(`deleting ${name}, left in ROLLBACK_COMPLETE by a failed create`);
+      await this.deleteOwned(stack, signal);
+      stack = undefined;
+    }
+    if (stack && stack.StackStatus !== "REVIEW_IN_PROGRESS" && isStuck(stack.StackStatus)) {
+      throw new StackError(`ensure stack ${name}: stack is ${stack.StackStatus}`, {
+        stackName: name,
+        status: stack.StackStatus,
+        userMessage: `Stack ${name} is in ${stack.StackStatus} and cannot be updated. ${stack.StackStatusReason ?? ""}`.trim() +
+          " Close and reopen the pull request to recreate the preview.",
+      });
+    }
+
+    // A stack in REVIEW_IN_PROGRESS is the shell of an earlier create whose change set never ran.
+    const type = !stack || stack.StackStatus === "REVIEW_IN_PROGRESS" ? "CREATE" : "UPDATE";
+    const verb = type === "CREATE" ? "create" : "update";
+    const changeSetName = `berth-${Date.now()}-${++this.changeSetCount}`;
+    const tags = { ...input.tags, [this.ownership.tagKey]: this.ownership.tagValue };
+    await awsCall("CreateChangeSet", `stack ${name}`, () =>
+      this.client.send(
+        new CreateChangeSetCommand({
+          StackName: name,
+          ChangeSetName: changeSetName,
+          ChangeSetType: type,
+          TemplateBody: body,
+          // berth's templates create no IAM resources today; passing the capability keeps a future
+          // role from failing the change set.
+          Capabilities: ["CAPABILITY_IAM"],
+          Parameters: Object.entries(input.parameters ?? {}).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+          Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+        }),
+        { abortSignal: signal },
+      ),
+    );
+
+    const changeSet = await this.waitChangeSet(name, changeSetName, signal);
+    if (changeSet.Status !== "CREATE_COMPLETE") {
+      await this.deleteChangeSet(name, changeSetName);
+      const reason = changeSet.StatusReason ?? changeSet.Status ?? "unknown";
+      if (type === "UPDATE" && NO_CHANGES.test(reason)) {
+        progress(`no changes to ${name}`);
+        return summarize((await this.describe(name)) ?? (stack as Stack));
+      }
+      throw new StackError(`${verb} stack ${name}: change set ${changeSetName} ${changeSet.Status}: ${reason}`, {
+        stackName: name,
+        status: stack?.StackStatus,
+        userMessage: `CloudFormation rejected the ${verb} of stack ${name}: ${reason}`,
+      });
+    }
+    progress(`change set for ${name}: ${changeSet.Changes?.length ?? 0} resource changes`);
+
+    const events = new EventCursor(this.client, name);
+    await events.start();
+    await awsCall("ExecuteChangeSet", `stack ${name}`, () =>
+      this.client.send(new ExecuteChangeSetCommand({ StackName: name, ChangeSetName: changeSetName }), { abortSignal: signal }),
+    );
+    const final = await this.waitSettled(name, signal, events, progress);
+    if (final && DONE.has(final.StackStatus ?? "")) return summarize(final);
+    throw failedOperation(verb, name, final, events.all);
+  }
+
+  /** Deletes the stack and waits until it is gone; a missing stack is a no-op. */
+  async delete(name: string, signal?: Signal): Promise<void> {
+    this.assertPrefix(name, "delete");
+    const stack = await this.describe(name);
+    if (!stack) return;
+    this.assertOwned(stack, "delete");
+    await this.deleteOwned(stack, signal);
+  }
+
+  private async deleteOwned(stack: Stack, signal: Signal): Promise<void> {
+    const name = stack.StackName ?? "";
+    const events = new EventCursor(this.client, name);
+    await events.start();
+    let status = stack.StackStatus;
+    for (let attempt = 1; ; attempt++) {
+      if (status !== "DELETE_IN_PROGRESS") {
+        await awsCall("DeleteStack", `stack ${name}`, () =>
+          this.client.send(new DeleteStackCommand({ StackName: name }), { abortSignal: signal }),
+        );
+      }
+      const left = await this.waitSettled(name, signal, events);
+      if (!left) return;
+      status = left.StackStatus;
+      if (status === "DELETE_FAILED" && attempt <= this.deleteRetries) {
+        await pause(this.timing.delayMs, signal);
+        continue;
+      }
+      throw failedOperation("delete", name, left, events.all, attempt);
+    }
+  }
+
+  /**
+   * Polls the change set until it is ready or failed. (The SDK's waiter throws on FAILED without
+   * the reason in a usable form, and "no changes" is a FAILED change set that means success.)
+   */
+  private async waitChangeSet(name: string, changeSetName: string, signal: Signal): Promise<DescribeChangeSetCommandOutput> {
+    const changeSet = await pollUntil(async () => {
+      const out = await awsCall("DescribeChangeSet", `stack ${name}`, () =>
+        this.client.send(new DescribeChangeSetCommand({ StackName: name, ChangeSetName: changeSetName })),
+      );
+      return out.Status === "CREATE_COMPLETE" || out.Status === "FAILED" ? out : undefined;
+    }, this.timing, signal);
+    if (!changeSet) {
+      throw new StackError(`change set ${changeSetName} of ${name}: not ready after ${this.timing.timeoutMs} ms`, {
+        stackName: name,
+        userMessage: `CloudFormation did not prepare the change set for stack ${name} in time.`,
+      });
+    }
+    return changeSet;
+  }
+
+  private async deleteChangeSet(name: string, changeSetName: string): Promise<void> {
+    await awsCall("DeleteChangeSet", `stack ${name}`, () =>
+      this.client.send(new DeleteChangeSetCommand({ StackName: name, ChangeSetName: changeSetName })),
+    );
+  }
+
+  /** Polls until the stack is no longer in progress; reports new events on the way. */
+  private async waitSettled(
+    name: string,
+    signal: Signal,
+    events?: EventCursor,
+    progress?: (line: string) => void,
+  ): Promise<Stack | undefined> {
+    const settled = await pollUntil(async () => {
+      const stack = await this.describe(name);
+      if (events) for (const event of await events.read()) progress?.(formatStackEvent(event));
+      if (!stack) return null;
+      // Right after ExecuteChangeSet a new stack may still read REVIEW_IN_PROGRESS.
+      const busy = isBusy(stack.StackStatus) || (events !== undefined && stack.StackStatus === "REVIEW_IN_PROGRESS");
+      return busy ? undefined : stack;
+    }, this.timing, signal);
+    if (settled === undefined) {
+      throw new StackError(`wait for stack ${name}: still in progress after ${this.timing.timeoutMs} ms`, {
+        stackName: name,
+        userMessage: `Stack ${name} was still changing after ${Math.round(this.timing.timeoutMs / 60_000)} minutes.`,
+      });
+    }
+    return settled ?? undefined;
+  }
+
+  private async describe(name: string): Promise<Stack | undefined> {
+    try {
+      const out = await this.client.send(new DescribeStacksCommand({ StackName: name }));
+      const stack = out.Stacks?.[0];
+      return stack?.StackStatus === "DELETE_COMPLETE" ? undefined : stack;
+    } catch (error) {
+      if (errorName(error) === "ValidationError" && /does not exist/.test(errorMessage(error))) return undefined;
+      return awsCall("DescribeStacks", `stack ${name}`, () => Promise.reject(error));
+    }
+  }
+
+  private assertPrefix(name: string, verb: string): void {
+    if (!name.startsWith(this.ownership.prefix)) {
+      throw new OwnershipError(`${verb} stack ${name}: name lacks the prefix ${this.ownership.prefix}`, {
+        stackName: name,
+        userMessage: `berth refuses to ${verb} stack ${name}: its name does not start with ${this.ownership.prefix}, so it is not a berth preview.`,
+      });
+    }
+  }
+
+  private assertOwned(stack: Stack, verb: string): void {
+    const { tagKey, tagValue } = this.ownership;
+    const tag = stack.Tags?.find((t) => t.Key === tagKey);
+    if (tag?.Value !== tagValue) {
+      const name = stack.StackName ?? "";
+      throw new OwnershipError(`${verb} stack ${name}: no ${tagKey}=${tagValue} tag`, {
+        stackName: name,
+        userMessage: `berth refuses to ${verb} stack ${name}: it exists but lacks the tag ${tagKey}=${tagValue}, so berth did not create it.`,
+      });
+    }
+  }
+}
+
+/**
+ * Reads a stack's events newer than a marker, oldest first, without repeating any. Events come
+ * newest first and paginated, so reading stops at the first event already seen.
+ */
+class EventCursor {
+  private readonly seen = new Set<string>();
+  private marker: string | undefined;
+  /** Every event of the operation read so far, oldest first. */
+  readonly all: StackEvent[] = [];
+
+  constructor(
+    private readonly client: CloudFormationClient,
+    private readonly name: string,
+  ) {}
+
+  /** Marks the newest existing event, so only the coming operation's events are read. */
+  async start(): Promise<void> {
+    const page = await this.page(undefined);
+    this.marker = page?.StackEvents?.[0]?.EventId;
+  }
+
+  async read(): Promise<StackEvent[]> {
+    const fresh: StackEvent[] = [];
+    let token: string | undefined;
+    pages: do {
+      const page = await this.page(token);
+      if (!page) break;
+      for (const event of page.StackEvents ?? []) {
+        const id = event.EventId ?? "";
+        if (id === this.marker || this.seen.has(id)) break pages;
+        fresh.push(event);
+      }
+      token = page.NextToken;
+    } while (token);
+    fresh.reverse();
+    for (const event of fresh) this.seen.add(event.EventId ?? "");
+    this.all.push(...fresh);
+    return fresh;
+  }
+
+  private async page(token: string | undefined) {
+    try {
+      return await this.client.send(new DescribeStackEventsCommand({ StackName: this.name, NextToken: token }));
+    } catch (error) {
+      // Gone (deleted) or not created yet: no events to read.
+      if (errorName(error) === "ValidationError" && /does not exist/.test(errorMessage(error))) return undefined;
+      return awsCall("DescribeStackEvents", `stack ${this.name}`, () => Promise.reject(error));
+    }
+  }
+}
+
+/** The StackError for an operation that ended in a failed or rolled-back state. */
+function failedOperation(
+  verb: string,
+  name: string,
+  stack: Stack | undefined,
+  events: readonly StackEvent[],
+  attempts?: number,
+): StackError {
+  const status = stack?.StackStatus ?? "DELETE_COMPLETE";
+  const failure = findFirstFailure(events);
+  const cause = failure
+    ? `${failure.resource} (${failure.type}): ${failure.reason}`
+    : (stack?.StackStatusReason ?? "CloudFormation reported no failing resource");
+  const tries = attempts && attempts > 1 ? ` after ${attempts} attempts` : "";
+  return new StackError(`${verb} stack ${name}: ${status}${tries}: ${cause}`, {
+    stackName: name,
+    status,
+    firstFailure: failure,
+    userMessage: `CloudFormation could not ${verb} stack ${name} (${status})${tries}: ${cause}`,
+  });
+}
+
+function summarize(stack: Stack): StackSummary {
+  const pairs = <T>(items: T[] | undefined, key: (item: T) => string | undefined, value: (item: T) => string | undefined) =>
+    Object.fromEntries((items ?? []).map((item) => [key(item) ?? "", value(item) ?? ""]));
+  return {
+    name: stack.StackName ?? "",
+    status: stack.StackStatus ?? "",
+    outputs: pairs(stack.Outputs, (o) => o.OutputKey, (o) => o.OutputValue),
+    tags: pairs(stack.Tags, (t) => t.Key, (t) => t.Value),
+    parameters: pairs(stack.Parameters, (p) => p.ParameterKey, (p) => p.ParameterValue),
+  };
+}
+
+/** An operation is running; REVIEW_IN_PROGRESS is not one (it waits for a change set forever). */
+function isBusy(status: string | undefined): boolean {
+  return status !== undefined && status.endsWith("_IN_PROGRESS") && status !== "REVIEW_IN_PROGRESS";
+}
+
+/** States no change set can leave. */
+function isStuck(status: string | undefined): boolean {
+  return status === "UPDATE_ROLLBACK_FAILED" || status === "DELETE_FAILED" || status === "ROLLBACK_FAILED" || status === "CREATE_FAILED";
+}
+

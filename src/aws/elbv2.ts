@@ -1,0 +1,74 @@
+import {
+  DescribeRulesCommand,
+  DescribeTargetHealthCommand,
+  type ElasticLoadBalancingV2Client,
+  type TargetHealthDescription,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { HealthError } from "../preview/errors.js";
+import type { LoadBalancerPort, Signal } from "../preview/ports.js";
+import { awsCall } from "./aws-call.js";
+import { pollUntil, timing, type PollTiming } from "./poll.js";
+
+export interface ElbV2Options {
+  client: ElasticLoadBalancingV2Client;
+  /** First delay between health polls; doubles up to `maxPollDelayMs`. Default 5 s (the previews' health check interval). */
+  pollDelayMs?: number;
+  /** Default four times `pollDelayMs`. */
+  maxPollDelayMs?: number;
+  /** Longest wait for a healthy target. Default 5 min. */
+  timeoutMs?: number;
+}
+
+/** LoadBalancerPort on Elastic Load Balancing v2. */
+export class ElbV2 implements LoadBalancerPort {
+  private readonly client: ElasticLoadBalancingV2Client;
+  private readonly timing: PollTiming;
+
+  constructor(options: ElbV2Options) {
+    this.client = options.client;
+    this.timing = timing(options.pollDelayMs ?? 5_000, options.timeoutMs ?? 5 * 60_000, options.maxPollDelayMs);
+  }
+
+  /** Waits until any target of the group is `healthy`; on timeout names the last target's reason. */
+  async waitHealthy(input: { targetGroupArn: string; signal?: Signal }): Promise<void> {
+    const { targetGroupArn, signal } = input;
+    let last: TargetHealthDescription[] = [];
+    const healthy = await pollUntil(async () => {
+      const out = await awsCall("DescribeTargetHealth", targetGroupArn, () =>
+        this.client.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })),
+      );
+      last = out.TargetHealthDescriptions ?? [];
+      return last.some((t) => t.TargetHealth?.State === "healthy") ? true : undefined;
+    }, this.timing, signal);
+    if (healthy) return;
+
+    const seconds = Math.round(this.timing.timeoutMs / 1000);
+    const target = last.at(-1);
+    const reason = target
+      ? [target.TargetHealth?.State, target.TargetHealth?.Reason, target.TargetHealth?.Description].filter(Boolean).join(": ")
+      : "no target registered";
+    const where = target?.Target ? ` (target ${target.Target.Id}:${target.Target.Port})` : "";
+    throw new HealthError(`wait healthy ${targetGroupArn}: ${reason}`, {
+      targetGroupArn,
+      reason,
+      userMessage: `The preview did not pass the load balancer's health check within ${seconds} s${where}: ${reason}`,
+    });
+  }
+
+  /** Priorities of the listener's rules (all pages), ascending; the default rule has none. */
+  async usedPriorities(listenerArn: string): Promise<number[]> {
+    const priorities: number[] = [];
+    let marker: string | undefined;
+    do {
+      const out = await awsCall("DescribeRules", listenerArn, () =>
+        this.client.send(new DescribeRulesCommand({ ListenerArn: listenerArn, Marker: marker })),
+      );
+      for (const rule of out.Rules ?? []) {
+        const priority = Number(rule.Priority);
+        if (rule.Priority !== "default" && Number.isInteger(priority)) priorities.push(priority);
+      }
+      marker = out.NextMarker;
+    } while (marker);
+    return priorities.sort((a, b) => a - b);
+  }
+}

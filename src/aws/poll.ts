@@ -1,0 +1,56 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** How often and how long to poll. All in milliseconds so tests can run in milliseconds. */
+export interface PollTiming {
+  /** Delay before the second check; doubles after each check up to `maxDelayMs`. */
+  delayMs: number;
+  maxDelayMs: number;
+  /** Give up after this long (measured from the first check). */
+  timeoutMs: number;
+}
+
+/**
+ * Calls `check` at once and then with exponential backoff until it returns something other than
+ * undefined, and returns that; returns undefined when `timeoutMs` passes first. An aborted
+ * `signal` rejects with the signal's reason, also in the middle of a delay.
+ */
+export async function pollUntil<T>(
+  check: (attempt: number) => Promise<T | undefined>,
+  timing: PollTiming,
+  signal?: AbortSignal,
+): Promise<T | undefined> {
+  const deadline = Date.now() + timing.timeoutMs;
+  let delay = timing.delayMs;
+  for (let attempt = 0; ; attempt++) {
+    signal?.throwIfAborted();
+    const value = await check(attempt);
+    if (value !== undefined) return value;
+    if (Date.now() + delay > deadline) return undefined;
+    await pause(delay, signal);
+    delay = Math.min(delay * 2, timing.maxDelayMs);
+  }
+}
+
+/** Waits `ms`, rejecting with the signal's reason when it is aborted meanwhile. */
+export async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, signal ? { signal } : undefined);
+  } catch (error) {
+    signal?.throwIfAborted();
+    throw error;
+  }
+}
+
+/** The SDK waiters take seconds (fractions allowed); this converts our millisecond timing for them. */
+export function waiterTiming(timing: PollTiming): { minDelay: number; maxDelay: number; maxWaitTime: number } {
+  const minDelay = timing.delayMs / 1000;
+  const maxDelay = Math.max(timing.maxDelayMs, timing.delayMs) / 1000;
+  // The SDK insists maxWaitTime > minDelay.
+  const maxWaitTime = Math.max(timing.timeoutMs / 1000, minDelay * 2);
+  return { minDelay, maxDelay, maxWaitTime };
+}
+
+/** Fills in a timing from an adapter's options: `maxDelayMs` defaults to four times the first delay. */
+export function timing(delayMs: number, timeoutMs: number, maxDelayMs?: number): PollTiming {
+  return { delayMs, maxDelayMs: maxDelayMs ?? delayMs * 4, timeoutMs };
+}
