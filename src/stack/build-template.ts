@@ -1,0 +1,359 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { App, Aws, CfnOutput, CfnParameter, DefaultStackSynthesizer, Fn, Stack } from "aws-cdk-lib";
+import { CfnService } from "aws-cdk-lib/aws-ecs";
+import { Construct } from "constructs";
+import type { ComposeProject, ComposeService } from "../compose/model.js";
+import type { RepoConfig } from "../config/schema.js";
+import { InputError, type Diagnostic, type Warning } from "../errors.js";
+import { BASE_STACK_PARAMETER, importBase } from "./base-stack.js";
+import { buildContainerDefinition, buildDnsInitContainer, type LogSettings } from "./container-definition.js";
+import type { ConfigLineOf } from "./diagnostics.js";
+import { fargateSize, resourceDiagnostics, type FargateSize } from "./fargate-size.js";
+import { addPublicEndpoint } from "./load-balancer.js";
+import { logicalIdPrefixes } from "./logical-ids.js";
+import { previewLabel, stackName as toStackName } from "./naming.js";
+import { addPreviewNetwork, addServiceDiscovery } from "./preview-network.js";
+import { projectDiagnostics } from "./project-diagnostics.js";
+import { releaseSteps, selectReleaseService, type ReleaseStep } from "./release.js";
+import { selectPublicService } from "./select-public-service.js";
+import { addTaskDefinition, taskVolumes } from "./task-definition.js";
+
+/** The name of the release task's container; RunTask overrides its command. */
+export const RELEASE_CONTAINER = "release";
+
+/** Everything one preview's template is made of. */
+export interface BuildTemplateInput {
+  project: ComposeProject;
+  config: RepoConfig;
+  target: { owner: string; repo: string; pr: number; sha: string; branch?: string };
+  /** Name of the operator's base stack whose exports the preview imports. */
+  baseStack: string;
+  /** Image reference per compose service with `build:`, resolved by the caller for this commit. */
+  images: Record<string, string>;
+  /**
+   * The release phase of a deploy: the release task runs the new images while the long-running
+   * services built from the repository keep serving `servingImages[service]`; a service without a
+   * serving image (first deploy, or new in this commit) gets no tasks until the final template.
+   */
+  hold?: { servingImages?: Record<string, string> };
+  /** Lines of `.github/preview.yml` keys, for diagnostics, when the caller still has the parsed file. */
+  configLineOf?: ConfigLineOf;
+}
+
+/** One preview's CloudFormation stack, ready for a change set. */
+export interface PreviewStack {
+  stackName: string;
+  label: string;
+  template: Record<string, unknown>;
+  /** The compose service behind the preview URL, and its container port. */
+  publicService: string;
+  port: number;
+  /** The compose service whose image, environment and secrets the release steps run with. */
+  releaseService: string;
+  release: ReleaseStep[];
+  warnings: Warning[];
+}
+
+/** How each compose service runs in the preview. */
+interface ServicePlan {
+  service: ComposeService;
+  id: string;
+  size: FargateSize;
+  image: string;
+  desiredCount: number;
+  /** Built from the repository: receives secrets, rolls with zero downtime. */
+  built: boolean;
+  isPublic: boolean;
+}
+
+/**
+ * Renders one pull request's preview as a single CloudFormation template: per compose service a
+ * Fargate task definition, an ECS service and a Cloud Map name; for the public service a target
+ * group and a host-header listener rule; a release task definition; the preview's security group.
+ * Shared infrastructure is imported from the base stack. Pure apart from CDK's temporary output
+ * directory. Throws InputError, with every problem found, for what cannot be deployed.
+ */
+export function buildTemplate(input: BuildTemplateInput): PreviewStack {
+  const { project, config, target } = input;
+  const lineOf = input.configLineOf;
+  const label = previewLabel(target);
+  const stackName = toStackName(label);
+
+  const diagnostics: Diagnostic[] = [...projectDiagnostics(project, config, lineOf), ...resourceDiagnostics(config.resources, lineOf)];
+  const publicService = collect(diagnostics, () => selectPublicService(project, config, lineOf));
+  const release = collect(diagnostics, () => releaseSteps(config, lineOf));
+  const releaseService = publicService && collect(diagnostics, () => selectReleaseService(project, config, publicService.service, lineOf));
+  const warnings: Warning[] = [...project.warnings, ...sharedVolumeWarnings(project)];
+  const sizes = new Map<string, FargateSize>();
+  if (diagnostics.length === 0) {
+    for (const service of project.services) {
+      const sized = collect(diagnostics, () => fargateSize({ service, resources: config.resources, ...(lineOf ? { configLineOf: lineOf } : {}) }));
+      if (sized) {
+        sizes.set(service.name, sized.size);
+        warnings.push(...sized.warnings);
+      }
+    }
+  }
+  if (diagnostics.length > 0 || !publicService || !release || !releaseService) throw new InputError(diagnostics);
+
+  const ids = logicalIdPrefixes(project.services.map((s) => s.name));
+  const plans: ServicePlan[] = project.services.map((service) => {
+    const built = service.build !== undefined;
+    const newImage = imageOf(service, input.images);
+    let image = newImage;
+    let desiredCount = 1;
+    if (built && input.hold) {
+      const serving = input.hold.servingImages?.[service.name];
+      if (serving === undefined) desiredCount = 0;
+      else image = serving;
+    }
+    return {
+      service,
+      id: ids.get(service.name)!,
+      size: sizes.get(service.name)!,
+      image,
+      desiredCount,
+      built,
+      isPublic: service.name === publicService.service.name,
+    };
+  });
+
+  const template = synthesize(stackName, (stack) => {
+    stack.templateOptions.description = `berth preview of ${target.owner}/${target.repo}#${target.pr}`;
+    new CfnParameter(stack, BASE_STACK_PARAMETER, {
+      type: "String",
+      default: input.baseStack,
+      description: "Name of the berth base stack whose exports this preview imports",
+    });
+    const network = addPreviewNetwork(stack, label);
+    const logging: LogSettings = { group: importBase("LogGroup"), region: Aws.REGION, streamPrefix: label };
+    const endpoint = addPublicEndpoint(stack, { label, port: publicService.port, healthPath: config.healthcheck.path });
+    const families = familyNames(label, project.services);
+
+    const ecsServices = new Map<string, CfnService>();
+    for (const plan of plans) {
+      const { service } = plan;
+      const secrets = plan.built || plan.isPublic ? config.secrets : {};
+      const { volumes, volumeNames } = taskVolumes(service);
+      const { container, warnings: containerWarnings } = buildContainerDefinition({
+        service,
+        name: containerName(service.name),
+        image: plan.image,
+        environment: { ...service.environment, ...config.environment },
+        secrets,
+        logging,
+        volumeNames,
+        role: "service",
+        ...(plan.isPublic ? { extraPort: publicService.port } : {}),
+      });
+      warnings.push(...containerWarnings);
+      const taskDefinition = addTaskDefinition(stack, `${plan.id}TaskDefinition`, {
+        family: families.get(service.name)!,
+        size: plan.size,
+        containers: [buildDnsInitContainer(network.searchDomain, logging), container],
+        volumes,
+      });
+      const discovery = addServiceDiscovery(stack, `${plan.id}Discovery`, service.name, label);
+      const zeroDowntime = plan.built || plan.isPublic;
+      const ecsService = new CfnService(stack, `${plan.id}Service`, {
+        cluster: importBase("ClusterName"),
+        launchType: "FARGATE",
+        platformVersion: "LATEST",
+        taskDefinition: taskDefinition.ref,
+        desiredCount: plan.desiredCount,
+        deploymentConfiguration: {
+          // A third-party image (a database) must never run twice over the same data: stop, then start.
+          minimumHealthyPercent: zeroDowntime ? 100 : 0,
+          maximumPercent: zeroDowntime ? 200 : 100,
+          deploymentCircuitBreaker: { enable: true, rollback: true },
+        },
+        networkConfiguration: {
+          awsvpcConfiguration: {
+            subnets: network.subnets,
+            securityGroups: network.securityGroups,
+            assignPublicIp: network.assignPublicIp,
+          },
+        },
+        serviceRegistries: [{ registryArn: discovery.attrArn }],
+        enableEcsManagedTags: true,
+        propagateTags: "SERVICE",
+        ...(plan.isPublic
+          ? {
+              healthCheckGracePeriodSeconds: 30,
+              loadBalancers: [
+                { containerName: containerName(service.name), containerPort: publicService.port, targetGroupArn: endpoint.targetGroup.ref },
+              ],
+            }
+          : {}),
+      });
+      // ECS refuses a target group that no listener uses yet.
+      if (plan.isPublic) ecsService.addResourceDependency(endpoint.listenerRule);
+      ecsServices.set(service.name, ecsService);
+    }
+    for (const plan of plans) {
+      for (const dep of plan.service.dependsOn) ecsServices.get(plan.service.name)!.addResourceDependency(ecsServices.get(dep.service)!);
+    }
+
+    const releaseTaskDefinition = addReleaseTaskDefinition(stack, {
+      service: releaseService,
+      image: imageOf(releaseService, input.images),
+      family: `${label}-release`,
+      size: sizes.get(releaseService.name)!,
+      environment: { ...releaseService.environment, ...config.environment },
+      secrets: config.secrets,
+      logging,
+      searchDomain: network.searchDomain,
+      warnings,
+    });
+
+    const publicEcs = ecsServices.get(publicService.service.name)!;
+    const pairs = (list: ServicePlan[]): string => Fn.join(",", list.map((p) => Fn.join("=", [p.service.name, ecsServices.get(p.service.name)!.ref])));
+    const stateful = plans.filter((p) => !p.built && !p.isPublic);
+    const running = plans.filter((p) => p.built && p.desiredCount > 0);
+    const outputs: Record<string, string | undefined> = {
+      Hostname: endpoint.hostname,
+      Url: Fn.join("", ["https://", label, ".", importBase("Domain")]),
+      PublicServiceArn: publicEcs.ref,
+      PublicServiceName: publicEcs.attrName,
+      ServiceArns: pairs(plans),
+      // CloudFormation refuses an output with an empty value: an empty list is an absent output.
+      StatefulServiceArns: stateful.length > 0 ? pairs(stateful) : undefined,
+      ReleaseTaskDefinitionArn: releaseTaskDefinition.ref,
+      ReleaseContainerName: RELEASE_CONTAINER,
+      TargetGroupArn: endpoint.targetGroup.ref,
+      TaskSubnets: importBase("Subnets"),
+      TaskSecurityGroups: Fn.join(",", network.securityGroups),
+      AssignPublicIp: network.assignPublicIp,
+      ServiceImages: running.length > 0 ? running.map((p) => `${p.service.name}=${p.image}`).join(",") : undefined,
+      LogGroup: logging.group,
+      LogStreamPrefix: label,
+      ListenerRulePriority: endpoint.priority.valueAsString,
+    };
+    // Outputs live in their own scope: `ListenerRulePriority` is also the parameter's name.
+    const scope = new Construct(stack, "Outputs");
+    for (const [name, value] of Object.entries(outputs)) {
+      if (value !== undefined) new CfnOutput(scope, name, { value }).overrideLogicalId(name);
+    }
+  });
+
+  return {
+    stackName,
+    label,
+    template,
+    publicService: publicService.service.name,
+    port: publicService.port,
+    releaseService: releaseService.name,
+    release,
+    warnings,
+  };
+}
+
+/** The release task: one essential container, `release`, that RunTask starts with a step's command. */
+function addReleaseTaskDefinition(
+  stack: Stack,
+  input: {
+    service: ComposeService;
+    image: string;
+    family: string;
+    size: FargateSize;
+    environment: Record<string, string>;
+    secrets: Record<string, string>;
+    logging: LogSettings;
+    searchDomain: string;
+    warnings: Warning[];
+  },
+) {
+  const { volumes, volumeNames } = taskVolumes(input.service);
+  const { container } = buildContainerDefinition({
+    service: input.service,
+    name: RELEASE_CONTAINER,
+    image: input.image,
+    environment: input.environment,
+    secrets: input.secrets,
+    logging: input.logging,
+    volumeNames,
+    role: "release",
+  });
+  return addTaskDefinition(stack, "ReleaseTaskDefinition", {
+    family: input.family,
+    size: input.size,
+    containers: [buildDnsInitContainer(input.searchDomain, input.logging), container],
+    volumes,
+  });
+}
+
+/** Synthesizes one stack in-process: no CDK CLI, no bootstrap, no metadata. */
+function synthesize(stackName: string, define: (stack: Stack) => void): Record<string, unknown> {
+  const outdir = mkdtempSync(path.join(tmpdir(), "berth-synth-"));
+  try {
+    const app = new App({ analyticsReporting: false, builtinCloudFormationValidation: false, outdir });
+    const stack = new Stack(app, "Preview", {
+      stackName,
+      synthesizer: new DefaultStackSynthesizer({ generateBootstrapVersionRule: false }),
+    });
+    define(stack);
+    return app.synth().getStackByName(stackName).template as Record<string, unknown>;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function imageOf(service: ComposeService, images: Record<string, string>): string {
+  if (service.build) {
+    const image = images[service.name];
+    if (image === undefined) throw new Error(`buildTemplate: no image given for service ${service.name}, which has build:`);
+    return image;
+  }
+  return service.image!;
+}
+
+/** ECS container names take letters, digits, hyphens and underscores. */
+function containerName(service: string): string {
+  return service.replace(/[^A-Za-z0-9_-]/g, "-");
+}
+
+/** Task definition families `<label>-<service>`, distinct from each other and from `<label>-release`. */
+function familyNames(label: string, services: readonly ComposeService[]): Map<string, string> {
+  const taken = new Set([`${label}-release`]);
+  const out = new Map<string, string>();
+  for (const service of services) {
+    const base = `${label}-${containerName(service.name)}`;
+    let family = base;
+    for (let n = 2; taken.has(family); n += 1) family = `${base}-${n}`;
+    taken.add(family);
+    out.set(service.name, family);
+  }
+  return out;
+}
+
+/** Fargate tasks share no storage: a named volume mounted by several services is a copy in each. */
+function sharedVolumeWarnings(project: ComposeProject): Warning[] {
+  const users = new Map<string, string[]>();
+  for (const service of project.services) {
+    for (const name of new Set(service.volumes.flatMap((v) => (v.name === undefined ? [] : [v.name])))) {
+      users.set(name, [...(users.get(name) ?? []), service.name]);
+    }
+  }
+  return [...users]
+    .filter(([, services]) => services.length > 1)
+    .map(([name, services]) => ({
+      code: "volume-not-shared",
+      message: `volume "${name}" is mounted by ${services.join(", ")}, which run as separate Fargate tasks: each gets its own empty copy`,
+      ...(project.files[0] === undefined ? {} : { file: project.files[0] }),
+    }));
+}
+
+/** Runs a step that may throw InputError, adding its diagnostics instead of stopping. */
+function collect<T>(diagnostics: Diagnostic[], step: () => T): T | undefined {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof InputError) {
+      diagnostics.push(...error.diagnostics);
+      return undefined;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,204 @@
+import type { CfnTaskDefinition } from "aws-cdk-lib/aws-ecs";
+import type { ComposeHealthcheck, ComposeService } from "../compose/model.js";
+import type { Warning } from "../errors.js";
+
+type ContainerDefinition = CfnTaskDefinition.ContainerDefinitionProperty;
+/** Built up key by key before it is handed to CDK. */
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The init container that makes compose service names resolve in every task of a preview. */
+export const DNS_INIT_CONTAINER = "berth-dns-init";
+/** Its image: a shell, `sed` and nothing else, from ECR Public (no Docker Hub rate limits). */
+export const DNS_INIT_IMAGE = "public.ecr.aws/docker/library/busybox:stable";
+
+/** Where a task's containers send their output: the base stack's log group, one prefix per preview. */
+export interface LogSettings {
+  group: string;
+  region: string;
+  /** The preview label; streams read `<label>/<container>/<task-id>`. */
+  streamPrefix: string;
+}
+
+/** ECS limits a container health check to these ranges (seconds; retries a count). */
+const HEALTH_RANGES = {
+  interval: [5, 300],
+  timeout: [2, 60],
+  retries: [1, 10],
+  startPeriod: [0, 300],
+} as const;
+
+/** Fargate stops a container at most 120 s after SIGTERM. */
+const MAX_STOP_TIMEOUT = 120;
+
+/** The ulimit names ECS accepts. */
+const ULIMITS = new Set([
+  "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice",
+  "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack",
+]);
+
+/** What goes into one compose service's container, decided by the template builder. */
+export interface ContainerInput {
+  service: ComposeService;
+  /** Container name: the service's name, or `release` for the release task. */
+  name: string;
+  image: string;
+  /** compose environment and config `environment`, merged; secrets are taken out of it here. */
+  environment: Record<string, string>;
+  /** variable -> SSM parameter or Secrets Manager ARN. */
+  secrets: Record<string, string>;
+  logging: LogSettings;
+  /** The task-level volume name of each of the service's mounts, by index in `service.volumes`. */
+  volumeNames: readonly string[];
+  /** Long-running container (ports and health check) or the release task's (command overridden by RunTask). */
+  role: "service" | "release";
+  /** A port the load balancer needs mapped even when the compose file does not list it. */
+  extraPort?: number;
+}
+
+/**
+ * The ECS container definition of a compose service: image, command, environment (sorted, with
+ * secrets as `valueFrom` references only), ports, health check, mounts, logging and the Docker
+ * options Fargate honours. It waits for the DNS init container. Returns warnings for values ECS
+ * cannot take as written.
+ */
+export function buildContainerDefinition(input: ContainerInput): { container: ContainerDefinition; warnings: Warning[] } {
+  const { service } = input;
+  const warnings: Warning[] = [];
+  const warn = (code: string, message: string): void => {
+    warnings.push({ code, message, file: service.file, ...(service.line === undefined ? {} : { line: service.line }) });
+  };
+  const secretNames = Object.keys(input.secrets).sort();
+  const environment = Object.keys(input.environment)
+    .filter((name) => !(name in input.secrets))
+    .sort()
+    .map((name) => ({ name, value: input.environment[name]! }));
+
+  const container: Writable<ContainerDefinition> = {
+    name: input.name,
+    image: input.image,
+    essential: true,
+    ...(service.entrypoint ? { entryPoint: service.entrypoint } : {}),
+    ...(service.command ? { command: service.command } : {}),
+    ...(service.workingDir ? { workingDirectory: service.workingDir } : {}),
+    ...(service.user ? { user: service.user } : {}),
+    ...(environment.length > 0 ? { environment } : {}),
+    ...(secretNames.length > 0 ? { secrets: secretNames.map((name) => ({ name, valueFrom: input.secrets[name]! })) } : {}),
+    dependsOn: [{ containerName: DNS_INIT_CONTAINER, condition: "SUCCESS" }],
+    logConfiguration: awslogs(input.logging),
+  };
+  if (input.role === "service") {
+    const portMappings = portMappingsOf(service, input.extraPort);
+    if (portMappings.length > 0) container.portMappings = portMappings;
+    if (service.healthcheck) {
+      const health = healthCheckOf(service.healthcheck);
+      container.healthCheck = health.check;
+      for (const adjusted of health.adjusted) {
+        warn("healthcheck-adjusted", `services.${service.name}.healthcheck: ${adjusted}`);
+      }
+    }
+  }
+  const mountPoints = service.volumes.map((mount, i) => ({
+    sourceVolume: input.volumeNames[i]!,
+    containerPath: mount.target,
+    readOnly: mount.readOnly,
+  }));
+  if (mountPoints.length > 0) container.mountPoints = mountPoints;
+  if (service.init) container.linuxParameters = { initProcessEnabled: true };
+  if (service.readOnly) container.readonlyRootFilesystem = true;
+  if (service.stopGracePeriodSeconds !== undefined) {
+    const seconds = Math.ceil(service.stopGracePeriodSeconds);
+    if (seconds > MAX_STOP_TIMEOUT) {
+      warn("stop-grace-period-capped", `services.${service.name}.stop_grace_period: ${seconds}s capped to Fargate's maximum of ${MAX_STOP_TIMEOUT}s`);
+    }
+    container.stopTimeout = Math.min(seconds, MAX_STOP_TIMEOUT);
+  }
+  if (Object.keys(service.labels).length > 0) container.dockerLabels = sortedRecord(service.labels);
+  const ulimits = service.ulimits.filter((u) => ULIMITS.has(u.name));
+  for (const u of service.ulimits) {
+    if (!ULIMITS.has(u.name)) warn("ulimit-ignored", `services.${service.name}.ulimits.${u.name}: ECS has no such ulimit; ignored`);
+  }
+  if (ulimits.length > 0) container.ulimits = ulimits.map((u) => ({ name: u.name, softLimit: u.soft, hardLimit: u.hard }));
+  if (service.tty) container.pseudoTerminal = true;
+  if (service.stdinOpen) container.interactive = true;
+  return { container, warnings };
+}
+
+/**
+ * The non-essential init container every task of a preview starts first. It adds the preview's
+ * Cloud Map domain in front of the task's search domains, so `db` resolves as
+ * `db.<label>.<namespace>`; the other containers wait for it to exit 0.
+ */
+export function buildDnsInitContainer(searchDomain: string, logging: LogSettings): ContainerDefinition {
+  // glibc and musl both use the last `search` line, so appending one replaces the list;
+  // it repeats the existing domains so AWS's own names still resolve.
+  const script = [
+    "set -e",
+    "existing=$(sed -n 's/^search[[:space:]]*//p' /etc/resolv.conf | tail -n 1)",
+    `echo "search ${searchDomain} $existing" >> /etc/resolv.conf`,
+  ].join("; ");
+  return {
+    name: DNS_INIT_CONTAINER,
+    image: DNS_INIT_IMAGE,
+    essential: false,
+    command: ["sh", "-c", script],
+    logConfiguration: awslogs(logging),
+  };
+}
+
+/** The awslogs driver into the base stack's log group. */
+function awslogs(logging: LogSettings): CfnTaskDefinition.LogConfigurationProperty {
+  return {
+    logDriver: "awslogs",
+    options: {
+      "awslogs-group": logging.group,
+      "awslogs-region": logging.region,
+      "awslogs-stream-prefix": logging.streamPrefix,
+    },
+  };
+}
+
+/** Container ports of `ports` and `expose` (host ports mean nothing in awsvpc), without repeats. */
+function portMappingsOf(service: ComposeService, extraPort: number | undefined): CfnTaskDefinition.PortMappingProperty[] {
+  const seen = new Set<string>();
+  const out: CfnTaskDefinition.PortMappingProperty[] = [];
+  const add = (containerPort: number, protocol: "tcp" | "udp"): void => {
+    const key = `${containerPort}/${protocol}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push({ containerPort, protocol });
+  };
+  for (const port of service.ports) add(port.target, port.protocol);
+  for (const port of service.expose) add(port, "tcp");
+  if (extraPort !== undefined) add(extraPort, "tcp");
+  return out;
+}
+
+function healthCheckOf(hc: ComposeHealthcheck): { check: CfnTaskDefinition.HealthCheckProperty; adjusted: string[] } {
+  const adjusted: string[] = [];
+  const fit = (key: keyof typeof HEALTH_RANGES, composeKey: string, value: number | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    const [min, max] = HEALTH_RANGES[key];
+    const rounded = Math.round(value);
+    const clamped = Math.min(max, Math.max(min, rounded));
+    if (clamped !== value) adjusted.push(`${composeKey} ${value} set to ${clamped} (ECS allows ${min}-${max})`);
+    return clamped;
+  };
+  const interval = fit("interval", "interval", hc.intervalSeconds);
+  const timeout = fit("timeout", "timeout", hc.timeoutSeconds);
+  const retries = fit("retries", "retries", hc.retries);
+  const startPeriod = fit("startPeriod", "start_period", hc.startPeriodSeconds);
+  return {
+    check: {
+      command: hc.test,
+      ...(interval === undefined ? {} : { interval }),
+      ...(timeout === undefined ? {} : { timeout }),
+      ...(retries === undefined ? {} : { retries }),
+      ...(startPeriod === undefined ? {} : { startPeriod }),
+    },
+    adjusted,
+  };
+}
+
+function sortedRecord(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

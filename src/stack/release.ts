@@ -1,0 +1,62 @@
+import type { ComposeProject, ComposeService } from "../compose/model.js";
+import type { ConfigCommand, RepoConfig } from "../config/schema.js";
+import { InputError, type Diagnostic } from "../errors.js";
+import { configDiagnostic, type ConfigLineOf } from "./diagnostics.js";
+import { splitShellWords } from "./shell-words.js";
+
+/** One release step, run as a one-off task with this command before the new version takes traffic. */
+export interface ReleaseStep {
+  name: "migrate" | "seed";
+  command: string[];
+}
+
+/**
+ * The compose service the release steps run as: `release.service` of the config, else the public
+ * service when it is built from the repository, else the only service with `build:`, else the
+ * public service. Throws InputError when `release.service` names no compose service.
+ */
+export function selectReleaseService(
+  project: ComposeProject,
+  config: RepoConfig,
+  publicService: ComposeService,
+  lineOf?: ConfigLineOf,
+): ComposeService {
+  const wanted = config.release.service;
+  if (wanted !== undefined) {
+    const named = project.services.find((s) => s.name === wanted);
+    if (named) return named;
+    const names = project.services.map((s) => s.name).join(", ");
+    throw new InputError([configDiagnostic(["release", "service"], `no compose service named "${wanted}"; services: ${names}`, lineOf)]);
+  }
+  if (publicService.build) return publicService;
+  const built = project.services.filter((s) => s.build);
+  return built.length === 1 ? built[0]! : publicService;
+}
+
+/**
+ * The release steps in the order they run, `migrate` then `seed`, for those the config sets.
+ * A string command is split into words like a shell would (no expansion). Throws InputError for
+ * a string with an unterminated quote.
+ */
+export function releaseSteps(config: RepoConfig, lineOf?: ConfigLineOf): ReleaseStep[] {
+  const steps: ReleaseStep[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const name of ["migrate", "seed"] as const) {
+    const command = config.release[name];
+    if (command === undefined) continue;
+    const words = toWords(command);
+    if (words === undefined || words.length === 0) {
+      diagnostics.push(
+        configDiagnostic(["release", name], "cannot split the command into words (unterminated quote or trailing backslash?); write it as a list", lineOf),
+      );
+      continue;
+    }
+    steps.push({ name, command: words });
+  }
+  if (diagnostics.length > 0) throw new InputError(diagnostics);
+  return steps;
+}
+
+function toWords(command: ConfigCommand): string[] | undefined {
+  return typeof command === "string" ? splitShellWords(command) : command;
+}

@@ -1,0 +1,46 @@
+import type { Stack } from "aws-cdk-lib";
+import { CfnTaskDefinition } from "aws-cdk-lib/aws-ecs";
+import type { ComposeService } from "../compose/model.js";
+import { importBase } from "./base-stack.js";
+import type { FargateSize } from "./fargate-size.js";
+
+/**
+ * Task-level volumes for a service's mounts. Fargate gives each volume without a host a piece of
+ * the task's ephemeral storage, empty at every task start. Returns the distinct volume names and,
+ * per mount (same order as `service.volumes`), the name it mounts.
+ */
+export function taskVolumes(service: Pick<ComposeService, "volumes">): { volumes: string[]; volumeNames: string[] } {
+  const volumes: string[] = [];
+  const byComposeName = new Map<string, string>();
+  const volumeNames = service.volumes.map((mount, i) => {
+    const known = mount.name === undefined ? undefined : byComposeName.get(mount.name);
+    if (known) return known;
+    const base = mount.name === undefined ? `anonymous-${i}` : mount.name.replace(/[^A-Za-z0-9_-]+/g, "-").slice(0, 200) || "volume";
+    let name = base;
+    for (let n = 2; volumes.includes(name); n += 1) name = `${base}-${n}`;
+    volumes.push(name);
+    if (mount.name !== undefined) byComposeName.set(mount.name, name);
+    return name;
+  });
+  return { volumes, volumeNames };
+}
+
+/** A Fargate task definition in awsvpc mode with the base stack's roles. */
+export function addTaskDefinition(
+  stack: Stack,
+  id: string,
+  input: { family: string; size: FargateSize; containers: CfnTaskDefinition.ContainerDefinitionProperty[]; volumes: string[] },
+): CfnTaskDefinition {
+  return new CfnTaskDefinition(stack, id, {
+    family: input.family,
+    requiresCompatibilities: ["FARGATE"],
+    networkMode: "awsvpc",
+    cpu: String(input.size.cpu),
+    memory: String(input.size.memory),
+    executionRoleArn: importBase("ExecutionRoleArn"),
+    taskRoleArn: importBase("TaskRoleArn"),
+    containerDefinitions: input.containers,
+    ...(input.volumes.length > 0 ? { volumes: input.volumes.map((name) => ({ name })) } : {}),
+  });
+}
+
