@@ -1,17 +1,73 @@
 import { z } from "zod";
+import { imageTemplateProblems } from "./resolve-image.js";
+
+/** How berth explains a config value: what is allowed, and whether the value may be shown. */
+export interface ConfigHint {
+  /** What the key accepts, as it reads after "expected", e.g. `a positive integer`. */
+  expected?: string;
+  /** The value may be a secret pasted by mistake: messages never repeat it. */
+  sensitive?: boolean;
+}
+
+/**
+ * Hints for error messages, attached to the schemas they explain. A separate registry, so they
+ * stay out of the JSON Schema; where a schema has no hint the message is derived from its checks.
+ */
+export const configHints = z.registry<ConfigHint>();
+
+/** `arn:aws:ssm:<region>:<account>:parameter/<name>` or `arn:aws:secretsmanager:<region>:<account>:secret:<name>`, any partition. */
+export const SECRET_ARN = /^arn:aws[a-z-]*:(?:ssm:[a-z0-9-]+:[0-9]{12}:parameter\/.+|secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+)$/;
+
+/** A POSIX-style environment variable name. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const EnvName = z
+  .string()
+  .regex(ENV_NAME)
+  .register(configHints, { expected: 'a variable name (letters, digits and "_", not starting with a digit)' });
 
 /** A command: a string is split like a shell would (quotes respected, no expansion); a list is used as is. */
-const Command = z.union([z.string().min(1), z.array(z.string()).min(1)]);
+const Command = z
+  .union([z.string().regex(/\S/).register(configHints, { expected: "a non-blank command" }), z.array(z.string().min(1)).min(1)])
+  .register(configHints, { expected: "a command: a non-empty string or a non-empty list of strings" });
+
+const CpuUnits = z
+  .number()
+  .int()
+  .min(1)
+  .register(configHints, { expected: "CPU units as an integer: 256 (.25 vCPU), 512, 1024, 2048, 4096, 8192 or 16384" });
+
+const MemoryMiB = z
+  .number()
+  .int()
+  .min(1)
+  .register(configHints, { expected: "memory in MiB as an integer, e.g. 512, 1024 or 2048" });
 
 /** One Fargate size. CPU units and memory in MiB; the pair must be one Fargate offers. */
 const FargateSize = z
   .object({
     /** CPU units: 256 (.25 vCPU), 512, 1024, 2048, 4096, 8192 or 16384. */
-    cpu: z.number().int().positive(),
+    cpu: CpuUnits.describe("CPU units: 256 (.25 vCPU), 512, 1024, 2048, 4096, 8192 or 16384."),
     /** Memory in MiB, valid for the chosen CPU (for 256: 512, 1024 or 2048). */
-    memory: z.number().int().positive(),
+    memory: MemoryMiB.describe("Memory in MiB, valid for the chosen CPU (for 256: 512, 1024 or 2048)."),
   })
-  .strict();
+  .strict()
+  .register(configHints, { expected: "a mapping with cpu and memory" })
+  .describe("One Fargate size. CPU units and memory in MiB; the pair must be one Fargate offers.");
+
+const ImageTemplate = z
+  .string()
+  .min(1)
+  .superRefine((template, ctx) => {
+    for (const message of imageTemplateProblems(template)) ctx.addIssue({ code: "custom", message, input: template });
+  })
+  .register(configHints, { expected: "an image reference, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:{sha}" });
+
+const SecretArn = z.string().regex(SECRET_ARN).register(configHints, {
+  expected:
+    "an SSM parameter ARN (arn:aws:ssm:<region>:<account>:parameter/<name>) or a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)",
+  sensitive: true,
+});
 
 /**
  * `.github/preview.yml`: its presence turns previews on for a repository.
@@ -24,63 +80,146 @@ export const RepoConfigSchema = z
      * overriding earlier ones, as `docker compose -f a.yml -f b.yml`. Default: the first of
      * `compose.yaml`, `compose.yml`, `docker-compose.yaml`, `docker-compose.yml` that exists.
      */
-    compose: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    compose: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .register(configHints, { expected: "a file path or a non-empty list of file paths" })
+      .optional()
+      .describe(
+        "The compose file(s), relative to the repository root. A list is merged in order, later files overriding earlier ones, as `docker compose -f a.yml -f b.yml`. Default: the first of `compose.yaml`, `compose.yml`, `docker-compose.yaml`, `docker-compose.yml` that exists.",
+      ),
     /** The compose service that answers on the preview URL. Default: the only service that publishes a port. */
-    service: z.string().min(1).optional(),
+    service: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The compose service that answers on the preview URL. Default: the only service that publishes a port."),
     /** The public service's container port. Default: the one port it publishes or exposes. */
-    port: z.number().int().min(1).max(65535).optional(),
+    port: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe("The public service's container port. Default: the one port it publishes or exposes."),
     /** The load balancer's health check for the public service. */
     healthcheck: z
       .object({
         /** HTTP path the load balancer requests; healthy on 200-399. Default `/`. */
-        path: z.string().startsWith("/").max(1024).default("/"),
+        path: z
+          .string()
+          .regex(/^\/\S*$/)
+          .max(1024)
+          .register(configHints, { expected: 'a URL path starting with "/", without spaces, at most 1024 characters' })
+          .default("/")
+          .describe("HTTP path the load balancer requests; healthy on 200-399. Default `/`."),
       })
       .strict()
-      .default({ path: "/" }),
+      .default({ path: "/" })
+      .describe("The load balancer's health check for the public service."),
     /**
      * Image reference for every service with `build:`, as CI pushes it to ECR. Placeholders:
      * `{sha}`, `{short_sha}` (7 characters), `{pr}`, `{branch}` (sanitized for a tag), `{service}`.
      */
-    image: z.string().min(1).optional(),
+    image: ImageTemplate.optional().describe(
+      "Image reference for every service with `build:`, as CI pushes it to ECR: `<registry>/<repository>:<tag>`. Placeholders: `{sha}`, `{short_sha}` (7 characters), `{pr}`, `{branch}` (sanitized for a tag, only in the tag), `{service}`.",
+    ),
     /** One-off steps run as ECS tasks before the new version takes traffic. */
     release: z
       .object({
         /** Runs on every deploy, before the rollout. */
-        migrate: Command.optional(),
+        migrate: Command.optional().describe("Runs on every deploy, before the rollout."),
         /** Runs after migrate on the first deploy of a preview and on `/preview reset`. */
-        seed: Command.optional(),
+        seed: Command.optional().describe("Runs after migrate on the first deploy of a preview and on `/preview reset`."),
         /**
          * The compose service whose image, environment and secrets the steps run with. Default: the
          * public service when it is built from the repository, else the only service with `build:`.
          */
-        service: z.string().min(1).optional(),
+        service: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "The compose service whose image, environment and secrets the steps run with. Default: the public service when it is built from the repository, else the only service with `build:`.",
+          ),
       })
       .strict()
-      .default({}),
+      .default({})
+      .describe("One-off steps run as ECS tasks before the new version takes traffic."),
     /** Variables added to every service (they win over the compose file's values). */
-    environment: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+    environment: z
+      .record(
+        EnvName,
+        z
+          .union([z.string(), z.number(), z.boolean()])
+          .register(configHints, { expected: "a string, number or boolean" })
+          .transform(String),
+      )
+      .register(configHints, { expected: "a mapping of variable names to values" })
+      .default({})
+      .describe("Variables added to every service (they win over the compose file's values)."),
     /**
      * Secrets injected by ECS into the services built from the repository, the public service and
      * the release steps: variable name -> SSM parameter ARN or Secrets Manager secret ARN. Values never
      * appear in a template.
      */
-    secrets: z.record(z.string(), z.string()).default({}),
+    secrets: z
+      .record(EnvName, SecretArn)
+      .register(configHints, { expected: "a mapping of variable names to SSM parameter or Secrets Manager ARNs", sensitive: true })
+      .default({})
+      .describe(
+        "Secrets injected by ECS into the services built from the repository, the public service and the release steps: variable name -> SSM parameter ARN or Secrets Manager secret ARN. A plain value is never accepted. Values never appear in a template.",
+      ),
     /** Fargate size for every service; `services` overrides it per compose service. */
     resources: z
       .object({
-        cpu: z.number().int().positive().optional(),
-        memory: z.number().int().positive().optional(),
+        /** CPU units for every service, e.g. 256 (.25 vCPU), 512, 1024. */
+        cpu: CpuUnits.optional().describe("CPU units for every service: 256 (.25 vCPU), 512, 1024, 2048, 4096, 8192 or 16384."),
+        /** Memory in MiB for every service, valid for the CPU. */
+        memory: MemoryMiB.optional().describe("Memory in MiB for every service, valid for the CPU."),
         /** Per-service sizes, by compose service name. */
-        services: z.record(z.string(), FargateSize).default({}),
+        services: z
+          .record(z.string(), FargateSize)
+          .register(configHints, { expected: "a mapping of compose service names to sizes" })
+          .default({})
+          .describe("Per-service sizes, by compose service name."),
       })
       .strict()
-      .default({ services: {} }),
+      .default({ services: {} })
+      .describe("Fargate size for every service; `services` overrides it per compose service."),
     /** Pull requests from forks: `approve` (deploy after a maintainer's `/preview approve`) or `never`. */
-    forks: z.enum(["approve", "never"]).default("approve"),
+    forks: z
+      .enum(["approve", "never"])
+      .default("approve")
+      .describe("Pull requests from forks: `approve` (deploy after a maintainer's `/preview approve`) or `never`."),
     /** Whether draft pull requests get a preview. */
-    drafts: z.boolean().default(true),
+    drafts: z.boolean().default(true).describe("Whether draft pull requests get a preview."),
   })
-  .strict();
+  .strict()
+  .superRefine(
+    (config, ctx) => {
+      // Runs even when other keys are wrong, so that one pass reports every problem.
+      const environment = asRecord(config.environment);
+      for (const name of Object.keys(asRecord(config.secrets))) {
+        if (Object.hasOwn(environment, name)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["secrets", name],
+            message: "also set in environment; a variable comes from environment or from secrets, not both",
+          });
+        }
+      }
+    },
+    { when: () => true },
+  )
+  .meta({
+    title: "berth preview configuration",
+    description:
+      "`.github/preview.yml`: its presence turns pull request previews on for a repository. Every key is optional.",
+  });
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
 
 /** The repository config after validation and defaults. */
 export type RepoConfig = z.output<typeof RepoConfigSchema>;
