@@ -93,7 +93,7 @@ export function fargateSize(input: {
       },
     ]);
   }
-  if (size.cpu === cpu && size.memory === memory) return { size, warnings: [] };
+  if ((cpu === undefined || size.cpu === cpu) && (memory === undefined || size.memory === memory)) return { size, warnings: [] };
   return {
     size,
     warnings: [
