@@ -56,6 +56,10 @@ export interface ComposeService {
   ulimits: Array<{ name: string; soft: number; hard: number }>;
   tty?: boolean;
   stdinOpen?: boolean;
+  /** Linux capabilities to add; on Fargate only `SYS_PTRACE` (names without the `CAP_` prefix). */
+  capAdd?: string[];
+  /** Linux capabilities to drop (names without the `CAP_` prefix). */
+  capDrop?: string[];
   /** 1-based line of the service's key in the (last) compose file that defines it; for messages. */
   line?: number;
   /** The compose file that defines it (first one). */

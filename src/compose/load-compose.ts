@@ -1,0 +1,379 @@
+import path from "node:path";
+import { InputError } from "../errors.js";
+import { DotenvError, parseDotenv } from "../util/dotenv.js";
+import { normalizeRepoPath, type RepoReader } from "../util/repo-reader.js";
+import { parseYamlSource, type KeyPath, type YamlSource } from "../util/yaml-source.js";
+import { entry, Findings, toComposeNode, type ComposeNode, type MapNode, type Origin } from "./compose-node.js";
+import { parseInteger } from "./compose-values.js";
+import { checkProjectForFargate, checkServiceForFargate } from "./fargate-rules.js";
+import { interpolate, InterpolationError } from "./interpolate.js";
+import { canonicalService, mergeNodes, mergeService } from "./merge-compose.js";
+import type { ComposeProject, ComposeService } from "./model.js";
+import { normalizeService } from "./normalize-service.js";
+import { validateComposeSchema } from "./validate-compose-schema.js";
+
+/** The files Docker Compose looks for, in its order, when none is named. */
+export const DEFAULT_COMPOSE_FILES = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"] as const;
+
+/** One compose file, parsed, interpolated, validated, its services in canonical form. */
+interface LoadedFile {
+  file: string;
+  root: MapNode;
+  services: Map<string, MapNode>;
+}
+
+/**
+ * Loads the repository's compose file(s) as `docker compose -f a -f b config` would, and
+ * translates them into the ComposeProject berth deploys.
+ *
+ * - `files` undefined: the first of compose.yaml, compose.yml, docker-compose.yaml,
+ *   docker-compose.yml that exists. Later files override earlier ones.
+ * - Interpolation variables come only from the `.env` next to the first compose file, never
+ *   from process.env: a compose file must not read the bot's own environment. Unset variables
+ *   become "" with an `unset-variable` warning.
+ * - Each file is validated against the Compose Specification schema; `extends` is resolved,
+ *   profiles are applied (services with a profile are left out) and the Fargate rules decide
+ *   what is refused and what is ignored with a warning.
+ *
+ * Throws InputError listing every problem found, each as `FILE:LINE: key.path: what is wrong`.
+ */
+export async function loadCompose(reader: RepoReader, files?: string[]): Promise<ComposeProject> {
+  const chosen = await chooseFiles(reader, files);
+  const findings = new Findings();
+  const variables = await readDotenv(reader, path.posix.join(path.posix.dirname(chosen[0]!), ".env"));
+  const loader = new FileLoader(reader, variables, findings);
+
+  const loaded: LoadedFile[] = [];
+  for (const file of chosen) {
+    const result = await loader.load(file);
+    if (result) loaded.push(result);
+  }
+  fail(findings);
+
+  // Merge the files in order, each with its `extends` resolved first.
+  const services = new Map<string, MapNode>();
+  const origins = new Map<string, Origin>();
+  let project: MapNode | undefined;
+  for (const file of loaded) {
+    for (const [name, service] of file.services) {
+      const resolved = await loader.resolveService(file, name, []);
+      const existing = services.get(name);
+      services.set(name, existing ? mergeService(existing, resolved) : resolved);
+      if (!origins.has(name)) origins.set(name, service.at);
+    }
+    const rest: MapNode = { ...file.root, entries: new Map([...file.root.entries].filter(([key]) => key !== "services")) };
+    project = project ? (mergeNodes(project, rest) as MapNode) : rest;
+  }
+  fail(findings);
+  if (project) checkProjectForFargate(project, findings);
+
+  const declaredVolumes = new Set(entry(project, "volumes")?.kind === "map" ? (entry(project, "volumes") as MapNode).entries.keys() : []);
+  const skipped = new Map<string, string>();
+  const active: Array<[string, MapNode]> = [];
+  for (const [name, service] of services) {
+    const reason = skipReason(service, findings);
+    if (reason) skipped.set(name, reason);
+    else active.push([name, service]);
+  }
+  if (active.length === 0) {
+    const first = chosen[0]!;
+    findings.diagnostics.push({
+      file: first,
+      line: services.size === 0 ? undefined : 1,
+      path: "services",
+      message: services.size === 0 ? "services: no services defined; add at least one" : "services: every service is left out by profiles or scale 0; nothing to deploy",
+    });
+  }
+
+  const result: ComposeService[] = [];
+  for (const [name, service] of active) {
+    checkServiceForFargate(service, findings);
+    const normalized = await normalizeService(name, service, origins.get(name) ?? service.at, {
+      reader,
+      variables,
+      declaredVolumes,
+      findings,
+    });
+    result.push(normalized);
+  }
+  checkDependencies(result, services, skipped, findings);
+  warnSharedVolumes(result, project, findings);
+  fail(findings);
+  return { services: result, warnings: findings.warnings, files: chosen };
+}
+
+async function chooseFiles(reader: RepoReader, files: string[] | undefined): Promise<string[]> {
+  if (files === undefined) {
+    for (const candidate of DEFAULT_COMPOSE_FILES) {
+      if ((await reader.readFile(candidate)) !== undefined) return [candidate];
+    }
+    throw new InputError([
+      {
+        file: DEFAULT_COMPOSE_FILES[0],
+        path: "",
+        message: `no compose file found: looked for ${DEFAULT_COMPOSE_FILES.join(", ")}; add one or set \`compose\` in .github/preview.yml`,
+      },
+    ]);
+  }
+  const chosen: string[] = [];
+  for (const file of files) {
+    const normalized = normalizeRepoPath(file);
+    if (normalized === undefined) {
+      throw new InputError([{ file, path: "", message: "compose file is outside the repository; name a file inside it" }]);
+    }
+    if ((await reader.readFile(normalized)) === undefined) {
+      throw new InputError([{ file: normalized, path: "", message: "compose file not found; check `compose` in .github/preview.yml" }]);
+    }
+    chosen.push(normalized);
+  }
+  return chosen;
+}
+
+async function readDotenv(reader: RepoReader, file: string): Promise<(name: string) => string | undefined> {
+  const normalized = normalizeRepoPath(file) ?? ".env";
+  const text = await reader.readFile(normalized);
+  if (text === undefined) return () => undefined;
+  try {
+    const values = parseDotenv(text);
+    return (name) => (Object.hasOwn(values, name) ? values[name] : undefined);
+  } catch (error) {
+    if (!(error instanceof DotenvError)) throw error;
+    throw new InputError([{ file: normalized, line: error.line, path: "", message: error.reason }]);
+  }
+}
+
+function fail(findings: Findings): void {
+  if (findings.diagnostics.length > 0) throw new InputError(findings.diagnostics);
+}
+
+/** Reads, interpolates and validates compose files once each, and resolves `extends` across them. */
+class FileLoader {
+  private readonly files = new Map<string, Promise<LoadedFile | undefined>>();
+  private readonly resolved = new Map<string, Promise<MapNode>>();
+  private readonly unset = new Set<string>();
+
+  constructor(
+    private readonly reader: RepoReader,
+    private readonly variables: (name: string) => string | undefined,
+    private readonly findings: Findings,
+  ) {}
+
+  load(file: string): Promise<LoadedFile | undefined> {
+    let loaded = this.files.get(file);
+    if (!loaded) {
+      loaded = this.read(file);
+      this.files.set(file, loaded);
+    }
+    return loaded;
+  }
+
+  private async read(file: string): Promise<LoadedFile | undefined> {
+    const text = await this.reader.readFile(file);
+    if (text === undefined) return undefined;
+    let source: YamlSource;
+    try {
+      source = parseYamlSource(file, text);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      this.findings.diagnostics.push(...error.diagnostics);
+      return undefined;
+    }
+    if (source.value === null || typeof source.value !== "object" || Array.isArray(source.value)) {
+      const message = source.value === null ? "the file is empty; a compose file needs services" : "a compose file must be a mapping with a services key";
+      this.findings.diagnostics.push({ file, line: source.value === null ? undefined : 1, path: "", message });
+      return undefined;
+    }
+    const before = this.findings.diagnostics.length;
+    const value = this.interpolateTree(source, source.value, []);
+    if (this.findings.diagnostics.length === before) this.findings.diagnostics.push(...validateComposeSchema(source, value));
+    if (this.findings.diagnostics.length > before) return undefined;
+
+    const root = toComposeNode(source, value) as MapNode;
+    const services = new Map<string, MapNode>();
+    const servicesNode = root.entries.get("services");
+    if (servicesNode?.kind === "map") {
+      for (const [name, service] of servicesNode.entries) {
+        // `web:` with nothing under it is an empty service.
+        const node: MapNode = service.kind === "map" ? service : { kind: "map", entries: new Map(), at: service.at };
+        services.set(name, canonicalService(node));
+      }
+    }
+    return { file, root, services };
+  }
+
+  /** Interpolates every string value (never keys), reporting errors and unset variables with their line. */
+  private interpolateTree(source: YamlSource, value: unknown, at: KeyPath): unknown {
+    if (typeof value === "string") {
+      try {
+        return interpolate(value, this.variables, {
+          onUnset: (name) => {
+            if (this.unset.has(name)) return;
+            this.unset.add(name);
+            this.findings.warn("unset-variable", { file: source.file, path: at, line: source.lineOf(at) }, `variable ${name} is not set in .env; it interpolates to an empty string`);
+          },
+        });
+      } catch (error) {
+        if (!(error instanceof InterpolationError)) throw error;
+        this.findings.error({ file: source.file, path: at, line: source.lineOf(at) }, error.message);
+        return value;
+      }
+    }
+    if (Array.isArray(value)) return value.map((item, i) => this.interpolateTree(source, item, [...at, i]));
+    if (value !== null && typeof value === "object") {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.interpolateTree(source, v, [...at, k])]));
+    }
+    return value;
+  }
+
+  /** The service with its `extends` chain merged in (base first, the service's own keys win). */
+  resolveService(file: LoadedFile, name: string, chain: string[]): Promise<MapNode> {
+    const key = `${file.file}#${name}`;
+    let result = this.resolved.get(key);
+    if (!result) {
+      result = this.resolveUncached(file, name, [...chain, key]);
+      if (!chain.includes(key)) this.resolved.set(key, result);
+    }
+    return result;
+  }
+
+  private async resolveUncached(file: LoadedFile, name: string, chain: string[]): Promise<MapNode> {
+    const service = file.services.get(name)!;
+    const extendsNode = service.entries.get("extends");
+    if (!extendsNode) return service;
+    const own: MapNode = { ...service, entries: new Map([...service.entries].filter(([k]) => k !== "extends")) };
+    const baseName = textOf(entry(extendsNode, "service")) ?? "";
+    const fileNode = entry(extendsNode, "file");
+    let baseFile: LoadedFile | undefined = file;
+    if (fileNode) {
+      const written = textOf(fileNode) ?? "";
+      const target = written.startsWith("/") ? undefined : normalizeRepoPath(path.posix.join(path.posix.dirname(file.file), written));
+      if (target === undefined) {
+        this.findings.error(fileNode.at, `"${written}" is outside the repository; extend a file inside it`);
+        return own;
+      }
+      const before = this.findings.diagnostics.length;
+      baseFile = await this.load(target);
+      if (!baseFile) {
+        if (this.findings.diagnostics.length === before) this.findings.error(fileNode.at, `file "${target}" not found`);
+        return own;
+      }
+    }
+    if (!baseFile.services.has(baseName)) {
+      this.findings.error(extendsNode.at, `service "${baseName}" not found in ${baseFile.file}`);
+      return own;
+    }
+    const baseKey = `${baseFile.file}#${baseName}`;
+    if (chain.includes(baseKey)) {
+      const cycle = [...chain, baseKey].map((k) => k.replace(/^.*#/, "")).join(" -> ");
+      this.findings.error(extendsNode.at, `extends forms a cycle: ${cycle}`);
+      return own;
+    }
+    const base = await this.resolveService(baseFile, baseName, chain);
+    return mergeService(base, own);
+  }
+}
+
+function textOf(node: ComposeNode | undefined): string | undefined {
+  return node?.kind === "scalar" && node.value !== null ? String(node.value) : undefined;
+}
+
+/** Why Compose would not start this service by default, if it would not. */
+function skipReason(service: MapNode, findings: Findings): string | undefined {
+  const profiles = service.entries.get("profiles");
+  if (profiles?.kind === "seq" && profiles.items.length > 0) {
+    const names = profiles.items.map((item) => textOf(item) ?? "").join(", ");
+    findings.warn("profile-skipped", profiles.at, `left out: services with a profile (${names}) are not started by default`);
+    return `has the profile ${names}`;
+  }
+  const scale = service.entries.get("scale") ?? entry(entry(service, "deploy"), "replicas");
+  if (scale?.kind === "scalar" && parseInteger(scale.value) === 0) {
+    findings.warn("scaled-to-zero", scale.at, "left out: the service is scaled to 0");
+    return "is scaled to 0";
+  }
+  return undefined;
+}
+
+function checkDependencies(
+  active: ComposeService[],
+  all: Map<string, MapNode>,
+  skipped: Map<string, string>,
+  findings: Findings,
+): void {
+  const byName = new Map(active.map((s) => [s.name, s]));
+  for (const service of active) {
+    const dependsOn = entry(all.get(service.name), "depends_on");
+    const kept: ComposeService["dependsOn"] = [];
+    for (const dependency of service.dependsOn) {
+      const spec = entry(dependsOn, dependency.service);
+      const at = spec?.at ?? { file: service.file, path: ["services", service.name, "depends_on"], line: service.line };
+      const required = textOf(entry(spec, "required")) !== "false";
+      const target = byName.get(dependency.service);
+      if (dependency.service === service.name) {
+        findings.error(at, "a service cannot depend on itself");
+      } else if (target === undefined) {
+        const reason = skipped.get(dependency.service);
+        const problem = reason === undefined ? `service "${dependency.service}" is not defined` : `"${dependency.service}" ${reason} and is not started`;
+        if (!required) findings.warn("dependency-skipped", at, `${problem}; dropped because the dependency has required: false`);
+        else findings.error(at, `${problem}; remove the dependency${reason === undefined ? " or define the service" : " or the profile"}`);
+        continue;
+      } else if (dependency.condition === "service_healthy" && target.healthcheck === undefined) {
+        findings.error(at, `waits for "${dependency.service}" to be healthy, but it has no healthcheck; add one to ${dependency.service} or use service_started`);
+      }
+      kept.push(dependency);
+    }
+    service.dependsOn = kept;
+  }
+  const cycle = findCycle(active);
+  if (cycle) {
+    const first = byName.get(cycle[0]!)!;
+    const at = entry(all.get(first.name), "depends_on")?.at ?? { file: first.file, path: ["services", first.name], line: first.line };
+    findings.error(at, `depends_on forms a cycle: ${cycle.join(" -> ")}`);
+  }
+}
+
+function findCycle(services: ComposeService[]): string[] | undefined {
+  const byName = new Map(services.map((s) => [s.name, s]));
+  const state = new Map<string, "visiting" | "done">();
+  const stack: string[] = [];
+  const visit = (name: string): string[] | undefined => {
+    if (state.get(name) === "done") return undefined;
+    if (state.get(name) === "visiting") return [...stack.slice(stack.indexOf(name)), name];
+    state.set(name, "visiting");
+    stack.push(name);
+    for (const d of byName.get(name)?.dependsOn ?? []) {
+      const found = visit(d.service);
+      if (found) return found;
+    }
+    stack.pop();
+    state.set(name, "done");
+    return undefined;
+  };
+  for (const s of services) {
+    const found = visit(s.name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function warnSharedVolumes(services: ComposeService[], project: MapNode | undefined, findings: Findings): void {
+  const users = new Map<string, string[]>();
+  for (const service of services) {
+    for (const volume of service.volumes) {
+      if (volume.name === undefined) continue;
+      const list = users.get(volume.name) ?? [];
+      if (!list.includes(service.name)) list.push(service.name);
+      users.set(volume.name, list);
+    }
+  }
+  for (const [volume, names] of users) {
+    if (names.length < 2) continue;
+    const declared = entry(entry(project, "volumes"), volume);
+    const at = declared?.at ?? { file: services[0]!.file, path: ["volumes", volume] };
+    findings.warn(
+      "volume-not-shared",
+      at,
+      `volume "${volume}" is used by ${names.slice(0, -1).join(", ")} and ${names.at(-1)}, but each Fargate task gets its own copy: they do not share data`,
+    );
+  }
+}
+

@@ -1,0 +1,408 @@
+import path from "node:path";
+import { DotenvError, parseDotenv } from "../util/dotenv.js";
+import { normalizeRepoPath, type RepoReader } from "../util/repo-reader.js";
+import { ShellWordsError, splitShellWords } from "../util/shell-words.js";
+import { entry, type ComposeNode, type Findings, type MapNode, type Origin } from "./compose-node.js";
+import { parseBoolean, parseBytes, parseDurationSeconds, parseInteger, parseNumber } from "./compose-values.js";
+import { checkDeployForFargate, checkPortForFargate } from "./fargate-rules.js";
+import { splitVolumeSpec } from "./merge-compose.js";
+import type { ComposeHealthcheck, ComposePort, ComposeService, ComposeVolumeMount, DependsOnCondition } from "./model.js";
+
+/** What normalizing a service needs besides the service itself. */
+export interface NormalizeContext {
+  reader: RepoReader;
+  /** Variables of the repository's `.env`, for `KEY` entries without a value. Never process.env. */
+  variables: (name: string) => string | undefined;
+  /** Names under the top-level `volumes` key. */
+  declaredVolumes: ReadonlySet<string>;
+  findings: Findings;
+}
+
+/** ECS limits for container health checks, in seconds (retries: count). */
+const HEALTHCHECK_LIMITS = {
+  interval: { key: "intervalSeconds", min: 5, max: 300 },
+  timeout: { key: "timeoutSeconds", min: 2, max: 60 },
+  retries: { key: "retries", min: 1, max: 10 },
+  start_period: { key: "startPeriodSeconds", min: 0, max: 300 },
+} as const;
+/** Fargate waits at most 120 s between SIGTERM and SIGKILL. */
+const MAX_STOP_TIMEOUT = 120;
+
+const scalarValue = (node: ComposeNode | undefined): string | number | boolean | null | undefined =>
+  node?.kind === "scalar" ? node.value : undefined;
+const textOf = (node: ComposeNode | undefined): string | undefined => {
+  const value = scalarValue(node);
+  return value === undefined || value === null ? undefined : String(value);
+};
+
+/**
+ * Translates one merged, canonical service into the ComposeService model: short and long
+ * syntaxes normalized, env_files read, durations and sizes converted, and the Fargate checks
+ * for ports, volumes, health checks and deploy applied. Problems go to `ctx.findings`.
+ */
+export async function normalizeService(
+  name: string,
+  service: MapNode,
+  origin: Origin,
+  ctx: NormalizeContext,
+): Promise<ComposeService> {
+  const { findings } = ctx;
+  const get = (key: string) => service.entries.get(key);
+  const out: ComposeService = {
+    name,
+    environment: {},
+    ports: [],
+    expose: [],
+    dependsOn: [],
+    volumes: [],
+    labels: {},
+    ulimits: [],
+    line: origin.line,
+    file: origin.file,
+  };
+
+  const image = textOf(get("image"));
+  if (image !== undefined) out.image = image;
+  const build = get("build");
+  if (build?.kind === "map") out.build = normalizeBuild(build, ctx);
+  if (out.image === undefined && out.build === undefined) {
+    findings.error(service.at, "a service needs an image or a build; add one");
+  }
+
+  const command = normalizeCommand(get("command"), findings);
+  if (command) out.command = command;
+  const entrypoint = normalizeCommand(get("entrypoint"), findings);
+  if (entrypoint) out.entrypoint = entrypoint;
+
+  out.environment = { ...(await readEnvFiles(get("env_file"), ctx)), ...keyValues(get("environment"), ctx.variables) };
+  out.labels = keyValues(get("labels"), ctx.variables);
+
+  const ports = get("ports");
+  if (ports?.kind === "seq") {
+    for (const item of ports.items) {
+      const port = normalizePort(item, findings);
+      if (port && !out.ports.some((p) => p.target === port.target && p.protocol === port.protocol)) out.ports.push(port);
+    }
+  }
+  const expose = get("expose");
+  if (expose?.kind === "seq") {
+    for (const item of expose.items) {
+      const spec = textOf(item) ?? "";
+      const match = /^(\d+)(?:\/(tcp|udp))?$/.exec(spec);
+      if (!match) {
+        findings.error(item.at, spec.includes("-") ? "port ranges are not supported on Fargate; list each port on its own" : `"${spec}" is not a port number`);
+      } else if (!out.expose.includes(Number(match[1]))) out.expose.push(Number(match[1]));
+    }
+  }
+
+  const dependsOn = get("depends_on");
+  if (dependsOn?.kind === "map") {
+    for (const [dependency, spec] of dependsOn.entries) {
+      const condition = (textOf(entry(spec, "condition")) ?? "service_started") as DependsOnCondition;
+      out.dependsOn.push({ service: dependency, condition });
+    }
+  }
+
+  const healthcheck = normalizeHealthcheck(get("healthcheck"), findings);
+  if (healthcheck) out.healthcheck = healthcheck;
+
+  const volumes = get("volumes");
+  if (volumes?.kind === "seq") {
+    for (const item of volumes.items) {
+      const mount = normalizeVolume(item, ctx);
+      if (mount) out.volumes.push(mount);
+    }
+  }
+
+  const limits = normalizeLimits(service, findings);
+  if (limits) out.limits = limits;
+  const deploy = get("deploy");
+  if (deploy) checkDeployForFargate(deploy, findings);
+
+  const workingDir = textOf(get("working_dir"));
+  if (workingDir !== undefined) out.workingDir = workingDir;
+  const user = textOf(get("user"));
+  if (user !== undefined) out.user = user;
+  for (const [key, field] of [
+    ["init", "init"],
+    ["read_only", "readOnly"],
+    ["tty", "tty"],
+    ["stdin_open", "stdinOpen"],
+  ] as const) {
+    const node = get(key);
+    if (node === undefined) continue;
+    const value = parseBoolean(scalarValue(node));
+    if (value === undefined) findings.error(node.at, `must be true or false, not "${textOf(node) ?? ""}"`);
+    else out[field] = value;
+  }
+
+  const grace = get("stop_grace_period");
+  if (grace) {
+    const seconds = parseDurationSeconds(textOf(grace) ?? "");
+    if (seconds === undefined) findings.error(grace.at, `"${textOf(grace) ?? ""}" is not a duration (like 10s or 1m30s)`);
+    else {
+      out.stopGracePeriodSeconds = Math.min(Math.ceil(seconds), MAX_STOP_TIMEOUT);
+      if (seconds > MAX_STOP_TIMEOUT) {
+        findings.warn("stop-grace-period-clamped", grace.at, `reduced to ${MAX_STOP_TIMEOUT}s, the longest stop timeout Fargate allows`);
+      }
+    }
+  }
+
+  out.ulimits = normalizeUlimits(get("ulimits"), findings);
+  const capAdd = capabilities(get("cap_add")).filter((c) => c === "SYS_PTRACE");
+  if (capAdd.length > 0) out.capAdd = capAdd;
+  const capDrop = capabilities(get("cap_drop"));
+  if (capDrop.length > 0) out.capDrop = capDrop;
+  return out;
+}
+
+function normalizeBuild(build: MapNode, ctx: NormalizeContext): NonNullable<ComposeService["build"]> {
+  const contextNode = build.entries.get("context");
+  const written = textOf(contextNode) ?? ".";
+  // A context is relative to the compose file that wrote it; URLs (git, https) stay as written.
+  const file = contextNode?.at.file ?? build.at.file;
+  const context = /^[a-z][a-z0-9+.-]*:\/\/|^git@/i.test(written)
+    ? written
+    : (normalizeRepoPath(path.posix.join(path.posix.dirname(file), written)) ?? written);
+  const result: NonNullable<ComposeService["build"]> = { context, args: keyValues(build.entries.get("args"), ctx.variables) };
+  const dockerfile = textOf(build.entries.get("dockerfile"));
+  if (dockerfile !== undefined) result.dockerfile = dockerfile;
+  const target = textOf(build.entries.get("target"));
+  if (target !== undefined) result.target = target;
+  return result;
+}
+
+function normalizeCommand(node: ComposeNode | undefined, findings: Findings): string[] | undefined {
+  if (node === undefined || scalarValue(node) === null) return undefined;
+  if (node.kind === "seq") return node.items.map((item) => textOf(item) ?? "");
+  try {
+    return splitShellWords(textOf(node) ?? "");
+  } catch (error) {
+    if (!(error instanceof ShellWordsError)) throw error;
+    findings.error(node.at, error.message);
+    return undefined;
+  }
+}
+
+/** `{KEY: value}` with YAML numbers and booleans as text; a key without value comes from `.env` or is dropped. */
+function keyValues(node: ComposeNode | undefined, variables: (name: string) => string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (node?.kind !== "map") return out;
+  for (const [key, value] of node.entries) {
+    const v = scalarValue(value);
+    if (v === null || v === undefined) {
+      const fromEnv = variables(key);
+      if (fromEnv !== undefined) out[key] = fromEnv;
+    } else out[key] = String(v);
+  }
+  return out;
+}
+
+async function readEnvFiles(node: ComposeNode | undefined, ctx: NormalizeContext): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  if (node?.kind !== "seq") return out;
+  for (const item of node.items) {
+    const written = textOf(item.kind === "map" ? item.entries.get("path") : item) ?? "";
+    const requiredNode = item.kind === "map" ? item.entries.get("required") : undefined;
+    const required = requiredNode === undefined ? true : parseBoolean(scalarValue(requiredNode)) !== false;
+    const file = normalizeRepoPath(path.posix.join(path.posix.dirname(item.at.file), written));
+    if (file === undefined || written.startsWith("/")) {
+      ctx.findings.error(item.at, `env file "${written}" is outside the repository; keep env files in the repository`);
+      continue;
+    }
+    const text = await ctx.reader.readFile(file);
+    if (text === undefined) {
+      if (required) ctx.findings.error(item.at, `env file "${file}" not found; add it to the repository or mark it required: false`);
+      continue;
+    }
+    try {
+      Object.assign(out, parseDotenv(text, { lookup: ctx.variables }));
+    } catch (error) {
+      if (!(error instanceof DotenvError)) throw error;
+      ctx.findings.diagnostics.push({ file, line: error.line, path: "", message: error.reason });
+    }
+  }
+  return out;
+}
+
+function normalizePort(node: ComposeNode, findings: Findings): ComposePort | undefined {
+  let target: string;
+  let published: string | undefined;
+  let protocol = "tcp";
+  let hostIp: string | undefined;
+  if (node.kind === "map") {
+    target = textOf(node.entries.get("target")) ?? "";
+    published = textOf(node.entries.get("published"));
+    protocol = textOf(node.entries.get("protocol")) ?? "tcp";
+    hostIp = textOf(node.entries.get("host_ip"));
+  } else {
+    let spec = textOf(node) ?? "";
+    const slash = spec.lastIndexOf("/");
+    if (slash >= 0) {
+      protocol = spec.slice(slash + 1);
+      spec = spec.slice(0, slash);
+    }
+    const ipv6 = /^\[([^\]]*)\]:(.*)$/.exec(spec);
+    if (ipv6) {
+      hostIp = ipv6[1];
+      spec = ipv6[2]!;
+    }
+    const parts = spec.split(":");
+    if (parts.length > 3 || (ipv6 && parts.length !== 2)) {
+      findings.error(node.at, `"${textOf(node) ?? ""}" is not a port mapping (use [HOST_IP:]PUBLISHED:TARGET[/PROTOCOL])`);
+      return undefined;
+    }
+    target = parts.at(-1)!;
+    if (parts.length >= 2) published = parts.at(-2);
+    if (parts.length === 3) hostIp = parts[0];
+  }
+  if (!/^\d+(-\d+)?$/.test(target) || (published !== undefined && published !== "" && !/^\d+(-\d+)?$/.test(published))) {
+    findings.error(node.at, `"${textOf(node) ?? target}" is not a port mapping (use [HOST_IP:]PUBLISHED:TARGET[/PROTOCOL])`);
+    return undefined;
+  }
+  if (!checkPortForFargate({ target, published, protocol }, node.at, findings)) return undefined;
+  if (hostIp !== undefined && hostIp !== "" && hostIp !== "0.0.0.0" && hostIp !== "::") {
+    findings.warn("port-host-ip-ignored", node.at, `host address ${hostIp} ignored: the preview is reached through its load balancer`);
+  }
+  const port: ComposePort = { target: Number(target), protocol: protocol as ComposePort["protocol"] };
+  if (published !== undefined && published !== "") port.published = Number(published);
+  return port;
+}
+
+function normalizeHealthcheck(node: ComposeNode | undefined, findings: Findings): ComposeHealthcheck | undefined {
+  if (node?.kind !== "map") return undefined;
+  if (parseBoolean(scalarValue(node.entries.get("disable"))) === true) return undefined;
+  const testNode = node.entries.get("test");
+  let test: string[];
+  if (testNode === undefined) {
+    findings.warn("healthcheck-without-test", node.at, "ignored: without a test the image's own HEALTHCHECK applies, which ECS does not read; add a test");
+    return undefined;
+  }
+  if (testNode.kind === "seq") test = testNode.items.map((item) => textOf(item) ?? "");
+  else test = ["CMD-SHELL", textOf(testNode) ?? ""];
+  if (test[0] === "NONE") return undefined;
+  if ((test[0] !== "CMD" && test[0] !== "CMD-SHELL") || test.length < 2) {
+    findings.error(testNode.at, 'a test list starts with "CMD", "CMD-SHELL" or "NONE" and then the command');
+    return undefined;
+  }
+  const healthcheck: ComposeHealthcheck = { test };
+  for (const [key, limit] of Object.entries(HEALTHCHECK_LIMITS)) {
+    const valueNode = node.entries.get(key);
+    if (valueNode === undefined) continue;
+    const raw = key === "retries" ? parseInteger(scalarValue(valueNode)) : parseDurationSeconds(textOf(valueNode) ?? "");
+    if (raw === undefined) {
+      findings.error(valueNode.at, key === "retries" ? "must be a whole number" : `"${textOf(valueNode) ?? ""}" is not a duration (like 10s or 1m30s)`);
+      continue;
+    }
+    const rounded = Math.ceil(raw);
+    const clamped = Math.min(Math.max(rounded, limit.min), limit.max);
+    if (clamped !== raw) {
+      const unit = key === "retries" ? "" : "s";
+      findings.warn("healthcheck-clamped", valueNode.at, `${textOf(valueNode) ?? ""} changed to ${clamped}${unit}: ECS allows ${limit.min}${unit} to ${limit.max}${unit}`);
+    }
+    healthcheck[limit.key] = clamped;
+  }
+  const startInterval = node.entries.get("start_interval");
+  if (startInterval) findings.warn("field-ignored", startInterval.at, "ignored: ECS health checks have no start interval");
+  return healthcheck;
+}
+
+function normalizeVolume(node: ComposeNode, ctx: NormalizeContext): ComposeVolumeMount | undefined {
+  const { findings } = ctx;
+  let type: string;
+  let source: string | undefined;
+  let target: string;
+  let readOnly = false;
+  if (node.kind === "map") {
+    type = textOf(node.entries.get("type")) ?? "volume";
+    source = textOf(node.entries.get("source"));
+    target = textOf(node.entries.get("target")) ?? "";
+    readOnly = parseBoolean(scalarValue(node.entries.get("read_only"))) === true;
+  } else {
+    const parts = splitVolumeSpec(textOf(node) ?? "");
+    if (parts.length === 1) {
+      target = parts[0]!;
+    } else {
+      source = parts[0];
+      target = parts[1]!;
+      readOnly = (parts[2] ?? "").split(",").includes("ro");
+    }
+    const isPath = source !== undefined && /^([./~]|[a-zA-Z]:[\\/])/.test(source);
+    type = source === undefined ? "volume" : isPath ? "bind" : "volume";
+  }
+  if (type === "bind" || type === "npipe") {
+    findings.warn("bind-mount-ignored", node.at, `host path ${source ?? ""} not mounted: the image holds the code on Fargate`);
+    return undefined;
+  }
+  if (type === "tmpfs") {
+    findings.warn("tmpfs-ignored", node.at, `${target} stays on the task's ephemeral storage: Fargate cannot mount tmpfs`);
+    return undefined;
+  }
+  if (type !== "volume") {
+    findings.warn("field-ignored", node.at, `${type} volumes are not available on Fargate; ${target} is not mounted`);
+    return undefined;
+  }
+  if (source === undefined || source === "") return { target, readOnly };
+  if (!ctx.declaredVolumes.has(source)) {
+    findings.error(node.at, `volume "${source}" is not declared under the top-level volumes key; declare it or use a path`);
+    return undefined;
+  }
+  findings.warn("named-volume-ephemeral", node.at, `volume "${source}" is task storage on Fargate: its data lives as long as the task`);
+  return { name: source, target, readOnly };
+}
+
+function normalizeLimits(service: MapNode, findings: Findings): ComposeService["limits"] {
+  const limitsNode = entry(entry(entry(service, "deploy"), "resources"), "limits");
+  const limits: { cpus?: number; memoryMiB?: number } = {};
+  const cpuNodes = [entry(limitsNode, "cpus"), service.entries.get("cpus")];
+  const memoryNodes = [entry(limitsNode, "memory"), service.entries.get("mem_limit")];
+  const cpus = cpuNodes.map((node) => {
+    if (node === undefined) return undefined;
+    const value = parseNumber(scalarValue(node));
+    if (value === undefined || value <= 0) findings.error(node.at, `"${textOf(node) ?? ""}" is not a number of CPUs (like 0.5)`);
+    return value;
+  });
+  const memory = memoryNodes.map((node) => {
+    if (node === undefined) return undefined;
+    const v = scalarValue(node);
+    const bytes = typeof v === "number" || typeof v === "string" ? parseBytes(v) : undefined;
+    if (bytes === undefined || bytes <= 0) {
+      findings.error(node.at, `"${textOf(node) ?? ""}" is not a memory size (like 512M or 1g)`);
+      return undefined;
+    }
+    return Math.ceil(bytes / 1024 ** 2);
+  });
+  for (const [values, nodes, legacy] of [
+    [cpus, cpuNodes, "cpus"],
+    [memory, memoryNodes, "mem_limit"],
+  ] as const) {
+    if (values[0] !== undefined && values[1] !== undefined && values[0] !== values[1]) {
+      findings.error(nodes[1]!.at, `${legacy} differs from deploy.resources.limits; keep one of them`);
+    }
+  }
+  const cpuValue = cpus[0] ?? cpus[1];
+  const memoryValue = memory[0] ?? memory[1];
+  if (cpuValue !== undefined) limits.cpus = cpuValue;
+  if (memoryValue !== undefined) limits.memoryMiB = memoryValue;
+  return cpuValue === undefined && memoryValue === undefined ? undefined : limits;
+}
+
+function normalizeUlimits(node: ComposeNode | undefined, findings: Findings): ComposeService["ulimits"] {
+  const out: ComposeService["ulimits"] = [];
+  if (node?.kind !== "map") return out;
+  for (const [name, value] of node.entries) {
+    const soft = parseInteger(value.kind === "map" ? scalarValue(value.entries.get("soft")) : scalarValue(value));
+    const hard = parseInteger(value.kind === "map" ? scalarValue(value.entries.get("hard")) : scalarValue(value));
+    if (soft === undefined || hard === undefined) {
+      findings.error(value.at, "must be a number or {soft, hard} numbers");
+    } else if (name !== "nofile") {
+      findings.warn("ulimit-ignored", value.at, "ignored: Fargate lets a task change only the nofile limit");
+    } else out.push({ name, soft, hard });
+  }
+  return out;
+}
+
+function capabilities(node: ComposeNode | undefined): string[] {
+  if (node?.kind !== "seq") return [];
+  return node.items.map((item) => (textOf(item) ?? "").replace(/^CAP_/i, "").toUpperCase());
+}
