@@ -22,6 +22,9 @@ const LINE_BREAK = /[ \t]*(?:\r\n|[\n\r\u0085\u2028\u2029])[ \t]*/gu;
 /** ASCII punctuation that Markdown, GFM tables, strikethrough or GitHub math give a meaning to. */
 const PUNCTUATION = /[\\`*_[\]()!|~#$]/g;
 
+/** ANSI terminal escape sequences (colours, cursor moves) found in container logs. */
+const ANSI = /\u001B(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001B]*(?:\u0007|\u001B\\)|[@-Z\\-_])/g;
+
 /** Zero-width space as an HTML entity: invisible when rendered, breaks mentions and references. */
 const BREAK = "&#8203;";
 
@@ -76,6 +79,35 @@ export function inlineCode(text: string): string {
  */
 export function codeFence(text: string): string {
   return "`".repeat(Math.max(3, longestRun(text, "`") + 1));
+}
+
+/**
+ * A fenced code block of log or command output. ANSI colour sequences, control and
+ * invisible characters are removed from each line; the fence is longer than any backtick
+ * run inside, so the lines cannot end the block. Nothing inside is rendered or pings anyone.
+ */
+export function codeBlock(lines: readonly string[], language = ""): string {
+  const clean = lines.map((line) =>
+    line.replace(ANSI, "").replace(INVISIBLE, "").replace(CONTROL, "").replace(/[\r\n\u0085\u2028\u2029]+/gu, " "),
+  );
+  const body = clean.join("\n");
+  const fence = codeFence(body);
+  return `${fence}${language}\n${body}\n${fence}`;
+}
+
+/**
+ * A Markdown link to an http(s) URL, or the escaped text alone when the URL is not a plain
+ * absolute http(s) URL (no blanks, quotes or angle brackets) and so cannot be linked safely.
+ * Without `text` the URL itself is shown.
+ */
+export function markdownLink(url: string, text?: string): string {
+  const label = escapeMarkdown(text ?? url);
+  return isSafeUrl(url) ? `[${label}](<${url}>)` : label;
+}
+
+/** Whether a URL is absolute http(s) without characters that could end a Markdown link. */
+export function isSafeUrl(url: string): boolean {
+  return /^https?:\/\/[^\s<>"'`\\\p{Cc}\p{Cf}]+$/u.test(url);
 }
 
 /**

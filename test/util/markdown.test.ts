@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { codeFence, escapeMarkdown, inlineCode, stripInvisible, truncate, truncateUtf8 } from "../../src/util/markdown.js";
+import { codeBlock, codeFence, escapeMarkdown, inlineCode, isSafeUrl, markdownLink, stripInvisible, truncate, truncateUtf8 } from "../../src/util/markdown.js";
 
 const ZWSP = "&#8203;";
 
@@ -130,5 +130,44 @@ describe("truncateUtf8", () => {
 describe("stripInvisible", () => {
   it("keeps joiners that scripts and emoji need", () => {
     expect(stripInvisible("\u200C\u200D")).toBe("\u200C\u200D");
+  });
+});
+
+describe("codeBlock", () => {
+  it.each([
+    ["plain lines", ["a", "b"], "", "```\na\nb\n```"],
+    ["a language", ["x"], "text", "```text\nx\n```"],
+    ["a fence in the log", ["```", "rm"], "", "````\n```\nrm\n````"],
+    ["ANSI colours", ["\u001b[1;31merror\u001b[0m done"], "", "```\nerror done\n```"],
+    ["an OSC hyperlink", ["\u001b]8;;https://x\u0007link\u001b]8;;\u0007"], "", "```\nlink\n```"],
+    ["bidi and control characters", ["a\u202Eb\u0000c"], "", "```\nabc\n```"],
+    ["a line break inside a line", ["a\nb"], "", "```\na b\n```"],
+    ["mentions and HTML kept literal", ["@octocat <b>"], "", "```\n@octocat <b>\n```"],
+  ])("%s", (_case, lines, language, expected) => {
+    expect(codeBlock(lines, language)).toBe(expected);
+  });
+});
+
+describe("markdownLink", () => {
+  it.each([
+    ["a URL", "https://pr-1.preview.example.com", undefined, "[https://pr-1.preview.example.com](<https://pr-1.preview.example.com>)"],
+    ["a label", "https://x.example/a_(b)", "check *run*", "[check \\*run\\*](<https://x.example/a_(b)>)"],
+    ["javascript:", "javascript:alert(1)", "click", "click"],
+    ["a URL with a space", "https://x.example/a b", "x", "x"],
+    ["a URL closing the bracket", "https://x.example/>", undefined, "https://x.example/&gt;"],
+    ["a relative URL", "/runs/1", "run", "run"],
+  ])("%s", (_case, url, text, expected) => {
+    expect(markdownLink(url, text)).toBe(expected);
+  });
+
+  it.each([
+    ["https://a.example/p?q=1#f", true],
+    ["http://a.example", true],
+    ["ftp://a.example", false],
+    ["https://a.example/\u202E", false],
+    ["https://a.example/\"x", false],
+    ["https://", false],
+  ])("isSafeUrl(%j) is %s", (url, safe) => {
+    expect(isSafeUrl(url)).toBe(safe);
   });
 });
