@@ -1,10 +1,11 @@
 import type { Octokit } from "@octokit/core";
 import type { CommentPort, RepoRef } from "../preview/ports.js";
+import { STICKY_MARKER } from "../preview/render-comment.js";
 import { truncateUtf8 } from "../util/markdown.js";
 import { hasNextPage, requireGitHub } from "./github-error.js";
 
-/** The hidden marker that identifies berth's sticky comment on a pull request. */
-export const STICKY_MARKER = "<!-- berth:preview -->";
+// The marker belongs to the comment's renderer; the adapter only looks for it.
+export { STICKY_MARKER };
 
 /** GitHub's limit on an issue comment body. */
 export const COMMENT_BODY_LIMIT = 65536;

@@ -1,0 +1,175 @@
+import type { CheckConclusion, CheckRunOutput } from "./ports.js";
+import { codeBlock, escapeMarkdown, inlineCode, markdownLink } from "../util/markdown.js";
+
+/** The phases of one deploy, in the order they run. */
+export type PhaseName = "image" | "stack" | "migrate" | "seed" | "rollout" | "health";
+
+/** Every phase in order; the check run lists them all, whether they ran or not. */
+export const PHASES: readonly PhaseName[] = ["image", "stack", "migrate", "seed", "rollout", "health"];
+
+export type PhaseStatus = "pending" | "running" | "waiting" | "success" | "failure" | "skipped" | "cancelled";
+
+/** Where one phase stands. */
+export interface PhaseReport {
+  name: PhaseName;
+  status: PhaseStatus;
+  /** How long the phase ran (or has been running). */
+  durationMs?: number;
+  /** One line for the table, e.g. `waiting for CI to push the image` or `task exited 1`. */
+  detail?: string;
+}
+
+/** Everything the check run shows about one deploy of one SHA. */
+export interface DeployReport {
+  /** What started the deploy: a push, `/preview reset` or `/preview redeploy`. */
+  kind: "deploy" | "reset" | "redeploy";
+  /** The full commit SHA being deployed. */
+  sha: string;
+  pr: number;
+  /** Phases reported so far; a phase not listed shows as pending. */
+  phases: PhaseReport[];
+  /** The preview's public URL, once known. */
+  url?: string;
+  outcome: "running" | "success" | "failure" | "superseded" | "cancelled";
+  /** Why the deploy failed: the phase, a message for the PR, the tail of the phase's log. */
+  failure?: { phase: PhaseName; message: string; logTail?: string[] };
+  /** The SHA that replaced this deploy, when superseded. */
+  supersededBy?: string;
+  /** Things berth accepted but changed or ignored (see Warning in src/errors.ts). */
+  warnings: string[];
+}
+
+const STATUS_LABEL: Record<PhaseStatus, string> = {
+  pending: "⚪ pending",
+  running: "🔄 running",
+  waiting: "⏳ waiting",
+  success: "✅ success",
+  failure: "❌ failure",
+  skipped: "⏭️ skipped",
+  cancelled: "🚫 cancelled",
+};
+
+const PHASE_LABEL: Record<PhaseName, string> = {
+  image: "Image",
+  stack: "Stack",
+  migrate: "Migrate",
+  seed: "Seed",
+  rollout: "Rollout",
+  health: "Health",
+};
+
+const KIND_VERB: Record<DeployReport["kind"], { ing: string; noun: string }> = {
+  deploy: { ing: "Deploying", noun: "Deploy" },
+  reset: { ing: "Resetting", noun: "Reset" },
+  redeploy: { ing: "Redeploying", noun: "Redeploy" },
+};
+
+/** The first seven characters of a SHA, as GitHub shows them. */
+export function shortSha(sha: string): string {
+  return sha.slice(0, 7);
+}
+
+/** A duration for people: `850 ms`, `12s`, `1m 12s`, `1h 5m`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
+  return `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`;
+}
+
+/** The conclusion that completes the check run; undefined while the deploy runs. A superseded deploy is neutral, never a failure. */
+export function checkConclusion(report: DeployReport): CheckConclusion | undefined {
+  switch (report.outcome) {
+    case "running":
+      return undefined;
+    case "success":
+      return "success";
+    case "failure":
+      return "failure";
+    case "superseded":
+      return "neutral";
+    case "cancelled":
+      return "cancelled";
+  }
+}
+
+/** The check run title and Markdown summary for a deploy: the phase table, then the URL or the failure, then warnings. */
+export function renderCheckRun(report: DeployReport): CheckRunOutput {
+  return { title: renderTitle(report), summary: renderSummary(report) };
+}
+
+function renderTitle(report: DeployReport): string {
+  const verb = KIND_VERB[report.kind];
+  switch (report.outcome) {
+    case "running": {
+      const current = phasesInOrder(report).find((p) => p.status === "running" || p.status === "waiting");
+      const where = current === undefined ? "" : ` (${current.status === "waiting" ? "waiting for " : ""}${current.name})`;
+      return `${verb.ing} ${shortSha(report.sha)}${where}`;
+    }
+    case "success":
+      return report.url === undefined ? "Preview ready" : `Preview ready: ${report.url}`;
+    case "failure":
+      return report.failure === undefined ? `${verb.noun} failed` : `${PHASE_LABEL[report.failure.phase]} failed`;
+    case "superseded":
+      return report.supersededBy === undefined ? "Superseded" : `Superseded by ${shortSha(report.supersededBy)}`;
+    case "cancelled":
+      return `${verb.noun} cancelled`;
+  }
+}
+
+function phasesInOrder(report: DeployReport): PhaseReport[] {
+  return PHASES.map((name) => report.phases.find((p) => p.name === name) ?? { name, status: "pending" });
+}
+
+function renderSummary(report: DeployReport): string {
+  const verb = KIND_VERB[report.kind];
+  const parts: string[] = [`${verb.noun} of ${inlineCode(shortSha(report.sha))} for pull request #${report.pr}`];
+
+  const rows = phasesInOrder(report).map(
+    (p) =>
+      `| ${PHASE_LABEL[p.name]} | ${STATUS_LABEL[p.status]} | ${p.durationMs === undefined ? "" : formatDuration(p.durationMs)} | ${p.detail === undefined ? "" : escapeMarkdown(p.detail)} |`,
+  );
+  parts.push(["| Phase | Status | Duration | Detail |", "| --- | --- | --- | --- |", ...rows].join("\n"));
+
+  switch (report.outcome) {
+    case "running":
+      if (report.url !== undefined) parts.push(`The preview will be at ${markdownLink(report.url)} once it is healthy.`);
+      break;
+    case "success":
+      parts.push(report.url === undefined ? "**Preview ready.**" : `**Preview ready:** ${markdownLink(report.url)}`);
+      break;
+    case "failure":
+      parts.push(...renderFailure(report));
+      break;
+    case "superseded":
+      parts.push(
+        report.supersededBy === undefined
+          ? "A newer commit is being deployed; this deploy stopped at a safe point."
+          : `Commit ${inlineCode(shortSha(report.supersededBy))} is being deployed instead; this deploy stopped at a safe point.`,
+      );
+      break;
+    case "cancelled":
+      parts.push(`The ${verb.noun.toLowerCase()} was cancelled; the previous version, if any, keeps serving.`);
+      break;
+  }
+
+  if (report.warnings.length > 0) {
+    parts.push(["**Warnings**", "", ...report.warnings.map((w) => `- ${escapeMarkdown(w)}`)].join("\n"));
+  }
+  return parts.join("\n\n");
+}
+
+function renderFailure(report: DeployReport): string[] {
+  const failure = report.failure;
+  if (failure === undefined) return ["**The deploy failed.** The previous version, if any, keeps serving."];
+  const parts = [
+    `**${PHASE_LABEL[failure.phase]} failed:** ${escapeMarkdown(failure.message)}`,
+    "The previous version, if any, keeps serving.",
+  ];
+  if (failure.logTail !== undefined && failure.logTail.length > 0) {
+    parts.push(`Last ${failure.logTail.length} log ${failure.logTail.length === 1 ? "line" : "lines"} of ${failure.phase}:`);
+    parts.push(codeBlock(failure.logTail, "text"));
+  }
+  return parts;
+}
