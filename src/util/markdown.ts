@@ -55,7 +55,7 @@ export function escapeMarkdown(text: string): string {
   out = out.replace(/\b(GH)-(?=\d)/gi, `$1-${BREAK}`);
   out = out.replace(/@(?=\S)/gu, `@${BREAK}`);
   // Only the very start can open a block: the text is one line after stripInvisible.
-  out = out.replace(/^(\s*)([-+=])(?=\s|$)/u, "$1\\$2").replace(/^(\s*\d{1,9})([.)])/u, "$1\\$2");
+  out = out.replace(/^(\s*)([-+=])/u, "$1\\$2").replace(/^(\s*\d{1,9})([.)])/u, "$1\\$2");
   return out;
 }
 

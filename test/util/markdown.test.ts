@@ -34,6 +34,8 @@ describe("escapeMarkdown", () => {
     ["an ordered item", "1. first", "1\\. first"],
     ["an ordered item with paren", "2) second", "2\\) second"],
     ["a hyphen inside", "a - b", "a - b"],
+    ["a thematic break", "---", "\\---"],
+    ["a setext underline", "=== x", "\\=== x"],
     ["a version", "v1.2.3", "v1.2.3"],
     ["line breaks", "one\ntwo\r\nthree\rfour", "one two three four"],
     ["blanks around line breaks", "one  \n  two", "one two"],
