@@ -123,8 +123,10 @@ function describeSchema(schema: Schema): string {
       const element = describeSchema((def as z.core.$ZodArrayDef).element).replace(/^an? (.*)$/, "$1s");
       return `a ${minItems(schema) > 0 ? "non-empty " : ""}list of ${element}`;
     }
-    case "object":
-      return `a mapping with the keys ${Object.keys((schema as z.ZodObject).shape).join(", ")}`;
+    case "object": {
+      const keys = Object.keys((schema as z.ZodObject).shape);
+      return keys.length === 1 ? `a mapping with the key ${keys[0]}` : `a mapping with the keys ${keys.join(", ")}`;
+    }
     case "record":
       return "a mapping";
     case "union":

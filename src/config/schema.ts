@@ -59,6 +59,7 @@ const ImageTemplate = z
   .string()
   .min(1)
   .superRefine((template, ctx) => {
+    if (template === "") return; // already reported as too short
     for (const message of imageTemplateProblems(template)) ctx.addIssue({ code: "custom", message, input: template });
   })
   .register(configHints, { expected: "an image reference, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:{sha}" });
