@@ -76,13 +76,9 @@ export async function loadCompose(reader: RepoReader, files?: string[]): Promise
     else active.push([name, service]);
   }
   if (active.length === 0) {
-    const first = chosen[0]!;
-    findings.diagnostics.push({
-      file: first,
-      line: services.size === 0 ? undefined : 1,
-      path: "services",
-      message: services.size === 0 ? "services: no services defined; add at least one" : "services: every service is left out by profiles or scale 0; nothing to deploy",
-    });
+    const first = [...origins.values()][0];
+    if (first) findings.error(first, "every service is left out by profiles or scale 0; nothing to deploy");
+    else findings.diagnostics.push({ file: chosen[0]!, path: "services", message: "services: no services defined; add at least one" });
   }
 
   const result: ComposeService[] = [];
@@ -310,7 +306,9 @@ function checkDependencies(
       const target = byName.get(dependency.service);
       if (dependency.service === service.name) {
         findings.error(at, "a service cannot depend on itself");
-      } else if (target === undefined) {
+        continue;
+      }
+      if (target === undefined) {
         const reason = skipped.get(dependency.service);
         const problem = reason === undefined ? `service "${dependency.service}" is not defined` : `"${dependency.service}" ${reason} and is not started`;
         if (!required) findings.warn("dependency-skipped", at, `${problem}; dropped because the dependency has required: false`);

@@ -65,7 +65,8 @@ export async function normalizeService(
   if (image !== undefined) out.image = image;
   const build = get("build");
   if (build?.kind === "map") out.build = normalizeBuild(build, ctx);
-  if (out.image === undefined && out.build === undefined) {
+  // A provider service is refused by the Fargate rules; it has no image by design.
+  if (out.image === undefined && out.build === undefined && !service.entries.has("provider")) {
     findings.error(service.at, "a service needs an image or a build; add one");
   }
 

@@ -1,0 +1,316 @@
+import { describe, expect, it } from "vitest";
+import { loadCompose } from "../../src/compose/load-compose.js";
+import { InputError } from "../../src/errors.js";
+import { createMemoryReader } from "../../src/util/repo-reader.js";
+
+/** A compose.yaml whose `web` service has an image, plus `extra` lines under it. */
+const web = (extra: string) => `services:\n  web:\n    image: app\n${extra}`;
+
+interface BadCase {
+  name: string;
+  files: Record<string, string>;
+  expected: string;
+}
+
+const cases: BadCase[] = [
+  {
+    name: "YAML indentation error",
+    files: { "compose.yaml": "services:\n  web:\n    image: app\n   bad: indent\n" },
+    expected: "compose.yaml:4: invalid YAML: All mapping items must start at the same column",
+  },
+  {
+    name: "duplicate key",
+    files: { "compose.yaml": "services:\n  web:\n    image: a\n    image: b\n" },
+    expected: "compose.yaml:4: invalid YAML: Map keys must be unique",
+  },
+  { name: "empty file", files: { "compose.yaml": "" }, expected: "compose.yaml: the file is empty; a compose file needs services" },
+  {
+    name: "a list instead of a mapping",
+    files: { "compose.yaml": "- a\n- b\n" },
+    expected: "compose.yaml:1: a compose file must be a mapping with a services key",
+  },
+  {
+    name: "no services",
+    files: { "compose.yaml": "volumes:\n  data: {}\n" },
+    expected: "compose.yaml: services: no services defined; add at least one",
+  },
+  {
+    name: "misspelt key",
+    files: { "compose.yaml": web("    imagee: x\n") },
+    expected: 'compose.yaml:4: services.web.imagee: unknown key "imagee" (not in the Compose specification)',
+  },
+  {
+    name: "invalid service name",
+    files: { "compose.yaml": "services:\n  'my web':\n    image: app\n" },
+    expected: 'compose.yaml:2: services.my web: invalid name "my web": use only letters, digits, ".", "_" and "-"',
+  },
+  {
+    name: "port of the wrong type",
+    files: { "compose.yaml": web("    ports:\n      - true\n") },
+    expected: "compose.yaml:5: services.web.ports[0]: must be number, string or object",
+  },
+  {
+    name: "depends_on condition not in the spec",
+    files: { "compose.yaml": web("    depends_on:\n      db:\n        condition: started\n  db:\n    image: pg\n") },
+    expected:
+      'compose.yaml:6: services.web.depends_on.db.condition: must be one of "service_started", "service_healthy", "service_completed_successfully"',
+  },
+  {
+    name: "neither image nor build",
+    files: { "compose.yaml": "services:\n  web:\n    command: npm start\n" },
+    expected: "compose.yaml:2: services.web: a service needs an image or a build; add one",
+  },
+  {
+    name: "network_mode host",
+    files: { "compose.yaml": web("    network_mode: host\n") },
+    expected:
+      'compose.yaml:4: services.web.network_mode: network_mode "host" is not available on Fargate (every task has its own network interface); remove network_mode and reach other services by name',
+  },
+  {
+    name: "network_mode of another service",
+    files: { "compose.yaml": web("    network_mode: service:db\n") },
+    expected:
+      "compose.yaml:4: services.web.network_mode: network_mode \"service:db\" is not available on Fargate: a task cannot share another container's network; remove network_mode and reach the other service by its name",
+  },
+  {
+    name: "privileged",
+    files: { "compose.yaml": web("    privileged: true\n") },
+    expected: "compose.yaml:4: services.web.privileged: privileged containers are not allowed on Fargate; remove privileged: true",
+  },
+  {
+    name: "published port differs from target",
+    files: { "compose.yaml": web('    ports:\n      - "8080:80"\n') },
+    expected:
+      "compose.yaml:5: services.web.ports[0]: published port 8080 differs from container port 80, but Fargate (awsvpc) maps the same port on both sides; use the same port on both sides or drop the published one",
+  },
+  {
+    name: "published port differs in long syntax",
+    files: { "compose.yaml": web('    ports:\n      - target: 80\n        published: "8080"\n') },
+    expected:
+      "compose.yaml:5: services.web.ports[0]: published port 8080 differs from container port 80, but Fargate (awsvpc) maps the same port on both sides; use the same port on both sides or drop the published one",
+  },
+  {
+    name: "port range",
+    files: { "compose.yaml": web('    ports:\n      - "3000-3005:3000-3005"\n') },
+    expected: "compose.yaml:5: services.web.ports[0]: port ranges are not supported on Fargate; list each port on its own",
+  },
+  {
+    name: "expose range",
+    files: { "compose.yaml": web('    expose: ["8000-8005"]\n') },
+    expected: "compose.yaml:4: services.web.expose[0]: port ranges are not supported on Fargate; list each port on its own",
+  },
+  {
+    name: "port that is not a number",
+    files: { "compose.yaml": web('    ports:\n      - "abc"\n') },
+    expected: 'compose.yaml:5: services.web.ports[0]: "abc" is not a port mapping (use [HOST_IP:]PUBLISHED:TARGET[/PROTOCOL])',
+  },
+  {
+    name: "sctp port",
+    files: { "compose.yaml": web('    ports:\n      - "80/sctp"\n') },
+    expected: "compose.yaml:5: services.web.ports[0]: protocol sctp is not available; use tcp or udp",
+  },
+  {
+    name: "pid host",
+    files: { "compose.yaml": web("    pid: host\n") },
+    expected:
+      'compose.yaml:4: services.web.pid: pid "host" is not available on Fargate: PID namespaces cannot be shared with the host or other containers; remove pid',
+  },
+  {
+    name: "ipc host",
+    files: { "compose.yaml": web("    ipc: host\n") },
+    expected:
+      'compose.yaml:4: services.web.ipc: ipc "host" is not available on Fargate: IPC namespaces cannot be shared with the host or other containers; remove ipc',
+  },
+  {
+    name: "devices",
+    files: { "compose.yaml": web("    devices:\n      - /dev/fuse\n") },
+    expected: "compose.yaml:4: services.web.devices: host devices cannot be mapped into Fargate tasks; remove devices",
+  },
+  {
+    name: "cap_add beyond SYS_PTRACE",
+    files: { "compose.yaml": web("    cap_add:\n      - SYS_PTRACE\n      - NET_ADMIN\n") },
+    expected:
+      "compose.yaml:6: services.web.cap_add[1]: capability NET_ADMIN cannot be added on Fargate (only SYS_PTRACE can); remove it from cap_add",
+  },
+  {
+    name: "extra_hosts",
+    files: { "compose.yaml": web('    extra_hosts:\n      - "host.docker.internal:host-gateway"\n') },
+    expected:
+      "compose.yaml:4: services.web.extra_hosts: extra_hosts is not valid on Fargate; compose service names already resolve, use a real DNS name for anything else",
+  },
+  {
+    name: "external_links",
+    files: { "compose.yaml": web("    external_links:\n      - redis_1\n") },
+    expected:
+      "compose.yaml:4: services.web.external_links: external_links is not available on Fargate: a preview reaches only its own services; remove external_links",
+  },
+  {
+    name: "userns_mode",
+    files: { "compose.yaml": web("    userns_mode: host\n") },
+    expected: "compose.yaml:4: services.web.userns_mode: userns_mode is not available on Fargate; remove it",
+  },
+  {
+    name: "cgroup_parent",
+    files: { "compose.yaml": web("    cgroup_parent: m-executor\n") },
+    expected: "compose.yaml:4: services.web.cgroup_parent: cgroup_parent is not available on Fargate; remove it",
+  },
+  {
+    name: "runtime",
+    files: { "compose.yaml": web("    runtime: runc\n") },
+    expected: "compose.yaml:4: services.web.runtime: a custom container runtime is not available on Fargate; remove runtime",
+  },
+  {
+    name: "isolation",
+    files: { "compose.yaml": web("    isolation: process\n") },
+    expected: "compose.yaml:4: services.web.isolation: isolation is not available on Fargate Linux tasks; remove it",
+  },
+  {
+    name: "volumes_from",
+    files: { "compose.yaml": web("    volumes_from:\n      - db\n") },
+    expected:
+      "compose.yaml:4: services.web.volumes_from: volumes_from is not available: services of a preview run in separate Fargate tasks and cannot mount each other's volumes; remove it",
+  },
+  {
+    name: "gpus",
+    files: { "compose.yaml": web("    gpus: all\n") },
+    expected: "compose.yaml:4: services.web.gpus: Fargate has no GPUs; remove gpus",
+  },
+  {
+    name: "provider service",
+    files: { "compose.yaml": "services:\n  ai:\n    provider:\n      type: model\n" },
+    expected:
+      "compose.yaml:3: services.ai.provider: provider services are managed by a Compose plugin on the developer's machine and cannot run on Fargate; remove the service or give it an image",
+  },
+  {
+    name: "undeclared named volume",
+    files: { "compose.yaml": web("    volumes:\n      - data:/data\n") },
+    expected:
+      'compose.yaml:5: services.web.volumes[0]: volume "data" is not declared under the top-level volumes key; declare it or use a path',
+  },
+  {
+    name: "dependency on an undefined service",
+    files: { "compose.yaml": web("    depends_on: [db]\n") },
+    expected: 'compose.yaml:4: services.web.depends_on[0]: service "db" is not defined; remove the dependency or define the service',
+  },
+  {
+    name: "dependency on a service left out by its profile",
+    files: { "compose.yaml": web("    depends_on: [db]\n  db:\n    image: postgres\n    profiles: [debug]\n") },
+    expected:
+      'compose.yaml:4: services.web.depends_on[0]: "db" has the profile debug and is not started; remove the dependency or the profile',
+  },
+  {
+    name: "waiting for health without a healthcheck",
+    files: { "compose.yaml": web("    depends_on:\n      db:\n        condition: service_healthy\n  db:\n    image: postgres\n") },
+    expected:
+      'compose.yaml:5: services.web.depends_on.db: waits for "db" to be healthy, but it has no healthcheck; add one to db or use service_started',
+  },
+  {
+    name: "dependency cycle",
+    files: { "compose.yaml": web("    depends_on: [db]\n  db:\n    image: postgres\n    depends_on: [web]\n") },
+    expected: "compose.yaml:4: services.web.depends_on: depends_on forms a cycle: web -> db -> web",
+  },
+  {
+    name: "dependency on itself",
+    files: { "compose.yaml": web("    depends_on: [web]\n") },
+    expected: "compose.yaml:4: services.web.depends_on[0]: a service cannot depend on itself",
+  },
+  {
+    name: "unbalanced quote in command",
+    files: { "compose.yaml": web('    command: echo "unterminated\n') },
+    expected: 'compose.yaml:4: services.web.command: unbalanced " quote in command: echo "unterminated',
+  },
+  {
+    name: "shell operator in a string command",
+    files: { "compose.yaml": web("    command: npm run migrate && npm start\n") },
+    expected:
+      'compose.yaml:4: services.web.command: unquoted shell operator "&" in command: npm run migrate && npm start; there is no shell, so write it as sh -c "..." or as a list',
+  },
+  {
+    name: "healthcheck duration",
+    files: { "compose.yaml": web('    healthcheck:\n      test: ["CMD", "true"]\n      interval: 10 seconds\n') },
+    expected: 'compose.yaml:6: services.web.healthcheck.interval: "10 seconds" is not a duration (like 10s or 1m30s)',
+  },
+  {
+    name: "healthcheck test without CMD",
+    files: { "compose.yaml": web('    healthcheck:\n      test: ["curl", "-f", "http://localhost"]\n') },
+    expected: 'compose.yaml:5: services.web.healthcheck.test: a test list starts with "CMD", "CMD-SHELL" or "NONE" and then the command',
+  },
+  {
+    name: "memory size",
+    files: { "compose.yaml": web("    mem_limit: lots\n") },
+    expected: 'compose.yaml:4: services.web.mem_limit: "lots" is not a memory size (like 512M or 1g)',
+  },
+  {
+    name: "negative cpus",
+    files: { "compose.yaml": web('    deploy:\n      resources:\n        limits:\n          cpus: "-1"\n') },
+    expected: 'compose.yaml:7: services.web.deploy.resources.limits.cpus: "-1" is not a number of CPUs (like 0.5)',
+  },
+  {
+    name: "legacy cpus disagreeing with deploy limits",
+    files: { "compose.yaml": web('    cpus: 1\n    deploy:\n      resources:\n        limits:\n          cpus: "0.5"\n') },
+    expected: "compose.yaml:4: services.web.cpus: cpus differs from deploy.resources.limits; keep one of them",
+  },
+  {
+    name: "invalid interpolation",
+    files: { "compose.yaml": web('    environment:\n      A: "${"\n') },
+    expected: 'compose.yaml:5: services.web.environment.A: invalid interpolation format in "${": write a literal $ as $$',
+  },
+  {
+    name: "required variable",
+    files: { "compose.yaml": web('    environment:\n      A: "${DB_URL:?DB_URL is needed}"\n') },
+    expected: "compose.yaml:5: services.web.environment.A: required variable DB_URL is missing a value: DB_URL is needed",
+  },
+  {
+    name: "include",
+    files: { "compose.yaml": "include:\n  - other.yaml\nservices:\n  web:\n    image: app\n" },
+    expected: "compose.yaml:1: include: include is not supported; list the compose files under `compose` in .github/preview.yml instead",
+  },
+  {
+    name: "boolean that is not one",
+    files: { "compose.yaml": web("    init: maybe\n") },
+    expected: 'compose.yaml:4: services.web.init: must be true or false, not "maybe"',
+  },
+  {
+    name: "every service behind a profile",
+    files: { "compose.yaml": "services:\n  web:\n    image: app\n    profiles: [x]\n" },
+    expected: "compose.yaml:2: services.web: every service is left out by profiles or scale 0; nothing to deploy",
+  },
+  {
+    name: "ulimit that is not a number",
+    files: { "compose.yaml": web("    ulimits:\n      nofile: lots\n") },
+    expected: "compose.yaml:5: services.web.ulimits.nofile: must be a number or {soft, hard} numbers",
+  },
+  {
+    name: "several problems at once",
+    files: { "compose.yaml": web('    privileged: true\n    network_mode: host\n    ports: ["8080:80"]\n') },
+    expected: [
+      "compose.yaml:4: services.web.privileged: privileged containers are not allowed on Fargate; remove privileged: true",
+      'compose.yaml:5: services.web.network_mode: network_mode "host" is not available on Fargate (every task has its own network interface); remove network_mode and reach other services by name',
+      "compose.yaml:6: services.web.ports[0]: published port 8080 differs from container port 80, but Fargate (awsvpc) maps the same port on both sides; use the same port on both sides or drop the published one",
+    ].join("\n"),
+  },
+  {
+    name: "schema error in an extended file",
+    files: {
+      "compose.yaml": "services:\n  web:\n    extends:\n      file: base.yaml\n      service: app\n",
+      "base.yaml": "services:\n  app:\n    image: [not, a, string]\n",
+    },
+    expected: "base.yaml:3: services.app.image: must be string",
+  },
+];
+
+describe("loadCompose refuses bad compose files with the exact line", () => {
+  it("has a corpus of at least 25 cases", () => {
+    expect(cases.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(cases)("$name", async ({ files, expected }) => {
+    const error = await loadCompose(createMemoryReader(files)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).message).toBe(expected);
+    expect((error as InputError).userMessage).toBe(expected);
+  });
+});
