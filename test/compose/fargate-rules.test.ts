@@ -1,0 +1,154 @@
+import { describe, expect, it } from "vitest";
+import { loadText, warningLines, webService } from "./helpers.js";
+
+describe("Fargate rules: what is accepted with a named warning", () => {
+  it.each([
+    {
+      name: "health check values outside ECS limits are clamped",
+      compose: webService(
+        "    healthcheck:\n      test: curl -f localhost\n      interval: 1s\n      timeout: 90s\n      retries: 20\n      start_period: 10m\n      start_interval: 1s\n",
+      ),
+      warnings: [
+        "healthcheck-clamped compose.yaml:6: services.web.healthcheck.interval: 1s changed to 5s: ECS allows 5s to 300s",
+        "healthcheck-clamped compose.yaml:7: services.web.healthcheck.timeout: 90s changed to 60s: ECS allows 2s to 60s",
+        "healthcheck-clamped compose.yaml:8: services.web.healthcheck.retries: 20 changed to 10: ECS allows 1 to 10",
+        "healthcheck-clamped compose.yaml:9: services.web.healthcheck.start_period: 10m changed to 300s: ECS allows 0s to 300s",
+        "field-ignored compose.yaml:10: services.web.healthcheck.start_interval: ignored: ECS health checks have no start interval",
+      ],
+    },
+    {
+      name: "host paths, the Docker socket and tmpfs mounts are not mounted",
+      compose: webService(
+        "    volumes:\n      - ./src:/app/src\n      - /var/run/docker.sock:/var/run/docker.sock\n      - type: tmpfs\n        target: /tmp\n      - /cache\n",
+      ),
+      warnings: [
+        "bind-mount-ignored compose.yaml:5: services.web.volumes[0]: host path ./src not mounted: the image holds the code on Fargate",
+        "bind-mount-ignored compose.yaml:6: services.web.volumes[1]: host path /var/run/docker.sock not mounted: the image holds the code on Fargate",
+        "tmpfs-ignored compose.yaml:7: services.web.volumes[2]: /tmp stays on the task's ephemeral storage: Fargate cannot mount tmpfs",
+      ],
+    },
+    {
+      name: "container settings ECS decides itself",
+      compose: webService(
+        "    links: [db]\n    container_name: web1\n    hostname: w\n    domainname: example.com\n    mac_address: 02:42:ac:11:65:43\n    restart: unless-stopped\n    logging:\n      driver: syslog\n    network_mode: bridge\n    platform: linux/amd64\n",
+        "  db:\n    image: pg\n",
+      ),
+      warnings: [
+        "links-ignored compose.yaml:4: services.web.links: ignored: every service of a preview already resolves by its name",
+        "container-name-ignored compose.yaml:5: services.web.container_name: ignored: the service is reached by its compose service name",
+        "hostname-ignored compose.yaml:6: services.web.hostname: ignored: the service is reached by its compose service name",
+        "domainname-ignored compose.yaml:7: services.web.domainname: ignored on Fargate",
+        "mac-address-ignored compose.yaml:8: services.web.mac_address: ignored: Fargate assigns the network interface",
+        "restart-ignored compose.yaml:9: services.web.restart: ignored: ECS restarts the service's task when it stops",
+        "logging-replaced compose.yaml:10: services.web.logging: replaced: the service logs to CloudWatch Logs",
+        "network-mode-ignored compose.yaml:12: services.web.network_mode: ignored: Fargate tasks use awsvpc networking and services reach each other by name",
+      ],
+    },
+    {
+      name: "kernel and resolver settings",
+      compose: webService("    tmpfs: /run\n    shm_size: 64m\n    sysctls:\n      net.core.somaxconn: 1024\n    dns: 8.8.8.8\n    dns_search: [example.com]\n"),
+      warnings: [
+        "tmpfs-ignored compose.yaml:4: services.web.tmpfs: ignored: Fargate tasks cannot mount tmpfs; the path stays on the task's ephemeral storage",
+        "shm-size-ignored compose.yaml:5: services.web.shm_size: ignored: Fargate does not set the shared memory size",
+        "sysctls-ignored compose.yaml:6: services.web.sysctls: ignored on Fargate",
+        "dns-ignored compose.yaml:8: services.web.dns: ignored: Fargate tasks use the VPC resolver",
+        "dns-ignored compose.yaml:9: services.web.dns_search: ignored: Fargate tasks use the VPC resolver",
+      ],
+    },
+    {
+      name: "replicas, scale and deploy policies",
+      compose: webService(
+        "    deploy:\n      replicas: 3\n      restart_policy:\n        condition: on-failure\n      resources:\n        limits:\n          pids: 10\n        reservations:\n          memory: 100m\n",
+        "  api:\n    image: api\n    scale: 2\n",
+      ),
+      warnings: [
+        "replicas-reduced compose.yaml:5: services.web.deploy.replicas: a preview runs one task, not 3",
+        "field-ignored compose.yaml:6: services.web.deploy.restart_policy: ignored: a preview runs one task per service, managed by ECS",
+        "field-ignored compose.yaml:10: services.web.deploy.resources.limits.pids: ignored on Fargate",
+        "field-ignored compose.yaml:11: services.web.deploy.resources.reservations: ignored: a Fargate task gets the limits as its size",
+        "replicas-reduced compose.yaml:15: services.api.scale: a preview runs one task, not 2",
+      ],
+    },
+    {
+      name: "secrets, configs, networks and other top-level keys",
+      compose:
+        "version: '3'\nname: shop\nservices:\n  web:\n    image: app\n    secrets: [s]\n    configs: [c]\n    networks: [back]\nnetworks:\n  back: {}\nsecrets:\n  s:\n    file: ./s\nconfigs:\n  c:\n    file: ./c\nx-common: &c\n  a: 1\n",
+      warnings: [
+        "version-obsolete compose.yaml:1: version: obsolete and ignored, as Docker Compose ignores it",
+        "field-ignored compose.yaml:2: name: ignored on Fargate",
+        "networks-ignored compose.yaml:9: networks: ignored: a preview has one network and every service reaches the others by name",
+        "secrets-ignored compose.yaml:11: secrets: ignored: declare secrets in .github/preview.yml `secrets` (SSM or Secrets Manager ARNs)",
+        "configs-ignored compose.yaml:14: configs: ignored: build the files into the image or pass them as environment variables",
+        "secrets-ignored compose.yaml:6: services.web.secrets: ignored: declare secrets in .github/preview.yml `secrets` (SSM or Secrets Manager ARNs)",
+        "configs-ignored compose.yaml:7: services.web.configs: ignored: build the file into the image or pass it as an environment variable",
+        "networks-ignored compose.yaml:8: services.web.networks: ignored: a preview has one network and every service reaches the others by name",
+      ],
+    },
+    {
+      name: "a platform other than linux/amd64",
+      compose: webService("    platform: linux/arm64\n"),
+      warnings: [
+        "platform-unsupported compose.yaml:4: services.web.platform: ignored: previews run on linux/amd64, not linux/arm64; make sure the image has a linux/amd64 variant",
+      ],
+    },
+    {
+      name: "a host address on a port",
+      compose: webService('    ports:\n      - "127.0.0.1:8080:8080"\n'),
+      warnings: [
+        "port-host-ip-ignored compose.yaml:5: services.web.ports[0]: host address 127.0.0.1 ignored: the preview is reached through its load balancer",
+      ],
+    },
+    {
+      name: "ulimits other than nofile",
+      compose: webService("    ulimits:\n      nofile: 4096\n      nproc: 65535\n"),
+      warnings: ["ulimit-ignored compose.yaml:6: services.web.ulimits.nproc: ignored: Fargate lets a task change only the nofile limit"],
+    },
+    {
+      name: "a named volume shared by two services",
+      compose: webService("    volumes: [data:/data]\n", "  worker:\n    image: app\n    volumes: [data:/data]\nvolumes:\n  data:\n"),
+      warnings: [
+        'named-volume-ephemeral compose.yaml:4: services.web.volumes[0]: volume "data" is task storage on Fargate: its data lives as long as the task',
+        'named-volume-ephemeral compose.yaml:7: services.worker.volumes[0]: volume "data" is task storage on Fargate: its data lives as long as the task',
+        'volume-not-shared compose.yaml:9: volumes.data: volume "data" is used by web and worker, but each Fargate task gets its own copy: they do not share data',
+      ],
+    },
+    {
+      name: "services behind a profile and optional dependencies on them",
+      compose: webService(
+        "    depends_on:\n      db:\n        condition: service_started\n        required: false\n",
+        "  db:\n    image: pg\n    profiles: [tools]\n",
+      ),
+      warnings: [
+        "profile-skipped compose.yaml:10: services.db.profiles: left out: services with a profile (tools) are not started by default",
+        'dependency-skipped compose.yaml:5: services.web.depends_on.db: "db" has the profile tools and is not started; dropped because the dependency has required: false',
+      ],
+    },
+    {
+      name: "a service scaled to zero",
+      compose: webService("    deploy:\n      replicas: 0\n", "  api:\n    image: api\n"),
+      warnings: ["scaled-to-zero compose.yaml:5: services.web.deploy.replicas: left out: the service is scaled to 0"],
+    },
+    {
+      name: "a healthcheck without a test",
+      compose: webService("    healthcheck:\n      interval: 10s\n"),
+      warnings: [
+        "healthcheck-without-test compose.yaml:4: services.web.healthcheck: ignored: without a test the image's own HEALTHCHECK applies, which ECS does not read; add a test",
+      ],
+    },
+    {
+      name: "an unknown-to-berth field",
+      compose: webService("    stop_signal: SIGINT\n    security_opt: [no-new-privileges:true]\n    x-custom: kept out\n"),
+      warnings: [
+        "field-ignored compose.yaml:4: services.web.stop_signal: ignored on Fargate",
+        "field-ignored compose.yaml:5: services.web.security_opt: ignored on Fargate",
+      ],
+    },
+  ])("$name", async ({ compose, warnings }) => {
+    expect(warningLines(await loadText(compose))).toEqual(warnings);
+  });
+
+  it("leaves skipped services out of the project", async () => {
+    const project = await loadText(webService("", "  db:\n    image: pg\n    profiles: [tools]\n  api:\n    image: api\n    scale: 0\n"));
+    expect(project.services.map((s) => s.name)).toEqual(["web"]);
+  });
+});
