@@ -1,0 +1,114 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parse, type Tags } from "yaml";
+import { BASE_EXPORTS } from "../../src/stack/base-stack.js";
+import { lintTemplate } from "../helpers/cfn-lint.js";
+
+const TEXT = readFileSync(new URL("../../deploy/base.yml", import.meta.url), "utf8");
+
+/** CloudFormation's short-form tags, read as their long form so the test can look inside. */
+const CFN_TAGS: Tags = [
+  ["Ref", "scalar"], ["Sub", "scalar"], ["Sub", "seq"], ["GetAtt", "scalar"], ["Join", "seq"], ["If", "seq"],
+  ["Not", "seq"], ["Equals", "seq"], ["Split", "seq"], ["Select", "seq"], ["ImportValue", "scalar"], ["Condition", "scalar"],
+].map(([name, collection]) => ({
+  tag: `!${name}`,
+  ...(collection === "seq" ? { collection: "seq" as const } : {}),
+  resolve: (value: unknown) => {
+    const plain = typeof value === "object" && value !== null && "toJSON" in value ? (value as { toJSON(): unknown }).toJSON() : value;
+    if (name === "Ref") return { Ref: plain };
+    if (name === "GetAtt") return { "Fn::GetAtt": String(plain).split(".") };
+    if (name === "Condition") return { Condition: plain };
+    return { [`Fn::${name}`]: plain };
+  },
+}));
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const base = parse(TEXT, { customTags: CFN_TAGS }) as any;
+
+describe("deploy/base.yml", () => {
+  it("passes cfn-lint with no findings", () => {
+    expect(lintTemplate(TEXT, "base")).toEqual([]);
+  });
+
+  it("exports exactly what preview templates import, as <stack>-<Name>", () => {
+    expect(Object.keys(base.Outputs).sort()).toEqual([...BASE_EXPORTS].sort());
+    for (const [name, output] of Object.entries<{ Export: unknown }>(base.Outputs)) {
+      expect(output.Export, name).toEqual({ Name: { "Fn::Sub": `\${AWS::StackName}-${name}` } });
+    }
+    expect(base.Outputs.Subnets.Value).toEqual({ "Fn::Join": [",", { Ref: "TaskSubnets" }] });
+  });
+
+  it("takes the operator's parameters with sensible defaults", () => {
+    expect(Object.keys(base.Parameters)).toEqual([
+      "VpcId", "PublicSubnets", "TaskSubnets", "AssignPublicIp", "CertificateArn", "Domain", "HostedZoneId",
+      "NamespaceName", "LogRetentionDays", "SecretsPrefix", "SecretsKmsKeyArn", "ContainerInsights",
+    ]);
+    expect(base.Parameters.NamespaceName.Default).toBe("berth.internal");
+    expect(base.Parameters.LogRetentionDays.Default).toBe(14);
+    expect(base.Parameters.AssignPublicIp.AllowedValues).toEqual(["ENABLED", "DISABLED"]);
+  });
+
+  it("answers unknown hosts with 404 over modern TLS and redirects HTTP to HTTPS", () => {
+    const https = base.Resources.HttpsListener.Properties;
+    expect(https).toMatchObject({ Port: 443, Protocol: "HTTPS", SslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06" });
+    expect(https.DefaultActions).toEqual([
+      { Type: "fixed-response", FixedResponseConfig: { StatusCode: "404", ContentType: "text/plain", MessageBody: "No preview here" } },
+    ]);
+    expect(base.Resources.HttpListener.Properties.DefaultActions[0]).toMatchObject({
+      Type: "redirect",
+      RedirectConfig: { Protocol: "HTTPS", Port: "443", StatusCode: "HTTP_301" },
+    });
+    expect(base.Resources.LoadBalancer.Properties).toMatchObject({ Scheme: "internet-facing", Subnets: { Ref: "PublicSubnets" } });
+  });
+
+  it("lets the world reach the load balancer, and only the load balancer reach the tasks", () => {
+    const albIngress = base.Resources.LoadBalancerSecurityGroup.Properties.SecurityGroupIngress;
+    expect(albIngress.map((r: { FromPort: number; CidrIp: string }) => [r.FromPort, r.CidrIp])).toEqual([
+      [443, "0.0.0.0/0"],
+      [80, "0.0.0.0/0"],
+    ]);
+    expect(base.Resources.TaskSecurityGroup.Properties.SecurityGroupIngress).toEqual([
+      {
+        IpProtocol: "tcp",
+        FromPort: 0,
+        ToPort: 65535,
+        SourceSecurityGroupId: { "Fn::GetAtt": ["LoadBalancerSecurityGroup", "GroupId"] },
+        Description: "The previews load balancer",
+      },
+    ]);
+  });
+
+  it("scopes the execution role's secret reads to the prefix, and gives the task role nothing", () => {
+    const execution = base.Resources.ExecutionRole.Properties;
+    expect(execution.ManagedPolicyArns).toEqual([{ "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy" }]);
+    const statements = execution.Policies[0].PolicyDocument.Statement;
+    expect(statements.slice(0, 2)).toEqual([
+      { Effect: "Allow", Action: "ssm:GetParameters", Resource: { "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${SecretsPrefix}*" } },
+      {
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: { "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${SecretsPrefix}*" },
+      },
+    ]);
+    expect(JSON.stringify(base.Resources.ExecutionRole)).not.toContain('"Resource":"*"');
+    expect(base.Resources.TaskRole.Properties.Policies).toBeUndefined();
+    expect(base.Resources.TaskRole.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it("creates the wildcard record only when a hosted zone is given", () => {
+    expect(base.Conditions.HasHostedZone).toEqual({ "Fn::Not": [{ "Fn::Equals": [{ Ref: "HostedZoneId" }, ""] }] });
+    expect(base.Resources.WildcardRecord).toMatchObject({
+      Condition: "HasHostedZone",
+      Properties: { Name: { "Fn::Sub": "*.${Domain}." }, Type: "A", AliasTarget: { DNSName: { "Fn::GetAtt": ["LoadBalancer", "DNSName"] } } },
+    });
+  });
+
+  it("keeps logs for the chosen days and serves names from a private namespace in the VPC", () => {
+    expect(base.Resources.LogGroup.Properties.RetentionInDays).toEqual({ Ref: "LogRetentionDays" });
+    expect(base.Resources.Namespace).toMatchObject({
+      Type: "AWS::ServiceDiscovery::PrivateDnsNamespace",
+      Properties: { Name: { Ref: "NamespaceName" }, Vpc: { Ref: "VpcId" } },
+    });
+    expect(base.Resources.Cluster.Properties.CapacityProviders).toEqual(["FARGATE", "FARGATE_SPOT"]);
+  });
+});
