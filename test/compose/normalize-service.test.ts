@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import type { ComposeService } from "../../src/compose/model.js";
+import { loadText, webService } from "./helpers.js";
+
+async function web(lines: string, rest = ""): Promise<ComposeService> {
+  const project = await loadText(webService(lines, rest));
+  return project.services[0]!;
+}
+
+describe("normalizing short and long syntaxes", () => {
+  it.each([
+    { lines: '    ports: ["3000"]\n', ports: [{ target: 3000, protocol: "tcp" }] },
+    { lines: "    ports: [3000]\n", ports: [{ target: 3000, protocol: "tcp" }] },
+    { lines: '    ports: ["8080:8080"]\n', ports: [{ target: 8080, published: 8080, protocol: "tcp" }] },
+    { lines: '    ports: ["0.0.0.0:53:53/udp"]\n', ports: [{ target: 53, published: 53, protocol: "udp" }] },
+    { lines: '    ports: ["[::]:80:80"]\n', ports: [{ target: 80, published: 80, protocol: "tcp" }] },
+    { lines: "    ports:\n      - target: 80\n        protocol: udp\n", ports: [{ target: 80, protocol: "udp" }] },
+    { lines: "    ports:\n      - target: 80\n        published: 80\n        mode: host\n", ports: [{ target: 80, published: 80, protocol: "tcp" }] },
+    { lines: '    ports: ["80", "80:80"]\n', ports: [{ target: 80, protocol: "tcp" }] },
+  ])("ports $lines", async ({ lines, ports }) => {
+    expect((await web(lines)).ports).toEqual(ports);
+  });
+
+  it.each([
+    { lines: "    environment:\n      - A=1\n      - B=\n      - C\n      - D=x=y\n", env: { A: "1", B: "", D: "x=y" } },
+    { lines: "    environment:\n      NUM: 3\n      BOOL: true\n      NULLED:\n      EMPTY: ''\n", env: { NUM: "3", BOOL: "true", EMPTY: "" } },
+  ])("environment $lines", async ({ lines, env }) => {
+    expect((await web(lines)).environment).toEqual(env);
+  });
+
+  it.each([
+    { lines: "    depends_on: [db]\n", dependsOn: [{ service: "db", condition: "service_started" }] },
+    {
+      lines: "    depends_on:\n      db:\n        condition: service_completed_successfully\n        restart: true\n",
+      dependsOn: [{ service: "db", condition: "service_completed_successfully" }],
+    },
+    { lines: "    depends_on:\n      db: {condition: service_started, required: true}\n", dependsOn: [{ service: "db", condition: "service_started" }] },
+  ])("depends_on $lines", async ({ lines, dependsOn }) => {
+    expect((await web(lines, "  db:\n    image: pg\n")).dependsOn).toEqual(dependsOn);
+  });
+
+  it.each([
+    { lines: "    healthcheck:\n      test: pg_isready\n", healthcheck: { test: ["CMD-SHELL", "pg_isready"] } },
+    { lines: '    healthcheck:\n      test: ["CMD", "pg_isready", "-q"]\n', healthcheck: { test: ["CMD", "pg_isready", "-q"] } },
+    { lines: '    healthcheck:\n      test: ["CMD-SHELL", "pg_isready || exit 1"]\n', healthcheck: { test: ["CMD-SHELL", "pg_isready || exit 1"] } },
+    { lines: '    healthcheck:\n      test: ["NONE"]\n', healthcheck: undefined },
+    { lines: '    healthcheck:\n      test: ["CMD", "true"]\n      disable: true\n', healthcheck: undefined },
+    {
+      lines: '    healthcheck:\n      test: ["CMD", "true"]\n      interval: 1m30s\n      timeout: 10s\n      retries: 5\n      start_period: 0s\n',
+      healthcheck: { test: ["CMD", "true"], intervalSeconds: 90, timeoutSeconds: 10, retries: 5, startPeriodSeconds: 0 },
+    },
+  ])("healthcheck $lines", async ({ lines, healthcheck }) => {
+    expect((await web(lines)).healthcheck).toEqual(healthcheck);
+  });
+
+  it.each([
+    { lines: "    command: npm start\n", command: ["npm", "start"] },
+    { lines: "    command: [\"npm\", \"run\", \"a b\"]\n", command: ["npm", "run", "a b"] },
+    { lines: "    command: sh -c 'echo $$HOME && ls'\n", command: ["sh", "-c", "echo $HOME && ls"] },
+  ])("command $lines", async ({ lines, command }) => {
+    expect((await web(lines)).command).toEqual(command);
+  });
+
+  it.each([
+    { lines: '    deploy:\n      resources:\n        limits:\n          cpus: "0.5"\n          memory: 512M\n', limits: { cpus: 0.5, memoryMiB: 512 } },
+    { lines: "    cpus: 2\n    mem_limit: 1g\n", limits: { cpus: 2, memoryMiB: 1024 } },
+    { lines: "    mem_limit: 1.5GiB\n", limits: { memoryMiB: 1536 } },
+    { lines: "    mem_limit: 1048576\n", limits: { memoryMiB: 1 } },
+    { lines: '    cpus: "0.25"\n    deploy:\n      resources:\n        limits:\n          cpus: 0.25\n', limits: { cpus: 0.25 } },
+  ])("limits $lines", async ({ lines, limits }) => {
+    expect((await web(lines)).limits).toEqual(limits);
+  });
+
+  it("translates the remaining fields", async () => {
+    const service = await web(
+      '    user: "1000:1000"\n    working_dir: /srv\n    init: "true"\n    read_only: false\n    tty: true\n    stdin_open: true\n' +
+        "    stop_grace_period: 1m\n    labels: [team=web, tier=front]\n    ulimits:\n      nofile:\n        soft: 1024\n        hard: 4096\n" +
+        "    cap_add: [CAP_SYS_PTRACE]\n    cap_drop: [net_raw, ALL]\n    entrypoint: /entry.sh --flag\n    expose: [9000, \"9001/tcp\"]\n",
+    );
+    expect(service).toMatchObject({
+      user: "1000:1000",
+      workingDir: "/srv",
+      init: true,
+      readOnly: false,
+      tty: true,
+      stdinOpen: true,
+      stopGracePeriodSeconds: 60,
+      labels: { team: "web", tier: "front" },
+      ulimits: [{ name: "nofile", soft: 1024, hard: 4096 }],
+      capAdd: ["SYS_PTRACE"],
+      capDrop: ["NET_RAW", "ALL"],
+      entrypoint: ["/entry.sh", "--flag"],
+      expose: [9000, 9001],
+    });
+  });
+
+  it("keeps image and build together and reads the long build form", async () => {
+    const project = await loadText(
+      "services:\n  web:\n    image: registry/web:latest\n    build:\n      context: ./web\n      dockerfile: Dockerfile.prod\n      target: runtime\n      args:\n        - VERSION=1\n        - FROM_DOTENV\n        - MISSING\n",
+      { ".env": "FROM_DOTENV=yes\n" },
+    );
+    expect(project.services[0]).toMatchObject({
+      image: "registry/web:latest",
+      build: { context: "web", dockerfile: "Dockerfile.prod", target: "runtime", args: { VERSION: "1", FROM_DOTENV: "yes" } },
+    });
+  });
+
+  it("resolves a build context against the compose file's directory", async () => {
+    const project = await loadText("services:\n  web:\n    extends:\n      file: app/base.yaml\n      service: web\n", {
+      "app/base.yaml": "services:\n  web:\n    build: ../src\n",
+    });
+    expect(project.services[0]?.build).toEqual({ context: "src", args: {} });
+  });
+});
