@@ -1,0 +1,96 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { loadCompose } from "../../src/compose/load-compose.js";
+import { validateComposeSchema } from "../../src/compose/validate-compose-schema.js";
+import { InputError } from "../../src/errors.js";
+import { createMemoryReader } from "../../src/util/repo-reader.js";
+import { parseYamlSource } from "../../src/util/yaml-source.js";
+
+const dir = new URL("../fixtures/compose/conformance/", import.meta.url);
+
+/** What berth does with each file the official schema accepts: the warning codes, or the refusal. */
+const expected: Record<string, { services: string[]; warnings: string[] } | { refused: string }> = {
+  "anchors-and-extensions.yaml": { services: ["web", "worker", "db"], warnings: [] },
+  "dev-environment.yaml": {
+    services: ["web", "api"],
+    warnings: [
+      "field-ignored",
+      "profile-skipped",
+      "tmpfs-ignored",
+      "field-ignored",
+      "port-host-ip-ignored",
+      "bind-mount-ignored",
+      "healthcheck-clamped",
+      "healthcheck-clamped",
+      "healthcheck-clamped",
+      "stop-grace-period-clamped",
+    ],
+  },
+  "gpu-inference.yaml": {
+    refused:
+      "compose.yaml:8: services.inference.deploy.resources.reservations.devices: Fargate has no GPUs or host devices; remove the device reservation",
+  },
+  "host-agent.yaml": {
+    refused: [
+      'compose.yaml:4: services.agent.network_mode: network_mode "host" is not available on Fargate (every task has its own network interface); remove network_mode and reach other services by name',
+      'compose.yaml:5: services.agent.pid: pid "host" is not available on Fargate: PID namespaces cannot be shared with the host or other containers; remove pid',
+      "compose.yaml:6: services.agent.privileged: privileged containers are not allowed on Fargate; remove privileged: true",
+      "compose.yaml:11: services.agent.cap_add[0]: capability SYS_ADMIN cannot be added on Fargate (only SYS_PTRACE can); remove it from cap_add",
+    ].join("\n"),
+  },
+  "long-syntax.yaml": { services: ["app", "cache"], warnings: ["named-volume-ephemeral", "bind-mount-ignored"] },
+  "swarm-stack.yaml": {
+    services: ["web"],
+    warnings: [
+      "version-obsolete",
+      "networks-ignored",
+      "secrets-ignored",
+      "configs-ignored",
+      "networks-ignored",
+      "secrets-ignored",
+      "configs-ignored",
+      "field-ignored",
+      "replicas-reduced",
+      "field-ignored",
+      "field-ignored",
+      "field-ignored",
+    ],
+  },
+  "wordpress.yaml": { services: ["db", "wordpress"], warnings: ["restart-ignored", "named-volume-ephemeral", "restart-ignored"] },
+};
+
+const files = readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
+
+describe("conformance: files the official schema accepts are translated or refused with a reason", () => {
+  it("has an expectation for every fixture", () => {
+    expect(files).toEqual(Object.keys(expected).sort());
+  });
+
+  it.each(files)("%s", async (file) => {
+    const text = readFileSync(new URL(file, dir), "utf8");
+    const source = parseYamlSource("compose.yaml", text);
+    expect(validateComposeSchema(source, source.value)).toEqual([]);
+
+    const outcome = await loadCompose(createMemoryReader({ "compose.yaml": text })).then(
+      (project) => ({ project }),
+      (error: unknown) => ({ error }),
+    );
+    const want = expected[file]!;
+    if ("error" in outcome) {
+      expect(outcome.error).toBeInstanceOf(InputError);
+      const error = outcome.error as InputError;
+      for (const d of error.diagnostics) {
+        expect(d.line).toBeGreaterThan(0);
+        expect(d.message.startsWith(`${d.path}: `)).toBe(true);
+      }
+      expect(want).toEqual({ refused: error.message });
+      return;
+    }
+    for (const w of outcome.project.warnings) {
+      expect(w.code).toMatch(/^[a-z]+(-[a-z]+)*$/);
+      expect(w.file).toBe("compose.yaml");
+      expect(w.line).toBeGreaterThan(0);
+    }
+    expect({ services: outcome.project.services.map((s) => s.name), warnings: outcome.project.warnings.map((w) => w.code) }).toEqual(want);
+  });
+});
