@@ -1,0 +1,307 @@
+import { describe, expect, it } from "vitest";
+import { CloudFormationStacks } from "../../src/aws/cloudformation-stacks.js";
+import { OwnershipError, StackError } from "../../src/preview/errors.js";
+import { BASE_OUTPUTS, createAwsFake, type AwsFakeOptions } from "../fakes/aws-fake.js";
+import { previewTemplate } from "../fakes/aws/preview-template.js";
+
+const LABEL = "shop-pr-7-acme-1a2b3c";
+const NAME = `berth-${LABEL}`;
+const IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:abc1234";
+const TAGS = { "berth:repository": "acme/shop", "berth:pr": "7", "berth:sha": "abc1234" };
+const ARN = "arn:aws:ecs:us-east-1:123456789012";
+
+function setup(options: AwsFakeOptions = {}) {
+  const fake = createAwsFake(options);
+  const stacks = new CloudFormationStacks({
+    client: fake.clients.cloudformation,
+    ownership: { prefix: "berth-", tagKey: "berth:managed" },
+    pollDelayMs: 1,
+  });
+  const progress: string[] = [];
+  const ensure = (image = IMAGE, extra: { template?: object; signal?: AbortSignal } = {}) =>
+    stacks.ensure({
+      name: NAME,
+      template: extra.template ?? previewTemplate({ label: LABEL, image }),
+      tags: { ...TAGS },
+      parameters: { ListenerRulePriority: "4242" },
+      onProgress: (line) => progress.push(line),
+      signal: extra.signal,
+    });
+  return { fake, stacks, progress, ensure };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  if (!(error instanceof Error)) throw new Error(`expected a rejection, got ${String(error)}`);
+  return error as Error & Record<string, unknown>;
+}
+
+describe("CloudFormationStacks.ensure", () => {
+  it("creates a missing stack through a CREATE change set and returns its outputs", async () => {
+    const { fake, ensure, progress } = setup();
+    const stack = await ensure();
+
+    expect(stack.status).toBe("CREATE_COMPLETE");
+    expect(stack.tags).toEqual({ ...TAGS, "berth:managed": "true" });
+    expect(stack.parameters).toEqual({ BaseStackName: "berth-base", ListenerRulePriority: "4242" });
+    expect(stack.outputs).toEqual({
+      Hostname: `${LABEL}.preview.example.com`,
+      Url: `https://${LABEL}.preview.example.com`,
+      PublicServiceArn: `${ARN}:service/berth-previews/${LABEL}-web`,
+      PublicServiceName: `${LABEL}-web`,
+      ServiceArns: `db=${ARN}:service/berth-previews/${LABEL}-db,web=${ARN}:service/berth-previews/${LABEL}-web`,
+      StatefulServiceArns: `db=${ARN}:service/berth-previews/${LABEL}-db`,
+      ReleaseTaskDefinitionArn: `${ARN}:task-definition/${LABEL}-release:1`,
+      ReleaseContainerName: "release",
+      TargetGroupArn: expect.stringMatching(/^arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup\/PublicTargetGroup-[0-9a-f]{12}\/[0-9a-f]{16}$/),
+      TaskSubnets: BASE_OUTPUTS.Subnets,
+      TaskSecurityGroups: expect.stringMatching(/^sg-0123456789abcdef0,sg-[0-9a-f]{17}$/),
+      AssignPublicIp: "ENABLED",
+      ServiceImages: `web=${IMAGE}`,
+      LogGroup: "/berth/previews",
+      LogStreamPrefix: LABEL,
+      ListenerRulePriority: "4242",
+    });
+    expect(fake.mutations()).toEqual(["CreateChangeSet", "ExecuteChangeSet"]);
+    const create = fake.calls.find((c) => c.command === "CreateChangeSet")?.input;
+    expect(create).toMatchObject({ StackName: NAME, ChangeSetType: "CREATE", Capabilities: ["CAPABILITY_IAM"] });
+    expect(JSON.parse(String(create?.TemplateBody))).toEqual(previewTemplate({ label: LABEL, image: IMAGE }));
+    expect(progress).toContain("CREATE_IN_PROGRESS WebService");
+    expect(progress).toContain("CREATE_COMPLETE WebService");
+    expect(progress.at(-1)).toBe(`CREATE_COMPLETE ${NAME}`);
+    // The stack's resources exist for the other services.
+    expect(fake.state.ecs.services.get(`${ARN}:service/berth-previews/${LABEL}-web`)?.taskDefinition).toBe(
+      `${ARN}:task-definition/${LABEL}-web:1`,
+    );
+  });
+
+  it("updates an existing stack through an UPDATE change set", async () => {
+    const { fake, ensure, progress } = setup();
+    await ensure();
+    progress.length = 0;
+    const stack = await ensure("123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:def5678");
+
+    expect(stack.status).toBe("UPDATE_COMPLETE");
+    expect(stack.outputs.ReleaseTaskDefinitionArn).toBe(`${ARN}:task-definition/${LABEL}-release:2`);
+    expect(stack.outputs.ServiceImages).toBe("web=123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:def5678");
+    expect(fake.calls.filter((c) => c.command === "CreateChangeSet").map((c) => c.input.ChangeSetType)).toEqual(["CREATE", "UPDATE"]);
+    expect(progress).toEqual([
+      "change set for berth-shop-pr-7-acme-1a2b3c: 3 resource changes",
+      `UPDATE_IN_PROGRESS ${NAME}`,
+      "UPDATE_IN_PROGRESS WebTaskDefinition",
+      "UPDATE_IN_PROGRESS WebService",
+      "UPDATE_IN_PROGRESS ReleaseTaskDefinition",
+      "UPDATE_COMPLETE WebTaskDefinition",
+      "UPDATE_COMPLETE WebService",
+      "UPDATE_COMPLETE ReleaseTaskDefinition",
+      `UPDATE_COMPLETE_CLEANUP_IN_PROGRESS ${NAME}`,
+      "DELETE_IN_PROGRESS WebTaskDefinition",
+      "DELETE_COMPLETE WebTaskDefinition",
+      "DELETE_IN_PROGRESS ReleaseTaskDefinition",
+      "DELETE_COMPLETE ReleaseTaskDefinition",
+      `UPDATE_COMPLETE ${NAME}`,
+    ]);
+  });
+
+  it("treats a change set without changes as success and deletes it", async () => {
+    const { fake, ensure, progress } = setup();
+    await ensure();
+    const before = fake.mutations().length;
+    const stack = await ensure();
+
+    expect(stack.status).toBe("CREATE_COMPLETE");
+    expect(fake.mutations().slice(before)).toEqual(["CreateChangeSet", "DeleteChangeSet"]);
+    expect(progress.at(-1)).toBe(`no changes to ${NAME}`);
+  });
+
+  it("names the first failing resource when an update rolls back (UPDATE_ROLLBACK_COMPLETE)", async () => {
+    const { fake, ensure } = setup();
+    const created = await ensure();
+    const reason = 'Resource handler returned message: "Invalid request provided: CreateService error: Container web exceeds memory"';
+    fake.failStack({ resource: "WebService", reason });
+    const error = await rejection(ensure("123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:def5678"));
+
+    expect(error).toBeInstanceOf(StackError);
+    expect(error.userMessage).toBe(
+      `CloudFormation could not update stack ${NAME} (UPDATE_ROLLBACK_COMPLETE): WebService (AWS::ECS::Service): ${reason}`,
+    );
+    expect(error.status).toBe("UPDATE_ROLLBACK_COMPLETE");
+    expect(error.firstFailure).toEqual({ resource: "WebService", type: "AWS::ECS::Service", reason });
+    // The previous version is what the stack still describes.
+    const after = await new CloudFormationStacks({ client: fake.clients.cloudformation, ownership: { prefix: "berth-", tagKey: "berth:managed" } }).find(NAME);
+    expect(after?.status).toBe("UPDATE_ROLLBACK_COMPLETE");
+    expect(after?.outputs).toEqual(created.outputs);
+  });
+
+  it("ignores cancelled resources and names the one that failed a create, across event pages", async () => {
+    const { fake, ensure, progress } = setup({ eventsPageSize: 3 });
+    fake.failStack({ resource: "DbService", reason: "Resource handler returned message: \"Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'.\"" });
+    const error = await rejection(ensure());
+
+    expect(error.userMessage).toBe(
+      `CloudFormation could not create stack ${NAME} (ROLLBACK_COMPLETE): DbService (AWS::ECS::Service): Resource handler returned message: "Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'."`,
+    );
+    expect(progress).toContain("CREATE_FAILED WebService: Resource creation cancelled");
+    expect(new Set(progress).size).toBe(progress.length);
+  });
+
+  it("reports a listener rule priority taken by another preview", async () => {
+    const { fake, ensure } = setup();
+    fake.addListenerRules([4242]);
+    const error = await rejection(ensure());
+
+    expect(error).toBeInstanceOf(StackError);
+    expect(error.firstFailure).toEqual({
+      resource: "PublicListenerRule",
+      type: "AWS::ElasticLoadBalancingV2::ListenerRule",
+      reason: expect.stringMatching(/^Resource handler returned message: "Priority '4242' is currently in use/),
+    });
+  });
+
+  it("deletes a stack left in ROLLBACK_COMPLETE by a failed create, then creates it again", async () => {
+    const { fake, ensure, progress } = setup();
+    fake.failStack({ resource: "WebService", reason: "boom" });
+    await rejection(ensure());
+    const stack = await ensure();
+
+    expect(stack.status).toBe("CREATE_COMPLETE");
+    expect(fake.mutations()).toEqual(["CreateChangeSet", "ExecuteChangeSet", "DeleteStack", "CreateChangeSet", "ExecuteChangeSet"]);
+    expect(progress).toContain(`deleting ${NAME}, left in ROLLBACK_COMPLETE by a failed create`);
+  });
+
+  it("creates a stack left in REVIEW_IN_PROGRESS by a rejected change set", async () => {
+    const { fake, ensure } = setup();
+    const broken = previewTemplate({ label: LABEL, image: IMAGE });
+    (broken.Outputs as Record<string, unknown>).Extra = { Value: { "Fn::ImportValue": "berth-base-Nope" } };
+    const error = await rejection(ensure(IMAGE, { template: broken }));
+    expect(error.userMessage).toBe(`CloudFormation rejected the create of stack ${NAME}: No export named berth-base-Nope found`);
+    expect(fake.state.cloudformation.stacks.get(NAME)?.status).toBe("REVIEW_IN_PROGRESS");
+
+    const stack = await ensure();
+    expect(stack.status).toBe("CREATE_COMPLETE");
+    expect(fake.calls.filter((c) => c.command === "CreateChangeSet").map((c) => c.input.ChangeSetType)).toEqual(["CREATE", "CREATE"]);
+  });
+
+  it("refuses a template over CloudFormation's inline limit before calling AWS", async () => {
+    const { fake, ensure } = setup();
+    const template = previewTemplate({ label: LABEL, image: IMAGE });
+    template.Metadata = { padding: "x".repeat(52_000) };
+    const bytes = Buffer.byteLength(JSON.stringify(template));
+    const error = await rejection(ensure(IMAGE, { template }));
+
+    expect(error).toBeInstanceOf(StackError);
+    expect(error.userMessage).toBe(
+      `The preview's CloudFormation template for ${NAME} is ${bytes} bytes; CloudFormation accepts at most 51200 bytes inline and berth does not upload larger templates yet. Fewer services or shorter environments make it smaller.`,
+    );
+    expect(fake.calls).toEqual([]);
+  });
+
+  it("stops waiting when the signal aborts", async () => {
+    const { fake, stacks } = setup({ stackPolls: 5 });
+    const controller = new AbortController();
+    const reason = new Error("superseded by def5678");
+    const promise = stacks.ensure({
+      name: NAME,
+      template: previewTemplate({ label: LABEL, image: IMAGE }),
+      tags: TAGS,
+      signal: controller.signal,
+      onProgress: (line) => {
+        if (line === "CREATE_IN_PROGRESS WebService") controller.abort(reason);
+      },
+    });
+
+    await expect(promise).rejects.toBe(reason);
+    expect(fake.state.cloudformation.stacks.get(NAME)?.status).toBe("CREATE_IN_PROGRESS");
+  });
+});
+
+describe("CloudFormationStacks ownership", () => {
+  const ownership = { prefix: "berth-", tagKey: "berth:managed" };
+
+  it.each([
+    ["ensure", "shop-pr-1", "berth refuses to update stack shop-pr-1: its name does not start with berth-, so it is not a berth preview."],
+    ["delete", "shop-pr-1", "berth refuses to delete stack shop-pr-1: its name does not start with berth-, so it is not a berth preview."],
+    ["ensure", "berth-base", "berth refuses to update stack berth-base: it exists but lacks the tag berth:managed=true, so berth did not create it."],
+    ["delete", "berth-base", "berth refuses to delete stack berth-base: it exists but lacks the tag berth:managed=true, so berth did not create it."],
+    ["delete", "berth-foreign", "berth refuses to delete stack berth-foreign: it exists but lacks the tag berth:managed=true, so berth did not create it."],
+  ])("%s %s is refused without any mutating call", async (operation, name, message) => {
+    const fake = createAwsFake();
+    fake.state.cloudformation.seedStack({ name: "berth-foreign", outputs: {}, tags: { "berth:managed": "false" } });
+    const stacks = new CloudFormationStacks({ client: fake.clients.cloudformation, ownership, pollDelayMs: 1 });
+    const call = operation === "ensure"
+      ? stacks.ensure({ name, template: previewTemplate({ label: LABEL, image: IMAGE }), tags: TAGS })
+      : stacks.delete(name);
+    const error = await rejection(call);
+
+    expect(error).toBeInstanceOf(OwnershipError);
+    expect(error.userMessage).toBe(message);
+    expect(fake.mutations()).toEqual([]);
+  });
+});
+
+describe("CloudFormationStacks.delete", () => {
+  async function created(options: AwsFakeOptions = {}) {
+    const env = setup(options);
+    await env.ensure();
+    return env;
+  }
+
+  it("deletes the stack and waits until it is gone", async () => {
+    const { fake, stacks } = await created();
+    await stacks.delete(NAME);
+
+    expect(await stacks.find(NAME)).toBeUndefined();
+    expect(fake.mutations().slice(2)).toEqual(["DeleteStack"]);
+    expect(fake.state.ecs.services.size).toBe(0);
+    expect(fake.state.elbv2.rules.size).toBe(0);
+  });
+
+  it("retries a DELETE_FAILED", async () => {
+    const { fake, stacks } = await created();
+    fake.failStack({ operation: "delete", resource: "TaskSecurityGroup", reason: "resource sg-0a has a dependent object" });
+    await stacks.delete(NAME);
+
+    expect(await stacks.find(NAME)).toBeUndefined();
+    expect(fake.mutations().slice(2)).toEqual(["DeleteStack", "DeleteStack"]);
+  });
+
+  it("gives up after three DELETE_FAILED and names the resource", async () => {
+    const { fake, stacks } = await created();
+    fake.failStack({ operation: "delete", resource: "TaskSecurityGroup", reason: "resource sg-0a has a dependent object", times: 3 });
+    const error = await rejection(stacks.delete(NAME));
+
+    expect(error).toBeInstanceOf(StackError);
+    expect(error.userMessage).toBe(
+      `CloudFormation could not delete stack ${NAME} (DELETE_FAILED) after 3 attempts: TaskSecurityGroup (AWS::EC2::SecurityGroup): resource sg-0a has a dependent object`,
+    );
+    expect(fake.mutations().slice(2)).toEqual(["DeleteStack", "DeleteStack", "DeleteStack"]);
+  });
+
+  it("does nothing for a missing stack", async () => {
+    const { fake, stacks } = setup();
+    await stacks.delete("berth-gone");
+    expect(fake.commands()).toEqual(["DescribeStacks"]);
+  });
+});
+
+describe("CloudFormationStacks reads", () => {
+  it("returns the base stack's outputs without an ownership check", async () => {
+    const { stacks } = setup();
+    expect(await stacks.getOutputs("berth-base")).toEqual(BASE_OUTPUTS);
+  });
+
+  it("says to deploy the base stack when it is missing", async () => {
+    const { stacks } = setup({ baseStack: false });
+    const error = await rejection(stacks.getOutputs("berth-base"));
+
+    expect(error).toBeInstanceOf(StackError);
+    expect(error.userMessage).toBe(
+      "The base stack berth-base does not exist in this AWS account and region. Deploy deploy/base.yml as the stack berth-base first.",
+    );
+  });
+
+  it("finds nothing for a missing stack", async () => {
+    const { stacks } = setup();
+    expect(await stacks.find("berth-nope")).toBeUndefined();
+  });
+});

@@ -1,0 +1,199 @@
+/**
+ * A stateful fake AWS account for tests, driven through aws-sdk-client-mock: real SDK clients
+ * whose `send` is answered by fakes of CloudFormation, ECS, ECR, CloudWatch Logs and ELBv2 that
+ * share one state. Stacks move through their statuses, tasks stop with scripted exit codes,
+ * services roll (or fail and roll back), target groups turn healthy, images appear.
+ *
+ * ```ts
+ * const fake = createAwsFake();
+ * const stacks = new CloudFormationStacks({ client: fake.clients.cloudformation, ownership, pollDelayMs: 1 });
+ * fake.scriptTask({ commandIncludes: "db:migrate", exitCode: 1, logLines: ["PG::UndefinedTable"] });
+ * fake.fail("RunTask", { failures: [{ reason: "Capacity is unavailable at this time" }] });
+ * expect(fake.commands("ecs")).toEqual(["RunTask", ...]);
+ * ```
+ */
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { ECRClient } from "@aws-sdk/client-ecr";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { mockClient } from "aws-sdk-client-mock";
+import { FakeCloudFormation, type StackFault } from "./aws/cloudformation.js";
+import { FakeEcr } from "./aws/ecr.js";
+import { FakeEcs, type RolloutScript, type TaskScript } from "./aws/ecs.js";
+import { FakeElbV2, type TargetHealthScript } from "./aws/elbv2.js";
+import { FakeLogs } from "./aws/logs.js";
+import { awsError, World, type AnyStub, type FakeCall, type FakeService, type Fault } from "./aws/world.js";
+
+export type { FakeCall, Fault, StackFault, TaskScript, RolloutScript, TargetHealthScript };
+
+export const FAKE_REGION = "us-east-1";
+export const FAKE_ACCOUNT = "123456789012";
+export const BASE_STACK = "berth-base";
+
+/** The base stack's outputs (deploy/base.yml), each exported as `berth-base-<Name>`. */
+export const BASE_OUTPUTS = {
+  ClusterName: "berth-previews",
+  ListenerArn: `arn:aws:elasticloadbalancing:${FAKE_REGION}:${FAKE_ACCOUNT}:listener/app/berth-base-alb/50dc6c495c0c9188/f2f7dc8efc522ab2`,
+  Domain: "preview.example.com",
+  Subnets: "subnet-0a1b2c3d4e5f60001,subnet-0a1b2c3d4e5f60002",
+  AssignPublicIp: "ENABLED",
+  SecurityGroup: "sg-0123456789abcdef0",
+  LogGroup: "/berth/previews",
+  ExecutionRoleArn: `arn:aws:iam::${FAKE_ACCOUNT}:role/berth-base-TaskExecutionRole-1A2B3C4D5E6F`,
+  TaskRoleArn: `arn:aws:iam::${FAKE_ACCOUNT}:role/berth-base-TaskRole-6F5E4D3C2B1A`,
+  VpcId: "vpc-0abc1234def567890",
+  NamespaceId: "ns-abcdefgh12345678",
+  NamespaceName: "berth.internal",
+  LoadBalancerDnsName: `berth-base-alb-1234567890.${FAKE_REGION}.elb.amazonaws.com`,
+  LoadBalancerFullName: "app/berth-base-alb/50dc6c495c0c9188",
+} as const;
+
+const MUTATING = /^(Create|Delete|Execute|Update|Run|Stop|Put|Register|Deregister|Modify)/;
+
+export interface AwsFakeOptions {
+  region?: string;
+  account?: string;
+  /** Seed the base stack (default) with these outputs over BASE_OUTPUTS; `false` for none. */
+  baseStack?: false | { name?: string; outputs?: Partial<Record<keyof typeof BASE_OUTPUTS, string>> };
+  /** DescribeStacks calls that see a stack operation in progress. Default 2. */
+  stackPolls?: number;
+  /** DescribeChangeSet calls before a change set is ready. Default 1. */
+  changeSetPolls?: number;
+  /** DescribeStackEvents page size. Default 100. */
+  eventsPageSize?: number;
+  /** DescribeTasks calls a task spends PROVISIONING and RUNNING. Default 1 and 1. */
+  taskPolls?: { provisioning?: number; running?: number };
+  /** DescribeServices calls until a deployment settles. Default 2. */
+  rolloutPolls?: number;
+  /** DescribeTargetHealth calls that answer `initial` before `healthy`. Default 1. */
+  healthPolls?: number;
+  /** DescribeRules page size when the caller sets none. Default 20. */
+  rulesPageSize?: number;
+  /** Latency before every answer: milliseconds for all operations, or per operation name. */
+  latencyMs?: number | Partial<Record<string, number>>;
+}
+
+export interface AwsFake {
+  /** Real SDK clients whose `send` the fake answers; pass them to the adapters. */
+  clients: {
+    cloudformation: CloudFormationClient;
+    ecs: ECSClient;
+    ecr: ECRClient;
+    logs: CloudWatchLogsClient;
+    elbv2: ElasticLoadBalancingV2Client;
+  };
+  /** The fakes' state, for assertions and direct set-up. */
+  state: {
+    cloudformation: FakeCloudFormation;
+    ecs: FakeEcs;
+    ecr: FakeEcr;
+    logs: FakeLogs;
+    elbv2: FakeElbV2;
+  };
+  /** Every call received, in order. */
+  calls: FakeCall[];
+  /** Operation names called, in order, optionally of one service. */
+  commands(service?: FakeService): string[];
+  /** The calls that change something (Create*, Delete*, Execute*, Update*, RunTask...), in order. */
+  mutations(): string[];
+  /** Injects a fault into the next call(s) of an operation, e.g. `fail("RunTask", { failures: [...] })`. */
+  fail(command: string, fault: Fault): void;
+  /** Fails a resource in the next matching stack operation (create/update rolls back; delete ends DELETE_FAILED). */
+  failStack(fault: StackFault): void;
+  /** Decides how one-off tasks whose command matches end (exit code, log lines). */
+  scriptTask(script: TaskScript): void;
+  /** Makes the next deployment of a matching service fail (circuit breaker) and roll back. */
+  scriptRollout(script: RolloutScript): void;
+  /**
+   * Fixes what DescribeTargetHealth reports for target groups whose ARN contains `match` (an ARN,
+   * or a name part such as `PublicTarget`, for groups a stack has yet to create).
+   */
+  setTargetHealth(match: string, health: TargetHealthScript): void;
+  /** Pushes an image to ECR; with `afterPolls` it appears only after that many lookups. */
+  putImage(ref: string, options?: { afterPolls?: number }): void;
+  /** Appends lines to a log stream. */
+  putLogEvents(group: string, stream: string, lines: string[]): void;
+  /** Occupies listener rule priorities on a listener (default the base stack's). */
+  addListenerRules(priorities: number[], listenerArn?: string): void;
+  /** The SDK error the fake throws for an AWS error code. */
+  error(service: FakeService, name: string, message: string): Error;
+  /** Restores the clients' real `send`. */
+  restore(): void;
+}
+
+/** Creates a fake AWS account with the base stack `berth-base` deployed. */
+export function createAwsFake(options: AwsFakeOptions = {}): AwsFake {
+  const region = options.region ?? FAKE_REGION;
+  const world = new World({ region, account: options.account ?? FAKE_ACCOUNT, latencyMs: options.latencyMs });
+  const logs = new FakeLogs(world);
+  const ecr = new FakeEcr(world);
+  const ecs = new FakeEcs(world, logs, {
+    provisioningPolls: options.taskPolls?.provisioning ?? 1,
+    runningPolls: options.taskPolls?.running ?? 1,
+    rolloutPolls: options.rolloutPolls ?? 2,
+  });
+  const elbv2 = new FakeElbV2(world, {
+    healthPolls: options.healthPolls ?? 1,
+    rulesPageSize: options.rulesPageSize ?? 20,
+    targetsOf: (arn) => ecs.targetsOf(arn),
+  });
+  const cloudformation = new FakeCloudFormation(world, { ecs, elb: elbv2, logs }, {
+    stackPolls: options.stackPolls ?? 2,
+    changeSetPolls: options.changeSetPolls ?? 1,
+    eventsPageSize: options.eventsPageSize ?? 100,
+  });
+
+  // Credentials are never used (send is replaced) but keep the SDK from looking for any.
+  const config = { region, credentials: { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" }, maxAttempts: 1 };
+  const clients = {
+    cloudformation: new CloudFormationClient(config),
+    ecs: new ECSClient(config),
+    ecr: new ECRClient(config),
+    logs: new CloudWatchLogsClient(config),
+    elbv2: new ElasticLoadBalancingV2Client(config),
+  };
+  const mocks: Array<AnyStub> = [];
+  const install = (service: FakeService, client: object, fake: { install(mock: AnyStub): void }) => {
+    const mock = mockClient(client as never) as AnyStub;
+    mock.onAnyCommand().callsFake(() => {
+      throw new Error(`aws fake: ${service} operation not implemented (add it to test/fakes/aws/)`);
+    });
+    fake.install(mock);
+    mocks.push(mock);
+  };
+  install("cloudformation", clients.cloudformation, cloudformation);
+  install("ecs", clients.ecs, ecs);
+  install("ecr", clients.ecr, ecr);
+  install("logs", clients.logs, logs);
+  install("elbv2", clients.elbv2, elbv2);
+
+  if (options.baseStack !== false) {
+    const name = options.baseStack?.name ?? BASE_STACK;
+    const outputs = { ...BASE_OUTPUTS, ...options.baseStack?.outputs };
+    cloudformation.seedStack({ name, outputs, exportPrefix: `${name}-` });
+    elbv2.listeners.add(outputs.ListenerArn);
+    logs.createGroup(outputs.LogGroup);
+  }
+
+  return {
+    clients,
+    state: { cloudformation, ecs, ecr, logs, elbv2 },
+    calls: world.calls,
+    commands: (service) => world.calls.filter((c) => !service || c.service === service).map((c) => c.command),
+    mutations: () => world.calls.map((c) => c.command).filter((c) => MUTATING.test(c)),
+    fail: (command, fault) => world.addFault(command, fault),
+    failStack: (fault) => cloudformation.failStack(fault),
+    scriptTask: (script) => ecs.scriptTask(script),
+    scriptRollout: (script) => ecs.scriptRollout(script),
+    setTargetHealth: (match, health) => elbv2.healthScripts.push({ match, health }),
+    putImage: (ref, opts) => ecr.putImage(ref, opts),
+    putLogEvents: (group, stream, lines) => logs.put(group, stream, lines),
+    addListenerRules: (priorities, listenerArn = BASE_OUTPUTS.ListenerArn) => {
+      elbv2.listeners.add(listenerArn);
+      for (const p of priorities) elbv2.addRule(listenerArn, p);
+    },
+    error: awsError,
+    restore: () => mocks.forEach((m) => m.restore()),
+  };
+}

@@ -1,0 +1,745 @@
+/**
+ * Fake CloudFormation: stacks that move through their statuses over successive DescribeStacks
+ * calls, change sets (including "didn't contain changes"), stack events newest first and
+ * paginated, outputs and exports evaluated from the template, and the resources' effects on the
+ * other fakes (task definitions, ECS services, target groups, listener rules, log groups).
+ */
+import {
+  CreateChangeSetCommand,
+  DeleteChangeSetCommand,
+  DeleteStackCommand,
+  DescribeChangeSetCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+  type Change,
+  type CreateChangeSetCommandInput,
+  type DeleteChangeSetCommandInput,
+  type DeleteStackCommandInput,
+  type DescribeChangeSetCommandInput,
+  type DescribeStackEventsCommandInput,
+  type DescribeStacksCommandInput,
+  type ExecuteChangeSetCommandInput,
+  type Output,
+  type Stack,
+  type StackEvent,
+} from "@aws-sdk/client-cloudformation";
+import { camelCase, type FakeEcs } from "./ecs.js";
+import type { FakeElbV2 } from "./elbv2.js";
+import { resolve, TemplateError, type IntrinsicContext } from "./intrinsics.js";
+import type { FakeLogs } from "./logs.js";
+import { awsError, type AnyStub, type World } from "./world.js";
+
+const STACK_TYPE = "AWS::CloudFormation::Stack";
+const NO_CHANGES = "The submitted information didn't contain changes. Submit different information to create a change set.";
+
+interface TemplateResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  Condition?: string;
+}
+
+interface Template {
+  Parameters?: Record<string, { Type: string; Default?: unknown }>;
+  Conditions?: Record<string, unknown>;
+  Resources?: Record<string, TemplateResource>;
+  Outputs?: Record<string, { Value: unknown; Description?: string; Export?: { Name: unknown }; Condition?: string }>;
+}
+
+/** A resource as the fake keeps it: its physical id and evaluated properties. */
+export interface FakeResource {
+  logicalId: string;
+  type: string;
+  physicalId: string;
+  props: Record<string, unknown>;
+  /** Names and numbers GetAtt and the other fakes need (service name, family, revision...). */
+  meta: Record<string, string | number>;
+}
+
+/** A template evaluated against parameters, imports and the stack's current resources. */
+interface Plan {
+  templateBody: string;
+  parameters: Record<string, string>;
+  tags: Record<string, string>;
+  resources: Map<string, FakeResource>;
+  outputs: Output[];
+  changes: Change[];
+}
+
+export interface FakeStack {
+  stackId: string;
+  name: string;
+  status: string;
+  statusReason?: string;
+  creationTime: Date;
+  lastUpdatedTime?: Date;
+  tags: Record<string, string>;
+  /** What the stack is now (the last successful operation). */
+  current?: Plan;
+  events: StackEvent[];
+  /** The running operation: one step per DescribeStacks call. */
+  steps: Array<() => void>;
+  /** Outputs of a seeded stack that has no template. */
+  seededOutputs?: Output[];
+}
+
+interface FakeChangeSet {
+  id: string;
+  name: string;
+  stack: FakeStack;
+  type: "CREATE" | "UPDATE";
+  plan?: Plan;
+  finalStatus: "CREATE_COMPLETE" | "FAILED";
+  status: string;
+  statusReason?: string;
+  executionStatus: string;
+  pollsLeft: number;
+  capabilities: string[];
+}
+
+/** A failure injected into the next matching stack operation. */
+export interface StackFault {
+  /** Only this stack; any when absent. */
+  stack?: string;
+  /** Logical id of the resource that fails. */
+  resource: string;
+  /** Its ResourceStatusReason. */
+  reason: string;
+  /** Which operation fails; default the next create or update. */
+  operation?: "create" | "update" | "delete";
+  times?: number;
+}
+
+export interface CloudFormationTiming {
+  /** DescribeStacks calls that see an operation in progress before it ends. */
+  stackPolls: number;
+  changeSetPolls: number;
+  eventsPageSize: number;
+}
+
+export class FakeCloudFormation {
+  /** Live stacks by name. */
+  readonly stacks = new Map<string, FakeStack>();
+  /** Every stack ever created, by id (deleted ones stay readable by id, as in AWS). */
+  private readonly byId = new Map<string, FakeStack>();
+  readonly exports = new Map<string, { value: string; stackId: string }>();
+  private readonly changeSets = new Map<string, FakeChangeSet>();
+  private readonly faults: StackFault[] = [];
+
+  constructor(
+    private readonly world: World,
+    private readonly deps: { ecs: FakeEcs; elb: FakeElbV2; logs: FakeLogs },
+    private readonly timing: CloudFormationTiming,
+  ) {}
+
+  install(mock: AnyStub): void {
+    const w = this.world;
+    w.on("cloudformation", mock, DescribeStacksCommand, (input: DescribeStacksCommandInput) => this.describeStacks(input));
+    w.on("cloudformation", mock, DescribeStackEventsCommand, (input: DescribeStackEventsCommandInput) => this.describeEvents(input));
+    w.on("cloudformation", mock, CreateChangeSetCommand, (input: CreateChangeSetCommandInput) => this.createChangeSet(input));
+    w.on("cloudformation", mock, DescribeChangeSetCommand, (input: DescribeChangeSetCommandInput) => this.describeChangeSet(input));
+    w.on("cloudformation", mock, ExecuteChangeSetCommand, (input: ExecuteChangeSetCommandInput) => this.executeChangeSet(input));
+    w.on("cloudformation", mock, DeleteChangeSetCommand, (input: DeleteChangeSetCommandInput) => this.deleteChangeSet(input));
+    w.on("cloudformation", mock, DeleteStackCommand, (input: DeleteStackCommandInput) => this.deleteStack(input));
+  }
+
+  failStack(fault: StackFault): void {
+    this.faults.push({ times: 1, ...fault });
+  }
+
+  /** A complete stack without a template, with outputs exported as `<name>-<OutputKey>` when `exportPrefix` is set. */
+  seedStack(input: { name: string; outputs: Record<string, string>; tags?: Record<string, string>; status?: string; exportPrefix?: string }): FakeStack {
+    const stack = this.newStack(input.name, input.tags ?? {});
+    stack.status = input.status ?? "CREATE_COMPLETE";
+    stack.seededOutputs = Object.entries(input.outputs).map(([OutputKey, OutputValue]) => ({
+      OutputKey,
+      OutputValue,
+      ExportName: input.exportPrefix === undefined ? undefined : `${input.exportPrefix}${OutputKey}`,
+    }));
+    for (const o of stack.seededOutputs) if (o.ExportName) this.exports.set(o.ExportName, { value: o.OutputValue ?? "", stackId: stack.stackId });
+    this.event(stack, stack.name, STACK_TYPE, stack.stackId, stack.status);
+    return stack;
+  }
+
+  /** The resources of a live stack by logical id. */
+  resources(name: string): Map<string, FakeResource> {
+    return this.stacks.get(name)?.current?.resources ?? new Map();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Stacks and events
+
+  private newStack(name: string, tags: Record<string, string>): FakeStack {
+    const stack: FakeStack = {
+      stackId: this.world.arn("cloudformation", `stack/${name}/${this.world.uuid()}`),
+      name,
+      status: "REVIEW_IN_PROGRESS",
+      creationTime: this.world.now(),
+      tags,
+      events: [],
+      steps: [],
+    };
+    this.stacks.set(name, stack);
+    this.byId.set(stack.stackId, stack);
+    return stack;
+  }
+
+  private find(nameOrId: string | undefined): FakeStack | undefined {
+    if (!nameOrId) return undefined;
+    return this.stacks.get(nameOrId) ?? this.byId.get(nameOrId);
+  }
+
+  private mustFind(nameOrId: string | undefined): FakeStack {
+    const stack = this.find(nameOrId);
+    if (!stack) throw awsError("cloudformation", "ValidationError", `Stack with id ${nameOrId} does not exist`);
+    return stack;
+  }
+
+  private describeStacks(input: DescribeStacksCommandInput) {
+    if (!input.StackName) return { Stacks: [...this.stacks.values()].map((s) => this.publicStack(s)) };
+    const stack = this.mustFind(input.StackName);
+    stack.steps.shift()?.();
+    if (stack.status === "DELETE_COMPLETE" && input.StackName === stack.name) {
+      throw awsError("cloudformation", "ValidationError", `Stack with id ${input.StackName} does not exist`);
+    }
+    return { Stacks: [this.publicStack(stack)] };
+  }
+
+  private publicStack(stack: FakeStack): Stack {
+    const plan = stack.current;
+    return structuredClone({
+      StackId: stack.stackId,
+      StackName: stack.name,
+      StackStatus: stack.status as Stack["StackStatus"],
+      StackStatusReason: stack.statusReason,
+      CreationTime: stack.creationTime,
+      LastUpdatedTime: stack.lastUpdatedTime,
+      Parameters: Object.entries(plan?.parameters ?? {}).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+      Tags: Object.entries(stack.tags).map(([Key, Value]) => ({ Key, Value })),
+      Outputs: stack.seededOutputs ?? plan?.outputs ?? [],
+      DisableRollback: false,
+      EnableTerminationProtection: false,
+    });
+  }
+
+  private describeEvents(input: DescribeStackEventsCommandInput) {
+    const stack = this.mustFind(input.StackName);
+    if (stack.status === "DELETE_COMPLETE" && input.StackName === stack.name) {
+      throw awsError("cloudformation", "ValidationError", `Stack [${input.StackName}] does not exist`);
+    }
+    const newestFirst = [...stack.events].reverse();
+    const start = Number(input.NextToken ?? 0);
+    const end = start + this.timing.eventsPageSize;
+    return {
+      StackEvents: structuredClone(newestFirst.slice(start, end)),
+      NextToken: end < newestFirst.length ? String(end) : undefined,
+    };
+  }
+
+  private event(stack: FakeStack, logicalId: string, type: string, physicalId: string, status: string, reason?: string): void {
+    stack.events.push({
+      StackId: stack.stackId,
+      StackName: stack.name,
+      EventId: this.world.uuid(),
+      LogicalResourceId: logicalId,
+      PhysicalResourceId: physicalId,
+      ResourceType: type,
+      Timestamp: this.world.now(),
+      ResourceStatus: status as StackEvent["ResourceStatus"],
+      ResourceStatusReason: reason,
+    });
+  }
+
+  private stackEvent(stack: FakeStack, status: string, reason?: string): void {
+    stack.status = status;
+    stack.statusReason = reason;
+    this.event(stack, stack.name, STACK_TYPE, stack.stackId, status, reason);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Change sets
+
+  private createChangeSet(input: CreateChangeSetCommandInput) {
+    const name = input.StackName ?? "";
+    const type = input.ChangeSetType === "CREATE" ? "CREATE" : "UPDATE";
+    let stack = this.stacks.get(name);
+    if (type === "CREATE" && stack && stack.status !== "REVIEW_IN_PROGRESS") {
+      throw awsError("cloudformation", "ValidationError", `Stack [${name}] already exists and cannot be created again with the changeSet [${input.ChangeSetName}].`);
+    }
+    if (type === "UPDATE") {
+      if (!stack) throw awsError("cloudformation", "ValidationError", `Stack [${name}] does not exist`);
+      if (stack.status.endsWith("_IN_PROGRESS") || stack.status === "ROLLBACK_COMPLETE" || stack.status.endsWith("_FAILED")) {
+        throw awsError("cloudformation", "ValidationError", `Stack:${stack.stackId} is in ${stack.status} state and can not be updated.`);
+      }
+    }
+    let template: Template;
+    try {
+      template = JSON.parse(input.TemplateBody ?? "") as Template;
+    } catch {
+      throw awsError("cloudformation", "ValidationError", "Template format error: JSON not well-formed.");
+    }
+    const capabilities = input.Capabilities ?? [];
+    const needsIam = Object.values(template.Resources ?? {}).some((r) => r.Type.startsWith("AWS::IAM::"));
+    if (needsIam && !capabilities.some((c) => c === "CAPABILITY_IAM" || c === "CAPABILITY_NAMED_IAM")) {
+      throw awsError("cloudformation", "InsufficientCapabilitiesException", "Requires capabilities : [CAPABILITY_IAM]");
+    }
+    const tags = input.Tags ? Object.fromEntries(input.Tags.map((t) => [t.Key ?? "", t.Value ?? ""])) : (stack?.tags ?? {});
+    const parameters = this.parameters(template, input, stack?.current);
+    if (!stack) {
+      stack = this.newStack(name, tags);
+      this.event(stack, name, STACK_TYPE, stack.stackId, "REVIEW_IN_PROGRESS", "User Initiated");
+    }
+    const id = this.world.arn("cloudformation", `changeSet/${input.ChangeSetName}/${this.world.uuid()}`);
+    const changeSet: FakeChangeSet = {
+      id,
+      name: input.ChangeSetName ?? "",
+      stack,
+      type,
+      status: "CREATE_PENDING",
+      executionStatus: "UNAVAILABLE",
+      finalStatus: "CREATE_COMPLETE",
+      pollsLeft: this.timing.changeSetPolls,
+      capabilities,
+    };
+    try {
+      changeSet.plan = this.plan(stack, template, input.TemplateBody ?? "", parameters, tags);
+      const same = stack.current && changeSet.plan.changes.length === 0 &&
+        JSON.stringify([changeSet.plan.outputs, changeSet.plan.parameters, tags]) ===
+          JSON.stringify([stack.current.outputs, stack.current.parameters, stack.tags]);
+      if (type === "UPDATE" && same) Object.assign(changeSet, { finalStatus: "FAILED", statusReason: NO_CHANGES });
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+      Object.assign(changeSet, { finalStatus: "FAILED", statusReason: error.message });
+    }
+    this.changeSets.set(id, changeSet);
+    return { Id: id, StackId: stack.stackId };
+  }
+
+  private findChangeSet(nameOrId: string | undefined, stackName: string | undefined): FakeChangeSet {
+    const byId = this.changeSets.get(nameOrId ?? "");
+    const found = byId ?? [...this.changeSets.values()].find((c) => c.name === nameOrId && (c.stack.name === stackName || c.stack.stackId === stackName));
+    if (!found) throw awsError("cloudformation", "ChangeSetNotFoundException", `ChangeSet [${nameOrId}] does not exist`);
+    return found;
+  }
+
+  private describeChangeSet(input: DescribeChangeSetCommandInput) {
+    const cs = this.findChangeSet(input.ChangeSetName, input.StackName);
+    if (cs.status === "CREATE_PENDING" || cs.status === "CREATE_IN_PROGRESS") {
+      cs.pollsLeft -= 1;
+      if (cs.pollsLeft <= 0) {
+        cs.status = cs.finalStatus;
+        cs.executionStatus = cs.finalStatus === "CREATE_COMPLETE" ? "AVAILABLE" : "UNAVAILABLE";
+      } else cs.status = "CREATE_IN_PROGRESS";
+    }
+    return structuredClone({
+      ChangeSetId: cs.id,
+      ChangeSetName: cs.name,
+      StackId: cs.stack.stackId,
+      StackName: cs.stack.name,
+      Status: cs.status,
+      StatusReason: cs.status === "FAILED" ? cs.statusReason : undefined,
+      ExecutionStatus: cs.executionStatus,
+      Changes: cs.status === "CREATE_COMPLETE" ? cs.plan?.changes : [],
+      Parameters: Object.entries(cs.plan?.parameters ?? {}).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+      Tags: Object.entries(cs.plan?.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+      Capabilities: cs.capabilities,
+    }) as never;
+  }
+
+  private deleteChangeSet(input: DeleteChangeSetCommandInput) {
+    const cs = this.findChangeSet(input.ChangeSetName, input.StackName);
+    if (cs.executionStatus === "EXECUTE_IN_PROGRESS") {
+      throw awsError("cloudformation", "InvalidChangeSetStatusException", `ChangeSet [${cs.id}] cannot be deleted in its current status`);
+    }
+    this.changeSets.delete(cs.id);
+    return {};
+  }
+
+  private executeChangeSet(input: ExecuteChangeSetCommandInput) {
+    const cs = this.findChangeSet(input.ChangeSetName, input.StackName);
+    if (cs.status !== "CREATE_COMPLETE" || cs.executionStatus !== "AVAILABLE" || !cs.plan) {
+      throw awsError("cloudformation", "InvalidChangeSetStatusException", `ChangeSet [${cs.id}] cannot be executed in its current status of [${cs.status}]`);
+    }
+    const stack = cs.stack;
+    // Executing one change set deletes the stack's others, as in AWS.
+    for (const [id, other] of this.changeSets) if (other.stack === stack) this.changeSets.delete(id);
+    const plan = cs.plan;
+    const creating = cs.type === "CREATE";
+    const operation = creating ? "create" : "update";
+    this.stackEvent(stack, creating ? "CREATE_IN_PROGRESS" : "UPDATE_IN_PROGRESS", "User Initiated");
+    if (!creating) stack.lastUpdatedTime = this.world.now();
+
+    const changed = creating ? [...plan.resources.values()] : plan.changes
+      .filter((c) => c.ResourceChange?.Action !== "Remove")
+      .map((c) => plan.resources.get(c.ResourceChange?.LogicalResourceId ?? ""))
+      .filter((r): r is FakeResource => r !== undefined);
+    const failure = this.takeFault(stack.name, operation, (id) => plan.resources.has(id)) ?? this.conflict(plan, stack.current);
+    const inProgress = creating ? "CREATE_IN_PROGRESS" : "UPDATE_IN_PROGRESS";
+    const doneStatus = (r: FakeResource) => (creating || !stack.current?.resources.has(r.logicalId) ? "CREATE" : "UPDATE");
+
+    const steps: Array<() => void> = [];
+    steps.push(() => {
+      for (const r of changed) this.event(stack, r.logicalId, r.type, r.physicalId, stack.current?.resources.has(r.logicalId) ? inProgress : "CREATE_IN_PROGRESS");
+    });
+    for (let i = 2; i < this.timing.stackPolls; i++) steps.push(() => {});
+    if (!failure) {
+      steps.push(() => {
+        for (const r of changed) this.event(stack, r.logicalId, r.type, r.physicalId, `${doneStatus(r)}_COMPLETE`);
+        if (!creating) {
+          this.stackEvent(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS");
+          for (const [id, r] of stack.current?.resources ?? []) {
+            if (plan.resources.get(id)?.physicalId === r.physicalId) continue;
+            this.event(stack, id, r.type, r.physicalId, "DELETE_IN_PROGRESS");
+            this.event(stack, id, r.type, r.physicalId, "DELETE_COMPLETE");
+          }
+        }
+        this.commit(stack, plan);
+        this.stackEvent(stack, creating ? "CREATE_COMPLETE" : "UPDATE_COMPLETE");
+      });
+    } else {
+      steps.push(() => {
+        const index = changed.findIndex((r) => r.logicalId === failure.resource);
+        const failed = plan.resources.get(failure.resource);
+        changed.slice(0, Math.max(index, 0)).forEach((r) => this.event(stack, r.logicalId, r.type, r.physicalId, `${doneStatus(r)}_COMPLETE`));
+        if (failed) this.event(stack, failed.logicalId, failed.type, failed.physicalId, `${doneStatus(failed)}_FAILED`, failure.reason);
+        for (const r of changed.slice(index + 1)) {
+          const verb = doneStatus(r);
+          this.event(stack, r.logicalId, r.type, r.physicalId, `${verb}_FAILED`, `Resource ${verb === "CREATE" ? "creation" : "update"} cancelled`);
+        }
+        const list = `The following resource(s) failed to ${operation}: [${failure.resource}].`;
+        this.stackEvent(stack, creating ? "ROLLBACK_IN_PROGRESS" : "UPDATE_ROLLBACK_IN_PROGRESS", creating ? `${list} Rollback requested by user.` : `${list} `);
+      });
+      steps.push(() => {
+        if (creating) {
+          for (const r of [...changed].reverse()) {
+            this.event(stack, r.logicalId, r.type, r.physicalId, "DELETE_IN_PROGRESS");
+            this.event(stack, r.logicalId, r.type, r.physicalId, "DELETE_COMPLETE");
+          }
+          this.stackEvent(stack, "ROLLBACK_COMPLETE");
+          return;
+        }
+        for (const r of changed) {
+          const before = stack.current?.resources.get(r.logicalId);
+          if (!before) continue;
+          this.event(stack, r.logicalId, r.type, before.physicalId, "UPDATE_IN_PROGRESS");
+          this.event(stack, r.logicalId, r.type, before.physicalId, "UPDATE_COMPLETE");
+        }
+        this.stackEvent(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS");
+        this.stackEvent(stack, "UPDATE_ROLLBACK_COMPLETE");
+      });
+    }
+    stack.steps = steps;
+    return {};
+  }
+
+  /** A listener rule whose priority another rule on the listener holds (a real race between previews). */
+  private conflict(plan: Plan, current: Plan | undefined): { resource: string; reason: string } | undefined {
+    for (const r of plan.resources.values()) {
+      if (r.type !== "AWS::ElasticLoadBalancingV2::ListenerRule") continue;
+      const listener = String(r.props.ListenerArn ?? "");
+      if (!this.deps.elb.listeners.has(listener)) {
+        return { resource: r.logicalId, reason: `Resource handler returned message: "One or more listeners not found (Service: ElasticLoadBalancingV2, Status Code: 400)" (HandlerErrorCode: NotFound)` };
+      }
+      const priority = Number(r.props.Priority);
+      if (this.deps.elb.isPriorityTaken(listener, priority, current?.resources.get(r.logicalId)?.physicalId)) {
+        return { resource: r.logicalId, reason: `Resource handler returned message: "${this.deps.elb.priorityInUse(priority)}" (HandlerErrorCode: AlreadyExists)` };
+      }
+    }
+    return undefined;
+  }
+
+  private takeFault(stackName: string, operation: "create" | "update" | "delete", applies: (resource: string) => boolean) {
+    const index = this.faults.findIndex(
+      (f) => (!f.stack || f.stack === stackName) &&
+        (f.operation ? f.operation === operation : operation !== "delete") &&
+        applies(f.resource),
+    );
+    const fault = this.faults[index];
+    if (!fault) return undefined;
+    fault.times = (fault.times ?? 1) - 1;
+    if (fault.times <= 0) this.faults.splice(index, 1);
+    return fault;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Delete
+
+  private deleteStack(input: DeleteStackCommandInput) {
+    const stack = this.stacks.get(input.StackName ?? "") ?? this.byId.get(input.StackName ?? "");
+    if (!stack || stack.status === "DELETE_COMPLETE" || stack.status === "DELETE_IN_PROGRESS") return {};
+    if (stack.status.endsWith("_IN_PROGRESS") && stack.status !== "REVIEW_IN_PROGRESS") {
+      throw awsError("cloudformation", "ValidationError", `Stack [${stack.name}] cannot be deleted while in status ${stack.status}`);
+    }
+    const retain = new Set(input.RetainResources ?? []);
+    if (retain.size > 0 && stack.status !== "DELETE_FAILED") {
+      throw awsError("cloudformation", "ValidationError", "Invalid operation on stack: RetainResources can only be specified when the stack is in DELETE_FAILED state");
+    }
+    const resources = [...(stack.current?.resources.values() ?? [])].filter((r) => !retain.has(r.logicalId)).reverse();
+    const failure = this.takeFault(stack.name, "delete", (id) => resources.some((r) => r.logicalId === id));
+    this.stackEvent(stack, "DELETE_IN_PROGRESS", "User Initiated");
+    const steps: Array<() => void> = [() => resources.forEach((r) => this.event(stack, r.logicalId, r.type, r.physicalId, "DELETE_IN_PROGRESS"))];
+    for (let i = 2; i < this.timing.stackPolls; i++) steps.push(() => {});
+    steps.push(() => {
+      for (const r of resources) {
+        if (r.logicalId === failure?.resource) {
+          this.event(stack, r.logicalId, r.type, r.physicalId, "DELETE_FAILED", failure.reason);
+          continue;
+        }
+        this.event(stack, r.logicalId, r.type, r.physicalId, "DELETE_COMPLETE");
+        this.removeResource(r);
+        stack.current?.resources.delete(r.logicalId);
+      }
+      if (failure) {
+        this.stackEvent(stack, "DELETE_FAILED", `The following resource(s) failed to delete: [${failure.resource}]. `);
+        return;
+      }
+      for (const id of retain) stack.current?.resources.delete(id);
+      for (const [name, e] of this.exports) if (e.stackId === stack.stackId) this.exports.delete(name);
+      this.stackEvent(stack, "DELETE_COMPLETE");
+      this.stacks.delete(stack.name);
+    });
+    stack.steps = steps;
+    return {};
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Templates
+
+  private parameters(template: Template, input: CreateChangeSetCommandInput, current: Plan | undefined): Record<string, string> {
+    const declared = template.Parameters ?? {};
+    const given = new Map((input.Parameters ?? []).map((p) => [p.ParameterKey ?? "", p]));
+    const unknown = [...given.keys()].filter((k) => !(k in declared));
+    if (unknown.length > 0) throw awsError("cloudformation", "ValidationError", `Parameters: [${unknown.join(", ")}] do not exist in the template`);
+    const values: Record<string, string> = {};
+    const missing: string[] = [];
+    for (const [key, spec] of Object.entries(declared)) {
+      const p = given.get(key);
+      const value = p?.UsePreviousValue ? current?.parameters[key] : (p?.ParameterValue ?? (spec.Default === undefined ? undefined : String(spec.Default)));
+      if (value === undefined) missing.push(key);
+      else values[key] = value;
+    }
+    if (missing.length > 0) throw awsError("cloudformation", "ValidationError", `Parameters: [${missing.join(", ")}] must have values`);
+    return values;
+  }
+
+  /** Evaluates the template: physical ids (kept for unchanged resources), properties, outputs and changes. */
+  private plan(stack: FakeStack, template: Template, body: string, parameters: Record<string, string>, tags: Record<string, string>): Plan {
+    const defs = template.Resources ?? {};
+    const previous = stack.current?.resources ?? new Map<string, FakeResource>();
+    const props = new Map<string, Record<string, unknown>>();
+    const ids = new Map<string, FakeResource>();
+    const resolving = new Set<string>();
+    const conditions: Record<string, boolean> = {};
+    const w = this.world;
+    const ecs = this.deps.ecs;
+
+    const ctx: IntrinsicContext = {
+      region: w.region,
+      account: w.account,
+      stackName: stack.name,
+      stackId: stack.stackId,
+      parameters: Object.fromEntries(Object.entries(parameters).map(([k, v]) => {
+        const type = template.Parameters?.[k]?.Type ?? "String";
+        return [k, type === "CommaDelimitedList" || type.startsWith("List<") ? v.split(",") : v];
+      })),
+      conditions,
+      isResource: (id) => id in defs && included(id),
+      ref: (id) => resource(id).physicalId,
+      getAtt: (id, attr) => getAtt(resource(id), attr),
+      importValue: (name) => this.exports.get(name)?.value,
+    };
+    for (const [name, expr] of Object.entries(template.Conditions ?? {})) conditions[name] = resolve(expr, ctx) === true;
+
+    function included(id: string): boolean {
+      const condition = defs[id]?.Condition;
+      return condition === undefined || conditions[condition] === true;
+    }
+
+    function propsOf(id: string): Record<string, unknown> {
+      const known = props.get(id);
+      if (known) return known;
+      const value = resolve(defs[id]?.Properties ?? {}, ctx) as Record<string, unknown>;
+      props.set(id, value);
+      return value;
+    }
+
+    const resource = (id: string): FakeResource => {
+      const known = ids.get(id);
+      if (known) return known;
+      if (resolving.has(id)) throw new TemplateError(`Circular dependency between resources: [${[...resolving].join(", ")}]`);
+      resolving.add(id);
+      const type = defs[id]?.Type ?? "";
+      const p = propsOf(id);
+      const before = previous.get(id)?.type === type ? previous.get(id) : undefined;
+      const unchanged = before !== undefined && JSON.stringify(before.props) === JSON.stringify(p);
+      const meta: Record<string, string | number> = {};
+      let physicalId: string;
+      switch (type) {
+        case "AWS::ECS::TaskDefinition": {
+          const family = String(p.Family ?? `${stack.name}${id}`);
+          const revision = unchanged ? Number(before.meta.revision) : ecs.nextRevision(family);
+          Object.assign(meta, { family, revision });
+          physicalId = w.arn("ecs", `task-definition/${family}:${revision}`);
+          break;
+        }
+        case "AWS::ECS::Service": {
+          const cluster = String(p.Cluster ?? "default").split("/").at(-1) ?? "default";
+          const name = String(p.ServiceName ?? before?.meta.name ?? `${stack.name}-${id}-${w.hex(12)}`);
+          Object.assign(meta, { name, cluster });
+          physicalId = w.arn("ecs", `service/${cluster}/${name}`);
+          break;
+        }
+        case "AWS::ElasticLoadBalancingV2::TargetGroup": {
+          const name = String(p.Name ?? before?.meta.name ?? `${id.slice(0, 19)}-${w.hex(12)}`);
+          meta.name = name;
+          physicalId = before?.meta.name === name ? before.physicalId : w.arn("elasticloadbalancing", `targetgroup/${name}/${w.hex(16)}`);
+          break;
+        }
+        case "AWS::ElasticLoadBalancingV2::ListenerRule":
+          physicalId = before?.physicalId ?? this.deps.elb.ruleArn(String(p.ListenerArn ?? ""));
+          break;
+        case "AWS::EC2::SecurityGroup":
+          physicalId = before?.physicalId ?? `sg-${w.hex(17)}`;
+          break;
+        case "AWS::EC2::SecurityGroupIngress":
+          physicalId = before?.physicalId ?? `sgr-${w.hex(17)}`;
+          break;
+        case "AWS::ServiceDiscovery::Service":
+          physicalId = before?.physicalId ?? `srv-${w.hex(16)}`;
+          break;
+        case "AWS::Logs::LogGroup":
+          physicalId = String(p.LogGroupName ?? before?.physicalId ?? `${stack.name}-${id}-${w.hex(12).toUpperCase()}`);
+          break;
+        default:
+          physicalId = before?.physicalId ?? `${stack.name}-${id}-${w.hex(12).toUpperCase()}`;
+      }
+      const r: FakeResource = { logicalId: id, type, physicalId, props: p, meta };
+      ids.set(id, r);
+      resolving.delete(id);
+      return r;
+    };
+
+    const getAtt = (r: FakeResource, attr: string): unknown => {
+      const arnOf = (service: string, path: string) => w.arn(service, path);
+      switch (`${r.type}.${attr}`) {
+        case "AWS::ECS::Service.Name":
+          return r.meta.name;
+        case "AWS::ECS::Service.ServiceArn":
+        case "AWS::ECS::TaskDefinition.TaskDefinitionArn":
+        case "AWS::ElasticLoadBalancingV2::TargetGroup.TargetGroupArn":
+        case "AWS::ElasticLoadBalancingV2::ListenerRule.RuleArn":
+        case "AWS::EC2::SecurityGroup.GroupId":
+        case "AWS::ServiceDiscovery::Service.Id":
+          return r.physicalId;
+        case "AWS::ElasticLoadBalancingV2::TargetGroup.TargetGroupName":
+          return r.meta.name;
+        case "AWS::ElasticLoadBalancingV2::TargetGroup.TargetGroupFullName":
+          return r.physicalId.split(":").at(-1);
+        case "AWS::ElasticLoadBalancingV2::TargetGroup.LoadBalancerArns":
+          return [];
+        case "AWS::EC2::SecurityGroup.VpcId":
+          return r.props.VpcId;
+        case "AWS::ServiceDiscovery::Service.Arn":
+          return arnOf("servicediscovery", `service/${r.physicalId}`);
+        case "AWS::ServiceDiscovery::Service.Name":
+          return r.props.Name;
+        case "AWS::Logs::LogGroup.Arn":
+          return arnOf("logs", `log-group:${r.physicalId}:*`);
+        default:
+          return `${r.physicalId}|${attr}`;
+      }
+    };
+
+    const resources = new Map<string, FakeResource>();
+    for (const id of Object.keys(defs)) if (included(id)) resources.set(id, resource(id));
+    const outputs: Output[] = [];
+    for (const [key, out] of Object.entries(template.Outputs ?? {})) {
+      if (out.Condition !== undefined && conditions[out.Condition] !== true) continue;
+      const value = resolve(out.Value, ctx);
+      outputs.push({
+        OutputKey: key,
+        OutputValue: Array.isArray(value) ? value.join(",") : String(value),
+        Description: out.Description,
+        ExportName: out.Export ? String(resolve(out.Export.Name, ctx)) : undefined,
+      });
+    }
+    const changes: Change[] = [];
+    for (const r of resources.values()) {
+      const before = previous.get(r.logicalId);
+      if (before && before.physicalId === r.physicalId && JSON.stringify(before.props) === JSON.stringify(r.props)) continue;
+      changes.push(change(before ? "Modify" : "Add", r, before !== undefined && before.physicalId !== r.physicalId));
+    }
+    for (const before of previous.values()) if (!resources.has(before.logicalId)) changes.push(change("Remove", before, false));
+    return { templateBody: body, parameters, tags, resources, outputs, changes };
+  }
+
+  /** Makes a finished create or update real: the other fakes see the stack's resources, exports are published. */
+  private commit(stack: FakeStack, plan: Plan): void {
+    const before = stack.current?.resources ?? new Map<string, FakeResource>();
+    for (const [id, r] of before) if (plan.resources.get(id)?.physicalId !== r.physicalId) this.removeResource(r);
+    for (const r of plan.resources.values()) this.applyResource(r);
+    for (const [name, e] of this.exports) if (e.stackId === stack.stackId) this.exports.delete(name);
+    for (const o of plan.outputs) if (o.ExportName) this.exports.set(o.ExportName, { value: o.OutputValue ?? "", stackId: stack.stackId });
+    stack.current = plan;
+    stack.tags = plan.tags;
+  }
+
+  private applyResource(r: FakeResource): void {
+    const { ecs, elb, logs } = this.deps;
+    switch (r.type) {
+      case "AWS::ECS::TaskDefinition":
+        if (!ecs.taskDefinitions.has(r.physicalId)) ecs.registerTaskDefinition(r.physicalId, String(r.meta.family), Number(r.meta.revision), r.props);
+        break;
+      case "AWS::ECS::Service":
+        ecs.upsertService({
+          arn: r.physicalId,
+          name: String(r.meta.name),
+          cluster: String(r.meta.cluster),
+          taskDefinition: String(r.props.TaskDefinition ?? ""),
+          desiredCount: Number(r.props.DesiredCount ?? 1),
+          loadBalancers: camelCase(r.props.LoadBalancers ?? []) as never,
+        });
+        break;
+      case "AWS::ElasticLoadBalancingV2::TargetGroup":
+        elb.addTargetGroup({ arn: r.physicalId, name: String(r.meta.name), port: Number(r.props.Port ?? 80) });
+        break;
+      case "AWS::ElasticLoadBalancingV2::ListenerRule":
+        elb.rules.set(r.physicalId, { arn: r.physicalId, listenerArn: String(r.props.ListenerArn), priority: Number(r.props.Priority) });
+        break;
+      case "AWS::Logs::LogGroup":
+        logs.createGroup(r.physicalId);
+        break;
+    }
+  }
+
+  private removeResource(r: FakeResource): void {
+    const { ecs, elb } = this.deps;
+    switch (r.type) {
+      case "AWS::ECS::TaskDefinition":
+        ecs.deregisterTaskDefinition(r.physicalId);
+        break;
+      case "AWS::ECS::Service":
+        ecs.removeService(r.physicalId);
+        break;
+      case "AWS::ElasticLoadBalancingV2::TargetGroup":
+        elb.targetGroups.delete(r.physicalId);
+        break;
+      case "AWS::ElasticLoadBalancingV2::ListenerRule":
+        elb.rules.delete(r.physicalId);
+        break;
+    }
+  }
+}
+
+function change(action: "Add" | "Modify" | "Remove", r: FakeResource, replace: boolean): Change {
+  return {
+    Type: "Resource",
+    ResourceChange: {
+      Action: action,
+      LogicalResourceId: r.logicalId,
+      PhysicalResourceId: action === "Add" ? undefined : r.physicalId,
+      ResourceType: r.type,
+      Replacement: action === "Modify" ? (replace ? "True" : "False") : undefined,
+    },
+  };
+}

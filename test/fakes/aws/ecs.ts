@@ -1,0 +1,436 @@
+/**
+ * Fake ECS: task definitions (registered by stacks), services whose deployments roll over
+ * successive DescribeServices calls (COMPLETED, or FAILED with a circuit-breaker rollback when
+ * scripted), and one-off tasks that go PROVISIONING -> RUNNING -> STOPPED with a scripted exit code.
+ */
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  RunTaskCommand,
+  StopTaskCommand,
+  UpdateServiceCommand,
+  type ContainerDefinition,
+  type Deployment,
+  type DescribeServicesCommandInput,
+  type DescribeTaskDefinitionCommandInput,
+  type DescribeTasksCommandInput,
+  type RunTaskCommandInput,
+  type Service,
+  type StopTaskCommandInput,
+  type Task,
+  type TaskDefinition,
+  type UpdateServiceCommandInput,
+} from "@aws-sdk/client-ecs";
+import type { FakeLogs } from "./logs.js";
+import { awsError, type AnyStub, type World } from "./world.js";
+
+/** How a one-off task whose command matches ends. */
+export interface TaskScript {
+  /** Matches when the command (joined with spaces) contains this; any command when absent. */
+  commandIncludes?: string;
+  /** Matches only tasks run for this container. */
+  container?: string;
+  /** The container's exit code; default 0. */
+  exitCode?: number;
+  /** Lines the container writes to its CloudWatch log stream. */
+  logLines?: string[];
+  /** The container never starts (no exit code), e.g. `CannotPullContainerError: ...`. */
+  failToStart?: string;
+  /** DescribeTasks calls the task spends RUNNING; default from the fake's options. */
+  runningPolls?: number;
+  /** How many tasks the script applies to; default every matching one. */
+  times?: number;
+}
+
+/** How the next deployment of a matching service ends. */
+export interface RolloutScript {
+  /** Matches services whose name contains this; every service when absent. */
+  service?: string;
+  /** The circuit breaker stops the deployment with this reason, e.g. `tasks failed to start`. */
+  fail: string;
+  times?: number;
+}
+
+export interface FakeServiceState extends Service {
+  serviceArn: string;
+  serviceName: string;
+  deployments: FakeDeployment[];
+}
+
+interface FakeDeployment extends Deployment {
+  id: string;
+  /** DescribeServices calls left before this deployment settles. */
+  pollsLeft: number;
+  failWith?: string;
+}
+
+interface FakeTask extends Task {
+  taskArn: string;
+  step: number;
+  script: TaskScript | undefined;
+  container: string;
+}
+
+export interface EcsTiming {
+  provisioningPolls: number;
+  runningPolls: number;
+  rolloutPolls: number;
+}
+
+export class FakeEcs {
+  readonly taskDefinitions = new Map<string, TaskDefinition>();
+  readonly services = new Map<string, FakeServiceState>();
+  readonly tasks = new Map<string, FakeTask>();
+  private readonly revisions = new Map<string, number>();
+  private readonly taskScripts: TaskScript[] = [];
+  private readonly rolloutScripts: RolloutScript[] = [];
+
+  constructor(
+    private readonly world: World,
+    private readonly logs: FakeLogs,
+    private readonly timing: EcsTiming,
+  ) {}
+
+  install(mock: AnyStub): void {
+    const w = this.world;
+    w.on("ecs", mock, RunTaskCommand, (input: RunTaskCommandInput, fault) => this.runTask(input, fault?.failures));
+    w.on("ecs", mock, DescribeTasksCommand, (input: DescribeTasksCommandInput) => this.describeTasks(input));
+    w.on("ecs", mock, StopTaskCommand, (input: StopTaskCommandInput) => ({ task: this.stopTask(input) }));
+    w.on("ecs", mock, DescribeTaskDefinitionCommand, (input: DescribeTaskDefinitionCommandInput) => {
+      const td = this.findTaskDefinition(input.taskDefinition ?? "");
+      if (!td) throw awsError("ecs", "ClientException", "Unable to describe task definition.");
+      return { taskDefinition: td };
+    });
+    w.on("ecs", mock, DescribeServicesCommand, (input: DescribeServicesCommandInput) => this.describeServices(input));
+    w.on("ecs", mock, UpdateServiceCommand, (input: UpdateServiceCommandInput) => this.updateService(input));
+  }
+
+  scriptTask(script: TaskScript): void {
+    this.taskScripts.push(script);
+  }
+
+  scriptRollout(script: RolloutScript): void {
+    this.rolloutScripts.push(script);
+  }
+
+  /** The next revision number of a family. */
+  nextRevision(family: string): number {
+    const next = (this.revisions.get(family) ?? 0) + 1;
+    this.revisions.set(family, next);
+    return next;
+  }
+
+  registerTaskDefinition(arn: string, family: string, revision: number, props: Record<string, unknown>): TaskDefinition {
+    const td: TaskDefinition = {
+      ...(camelCase(props) as TaskDefinition),
+      taskDefinitionArn: arn,
+      family,
+      revision,
+      status: "ACTIVE",
+      registeredAt: this.world.now(),
+    };
+    this.taskDefinitions.set(arn, td);
+    return td;
+  }
+
+  deregisterTaskDefinition(arn: string): void {
+    const td = this.taskDefinitions.get(arn);
+    if (td) td.status = "INACTIVE";
+  }
+
+  /** Creates the service, or updates it and starts a deployment when its task definition or count changed. */
+  upsertService(input: {
+    arn: string;
+    name: string;
+    cluster: string;
+    taskDefinition: string;
+    desiredCount: number;
+    loadBalancers: Service["loadBalancers"];
+  }): FakeServiceState {
+    const existing = this.services.get(input.arn);
+    if (existing) {
+      const changed = existing.taskDefinition !== input.taskDefinition || existing.desiredCount !== input.desiredCount;
+      Object.assign(existing, { taskDefinition: input.taskDefinition, desiredCount: input.desiredCount, loadBalancers: input.loadBalancers });
+      if (changed) this.deploy(existing);
+      return existing;
+    }
+    const service: FakeServiceState = {
+      serviceArn: input.arn,
+      serviceName: input.name,
+      clusterArn: this.world.arn("ecs", `cluster/${input.cluster}`),
+      status: "ACTIVE",
+      taskDefinition: input.taskDefinition,
+      desiredCount: input.desiredCount,
+      runningCount: 0,
+      pendingCount: 0,
+      launchType: "FARGATE",
+      loadBalancers: input.loadBalancers,
+      deployments: [],
+      events: [],
+      createdAt: this.world.now(),
+      deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 200, deploymentCircuitBreaker: { enable: true, rollback: true } },
+    };
+    this.services.set(input.arn, service);
+    this.deploy(service);
+    return service;
+  }
+
+  removeService(arn: string): void {
+    this.services.delete(arn);
+  }
+
+  /** Whether some running service sends traffic to the target group, and on which port. */
+  targetsOf(targetGroupArn: string): Array<{ service: string; port: number }> {
+    const out: Array<{ service: string; port: number }> = [];
+    for (const s of this.services.values()) {
+      for (const lb of s.loadBalancers ?? []) {
+        if (lb.targetGroupArn === targetGroupArn && (s.desiredCount ?? 0) > 0) out.push({ service: s.serviceName, port: lb.containerPort ?? 80 });
+      }
+    }
+    return out;
+  }
+
+  private deploy(service: FakeServiceState, taskDefinition = service.taskDefinition, rollback = false): FakeDeployment {
+    const now = this.world.now();
+    for (const d of service.deployments) if (d.status === "PRIMARY") d.status = "ACTIVE";
+    const script = rollback ? undefined : takeScript(this.rolloutScripts, (s) => !s.service || service.serviceName.includes(s.service));
+    const deployment: FakeDeployment = {
+      id: `ecs-svc/${BigInt("0x" + this.world.hex(15)).toString().slice(0, 19)}`,
+      status: "PRIMARY",
+      taskDefinition,
+      desiredCount: service.desiredCount,
+      runningCount: 0,
+      pendingCount: service.desiredCount,
+      failedTasks: 0,
+      rolloutState: "IN_PROGRESS",
+      rolloutStateReason: "ECS deployment in progress.",
+      createdAt: now,
+      updatedAt: now,
+      launchType: "FARGATE",
+      pollsLeft: this.timing.rolloutPolls,
+      failWith: script?.fail,
+    };
+    service.deployments.unshift(deployment);
+    service.taskDefinition = taskDefinition;
+    return deployment;
+  }
+
+  /** One DescribeServices look at a service: its PRIMARY deployment moves one step. */
+  private advance(service: FakeServiceState): void {
+    const primary = service.deployments.find((d) => d.status === "PRIMARY");
+    if (!primary || primary.rolloutState !== "IN_PROGRESS") return;
+    if (--primary.pollsLeft > 0) return;
+    const name = service.serviceName;
+    if (primary.failWith) {
+      const reason = `ECS deployment circuit breaker: ${primary.failWith}.`;
+      Object.assign(primary, { rolloutState: "FAILED", rolloutStateReason: reason, failedTasks: 3, runningCount: 0, pendingCount: 0 });
+      this.event(service, `(service ${name}) (deployment ${primary.id}) deployment failed: ${primary.failWith}.`);
+      const previous = service.deployments.find((d) => d !== primary && d.status === "ACTIVE");
+      if (previous) {
+        // The circuit breaker rolls back with a fresh deployment of the previous task definition.
+        service.deployments = service.deployments.filter((d) => d !== previous);
+        const back = this.deploy(service, previous.taskDefinition, true);
+        this.event(service, `(service ${name}) rolling back to deployment ${back.id}.`);
+      }
+      return;
+    }
+    Object.assign(primary, {
+      rolloutState: "COMPLETED",
+      rolloutStateReason: "ECS deployment completed.",
+      runningCount: primary.desiredCount,
+      pendingCount: 0,
+      updatedAt: this.world.now(),
+    });
+    // Steady state: older deployments drained, failed ones included, so it "looks stable".
+    service.deployments = [primary];
+    service.runningCount = service.desiredCount;
+    service.pendingCount = 0;
+    this.event(service, `(service ${name}) (deployment ${primary.id}) deployment completed.`);
+    this.event(service, `(service ${name}) has reached a steady state.`);
+  }
+
+  private event(service: FakeServiceState, message: string): void {
+    service.events?.unshift({ id: this.world.uuid(), createdAt: this.world.now(), message });
+  }
+
+  private describeServices(input: DescribeServicesCommandInput) {
+    const services: Service[] = [];
+    const failures: Array<{ arn: string; reason: string }> = [];
+    for (const ref of input.services ?? []) {
+      const service = this.findService(input.cluster, ref);
+      if (!service) {
+        failures.push({ arn: this.world.arn("ecs", `service/${clusterName(input.cluster)}/${ref}`), reason: "MISSING" });
+        continue;
+      }
+      this.advance(service);
+      services.push(publicService(service));
+    }
+    return { services, failures };
+  }
+
+  private updateService(input: UpdateServiceCommandInput) {
+    const service = this.findService(input.cluster, input.service ?? "");
+    if (!service) throw awsError("ecs", "ServiceNotFoundException", "Service not found.");
+    if (input.taskDefinition) service.taskDefinition = this.findTaskDefinition(input.taskDefinition)?.taskDefinitionArn ?? input.taskDefinition;
+    if (input.desiredCount !== undefined) service.desiredCount = input.desiredCount;
+    if (input.forceNewDeployment || input.taskDefinition || input.desiredCount !== undefined) this.deploy(service);
+    return { service: publicService(service) };
+  }
+
+  private findService(cluster: string | undefined, ref: string): FakeServiceState | undefined {
+    const wanted = clusterName(cluster);
+    for (const s of this.services.values()) {
+      if ((s.serviceArn === ref || s.serviceName === ref) && clusterName(s.clusterArn) === wanted) return s;
+    }
+    return undefined;
+  }
+
+  /** By ARN, `family:revision` or `family` (its latest ACTIVE revision). */
+  findTaskDefinition(ref: string): TaskDefinition | undefined {
+    const exact = this.taskDefinitions.get(ref);
+    if (exact) return exact;
+    const [family, revision] = ref.split(":");
+    let best: TaskDefinition | undefined;
+    for (const td of this.taskDefinitions.values()) {
+      if (td.family !== family) continue;
+      if (revision !== undefined ? String(td.revision) === revision : td.status === "ACTIVE" && (td.revision ?? 0) > (best?.revision ?? 0)) best = td;
+    }
+    return best;
+  }
+
+  private runTask(input: RunTaskCommandInput, failures: Array<{ arn?: string; reason: string; detail?: string }> | undefined) {
+    if (failures) return { tasks: [], failures };
+    const td = this.findTaskDefinition(input.taskDefinition ?? "");
+    if (!td || td.status !== "ACTIVE") throw awsError("ecs", "InvalidParameterException", "TaskDefinition not found.");
+    if (td.networkMode === "awsvpc" && !input.networkConfiguration?.awsvpcConfiguration?.subnets?.length) {
+      throw awsError("ecs", "InvalidParameterException", "Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+    }
+    const override = input.overrides?.containerOverrides?.[0];
+    const definitions = td.containerDefinitions ?? [];
+    if (override?.name && !definitions.some((c) => c.name === override.name)) {
+      throw awsError("ecs", "InvalidParameterException", `Override for container named ${override.name} is not a container in the TaskDefinition.`);
+    }
+    const container = override?.name ?? definitions.find((c) => c.essential !== false)?.name ?? "";
+    const command = (override?.command ?? definitions.find((c) => c.name === container)?.command ?? []).join(" ");
+    const script = takeScript(
+      this.taskScripts,
+      (s) => (!s.commandIncludes || command.includes(s.commandIncludes)) && (!s.container || s.container === container),
+    );
+    const cluster = clusterName(input.cluster);
+    const taskArn = this.world.arn("ecs", `task/${cluster}/${this.world.hex(32)}`);
+    const task: FakeTask = {
+      taskArn,
+      clusterArn: this.world.arn("ecs", `cluster/${cluster}`),
+      taskDefinitionArn: td.taskDefinitionArn,
+      lastStatus: "PROVISIONING",
+      desiredStatus: "RUNNING",
+      launchType: input.launchType,
+      startedBy: input.startedBy,
+      overrides: input.overrides,
+      createdAt: this.world.now(),
+      containers: definitions.map((c) => ({ name: c.name, lastStatus: "PENDING", taskArn, containerArn: this.world.arn("ecs", `container/${cluster}/${this.world.hex(32)}`) })),
+      step: 0,
+      script,
+      container,
+    };
+    this.tasks.set(taskArn, task);
+    return { tasks: [publicTask(task)], failures: [] };
+  }
+
+  private describeTasks(input: DescribeTasksCommandInput) {
+    const tasks: Task[] = [];
+    const failures: Array<{ arn: string; reason: string }> = [];
+    for (const ref of input.tasks ?? []) {
+      const task = this.tasks.get(ref) ?? [...this.tasks.values()].find((t) => t.taskArn.endsWith(`/${ref}`));
+      if (!task) {
+        failures.push({ arn: ref, reason: "MISSING" });
+        continue;
+      }
+      this.step(task);
+      tasks.push(publicTask(task));
+    }
+    return { tasks, failures };
+  }
+
+  private step(task: FakeTask): void {
+    if (task.lastStatus === "STOPPED") return;
+    task.step += 1;
+    const running = task.script?.runningPolls ?? this.timing.runningPolls;
+    const failToStart = task.script?.failToStart;
+    if (task.step < this.timing.provisioningPolls) return;
+    if (!failToStart && task.step < this.timing.provisioningPolls + running) {
+      if (task.lastStatus !== "RUNNING") {
+        task.lastStatus = "RUNNING";
+        task.startedAt = this.world.now();
+        for (const c of task.containers ?? []) c.lastStatus = "RUNNING";
+      }
+      return;
+    }
+    this.stop(task, failToStart ? { stopCode: "TaskFailedToStart", reason: failToStart } : { stopCode: "EssentialContainerExited", reason: "Essential container in task exited" });
+  }
+
+  private stop(task: FakeTask, how: { stopCode: Task["stopCode"]; reason: string }, userInitiated = false): void {
+    const started = task.lastStatus === "RUNNING";
+    Object.assign(task, { lastStatus: "STOPPED", desiredStatus: "STOPPED", stopCode: how.stopCode, stoppedReason: how.reason, stoppedAt: this.world.now() });
+    for (const c of task.containers ?? []) {
+      c.lastStatus = "STOPPED";
+      if (!started) {
+        if (c.name === task.container) c.reason = how.reason;
+        continue;
+      }
+      c.exitCode = userInitiated ? 137 : c.name === task.container ? (task.script?.exitCode ?? 0) : 0;
+    }
+    if (started) this.writeLogs(task);
+  }
+
+  private stopTask(input: StopTaskCommandInput): Task {
+    const task = this.tasks.get(input.task ?? "");
+    if (!task) throw awsError("ecs", "InvalidParameterException", "The referenced task was not found.");
+    if (task.lastStatus !== "STOPPED") this.stop(task, { stopCode: "UserInitiated", reason: input.reason ?? "Task stopped by user" }, true);
+    return publicTask(task);
+  }
+
+  private writeLogs(task: FakeTask): void {
+    const lines = task.script?.logLines ?? [];
+    const definition = this.findTaskDefinition(task.taskDefinitionArn ?? "")?.containerDefinitions?.find((c: ContainerDefinition) => c.name === task.container);
+    const options = definition?.logConfiguration?.options ?? {};
+    const group = options["awslogs-group"];
+    const prefix = options["awslogs-stream-prefix"];
+    if (!group || !prefix || lines.length === 0) return;
+    this.logs.put(group, `${prefix}/${task.container}/${task.taskArn.split("/").at(-1)}`, lines);
+  }
+}
+
+function takeScript<T extends { times?: number }>(scripts: T[], matches: (s: T) => boolean): T | undefined {
+  const index = scripts.findIndex(matches);
+  const script = scripts[index];
+  if (!script) return undefined;
+  if (script.times !== undefined && --script.times <= 0) scripts.splice(index, 1);
+  return script;
+}
+
+function clusterName(cluster: string | undefined): string {
+  return (cluster ?? "default").split("/").at(-1) ?? "default";
+}
+
+function publicService(s: FakeServiceState): Service {
+  return structuredClone({ ...s, deployments: s.deployments.map(({ pollsLeft: _p, failWith: _f, ...d }) => d) });
+}
+
+function publicTask(t: FakeTask): Task {
+  const { step: _s, script: _sc, container: _c, ...task } = t;
+  return structuredClone(task);
+}
+
+/** CloudFormation's PascalCase properties to the ECS API's camelCase; maps (log options, labels) keep their keys. */
+export function camelCase(value: unknown, keepKeys = false): unknown {
+  if (Array.isArray(value)) return value.map((v) => camelCase(v));
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      keepKeys ? k : k.charAt(0).toLowerCase() + k.slice(1),
+      camelCase(v, !keepKeys && (k === "Options" || k === "DockerLabels" || k === "SecretOptions")),
+    ]),
+  );
+}

@@ -1,0 +1,128 @@
+/**
+ * Fake Elastic Load Balancing v2: target groups whose targets (the ECS services that use them)
+ * turn healthy after some polls or stay unhealthy when scripted, and listener rules with
+ * priorities unique per listener.
+ */
+import {
+  CreateRuleCommand,
+  DeleteRuleCommand,
+  DescribeRulesCommand,
+  DescribeTargetHealthCommand,
+  type CreateRuleCommandInput,
+  type DeleteRuleCommandInput,
+  type DescribeRulesCommandInput,
+  type DescribeTargetHealthCommandInput,
+  type Rule,
+  type TargetHealthDescription,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { awsError, type AnyStub, type World } from "./world.js";
+
+/** What DescribeTargetHealth reports for a scripted target group. */
+export interface TargetHealthScript {
+  state: "initial" | "healthy" | "unhealthy" | "unused" | "draining" | "unavailable";
+  reason?: string;
+  description?: string;
+}
+
+export interface FakeTargetGroup {
+  arn: string;
+  name: string;
+  port: number;
+  /** Targets added by hand (besides the ECS services that point at the group). */
+  targets: Array<{ id: string; port: number }>;
+  polls: number;
+  health?: TargetHealthScript;
+}
+
+export interface FakeRule {
+  arn: string;
+  listenerArn: string;
+  priority: number;
+}
+
+export class FakeElbV2 {
+  readonly targetGroups = new Map<string, FakeTargetGroup>();
+  readonly rules = new Map<string, FakeRule>();
+  readonly listeners = new Set<string>();
+  /** Health fixed for target groups whose ARN contains `match` (they may not exist yet). */
+  readonly healthScripts: Array<{ match: string; health: TargetHealthScript }> = [];
+
+  constructor(
+    private readonly world: World,
+    private readonly options: { healthPolls: number; rulesPageSize: number; targetsOf: (arn: string) => Array<{ port: number }> },
+  ) {}
+
+  install(mock: AnyStub): void {
+    const w = this.world;
+    w.on("elbv2", mock, DescribeTargetHealthCommand, (input: DescribeTargetHealthCommandInput) => this.describeTargetHealth(input));
+    w.on("elbv2", mock, DescribeRulesCommand, (input: DescribeRulesCommandInput) => this.describeRules(input));
+    w.on("elbv2", mock, CreateRuleCommand, (input: CreateRuleCommandInput) => {
+      const rule = this.addRule(input.ListenerArn ?? "", input.Priority ?? 0);
+      return { Rules: [{ RuleArn: rule.arn, Priority: String(rule.priority), IsDefault: false }] };
+    });
+    w.on("elbv2", mock, DeleteRuleCommand, (input: DeleteRuleCommandInput) => {
+      if (!this.rules.delete(input.RuleArn ?? "")) throw awsError("elbv2", "RuleNotFoundException", "One or more rules not found");
+      return {};
+    });
+  }
+
+  /** The message CloudFormation relays when a listener rule's priority is taken. */
+  priorityInUse(priority: number): string {
+    return `Priority '${priority}' is currently in use (Service: ElasticLoadBalancingV2, Status Code: 400, Request ID: ${this.world.uuid()})`;
+  }
+
+  isPriorityTaken(listenerArn: string, priority: number, exceptArn?: string): boolean {
+    return [...this.rules.values()].some((r) => r.listenerArn === listenerArn && r.priority === priority && r.arn !== exceptArn);
+  }
+
+  addRule(listenerArn: string, priority: number, arn?: string): FakeRule {
+    if (!this.listeners.has(listenerArn)) throw awsError("elbv2", "ListenerNotFoundException", "One or more listeners not found");
+    if (this.isPriorityTaken(listenerArn, priority, arn)) throw awsError("elbv2", "PriorityInUseException", `Priority '${priority}' is currently in use`);
+    const rule = { arn: arn ?? this.ruleArn(listenerArn), listenerArn, priority };
+    this.rules.set(rule.arn, rule);
+    return rule;
+  }
+
+  ruleArn(listenerArn: string): string {
+    return `${listenerArn.replace(":listener/", ":listener-rule/")}/${this.world.hex(16)}`;
+  }
+
+  addTargetGroup(input: { name: string; port: number; arn?: string; targets?: Array<{ id: string; port: number }> }): FakeTargetGroup {
+    const arn = input.arn ?? this.world.arn("elasticloadbalancing", `targetgroup/${input.name}/${this.world.hex(16)}`);
+    const existing = this.targetGroups.get(arn);
+    const group: FakeTargetGroup = { arn, name: input.name, port: input.port, targets: input.targets ?? existing?.targets ?? [], polls: existing?.polls ?? 0, health: existing?.health };
+    this.targetGroups.set(arn, group);
+    return group;
+  }
+
+  private describeTargetHealth(input: DescribeTargetHealthCommandInput) {
+    const group = this.targetGroups.get(input.TargetGroupArn ?? "");
+    if (!group) throw awsError("elbv2", "TargetGroupNotFoundException", "One or more target groups not found");
+    group.polls += 1;
+    const targets = [...group.targets, ...this.options.targetsOf(group.arn).map((t, i) => ({ id: `10.0.${(i % 200) + 1}.${(group.polls % 200) + 10}`, port: t.port }))];
+    const health: TargetHealthScript = group.health ?? this.healthScripts.findLast((h) => group.arn.includes(h.match))?.health ??
+      (group.polls > this.options.healthPolls
+        ? { state: "healthy" }
+        : { state: "initial", reason: "Elb.InitialHealthChecking", description: "Initial health checks in progress" });
+    const TargetHealthDescriptions: TargetHealthDescription[] = targets.map((t) => ({
+      Target: { Id: t.id, Port: t.port },
+      HealthCheckPort: String(t.port),
+      TargetHealth: { State: health.state, Reason: health.reason as never, Description: health.description },
+    }));
+    return { TargetHealthDescriptions };
+  }
+
+  private describeRules(input: DescribeRulesCommandInput) {
+    const listener = input.ListenerArn ?? "";
+    if (!this.listeners.has(listener)) throw awsError("elbv2", "ListenerNotFoundException", "One or more listeners not found");
+    const rules: Rule[] = [...this.rules.values()]
+      .filter((r) => r.listenerArn === listener)
+      .sort((a, b) => a.priority - b.priority)
+      .map((r) => ({ RuleArn: r.arn, Priority: String(r.priority), IsDefault: false }));
+    rules.push({ RuleArn: `${listener.replace(":listener/", ":listener-rule/")}/default`, Priority: "default", IsDefault: true });
+    const size = input.PageSize ?? this.options.rulesPageSize;
+    const start = Number(input.Marker ?? 0);
+    const page = rules.slice(start, start + size);
+    return { Rules: page, NextMarker: start + size < rules.length ? String(start + size) : undefined };
+  }
+}

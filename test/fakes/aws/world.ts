@@ -1,0 +1,134 @@
+/**
+ * Shared state of the fake AWS account: clock, ids, the call log, injected faults and latencies.
+ * Each service's fake (cloudformation.ts, ecs.ts, ...) keeps its resources here so that one
+ * service sees what another created (a stack's ECS services, its target group, its exports).
+ */
+import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { CloudFormationServiceException } from "@aws-sdk/client-cloudformation";
+import { CloudWatchLogsServiceException } from "@aws-sdk/client-cloudwatch-logs";
+import { ECRServiceException } from "@aws-sdk/client-ecr";
+import { ECSServiceException } from "@aws-sdk/client-ecs";
+import { ElasticLoadBalancingV2ServiceException } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { AwsStub } from "aws-sdk-client-mock";
+
+/** A mocked client of any service; aws-sdk-client-mock types its stubs per client. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyStub = AwsStub<any, any, any>;
+
+export type FakeService = "cloudformation" | "ecs" | "ecr" | "logs" | "elbv2";
+
+/** One SDK call the fake received, in order. */
+export interface FakeCall {
+  service: FakeService;
+  /** Operation name without `Command`, e.g. `RunTask`. */
+  command: string;
+  input: Record<string, unknown>;
+}
+
+/** A fault injected into the next call(s) of one operation. */
+export interface Fault {
+  /** Throw this SDK error (its `name` is the AWS error code). */
+  error?: { name: string; message: string };
+  /** RunTask only: return these failures and no task. */
+  failures?: Array<{ arn?: string; reason: string; detail?: string }>;
+  /** How many calls the fault affects; default 1. */
+  times?: number;
+}
+
+const EXCEPTIONS = {
+  cloudformation: CloudFormationServiceException,
+  ecs: ECSServiceException,
+  ecr: ECRServiceException,
+  logs: CloudWatchLogsServiceException,
+  elbv2: ElasticLoadBalancingV2ServiceException,
+} as const;
+
+/** An error shaped like the SDK's for an AWS error code. */
+export function awsError(service: FakeService, name: string, message: string): Error {
+  const Exception = EXCEPTIONS[service];
+  return new Exception({ name, message, $fault: "client", $metadata: { httpStatusCode: 400 } });
+}
+
+export interface WorldOptions {
+  region: string;
+  account: string;
+  /** Added before every call; a number for all operations or per operation name. */
+  latencyMs?: number | Partial<Record<string, number>>;
+}
+
+export class World {
+  readonly region: string;
+  readonly account: string;
+  readonly calls: FakeCall[] = [];
+  private readonly faults = new Map<string, Fault[]>();
+  private readonly latencyMs: WorldOptions["latencyMs"];
+  private clock = Date.parse("2025-01-01T00:00:00Z");
+  private counter = 0;
+
+  constructor(options: WorldOptions) {
+    this.region = options.region;
+    this.account = options.account;
+    this.latencyMs = options.latencyMs;
+  }
+
+  /** The fake clock: every reading is one second later, so events and deployments are ordered. */
+  now(): Date {
+    this.clock += 1000;
+    return new Date(this.clock);
+  }
+
+  /** A deterministic hex id of `length` characters. */
+  hex(length: number): string {
+    let out = "";
+    while (out.length < length) out += createHash("sha256").update(`berth-fake:${++this.counter}`).digest("hex");
+    return out.slice(0, length);
+  }
+
+  /** A deterministic UUID-shaped id. */
+  uuid(): string {
+    const h = this.hex(32);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  arn(service: string, resource: string): string {
+    return `arn:aws:${service}:${this.region}:${this.account}:${resource}`;
+  }
+
+  addFault(command: string, fault: Fault): void {
+    const list = this.faults.get(command) ?? [];
+    list.push({ times: 1, ...fault });
+    this.faults.set(command, list);
+  }
+
+  private takeFault(command: string): Fault | undefined {
+    const list = this.faults.get(command);
+    const fault = list?.[0];
+    if (!list || !fault) return undefined;
+    fault.times = (fault.times ?? 1) - 1;
+    if (fault.times <= 0) list.shift();
+    return fault;
+  }
+
+  /**
+   * Routes one SDK command of a mocked client to a handler, logging the call, adding latency and
+   * applying injected faults first.
+   */
+  on<I extends object>(
+    service: FakeService,
+    mock: AnyStub,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    command: new (input: I) => any,
+    handler: (input: I, fault: Fault | undefined) => unknown,
+  ): void {
+    const name = command.name.replace(/Command$/, "");
+    mock.on(command).callsFake(async (input: I) => {
+      this.calls.push({ service, command: name, input: structuredClone(input) as Record<string, unknown> });
+      const latency = typeof this.latencyMs === "number" ? this.latencyMs : this.latencyMs?.[name];
+      if (latency) await sleep(latency);
+      const fault = this.takeFault(name);
+      if (fault?.error) throw awsError(service, fault.error.name, fault.error.message);
+      return handler(input, fault);
+    });
+  }
+}
