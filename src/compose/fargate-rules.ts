@@ -64,6 +64,8 @@ const SERVICE_RULES: Record<string, FieldRule> = {
       findings.warn("network-mode-ignored", value.at, "ignored: Fargate tasks use awsvpc networking and services reach each other by name");
     } else if (mode === "host") {
       findings.error(value.at, 'network_mode "host" is not available on Fargate (every task has its own network interface); remove network_mode and reach other services by name');
+    } else if (mode === "none") {
+      findings.error(value.at, 'network_mode "none" is not available on Fargate: every task has a network interface; remove network_mode');
     } else {
       findings.error(value.at, `network_mode "${mode}" is not available on Fargate: a task cannot share another container's network; remove network_mode and reach the other service by its name`);
     }

@@ -73,6 +73,11 @@ const cases: BadCase[] = [
       "compose.yaml:4: services.web.network_mode: network_mode \"service:db\" is not available on Fargate: a task cannot share another container's network; remove network_mode and reach the other service by its name",
   },
   {
+    name: "network_mode none",
+    files: { "compose.yaml": web("    network_mode: none\n") },
+    expected: 'compose.yaml:4: services.web.network_mode: network_mode "none" is not available on Fargate: every task has a network interface; remove network_mode',
+  },
+  {
     name: "privileged",
     files: { "compose.yaml": web("    privileged: true\n") },
     expected: "compose.yaml:4: services.web.privileged: privileged containers are not allowed on Fargate; remove privileged: true",
