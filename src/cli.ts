@@ -1,0 +1,104 @@
+import { parseArgs } from "node:util";
+import path from "node:path";
+import { InputError, formatDiagnostic } from "./errors.js";
+import { CONFIG_FILE, formatWarning, planPreview } from "./plan/plan-preview.js";
+import { createDirReader } from "./util/repo-reader.js";
+import { hostname } from "./stack/naming.js";
+
+/** Where the CLI writes; injectable for tests. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const USAGE = `usage: berth plan [DIR] --repo OWNER/NAME --pr N --sha SHA [--branch NAME] [--base-stack NAME] [--domain DOMAIN]
+
+Reads DIR (default .) as a repository checkout and prints the preview's plan as JSON:
+{ "stackName", "url", "template", "release", "warnings" }.`;
+
+/** Exit codes: 0 done, 1 bad input in the repository, 2 bad usage. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === "--help" || command === "-h" || command === "help") {
+    io.stdout(`${USAGE}\n`);
+    return 0;
+  }
+  if (command !== "plan") {
+    io.stderr(`berth: ${command === undefined ? "missing command" : `unknown command "${command}"`}\n${USAGE}\n`);
+    return 2;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        repo: { type: "string" },
+        pr: { type: "string" },
+        sha: { type: "string" },
+        branch: { type: "string" },
+        "base-stack": { type: "string", default: "berth-base" },
+        domain: { type: "string" },
+      },
+    });
+  } catch (error) {
+    io.stderr(`berth plan: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const problems: string[] = [];
+  const repoMatch = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/.exec(values.repo ?? "");
+  if (!values.repo) problems.push("--repo OWNER/NAME is required");
+  else if (!repoMatch) problems.push(`--repo must be OWNER/NAME, got "${values.repo}"`);
+  const pr = Number(values.pr);
+  if (values.pr === undefined) problems.push("--pr N is required");
+  else if (!/^\d+$/.test(values.pr) || !Number.isSafeInteger(pr) || pr < 1) problems.push(`--pr must be a positive whole number, got "${values.pr}"`);
+  if (values.sha === undefined) problems.push("--sha SHA is required");
+  else if (!/^[0-9a-f]{7,64}$/i.test(values.sha)) problems.push(`--sha must be a hexadecimal commit id, got "${values.sha}"`);
+  if (positionals.length > 1) problems.push(`expected at most one DIR, got ${positionals.length}`);
+  const baseStack = values["base-stack"] ?? "berth-base";
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(baseStack)) problems.push(`--base-stack must be a CloudFormation stack name, got "${baseStack}"`);
+  if (values.domain !== undefined && !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(values.domain)) {
+    problems.push(`--domain must be a DNS name such as preview.example.com, got "${values.domain}"`);
+  }
+  if (problems.length > 0 || !repoMatch) {
+    io.stderr(`${problems.map((p) => `berth plan: ${p}`).join("\n")}\n${USAGE}\n`);
+    return 2;
+  }
+
+  const dir = path.resolve(positionals[0] ?? ".");
+  try {
+    const plan = await planPreview({
+      reader: createDirReader(dir),
+      target: {
+        owner: repoMatch[1]!,
+        repo: repoMatch[2]!,
+        pr,
+        sha: values.sha!.toLowerCase(),
+        ...(values.branch ? { branch: values.branch } : {}),
+      },
+      baseStack,
+    });
+    if (!plan) {
+      io.stderr(`${formatDiagnostic({ file: CONFIG_FILE, path: "", message: "not found: previews are off for this repository (add .github/preview.yml)" })}\n`);
+      return 1;
+    }
+    const { stack } = plan;
+    const output = {
+      stackName: stack.stackName,
+      url: values.domain ? `https://${hostname(stack.label, values.domain.toLowerCase())}` : null,
+      template: stack.template,
+      release: stack.release,
+      warnings: stack.warnings.map(formatWarning),
+    };
+    io.stdout(`${JSON.stringify(output, null, 2)}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof InputError) {
+      io.stderr(`${error.diagnostics.map(formatDiagnostic).join("\n")}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

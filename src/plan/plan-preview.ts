@@ -1,0 +1,107 @@
+import type { ComposeProject } from "../compose/model.js";
+import { loadCompose } from "../compose/load-compose.js";
+import { loadRepoConfig } from "../config/load-repo-config.js";
+import { resolveImage } from "../config/resolve-image.js";
+import type { RepoConfig } from "../config/schema.js";
+import { InputError, formatDiagnostic, type Warning } from "../errors.js";
+import { buildTemplate, type PreviewStack } from "../stack/build-template.js";
+import type { RepoReader } from "../util/repo-reader.js";
+
+/** Which preview: one pull request of one repository at one commit. */
+export interface PreviewTarget {
+  owner: string;
+  repo: string;
+  pr: number;
+  sha: string;
+  branch?: string;
+}
+
+/** Everything needed to create or update one preview, computed without touching AWS. */
+export interface PreviewPlan {
+  config: RepoConfig;
+  project: ComposeProject;
+  /** Image reference per service with `build:`, resolved for the commit. */
+  images: Record<string, string>;
+  stack: PreviewStack;
+}
+
+export const CONFIG_FILE = ".github/preview.yml";
+
+/**
+ * Reads `.github/preview.yml` and the compose file(s) through `reader` and renders the preview's
+ * CloudFormation stack. Returns undefined when the repository has no preview config (previews off).
+ * Throws InputError, naming file, line and key, for anything wrong in the repository's files.
+ */
+export async function planPreview(input: {
+  reader: RepoReader;
+  target: PreviewTarget;
+  baseStack: string;
+  hold?: { servingImages?: Record<string, string> };
+}): Promise<PreviewPlan | undefined> {
+  const config = await loadRepoConfig(input.reader);
+  if (!config) return undefined;
+  return planWithConfig({ ...input, config });
+}
+
+/** planPreview for a config already loaded (the app loads it first to decide whether to report at all). */
+export async function planWithConfig(input: {
+  reader: RepoReader;
+  config: RepoConfig;
+  target: PreviewTarget;
+  baseStack: string;
+  hold?: { servingImages?: Record<string, string> };
+}): Promise<PreviewPlan> {
+  const { config, target } = input;
+  const files = config.compose === undefined ? undefined : [config.compose].flat();
+  const project = await loadCompose(input.reader, files);
+  const images = resolveBuildImages(config, project, target);
+  const stack = buildTemplate({
+    project,
+    config,
+    target,
+    baseStack: input.baseStack,
+    images,
+    ...(input.hold ? { hold: input.hold } : {}),
+  });
+  return { config, project, images, stack };
+}
+
+/** Renders the plan's stack again with other options (the release phase of a deploy holds images). */
+export function renderPlan(plan: PreviewPlan, input: { target: PreviewTarget; baseStack: string; hold?: { servingImages?: Record<string, string> } }): PreviewStack {
+  return buildTemplate({
+    project: plan.project,
+    config: plan.config,
+    target: input.target,
+    baseStack: input.baseStack,
+    images: plan.images,
+    ...(input.hold ? { hold: input.hold } : {}),
+  });
+}
+
+/** The image reference of every service with `build:`, from the config's `image` template. */
+export function resolveBuildImages(config: RepoConfig, project: ComposeProject, target: PreviewTarget): Record<string, string> {
+  const built = project.services.filter((s) => s.build !== undefined);
+  if (built.length === 0) return {};
+  if (config.image === undefined) {
+    throw new InputError([
+      {
+        file: CONFIG_FILE,
+        path: "image",
+        message: `image: required because ${built.map((s) => `"${s.name}"`).join(", ")} ${built.length === 1 ? "has" : "have"} build: in the compose file; berth deploys the image CI pushed, e.g. image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:{sha}`,
+      },
+    ]);
+  }
+  const template = config.image;
+  return Object.fromEntries(
+    built.map((s) => [
+      s.name,
+      resolveImage(template, { sha: target.sha, pr: target.pr, service: s.name, ...(target.branch ? { branch: target.branch } : {}) }),
+    ]),
+  );
+}
+
+/** One line per warning, `FILE:LINE: message [code]`, for people and for `berth plan`'s JSON. */
+export function formatWarning(w: Warning): string {
+  const text = `${w.message} [${w.code}]`;
+  return w.file === undefined ? text : formatDiagnostic({ file: w.file, line: w.line, path: "", message: text });
+}
