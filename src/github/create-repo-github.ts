@@ -4,6 +4,7 @@ import { createCheckRuns } from "./check-runs.js";
 import { createDeployments } from "./deployments.js";
 import { createRepoFileReader, findPermission } from "./repo-files.js";
 import { createComments } from "./sticky-comment.js";
+import { findPullRequest } from "./pull-requests.js";
 
 export interface RepoGitHubOptions {
   /** Clock for check run timestamps; tests pass a fixed one. */
@@ -23,6 +24,7 @@ export function createRepoGitHub(octokit: Octokit, repo: RepoRef, options: RepoG
     deployments: createDeployments(octokit, repo),
     comments: createComments(octokit, repo, options.botLogin === undefined ? {} : { botLogin: options.botLogin }),
     reader: (sha) => createRepoFileReader(octokit, repo, sha),
+    pullRequest: (pr) => findPullRequest(octokit, repo, pr),
     permission: (user) => findPermission(octokit, repo, user),
   };
 }

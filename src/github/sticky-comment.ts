@@ -64,6 +64,10 @@ export function createComments(octokit: Octokit, repo: RepoRef, options: Comment
   }
 
   return {
+    async readSticky(pr) {
+      const [first] = await findSticky(pr);
+      return first?.body ?? undefined;
+    },
     async ensureSticky(pr, text) {
       const body = truncateUtf8(text.includes(STICKY_MARKER) ? text : `${STICKY_MARKER}\n${text}`, COMMENT_BODY_LIMIT, "\n\n…(truncated)");
       // Comments come oldest first: the first one is the sticky comment, any later ones are

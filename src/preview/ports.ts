@@ -105,6 +105,8 @@ export interface LoadBalancerPort {
 export interface LogPort {
   /** The last `lines` lines of a stream, oldest first; empty when the stream does not exist. */
   tail(input: { group: string; stream: string; lines: number }): Promise<string[]>;
+  /** The stream under `prefix` (e.g. `<label>/web/`) with the newest event, or undefined. */
+  latestStream(input: { group: string; prefix: string }): Promise<string | undefined>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -114,7 +116,8 @@ export interface LogPort {
 export interface RepoRef {
   owner: string;
   repo: string;
-  installationId: number;
+  /** The GitHub App installation; looked up from the repository when a payload lacks it. */
+  installationId?: number;
 }
 
 export type CheckConclusion = "success" | "failure" | "neutral" | "cancelled" | "skipped" | "action_required";
@@ -149,9 +152,22 @@ export type ReactionContent = "+1" | "-1" | "eyes" | "rocket" | "confused" | "he
 export interface CommentPort {
   /** Creates berth's sticky comment on the PR, or edits it when it exists (found by a hidden marker). */
   ensureSticky(pr: number, body: string): Promise<void>;
+  /** The body of berth's sticky comment on the PR, or undefined when there is none. */
+  readSticky(pr: number): Promise<string | undefined>;
   /** A plain reply on the PR. */
   reply(pr: number, body: string): Promise<void>;
   react(commentId: number, content: ReactionContent): Promise<void>;
+}
+
+/** What the engine needs to know of a pull request it was not sent in full (comment events). */
+export interface PullRequestInfo {
+  number: number;
+  headSha: string;
+  branch: string;
+  /** The head branch lives in another repository (or a deleted one). */
+  fork: boolean;
+  state: "open" | "closed";
+  draft: boolean;
 }
 
 export type RepoPermission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
@@ -163,6 +179,8 @@ export interface RepoGitHub {
   comments: CommentPort;
   /** Files of the repository at a commit. */
   reader(sha: string): RepoReader;
+  /** The pull request, or undefined when it does not exist (a comment on an issue, say). */
+  pullRequest(pr: number): Promise<PullRequestInfo | undefined>;
   /** The user's permission on the repository, from the API (never from the payload alone). */
   permission(user: string): Promise<RepoPermission>;
 }

@@ -1,0 +1,267 @@
+import { BerthError, InputError, formatDiagnostic } from "../errors.js";
+import type { RepoConfig } from "../config/schema.js";
+import { formatWarning, planWithConfig, renderPlan, type PreviewPlan, type PreviewTarget } from "../plan/plan-preview.js";
+import type { Logger } from "../util/logger.js";
+import { DeployReporter } from "./deploy-reporter.js";
+import { isPriorityInUse, type ListenerPriorityAllocator } from "./listener-priority.js";
+import type { ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "./ports.js";
+import { runReleaseStep, ReleaseStepError } from "./release-step.js";
+import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
+import { SupersededSignal } from "./keyed-queue.js";
+import type { PhaseName } from "./render-check-run.js";
+
+/** The collaborators of one deploy. */
+export interface DeployDeps {
+  stacks: StackPort;
+  images: ImagePort;
+  tasks: TaskPort;
+  loadBalancers: LoadBalancerPort;
+  logs: LogPort;
+  priorities: ListenerPriorityAllocator;
+  /** The operator's base stack: name and outputs (ClusterName, ListenerArn, ...). */
+  base: () => Promise<{ name: string; outputs: Record<string, string> }>;
+  log: Logger;
+  now: () => Date;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  redact: (text: string) => string;
+  options: { imageTimeoutMs: number; imagePollMs: number; logTailLines: number };
+}
+
+export interface DeployRequest {
+  github: RepoGitHub;
+  target: PreviewTarget;
+  config: RepoConfig;
+  /** `reset` wipes data and re-seeds; `redeploy` and `deploy` seed only on the first deploy. */
+  kind: "deploy" | "redeploy" | "reset";
+  /** Fork pull requests never receive the repository's secrets. */
+  withoutSecrets?: boolean;
+  /** Hidden lines kept at the end of the sticky comment (e.g. a fork approval). */
+  commentSuffix?: string;
+}
+
+/** Tags that mark a stack as berth's; the adapters refuse stacks without them. */
+export function ownershipTags(target: PreviewTarget): Record<string, string> {
+  return {
+    "berth:managed": "true",
+    "berth:repository": `${target.owner}/${target.repo}`,
+    "berth:pr": String(target.pr),
+  };
+}
+
+/**
+ * One deploy of one pull request: image -> stack (release phase) -> migrate -> seed -> rollout
+ * -> health, reported on the PR as it goes. The new version takes traffic only after every release
+ * step exited 0; until then the services built from the repository keep the images now serving.
+ * Stops at the next safe point when `signal` aborts (superseded or closed).
+ */
+export async function deployPreview(deps: DeployDeps, request: DeployRequest, signal: AbortSignal): Promise<"success" | "failure" | "superseded"> {
+  const { target, github } = request;
+  const log = deps.log.child({ repo: `${target.owner}/${target.repo}`, pr: target.pr, sha: target.sha });
+  const reporter = new DeployReporter(github, {
+    pr: target.pr,
+    sha: target.sha,
+    kind: request.kind,
+    log,
+    now: deps.now,
+    ...(target.branch === undefined ? {} : { branch: target.branch }),
+    ...(request.commentSuffix === undefined ? {} : { commentSuffix: request.commentSuffix }),
+  });
+  let phase: PhaseName | undefined;
+  const checkpoint = () => {
+    if (signal.aborted) throw signal.reason instanceof SupersededSignal ? signal.reason : new SupersededSignal(undefined);
+  };
+
+  await reporter.start();
+  try {
+    const config = request.withoutSecrets ? { ...request.config, secrets: {} } : request.config;
+    const base = await deps.base();
+    const finalPlan = await planWithConfig({ reader: github.reader(target.sha), config, target, baseStack: base.name });
+    const warnings = [...finalPlan.project.warnings, ...finalPlan.stack.warnings].map(formatWarning);
+    if (request.withoutSecrets && Object.keys(request.config.secrets).length > 0) {
+      warnings.push("secrets: not given to a pull request from a fork [fork-without-secrets]");
+    }
+    await reporter.setWarnings(warnings);
+
+    phase = "image";
+    await waitForImages(deps, reporter, finalPlan, signal, checkpoint);
+    checkpoint();
+
+    phase = "stack";
+    await reporter.phase("stack");
+    const existing = await deps.stacks.find(finalPlan.stack.stackName);
+    const seeded = existing?.tags["berth:seeded"] === "true";
+    const servingImages = existing && seeded ? parsePairs(existing.outputs.ServiceImages) : undefined;
+    const releaseStack = renderPlan(finalPlan, { target, baseStack: base.name, hold: servingImages ? { servingImages } : {} });
+    const priority = existing?.parameters.ListenerRulePriority ?? undefined;
+    const baseTags = { ...pickBerthTags(existing), ...ownershipTags(target) };
+    const { stack: held, priority: rulePriority } = await ensureWithPriority(deps, {
+      name: releaseStack.stackName,
+      template: releaseStack.template,
+      tags: { ...baseTags, "berth:sha": existing?.tags["berth:sha"] ?? "none" },
+      listenerArn: need(base.outputs, "ListenerArn", base.name),
+      priority: priority === undefined ? undefined : Number(priority),
+      onProgress: (line) => log.debug({ line }, "stack progress"),
+    });
+    let outputs = parsePreviewOutputs(held.name, held.outputs);
+    const cluster = need(base.outputs, "ClusterName", base.name);
+    if (request.kind === "reset" && seeded && Object.keys(outputs.statefulServices).length > 0) {
+      await reporter.phase("stack", "running", `restarting ${Object.keys(outputs.statefulServices).join(", ")} with empty storage`);
+      await deps.tasks.restartServices({ cluster, services: Object.values(outputs.statefulServices) });
+    }
+    await reporter.done("stack");
+    checkpoint();
+
+    const steps = finalPlan.stack.release;
+    const reseed = request.kind === "reset" || !seeded;
+    for (const name of ["migrate", "seed"] as const) {
+      phase = name;
+      const step = steps.find((s) => s.name === name);
+      if (!step) {
+        await reporter.done(name, "skipped", `no release.${name} in .github/preview.yml`);
+        continue;
+      }
+      if (name === "seed" && !reseed) {
+        await reporter.done("seed", "skipped", "data kept from the previous deploy");
+        continue;
+      }
+      await reporter.phase(name);
+      await runReleaseStep(deps, { cluster, outputs, step });
+      await reporter.done(name);
+      checkpoint();
+    }
+
+    phase = "rollout";
+    await reporter.phase("rollout");
+    const { stack: live } = await ensureWithPriority(deps, {
+      name: finalPlan.stack.stackName,
+      template: finalPlan.stack.template,
+      tags: { ...baseTags, "berth:sha": target.sha, "berth:seeded": "true" },
+      listenerArn: need(base.outputs, "ListenerArn", base.name),
+      priority: rulePriority,
+      onProgress: (line) => log.debug({ line }, "stack progress"),
+    });
+    outputs = parsePreviewOutputs(live.name, live.outputs);
+    await deps.tasks.waitForRollout({ cluster, service: outputs.publicServiceArn, signal });
+    await reporter.done("rollout");
+
+    phase = "health";
+    await reporter.phase("health");
+    await deps.loadBalancers.waitHealthy({ targetGroupArn: outputs.targetGroupArn, signal });
+    await reporter.done("health");
+
+    await reporter.succeed(outputs.url);
+    log.info({ url: outputs.url }, "preview ready");
+    return "success";
+  } catch (error) {
+    if (error instanceof SupersededSignal || (signal.aborted && isAbort(error, signal))) {
+      const by = (error instanceof SupersededSignal ? error : signal.reason instanceof SupersededSignal ? signal.reason : undefined)?.by as
+        | { sha?: string; action?: string }
+        | undefined;
+      if (by?.action === "close" || by?.action === "destroy") await reporter.cancel("Stopped: the preview is being removed");
+      else await reporter.supersede(by?.sha);
+      log.info({ by: by?.sha }, "deploy superseded");
+      return "superseded";
+    }
+    const { message, logTail } = describeFailure(error, deps.redact);
+    if (!(error instanceof BerthError)) log.error({ err: error }, "deploy failed unexpectedly");
+    else log.warn({ message }, "deploy failed");
+    await reporter.fail(phase, message, logTail);
+    return "failure";
+  }
+}
+
+async function waitForImages(
+  deps: DeployDeps,
+  reporter: DeployReporter,
+  plan: PreviewPlan,
+  signal: AbortSignal,
+  checkpoint: () => void,
+): Promise<void> {
+  const refs = [...new Set(Object.values(plan.images))];
+  if (refs.length === 0) {
+    await reporter.done("image", "skipped", "no service with build:");
+    return;
+  }
+  await reporter.phase("image");
+  const started = deps.now().getTime();
+  const missing = new Set(refs);
+  for (;;) {
+    for (const ref of [...missing]) if (await deps.images.exists(ref)) missing.delete(ref);
+    if (missing.size === 0) break;
+    const waited = deps.now().getTime() - started;
+    if (waited >= deps.options.imageTimeoutMs) {
+      throw new BerthError(`image not found after ${Math.round(waited / 1000)} s: ${[...missing].join(", ")}`, {
+        userMessage: `Image not in ECR after ${formatMinutes(waited)}: ${[...missing].join(", ")}. Did CI push it for this commit? Push again to retry.`,
+      });
+    }
+    await reporter.phase("image", "waiting", `waiting for ${[...missing].join(", ")}`);
+    await deps.sleep(deps.options.imagePollMs, signal);
+    checkpoint();
+  }
+  await reporter.done("image", "success", refs.join(", "));
+}
+
+async function ensureWithPriority(
+  deps: DeployDeps,
+  input: {
+    name: string;
+    template: Record<string, unknown>;
+    tags: Record<string, string>;
+    listenerArn: string;
+    priority: number | undefined;
+    onProgress: (line: string) => void;
+  },
+): Promise<{ stack: StackSummary; priority: number }> {
+  let priority = input.priority ?? (await deps.priorities.allocate(input.listenerArn));
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const stack = await deps.stacks.ensure({
+        name: input.name,
+        template: input.template,
+        tags: input.tags,
+        parameters: { ListenerRulePriority: String(priority) },
+        onProgress: input.onProgress,
+      });
+      return { stack, priority };
+    } catch (error) {
+      const text = error instanceof BerthError ? `${error.message} ${error.userMessage}` : String(error);
+      if (attempt >= 4 || !isPriorityInUse(text)) throw error;
+      deps.log.warn({ priority, attempt }, "listener rule priority taken by someone else; allocating another");
+      deps.priorities.reject(priority);
+      priority = await deps.priorities.allocate(input.listenerArn);
+    }
+  }
+}
+
+function isAbort(error: unknown, signal: AbortSignal): boolean {
+  return error === signal.reason || (error instanceof Error && error.name === "AbortError");
+}
+
+function pickBerthTags(stack: StackSummary | undefined): Record<string, string> {
+  if (!stack) return {};
+  return Object.fromEntries(Object.entries(stack.tags).filter(([k]) => k.startsWith("berth:")));
+}
+
+function need(outputs: Record<string, string>, key: string, stack: string): string {
+  const value = outputs[key];
+  if (!value) {
+    throw new BerthError(`base stack ${stack} has no output ${key}`, {
+      userMessage: `The base stack ${stack} has no ${key} output; deploy deploy/base.yml again.`,
+    });
+  }
+  return value;
+}
+
+function describeFailure(error: unknown, redact: (text: string) => string): { message: string; logTail?: string[] } {
+  if (error instanceof InputError) return { message: error.diagnostics.map(formatDiagnostic).join("\n") };
+  if (error instanceof ReleaseStepError) return { message: redact(error.userMessage), logTail: error.logTail.map(redact) };
+  if (error instanceof BerthError) return { message: redact(error.userMessage) };
+  return { message: "berth hit an internal error; the operators have the details in berth's log." };
+}
+
+function formatMinutes(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  return minutes >= 1 ? `${minutes} min` : `${Math.round(ms / 1000)} s`;
+}
+
+export type { PreviewOutputs };

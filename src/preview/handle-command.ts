@@ -1,0 +1,109 @@
+import { previewLabel, stackName } from "../stack/naming.js";
+import { codeBlock, escapeMarkdown, inlineCode } from "../util/markdown.js";
+import type { Logger } from "../util/logger.js";
+import { COMMANDS, parseCommand, renderHelp, type ParsedCommand } from "./commands.js";
+import type { LogPort, RepoGitHub, RepoPermission, RepoRef, StackPort } from "./ports.js";
+import type { PreviewJob } from "./preview-service.js";
+import { parsePairs } from "./stack-outputs.js";
+
+/** A comment on a pull request that may hold a `/preview` command. */
+export interface CommentCommand {
+  repo: RepoRef;
+  pr: number;
+  commentId: number;
+  author: string;
+  body: string;
+}
+
+export interface CommandDeps {
+  stacks: StackPort;
+  logs: LogPort;
+  log: Logger;
+  redact: (text: string) => string;
+  enqueue: (job: PreviewJob) => void;
+  /** Records that `sha` of a fork pull request was approved for deployment. */
+  approve: (repo: RepoRef, pr: number, sha: string) => Promise<void>;
+  logTailLines: number;
+}
+
+const WRITERS = new Set<RepoPermission>(["admin", "maintain", "write"]);
+
+/**
+ * Runs one `/preview` command from a PR comment: checks the author's permission through the API
+ * (never the payload's author_association), acknowledges with a reaction, and makes the outcome
+ * visible on the PR. Comments without a command do nothing. Returns what was done, for logs and tests.
+ */
+export async function handleCommand(deps: CommandDeps, github: RepoGitHub, input: CommentCommand): Promise<string> {
+  const command = parseCommand(input.body);
+  if (!command) return "no command";
+  const spec = COMMANDS.find((c) => c.name === command.name)!;
+  const who = escapeMarkdown(input.author);
+
+  if (spec.requiresWrite) {
+    const permission = await github.permission(input.author);
+    if (!WRITERS.has(permission)) {
+      await github.comments.react(input.commentId, "-1");
+      await github.comments.reply(
+        input.pr,
+        `${who}: ${inlineCode(spec.usage)} needs write access to this repository; you have ${permission === "none" ? "no" : permission} access. Ask a maintainer to run it.`,
+      );
+      return "refused";
+    }
+  }
+  await github.comments.react(input.commentId, "eyes");
+
+  if (command.name === "help") {
+    const unknown = command.unknown === undefined ? "" : `Unknown command ${inlineCode(`/preview ${command.unknown}`)}. `;
+    await github.comments.reply(input.pr, `${unknown}berth understands:\n\n${renderHelp()}`);
+    return "help";
+  }
+
+  const pr = await github.pullRequest(input.pr);
+  if (!pr) return "not a pull request";
+  if (pr.state !== "open" && command.name !== "logs") {
+    await github.comments.reply(input.pr, `This pull request is closed, so it has no preview to ${command.name}.`);
+    return "closed";
+  }
+  const base = { repo: input.repo, pr: input.pr, sha: pr.headSha, branch: pr.branch, fork: pr.fork, draft: pr.draft };
+
+  switch (command.name) {
+    case "reset":
+    case "redeploy":
+      deps.enqueue({ ...base, action: command.name });
+      return command.name;
+    case "destroy":
+      deps.enqueue({ ...base, action: "destroy" });
+      return "destroy";
+    case "approve":
+      if (!pr.fork) {
+        await github.comments.reply(input.pr, "This pull request is not from a fork; it deploys without approval.");
+        return "not a fork";
+      }
+      await deps.approve(input.repo, input.pr, pr.headSha);
+      deps.enqueue({ ...base, action: "deploy", approvedSha: pr.headSha });
+      return "approve";
+    case "logs":
+      await github.comments.reply(input.pr, await renderLogs(deps, input, command));
+      return "logs";
+  }
+}
+
+async function renderLogs(deps: CommandDeps, input: CommentCommand, command: Extract<ParsedCommand, { name: "logs" }>): Promise<string> {
+  const stack = await deps.stacks.find(stackName(previewLabel({ owner: input.repo.owner, repo: input.repo.repo, pr: input.pr })));
+  if (!stack) return "This pull request has no preview, so there are no logs to show.";
+  const services = parsePairs(stack.outputs.ServiceArns);
+  const publicArn = stack.outputs.PublicServiceArn;
+  const service = command.service ?? Object.keys(services).find((name) => services[name] === publicArn);
+  if (service === undefined || !(service in services)) {
+    const known = Object.keys(services).map((s) => inlineCode(s)).join(", ");
+    return `No service ${inlineCode(command.service ?? "?")} in this preview. Services: ${known || "none"}.`;
+  }
+  const group = stack.outputs.LogGroup ?? "";
+  const prefix = stack.outputs.LogStreamPrefix ?? "";
+  const stream = await deps.logs.latestStream({ group, prefix: `${prefix}/${service}/` });
+  if (!stream) return `${inlineCode(service)} has written no log yet.`;
+  const lines = await deps.logs.tail({ group, stream, lines: deps.logTailLines });
+  if (lines.length === 0) return `${inlineCode(service)} has written no log yet.`;
+  const redacted = lines.map((line) => deps.redact(line));
+  return `Last ${redacted.length} lines of ${inlineCode(service)} (secrets redacted):\n\n${codeBlock(redacted)}`;
+}

@@ -1,0 +1,89 @@
+/**
+ * Serializes work per key and coalesces what arrives while a key is busy: at most one job runs
+ * and at most one waits per key; a newer job replaces the waiting one (merged by the caller's
+ * `merge`), and the running job's AbortSignal fires so it can stop at its next safe point.
+ * Different keys run in parallel, at most `concurrency` at once.
+ */
+export class KeyedQueue<J> {
+  private readonly running = new Map<string, { job: J; controller: AbortController; done: Promise<void> }>();
+  private readonly waiting = new Map<string, J>();
+  private readonly ready: string[] = [];
+  private active = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly options: {
+      concurrency: number;
+      run: (key: string, job: J, signal: AbortSignal) => Promise<void>;
+      /** Combines a waiting job with a newer one for the same key; default: the newer one wins. */
+      merge?: (older: J, newer: J) => J;
+      /** Whether `newer` should interrupt `running` (default: always). */
+      supersedes?: (running: J, newer: J) => boolean;
+      onError: (key: string, job: J, error: unknown) => void;
+    },
+  ) {}
+
+  /** Adds a job for the key. Returns at once; the job runs later. */
+  push(key: string, job: J): void {
+    const older = this.waiting.get(key);
+    const merged = older !== undefined && this.options.merge ? this.options.merge(older, job) : job;
+    this.waiting.set(key, merged);
+    const current = this.running.get(key);
+    if (current) {
+      if (this.options.supersedes?.(current.job, merged) ?? true) current.controller.abort(new SupersededSignal(merged));
+      return;
+    }
+    if (older === undefined) this.ready.push(key);
+    this.pump();
+  }
+
+  /** The job now running for the key, if any. */
+  runningJob(key: string): J | undefined {
+    return this.running.get(key)?.job;
+  }
+
+  /** Resolves when nothing runs or waits; for tests and graceful shutdown. */
+  async idle(): Promise<void> {
+    if (this.active === 0 && this.waiting.size === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private pump(): void {
+    while (this.active < this.options.concurrency) {
+      const key = this.ready.shift();
+      if (key === undefined) break;
+      const job = this.waiting.get(key);
+      if (job === undefined || this.running.has(key)) continue;
+      this.waiting.delete(key);
+      this.start(key, job);
+    }
+    if (this.active === 0 && this.waiting.size === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private start(key: string, job: J): void {
+    const controller = new AbortController();
+    this.active += 1;
+    const done = (async () => {
+      try {
+        await this.options.run(key, job, controller.signal);
+      } catch (error) {
+        this.options.onError(key, job, error);
+      } finally {
+        this.running.delete(key);
+        this.active -= 1;
+        if (this.waiting.has(key)) this.ready.push(key);
+        this.pump();
+      }
+    })();
+    this.running.set(key, { job, controller, done });
+  }
+}
+
+/** The abort reason a superseded job sees: carries the job that replaced it. */
+export class SupersededSignal<J = unknown> {
+  constructor(readonly by: J) {}
+}

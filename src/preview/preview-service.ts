@@ -1,0 +1,218 @@
+import { loadRepoConfig } from "../config/load-repo-config.js";
+import { InputError, formatDiagnostic } from "../errors.js";
+import type { PreviewTarget } from "../plan/plan-preview.js";
+import { previewLabel, stackName } from "../stack/naming.js";
+import type { Logger } from "../util/logger.js";
+import { deployPreview, type DeployDeps } from "./deploy-preview.js";
+import { DeployReporter } from "./deploy-reporter.js";
+import { destroyPreview } from "./destroy-preview.js";
+import { KeyedQueue } from "./keyed-queue.js";
+import { handleCommand, type CommentCommand } from "./handle-command.js";
+import type { LogPort, RepoGitHub, RepoRef } from "./ports.js";
+import { renderComment } from "./render-comment.js";
+
+/** What someone asked berth to do for one pull request. */
+export interface PreviewJob {
+  repo: RepoRef;
+  pr: number;
+  /** deploy: a push or an opened PR; redeploy: deploy the head again; reset: wipe data, migrate, seed; destroy/close: remove. */
+  action: "deploy" | "redeploy" | "reset" | "destroy" | "close";
+  /** The head SHA to deploy (ignored by destroy/close). */
+  sha: string;
+  branch?: string;
+  /** Pull requests from forks never receive the repository's secrets. */
+  fork?: boolean;
+  /** Draft pull requests deploy only when the config allows (`drafts: true`, the default). */
+  draft?: boolean;
+  /** The base branch's commit: a fork's say over berth's own settings never counts, the base's does. */
+  baseSha?: string;
+  /** Set by `/preview approve`: the fork head SHA a maintainer approved. */
+  approvedSha?: string;
+}
+
+export interface PreviewServiceDeps extends Omit<DeployDeps, "log" | "logs"> {
+  logs: LogPort;
+  /** GitHub access for one repository (an installation token under the hood). */
+  github: (repo: RepoRef) => Promise<RepoGitHub>;
+  log: Logger;
+  /** How many pull requests deploy at once. */
+  concurrency: number;
+}
+
+const REMOVALS = new Set<PreviewJob["action"]>(["destroy", "close"]);
+
+/**
+ * The front door of the engine: handlers enqueue jobs, the service runs them off the request path,
+ * one at a time per pull request (newest head wins, superseded deploys stop at a safe point), many
+ * pull requests in parallel, and each webhook delivery at most once.
+ */
+export class PreviewService {
+  private readonly queue: KeyedQueue<PreviewJob>;
+  private readonly seenDeliveries = new Map<string, true>();
+  private readonly approvals = new Map<string, string>();
+  private readonly background = new Set<Promise<unknown>>();
+
+  constructor(private readonly deps: PreviewServiceDeps) {
+    this.queue = new KeyedQueue<PreviewJob>({
+      concurrency: deps.concurrency,
+      run: (_key, job, signal) => this.run(job, signal),
+      merge: mergeJobs,
+      supersedes: (running, newer) => !REMOVALS.has(running.action) && (REMOVALS.has(newer.action) || newer.action === "reset" || newer.sha !== running.sha),
+      onError: (key, job, error) => deps.log.error({ err: error, key, action: job.action }, "preview job failed unexpectedly"),
+    });
+  }
+
+  /**
+   * Queues a job; returns false (and does nothing) when this webhook delivery was seen already.
+   * Deliveries are at-least-once: GitHub and operators may redeliver.
+   */
+  enqueue(job: PreviewJob, deliveryId?: string): boolean {
+    if (!this.firstDelivery(deliveryId)) return false;
+    this.queue.push(prKey(job.repo, job.pr), job);
+    return true;
+  }
+
+  /**
+   * Handles a PR comment that may hold a `/preview` command, off the request path. Returns false
+   * for a duplicate delivery.
+   */
+  command(input: CommentCommand, deliveryId?: string): boolean {
+    if (!this.firstDelivery(deliveryId)) return false;
+    const log = this.deps.log.child({ repo: `${input.repo.owner}/${input.repo.repo}`, pr: input.pr, commentId: input.commentId });
+    const work = (async () => {
+      const github = await this.deps.github(input.repo);
+      const outcome = await handleCommand(
+        {
+          stacks: this.deps.stacks,
+          logs: this.deps.logs,
+          log,
+          redact: this.deps.redact,
+          enqueue: (job) => this.queue.push(prKey(job.repo, job.pr), job),
+          approve: async (repo, pr, sha) => {
+            this.approvals.set(prKey(repo, pr), sha);
+          },
+          logTailLines: this.deps.options.logTailLines,
+        },
+        github,
+        input,
+      );
+      log.info({ outcome }, "comment handled");
+    })()
+      .catch((error: unknown) => log.error({ err: error }, "command failed"))
+      .finally(() => this.background.delete(work));
+    this.background.add(work);
+    return true;
+  }
+
+  /** Resolves when no job or command runs or waits. */
+  async idle(): Promise<void> {
+    while (this.background.size > 0) await Promise.all([...this.background]);
+    await this.queue.idle();
+    if (this.background.size > 0) await this.idle();
+  }
+
+  private firstDelivery(deliveryId: string | undefined): boolean {
+    if (deliveryId === undefined) return true;
+    if (this.seenDeliveries.has(deliveryId)) {
+      this.deps.log.info({ deliveryId }, "duplicate delivery ignored");
+      return false;
+    }
+    this.seenDeliveries.set(deliveryId, true);
+    if (this.seenDeliveries.size > 10_000) this.seenDeliveries.delete(this.seenDeliveries.keys().next().value as string);
+    return true;
+  }
+
+  private async run(job: PreviewJob, signal: AbortSignal): Promise<void> {
+    const github = await this.deps.github(job.repo);
+    const target: PreviewTarget = { owner: job.repo.owner, repo: job.repo.repo, pr: job.pr, sha: job.sha, ...(job.branch ? { branch: job.branch } : {}) };
+    const log = this.deps.log.child({ repo: `${job.repo.owner}/${job.repo.repo}`, pr: job.pr, action: job.action });
+
+    if (REMOVALS.has(job.action)) {
+      const existing = await this.deps.stacks.find(stackName(previewLabel(target)));
+      if (!existing && job.action === "close") {
+        log.debug({}, "no preview to remove");
+        return;
+      }
+      await destroyPreview(this.deps, { github, target, reason: job.action === "close" ? "closed" : "destroy" });
+      return;
+    }
+
+    let config;
+    try {
+      config = await loadRepoConfig(github.reader(job.sha));
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      const reporter = new DeployReporter(github, { pr: job.pr, sha: job.sha, kind: kindOf(job), log, now: this.deps.now, ...(job.branch ? { branch: job.branch } : {}) });
+      await reporter.start();
+      await reporter.fail(undefined, error.diagnostics.map(formatDiagnostic).join("\n"));
+      return;
+    }
+    if (!config) {
+      log.debug({}, "no .github/preview.yml: previews are off for this repository");
+      return;
+    }
+    if (job.draft && !config.drafts) {
+      log.info({}, "draft pull request and drafts: false; not deploying");
+      return;
+    }
+    let approvalMarker: string | undefined;
+    if (job.fork) {
+      const gate = await this.forkGate(github, job);
+      if (gate !== "approved") {
+        const state = gate === "never" ? "disabled-for-forks" : "awaiting-approval";
+        await github.comments.ensureSticky(job.pr, renderComment({ state, sha: job.sha, ...(job.branch ? { branch: job.branch } : {}), updatedAt: this.deps.now() }));
+        log.info({ gate }, "fork pull request not deployed");
+        return;
+      }
+      approvalMarker = approvalMarkerFor(job.sha);
+    }
+    await deployPreview(
+      this.deps,
+      { github, target, config, kind: kindOf(job), ...(job.fork ? { withoutSecrets: true } : {}), ...(approvalMarker ? { commentSuffix: approvalMarker } : {}) },
+      signal,
+    );
+  }
+
+  /**
+   * Whether a fork's head may deploy: the base branch's config decides (`forks: never` refuses),
+   * and only a maintainer's `/preview approve` of exactly this SHA opens it. Approvals survive a
+   * restart in a hidden marker of berth's own sticky comment, which nobody else can edit.
+   */
+  private async forkGate(github: RepoGitHub, job: PreviewJob): Promise<"approved" | "awaiting" | "never"> {
+    const baseConfig = job.baseSha ? await loadRepoConfig(github.reader(job.baseSha)).catch(() => undefined) : undefined;
+    if (baseConfig?.forks === "never") return "never";
+    const key = prKey(job.repo, job.pr);
+    const approved = job.approvedSha ?? this.approvals.get(key) ?? parseApprovalMarker(await github.comments.readSticky(job.pr));
+    return approved === job.sha ? "approved" : "awaiting";
+  }
+}
+
+const APPROVAL_MARKER = /<!-- berth:approved-sha:([0-9a-f]{40}) -->/;
+
+/** The hidden line that records a fork approval in the sticky comment. */
+export function approvalMarkerFor(sha: string): string {
+  return `<!-- berth:approved-sha:${sha.toLowerCase()} -->`;
+}
+
+function parseApprovalMarker(body: string | undefined): string | undefined {
+  return body === undefined ? undefined : APPROVAL_MARKER.exec(body)?.[1];
+}
+
+function kindOf(job: PreviewJob): "deploy" | "redeploy" | "reset" {
+  return job.action === "reset" ? "reset" : job.action === "redeploy" ? "redeploy" : "deploy";
+}
+
+/** The queue key of a pull request. */
+export function prKey(repo: Pick<RepoRef, "owner" | "repo">, pr: number): string {
+  return `${repo.owner}/${repo.repo}#${pr}`.toLowerCase();
+}
+
+/**
+ * Coalesces a waiting job with a newer one: removal wins over everything; a waiting reset stays a
+ * reset (with the newer head) so the data wipe someone asked for is not lost; otherwise newest wins.
+ */
+export function mergeJobs(older: PreviewJob, newer: PreviewJob): PreviewJob {
+  if (REMOVALS.has(newer.action)) return newer;
+  if (older.action === "reset" && !REMOVALS.has(newer.action)) return { ...newer, action: "reset" };
+  return newer;
+}
