@@ -1,0 +1,94 @@
+import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import type { ECRClient } from "@aws-sdk/client-ecr";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { Probot } from "probot";
+import { CloudFormationStacks } from "../src/aws/cloudformation-stacks.js";
+import { CloudWatchLogs } from "../src/aws/cloudwatch-logs.js";
+import { EcrImages } from "../src/aws/ecr-images.js";
+import { EcsTasks } from "../src/aws/ecs-tasks.js";
+import { ElbV2 } from "../src/aws/elbv2.js";
+import { createRepoGitHub } from "../src/github/create-repo-github.js";
+import { ListenerPriorityAllocator } from "../src/preview/listener-priority.js";
+import { PreviewService } from "../src/preview/preview-service.js";
+import { createRedactor } from "../src/util/redact.js";
+import { sleep } from "../src/util/sleep.js";
+import type { BerthSettings } from "./settings.js";
+
+export interface AwsClients {
+  cloudformation: CloudFormationClient;
+  ecs: ECSClient;
+  ecr: ECRClient;
+  logs: CloudWatchLogsClient;
+  elbv2: ElasticLoadBalancingV2Client;
+}
+
+/** Poll delays of the adapters and the engine; production defaults, tests pass milliseconds. */
+export interface EngineTimings {
+  pollDelayMs: number;
+  imagePollMs: number;
+  baseOutputsTtlMs: number;
+}
+
+const PRODUCTION: EngineTimings = { pollDelayMs: 5_000, imagePollMs: 15_000, baseOutputsTtlMs: 5 * 60_000 };
+
+/**
+ * Wires the engine: AWS adapters over the given clients, GitHub over installation tokens from
+ * the Probot app, the per-PR queue. The composition root calls this once.
+ */
+export function createEngine(input: { app: Probot; settings: BerthSettings; clients: AwsClients; timings?: Partial<EngineTimings>; now?: () => Date }): PreviewService {
+  const { app, settings, clients } = input;
+  const timings = { ...PRODUCTION, ...input.timings };
+  const stacks = new CloudFormationStacks({ client: clients.cloudformation, ownership: { prefix: "berth-", tagKey: "berth:managed" }, pollDelayMs: timings.pollDelayMs });
+  const loadBalancers = new ElbV2({ client: clients.elbv2, pollDelayMs: timings.pollDelayMs });
+
+  let base: { at: number; value: Promise<{ name: string; outputs: Record<string, string> }> } | undefined;
+  const readBase = () => {
+    const now = Date.now();
+    if (!base || now - base.at > timings.baseOutputsTtlMs) {
+      const value = stacks.getOutputs(settings.BERTH_BASE_STACK).then((outputs) => ({ name: settings.BERTH_BASE_STACK, outputs }));
+      value.catch(() => (base = undefined));
+      base = { at: now, value };
+    }
+    return base.value;
+  };
+
+  let botLogin: Promise<string | undefined> | undefined;
+  const findBotLogin = () =>
+    (botLogin ??= app
+      .auth()
+      .then((octokit) => octokit.request("GET /app"))
+      .then((response) => (response.data?.slug ? `${response.data.slug}[bot]` : undefined))
+      .catch(() => {
+        botLogin = undefined;
+        return undefined;
+      }));
+
+  return new PreviewService({
+    stacks,
+    images: new EcrImages({ client: clients.ecr }),
+    tasks: new EcsTasks({ client: clients.ecs, pollDelayMs: timings.pollDelayMs }),
+    loadBalancers,
+    logs: new CloudWatchLogs({ client: clients.logs }),
+    priorities: new ListenerPriorityAllocator(loadBalancers),
+    base: readBase,
+    github: async (repo) => {
+      let installationId = repo.installationId;
+      if (installationId === undefined) {
+        const appOctokit = await app.auth();
+        const { data } = await appOctokit.request("GET /repos/{owner}/{repo}/installation", { owner: repo.owner, repo: repo.repo });
+        installationId = data.id;
+      }
+      const octokit = await app.auth(installationId);
+      const login = await findBotLogin();
+      return createRepoGitHub(octokit, { ...repo, installationId }, login === undefined ? {} : { botLogin: login });
+    },
+    log: app.log,
+    now: input.now ?? (() => new Date()),
+    sleep,
+    redact: createRedactor(),
+    concurrency: settings.BERTH_CONCURRENCY,
+    options: { imageTimeoutMs: settings.BERTH_IMAGE_TIMEOUT_SECONDS * 1000, imagePollMs: timings.imagePollMs, logTailLines: 30 },
+  });
+}

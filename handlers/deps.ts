@@ -1,0 +1,6 @@
+import type { PreviewService } from "../src/preview/preview-service.js";
+
+/** What the handlers need: the engine's front door. */
+export interface HandlerDeps {
+  previews: Pick<PreviewService, "enqueue" | "command">;
+}

@@ -1,0 +1,51 @@
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { ECRClient } from "@aws-sdk/client-ecr";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { ApplicationFunction, Probot } from "probot";
+import { createEngine, type AwsClients, type EngineTimings } from "./create-engine.js";
+import type { HandlerDeps } from "./deps.js";
+import { onIssueComment } from "./issue-comment.js";
+import { onPullRequest } from "./pull-request.js";
+import { loadSettings } from "./settings.js";
+
+const PULL_REQUEST_EVENTS = [
+  "pull_request.opened",
+  "pull_request.reopened",
+  "pull_request.synchronize",
+  "pull_request.ready_for_review",
+  "pull_request.closed",
+] as const;
+
+/**
+ * The Probot app, given a way to build its dependencies once per app instance. Handlers only
+ * filter and enqueue; the engine does the work off the request path, so webhooks are
+ * acknowledged at once.
+ */
+export function createApp(build: (app: Probot) => HandlerDeps): ApplicationFunction {
+  return (app) => {
+    const deps = build(app);
+    app.on([...PULL_REQUEST_EVENTS], (ctx) => onPullRequest(ctx, deps));
+    app.on("issue_comment.created", (ctx) => onIssueComment(ctx, deps));
+  };
+}
+
+/** The SDK clients, from the default credential chain; the only place berth constructs them. */
+export function createAwsClients(region: string): AwsClients {
+  return {
+    cloudformation: new CloudFormationClient({ region }),
+    ecs: new ECSClient({ region }),
+    ecr: new ECRClient({ region }),
+    logs: new CloudWatchLogsClient({ region }),
+    elbv2: new ElasticLoadBalancingV2Client({ region }),
+  };
+}
+
+/** Builds the real engine from the environment (settings parsed once, failing fast). */
+export function productionDeps(app: Probot, timings?: Partial<EngineTimings>): HandlerDeps {
+  const settings = loadSettings();
+  return { previews: createEngine({ app, settings, clients: createAwsClients(settings.AWS_REGION), ...(timings ? { timings } : {}) }) };
+}
+
+export default createApp((app) => productionDeps(app));

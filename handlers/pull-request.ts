@@ -1,0 +1,22 @@
+import type { Context } from "probot";
+import type { PreviewJob } from "../src/preview/preview-service.js";
+import type { HandlerDeps } from "./deps.js";
+
+const DEPLOY_ACTIONS = new Set(["opened", "reopened", "synchronize", "ready_for_review"]);
+
+/** pull_request: opened, reopened, synchronize, ready_for_review deploy; closed removes. */
+export async function onPullRequest(ctx: Context<"pull_request">, deps: HandlerDeps): Promise<void> {
+  const { action, pull_request: pr, repository } = ctx.payload;
+  const installationId = "installation" in ctx.payload ? ctx.payload.installation?.id : undefined;
+  if (action !== "closed" && !DEPLOY_ACTIONS.has(action)) return;
+  const job: PreviewJob = {
+    repo: { owner: repository.owner.login, repo: repository.name, installationId },
+    pr: pr.number,
+    action: action === "closed" ? "close" : "deploy",
+    sha: pr.head.sha,
+    branch: pr.head.ref,
+    fork: pr.head.repo?.id !== pr.base.repo.id,
+    draft: pr.draft === true,
+  };
+  deps.previews.enqueue(job, ctx.id);
+}
