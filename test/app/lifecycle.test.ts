@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
+import { pullRequestPayload } from "../helpers/webhook-payloads.js";
+
+const SHA1 = "1111111111111111111111111111111111111111";
+const SHA2 = "2222222222222222222222222222222222222222";
+const STACK = "berth-shop-pr-7-acme-d21b2c";
+const URL = "https://shop-pr-7-acme-d21b2c.preview.example.com";
+const IMAGE = (sha: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:${sha}`;
+
+let h: Harness;
+afterEach(() => {
+  expect(h.github.problems()).toEqual([]);
+  h.close();
+});
+
+/** The one-off tasks run so far, as `step: command`. */
+function releaseRuns(harness: Harness): string[] {
+  return harness.aws.calls
+    .filter((c) => c.command === "RunTask")
+    .map((c) => {
+      const input = c.input as { startedBy?: string; overrides?: { containerOverrides?: Array<{ command?: string[] }> } };
+      return `${input.startedBy}: ${input.overrides?.containerOverrides?.[0]?.command?.join(" ")}`;
+    });
+}
+
+describe("deploy on open and push", () => {
+  it("opens a preview: image, stack, migrate, seed, rollout, health, and reports on the PR", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await h.settle();
+
+    const stack = h.aws.state.cloudformation.stacks.get(STACK);
+    expect(stack?.status).toBe("UPDATE_COMPLETE");
+    expect(stack?.tags).toMatchObject({ "berth:managed": "true", "berth:repository": "acme/shop", "berth:pr": "7", "berth:sha": SHA1, "berth:seeded": "true" });
+    expect(releaseRuns(h)).toEqual(["berth/migrate: bin/rails db:migrate", "berth/seed: bin/rails db:seed"]);
+
+    const run = h.github.checkRun(SHA1);
+    expect(run).toMatchObject({ name: "preview", status: "completed", conclusion: "success" });
+    expect(run?.output.title).toContain(URL);
+    for (const phase of ["Image", "Stack", "Migrate", "Seed", "Rollout", "Health"]) expect(run?.output.summary).toMatch(new RegExp(`\\| ${phase} \\| ✅ success \\|`));
+
+    const [deployment] = h.github.state.deployments;
+    expect(deployment).toMatchObject({ sha: SHA1, environment: "preview/pr-7", transient_environment: true, production_environment: false });
+    expect(deployment?.statuses.map((s) => s.state)).toEqual(["in_progress", "success"]);
+    expect(deployment?.statuses.at(-1)?.environment_url).toBe(URL);
+    expect(deployment?.statuses.at(-1)?.log_url).toBe(`https://github.com/acme/shop/runs/${run?.id}`);
+
+    const comments = h.github.stickyComments();
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain("Preview ready");
+    expect(comments[0]?.body).toContain(URL);
+    expect(comments[0]?.body).toContain("/preview reset");
+  });
+
+  it("runs migrate before the new version takes traffic, and not seed, on a push", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await h.settle();
+    const before = h.aws.calls.length;
+
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    await h.settle();
+
+    const later = h.aws.calls.slice(before);
+    const runTask = later.findIndex((c) => c.command === "RunTask");
+    const executes = later.map((c, i) => (c.command === "ExecuteChangeSet" ? i : -1)).filter((i) => i >= 0);
+    expect(executes).toHaveLength(2);
+    expect(executes[0]).toBeLessThan(runTask);
+    expect(runTask).toBeLessThan(executes[1]!);
+    expect(releaseRuns(h).slice(2)).toEqual(["berth/migrate: bin/rails db:migrate"]);
+    expect(h.github.checkRun(SHA2)?.output.summary).toMatch(/\| Seed \| ⏭️ skipped \|/);
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
+    expect(h.github.stickyComments()).toHaveLength(1);
+    const deployments = h.github.state.deployments;
+    expect(deployments).toHaveLength(2);
+    expect(deployments[0]?.statuses.at(-1)?.state).toBe("inactive");
+    expect(deployments[1]?.statuses.at(-1)?.state).toBe("success");
+  });
+
+  it("does nothing at all for a repository without .github/preview.yml", async () => {
+    const files = readFixtureRepo("rails-postgres");
+    delete files[".github/preview.yml"];
+    h = createHarness({ files });
+
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await h.settle();
+
+    expect(h.aws.mutations()).toEqual([]);
+    expect(h.github.state.checkRuns).toEqual([]);
+    expect(h.github.state.comments).toEqual([]);
+    expect(h.github.state.deployments).toEqual([]);
+  });
+});

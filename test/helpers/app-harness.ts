@@ -1,0 +1,89 @@
+import { generateKeyPairSync } from "node:crypto";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { Probot, ProbotOctokit } from "probot";
+import pino from "pino";
+import { createApp } from "../../handlers/index.js";
+import { createEngine } from "../../handlers/create-engine.js";
+import type { PreviewService } from "../../src/preview/preview-service.js";
+import { createAwsFake, type AwsFake } from "../fakes/aws-fake.js";
+import { createGitHubFake, type GitHubFake } from "../fakes/github-fake.js";
+import { INSTALLATION_ID, OWNER, REPO } from "./webhook-payloads.js";
+
+let privateKey: string | undefined;
+function testKey(): string {
+  privateKey ??= generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  return privateKey;
+}
+
+/** Reads a fixture repository (e.g. test/fixtures/repos/rails-postgres) into a path -> text map. */
+export function readFixtureRepo(name: string): Record<string, string> {
+  const root = path.join(import.meta.dirname, "..", "fixtures", "repos", name);
+  const files: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir)) {
+      const full = path.join(dir, entry);
+      if (statSync(full).isDirectory()) walk(full);
+      else files[path.relative(root, full).split(path.sep).join("/")] = readFileSync(full, "utf8");
+    }
+  };
+  walk(root);
+  return files;
+}
+
+export interface Harness {
+  probot: Probot;
+  aws: AwsFake;
+  github: GitHubFake;
+  previews: PreviewService;
+  logs: string[];
+  receive(name: string, payload: Record<string, unknown>, id?: string): Promise<void>;
+  /** Waits until every queued deploy, removal and command has finished. */
+  settle(): Promise<void>;
+  close(): void;
+}
+
+let deliveries = 0;
+
+/** The real app (handlers, engine, AWS and GitHub adapters) over the AWS and GitHub fakes. */
+export function createHarness(input: { files: Record<string, string>; now?: () => Date; aws?: Parameters<typeof createAwsFake>[0] }): Harness {
+  const aws = createAwsFake(input.aws);
+  const github = createGitHubFake({ owner: OWNER, repo: REPO, files: input.files, installationId: INSTALLATION_ID });
+  const logs: string[] = [];
+  const log = pino({ level: "debug" }, { write: (line: string) => logs.push(line) });
+  const probot = new Probot({
+    appId: 1,
+    privateKey: testKey(),
+    secret: "test-secret",
+    log,
+    Octokit: ProbotOctokit.defaults((o: Record<string, any>) => ({ ...o, retry: { enabled: false }, throttle: { ...o?.throttle, enabled: false } })),
+  });
+  let previews: PreviewService | undefined;
+  probot.load(
+    createApp((app) => {
+      previews = createEngine({
+        app,
+        settings: { AWS_REGION: "us-east-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 60 },
+        clients: aws.clients,
+        timings: { pollDelayMs: 1, imagePollMs: 1, baseOutputsTtlMs: 60_000 },
+        ...(input.now ? { now: input.now } : {}),
+      });
+      return { previews };
+    }),
+  );
+  return {
+    probot,
+    aws,
+    github,
+    previews: previews!,
+    logs,
+    async receive(name, payload, id) {
+      await probot.receive({ id: id ?? `delivery-${++deliveries}`, name, payload } as never);
+    },
+    settle: () => previews!.idle(),
+    close() {
+      aws.restore();
+      github.done();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * Real webhook payloads from @octokit/webhooks-examples, patched only where a case is missing
+ * (the examples have no installation on some, no comment on a pull request, no fork).
+ */
+import { createRequire } from "node:module";
+
+interface Definition {
+  name: string;
+  examples: Array<Record<string, unknown>>;
+}
+
+const definitions = createRequire(import.meta.url)("@octokit/webhooks-examples/api.github.com/index.json") as Definition[];
+
+function example(name: string, action: string): Record<string, any> {
+  const found = definitions.find((d) => d.name === name)?.examples.find((e) => e.action === action && "installation" in e);
+  const any = found ?? definitions.find((d) => d.name === name)?.examples.find((e) => e.action === action);
+  if (!any) throw new Error(`no ${name}.${action} example`);
+  return structuredClone(any) as Record<string, any>;
+}
+
+export const OWNER = "acme";
+export const REPO = "shop";
+export const INSTALLATION_ID = 4242;
+
+function retarget(payload: Record<string, any>): void {
+  payload.repository.name = REPO;
+  payload.repository.full_name = `${OWNER}/${REPO}`;
+  payload.repository.owner.login = OWNER;
+  payload.installation = { id: INSTALLATION_ID, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==" };
+}
+
+/** A real `pull_request.<action>` payload for PR `number` of acme/shop at `sha`. */
+export function pullRequestPayload(
+  action: "opened" | "reopened" | "synchronize" | "ready_for_review" | "closed" | "labeled",
+  input: { number: number; sha: string; branch?: string; fork?: boolean; draft?: boolean; merged?: boolean; title?: string },
+): Record<string, any> {
+  const payload = example("pull_request", action);
+  retarget(payload);
+  const pr = payload.pull_request;
+  payload.number = input.number;
+  pr.number = input.number;
+  pr.head.sha = input.sha;
+  pr.head.ref = input.branch ?? "feature/checkout";
+  pr.draft = input.draft ?? false;
+  if (input.title !== undefined) pr.title = input.title;
+  if (action === "closed") pr.merged = input.merged ?? false;
+  pr.base.repo = structuredClone(payload.repository);
+  pr.head.repo = input.fork
+    ? { ...structuredClone(payload.repository), id: payload.repository.id + 1, full_name: `mallory/${REPO}`, owner: { ...payload.repository.owner, login: "mallory", id: 99 }, fork: true }
+    : structuredClone(payload.repository);
+  return payload;
+}
+
+/** A real `issue_comment.created` payload, turned into a comment on pull request `pr`. */
+export function prCommentPayload(input: { pr: number; body: string; commentId: number; user?: string; userType?: "User" | "Bot"; authorAssociation?: string }): Record<string, any> {
+  const payload = example("issue_comment", "created");
+  retarget(payload);
+  payload.issue.number = input.pr;
+  payload.issue.pull_request = {
+    url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/${input.pr}`,
+    html_url: `https://github.com/${OWNER}/${REPO}/pull/${input.pr}`,
+    diff_url: `https://github.com/${OWNER}/${REPO}/pull/${input.pr}.diff`,
+    patch_url: `https://github.com/${OWNER}/${REPO}/pull/${input.pr}.patch`,
+  };
+  payload.comment.id = input.commentId;
+  payload.comment.body = input.body;
+  payload.comment.user.login = input.user ?? "octocat";
+  payload.comment.user.type = input.userType ?? "User";
+  payload.comment.author_association = input.authorAssociation ?? "OWNER";
+  payload.sender.login = input.user ?? "octocat";
+  payload.sender.type = input.userType ?? "User";
+  return payload;
+}
