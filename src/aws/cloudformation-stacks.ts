@@ -14,7 +14,7 @@ import {
 import { OwnershipError, StackError } from "../preview/errors.js";
 import type { EnsureStackInput, Signal, StackPort, StackSummary } from "../preview/ports.js";
 import { awsCall, errorMessage, errorName } from "./aws-call.js";
-import { pause, pollUntil, timing, type PollTiming } from "./poll.js";
+import { formatDuration, pause, pollUntil, timing, type PollTiming } from "./poll.js";
 import { findFirstFailure, formatStackEvent } from "./stack-events.js";
 
 /** CloudFormation's limit for an inline TemplateBody; larger templates need an S3 upload. */
@@ -248,7 +248,7 @@ export class CloudFormationStacks implements StackPort {
     if (settled === undefined) {
       throw new StackError(`wait for stack ${name}: still in progress after ${this.timing.timeoutMs} ms`, {
         stackName: name,
-        userMessage: `Stack ${name} was still changing after ${Math.round(this.timing.timeoutMs / 60_000)} minutes.`,
+        userMessage: `Stack ${name} was still changing after ${formatDuration(this.timing.timeoutMs)}.`,
       });
     }
     return settled ?? undefined;

@@ -1,4 +1,4 @@
-import { GetLogEventsCommand, type CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { DescribeLogStreamsCommand, GetLogEventsCommand, type CloudWatchLogsClient, type LogStream } from "@aws-sdk/client-cloudwatch-logs";
 import type { LogPort } from "../preview/ports.js";
 import { awsCall, errorName } from "./aws-call.js";
 
@@ -32,5 +32,30 @@ export class CloudWatchLogs implements LogPort {
       if (errorName(error) === "ResourceNotFoundException") return [];
       return awsCall("GetLogEvents", `${group}/${stream}`, () => Promise.reject(error));
     }
+  }
+
+  /**
+   * The stream under `prefix` with the newest event (streams without events count by creation
+   * time); undefined when there is none or the group does not exist. DescribeLogStreams cannot
+   * order by event time within a prefix, so every page of the prefix is read.
+   */
+  async latestStream(input: { group: string; prefix: string }): Promise<string | undefined> {
+    const { group, prefix } = input;
+    let newest: LogStream | undefined;
+    const time = (s: LogStream) => s.lastEventTimestamp ?? s.creationTime ?? 0;
+    let token: string | undefined;
+    try {
+      do {
+        const out = await this.client.send(
+          new DescribeLogStreamsCommand({ logGroupName: group, logStreamNamePrefix: prefix, nextToken: token }),
+        );
+        for (const stream of out.logStreams ?? []) if (!newest || time(stream) > time(newest)) newest = stream;
+        token = out.nextToken;
+      } while (token);
+    } catch (error) {
+      if (errorName(error) === "ResourceNotFoundException") return undefined;
+      return awsCall("DescribeLogStreams", `${group}/${prefix}`, () => Promise.reject(error));
+    }
+    return newest?.logStreamName;
   }
 }

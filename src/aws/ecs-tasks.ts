@@ -12,8 +12,8 @@ import {
 } from "@aws-sdk/client-ecs";
 import { RolloutError, TaskError } from "../preview/errors.js";
 import type { RunTaskInput, Signal, TaskPort, TaskResult } from "../preview/ports.js";
-import { awsCall, errorName } from "./aws-call.js";
-import { pollUntil, timing, waiterTiming, type PollTiming } from "./poll.js";
+import { awsCall, errorName, wrapAwsError } from "./aws-call.js";
+import { formatDuration, pollUntil, timing, waiterTiming, type PollTiming } from "./poll.js";
 
 export interface EcsTasksOptions {
   client: ECSClient;
@@ -96,15 +96,14 @@ export class EcsTasks implements TaskPort {
       );
     } catch (error) {
       signal?.throwIfAborted();
-      if (errorName(error) !== "TimeoutError") throw error;
+      if (errorName(error) !== "TimeoutError") throw wrapAwsError("DescribeTasks", taskArn, error);
       await awsCall("StopTask", taskArn, () =>
         this.client.send(new StopTaskCommand({ cluster, task: taskArn, reason: "berth: release step timed out" })),
       );
-      const minutes = Math.round(this.taskTiming.timeoutMs / 60_000);
       throw new TaskError(`task ${taskArn} did not stop within ${this.taskTiming.timeoutMs} ms`, {
         container,
         taskArn,
-        userMessage: `The ${container} task ran for more than ${minutes} minutes and was stopped.`,
+        userMessage: `The ${container} task ran for more than ${formatDuration(this.taskTiming.timeoutMs)} and was stopped.`,
       });
     }
 
@@ -113,7 +112,9 @@ export class EcsTasks implements TaskPort {
     );
     const task = described.tasks?.[0];
     const result = task?.containers?.find((c) => c.name === container);
-    const stoppedReason = [task?.stoppedReason, result?.reason].filter(Boolean).join(": ") || undefined;
+    // A container that never started repeats the task's reason; say it once.
+    const reasons = [task?.stoppedReason, result?.reason].filter((r): r is string => Boolean(r));
+    const stoppedReason = [...new Set(reasons)].join(": ") || undefined;
     return {
       taskArn,
       exitCode: result?.exitCode ?? undefined,
@@ -172,11 +173,10 @@ export class EcsTasks implements TaskPort {
       return ours.rolloutState === "COMPLETED" && isNewest(ours, deployments) ? true : undefined;
     }, this.rolloutTiming, signal);
     if (!done) {
-      const minutes = Math.round(this.rolloutTiming.timeoutMs / 60_000);
       throw new RolloutError(`rollout of ${service}: not completed within ${this.rolloutTiming.timeoutMs} ms`, {
         service,
         events: this.latestEvents(last),
-        userMessage: withEvents(`The rollout of ${service} did not complete within ${minutes} minutes.`, this.latestEvents(last)),
+        userMessage: withEvents(`The rollout of ${service} did not complete within ${formatDuration(this.rolloutTiming.timeoutMs)}.`, this.latestEvents(last)),
       });
     }
   }

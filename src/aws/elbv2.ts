@@ -7,7 +7,7 @@ import {
 import { HealthError } from "../preview/errors.js";
 import type { LoadBalancerPort, Signal } from "../preview/ports.js";
 import { awsCall } from "./aws-call.js";
-import { pollUntil, timing, type PollTiming } from "./poll.js";
+import { formatDuration, pollUntil, timing, type PollTiming } from "./poll.js";
 
 export interface ElbV2Options {
   client: ElasticLoadBalancingV2Client;
@@ -42,7 +42,6 @@ export class ElbV2 implements LoadBalancerPort {
     }, this.timing, signal);
     if (healthy) return;
 
-    const seconds = Math.round(this.timing.timeoutMs / 1000);
     const target = last.at(-1);
     const reason = target
       ? [target.TargetHealth?.State, target.TargetHealth?.Reason, target.TargetHealth?.Description].filter(Boolean).join(": ")
@@ -51,7 +50,7 @@ export class ElbV2 implements LoadBalancerPort {
     throw new HealthError(`wait healthy ${targetGroupArn}: ${reason}`, {
       targetGroupArn,
       reason,
-      userMessage: `The preview did not pass the load balancer's health check within ${seconds} s${where}: ${reason}`,
+      userMessage: `The preview did not pass the load balancer's health check within ${formatDuration(this.timing.timeoutMs)}${where}: ${reason}`,
     });
   }
 

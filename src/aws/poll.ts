@@ -54,3 +54,8 @@ export function waiterTiming(timing: PollTiming): { minDelay: number; maxDelay: 
 export function timing(delayMs: number, timeoutMs: number, maxDelayMs?: number): PollTiming {
   return { delayMs, maxDelayMs: maxDelayMs ?? delayMs * 4, timeoutMs };
 }
+
+/** A wait for people: `45 s` under two minutes, else whole minutes (`20 min`). */
+export function formatDuration(ms: number): string {
+  return ms < 120_000 ? `${Math.ceil(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
+}

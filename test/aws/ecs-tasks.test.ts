@@ -1,0 +1,217 @@
+import { waitUntilServicesStable } from "@aws-sdk/client-ecs";
+import { describe, expect, it } from "vitest";
+import { CloudFormationStacks } from "../../src/aws/cloudformation-stacks.js";
+import { CloudWatchLogs } from "../../src/aws/cloudwatch-logs.js";
+import { EcsTasks, type EcsTasksOptions } from "../../src/aws/ecs-tasks.js";
+import { RolloutError, TaskError } from "../../src/preview/errors.js";
+import { BASE_OUTPUTS, createAwsFake, type AwsFake, type AwsFakeOptions } from "../fakes/aws-fake.js";
+import { previewTemplate } from "../fakes/aws/preview-template.js";
+
+const LABEL = "shop-pr-7-acme-1a2b3c";
+const IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:abc1234";
+const CLUSTER = BASE_OUTPUTS.ClusterName;
+
+async function setup(options: AwsFakeOptions = {}, tasksOptions: Partial<EcsTasksOptions> = {}) {
+  const fake = createAwsFake(options);
+  const stacks = new CloudFormationStacks({ client: fake.clients.cloudformation, ownership: { prefix: "berth-", tagKey: "berth:managed" }, pollDelayMs: 1 });
+  const deploy = (image = IMAGE) =>
+    stacks.ensure({ name: `berth-${LABEL}`, template: previewTemplate({ label: LABEL, image }), tags: {} });
+  const { outputs } = await deploy();
+  const tasks = new EcsTasks({ client: fake.clients.ecs, pollDelayMs: 1, ...tasksOptions });
+  return { fake, tasks, outputs, deploy };
+}
+
+function release(fake: AwsFake, outputs: Record<string, string>, command: string[]) {
+  return {
+    cluster: CLUSTER,
+    taskDefinition: outputs.ReleaseTaskDefinitionArn ?? "",
+    container: "release",
+    command,
+    subnets: (outputs.TaskSubnets ?? "").split(","),
+    securityGroups: (outputs.TaskSecurityGroups ?? "").split(","),
+    assignPublicIp: true,
+    startedBy: "berth/migrate",
+  };
+}
+
+function taskId(arn: string): string {
+  return arn.split("/").at(-1) ?? "";
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  if (!(error instanceof Error)) throw new Error(`expected a rejection, got ${String(error)}`);
+  return error as Error & Record<string, unknown>;
+}
+
+describe("EcsTasks.runTask", () => {
+  it("runs a one-off Fargate task with the command override and returns its outcome", async () => {
+    const { fake, tasks, outputs } = await setup();
+    const before = fake.calls.length;
+    const result = await tasks.runTask(release(fake, outputs, ["bin/rails", "db:migrate"]));
+
+    expect(result).toEqual({
+      taskArn: expect.stringMatching(/^arn:aws:ecs:us-east-1:123456789012:task\/berth-previews\/[0-9a-f]{32}$/),
+      exitCode: 0,
+      stopCode: "EssentialContainerExited",
+      stoppedReason: "Essential container in task exited",
+      logStream: `${LABEL}/release/${taskId(result.taskArn)}`,
+    });
+    expect(fake.calls[before]?.input).toEqual({
+      cluster: CLUSTER,
+      taskDefinition: outputs.ReleaseTaskDefinitionArn,
+      launchType: "FARGATE",
+      count: 1,
+      startedBy: "berth/migrate",
+      enableExecuteCommand: false,
+      propagateTags: "TASK_DEFINITION",
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          subnets: ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"],
+          securityGroups: (outputs.TaskSecurityGroups ?? "").split(","),
+          assignPublicIp: "ENABLED",
+        },
+      },
+      overrides: { containerOverrides: [{ name: "release", command: ["bin/rails", "db:migrate"] }] },
+    });
+    expect(fake.commands("ecs")).toEqual(["RunTask", "DescribeTasks", "DescribeTasks", "DescribeTasks", "DescribeTaskDefinition"]);
+  });
+
+  it.each([
+    {
+      name: "a failing command",
+      script: { commandIncludes: "db:migrate", exitCode: 1 },
+      expected: { exitCode: 1, stopCode: "EssentialContainerExited", stoppedReason: "Essential container in task exited" },
+    },
+    {
+      name: "a container that never started",
+      script: { commandIncludes: "db:migrate", failToStart: "CannotPullContainerError: pull image manifest has been retried 5 time(s)" },
+      expected: { exitCode: undefined, stopCode: "TaskFailedToStart", stoppedReason: "CannotPullContainerError: pull image manifest has been retried 5 time(s)" },
+    },
+    {
+      name: "a script for another command",
+      script: { commandIncludes: "db:seed", exitCode: 3 },
+      expected: { exitCode: 0, stopCode: "EssentialContainerExited", stoppedReason: "Essential container in task exited" },
+    },
+  ])("reports $name", async ({ script, expected }) => {
+    const { fake, tasks, outputs } = await setup();
+    fake.scriptTask(script);
+    const result = await tasks.runTask(release(fake, outputs, ["bin/rails", "db:migrate"]));
+
+    expect({ exitCode: result.exitCode, stopCode: result.stopCode, stoppedReason: result.stoppedReason }).toEqual(expected);
+  });
+
+  it("writes the container's log lines to the stream it reports", async () => {
+    const { fake, tasks, outputs } = await setup();
+    fake.scriptTask({ commandIncludes: "db:migrate", exitCode: 1, logLines: ["== migrating", "PG::UndefinedTable: ERROR", "rails aborted!"] });
+    const result = await tasks.runTask(release(fake, outputs, ["bin/rails", "db:migrate"]));
+    const logs = new CloudWatchLogs({ client: fake.clients.logs });
+
+    expect(await logs.tail({ group: BASE_OUTPUTS.LogGroup, stream: result.logStream ?? "", lines: 2 })).toEqual([
+      "PG::UndefinedTable: ERROR",
+      "rails aborted!",
+    ]);
+  });
+
+  it("throws TaskError with RunTask's failures and waits for nothing", async () => {
+    const { fake, tasks, outputs } = await setup();
+    fake.fail("RunTask", { failures: [{ arn: "arn:aws:ecs:us-east-1:123456789012:cluster/berth-previews", reason: "Capacity is unavailable at this time" }] });
+    const before = fake.calls.length;
+    const error = await rejection(tasks.runTask(release(fake, outputs, ["bin/rails", "db:migrate"])));
+
+    expect(error).toBeInstanceOf(TaskError);
+    expect(error.userMessage).toBe("ECS could not start the release task: Capacity is unavailable at this time");
+    expect(fake.calls.slice(before).map((c) => c.command)).toEqual(["RunTask"]);
+  });
+
+  it("stops a task that runs too long", async () => {
+    const { fake, tasks, outputs } = await setup({}, { taskTimeoutMs: 30 });
+    fake.scriptTask({ commandIncludes: "db:migrate", runningPolls: 1_000_000 });
+    const error = await rejection(tasks.runTask(release(fake, outputs, ["bin/rails", "db:migrate"])));
+
+    expect(error).toBeInstanceOf(TaskError);
+    expect(error.userMessage).toBe("The release task ran for more than 1 s and was stopped.");
+    expect(fake.commands("ecs").at(-1)).toBe("StopTask");
+  });
+});
+
+describe("EcsTasks.waitForRollout", () => {
+  it("waits until the PRIMARY deployment is COMPLETED", async () => {
+    const { fake, tasks, outputs } = await setup({ rolloutPolls: 3 });
+    await tasks.waitForRollout({ cluster: CLUSTER, service: outputs.PublicServiceArn ?? "" });
+
+    expect(fake.commands("ecs")).toEqual(["DescribeServices", "DescribeServices", "DescribeServices"]);
+    const service = fake.state.ecs.services.get(outputs.PublicServiceArn ?? "");
+    expect(service?.deployments.map((d) => [d.status, d.rolloutState])).toEqual([["PRIMARY", "COMPLETED"]]);
+  });
+
+  it("fails a circuit-breaker rollback that ECS calls stable", async () => {
+    const { fake, tasks, outputs, deploy } = await setup();
+    await tasks.waitForRollout({ cluster: CLUSTER, service: outputs.PublicServiceArn ?? "" });
+    fake.scriptRollout({ service: "web", fail: "tasks failed to start" });
+    await deploy("123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:def5678");
+    const error = await rejection(tasks.waitForRollout({ cluster: CLUSTER, service: outputs.PublicServiceArn ?? "" }));
+
+    expect(error).toBeInstanceOf(RolloutError);
+    expect(error.reason).toBe("ECS deployment circuit breaker: tasks failed to start.");
+    expect(error.userMessage).toMatch(
+      new RegExp(
+        "^The rollout of arn:aws:ecs:us-east-1:123456789012:service/berth-previews/shop-pr-7-acme-1a2b3c-web failed: ECS deployment circuit breaker: tasks failed to start\\.\n" +
+          "Latest service events:\n" +
+          "- \\(service shop-pr-7-acme-1a2b3c-web\\) rolling back to deployment ecs-svc/\\d+\\.\n" +
+          "- \\(service shop-pr-7-acme-1a2b3c-web\\) \\(deployment ecs-svc/\\d+\\) deployment failed: tasks failed to start\\.\n" +
+          "- \\(service shop-pr-7-acme-1a2b3c-web\\) has reached a steady state\\.",
+      ),
+    );
+    // What a "services stable" waiter concludes from the same service: all is well.
+    await waitUntilServicesStable(
+      { client: fake.clients.ecs, minDelay: 0.001, maxDelay: 0.002, maxWaitTime: 1 },
+      { cluster: CLUSTER, services: [outputs.PublicServiceArn ?? ""] },
+    );
+    const service = fake.state.ecs.services.get(outputs.PublicServiceArn ?? "");
+    expect(service?.deployments.map((d) => [d.status, d.rolloutState, d.taskDefinition])).toEqual([
+      ["PRIMARY", "COMPLETED", `arn:aws:ecs:us-east-1:123456789012:task-definition/${LABEL}-web:1`],
+    ]);
+  });
+
+  it("gives up on a rollout that does not finish in time", async () => {
+    const { tasks, outputs } = await setup({ rolloutPolls: 1_000_000 }, { rolloutTimeoutMs: 20 });
+    const error = await rejection(tasks.waitForRollout({ cluster: CLUSTER, service: outputs.PublicServiceArn ?? "" }));
+
+    expect(error).toBeInstanceOf(RolloutError);
+    expect(error.userMessage).toBe(`The rollout of ${outputs.PublicServiceArn} did not complete within 1 s.`);
+  });
+
+  it("reports a service that does not exist", async () => {
+    const { tasks } = await setup();
+    const error = await rejection(tasks.waitForRollout({ cluster: CLUSTER, service: "ghost" }));
+
+    expect(error).toBeInstanceOf(RolloutError);
+    expect(error.userMessage).toBe("The ECS service ghost does not exist in cluster berth-previews (MISSING).");
+  });
+});
+
+describe("EcsTasks.restartServices", () => {
+  it("forces a new deployment of each service and waits for it", async () => {
+    const { fake, tasks, outputs } = await setup();
+    const db = `arn:aws:ecs:us-east-1:123456789012:service/berth-previews/${LABEL}-db`;
+    await tasks.waitForRollout({ cluster: CLUSTER, service: db });
+    const before = fake.calls.length;
+    await tasks.restartServices({ cluster: CLUSTER, services: [db] });
+
+    expect(fake.calls.slice(before).map((c) => c.command)).toEqual(["UpdateService", "DescribeServices", "DescribeServices"]);
+    expect(fake.calls[before]?.input).toEqual({ cluster: CLUSTER, service: db, forceNewDeployment: true });
+    expect(outputs.StatefulServiceArns).toBe(`db=${db}`);
+  });
+
+  it("throws RolloutError when a restarted service fails", async () => {
+    const { fake, tasks } = await setup();
+    const db = `arn:aws:ecs:us-east-1:123456789012:service/berth-previews/${LABEL}-db`;
+    await tasks.waitForRollout({ cluster: CLUSTER, service: db });
+    fake.scriptRollout({ service: "db", fail: "tasks failed to start" });
+    const error = await rejection(tasks.restartServices({ cluster: CLUSTER, services: [db] }));
+
+    expect(error).toBeInstanceOf(RolloutError);
+    expect(error.reason).toBe("ECS deployment circuit breaker: tasks failed to start.");
+  });
+});
