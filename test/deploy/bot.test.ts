@@ -1,0 +1,242 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse, type CollectionTag, type ScalarTag, type YAMLMap, type YAMLSeq } from "yaml";
+import { lintTemplate } from "../helpers/cfn-lint.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const text = readFileSync(path.join(root, "deploy/bot.yml"), "utf8");
+const baseText = readFileSync(path.join(root, "deploy/base.yml"), "utf8");
+
+/** CloudFormation's short-form intrinsics (`!Sub`, `!Ref`, ...) read as their long form. */
+const FUNCTIONS = ["Sub", "GetAtt", "Join", "Select", "Split", "ImportValue", "Equals", "If", "Not", "And", "Or", "FindInMap", "Base64", "Cidr", "GetAZs"];
+const cfnTags: Array<ScalarTag | CollectionTag> = [
+  { tag: "!Ref", resolve: (value: string) => ({ Ref: value }) },
+  ...FUNCTIONS.flatMap((name): Array<ScalarTag | CollectionTag> => [
+    { tag: `!${name}`, resolve: (value: string) => ({ [`Fn::${name}`]: name === "GetAtt" ? value.split(".") : value }) },
+    { tag: `!${name}`, collection: "seq", resolve: (seq: YAMLMap.Parsed | YAMLSeq.Parsed) => ({ [`Fn::${name}`]: seq.toJSON() }) },
+    { tag: `!${name}`, collection: "map", resolve: (map: YAMLMap.Parsed | YAMLSeq.Parsed) => ({ [`Fn::${name}`]: map.toJSON() }) },
+  ]),
+];
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+const template = parse(text, { customTags: cfnTags }) as { [key: string]: Json };
+const base = parse(baseText, { customTags: cfnTags }) as { [key: string]: Json };
+
+interface Statement {
+  Sid?: string;
+  Effect: "Allow" | "Deny";
+  Action: string | string[];
+  Resource: Json;
+  Condition?: Record<string, Record<string, Json>>;
+}
+
+function resource(name: string): { Type: string; Properties: Record<string, Json> } {
+  return (template.Resources as Record<string, Json>)[name] as never;
+}
+
+function statementsOf(roleName: string): Statement[] {
+  const policies = resource(roleName).Properties.Policies as unknown as Array<{ PolicyDocument: { Statement: Statement[] } }>;
+  return policies.flatMap((p) => p.PolicyDocument.Statement);
+}
+
+const allStatements = [...statementsOf("TaskRole"), ...statementsOf("ExecutionRole")];
+const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const importOf = (name: string) => ({ "Fn::ImportValue": { "Fn::Sub": `\${BaseStackName}-${name}` } });
+
+/** Every value under a key with the given name, anywhere in the document. */
+function valuesOfKey(node: Json, key: string): Json[] {
+  if (Array.isArray(node)) return node.flatMap((n) => valuesOfKey(n, key));
+  if (node === null || typeof node !== "object") return [];
+  return Object.entries(node).flatMap(([k, v]) => (k === key ? [v, ...valuesOfKey(v, key)] : valuesOfKey(v, key)));
+}
+
+describe("deploy/bot.yml", () => {
+  it("passes cfn-lint with zero findings", () => {
+    expect(lintTemplate(text, "bot")).toEqual([]);
+  });
+
+  it("imports only what the base stack exports", () => {
+    const imported = new Set([...text.matchAll(/\$\{BaseStackName\}-([A-Za-z]+)/g)].map((m) => m[1]));
+    const exported = new Set([...baseText.matchAll(/\$\{AWS::StackName\}-([A-Za-z]+)/g)].map((m) => m[1]));
+    expect([...imported].sort()).toEqual([
+      "AssignPublicIp", "ClusterName", "Domain", "ExecutionRoleArn", "ListenerArn", "LogGroup",
+      "NamespaceId", "SecurityGroup", "Subnets", "TaskRoleArn", "VpcId",
+    ]);
+    expect([...imported].filter((name) => !exported.has(name))).toEqual([]);
+    expect(base.Outputs).toBeDefined();
+  });
+
+  describe("IAM", () => {
+    it("has no wildcard in any action, and no NotAction or NotResource", () => {
+      const actions = valuesOfKey(template, "Action").flatMap((a) => (Array.isArray(a) ? a : [a]));
+      expect(actions.length).toBeGreaterThan(40);
+      expect(actions.filter((a) => typeof a !== "string" || a.includes("*"))).toEqual([]);
+      expect(valuesOfKey(template, "NotAction")).toEqual([]);
+      expect(valuesOfKey(template, "NotResource")).toEqual([]);
+    });
+
+    it("passes exactly the base stack's two preview roles, only to ECS tasks", () => {
+      const passing = allStatements.filter((s) => actionsOf(s).some((a) => a.startsWith("iam:")));
+      expect(passing).toEqual([
+        {
+          Sid: "PassPreviewRoles",
+          Effect: "Allow",
+          Action: "iam:PassRole",
+          Resource: [importOf("ExecutionRoleArn"), importOf("TaskRoleArn")],
+          Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+        },
+      ]);
+    });
+
+    it("pins every resource-wide statement to the allowed region (except the ECR login)", () => {
+      const wide = allStatements.filter((s) => s.Resource === "*");
+      expect(wide.map((s) => s.Sid)).toEqual([
+        "ListStacks", "TaskDefinitions", "DescribeLoadBalancing", "DescribeSecurityGroups", "EcrLogin",
+      ]);
+      for (const s of wide.filter((w) => w.Sid !== "EcrLogin")) {
+        expect(s.Condition).toEqual({ StringEquals: { "aws:RequestedRegion": { Ref: "AllowedRegion" } } });
+      }
+      expect(actionsOf(wide.find((s) => s.Sid === "EcrLogin")!)).toEqual(["ecr:GetAuthorizationToken"]);
+    });
+
+    it("changes CloudFormation stacks named berth-* only, never the base stack or itself", () => {
+      const cfn = statementsOf("TaskRole").filter((s) => actionsOf(s).some((a) => a.startsWith("cloudformation:")));
+      const previewStacks = { "Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/berth-*/*" };
+      const baseStack = { "Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${BaseStackName}/*" };
+      const selfStack = { "Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${AWS::StackName}/*" };
+      expect(cfn.map((s) => [s.Sid, s.Effect, s.Resource])).toEqual([
+        ["PreviewStacks", "Allow", previewStacks],
+        ["NeverTouchBaseOrSelf", "Deny", [baseStack, selfStack]],
+        ["ReadBaseStack", "Allow", baseStack],
+        ["ListStacks", "Allow", "*"],
+      ]);
+      const [allow, deny, read, list] = cfn.map(actionsOf);
+      // Everything that changes a stack is denied on the base stack and this one.
+      expect(allow!.filter((a) => !/:(Describe|List|Get)/.test(a))).toEqual(deny);
+      expect(read).toEqual(["cloudformation:DescribeStacks"]);
+      expect(list).toEqual(["cloudformation:ListStacks"]);
+    });
+
+    it("runs and stops tasks only in the base cluster, from berth-* task definitions", () => {
+      const cluster = {
+        "Fn::Sub": [
+          "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:cluster/${Cluster}",
+          { Cluster: importOf("ClusterName") },
+        ],
+      };
+      const ecs = statementsOf("TaskRole").filter((s) => ["ReleaseTasks", "WatchAndStopTasks", "PreviewServices"].includes(s.Sid!));
+      expect(ecs).toHaveLength(3);
+      for (const s of ecs) expect(s.Condition).toEqual({ ArnEquals: { "ecs:cluster": cluster } });
+      expect(ecs[0]!.Resource).toEqual({
+        "Fn::Sub": "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/berth-*:*",
+      });
+    });
+
+    it("deletes only security groups and target groups of preview stacks", () => {
+      const tagged = {
+        StringLike: { "aws:ResourceTag/aws:cloudformation:stack-name": "berth-*" },
+        StringNotEquals: { "aws:ResourceTag/aws:cloudformation:stack-name": [{ Ref: "BaseStackName" }, { Ref: "AWS::StackName" }] },
+      };
+      const deleting = allStatements.filter((s) => actionsOf(s).some((a) => /^(ec2|elasticloadbalancing):(Delete|Revoke)/.test(a)));
+      expect(deleting.map((s) => s.Sid)).toEqual(["PreviewListenerRules", "DeletePreviewTargetGroups", "DeletePreviewSecurityGroups"]);
+      expect(deleting[1]!.Condition).toEqual(tagged);
+      expect(deleting[2]!.Condition).toMatchObject(tagged);
+      expect(deleting[2]!.Condition!.ArnEquals).toEqual({
+        "ec2:Vpc": {
+          "Fn::Sub": ["arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc/${VpcId}", { VpcId: importOf("VpcId") }],
+        },
+      });
+      // Listener rules: under the base stack's listener only.
+      expect(deleting[0]!.Resource).toEqual([
+        importOf("ListenerArn"),
+        {
+          "Fn::Join": [
+            "",
+            [
+              { "Fn::Select": [0, { "Fn::Split": [":listener/", importOf("ListenerArn")] }] },
+              ":listener-rule/",
+              { "Fn::Select": [1, { "Fn::Split": [":listener/", importOf("ListenerArn")] }] },
+              "/*",
+            ],
+          ],
+        },
+      ]);
+    });
+
+    it("reads logs of the base log group and images of the listed repositories only", () => {
+      const byAction = (action: string) => allStatements.filter((s) => actionsOf(s).includes(action));
+      expect(byAction("logs:GetLogEvents").map((s) => s.Resource)).toEqual([
+        [
+          { "Fn::Sub": ["arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${LogGroup}", { LogGroup: importOf("LogGroup") }] },
+          { "Fn::Sub": ["arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${LogGroup}:*", { LogGroup: importOf("LogGroup") }] },
+        ],
+      ]);
+      expect(byAction("ecr:DescribeImages").map((s) => s.Resource)).toEqual([{ Ref: "EcrRepositoryArns" }]);
+      expect(byAction("servicediscovery:CreateService").map((s) => s.Resource)).toEqual([
+        {
+          "Fn::Sub": [
+            "arn:${AWS::Partition}:servicediscovery:${AWS::Region}:${AWS::AccountId}:namespace/${NamespaceId}",
+            { NamespaceId: importOf("NamespaceId") },
+          ],
+        },
+      ]);
+    });
+  });
+
+  describe("secrets", () => {
+    const container = (resource("TaskDefinition").Properties.ContainerDefinitions as Array<Record<string, Json>>)[0]!;
+
+    it("injects the private key and webhook secret from Secrets Manager through ECS secrets", () => {
+      expect(container.Secrets).toEqual([
+        { Name: "PRIVATE_KEY", ValueFrom: { Ref: "PrivateKeySecretArn" } },
+        { Name: "WEBHOOK_SECRET", ValueFrom: { Ref: "WebhookSecretArn" } },
+      ]);
+      const envNames = (container.Environment as Array<{ Name: string }>).map((e) => e.Name);
+      expect(envNames).toEqual(["APP_ID", "AWS_REGION", "BERTH_BASE_STACK", "NODE_ENV", "LOG_FORMAT", "PORT", "WEBHOOK_PATH"]);
+    });
+
+    it.each([
+      ["a secret ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:berth/private-key-AbCdEf", true],
+      ["a GovCloud secret ARN", "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:k-AbCdEf", true],
+      ["a PEM pasted as the value", "-----BEGIN RSA PRIVATE KEY-----", false],
+      ["a webhook secret pasted as the value", "s3cr3t-webhook", false],
+      ["an SSM parameter ARN", "arn:aws:ssm:us-east-1:123456789012:parameter/berth/key", false],
+    ])("accepts only Secrets Manager ARNs as secret parameters: %s", (_name, value, ok) => {
+      const params = template.Parameters as Record<string, { AllowedPattern: string }>;
+      for (const name of ["PrivateKeySecretArn", "WebhookSecretArn"]) {
+        expect(new RegExp(params[name]!.AllowedPattern).test(value)).toBe(ok);
+      }
+    });
+
+    it("lets the execution role read exactly those two secrets", () => {
+      const reading = allStatements.filter((s) => actionsOf(s).some((a) => a.startsWith("secretsmanager:")));
+      expect(reading.map((s) => [s.Action, s.Resource])).toEqual([
+        ["secretsmanager:GetSecretValue", [{ Ref: "PrivateKeySecretArn" }, { Ref: "WebhookSecretArn" }]],
+      ]);
+    });
+  });
+
+  describe("endpoint", () => {
+    it("health-checks the ping route that Probot's server answers", () => {
+      const require = createRequire(import.meta.url);
+      const probotMain = require.resolve("probot");
+      const ping = readFileSync(path.join(path.dirname(probotMain), "server/handlers/ping.js"), "utf8");
+      expect(ping).toContain('path === "/ping"');
+      expect(resource("TargetGroup").Properties).toMatchObject({ HealthCheckPath: "/ping", Matcher: { HttpCode: "200" }, Port: 3000 });
+    });
+
+    it("exposes only berth.<Domain> with the webhook path and the ping", () => {
+      expect(resource("ListenerRule").Properties.Conditions).toEqual([
+        {
+          Field: "host-header",
+          HostHeaderConfig: { Values: [{ "Fn::Sub": ["berth.${Domain}", { Domain: importOf("Domain") }] }] },
+        },
+        { Field: "path-pattern", PathPatternConfig: { Values: ["/api/github/webhooks", "/ping"] } },
+      ]);
+      const env = (resource("TaskDefinition").Properties.ContainerDefinitions as Array<{ Environment: Array<{ Name: string; Value: Json }> }>)[0]!.Environment;
+      expect(env.find((e) => e.Name === "WEBHOOK_PATH")?.Value).toBe("/api/github/webhooks");
+    });
+  });
+});
