@@ -2,7 +2,7 @@ import type { ComposeProject, ComposeService } from "../compose/model.js";
 import type { ConfigCommand, RepoConfig } from "../config/schema.js";
 import { InputError, type Diagnostic } from "../errors.js";
 import { configDiagnostic, type ConfigLineOf } from "./diagnostics.js";
-import { splitShellWords } from "./shell-words.js";
+import { ShellWordsError, splitShellWords } from "../util/shell-words.js";
 
 /** One release step, run as a one-off task with this command before the new version takes traffic. */
 export interface ReleaseStep {
@@ -35,8 +35,8 @@ export function selectReleaseService(
 
 /**
  * The release steps in the order they run, `migrate` then `seed`, for those the config sets.
- * A string command is split into words like a shell would (no expansion). Throws InputError for
- * a string with an unterminated quote.
+ * A string command is split into words as compose splits `command:` (no shell, no expansion).
+ * Throws InputError for a string that cannot be split, or holds a shell operator like `&&`.
  */
 export function releaseSteps(config: RepoConfig, lineOf?: ConfigLineOf): ReleaseStep[] {
   const steps: ReleaseStep[] = [];
@@ -44,19 +44,19 @@ export function releaseSteps(config: RepoConfig, lineOf?: ConfigLineOf): Release
   for (const name of ["migrate", "seed"] as const) {
     const command = config.release[name];
     if (command === undefined) continue;
-    const words = toWords(command);
-    if (words === undefined || words.length === 0) {
-      diagnostics.push(
-        configDiagnostic(["release", name], "cannot split the command into words (unterminated quote or trailing backslash?); write it as a list", lineOf),
-      );
-      continue;
+    try {
+      const words = toWords(command);
+      if (words.length === 0) diagnostics.push(configDiagnostic(["release", name], "the command is empty", lineOf));
+      else steps.push({ name, command: words });
+    } catch (error) {
+      if (!(error instanceof ShellWordsError)) throw error;
+      diagnostics.push(configDiagnostic(["release", name], error.message, lineOf));
     }
-    steps.push({ name, command: words });
   }
   if (diagnostics.length > 0) throw new InputError(diagnostics);
   return steps;
 }
 
-function toWords(command: ConfigCommand): string[] | undefined {
+function toWords(command: ConfigCommand): string[] {
   return typeof command === "string" ? splitShellWords(command) : command;
 }

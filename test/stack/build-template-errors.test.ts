@@ -122,8 +122,35 @@ describe("buildTemplate refuses what it cannot deploy, naming file, line and key
     expect(lines).toEqual([
       '.github/preview.yml: resources.services.wbe: no compose service named "wbe"; services: web, db',
       ".github/preview.yml: resources.memory: 4096 MiB is not valid with cpu 256; valid values: 512, 1024, 2048",
-      ".github/preview.yml: release.migrate: cannot split the command into words (unterminated quote or trailing backslash?); write it as a list",
+      ".github/preview.yml: release.migrate: unbalanced ' quote in command: bin/migrate 'oops",
       '.github/preview.yml: release.service: no compose service named "api"; services: web, db',
+    ]);
+  });
+
+  it.each([
+    {
+      release: { migrate: "bin/rails db:migrate && bin/rails db:seed" },
+      lines: [
+        '.github/preview.yml: release.migrate: unquoted shell operator "&" in command: bin/rails db:migrate && bin/rails db:seed; there is no shell, so write it as sh -c "..." or as a list',
+      ],
+    },
+    // The schema refuses a blank string; a config built in code can still hold one.
+    { release: { seed: "   " }, lines: [".github/preview.yml: release.seed: the command is empty"] },
+  ])("refuses release command $release", ({ release, lines }) => {
+    expect(errorLines({ project: project(web()), config: { ...config(), release } })).toEqual(lines);
+  });
+
+  it("splits release commands as compose splits `command:`", () => {
+    const stack = buildTemplate({
+      target: TARGET,
+      baseStack: BASE,
+      images: {},
+      project: project(web()),
+      config: config({ release: { migrate: `sh -c 'bin/migrate && bin/check'`, seed: ["bin/seed", "--demo"] } }),
+    });
+    expect(stack.release).toEqual([
+      { name: "migrate", command: ["sh", "-c", "bin/migrate && bin/check"] },
+      { name: "seed", command: ["bin/seed", "--demo"] },
     ]);
   });
 
