@@ -14,6 +14,7 @@ export async function onPullRequest(ctx: Context<"pull_request">, deps: HandlerD
     pr: pr.number,
     action: action === "closed" ? "close" : "deploy",
     sha: pr.head.sha,
+    baseSha: pr.base.sha,
     branch: pr.head.ref,
     fork: pr.head.repo?.id !== pr.base.repo.id,
     draft: pr.draft === true,

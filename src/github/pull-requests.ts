@@ -17,6 +17,7 @@ export async function findPullRequest(octokit: Octokit, repo: RepoRef, pr: numbe
   return {
     number: data.number,
     headSha: data.head.sha,
+    baseSha: data.base.sha,
     branch: data.head.ref,
     fork: data.head.repo?.id !== data.base.repo.id,
     state: data.state === "open" ? "open" : "closed",

@@ -76,7 +76,7 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
     const config = request.withoutSecrets ? { ...request.config, secrets: {} } : request.config;
     const base = await deps.base();
     const finalPlan = await planWithConfig({ reader: github.reader(target.sha), config, target, baseStack: base.name });
-    const warnings = [...finalPlan.project.warnings, ...finalPlan.stack.warnings].map(formatWarning);
+    const warnings = finalPlan.stack.warnings.map(formatWarning);
     if (request.withoutSecrets && Object.keys(request.config.secrets).length > 0) {
       warnings.push("secrets: not given to a pull request from a fork [fork-without-secrets]");
     }
@@ -162,10 +162,10 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
       log.info({ by: by?.sha }, "deploy superseded");
       return "superseded";
     }
-    const { message, logTail } = describeFailure(error, deps.redact);
+    const { message, ...extra } = describeFailure(error, deps.redact);
     if (!(error instanceof BerthError)) log.error({ err: error }, "deploy failed unexpectedly");
     else log.warn({ message }, "deploy failed");
-    await reporter.fail(phase, message, logTail);
+    await reporter.fail(error instanceof InputError ? undefined : phase, message, extra);
     return "failure";
   }
 }
@@ -252,8 +252,12 @@ function need(outputs: Record<string, string>, key: string, stack: string): stri
   return value;
 }
 
-function describeFailure(error: unknown, redact: (text: string) => string): { message: string; logTail?: string[] } {
-  if (error instanceof InputError) return { message: error.diagnostics.map(formatDiagnostic).join("\n") };
+/** The message for the PR, plus verbatim lines (bad input) or a log tail (a failed step), redacted. */
+export function describeFailure(error: unknown, redact: (text: string) => string): { message: string; logTail?: string[]; details?: string[] } {
+  if (error instanceof InputError) {
+    const count = error.diagnostics.length;
+    return { message: `${count} problem${count === 1 ? "" : "s"} in the repository's preview files:`, details: error.diagnostics.map(formatDiagnostic) };
+  }
   if (error instanceof ReleaseStepError) return { message: redact(error.userMessage), logTail: error.logTail.map(redact) };
   if (error instanceof BerthError) return { message: redact(error.userMessage) };
   return { message: "berth hit an internal error; the operators have the details in berth's log." };

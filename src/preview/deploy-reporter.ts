@@ -100,11 +100,19 @@ export class DeployReporter {
     await this.comment({ state: "ready", url });
   }
 
-  /** The deploy failed in `phase` (or before any phase): the reason a developer can act on. */
-  async fail(phase: PhaseName | undefined, message: string, logTail?: string[]): Promise<void> {
+  /**
+   * The deploy failed in `phase` (undefined: the repository's files are wrong and nothing ran):
+   * the reason a developer can act on, with verbatim `details` lines or a log tail.
+   */
+  async fail(phase: PhaseName | undefined, message: string, extra: { logTail?: string[]; details?: string[] } = {}): Promise<void> {
     this.report.outcome = "failure";
-    const failedPhase = phase ?? this.currentPhase() ?? "image";
-    this.report.failure = { phase: failedPhase, message, ...(logTail && logTail.length > 0 ? { logTail } : {}) };
+    const failedPhase = phase ?? this.currentPhase();
+    this.report.failure = {
+      message,
+      ...(failedPhase === undefined ? {} : { phase: failedPhase }),
+      ...(extra.logTail && extra.logTail.length > 0 ? { logTail: extra.logTail } : {}),
+      ...(extra.details && extra.details.length > 0 ? { details: extra.details } : {}),
+    };
     this.finishOpenPhases("failure", failedPhase);
     await this.push(true);
     await this.setDeployment("failure", `Failed: ${message}`);
@@ -124,7 +132,8 @@ export class DeployReporter {
   async cancel(reason: string): Promise<void> {
     this.report.outcome = "cancelled";
     this.finishOpenPhases("cancelled");
-    this.report.failure = { phase: this.currentPhase() ?? "image", message: reason };
+    const current = this.currentPhase();
+    this.report.failure = { message: reason, ...(current === undefined ? {} : { phase: current }) };
     await this.push(true);
     await this.setDeployment("inactive", reason);
   }

@@ -64,7 +64,7 @@ export async function handleCommand(deps: CommandDeps, github: RepoGitHub, input
     await github.comments.reply(input.pr, `This pull request is closed, so it has no preview to ${command.name}.`);
     return "closed";
   }
-  const base = { repo: input.repo, pr: input.pr, sha: pr.headSha, branch: pr.branch, fork: pr.fork, draft: pr.draft };
+  const base = { repo: input.repo, pr: input.pr, sha: pr.headSha, baseSha: pr.baseSha, branch: pr.branch, fork: pr.fork, draft: pr.draft };
 
   switch (command.name) {
     case "reset":

@@ -163,6 +163,8 @@ export interface CommentPort {
 export interface PullRequestInfo {
   number: number;
   headSha: string;
+  /** The base branch's commit; berth's own settings for forks are read there. */
+  baseSha: string;
   branch: string;
   /** The head branch lives in another repository (or a deleted one). */
   fork: boolean;

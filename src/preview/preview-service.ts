@@ -1,9 +1,9 @@
 import { loadRepoConfig } from "../config/load-repo-config.js";
-import { InputError, formatDiagnostic } from "../errors.js";
+import { InputError } from "../errors.js";
 import type { PreviewTarget } from "../plan/plan-preview.js";
 import { previewLabel, stackName } from "../stack/naming.js";
 import type { Logger } from "../util/logger.js";
-import { deployPreview, type DeployDeps } from "./deploy-preview.js";
+import { deployPreview, describeFailure, type DeployDeps } from "./deploy-preview.js";
 import { DeployReporter } from "./deploy-reporter.js";
 import { destroyPreview } from "./destroy-preview.js";
 import { KeyedQueue } from "./keyed-queue.js";
@@ -144,7 +144,8 @@ export class PreviewService {
       if (!(error instanceof InputError)) throw error;
       const reporter = new DeployReporter(github, { pr: job.pr, sha: job.sha, kind: kindOf(job), log, now: this.deps.now, ...(job.branch ? { branch: job.branch } : {}) });
       await reporter.start();
-      await reporter.fail(undefined, error.diagnostics.map(formatDiagnostic).join("\n"));
+      const { message, ...extra } = describeFailure(error, this.deps.redact);
+      await reporter.fail(undefined, message, extra);
       return;
     }
     if (!config) {

@@ -9,7 +9,7 @@ export class ReleaseStepError extends BerthError {
     message: string,
     readonly logTail: string[],
   ) {
-    super(`${step}: ${message}`, { userMessage: `${step} failed: ${message}` });
+    super(`${step}: ${message}`, { userMessage: message });
   }
 }
 
@@ -40,6 +40,6 @@ export async function runReleaseStep(
   const why =
     result.exitCode === undefined
       ? `the container never started (${[result.stopCode, result.stoppedReason].filter(Boolean).join(": ") || "no exit code"})`
-      : `\`${step.command.join(" ")}\` exited with code ${result.exitCode}`;
+      : `${step.command.join(" ")} exited with code ${result.exitCode}`;
   throw new ReleaseStepError(step.name, why, tail);
 }

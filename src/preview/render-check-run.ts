@@ -32,7 +32,14 @@ export interface DeployReport {
   url?: string;
   outcome: "running" | "success" | "failure" | "superseded" | "cancelled";
   /** Why the deploy failed: the phase, a message for the PR, the tail of the phase's log. */
-  failure?: { phase: PhaseName; message: string; logTail?: string[] };
+  failure?: {
+    /** The phase that failed; undefined when the repository's files are wrong (nothing ran). */
+    phase?: PhaseName;
+    message: string;
+    logTail?: string[];
+    /** Lines shown verbatim in a code block, e.g. `FILE:LINE: message` for bad config. */
+    details?: string[];
+  };
   /** The SHA that replaced this deploy, when superseded. */
   supersededBy?: string;
   /** Things berth accepted but changed or ignored (see Warning in src/errors.ts). */
@@ -110,7 +117,7 @@ function renderTitle(report: DeployReport): string {
     case "success":
       return report.url === undefined ? "Preview ready" : `Preview ready: ${report.url}`;
     case "failure":
-      return report.failure === undefined ? `${verb.noun} failed` : `${PHASE_LABEL[report.failure.phase]} failed`;
+      return report.failure?.phase === undefined ? `${verb.noun} failed` : `${PHASE_LABEL[report.failure.phase]} failed`;
     case "superseded":
       return report.supersededBy === undefined ? "Superseded" : `Superseded by ${shortSha(report.supersededBy)}`;
     case "cancelled":
@@ -163,12 +170,12 @@ function renderSummary(report: DeployReport): string {
 function renderFailure(report: DeployReport): string[] {
   const failure = report.failure;
   if (failure === undefined) return ["**The deploy failed.** The previous version, if any, keeps serving."];
-  const parts = [
-    `**${PHASE_LABEL[failure.phase]} failed:** ${escapeMarkdown(failure.message)}`,
-    "The previous version, if any, keeps serving.",
-  ];
+  const what = failure.phase === undefined ? "Nothing was deployed" : `${PHASE_LABEL[failure.phase]} failed`;
+  const parts = [`**${what}:** ${escapeMarkdown(failure.message)}`];
+  if (failure.details !== undefined && failure.details.length > 0) parts.push(codeBlock(failure.details, "text"));
+  parts.push("The previous version, if any, keeps serving.");
   if (failure.logTail !== undefined && failure.logTail.length > 0) {
-    parts.push(`Last ${failure.logTail.length} log ${failure.logTail.length === 1 ? "line" : "lines"} of ${failure.phase}:`);
+    parts.push(`Last ${failure.logTail.length} log ${failure.logTail.length === 1 ? "line" : "lines"} of ${failure.phase ?? "the step"}:`);
     parts.push(codeBlock(failure.logTail, "text"));
   }
   return parts;

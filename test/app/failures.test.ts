@@ -1,0 +1,203 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
+import { pullRequestPayload } from "../helpers/webhook-payloads.js";
+
+const SHA1 = "1111111111111111111111111111111111111111";
+const SHA2 = "2222222222222222222222222222222222222222";
+const STACK = "berth-shop-pr-7-acme-d21b2c";
+const IMAGE = (sha: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:${sha}`;
+
+let h: Harness;
+afterEach(() => {
+  expect(h.github.problems()).toEqual([]);
+  h.close();
+});
+
+async function open(harness: Harness, sha = SHA1, action: "opened" | "synchronize" = "opened") {
+  await harness.receive("pull_request", pullRequestPayload(action, { number: 7, sha }));
+  await harness.settle();
+}
+
+describe("a deploy that fails", () => {
+  it("stops at a failing migrate, keeps the previous version serving and shows the log tail", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    await open(h);
+    const webImageBefore = h.aws.state.cloudformation.stacks.get(STACK)?.current?.parameters;
+    h.aws.scriptTask({
+      commandIncludes: "db:migrate",
+      exitCode: 1,
+      logLines: ["== 20261121 AddSkuToProducts: migrating", "PG::DuplicateColumn: ERROR:  column \"sku\" already exists", "DATABASE_URL=postgres://postgres:hunter2@db:5432/shop"],
+    });
+
+    await open(h, SHA2, "synchronize");
+
+    const run = h.github.checkRun(SHA2);
+    expect(run?.conclusion).toBe("failure");
+    expect(run?.output.title).toMatch(/migrate/i);
+    expect(run?.output.summary).toContain("bin/rails db:migrate exited with code 1");
+    expect(run?.output.summary).toContain('PG::DuplicateColumn: ERROR:  column "sku" already exists');
+    expect(run?.output.summary).not.toContain("hunter2");
+    expect(run?.output.summary).toMatch(/\| Migrate \| ❌ failure \|/);
+    expect(run?.output.summary).toMatch(/\| Rollout \| ⚪ pending \|/);
+    // No second (rollout) change set: the services still run SHA1's image.
+    const stack = h.aws.state.cloudformation.stacks.get(STACK);
+    expect(stack?.tags["berth:sha"]).toBe(SHA1);
+    expect(JSON.stringify(stack?.current?.resources.get("WebTaskDefinition"))).toContain(IMAGE(SHA1));
+    expect(webImageBefore).toBeDefined();
+    expect(h.github.state.deployments.at(-1)?.statuses.at(-1)?.state).toBe("failure");
+    expect(h.github.stickyComments()[0]?.body).toContain("Preview failed");
+  });
+
+  it("fails when the migrate task cannot be placed (capacity) and says why", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.fail("RunTask", { failures: [{ reason: "Capacity is unavailable at this time. Please try again later or in a different availability zone" }] });
+
+    await open(h);
+
+    const run = h.github.checkRun(SHA1);
+    expect(run?.conclusion).toBe("failure");
+    expect(run?.output.summary).toContain("Capacity is unavailable at this time");
+    expect(run?.output.summary).toMatch(/\| Migrate \| ❌ failure \|/);
+  });
+
+  it("reports the first failing resource of a rolled-back stack", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.failStack({ resource: "DbService", reason: "Resource handler returned message: \"Invalid request provided: CreateService error: Service Discovery registry is invalid\"" });
+
+    await open(h);
+
+    const run = h.github.checkRun(SHA1);
+    expect(run?.conclusion).toBe("failure");
+    expect(run?.output.summary).toMatch(/\| Stack \| ❌ failure \|/);
+    expect(run?.output.summary).toContain("DbService");
+    expect(run?.output.summary).toContain("Service Discovery registry is invalid");
+    expect(h.aws.commands("ecs")).not.toContain("RunTask");
+  });
+
+  it("fails a rollout that the circuit breaker rolled back, even though ECS calls it stable", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.scriptRollout({ service: "Web", fail: "ECS Deployment Circuit Breaker was triggered" });
+
+    await open(h);
+
+    const run = h.github.checkRun(SHA1);
+    expect(run?.conclusion).toBe("failure");
+    expect(run?.output.summary).toMatch(/\| (Rollout|Stack) \| ❌ failure \|/);
+    expect(run?.output.summary).toContain("Circuit Breaker");
+  });
+
+  it("waits visibly for CI's image, then deploys it", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1), { afterPolls: 3 });
+
+    await open(h);
+
+    expect(h.github.checkRun(SHA1)?.conclusion).toBe("success");
+    expect(h.aws.commands("ecr").filter((c) => c === "DescribeImages")).toHaveLength(4);
+  });
+
+  it("gives up on an image CI never pushed, with a clear failure", async () => {
+    let clock = Date.parse("2026-11-21T10:00:00Z");
+    h = createHarness({ files: readFixtureRepo("rails-postgres"), now: () => new Date((clock += 20_000)) });
+
+    await open(h);
+
+    const run = h.github.checkRun(SHA1);
+    expect(run?.conclusion).toBe("failure");
+    expect(run?.output.summary).toContain(`Image not in ECR after 1 min: ${IMAGE(SHA1)}. Did CI push it for this commit?`);
+    expect(h.aws.mutations()).toEqual([]);
+  });
+
+  it("reports a bad compose file with its file, line and key, and deploys nothing", async () => {
+    const files = readFixtureRepo("rails-postgres");
+    files["docker-compose.yml"] = files["docker-compose.yml"]!.replace("    build: .\n", "    build: .\n    network_mode: host\n");
+    h = createHarness({ files });
+    h.aws.putImage(IMAGE(SHA1));
+
+    await open(h);
+
+    const run = h.github.checkRun(SHA1);
+    expect(run?.conclusion).toBe("failure");
+    expect(run?.output.title).toBe("Deploy failed");
+    expect(run?.output.summary).toContain("**Nothing was deployed:** 1 problem in the repository's preview files:");
+    expect(run?.output.summary).toContain("docker-compose.yml:4: services.web.network_mode: network_mode \"host\" is not available on Fargate");
+    expect(h.aws.mutations()).toEqual([]);
+  });
+});
+
+describe("concurrency", () => {
+  it("a newer push supersedes a running deploy: neutral check run naming the newer SHA, newest wins", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1), { afterPolls: 1_000_000 });
+    h.aws.putImage(IMAGE(SHA2));
+
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    await h.settle();
+
+    const first = h.github.checkRun(SHA1);
+    expect(first?.conclusion).toBe("neutral");
+    expect(first?.output.title).toContain("2222222");
+    expect(h.github.checkRun(SHA2)?.conclusion).toBe("success");
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
+  });
+
+  it("does the work once when the same delivery arrives twice", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    const payload = pullRequestPayload("opened", { number: 7, sha: SHA1 });
+
+    await h.receive("pull_request", payload, "delivery-dup");
+    await h.receive("pull_request", payload, "delivery-dup");
+    await h.settle();
+
+    expect(h.github.state.checkRuns).toHaveLength(1);
+    expect(h.aws.commands("cloudformation").filter((c) => c === "ExecuteChangeSet")).toHaveLength(2);
+  });
+});
+
+describe("teardown", () => {
+  it("deletes the stack on close, verifies it is gone, deactivates the deployment, updates the comment", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    await open(h);
+
+    await h.receive("pull_request", pullRequestPayload("closed", { number: 7, sha: SHA1, merged: true }));
+    await h.settle();
+
+    expect(h.aws.state.cloudformation.stacks.has(STACK)).toBe(false);
+    expect(h.github.state.deployments.every((d) => d.statuses.at(-1)?.state === "inactive")).toBe(true);
+    const [comment] = h.github.stickyComments();
+    expect(comment?.body).toContain("Preview removed");
+    expect(h.github.stickyComments()).toHaveLength(1);
+  });
+
+  it("retries a DELETE_FAILED and then succeeds", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    await open(h);
+    h.aws.failStack({ operation: "delete", resource: "PreviewSecurityGroup", reason: "resource sg-0abc has a dependent object", times: 1 });
+
+    await h.receive("pull_request", pullRequestPayload("closed", { number: 7, sha: SHA1 }));
+    await h.settle();
+
+    expect(h.aws.state.cloudformation.stacks.has(STACK)).toBe(false);
+    expect(h.aws.commands("cloudformation").filter((c) => c === "DeleteStack")).toHaveLength(2);
+    expect(h.github.stickyComments()[0]?.body).toContain("Preview removed");
+  });
+
+  it("closing a pull request that never had a preview does nothing", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+
+    await h.receive("pull_request", pullRequestPayload("closed", { number: 7, sha: SHA1 }));
+    await h.settle();
+
+    expect(h.aws.mutations()).toEqual([]);
+    expect(h.github.state.comments).toEqual([]);
+  });
+});
