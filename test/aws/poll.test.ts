@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { formatDuration, pollUntil, waiterTiming } from "../../src/aws/poll.js";
+
+describe("pollUntil", () => {
+  it("checks at once, then until a value comes back", async () => {
+    const seen: number[] = [];
+    const value = await pollUntil(async (attempt) => {
+      seen.push(attempt);
+      return attempt === 3 ? "done" : undefined;
+    }, { delayMs: 1, maxDelayMs: 2, timeoutMs: 1_000 });
+
+    expect(value).toBe("done");
+    expect(seen).toEqual([0, 1, 2, 3]);
+  });
+
+  it("returns undefined when the time is up", async () => {
+    let calls = 0;
+    const value = await pollUntil(async () => {
+      calls += 1;
+      return undefined;
+    }, { delayMs: 2, maxDelayMs: 4, timeoutMs: 15 });
+
+    expect(value).toBeUndefined();
+    expect(calls).toBeGreaterThan(1);
+  });
+
+  it("rejects with the signal's reason, also in the middle of a delay", async () => {
+    const controller = new AbortController();
+    const reason = new Error("superseded");
+    const promise = pollUntil(async () => {
+      setTimeout(() => controller.abort(reason), 5);
+      return undefined;
+    }, { delayMs: 60_000, maxDelayMs: 60_000, timeoutMs: 600_000 }, controller.signal);
+
+    await expect(promise).rejects.toBe(reason);
+  });
+});
+
+describe("waiterTiming", () => {
+  it("converts milliseconds to the seconds SDK waiters take", () => {
+    expect(waiterTiming({ delayMs: 6_000, maxDelayMs: 24_000, timeoutMs: 1_800_000 })).toEqual({ minDelay: 6, maxDelay: 24, maxWaitTime: 1_800 });
+    expect(waiterTiming({ delayMs: 1, maxDelayMs: 4, timeoutMs: 1 })).toEqual({ minDelay: 0.001, maxDelay: 0.004, maxWaitTime: 0.002 });
+  });
+});
+
+describe("formatDuration", () => {
+  it.each([
+    [20, "1 s"],
+    [45_000, "45 s"],
+    [119_000, "119 s"],
+    [120_000, "2 min"],
+    [20 * 60_000, "20 min"],
+  ])("%i ms is %s", (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+});

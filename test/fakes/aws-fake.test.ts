@@ -1,0 +1,55 @@
+import { DescribeStacksCommand, ListStacksCommand } from "@aws-sdk/client-cloudformation";
+import { DescribeTasksCommand } from "@aws-sdk/client-ecs";
+import { describe, expect, it } from "vitest";
+import { BASE_OUTPUTS, createAwsFake } from "./aws-fake.js";
+
+describe("createAwsFake", () => {
+  it("seeds the base stack with every output exported as berth-base-<Name>", async () => {
+    const fake = createAwsFake();
+    const out = await fake.clients.cloudformation.send(new DescribeStacksCommand({ StackName: "berth-base" }));
+
+    expect(Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, [o.OutputValue, o.ExportName]]))).toEqual(
+      Object.fromEntries(Object.entries(BASE_OUTPUTS).map(([k, v]) => [k, [v, `berth-base-${k}`]])),
+    );
+  });
+
+  it("throws injected SDK errors, once, and logs every call", async () => {
+    const fake = createAwsFake();
+    fake.fail("DescribeStacks", { error: { name: "Throttling", message: "Rate exceeded" } });
+    const send = () => fake.clients.cloudformation.send(new DescribeStacksCommand({ StackName: "berth-base" }));
+
+    await expect(send()).rejects.toMatchObject({ name: "Throttling", message: "Rate exceeded", $fault: "client" });
+    await expect(send()).resolves.toMatchObject({ Stacks: [{ StackStatus: "CREATE_COMPLETE" }] });
+    expect(fake.calls).toEqual([
+      { service: "cloudformation", command: "DescribeStacks", input: { StackName: "berth-base" } },
+      { service: "cloudformation", command: "DescribeStacks", input: { StackName: "berth-base" } },
+    ]);
+  });
+
+  it("refuses operations it does not implement, by name", async () => {
+    const fake = createAwsFake();
+    await expect(fake.clients.cloudformation.send(new ListStacksCommand({}))).rejects.toThrow(
+      "aws fake: cloudformation operation not implemented (add it to test/fakes/aws/)",
+    );
+  });
+
+  it("reports unknown tasks as MISSING, like ECS", async () => {
+    const fake = createAwsFake();
+    const out = await fake.clients.ecs.send(new DescribeTasksCommand({ cluster: "berth-previews", tasks: ["nope"] }));
+    expect(out).toEqual({ tasks: [], failures: [{ arn: "nope", reason: "MISSING" }] });
+  });
+
+  it("adds latency per operation", async () => {
+    const fake = createAwsFake({ latencyMs: { DescribeStacks: 30 } });
+    const started = performance.now();
+    await fake.clients.cloudformation.send(new DescribeStacksCommand({ StackName: "berth-base" }));
+    expect(performance.now() - started).toBeGreaterThanOrEqual(25);
+  });
+
+  it("restores the clients' real send", () => {
+    const fake = createAwsFake();
+    const mocked = fake.clients.ecs.send;
+    fake.restore();
+    expect(fake.clients.ecs.send).not.toBe(mocked);
+  });
+});
