@@ -103,7 +103,16 @@ export function buildContainerDefinition(input: ContainerInput): { container: Co
     readOnly: mount.readOnly,
   }));
   if (mountPoints.length > 0) container.mountPoints = mountPoints;
-  if (service.init) container.linuxParameters = { initProcessEnabled: true };
+  const capabilities = {
+    ...(service.capAdd?.length ? { add: service.capAdd } : {}),
+    ...(service.capDrop?.length ? { drop: service.capDrop } : {}),
+  };
+  if (service.init || Object.keys(capabilities).length > 0) {
+    container.linuxParameters = {
+      ...(service.init ? { initProcessEnabled: true } : {}),
+      ...(Object.keys(capabilities).length > 0 ? { capabilities } : {}),
+    };
+  }
   if (service.readOnly) container.readonlyRootFilesystem = true;
   if (service.stopGracePeriodSeconds !== undefined) {
     const seconds = Math.ceil(service.stopGracePeriodSeconds);

@@ -471,6 +471,8 @@ describe("buildTemplate: container options", () => {
     ],
     tty: true,
     stdinOpen: true,
+    capAdd: ["SYS_PTRACE"],
+    capDrop: ["NET_RAW"],
     ports: [
       { target: 8080, protocol: "tcp" },
       { target: 8080, published: 80, protocol: "tcp" },
@@ -507,7 +509,7 @@ describe("buildTemplate: container options", () => {
         { SourceVolume: "cache", ContainerPath: "/cache", ReadOnly: false },
         { SourceVolume: "cache", ContainerPath: "/cache2", ReadOnly: true },
       ],
-      LinuxParameters: { InitProcessEnabled: true },
+      LinuxParameters: { InitProcessEnabled: true, Capabilities: { Add: ["SYS_PTRACE"], Drop: ["NET_RAW"] } },
       ReadonlyRootFilesystem: true,
       StopTimeout: 120,
       DockerLabels: { "a.label": "1", "z.label": "2" },
