@@ -41,6 +41,8 @@ export interface CloudFormationStacksOptions {
   timeoutMs?: number;
   /** DeleteStack attempts after the first one ends in DELETE_FAILED. Default 2. */
   deleteRetries?: number;
+  /** Pause before retrying a DELETE_FAILED (lingering task network interfaces need time). Default 12 x `pollDelayMs`. */
+  deleteRetryDelayMs?: number;
 }
 
 const DONE = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE"]);
@@ -63,6 +65,7 @@ export class CloudFormationStacks implements StackPort {
   private readonly ownership: Required<StackOwnership>;
   private readonly timing: PollTiming;
   private readonly deleteRetries: number;
+  private readonly deleteRetryDelayMs: number;
   private changeSetCount = 0;
 
   constructor(options: CloudFormationStacksOptions) {
@@ -70,6 +73,7 @@ export class CloudFormationStacks implements StackPort {
     this.ownership = { tagValue: "true", ...options.ownership };
     this.timing = timing(options.pollDelayMs ?? 5_000, options.timeoutMs ?? 60 * 60_000, options.maxPollDelayMs);
     this.deleteRetries = options.deleteRetries ?? 2;
+    this.deleteRetryDelayMs = options.deleteRetryDelayMs ?? this.timing.delayMs * 12;
   }
 
   /** The stack, or undefined when it does not exist or is DELETE_COMPLETE. */
@@ -197,7 +201,7 @@ export class CloudFormationStacks implements StackPort {
       if (!left) return;
       status = left.StackStatus;
       if (status === "DELETE_FAILED" && attempt <= this.deleteRetries) {
-        await pause(this.timing.delayMs, signal);
+        await pause(this.deleteRetryDelayMs, signal);
         continue;
       }
       throw failedOperation("delete", name, left, events.all, attempt);
