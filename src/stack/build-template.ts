@@ -85,7 +85,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
   const publicService = collect(diagnostics, () => selectPublicService(project, config, lineOf));
   const release = collect(diagnostics, () => releaseSteps(config, lineOf));
   const releaseService = publicService && collect(diagnostics, () => selectReleaseService(project, config, publicService.service, lineOf));
-  const warnings: Warning[] = [...project.warnings, ...sharedVolumeWarnings(project)];
+  const warnings: Warning[] = [...project.warnings];
   const sizes = new Map<string, FargateSize>();
   if (diagnostics.length === 0) {
     for (const service of project.services) {
@@ -326,23 +326,6 @@ function familyNames(label: string, services: readonly ComposeService[]): Map<st
     out.set(service.name, family);
   }
   return out;
-}
-
-/** Fargate tasks share no storage: a named volume mounted by several services is a copy in each. */
-function sharedVolumeWarnings(project: ComposeProject): Warning[] {
-  const users = new Map<string, string[]>();
-  for (const service of project.services) {
-    for (const name of new Set(service.volumes.flatMap((v) => (v.name === undefined ? [] : [v.name])))) {
-      users.set(name, [...(users.get(name) ?? []), service.name]);
-    }
-  }
-  return [...users]
-    .filter(([, services]) => services.length > 1)
-    .map(([name, services]) => ({
-      code: "volume-not-shared",
-      message: `volume "${name}" is mounted by ${services.join(", ")}, which run as separate Fargate tasks: each gets its own empty copy`,
-      ...(project.files[0] === undefined ? {} : { file: project.files[0] }),
-    }));
 }
 
 /** Runs a step that may throw InputError, adding its diagnostics instead of stopping. */

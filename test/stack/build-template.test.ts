@@ -333,14 +333,11 @@ describe("buildTemplate: Django + nginx + Postgres", () => {
     expect(outputs.ServiceImages!.Value).toBe(`web=${django.images.web}`);
   });
 
-  it("warns that the volume nginx and web share is not shared on Fargate", () => {
-    expect(stack.warnings).toEqual([
-      {
-        code: "volume-not-shared",
-        message: 'volume "static" is mounted by nginx, web, which run as separate Fargate tasks: each gets its own empty copy',
-        file: "docker-compose.yml",
-      },
-    ]);
+  it("passes the compose loader's warnings on", () => {
+    const warning = { code: "volume-not-shared", message: "volumes.static: not shared", file: "docker-compose.yml", line: 29 };
+    const withWarning = render({ ...django, project: { ...django.project, warnings: [warning] } });
+    expect(stack.warnings).toEqual([]);
+    expect(withWarning.warnings).toEqual([warning]);
   });
 });
 
