@@ -56,7 +56,7 @@ export function createHarness(input: { files: Record<string, string>; now?: () =
     privateKey: testKey(),
     secret: "test-secret",
     log,
-    Octokit: ProbotOctokit.defaults((o: Record<string, any>) => ({ ...o, retry: { enabled: false }, throttle: { ...o?.throttle, enabled: false } })),
+    Octokit: ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o?.throttle, enabled: false } })),
   });
   let previews: PreviewService | undefined;
   probot.load(

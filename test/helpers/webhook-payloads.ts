@@ -2,6 +2,7 @@
  * Real webhook payloads from @octokit/webhooks-examples, patched only where a case is missing
  * (the examples have no installation on some, no comment on a pull request, no fork).
  */
+/* eslint-disable @typescript-eslint/no-explicit-any -- payloads are JSON fixtures patched field by field */
 import { createRequire } from "node:module";
 
 interface Definition {
