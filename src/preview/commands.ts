@@ -9,7 +9,12 @@ export type CommandName = "reset" | "redeploy" | "destroy" | "logs" | "approve" 
 
 /** A command as parsed from a comment. */
 export type ParsedCommand =
-  | { name: "reset" | "redeploy" | "destroy" | "approve" }
+  | { name: "reset" | "redeploy" | "destroy" }
+  | {
+      name: "approve";
+      /** The commit the maintainer reviewed (7 to 40 hex digits); it must be the head's. */
+      sha?: string;
+    }
   | {
       name: "logs";
       /** The compose service whose log to show; undefined means the public service. */
@@ -69,8 +74,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: "approve",
-    usage: "/preview approve",
-    description: "Approves the head commit of a pull request from a fork for deployment.",
+    usage: "/preview approve [sha]",
+    description: "Approves the head commit of a pull request from a fork for deployment (the one berth named, or the given SHA).",
     requiresWrite: true,
     deploys: true,
   },
@@ -346,9 +351,12 @@ function parseCommandLine(line: string): ParsedCommand | undefined {
     case "reset":
     case "redeploy":
     case "destroy":
-    case "approve":
     case "help":
       if (args.length === 0) return { name: verb };
+      break;
+    case "approve":
+      if (args.length === 0) return { name: "approve" };
+      if (args.length === 1 && /^[0-9a-f]{7,40}$/i.test(args[0]!)) return { name: "approve", sha: asciiLower(args[0]!) };
       break;
     case "logs":
       if (args.length === 0) return { name: "logs" };

@@ -23,6 +23,8 @@ export interface CommandDeps {
   enqueue: (job: PreviewJob) => void;
   /** Records that `sha` of a fork pull request was approved for deployment. */
   approve: (repo: RepoRef, pr: number, sha: string) => Promise<void>;
+  /** The fork head SHA berth last announced as awaiting approval on this PR, if any. */
+  awaitingApproval: (github: RepoGitHub, pr: number) => Promise<string | undefined>;
   logTailLines: number;
 }
 
@@ -78,6 +80,19 @@ export async function handleCommand(deps: CommandDeps, github: RepoGitHub, input
       if (!pr.fork) {
         await github.comments.reply(input.pr, "This pull request is not from a fork; it deploys without approval.");
         return "not a fork";
+      }
+      {
+        // Approve only the code the maintainer saw: the SHA they typed, or else the one berth
+        // announced as waiting. A push racing the comment is never approved by it.
+        const seen = command.sha ?? (await deps.awaitingApproval(github, input.pr));
+        if (seen === undefined || !pr.headSha.startsWith(seen)) {
+          const head = pr.headSha.slice(0, 7);
+          await github.comments.reply(
+            input.pr,
+            `Not approved: the head of this pull request is now ${inlineCode(head)}${seen === undefined ? "" : `, not ${inlineCode(seen.slice(0, 7))}`}. Review it, then comment ${inlineCode(`/preview approve ${head}`)}.`,
+          );
+          return "approval refused";
+        }
       }
       await deps.approve(input.repo, input.pr, pr.headSha);
       deps.enqueue({ ...base, action: "deploy", approvedSha: pr.headSha });

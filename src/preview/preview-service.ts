@@ -91,6 +91,7 @@ export class PreviewService {
           approve: async (repo, pr, sha) => {
             this.approvals.set(prKey(repo, pr), sha);
           },
+          awaitingApproval: async (repoGitHub, pr) => parseMarker(AWAITING_MARKER, await repoGitHub.comments.readSticky(pr)),
           logTailLines: this.deps.options.logTailLines,
         },
         github,
@@ -161,7 +162,8 @@ export class PreviewService {
       const gate = await this.forkGate(github, job);
       if (gate !== "approved") {
         const state = gate === "never" ? "disabled-for-forks" : "awaiting-approval";
-        await github.comments.ensureSticky(job.pr, renderComment({ state, sha: job.sha, ...(job.branch ? { branch: job.branch } : {}), updatedAt: this.deps.now() }));
+        const body = renderComment({ state, sha: job.sha, ...(job.branch ? { branch: job.branch } : {}), updatedAt: this.deps.now() });
+        await github.comments.ensureSticky(job.pr, gate === "never" ? body : `${body}\n${awaitingMarkerFor(job.sha)}`);
         log.info({ gate }, "fork pull request not deployed");
         return;
       }
@@ -183,20 +185,26 @@ export class PreviewService {
     const baseConfig = job.baseSha ? await loadRepoConfig(github.reader(job.baseSha)).catch(() => undefined) : undefined;
     if (baseConfig?.forks === "never") return "never";
     const key = prKey(job.repo, job.pr);
-    const approved = job.approvedSha ?? this.approvals.get(key) ?? parseApprovalMarker(await github.comments.readSticky(job.pr));
+    const approved = job.approvedSha ?? this.approvals.get(key) ?? parseMarker(APPROVAL_MARKER, await github.comments.readSticky(job.pr));
     return approved === job.sha ? "approved" : "awaiting";
   }
 }
 
 const APPROVAL_MARKER = /<!-- berth:approved-sha:([0-9a-f]{40}) -->/;
+const AWAITING_MARKER = /<!-- berth:awaiting-sha:([0-9a-f]{40}) -->/;
 
 /** The hidden line that records a fork approval in the sticky comment. */
 export function approvalMarkerFor(sha: string): string {
   return `<!-- berth:approved-sha:${sha.toLowerCase()} -->`;
 }
 
-function parseApprovalMarker(body: string | undefined): string | undefined {
-  return body === undefined ? undefined : APPROVAL_MARKER.exec(body)?.[1];
+/** The hidden line that records which fork head berth asked a maintainer to approve. */
+function awaitingMarkerFor(sha: string): string {
+  return `<!-- berth:awaiting-sha:${sha.toLowerCase()} -->`;
+}
+
+function parseMarker(marker: RegExp, body: string | undefined): string | undefined {
+  return body === undefined ? undefined : marker.exec(body)?.[1];
 }
 
 function kindOf(job: PreviewJob): "deploy" | "redeploy" | "reset" {

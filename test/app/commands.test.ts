@@ -175,6 +175,22 @@ describe("fork pull requests", () => {
     expect(h.github.stickyComments()[0]?.body).toContain("waiting for approval");
   });
 
+  it("an approval never covers a push that raced the maintainer's comment", async () => {
+    h = await deployed({ fork: true });
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1, fork: true }));
+    await h.settle();
+    h.github.setPull({ number: 7, headSha: SHA2, branch: "feature/checkout", fork: true });
+
+    await comment(h, "/preview approve");
+    expect(h.aws.mutations()).toEqual([]);
+    expect(h.github.replies()).toEqual([
+      "Not approved: the head of this pull request is now `2222222`, not `1111111`. Review it, then comment `/preview approve 2222222`.",
+    ]);
+
+    await comment(h, "/preview approve 2222222");
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
+  });
+
   it("a reader cannot approve a fork", async () => {
     h = await deployed({ fork: true });
 

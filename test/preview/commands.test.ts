@@ -7,6 +7,9 @@ const corpus: Array<[string, string, ParsedCommand | undefined]> = [
   ["redeploy", "/preview redeploy", { name: "redeploy" }],
   ["destroy", "/preview destroy", { name: "destroy" }],
   ["approve", "/preview approve", { name: "approve" }],
+  ["approve with the reviewed SHA", "/preview approve 2222222", { name: "approve", sha: "2222222" }],
+  ["approve with a full upper-case SHA", "/preview approve ABCDEF0123456789ABCDEF0123456789ABCDEF01", { name: "approve", sha: "abcdef0123456789abcdef0123456789abcdef01" }],
+  ["approve with something that is not a SHA", "/preview approve everything", { name: "help", unknown: "approve everything" }],
   ["help", "/preview help", { name: "help" }],
   ["bare /preview", "/preview", { name: "help" }],
   ["bare /preview with trailing spaces", "/preview   ", { name: "help" }],
@@ -151,7 +154,7 @@ describe("COMMANDS", () => {
   });
 
   it("parses every usage line back to its own command", () => {
-    for (const c of COMMANDS) expect(parseCommand(c.usage.replace(" [service]", ""))).toEqual({ name: c.name });
+    for (const c of COMMANDS) expect(parseCommand(c.usage.replace(/ \[\w+\]$/, ""))).toEqual({ name: c.name });
   });
 });
 
@@ -165,7 +168,7 @@ describe("renderHelp", () => {
         "| `/preview redeploy` | Deploys the head commit again, keeping the data. | write |",
         "| `/preview destroy` | Deletes the preview now; the next push creates it again. | write |",
         "| `/preview logs [service]` | Replies with the last lines of a service's log (default: the public service), secrets redacted. | write |",
-        "| `/preview approve` | Approves the head commit of a pull request from a fork for deployment. | write |",
+        "| `/preview approve [sha]` | Approves the head commit of a pull request from a fork for deployment (the one berth named, or the given SHA). | write |",
         "| `/preview help` | Shows this table. | anyone |",
         "",
         "Write the command at the start of a line. Commands inside code, quotes or HTML comments are ignored.",
