@@ -199,7 +199,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     const releaseTaskDefinition = addReleaseTaskDefinition(stack, {
       service: releaseService,
       image: imageOf(releaseService, input.images),
-      family: `${label}-release`,
+      family: releaseFamily(label),
       size: sizes.get(releaseService.name)!,
       environment: { ...releaseService.environment, ...config.environment },
       secrets: config.secrets,
@@ -314,12 +314,22 @@ function containerName(service: string): string {
   return service.replace(/[^A-Za-z0-9_-]/g, "-");
 }
 
-/** Task definition families `<label>-<service>`, distinct from each other and from `<label>-release`. */
+/**
+ * Task definition families `berth-<label>-<service>`, distinct from each other and from the release
+ * family. The `berth-` prefix is what the bot's IAM policy allows RunTask on (deploy/bot.yml).
+ */
+const FAMILY_PREFIX = "berth-";
+
+/** The release task definition's family: `berth-<label>-release`. */
+export function releaseFamily(label: string): string {
+  return `${FAMILY_PREFIX}${label}-release`;
+}
+
 function familyNames(label: string, services: readonly ComposeService[]): Map<string, string> {
-  const taken = new Set([`${label}-release`]);
+  const taken = new Set([releaseFamily(label)]);
   const out = new Map<string, string>();
   for (const service of services) {
-    const base = `${label}-${containerName(service.name)}`;
+    const base = `${FAMILY_PREFIX}${label}-${containerName(service.name)}`;
     let family = base;
     for (let n = 2; taken.has(family); n += 1) family = `${base}-${n}`;
     taken.add(family);

@@ -83,6 +83,10 @@ describe("buildTemplate: every rendered template passes cfn-lint", () => {
     const { template } = render(input);
     expect(lintTemplate(template, name)).toEqual([]);
     expect(JSON.stringify(template)).not.toMatch(/CDKMetadata|BootstrapVersion|CheckBootstrapVersion/);
+    // deploy/bot.yml lets berth run task definitions named berth-* and nothing else.
+    const families = idsOfType(template, "AWS::ECS::TaskDefinition").map((id) => String(resource(template, id).Properties.Family));
+    expect(families.length).toBeGreaterThan(1);
+    expect(families.filter((f) => !f.startsWith("berth-"))).toEqual([]);
   });
 });
 
@@ -157,7 +161,7 @@ describe("buildTemplate: Rails + Postgres", () => {
     expect(td.Volumes).toEqual([{ Name: "pgdata" }]);
     expect(db.Secrets).toBeUndefined();
     expect(td).toMatchObject({
-      Family: `${LABEL}-db`,
+      Family: `berth-${LABEL}-db`,
       Cpu: "256",
       Memory: "512",
       NetworkMode: "awsvpc",
@@ -255,7 +259,7 @@ describe("buildTemplate: Rails + Postgres", () => {
 
   it("defines the release task: one essential container `release` with the new image, environment and secrets", () => {
     const td = resource(t, "ReleaseTaskDefinition").Properties;
-    expect(td.Family).toBe(`${LABEL}-release`);
+    expect(td.Family).toBe(`berth-${LABEL}-release`);
     const release = containers(t, "ReleaseTaskDefinition").release!;
     expect(release).toMatchObject({
       Essential: true,
@@ -543,9 +547,9 @@ describe("buildTemplate: container options", () => {
       images: {},
     }).template;
     expect(idsOfType(t, "AWS::ECS::Service").sort()).toEqual(["MyApp2Service", "MyAppService", "Release2Service"]);
-    expect(resource(t, "Release2TaskDefinition").Properties.Family).toBe(`${LABEL}-release-2`);
-    expect(resource(t, "ReleaseTaskDefinition").Properties.Family).toBe(`${LABEL}-release`);
-    expect(resource(t, "MyApp2TaskDefinition").Properties.Family).toBe(`${LABEL}-my_app`);
+    expect(resource(t, "Release2TaskDefinition").Properties.Family).toBe(`berth-${LABEL}-release-2`);
+    expect(resource(t, "ReleaseTaskDefinition").Properties.Family).toBe(`berth-${LABEL}-release`);
+    expect(resource(t, "MyApp2TaskDefinition").Properties.Family).toBe(`berth-${LABEL}-my_app`);
   });
 
   it("takes the release service's image from compose when nothing is built", () => {
