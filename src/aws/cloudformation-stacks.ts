@@ -6,6 +6,8 @@ import {
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
+  ListStacksCommand,
+  StackStatus,
   type CloudFormationClient,
   type DescribeChangeSetCommandOutput,
   type Stack,
@@ -46,14 +48,17 @@ export interface CloudFormationStacksOptions {
 }
 
 const DONE = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE"]);
+/** Every status but DELETE_COMPLETE: ListStacks would otherwise return each deleted preview for 90 days. */
+const LIVE_STATUSES = Object.values(StackStatus).filter((status) => status !== StackStatus.DELETE_COMPLETE);
 const NO_CHANGES = /didn't contain changes|No updates are to be performed/i;
 
 /**
  * StackPort on CloudFormation: change sets for create and update, the stack's events for progress
  * and for the first failing resource, and a refusal to touch any stack that is not berth's.
  *
- * `find` and `getOutputs` only read and check no ownership; `ensure` and `delete` refuse (before
- * any mutating call) a name without the prefix or an existing stack without the ownership tag.
+ * `find` and `getOutputs` only read and check no ownership; `list` returns only berth's stacks;
+ * `ensure` and `delete` refuse (before any mutating call) a name without the prefix or an existing
+ * stack without the ownership tag.
  * `ensure` always adds the ownership tag to the stack's tags.
  *
  * A stack that keeps failing to delete is reported, never deleted with RetainResources: retaining
@@ -80,6 +85,34 @@ export class CloudFormationStacks implements StackPort {
   async find(name: string): Promise<StackSummary | undefined> {
     const stack = await this.describe(name);
     return stack && summarize(stack);
+  }
+
+  /**
+   * berth's stacks: ListStacks (paginated) for the names with the prefix, then DescribeStacks of
+   * each for its tags, keeping those with the ownership tag. Two steps rather than one unnamed
+   * DescribeStacks, which would need read access to every stack's outputs in the account; the
+   * bot's role may describe `berth-*` stacks only. A stack deleted between the two calls is left out.
+   */
+  async list(): Promise<StackSummary[]> {
+    const names: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await awsCall("ListStacks", `stacks named ${this.ownership.prefix}*`, () =>
+        this.client.send(new ListStacksCommand({ StackStatusFilter: LIVE_STATUSES, NextToken: token })),
+      );
+      for (const summary of page.StackSummaries ?? []) {
+        const name = summary.StackName ?? "";
+        if (name.startsWith(this.ownership.prefix) && summary.StackStatus !== StackStatus.DELETE_COMPLETE) names.push(name);
+      }
+      token = page.NextToken;
+    } while (token);
+
+    const owned: StackSummary[] = [];
+    for (const name of names) {
+      const stack = await this.describe(name);
+      if (stack && this.isOwned(stack)) owned.push(summarize(stack));
+    }
+    return owned;
   }
 
   /** Outputs of a stack berth does not own (the operator's base stack). */
@@ -278,10 +311,14 @@ export class CloudFormationStacks implements StackPort {
     }
   }
 
+  private isOwned(stack: Stack): boolean {
+    const { tagKey, tagValue } = this.ownership;
+    return stack.Tags?.find((t) => t.Key === tagKey)?.Value === tagValue;
+  }
+
   private assertOwned(stack: Stack, verb: string): void {
     const { tagKey, tagValue } = this.ownership;
-    const tag = stack.Tags?.find((t) => t.Key === tagKey);
-    if (tag?.Value !== tagValue) {
+    if (!this.isOwned(stack)) {
       const name = stack.StackName ?? "";
       throw new OwnershipError(`${verb} stack ${name}: no ${tagKey}=${tagValue} tag`, {
         stackName: name,

@@ -36,6 +36,11 @@ export interface StackPort {
   /** The stack, or undefined when it does not exist (or is DELETE_COMPLETE). */
   find(name: string): Promise<StackSummary | undefined>;
   /**
+   * Every stack berth owns (name prefix and ownership tag), DELETE_COMPLETE ones left out; the
+   * actual state a resync compares with the pull requests on GitHub.
+   */
+  list(): Promise<StackSummary[]>;
+  /**
    * Creates or updates through a change set and waits for the end state. "No changes" is success.
    * Throws StackError (userMessage: the first failing resource and its reason) on any failed or
    * rolled-back state, including UPDATE_ROLLBACK_COMPLETE.

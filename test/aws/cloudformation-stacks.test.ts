@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CloudFormationStacks } from "../../src/aws/cloudformation-stacks.js";
-import { OwnershipError, StackError } from "../../src/preview/errors.js";
+import { AwsCallError, OwnershipError, StackError } from "../../src/preview/errors.js";
 import { BASE_OUTPUTS, createAwsFake, type AwsFakeOptions } from "../fakes/aws-fake.js";
 import { previewTemplate } from "../fakes/aws/preview-template.js";
 
@@ -303,5 +303,77 @@ describe("CloudFormationStacks reads", () => {
   it("finds nothing for a missing stack", async () => {
     const { stacks } = setup();
     expect(await stacks.find("berth-nope")).toBeUndefined();
+  });
+});
+
+describe("CloudFormationStacks.list", () => {
+  const OWNED = { "berth:managed": "true", ...TAGS };
+  const preview = (pr: number) => `berth-shop-pr-${pr}-acme-d21b2c`;
+
+  it("pages through ListStacks without deleted stacks and describes only the names with the prefix", async () => {
+    const { fake, stacks } = setup();
+    const cfn = fake.state.cloudformation;
+    cfn.listPageSize = 2;
+    for (const pr of [1, 2, 3]) cfn.seedStack({ name: preview(pr), outputs: { Url: `https://pr-${pr}.preview.example.com` }, tags: { ...OWNED, "berth:pr": String(pr) } });
+    cfn.seedStack({ name: "payments-prod", outputs: {}, tags: OWNED });
+
+    const listed = await stacks.list();
+
+    expect(listed.map((s) => s.name)).toEqual([preview(1), preview(2), preview(3)]);
+    expect(listed[1]).toEqual({
+      name: preview(2),
+      status: "CREATE_COMPLETE",
+      outputs: { Url: "https://pr-2.preview.example.com" },
+      tags: { ...OWNED, "berth:pr": "2" },
+      parameters: {},
+    });
+    const lists = fake.calls.filter((c) => c.command === "ListStacks").map((c) => c.input);
+    expect(lists.map((input) => input.NextToken)).toEqual([undefined, "2", "4"]);
+    for (const input of lists) {
+      expect(input.StackStatusFilter).toHaveLength(22);
+      expect(input.StackStatusFilter).not.toContain("DELETE_COMPLETE");
+    }
+    // The base stack has the prefix too: read, then left out for want of the ownership tag.
+    expect(fake.calls.filter((c) => c.command === "DescribeStacks").map((c) => c.input.StackName)).toEqual([
+      "berth-base",
+      preview(1),
+      preview(2),
+      preview(3),
+    ]);
+    expect(fake.mutations()).toEqual([]);
+  });
+
+  it.each([
+    ["a preview stack", preview(1), OWNED, "UPDATE_COMPLETE", true],
+    ["a preview stack that failed to delete", preview(1), OWNED, "DELETE_FAILED", true],
+    ["a preview stack being updated", preview(1), OWNED, "UPDATE_IN_PROGRESS", true],
+    ["a deleted preview stack", preview(1), OWNED, "DELETE_COMPLETE", false],
+    ["a stack with the prefix but no tags", "berth-bot", {}, "CREATE_COMPLETE", false],
+    ["a stack with the prefix and berth:managed=false", preview(1), { ...OWNED, "berth:managed": "false" }, "CREATE_COMPLETE", false],
+    ["a tagged stack without the prefix", "shop-pr-1", OWNED, "CREATE_COMPLETE", false],
+  ])("%s: listed %s", async (_case, name, tags, status, listed) => {
+    const { fake, stacks } = setup({ baseStack: false });
+    fake.state.cloudformation.seedStack({ name, outputs: {}, tags, status });
+
+    expect((await stacks.list()).map((s) => s.name)).toEqual(listed ? [name] : []);
+  });
+
+  it("leaves out a stack once deleted through the adapter", async () => {
+    const { stacks, ensure } = setup();
+    await ensure();
+    expect((await stacks.list()).map((s) => s.name)).toEqual([NAME]);
+
+    await stacks.delete(NAME);
+
+    expect(await stacks.list()).toEqual([]);
+  });
+
+  it("wraps a refused ListStacks with the operation", async () => {
+    const { fake, stacks } = setup();
+    fake.fail("ListStacks", { error: { name: "AccessDenied", message: "not authorized to perform: cloudformation:ListStacks" } });
+    const error = await rejection(stacks.list());
+
+    expect(error).toBeInstanceOf(AwsCallError);
+    expect(error.userMessage).toBe("AWS ListStacks failed for stacks named berth-*: not authorized to perform: cloudformation:ListStacks");
   });
 });

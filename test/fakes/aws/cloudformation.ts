@@ -12,6 +12,7 @@ import {
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
+  ListStacksCommand,
   type Change,
   type CreateChangeSetCommandInput,
   type DeleteChangeSetCommandInput,
@@ -20,6 +21,7 @@ import {
   type DescribeStackEventsCommandInput,
   type DescribeStacksCommandInput,
   type ExecuteChangeSetCommandInput,
+  type ListStacksCommandInput,
   type Output,
   type Stack,
   type StackEvent,
@@ -125,6 +127,8 @@ export class FakeCloudFormation {
   readonly exports = new Map<string, { value: string; stackId: string }>();
   private readonly changeSets = new Map<string, FakeChangeSet>();
   private readonly faults: StackFault[] = [];
+  /** ListStacks page size; tests lower it to see pagination. */
+  listPageSize = 100;
 
   constructor(
     private readonly world: World,
@@ -135,6 +139,7 @@ export class FakeCloudFormation {
   install(mock: AnyStub): void {
     const w = this.world;
     w.on("cloudformation", mock, DescribeStacksCommand, (input: DescribeStacksCommandInput) => this.describeStacks(input));
+    w.on("cloudformation", mock, ListStacksCommand, (input: ListStacksCommandInput) => this.listStacks(input));
     w.on("cloudformation", mock, DescribeStackEventsCommand, (input: DescribeStackEventsCommandInput) => this.describeEvents(input));
     w.on("cloudformation", mock, CreateChangeSetCommand, (input: CreateChangeSetCommandInput) => this.createChangeSet(input));
     w.on("cloudformation", mock, DescribeChangeSetCommand, (input: DescribeChangeSetCommandInput) => this.describeChangeSet(input));
@@ -203,6 +208,23 @@ export class FakeCloudFormation {
       throw awsError("cloudformation", "ValidationError", `Stack with id ${input.StackName} does not exist`);
     }
     return { Stacks: [this.publicStack(stack)] };
+  }
+
+  /** Names and statuses of every stack ever created, deleted ones too (as AWS keeps them for 90 days), oldest first. */
+  private listStacks(input: ListStacksCommandInput) {
+    const filter = input.StackStatusFilter;
+    const matching = [...this.byId.values()].filter((s) => !filter || filter.includes(s.status as never));
+    const start = Number(input.NextToken ?? 0);
+    const end = start + this.listPageSize;
+    return {
+      StackSummaries: matching.slice(start, end).map((s) => ({
+        StackId: s.stackId,
+        StackName: s.name,
+        StackStatus: s.status as Stack["StackStatus"],
+        CreationTime: s.creationTime,
+      })),
+      NextToken: end < matching.length ? String(end) : undefined,
+    };
   }
 
   private publicStack(stack: FakeStack): Stack {
