@@ -161,6 +161,39 @@ describe("concurrency", () => {
   });
 });
 
+describe("listener rule priorities", () => {
+  it("another process taking our priority mid-create is retried with the next free one", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    // Priority 1 looks free to DescribeRules but is taken by the time CloudFormation creates the rule.
+    const elbv2 = h.aws.state.elbv2;
+    const taken = elbv2.isPriorityTaken.bind(elbv2);
+    let raced = false;
+    elbv2.isPriorityTaken = (listener: string, priority: number, except?: string) => {
+      if (!raced && priority === 1) return (raced = true);
+      return taken(listener, priority, except);
+    };
+
+    await open(h);
+
+    expect(raced).toBe(true);
+    expect(h.github.checkRun(SHA1)?.conclusion).toBe("success");
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.current?.parameters.ListenerRulePriority).toBe("2");
+  });
+
+  it("keeps a preview's priority across deploys", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    h.aws.addListenerRules([1, 2, 3]);
+    await open(h);
+    await open(h, SHA2, "synchronize");
+
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.current?.parameters.ListenerRulePriority).toBe("4");
+    expect(h.aws.commands("elbv2").filter((c) => c === "DescribeRules").length).toBe(1);
+  });
+});
+
 describe("teardown", () => {
   it("deletes the stack on close, verifies it is gone, deactivates the deployment, updates the comment", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
