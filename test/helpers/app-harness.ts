@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { Probot, ProbotOctokit } from "probot";
+import { Probot, ProbotOctokit, type ApplicationFunction } from "probot";
 import pino from "pino";
 import { createApp } from "../../handlers/index.js";
 import { createEngine } from "../../handlers/create-engine.js";
@@ -33,6 +33,8 @@ export function readFixtureRepo(name: string): Record<string, string> {
 
 export interface Harness {
   probot: Probot;
+  /** The app function (handlers over the engine); already loaded unless `load: false` was given. */
+  app: ApplicationFunction;
   aws: AwsFake;
   github: GitHubFake;
   previews: PreviewService;
@@ -45,8 +47,17 @@ export interface Harness {
 
 let deliveries = 0;
 
+/** The webhook secret the harness's Probot verifies `x-hub-signature-256` with. */
+export const WEBHOOK_SECRET = "test-secret";
+
 /** The real app (handlers, engine, AWS and GitHub adapters) over the AWS and GitHub fakes. */
-export function createHarness(input: { files: Record<string, string>; now?: () => Date; aws?: Parameters<typeof createAwsFake>[0] }): Harness {
+export function createHarness(input: {
+  files: Record<string, string>;
+  now?: () => Date;
+  aws?: Parameters<typeof createAwsFake>[0];
+  /** `false` leaves loading `app` to the caller, e.g. `createNodeMiddleware(h.app, { probot: h.probot })`. */
+  load?: boolean;
+}): Harness {
   const aws = createAwsFake(input.aws);
   const github = createGitHubFake({ owner: OWNER, repo: REPO, files: input.files, installationId: INSTALLATION_ID });
   const logs: string[] = [];
@@ -54,28 +65,31 @@ export function createHarness(input: { files: Record<string, string>; now?: () =
   const probot = new Probot({
     appId: 1,
     privateKey: testKey(),
-    secret: "test-secret",
+    secret: WEBHOOK_SECRET,
     log,
     Octokit: ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o?.throttle, enabled: false } })),
   });
   let previews: PreviewService | undefined;
-  probot.load(
-    createApp((app) => {
-      previews = createEngine({
-        app,
-        settings: { APP_ID: "1", WEBHOOK_SECRET: "test-secret", AWS_REGION: "us-east-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 60 },
-        clients: aws.clients,
-        timings: { pollDelayMs: 1, imagePollMs: 1, baseOutputsTtlMs: 60_000 },
-        ...(input.now ? { now: input.now } : {}),
-      });
-      return { previews };
-    }),
-  );
+  const appFn = createApp((app) => {
+    previews = createEngine({
+      app,
+      settings: { APP_ID: "1", WEBHOOK_SECRET, AWS_REGION: "us-east-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 60 },
+      clients: aws.clients,
+      timings: { pollDelayMs: 1, imagePollMs: 1, baseOutputsTtlMs: 60_000 },
+      ...(input.now ? { now: input.now } : {}),
+    });
+    return { previews };
+  });
+  if (input.load !== false) void probot.load(appFn);
   return {
     probot,
+    app: appFn,
     aws,
     github,
-    previews: previews!,
+    get previews() {
+      if (!previews) throw new Error("the app is not loaded yet");
+      return previews;
+    },
     logs,
     async receive(name, payload, id) {
       await probot.receive({ id: id ?? `delivery-${++deliveries}`, name, payload } as never);
