@@ -18,4 +18,4 @@ COPY app.yml ./
 COPY bin ./bin
 USER node
 EXPOSE 3000
-CMD ["npx", "probot", "run", "./dist/handlers/index.js"]
+CMD ["node", "dist/handlers/main.js"]

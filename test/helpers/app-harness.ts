@@ -73,7 +73,7 @@ export function createHarness(input: {
   const appFn = createApp((app) => {
     previews = createEngine({
       app,
-      settings: { APP_ID: "1", WEBHOOK_SECRET, AWS_REGION: "us-east-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 60 },
+      settings: { AWS_REGION: "us-east-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 60 },
       clients: aws.clients,
       timings: { pollDelayMs: 1, imagePollMs: 1, baseOutputsTtlMs: 60_000 },
       ...(input.now ? { now: input.now } : {}),
