@@ -7,6 +7,8 @@ const Settings = z.object({
   BERTH_BASE_STACK: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, "BERTH_BASE_STACK must be a CloudFormation stack name").default("berth-base"),
   BERTH_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(4),
   BERTH_IMAGE_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(7200).default(1800),
+  /** Minutes between resyncs that repair missed webhooks; 0 turns them off. */
+  BERTH_RESYNC_MINUTES: z.coerce.number().int().min(0).max(1440).default(15),
 });
 
 /** berth's own settings, read once when the app loads. */

@@ -3,7 +3,7 @@ import { checkAppSettings, loadSettings } from "../../handlers/settings.js";
 
 describe("loadSettings", () => {
   it("applies defaults", () => {
-    expect(loadSettings({ AWS_REGION: "eu-west-1" })).toEqual({ AWS_REGION: "eu-west-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 1800 });
+    expect(loadSettings({ AWS_REGION: "eu-west-1" })).toEqual({ AWS_REGION: "eu-west-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 1800, BERTH_RESYNC_MINUTES: 15 });
   });
 
   it.each([
