@@ -175,7 +175,7 @@ export function checkProjectForFargate(project: MapNode, findings: Findings): vo
   }
 }
 
-/** Refuses a port mapping Fargate cannot do; awsvpc maps the same port on the task and the container. */
+/** Refuses a port mapping Fargate cannot do (ranges, other protocols); a host port that differs is ignored with a warning. */
 export function checkPortForFargate(
   port: { target: string; published?: string; protocol: string },
   at: Origin,
@@ -186,11 +186,13 @@ export function checkPortForFargate(
     return false;
   }
   if (port.published !== undefined && port.published !== "" && port.published !== port.target) {
-    findings.error(
+    // awsvpc cannot map 8080 to 80, but nothing in a preview uses the host port: the load balancer
+    // and the other services reach the container port, as they do in compose.
+    findings.warn(
+      "published-port-ignored",
       at,
-      `published port ${port.published} differs from container port ${port.target}, but Fargate (awsvpc) maps the same port on both sides; use the same port on both sides or drop the published one`,
+      `published port ${port.published} ignored: Fargate maps no host ports; the load balancer and the other services use container port ${port.target}`,
     );
-    return false;
   }
   if (port.protocol !== "tcp" && port.protocol !== "udp") {
     findings.error(at, `protocol ${port.protocol} is not available; use tcp or udp`);

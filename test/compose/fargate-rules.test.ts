@@ -92,6 +92,14 @@ describe("Fargate rules: what is accepted with a named warning", () => {
       ],
     },
     {
+      name: "a published port that differs from the container port",
+      compose: webService('    ports:\n      - "8080:80"\n      - target: 3000\n        published: "3001"\n'),
+      warnings: [
+        "published-port-ignored compose.yaml:5: services.web.ports[0]: published port 8080 ignored: Fargate maps no host ports; the load balancer and the other services use container port 80",
+        "published-port-ignored compose.yaml:6: services.web.ports[1]: published port 3001 ignored: Fargate maps no host ports; the load balancer and the other services use container port 3000",
+      ],
+    },
+    {
       name: "a host address on a port",
       compose: webService('    ports:\n      - "127.0.0.1:8080:8080"\n'),
       warnings: [
