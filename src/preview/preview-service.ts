@@ -9,6 +9,7 @@ import { destroyPreview } from "./destroy-preview.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { handleCommand, type CommentCommand } from "./handle-command.js";
 import type { LogPort, RepoGitHub, RepoRef } from "./ports.js";
+import { reconcile, type ReconcileSummary } from "./reconcile.js";
 import { renderComment } from "./render-comment.js";
 
 /** What someone asked berth to do for one pull request. */
@@ -51,6 +52,9 @@ export class PreviewService {
   private readonly seenDeliveries = new Map<string, true>();
   private readonly approvals = new Map<string, string>();
   private readonly background = new Set<Promise<unknown>>();
+  /** The newest head each pull request was queued to deploy; a resync does not queue it again. */
+  private readonly heads = new Map<string, string>();
+  private resyncing: Promise<ReconcileSummary> | undefined;
 
   constructor(private readonly deps: PreviewServiceDeps) {
     this.queue = new KeyedQueue<PreviewJob>({
@@ -68,8 +72,24 @@ export class PreviewService {
    */
   enqueue(job: PreviewJob, deliveryId?: string): boolean {
     if (!this.firstDelivery(deliveryId)) return false;
-    this.queue.push(prKey(job.repo, job.pr), job);
+    this.push(job);
     return true;
+  }
+
+  /**
+   * Repairs what missed webhooks left behind (see `reconcile`): removes previews of closed pull
+   * requests and deploys heads that moved. A call while a resync runs shares that one.
+   */
+  resync(): Promise<ReconcileSummary> {
+    this.resyncing ??= reconcile({
+      stacks: this.deps.stacks,
+      github: this.deps.github,
+      enqueue: (job) => this.push(job),
+      busy: (repo, pr) => this.queue.runningJob(prKey(repo, pr)) !== undefined,
+      tried: (repo, pr, sha) => this.heads.get(prKey(repo, pr)) === sha.toLowerCase(),
+      log: this.deps.log.child({ resync: true }),
+    }).finally(() => (this.resyncing = undefined));
+    return this.resyncing;
   }
 
   /**
@@ -87,7 +107,7 @@ export class PreviewService {
           logs: this.deps.logs,
           log,
           redact: this.deps.redact,
-          enqueue: (job) => this.queue.push(prKey(job.repo, job.pr), job),
+          enqueue: (job) => this.push(job),
           approve: async (repo, pr, sha) => {
             this.approvals.set(prKey(repo, pr), sha);
           },
@@ -110,6 +130,14 @@ export class PreviewService {
     while (this.background.size > 0) await Promise.all([...this.background]);
     await this.queue.idle();
     if (this.background.size > 0) await this.idle();
+  }
+
+  private push(job: PreviewJob): void {
+    const key = prKey(job.repo, job.pr);
+    if (REMOVALS.has(job.action)) this.heads.delete(key);
+    else this.heads.set(key, job.sha.toLowerCase());
+    if (this.heads.size > 10_000) this.heads.delete(this.heads.keys().next().value as string);
+    this.queue.push(key, job);
   }
 
   private firstDelivery(deliveryId: string | undefined): boolean {
