@@ -10,6 +10,7 @@ import { InputError, type Diagnostic, type Warning } from "../errors.js";
 import { BASE_STACK_PARAMETER, importBase } from "./base-stack.js";
 import { buildContainerDefinition, buildDnsInitContainer, type LogSettings } from "./container-definition.js";
 import type { ConfigLineOf } from "./diagnostics.js";
+import { escapeLiteralPlaceholders } from "./escape-literal-placeholders.js";
 import { fargateSize, resourceDiagnostics, type FargateSize } from "./fargate-size.js";
 import { addPublicEndpoint } from "./load-balancer.js";
 import { logicalIdPrefixes } from "./logical-ids.js";
@@ -294,7 +295,8 @@ function synthesize(stackName: string, define: (stack: Stack) => void): Record<s
       synthesizer: new DefaultStackSynthesizer({ generateBootstrapVersionRule: false }),
     });
     define(stack);
-    return app.synth().getStackByName(stackName).template as Record<string, unknown>;
+    const template = app.synth().getStackByName(stackName).template as Record<string, unknown>;
+    return { ...template, Resources: escapeLiteralPlaceholders(template.Resources) };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

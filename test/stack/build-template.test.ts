@@ -79,6 +79,16 @@ describe("buildTemplate: every rendered template passes cfn-lint", () => {
     { name: "multi", input: multi },
     { name: "rails-hold-serving", input: { ...rails, hold: { servingImages: { web: "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:old" } } } },
     { name: "rails-hold-first", input: { ...rails, hold: {} } },
+    {
+      name: "literal-shell-placeholders",
+      input: {
+        ...rails,
+        project: project(
+          service("web", { image: "nginx:1", ports: [{ target: 80, protocol: "tcp" }], environment: { GREETING: "hello ${USER}" } }),
+          service("db", { image: "postgres:16", healthcheck: { test: ["CMD-SHELL", "pg_isready -U ${POSTGRES_USER}"] } }),
+        ),
+      },
+    },
   ])("$name", ({ name, input }) => {
     const { template } = render(input);
     expect(lintTemplate(template, name)).toEqual([]);
