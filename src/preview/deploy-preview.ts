@@ -2,6 +2,7 @@ import { BerthError, InputError, formatDiagnostic } from "../errors.js";
 import type { RepoConfig } from "../config/schema.js";
 import { formatWarning, planWithConfig, renderPlan, type PreviewPlan, type PreviewTarget } from "../plan/plan-preview.js";
 import type { Logger } from "../util/logger.js";
+import { redactLines } from "../util/redact.js";
 import { DeployReporter } from "./deploy-reporter.js";
 import { isPriorityInUse, type ListenerPriorityAllocator } from "./listener-priority.js";
 import type { ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "./ports.js";
@@ -258,7 +259,7 @@ export function describeFailure(error: unknown, redact: (text: string) => string
     const count = error.diagnostics.length;
     return { message: `${count} problem${count === 1 ? "" : "s"} in the repository's preview files:`, details: error.diagnostics.map(formatDiagnostic) };
   }
-  if (error instanceof ReleaseStepError) return { message: redact(error.userMessage), logTail: error.logTail.map(redact) };
+  if (error instanceof ReleaseStepError) return { message: redact(error.userMessage), logTail: redactLines(redact, error.logTail) };
   if (error instanceof BerthError) return { message: redact(error.userMessage) };
   return { message: "berth hit an internal error; the operators have the details in berth's log." };
 }

@@ -1,6 +1,7 @@
 import { previewLabel, stackName } from "../stack/naming.js";
 import { codeBlock, escapeMarkdown, inlineCode } from "../util/markdown.js";
 import type { Logger } from "../util/logger.js";
+import { redactLines } from "../util/redact.js";
 import { COMMANDS, parseCommand, renderHelp, type ParsedCommand } from "./commands.js";
 import type { LogPort, RepoGitHub, RepoPermission, RepoRef, StackPort } from "./ports.js";
 import type { PreviewJob } from "./preview-service.js";
@@ -119,6 +120,6 @@ async function renderLogs(deps: CommandDeps, input: CommentCommand, command: Ext
   if (!stream) return `${inlineCode(service)} has written no log yet.`;
   const lines = await deps.logs.tail({ group, stream, lines: deps.logTailLines });
   if (lines.length === 0) return `${inlineCode(service)} has written no log yet.`;
-  const redacted = lines.map((line) => deps.redact(line));
+  const redacted = redactLines(deps.redact, lines);
   return `Last ${redacted.length} lines of ${inlineCode(service)} (secrets redacted):\n\n${codeBlock(redacted)}`;
 }

@@ -135,11 +135,31 @@ function replaceValues(text: string, values: string[]): string {
   return out;
 }
 
-/** Keeps the BEGIN and END lines and hides the body; a block cut off by a log tail is hidden to the end. */
+/**
+ * Redacts the lines of a log as one text, so that a secret spanning lines (a private key printed
+ * line by line) is recognized, and returns the lines to show. A hidden block becomes one line.
+ */
+export function redactLines(redact: Redactor, lines: readonly string[]): string[] {
+  return lines.length === 0 ? [] : redact(lines.join("\n")).split("\n");
+}
+
+/**
+ * Keeps the BEGIN and END lines and hides the body. A block cut off by a log tail is hidden to
+ * the end; one whose BEGIN line was cut off is hidden from the first line of its body.
+ */
 function redactPrivateKeys(text: string): string {
   let out = "";
   let pos = 0;
+  PEM_END.lastIndex = 0;
+  const firstEnd = PEM_END.exec(text);
   PEM_BEGIN.lastIndex = 0;
+  const firstBegin = PEM_BEGIN.exec(text);
+  if (firstEnd !== null && (firstBegin === null || firstEnd.index < firstBegin.index)) {
+    const start = orphanBodyStart(text, firstEnd.index);
+    out = text.slice(0, start) + MASK + firstEnd[0];
+    pos = firstEnd.index + firstEnd[0].length;
+  }
+  PEM_BEGIN.lastIndex = pos;
   for (let begin = PEM_BEGIN.exec(text); begin !== null; begin = PEM_BEGIN.exec(text)) {
     const bodyStart = begin.index + begin[0].length;
     PEM_END.lastIndex = bodyStart;
@@ -151,6 +171,17 @@ function redactPrivateKeys(text: string): string {
     PEM_BEGIN.lastIndex = pos;
   }
   return out + text.slice(pos);
+}
+
+/**
+ * Where the body of a key that ends at `end` without a BEGIN line starts: back over the base64
+ * and line breaks before it, then forward to the first line that holds nothing else. Linear.
+ */
+function orphanBodyStart(text: string, end: number): number {
+  let at = end;
+  while (at > 0 && /[A-Za-z0-9+/=\r\n]/.test(text[at - 1]!)) at--;
+  const nextLine = at === 0 ? -1 : text.indexOf("\n", at);
+  return nextLine >= 0 && nextLine < end ? nextLine + 1 : at;
 }
 
 function redactAuthorization(text: string): string {
