@@ -12,6 +12,7 @@ import { ElbV2 } from "../src/aws/elbv2.js";
 import { createRepoGitHub } from "../src/github/create-repo-github.js";
 import { ListenerPriorityAllocator } from "../src/preview/listener-priority.js";
 import { PreviewService } from "../src/preview/preview-service.js";
+import type { Logger } from "../src/util/logger.js";
 import { createRedactor } from "../src/util/redact.js";
 import { sleep } from "../src/util/sleep.js";
 import type { BerthSettings } from "./settings.js";
@@ -33,11 +34,14 @@ export interface EngineTimings {
 
 const PRODUCTION: EngineTimings = { pollDelayMs: 5_000, imagePollMs: 15_000, baseOutputsTtlMs: 5 * 60_000 };
 
+/** The settings the engine reads; when resyncs run is the composition root's business (`scheduleResync`). */
+export type EngineSettings = Omit<BerthSettings, "BERTH_RESYNC_MINUTES">;
+
 /**
  * Wires the engine: AWS adapters over the given clients, GitHub over installation tokens from
- * the Probot app, the per-PR queue. The composition root calls this once.
+ * the Probot app, the per-PR queue. The composition root calls this once. It starts no timers.
  */
-export function createEngine(input: { app: Probot; settings: BerthSettings; clients: AwsClients; timings?: Partial<EngineTimings>; now?: () => Date }): PreviewService {
+export function createEngine(input: { app: Probot; settings: EngineSettings; clients: AwsClients; timings?: Partial<EngineTimings>; now?: () => Date }): PreviewService {
   const { app, settings, clients } = input;
   const timings = { ...PRODUCTION, ...input.timings };
   const stacks = new CloudFormationStacks({ client: clients.cloudformation, ownership: { prefix: "berth-", tagKey: "berth:managed" }, pollDelayMs: timings.pollDelayMs });
@@ -91,4 +95,30 @@ export function createEngine(input: { app: Probot; settings: BerthSettings; clie
     concurrency: settings.BERTH_CONCURRENCY,
     options: { imageTimeoutMs: settings.BERTH_IMAGE_TIMEOUT_SECONDS * 1000, imagePollMs: timings.imagePollMs, logTailLines: 30 },
   });
+}
+
+/** The first resync runs this long after start: it repairs the webhooks missed while berth was down. */
+export const FIRST_RESYNC_DELAY_MS = 30_000;
+
+/**
+ * Runs `previews.resync()` once `firstDelayMs` after start, then `everyMs` after each one ends, so
+ * two never overlap. A failed resync is logged and the next one comes as planned. The timers are
+ * unref()ed: they never keep the process alive. Returns a function that stops the schedule.
+ */
+export function scheduleResync(previews: Pick<PreviewService, "resync">, schedule: { firstDelayMs: number; everyMs: number; log: Logger }): () => void {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const run = async () => {
+    try {
+      await previews.resync();
+    } catch (error) {
+      schedule.log.error({ err: error }, "resync failed");
+    }
+    if (!stopped) timer = setTimeout(() => void run(), schedule.everyMs).unref();
+  };
+  timer = setTimeout(() => void run(), schedule.firstDelayMs).unref();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
 }

@@ -4,7 +4,7 @@ import { ECRClient } from "@aws-sdk/client-ecr";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { ApplicationFunction, Probot } from "probot";
-import { createEngine, type AwsClients, type EngineTimings } from "./create-engine.js";
+import { createEngine, FIRST_RESYNC_DELAY_MS, scheduleResync, type AwsClients, type EngineTimings } from "./create-engine.js";
 import type { HandlerDeps } from "./deps.js";
 import { onIssueComment } from "./issue-comment.js";
 import { onPullRequest } from "./pull-request.js";
@@ -42,10 +42,17 @@ export function createAwsClients(region: string): AwsClients {
   };
 }
 
-/** Builds the real engine from the environment (settings parsed once, failing fast). */
+/**
+ * Builds the real engine from the environment (settings parsed once, failing fast) and schedules
+ * its resync: 30 s after start, then every BERTH_RESYNC_MINUTES (0 turns it off).
+ */
 export function productionDeps(app: Probot, timings?: Partial<EngineTimings>): HandlerDeps {
   const settings = loadSettings();
-  return { previews: createEngine({ app, settings, clients: createAwsClients(settings.AWS_REGION), ...(timings ? { timings } : {}) }) };
+  const previews = createEngine({ app, settings, clients: createAwsClients(settings.AWS_REGION), ...(timings ? { timings } : {}) });
+  if (settings.BERTH_RESYNC_MINUTES > 0) {
+    scheduleResync(previews, { firstDelayMs: FIRST_RESYNC_DELAY_MS, everyMs: settings.BERTH_RESYNC_MINUTES * 60_000, log: app.log });
+  }
+  return { previews };
 }
 
 export default createApp((app) => productionDeps(app));

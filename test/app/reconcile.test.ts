@@ -1,0 +1,218 @@
+import { generateKeyPairSync } from "node:crypto";
+import { Probot } from "probot";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { scheduleResync } from "../../handlers/create-engine.js";
+import { productionDeps } from "../../handlers/index.js";
+import type { ReconcileSummary } from "../../src/preview/reconcile.js";
+import { silentLogger, type Logger } from "../../src/util/logger.js";
+import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
+import { prCommentPayload, pullRequestPayload } from "../helpers/webhook-payloads.js";
+
+const SHA1 = "1111111111111111111111111111111111111111";
+const SHA2 = "2222222222222222222222222222222222222222";
+const STACK = "berth-shop-pr-7-acme-d21b2c";
+const IMAGE = (sha: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:${sha}`;
+const BRANCH = "feature/checkout";
+const NOTHING: ReconcileSummary = { checked: 0, removed: 0, redeployed: 0, errors: 0 };
+
+describe("resync through the app", () => {
+  let h: Harness;
+  afterEach(() => {
+    expect(h.github.problems()).toEqual([]);
+    h.close();
+  });
+
+  /** PR 7 of acme/shop deployed at SHA1 through its `opened` webhook. */
+  async function deployed(options: { fork?: boolean } = {}): Promise<Harness> {
+    const harness = createHarness({ files: readFixtureRepo("rails-postgres") });
+    harness.aws.putImage(IMAGE(SHA1));
+    harness.aws.putImage(IMAGE(SHA2));
+    harness.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH, ...(options.fork ? { fork: true } : {}) });
+    await harness.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1, ...(options.fork ? { fork: true } : {}) }));
+    await harness.settle();
+    if (options.fork) {
+      harness.github.setPermission("maintainer", "maintain");
+      const id = harness.github.addComment("/preview approve", { login: "maintainer", type: "User" });
+      await harness.receive("issue_comment", prCommentPayload({ pr: 7, body: "/preview approve", commentId: id, user: "maintainer" }));
+      await harness.settle();
+    }
+    expect(harness.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA1);
+    return harness;
+  }
+
+  async function resync(harness: Harness): Promise<ReconcileSummary> {
+    const summary = await harness.previews.resync();
+    await harness.settle();
+    return summary;
+  }
+
+  it("removes the preview of a pull request whose closed webhook was missed, and nothing else", async () => {
+    h = await deployed();
+    // Stacks that are not berth's previews, though they look alike: a copy without the name
+    // prefix, and one with the prefix and the PR tags but without the ownership tag.
+    const prTags = { "berth:repository": "acme/shop", "berth:pr": "7", "berth:sha": SHA1 };
+    h.aws.state.cloudformation.seedStack({ name: "shop-pr-7-copy", outputs: {}, tags: { "berth:managed": "true", ...prTags } });
+    h.aws.state.cloudformation.seedStack({ name: "berth-legacy-pr-7", outputs: {}, tags: prTags });
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH, state: "closed" });
+    const before = h.aws.mutations().length;
+
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, removed: 1 });
+
+    expect(h.aws.state.cloudformation.stacks.has(STACK)).toBe(false);
+    expect([...h.aws.state.cloudformation.stacks.keys()]).toEqual(["berth-base", "shop-pr-7-copy", "berth-legacy-pr-7"]);
+    expect(h.aws.mutations().slice(before)).toEqual(["DeleteStack"]);
+    expect(h.aws.calls.filter((c) => c.command === "DeleteStack").map((c) => c.input.StackName)).toEqual([STACK]);
+    expect(h.github.state.deployments.every((d) => d.statuses.at(-1)?.state === "inactive")).toBe(true);
+    const comments = h.github.stickyComments();
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain("🗑️ Preview removed");
+    expect(comments[0]?.body).toContain("The pull request was closed.");
+
+    // Level-triggered: the next pass finds nothing left to do.
+    expect(await resync(h)).toEqual(NOTHING);
+  });
+
+  it("deploys a head whose synchronize webhook was missed", async () => {
+    h = await deployed();
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, redeployed: 1 });
+
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
+    expect(h.github.checkRun(SHA2)).toMatchObject({ status: "completed", conclusion: "success" });
+    expect(h.github.stickyComments()[0]?.body).toContain("Preview ready");
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
+  });
+
+  it("changes nothing while every preview serves its pull request's head", async () => {
+    h = await deployed();
+    const mutations = h.aws.mutations().length;
+    const requests = h.github.state.requests.length;
+
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
+
+    expect(h.aws.mutations().length).toBe(mutations);
+    expect(h.github.state.requests.slice(requests)).toEqual(["GET /repos/acme/shop/installation", "GET /repos/acme/shop/pulls/7"]);
+  });
+
+  it("does not retry a head whose deploy failed", async () => {
+    h = await deployed();
+    h.aws.scriptTask({ commandIncludes: "db:migrate", exitCode: 1, logLines: ["PG::DuplicateColumn"] });
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    await h.settle();
+    expect(h.github.checkRun(SHA2)?.conclusion).toBe("failure");
+    const checkRuns = h.github.state.checkRuns.length;
+
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
+
+    expect(h.github.state.checkRuns).toHaveLength(checkRuns);
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA1);
+  });
+
+  it("sends a fork's new head through the approval gate", async () => {
+    h = await deployed({ fork: true });
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH, fork: true });
+    const mutations = h.aws.mutations().length;
+
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, redeployed: 1 });
+
+    expect(h.aws.mutations().length).toBe(mutations);
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA1);
+    expect(h.github.stickyComments()[0]?.body).toContain("waiting for approval");
+    expect(h.github.stickyComments()[0]?.body).toContain(`<!-- berth:awaiting-sha:${SHA2} -->`);
+  });
+
+  it("shares one resync between callers that overlap", async () => {
+    h = await deployed();
+
+    const first = h.previews.resync();
+    const second = h.previews.resync();
+
+    expect(second).toBe(first);
+    expect(await first).toEqual({ ...NOTHING, checked: 1 });
+    expect(h.previews.resync()).not.toBe(first);
+    await h.settle();
+  });
+});
+
+describe("scheduleResync", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllEnvs();
+  });
+
+  function counting(outcomes: Array<"ok" | "fail"> = []) {
+    const at: number[] = [];
+    const previews = {
+      resync: async () => {
+        at.push(Date.now());
+        if (outcomes.shift() === "fail") throw new Error("AWS ListStacks failed for stacks named berth-*: throttled");
+        return NOTHING;
+      },
+    };
+    return { previews, at };
+  }
+
+  it("resyncs 30 s after start, then every interval, until stopped", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const { previews, at } = counting();
+    const stop = scheduleResync(previews, { firstDelayMs: 30_000, everyMs: 15 * 60_000, log: silentLogger });
+
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(at).toEqual([]);
+    await vi.advanceTimersByTimeAsync(2 * 15 * 60_000 + 1);
+    expect(at).toEqual([30_000, 930_000, 1_830_000]);
+
+    stop();
+    await vi.advanceTimersByTimeAsync(60 * 60_000);
+    expect(at).toHaveLength(3);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("logs a failed resync and keeps the schedule", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const { previews, at } = counting(["fail", "ok"]);
+    const errors: string[] = [];
+    const log: Logger = { ...silentLogger, error: (obj, msg) => errors.push(`${msg}: ${String((obj as { err: unknown }).err)}`) };
+    scheduleResync(previews, { firstDelayMs: 1_000, everyMs: 60_000, log });
+
+    await vi.advanceTimersByTimeAsync(61_000);
+
+    expect(at).toEqual([1_000, 61_000]);
+    expect(errors).toEqual(["resync failed: Error: AWS ListStacks failed for stacks named berth-*: throttled"]);
+  });
+
+  it("never keeps the process alive", () => {
+    const timers: NodeJS.Timeout[] = [];
+    const real = globalThis.setTimeout;
+    vi.spyOn(globalThis, "setTimeout").mockImplementation(((fn: () => void, ms: number) => {
+      const timer = real(fn, ms);
+      timers.push(timer);
+      return timer;
+    }) as typeof setTimeout);
+    const stop = scheduleResync(counting().previews, { firstDelayMs: 30_000, everyMs: 60_000, log: silentLogger });
+    vi.restoreAllMocks();
+    stop();
+
+    expect(timers).toHaveLength(1);
+    expect(timers[0]?.hasRef()).toBe(false);
+  });
+
+  it.each([
+    ["by default", undefined, 1],
+    ["every 5 minutes", "5", 1],
+    ["not at all with BERTH_RESYNC_MINUTES=0", "0", 0],
+  ])("the app resyncs %s", (_case, minutes, timers) => {
+    vi.useFakeTimers();
+    vi.stubEnv("AWS_REGION", "us-east-1");
+    if (minutes !== undefined) vi.stubEnv("BERTH_RESYNC_MINUTES", minutes);
+    const privateKey = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const before = vi.getTimerCount();
+
+    productionDeps(new Probot({ appId: 1, privateKey, secret: "test-secret", log: silentLogger as never }));
+
+    expect(vi.getTimerCount() - before).toBe(timers);
+    vi.clearAllTimers();
+  });
+});
