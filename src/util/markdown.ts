@@ -28,6 +28,11 @@ const ANSI = /\u001B(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001B]*(?:\u0007|\u001B\\)
 /** Zero-width space as an HTML entity: invisible when rendered, breaks mentions and references. */
 const BREAK = "&#8203;";
 
+/** Removes ANSI terminal escape sequences (colours, cursor moves), as container logs carry them. */
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI, "");
+}
+
 /** Removes invisible and control characters and collapses line breaks and tabs into single spaces. */
 export function stripInvisible(text: string): string {
   return text.replace(INVISIBLE, "").replace(CONTROL, "").replace(LINE_BREAK, " ").replace(/\t/g, " ");

@@ -5,6 +5,8 @@
  * key/value pairs are scanned with an explicit loop instead of one backtracking expression.
  */
 
+import { stripAnsi } from "./markdown.js";
+
 /** What replaces a secret. Key names stay, so a reader still sees which value was hidden. */
 export const MASK = "***";
 
@@ -91,7 +93,8 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
 
   return (text) => {
     try {
-      let out = typeof text === "string" ? text : String(text);
+      // Terminal colours first: `\e[31mPASSWORD=...` hides the name from every rule below.
+      let out = stripAnsi(typeof text === "string" ? text : String(text));
       out = replaceValues(out, values);
       out = redactPrivateKeys(out);
       out = out.replace(ENV_LINE, (line, lead: string, name: string, eq: string, value: string) =>

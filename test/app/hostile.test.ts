@@ -434,7 +434,9 @@ describe("secret leaks through the repository's files", () => {
     await open(h);
 
     expect(h.github.checkRun(SHA1)?.conclusion).toBe("success");
-    expect(template()).toContain('{"Name":"RAILS_ENV","Value":"${AWS_SECRET_ACCESS_KEY}"}');
+    // As the task definition CloudFormation creates from the template reads it.
+    const web = JSON.stringify(h.aws.state.cloudformation.stacks.get(STACK)?.current?.resources.get("WebTaskDefinition"));
+    expect(web).toContain('{"Name":"RAILS_ENV","Value":"${AWS_SECRET_ACCESS_KEY}"}');
     expect(template()).not.toContain(planted.AWS_SECRET_ACCESS_KEY);
   });
 
@@ -522,6 +524,12 @@ describe("secret leaks through logs: /preview logs", () => {
     expect(shown).toEqual(["***-----END PRIVATE KEY-----", "done"]);
   });
 
+  it("a secret wrapped in terminal colours is redacted, not only uncoloured", async () => {
+    const shown = await logsShown(["\u001b[31mAWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\u001b[0m", "\u001b[1mpassword=\u001b[0mhunter2"]);
+
+    expect(shown).toEqual(["AWS_SECRET_ACCESS_KEY=***", "password=***"]);
+  });
+
   it("a log line that tries to close the code block stays inside it", async () => {
     const shown = await logsShown(["```", "@acme/everyone <script>alert(1)</script> [x](javascript:alert(1))"]);
 
@@ -552,7 +560,7 @@ describe("secret leaks through a failing migrate's log tail", () => {
         "-----BEGIN PRIVATE KEY-----",
         "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj",
         "-----END PRIVATE KEY-----",
-        "SECRET_KEY_BASE=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "\u001b[31mSECRET_KEY_BASE=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\u001b[0m",
         'PG::DuplicateColumn: ERROR:  column "sku" already exists',
       ],
     });
