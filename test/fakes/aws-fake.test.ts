@@ -1,4 +1,4 @@
-import { DescribeStacksCommand, ListStacksCommand } from "@aws-sdk/client-cloudformation";
+import { DescribeStacksCommand, GetTemplateCommand } from "@aws-sdk/client-cloudformation";
 import { DescribeTasksCommand } from "@aws-sdk/client-ecs";
 import { describe, expect, it } from "vitest";
 import { BASE_OUTPUTS, createAwsFake } from "./aws-fake.js";
@@ -28,7 +28,7 @@ describe("createAwsFake", () => {
 
   it("refuses operations it does not implement, by name", async () => {
     const fake = createAwsFake();
-    await expect(fake.clients.cloudformation.send(new ListStacksCommand({}))).rejects.toThrow(
+    await expect(fake.clients.cloudformation.send(new GetTemplateCommand({ StackName: "berth-base" }))).rejects.toThrow(
       "aws fake: cloudformation operation not implemented (add it to test/fakes/aws/)",
     );
   });
