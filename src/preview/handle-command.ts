@@ -107,6 +107,10 @@ export async function handleCommand(deps: CommandDeps, github: RepoGitHub, input
 async function renderLogs(deps: CommandDeps, input: CommentCommand, command: Extract<ParsedCommand, { name: "logs" }>): Promise<string> {
   const stack = await deps.stacks.find(stackName(previewLabel({ owner: input.repo.owner, repo: input.repo.repo, pr: input.pr })));
   if (!stack) return "This pull request has no preview, so there are no logs to show.";
+  // Outputs of a stack berth did not create could point at any log group: relay none of them.
+  if (stack.tags["berth:managed"] !== "true") {
+    return `berth shows no logs of stack ${stack.name}: it lacks the tag berth:managed=true, so berth did not create it.`;
+  }
   const services = parsePairs(stack.outputs.ServiceArns);
   const publicArn = stack.outputs.PublicServiceArn;
   const service = command.service ?? Object.keys(services).find((name) => services[name] === publicArn);

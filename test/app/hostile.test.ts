@@ -74,6 +74,10 @@ function mark(h: Harness) {
   };
 }
 
+/** CloudFormation calls that would change `stack`. */
+const mutatingOn = (h: Harness, stack: string) =>
+  h.aws.calls.filter((c) => /^(Create|Delete|Execute|Update)/.test(c.command) && (c.input as { StackName?: string }).StackName === stack).map((c) => c.command);
+
 const refusal = (user: string, usage: string, access: string) =>
   `${user}: \`${usage}\` needs write access to this repository; you have ${access} access. Ask a maintainer to run it.`;
 
@@ -583,5 +587,120 @@ describe("secret leaks through a failing migrate's log tail", () => {
       ].join("\n"),
     );
     for (const secret of ["hunter2", "AKIAIOSFODNN7EXAMPLE", "ghs_", "MIIEvQIBADAN", "9f86d0818"]) expect(run?.output.summary).not.toContain(secret);
+  });
+});
+
+describe("touching stacks that are not berth's", () => {
+  let h: Harness;
+  afterEach(() => {
+    expect(h.github.problems()).toEqual([]);
+    h.close();
+  });
+
+  const FOREIGN_OUTPUTS = { LogGroup: LOG_GROUP, LogStreamPrefix: "shop-pr-7-acme-d21b2c", ServiceArns: "web=arn:aws:ecs:us-east-1:123456789012:service/other/web", PublicServiceArn: "arn:aws:ecs:us-east-1:123456789012:service/other/web" };
+  const UPDATE_REFUSED = `berth refuses to update stack ${STACK}: it exists but lacks the tag berth:managed=true, so berth did not create it.`;
+  const DELETE_REFUSED = `> Removing the preview failed: berth refuses to delete stack ${STACK}: it exists but lacks the tag berth:managed=true, so berth did not create it.`;
+
+  /** A stack with the preview's name that berth did not create. */
+  function foreign(tags: Record<string, string>): Harness {
+    h = harness();
+    h.aws.state.cloudformation.seedStack({ name: STACK, outputs: FOREIGN_OUTPUTS, tags });
+    h.aws.putLogEvents(LOG_GROUP, WEB_STREAM, ["someone else's log line"]);
+    return h;
+  }
+
+  const TAGS: Array<[string, Record<string, string>]> = [
+    ["no tags", {}],
+    ["berth:managed=false", { "berth:managed": "false" }],
+    ["berth's other tags but not berth:managed", { "berth:repository": "acme/shop", "berth:pr": "7" }],
+  ];
+
+  it.each(TAGS)("a push onto a same-named stack with %s: the Stack phase fails, the stack is untouched", async (_name, tags) => {
+    foreign(tags);
+
+    await open(h);
+
+    const run = h.github.checkRun(SHA1);
+    expect(run?.conclusion).toBe("failure");
+    expect(run?.output.summary).toContain(`**Stack failed:** ${UPDATE_REFUSED}`);
+    expect(mutatingOn(h, STACK)).toEqual([]);
+    expect(h.aws.mutations()).toEqual([]);
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags).toEqual(tags);
+  });
+
+  it.each(TAGS)("closing the pull request with a same-named stack with %s: the stack is not deleted, and the comment says why", async (_name, tags) => {
+    foreign(tags);
+
+    await open(h, { action: "synchronize" });
+    await h.receive("pull_request", pullRequestPayload("closed", { number: 7, sha: SHA1 }));
+    await h.settle();
+
+    expect(mutatingOn(h, STACK)).toEqual([]);
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.status).toBe("CREATE_COMPLETE");
+    expect(h.github.stickyComments()[0]?.body.split("\n")).toContain(DELETE_REFUSED);
+  });
+
+  it("/preview destroy on a same-named stack: not deleted, the comment says why", async () => {
+    foreign({});
+    h.github.setPermission("maintainer", "maintain");
+
+    await comment(h, { body: "/preview destroy" });
+
+    expect(mutatingOn(h, STACK)).toEqual([]);
+    expect(h.github.stickyComments()[0]?.body.split("\n")).toContain(DELETE_REFUSED);
+  });
+
+  it("/preview logs on a same-named stack: its log is not relayed", async () => {
+    foreign({});
+
+    await comment(h, { body: "/preview logs" });
+
+    expect(h.github.replies()).toEqual([`berth shows no logs of stack ${STACK}: it lacks the tag berth:managed=true, so berth did not create it.`]);
+  });
+});
+
+describe("duplicate deliveries", () => {
+  let h: Harness;
+  afterEach(() => {
+    expect(h.github.problems()).toEqual([]);
+    h.close();
+  });
+
+  it("the same /preview redeploy delivered twice: one reaction, one migrate", async () => {
+    h = harness();
+    await open(h);
+    const since = mark(h);
+
+    const id = await comment(h, { body: "/preview redeploy", id: "dup-comment" });
+    const payload = prCommentPayload({ pr: 7, body: "/preview redeploy", commentId: id, user: "maintainer" });
+    await h.receive("issue_comment", payload, "dup-comment");
+    await h.settle();
+
+    expect(reactions(h, id)).toEqual(["eyes"]);
+    expect(since.aws().filter((c) => c === "RunTask")).toEqual(["RunTask"]);
+  });
+
+  it("the same push delivered twice: one check run, one deploy", async () => {
+    h = harness();
+    await open(h);
+
+    await open(h, { sha: SHA2, action: "synchronize", id: "dup-push" });
+    await open(h, { sha: SHA2, action: "synchronize", id: "dup-push" });
+
+    expect(h.github.state.checkRuns.filter((r) => r.head_sha === SHA2)).toHaveLength(1);
+    expect(h.aws.calls.filter((c) => c.command === "RunTask")).toHaveLength(3);
+  });
+
+  it("the same close delivered twice: one deletion", async () => {
+    h = harness();
+    await open(h);
+    const close = pullRequestPayload("closed", { number: 7, sha: SHA1 });
+
+    await h.receive("pull_request", close, "dup-close");
+    await h.receive("pull_request", close, "dup-close");
+    await h.settle();
+
+    expect(mutatingOn(h, STACK).filter((c) => c === "DeleteStack")).toEqual(["DeleteStack"]);
+    expect(h.github.stickyComments()).toHaveLength(1);
   });
 });
