@@ -1,0 +1,473 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli.js";
+import { planPreview, type PreviewTarget } from "../../src/plan/plan-preview.js";
+import { createDirReader } from "../../src/util/repo-reader.js";
+import { lintTemplate } from "../helpers/cfn-lint.js";
+
+/**
+ * Repositories written the way real projects write their compose files, each with the
+ * `.github/preview.yml` its users would add. Every one either plans into a lint-clean template
+ * with the services, images, release steps and public endpoint a user expects, or is refused with
+ * `FILE:LINE: key: message` lines.
+ */
+const REPOS = path.join(import.meta.dirname, "..", "fixtures", "repos", "real-world");
+const SHA = "4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e";
+const ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+/** CloudFormation's limit for a template sent inline as TemplateBody. */
+const INLINE_TEMPLATE_LIMIT = 51_200;
+
+type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+type Container = { Name: string; Image: string; Command?: string[]; MountPoints?: unknown[]; Environment?: Array<{ Name: string; Value: string }> };
+
+interface Expected {
+  repo: string;
+  target?: Partial<PreviewTarget>;
+  stackName: string;
+  publicService: string;
+  port: number;
+  releaseService: string;
+  release: Array<{ name: string; command: string[] }>;
+  /** Container name -> image, for every task definition's main container (the release task's is `release`). */
+  images: Record<string, string>;
+  /** Warning codes in the order berth reports them. */
+  warnings: string[];
+}
+
+const target = (repo: string, extra: Partial<PreviewTarget> = {}): PreviewTarget => ({ owner: "acme", repo, pr: 42, sha: SHA, ...extra });
+
+async function plan(repo: string, extra: Partial<PreviewTarget> = {}) {
+  const result = await planPreview({ reader: createDirReader(path.join(REPOS, repo)), target: target(repo, extra), baseStack: "berth-base" });
+  if (!result) throw new Error(`${repo} has no .github/preview.yml`);
+  return result;
+}
+
+function containersOf(template: Template): Container[] {
+  return Object.values(template.Resources)
+    .filter((r) => r.Type === "AWS::ECS::TaskDefinition")
+    .flatMap((r) => r.Properties.ContainerDefinitions as Container[])
+    .filter((c) => c.Name !== "berth-dns-init");
+}
+
+const imagesOf = (template: Template): Record<string, string> => Object.fromEntries(containersOf(template).map((c) => [c.Name, c.Image]));
+const containerOf = (template: Template, name: string): Container => containersOf(template).find((c) => c.Name === name)!;
+const env = (container: Container): Record<string, string> => Object.fromEntries((container.Environment ?? []).map((e) => [e.Name, e.Value]));
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+const PLANNED: Expected[] = [
+  {
+    repo: "wordpress-mysql",
+    stackName: "berth-wordpress-mysql-pr-42-acme-76fa69",
+    publicService: "wordpress",
+    port: 80,
+    releaseService: "wordpress",
+    release: [],
+    images: { db: "mysql:8.0", wordpress: "wordpress:6.5-apache", release: "wordpress:6.5-apache" },
+    warnings: ["restart-ignored", "named-volume-ephemeral", "restart-ignored", "published-port-ignored", "named-volume-ephemeral"],
+  },
+  {
+    repo: "fastapi-celery",
+    stackName: "berth-fastapi-celery-pr-42-acme-e22c41",
+    publicService: "api",
+    port: 8000,
+    releaseService: "api",
+    release: [
+      { name: "migrate", command: ["alembic", "upgrade", "head"] },
+      { name: "seed", command: ["python", "-m", "app.scripts.seed", "--demo"] },
+    ],
+    images: {
+      api: `987654321098.dkr.ecr.eu-central-1.amazonaws.com/shop-api:${SHA}`,
+      worker: `987654321098.dkr.ecr.eu-central-1.amazonaws.com/shop-api:${SHA}`,
+      beat: `987654321098.dkr.ecr.eu-central-1.amazonaws.com/shop-api:${SHA}`,
+      redis: "redis:7.2-alpine",
+      postgres: "postgres:16",
+      release: `987654321098.dkr.ecr.eu-central-1.amazonaws.com/shop-api:${SHA}`,
+    },
+    warnings: ["restart-ignored", "restart-ignored", "restart-ignored", "named-volume-ephemeral"],
+  },
+  {
+    repo: "laravel",
+    stackName: "berth-laravel-pr-42-acme-4da087",
+    publicService: "nginx",
+    port: 80,
+    releaseService: "app",
+    release: [
+      { name: "migrate", command: ["php", "artisan", "migrate", "--force"] },
+      { name: "seed", command: ["php", "artisan", "db:seed", "--force"] },
+    ],
+    images: {
+      app: "123456789012.dkr.ecr.us-west-2.amazonaws.com/laravel-app:4f2a9c1",
+      nginx: "123456789012.dkr.ecr.us-west-2.amazonaws.com/laravel-nginx:4f2a9c1",
+      mysql: "mysql:8.0",
+      redis: "redis:alpine",
+      release: "123456789012.dkr.ecr.us-west-2.amazonaws.com/laravel-app:4f2a9c1",
+    },
+    warnings: [
+      "version-obsolete", "networks-ignored",
+      "container-name-ignored", "restart-ignored", "networks-ignored", "bind-mount-ignored", "bind-mount-ignored",
+      "container-name-ignored", "restart-ignored", "networks-ignored", "published-port-ignored", "bind-mount-ignored", "bind-mount-ignored",
+      "container-name-ignored", "restart-ignored", "networks-ignored", "named-volume-ephemeral",
+      "container-name-ignored", "restart-ignored", "networks-ignored",
+    ],
+  },
+  {
+    repo: "nextjs-postgres",
+    target: { branch: "feature/checkout-v2" },
+    stackName: "berth-nextjs-postgres-pr-42-acme-009035",
+    publicService: "web",
+    port: 3000,
+    releaseService: "web",
+    release: [
+      { name: "migrate", command: ["npx", "prisma", "migrate", "deploy"] },
+      { name: "seed", command: ["npx", "prisma", "db", "seed"] },
+    ],
+    images: {
+      web: `${ECR}/storefront:feature-checkout-v2-4f2a9c1`,
+      postgres: "postgres:16-alpine",
+      release: `${ECR}/storefront:feature-checkout-v2-4f2a9c1`,
+    },
+    warnings: ["port-host-ip-ignored", "healthcheck-clamped", "healthcheck-clamped", "named-volume-ephemeral"],
+  },
+  {
+    repo: "spring-boot-postgres",
+    stackName: "berth-spring-boot-postgres-pr-42-acme-d2a00e",
+    publicService: "app",
+    port: 8080,
+    releaseService: "app",
+    release: [],
+    images: {
+      app: `123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/inventory:${SHA}`,
+      db: "postgres:15-alpine",
+      release: `123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/inventory:${SHA}`,
+    },
+    warnings: ["field-ignored", "field-ignored"],
+  },
+  {
+    repo: "go-redis",
+    stackName: "berth-go-redis-pr-42-acme-219c1b",
+    publicService: "api",
+    port: 8080,
+    releaseService: "api",
+    release: [],
+    images: { api: `${ECR}/links-api:pr-42-4f2a9c1`, redis: "redis:7-alpine", release: `${ECR}/links-api:pr-42-4f2a9c1` },
+    warnings: ["restart-ignored", "restart-ignored"],
+  },
+  {
+    repo: "django-celery-rabbitmq",
+    stackName: "berth-django-celery-rabbitmq-pr-42-acme-d3d634",
+    publicService: "web",
+    port: 8000,
+    releaseService: "web",
+    release: [
+      { name: "migrate", command: ["python", "manage.py", "migrate", "--noinput"] },
+      { name: "seed", command: ["python", "manage.py", "loaddata", "fixtures/demo_users.json", "fixtures/demo_lists.json"] },
+    ],
+    images: {
+      web: `${ECR}/newsletter:${SHA}`,
+      celery_worker: `${ECR}/newsletter:${SHA}`,
+      celery_beat: `${ECR}/newsletter:${SHA}`,
+      rabbitmq: "rabbitmq:3.13-management-alpine",
+      db: "postgres:14",
+      release: `${ECR}/newsletter:${SHA}`,
+    },
+    warnings: ["version-obsolete", "hostname-ignored", "named-volume-ephemeral"],
+  },
+  {
+    repo: "ghost",
+    stackName: "berth-ghost-pr-42-acme-c0d9c3",
+    publicService: "ghost",
+    port: 2368,
+    releaseService: "ghost",
+    release: [],
+    images: { ghost: "ghost:5-alpine", db: "mysql:8.0", release: "ghost:5-alpine" },
+    warnings: ["restart-ignored", "named-volume-ephemeral", "restart-ignored", "healthcheck-clamped", "named-volume-ephemeral"],
+  },
+  {
+    repo: "rails-sidekiq",
+    stackName: "berth-rails-sidekiq-pr-42-acme-07333e",
+    publicService: "web",
+    port: 3000,
+    releaseService: "web",
+    release: [
+      { name: "migrate", command: ["./bin/rails", "db:prepare"] },
+      { name: "seed", command: ["./bin/rails", "db:seed:replant"] },
+    ],
+    images: {
+      web: `${ECR}/blog:${SHA}`,
+      sidekiq: `${ECR}/blog:${SHA}`,
+      db: "postgres:16.3",
+      redis: "redis:7.2",
+      release: `${ECR}/blog:${SHA}`,
+    },
+    warnings: [
+      "healthcheck-clamped", "healthcheck-clamped", "named-volume-ephemeral",
+      "healthcheck-clamped", "healthcheck-clamped", "named-volume-ephemeral",
+    ],
+  },
+  {
+    repo: "node-mongo",
+    stackName: "berth-node-mongo-pr-42-acme-fb9ed0",
+    publicService: "app",
+    port: 3000,
+    releaseService: "app",
+    release: [{ name: "seed", command: ["npm", "run", "seed"] }],
+    images: { app: `${ECR}/todos:${SHA}`, mongo: "mongo:7", "mongo-express": "mongo-express:1.0", release: `${ECR}/todos:${SHA}` },
+    warnings: ["restart-ignored", "named-volume-ephemeral", "restart-ignored"],
+  },
+  {
+    repo: "phoenix-postgres",
+    stackName: "berth-phoenix-postgres-pr-42-acme-422c2f",
+    publicService: "app",
+    port: 4000,
+    releaseService: "app",
+    release: [
+      { name: "migrate", command: ["/app/bin/chat", "eval", "Chat.Release.migrate()"] },
+      { name: "seed", command: ["/app/bin/chat", "eval", "Chat.Release.seed(:demo)"] },
+    ],
+    images: {
+      app: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/chat:4f2a9c1",
+      db: "postgres:16",
+      release: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/chat:4f2a9c1",
+    },
+    warnings: ["restart-ignored", "named-volume-ephemeral"],
+  },
+  {
+    repo: "monorepo",
+    stackName: "berth-monorepo-pr-42-acme-35a5c7",
+    publicService: "web",
+    port: 80,
+    releaseService: "api",
+    release: [
+      { name: "migrate", command: ["pnpm", "--filter", "api", "db:migrate"] },
+      { name: "seed", command: ["pnpm", "--filter", "api", "db:seed"] },
+    ],
+    images: {
+      api: `${ECR}/acme-platform/api:${SHA}`,
+      web: `${ECR}/acme-platform/web:${SHA}`,
+      postgres: "postgres:16-alpine",
+      release: `${ECR}/acme-platform/api:${SHA}`,
+    },
+    warnings: ["published-port-ignored", "healthcheck-clamped", "healthcheck-clamped"],
+  },
+  {
+    repo: "env-interpolation",
+    stackName: "berth-env-interpolation-pr-42-acme-e7be2b",
+    publicService: "web",
+    port: 8081,
+    releaseService: "web",
+    release: [],
+    images: { web: "ghcr.io/acme/ledger:2024.06", db: "postgres:16-alpine", release: "ghcr.io/acme/ledger:2024.06" },
+    warnings: [],
+  },
+  {
+    repo: "kitchen-sink",
+    target: { owner: "the-very-long-organisation-name-for-enterprise-x", repo: "Customer.Facing_Observability-Platform.Monorepo-With-A-Very-Long-Name", pr: 1234 },
+    stackName: "berth-customer-facing-observability-platform-pr-1234-the-very-d3a663",
+    publicService: "API",
+    port: 3000,
+    releaseService: "my_worker",
+    release: [{ name: "migrate", command: ["node", "dist/migrate.js", "--to", "latest"] }],
+    images: {
+      API: `${ECR}/observatory:API-pr1234-4f2a9c1`,
+      my_worker: `${ECR}/observatory:my_worker-pr1234-4f2a9c1`,
+      "1st-responder": "ghcr.io/acme/paging-bot:3.2.1",
+      queue: "rabbitmq:3.13-alpine",
+      docs: "nginx:1.27-alpine",
+      release: `${ECR}/observatory:my_worker-pr1234-4f2a9c1`,
+    },
+    warnings: [
+      "field-ignored", "networks-ignored", "profile-skipped",
+      "logging-replaced", "networks-ignored", "tmpfs-ignored", "field-ignored", "field-ignored", "ulimit-ignored",
+      "networks-ignored", "named-volume-ephemeral", "tmpfs-ignored", "bind-mount-ignored",
+      "hostname-ignored", "networks-ignored",
+      "tmpfs-ignored", "networks-ignored", "published-port-ignored",
+      "dependency-skipped",
+    ],
+  },
+  {
+    repo: "plausible",
+    stackName: "berth-plausible-pr-42-acme-4b9f30",
+    publicService: "plausible",
+    port: 8000,
+    releaseService: "plausible",
+    release: [],
+    images: {
+      mail: "bytemark/smtp",
+      plausible_db: "postgres:16-alpine",
+      plausible_events_db: "clickhouse/clickhouse-server:24.3.3.102-alpine",
+      plausible: "ghcr.io/plausible/community-edition:v2.1.1",
+      release: "ghcr.io/plausible/community-edition:v2.1.1",
+    },
+    warnings: [
+      "restart-ignored", "restart-ignored", "named-volume-ephemeral", "restart-ignored", "named-volume-ephemeral",
+      "named-volume-ephemeral", "bind-mount-ignored", "restart-ignored", "port-host-ip-ignored",
+    ],
+  },
+];
+
+describe("real-world repositories that plan", () => {
+  it.each(PLANNED)("$repo: services, images, release steps and the public endpoint are what its users expect", async (expected) => {
+    const { stack } = await plan(expected.repo, expected.target);
+
+    expect({
+      stackName: stack.stackName,
+      publicService: stack.publicService,
+      port: stack.port,
+      releaseService: stack.releaseService,
+      release: stack.release,
+      images: imagesOf(stack.template as Template),
+      warnings: stack.warnings.map((w) => w.code),
+    }).toEqual({
+      stackName: expected.stackName,
+      publicService: expected.publicService,
+      port: expected.port,
+      releaseService: expected.releaseService,
+      release: expected.release,
+      images: expected.images,
+      warnings: expected.warnings,
+    });
+    expect(lintTemplate(stack.template, expected.repo)).toEqual([]);
+  });
+});
+
+describe("what the real-world templates carry", () => {
+  it("env-interpolation: .env defaults and required checks, env_file lists in order, numbers, booleans and $$ arrive as the text compose would pass", async () => {
+    const { stack } = await plan("env-interpolation");
+    const template = stack.template as Template;
+
+    expect(env(containerOf(template, "web"))).toEqual({
+      CACHE_TTL: "300",
+      DB_URL: "postgres://ledger:ledger-dev@db:5432/ledger",
+      DB_USER: "ledger",
+      EMPTY_ON_PURPOSE: "",
+      ENABLE_METRICS: "true",
+      FEATURE_FLAGS: "reports,exports",
+      LOG_LEVEL: "debug",
+      PORT: "8081",
+      PRICE: "$9.99",
+      RATIO: "0.75",
+      TZ: "Europe/Berlin",
+      WORKERS: "4",
+    });
+    expect(env(containerOf(template, "db")).POSTGRES_PASSWORD).toBe("ledger-dev");
+  });
+
+  it("fastapi-celery: YAML anchors and << merge keys give each Celery process the shared settings plus its own", async () => {
+    const { stack } = await plan("fastapi-celery");
+    const template = stack.template as Template;
+    const worker = containerOf(template, "worker");
+
+    expect(worker.Command).toEqual(["celery", "-A", "app.worker.celery_app", "worker", "--loglevel=INFO", "--concurrency=2"]);
+    expect(env(worker)).toMatchObject({ C_FORCE_ROOT: "true", APP_ENV: "preview", SENTRY_ENVIRONMENT: "preview", DATABASE_URL: "postgresql+asyncpg://shop:shop@postgres:5432/shop" });
+    expect(env(containerOf(template, "beat")).C_FORCE_ROOT).toBeUndefined();
+    expect((template.Resources.BeatService as unknown as { DependsOn: string[] }).DependsOn).toEqual(["PostgresService", "RedisService", "WorkerService"]);
+    expect(template.Resources.WorkerTaskDefinition!.Properties).toMatchObject({ Cpu: "512", Memory: "1024" });
+  });
+
+  it("kitchen-sink: quoted words, labels with backticks, odd service names and long repository names stay valid", async () => {
+    const { stack } = await plan("kitchen-sink", PLANNED.find((e) => e.repo === "kitchen-sink")!.target);
+    const template = stack.template as Template;
+
+    expect(stack.label.length).toBeLessThanOrEqual(63);
+    expect(containerOf(template, "my_worker").Command).toEqual(["node", "dist/worker.js", "--queue", "reports high", "--prefetch=10"]);
+    expect((containerOf(template, "API") as unknown as { DockerLabels: Record<string, string> }).DockerLabels["traefik.http.routers.api.rule"]).toBe(
+      "Host(`api.localhost`) && PathPrefix(`/v1`)",
+    );
+    expect(Object.keys(template.Resources).filter((id) => template.Resources[id]!.Type === "AWS::ServiceDiscovery::Service")).toEqual([
+      "APIDiscovery", "MyWorkerDiscovery", "S1stResponderDiscovery", "QueueDiscovery", "DocsDiscovery",
+    ]);
+    expect(template.Resources.S1stResponderDiscovery!.Properties.Name).toBe(`1st-responder.${stack.label}`);
+  });
+
+  it("spring-boot-postgres: a curl healthcheck with start_period, a $$-escaped variable and a per-service size", async () => {
+    const { stack } = await plan("spring-boot-postgres");
+    const template = stack.template as Template;
+
+    expect((containerOf(template, "app") as unknown as { HealthCheck: unknown }).HealthCheck).toEqual({
+      Command: ["CMD", "curl", "-fsS", "http://localhost:8080/actuator/health/readiness"],
+      Interval: 15,
+      Timeout: 5,
+      Retries: 8,
+      StartPeriod: 90,
+    });
+    expect((containerOf(template, "db") as unknown as { HealthCheck: { Command: unknown[] } }).HealthCheck.Command).toEqual([
+      "CMD-SHELL",
+      { "Fn::Sub": "pg_isready -U ${!POSTGRES_USER} -d ${!POSTGRES_DB}" },
+    ]);
+    expect(template.Resources.AppTaskDefinition!.Properties).toMatchObject({ Cpu: "1024", Memory: "2048" });
+    expect(template.Resources.DbTaskDefinition!.Properties).toMatchObject({ Cpu: "256", Memory: "512" });
+  });
+
+  it("django-celery-rabbitmq: a folded multi-line sh -c command keeps its quoted script as one word", async () => {
+    const { stack } = await plan("django-celery-rabbitmq");
+
+    expect(containerOf(stack.template as Template, "web").Command).toEqual([
+      "sh",
+      "-c",
+      "python manage.py collectstatic --noinput &&\n       gunicorn config.wsgi:application --bind 0.0.0.0:8000 --workers 2 --access-logfile -",
+    ]);
+  });
+
+  it("compose-override: the preview file replaces the command and merges the environment and healthcheck", async () => {
+    const { stack } = await plan("compose-override");
+    const app = containerOf(stack.template as Template, "app");
+
+    expect(app.Command).toEqual(["node", "dist/server.js"]);
+    expect(env(app)).toEqual({ DATABASE_URL: "postgres://postgres:postgres@db:5432/preview", DEBUG: "", NODE_ENV: "production" });
+    expect(stack.publicService).toBe("app");
+  });
+});
+
+describe("size and determinism", () => {
+  it("the biggest repository's template stays well under CloudFormation's 51,200-byte inline limit (about 24 KB)", async () => {
+    const { stack } = await plan("django-celery-rabbitmq");
+    const bytes = Buffer.byteLength(JSON.stringify(stack.template));
+
+    expect(bytes).toBeGreaterThan(20_000);
+    expect(bytes).toBeLessThan(INLINE_TEMPLATE_LIMIT / 2);
+  });
+
+  it.each(["django-celery-rabbitmq", "kitchen-sink", "fastapi-celery"])("%s: the same input plans byte-identical JSON", async (repo) => {
+    const first = await cli(["plan", path.join(REPOS, repo), "--repo", `acme/${repo}`, "--pr", "42", "--sha", SHA]);
+    const second = await cli(["plan", path.join(REPOS, repo), "--repo", `acme/${repo}`, "--pr", "42", "--sha", SHA]);
+
+    expect(first.code).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+  });
+});
+
+describe("real-world repositories that berth refuses", () => {
+  it.each([
+    {
+      repo: "home-automation",
+      args: [],
+      stderr: [
+        "docker-compose.yml:8: services.homeassistant.privileged: privileged containers are not allowed on Fargate; remove privileged: true",
+        'docker-compose.yml:9: services.homeassistant.network_mode: network_mode "host" is not available on Fargate (every task has its own network interface); remove network_mode and reach other services by name',
+        "docker-compose.yml:15: services.mosquitto.devices: host devices cannot be mapped into Fargate tasks; remove devices",
+      ],
+    },
+    {
+      repo: "migrate-service",
+      args: [],
+      stderr: [
+        "docker-compose.yml:9: services.app.depends_on.migrate.condition: service_completed_successfully is not supported: every service runs as a long-running ECS service; run one-off commands as `release.migrate` or `release.seed` in .github/preview.yml",
+      ],
+    },
+    {
+      repo: "missing-secret-var",
+      args: [],
+      stderr: ["docker-compose.yml:7: services.web.environment.ADMIN_TOKEN: required variable ADMIN_TOKEN is missing a value: ADMIN_TOKEN is required, see README"],
+    },
+  ])("$repo: exit 1 with FILE:LINE: key: message lines and nothing on stdout", async ({ repo, args, stderr }) => {
+    const result = await cli(["plan", path.join(REPOS, repo), "--repo", `acme/${repo}`, "--pr", "42", "--sha", SHA, ...args]);
+
+    expect(result).toEqual({ code: 1, stdout: "", stderr: `${stderr.join("\n")}\n` });
+  });
+});
