@@ -1,9 +1,9 @@
 import type { ComposeProject } from "../compose/model.js";
 import { loadCompose } from "../compose/load-compose.js";
 import { loadRepoConfig } from "../config/load-repo-config.js";
-import { resolveImage } from "../config/resolve-image.js";
+import { ImageReferenceError, resolveImage } from "../config/resolve-image.js";
 import type { RepoConfig } from "../config/schema.js";
-import { InputError, formatDiagnostic, type Warning } from "../errors.js";
+import { InputError, formatDiagnostic, type Diagnostic, type Warning } from "../errors.js";
 import { buildTemplate, type PreviewStack } from "../stack/build-template.js";
 import type { RepoReader } from "../util/repo-reader.js";
 
@@ -78,8 +78,16 @@ export function renderPlan(plan: PreviewPlan, input: { target: PreviewTarget; ba
   });
 }
 
-/** The image reference of every service with `build:`, from the config's `image` template. */
-export function resolveBuildImages(config: RepoConfig, project: ComposeProject, target: PreviewTarget): Record<string, string> {
+/**
+ * The image reference of every service with `build:`, from the config's `image` template. Throws
+ * InputError when there is no template, or when it resolves to no valid reference for a service
+ * (a `{service}` with capitals in the repository, a `{branch}` without a known branch).
+ */
+export function resolveBuildImages(
+  config: RepoConfig,
+  project: ComposeProject,
+  target: PreviewTarget,
+): Record<string, string> {
   const built = project.services.filter((s) => s.build !== undefined);
   if (built.length === 0) return {};
   if (config.image === undefined) {
@@ -92,12 +100,26 @@ export function resolveBuildImages(config: RepoConfig, project: ComposeProject, 
     ]);
   }
   const template = config.image;
-  return Object.fromEntries(
-    built.map((s) => [
-      s.name,
-      resolveImage(template, { sha: target.sha, pr: target.pr, service: s.name, ...(target.branch ? { branch: target.branch } : {}) }),
-    ]),
-  );
+  const images: Record<string, string> = {};
+  const diagnostics: Diagnostic[] = [];
+  for (const s of built) {
+    try {
+      images[s.name] = resolveImage(template, { sha: target.sha, pr: target.pr, service: s.name, ...(target.branch ? { branch: target.branch } : {}) });
+    } catch (error) {
+      if (!(error instanceof ImageReferenceError)) throw error;
+      const message = template.includes("{service}") ? imageProblemFor(s.name, error.message) : error.message;
+      if (!diagnostics.some((d) => d.message === message)) diagnostics.push({ file: CONFIG_FILE, path: "image", message });
+    }
+  }
+  if (diagnostics.length > 0) throw new InputError(diagnostics);
+  return images;
+}
+
+/** `image: <problem>` told for one service, with the way out when its name has capitals (repositories are lowercase). */
+function imageProblemFor(service: string, message: string): string {
+  const problem = message.replace(/^image: /, "");
+  const hint = /[A-Z]/.test(service) && problem.startsWith("repository ") ? "; rename the service in lowercase or move {service} into the tag" : "";
+  return `image: service "${service}": ${problem}${hint}`;
 }
 
 /** One line per warning, `FILE:LINE: message [code]`, for people and for `berth plan`'s JSON. */

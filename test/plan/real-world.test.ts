@@ -465,6 +465,19 @@ describe("real-world repositories that berth refuses", () => {
       args: [],
       stderr: ["docker-compose.yml:7: services.web.environment.ADMIN_TOKEN: required variable ADMIN_TOKEN is missing a value: ADMIN_TOKEN is required, see README"],
     },
+    {
+      repo: "uppercase-monorepo",
+      args: [],
+      stderr: [
+        '.github/preview.yml: image: service "API": repository "acme/API" (from "acme/{service}") is not valid: use lowercase letters and digits, separated by ".", "_", "-" or "/"; rename the service in lowercase or move {service} into the tag',
+        '.github/preview.yml: image: service "Worker": repository "acme/Worker" (from "acme/{service}") is not valid: use lowercase letters and digits, separated by ".", "_", "-" or "/"; rename the service in lowercase or move {service} into the tag',
+      ],
+    },
+    {
+      repo: "nextjs-postgres",
+      args: [],
+      stderr: [".github/preview.yml: image: the template uses {branch} but the branch is not known"],
+    },
   ])("$repo: exit 1 with FILE:LINE: key: message lines and nothing on stdout", async ({ repo, args, stderr }) => {
     const result = await cli(["plan", path.join(REPOS, repo), "--repo", `acme/${repo}`, "--pr", "42", "--sha", SHA, ...args]);
 
