@@ -125,5 +125,6 @@ async function renderLogs(deps: CommandDeps, input: CommentCommand, command: Ext
   const lines = await deps.logs.tail({ group, stream, lines: deps.logTailLines });
   if (lines.length === 0) return `${inlineCode(service)} has written no log yet.`;
   const redacted = redactLines(deps.redact, lines);
-  return `Last ${redacted.length} lines of ${inlineCode(service)} (secrets redacted):\n\n${codeBlock(redacted)}`;
+  const what = redacted.length === 1 ? "line" : `${redacted.length} lines`;
+  return `Last ${what} of ${inlineCode(service)} (secrets redacted):\n\n${codeBlock(redacted)}`;
 }
