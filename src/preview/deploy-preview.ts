@@ -2,7 +2,7 @@ import { BerthError, InputError, formatDiagnostic } from "../errors.js";
 import type { RepoConfig } from "../config/schema.js";
 import { formatWarning, planWithConfig, renderPlan, type PreviewPlan, type PreviewTarget } from "../plan/plan-preview.js";
 import type { Logger } from "../util/logger.js";
-import { redactLines } from "../util/redact.js";
+import { createRedactor, redactLines } from "../util/redact.js";
 import { DeployReporter } from "./deploy-reporter.js";
 import { isPriorityInUse, type ListenerPriorityAllocator } from "./listener-priority.js";
 import type { ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "./ports.js";
@@ -163,7 +163,9 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
       log.info({ by: by?.sha }, "deploy superseded");
       return "superseded";
     }
-    const { message, ...extra } = describeFailure(error, deps.redact);
+    // The config's secret names are secret too: `SECRET_KEY_BASE=...` in a log tail is masked.
+    const known = createRedactor({ secretNames: Object.keys(request.config.secrets) });
+    const { message, ...extra } = describeFailure(error, (text) => deps.redact(known(text)));
     if (!(error instanceof BerthError)) log.error({ err: error }, "deploy failed unexpectedly");
     else log.warn({ message }, "deploy failed");
     await reporter.fail(error instanceof InputError ? undefined : phase, message, extra);

@@ -28,7 +28,12 @@ describe("a deploy that fails", () => {
     h.aws.scriptTask({
       commandIncludes: "db:migrate",
       exitCode: 1,
-      logLines: ["== 20261121 AddSkuToProducts: migrating", "PG::DuplicateColumn: ERROR:  column \"sku\" already exists", "DATABASE_URL=postgres://postgres:hunter2@db:5432/shop"],
+      logLines: [
+        "== 20261121 AddSkuToProducts: migrating",
+        'PG::DuplicateColumn: ERROR:  column "sku" already exists',
+        "DATABASE_URL=postgres://postgres:hunter2@db:5432/shop",
+        "config: secret_key_base: 9f2c1d0e8b7a6f5e4d3c2b1a",
+      ],
     });
 
     await open(h, SHA2, "synchronize");
@@ -39,6 +44,8 @@ describe("a deploy that fails", () => {
     expect(run?.output.summary).toContain("bin/rails db:migrate exited with code 1");
     expect(run?.output.summary).toContain('PG::DuplicateColumn: ERROR:  column "sku" already exists');
     expect(run?.output.summary).not.toContain("hunter2");
+    // SECRET_KEY_BASE is one of the config's secrets, so its value is masked under any spelling.
+    expect(run?.output.summary).toContain("config: secret_key_base: ***");
     expect(run?.output.summary).toMatch(/\| Migrate \| ❌ failure \|/);
     expect(run?.output.summary).toMatch(/\| Rollout \| ⚪ pending \|/);
     // No second (rollout) change set: the services still run SHA1's image.
