@@ -1,10 +1,11 @@
 import type { ComposeProject } from "../compose/model.js";
 import { loadCompose } from "../compose/load-compose.js";
-import { loadRepoConfig } from "../config/load-repo-config.js";
+import { loadRepoConfigSource } from "../config/load-repo-config.js";
 import { ImageReferenceError, resolveImage } from "../config/resolve-image.js";
 import type { RepoConfig } from "../config/schema.js";
 import { InputError, formatDiagnostic, type Diagnostic, type Warning } from "../errors.js";
 import { buildTemplate, type PreviewStack } from "../stack/build-template.js";
+import type { ConfigLineOf } from "../stack/diagnostics.js";
 import type { RepoReader } from "../util/repo-reader.js";
 
 /** Which preview: one pull request of one repository at one commit. */
@@ -38,9 +39,9 @@ export async function planPreview(input: {
   baseStack: string;
   hold?: { servingImages?: Record<string, string> };
 }): Promise<PreviewPlan | undefined> {
-  const config = await loadRepoConfig(input.reader);
-  if (!config) return undefined;
-  return planWithConfig({ ...input, config });
+  const source = await loadRepoConfigSource(input.reader);
+  if (!source) return undefined;
+  return planWithConfig({ ...input, config: source.config, configLineOf: source.lineOf });
 }
 
 /** planPreview for a config already loaded (the app loads it first to decide whether to report at all). */
@@ -50,11 +51,13 @@ export async function planWithConfig(input: {
   target: PreviewTarget;
   baseStack: string;
   hold?: { servingImages?: Record<string, string> };
+  /** Lines of `.github/preview.yml` keys, so that problems with the config name their line. */
+  configLineOf?: ConfigLineOf;
 }): Promise<PreviewPlan> {
-  const { config, target } = input;
+  const { config, target, configLineOf } = input;
   const files = config.compose === undefined ? undefined : [config.compose].flat();
   const project = await loadCompose(input.reader, files);
-  const images = resolveBuildImages(config, project, target);
+  const images = resolveBuildImages(config, project, target, configLineOf);
   const stack = buildTemplate({
     project,
     config,
@@ -62,6 +65,7 @@ export async function planWithConfig(input: {
     baseStack: input.baseStack,
     images,
     ...(input.hold ? { hold: input.hold } : {}),
+    ...(configLineOf ? { configLineOf } : {}),
   });
   return { config, project, images, stack };
 }
@@ -87,9 +91,11 @@ export function resolveBuildImages(
   config: RepoConfig,
   project: ComposeProject,
   target: PreviewTarget,
+  configLineOf?: ConfigLineOf,
 ): Record<string, string> {
   const built = project.services.filter((s) => s.build !== undefined);
   if (built.length === 0) return {};
+  const line = configLineOf?.(["image"]);
   if (config.image === undefined) {
     throw new InputError([
       {
@@ -108,7 +114,7 @@ export function resolveBuildImages(
     } catch (error) {
       if (!(error instanceof ImageReferenceError)) throw error;
       const message = template.includes("{service}") ? imageProblemFor(s.name, error.message) : error.message;
-      if (!diagnostics.some((d) => d.message === message)) diagnostics.push({ file: CONFIG_FILE, path: "image", message });
+      if (!diagnostics.some((d) => d.message === message)) diagnostics.push({ file: CONFIG_FILE, ...(line === undefined ? {} : { line }), path: "image", message });
     }
   }
   if (diagnostics.length > 0) throw new InputError(diagnostics);

@@ -469,14 +469,23 @@ describe("real-world repositories that berth refuses", () => {
       repo: "uppercase-monorepo",
       args: [],
       stderr: [
-        '.github/preview.yml: image: service "API": repository "acme/API" (from "acme/{service}") is not valid: use lowercase letters and digits, separated by ".", "_", "-" or "/"; rename the service in lowercase or move {service} into the tag',
-        '.github/preview.yml: image: service "Worker": repository "acme/Worker" (from "acme/{service}") is not valid: use lowercase letters and digits, separated by ".", "_", "-" or "/"; rename the service in lowercase or move {service} into the tag',
+        '.github/preview.yml:1: image: service "API": repository "acme/API" (from "acme/{service}") is not valid: use lowercase letters and digits, separated by ".", "_", "-" or "/"; rename the service in lowercase or move {service} into the tag',
+        '.github/preview.yml:1: image: service "Worker": repository "acme/Worker" (from "acme/{service}") is not valid: use lowercase letters and digits, separated by ".", "_", "-" or "/"; rename the service in lowercase or move {service} into the tag',
       ],
     },
     {
       repo: "nextjs-postgres",
       args: [],
-      stderr: [".github/preview.yml: image: the template uses {branch} but the branch is not known"],
+      stderr: [".github/preview.yml:2: image: the template uses {branch} but the branch is not known"],
+    },
+    {
+      repo: "strapi-config-typos",
+      args: [],
+      stderr: [
+        '.github/preview.yml:8: resources.services.strapi-db: no compose service named "strapi-db"; services: strapi, strapiDB',
+        ".github/preview.yml:13: resources.services.strapi.memory: 512 MiB is not valid with cpu 512; valid values: 1024, 2048, 3072, 4096",
+        '.github/preview.yml:2: service: no compose service named "cms"; services: strapi, strapiDB',
+      ],
     },
   ])("$repo: exit 1 with FILE:LINE: key: message lines and nothing on stdout", async ({ repo, args, stderr }) => {
     const result = await cli(["plan", path.join(REPOS, repo), "--repo", `acme/${repo}`, "--pr", "42", "--sha", SHA, ...args]);
