@@ -109,8 +109,9 @@ export async function normalizeService(
 
   const volumes = get("volumes");
   if (volumes?.kind === "seq") {
+    const readOnlyRoot = parseBoolean(scalarValue(get("read_only"))) === true;
     for (const item of volumes.items) {
-      const mount = normalizeVolume(item, ctx);
+      const mount = normalizeVolume(item, ctx, readOnlyRoot);
       if (mount) out.volumes.push(mount);
     }
   }
@@ -308,7 +309,14 @@ function normalizeHealthcheck(node: ComposeNode | undefined, findings: Findings)
   return healthcheck;
 }
 
-function normalizeVolume(node: ComposeNode, ctx: NormalizeContext): ComposeVolumeMount | undefined {
+/**
+ * One `volumes` entry as a task mount, or undefined when it is not mounted. Fargate mounts an empty
+ * directory: unlike Docker it copies the image's files into it only where the image declares that
+ * path a VOLUME. An anonymous volume exists to keep the image's files there (`/app/node_modules`
+ * under a bind mount of the code), so it is not mounted and the path keeps the image's files;
+ * only a read-only service gets it, as the one place it can write.
+ */
+function normalizeVolume(node: ComposeNode, ctx: NormalizeContext, readOnlyRoot: boolean): ComposeVolumeMount | undefined {
   const { findings } = ctx;
   let type: string;
   let source: string | undefined;
@@ -343,7 +351,15 @@ function normalizeVolume(node: ComposeNode, ctx: NormalizeContext): ComposeVolum
     findings.warn("field-ignored", node.at, `${type} volumes are not available on Fargate; ${target} is not mounted`);
     return undefined;
   }
-  if (source === undefined || source === "") return { target, readOnly };
+  if (source === undefined || source === "") {
+    if (readOnlyRoot) return { target, readOnly };
+    findings.warn(
+      "anonymous-volume-ignored",
+      node.at,
+      `${target} not mounted: Fargate would mount an empty directory there, hiding the image's files; the path keeps them, on task storage`,
+    );
+    return undefined;
+  }
   if (!ctx.declaredVolumes.has(source)) {
     findings.error(node.at, `volume "${source}" is not declared under the top-level volumes key; declare it or use a path`);
     return undefined;

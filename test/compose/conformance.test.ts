@@ -20,6 +20,7 @@ const expected: Record<string, { services: string[]; warnings: string[] } | { re
       "field-ignored",
       "port-host-ip-ignored",
       "bind-mount-ignored",
+      "anonymous-volume-ignored",
       "healthcheck-clamped",
       "healthcheck-clamped",
       "healthcheck-clamped",

@@ -17,7 +17,7 @@ describe("Fargate rules: what is accepted with a named warning", () => {
       ],
     },
     {
-      name: "host paths, the Docker socket and tmpfs mounts are not mounted",
+      name: "host paths, the Docker socket, tmpfs mounts and anonymous volumes are not mounted",
       compose: webService(
         "    volumes:\n      - ./src:/app/src\n      - /var/run/docker.sock:/var/run/docker.sock\n      - type: tmpfs\n        target: /tmp\n      - /cache\n",
       ),
@@ -25,6 +25,7 @@ describe("Fargate rules: what is accepted with a named warning", () => {
         "bind-mount-ignored compose.yaml:5: services.web.volumes[0]: host path ./src not mounted: the image holds the code on Fargate",
         "bind-mount-ignored compose.yaml:6: services.web.volumes[1]: host path /var/run/docker.sock not mounted: the image holds the code on Fargate",
         "tmpfs-ignored compose.yaml:7: services.web.volumes[2]: /tmp stays on the task's ephemeral storage: Fargate cannot mount tmpfs",
+        "anonymous-volume-ignored compose.yaml:9: services.web.volumes[3]: /cache not mounted: Fargate would mount an empty directory there, hiding the image's files; the path keeps them, on task storage",
       ],
     },
     {

@@ -29,6 +29,14 @@ describe("normalizing short and long syntaxes", () => {
   });
 
   it.each([
+    { lines: "    volumes: [/app/node_modules]\n", volumes: [] },
+    { lines: "    read_only: true\n    volumes: [/var/cache/app]\n", volumes: [{ target: "/var/cache/app", readOnly: false }] },
+    { lines: "    volumes:\n      - type: volume\n        target: /scratch\n", volumes: [] },
+  ])("anonymous volumes $lines", async ({ lines, volumes }) => {
+    expect((await web(lines)).volumes).toEqual(volumes);
+  });
+
+  it.each([
     { lines: "    depends_on: [db]\n", dependsOn: [{ service: "db", condition: "service_started" }] },
     {
       lines: "    depends_on:\n      db:\n        condition: service_completed_successfully\n        restart: true\n",

@@ -117,7 +117,7 @@ const samples: Record<string, Sample> = {
   user: { value: "1000", outcome: "translated" },
   userns_mode: { value: "host", outcome: "refused" },
   uts: { value: "host", outcome: "refused" },
-  volumes: { value: ["/data"], outcome: "translated" },
+  volumes: { value: ["/data"], outcome: { warning: "anonymous-volume-ignored" } },
   volumes_from: { value: ["other"], outcome: "refused" },
   working_dir: { value: "/app", outcome: "translated" },
 };

@@ -256,6 +256,16 @@ const PLANNED: Expected[] = [
     warnings: ["published-port-ignored", "healthcheck-clamped", "healthcheck-clamped"],
   },
   {
+    repo: "compose-override",
+    stackName: "berth-compose-override-pr-42-acme-d1eac3",
+    publicService: "app",
+    port: 3000,
+    releaseService: "app",
+    release: [{ name: "migrate", command: ["node", "dist/migrate.js"] }],
+    images: { app: `${ECR}/billing:${SHA}`, db: "postgres:15", mailhog: "mailhog/mailhog:v1.0.1", release: `${ECR}/billing:${SHA}` },
+    warnings: ["bind-mount-ignored", "anonymous-volume-ignored"],
+  },
+  {
     repo: "env-interpolation",
     stackName: "berth-env-interpolation-pr-42-acme-e7be2b",
     publicService: "web",
@@ -421,6 +431,15 @@ describe("what the real-world templates carry", () => {
     expect(app.Command).toEqual(["node", "dist/server.js"]);
     expect(env(app)).toEqual({ DATABASE_URL: "postgres://postgres:postgres@db:5432/preview", DEBUG: "", NODE_ENV: "production" });
     expect(stack.publicService).toBe("app");
+  });
+
+  it("compose-override: the anonymous node_modules volume is not mounted, so neither the app nor the migrate step loses the image's modules", async () => {
+    const { stack } = await plan("compose-override");
+    const template = stack.template as Template;
+
+    expect(containerOf(template, "app").MountPoints).toBeUndefined();
+    expect(containerOf(template, "release").MountPoints).toBeUndefined();
+    expect(template.Resources.AppTaskDefinition!.Properties.Volumes).toBeUndefined();
   });
 });
 
