@@ -239,6 +239,9 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     }
   });
 
+  const bytes = Buffer.byteLength(JSON.stringify(template));
+  if (bytes > MAX_INLINE_TEMPLATE_BYTES) throw new InputError([templateTooLarge(project, bytes)]);
+
   return {
     stackName,
     label,
@@ -248,6 +251,24 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     releaseService: releaseService.name,
     release,
     warnings,
+  };
+}
+
+/** CloudFormation's limit for a template sent inline (TemplateBody), which is how berth sends it. */
+export const MAX_INLINE_TEMPLATE_BYTES = 51_200;
+
+/** Too many services for one inline template: said at plan time, where the compose file can still change. */
+function templateTooLarge(project: ComposeProject, bytes: number): Diagnostic {
+  const first = project.services[0]!;
+  const count = project.services.length;
+  const perService = Math.ceil(bytes / count / 1024);
+  return {
+    file: first.file,
+    ...(first.line === undefined ? {} : { line: first.line }),
+    path: "services",
+    message:
+      `services: the preview's CloudFormation template would be ${bytes.toLocaleString("en-US")} bytes for ${count} services (about ${perService} KB each), ` +
+      `over the ${MAX_INLINE_TEMPLATE_BYTES.toLocaleString("en-US")} bytes CloudFormation accepts; leave services out of the preview with \`profiles\` (in an override file listed under \`compose\` in .github/preview.yml)`,
   };
 }
 

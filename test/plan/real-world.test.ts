@@ -1,8 +1,9 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli.js";
 import { planPreview, type PreviewTarget } from "../../src/plan/plan-preview.js";
-import { createDirReader } from "../../src/util/repo-reader.js";
+import { createDirReader, createMemoryReader } from "../../src/util/repo-reader.js";
 import { lintTemplate } from "../helpers/cfn-lint.js";
 
 /**
@@ -444,12 +445,31 @@ describe("what the real-world templates carry", () => {
 });
 
 describe("size and determinism", () => {
-  it("the biggest repository's template stays well under CloudFormation's 51,200-byte inline limit (about 24 KB)", async () => {
+  it("a typical stack (web, two Celery processes, RabbitMQ, Postgres) is about 24 KB, under half of CloudFormation's 51,200-byte inline limit", async () => {
     const { stack } = await plan("django-celery-rabbitmq");
     const bytes = Buffer.byteLength(JSON.stringify(stack.template));
 
     expect(bytes).toBeGreaterThan(20_000);
     expect(bytes).toBeLessThan(INLINE_TEMPLATE_LIMIT / 2);
+  });
+
+  it("telemetry-shop, trimmed to its 13 shopping services by the override the refusal advises, fits the inline limit (about 47 KB)", async () => {
+    const dir = path.join(REPOS, "telemetry-shop");
+    const read = (file: string) => readFileSync(path.join(dir, file), "utf8");
+    const reader = createMemoryReader({
+      "docker-compose.yml": read("docker-compose.yml"),
+      "docker-compose.preview.yml": read("docker-compose.preview.yml"),
+      ".github/preview.yml": `${read(".github/preview.yml")}compose: [docker-compose.yml, docker-compose.preview.yml]\n`,
+    });
+    const result = await planPreview({ reader, target: target("telemetry-shop"), baseStack: "berth-base" });
+    const bytes = Buffer.byteLength(JSON.stringify(result!.stack.template));
+
+    expect(result!.project.services.map((s) => s.name)).toEqual([
+      "frontend", "frontend-proxy", "ad", "cart", "checkout", "currency", "payment", "product-catalog", "recommendation",
+      "flagd", "valkey-cart", "postgresql", "otel-collector",
+    ]);
+    expect(bytes).toBeGreaterThan(45_000);
+    expect(bytes).toBeLessThanOrEqual(INLINE_TEMPLATE_LIMIT);
   });
 
   it.each(["django-celery-rabbitmq", "kitchen-sink", "fastapi-celery"])("%s: the same input plans byte-identical JSON", async (repo) => {
@@ -496,6 +516,13 @@ describe("real-world repositories that berth refuses", () => {
       repo: "nextjs-postgres",
       args: [],
       stderr: [".github/preview.yml:2: image: the template uses {branch} but the branch is not known"],
+    },
+    {
+      repo: "telemetry-shop",
+      args: [],
+      stderr: [
+        "docker-compose.yml:13: services: the preview's CloudFormation template would be 76,661 bytes for 22 services (about 4 KB each), over the 51,200 bytes CloudFormation accepts; leave services out of the preview with `profiles` (in an override file listed under `compose` in .github/preview.yml)",
+      ],
     },
     {
       repo: "strapi-config-typos",
