@@ -110,8 +110,9 @@ export async function normalizeService(
   const volumes = get("volumes");
   if (volumes?.kind === "seq") {
     const readOnlyRoot = parseBoolean(scalarValue(get("read_only"))) === true;
+    const built = get("build") !== undefined;
     for (const item of volumes.items) {
-      const mount = normalizeVolume(item, ctx, readOnlyRoot);
+      const mount = normalizeVolume(item, ctx, { readOnlyRoot, built });
       if (mount) out.volumes.push(mount);
     }
   }
@@ -314,9 +315,15 @@ function normalizeHealthcheck(node: ComposeNode | undefined, findings: Findings)
  * directory: unlike Docker it copies the image's files into it only where the image declares that
  * path a VOLUME. An anonymous volume exists to keep the image's files there (`/app/node_modules`
  * under a bind mount of the code), so it is not mounted and the path keeps the image's files;
- * only a read-only service gets it, as the one place it can write.
+ * only a read-only service gets it, as the one place it can write. A named volume on a service built
+ * from the repository is left out for the same reason; third-party images (databases) declare their
+ * data paths as VOLUMEs, so theirs are mounted.
  */
-function normalizeVolume(node: ComposeNode, ctx: NormalizeContext, readOnlyRoot: boolean): ComposeVolumeMount | undefined {
+function normalizeVolume(
+  node: ComposeNode,
+  ctx: NormalizeContext,
+  { readOnlyRoot, built }: { readOnlyRoot: boolean; built: boolean },
+): ComposeVolumeMount | undefined {
   const { findings } = ctx;
   let type: string;
   let source: string | undefined;
@@ -362,6 +369,16 @@ function normalizeVolume(node: ComposeNode, ctx: NormalizeContext, readOnlyRoot:
   }
   if (!ctx.declaredVolumes.has(source)) {
     findings.error(node.at, `volume "${source}" is not declared under the top-level volumes key; declare it or use a path`);
+    return undefined;
+  }
+  if (built && !readOnlyRoot) {
+    // An image built from the repository declares no VOLUME there, so the mount would start empty
+    // and hide what the build put at that path (node_modules, collected static files).
+    findings.warn(
+      "named-volume-not-mounted",
+      node.at,
+      `volume "${source}" not mounted at ${target}: on Fargate it would start empty and hide the built image's files there; the path keeps them, on task storage`,
+    );
     return undefined;
   }
   findings.warn("named-volume-ephemeral", node.at, `volume "${source}" is task storage on Fargate: its data lives as long as the task`);

@@ -39,7 +39,7 @@ const expected: Record<string, { services: string[]; warnings: string[] } | { re
       "compose.yaml:11: services.agent.cap_add[0]: capability SYS_ADMIN cannot be added on Fargate (only SYS_PTRACE can); remove it from cap_add",
     ].join("\n"),
   },
-  "long-syntax.yaml": { services: ["app", "cache"], warnings: ["named-volume-ephemeral", "bind-mount-ignored"] },
+  "long-syntax.yaml": { services: ["app", "cache"], warnings: ["named-volume-not-mounted", "bind-mount-ignored"] },
   "swarm-stack.yaml": {
     services: ["web"],
     warnings: [

@@ -161,3 +161,42 @@ describe("Fargate rules: what is accepted with a named warning", () => {
     expect(project.services.map((s) => s.name)).toEqual(["web"]);
   });
 });
+
+describe("Fargate rules: named volumes and the image's own files", () => {
+  it("mounts a named volume on a third-party image or a read-only service, never over a built image's files", async () => {
+    const project = await loadText(
+      [
+        "services:",
+        "  app:",
+        "    build: .",
+        "    volumes:",
+        "      - node_modules:/app/node_modules",
+        "  ro:",
+        "    build: .",
+        "    read_only: true",
+        "    volumes:",
+        "      - scratch:/tmp/scratch",
+        "  db:",
+        "    image: postgres:16",
+        "    volumes:",
+        "      - pgdata:/var/lib/postgresql/data",
+        "volumes:",
+        "  node_modules:",
+        "  scratch:",
+        "  pgdata:",
+        "",
+      ].join("\n"),
+    );
+
+    expect(project.services.map((s) => [s.name, s.volumes])).toEqual([
+      ["app", []],
+      ["ro", [{ name: "scratch", target: "/tmp/scratch", readOnly: false }]],
+      ["db", [{ name: "pgdata", target: "/var/lib/postgresql/data", readOnly: false }]],
+    ]);
+    expect(warningLines(project)).toEqual([
+      "named-volume-not-mounted compose.yaml:5: services.app.volumes[0]: volume \"node_modules\" not mounted at /app/node_modules: on Fargate it would start empty and hide the built image's files there; the path keeps them, on task storage",
+      'named-volume-ephemeral compose.yaml:10: services.ro.volumes[0]: volume "scratch" is task storage on Fargate: its data lives as long as the task',
+      'named-volume-ephemeral compose.yaml:14: services.db.volumes[0]: volume "pgdata" is task storage on Fargate: its data lives as long as the task',
+    ]);
+  });
+});
