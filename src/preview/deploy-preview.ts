@@ -1,5 +1,6 @@
 import { BerthError, InputError, formatDiagnostic } from "../errors.js";
 import type { RepoConfig } from "../config/schema.js";
+import type { ConfigLineOf } from "../stack/diagnostics.js";
 import { formatWarning, planWithConfig, renderPlan, type PreviewPlan, type PreviewTarget } from "../plan/plan-preview.js";
 import type { Logger } from "../util/logger.js";
 import { createRedactor, redactLines } from "../util/redact.js";
@@ -32,6 +33,8 @@ export interface DeployRequest {
   github: RepoGitHub;
   target: PreviewTarget;
   config: RepoConfig;
+  /** Lines of the config's keys, so that problems found while planning name their line. */
+  configLineOf?: ConfigLineOf;
   /** `reset` wipes data and re-seeds; `redeploy` and `deploy` seed only on the first deploy. */
   kind: "deploy" | "redeploy" | "reset";
   /** Fork pull requests never receive the repository's secrets. */
@@ -76,7 +79,13 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
   try {
     const config = request.withoutSecrets ? { ...request.config, secrets: {} } : request.config;
     const base = await deps.base();
-    const finalPlan = await planWithConfig({ reader: github.reader(target.sha), config, target, baseStack: base.name });
+    const finalPlan = await planWithConfig({
+      reader: github.reader(target.sha),
+      config,
+      target,
+      baseStack: base.name,
+      ...(request.configLineOf ? { configLineOf: request.configLineOf } : {}),
+    });
     const warnings = finalPlan.stack.warnings.map(formatWarning);
     if (request.withoutSecrets && Object.keys(request.config.secrets).length > 0) {
       warnings.push("secrets: not given to a pull request from a fork [fork-without-secrets]");

@@ -1,4 +1,4 @@
-import { loadRepoConfig } from "../config/load-repo-config.js";
+import { loadRepoConfig, loadRepoConfigSource } from "../config/load-repo-config.js";
 import { InputError } from "../errors.js";
 import type { PreviewTarget } from "../plan/plan-preview.js";
 import { previewLabel, stackName } from "../stack/naming.js";
@@ -166,9 +166,9 @@ export class PreviewService {
       return;
     }
 
-    let config;
+    let source;
     try {
-      config = await loadRepoConfig(github.reader(job.sha));
+      source = await loadRepoConfigSource(github.reader(job.sha));
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       const reporter = new DeployReporter(github, { pr: job.pr, sha: job.sha, kind: kindOf(job), log, now: this.deps.now, ...(job.branch ? { branch: job.branch } : {}) });
@@ -177,10 +177,11 @@ export class PreviewService {
       await reporter.fail(undefined, message, extra);
       return;
     }
-    if (!config) {
+    if (!source) {
       log.debug({}, "no .github/preview.yml: previews are off for this repository");
       return;
     }
+    const { config } = source;
     if (job.draft && !config.drafts) {
       log.info({}, "draft pull request and drafts: false; not deploying");
       return;
@@ -199,7 +200,15 @@ export class PreviewService {
     }
     await deployPreview(
       this.deps,
-      { github, target, config, kind: kindOf(job), ...(job.fork ? { withoutSecrets: true } : {}), ...(approvalMarker ? { commentSuffix: approvalMarker } : {}) },
+      {
+        github,
+        target,
+        config,
+        configLineOf: source.lineOf,
+        kind: kindOf(job),
+        ...(job.fork ? { withoutSecrets: true } : {}),
+        ...(approvalMarker ? { commentSuffix: approvalMarker } : {}),
+      },
       signal,
     );
   }

@@ -137,6 +137,22 @@ describe("a deploy that fails", () => {
   });
 });
 
+describe("a config problem found while planning", () => {
+  it("names its line in .github/preview.yml", async () => {
+    const files = readFixtureRepo("rails-postgres");
+    files[".github/preview.yml"] += "resources:\n  cpu: 256\n  memory: 4096\n";
+    h = createHarness({ files });
+    h.aws.putImage(IMAGE(SHA1));
+
+    await open(h);
+
+    const run = h.github.checkRun(SHA1);
+    expect(run?.conclusion).toBe("failure");
+    expect(run?.output.summary).toMatch(/\.github\/preview\.yml:16: resources\.memory: /);
+    expect(h.aws.mutations()).toEqual([]);
+  });
+});
+
 describe("concurrency", () => {
   it("a newer push supersedes a running deploy: neutral check run naming the newer SHA, newest wins", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
