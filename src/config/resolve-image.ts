@@ -96,7 +96,7 @@ function substituteAll(template: string, vars: ImageVars): string {
   const branchCount = countPlaceholder(tag, "branch");
   let branch = "";
   if (branchCount > 0) {
-    if (vars.branch === undefined) throw new ImageReferenceError("image: the template uses {branch} but the branch is not known");
+    if (vars.branch === undefined) throw new ImageReferenceError("image: the template uses {branch} but the branch is not known (berth plan takes it from --branch)");
     const room = Math.max(0, Math.floor((MAX_TAG - substitute(tag, vars, "").length) / branchCount));
     branch = sanitizeBranch(vars.branch).slice(0, room);
   }

@@ -58,7 +58,7 @@ describe("resolveImage", () => {
       name: "{branch} without a branch",
       template: `${ECR}/shop:{branch}`,
       vars: { branch: undefined },
-      message: "image: the template uses {branch} but the branch is not known",
+      message: "image: the template uses {branch} but the branch is not known (berth plan takes it from --branch)",
     },
     {
       name: "{branch} in the repository",

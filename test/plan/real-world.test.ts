@@ -515,7 +515,7 @@ describe("real-world repositories that berth refuses", () => {
     {
       repo: "nextjs-postgres",
       args: [],
-      stderr: [".github/preview.yml:2: image: the template uses {branch} but the branch is not known"],
+      stderr: [".github/preview.yml:2: image: the template uses {branch} but the branch is not known (berth plan takes it from --branch)"],
     },
     {
       repo: "telemetry-shop",
