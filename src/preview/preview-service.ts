@@ -1,4 +1,4 @@
-import { loadRepoConfig, loadRepoConfigSource } from "../config/load-repo-config.js";
+import { loadRepoConfigSource } from "../config/load-repo-config.js";
 import { InputError } from "../errors.js";
 import type { PreviewTarget } from "../plan/plan-preview.js";
 import { previewLabel, stackName } from "../stack/naming.js";
@@ -6,6 +6,7 @@ import type { Logger } from "../util/logger.js";
 import { deployPreview, describeFailure, type DeployDeps } from "./deploy-preview.js";
 import { DeployReporter } from "./deploy-reporter.js";
 import { destroyPreview } from "./destroy-preview.js";
+import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, forkGate } from "./fork-approval.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { handleCommand, type CommentCommand } from "./handle-command.js";
 import type { LogPort, RepoGitHub, RepoRef } from "./ports.js";
@@ -111,7 +112,7 @@ export class PreviewService {
           approve: async (repo, pr, sha) => {
             this.approvals.set(prKey(repo, pr), sha);
           },
-          awaitingApproval: async (repoGitHub, pr) => parseMarker(AWAITING_MARKER, await repoGitHub.comments.readSticky(pr)),
+          awaitingApproval,
           logTailLines: this.deps.options.logTailLines,
         },
         github,
@@ -188,7 +189,7 @@ export class PreviewService {
     }
     let approvalMarker: string | undefined;
     if (job.fork) {
-      const gate = await this.forkGate(github, job);
+      const gate = await forkGate(github, { ...job, approvedSha: job.approvedSha ?? this.approvals.get(prKey(job.repo, job.pr)) });
       if (gate !== "approved") {
         const state = gate === "never" ? "disabled-for-forks" : "awaiting-approval";
         const body = renderComment({ state, sha: job.sha, ...(job.branch ? { branch: job.branch } : {}), updatedAt: this.deps.now() });
@@ -212,36 +213,6 @@ export class PreviewService {
       signal,
     );
   }
-
-  /**
-   * Whether a fork's head may deploy: the base branch's config decides (`forks: never` refuses),
-   * and only a maintainer's `/preview approve` of exactly this SHA opens it. Approvals survive a
-   * restart in a hidden marker of berth's own sticky comment, which nobody else can edit.
-   */
-  private async forkGate(github: RepoGitHub, job: PreviewJob): Promise<"approved" | "awaiting" | "never"> {
-    const baseConfig = job.baseSha ? await loadRepoConfig(github.reader(job.baseSha)).catch(() => undefined) : undefined;
-    if (baseConfig?.forks === "never") return "never";
-    const key = prKey(job.repo, job.pr);
-    const approved = job.approvedSha ?? this.approvals.get(key) ?? parseMarker(APPROVAL_MARKER, await github.comments.readSticky(job.pr));
-    return approved === job.sha ? "approved" : "awaiting";
-  }
-}
-
-const APPROVAL_MARKER = /<!-- berth:approved-sha:([0-9a-f]{40}) -->/;
-const AWAITING_MARKER = /<!-- berth:awaiting-sha:([0-9a-f]{40}) -->/;
-
-/** The hidden line that records a fork approval in the sticky comment. */
-export function approvalMarkerFor(sha: string): string {
-  return `<!-- berth:approved-sha:${sha.toLowerCase()} -->`;
-}
-
-/** The hidden line that records which fork head berth asked a maintainer to approve. */
-function awaitingMarkerFor(sha: string): string {
-  return `<!-- berth:awaiting-sha:${sha.toLowerCase()} -->`;
-}
-
-function parseMarker(marker: RegExp, body: string | undefined): string | undefined {
-  return body === undefined ? undefined : marker.exec(body)?.[1];
 }
 
 function kindOf(job: PreviewJob): "deploy" | "redeploy" | "reset" {
