@@ -2,7 +2,7 @@ import { z } from "zod";
 
 const Settings = z.object({
   AWS_REGION: z
-    .string({ error: "AWS_REGION is not set: the AWS region berth deploys previews in, e.g. us-east-1" })
+    .string({ error: "AWS_REGION is not set: the AWS region berth deploys previews in, e.g. us-east-1 (AWS_DEFAULT_REGION works too)" })
     .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "AWS_REGION must look like us-east-1"),
   BERTH_BASE_STACK: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, "BERTH_BASE_STACK must be a CloudFormation stack name").default("berth-base"),
   BERTH_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(4),
@@ -16,7 +16,8 @@ export type BerthSettings = z.output<typeof Settings>;
 
 /** Parses berth's settings from the environment; throws one message naming every missing or bad variable. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): BerthSettings {
-  const parsed = Settings.safeParse(env);
+  // AWS_DEFAULT_REGION is what the AWS CLI reads; accept it when AWS_REGION is not set.
+  const parsed = Settings.safeParse({ ...env, AWS_REGION: env.AWS_REGION ?? env.AWS_DEFAULT_REGION });
   if (parsed.success) return parsed.data;
   throw new Error(settingsMessage(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)));
 }

@@ -6,8 +6,13 @@ describe("loadSettings", () => {
     expect(loadSettings({ AWS_REGION: "eu-west-1" })).toEqual({ AWS_REGION: "eu-west-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 1800, BERTH_RESYNC_MINUTES: 15 });
   });
 
+  it("takes the region from AWS_DEFAULT_REGION when AWS_REGION is not set, AWS_REGION first", () => {
+    expect(loadSettings({ AWS_DEFAULT_REGION: "ap-southeast-2" }).AWS_REGION).toBe("ap-southeast-2");
+    expect(loadSettings({ AWS_REGION: "eu-west-1", AWS_DEFAULT_REGION: "ap-southeast-2" }).AWS_REGION).toBe("eu-west-1");
+  });
+
   it.each([
-    [{}, "- AWS_REGION: AWS_REGION is not set: the AWS region berth deploys previews in, e.g. us-east-1"],
+    [{}, "- AWS_REGION: AWS_REGION is not set: the AWS region berth deploys previews in, e.g. us-east-1 (AWS_DEFAULT_REGION works too)"],
     [{ AWS_REGION: "Frankfurt" }, "- AWS_REGION: AWS_REGION must look like us-east-1"],
     [{ AWS_REGION: "us-east-1", BERTH_BASE_STACK: "1-bad name" }, "- BERTH_BASE_STACK: BERTH_BASE_STACK must be a CloudFormation stack name"],
     [{ AWS_REGION: "us-east-1", BERTH_CONCURRENCY: "0" }, "- BERTH_CONCURRENCY: Too small: expected number to be >=1"],
