@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -182,6 +182,43 @@ describe("deploy/bot.yml", () => {
           ],
         },
       ]);
+    });
+  });
+
+  describe("the calls berth makes", () => {
+    /** IAM service prefix of each AWS SDK client the adapters use. */
+    const PREFIX: Record<string, string> = {
+      "client-cloudformation": "cloudformation",
+      "client-cloudwatch-logs": "logs",
+      "client-ecr": "ecr",
+      "client-ecs": "ecs",
+      "client-elastic-load-balancing-v2": "elasticloadbalancing",
+    };
+    /** The operation each waiter polls. */
+    const WAITERS: Record<string, string> = { waitUntilTasksStopped: "DescribeTasks", waitUntilServicesStable: "DescribeServices" };
+    const awsDir = path.join(root, "src/aws");
+    const calls = readdirSync(awsDir)
+      .filter((file) => file.endsWith(".ts"))
+      .flatMap((file) => {
+        const source = readFileSync(path.join(awsDir, file), "utf8");
+        const client = /from "@aws-sdk\/(client-[a-z0-9-]+)"/.exec(source)?.[1];
+        if (client === undefined) return [];
+        const operations = [
+          ...[...source.matchAll(/new ([A-Za-z]+)Command\(/g)].map((m) => m[1]!),
+          ...[...source.matchAll(/\b(waitUntil[A-Za-z]+)\(/g)].map((m) => WAITERS[m[1]!] ?? m[1]!),
+        ];
+        return operations.map((operation) => `${PREFIX[client] ?? client}:${operation}`);
+      });
+
+    it("finds the adapters' calls", () => {
+      expect(calls).toContain("logs:GetLogEvents");
+      expect(calls).toContain("ecs:DescribeTasks");
+      expect(calls.length).toBeGreaterThan(15);
+    });
+
+    it("allows every one of them to the task role", () => {
+      const allowed = new Set(statementsOf("TaskRole").filter((s) => s.Effect === "Allow").flatMap(actionsOf));
+      expect([...new Set(calls)].filter((action) => !allowed.has(action)).sort()).toEqual([]);
     });
   });
 
