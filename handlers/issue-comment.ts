@@ -5,7 +5,8 @@ import type { HandlerDeps } from "./deps.js";
 export async function onIssueComment(ctx: Context<"issue_comment.created">, deps: HandlerDeps): Promise<void> {
   const { issue, comment, repository, sender } = ctx.payload;
   if (!issue.pull_request || ctx.isBot || comment.user?.type === "Bot" || sender.type === "Bot") return;
-  if (!comment.body.includes("/preview")) return;
+  // A cheap pre-filter; the engine's parser decides, and it reads the keyword in any ASCII case.
+  if (!/\/preview/i.test(comment.body)) return;
   const installationId = "installation" in ctx.payload ? ctx.payload.installation?.id : undefined;
   deps.previews.command(
     {

@@ -98,6 +98,15 @@ describe("/preview commands", () => {
     expect(h.github.replies()).toEqual([]);
   });
 
+  it("takes the keyword in any ASCII case, as the parser does: /PREVIEW REDEPLOY deploys again", async () => {
+    h = await deployed();
+
+    const id = await comment(h, "/PREVIEW REDEPLOY");
+
+    expect(reactions(h, id)).toEqual(["eyes"]);
+    expect(releaseSteps(h)).toEqual(["berth/migrate", "berth/seed", "berth/migrate"]);
+  });
+
   it("/preview redeploy deploys the head again without seeding", async () => {
     h = await deployed();
 
