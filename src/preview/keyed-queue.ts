@@ -30,7 +30,10 @@ export class KeyedQueue<J> {
     this.waiting.set(key, merged);
     const current = this.running.get(key);
     if (current) {
-      if (this.options.supersedes?.(current.job, merged) ?? true) current.controller.abort(new SupersededSignal(merged));
+      const reason: unknown = current.controller.signal.reason;
+      // Already stopping: it is the newest waiting job, not the first of a burst, that replaces it.
+      if (reason instanceof SupersededSignal) reason.by = merged;
+      else if (this.options.supersedes?.(current.job, merged) ?? true) current.controller.abort(new SupersededSignal(merged));
       return;
     }
     if (older === undefined) this.ready.push(key);
@@ -83,7 +86,10 @@ export class KeyedQueue<J> {
   }
 }
 
-/** The abort reason a superseded job sees: carries the job that replaced it. */
+/**
+ * The abort reason a superseded job sees: carries the job that replaces it. `by` follows later
+ * pushes while the job is stopping, so it names the job that runs next.
+ */
 export class SupersededSignal<J = unknown> {
-  constructor(readonly by: J) {}
+  constructor(public by: J) {}
 }

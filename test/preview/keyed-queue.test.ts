@@ -61,6 +61,27 @@ describe("KeyedQueue", () => {
     await h.finish("pr1:b");
   });
 
+  it("names the job that will run next, not the first of a burst, when the stopped job looks at its signal", async () => {
+    const seen: string[] = [];
+    let release = () => {};
+    const queue = new KeyedQueue<Job>({
+      concurrency: 1,
+      run: async (_key, job, signal) => {
+        if (job.sha !== "a") return;
+        await new Promise<void>((resolve) => (release = resolve));
+        seen.push((signal.reason as SupersededSignal<Job>).by.sha);
+      },
+      onError: () => {},
+    });
+    queue.push("pr1", { sha: "a" });
+    queue.push("pr1", { sha: "b" });
+    queue.push("pr1", { sha: "c" });
+    release();
+    await queue.idle();
+
+    expect(seen).toEqual(["c"]);
+  });
+
   it("runs different keys in parallel, never more than the concurrency", async () => {
     const h = harness({ concurrency: 2 });
     for (const key of ["pr1", "pr2", "pr3"]) h.queue.push(key, { sha: "x" });
