@@ -3,7 +3,9 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, type CollectionTag, type ScalarTag, type YAMLMap, type YAMLSeq } from "yaml";
+import { buildTemplate } from "../../src/stack/build-template.js";
 import { lintTemplate } from "../helpers/cfn-lint.js";
+import { BASE, rails, TARGET } from "../stack/fixtures/projects.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const text = readFileSync(path.join(root, "deploy/bot.yml"), "utf8");
@@ -219,6 +221,43 @@ describe("deploy/bot.yml", () => {
     it("allows every one of them to the task role", () => {
       const allowed = new Set(statementsOf("TaskRole").filter((s) => s.Effect === "Allow").flatMap(actionsOf));
       expect([...new Set(calls)].filter((action) => !allowed.has(action)).sort()).toEqual([]);
+    });
+  });
+
+  describe("the resources CloudFormation manages for a preview with berth's credentials", () => {
+    /**
+     * How each resource type of a preview template is tagged and untagged. berth changes its stack
+     * tags on every deploy (`berth:sha`, `berth:seeded`), and CloudFormation then retags every
+     * resource in an update: outside a create call, so no create-only condition may fence these.
+     */
+    const TAGGING: Record<string, string[]> = {
+      "AWS::EC2::SecurityGroup": ["ec2:CreateTags", "ec2:DeleteTags"],
+      "AWS::EC2::SecurityGroupIngress": [],
+      "AWS::ECS::Service": ["ecs:TagResource", "ecs:UntagResource"],
+      "AWS::ECS::TaskDefinition": ["ecs:TagResource", "ecs:UntagResource"],
+      "AWS::ElasticLoadBalancingV2::ListenerRule": ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"],
+      "AWS::ElasticLoadBalancingV2::TargetGroup": ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"],
+      "AWS::ServiceDiscovery::Service": ["servicediscovery:TagResource", "servicediscovery:UntagResource"],
+    };
+    const preview = buildTemplate({ ...rails, target: TARGET, baseStack: BASE }).template as { Resources: Record<string, { Type: string }> };
+    const types = [...new Set(Object.values(preview.Resources).map((r) => r.Type))].sort();
+    /** Conditions that hold only while a resource is being created. */
+    const CREATE_ONLY = ["ecs:CreateAction", "ec2:CreateAction", "aws:RequestTag"];
+    const unconditionally = (action: string) =>
+      statementsOf("TaskRole").some(
+        (s) =>
+          s.Effect === "Allow" &&
+          actionsOf(s).includes(action) &&
+          !Object.values(s.Condition ?? {}).some((test) => Object.keys(test).some((key) => CREATE_ONLY.some((c) => key.startsWith(c)))),
+      );
+
+    it("knows how every resource type of a preview template is tagged", () => {
+      expect(types.filter((type) => !(type in TAGGING))).toEqual([]);
+    });
+
+    it("can retag every one of them when the stack's tags change", () => {
+      const missing = types.flatMap((type) => TAGGING[type] ?? []).filter((action) => !unconditionally(action));
+      expect([...new Set(missing)]).toEqual([]);
     });
   });
 
