@@ -27,7 +27,8 @@ interface LoadedFile {
  * translates them into the ComposeProject berth deploys.
  *
  * - `files` undefined: the first of compose.yaml, compose.yml, docker-compose.yaml,
- *   docker-compose.yml that exists. Later files override earlier ones.
+ *   docker-compose.yml that exists. Later files override earlier ones, and their relative paths
+ *   (env_file, build context) start from the first file's directory, as in Compose.
  * - Interpolation variables come only from the `.env` next to the first compose file, never
  *   from process.env: a compose file must not read the bot's own environment. Unset variables
  *   become "" with an `unset-variable` warning.
@@ -89,6 +90,7 @@ export async function loadCompose(reader: RepoReader, files?: string[]): Promise
       variables,
       declaredVolumes,
       findings,
+      baseDir: (file) => path.posix.dirname(chosen.includes(file) ? chosen[0]! : file),
     });
     result.push(normalized);
   }

@@ -15,6 +15,12 @@ export interface NormalizeContext {
   variables: (name: string) => string | undefined;
   /** Names under the top-level `volumes` key. */
   declaredVolumes: ReadonlySet<string>;
+  /**
+   * The directory relative paths written in `file` start from: the first compose file's for every
+   * file listed under `compose` (Compose resolves an override's paths from the project directory),
+   * the file's own for a file read through `extends`.
+   */
+  baseDir: (file: string) => string;
   findings: Findings;
 }
 
@@ -166,7 +172,7 @@ function normalizeBuild(build: MapNode, ctx: NormalizeContext): NonNullable<Comp
   const file = contextNode?.at.file ?? build.at.file;
   const context = /^[a-z][a-z0-9+.-]*:\/\/|^git@/i.test(written)
     ? written
-    : (normalizeRepoPath(path.posix.join(path.posix.dirname(file), written)) ?? written);
+    : (normalizeRepoPath(path.posix.join(ctx.baseDir(file), written)) ?? written);
   const result: NonNullable<ComposeService["build"]> = { context, args: keyValues(build.entries.get("args"), ctx.variables) };
   const dockerfile = textOf(build.entries.get("dockerfile"));
   if (dockerfile !== undefined) result.dockerfile = dockerfile;
@@ -208,7 +214,7 @@ async function readEnvFiles(node: ComposeNode | undefined, ctx: NormalizeContext
     const written = textOf(item.kind === "map" ? item.entries.get("path") : item) ?? "";
     const requiredNode = item.kind === "map" ? item.entries.get("required") : undefined;
     const required = requiredNode === undefined ? true : parseBoolean(scalarValue(requiredNode)) !== false;
-    const file = normalizeRepoPath(path.posix.join(path.posix.dirname(item.at.file), written));
+    const file = normalizeRepoPath(path.posix.join(ctx.baseDir(item.at.file), written));
     if (file === undefined || written.startsWith("/")) {
       ctx.findings.error(item.at, `env file "${written}" is outside the repository; keep env files in the repository`);
       continue;

@@ -365,6 +365,27 @@ describe("loadCompose: env_file", () => {
     expect(project.services[0]?.environment).toEqual({ A: "2", WIN: "compose", URL: "https://eu.example", B: "two" });
   });
 
+  it("resolves paths in an override file relative to the first compose file, as Compose does; an extended file's paths stay its own", async () => {
+    const reader = createMemoryReader({
+      "compose.yaml": "services:\n  web:\n    build: .\n",
+      "preview.env": "FROM=root\n",
+      ".github/preview/preview.env": "FROM=override-dir\n",
+      ".github/preview/compose.yaml": `services:
+  web:
+    build: { context: ./app }
+    env_file: preview.env
+  worker:
+    extends: { file: base.yaml, service: worker }
+`,
+      ".github/preview/base.yaml": "services:\n  worker:\n    image: w\n    env_file: preview.env\n",
+    });
+    const project = await loadCompose(reader, ["compose.yaml", ".github/preview/compose.yaml"]);
+    const [web, worker] = project.services;
+    expect(web?.environment).toEqual({ FROM: "root" });
+    expect(web?.build?.context).toBe("app");
+    expect(worker?.environment).toEqual({ FROM: "override-dir" });
+  });
+
   it.each([
     {
       name: "a missing required env file",
