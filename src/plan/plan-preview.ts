@@ -5,7 +5,7 @@ import { ImageReferenceError, resolveImage } from "../config/resolve-image.js";
 import type { RepoConfig } from "../config/schema.js";
 import { InputError, formatDiagnostic, type Diagnostic, type Warning } from "../errors.js";
 import { buildTemplate, type PreviewStack } from "../stack/build-template.js";
-import type { ConfigLineOf } from "../stack/diagnostics.js";
+import { CONFIG_FILE, type ConfigLineOf } from "../stack/diagnostics.js";
 import type { RepoReader } from "../util/repo-reader.js";
 
 /** Which preview: one pull request of one repository at one commit. */
@@ -26,7 +26,7 @@ export interface PreviewPlan {
   stack: PreviewStack;
 }
 
-export const CONFIG_FILE = ".github/preview.yml";
+export { CONFIG_FILE };
 
 /**
  * Reads `.github/preview.yml` and the compose file(s) through `reader` and renders the preview's
@@ -41,7 +41,7 @@ export async function planPreview(input: {
 }): Promise<PreviewPlan | undefined> {
   const source = await loadRepoConfigSource(input.reader);
   if (!source) return undefined;
-  return planWithConfig({ ...input, config: source.config, configLineOf: source.lineOf });
+  return planWithConfig({ ...input, config: source.config, configLineOf: source.lineOf, configFile: source.file });
 }
 
 /** planPreview for a config already loaded (the app loads it first to decide whether to report at all). */
@@ -53,21 +53,30 @@ export async function planWithConfig(input: {
   hold?: { servingImages?: Record<string, string> };
   /** Lines of `.github/preview.yml` keys, so that problems with the config name their line. */
   configLineOf?: ConfigLineOf;
+  /** The config file the repository has (`.github/preview.yaml` is accepted too); default `.github/preview.yml`. */
+  configFile?: string;
 }): Promise<PreviewPlan> {
   const { config, target, configLineOf } = input;
   const files = config.compose === undefined ? undefined : [config.compose].flat();
   const project = await loadCompose(input.reader, files);
-  const images = resolveBuildImages(config, project, target, configLineOf);
-  const stack = buildTemplate({
-    project,
-    config,
-    target,
-    baseStack: input.baseStack,
-    images,
-    ...(input.hold ? { hold: input.hold } : {}),
-    ...(configLineOf ? { configLineOf } : {}),
-  });
-  return { config, project, images, stack };
+  try {
+    const images = resolveBuildImages(config, project, target, configLineOf);
+    const stack = buildTemplate({
+      project,
+      config,
+      target,
+      baseStack: input.baseStack,
+      images,
+      ...(input.hold ? { hold: input.hold } : {}),
+      ...(configLineOf ? { configLineOf } : {}),
+    });
+    return { config, project, images, stack };
+  } catch (error) {
+    const file = input.configFile;
+    if (!(error instanceof InputError) || file === undefined || file === CONFIG_FILE) throw error;
+    // The checks past loading name the usual file; the repository may have the .yaml one.
+    throw new InputError(error.diagnostics.map((d) => (d.file === CONFIG_FILE ? { ...d, file } : d)));
+  }
 }
 
 /** Renders the plan's stack again with other options (the release phase of a deploy holds images). */
