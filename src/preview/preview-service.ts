@@ -62,7 +62,7 @@ export class PreviewService {
       concurrency: deps.concurrency,
       run: (_key, job, signal) => this.run(job, signal),
       merge: mergeJobs,
-      supersedes: (running, newer) => !REMOVALS.has(running.action) && (REMOVALS.has(newer.action) || newer.action === "reset" || newer.sha !== running.sha),
+      supersedes,
       onError: (key, job, error) => deps.log.error({ err: error, key, action: job.action }, "preview job failed unexpectedly"),
     });
   }
@@ -133,8 +133,12 @@ export class PreviewService {
     if (this.background.size > 0) await this.idle();
   }
 
-  private push(job: PreviewJob): void {
-    const key = prKey(job.repo, job.pr);
+  private push(newer: PreviewJob): void {
+    const key = prKey(newer.repo, newer.pr);
+    // A job that interrupts a running one inherits what it was asked for: a reset stopped after
+    // wiping the data, before seeding, must not leave the next head on an empty database.
+    const running = this.queue.runningJob(key);
+    const job = running && supersedes(running, newer) ? mergeJobs(running, newer) : newer;
     if (REMOVALS.has(job.action)) this.heads.delete(key);
     else this.heads.set(key, job.sha.toLowerCase());
     if (this.heads.size > 10_000) this.heads.delete(this.heads.keys().next().value as string);
@@ -215,6 +219,11 @@ export class PreviewService {
   }
 }
 
+/** Whether `newer` stops the running job at its next safe point; removals run to the end. */
+function supersedes(running: PreviewJob, newer: PreviewJob): boolean {
+  return !REMOVALS.has(running.action) && (REMOVALS.has(newer.action) || newer.action === "reset" || newer.sha !== running.sha);
+}
+
 function kindOf(job: PreviewJob): "deploy" | "redeploy" | "reset" {
   return job.action === "reset" ? "reset" : job.action === "redeploy" ? "redeploy" : "deploy";
 }
@@ -225,8 +234,9 @@ export function prKey(repo: Pick<RepoRef, "owner" | "repo">, pr: number): string
 }
 
 /**
- * Coalesces a waiting job with a newer one: removal wins over everything; a waiting reset stays a
- * reset (with the newer head) so the data wipe someone asked for is not lost; otherwise newest wins.
+ * Coalesces an older job (waiting, or running and interrupted) with a newer one: removal wins over
+ * everything; a reset stays a reset (with the newer head) so the data wipe someone asked for is
+ * not lost; otherwise newest wins.
  */
 export function mergeJobs(older: PreviewJob, newer: PreviewJob): PreviewJob {
   if (REMOVALS.has(newer.action)) return newer;

@@ -61,6 +61,23 @@ describe("/preview commands", () => {
     expect(runs.at(-1)?.conclusion).toBe("success");
   });
 
+  it("a push that interrupts /preview reset keeps the reset: the newer head is seeded on the wiped data", async () => {
+    h = await deployed();
+    const before = h.aws.calls.length;
+    h.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 80, times: 1 });
+
+    const id = h.github.addComment("/preview reset", { login: "maintainer", type: "User" });
+    await h.receive("issue_comment", prCommentPayload({ pr: 7, body: "/preview reset", commentId: id, user: "maintainer", userType: "User" }));
+    for (let i = 0; i < 500 && !h.aws.calls.slice(before).some((c) => c.command === "RunTask"); i += 1) await new Promise((r) => setTimeout(r, 2));
+    h.github.setPull({ number: 7, headSha: SHA2, branch: "feature/checkout" });
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    await h.settle();
+
+    expect(h.github.checkRun(SHA1)?.conclusion).toBe("neutral");
+    expect(releaseSteps(h).slice(2)).toEqual(["berth/migrate", "berth/migrate", "berth/seed"]);
+    expect(h.github.checkRun(SHA2)?.output.summary).toContain("Reset of `2222222`");
+  });
+
   it("/preview reset from a reader gets one reply saying why, and nothing happens", async () => {
     h = await deployed();
     const mutations = h.aws.mutations().length;
