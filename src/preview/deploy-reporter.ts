@@ -15,6 +15,8 @@ export class DeployReporter {
   private readonly report: DeployReport;
   private readonly started = new Map<PhaseName, number>();
   private checkRun: { id: number; url: string } | undefined;
+  /** The last check run update sent, to skip identical ones (an image wait polls for many minutes). */
+  private lastPushed: string | undefined;
   private deploymentId: number | undefined;
 
   constructor(
@@ -161,9 +163,14 @@ export class DeployReporter {
     if (!this.checkRun) return;
     const { id } = this.checkRun;
     const output = renderCheckRun(this.report);
-    await this.quietly("update check run", () =>
-      this.github.checks.update(id, { output, ...(final ? { conclusion: checkConclusion(this.report) } : {}), ...(this.report.url ? { detailsUrl: this.report.url } : {}) }),
-    );
+    const update = { output, ...(final ? { conclusion: checkConclusion(this.report) } : {}), ...(this.report.url ? { detailsUrl: this.report.url } : {}) };
+    const key = JSON.stringify(update);
+    if (key === this.lastPushed) return;
+    const sent = await this.quietly("update check run", async () => {
+      await this.github.checks.update(id, update);
+      return true;
+    });
+    if (sent) this.lastPushed = key;
   }
 
   private async setDeployment(state: "failure" | "inactive", description: string): Promise<void> {
