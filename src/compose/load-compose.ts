@@ -318,6 +318,11 @@ function checkDependencies(
         continue;
       } else if (dependency.condition === "service_healthy" && target.healthcheck === undefined) {
         findings.error(at, `waits for "${dependency.service}" to be healthy, but it has no healthcheck; add one to ${dependency.service} or use service_started`);
+      } else if (dependency.condition === "service_completed_successfully") {
+        findings.error(
+          entry(spec, "condition")?.at ?? at,
+          "service_completed_successfully is not supported: every service runs as a long-running ECS service; run one-off commands as `release.migrate` or `release.seed` in .github/preview.yml",
+        );
       }
       kept.push(dependency);
     }

@@ -9,8 +9,8 @@ const DNS_LABEL = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
 /**
  * What keeps a compose project and its config from becoming one preview stack, beyond what their
  * own loaders check: service names that cannot be hostnames, `depends_on` that ECS services cannot
- * honour (unknown services, `service_healthy` without a health check, `service_completed_successfully`,
- * cycles), services without an image, and config keys naming services that do not exist.
+ * honour (unknown services, `service_healthy` without a health check, cycles), services without an
+ * image, and config keys naming services that do not exist.
  */
 export function projectDiagnostics(project: ComposeProject, config: RepoConfig, lineOf?: ConfigLineOf): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -41,14 +41,6 @@ export function projectDiagnostics(project: ComposeProject, config: RepoConfig, 
             service,
             [...at, "condition"],
             `service_healthy needs a healthcheck on service "${dep.service}"; add one to "${dep.service}" or use condition service_started`,
-          ),
-        );
-      } else if (dep.condition === "service_completed_successfully") {
-        out.push(
-          composeDiagnostic(
-            service,
-            [...at, "condition"],
-            `service_completed_successfully is not supported: every service runs as a long-running ECS service; run one-off commands as \`release.migrate\` or \`release.seed\` in .github/preview.yml`,
           ),
         );
       }

@@ -39,8 +39,8 @@ describe("normalizing short and long syntaxes", () => {
   it.each([
     { lines: "    depends_on: [db]\n", dependsOn: [{ service: "db", condition: "service_started" }] },
     {
-      lines: "    depends_on:\n      db:\n        condition: service_completed_successfully\n        restart: true\n",
-      dependsOn: [{ service: "db", condition: "service_completed_successfully" }],
+      lines: "    depends_on:\n      db:\n        condition: service_started\n        restart: true\n",
+      dependsOn: [{ service: "db", condition: "service_started" }],
     },
     { lines: "    depends_on:\n      db: {condition: service_started, required: true}\n", dependsOn: [{ service: "db", condition: "service_started" }] },
   ])("depends_on $lines", async ({ lines, dependsOn }) => {

@@ -496,7 +496,7 @@ describe("real-world repositories that berth refuses", () => {
       repo: "migrate-service",
       args: [],
       stderr: [
-        "docker-compose.yml:9: services.app.depends_on.migrate.condition: service_completed_successfully is not supported: every service runs as a long-running ECS service; run one-off commands as `release.migrate` or `release.seed` in .github/preview.yml",
+        "docker-compose.yml:15: services.app.depends_on.migrate.condition: service_completed_successfully is not supported: every service runs as a long-running ECS service; run one-off commands as `release.migrate` or `release.seed` in .github/preview.yml",
       ],
     },
     {

@@ -63,14 +63,6 @@ describe("buildTemplate refuses what it cannot deploy, naming file, line and key
       ],
     },
     {
-      case: "service_completed_successfully",
-      project: project(web({ dependsOn: [{ service: "migrate", condition: "service_completed_successfully" }] }), service("migrate", { image: "app:1", line: 12 })),
-      config: {},
-      lines: [
-        "docker-compose.yml:2: services.web.depends_on.migrate.condition: service_completed_successfully is not supported: every service runs as a long-running ECS service; run one-off commands as `release.migrate` or `release.seed` in .github/preview.yml",
-      ],
-    },
-    {
       case: "a dependency that is not in the project",
       project: project(web({ dependsOn: [{ service: "cache", condition: "service_started" }] })),
       config: {},
