@@ -1,7 +1,7 @@
 import type { Logger } from "../util/logger.js";
 import { PHASES, checkConclusion, renderCheckRun, type DeployReport, type PhaseName, type PhaseReport } from "./render-check-run.js";
 import { renderComment, type CommentState } from "./render-comment.js";
-import { deploymentEnvironment } from "./render-deployment.js";
+import { deploymentDescription, deploymentEnvironment } from "./render-deployment.js";
 import type { RepoGitHub } from "./ports.js";
 
 export const CHECK_NAME = "preview";
@@ -177,7 +177,7 @@ export class DeployReporter {
     if (this.deploymentId === undefined) return;
     const id = this.deploymentId;
     await this.quietly(`deployment ${state}`, () =>
-      this.github.deployments.setStatus(id, { state, description, ...(this.checkRun ? { logUrl: this.checkRun.url } : {}) }),
+      this.github.deployments.setStatus(id, { state, description: deploymentDescription(description), ...(this.checkRun ? { logUrl: this.checkRun.url } : {}) }),
     );
   }
 

@@ -43,4 +43,18 @@ describe("DeployReporter", () => {
 
     expect(sent).toEqual(["check update", "check update"]);
   });
+
+  it("gives the deployment a one-line plain-text description, even for a multi-line failure with bidi controls", async () => {
+    const { github, sent } = recordingGitHub();
+    const reporter = new DeployReporter(github, context);
+    await reporter.start();
+    await reporter.phase("rollout");
+    sent.length = 0;
+
+    await reporter.fail("rollout", "The rollout of web failed: tasks failed to start\nLatest service events:\n- (service web) \u202egnp.exe");
+
+    expect(sent.filter((line) => line.startsWith("deployment"))).toEqual([
+      "deployment failure: Failed: The rollout of web failed: tasks failed to start Latest service events: - (service web) gnp.exe",
+    ]);
+  });
 });
