@@ -31,6 +31,11 @@ const HEALTHCHECK_LIMITS = {
   retries: { key: "retries", min: 1, max: 10 },
   start_period: { key: "startPeriodSeconds", min: 0, max: 300 },
 } as const;
+/**
+ * Docker gives a health check without `timeout` 30 s; ECS would give it 5 s, failing a check that
+ * passes under Compose, so the preview keeps Docker's.
+ */
+const DOCKER_HEALTHCHECK_TIMEOUT = 30;
 /** Fargate waits at most 120 s between SIGTERM and SIGKILL. */
 const MAX_STOP_TIMEOUT = 120;
 
@@ -311,6 +316,7 @@ function normalizeHealthcheck(node: ComposeNode | undefined, findings: Findings)
     }
     healthcheck[limit.key] = clamped;
   }
+  healthcheck.timeoutSeconds ??= DOCKER_HEALTHCHECK_TIMEOUT;
   const startInterval = node.entries.get("start_interval");
   if (startInterval) findings.warn("field-ignored", startInterval.at, "ignored: ECS health checks have no start interval");
   return healthcheck;

@@ -106,7 +106,7 @@ describe("loadCompose: example repositories", () => {
           line: 16,
           image: "mysql:8.0",
           environment: { MYSQL_ALLOW_EMPTY_PASSWORD: "yes", MYSQL_DATABASE: "awesome" },
-          healthcheck: { test: ["CMD-SHELL", "mysqladmin ping -h 127.0.0.1"], intervalSeconds: 10 },
+          healthcheck: { test: ["CMD-SHELL", "mysqladmin ping -h 127.0.0.1"], intervalSeconds: 10, timeoutSeconds: 30 },
         }),
         service({ name: "redis", line: 24, image: "redis:7-alpine" }),
       ],
@@ -256,10 +256,10 @@ volumes:
           { service: "db", condition: "service_healthy" },
           { service: "cache", condition: "service_started" },
         ],
-        healthcheck: { test: ["CMD-SHELL", "curl -f http://localhost:3000/up"], intervalSeconds: 30, retries: 3 },
+        healthcheck: { test: ["CMD-SHELL", "curl -f http://localhost:3000/up"], intervalSeconds: 30, timeoutSeconds: 30, retries: 3 },
       }),
     );
-    expect(project.services[1]?.healthcheck).toEqual({ test: ["CMD", "pg_isready"] });
+    expect(project.services[1]?.healthcheck).toEqual({ test: ["CMD", "pg_isready"], timeoutSeconds: 30 });
     // The bind mount stays in the merged service (different target) and is reported from the base file.
     expect(project.warnings.map((w) => `${w.code} ${w.file}:${w.line}`)).toEqual([
       "named-volume-ephemeral compose.override.yaml:12",
@@ -461,7 +461,7 @@ describe("loadCompose: extends", () => {
         line: 10,
         image: "runtime:1",
         environment: { FROM_FILE: "1" },
-        healthcheck: { test: ["CMD", "true"] },
+        healthcheck: { test: ["CMD", "true"], timeoutSeconds: 30 },
         ports: [{ target: 8080, published: 8080, protocol: "tcp" }],
       }),
     );

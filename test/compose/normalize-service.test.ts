@@ -48,9 +48,9 @@ describe("normalizing short and long syntaxes", () => {
   });
 
   it.each([
-    { lines: "    healthcheck:\n      test: pg_isready\n", healthcheck: { test: ["CMD-SHELL", "pg_isready"] } },
-    { lines: '    healthcheck:\n      test: ["CMD", "pg_isready", "-q"]\n', healthcheck: { test: ["CMD", "pg_isready", "-q"] } },
-    { lines: '    healthcheck:\n      test: ["CMD-SHELL", "pg_isready || exit 1"]\n', healthcheck: { test: ["CMD-SHELL", "pg_isready || exit 1"] } },
+    { lines: "    healthcheck:\n      test: pg_isready\n", healthcheck: { test: ["CMD-SHELL", "pg_isready"], timeoutSeconds: 30 } },
+    { lines: '    healthcheck:\n      test: ["CMD", "pg_isready", "-q"]\n', healthcheck: { test: ["CMD", "pg_isready", "-q"], timeoutSeconds: 30 } },
+    { lines: '    healthcheck:\n      test: ["CMD-SHELL", "pg_isready || exit 1"]\n', healthcheck: { test: ["CMD-SHELL", "pg_isready || exit 1"], timeoutSeconds: 30 } },
     { lines: '    healthcheck:\n      test: ["NONE"]\n', healthcheck: undefined },
     { lines: '    healthcheck:\n      test: ["CMD", "true"]\n      disable: true\n', healthcheck: undefined },
     {
