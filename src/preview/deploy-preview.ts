@@ -1,4 +1,5 @@
 import { BerthError, InputError, formatDiagnostic } from "../errors.js";
+import { ImageTimeoutError } from "./errors.js";
 import type { RepoConfig } from "../config/schema.js";
 import type { ConfigLineOf } from "../stack/diagnostics.js";
 import { formatWarning, planWithConfig, renderPlan, type PreviewPlan, type PreviewTarget } from "../plan/plan-preview.js";
@@ -100,14 +101,16 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
     await reporter.phase("stack");
     const existing = await deps.stacks.find(finalPlan.stack.stackName);
     const seeded = existing?.tags["berth:seeded"] === "true";
+    // A reset wipes the data before it seeds; until a seed succeeds, every deploy seeds again.
+    const reseed = request.kind === "reset" || !seeded || existing?.tags[NEEDS_SEED] === "true";
     const servingImages = existing && seeded ? parsePairs(existing.outputs.ServiceImages) : undefined;
     const releaseStack = renderPlan(finalPlan, { target, baseStack: base.name, hold: servingImages ? { servingImages } : {} });
     const priority = existing?.parameters.ListenerRulePriority ?? undefined;
-    const baseTags = { ...pickBerthTags(existing), ...ownershipTags(target) };
+    const { [NEEDS_SEED]: _pending, ...baseTags } = { ...pickBerthTags(existing), ...ownershipTags(target) };
     const { stack: held, priority: rulePriority } = await ensureWithPriority(deps, {
       name: releaseStack.stackName,
       template: releaseStack.template,
-      tags: { ...baseTags, "berth:sha": existing?.tags["berth:sha"] ?? "none" },
+      tags: { ...baseTags, "berth:sha": existing?.tags["berth:sha"] ?? "none", ...(reseed && seeded ? { [NEEDS_SEED]: "true" } : {}) },
       listenerArn: need(base.outputs, "ListenerArn", base.name),
       priority: priority === undefined ? undefined : Number(priority),
       onProgress: (line) => log.debug({ line }, "stack progress"),
@@ -122,7 +125,6 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
     checkpoint();
 
     const steps = finalPlan.stack.release;
-    const reseed = request.kind === "reset" || !seeded;
     for (const name of ["migrate", "seed"] as const) {
       phase = name;
       const step = steps.find((s) => s.name === name);
@@ -202,8 +204,10 @@ async function waitForImages(
     if (missing.size === 0) break;
     const waited = deps.now().getTime() - started;
     if (waited >= deps.options.imageTimeoutMs) {
-      throw new BerthError(`image not found after ${Math.round(waited / 1000)} s: ${[...missing].join(", ")}`, {
+      throw new ImageTimeoutError(`image not found after ${Math.round(waited / 1000)} s: ${[...missing].join(", ")}`, {
         userMessage: `Image not in ECR after ${formatMinutes(waited)}: ${[...missing].join(", ")}. Did CI push it for this commit? Push again to retry.`,
+        imageRef: [...missing][0]!,
+        waitedMs: waited,
       });
     }
     await reporter.phase("image", "waiting", `waiting for ${[...missing].join(", ")}`);
@@ -244,6 +248,9 @@ async function ensureWithPriority(
     }
   }
 }
+
+/** Tag of a preview whose data was wiped (or never seeded since): the next deploy seeds. */
+const NEEDS_SEED = "berth:needs-seed";
 
 function isAbort(error: unknown, signal: AbortSignal): boolean {
   return error === signal.reason || (error instanceof Error && error.name === "AbortError");

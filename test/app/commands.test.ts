@@ -78,6 +78,22 @@ describe("/preview commands", () => {
     expect(h.github.checkRun(SHA2)?.output.summary).toContain("Reset of `2222222`");
   });
 
+  it("a reset whose seed fails leaves the preview needing a seed: the next push seeds again", async () => {
+    h = await deployed();
+    h.aws.scriptTask({ commandIncludes: "db:seed", exitCode: 1, logLines: ["ActiveRecord::RecordInvalid"], times: 1 });
+
+    await comment(h, "/preview reset");
+    expect(h.github.state.checkRuns.at(-1)?.conclusion).toBe("failure");
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:needs-seed"]).toBe("true");
+
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    await h.settle();
+
+    expect(releaseSteps(h)).toEqual(["berth/migrate", "berth/seed", "berth/migrate", "berth/seed", "berth/migrate", "berth/seed"]);
+    expect(h.github.checkRun(SHA2)?.conclusion).toBe("success");
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:needs-seed"]).toBeUndefined();
+  });
+
   it("/preview reset from a reader gets one reply saying why, and nothing happens", async () => {
     h = await deployed();
     const mutations = h.aws.mutations().length;
