@@ -138,7 +138,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       const { service } = plan;
       const secrets = plan.built || plan.isPublic ? config.secrets : {};
       const { volumes, volumeNames } = taskVolumes(service);
-      const { container, warnings: containerWarnings } = buildContainerDefinition({
+      const container = buildContainerDefinition({
         service,
         name: containerName(service.name),
         image: plan.image,
@@ -149,7 +149,6 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
         role: "service",
         ...(plan.isPublic ? { extraPort: publicService.port } : {}),
       });
-      warnings.push(...containerWarnings);
       const taskDefinition = addTaskDefinition(stack, `${plan.id}TaskDefinition`, {
         family: families.get(service.name)!,
         size: plan.size,
@@ -206,7 +205,6 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       secrets: config.secrets,
       logging,
       searchDomain: network.searchDomain,
-      warnings,
     });
 
     const publicEcs = ecsServices.get(publicService.service.name)!;
@@ -284,11 +282,10 @@ function addReleaseTaskDefinition(
     secrets: Record<string, string>;
     logging: LogSettings;
     searchDomain: string;
-    warnings: Warning[];
   },
 ) {
   const { volumes, volumeNames } = taskVolumes(input.service);
-  const { container } = buildContainerDefinition({
+  const container = buildContainerDefinition({
     service: input.service,
     name: RELEASE_CONTAINER,
     image: input.image,

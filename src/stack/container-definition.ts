@@ -1,6 +1,5 @@
 import type { CfnTaskDefinition } from "aws-cdk-lib/aws-ecs";
 import type { ComposeHealthcheck, ComposeService } from "../compose/model.js";
-import type { Warning } from "../errors.js";
 
 type ContainerDefinition = CfnTaskDefinition.ContainerDefinitionProperty;
 /** Built up key by key before it is handed to CDK. */
@@ -18,23 +17,6 @@ export interface LogSettings {
   /** The preview label; streams read `<label>/<container>/<task-id>`. */
   streamPrefix: string;
 }
-
-/** ECS limits a container health check to these ranges (seconds; retries a count). */
-const HEALTH_RANGES = {
-  interval: [5, 300],
-  timeout: [2, 60],
-  retries: [1, 10],
-  startPeriod: [0, 300],
-} as const;
-
-/** Fargate stops a container at most 120 s after SIGTERM. */
-const MAX_STOP_TIMEOUT = 120;
-
-/** The ulimit names ECS accepts. */
-const ULIMITS = new Set([
-  "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice",
-  "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack",
-]);
 
 /** What goes into one compose service's container, decided by the template builder. */
 export interface ContainerInput {
@@ -58,15 +40,12 @@ export interface ContainerInput {
 /**
  * The ECS container definition of a compose service: image, command, environment (sorted, with
  * secrets as `valueFrom` references only), ports, health check, mounts, logging and the Docker
- * options Fargate honours. It waits for the DNS init container. Returns warnings for values ECS
- * cannot take as written.
+ * options Fargate honours. It waits for the DNS init container. The service's values are already
+ * within what Fargate takes: loadCompose clamps health checks and the stop timeout and keeps only
+ * the nofile ulimit, with a warning for each change.
  */
-export function buildContainerDefinition(input: ContainerInput): { container: ContainerDefinition; warnings: Warning[] } {
+export function buildContainerDefinition(input: ContainerInput): ContainerDefinition {
   const { service } = input;
-  const warnings: Warning[] = [];
-  const warn = (code: string, message: string): void => {
-    warnings.push({ code, message, file: service.file, ...(service.line === undefined ? {} : { line: service.line }) });
-  };
   const secretNames = Object.keys(input.secrets).sort();
   const environment = Object.keys(input.environment)
     .filter((name) => !(name in input.secrets))
@@ -89,13 +68,7 @@ export function buildContainerDefinition(input: ContainerInput): { container: Co
   if (input.role === "service") {
     const portMappings = portMappingsOf(service, input.extraPort);
     if (portMappings.length > 0) container.portMappings = portMappings;
-    if (service.healthcheck) {
-      const health = healthCheckOf(service.healthcheck);
-      container.healthCheck = health.check;
-      for (const adjusted of health.adjusted) {
-        warn("healthcheck-adjusted", `services.${service.name}.healthcheck: ${adjusted}`);
-      }
-    }
+    if (service.healthcheck) container.healthCheck = healthCheckOf(service.healthcheck);
   }
   const mountPoints = service.volumes.map((mount, i) => ({
     sourceVolume: input.volumeNames[i]!,
@@ -114,22 +87,12 @@ export function buildContainerDefinition(input: ContainerInput): { container: Co
     };
   }
   if (service.readOnly) container.readonlyRootFilesystem = true;
-  if (service.stopGracePeriodSeconds !== undefined) {
-    const seconds = Math.ceil(service.stopGracePeriodSeconds);
-    if (seconds > MAX_STOP_TIMEOUT) {
-      warn("stop-grace-period-capped", `services.${service.name}.stop_grace_period: ${seconds}s capped to Fargate's maximum of ${MAX_STOP_TIMEOUT}s`);
-    }
-    container.stopTimeout = Math.min(seconds, MAX_STOP_TIMEOUT);
-  }
+  if (service.stopGracePeriodSeconds !== undefined) container.stopTimeout = service.stopGracePeriodSeconds;
   if (Object.keys(service.labels).length > 0) container.dockerLabels = sortedRecord(service.labels);
-  const ulimits = service.ulimits.filter((u) => ULIMITS.has(u.name));
-  for (const u of service.ulimits) {
-    if (!ULIMITS.has(u.name)) warn("ulimit-ignored", `services.${service.name}.ulimits.${u.name}: ECS has no such ulimit; ignored`);
-  }
-  if (ulimits.length > 0) container.ulimits = ulimits.map((u) => ({ name: u.name, softLimit: u.soft, hardLimit: u.hard }));
+  if (service.ulimits.length > 0) container.ulimits = service.ulimits.map((u) => ({ name: u.name, softLimit: u.soft, hardLimit: u.hard }));
   if (service.tty) container.pseudoTerminal = true;
   if (service.stdinOpen) container.interactive = true;
-  return { container, warnings };
+  return container;
 }
 
 /**
@@ -182,29 +145,13 @@ function portMappingsOf(service: ComposeService, extraPort: number | undefined):
   return out;
 }
 
-function healthCheckOf(hc: ComposeHealthcheck): { check: CfnTaskDefinition.HealthCheckProperty; adjusted: string[] } {
-  const adjusted: string[] = [];
-  const fit = (key: keyof typeof HEALTH_RANGES, composeKey: string, value: number | undefined): number | undefined => {
-    if (value === undefined) return undefined;
-    const [min, max] = HEALTH_RANGES[key];
-    const rounded = Math.round(value);
-    const clamped = Math.min(max, Math.max(min, rounded));
-    if (clamped !== value) adjusted.push(`${composeKey} ${value} set to ${clamped} (ECS allows ${min}-${max})`);
-    return clamped;
-  };
-  const interval = fit("interval", "interval", hc.intervalSeconds);
-  const timeout = fit("timeout", "timeout", hc.timeoutSeconds);
-  const retries = fit("retries", "retries", hc.retries);
-  const startPeriod = fit("startPeriod", "start_period", hc.startPeriodSeconds);
+function healthCheckOf(hc: ComposeHealthcheck): CfnTaskDefinition.HealthCheckProperty {
   return {
-    check: {
-      command: hc.test,
-      ...(interval === undefined ? {} : { interval }),
-      ...(timeout === undefined ? {} : { timeout }),
-      ...(retries === undefined ? {} : { retries }),
-      ...(startPeriod === undefined ? {} : { startPeriod }),
-    },
-    adjusted,
+    command: hc.test,
+    ...(hc.intervalSeconds === undefined ? {} : { interval: hc.intervalSeconds }),
+    ...(hc.timeoutSeconds === undefined ? {} : { timeout: hc.timeoutSeconds }),
+    ...(hc.retries === undefined ? {} : { retries: hc.retries }),
+    ...(hc.startPeriodSeconds === undefined ? {} : { startPeriod: hc.startPeriodSeconds }),
   };
 }
 

@@ -95,3 +95,28 @@ describe("conformance: files the official schema accepts are translated or refus
     expect({ services: outcome.project.services.map((s) => s.name), warnings: outcome.project.warnings.map((w) => w.code) }).toEqual(want);
   });
 });
+
+describe("README: Compose translation", () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const section = readme.slice(readme.indexOf("## Compose translation"), readme.indexOf("## Architecture"));
+  const documented = new Set([...section.matchAll(/`([a-z]+(?:-[a-z0-9]+)+)`/g)].map((m) => m[1]!));
+  /** Every warning code the compose loader and the template builder can give, read from their source. */
+  const emitted = ["compose", "stack"].flatMap((area) => {
+    const folder = new URL(`../../src/${area}/`, import.meta.url);
+    return readdirSync(folder)
+      .filter((file) => file.endsWith(".ts"))
+      .flatMap((file) => {
+        const source = readFileSync(new URL(file, folder), "utf8");
+        return [...source.matchAll(/\b(?:warn|ignore)\(\s*"([a-z0-9-]+)"|\bcode: "([a-z0-9-]+)"/g)].map((m) => m[1] ?? m[2]!);
+      });
+  });
+
+  it("finds the warning codes in the source", () => {
+    expect(emitted).toContain("anonymous-volume-ignored");
+    expect(emitted).toContain("unset-variable");
+  });
+
+  it("documents every warning code berth gives", () => {
+    expect([...new Set(emitted)].filter((code) => !documented.has(code)).sort()).toEqual([]);
+  });
+});
