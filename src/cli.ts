@@ -55,8 +55,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (values.pr === undefined) problems.push("--pr N is required");
   else if (!/^\d+$/.test(values.pr) || !Number.isSafeInteger(pr) || pr < 1) problems.push(`--pr must be a positive whole number, got "${values.pr}"`);
   if (values.sha === undefined) problems.push("--sha SHA is required");
-  // {sha} in an image template is the full id CI tags with; a short one would name another image.
-  else if (!/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(values.sha)) problems.push(`--sha must be the full commit id (40 hexadecimal characters), got "${values.sha}"`);
+  else if (!/^[0-9a-f]{7,64}$/i.test(values.sha)) problems.push(`--sha must be a hexadecimal commit id, got "${values.sha}"`);
   if (positionals.length > 1) problems.push(`expected at most one DIR, got ${positionals.length}`);
   const baseStack = values["base-stack"] ?? "berth-base";
   if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(baseStack)) problems.push(`--base-stack must be a CloudFormation stack name, got "${baseStack}"`);
