@@ -133,14 +133,16 @@ export const RepoConfigSchema = z
         seed: Command.optional().describe("Runs after migrate on the first deploy of a preview and on `/preview reset`."),
         /**
          * The compose service whose image, environment and secrets the steps run with. Default: the
-         * public service when it is built from the repository, else the only service with `build:`.
+         * public service when it is built from the repository, else the only service with `build:`,
+         * else (nothing is built) the public service. Required when several services are built and
+         * none of them is public.
          */
         service: z
           .string()
           .min(1)
           .optional()
           .describe(
-            "The compose service whose image, environment and secrets the steps run with. Default: the public service when it is built from the repository, else the only service with `build:`.",
+            "The compose service whose image, environment and secrets the steps run with. Default: the public service when it is built from the repository, else the only service with `build:`, else (nothing is built) the public service. Required when several services are built and none of them is public.",
           ),
       })
       .strict()

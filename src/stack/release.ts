@@ -12,8 +12,10 @@ export interface ReleaseStep {
 
 /**
  * The compose service the release steps run as: `release.service` of the config, else the public
- * service when it is built from the repository, else the only service with `build:`, else the
- * public service. Throws InputError when `release.service` names no compose service.
+ * service when it is built from the repository, else the only service with `build:`, else (nothing
+ * is built) the public service. Throws InputError when `release.service` names no compose service,
+ * or when release steps are set and several services are built, none of them public: guessing would
+ * run `migrate` in an image that cannot.
  */
 export function selectReleaseService(
   project: ComposeProject,
@@ -30,7 +32,19 @@ export function selectReleaseService(
   }
   if (publicService.build) return publicService;
   const built = project.services.filter((s) => s.build);
-  return built.length === 1 ? built[0]! : publicService;
+  if (built.length === 1) return built[0]!;
+  const hasSteps = config.release.migrate !== undefined || config.release.seed !== undefined;
+  if (built.length > 1 && hasSteps) {
+    const names = built.map((s) => s.name).join(", ");
+    throw new InputError([
+      configDiagnostic(
+        ["release"],
+        `several services are built from the repository (${names}) and "${publicService.name}" is not one of them; set release.service to the one whose image runs migrate and seed`,
+        lineOf,
+      ),
+    ]);
+  }
+  return publicService;
 }
 
 /**

@@ -43,6 +43,18 @@ describe("buildTemplate refuses what it cannot deploy, naming file, line and key
       lines: ['.github/preview.yml: service: no compose service named "wbe"; services: web, db'],
     },
     {
+      case: "release steps with several built services, none of them public",
+      project: project(
+        service("proxy", { image: "nginx:1", ports: [{ target: 80, protocol: "tcp" }] }),
+        service("api", { build: { context: "api", args: {} } }),
+        service("worker", { build: { context: "worker", args: {} } }),
+      ),
+      config: { release: { migrate: "bin/migrate" } },
+      lines: [
+        '.github/preview.yml: release: several services are built from the repository (api, worker) and "proxy" is not one of them; set release.service to the one whose image runs migrate and seed',
+      ],
+    },
+    {
       case: "the public service has no port",
       project: project(web({ ports: [] }), db()),
       config: { service: "web" },
