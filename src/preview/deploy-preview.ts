@@ -36,6 +36,8 @@ export interface DeployRequest {
   config: RepoConfig;
   /** Lines of the config's keys, so that problems found while planning name their line. */
   configLineOf?: ConfigLineOf;
+  /** The config's file: `.github/preview.yml` or `.github/preview.yaml`. */
+  configFile?: string;
   /** `reset` wipes data and re-seeds; `redeploy` and `deploy` seed only on the first deploy. */
   kind: "deploy" | "redeploy" | "reset";
   /** Fork pull requests never receive the repository's secrets. */
@@ -86,6 +88,7 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
       target,
       baseStack: base.name,
       ...(request.configLineOf ? { configLineOf: request.configLineOf } : {}),
+      ...(request.configFile ? { configFile: request.configFile } : {}),
     });
     const warnings = finalPlan.stack.warnings.map(formatWarning);
     if (request.withoutSecrets && Object.keys(request.config.secrets).length > 0) {

@@ -210,6 +210,7 @@ export class PreviewService {
         target,
         config,
         configLineOf: source.lineOf,
+        configFile: source.file,
         kind: kindOf(job),
         ...(job.fork ? { withoutSecrets: true } : {}),
         ...(approvalMarker ? { commentSuffix: approvalMarker } : {}),

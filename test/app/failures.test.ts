@@ -151,6 +151,18 @@ describe("a config problem found while planning", () => {
     expect(run?.output.summary).toMatch(/\.github\/preview\.yml:16: resources\.memory: /);
     expect(h.aws.mutations()).toEqual([]);
   });
+
+  it("names .github/preview.yaml when that is the repository's file", async () => {
+    const files = readFixtureRepo("rails-postgres");
+    files[".github/preview.yaml"] = `${files[".github/preview.yml"]}resources:\n  cpu: 256\n  memory: 4096\n`;
+    delete files[".github/preview.yml"];
+    h = createHarness({ files });
+    h.aws.putImage(IMAGE(SHA1));
+
+    await open(h);
+
+    expect(h.github.checkRun(SHA1)?.output.summary).toMatch(/\.github\/preview\.yaml:16: resources\.memory: /);
+  });
 });
 
 describe("concurrency", () => {
