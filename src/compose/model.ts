@@ -75,3 +75,19 @@ export interface ComposeProject {
   /** The compose files read, in order. */
   files: string[];
 }
+
+/** A service with every list and map empty, for the loader to fill in (and tests to build on). */
+export function emptyService(name: string, file: string, line?: number): ComposeService {
+  return {
+    name,
+    environment: {},
+    ports: [],
+    expose: [],
+    dependsOn: [],
+    volumes: [],
+    labels: {},
+    ulimits: [],
+    ...(line === undefined ? {} : { line }),
+    file,
+  };
+}

@@ -6,7 +6,7 @@ import { entry, type ComposeNode, type Findings, type MapNode, type Origin } fro
 import { parseBoolean, parseBytes, parseDurationSeconds, parseInteger, parseNumber } from "./compose-values.js";
 import { checkDeployForFargate, checkPortForFargate } from "./fargate-rules.js";
 import { splitVolumeSpec } from "./merge-compose.js";
-import type { ComposeHealthcheck, ComposePort, ComposeService, ComposeVolumeMount, DependsOnCondition } from "./model.js";
+import { emptyService, type ComposeHealthcheck, type ComposePort, type ComposeService, type ComposeVolumeMount, type DependsOnCondition } from "./model.js";
 
 /** What normalizing a service needs besides the service itself. */
 export interface NormalizeContext {
@@ -59,18 +59,7 @@ export async function normalizeService(
 ): Promise<ComposeService> {
   const { findings } = ctx;
   const get = (key: string) => service.entries.get(key);
-  const out: ComposeService = {
-    name,
-    environment: {},
-    ports: [],
-    expose: [],
-    dependsOn: [],
-    volumes: [],
-    labels: {},
-    ulimits: [],
-    line: origin.line,
-    file: origin.file,
-  };
+  const out = emptyService(name, origin.file, origin.line);
 
   const image = textOf(get("image"));
   if (image !== undefined) out.image = image;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { loadCompose } from "../../src/compose/load-compose.js";
-import type { ComposeService } from "../../src/compose/model.js";
+import { emptyService, type ComposeService } from "../../src/compose/model.js";
 import { InputError } from "../../src/errors.js";
 import { createDirReader, createMemoryReader } from "../../src/util/repo-reader.js";
 
@@ -8,17 +8,7 @@ const repo = (name: string) => createDirReader(new URL(`../fixtures/repos/${name
 
 /** A service with the model's empty defaults, overridden by `fields`. */
 function service(fields: Partial<ComposeService> & Pick<ComposeService, "name" | "line">): ComposeService {
-  return {
-    environment: {},
-    ports: [],
-    expose: [],
-    dependsOn: [],
-    volumes: [],
-    labels: {},
-    ulimits: [],
-    file: "docker-compose.yml",
-    ...fields,
-  };
+  return { ...emptyService(fields.name, "docker-compose.yml"), ...fields };
 }
 
 async function inputError(promise: Promise<unknown>): Promise<string> {
