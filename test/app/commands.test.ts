@@ -1,11 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
+import { SHA1, SHA2, STACK, IMAGE } from "../helpers/app-fixtures.js";
 import { prCommentPayload, pullRequestPayload } from "../helpers/webhook-payloads.js";
 
-const SHA1 = "1111111111111111111111111111111111111111";
-const SHA2 = "2222222222222222222222222222222222222222";
-const STACK = "berth-shop-pr-7-acme-d21b2c";
-const IMAGE = (sha: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:${sha}`;
 
 let h: Harness;
 afterEach(() => {

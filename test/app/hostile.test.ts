@@ -6,15 +6,12 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
+import { SHA1, SHA2, STACK, IMAGE } from "../helpers/app-fixtures.js";
 import { prCommentPayload, pullRequestPayload } from "../helpers/webhook-payloads.js";
 
-const SHA1 = "1111111111111111111111111111111111111111";
-const SHA2 = "2222222222222222222222222222222222222222";
 const BASE_SHA = "b".repeat(40);
-const STACK = "berth-shop-pr-7-acme-d21b2c";
 const LOG_GROUP = "/berth/previews";
 const WEB_STREAM = "shop-pr-7-acme-d21b2c/web/0123456789abcdef";
-const IMAGE = (sha: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:${sha}`;
 const BOT = "berth-previews[bot]";
 
 /** A harness with the rails-postgres fixture, both images pushed and the usual people. */

@@ -10,10 +10,9 @@ import type { AddressInfo } from "node:net";
 import { createNodeMiddleware } from "probot";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHarness, readFixtureRepo, WEBHOOK_SECRET, type Harness } from "../helpers/app-harness.js";
+import { SHA1, STACK } from "../helpers/app-fixtures.js";
 import { pullRequestPayload } from "../helpers/webhook-payloads.js";
 
-const SHA1 = "1111111111111111111111111111111111111111";
-const STACK = "berth-shop-pr-7-acme-d21b2c";
 const IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:${SHA1}`;
 const PATH = "/api/github/webhooks";
 
