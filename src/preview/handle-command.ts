@@ -24,6 +24,11 @@ export interface CommandDeps {
   enqueue: (job: PreviewJob) => void;
   /** Records that `sha` of a fork pull request was approved for deployment. */
   approve: (repo: RepoRef, pr: number, sha: string) => Promise<void>;
+  /**
+   * Records a refusal of `user` on the pull request and says whether one was given before: the
+   * first refusal explains itself, later ones only react, so nobody can make berth flood a PR.
+   */
+  refusedBefore: (repo: RepoRef, pr: number, user: string) => boolean;
   /** The fork head SHA berth last announced as awaiting approval on this PR, if any. */
   awaitingApproval: (github: RepoGitHub, pr: number) => Promise<string | undefined>;
   logTailLines: number;
@@ -46,6 +51,7 @@ export async function handleCommand(deps: CommandDeps, github: RepoGitHub, input
     const permission = await github.permission(input.author);
     if (!WRITERS.has(permission)) {
       await github.comments.react(input.commentId, "-1");
+      if (deps.refusedBefore(input.repo, input.pr, input.author)) return "refused again";
       await github.comments.reply(
         input.pr,
         `${who}: ${inlineCode(spec.usage)} needs write access to this repository; you have ${permission === "none" ? "no" : permission} access. Ask a maintainer to run it.`,

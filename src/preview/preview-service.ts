@@ -52,6 +52,7 @@ export class PreviewService {
   private readonly queue: KeyedQueue<PreviewJob>;
   private readonly seenDeliveries = new Map<string, true>();
   private readonly approvals = new Map<string, string>();
+  private readonly refusals = new Set<string>();
   private readonly background = new Set<Promise<unknown>>();
   /** The newest head each pull request was queued to deploy; a resync does not queue it again. */
   private readonly heads = new Map<string, string>();
@@ -113,6 +114,13 @@ export class PreviewService {
             this.approvals.set(prKey(repo, pr), sha);
           },
           awaitingApproval,
+          refusedBefore: (repo, pr, user) => {
+            const key = `${prKey(repo, pr)} ${user.toLowerCase()}`;
+            if (this.refusals.has(key)) return true;
+            this.refusals.add(key);
+            if (this.refusals.size > 10_000) this.refusals.delete(this.refusals.values().next().value as string);
+            return false;
+          },
           logTailLines: this.deps.options.logTailLines,
         },
         github,

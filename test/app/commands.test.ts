@@ -104,6 +104,18 @@ describe("/preview commands", () => {
     expect(h.github.state.checkRuns).toHaveLength(runs);
   });
 
+  it("explains a refusal once per person and pull request; later refusals only react", async () => {
+    h = await deployed();
+
+    const first = await comment(h, "/preview reset", "reader");
+    const second = await comment(h, "/preview destroy", "reader");
+    const third = await comment(h, "/preview redeploy", "reader");
+
+    expect(h.github.replies()).toHaveLength(1);
+    expect([first, second, third].map((id) => reactions(h, id))).toEqual([["-1"], ["-1"], ["-1"]]);
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.status).toBe("UPDATE_COMPLETE");
+  });
+
   it("ignores commands from bots, including berth itself", async () => {
     h = await deployed();
     const mutations = h.aws.mutations().length;

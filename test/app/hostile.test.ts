@@ -83,6 +83,7 @@ describe("comment spoofing: who may command", () => {
   beforeAll(async () => {
     h = harness();
     h.github.setPermission("mallory", "none");
+    h.github.setPermission("reader2", "read");
     await open(h);
   });
   afterAll(() => {
@@ -93,10 +94,10 @@ describe("comment spoofing: who may command", () => {
   it.each<{ who: string; user: string; association?: string; body: string; reply: string }>([
     { who: "a reader", user: "reader", body: "/preview destroy", reply: refusal("reader", "/preview destroy", "read") },
     { who: "a triager", user: "triager", body: "/preview reset", reply: refusal("triager", "/preview reset", "triage") },
-    { who: "a reader asking for logs", user: "reader", body: "/preview logs db", reply: refusal("reader", "/preview logs [service]", "read") },
+    { who: "a reader asking for logs", user: "reader2", body: "/preview logs db", reply: refusal("reader2", "/preview logs [service]", "read") },
     // The payload says OWNER, the API says no access: the API wins.
     { who: "an outsider whose payload claims OWNER", user: "mallory", association: "OWNER", body: "/preview destroy", reply: refusal("mallory", "/preview destroy", "no") },
-    { who: "an outsider whose payload claims MEMBER", user: "mallory", association: "MEMBER", body: "/preview redeploy", reply: refusal("mallory", "/preview redeploy", "no") },
+    { who: "an outsider whose payload claims MEMBER", user: "mallory2", association: "MEMBER", body: "/preview redeploy", reply: refusal("mallory2", "/preview redeploy", "no") },
     { who: "an unknown user whose payload claims COLLABORATOR", user: "nobody-known", association: "COLLABORATOR", body: "/preview reset", reply: refusal("nobody-known", "/preview reset", "no") },
     { who: "a reader whose login is Markdown", user: "_x_", body: "/preview reset", reply: refusal("\\_x\\_", "/preview reset", "no") },
   ])("$who: one refusal, a -1 reaction, nothing deployed", async ({ user, association, body, reply }) => {
