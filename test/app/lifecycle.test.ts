@@ -79,6 +79,19 @@ describe("deploy on open and push", () => {
     expect(deployments[1]?.statuses.at(-1)?.state).toBe("success");
   });
 
+  it("finds the installation itself when a payload carries none", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    const payload = pullRequestPayload("opened", { number: 7, sha: SHA1 });
+    delete payload.installation;
+
+    await h.receive("pull_request", payload);
+    await h.settle();
+
+    expect(h.github.state.requests).toContain("GET /repos/acme/shop/installation");
+    expect(h.github.checkRun(SHA1)?.conclusion).toBe("success");
+  });
+
   it("does nothing at all for a repository without .github/preview.yml", async () => {
     const files = readFixtureRepo("rails-postgres");
     delete files[".github/preview.yml"];
