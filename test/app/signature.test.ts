@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { createNodeMiddleware } from "probot";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHarness, readFixtureRepo, WEBHOOK_SECRET, type Harness } from "../helpers/app-harness.js";
-import { SHA1, STACK } from "../helpers/app-fixtures.js";
+import { SHA1, SHA2, STACK } from "../helpers/app-fixtures.js";
 import { pullRequestPayload } from "../helpers/webhook-payloads.js";
 
 const IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:${SHA1}`;
@@ -77,6 +77,22 @@ describe("webhook signatures over HTTP", () => {
     expect(response).toEqual({ status: 200, text: "ok\n" });
     expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA1);
     expect(h.github.checkRun(SHA1)?.conclusion).toBe("success");
+  });
+
+  it("is acknowledged at once: the answer comes while the deploy is still waiting for CI's image", async () => {
+    const url = await serve();
+    h.aws.putImage(`123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:${SHA2}`, { afterPolls: 1_000_000 });
+    const body = JSON.stringify(pullRequestPayload("opened", { number: 7, sha: SHA2 }));
+
+    const response = await post(url, body, { "x-hub-signature-256": sign(body) });
+
+    expect(response).toEqual({ status: 200, text: "ok\n" });
+    expect(h.aws.mutations()).toEqual([]);
+    // Closing the pull request stops the waiting deploy, so the test leaves nothing running.
+    const closed = JSON.stringify(pullRequestPayload("closed", { number: 7, sha: SHA2 }));
+    await post(url, closed, { "x-hub-signature-256": sign(closed) });
+    await h.settle();
+    expect(h.github.checkRun(SHA2)?.conclusion).toBe("cancelled");
   });
 
   it.each<{ name: string; headers: (body: string) => Record<string, string>; status: number; error: string }>([
