@@ -79,6 +79,29 @@ describe("deploy on open and push", () => {
     expect(deployments[1]?.statuses.at(-1)?.state).toBe("success");
   });
 
+  it("a reopened pull request gets a fresh preview, seeded again", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await h.settle();
+    await h.receive("pull_request", pullRequestPayload("closed", { number: 7, sha: SHA1 }));
+    await h.settle();
+    expect(h.aws.state.cloudformation.stacks.has(STACK)).toBe(false);
+
+    await h.receive("pull_request", pullRequestPayload("reopened", { number: 7, sha: SHA1 }));
+    await h.settle();
+
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA1);
+    expect(releaseRuns(h)).toEqual([
+      "berth/migrate: bin/rails db:migrate",
+      "berth/seed: bin/rails db:seed",
+      "berth/migrate: bin/rails db:migrate",
+      "berth/seed: bin/rails db:seed",
+    ]);
+    expect(h.github.stickyComments()).toHaveLength(1);
+    expect(h.github.stickyComments()[0]?.body).toContain("Preview ready");
+  });
+
   it("finds the installation itself when a payload carries none", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
     h.aws.putImage(IMAGE(SHA1));
