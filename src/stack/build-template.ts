@@ -18,6 +18,7 @@ import { previewLabel, stackName as toStackName } from "./naming.js";
 import { addPreviewNetwork, addServiceDiscovery } from "./preview-network.js";
 import { projectDiagnostics } from "./project-diagnostics.js";
 import { releaseSteps, selectReleaseService, type ReleaseStep } from "./release.js";
+import { previewResourceTags, type ResourceTag } from "./resource-tags.js";
 import { selectPublicService } from "./select-public-service.js";
 import { addTaskDefinition, taskVolumes } from "./task-definition.js";
 
@@ -154,6 +155,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
         size: plan.size,
         containers: [buildDnsInitContainer(network.searchDomain, logging), container],
         volumes,
+        tags: previewResourceTags(),
       });
       const discovery = addServiceDiscovery(stack, `${plan.id}Discovery`, service.name, label);
       const zeroDowntime = plan.built || plan.isPublic;
@@ -179,6 +181,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
         serviceRegistries: [{ registryArn: discovery.attrArn }],
         enableEcsManagedTags: true,
         propagateTags: "SERVICE",
+        tags: previewResourceTags(),
         ...(plan.isPublic
           ? {
               healthCheckGracePeriodSeconds: 30,
@@ -205,6 +208,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       secrets: config.secrets,
       logging,
       searchDomain: network.searchDomain,
+      tags: previewResourceTags(),
     });
 
     const publicEcs = ecsServices.get(publicService.service.name)!;
@@ -282,6 +286,7 @@ function addReleaseTaskDefinition(
     secrets: Record<string, string>;
     logging: LogSettings;
     searchDomain: string;
+    tags: ResourceTag[];
   },
 ) {
   const { volumes, volumeNames } = taskVolumes(input.service);
@@ -300,6 +305,7 @@ function addReleaseTaskDefinition(
     size: input.size,
     containers: [buildDnsInitContainer(input.searchDomain, input.logging), container],
     volumes,
+    tags: input.tags,
   });
 }
 

@@ -2,6 +2,7 @@ import { Fn, type Stack } from "aws-cdk-lib";
 import { CfnSecurityGroup, CfnSecurityGroupIngress } from "aws-cdk-lib/aws-ec2";
 import { CfnService as CfnDiscoveryService } from "aws-cdk-lib/aws-servicediscovery";
 import { importBase } from "./base-stack.js";
+import { previewResourceTags } from "./resource-tags.js";
 
 /** Seconds a resolver may cache a service's address: short, as tasks come and go on every deploy. */
 const DNS_TTL = 10;
@@ -27,6 +28,7 @@ export function addPreviewNetwork(stack: Stack, label: string): PreviewNetwork {
   const securityGroup = new CfnSecurityGroup(stack, "PreviewSecurityGroup", {
     groupDescription: `berth preview ${label}: its tasks reach each other`,
     vpcId: importBase("VpcId"),
+    tags: previewResourceTags(),
   });
   new CfnSecurityGroupIngress(stack, "PreviewSecurityGroupSelfIngress", {
     groupId: securityGroup.attrGroupId,
@@ -55,5 +57,6 @@ export function addServiceDiscovery(stack: Stack, id: string, service: string, l
     dnsConfig: { dnsRecords: [{ type: "A", ttl: DNS_TTL }], routingPolicy: "MULTIVALUE" },
     // ECS reports task health to Cloud Map itself.
     healthCheckCustomConfig: { failureThreshold: 1 },
+    tags: previewResourceTags(),
   });
 }

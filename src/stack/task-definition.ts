@@ -3,6 +3,7 @@ import { CfnTaskDefinition } from "aws-cdk-lib/aws-ecs";
 import type { ComposeService } from "../compose/model.js";
 import { importBase } from "./base-stack.js";
 import type { FargateSize } from "./fargate-size.js";
+import type { ResourceTag } from "./resource-tags.js";
 
 /**
  * Task-level volumes for a service's mounts. Fargate gives each volume without a host a piece of
@@ -29,7 +30,13 @@ export function taskVolumes(service: Pick<ComposeService, "volumes">): { volumes
 export function addTaskDefinition(
   stack: Stack,
   id: string,
-  input: { family: string; size: FargateSize; containers: CfnTaskDefinition.ContainerDefinitionProperty[]; volumes: string[] },
+  input: {
+    family: string;
+    size: FargateSize;
+    containers: CfnTaskDefinition.ContainerDefinitionProperty[];
+    volumes: string[];
+    tags: ResourceTag[];
+  },
 ): CfnTaskDefinition {
   return new CfnTaskDefinition(stack, id, {
     family: input.family,
@@ -41,6 +48,7 @@ export function addTaskDefinition(
     taskRoleArn: importBase("TaskRoleArn"),
     containerDefinitions: input.containers,
     ...(input.volumes.length > 0 ? { volumes: input.volumes.map((name) => ({ name })) } : {}),
+    tags: input.tags,
   });
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildTemplate, type BuildTemplateInput } from "../../src/stack/build-template.js";
-import { defaultRulePriority } from "../../src/stack/load-balancer.js";
+import { defaultRulePriority, targetGroupName } from "../../src/stack/load-balancer.js";
 import { previewLabel } from "../../src/stack/naming.js";
 import { lintTemplate } from "../helpers/cfn-lint.js";
 import { BASE, config, django, node, project, rails, SECRET_ARN, service, TARGET } from "./fixtures/projects.js";
@@ -209,6 +209,7 @@ describe("buildTemplate: Rails + Postgres", () => {
       ServiceRegistries: [{ RegistryArn: { "Fn::GetAtt": ["WebDiscovery", "Arn"] } }],
       EnableECSManagedTags: true,
       PropagateTags: "SERVICE",
+      Tags: [{ Key: "berth:managed", Value: "true" }],
     });
     expect(db.DeploymentConfiguration).toEqual({
       MinimumHealthyPercent: 0,
@@ -226,6 +227,7 @@ describe("buildTemplate: Rails + Postgres", () => {
       NamespaceId: imported("NamespaceId"),
       DnsConfig: { DnsRecords: [{ Type: "A", TTL: 10 }], RoutingPolicy: "MULTIVALUE" },
       HealthCheckCustomConfig: { FailureThreshold: 1 },
+      Tags: [{ Key: "berth:managed", Value: "true" }],
     });
     expect(resource(t, "WebDiscovery").Properties.Name).toBe(`web.${LABEL}`);
   });
@@ -234,6 +236,7 @@ describe("buildTemplate: Rails + Postgres", () => {
     expect(resource(t, "PreviewSecurityGroup", "AWS::EC2::SecurityGroup").Properties).toEqual({
       GroupDescription: `berth preview ${LABEL}: its tasks reach each other`,
       VpcId: imported("VpcId"),
+      Tags: [{ Key: "berth:managed", Value: "true" }],
     });
     expect(resource(t, "PreviewSecurityGroupSelfIngress", "AWS::EC2::SecurityGroupIngress").Properties).toEqual({
       GroupId: { "Fn::GetAtt": ["PreviewSecurityGroup", "GroupId"] },
@@ -245,6 +248,7 @@ describe("buildTemplate: Rails + Postgres", () => {
 
   it("routes <label>.<domain> to a fast-checking target group", () => {
     expect(resource(t, "PublicTargetGroup", "AWS::ElasticLoadBalancingV2::TargetGroup").Properties).toEqual({
+      Name: targetGroupName(LABEL, 3000),
       TargetType: "ip",
       Protocol: "HTTP",
       Port: 3000,
@@ -258,6 +262,7 @@ describe("buildTemplate: Rails + Postgres", () => {
       UnhealthyThresholdCount: 2,
       Matcher: { HttpCode: "200-399" },
       TargetGroupAttributes: [{ Key: "deregistration_delay.timeout_seconds", Value: "5" }],
+      Tags: [{ Key: "berth:managed", Value: "true" }],
     });
     expect(resource(t, "PublicListenerRule", "AWS::ElasticLoadBalancingV2::ListenerRule").Properties).toEqual({
       ListenerArn: imported("ListenerArn"),
@@ -265,6 +270,21 @@ describe("buildTemplate: Rails + Postgres", () => {
       Conditions: [{ Field: "host-header", HostHeaderConfig: { Values: [{ "Fn::Join": [".", [LABEL, imported("Domain")]] }] } }],
       Actions: [{ Type: "forward", TargetGroupArn: { Ref: "PublicTargetGroup" } }],
     });
+  });
+
+  it("tags every resource that takes tags berth:managed in the template itself, which the bot's role fences deletes on", () => {
+    const taggable = ["AWS::EC2::SecurityGroup", "AWS::ECS::Service", "AWS::ECS::TaskDefinition", "AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::ServiceDiscovery::Service"];
+    const ids = taggable.flatMap((type) => idsOfType(t, type));
+    expect(ids).toHaveLength(1 + 2 + 3 + 1 + 2);
+    for (const id of ids) expect(resource(t, id).Properties.Tags, id).toEqual([{ Key: "berth:managed", Value: "true" }]);
+  });
+
+  it("names the target group berth-pr-<hash> within ELB's 32 characters, anew when the port changes (a replacement)", () => {
+    const name = targetGroupName(LABEL, 3000);
+    expect(name).toMatch(/^berth-pr-[0-9a-f]{23}$/);
+    expect(targetGroupName(LABEL, 3000)).toBe(name);
+    expect(targetGroupName(LABEL, 8080)).not.toBe(name);
+    expect(targetGroupName(previewLabel({ ...TARGET, pr: 43 }), 3000)).not.toBe(name);
   });
 
   it("defines the release task: one essential container `release` with the new image, environment and secrets", () => {
