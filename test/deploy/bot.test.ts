@@ -79,7 +79,7 @@ describe("deploy/bot.yml", () => {
       expect(valuesOfKey(template, "NotResource")).toEqual([]);
     });
 
-    it("passes exactly the base stack's two preview roles, only to ECS tasks", () => {
+    it("passes and reads exactly the base stack's two preview roles, and passes them only to ECS tasks", () => {
       const passing = allStatements.filter((s) => actionsOf(s).some((a) => a.startsWith("iam:")));
       expect(passing).toEqual([
         {
@@ -89,13 +89,19 @@ describe("deploy/bot.yml", () => {
           Resource: [importOf("ExecutionRoleArn"), importOf("TaskRoleArn")],
           Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
         },
+        {
+          Sid: "ReadPreviewRoles",
+          Effect: "Allow",
+          Action: "iam:GetRole",
+          Resource: [importOf("ExecutionRoleArn"), importOf("TaskRoleArn")],
+        },
       ]);
     });
 
     it("pins every resource-wide statement to the allowed region (except the ECR login)", () => {
       const wide = allStatements.filter((s) => s.Resource === "*");
       expect(wide.map((s) => s.Sid)).toEqual([
-        "ListStacks", "TaskDefinitions", "DescribeLoadBalancing", "DescribeSecurityGroups", "EcrLogin",
+        "ListStacks", "TaskDefinitions", "DescribeLoadBalancing", "DescribeSecurityGroups", "TagDiscoveryServices", "EcrLogin",
       ]);
       for (const s of wide.filter((w) => w.Sid !== "EcrLogin")) {
         expect(s.Condition).toEqual({ StringEquals: { "aws:RequestedRegion": { Ref: "AllowedRegion" } } });
@@ -128,26 +134,29 @@ describe("deploy/bot.yml", () => {
           { Cluster: importOf("ClusterName") },
         ],
       };
-      const ecs = statementsOf("TaskRole").filter((s) => ["ReleaseTasks", "WatchAndStopTasks", "PreviewServices"].includes(s.Sid!));
-      expect(ecs).toHaveLength(3);
-      for (const s of ecs) expect(s.Condition).toEqual({ ArnEquals: { "ecs:cluster": cluster } });
+      const sids = ["ReleaseTasks", "WatchAndStopTasks", "CreatePreviewServices", "ManagePreviewServices", "WatchPreviewServices"];
+      const ecs = statementsOf("TaskRole").filter((s) => sids.includes(s.Sid!));
+      expect(ecs).toHaveLength(sids.length);
+      for (const s of ecs) expect(s.Condition!.ArnEquals, s.Sid).toEqual({ "ecs:cluster": cluster });
       expect(ecs[0]!.Resource).toEqual({
         "Fn::Sub": "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/berth-*:*",
       });
     });
 
-    it("deletes only security groups and target groups of preview stacks", () => {
-      const tagged = {
-        StringLike: { "aws:ResourceTag/aws:cloudformation:stack-name": "berth-*" },
-        StringNotEquals: { "aws:ResourceTag/aws:cloudformation:stack-name": [{ Ref: "BaseStackName" }, { Ref: "AWS::StackName" }] },
-      };
+    it("deletes only security groups and target groups that carry berth:managed, target groups named berth-pr-*", () => {
+      const tagged = { "aws:ResourceTag/berth:managed": "true" };
       const deleting = allStatements.filter((s) => actionsOf(s).some((a) => /^(ec2|elasticloadbalancing):(Delete|Revoke)/.test(a)));
-      expect(deleting.map((s) => s.Sid)).toEqual(["PreviewListenerRules", "DeletePreviewTargetGroups", "DeletePreviewSecurityGroups"]);
-      expect(deleting[1]!.Condition).toEqual(tagged);
-      expect(deleting[2]!.Condition).toMatchObject(tagged);
-      expect(deleting[2]!.Condition!.ArnEquals).toEqual({
-        "ec2:Vpc": {
-          "Fn::Sub": ["arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc/${VpcId}", { VpcId: importOf("VpcId") }],
+      expect(deleting.map((s) => s.Sid)).toEqual(["PreviewListenerRules", "DeletePreviewTargetGroups", "ManagePreviewSecurityGroups"]);
+      expect(deleting[1]!.Condition).toEqual({ StringEquals: tagged });
+      expect(deleting[1]!.Resource).toEqual({
+        "Fn::Sub": "arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:targetgroup/berth-pr-*/*",
+      });
+      expect(deleting[2]!.Condition).toEqual({
+        StringEquals: tagged,
+        ArnEquals: {
+          "ec2:Vpc": {
+            "Fn::Sub": ["arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc/${VpcId}", { VpcId: importOf("VpcId") }],
+          },
         },
       });
       // Listener rules: under the base stack's listener only.
@@ -177,12 +186,15 @@ describe("deploy/bot.yml", () => {
       ]);
       expect(byAction("ecr:DescribeImages").map((s) => s.Resource)).toEqual([{ Ref: "EcrRepositoryArns" }]);
       expect(byAction("servicediscovery:CreateService").map((s) => s.Resource)).toEqual([
-        {
-          "Fn::Sub": [
-            "arn:${AWS::Partition}:servicediscovery:${AWS::Region}:${AWS::AccountId}:namespace/${NamespaceId}",
-            { NamespaceId: importOf("NamespaceId") },
-          ],
-        },
+        [
+          {
+            "Fn::Sub": [
+              "arn:${AWS::Partition}:servicediscovery:${AWS::Region}:${AWS::AccountId}:namespace/${NamespaceId}",
+              { NamespaceId: importOf("NamespaceId") },
+            ],
+          },
+          { "Fn::Sub": "arn:${AWS::Partition}:servicediscovery:${AWS::Region}:${AWS::AccountId}:service/*" },
+        ],
       ]);
     });
   });
@@ -235,7 +247,8 @@ describe("deploy/bot.yml", () => {
       "AWS::EC2::SecurityGroupIngress": [],
       "AWS::ECS::Service": ["ecs:TagResource", "ecs:UntagResource"],
       "AWS::ECS::TaskDefinition": ["ecs:TagResource", "ecs:UntagResource"],
-      "AWS::ElasticLoadBalancingV2::ListenerRule": ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"],
+      // Listener rules take no tags (their resource provider schema says so).
+      "AWS::ElasticLoadBalancingV2::ListenerRule": [],
       "AWS::ElasticLoadBalancingV2::TargetGroup": ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"],
       "AWS::ServiceDiscovery::Service": ["servicediscovery:TagResource", "servicediscovery:UntagResource"],
     };
