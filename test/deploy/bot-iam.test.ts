@@ -134,6 +134,20 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
     expect(wildcardOnly).toEqual([...NO_RESOURCE_LEVEL].sort());
   });
 
+  it("keeps the simulator (AGPL) a dev dependency that nothing berth ships imports", () => {
+    const root = path.resolve(import.meta.dirname, "../..");
+    const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as Record<string, Record<string, string>>;
+    expect(Object.keys(pkg.dependencies ?? {}).filter((name) => name.startsWith("@cloud-copilot/"))).toEqual([]);
+    expect(pkg.devDependencies?.["@cloud-copilot/iam-simulate"]).toBeDefined();
+    const shipped = ["src", "handlers", "bin"].flatMap((dir) =>
+      readdirSync(path.join(root, dir), { recursive: true, encoding: "utf8" })
+        .filter((file) => /\.[cm]?[jt]s$/.test(file))
+        .map((file) => path.join(dir, file)),
+    );
+    expect(shipped.length).toBeGreaterThan(20);
+    expect(shipped.filter((file) => readFileSync(path.join(root, file), "utf8").includes("@cloud-copilot/"))).toEqual([]);
+  });
+
   it("stays under IAM's 10,240 characters for a role's inline policies", () => {
     expect(JSON.stringify(POLICY).replace(/\s/g, "").length).toBeLessThan(10_240);
   });
@@ -222,6 +236,12 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
       ["reading security groups in another region", "ec2:DescribeSecurityGroups", "*", { "aws:RequestedRegion": "eu-west-1" }],
     ])("%s", async (_name, action, resource, context) => {
       expect(await simulate(POLICY, { action, resource, context })).toBe("ImplicitlyDenied");
+    });
+
+    it("opens none of the base stack's resources: deploy/base.yml tags none of them berth:managed", () => {
+      const base = readFileSync(path.resolve(import.meta.dirname, "../../deploy/base.yml"), "utf8");
+      expect(base).toContain("TaskSecurityGroup:");
+      expect(base).not.toContain("berth:managed");
     });
 
     it.each([
