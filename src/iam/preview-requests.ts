@@ -141,6 +141,7 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
   const taskDefinitions = resources.filter((r) => r.type === "AWS::ECS::TaskDefinition");
   const services = resources.filter((r) => r.type === "AWS::ECS::Service");
   const releaseTask = ctx.releaseTaskDefinition(resources);
+  const dataServices = ctx.dataServices(services);
 
   const stack = ctx.stackCalls();
   const rollout = [
@@ -176,7 +177,7 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
     push: unique(push),
     reset: unique([
       ...push,
-      ...services.map((s) => ctx.request("ecs:UpdateService", s.arn, "berth restarts a data service with empty storage", { ...ctx.ecs(s.arn), ...ctx.resourceTags(s) })),
+      ...dataServices.map((s) => ctx.request("ecs:UpdateService", s.arn, "berth restarts a data service with empty storage", { ...ctx.ecs(s.arn), ...ctx.resourceTags(s) })),
     ]),
     teardown: unique([...stack.delete, ...handlers("delete", resources), ...handlers("read", resources)]),
   };
@@ -258,6 +259,14 @@ class Context {
   releaseTaskDefinition(resources: Physical[]): Physical | undefined {
     const value = this.input.template.Outputs?.ReleaseTaskDefinitionArn?.Value as { Ref?: string } | undefined;
     return resources.find((r) => r.id === value?.Ref);
+  }
+
+  /** The services a reset restarts: those the template's `StatefulServiceArns` output names (all, without it). */
+  dataServices(services: Physical[]): Physical[] {
+    const output = this.input.template.Outputs?.StatefulServiceArns?.Value;
+    if (output === undefined) return services;
+    const named = new Set(JSON.stringify(output).match(/"Ref":"[^"]+"/g)?.map((ref) => ref.slice(7, -1)) ?? []);
+    return services.filter((s) => named.has(s.id));
   }
 
   request(action: string, resource: string, caller: string, context: Record<string, string | string[]> = {}): IamRequest {

@@ -90,8 +90,10 @@ describe("buildPreviewRequests", () => {
     );
   });
 
-  it("restarts the services on a reset, and nothing on a push", () => {
-    expect(find("reset", "ecs:UpdateService", "berth").length).toBe(2);
+  it("restarts the data services on a reset, and nothing on a push", () => {
+    expect(find("reset", "ecs:UpdateService", "berth").map((r) => r.resource)).toEqual([
+      expect.stringMatching(new RegExp(`:service/${BASE_OUTPUTS.ClusterName}/${stack.stackName}-DbService-[A-Z0-9]{12}$`)),
+    ]);
     expect(find("push", "ecs:UpdateService", "berth")).toEqual([]);
   });
 
