@@ -145,7 +145,7 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
 
   const stack = ctx.stackCalls();
   const rollout = [
-    ...services.map((s) => ctx.request("ecs:DescribeServices", s.arn, "berth waits for the rollout", ctx.ecs(s.arn))),
+    ...services.map((s) => ctx.request("ecs:DescribeServices", s.arn, "berth waits for the rollout", { ...ctx.ecs(s.arn), ...ctx.resourceTags(s) })),
     ctx.request("elasticloadbalancing:DescribeTargetHealth", "*", "berth waits for a healthy target"),
   ];
   const release = releaseTask ? ctx.releaseCalls(releaseTask) : [];
