@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { App, Aws, CfnOutput, CfnParameter, DefaultStackSynthesizer, Fn, Stack } from "aws-cdk-lib";
+import { App, Aws, CfnOutput, DefaultStackSynthesizer, Fn, Stack } from "aws-cdk-lib";
 import { CfnService } from "aws-cdk-lib/aws-ecs";
 import { Construct } from "constructs";
 import type { ComposeProject, ComposeService } from "../compose/model.js";
 import type { RepoConfig } from "../config/schema.js";
 import { InputError, type Diagnostic, type Warning } from "../errors.js";
-import { BASE_STACK_PARAMETER, importBase } from "./base-stack.js";
+import { addBaseParameters, fromBase } from "./base-stack.js";
 import { buildContainerDefinition, buildDnsInitContainer, type LogSettings } from "./container-definition.js";
 import type { ConfigLineOf } from "./diagnostics.js";
 import { escapeLiteralPlaceholders } from "./escape-literal-placeholders.js";
@@ -29,7 +29,7 @@ export interface BuildTemplateInput {
   project: ComposeProject;
   config: RepoConfig;
   target: { owner: string; repo: string; pr: number; sha: string; branch?: string };
-  /** Name of the operator's base stack whose exports the preview imports. */
+  /** Name of the operator's base stack, whose outputs the deploy passes as the template's `Base<Name>` parameters. */
   baseStack: string;
   /** Image reference per compose service with `build:`, resolved by the caller for this commit. */
   images: Record<string, string>;
@@ -73,7 +73,7 @@ interface ServicePlan {
  * Renders one pull request's preview as a single CloudFormation template: per compose service a
  * Fargate task definition, an ECS service and a Cloud Map name; for the public service a target
  * group and a host-header listener rule; a release task definition; the preview's security group.
- * Shared infrastructure is imported from the base stack. Pure apart from CDK's temporary output
+ * Shared infrastructure comes from the base stack's outputs, as template parameters. Pure apart from CDK's temporary output
  * directory. Throws InputError, with every problem found, for what cannot be deployed.
  */
 export function buildTemplate(input: BuildTemplateInput): PreviewStack {
@@ -123,13 +123,9 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
 
   const template = synthesize(stackName, (stack) => {
     stack.templateOptions.description = `berth preview of ${target.owner}/${target.repo}#${target.pr}`;
-    new CfnParameter(stack, BASE_STACK_PARAMETER, {
-      type: "String",
-      default: input.baseStack,
-      description: "Name of the berth base stack whose exports this preview imports",
-    });
+    addBaseParameters(stack, input.baseStack);
     const network = addPreviewNetwork(stack, label);
-    const logging: LogSettings = { group: importBase("LogGroup"), region: Aws.REGION, streamPrefix: label };
+    const logging: LogSettings = { group: fromBase("LogGroup"), region: Aws.REGION, streamPrefix: label };
     const endpoint = addPublicEndpoint(stack, { label, port: publicService.port, healthPath: config.healthcheck.path });
     const families = familyNames(label, project.services);
 
@@ -158,7 +154,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       const discovery = addServiceDiscovery(stack, `${plan.id}Discovery`, service.name, label);
       const zeroDowntime = plan.built || plan.isPublic;
       const ecsService = new CfnService(stack, `${plan.id}Service`, {
-        cluster: importBase("ClusterName"),
+        cluster: fromBase("ClusterName"),
         launchType: "FARGATE",
         platformVersion: "LATEST",
         taskDefinition: taskDefinition.ref,
@@ -213,7 +209,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     const running = plans.filter((p) => p.built && p.desiredCount > 0);
     const outputs: Record<string, string | undefined> = {
       Hostname: endpoint.hostname,
-      Url: Fn.join("", ["https://", label, ".", importBase("Domain")]),
+      Url: Fn.join("", ["https://", label, ".", fromBase("Domain")]),
       PublicServiceArn: publicEcs.ref,
       PublicServiceName: publicEcs.attrName,
       ServiceArns: pairs(plans),
@@ -222,7 +218,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       ReleaseTaskDefinitionArn: releaseTaskDefinition.ref,
       ReleaseContainerName: RELEASE_CONTAINER,
       TargetGroupArn: endpoint.targetGroup.ref,
-      TaskSubnets: importBase("Subnets"),
+      TaskSubnets: fromBase("Subnets"),
       TaskSecurityGroups: Fn.join(",", network.securityGroups),
       AssignPublicIp: network.assignPublicIp,
       ServiceImages: running.length > 0 ? running.map((p) => `${p.service.name}=${p.image}`).join(",") : undefined,

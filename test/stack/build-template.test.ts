@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { BASE_PARAMETERS } from "../../src/stack/base-stack.js";
 import { buildTemplate, type BuildTemplateInput } from "../../src/stack/build-template.js";
 import { defaultRulePriority } from "../../src/stack/load-balancer.js";
 import { previewLabel } from "../../src/stack/naming.js";
@@ -119,9 +120,17 @@ describe("buildTemplate: Rails + Postgres", () => {
     });
   });
 
-  it("takes the base stack name and the rule priority as parameters", () => {
+  it("takes the base stack's outputs and the rule priority as parameters, and imports nothing", () => {
+    const base = Object.fromEntries(BASE_PARAMETERS.map((name) => [`Base${name}`, (t.Parameters as Json)[`Base${name}`]]));
+    for (const [name, spec] of Object.entries<Json>(base)) {
+      expect(spec, name).toMatchObject({ Type: "String", Description: expect.stringContaining(`(output ${name.slice(4)} of the base stack, e.g. ${BASE})`) });
+      expect(spec.Default, name).toBeUndefined();
+    }
+    expect(base.BaseAssignPublicIp.AllowedValues).toEqual(["ENABLED", "DISABLED"]);
+    // Fn::ImportValue would freeze the base stack's outputs while this preview lives.
+    expect(JSON.stringify(t)).not.toContain("Fn::ImportValue");
     expect(t.Parameters).toEqual({
-      BaseStackName: { Type: "String", Default: BASE, Description: "Name of the berth base stack whose exports this preview imports" },
+      ...base,
       ListenerRulePriority: {
         Type: "Number",
         Default: defaultRulePriority(LABEL),

@@ -66,6 +66,8 @@ interface Plan {
   resources: Map<string, FakeResource>;
   outputs: Output[];
   changes: Change[];
+  /** Export names the template imports: CloudFormation refuses to change them while this stack lives. */
+  imports: string[];
 }
 
 export interface FakeStack {
@@ -164,6 +166,29 @@ export class FakeCloudFormation {
     for (const o of stack.seededOutputs) if (o.ExportName) this.exports.set(o.ExportName, { value: o.OutputValue ?? "", stackId: stack.stackId });
     this.event(stack, stack.name, STACK_TYPE, stack.stackId, stack.status);
     return stack;
+  }
+
+  /**
+   * The operator updates a seeded stack's outputs (as `aws cloudformation deploy` of deploy/base.yml
+   * would). Refused as AWS refuses it when an exported value changes while another stack imports it.
+   */
+  updateSeededOutputs(name: string, outputs: Record<string, string>): void {
+    const stack = this.mustFind(name);
+    const seeded = stack.seededOutputs ?? [];
+    for (const o of seeded) {
+      const value = outputs[o.OutputKey ?? ""];
+      if (value === undefined || value === o.OutputValue || !o.ExportName) continue;
+      const importer = [...this.stacks.values()].find((s) => s.current?.imports.includes(o.ExportName!));
+      if (importer) {
+        throw awsError("cloudformation", "ValidationError", `Cannot update export ${o.ExportName} as it is in use by ${importer.name}`);
+      }
+    }
+    for (const o of seeded) {
+      const value = outputs[o.OutputKey ?? ""];
+      if (value === undefined) continue;
+      o.OutputValue = value;
+      if (o.ExportName) this.exports.set(o.ExportName, { value, stackId: stack.stackId });
+    }
   }
 
   /** The resources of a live stack by logical id. */
@@ -552,6 +577,7 @@ export class FakeCloudFormation {
     const ids = new Map<string, FakeResource>();
     const resolving = new Set<string>();
     const conditions: Record<string, boolean> = {};
+    const imports = new Set<string>();
     const w = this.world;
     const ecs = this.deps.ecs;
 
@@ -568,7 +594,10 @@ export class FakeCloudFormation {
       isResource: (id) => id in defs && included(id),
       ref: (id) => resource(id).physicalId,
       getAtt: (id, attr) => getAtt(resource(id), attr),
-      importValue: (name) => this.exports.get(name)?.value,
+      importValue: (name) => {
+        imports.add(name);
+        return this.exports.get(name)?.value;
+      },
     };
     for (const [name, expr] of Object.entries(template.Conditions ?? {})) conditions[name] = resolve(expr, ctx) === true;
 
@@ -692,7 +721,7 @@ export class FakeCloudFormation {
       changes.push(change(before ? "Modify" : "Add", r, before !== undefined && before.physicalId !== r.physicalId));
     }
     for (const before of previous.values()) if (!resources.has(before.logicalId)) changes.push(change("Remove", before, false));
-    return { templateBody: body, parameters, tags, resources, outputs, changes };
+    return { templateBody: body, parameters, tags, resources, outputs, changes, imports: [...imports] };
   }
 
   /** Makes a finished create or update real: the other fakes see the stack's resources, exports are published. */
