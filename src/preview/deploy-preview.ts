@@ -90,6 +90,7 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
       config,
       target,
       baseStack: base.name,
+      baseOutputs: base.outputs,
       ...(request.configLineOf ? { configLineOf: request.configLineOf } : {}),
       ...(request.configFile ? { configFile: request.configFile } : {}),
     });

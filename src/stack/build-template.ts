@@ -31,6 +31,12 @@ export interface BuildTemplateInput {
   target: { owner: string; repo: string; pr: number; sha: string; branch?: string };
   /** Name of the operator's base stack, whose outputs the deploy passes as the template's `Base<Name>` parameters. */
   baseStack: string;
+  /**
+   * The base stack's current outputs, when known (always at deploy; `berth plan` when given). The
+   * checks that need them run only then: the host name's length with the domain, secrets within
+   * the preview's region, account and `SecretsPrefix`, and the Docker Hub mirror for images.
+   */
+  baseOutputs?: Record<string, string>;
   /** Image reference per compose service with `build:`, resolved by the caller for this commit. */
   images: Record<string, string>;
   /**
