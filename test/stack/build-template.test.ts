@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BASE_PARAMETERS } from "../../src/stack/base-stack.js";
 import { buildTemplate, type BuildTemplateInput } from "../../src/stack/build-template.js";
+import { buildSearchLineScript } from "../../src/stack/container-definition.js";
 import { defaultRulePriority } from "../../src/stack/load-balancer.js";
 import { previewLabel } from "../../src/stack/naming.js";
 import { lintTemplate } from "../helpers/cfn-lint.js";
@@ -17,24 +18,17 @@ const OUTPUTS = [
   "AssignPublicIp", "ServiceImages", "LogGroup", "LogStreamPrefix", "ListenerRulePriority",
 ];
 
+/** The script's text around the namespace, which the template takes from the base stack. */
+const withNamespace = (script: string) => {
+  const [before, after] = script.split("NAMESPACE");
+  return [before, imported("NamespaceName"), after];
+};
+
 const DNS_INIT = {
   Name: "berth-dns-init",
   Image: "public.ecr.aws/docker/library/busybox:stable",
   Essential: false,
-  Command: [
-    "sh",
-    "-c",
-    {
-      "Fn::Join": [
-        "",
-        [
-          `set -e; existing=$(sed -n 's/^search[[:space:]]*//p' /etc/resolv.conf | tail -n 1); echo "search ${LABEL}.`,
-          imported("NamespaceName"),
-          ` $existing" >> /etc/resolv.conf`,
-        ],
-      ],
-    },
-  ],
+  Command: ["sh", "-c", { "Fn::Join": ["", withNamespace(buildSearchLineScript(`${LABEL}.NAMESPACE`))] }],
   LogConfiguration: {
     LogDriver: "awslogs",
     Options: { "awslogs-group": imported("LogGroup"), "awslogs-region": { Ref: "AWS::Region" }, "awslogs-stream-prefix": LABEL },
