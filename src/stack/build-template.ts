@@ -183,7 +183,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
         propagateTags: "SERVICE",
         ...(plan.isPublic
           ? {
-              healthCheckGracePeriodSeconds: 30,
+              healthCheckGracePeriodSeconds: config.healthcheck.grace_period,
               loadBalancers: [
                 { containerName: containerName(service.name), containerPort: publicService.port, targetGroupArn: endpoint.targetGroup.ref },
               ],

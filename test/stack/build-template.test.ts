@@ -206,7 +206,7 @@ describe("buildTemplate: Rails + Postgres", () => {
       TaskDefinition: { Ref: "WebTaskDefinition" },
       DesiredCount: 1,
       DeploymentConfiguration: { MinimumHealthyPercent: 100, MaximumPercent: 200, DeploymentCircuitBreaker: { Enable: true, Rollback: true } },
-      HealthCheckGracePeriodSeconds: 30,
+      HealthCheckGracePeriodSeconds: 120,
       LoadBalancers: [{ ContainerName: "web", ContainerPort: 3000, TargetGroupArn: { Ref: "PublicTargetGroup" } }],
       NetworkConfiguration: network,
       ServiceRegistries: [{ RegistryArn: { "Fn::GetAtt": ["WebDiscovery", "Arn"] } }],
