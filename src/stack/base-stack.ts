@@ -23,6 +23,7 @@ export const BASE_EXPORTS = [
   "LoadBalancerFullName",
   "SecretsPrefix",
   "DockerHubMirror",
+  "OfficialImagesFrom",
 ] as const;
 
 /** One of the base stack's outputs. */

@@ -17,6 +17,7 @@ import { logicalIdPrefixes } from "./logical-ids.js";
 import { previewLabel, stackName as toStackName } from "./naming.js";
 import { addPreviewNetwork, addServiceDiscovery } from "./preview-network.js";
 import { projectDiagnostics } from "./project-diagnostics.js";
+import { anonymousPullWarning, buildPullImage, type ImageSources } from "./pull-image.js";
 import { releaseSteps, selectReleaseService, type ReleaseStep } from "./release.js";
 import { selectPublicService } from "./select-public-service.js";
 import { addTaskDefinition, taskVolumes } from "./task-definition.js";
@@ -104,11 +105,16 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     }
   }
   if (diagnostics.length > 0 || !publicService || !release || !releaseService) throw new InputError(diagnostics);
+  const sources = imageSources(input.baseOutputs);
+  for (const service of project.services) {
+    const warning = anonymousPullWarning(service, sources);
+    if (warning) warnings.push(warning);
+  }
 
   const ids = logicalIdPrefixes(project.services.map((s) => s.name));
   const plans: ServicePlan[] = project.services.map((service) => {
     const built = service.build !== undefined;
-    const newImage = imageOf(service, input.images);
+    const newImage = imageOf(service, input.images, sources);
     let image = newImage;
     let desiredCount = 1;
     if (built && input.hold) {
@@ -200,7 +206,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
 
     const releaseTaskDefinition = addReleaseTaskDefinition(stack, {
       service: releaseService,
-      image: imageOf(releaseService, input.images),
+      image: imageOf(releaseService, input.images, sources),
       family: releaseFamily(label),
       size: sizes.get(releaseService.name)!,
       environment: { ...releaseService.environment, ...config.environment },
@@ -322,13 +328,23 @@ function synthesize(stackName: string, define: (stack: Stack) => void): Record<s
   }
 }
 
-function imageOf(service: ComposeService, images: Record<string, string>): string {
+/** A built service's image for this commit; a compose `image:` from where the operator wants Docker Hub's images pulled. */
+function imageOf(service: ComposeService, images: Record<string, string>, sources: ImageSources): string {
   if (service.build) {
     const image = images[service.name];
     if (image === undefined) throw new Error(`buildTemplate: no image given for service ${service.name}, which has build:`);
     return image;
   }
-  return service.image!;
+  return buildPullImage(service.image!, sources);
+}
+
+/** The Docker Hub mirror settings among the base stack's outputs; none when they are unknown or unset. */
+function imageSources(outputs: Record<string, string> | undefined): ImageSources {
+  const mirror = outputs?.DockerHubMirror;
+  return {
+    ...(mirror ? { dockerHubMirror: mirror } : {}),
+    ...(outputs?.OfficialImagesFrom === "docker-hub-mirror" ? { officialImagesFrom: "docker-hub-mirror" as const } : {}),
+  };
 }
 
 /** ECS container names take letters, digits, hyphens and underscores. */

@@ -440,7 +440,7 @@ describe("buildTemplate: hold (release phase of a deploy)", () => {
     expect(containers(t, "WebTaskDefinition").web!.Image).toBe(serving);
     expect(resource(t, "WebService").Properties.DesiredCount).toBe(1);
     expect(containers(t, "ReleaseTaskDefinition").release!.Image).toBe(rails.images.web);
-    expect(containers(t, "DbTaskDefinition").db!.Image).toBe("postgres:16-alpine");
+    expect(containers(t, "DbTaskDefinition").db!.Image).toBe("public.ecr.aws/docker/library/postgres:16-alpine");
     expect((t.Outputs as Json).ServiceImages.Value).toBe(`web=${serving}`);
   });
 
@@ -552,7 +552,7 @@ describe("buildTemplate: container options", () => {
   it("takes the release service's image from compose when nothing is built", () => {
     const stack = render({ project: project(service("web", { image: "nginx:1", ports: [{ target: 80, protocol: "tcp" }] })), config: config(), images: {} });
     expect(stack.releaseService).toBe("web");
-    expect(containers(stack.template, "ReleaseTaskDefinition").release!.Image).toBe("nginx:1");
+    expect(containers(stack.template, "ReleaseTaskDefinition").release!.Image).toBe("public.ecr.aws/docker/library/nginx:1");
     expect(stack.template.Outputs).not.toHaveProperty("ServiceImages");
     expect(stack.template.Outputs).not.toHaveProperty("StatefulServiceArns");
   });
