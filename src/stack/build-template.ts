@@ -7,6 +7,7 @@ import { Construct } from "constructs";
 import type { ComposeProject, ComposeService } from "../compose/model.js";
 import type { RepoConfig } from "../config/schema.js";
 import { InputError, type Diagnostic, type Warning } from "../errors.js";
+import { hostHeaderDiagnostics, secretDiagnostics } from "./base-limits.js";
 import { addBaseParameters, fromBase } from "./base-stack.js";
 import { buildContainerDefinition, buildDnsInitContainer, type LogSettings } from "./container-definition.js";
 import type { ConfigLineOf } from "./diagnostics.js";
@@ -90,6 +91,13 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
   const stackName = toStackName(label);
 
   const diagnostics: Diagnostic[] = [...projectDiagnostics(project, config, lineOf), ...resourceDiagnostics(config.resources, lineOf)];
+  if (input.baseOutputs) {
+    // What AWS would refuse later, said now: the limits that depend on the operator's base stack.
+    diagnostics.push(
+      ...hostHeaderDiagnostics({ label, baseStack: input.baseStack, outputs: input.baseOutputs }),
+      ...secretDiagnostics({ secrets: config.secrets, outputs: input.baseOutputs, ...(lineOf ? { lineOf } : {}) }),
+    );
+  }
   const publicService = collect(diagnostics, () => selectPublicService(project, config, lineOf));
   const release = collect(diagnostics, () => releaseSteps(config, lineOf));
   const releaseService = publicService && collect(diagnostics, () => selectReleaseService(project, config, publicService.service, lineOf));

@@ -331,6 +331,8 @@ export class FakeCloudFormation {
       throw awsError("cloudformation", "InsufficientCapabilitiesException", "Requires capabilities : [CAPABILITY_IAM]");
     }
     const tags = input.Tags ? Object.fromEntries(input.Tags.map((t) => [t.Key ?? "", t.Value ?? ""])) : (stack?.tags ?? {});
+    const tagProblem = tagLimitProblem(tags);
+    if (tagProblem) throw awsError("cloudformation", "ValidationError", `Stack tags: ${tagProblem}`);
     const parameters = this.parameters(template, input, stack?.current);
     if (!stack) {
       stack = this.newStack(name, tags);
@@ -703,6 +705,10 @@ export class FakeCloudFormation {
 
     const resources = new Map<string, FakeResource>();
     for (const id of Object.keys(defs)) if (included(id)) resources.set(id, resource(id));
+    for (const r of resources.values()) {
+      const problem = propertyLimitProblem(r, tags);
+      if (problem) throw new TemplateError(`Properties validation failed for resource ${r.logicalId} with message: ${problem}`);
+    }
     const outputs: Output[] = [];
     for (const [key, out] of Object.entries(template.Outputs ?? {})) {
       if (out.Condition !== undefined && conditions[out.Condition] !== true) continue;
@@ -780,6 +786,39 @@ export class FakeCloudFormation {
         break;
     }
   }
+}
+
+/** CloudFormation's and the resource services' tag limits: 50 per resource, keys 1-128 characters, values up to 256, no `aws:` keys. */
+export const TAG_LIMITS = { count: 50, key: 128, value: 256 } as const;
+
+function tagLimitProblem(tags: Record<string, string>): string | undefined {
+  const keys = Object.keys(tags);
+  if (keys.length > TAG_LIMITS.count) return `${keys.length} tags, more than the ${TAG_LIMITS.count} a resource takes`;
+  for (const [key, value] of Object.entries(tags)) {
+    if (key.length < 1 || key.length > TAG_LIMITS.key) return `tag key "${key.slice(0, 40)}..." has ${key.length} characters; a key has 1 to ${TAG_LIMITS.key}`;
+    if (value.length > TAG_LIMITS.value) return `the value of tag ${key} has ${value.length} characters, more than ${TAG_LIMITS.value}`;
+    if (key.toLowerCase().startsWith("aws:")) return `tag key ${key}: the aws: prefix is reserved for AWS`;
+  }
+  return undefined;
+}
+
+/** What AWS refuses in a resource's properties before it creates anything: its tags (with the stack's, which CloudFormation adds) and a host-header value over 128 characters. */
+function propertyLimitProblem(r: FakeResource, stackTags: Record<string, string>): string | undefined {
+  const own = Array.isArray(r.props.Tags) ? (r.props.Tags as Array<{ Key?: unknown; Value?: unknown }>) : [];
+  const tags = { ...stackTags, ...Object.fromEntries(own.map((t) => [String(t.Key ?? ""), String(t.Value ?? "")])) };
+  const tagProblem = own.length > 0 || Object.keys(stackTags).length > 0 ? tagLimitProblem(tags) : undefined;
+  if (tagProblem) return `#/Tags: ${tagProblem}`;
+  if (r.type === "AWS::ElasticLoadBalancingV2::ListenerRule") {
+    const conditions = Array.isArray(r.props.Conditions) ? (r.props.Conditions as Array<Record<string, unknown>>) : [];
+    for (const [i, c] of conditions.entries()) {
+      if (c.Field !== "host-header") continue;
+      const values = ((c.HostHeaderConfig as { Values?: unknown[] } | undefined)?.Values ?? c.Values ?? []) as unknown[];
+      for (const [j, v] of values.entries()) {
+        if (String(v).length > 128) return `#/Conditions/${i}/HostHeaderConfig/Values/${j}: expected maxLength: 128, actual: ${String(v).length}`;
+      }
+    }
+  }
+  return undefined;
 }
 
 function change(action: "Add" | "Modify" | "Remove", r: FakeResource, replace: boolean): Change {
