@@ -47,3 +47,34 @@ describe("the operator updates the base stack while previews live", () => {
     );
   });
 });
+
+describe("checks against the base stack's outputs at deploy", () => {
+  it("refuses a secret outside SecretsPrefix before touching AWS, naming the line", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres"), aws: { baseStack: { outputs: { SecretsPrefix: "preview/" } as never } } });
+    h.aws.putImage(IMAGE(SHA1));
+
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await h.settle();
+
+    const run = h.github.checkRun(SHA1);
+    expect(run?.conclusion).toBe("failure");
+    expect(run?.output.summary).toContain(
+      '.github/preview.yml:13: secrets.SECRET_KEY_BASE: the SSM parameter\'s name does not start with "/preview/", the base stack\'s SecretsPrefix;',
+    );
+    expect(h.aws.mutations()).toEqual([]);
+  });
+
+  it("deploys a secret given by SSM parameter name under SecretsPrefix", async () => {
+    const files = readFixtureRepo("rails-postgres");
+    files[".github/preview.yml"] = files[".github/preview.yml"]!.replace(/SECRET_KEY_BASE: .*/, "SECRET_KEY_BASE: /preview/shop/secret_key_base");
+    h = createHarness({ files, aws: { baseStack: { outputs: { SecretsPrefix: "preview/" } as never } } });
+    h.aws.putImage(IMAGE(SHA1));
+
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await h.settle();
+
+    expect(h.github.checkRun(SHA1)?.conclusion).toBe("success");
+    const web = h.aws.state.cloudformation.resources(STACK).get("WebTaskDefinition");
+    expect(JSON.stringify(web?.props)).toContain('"Secrets":[{"Name":"SECRET_KEY_BASE","ValueFrom":"/preview/shop/secret_key_base"}]');
+  });
+});
