@@ -4,6 +4,8 @@ import { InputError, formatDiagnostic } from "./errors.js";
 import { CONFIG_FILE, formatWarning, planPreview } from "./plan/plan-preview.js";
 import { createDirReader } from "./util/repo-reader.js";
 import { hostname } from "./stack/naming.js";
+import { BASE_EXPORTS, renderBaseParameters } from "./stack/base-stack.js";
+import { PRIORITY_PARAMETER } from "./stack/load-balancer.js";
 
 /** Where the CLI writes; injectable for tests. */
 export interface CliIo {
@@ -11,10 +13,12 @@ export interface CliIo {
   stderr: (text: string) => void;
 }
 
-const USAGE = `usage: berth plan [DIR] --repo OWNER/NAME --pr N --sha SHA [--branch NAME] [--base-stack NAME] [--domain DOMAIN]
+const USAGE = `usage: berth plan [DIR] --repo OWNER/NAME --pr N --sha SHA [--branch NAME] [--base-stack NAME] [--domain DOMAIN] [--base-output NAME=VALUE ...]
 
 Reads DIR (default .) as a repository checkout and prints the preview's plan as JSON:
-{ "stackName", "url", "template", "release", "warnings" }.`;
+{ "stackName", "url", "template", "parameters", "release", "warnings" }.
+--base-output gives one of the base stack's outputs (ListenerArn, SecretsPrefix, DockerHubMirror, ...),
+so the plan is checked and rendered as a deploy would; "parameters" shows a placeholder for each one not given.`;
 
 /** Exit codes: 0 done, 1 bad input in the repository, 2 bad usage. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -40,6 +44,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         branch: { type: "string" },
         "base-stack": { type: "string", default: "berth-base" },
         domain: { type: "string" },
+        "base-output": { type: "string", multiple: true },
       },
     });
   } catch (error) {
@@ -62,6 +67,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (values.domain !== undefined && !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(values.domain)) {
     problems.push(`--domain must be a DNS name such as preview.example.com, got "${values.domain}"`);
   }
+  const baseOutputs: Record<string, string> = {};
+  for (const pair of values["base-output"] ?? []) {
+    const match = /^([A-Za-z]+)=(.*)$/.exec(pair);
+    if (!match || !(BASE_EXPORTS as readonly string[]).includes(match[1]!)) {
+      problems.push(`--base-output must be NAME=VALUE with NAME one of ${BASE_EXPORTS.join(", ")}, got "${pair}"`);
+    } else baseOutputs[match[1]!] = match[2]!;
+  }
+  if (values.domain !== undefined) baseOutputs.Domain ??= values.domain.toLowerCase();
   if (problems.length > 0 || !repoMatch) {
     io.stderr(`${problems.map((p) => `berth plan: ${p}`).join("\n")}\n${USAGE}\n`);
     return 2;
@@ -79,6 +92,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         ...(values.branch ? { branch: values.branch } : {}),
       },
       baseStack,
+      baseOutputs,
     });
     if (!plan) {
       io.stderr(`${formatDiagnostic({ file: CONFIG_FILE, path: "", message: "not found: previews are off for this repository (add .github/preview.yml)" })}\n`);
@@ -87,8 +101,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const { stack } = plan;
     const output = {
       stackName: stack.stackName,
-      url: values.domain ? `https://${hostname(stack.label, values.domain.toLowerCase())}` : null,
+      url: baseOutputs.Domain ? `https://${hostname(stack.label, baseOutputs.Domain)}` : null,
       template: stack.template,
+      // What a deploy passes: the base stack's outputs, and a priority berth allocates then.
+      parameters: { ...renderBaseParameters({ name: baseStack, outputs: baseOutputs }), [PRIORITY_PARAMETER]: "<allocated at deploy>" },
       release: stack.release,
       warnings: stack.warnings.map(formatWarning),
     };

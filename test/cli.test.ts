@@ -36,7 +36,7 @@ describe("berth plan", () => {
     expect(stderr).toBe("");
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
-    expect(Object.keys(out)).toEqual(["stackName", "url", "template", "release", "warnings"]);
+    expect(Object.keys(out)).toEqual(["stackName", "url", "template", "parameters", "release", "warnings"]);
     expect(out.stackName).toBe("berth-shop-pr-42-acme-d21b2c");
     expect(out.url).toBe("https://shop-pr-42-acme-d21b2c.preview.example.com");
     expect(out.release).toEqual([
@@ -55,6 +55,33 @@ describe("berth plan", () => {
     expect(out.warnings).toEqual([
       'docker-compose.yml:25: services.db.volumes[0]: volume "pgdata" is task storage on Fargate: its data lives as long as the task [named-volume-ephemeral]',
     ]);
+  });
+
+  it("shows the parameters a deploy would pass: the base outputs it was given, placeholders for the others", async () => {
+    const listener = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/berth/1/2";
+    const { code, stdout, stderr } = await plan([
+      "plan", path.join(REPOS, "rails-postgres"), "--repo", "acme/shop", "--pr", "42", "--sha", SHA,
+      "--base-stack", "previews", "--domain", "preview.example.com", "--base-output", `ListenerArn=${listener}`, "--base-output", "ClusterName=previews",
+    ]);
+
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out.parameters).toMatchObject({
+      BaseClusterName: "previews",
+      BaseListenerArn: listener,
+      BaseDomain: "preview.example.com",
+      BaseVpcId: "<output VpcId of stack previews>",
+      ListenerRulePriority: "<allocated at deploy>",
+    });
+    expect(Object.keys(out.parameters).sort()).toEqual(Object.keys(out.template.Parameters).sort());
+  });
+
+  it("refuses a --base-output that is not one of the base stack's outputs", async () => {
+    const { code, stderr } = await plan(["plan", path.join(REPOS, "rails-postgres"), "--repo", "acme/shop", "--pr", "42", "--sha", SHA, "--base-output", "Cluster=x"]);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('berth plan: --base-output must be NAME=VALUE with NAME one of ClusterName, ListenerArn,');
   });
 
   it("resolves the image for the commit from the config's template", async () => {

@@ -18,6 +18,55 @@ export const configHints = z.registry<ConfigHint>();
 /** `arn:aws:ssm:<region>:<account>:parameter/<name>` or `arn:aws:secretsmanager:<region>:<account>:secret:<name>`, any partition. */
 export const SECRET_ARN = /^arn:aws[a-z-]*:(?:ssm:[a-z0-9-]+:[0-9]{12}:parameter\/.+|secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+)$/;
 
+/**
+ * An SSM parameter by name, as ECS takes it for a parameter in the task's own region: a path with a
+ * leading slash, `/shop/preview/stripe_key` (SSM's own rule for a name with a hierarchy). A name
+ * without a slash must be written as an ARN, so that a pasted value is never taken for a name.
+ */
+export const SSM_PARAMETER_NAME = /^(?:\/[A-Za-z0-9_.-]+)+$/;
+
+/** The longest ARN ECS takes in `valueFrom`; a parameter name is shorter still (SSM: 1011). */
+const MAX_SECRET_REF = 2048;
+
+/** ECS's range for a service's health check grace period, in seconds. */
+export const MAX_GRACE_PERIOD_SECONDS = 2_147_483_647;
+
+/**
+ * The default health check grace period: a Spring Boot (JVM) or Rails app on 0.25 vCPU typically
+ * listens 30 to 90 s after its task starts; 120 s covers that with a margin, while an app that never
+ * becomes healthy still fails its deploy within a few minutes.
+ */
+export const DEFAULT_GRACE_PERIOD_SECONDS = 120;
+
+/** A duration: whole seconds, or a string of hours, minutes and seconds such as `90s`, `2m`, `1m30s`, `1h`. */
+const DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+
+/** Seconds of a duration written as in the config, or undefined when it is not one. */
+export function parseDurationSeconds(value: number | string): number | undefined {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  const match = DURATION.exec(value.trim());
+  if (!match || value.trim() === "") return undefined;
+  const [, h = "0", m = "0", sec = "0"] = match;
+  return Number(h) * 3600 + Number(m) * 60 + Number(sec);
+}
+
+const GRACE_PERIOD_HINT: ConfigHint = { expected: `seconds from 0 to ${MAX_GRACE_PERIOD_SECONDS} (e.g. 180), or a duration such as 90s, 3m or 1m30s` };
+
+const GracePeriod = z
+  .union([
+    z.number().int().min(0).max(MAX_GRACE_PERIOD_SECONDS).register(configHints, GRACE_PERIOD_HINT),
+    z.string().regex(/^\s*(?:\d+h)?(?:\d+m)?(?:\d+s)?\s*$/).regex(/\d/).register(configHints, GRACE_PERIOD_HINT),
+  ])
+  .register(configHints, GRACE_PERIOD_HINT)
+  .transform((value, ctx) => {
+    const seconds = parseDurationSeconds(value);
+    if (seconds === undefined || seconds > MAX_GRACE_PERIOD_SECONDS) {
+      ctx.addIssue({ code: "custom", message: `must be at most ${MAX_GRACE_PERIOD_SECONDS} seconds, as ECS allows`, input: value });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+
 /** A POSIX-style environment variable name. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -64,11 +113,18 @@ const ImageTemplate = z
   })
   .register(configHints, { expected: "an image reference, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:{sha}" });
 
-const SecretArn = z.string().regex(SECRET_ARN).register(configHints, {
-  expected:
-    "an SSM parameter ARN (arn:aws:ssm:<region>:<account>:parameter/<name>) or a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)",
-  sensitive: true,
-});
+/** What `secrets` takes: an ARN of either kind, or an SSM parameter name with its leading slash. */
+export const SECRET_REF = new RegExp(`^(?:${SECRET_ARN.source.slice(1, -1)}|${SSM_PARAMETER_NAME.source.slice(1, -1)})$`);
+
+const SecretRef = z
+  .string()
+  .regex(SECRET_REF)
+  .max(MAX_SECRET_REF)
+  .register(configHints, {
+    expected:
+      "an SSM parameter name with a leading slash (/<path>/<name>, in the preview's region), an SSM parameter ARN (arn:aws:ssm:<region>:<account>:parameter/<name>) or a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)",
+    sensitive: true,
+  });
 
 /**
  * `.github/preview.yml`: its presence turns previews on for a repository.
@@ -113,9 +169,17 @@ export const RepoConfigSchema = z
           .register(configHints, { expected: 'a URL path starting with "/", without spaces, at most 1024 characters' })
           .default("/")
           .describe("HTTP path the load balancer requests; healthy on 200-399. Default `/`."),
+        /**
+         * How long ECS ignores failing health checks after a task of the public service starts, so a
+         * slow start is not rolled back as a failure: seconds, or a duration such as `90s`, `3m`,
+         * `1m30s`. Default 120 s, enough for a JVM or Rails app on 0.25 vCPU; 0 to 2147483647 s.
+         */
+        grace_period: GracePeriod.default(DEFAULT_GRACE_PERIOD_SECONDS).describe(
+          "How long ECS ignores failing health checks after a task of the public service starts, so a slow start is not rolled back as a failure: seconds, or a duration such as `90s`, `3m`, `1m30s`. Default 120 s, enough for a JVM or Rails app on 0.25 vCPU; 0 to 2147483647 s.",
+        ),
       })
       .strict()
-      .default({ path: "/" })
+      .default({ path: "/", grace_period: DEFAULT_GRACE_PERIOD_SECONDS })
       .describe("The load balancer's health check for the public service."),
     /**
      * Image reference for every service with `build:`, as CI pushes it to ECR. Placeholders:
@@ -162,15 +226,15 @@ export const RepoConfigSchema = z
       .describe("Variables added to every service (they win over the compose file's values)."),
     /**
      * Secrets injected by ECS into the services built from the repository, the public service and
-     * the release steps: variable name -> SSM parameter ARN or Secrets Manager secret ARN. Values never
-     * appear in a template.
+     * the release steps: variable name -> SSM parameter name (`/path/name`, in the preview's region),
+     * SSM parameter ARN or Secrets Manager secret ARN. Values never appear in a template.
      */
     secrets: z
-      .record(EnvName, SecretArn)
-      .register(configHints, { expected: "a mapping of variable names to SSM parameter or Secrets Manager ARNs", sensitive: true })
+      .record(EnvName, SecretRef)
+      .register(configHints, { expected: "a mapping of variable names to SSM parameter names or ARNs, or Secrets Manager ARNs", sensitive: true })
       .default({})
       .describe(
-        "Secrets injected by ECS into the services built from the repository, the public service and the release steps: variable name -> SSM parameter ARN or Secrets Manager secret ARN. A plain value is never accepted. Values never appear in a template.",
+        "Secrets injected by ECS into the services built from the repository, the public service and the release steps: variable name -> SSM parameter name with a leading slash (`/shop/preview/stripe_key`, in the preview's region), SSM parameter ARN or Secrets Manager secret ARN. A plain value is never accepted. Values never appear in a template.",
       ),
     /** Fargate size for every service; `services` overrides it per compose service. */
     resources: z

@@ -24,6 +24,8 @@ export interface PreviewPlan {
   /** Image reference per service with `build:`, resolved for the commit. */
   images: Record<string, string>;
   stack: PreviewStack;
+  /** The base stack's outputs the plan was checked against, when known. */
+  baseOutputs?: Record<string, string>;
 }
 
 export { CONFIG_FILE };
@@ -37,6 +39,8 @@ export async function planPreview(input: {
   reader: RepoReader;
   target: PreviewTarget;
   baseStack: string;
+  /** The base stack's outputs, where known: the checks that need them (domain, secrets, image mirror) run only then. */
+  baseOutputs?: Record<string, string>;
   hold?: { servingImages?: Record<string, string> };
 }): Promise<PreviewPlan | undefined> {
   const source = await loadRepoConfigSource(input.reader);
@@ -50,6 +54,8 @@ export async function planWithConfig(input: {
   config: RepoConfig;
   target: PreviewTarget;
   baseStack: string;
+  /** The base stack's outputs, where known: the checks that need them (domain, secrets, image mirror) run only then. */
+  baseOutputs?: Record<string, string>;
   hold?: { servingImages?: Record<string, string> };
   /** Lines of `.github/preview.yml` keys, so that problems with the config name their line. */
   configLineOf?: ConfigLineOf;
@@ -67,10 +73,11 @@ export async function planWithConfig(input: {
       target,
       baseStack: input.baseStack,
       images,
+      ...(input.baseOutputs ? { baseOutputs: input.baseOutputs } : {}),
       ...(input.hold ? { hold: input.hold } : {}),
       ...(configLineOf ? { configLineOf } : {}),
     });
-    return { config, project, images, stack };
+    return { config, project, images, stack, ...(input.baseOutputs ? { baseOutputs: input.baseOutputs } : {}) };
   } catch (error) {
     const file = input.configFile;
     if (!(error instanceof InputError) || file === undefined || file === CONFIG_FILE) throw error;
@@ -87,6 +94,7 @@ export function renderPlan(plan: PreviewPlan, input: { target: PreviewTarget; ba
     target: input.target,
     baseStack: input.baseStack,
     images: plan.images,
+    ...(plan.baseOutputs ? { baseOutputs: plan.baseOutputs } : {}),
     ...(input.hold ? { hold: input.hold } : {}),
   });
 }

@@ -12,6 +12,7 @@ import { runReleaseStep, ReleaseStepError } from "./release-step.js";
 import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
 import { SupersededSignal } from "./keyed-queue.js";
 import type { PhaseName } from "./render-check-run.js";
+import { buildBaseParameters } from "../stack/base-stack.js";
 
 /** The collaborators of one deploy. */
 export interface DeployDeps {
@@ -82,11 +83,14 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
   try {
     const config = request.withoutSecrets ? { ...request.config, secrets: {} } : request.config;
     const base = await deps.base();
+    // Passed on every create and update, so an update of the base stack reaches the preview.
+    const baseParameters = buildBaseParameters(base);
     const finalPlan = await planWithConfig({
       reader: github.reader(target.sha),
       config,
       target,
       baseStack: base.name,
+      baseOutputs: base.outputs,
       ...(request.configLineOf ? { configLineOf: request.configLineOf } : {}),
       ...(request.configFile ? { configFile: request.configFile } : {}),
     });
@@ -115,6 +119,7 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
       template: releaseStack.template,
       tags: { ...baseTags, "berth:sha": existing?.tags["berth:sha"] ?? "none", ...(reseed && seeded ? { [NEEDS_SEED]: "true" } : {}) },
       listenerArn: need(base.outputs, "ListenerArn", base.name),
+      parameters: baseParameters,
       priority: priority === undefined ? undefined : Number(priority),
       onProgress: (line) => log.debug({ line }, "stack progress"),
     });
@@ -152,6 +157,7 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
       template: finalPlan.stack.template,
       tags: { ...baseTags, "berth:sha": target.sha, "berth:seeded": "true" },
       listenerArn: need(base.outputs, "ListenerArn", base.name),
+      parameters: baseParameters,
       priority: rulePriority,
       onProgress: (line) => log.debug({ line }, "stack progress"),
     });
@@ -227,6 +233,8 @@ async function ensureWithPriority(
     template: Record<string, unknown>;
     tags: Record<string, string>;
     listenerArn: string;
+    /** Template parameters besides the rule priority: the base stack's outputs. */
+    parameters: Record<string, string>;
     priority: number | undefined;
     onProgress: (line: string) => void;
   },
@@ -238,7 +246,7 @@ async function ensureWithPriority(
         name: input.name,
         template: input.template,
         tags: input.tags,
-        parameters: { ListenerRulePriority: String(priority) },
+        parameters: { ...input.parameters, ListenerRulePriority: String(priority) },
         onProgress: input.onProgress,
       });
       return { stack, priority };

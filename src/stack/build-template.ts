@@ -1,13 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { App, Aws, CfnOutput, CfnParameter, DefaultStackSynthesizer, Fn, Stack } from "aws-cdk-lib";
+import { App, Aws, CfnOutput, DefaultStackSynthesizer, Fn, Stack } from "aws-cdk-lib";
 import { CfnService } from "aws-cdk-lib/aws-ecs";
 import { Construct } from "constructs";
 import type { ComposeProject, ComposeService } from "../compose/model.js";
 import type { RepoConfig } from "../config/schema.js";
 import { InputError, type Diagnostic, type Warning } from "../errors.js";
-import { BASE_STACK_PARAMETER, importBase } from "./base-stack.js";
+import { hostHeaderDiagnostics, secretDiagnostics } from "./base-limits.js";
+import { addBaseParameters, fromBase } from "./base-stack.js";
 import { buildContainerDefinition, buildDnsInitContainer, type LogSettings } from "./container-definition.js";
 import type { ConfigLineOf } from "./diagnostics.js";
 import { escapeLiteralPlaceholders } from "./escape-literal-placeholders.js";
@@ -17,6 +18,7 @@ import { logicalIdPrefixes } from "./logical-ids.js";
 import { previewLabel, stackName as toStackName } from "./naming.js";
 import { addPreviewNetwork, addServiceDiscovery } from "./preview-network.js";
 import { projectDiagnostics } from "./project-diagnostics.js";
+import { anonymousPullWarning, buildPullImage, type ImageSources } from "./pull-image.js";
 import { releaseSteps, selectReleaseService, type ReleaseStep } from "./release.js";
 import { previewResourceTags, type ResourceTag } from "./resource-tags.js";
 import { selectPublicService } from "./select-public-service.js";
@@ -30,8 +32,14 @@ export interface BuildTemplateInput {
   project: ComposeProject;
   config: RepoConfig;
   target: { owner: string; repo: string; pr: number; sha: string; branch?: string };
-  /** Name of the operator's base stack whose exports the preview imports. */
+  /** Name of the operator's base stack, whose outputs the deploy passes as the template's `Base<Name>` parameters. */
   baseStack: string;
+  /**
+   * The base stack's current outputs, when known (always at deploy; `berth plan` when given). The
+   * checks that need them run only then: the host name's length with the domain, secrets within
+   * the preview's region, account and `SecretsPrefix`, and the Docker Hub mirror for images.
+   */
+  baseOutputs?: Record<string, string>;
   /** Image reference per compose service with `build:`, resolved by the caller for this commit. */
   images: Record<string, string>;
   /**
@@ -74,7 +82,7 @@ interface ServicePlan {
  * Renders one pull request's preview as a single CloudFormation template: per compose service a
  * Fargate task definition, an ECS service and a Cloud Map name; for the public service a target
  * group and a host-header listener rule; a release task definition; the preview's security group.
- * Shared infrastructure is imported from the base stack. Pure apart from CDK's temporary output
+ * Shared infrastructure comes from the base stack's outputs, as template parameters. Pure apart from CDK's temporary output
  * directory. Throws InputError, with every problem found, for what cannot be deployed.
  */
 export function buildTemplate(input: BuildTemplateInput): PreviewStack {
@@ -84,6 +92,13 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
   const stackName = toStackName(label);
 
   const diagnostics: Diagnostic[] = [...projectDiagnostics(project, config, lineOf), ...resourceDiagnostics(config.resources, lineOf)];
+  if (input.baseOutputs) {
+    // What AWS would refuse later, said now: the limits that depend on the operator's base stack.
+    diagnostics.push(
+      ...hostHeaderDiagnostics({ label, baseStack: input.baseStack, outputs: input.baseOutputs }),
+      ...secretDiagnostics({ secrets: config.secrets, outputs: input.baseOutputs, ...(lineOf ? { lineOf } : {}) }),
+    );
+  }
   const publicService = collect(diagnostics, () => selectPublicService(project, config, lineOf));
   const release = collect(diagnostics, () => releaseSteps(config, lineOf));
   const releaseService = publicService && collect(diagnostics, () => selectReleaseService(project, config, publicService.service, lineOf));
@@ -99,11 +114,16 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     }
   }
   if (diagnostics.length > 0 || !publicService || !release || !releaseService) throw new InputError(diagnostics);
+  const sources = imageSources(input.baseOutputs);
+  for (const service of project.services) {
+    const warning = anonymousPullWarning(service, sources);
+    if (warning) warnings.push(warning);
+  }
 
   const ids = logicalIdPrefixes(project.services.map((s) => s.name));
   const plans: ServicePlan[] = project.services.map((service) => {
     const built = service.build !== undefined;
-    const newImage = imageOf(service, input.images);
+    const newImage = imageOf(service, input.images, sources);
     let image = newImage;
     let desiredCount = 1;
     if (built && input.hold) {
@@ -124,13 +144,9 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
 
   const template = synthesize(stackName, (stack) => {
     stack.templateOptions.description = `berth preview of ${target.owner}/${target.repo}#${target.pr}`;
-    new CfnParameter(stack, BASE_STACK_PARAMETER, {
-      type: "String",
-      default: input.baseStack,
-      description: "Name of the berth base stack whose exports this preview imports",
-    });
+    addBaseParameters(stack, input.baseStack);
     const network = addPreviewNetwork(stack, label);
-    const logging: LogSettings = { group: importBase("LogGroup"), region: Aws.REGION, streamPrefix: label };
+    const logging: LogSettings = { group: fromBase("LogGroup"), region: Aws.REGION, streamPrefix: label };
     const endpoint = addPublicEndpoint(stack, { label, port: publicService.port, healthPath: config.healthcheck.path });
     const families = familyNames(label, project.services);
 
@@ -160,7 +176,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       const discovery = addServiceDiscovery(stack, `${plan.id}Discovery`, service.name, label);
       const zeroDowntime = plan.built || plan.isPublic;
       const ecsService = new CfnService(stack, `${plan.id}Service`, {
-        cluster: importBase("ClusterName"),
+        cluster: fromBase("ClusterName"),
         launchType: "FARGATE",
         platformVersion: "LATEST",
         taskDefinition: taskDefinition.ref,
@@ -184,7 +200,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
         tags: previewResourceTags(),
         ...(plan.isPublic
           ? {
-              healthCheckGracePeriodSeconds: 30,
+              healthCheckGracePeriodSeconds: config.healthcheck.grace_period,
               loadBalancers: [
                 { containerName: containerName(service.name), containerPort: publicService.port, targetGroupArn: endpoint.targetGroup.ref },
               ],
@@ -201,7 +217,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
 
     const releaseTaskDefinition = addReleaseTaskDefinition(stack, {
       service: releaseService,
-      image: imageOf(releaseService, input.images),
+      image: imageOf(releaseService, input.images, sources),
       family: releaseFamily(label),
       size: sizes.get(releaseService.name)!,
       environment: { ...releaseService.environment, ...config.environment },
@@ -217,7 +233,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     const running = plans.filter((p) => p.built && p.desiredCount > 0);
     const outputs: Record<string, string | undefined> = {
       Hostname: endpoint.hostname,
-      Url: Fn.join("", ["https://", label, ".", importBase("Domain")]),
+      Url: Fn.join("", ["https://", label, ".", fromBase("Domain")]),
       PublicServiceArn: publicEcs.ref,
       PublicServiceName: publicEcs.attrName,
       ServiceArns: pairs(plans),
@@ -226,7 +242,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       ReleaseTaskDefinitionArn: releaseTaskDefinition.ref,
       ReleaseContainerName: RELEASE_CONTAINER,
       TargetGroupArn: endpoint.targetGroup.ref,
-      TaskSubnets: importBase("Subnets"),
+      TaskSubnets: fromBase("Subnets"),
       TaskSecurityGroups: Fn.join(",", network.securityGroups),
       AssignPublicIp: network.assignPublicIp,
       ServiceImages: running.length > 0 ? running.map((p) => `${p.service.name}=${p.image}`).join(",") : undefined,
@@ -326,13 +342,23 @@ function synthesize(stackName: string, define: (stack: Stack) => void): Record<s
   }
 }
 
-function imageOf(service: ComposeService, images: Record<string, string>): string {
+/** A built service's image for this commit; a compose `image:` from where the operator wants Docker Hub's images pulled. */
+function imageOf(service: ComposeService, images: Record<string, string>, sources: ImageSources): string {
   if (service.build) {
     const image = images[service.name];
     if (image === undefined) throw new Error(`buildTemplate: no image given for service ${service.name}, which has build:`);
     return image;
   }
-  return service.image!;
+  return buildPullImage(service.image!, sources);
+}
+
+/** The Docker Hub mirror settings among the base stack's outputs; none when they are unknown or unset. */
+function imageSources(outputs: Record<string, string> | undefined): ImageSources {
+  const mirror = outputs?.DockerHubMirror;
+  return {
+    ...(mirror ? { dockerHubMirror: mirror } : {}),
+    ...(outputs?.OfficialImagesFrom === "docker-hub-mirror" ? { officialImagesFrom: "docker-hub-mirror" as const } : {}),
+  };
 }
 
 /** ECS container names take letters, digits, hyphens and underscores. */

@@ -95,26 +95,43 @@ export function buildContainerDefinition(input: ContainerInput): ContainerDefini
   return container;
 }
 
+/** The file the DNS init container rewrites; tests run its script against a copy. */
+export const RESOLV_CONF = "/etc/resolv.conf";
+
 /**
- * The non-essential init container every task of a preview starts first. It adds the preview's
+ * The non-essential init container every task of a preview starts first. It puts the preview's
  * Cloud Map domain in front of the task's search domains, so `db` resolves as
  * `db.<label>.<namespace>`; the other containers wait for it to exit 0.
  */
 export function buildDnsInitContainer(searchDomain: string, logging: LogSettings): ContainerDefinition {
-  // glibc and musl both use the last `search` line, so appending one replaces the list;
-  // it repeats the existing domains so AWS's own names still resolve.
-  const script = [
-    "set -e",
-    "existing=$(sed -n 's/^search[[:space:]]*//p' /etc/resolv.conf | tail -n 1)",
-    `echo "search ${searchDomain} $existing" >> /etc/resolv.conf`,
-  ].join("; ");
   return {
     name: DNS_INIT_CONTAINER,
     image: DNS_INIT_IMAGE,
     essential: false,
-    command: ["sh", "-c", script],
+    command: ["sh", "-c", buildSearchLineScript(searchDomain)],
     logConfiguration: awslogs(logging),
   };
+}
+
+/**
+ * The shell script (busybox sh) that makes `domain` the first search domain of /etc/resolv.conf.
+ * glibc and musl both use only the last `search` line, so it drops every `search` line and writes
+ * one at the end: `domain`, then the domains the file had, without repeating `domain`. Running it
+ * twice gives the same file. The last line may lack its newline: the lines kept are printed again
+ * with `printf '%s\n'`, so the new line never joins the old last line. The file is written in
+ * place (`>`), not replaced: on Fargate it is shared by the task's containers.
+ */
+export function buildSearchLineScript(domain: string): string {
+  return [
+    "set -e",
+    `f=${RESOLV_CONF}`,
+    `d=${domain}`,
+    "existing=$(sed -n 's/^search[[:space:]]*//p' \"$f\" | tail -n 1)",
+    'list="$d"',
+    'for x in $existing; do [ "$x" = "$d" ] || list="$list $x"; done',
+    "kept=$(grep -v '^search[[:space:]]' \"$f\" || true)",
+    '{ if [ -n "$kept" ]; then printf \'%s\\n\' "$kept"; fi; printf \'search %s\\n\' "$list"; } > "$f"',
+  ].join("; ");
 }
 
 /** The awslogs driver into the base stack's log group. */

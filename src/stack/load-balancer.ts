@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { CfnParameter, Fn, type Stack } from "aws-cdk-lib";
 import { CfnListenerRule, CfnTargetGroup } from "aws-cdk-lib/aws-elasticloadbalancingv2";
-import { importBase } from "./base-stack.js";
+import { fromBase } from "./base-stack.js";
 import { previewResourceTags } from "./resource-tags.js";
 
 /** The template parameter that carries the listener rule's priority (the app allocates it). */
@@ -63,7 +63,7 @@ export function addPublicEndpoint(stack: Stack, input: { label: string; port: nu
     targetType: "ip",
     protocol: "HTTP",
     port: input.port,
-    vpcId: importBase("VpcId"),
+    vpcId: fromBase("VpcId"),
     healthCheckEnabled: true,
     healthCheckProtocol: "HTTP",
     healthCheckPath: input.healthPath,
@@ -75,9 +75,9 @@ export function addPublicEndpoint(stack: Stack, input: { label: string; port: nu
     targetGroupAttributes: [{ key: "deregistration_delay.timeout_seconds", value: "5" }],
     tags: previewResourceTags(),
   });
-  const hostname = Fn.join(".", [input.label, importBase("Domain")]);
+  const hostname = Fn.join(".", [input.label, fromBase("Domain")]);
   const listenerRule = new CfnListenerRule(stack, "PublicListenerRule", {
-    listenerArn: importBase("ListenerArn"),
+    listenerArn: fromBase("ListenerArn"),
     priority: priority.valueAsNumber,
     conditions: [{ field: "host-header", hostHeaderConfig: { values: [hostname] } }],
     actions: [{ type: "forward", targetGroupArn: targetGroup.ref }],

@@ -1,7 +1,7 @@
 import { Fn, type Stack } from "aws-cdk-lib";
 import { CfnSecurityGroup, CfnSecurityGroupIngress } from "aws-cdk-lib/aws-ec2";
 import { CfnService as CfnDiscoveryService } from "aws-cdk-lib/aws-servicediscovery";
-import { importBase } from "./base-stack.js";
+import { fromBase } from "./base-stack.js";
 import { previewResourceTags } from "./resource-tags.js";
 
 /** Seconds a resolver may cache a service's address: short, as tasks come and go on every deploy. */
@@ -27,7 +27,7 @@ export interface PreviewNetwork {
 export function addPreviewNetwork(stack: Stack, label: string): PreviewNetwork {
   const securityGroup = new CfnSecurityGroup(stack, "PreviewSecurityGroup", {
     groupDescription: `berth preview ${label}: its tasks reach each other`,
-    vpcId: importBase("VpcId"),
+    vpcId: fromBase("VpcId"),
     tags: previewResourceTags(),
   });
   new CfnSecurityGroupIngress(stack, "PreviewSecurityGroupSelfIngress", {
@@ -38,10 +38,10 @@ export function addPreviewNetwork(stack: Stack, label: string): PreviewNetwork {
   });
   return {
     securityGroup,
-    subnets: Fn.split(",", importBase("Subnets")),
-    securityGroups: [importBase("SecurityGroup"), securityGroup.attrGroupId],
-    assignPublicIp: importBase("AssignPublicIp"),
-    searchDomain: `${label}.${importBase("NamespaceName")}`,
+    subnets: Fn.split(",", fromBase("Subnets")),
+    securityGroups: [fromBase("SecurityGroup"), securityGroup.attrGroupId],
+    assignPublicIp: fromBase("AssignPublicIp"),
+    searchDomain: `${label}.${fromBase("NamespaceName")}`,
   };
 }
 
@@ -53,7 +53,7 @@ export function addServiceDiscovery(stack: Stack, id: string, service: string, l
   return new CfnDiscoveryService(stack, id, {
     name: `${service}.${label}`,
     description: `berth preview ${label}: compose service ${service}`,
-    namespaceId: importBase("NamespaceId"),
+    namespaceId: fromBase("NamespaceId"),
     dnsConfig: { dnsRecords: [{ type: "A", ttl: DNS_TTL }], routingPolicy: "MULTIVALUE" },
     // ECS reports task health to Cloud Map itself.
     healthCheckCustomConfig: { failureThreshold: 1 },

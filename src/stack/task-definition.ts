@@ -1,7 +1,7 @@
 import type { Stack } from "aws-cdk-lib";
 import { CfnTaskDefinition } from "aws-cdk-lib/aws-ecs";
 import type { ComposeService } from "../compose/model.js";
-import { importBase } from "./base-stack.js";
+import { fromBase } from "./base-stack.js";
 import type { FargateSize } from "./fargate-size.js";
 import type { ResourceTag } from "./resource-tags.js";
 
@@ -44,8 +44,8 @@ export function addTaskDefinition(
     networkMode: "awsvpc",
     cpu: String(input.size.cpu),
     memory: String(input.size.memory),
-    executionRoleArn: importBase("ExecutionRoleArn"),
-    taskRoleArn: importBase("TaskRoleArn"),
+    executionRoleArn: fromBase("ExecutionRoleArn"),
+    taskRoleArn: fromBase("TaskRoleArn"),
     containerDefinitions: input.containers,
     ...(input.volumes.length > 0 ? { volumes: input.volumes.map((name) => ({ name })) } : {}),
     tags: input.tags,

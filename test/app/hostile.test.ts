@@ -452,7 +452,7 @@ describe("secret leaks through the repository's files", () => {
     const run = h.github.checkRun(SHA1);
     expect(run?.conclusion).toBe("failure");
     expect(run?.output.summary).toContain(
-      "```text\n.github/preview.yml:13: secrets.SECRET_KEY_BASE: expected an SSM parameter ARN (arn:aws:ssm:<region>:<account>:parameter/<name>) or a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>); a plain value is never accepted\n```",
+      "```text\n.github/preview.yml:13: secrets.SECRET_KEY_BASE: expected an SSM parameter name with a leading slash (/<path>/<name>, in the preview's region), an SSM parameter ARN (arn:aws:ssm:<region>:<account>:parameter/<name>) or a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>); a plain value is never accepted\n```",
     );
     expect(everythingShown()).not.toContain("hunter2");
     expect(h.aws.mutations()).toEqual([]);

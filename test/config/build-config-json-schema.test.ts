@@ -50,7 +50,7 @@ describe("schema/preview.schema.json", () => {
       name: "a plain secret value",
       config: { secrets: { DB_PASSWORD: "hunter2" } },
       expected: [
-        '/secrets/DB_PASSWORD must match pattern "^arn:aws[a-z-]*:(?:ssm:[a-z0-9-]+:[0-9]{12}:parameter\\/.+|secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+)$"',
+        '/secrets/DB_PASSWORD must match pattern "^(?:arn:aws[a-z-]*:(?:ssm:[a-z0-9-]+:[0-9]{12}:parameter\\/.+|secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+)|(?:\\/[A-Za-z0-9_.-]+)+)$"',
       ],
     },
     {

@@ -25,7 +25,7 @@ async function errorLines(yaml: string): Promise<string[]> {
 }
 
 const DEFAULTS = {
-  healthcheck: { path: "/" },
+  healthcheck: { path: "/", grace_period: 120 },
   release: {},
   environment: {},
   secrets: {},
@@ -63,7 +63,7 @@ describe("loadRepoConfig: valid configs", () => {
         compose: "docker-compose.yml",
         service: "web",
         port: 3000,
-        healthcheck: { path: "/up" },
+        healthcheck: { path: "/up", grace_period: 120 },
         image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:{sha}",
         release: { migrate: "bin/rails db:migrate", seed: "bin/rails db:seed" },
         environment: { RAILS_ENV: "staging" },
@@ -76,7 +76,7 @@ describe("loadRepoConfig: valid configs", () => {
         compose: ["docker-compose.yml", "docker-compose.preview.yml"],
         service: "web",
         port: 8080,
-        healthcheck: { path: "/healthz?full=1" },
+        healthcheck: { path: "/healthz?full=1", grace_period: 180 },
         image: "123456789012.dkr.ecr.eu-central-1.amazonaws.com/acme/{service}:pr{pr}-{branch}-{short_sha}",
         release: { migrate: ["bundle", "exec", "rails", "db:migrate"], seed: "bin/rails db:seed", service: "worker" },
         environment: { RAILS_ENV: "staging", WEB_CONCURRENCY: "2", FEATURE_FLAGS_ON: "true", _PRIVATE: "" },
@@ -91,6 +91,23 @@ describe("loadRepoConfig: valid configs", () => {
     },
   ])("$name parses to the exact config", async ({ name, expected }) => {
     await expect(loadRepoConfig(createMemoryReader({ [F]: fixture(name) }))).resolves.toStrictEqual(expected);
+  });
+
+  it.each([
+    ["seconds", "300", 300],
+    ["zero", "0", 0],
+    ["seconds with a unit", "90s", 90],
+    ["minutes", "3m", 180],
+    ["minutes and seconds", "1m30s", 90],
+    ["hours", "1h", 3600],
+  ])("reads a health check grace period in %s", async (_name, value, seconds) => {
+    const config = await loadRepoConfig(createMemoryReader({ [F]: `healthcheck:\n  grace_period: ${value}\n` }));
+    expect(config?.healthcheck).toStrictEqual({ path: "/", grace_period: seconds });
+  });
+
+  it("takes an SSM parameter by name, with its leading slash", async () => {
+    const config = await loadRepoConfig(createMemoryReader({ [F]: "secrets:\n  STRIPE_KEY: /shop/preview/stripe_key\n" }));
+    expect(config?.secrets).toStrictEqual({ STRIPE_KEY: "/shop/preview/stripe_key" });
   });
 
   it("applies every default to an empty mapping", async () => {
@@ -125,7 +142,7 @@ describe("loadRepoConfig: which file", () => {
 });
 
 const ARN_EXPECTED =
-  "expected an SSM parameter ARN (arn:aws:ssm:<region>:<account>:parameter/<name>) or a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>); a plain value is never accepted";
+  "expected an SSM parameter name with a leading slash (/<path>/<name>, in the preview's region), an SSM parameter ARN (arn:aws:ssm:<region>:<account>:parameter/<name>) or a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>); a plain value is never accepted";
 const IMAGE_EXPECTED = "expected <registry>/<repository>:<tag>, e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:{sha}";
 const PLACEHOLDERS = "use {sha}, {short_sha}, {pr}, {branch} or {service}";
 const ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
@@ -217,7 +234,7 @@ describe("loadRepoConfig: invalid configs", () => {
     {
       name: "health check left blank",
       yaml: "healthcheck:\n",
-      expected: [`${F}:1: healthcheck: expected a mapping with the key path, got an empty value`],
+      expected: [`${F}:1: healthcheck: expected a mapping with the keys path, grace_period, got an empty value`],
     },
     {
       name: "image: unknown placeholders, each named once",
@@ -260,6 +277,31 @@ describe("loadRepoConfig: invalid configs", () => {
       expected: [`${F}:2: secrets.DB_PASSWORD: ${ARN_EXPECTED}`],
     },
     {
+      name: "secret given as an SSM parameter name without its leading slash",
+      yaml: "secrets:\n  STRIPE_KEY: shop/preview/stripe_key\n",
+      expected: [`${F}:2: secrets.STRIPE_KEY: ${ARN_EXPECTED}`],
+    },
+    {
+      name: "secret given as a path with a space",
+      yaml: "secrets:\n  STRIPE_KEY: /shop/preview/stripe key\n",
+      expected: [`${F}:2: secrets.STRIPE_KEY: ${ARN_EXPECTED}`],
+    },
+    {
+      name: "health check grace period in an unknown unit",
+      yaml: "healthcheck:\n  grace_period: 2 minutes\n",
+      expected: [`${F}:2: healthcheck.grace_period: expected seconds from 0 to 2147483647 (e.g. 180), or a duration such as 90s, 3m or 1m30s, got "2 minutes"`],
+    },
+    {
+      name: "health check grace period below zero",
+      yaml: "healthcheck:\n  grace_period: -5\n",
+      expected: [`${F}:2: healthcheck.grace_period: expected seconds from 0 to 2147483647 (e.g. 180), or a duration such as 90s, 3m or 1m30s, got -5`],
+    },
+    {
+      name: "health check grace period longer than ECS allows",
+      yaml: "healthcheck:\n  grace_period: 600000h\n",
+      expected: [`${F}:2: healthcheck.grace_period: must be at most 2147483647 seconds, as ECS allows`],
+    },
+    {
       name: "secret given as a number",
       yaml: "secrets:\n  PIN: 12345678\n",
       expected: [`${F}:2: secrets.PIN: ${ARN_EXPECTED}`],
@@ -272,7 +314,7 @@ describe("loadRepoConfig: invalid configs", () => {
     {
       name: "secrets written as one string",
       yaml: "secrets: hunter2-s3cr3t\n",
-      expected: [`${F}:1: secrets: expected a mapping of variable names to SSM parameter or Secrets Manager ARNs; a plain value is never accepted`],
+      expected: [`${F}:1: secrets: expected a mapping of variable names to SSM parameter names or ARNs, or Secrets Manager ARNs; a plain value is never accepted`],
     },
     {
       name: "variable names that are not names",

@@ -30,7 +30,7 @@ describe("deploy/base.yml", () => {
     expect(lintTemplate(TEXT, "base")).toEqual([]);
   });
 
-  it("exports exactly what preview templates import, as <stack>-<Name>", () => {
+  it("outputs exactly what berth reads, each exported as <stack>-<Name> for the operator's own stacks", () => {
     expect(Object.keys(base.Outputs).sort()).toEqual([...BASE_EXPORTS].sort());
     for (const [name, output] of Object.entries<{ Export: unknown }>(base.Outputs)) {
       expect(output.Export, name).toEqual({ Name: { "Fn::Sub": `\${AWS::StackName}-${name}` } });
@@ -42,6 +42,7 @@ describe("deploy/base.yml", () => {
     expect(Object.keys(base.Parameters)).toEqual([
       "VpcId", "PublicSubnets", "TaskSubnets", "AssignPublicIp", "CertificateArn", "Domain", "HostedZoneId",
       "NamespaceName", "LogRetentionDays", "SecretsPrefix", "SecretsKmsKeyArn", "ContainerInsights",
+      "DockerHubCachePrefix", "OfficialImagesFrom",
     ]);
     expect(base.Parameters.NamespaceName.Default).toBe("berth.internal");
     expect(base.Parameters.LogRetentionDays.Default).toBe(14);
@@ -93,6 +94,43 @@ describe("deploy/base.yml", () => {
     expect(JSON.stringify(base.Resources.ExecutionRole)).not.toContain('"Resource":"*"');
     expect(base.Resources.TaskRole.Properties.Policies).toBeUndefined();
     expect(base.Resources.TaskRole.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it("tells berth the secrets prefix, never as an empty output (CloudFormation refuses those)", () => {
+    expect(base.Outputs.SecretsPrefix.Value).toEqual({ "Fn::If": ["HasSecretsPrefix", { Ref: "SecretsPrefix" }, "*"] });
+    // A leading slash would make the role's parameter ARNs read parameter//...
+    const pattern = new RegExp(base.Parameters.SecretsPrefix.AllowedPattern);
+    expect(["preview/", "", "shop/*/preview/"].filter((p) => !pattern.test(p))).toEqual([]);
+    expect(["/preview/", "pre view"].filter((p) => pattern.test(p))).toEqual([]);
+  });
+
+  it("offers a Docker Hub pull-through cache: its image prefix as an output, and the first pull's rights to the execution role", () => {
+    expect(base.Conditions.HasDockerHubCache).toEqual({ "Fn::Not": [{ "Fn::Equals": [{ Ref: "DockerHubCachePrefix" }, ""] }] });
+    expect(base.Outputs.DockerHubMirror).toMatchObject({
+      Condition: "HasDockerHubCache",
+      Value: { "Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/${DockerHubCachePrefix}" },
+    });
+    expect(base.Outputs.OfficialImagesFrom.Value).toEqual({ Ref: "OfficialImagesFrom" });
+    expect(base.Parameters.OfficialImagesFrom).toMatchObject({ Default: "ecr-public", AllowedValues: ["ecr-public", "docker-hub-mirror"] });
+    expect(base.Resources.ExecutionRole.Properties.Policies[1]).toEqual({
+      "Fn::If": [
+        "HasDockerHubCache",
+        {
+          PolicyName: "pull-through-docker-hub",
+          PolicyDocument: {
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Action: ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
+                Resource: { "Fn::Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/${DockerHubCachePrefix}/*" },
+              },
+            ],
+          },
+        },
+        { Ref: "AWS::NoValue" },
+      ],
+    });
   });
 
   it("creates the wildcard record only when a hosted zone is given", () => {

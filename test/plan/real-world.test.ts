@@ -35,6 +35,9 @@ interface Expected {
   warnings: string[];
 }
 
+/** An official Docker Hub image, as berth pulls it: from ECR Public's mirror of Docker's library. */
+const lib = (image: string) => `public.ecr.aws/docker/library/${image}`;
+
 const target = (repo: string, extra: Partial<PreviewTarget> = {}): PreviewTarget => ({ owner: "acme", repo, pr: 42, sha: SHA, ...extra });
 
 async function plan(repo: string, extra: Partial<PreviewTarget> = {}) {
@@ -69,7 +72,7 @@ const PLANNED: Expected[] = [
     port: 80,
     releaseService: "wordpress",
     release: [],
-    images: { db: "mysql:8.0", wordpress: "wordpress:6.5-apache", release: "wordpress:6.5-apache" },
+    images: { db: lib("mysql:8.0"), wordpress: lib("wordpress:6.5-apache"), release: lib("wordpress:6.5-apache") },
     warnings: ["restart-ignored", "named-volume-ephemeral", "restart-ignored", "published-port-ignored", "named-volume-ephemeral"],
   },
   {
@@ -86,8 +89,8 @@ const PLANNED: Expected[] = [
       api: `987654321098.dkr.ecr.eu-central-1.amazonaws.com/shop-api:${SHA}`,
       worker: `987654321098.dkr.ecr.eu-central-1.amazonaws.com/shop-api:${SHA}`,
       beat: `987654321098.dkr.ecr.eu-central-1.amazonaws.com/shop-api:${SHA}`,
-      redis: "redis:7.2-alpine",
-      postgres: "postgres:16",
+      redis: lib("redis:7.2-alpine"),
+      postgres: lib("postgres:16"),
       release: `987654321098.dkr.ecr.eu-central-1.amazonaws.com/shop-api:${SHA}`,
     },
     warnings: ["restart-ignored", "restart-ignored", "restart-ignored", "named-volume-ephemeral"],
@@ -105,8 +108,8 @@ const PLANNED: Expected[] = [
     images: {
       app: "123456789012.dkr.ecr.us-west-2.amazonaws.com/laravel-app:4f2a9c1",
       nginx: "123456789012.dkr.ecr.us-west-2.amazonaws.com/laravel-nginx:4f2a9c1",
-      mysql: "mysql:8.0",
-      redis: "redis:alpine",
+      mysql: lib("mysql:8.0"),
+      redis: lib("redis:alpine"),
       release: "123456789012.dkr.ecr.us-west-2.amazonaws.com/laravel-app:4f2a9c1",
     },
     warnings: [
@@ -130,7 +133,7 @@ const PLANNED: Expected[] = [
     ],
     images: {
       web: `${ECR}/storefront:feature-checkout-v2-4f2a9c1`,
-      postgres: "postgres:16-alpine",
+      postgres: lib("postgres:16-alpine"),
       release: `${ECR}/storefront:feature-checkout-v2-4f2a9c1`,
     },
     warnings: ["port-host-ip-ignored", "healthcheck-clamped", "healthcheck-clamped", "named-volume-ephemeral"],
@@ -144,7 +147,7 @@ const PLANNED: Expected[] = [
     release: [],
     images: {
       app: `123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/inventory:${SHA}`,
-      db: "postgres:15-alpine",
+      db: lib("postgres:15-alpine"),
       release: `123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/inventory:${SHA}`,
     },
     warnings: ["field-ignored", "field-ignored"],
@@ -156,7 +159,7 @@ const PLANNED: Expected[] = [
     port: 8080,
     releaseService: "api",
     release: [],
-    images: { api: `${ECR}/links-api:pr-42-4f2a9c1`, redis: "redis:7-alpine", release: `${ECR}/links-api:pr-42-4f2a9c1` },
+    images: { api: `${ECR}/links-api:pr-42-4f2a9c1`, redis: lib("redis:7-alpine"), release: `${ECR}/links-api:pr-42-4f2a9c1` },
     warnings: ["restart-ignored", "restart-ignored"],
   },
   {
@@ -173,8 +176,8 @@ const PLANNED: Expected[] = [
       web: `${ECR}/newsletter:${SHA}`,
       celery_worker: `${ECR}/newsletter:${SHA}`,
       celery_beat: `${ECR}/newsletter:${SHA}`,
-      rabbitmq: "rabbitmq:3.13-management-alpine",
-      db: "postgres:14",
+      rabbitmq: lib("rabbitmq:3.13-management-alpine"),
+      db: lib("postgres:14"),
       release: `${ECR}/newsletter:${SHA}`,
     },
     warnings: ["version-obsolete", "hostname-ignored", "named-volume-ephemeral"],
@@ -186,7 +189,7 @@ const PLANNED: Expected[] = [
     port: 2368,
     releaseService: "ghost",
     release: [],
-    images: { ghost: "ghost:5-alpine", db: "mysql:8.0", release: "ghost:5-alpine" },
+    images: { ghost: lib("ghost:5-alpine"), db: lib("mysql:8.0"), release: lib("ghost:5-alpine") },
     warnings: ["restart-ignored", "named-volume-ephemeral", "restart-ignored", "healthcheck-clamped", "named-volume-ephemeral"],
   },
   {
@@ -202,8 +205,8 @@ const PLANNED: Expected[] = [
     images: {
       web: `${ECR}/blog:${SHA}`,
       sidekiq: `${ECR}/blog:${SHA}`,
-      db: "postgres:16.3",
-      redis: "redis:7.2",
+      db: lib("postgres:16.3"),
+      redis: lib("redis:7.2"),
       release: `${ECR}/blog:${SHA}`,
     },
     warnings: [
@@ -218,7 +221,7 @@ const PLANNED: Expected[] = [
     port: 3000,
     releaseService: "app",
     release: [{ name: "seed", command: ["npm", "run", "seed"] }],
-    images: { app: `${ECR}/todos:${SHA}`, mongo: "mongo:7", "mongo-express": "mongo-express:1.0", release: `${ECR}/todos:${SHA}` },
+    images: { app: `${ECR}/todos:${SHA}`, mongo: lib("mongo:7"), "mongo-express": lib("mongo-express:1.0"), release: `${ECR}/todos:${SHA}` },
     warnings: ["restart-ignored", "named-volume-ephemeral", "restart-ignored"],
   },
   {
@@ -233,7 +236,7 @@ const PLANNED: Expected[] = [
     ],
     images: {
       app: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/chat:4f2a9c1",
-      db: "postgres:16",
+      db: lib("postgres:16"),
       release: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/chat:4f2a9c1",
     },
     warnings: ["restart-ignored", "named-volume-ephemeral"],
@@ -251,7 +254,7 @@ const PLANNED: Expected[] = [
     images: {
       api: `${ECR}/acme-platform/api:${SHA}`,
       web: `${ECR}/acme-platform/web:${SHA}`,
-      postgres: "postgres:16-alpine",
+      postgres: lib("postgres:16-alpine"),
       release: `${ECR}/acme-platform/api:${SHA}`,
     },
     warnings: ["published-port-ignored", "healthcheck-clamped", "healthcheck-clamped"],
@@ -263,8 +266,9 @@ const PLANNED: Expected[] = [
     port: 3000,
     releaseService: "app",
     release: [{ name: "migrate", command: ["node", "dist/migrate.js"] }],
-    images: { app: `${ECR}/billing:${SHA}`, db: "postgres:15", mailhog: "mailhog/mailhog:v1.0.1", release: `${ECR}/billing:${SHA}` },
-    warnings: ["bind-mount-ignored", "anonymous-volume-ignored"],
+    images: { app: `${ECR}/billing:${SHA}`, db: lib("postgres:15"), mailhog: "mailhog/mailhog:v1.0.1", release: `${ECR}/billing:${SHA}` },
+    // mailhog/mailhog is no official image: without the operator's Docker Hub mirror it is pulled anonymously.
+    warnings: ["bind-mount-ignored", "anonymous-volume-ignored", "docker-hub-anonymous"],
   },
   {
     repo: "env-interpolation",
@@ -273,7 +277,7 @@ const PLANNED: Expected[] = [
     port: 8081,
     releaseService: "web",
     release: [],
-    images: { web: "ghcr.io/acme/ledger:2024.06", db: "postgres:16-alpine", release: "ghcr.io/acme/ledger:2024.06" },
+    images: { web: "ghcr.io/acme/ledger:2024.06", db: lib("postgres:16-alpine"), release: "ghcr.io/acme/ledger:2024.06" },
     warnings: [],
   },
   {
@@ -288,8 +292,8 @@ const PLANNED: Expected[] = [
       API: `${ECR}/observatory:API-pr1234-4f2a9c1`,
       my_worker: `${ECR}/observatory:my_worker-pr1234-4f2a9c1`,
       "1st-responder": "ghcr.io/acme/paging-bot:3.2.1",
-      queue: "rabbitmq:3.13-alpine",
-      docs: "nginx:1.27-alpine",
+      queue: lib("rabbitmq:3.13-alpine"),
+      docs: lib("nginx:1.27-alpine"),
       release: `${ECR}/observatory:my_worker-pr1234-4f2a9c1`,
     },
     warnings: [
@@ -310,7 +314,7 @@ const PLANNED: Expected[] = [
     release: [],
     images: {
       mail: "bytemark/smtp",
-      plausible_db: "postgres:16-alpine",
+      plausible_db: lib("postgres:16-alpine"),
       plausible_events_db: "clickhouse/clickhouse-server:24.3.3.102-alpine",
       plausible: "ghcr.io/plausible/community-edition:v2.1.1",
       release: "ghcr.io/plausible/community-edition:v2.1.1",
@@ -318,6 +322,8 @@ const PLANNED: Expected[] = [
     warnings: [
       "restart-ignored", "restart-ignored", "named-volume-ephemeral", "restart-ignored", "named-volume-ephemeral",
       "named-volume-ephemeral", "bind-mount-ignored", "restart-ignored", "port-host-ip-ignored",
+      // bytemark/smtp and clickhouse/clickhouse-server come from Docker Hub, not as official images.
+      "docker-hub-anonymous", "docker-hub-anonymous",
     ],
   },
 ];
@@ -521,7 +527,7 @@ describe("real-world repositories that berth refuses", () => {
       repo: "telemetry-shop",
       args: [],
       stderr: [
-        "docker-compose.yml:13: services: the preview's CloudFormation template would be 80,015 bytes for 22 services (about 4 KB each), over the 51,200 bytes CloudFormation accepts; leave services out of the preview with `profiles` (in an override file listed under `compose` in .github/preview.yml)",
+        "docker-compose.yml:13: services: the preview's CloudFormation template would be 77,819 bytes for 22 services (about 4 KB each), over the 51,200 bytes CloudFormation accepts; leave services out of the preview with `profiles` (in an override file listed under `compose` in .github/preview.yml)",
       ],
     },
     {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { BASE_PARAMETERS } from "../../src/stack/base-stack.js";
 import { buildTemplate, type BuildTemplateInput } from "../../src/stack/build-template.js";
+import { buildSearchLineScript } from "../../src/stack/container-definition.js";
 import { defaultRulePriority, targetGroupName } from "../../src/stack/load-balancer.js";
 import { previewLabel } from "../../src/stack/naming.js";
 import { lintTemplate } from "../helpers/cfn-lint.js";
@@ -16,24 +18,17 @@ const OUTPUTS = [
   "AssignPublicIp", "ServiceImages", "LogGroup", "LogStreamPrefix", "ListenerRulePriority",
 ];
 
+/** The script's text around the namespace, which the template takes from the base stack. */
+const withNamespace = (script: string) => {
+  const [before, after] = script.split("NAMESPACE");
+  return [before, imported("NamespaceName"), after];
+};
+
 const DNS_INIT = {
   Name: "berth-dns-init",
   Image: "public.ecr.aws/docker/library/busybox:stable",
   Essential: false,
-  Command: [
-    "sh",
-    "-c",
-    {
-      "Fn::Join": [
-        "",
-        [
-          `set -e; existing=$(sed -n 's/^search[[:space:]]*//p' /etc/resolv.conf | tail -n 1); echo "search ${LABEL}.`,
-          imported("NamespaceName"),
-          ` $existing" >> /etc/resolv.conf`,
-        ],
-      ],
-    },
-  ],
+  Command: ["sh", "-c", { "Fn::Join": ["", withNamespace(buildSearchLineScript(`${LABEL}.NAMESPACE`))] }],
   LogConfiguration: {
     LogDriver: "awslogs",
     Options: { "awslogs-group": imported("LogGroup"), "awslogs-region": { Ref: "AWS::Region" }, "awslogs-stream-prefix": LABEL },
@@ -119,9 +114,17 @@ describe("buildTemplate: Rails + Postgres", () => {
     });
   });
 
-  it("takes the base stack name and the rule priority as parameters", () => {
+  it("takes the base stack's outputs and the rule priority as parameters, and imports nothing", () => {
+    const base = Object.fromEntries(BASE_PARAMETERS.map((name) => [`Base${name}`, (t.Parameters as Json)[`Base${name}`]]));
+    for (const [name, spec] of Object.entries<Json>(base)) {
+      expect(spec, name).toMatchObject({ Type: "String", Description: expect.stringContaining(`(output ${name.slice(4)} of the base stack, e.g. ${BASE})`) });
+      expect(spec.Default, name).toBeUndefined();
+    }
+    expect(base.BaseAssignPublicIp.AllowedValues).toEqual(["ENABLED", "DISABLED"]);
+    // Fn::ImportValue would freeze the base stack's outputs while this preview lives.
+    expect(JSON.stringify(t)).not.toContain("Fn::ImportValue");
     expect(t.Parameters).toEqual({
-      BaseStackName: { Type: "String", Default: BASE, Description: "Name of the berth base stack whose exports this preview imports" },
+      ...base,
       ListenerRulePriority: {
         Type: "Number",
         Default: defaultRulePriority(LABEL),
@@ -203,7 +206,7 @@ describe("buildTemplate: Rails + Postgres", () => {
       TaskDefinition: { Ref: "WebTaskDefinition" },
       DesiredCount: 1,
       DeploymentConfiguration: { MinimumHealthyPercent: 100, MaximumPercent: 200, DeploymentCircuitBreaker: { Enable: true, Rollback: true } },
-      HealthCheckGracePeriodSeconds: 30,
+      HealthCheckGracePeriodSeconds: 120,
       LoadBalancers: [{ ContainerName: "web", ContainerPort: 3000, TargetGroupArn: { Ref: "PublicTargetGroup" } }],
       NetworkConfiguration: network,
       ServiceRegistries: [{ RegistryArn: { "Fn::GetAtt": ["WebDiscovery", "Arn"] } }],
@@ -457,7 +460,7 @@ describe("buildTemplate: hold (release phase of a deploy)", () => {
     expect(containers(t, "WebTaskDefinition").web!.Image).toBe(serving);
     expect(resource(t, "WebService").Properties.DesiredCount).toBe(1);
     expect(containers(t, "ReleaseTaskDefinition").release!.Image).toBe(rails.images.web);
-    expect(containers(t, "DbTaskDefinition").db!.Image).toBe("postgres:16-alpine");
+    expect(containers(t, "DbTaskDefinition").db!.Image).toBe("public.ecr.aws/docker/library/postgres:16-alpine");
     expect((t.Outputs as Json).ServiceImages.Value).toBe(`web=${serving}`);
   });
 
@@ -569,7 +572,7 @@ describe("buildTemplate: container options", () => {
   it("takes the release service's image from compose when nothing is built", () => {
     const stack = render({ project: project(service("web", { image: "nginx:1", ports: [{ target: 80, protocol: "tcp" }] })), config: config(), images: {} });
     expect(stack.releaseService).toBe("web");
-    expect(containers(stack.template, "ReleaseTaskDefinition").release!.Image).toBe("nginx:1");
+    expect(containers(stack.template, "ReleaseTaskDefinition").release!.Image).toBe("public.ecr.aws/docker/library/nginx:1");
     expect(stack.template.Outputs).not.toHaveProperty("ServiceImages");
     expect(stack.template.Outputs).not.toHaveProperty("StatefulServiceArns");
   });

@@ -66,6 +66,8 @@ interface Plan {
   resources: Map<string, FakeResource>;
   outputs: Output[];
   changes: Change[];
+  /** Export names the template imports: CloudFormation refuses to change them while this stack lives. */
+  imports: string[];
 }
 
 export interface FakeStack {
@@ -164,6 +166,29 @@ export class FakeCloudFormation {
     for (const o of stack.seededOutputs) if (o.ExportName) this.exports.set(o.ExportName, { value: o.OutputValue ?? "", stackId: stack.stackId });
     this.event(stack, stack.name, STACK_TYPE, stack.stackId, stack.status);
     return stack;
+  }
+
+  /**
+   * The operator updates a seeded stack's outputs (as `aws cloudformation deploy` of deploy/base.yml
+   * would). Refused as AWS refuses it when an exported value changes while another stack imports it.
+   */
+  updateSeededOutputs(name: string, outputs: Record<string, string>): void {
+    const stack = this.mustFind(name);
+    const seeded = stack.seededOutputs ?? [];
+    for (const o of seeded) {
+      const value = outputs[o.OutputKey ?? ""];
+      if (value === undefined || value === o.OutputValue || !o.ExportName) continue;
+      const importer = [...this.stacks.values()].find((s) => s.current?.imports.includes(o.ExportName!));
+      if (importer) {
+        throw awsError("cloudformation", "ValidationError", `Cannot update export ${o.ExportName} as it is in use by ${importer.name}`);
+      }
+    }
+    for (const o of seeded) {
+      const value = outputs[o.OutputKey ?? ""];
+      if (value === undefined) continue;
+      o.OutputValue = value;
+      if (o.ExportName) this.exports.set(o.ExportName, { value, stackId: stack.stackId });
+    }
   }
 
   /** The resources of a live stack by logical id. */
@@ -306,6 +331,8 @@ export class FakeCloudFormation {
       throw awsError("cloudformation", "InsufficientCapabilitiesException", "Requires capabilities : [CAPABILITY_IAM]");
     }
     const tags = input.Tags ? Object.fromEntries(input.Tags.map((t) => [t.Key ?? "", t.Value ?? ""])) : (stack?.tags ?? {});
+    const tagProblem = tagLimitProblem(tags);
+    if (tagProblem) throw awsError("cloudformation", "ValidationError", `Stack tags: ${tagProblem}`);
     const parameters = this.parameters(template, input, stack?.current);
     if (!stack) {
       stack = this.newStack(name, tags);
@@ -552,6 +579,7 @@ export class FakeCloudFormation {
     const ids = new Map<string, FakeResource>();
     const resolving = new Set<string>();
     const conditions: Record<string, boolean> = {};
+    const imports = new Set<string>();
     const w = this.world;
     const ecs = this.deps.ecs;
 
@@ -568,7 +596,10 @@ export class FakeCloudFormation {
       isResource: (id) => id in defs && included(id),
       ref: (id) => resource(id).physicalId,
       getAtt: (id, attr) => getAtt(resource(id), attr),
-      importValue: (name) => this.exports.get(name)?.value,
+      importValue: (name) => {
+        imports.add(name);
+        return this.exports.get(name)?.value;
+      },
     };
     for (const [name, expr] of Object.entries(template.Conditions ?? {})) conditions[name] = resolve(expr, ctx) === true;
 
@@ -674,6 +705,10 @@ export class FakeCloudFormation {
 
     const resources = new Map<string, FakeResource>();
     for (const id of Object.keys(defs)) if (included(id)) resources.set(id, resource(id));
+    for (const r of resources.values()) {
+      const problem = propertyLimitProblem(r, tags);
+      if (problem) throw new TemplateError(`Properties validation failed for resource ${r.logicalId} with message: ${problem}`);
+    }
     const outputs: Output[] = [];
     for (const [key, out] of Object.entries(template.Outputs ?? {})) {
       if (out.Condition !== undefined && conditions[out.Condition] !== true) continue;
@@ -692,7 +727,7 @@ export class FakeCloudFormation {
       changes.push(change(before ? "Modify" : "Add", r, before !== undefined && before.physicalId !== r.physicalId));
     }
     for (const before of previous.values()) if (!resources.has(before.logicalId)) changes.push(change("Remove", before, false));
-    return { templateBody: body, parameters, tags, resources, outputs, changes };
+    return { templateBody: body, parameters, tags, resources, outputs, changes, imports: [...imports] };
   }
 
   /** Makes a finished create or update real: the other fakes see the stack's resources, exports are published. */
@@ -751,6 +786,39 @@ export class FakeCloudFormation {
         break;
     }
   }
+}
+
+/** CloudFormation's and the resource services' tag limits: 50 per resource, keys 1-128 characters, values up to 256, no `aws:` keys. */
+export const TAG_LIMITS = { count: 50, key: 128, value: 256 } as const;
+
+function tagLimitProblem(tags: Record<string, string>): string | undefined {
+  const keys = Object.keys(tags);
+  if (keys.length > TAG_LIMITS.count) return `${keys.length} tags, more than the ${TAG_LIMITS.count} a resource takes`;
+  for (const [key, value] of Object.entries(tags)) {
+    if (key.length < 1 || key.length > TAG_LIMITS.key) return `tag key "${key.slice(0, 40)}..." has ${key.length} characters; a key has 1 to ${TAG_LIMITS.key}`;
+    if (value.length > TAG_LIMITS.value) return `the value of tag ${key} has ${value.length} characters, more than ${TAG_LIMITS.value}`;
+    if (key.toLowerCase().startsWith("aws:")) return `tag key ${key}: the aws: prefix is reserved for AWS`;
+  }
+  return undefined;
+}
+
+/** What AWS refuses in a resource's properties before it creates anything: its tags (with the stack's, which CloudFormation adds) and a host-header value over 128 characters. */
+function propertyLimitProblem(r: FakeResource, stackTags: Record<string, string>): string | undefined {
+  const own = Array.isArray(r.props.Tags) ? (r.props.Tags as Array<{ Key?: unknown; Value?: unknown }>) : [];
+  const tags = { ...stackTags, ...Object.fromEntries(own.map((t) => [String(t.Key ?? ""), String(t.Value ?? "")])) };
+  const tagProblem = own.length > 0 || Object.keys(stackTags).length > 0 ? tagLimitProblem(tags) : undefined;
+  if (tagProblem) return `#/Tags: ${tagProblem}`;
+  if (r.type === "AWS::ElasticLoadBalancingV2::ListenerRule") {
+    const conditions = Array.isArray(r.props.Conditions) ? (r.props.Conditions as Array<Record<string, unknown>>) : [];
+    for (const [i, c] of conditions.entries()) {
+      if (c.Field !== "host-header") continue;
+      const values = ((c.HostHeaderConfig as { Values?: unknown[] } | undefined)?.Values ?? c.Values ?? []) as unknown[];
+      for (const [j, v] of values.entries()) {
+        if (String(v).length > 128) return `#/Conditions/${i}/HostHeaderConfig/Values/${j}: expected maxLength: 128, actual: ${String(v).length}`;
+      }
+    }
+  }
+  return undefined;
 }
 
 function change(action: "Add" | "Modify" | "Remove", r: FakeResource, replace: boolean): Change {
