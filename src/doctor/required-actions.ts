@@ -124,8 +124,8 @@ const UNUSED = new Set(["cognito-idp:DescribeUserPoolClient"]);
 export function requiredActions(account: PreviewAccount): SimulationRequest[] {
   const sample = sampleResources(account);
   const out = new Map<string, SimulationRequest>();
-  const add = (action: string, kind: Kind, type?: string) => {
-    for (const request of requestsFor(action, kind, sample, account, type)) {
+  const add = (action: string, kind: Kind) => {
+    for (const request of requestsFor(action, kind, sample, account)) {
       out.set(JSON.stringify([request.action, request.resource, request.context]), request);
     }
   };
@@ -135,7 +135,7 @@ export function requiredActions(account: PreviewAccount): SimulationRequest[] {
     for (const action of actions) {
       if (UNUSED.has(action)) continue;
       const kinds = OVERRIDES[action] ?? (UNSCOPED_DESCRIBE.test(action) ? ["*"] : [PRIMARY[type]]);
-      for (const kind of kinds) add(action, kind, type);
+      for (const kind of kinds) add(action, kind);
     }
   }
   for (const [action, kind] of ADAPTER_CALLS) add(action, kind);
@@ -183,7 +183,23 @@ function sampleResources(account: PreviewAccount): Sample {
   };
 }
 
-function requestsFor(action: string, kind: Kind, sample: Sample, account: PreviewAccount, type?: string): SimulationRequest[] {
+/** The resource type of each kind of preview resource that CloudFormation creates (and tags). */
+const TYPE_OF: Partial<Record<Kind, string>> = {
+  securityGroup: "AWS::EC2::SecurityGroup",
+  service: "AWS::ECS::Service",
+  taskDefinition: "AWS::ECS::TaskDefinition",
+  listenerRule: "AWS::ElasticLoadBalancingV2::ListenerRule",
+  targetGroup: "AWS::ElasticLoadBalancingV2::TargetGroup",
+  cloudMapService: "AWS::ServiceDiscovery::Service",
+};
+
+/**
+ * The requests for one action on one kind of resource. A request that creates or tags a resource
+ * carries the stack's tags (`aws:RequestTag/*`, `aws:TagKeys`); a request on an existing resource
+ * carries the tags the resource has (`aws:ResourceTag/*`): berth's ownership tag, which
+ * CloudFormation copies from the stack, and `aws:cloudformation:stack-name` where the type gets it.
+ */
+function requestsFor(action: string, kind: Kind, sample: Sample, account: PreviewAccount): SimulationRequest[] {
   const region: Record<string, string> = action.startsWith("iam:") ? {} : { "aws:RequestedRegion": account.region };
   if (kind === "previewRoles") {
     const context: Record<string, string> = action === "iam:PassRole" ? { "iam:PassedToService": "ecs-tasks.amazonaws.com" } : {};
@@ -199,9 +215,10 @@ function requestsFor(action: string, kind: Kind, sample: Sample, account: Previe
   const context: Record<string, string | string[]> = { ...region };
   if (["service", "serviceDeployment", "task"].includes(kind) || action === "ecs:RunTask") context["ecs:cluster"] = sample.clusterArn;
   if (kind === "securityGroup") context["ec2:Vpc"] = sample.vpcArn;
-  if (type && kind !== "*" && kind !== "vpc" && kind !== "listener" && kind !== "namespace") {
+  const type = TYPE_OF[kind];
+  if (type) {
     const tagging = getHandlerPermissions(type).tagging;
-    const creates = /:(Create|Register|RunTask)/.test(action);
+    const creates = /:(Create(?!Tags)|RegisterTaskDefinition)/.test(action);
     const tags = /:(TagResource|AddTags|CreateTags)$/.test(action);
     if (tagging.taggable && (creates || tags)) {
       context[`aws:RequestTag/${OWNERSHIP_TAG}`] = "true";

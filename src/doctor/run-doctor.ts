@@ -122,7 +122,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
       id: "vpc-dns",
       status: "fail",
       title: `VPC ${VpcId} has ${off.join(" and ")} off: compose service names will not resolve in previews`,
-      fix: flags.map((flag) => `aws ec2 modify-vpc-attribute --vpc-id ${VpcId} ${flag}`).join(" && "),
+      fix: flags.map((flag) => `aws ec2 modify-vpc-attribute --vpc-id ${VpcId} ${flag} '{"Value":true}'`).join(" && "),
     };
   });
 

@@ -86,6 +86,9 @@ export class FakeEc2 {
     this.vpcs.set(input.vpcId, { enableDnsSupport: true, enableDnsHostnames: true });
     for (const id of input.subnetIds) this.subnets.set(id, input.vpcId);
     const table = this.addRouteTable({ vpcId: input.vpcId, main: true, egress: input.egress });
+    // Fixed ids, so that what a test expects does not depend on how many ids were made before.
+    table.id = "rtb-0main0000000000001";
+    for (const route of table.routes) if (route.target !== "local") route.target = `${input.egress}-0a1b2c3d4e5f60001`;
     return table;
   }
 
