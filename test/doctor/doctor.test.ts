@@ -305,4 +305,28 @@ secrets:
     expect(stdout).toMatch(/^1 of 8 checks failed/m);
     expect(code).toBe(1);
   });
+
+  it.each<[string, string[], Record<string, string>, string]>([
+    ["no region", ["doctor"], {}, "berth doctor: no region: pass --region or set AWS_REGION"],
+    ["a bad region", ["doctor", "--region", "Frankfurt"], {}, 'berth doctor: --region must be an AWS region such as us-east-1, got "Frankfurt"'],
+    ["a role that is no role ARN", ["doctor", "--role-arn", "berth-bot"], { AWS_REGION: "us-east-1" }, 'berth doctor: --role-arn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "berth-bot"'],
+    ["a bad stack name", ["doctor", "--base-stack", "9base"], { AWS_REGION: "us-east-1" }, 'berth doctor: --base-stack must be a CloudFormation stack name, got "9base"'],
+    ["a config file that is not there", ["doctor", "--config", "/nonexistent/preview.yml"], { AWS_REGION: "us-east-1" }, "berth doctor: --config /nonexistent/preview.yml: no such file"],
+    ["an unknown option", ["doctor", "--fix"], { AWS_REGION: "us-east-1" }, "berth doctor: Unknown option '--fix'"],
+  ])("exits 2 on %s, before any AWS call", async (_name, args, env, line) => {
+    const fake = healthy();
+    const { code, stdout, stderr } = await doctorCli(args, fake, env);
+
+    expect({ code, stdout, first: stderr.split("\n")[0] }).toEqual({ code: 2, stdout: "", first: line });
+    expect(stderr).toContain("berth doctor [--base-stack NAME] [--region REGION] [--role-arn ARN] [--config FILE ...] [--image REF ...] [--json]");
+    expect(fake.calls).toEqual([]);
+  });
+
+  it("exits 2 on an invalid --config file, naming its line", async () => {
+    const file = configFile("image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:{sha}\nport: web\n");
+    const { code, stderr } = await doctorCli(["doctor", "--config", file]);
+
+    expect(code).toBe(2);
+    expect(stderr.split("\n")[0]).toBe(`berth doctor: ${file}:2: port: expected an integer from 1 to 65535, got "web"`);
+  });
 });
