@@ -10,6 +10,7 @@ import { requiredActions as defaultRequiredActions, type PreviewAccount } from "
 
 /** The checks, in the order they run and print. */
 export const CHECK_IDS = ["base-stack", "vpc-dns", "subnet-egress", "listener-rules", "target-groups", "secrets", "bot-role", "ecr-repositories"] as const;
+/** A check's stable name, as `--json` prints it. */
 export type CheckId = (typeof CHECK_IDS)[number];
 
 /** One check's verdict. */
@@ -177,7 +178,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
     };
   });
 
-  await needs("bot-role", "Bot role", [...BASE_EXPORTS.filter((n) => !["Domain", "LoadBalancerDnsName", "LoadBalancerFullName"].includes(n))], async (o) => {
+  await needs("bot-role", "Bot role", ["ClusterName", "ListenerArn", "VpcId", "NamespaceId", "LogGroup", "ExecutionRoleArn", "TaskRoleArn"], async (o) => {
     const role = input.roleArn ? { arn: input.roleArn, why: "" } : await roleOfCaller(port);
     if (!role.arn) return { id: "bot-role", status: "fail", title: "Bot role: not checked", fix: role.why };
     const where = arnParts(o.ListenerArn);

@@ -195,7 +195,7 @@ All checks passed (8 passed).
 ○ Listener rules: skipped (the base stack gives no ListenerArn)
 ○ Target groups: skipped (the base stack gives no ListenerArn)
 ○ Secrets: skipped (the base stack gives no ExecutionRoleArn, ListenerArn)
-○ Bot role: skipped (the base stack gives no ClusterName, ListenerArn, Subnets, AssignPublicIp, SecurityGroup, LogGroup, ExecutionRoleArn, TaskRoleArn, VpcId, NamespaceId, NamespaceName)
+○ Bot role: skipped (the base stack gives no ClusterName, ListenerArn, VpcId, NamespaceId, LogGroup, ExecutionRoleArn, TaskRoleArn)
 ✓ ECR repositories exist: shop
 
 1 of 8 checks failed (1 passed, 6 skipped).
@@ -212,6 +212,26 @@ All checks passed (8 passed).
       "    fix: update berth-base with the current deploy/base.yml, which exports them",
     ]);
     expect(stdout).toContain("○ Bot role: skipped (the base stack gives no NamespaceId)");
+    expect(code).toBe(1);
+  });
+
+  it.each<[string, (fake: AwsFake) => void, string[]]>([
+    [
+      "a base stack stuck in UPDATE_ROLLBACK_FAILED",
+      (fake) => (fake.state.cloudformation.stacks.get("berth-base")!.status = "UPDATE_ROLLBACK_FAILED"),
+      ["✗ Base stack berth-base is UPDATE_ROLLBACK_FAILED", "    fix: repair or redeploy berth-base from deploy/base.yml until it is CREATE_COMPLETE or UPDATE_COMPLETE"],
+    ],
+    [
+      "a task subnet of another VPC",
+      (fake) => fake.state.ec2.subnets.set("subnet-0a1b2c3d4e5f60002", "vpc-0other"),
+      ["✗ Task subnet subnet-0a1b2c3d4e5f60002 is not in VPC vpc-0abc1234def567890", "    fix: update berth-base with TaskSubnets of VPC vpc-0abc1234def567890"],
+    ],
+  ])("fails on %s", async (_name, breakIt, lines) => {
+    const fake = healthy();
+    breakIt(fake);
+    const { code, stdout } = await doctorCli(["doctor"], fake);
+
+    expect(stdout.split("\n").filter((line) => line.startsWith("✗") || line.startsWith("    "))).toEqual(lines);
     expect(code).toBe(1);
   });
 
