@@ -3,6 +3,7 @@
  * and, when it fails, the one thing to do about it.
  */
 import { BerthError } from "../errors.js";
+import { AwsCallError } from "../preview/errors.js";
 import { BASE_EXPORTS, type BaseExport } from "../stack/base-stack.js";
 import { assessSubnetEgress, type SubnetEgress } from "./assess-subnet-egress.js";
 import type { DoctorPort, RepositoryRef, SimulationRequest } from "./doctor-port.js";
@@ -64,8 +65,9 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
     try {
       checks.push(await check());
     } catch (error) {
-      const reason = error instanceof BerthError ? error.userMessage : error instanceof Error ? error.message : String(error);
-      checks.push({ id, status: "fail", title: `${label}: could not check`, fix: `${reason.replace(/\s+/g, " ").trim()} (see README, berth doctor, for the permissions doctor needs)` });
+      const reason = (error instanceof BerthError ? error.userMessage : error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim();
+      const denied = error instanceof AwsCallError && /AccessDenied|Unauthorized/.test(error.code ?? "");
+      checks.push({ id, status: "fail", title: `${label}: could not check`, fix: denied ? `${reason} (README, berth doctor, lists the permissions doctor needs)` : reason });
     }
   };
 

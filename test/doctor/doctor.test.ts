@@ -314,13 +314,16 @@ secrets:
     expect(code).toBe(1);
   });
 
-  it("fails only the check whose read AWS refuses, naming the call", async () => {
+  it.each([
+    ["UnauthorizedOperation", "You are not authorized to perform this operation.", " (README, berth doctor, lists the permissions doctor needs)"],
+    ["RequestLimitExceeded", "Request limit exceeded.", ""],
+  ])("fails only the check whose read AWS refuses with %s, naming the call", async (name, message, hint) => {
     const fake = healthy();
-    fake.fail("DescribeRouteTables", { error: { name: "UnauthorizedOperation", message: "You are not authorized to perform this operation." } });
+    fake.fail("DescribeRouteTables", { error: { name, message } });
     const { code, stdout } = await doctorCli(["doctor"], fake);
 
     expect(stdout).toContain(`✗ Task subnets: could not check
-    fix: AWS DescribeRouteTables failed for route tables of VPC vpc-0abc1234def567890: You are not authorized to perform this operation. (see README, berth doctor, for the permissions doctor needs)
+    fix: AWS DescribeRouteTables failed for route tables of VPC vpc-0abc1234def567890: ${message}${hint}
 `);
     expect(stdout).toMatch(/^1 of 8 checks failed/m);
     expect(code).toBe(1);
