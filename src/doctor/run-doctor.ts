@@ -203,7 +203,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
     const { repositories, unchecked } = parseRepositories(input.images ?? []);
     const details = unchecked.map((u) => `not checked: ${u}`);
     if (repositories.length === 0) {
-      return { id: "ecr-repositories", status: "skip", title: "ECR repositories", fix: "no image named (pass --image or --config)", ...(details.length ? { details } : {}) };
+      return { id: "ecr-repositories", status: "skip", title: "ECR repositories", fix: "no ECR repository named: pass --image or --config", ...(details.length ? { details } : {}) };
     }
     const missing: RepositoryRef[] = [];
     for (const repository of repositories) if (!(await port.repositoryExists(repository))) missing.push(repository);

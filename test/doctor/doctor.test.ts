@@ -261,8 +261,18 @@ All checks passed (8 passed).
     expect(stdout).toContain(`✗ Bot role: not checked
     fix: doctor runs as arn:aws:iam::123456789012:user/ops, not as a role: pass --role-arn with the bot's task role (the TaskRole of the bot's stack)
 `);
-    expect(stdout).toContain("○ ECR repositories: skipped (no image named (pass --image or --config))\n");
+    expect(stdout).toContain("○ ECR repositories: skipped (no ECR repository named: pass --image or --config)\n");
     expect(code).toBe(1);
+  });
+
+  it("says which images it cannot check: outside private ECR, or a repository named per service", async () => {
+    const { code, stdout } = await doctorCli(["doctor", "--image", "ghcr.io/acme/shop:{sha}", "--image", "123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/{service}:{sha}"], healthy());
+
+    expect(stdout).toContain(`○ ECR repositories: skipped (no ECR repository named: pass --image or --config)
+    - not checked: ghcr.io/acme/shop:{sha} is not in a private ECR registry
+    - not checked: 123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/{service}:{sha} names its repository with a placeholder
+`);
+    expect(code).toBe(0);
   });
 
   it("simulates the role given with --role-arn", async () => {

@@ -13,7 +13,7 @@ const report: DoctorReport = {
       fix: "allow ecs:ListServiceDeployments, ec2:DescribeInstances in the bot's task role (deploy/bot.yml), then update the bot's stack",
       details: ["ecs:ListServiceDeployments on arn:aws:ecs:us-east-1:123456789012:service/c/s: implicitDeny", "ec2:DescribeInstances on *: implicitDeny"],
     },
-    { id: "ecr-repositories", status: "skip", title: "ECR repositories", fix: "no image named (pass --image or --config)", details: ["not checked: nginx:1.27 is not in a private ECR registry"] },
+    { id: "ecr-repositories", status: "skip", title: "ECR repositories", fix: "no ECR repository named: pass --image or --config", details: ["not checked: nginx:1.27 is not in a private ECR registry"] },
   ],
 };
 
@@ -25,7 +25,7 @@ describe("renderDoctorReport", () => {
           fix: allow ecs:ListServiceDeployments, ec2:DescribeInstances in the bot's task role (deploy/bot.yml), then update the bot's stack
           - ecs:ListServiceDeployments on arn:aws:ecs:us-east-1:123456789012:service/c/s: implicitDeny
           - ec2:DescribeInstances on *: implicitDeny
-      ○ ECR repositories: skipped (no image named (pass --image or --config))
+      ○ ECR repositories: skipped (no ECR repository named: pass --image or --config)
           - not checked: nginx:1.27 is not in a private ECR registry
 
       1 of 3 checks failed (1 passed, 1 skipped).
