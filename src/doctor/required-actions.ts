@@ -97,7 +97,8 @@ const OVERRIDES: Readonly<Record<string, readonly Kind[]>> = {
   "ec2:CreateSecurityGroup": ["securityGroup", "vpc"],
   "ecs:DescribeServiceDeployments": ["serviceDeployment"],
   "ecs:StopServiceDeployment": ["serviceDeployment"],
-  "elasticloadbalancing:CreateRule": ["listener", "listenerRule"],
+  // IAM authorizes CreateRule on the listener the rule joins.
+  "elasticloadbalancing:CreateRule": ["listener"],
   "servicediscovery:CreateService": ["namespace", "cloudMapService"],
   // Cloud Map's tagging actions support no resource-level permissions.
   "servicediscovery:TagResource": ["*"],
