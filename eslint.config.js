@@ -19,7 +19,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/preview/**/*.ts", "src/config/**/*.ts", "src/compose/**/*.ts", "src/stack/**/*.ts"],
+    files: ["src/preview/**/*.ts", "src/config/**/*.ts", "src/compose/**/*.ts", "src/stack/**/*.ts", "src/doctor/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", { patterns: [
         { group: ["probot", "probot/*"], message: "the engine must not depend on Probot" },

@@ -1,5 +1,20 @@
+import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import path from "node:path";
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { ECRClient } from "@aws-sdk/client-ecr";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { STSClient } from "@aws-sdk/client-sts";
+import { createAwsDoctorPort } from "./aws/aws-doctor-port.js";
+import { CloudFormationStacks } from "./aws/cloudformation-stacks.js";
+import { ElbV2 } from "./aws/elbv2.js";
+import { parseRepoConfig } from "./config/parse-repo-config.js";
+import type { DoctorPort } from "./doctor/doctor-port.js";
+import { renderDoctorJson, renderDoctorReport } from "./doctor/render-doctor-report.js";
+import { runDoctor } from "./doctor/run-doctor.js";
+import { parseYamlSource } from "./util/yaml-source.js";
 import { InputError, formatDiagnostic } from "./errors.js";
 import { CONFIG_FILE, formatWarning, planPreview } from "./plan/plan-preview.js";
 import { createDirReader } from "./util/repo-reader.js";
@@ -13,20 +28,31 @@ export interface CliIo {
   stderr: (text: string) => void;
 }
 
-const USAGE = `usage: berth plan [DIR] --repo OWNER/NAME --pr N --sha SHA [--branch NAME] [--base-stack NAME] [--domain DOMAIN] [--base-output NAME=VALUE ...]
+/** What the CLI reads from outside its arguments; injectable for tests. */
+export interface CliDeps {
+  /** Default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** The AWS reads of `berth doctor` in a region; default: SDK clients with the default credential chain. */
+  doctorPort?: (region: string) => DoctorPort;
+}
 
-Reads DIR (default .) as a repository checkout and prints the preview's plan as JSON:
+const USAGE = `usage: berth plan [DIR] --repo OWNER/NAME --pr N --sha SHA [--branch NAME] [--base-stack NAME] [--domain DOMAIN] [--base-output NAME=VALUE ...]
+       berth doctor [--base-stack NAME] [--region REGION] [--role-arn ARN] [--config FILE ...] [--image REF ...] [--json]
+
+plan reads DIR (default .) as a repository checkout and prints the preview's plan as JSON:
 { "stackName", "url", "template", "parameters", "release", "warnings" }.
 --base-output gives one of the base stack's outputs (ListenerArn, SecretsPrefix, DockerHubMirror, ...),
-so the plan is checked and rendered as a deploy would; "parameters" shows a placeholder for each one not given.`;
+so the plan is checked and rendered as a deploy would; "parameters" shows a placeholder for each one not given.
+doctor checks, read-only, that the AWS account is ready for previews; exit 1 when a check fails.`;
 
-/** Exit codes: 0 done, 1 bad input in the repository, 2 bad usage. */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+/** Exit codes: 0 done, 1 bad input in the repository (plan) or a failed check (doctor), 2 bad usage. */
+export async function runCli(argv: string[], io: CliIo, deps: CliDeps = {}): Promise<number> {
   const [command, ...rest] = argv;
   if (command === "--help" || command === "-h" || command === "help") {
     io.stdout(`${USAGE}\n`);
     return 0;
   }
+  if (command === "doctor") return doctorCommand(rest, io, deps);
   if (command !== "plan") {
     io.stderr(`berth: ${command === undefined ? "missing command" : `unknown command "${command}"`}\n${USAGE}\n`);
     return 2;
@@ -117,4 +143,79 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     throw error;
   }
+}
+
+/** `berth doctor`: read-only checks of the AWS account; 0 all passed, 1 a check failed, 2 bad usage. */
+async function doctorCommand(args: string[], io: CliIo, deps: CliDeps): Promise<number> {
+  const env = deps.env ?? process.env;
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      options: {
+        "base-stack": { type: "string" },
+        region: { type: "string" },
+        "role-arn": { type: "string" },
+        config: { type: "string", multiple: true },
+        image: { type: "string", multiple: true },
+        json: { type: "boolean", default: false },
+      },
+    }));
+  } catch (error) {
+    io.stderr(`berth doctor: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const problems: string[] = [];
+  const baseStack = values["base-stack"] ?? env.BERTH_BASE_STACK ?? "berth-base";
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(baseStack)) problems.push(`--base-stack must be a CloudFormation stack name, got "${baseStack}"`);
+  const region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region) problems.push("no region: pass --region or set AWS_REGION");
+  else if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) problems.push(`--region must be an AWS region such as us-east-1, got "${region}"`);
+  const roleArn = values["role-arn"];
+  if (roleArn !== undefined && !/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(roleArn)) problems.push(`--role-arn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "${roleArn}"`);
+  const images = [...(values.image ?? [])];
+  const secrets: string[] = [];
+  for (const file of values.config ?? []) {
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (error) {
+      problems.push(`--config ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
+      continue;
+    }
+    try {
+      const config = parseRepoConfig(parseYamlSource(file, text));
+      if (config.image) images.push(config.image);
+      secrets.push(...Object.values(config.secrets ?? {}));
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(...error.diagnostics.map(formatDiagnostic));
+    }
+  }
+  if (problems.length > 0 || !region) {
+    io.stderr(`${problems.map((p) => `berth doctor: ${p}`).join("\n")}\n${USAGE}\n`);
+    return 2;
+  }
+
+  const port = (deps.doctorPort ?? createDoctorPort)(region);
+  const report = await runDoctor({ port, baseStack, region, images, secrets, ...(roleArn ? { roleArn } : {}) });
+  io.stdout(values.json ? renderDoctorJson(report) : renderDoctorReport(report));
+  return report.ok ? 0 : 1;
+}
+
+/** The composition root of `berth doctor`: SDK clients with the default credential chain. */
+function createDoctorPort(region: string): DoctorPort {
+  const config = { region, retryMode: "adaptive" };
+  const elbv2 = new ElasticLoadBalancingV2Client(config);
+  const ecr = new Map<string, ECRClient>();
+  return createAwsDoctorPort({
+    stacks: new CloudFormationStacks({ client: new CloudFormationClient(config), ownership: { prefix: "berth-", tagKey: "berth:managed" } }),
+    loadBalancers: new ElbV2({ client: elbv2 }),
+    elbv2,
+    ec2: new EC2Client(config),
+    iam: new IAMClient(config),
+    sts: new STSClient(config),
+    ecr: (r) => ecr.get(r) ?? ecr.set(r, new ECRClient({ ...config, region: r })).get(r)!,
+  });
 }

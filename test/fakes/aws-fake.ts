@@ -1,7 +1,7 @@
 /**
  * A stateful fake AWS account for tests, driven through aws-sdk-client-mock: real SDK clients
- * whose `send` is answered by fakes of CloudFormation, ECS, ECR, CloudWatch Logs and ELBv2 that
- * share one state. Stacks move through their statuses, tasks stop with scripted exit codes,
+ * whose `send` is answered by fakes of CloudFormation, ECS, ECR, CloudWatch Logs and ELBv2 (and,
+ * for berth doctor, EC2, IAM and STS) that share one state. Stacks move through their statuses, tasks stop with scripted exit codes,
  * services roll (or fail and roll back), target groups turn healthy, images appear.
  *
  * ```ts
@@ -14,15 +14,21 @@
  */
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { FakeCloudFormation, type StackFault } from "./aws/cloudformation.js";
+import { FakeEc2 } from "./aws/ec2.js";
 import { FakeEcr } from "./aws/ecr.js";
 import { FakeEcs, type RolloutScript, type TaskScript } from "./aws/ecs.js";
 import { FakeElbV2, type TargetHealthScript } from "./aws/elbv2.js";
+import { FakeIam } from "./aws/iam.js";
 import { FakeLogs } from "./aws/logs.js";
+import { FakeSts } from "./aws/sts.js";
 import { awsError, World, type AnyStub, type FakeCall, type FakeService, type Fault } from "./aws/world.js";
 
 export type { FakeCall, Fault, StackFault, TaskScript, RolloutScript, TargetHealthScript };
@@ -47,7 +53,13 @@ export const BASE_OUTPUTS = {
   NamespaceName: "berth.internal",
   LoadBalancerDnsName: `berth-base-alb-1234567890.${FAKE_REGION}.elb.amazonaws.com`,
   LoadBalancerFullName: "app/berth-base-alb/50dc6c495c0c9188",
+  /** deploy/base.yml's output for an empty SecretsPrefix parameter: any name. */
+  SecretsPrefix: "*",
+  OfficialImagesFrom: "ecr-public",
 } as const;
+
+/** The bot's own task role (deploy/bot.yml), with a path; the fake's caller is a session of it. */
+export const BOT_ROLE_ARN = `arn:aws:iam::${FAKE_ACCOUNT}:role/berth/berth-bot-TaskRole-0A1B2C3D4E5F`;
 
 const MUTATING = /^(Create|Delete|Execute|Update|Run|Stop|Put|Register|Deregister|Modify)/;
 
@@ -82,6 +94,9 @@ export interface AwsFake {
     ecr: ECRClient;
     logs: CloudWatchLogsClient;
     elbv2: ElasticLoadBalancingV2Client;
+    ec2: EC2Client;
+    iam: IAMClient;
+    sts: STSClient;
   };
   /** The fakes' state, for assertions and direct set-up. */
   state: {
@@ -90,6 +105,9 @@ export interface AwsFake {
     ecr: FakeEcr;
     logs: FakeLogs;
     elbv2: FakeElbV2;
+    ec2: FakeEc2;
+    iam: FakeIam;
+    sts: FakeSts;
   };
   /** Every call received, in order. */
   calls: FakeCall[];
@@ -138,6 +156,10 @@ export function createAwsFake(options: AwsFakeOptions = {}): AwsFake {
     rulesPageSize: options.rulesPageSize ?? 20,
     targetsOf: (arn) => ecs.targetsOf(arn),
   });
+  const ec2 = new FakeEc2(world);
+  const iam = new FakeIam(world, { pageSize: 25 });
+  const sts = new FakeSts(world, `arn:aws:sts::${world.account}:assumed-role/${BOT_ROLE_ARN.split("/").at(-1)}/berth-7f3c9a1e`);
+  iam.addRole(BOT_ROLE_ARN);
   const cloudformation = new FakeCloudFormation(world, { ecs, elb: elbv2, logs }, {
     stackPolls: options.stackPolls ?? 2,
     changeSetPolls: options.changeSetPolls ?? 1,
@@ -152,6 +174,9 @@ export function createAwsFake(options: AwsFakeOptions = {}): AwsFake {
     ecr: new ECRClient(config),
     logs: new CloudWatchLogsClient(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
+    ec2: new EC2Client(config),
+    iam: new IAMClient(config),
+    sts: new STSClient(config),
   };
   const mocks: Array<AnyStub> = [];
   const install = (service: FakeService, client: object, fake: { install(mock: AnyStub): void }) => {
@@ -167,6 +192,9 @@ export function createAwsFake(options: AwsFakeOptions = {}): AwsFake {
   install("ecr", clients.ecr, ecr);
   install("logs", clients.logs, logs);
   install("elbv2", clients.elbv2, elbv2);
+  install("ec2", clients.ec2, ec2);
+  install("iam", clients.iam, iam);
+  install("sts", clients.sts, sts);
 
   if (options.baseStack !== false) {
     const name = options.baseStack?.name ?? BASE_STACK;
@@ -174,11 +202,15 @@ export function createAwsFake(options: AwsFakeOptions = {}): AwsFake {
     cloudformation.seedStack({ name, outputs, exportPrefix: `${name}-` });
     elbv2.listeners.add(outputs.ListenerArn);
     logs.createGroup(outputs.LogGroup);
+    // The base stack's network and roles, as a working account has them.
+    ec2.seedNetwork({ vpcId: outputs.VpcId, subnetIds: outputs.Subnets.split(","), egress: outputs.AssignPublicIp === "ENABLED" ? "igw" : "nat" });
+    iam.addRole(outputs.ExecutionRoleArn);
+    iam.addRole(outputs.TaskRoleArn);
   }
 
   return {
     clients,
-    state: { cloudformation, ecs, ecr, logs, elbv2 },
+    state: { cloudformation, ecs, ecr, logs, elbv2, ec2, iam, sts },
     calls: world.calls,
     commands: (service) => world.calls.filter((c) => !service || c.service === service).map((c) => c.command),
     mutations: () => world.calls.map((c) => c.command).filter((c) => MUTATING.test(c)),

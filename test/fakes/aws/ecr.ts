@@ -1,5 +1,11 @@
 /** Fake ECR: repositories with images that are present, absent, or appear after some lookups. */
-import { DescribeImagesCommand, type DescribeImagesCommandInput, type ImageDetail } from "@aws-sdk/client-ecr";
+import {
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  type DescribeImagesCommandInput,
+  type DescribeRepositoriesCommandInput,
+  type ImageDetail,
+} from "@aws-sdk/client-ecr";
 import { parseEcrImageRef } from "../../../src/aws/ecr-images.js";
 import { awsError, type AnyStub, type World } from "./world.js";
 
@@ -17,6 +23,7 @@ export class FakeEcr {
 
   install(mock: AnyStub): void {
     this.world.on("ecr", mock, DescribeImagesCommand, (input: DescribeImagesCommandInput) => this.describeImages(input));
+    this.world.on("ecr", mock, DescribeRepositoriesCommand, (input: DescribeRepositoriesCommandInput) => this.describeRepositories(input));
   }
 
   /** Pushes an image; with `afterPolls` it is only visible from that many lookups on. */
@@ -46,6 +53,18 @@ export class FakeEcr {
     const images = this.repositories.get(key) ?? new Map<string, FakeImage>();
     this.repositories.set(key, images);
     return images;
+  }
+
+  /** Like ECR: one missing name among `repositoryNames` fails the whole call. */
+  private describeRepositories(input: DescribeRepositoriesCommandInput) {
+    const registryId = input.registryId ?? this.world.account;
+    const repositories = (input.repositoryNames ?? []).map((name) => {
+      if (!this.repositories.has(`${registryId}/${name}`)) {
+        throw awsError("ecr", "RepositoryNotFoundException", `The repository with name '${name}' does not exist in the registry with id '${registryId}'`);
+      }
+      return { registryId, repositoryName: name, repositoryArn: `arn:aws:ecr:${this.world.region}:${registryId}:repository/${name}` };
+    });
+    return { repositories };
   }
 
   private describeImages(input: DescribeImagesCommandInput) {

@@ -7,10 +7,12 @@ import {
   CreateRuleCommand,
   DeleteRuleCommand,
   DescribeRulesCommand,
+  DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   type CreateRuleCommandInput,
   type DeleteRuleCommandInput,
   type DescribeRulesCommandInput,
+  type DescribeTargetGroupsCommandInput,
   type DescribeTargetHealthCommandInput,
   type Rule,
   type TargetHealthDescription,
@@ -56,6 +58,7 @@ export class FakeElbV2 {
     const w = this.world;
     w.on("elbv2", mock, DescribeTargetHealthCommand, (input: DescribeTargetHealthCommandInput) => this.describeTargetHealth(input));
     w.on("elbv2", mock, DescribeRulesCommand, (input: DescribeRulesCommandInput) => this.describeRules(input));
+    w.on("elbv2", mock, DescribeTargetGroupsCommand, (input: DescribeTargetGroupsCommandInput) => this.describeTargetGroups(input));
     w.on("elbv2", mock, CreateRuleCommand, (input: CreateRuleCommandInput) => {
       const rule = this.addRule(input.ListenerArn ?? "", input.Priority ?? 0);
       return { Rules: [{ RuleArn: rule.arn, Priority: String(rule.priority), IsDefault: false }] };
@@ -110,6 +113,18 @@ export class FakeElbV2 {
       TargetHealth: { State: health.state, Reason: health.reason as never, Description: health.description },
     }));
     return { TargetHealthDescriptions };
+  }
+
+  /** The target groups of a load balancer: the fake has one ALB (its listeners'), holding every group. */
+  private describeTargetGroups(input: DescribeTargetGroupsCommandInput) {
+    const balancers = [...this.listeners].map((l) => l.replace(":listener/", ":loadbalancer/").split("/").slice(0, 4).join("/"));
+    if (input.LoadBalancerArn && !balancers.includes(input.LoadBalancerArn)) {
+      throw awsError("elbv2", "LoadBalancerNotFoundException", "One or more load balancers not found");
+    }
+    const groups = [...this.targetGroups.values()].map((g) => ({ TargetGroupArn: g.arn, TargetGroupName: g.name, Port: g.port, LoadBalancerArns: input.LoadBalancerArn ? [input.LoadBalancerArn] : [] }));
+    const size = input.PageSize ?? this.options.rulesPageSize;
+    const start = Number(input.Marker ?? 0);
+    return { TargetGroups: groups.slice(start, start + size), NextMarker: start + size < groups.length ? String(start + size) : undefined };
   }
 
   private describeRules(input: DescribeRulesCommandInput) {

@@ -7,16 +7,19 @@ import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CloudFormationServiceException } from "@aws-sdk/client-cloudformation";
 import { CloudWatchLogsServiceException } from "@aws-sdk/client-cloudwatch-logs";
+import { EC2ServiceException } from "@aws-sdk/client-ec2";
 import { ECRServiceException } from "@aws-sdk/client-ecr";
 import { ECSServiceException } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2ServiceException } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { IAMServiceException } from "@aws-sdk/client-iam";
+import { STSServiceException } from "@aws-sdk/client-sts";
 import type { AwsStub } from "aws-sdk-client-mock";
 
 /** A mocked client of any service; aws-sdk-client-mock types its stubs per client. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyStub = AwsStub<any, any, any>;
 
-export type FakeService = "cloudformation" | "ecs" | "ecr" | "logs" | "elbv2";
+export type FakeService = "cloudformation" | "ecs" | "ecr" | "logs" | "elbv2" | "ec2" | "iam" | "sts";
 
 /** One SDK call the fake received, in order. */
 export interface FakeCall {
@@ -42,6 +45,9 @@ const EXCEPTIONS = {
   ecr: ECRServiceException,
   logs: CloudWatchLogsServiceException,
   elbv2: ElasticLoadBalancingV2ServiceException,
+  ec2: EC2ServiceException,
+  iam: IAMServiceException,
+  sts: STSServiceException,
 } as const;
 
 /** An error shaped like the SDK's for an AWS error code. */
