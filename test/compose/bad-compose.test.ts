@@ -189,7 +189,7 @@ const cases: BadCase[] = [
     name: "dependency on a service left out by its profile",
     files: { "compose.yaml": web("    depends_on: [db]\n  db:\n    image: postgres\n    profiles: [debug]\n") },
     expected:
-      'compose.yaml:4: services.web.depends_on[0]: "db" has the profile debug and is not started; remove the dependency or the profile',
+      'compose.yaml:4: services.web.depends_on[0]: "db" is left out: its profile debug is not enabled (Compose never enables a dependency\'s profile for it); enable it with `profiles: [debug]` in .github/preview.yml or COMPOSE_PROFILES in .env',
   },
   {
     name: "waiting for health without a healthcheck",
@@ -272,7 +272,8 @@ const cases: BadCase[] = [
   {
     name: "every service behind a profile",
     files: { "compose.yaml": "services:\n  web:\n    image: app\n    profiles: [x]\n" },
-    expected: "compose.yaml:2: services.web: every service is left out by profiles or scale 0; nothing to deploy",
+    expected:
+      "compose.yaml:2: services.web: every service is left out: the services have the profiles x and no profile is enabled; enable one with `profiles: [x]` in .github/preview.yml (as `docker compose --profile x`) or COMPOSE_PROFILES=x in .env",
   },
   {
     name: "ulimit that is not a number",

@@ -128,8 +128,8 @@ describe("Fargate rules: what is accepted with a named warning", () => {
         "  db:\n    image: pg\n    profiles: [tools]\n",
       ),
       warnings: [
-        "profile-skipped compose.yaml:10: services.db.profiles: left out: services with a profile (tools) are not started by default",
-        'dependency-skipped compose.yaml:5: services.web.depends_on.db: "db" has the profile tools and is not started; dropped because the dependency has required: false',
+        "profile-skipped compose.yaml:10: services.db.profiles: left out: its profile tools is not enabled; enable it with `profiles: [tools]` in .github/preview.yml or COMPOSE_PROFILES in .env",
+        'dependency-skipped compose.yaml:5: services.web.depends_on.db: "db" is left out: its profile tools is not enabled (Compose never enables a dependency\'s profile for it); enable it with `profiles: [tools]` in .github/preview.yml or COMPOSE_PROFILES in .env; dropped because the dependency has required: false',
       ],
     },
     {
