@@ -58,7 +58,7 @@ export async function planWithConfig(input: {
 }): Promise<PreviewPlan> {
   const { config, target, configLineOf } = input;
   const files = config.compose === undefined ? undefined : [config.compose].flat();
-  const project = await loadCompose(input.reader, files);
+  const project = await loadCompose(input.reader, files, config.profiles ? { profiles: config.profiles } : {});
   try {
     const images = resolveBuildImages(config, project, target, configLineOf);
     const stack = buildTemplate({
