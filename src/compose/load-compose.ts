@@ -104,9 +104,13 @@ export async function loadCompose(reader: RepoReader, files?: string[], options:
     else findings.diagnostics.push({ file: chosen[0]!, path: "services", message: "services: no services defined; add at least one" });
   }
 
+  const builders = imageBuilders(services);
   const result: ComposeService[] = [];
-  for (const [name, service] of active) {
-    checkServiceForFargate(service, findings);
+  for (const [name, written] of active) {
+    checkServiceForFargate(written, findings);
+    const builder = written.entries.has("build") ? undefined : builders.get(imageKey(textOf(written.entries.get("image")) ?? ""));
+    // As Compose, which builds that image instead of pulling it: the service runs the build.
+    const service: MapNode = builder ? { ...written, entries: new Map([...written.entries, ["build", builder.build]]) } : written;
     const normalized = await normalizeService(name, service, origins.get(name) ?? service.at, {
       reader,
       variables,
@@ -114,6 +118,7 @@ export async function loadCompose(reader: RepoReader, files?: string[], options:
       findings,
       baseDir: (file) => path.posix.dirname(chosen.includes(file) ? chosen[0]! : file),
     });
+    if (builder) normalized.buildOf = builder.name;
     result.push(normalized);
   }
   checkDependencies(result, services, skipped, findings);
@@ -333,6 +338,28 @@ function textOf(node: ComposeNode | undefined): string | undefined {
   return node?.kind === "scalar" && node.value !== null ? String(node.value) : undefined;
 }
 
+/** The services that build an image they name (`build:` and `image:`), by image, the first of each; profiles do not matter, CI builds them all. */
+function imageBuilders(services: Map<string, MapNode>): Map<string, { name: string; build: ComposeNode }> {
+  const out = new Map<string, { name: string; build: ComposeNode }>();
+  for (const [name, service] of services) {
+    const build = service.entries.get("build");
+    const image = textOf(service.entries.get("image"));
+    if (build === undefined || image === undefined) continue;
+    const key = imageKey(image);
+    if (!out.has(key)) out.set(key, { name, build });
+  }
+  return out;
+}
+
+/** An image reference as Docker resolves it: `myapp`, `myapp:latest` and `docker.io/library/myapp:latest` are one image. */
+function imageKey(reference: string): string {
+  let ref = reference.trim();
+  if (ref === "") return "";
+  const lastPart = ref.slice(ref.lastIndexOf("/") + 1);
+  if (!lastPart.includes(":") && !ref.includes("@")) ref += ":latest";
+  return ref.replace(/^(?:index\.)?docker\.io\//, "").replace(/^library\//, "");
+}
+
 /** The profiles a service is listed in. */
 function profilesOf(service: MapNode): string[] {
   const node = service.entries.get("profiles");
@@ -383,7 +410,19 @@ function checkDependencies(
         else findings.error(at, reason === undefined ? `${problem}; remove the dependency or define the service` : problem);
         continue;
       } else if (dependency.condition === "service_healthy" && target.healthcheck === undefined) {
-        findings.error(at, `waits for "${dependency.service}" to be healthy, but it has no healthcheck; add one to ${dependency.service} or use service_started`);
+        const own = entry(all.get(dependency.service), "healthcheck");
+        if (own !== undefined) {
+          // Disabled on purpose: Compose itself fails to start the dependent.
+          findings.error(at, `waits for "${dependency.service}" to be healthy, but its healthcheck is disabled; enable it or use service_started`);
+        } else {
+          // The image's own HEALTHCHECK would serve under Compose; ECS reads only the task definition's.
+          findings.warn(
+            "healthy-as-started",
+            at,
+            `waits for "${dependency.service}" to be started, not healthy: it has no healthcheck in the compose file, and ECS does not run the HEALTHCHECK of its image; add a healthcheck to "${dependency.service}" to wait until it is healthy`,
+          );
+          dependency.condition = "service_started";
+        }
       } else if (dependency.condition === "service_completed_successfully") {
         findings.error(
           entry(spec, "condition")?.at ?? at,

@@ -119,7 +119,7 @@ export function resolveBuildImages(
   const diagnostics: Diagnostic[] = [];
   for (const s of built) {
     try {
-      images[s.name] = resolveImage(template, { sha: target.sha, pr: target.pr, service: s.name, ...(target.branch ? { branch: target.branch } : {}) });
+      images[s.name] = resolveImage(template, { sha: target.sha, pr: target.pr, service: s.buildOf ?? s.name, ...(target.branch ? { branch: target.branch } : {}) });
     } catch (error) {
       if (!(error instanceof ImageReferenceError)) throw error;
       const message = template.includes("{service}") ? imageProblemFor(s.name, error.message) : error.message;

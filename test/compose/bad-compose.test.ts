@@ -192,10 +192,10 @@ const cases: BadCase[] = [
       'compose.yaml:4: services.web.depends_on[0]: "db" is left out: its profile debug is not enabled (Compose never enables a dependency\'s profile for it); enable it with `profiles: [debug]` in .github/preview.yml or COMPOSE_PROFILES in .env',
   },
   {
-    name: "waiting for health without a healthcheck",
-    files: { "compose.yaml": web("    depends_on:\n      db:\n        condition: service_healthy\n  db:\n    image: postgres\n") },
+    name: "waiting for health of a service whose healthcheck is disabled",
+    files: { "compose.yaml": web("    depends_on:\n      db:\n        condition: service_healthy\n  db:\n    image: postgres\n    healthcheck:\n      disable: true\n") },
     expected:
-      'compose.yaml:5: services.web.depends_on.db: waits for "db" to be healthy, but it has no healthcheck; add one to db or use service_started',
+      'compose.yaml:5: services.web.depends_on.db: waits for "db" to be healthy, but its healthcheck is disabled; enable it or use service_started',
   },
   {
     name: "waiting for a service to complete",
