@@ -19,6 +19,12 @@ export interface ComposeVolumeMount {
   name?: string;
   target: string;
   readOnly: boolean;
+  /**
+   * A compose tmpfs (service `tmpfs:` or a `type: tmpfs` volume): Fargate has no tmpfs, so the path
+   * gets an empty piece of task storage, made writable with this octal mode (Docker's tmpfs default
+   * `1777` unless the file sets `tmpfs.mode`).
+   */
+  tmpfsMode?: string;
 }
 
 export interface ComposePort {

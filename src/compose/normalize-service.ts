@@ -104,6 +104,15 @@ export async function normalizeService(
     }
   }
 
+  // A link makes its service a dependency, as in compose-go.
+  const links = get("links");
+  if (links?.kind === "seq") {
+    for (const item of links.items) {
+      const linked = (textOf(item) ?? "").split(":")[0]!;
+      if (linked !== "" && !out.dependsOn.some((d) => d.service === linked)) out.dependsOn.push({ service: linked, condition: "service_started" });
+    }
+  }
+
   const healthcheck = normalizeHealthcheck(get("healthcheck"), findings);
   if (healthcheck) out.healthcheck = healthcheck;
 
@@ -114,6 +123,20 @@ export async function normalizeService(
     for (const item of volumes.items) {
       const mount = normalizeVolume(item, ctx, { readOnlyRoot, built });
       if (mount) out.volumes.push(mount);
+    }
+  }
+
+  const tmpfs = get("tmpfs");
+  if (tmpfs?.kind === "seq") {
+    for (const item of tmpfs.items) {
+      // `/run:rw,noexec,size=64m,mode=1770`: Docker's --tmpfs syntax.
+      const [target = "", options = ""] = (textOf(item) ?? "").split(/:(.*)/s);
+      if (out.volumes.some((v) => v.target === target)) continue;
+      const settings = options.split(",").filter((o) => o !== "" && o !== "rw");
+      const mode = settings.find((o) => o.startsWith("mode="))?.slice(5);
+      const other = settings.filter((o) => !o.startsWith("mode="));
+      if (other.length > 0) findings.warn("tmpfs-options-ignored", item.at, `${other.join(",")} ignored: ${target} is task storage on Fargate, which has no tmpfs`);
+      out.volumes.push({ target, readOnly: false, tmpfsMode: tmpfsMode(mode, item.at, findings) });
     }
   }
 
@@ -352,8 +375,11 @@ function normalizeVolume(
     return undefined;
   }
   if (type === "tmpfs") {
-    findings.warn("tmpfs-ignored", node.at, `${target} stays on the task's ephemeral storage: Fargate cannot mount tmpfs`);
-    return undefined;
+    const options = entry(node, "tmpfs");
+    const mode = scalarValue(entry(options, "mode"));
+    const size = entry(options, "size");
+    if (size) findings.warn("tmpfs-options-ignored", size.at, `ignored: ${target} is task storage on Fargate, which has no tmpfs; its size is the task's`);
+    return { target, readOnly: false, tmpfsMode: tmpfsMode(mode, node.at, findings) };
   }
   if (type !== "volume") {
     findings.warn("field-ignored", node.at, `${type} volumes are not available on Fargate; ${target} is not mounted`);
@@ -384,6 +410,16 @@ function normalizeVolume(
   }
   findings.warn("named-volume-ephemeral", node.at, `volume "${source}" is task storage on Fargate: its data lives as long as the task`);
   return { name: source, target, readOnly };
+}
+
+/** The octal mode a tmpfs path gets (Docker's default 1777: anyone may write, as in /tmp). */
+function tmpfsMode(written: string | number | boolean | null | undefined, at: Origin, findings: Findings): string {
+  if (written === undefined || written === null) return "1777";
+  // YAML reads `mode: 1770` as a decimal number; Compose means the octal digits written.
+  const digits = String(written);
+  if (/^0?[0-7]{3,4}$/.test(digits)) return digits.replace(/^0(?=\d{4})/, "");
+  findings.error(at, `mode "${digits}" is not an octal file mode like 1777`);
+  return "1777";
 }
 
 function normalizeLimits(service: MapNode, findings: Findings): ComposeService["limits"] {

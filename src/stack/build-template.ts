@@ -137,7 +137,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     for (const plan of plans) {
       const { service } = plan;
       const secrets = plan.built || plan.isPublic ? config.secrets : {};
-      const { volumes, volumeNames } = taskVolumes(service);
+      const { volumes, volumeNames, tmpfs } = taskVolumes(service);
       const container = buildContainerDefinition({
         service,
         name: containerName(service.name),
@@ -152,7 +152,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       const taskDefinition = addTaskDefinition(stack, `${plan.id}TaskDefinition`, {
         family: families.get(service.name)!,
         size: plan.size,
-        containers: [buildDnsInitContainer(network.searchDomain, logging), container],
+        containers: [buildDnsInitContainer(network.searchDomain, logging, tmpfs), container],
         volumes,
       });
       const discovery = addServiceDiscovery(stack, `${plan.id}Discovery`, service.name, label);
@@ -284,7 +284,7 @@ function addReleaseTaskDefinition(
     searchDomain: string;
   },
 ) {
-  const { volumes, volumeNames } = taskVolumes(input.service);
+  const { volumes, volumeNames, tmpfs } = taskVolumes(input.service);
   const container = buildContainerDefinition({
     service: input.service,
     name: RELEASE_CONTAINER,
@@ -298,7 +298,7 @@ function addReleaseTaskDefinition(
   return addTaskDefinition(stack, "ReleaseTaskDefinition", {
     family: input.family,
     size: input.size,
-    containers: [buildDnsInitContainer(input.searchDomain, input.logging), container],
+    containers: [buildDnsInitContainer(input.searchDomain, input.logging, tmpfs), container],
     volumes,
   });
 }

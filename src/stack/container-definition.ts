@@ -1,5 +1,6 @@
 import type { CfnTaskDefinition } from "aws-cdk-lib/aws-ecs";
 import type { ComposeHealthcheck, ComposeService } from "../compose/model.js";
+import type { TmpfsVolume } from "./task-definition.js";
 
 type ContainerDefinition = CfnTaskDefinition.ContainerDefinitionProperty;
 /** Built up key by key before it is handed to CDK. */
@@ -98,13 +99,18 @@ export function buildContainerDefinition(input: ContainerInput): ContainerDefini
 /**
  * The non-essential init container every task of a preview starts first. It adds the preview's
  * Cloud Map domain in front of the task's search domains, so `db` resolves as
- * `db.<label>.<namespace>`; the other containers wait for it to exit 0.
+ * `db.<label>.<namespace>`; the other containers wait for it to exit 0. It also gives the volumes
+ * that stand in for a compose tmpfs the tmpfs's mode.
  */
-export function buildDnsInitContainer(searchDomain: string, logging: LogSettings): ContainerDefinition {
+export function buildDnsInitContainer(searchDomain: string, logging: LogSettings, tmpfs: readonly TmpfsVolume[] = []): ContainerDefinition {
+  // A task volume starts root-owned 0755; a tmpfs is writable by anyone (1777), which services
+  // running as another user count on. The init container runs as root, before them.
+  const mountPath = (volume: string): string => `/berth-tmpfs/${volume}`;
   // glibc and musl both use the last `search` line, so appending one replaces the list;
   // it repeats the existing domains so AWS's own names still resolve.
   const script = [
     "set -e",
+    ...tmpfs.map((t) => `chmod ${t.mode} ${mountPath(t.volume)}`),
     "existing=$(sed -n 's/^search[[:space:]]*//p' /etc/resolv.conf | tail -n 1)",
     `echo "search ${searchDomain} $existing" >> /etc/resolv.conf`,
   ].join("; ");
@@ -113,6 +119,7 @@ export function buildDnsInitContainer(searchDomain: string, logging: LogSettings
     image: DNS_INIT_IMAGE,
     essential: false,
     command: ["sh", "-c", script],
+    ...(tmpfs.length > 0 ? { mountPoints: tmpfs.map((t) => ({ sourceVolume: t.volume, containerPath: mountPath(t.volume), readOnly: false })) } : {}),
     logConfiguration: awslogs(logging),
   };
 }

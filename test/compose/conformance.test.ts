@@ -16,7 +16,6 @@ const expected: Record<string, { services: string[]; warnings: string[] } | { re
     warnings: [
       "field-ignored",
       "profile-skipped",
-      "tmpfs-ignored",
       "field-ignored",
       "port-host-ip-ignored",
       "bind-mount-ignored",

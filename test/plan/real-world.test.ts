@@ -294,10 +294,10 @@ const PLANNED: Expected[] = [
     },
     warnings: [
       "field-ignored", "networks-ignored", "profile-skipped",
-      "logging-replaced", "networks-ignored", "tmpfs-ignored", "field-ignored", "field-ignored", "ulimit-ignored",
-      "networks-ignored", "named-volume-ephemeral", "tmpfs-ignored", "bind-mount-ignored",
+      "logging-replaced", "networks-ignored", "field-ignored", "tmpfs-options-ignored", "field-ignored", "ulimit-ignored",
+      "networks-ignored", "named-volume-ephemeral", "tmpfs-options-ignored", "bind-mount-ignored",
       "hostname-ignored", "networks-ignored",
-      "tmpfs-ignored", "networks-ignored", "published-port-ignored",
+      "networks-ignored", "published-port-ignored",
       "dependency-skipped",
     ],
   },
