@@ -6,6 +6,7 @@ import { entry, type ComposeNode, type Findings, type MapNode, type Origin } fro
 import { parseBoolean, parseBytes, parseDurationSeconds, parseInteger, parseNumber } from "./compose-values.js";
 import { checkDeployForFargate, checkPortForFargate } from "./fargate-rules.js";
 import { splitVolumeSpec } from "./merge-compose.js";
+import { warnNestedKeys } from "./nested-keys.js";
 import { emptyService, type ComposeHealthcheck, type ComposePort, type ComposeService, type ComposeVolumeMount, type DependsOnCondition } from "./model.js";
 
 /** What normalizing a service needs besides the service itself. */
@@ -99,6 +100,7 @@ export async function normalizeService(
   const dependsOn = get("depends_on");
   if (dependsOn?.kind === "map") {
     for (const [dependency, spec] of dependsOn.entries) {
+      warnNestedKeys("depends_on", spec, findings);
       const condition = (textOf(entry(spec, "condition")) ?? "service_started") as DependsOnCondition;
       out.dependsOn.push({ service: dependency, condition });
     }
@@ -261,6 +263,7 @@ function normalizePort(node: ComposeNode, findings: Findings): ComposePort | und
     published = textOf(node.entries.get("published"));
     protocol = textOf(node.entries.get("protocol")) ?? "tcp";
     hostIp = textOf(node.entries.get("host_ip"));
+    warnNestedKeys("ports", node, findings);
   } else {
     let spec = textOf(node) ?? "";
     const slash = spec.lastIndexOf("/");
@@ -288,7 +291,7 @@ function normalizePort(node: ComposeNode, findings: Findings): ComposePort | und
   }
   if (!checkPortForFargate({ target, published, protocol }, node.at, findings)) return undefined;
   if (hostIp !== undefined && hostIp !== "" && hostIp !== "0.0.0.0" && hostIp !== "::") {
-    findings.warn("port-host-ip-ignored", node.at, `host address ${hostIp} ignored: the preview is reached through its load balancer`);
+    findings.warn("port-host-ip-ignored", (node.kind === "map" ? node.entries.get("host_ip")?.at : undefined) ?? node.at, `host address ${hostIp} ignored: the preview is reached through its load balancer`);
   }
   const port: ComposePort = { target: Number(target), protocol: protocol as ComposePort["protocol"] };
   if (published !== undefined && published !== "") port.published = Number(published);
@@ -329,8 +332,7 @@ function normalizeHealthcheck(node: ComposeNode | undefined, findings: Findings)
     healthcheck[limit.key] = clamped;
   }
   healthcheck.timeoutSeconds ??= DOCKER_HEALTHCHECK_TIMEOUT;
-  const startInterval = node.entries.get("start_interval");
-  if (startInterval) findings.warn("field-ignored", startInterval.at, "ignored: ECS health checks have no start interval");
+  warnNestedKeys("healthcheck", node, findings);
   return healthcheck;
 }
 
@@ -358,6 +360,8 @@ function normalizeVolume(
     source = textOf(node.entries.get("source"));
     target = textOf(node.entries.get("target")) ?? "";
     readOnly = parseBoolean(scalarValue(node.entries.get("read_only"))) === true;
+    warnNestedKeys("volumes", node, findings);
+    if (type === "volume") warnNestedKeys("volumes.volume", node.entries.get("volume"), findings);
   } else {
     const parts = splitVolumeSpec(textOf(node) ?? "");
     if (parts.length === 1) {
@@ -377,8 +381,7 @@ function normalizeVolume(
   if (type === "tmpfs") {
     const options = entry(node, "tmpfs");
     const mode = scalarValue(entry(options, "mode"));
-    const size = entry(options, "size");
-    if (size) findings.warn("tmpfs-options-ignored", size.at, `ignored: ${target} is task storage on Fargate, which has no tmpfs; its size is the task's`);
+    warnNestedKeys("volumes.tmpfs", options, findings);
     return { target, readOnly: false, tmpfsMode: tmpfsMode(mode, node.at, findings) };
   }
   if (type !== "volume") {

@@ -38,7 +38,10 @@ const expected: Record<string, { services: string[]; warnings: string[] } | { re
       "compose.yaml:11: services.agent.cap_add[0]: capability SYS_ADMIN cannot be added on Fargate (only SYS_PTRACE can); remove it from cap_add",
     ].join("\n"),
   },
-  "long-syntax.yaml": { services: ["app", "cache"], warnings: ["named-volume-not-mounted", "bind-mount-ignored"] },
+  "long-syntax.yaml": {
+    services: ["app", "cache"],
+    warnings: ["field-ignored", "field-ignored", "field-ignored", "named-volume-not-mounted", "bind-mount-ignored"],
+  },
   "swarm-stack.yaml": {
     services: ["web"],
     warnings: [
@@ -49,6 +52,7 @@ const expected: Record<string, { services: string[]; warnings: string[] } | { re
       "networks-ignored",
       "secrets-ignored",
       "configs-ignored",
+      "field-ignored",
       "field-ignored",
       "replicas-reduced",
       "field-ignored",
@@ -106,7 +110,7 @@ describe("README: Compose translation", () => {
       .filter((file) => file.endsWith(".ts"))
       .flatMap((file) => {
         const source = readFileSync(new URL(file, folder), "utf8");
-        return [...source.matchAll(/\b(?:warn|ignore)\(\s*"([a-z0-9-]+)"|\bcode: "([a-z0-9-]+)"/g)].map((m) => m[1] ?? m[2]!);
+        return [...source.matchAll(/\b(?:warn|ignore)\(\s*"([a-z0-9-]+)"|\b(?:code|warning): "([a-z0-9-]+)"/g)].map((m) => m[1] ?? m[2]!);
       });
   });
 
