@@ -147,7 +147,7 @@ const PLANNED: Expected[] = [
       db: "postgres:15-alpine",
       release: `123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/inventory:${SHA}`,
     },
-    warnings: ["field-ignored", "field-ignored"],
+    warnings: ["field-ignored", "field-ignored", "field-ignored"],
   },
   {
     repo: "go-redis",
@@ -207,6 +207,7 @@ const PLANNED: Expected[] = [
       release: `${ECR}/blog:${SHA}`,
     },
     warnings: [
+      "field-ignored",
       "healthcheck-clamped", "healthcheck-clamped", "named-volume-ephemeral",
       "healthcheck-clamped", "healthcheck-clamped", "named-volume-ephemeral",
     ],
@@ -295,9 +296,9 @@ const PLANNED: Expected[] = [
     warnings: [
       "field-ignored", "networks-ignored", "profile-skipped",
       "logging-replaced", "networks-ignored", "field-ignored", "tmpfs-options-ignored", "field-ignored", "ulimit-ignored",
-      "networks-ignored", "named-volume-ephemeral", "tmpfs-options-ignored", "bind-mount-ignored",
+      "networks-ignored", "field-ignored", "named-volume-ephemeral", "tmpfs-options-ignored", "bind-mount-ignored",
       "hostname-ignored", "networks-ignored",
-      "networks-ignored", "published-port-ignored",
+      "networks-ignored", "field-ignored", "published-port-ignored",
       "dependency-skipped",
     ],
   },
