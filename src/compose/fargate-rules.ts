@@ -39,6 +39,8 @@ export const TRANSLATED_SERVICE_KEYS: ReadonlySet<string> = new Set([
   "profiles",
   "extends",
   "scale",
+  "tmpfs",
+  "links",
 ]);
 
 const text = (node: ComposeNode): string => (node.kind === "scalar" && node.value !== null ? String(node.value) : "");
@@ -120,10 +122,15 @@ const SERVICE_RULES: Record<string, FieldRule> = {
       findings.error(value.at, "there is no Docker API socket on Fargate; remove use_api_socket");
     }
   },
-  tmpfs: ignore("tmpfs-ignored", "ignored: Fargate tasks cannot mount tmpfs; the path stays on the task's ephemeral storage"),
   shm_size: ignore("shm-size-ignored", "ignored: Fargate does not set the shared memory size"),
   sysctls: ignore("sysctls-ignored", "ignored on Fargate"),
-  links: ignore("links-ignored", "ignored: every service of a preview already resolves by its name"),
+  links(value, findings) {
+    if (value.kind !== "seq") return;
+    for (const item of value.items) {
+      const [service = "", alias] = text(item).split(":");
+      if (alias !== undefined && alias !== service) refuseAlias(alias, service, item.at, findings);
+    }
+  },
   container_name: ignore("container-name-ignored", "ignored: the service is reached by its compose service name"),
   hostname: ignore("hostname-ignored", "ignored: the service is reached by its compose service name"),
   domainname: ignore("domainname-ignored", "ignored on Fargate"),
@@ -132,7 +139,16 @@ const SERVICE_RULES: Record<string, FieldRule> = {
   logging: ignore("logging-replaced", "replaced: the service logs to CloudWatch Logs"),
   secrets: ignore("secrets-ignored", "ignored: declare secrets in .github/preview.yml `secrets` (SSM or Secrets Manager ARNs)"),
   configs: ignore("configs-ignored", "ignored: build the file into the image or pass it as an environment variable"),
-  networks: ignore("networks-ignored", "ignored: a preview has one network and every service reaches the others by name"),
+  networks(value, findings) {
+    findings.warn("networks-ignored", value.at, "ignored: a preview has one network and every service reaches the others by name");
+    if (value.kind !== "map") return;
+    const service = String(value.at.path[1] ?? "");
+    for (const settings of value.entries.values()) {
+      const aliases = entry(settings, "aliases");
+      if (aliases?.kind !== "seq") continue;
+      for (const alias of aliases.items) if (text(alias) !== service) refuseAlias(text(alias), service, alias.at, findings);
+    }
+  },
   dns: ignore("dns-ignored", "ignored: Fargate tasks use the VPC resolver"),
   dns_search: ignore("dns-ignored", "ignored: Fargate tasks use the VPC resolver"),
   dns_opt: ignore("dns-ignored", "ignored: Fargate tasks use the VPC resolver"),
@@ -146,6 +162,19 @@ const SERVICE_RULES: Record<string, FieldRule> = {
     if (replicas !== undefined && replicas > 1) findings.warn("replicas-reduced", value.at, `a preview runs one task, not ${replicas}`);
   },
 };
+
+/**
+ * A second name for a service cannot be given in a preview: each ECS service registers in Cloud
+ * Map under one name only (ECS allows one service registry per service), its compose name. A name
+ * with dots could not be found through the preview's search domain either (musl looks a dotted
+ * name up only as written).
+ */
+function refuseAlias(alias: string, service: string, at: Origin, findings: Findings): void {
+  const why = alias.includes(".")
+    ? "a name with dots is not looked up under the preview's search domain, and a service has one name in a preview"
+    : "ECS registers each service under one name in the preview's DNS, its compose service name";
+  findings.error(at, `the alias "${alias}" of "${service}" would not resolve: ${why}; connect to "${service}" instead of "${alias}"${alias.includes(".") ? "" : `, or rename the service "${alias}"`}`);
+}
 
 /**
  * Applies the Fargate rules to every key of one merged service: errors for what cannot work,

@@ -12,8 +12,19 @@ import type { ComposeProject, ComposeService } from "./model.js";
 import { normalizeService } from "./normalize-service.js";
 import { validateComposeSchema } from "./validate-compose-schema.js";
 
-/** The files Docker Compose looks for, in its order, when none is named. */
-export const DEFAULT_COMPOSE_FILES = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"] as const;
+/** The files Docker Compose looks for, in its order of preference, when none is named (compose-go `DefaultFileNames`). */
+export const DEFAULT_COMPOSE_FILES = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"] as const;
+/** The override file Docker Compose adds beside the one it found, in its order (compose-go `DefaultOverrideFileNames`). */
+export const DEFAULT_OVERRIDE_FILES = ["compose.override.yml", "compose.override.yaml", "docker-compose.override.yml", "docker-compose.override.yaml"] as const;
+
+/** How to read the project beyond its files. */
+export interface LoadComposeOptions {
+  /**
+   * The profiles to enable, as `docker compose --profile`; `*` enables every profile. Undefined or
+   * empty: `COMPOSE_PROFILES` from the repository's `.env`, as Compose does.
+   */
+  profiles?: readonly string[];
+}
 
 /** One compose file, parsed, interpolated, validated, its services in canonical form. */
 interface LoadedFile {
@@ -26,22 +37,25 @@ interface LoadedFile {
  * Loads the repository's compose file(s) as `docker compose -f a -f b config` would, and
  * translates them into the ComposeProject berth deploys.
  *
- * - `files` undefined: the first of compose.yaml, compose.yml, docker-compose.yaml,
- *   docker-compose.yml that exists. Later files override earlier ones, and their relative paths
- *   (env_file, build context) start from the first file's directory, as in Compose.
+ * - `files` undefined: what `docker compose` reads in the repository's root: the files named by
+ *   `COMPOSE_FILE` in `.env`, else the first of compose.yaml, compose.yml, docker-compose.yml,
+ *   docker-compose.yaml that exists plus the first override file beside it (compose.override.yml,
+ *   ...). Later files override earlier ones, and their relative paths (env_file, build context)
+ *   start from the first file's directory, as in Compose. Named `files` get no override, as with `-f`.
  * - Interpolation variables come only from the `.env` next to the first compose file, never
  *   from process.env: a compose file must not read the bot's own environment. Unset variables
  *   become "" with an `unset-variable` warning.
  * - Each file is validated against the Compose Specification schema; `extends` is resolved,
- *   profiles are applied (services with a profile are left out) and the Fargate rules decide
- *   what is refused and what is ignored with a warning.
+ *   profiles are applied (`options.profiles`, else `COMPOSE_PROFILES` in `.env`) and the Fargate
+ *   rules decide what is refused and what is ignored with a warning.
  *
  * Throws InputError listing every problem found, each as `FILE:LINE: key.path: what is wrong`.
  */
-export async function loadCompose(reader: RepoReader, files?: string[]): Promise<ComposeProject> {
-  const chosen = await chooseFiles(reader, files);
+export async function loadCompose(reader: RepoReader, files?: string[], options: LoadComposeOptions = {}): Promise<ComposeProject> {
   const findings = new Findings();
+  const chosen = await chooseFiles(reader, files, findings);
   const variables = await readDotenv(reader, path.posix.join(path.posix.dirname(chosen[0]!), ".env"));
+  const profiles = enabledProfiles(options.profiles, variables);
   const loader = new FileLoader(reader, variables, findings);
 
   const loaded: LoadedFile[] = [];
@@ -72,19 +86,31 @@ export async function loadCompose(reader: RepoReader, files?: string[]): Promise
   const skipped = new Map<string, string>();
   const active: Array<[string, MapNode]> = [];
   for (const [name, service] of services) {
-    const reason = skipReason(service, findings);
+    const reason = skipReason(service, profiles, findings);
     if (reason) skipped.set(name, reason);
     else active.push([name, service]);
   }
   if (active.length === 0) {
     const first = [...origins.values()][0];
-    if (first) findings.error(first, "every service is left out by profiles or scale 0; nothing to deploy");
+    const existing = [...new Set([...services.values()].flatMap(profilesOf))];
+    const pick = existing[0] ?? "";
+    if (first && existing.length > 0) {
+      const enabled = profiles.size > 0 ? `the enabled profiles (${[...profiles].join(", ")}) match none of them` : "no profile is enabled";
+      findings.error(
+        first,
+        `every service is left out: the services have the profiles ${existing.join(", ")} and ${enabled}; enable one with \`profiles: [${pick}]\` in .github/preview.yml (as \`docker compose --profile ${pick}\`) or COMPOSE_PROFILES=${pick} in .env`,
+      );
+    } else if (first) findings.error(first, "every service is scaled to 0; nothing to deploy");
     else findings.diagnostics.push({ file: chosen[0]!, path: "services", message: "services: no services defined; add at least one" });
   }
 
+  const builders = imageBuilders(services);
   const result: ComposeService[] = [];
-  for (const [name, service] of active) {
-    checkServiceForFargate(service, findings);
+  for (const [name, written] of active) {
+    checkServiceForFargate(written, findings);
+    const builder = written.entries.has("build") ? undefined : builders.get(imageKey(textOf(written.entries.get("image")) ?? ""));
+    // As Compose, which builds that image instead of pulling it: the service runs the build.
+    const service: MapNode = builder ? { ...written, entries: new Map([...written.entries, ["build", builder.build]]) } : written;
     const normalized = await normalizeService(name, service, origins.get(name) ?? service.at, {
       reader,
       variables,
@@ -92,6 +118,7 @@ export async function loadCompose(reader: RepoReader, files?: string[]): Promise
       findings,
       baseDir: (file) => path.posix.dirname(chosen.includes(file) ? chosen[0]! : file),
     });
+    if (builder) normalized.buildOf = builder.name;
     result.push(normalized);
   }
   checkDependencies(result, services, skipped, findings);
@@ -100,18 +127,34 @@ export async function loadCompose(reader: RepoReader, files?: string[]): Promise
   return { services: result, warnings: findings.warnings, files: chosen };
 }
 
-async function chooseFiles(reader: RepoReader, files: string[] | undefined): Promise<string[]> {
+async function chooseFiles(reader: RepoReader, files: string[] | undefined, findings: Findings, setBy = "`compose` in .github/preview.yml"): Promise<string[]> {
   if (files === undefined) {
-    for (const candidate of DEFAULT_COMPOSE_FILES) {
-      if ((await reader.readFile(candidate)) !== undefined) return [candidate];
+    const fromEnv = await composeFileVariable(reader);
+    if (fromEnv) return chooseFiles(reader, fromEnv, findings, "COMPOSE_FILE in .env");
+    const found = await existing(reader, DEFAULT_COMPOSE_FILES);
+    if (found.length === 0) {
+      throw new InputError([
+        {
+          file: DEFAULT_COMPOSE_FILES[0],
+          path: "",
+          message: `no compose file found: looked for ${DEFAULT_COMPOSE_FILES.join(", ")}; add one or set \`compose\` in .github/preview.yml`,
+        },
+      ]);
     }
-    throw new InputError([
-      {
-        file: DEFAULT_COMPOSE_FILES[0],
-        path: "",
-        message: `no compose file found: looked for ${DEFAULT_COMPOSE_FILES.join(", ")}; add one or set \`compose\` in .github/preview.yml`,
-      },
-    ]);
+    const overrides = await existing(reader, DEFAULT_OVERRIDE_FILES);
+    for (const [list, kind] of [
+      [found, "compose files"],
+      [overrides, "override files"],
+    ] as const) {
+      for (const other of list.slice(1)) {
+        findings.warn(
+          "compose-file-ambiguous",
+          { file: other, path: [] },
+          `not read: ${list[0]} is read instead, as Docker Compose picks the first of several ${kind}; remove one, or list the files under \`compose\` in .github/preview.yml`,
+        );
+      }
+    }
+    return overrides.length > 0 ? [found[0]!, overrides[0]!] : [found[0]!];
   }
   const chosen: string[] = [];
   for (const file of files) {
@@ -120,11 +163,31 @@ async function chooseFiles(reader: RepoReader, files: string[] | undefined): Pro
       throw new InputError([{ file, path: "", message: "compose file is outside the repository; name a file inside it" }]);
     }
     if ((await reader.readFile(normalized)) === undefined) {
-      throw new InputError([{ file: normalized, path: "", message: "compose file not found; check `compose` in .github/preview.yml" }]);
+      throw new InputError([{ file: normalized, path: "", message: `compose file not found; check ${setBy}` }]);
     }
     chosen.push(normalized);
   }
   return chosen;
+}
+
+async function existing(reader: RepoReader, names: readonly string[]): Promise<string[]> {
+  const found = await Promise.all(names.map(async (name) => ((await reader.readFile(name)) === undefined ? undefined : name)));
+  return found.filter((name) => name !== undefined);
+}
+
+/** `COMPOSE_FILE` of the root `.env`, split on `COMPOSE_PATH_SEPARATOR` (default `:`, as on Linux). */
+async function composeFileVariable(reader: RepoReader): Promise<string[] | undefined> {
+  const variables = await readDotenv(reader, ".env");
+  const value = variables("COMPOSE_FILE");
+  if (value === undefined || value.trim() === "") return undefined;
+  const separator = variables("COMPOSE_PATH_SEPARATOR") || ":";
+  return value.split(separator).map((f) => f.trim()).filter((f) => f !== "");
+}
+
+/** The profiles to enable: the given ones, else `COMPOSE_PROFILES` (comma-separated), as compose-go. */
+function enabledProfiles(given: readonly string[] | undefined, variables: (name: string) => string | undefined): Set<string> {
+  const list = given && given.length > 0 ? given : (variables("COMPOSE_PROFILES") ?? "").split(",");
+  return new Set(list.map((p) => p.trim()).filter((p) => p !== ""));
 }
 
 async function readDotenv(reader: RepoReader, file: string): Promise<(name: string) => string | undefined> {
@@ -275,18 +338,48 @@ function textOf(node: ComposeNode | undefined): string | undefined {
   return node?.kind === "scalar" && node.value !== null ? String(node.value) : undefined;
 }
 
-/** Why Compose would not start this service by default, if it would not. */
-function skipReason(service: MapNode, findings: Findings): string | undefined {
-  const profiles = service.entries.get("profiles");
-  if (profiles?.kind === "seq" && profiles.items.length > 0) {
-    const names = profiles.items.map((item) => textOf(item) ?? "").join(", ");
-    findings.warn("profile-skipped", profiles.at, `left out: services with a profile (${names}) are not started by default`);
-    return `has the profile ${names}`;
+/** The services that build an image they name (`build:` and `image:`), by image, the first of each; profiles do not matter, CI builds them all. */
+function imageBuilders(services: Map<string, MapNode>): Map<string, { name: string; build: ComposeNode }> {
+  const out = new Map<string, { name: string; build: ComposeNode }>();
+  for (const [name, service] of services) {
+    const build = service.entries.get("build");
+    const image = textOf(service.entries.get("image"));
+    if (build === undefined || image === undefined) continue;
+    const key = imageKey(image);
+    if (!out.has(key)) out.set(key, { name, build });
+  }
+  return out;
+}
+
+/** An image reference as Docker resolves it: `myapp`, `myapp:latest` and `docker.io/library/myapp:latest` are one image. */
+function imageKey(reference: string): string {
+  let ref = reference.trim();
+  if (ref === "") return "";
+  const lastPart = ref.slice(ref.lastIndexOf("/") + 1);
+  if (!lastPart.includes(":") && !ref.includes("@")) ref += ":latest";
+  return ref.replace(/^(?:index\.)?docker\.io\//, "").replace(/^library\//, "");
+}
+
+/** The profiles a service is listed in. */
+function profilesOf(service: MapNode): string[] {
+  const node = service.entries.get("profiles");
+  return node?.kind === "seq" ? node.items.map((item) => textOf(item) ?? "").filter((p) => p !== "") : [];
+}
+
+/** Why Compose would not start this service with these profiles enabled, if it would not. */
+function skipReason(service: MapNode, enabled: ReadonlySet<string>, findings: Findings): string | undefined {
+  const own = profilesOf(service);
+  if (own.length > 0 && !enabled.has("*") && !own.some((p) => enabled.has(p))) {
+    const names = own.join(", ");
+    const how = `enable it with \`profiles: [${own[0]}]\` in .github/preview.yml or COMPOSE_PROFILES in .env`;
+    findings.warn("profile-skipped", service.entries.get("profiles")!.at, `left out: its profile ${names} is not enabled; ${how}`);
+    // As in Compose, depending on a service never enables its profile.
+    return `is left out: its profile ${names} is not enabled (Compose never enables a dependency's profile for it); ${how}`;
   }
   const scale = service.entries.get("scale") ?? entry(entry(service, "deploy"), "replicas");
   if (scale?.kind === "scalar" && parseInteger(scale.value) === 0) {
     findings.warn("scaled-to-zero", scale.at, "left out: the service is scaled to 0");
-    return "is scaled to 0";
+    return "is scaled to 0 and is not started; remove the dependency or the scale";
   }
   return undefined;
 }
@@ -312,12 +405,24 @@ function checkDependencies(
       }
       if (target === undefined) {
         const reason = skipped.get(dependency.service);
-        const problem = reason === undefined ? `service "${dependency.service}" is not defined` : `"${dependency.service}" ${reason} and is not started`;
+        const problem = reason === undefined ? `service "${dependency.service}" is not defined` : `"${dependency.service}" ${reason}`;
         if (!required) findings.warn("dependency-skipped", at, `${problem}; dropped because the dependency has required: false`);
-        else findings.error(at, `${problem}; remove the dependency${reason === undefined ? " or define the service" : " or the profile"}`);
+        else findings.error(at, reason === undefined ? `${problem}; remove the dependency or define the service` : problem);
         continue;
       } else if (dependency.condition === "service_healthy" && target.healthcheck === undefined) {
-        findings.error(at, `waits for "${dependency.service}" to be healthy, but it has no healthcheck; add one to ${dependency.service} or use service_started`);
+        const own = entry(all.get(dependency.service), "healthcheck");
+        if (own !== undefined) {
+          // Disabled on purpose: Compose itself fails to start the dependent.
+          findings.error(at, `waits for "${dependency.service}" to be healthy, but its healthcheck is disabled; enable it or use service_started`);
+        } else {
+          // The image's own HEALTHCHECK would serve under Compose; ECS reads only the task definition's.
+          findings.warn(
+            "healthy-as-started",
+            at,
+            `waits for "${dependency.service}" to be started, not healthy: it has no healthcheck in the compose file, and ECS does not run the HEALTHCHECK of its image; add a healthcheck to "${dependency.service}" to wait until it is healthy`,
+          );
+          dependency.condition = "service_started";
+        }
       } else if (dependency.condition === "service_completed_successfully") {
         findings.error(
           entry(spec, "condition")?.at ?? at,

@@ -19,6 +19,12 @@ export interface ComposeVolumeMount {
   name?: string;
   target: string;
   readOnly: boolean;
+  /**
+   * A compose tmpfs (service `tmpfs:` or a `type: tmpfs` volume): Fargate has no tmpfs, so the path
+   * gets an empty piece of task storage, made writable with this octal mode (Docker's tmpfs default
+   * `1777` unless the file sets `tmpfs.mode`).
+   */
+  tmpfsMode?: string;
 }
 
 export interface ComposePort {
@@ -34,6 +40,12 @@ export interface ComposeService {
   image?: string;
   /** Present when the service has `build:`; berth never builds, it uses the config's image reference. */
   build?: { context: string; dockerfile?: string; target?: string; args: Record<string, string> };
+  /**
+   * The service whose build this one runs: set when it has no `build:` of its own but its `image:`
+   * names the image that service builds (Compose builds it instead of pulling it). `build` is then
+   * that service's, and the image reference is resolved for that service.
+   */
+  buildOf?: string;
   /** Exec form. A string command is split like compose does (shell words, no shell). */
   command?: string[];
   entrypoint?: string[];

@@ -6,6 +6,7 @@ import { entry, type ComposeNode, type Findings, type MapNode, type Origin } fro
 import { parseBoolean, parseBytes, parseDurationSeconds, parseInteger, parseNumber } from "./compose-values.js";
 import { checkDeployForFargate, checkPortForFargate } from "./fargate-rules.js";
 import { splitVolumeSpec } from "./merge-compose.js";
+import { warnNestedKeys } from "./nested-keys.js";
 import { emptyService, type ComposeHealthcheck, type ComposePort, type ComposeService, type ComposeVolumeMount, type DependsOnCondition } from "./model.js";
 
 /** What normalizing a service needs besides the service itself. */
@@ -99,8 +100,18 @@ export async function normalizeService(
   const dependsOn = get("depends_on");
   if (dependsOn?.kind === "map") {
     for (const [dependency, spec] of dependsOn.entries) {
+      warnNestedKeys("depends_on", spec, findings);
       const condition = (textOf(entry(spec, "condition")) ?? "service_started") as DependsOnCondition;
       out.dependsOn.push({ service: dependency, condition });
+    }
+  }
+
+  // A link makes its service a dependency, as in compose-go.
+  const links = get("links");
+  if (links?.kind === "seq") {
+    for (const item of links.items) {
+      const linked = (textOf(item) ?? "").split(":")[0]!;
+      if (linked !== "" && !out.dependsOn.some((d) => d.service === linked)) out.dependsOn.push({ service: linked, condition: "service_started" });
     }
   }
 
@@ -114,6 +125,20 @@ export async function normalizeService(
     for (const item of volumes.items) {
       const mount = normalizeVolume(item, ctx, { readOnlyRoot, built });
       if (mount) out.volumes.push(mount);
+    }
+  }
+
+  const tmpfs = get("tmpfs");
+  if (tmpfs?.kind === "seq") {
+    for (const item of tmpfs.items) {
+      // `/run:rw,noexec,size=64m,mode=1770`: Docker's --tmpfs syntax.
+      const [target = "", options = ""] = (textOf(item) ?? "").split(/:(.*)/s);
+      if (out.volumes.some((v) => v.target === target)) continue;
+      const settings = options.split(",").filter((o) => o !== "" && o !== "rw");
+      const mode = settings.find((o) => o.startsWith("mode="))?.slice(5);
+      const other = settings.filter((o) => !o.startsWith("mode="));
+      if (other.length > 0) findings.warn("tmpfs-options-ignored", item.at, `${other.join(",")} ignored: ${target} is task storage on Fargate, which has no tmpfs`);
+      out.volumes.push({ target, readOnly: false, tmpfsMode: tmpfsMode(mode, item.at, findings) });
     }
   }
 
@@ -238,6 +263,7 @@ function normalizePort(node: ComposeNode, findings: Findings): ComposePort | und
     published = textOf(node.entries.get("published"));
     protocol = textOf(node.entries.get("protocol")) ?? "tcp";
     hostIp = textOf(node.entries.get("host_ip"));
+    warnNestedKeys("ports", node, findings);
   } else {
     let spec = textOf(node) ?? "";
     const slash = spec.lastIndexOf("/");
@@ -265,7 +291,7 @@ function normalizePort(node: ComposeNode, findings: Findings): ComposePort | und
   }
   if (!checkPortForFargate({ target, published, protocol }, node.at, findings)) return undefined;
   if (hostIp !== undefined && hostIp !== "" && hostIp !== "0.0.0.0" && hostIp !== "::") {
-    findings.warn("port-host-ip-ignored", node.at, `host address ${hostIp} ignored: the preview is reached through its load balancer`);
+    findings.warn("port-host-ip-ignored", (node.kind === "map" ? node.entries.get("host_ip")?.at : undefined) ?? node.at, `host address ${hostIp} ignored: the preview is reached through its load balancer`);
   }
   const port: ComposePort = { target: Number(target), protocol: protocol as ComposePort["protocol"] };
   if (published !== undefined && published !== "") port.published = Number(published);
@@ -306,8 +332,7 @@ function normalizeHealthcheck(node: ComposeNode | undefined, findings: Findings)
     healthcheck[limit.key] = clamped;
   }
   healthcheck.timeoutSeconds ??= DOCKER_HEALTHCHECK_TIMEOUT;
-  const startInterval = node.entries.get("start_interval");
-  if (startInterval) findings.warn("field-ignored", startInterval.at, "ignored: ECS health checks have no start interval");
+  warnNestedKeys("healthcheck", node, findings);
   return healthcheck;
 }
 
@@ -335,6 +360,8 @@ function normalizeVolume(
     source = textOf(node.entries.get("source"));
     target = textOf(node.entries.get("target")) ?? "";
     readOnly = parseBoolean(scalarValue(node.entries.get("read_only"))) === true;
+    warnNestedKeys("volumes", node, findings);
+    if (type === "volume") warnNestedKeys("volumes.volume", node.entries.get("volume"), findings);
   } else {
     const parts = splitVolumeSpec(textOf(node) ?? "");
     if (parts.length === 1) {
@@ -352,8 +379,10 @@ function normalizeVolume(
     return undefined;
   }
   if (type === "tmpfs") {
-    findings.warn("tmpfs-ignored", node.at, `${target} stays on the task's ephemeral storage: Fargate cannot mount tmpfs`);
-    return undefined;
+    const options = entry(node, "tmpfs");
+    const mode = scalarValue(entry(options, "mode"));
+    warnNestedKeys("volumes.tmpfs", options, findings);
+    return { target, readOnly: false, tmpfsMode: tmpfsMode(mode, node.at, findings) };
   }
   if (type !== "volume") {
     findings.warn("field-ignored", node.at, `${type} volumes are not available on Fargate; ${target} is not mounted`);
@@ -384,6 +413,16 @@ function normalizeVolume(
   }
   findings.warn("named-volume-ephemeral", node.at, `volume "${source}" is task storage on Fargate: its data lives as long as the task`);
   return { name: source, target, readOnly };
+}
+
+/** The octal mode a tmpfs path gets (Docker's default 1777: anyone may write, as in /tmp). */
+function tmpfsMode(written: string | number | boolean | null | undefined, at: Origin, findings: Findings): string {
+  if (written === undefined || written === null) return "1777";
+  // YAML reads `mode: 1770` as a decimal number; Compose means the octal digits written.
+  const digits = String(written);
+  if (/^0?[0-7]{3,4}$/.test(digits)) return digits.replace(/^0(?=\d{4})/, "");
+  findings.error(at, `mode "${digits}" is not an octal file mode like 1777`);
+  return "1777";
 }
 
 function normalizeLimits(service: MapNode, findings: Findings): ComposeService["limits"] {

@@ -134,15 +134,35 @@ export const RepoConfigSchema = z
   .object({
     /**
      * The compose file(s), relative to the repository root. A list is merged in order, later files
-     * overriding earlier ones, as `docker compose -f a.yml -f b.yml`. Default: the first of
-     * `compose.yaml`, `compose.yml`, `docker-compose.yaml`, `docker-compose.yml` that exists.
+     * overriding earlier ones, as `docker compose -f a.yml -f b.yml` (no override file is added).
+     * Default: what `docker compose` reads: `COMPOSE_FILE` in `.env`, else the first of
+     * `compose.yaml`, `compose.yml`, `docker-compose.yml`, `docker-compose.yaml` that exists, with
+     * the first of `compose.override.yml`, `compose.override.yaml`, `docker-compose.override.yml`,
+     * `docker-compose.override.yaml` that exists merged over it.
      */
     compose: z
       .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
       .register(configHints, { expected: "a file path or a non-empty list of file paths" })
       .optional()
       .describe(
-        "The compose file(s), relative to the repository root. A list is merged in order, later files overriding earlier ones, as `docker compose -f a.yml -f b.yml`. Default: the first of `compose.yaml`, `compose.yml`, `docker-compose.yaml`, `docker-compose.yml` that exists.",
+        "The compose file(s), relative to the repository root. A list is merged in order, later files overriding earlier ones, as `docker compose -f a.yml -f b.yml` (no override file is added). Default: what `docker compose` reads: `COMPOSE_FILE` in `.env`, else the first of `compose.yaml`, `compose.yml`, `docker-compose.yml`, `docker-compose.yaml` that exists, with the first of `compose.override.yml`, `compose.override.yaml`, `docker-compose.override.yml`, `docker-compose.override.yaml` that exists merged over it.",
+      ),
+    /**
+     * Compose profiles to enable, as `docker compose --profile`: services with one of these profiles
+     * run in the preview too; `"*"` enables every profile. Default: `COMPOSE_PROFILES` in the
+     * repository's `.env`, else none (services with a profile are left out).
+     */
+    profiles: z
+      .array(
+        z
+          .string()
+          .regex(/^(?:[a-zA-Z0-9][a-zA-Z0-9_.-]*|\*)$/)
+          .register(configHints, { expected: 'a profile name (letters, digits, "_", "." and "-", starting with a letter or digit) or "*"' }),
+      )
+      .register(configHints, { expected: "a list of profile names" })
+      .optional()
+      .describe(
+        'Compose profiles to enable, as `docker compose --profile`: services with one of these profiles run in the preview too; `"*"` enables every profile. Default: `COMPOSE_PROFILES` in the repository\'s `.env`, else none (services with a profile are left out).',
       ),
     /** The compose service that answers on the preview URL. Default: the only service that publishes a port. */
     service: z

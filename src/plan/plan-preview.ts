@@ -64,7 +64,7 @@ export async function planWithConfig(input: {
 }): Promise<PreviewPlan> {
   const { config, target, configLineOf } = input;
   const files = config.compose === undefined ? undefined : [config.compose].flat();
-  const project = await loadCompose(input.reader, files);
+  const project = await loadCompose(input.reader, files, config.profiles ? { profiles: config.profiles } : {});
   try {
     const images = resolveBuildImages(config, project, target, configLineOf);
     const stack = buildTemplate({
@@ -127,7 +127,7 @@ export function resolveBuildImages(
   const diagnostics: Diagnostic[] = [];
   for (const s of built) {
     try {
-      images[s.name] = resolveImage(template, { sha: target.sha, pr: target.pr, service: s.name, ...(target.branch ? { branch: target.branch } : {}) });
+      images[s.name] = resolveImage(template, { sha: target.sha, pr: target.pr, service: s.buildOf ?? s.name, ...(target.branch ? { branch: target.branch } : {}) });
     } catch (error) {
       if (!(error instanceof ImageReferenceError)) throw error;
       const message = template.includes("{service}") ? imageProblemFor(s.name, error.message) : error.message;

@@ -154,7 +154,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     for (const plan of plans) {
       const { service } = plan;
       const secrets = plan.built || plan.isPublic ? config.secrets : {};
-      const { volumes, volumeNames } = taskVolumes(service);
+      const { volumes, volumeNames, tmpfs } = taskVolumes(service);
       const container = buildContainerDefinition({
         service,
         name: containerName(service.name),
@@ -169,7 +169,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       const taskDefinition = addTaskDefinition(stack, `${plan.id}TaskDefinition`, {
         family: families.get(service.name)!,
         size: plan.size,
-        containers: [buildDnsInitContainer(network.searchDomain, logging), container],
+        containers: [buildDnsInitContainer(network.searchDomain, logging, tmpfs), container],
         volumes,
         tags: previewResourceTags(),
       });
@@ -305,7 +305,7 @@ function addReleaseTaskDefinition(
     tags: ResourceTag[];
   },
 ) {
-  const { volumes, volumeNames } = taskVolumes(input.service);
+  const { volumes, volumeNames, tmpfs } = taskVolumes(input.service);
   const container = buildContainerDefinition({
     service: input.service,
     name: RELEASE_CONTAINER,
@@ -319,7 +319,7 @@ function addReleaseTaskDefinition(
   return addTaskDefinition(stack, "ReleaseTaskDefinition", {
     family: input.family,
     size: input.size,
-    containers: [buildDnsInitContainer(input.searchDomain, input.logging), container],
+    containers: [buildDnsInitContainer(input.searchDomain, input.logging, tmpfs), container],
     volumes,
     tags: input.tags,
   });

@@ -1,5 +1,6 @@
 import type { CfnTaskDefinition } from "aws-cdk-lib/aws-ecs";
 import type { ComposeHealthcheck, ComposeService } from "../compose/model.js";
+import type { TmpfsVolume } from "./task-definition.js";
 
 type ContainerDefinition = CfnTaskDefinition.ContainerDefinitionProperty;
 /** Built up key by key before it is handed to CDK. */
@@ -101,14 +102,20 @@ export const RESOLV_CONF = "/etc/resolv.conf";
 /**
  * The non-essential init container every task of a preview starts first. It puts the preview's
  * Cloud Map domain in front of the task's search domains, so `db` resolves as
- * `db.<label>.<namespace>`; the other containers wait for it to exit 0.
+ * `db.<label>.<namespace>`; the other containers wait for it to exit 0. It also gives the volumes
+ * that stand in for a compose tmpfs the tmpfs's mode.
  */
-export function buildDnsInitContainer(searchDomain: string, logging: LogSettings): ContainerDefinition {
+export function buildDnsInitContainer(searchDomain: string, logging: LogSettings, tmpfs: readonly TmpfsVolume[] = []): ContainerDefinition {
+  // A task volume starts root-owned 0755; a tmpfs is writable by anyone (1777), which services
+  // running as another user count on. The init container runs as root, before them.
+  const mountPath = (volume: string): string => `/berth-tmpfs/${volume}`;
+  const script = [buildSearchLineScript(searchDomain), ...tmpfs.map((t) => `chmod ${t.mode} ${mountPath(t.volume)}`)].join("; ");
   return {
     name: DNS_INIT_CONTAINER,
     image: DNS_INIT_IMAGE,
     essential: false,
-    command: ["sh", "-c", buildSearchLineScript(searchDomain)],
+    command: ["sh", "-c", script],
+    ...(tmpfs.length > 0 ? { mountPoints: tmpfs.map((t) => ({ sourceVolume: t.volume, containerPath: mountPath(t.volume), readOnly: false })) } : {}),
     logConfiguration: awslogs(logging),
   };
 }

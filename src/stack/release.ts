@@ -31,7 +31,8 @@ export function selectReleaseService(
     throw new InputError([configDiagnostic(["release", "service"], `no compose service named "${wanted}"; services: ${names}`, lineOf)]);
   }
   if (publicService.build) return publicService;
-  const built = project.services.filter((s) => s.build);
+  // A service that runs another's build (`buildOf`) is the same image, not another choice.
+  const built = project.services.filter((s) => s.build && s.buildOf === undefined);
   if (built.length === 1) return built[0]!;
   const hasSteps = config.release.migrate !== undefined || config.release.seed !== undefined;
   if (built.length > 1 && hasSteps) {

@@ -189,13 +189,13 @@ const cases: BadCase[] = [
     name: "dependency on a service left out by its profile",
     files: { "compose.yaml": web("    depends_on: [db]\n  db:\n    image: postgres\n    profiles: [debug]\n") },
     expected:
-      'compose.yaml:4: services.web.depends_on[0]: "db" has the profile debug and is not started; remove the dependency or the profile',
+      'compose.yaml:4: services.web.depends_on[0]: "db" is left out: its profile debug is not enabled (Compose never enables a dependency\'s profile for it); enable it with `profiles: [debug]` in .github/preview.yml or COMPOSE_PROFILES in .env',
   },
   {
-    name: "waiting for health without a healthcheck",
-    files: { "compose.yaml": web("    depends_on:\n      db:\n        condition: service_healthy\n  db:\n    image: postgres\n") },
+    name: "waiting for health of a service whose healthcheck is disabled",
+    files: { "compose.yaml": web("    depends_on:\n      db:\n        condition: service_healthy\n  db:\n    image: postgres\n    healthcheck:\n      disable: true\n") },
     expected:
-      'compose.yaml:5: services.web.depends_on.db: waits for "db" to be healthy, but it has no healthcheck; add one to db or use service_started',
+      'compose.yaml:5: services.web.depends_on.db: waits for "db" to be healthy, but its healthcheck is disabled; enable it or use service_started',
   },
   {
     name: "waiting for a service to complete",
@@ -272,7 +272,8 @@ const cases: BadCase[] = [
   {
     name: "every service behind a profile",
     files: { "compose.yaml": "services:\n  web:\n    image: app\n    profiles: [x]\n" },
-    expected: "compose.yaml:2: services.web: every service is left out by profiles or scale 0; nothing to deploy",
+    expected:
+      "compose.yaml:2: services.web: every service is left out: the services have the profiles x and no profile is enabled; enable one with `profiles: [x]` in .github/preview.yml (as `docker compose --profile x`) or COMPOSE_PROFILES=x in .env",
   },
   {
     name: "ulimit that is not a number",

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadCompose } from "../../src/compose/load-compose.js";
+import { NESTED_KEYS } from "../../src/compose/nested-keys.js";
 import { validateComposeSchema } from "../../src/compose/validate-compose-schema.js";
 import { InputError } from "../../src/errors.js";
 import { createMemoryReader } from "../../src/util/repo-reader.js";
@@ -16,7 +17,6 @@ const expected: Record<string, { services: string[]; warnings: string[] } | { re
     warnings: [
       "field-ignored",
       "profile-skipped",
-      "tmpfs-ignored",
       "field-ignored",
       "port-host-ip-ignored",
       "bind-mount-ignored",
@@ -39,7 +39,10 @@ const expected: Record<string, { services: string[]; warnings: string[] } | { re
       "compose.yaml:11: services.agent.cap_add[0]: capability SYS_ADMIN cannot be added on Fargate (only SYS_PTRACE can); remove it from cap_add",
     ].join("\n"),
   },
-  "long-syntax.yaml": { services: ["app", "cache"], warnings: ["named-volume-not-mounted", "bind-mount-ignored"] },
+  "long-syntax.yaml": {
+    services: ["app", "cache"],
+    warnings: ["field-ignored", "field-ignored", "field-ignored", "named-volume-not-mounted", "bind-mount-ignored"],
+  },
   "swarm-stack.yaml": {
     services: ["web"],
     warnings: [
@@ -50,6 +53,7 @@ const expected: Record<string, { services: string[]; warnings: string[] } | { re
       "networks-ignored",
       "secrets-ignored",
       "configs-ignored",
+      "field-ignored",
       "field-ignored",
       "replicas-reduced",
       "field-ignored",
@@ -107,7 +111,7 @@ describe("README: Compose translation", () => {
       .filter((file) => file.endsWith(".ts"))
       .flatMap((file) => {
         const source = readFileSync(new URL(file, folder), "utf8");
-        return [...source.matchAll(/\b(?:warn|ignore)\(\s*"([a-z0-9-]+)"|\bcode: "([a-z0-9-]+)"/g)].map((m) => m[1] ?? m[2]!);
+        return [...source.matchAll(/\b(?:warn|ignore)\(\s*"([a-z0-9-]+)"|\b(?:code|warning): "([a-z0-9-]+)"/g)].map((m) => m[1] ?? m[2]!);
       });
   });
 
@@ -118,5 +122,28 @@ describe("README: Compose translation", () => {
 
   it("documents every warning code berth gives", () => {
     expect([...new Set(emitted)].filter((code) => !documented.has(code)).sort()).toEqual([]);
+  });
+});
+
+describe("README: the translation table covers the Compose Specification", () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const section = readme.slice(readme.indexOf("## Compose translation"), readme.indexOf("## Architecture"));
+  const tokens = [...section.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+  const spec = JSON.parse(readFileSync(new URL("../../src/compose/compose-spec.json", import.meta.url), "utf8")) as {
+    properties: Record<string, unknown>;
+    definitions: { service: { properties: Record<string, unknown> } };
+  };
+  const named = (key: string) => tokens.some((token) => token.split(/[^a-z0-9_]+/).includes(key));
+
+  it.each(Object.keys(spec.definitions.service.properties))("service key %s", (key) => {
+    expect(named(key)).toBe(true);
+  });
+
+  it.each(Object.keys(spec.properties))("top-level key %s", (key) => {
+    expect(named(key)).toBe(true);
+  });
+
+  it.each(Object.entries(NESTED_KEYS).flatMap(([kind, keys]) => Object.keys(keys).map((key) => `${kind} ${key}`)))("nested key %s", (both) => {
+    expect(named(both.split(" ")[1]!)).toBe(true);
   });
 });

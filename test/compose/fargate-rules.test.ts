@@ -17,14 +17,13 @@ describe("Fargate rules: what is accepted with a named warning", () => {
       ],
     },
     {
-      name: "host paths, the Docker socket, tmpfs mounts and anonymous volumes are not mounted",
+      name: "host paths, the Docker socket and anonymous volumes are not mounted",
       compose: webService(
         "    volumes:\n      - ./src:/app/src\n      - /var/run/docker.sock:/var/run/docker.sock\n      - type: tmpfs\n        target: /tmp\n      - /cache\n",
       ),
       warnings: [
         "bind-mount-ignored compose.yaml:5: services.web.volumes[0]: host path ./src not mounted: the image holds the code on Fargate",
         "bind-mount-ignored compose.yaml:6: services.web.volumes[1]: host path /var/run/docker.sock not mounted: the image holds the code on Fargate",
-        "tmpfs-ignored compose.yaml:7: services.web.volumes[2]: /tmp stays on the task's ephemeral storage: Fargate cannot mount tmpfs",
         "anonymous-volume-ignored compose.yaml:9: services.web.volumes[3]: /cache not mounted: Fargate would mount an empty directory there, hiding the image's files; the path keeps them, on task storage",
       ],
     },
@@ -35,7 +34,6 @@ describe("Fargate rules: what is accepted with a named warning", () => {
         "  db:\n    image: pg\n",
       ),
       warnings: [
-        "links-ignored compose.yaml:4: services.web.links: ignored: every service of a preview already resolves by its name",
         "container-name-ignored compose.yaml:5: services.web.container_name: ignored: the service is reached by its compose service name",
         "hostname-ignored compose.yaml:6: services.web.hostname: ignored: the service is reached by its compose service name",
         "domainname-ignored compose.yaml:7: services.web.domainname: ignored on Fargate",
@@ -49,7 +47,6 @@ describe("Fargate rules: what is accepted with a named warning", () => {
       name: "kernel and resolver settings",
       compose: webService("    tmpfs: /run\n    shm_size: 64m\n    sysctls:\n      net.core.somaxconn: 1024\n    dns: 8.8.8.8\n    dns_search: [example.com]\n"),
       warnings: [
-        "tmpfs-ignored compose.yaml:4: services.web.tmpfs: ignored: Fargate tasks cannot mount tmpfs; the path stays on the task's ephemeral storage",
         "shm-size-ignored compose.yaml:5: services.web.shm_size: ignored: Fargate does not set the shared memory size",
         "sysctls-ignored compose.yaml:6: services.web.sysctls: ignored on Fargate",
         "dns-ignored compose.yaml:8: services.web.dns: ignored: Fargate tasks use the VPC resolver",
@@ -128,8 +125,8 @@ describe("Fargate rules: what is accepted with a named warning", () => {
         "  db:\n    image: pg\n    profiles: [tools]\n",
       ),
       warnings: [
-        "profile-skipped compose.yaml:10: services.db.profiles: left out: services with a profile (tools) are not started by default",
-        'dependency-skipped compose.yaml:5: services.web.depends_on.db: "db" has the profile tools and is not started; dropped because the dependency has required: false',
+        "profile-skipped compose.yaml:10: services.db.profiles: left out: its profile tools is not enabled; enable it with `profiles: [tools]` in .github/preview.yml or COMPOSE_PROFILES in .env",
+        'dependency-skipped compose.yaml:5: services.web.depends_on.db: "db" is left out: its profile tools is not enabled (Compose never enables a dependency\'s profile for it); enable it with `profiles: [tools]` in .github/preview.yml or COMPOSE_PROFILES in .env; dropped because the dependency has required: false',
       ],
     },
     {

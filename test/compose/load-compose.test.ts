@@ -146,18 +146,60 @@ describe("loadCompose: choosing files", () => {
   it.each([
     { present: ["compose.yaml", "docker-compose.yml"], chosen: "compose.yaml" },
     { present: ["compose.yml", "docker-compose.yaml"], chosen: "compose.yml" },
-    { present: ["docker-compose.yaml", "docker-compose.yml"], chosen: "docker-compose.yaml" },
-    { present: ["docker-compose.yml"], chosen: "docker-compose.yml" },
-  ])("picks $chosen from $present", async ({ present, chosen }) => {
+    { present: ["docker-compose.yaml", "docker-compose.yml"], chosen: "docker-compose.yml" },
+    { present: ["docker-compose.yaml"], chosen: "docker-compose.yaml" },
+  ])("picks $chosen from $present, as compose-go's DefaultFileNames", async ({ present, chosen }) => {
     const files = Object.fromEntries(present.map((f) => [f, `services:\n  s:\n    image: ${f}\n`]));
     const project = await loadCompose(createMemoryReader(files));
     expect(project.files).toEqual([chosen]);
     expect(project.services[0]?.image).toBe(chosen);
+    expect(project.warnings.map((w) => `${w.code} ${w.file}: ${w.message}`)).toEqual(
+      present
+        .filter((f) => f !== chosen)
+        .map((f) => `compose-file-ambiguous ${f}: not read: ${chosen} is read instead, as Docker Compose picks the first of several compose files; remove one, or list the files under \`compose\` in .github/preview.yml`),
+    );
+  });
+
+  it.each([
+    { present: ["compose.yaml", "compose.override.yaml"], files: ["compose.yaml", "compose.override.yaml"] },
+    { present: ["docker-compose.yml", "docker-compose.override.yml"], files: ["docker-compose.yml", "docker-compose.override.yml"] },
+    // compose-go takes the first override of its list whatever the base file's name.
+    { present: ["docker-compose.yml", "compose.override.yml"], files: ["docker-compose.yml", "compose.override.yml"] },
+    { present: ["compose.yml", "compose.override.yml", "docker-compose.override.yml"], files: ["compose.yml", "compose.override.yml"] },
+  ])("adds the override file beside it: $files", async ({ present, files }) => {
+    const contents = Object.fromEntries(present.map((f) => [f, `services:\n  s:\n    image: ${f}\n`]));
+    const project = await loadCompose(createMemoryReader(contents));
+    expect(project.files).toEqual(files);
+    expect(project.services[0]?.image).toBe(files[1]);
+  });
+
+  it("adds no override file to the files named in .github/preview.yml, as docker compose -f", async () => {
+    const reader = createMemoryReader({
+      "compose.yaml": "services:\n  s:\n    image: base\n",
+      "compose.override.yaml": "services:\n  s:\n    image: override\n",
+    });
+    const project = await loadCompose(reader, ["compose.yaml"]);
+    expect(project.files).toEqual(["compose.yaml"]);
+    expect(project.services[0]?.image).toBe("base");
+  });
+
+  it.each([
+    { env: "COMPOSE_FILE=compose.yaml:compose.preview.yaml\n", files: ["compose.yaml", "compose.preview.yaml"] },
+    { env: "COMPOSE_PATH_SEPARATOR=;\nCOMPOSE_FILE=compose.yaml;compose.preview.yaml\n", files: ["compose.yaml", "compose.preview.yaml"] },
+    { env: "COMPOSE_FILE=\n", files: ["compose.yaml", "compose.override.yaml"] },
+  ])("reads COMPOSE_FILE from .env: $env", async ({ env, files }) => {
+    const reader = createMemoryReader({
+      ".env": env,
+      "compose.yaml": "services:\n  s:\n    image: base\n",
+      "compose.override.yaml": "services:\n  s:\n    image: override\n",
+      "compose.preview.yaml": "services:\n  s:\n    image: preview\n",
+    });
+    expect((await loadCompose(reader)).files).toEqual(files);
   });
 
   it("names the files it looked for when there is none", async () => {
     expect(await inputError(loadCompose(createMemoryReader({ "README.md": "x" })))).toBe(
-      "compose.yaml: no compose file found: looked for compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml; add one or set `compose` in .github/preview.yml",
+      "compose.yaml: no compose file found: looked for compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml; add one or set `compose` in .github/preview.yml",
     );
   });
 

@@ -208,7 +208,7 @@ describe("loadRepoConfig: invalid configs", () => {
       name: "unknown top-level key with nothing close",
       yaml: "ttl: 3d\n",
       expected: [
-        `${F}:1: ttl: unknown key; allowed keys: compose, service, port, healthcheck, image, release, environment, secrets, resources, forks, drafts`,
+        `${F}:1: ttl: unknown key; allowed keys: compose, profiles, service, port, healthcheck, image, release, environment, secrets, resources, forks, drafts`,
       ],
     },
     {
@@ -396,6 +396,18 @@ describe("loadRepoConfig: invalid configs", () => {
         `${F}:2: port: expected an integer from 1 to 65535, got "80"`,
         `${F}:3: image: unknown placeholder {hash}; ${PLACEHOLDERS}`,
         `${F}:4: relase: unknown key (did you mean "release"?)`,
+      ],
+    },
+    {
+      name: "profiles as one string",
+      yaml: "profiles: preview\n",
+      expected: [`${F}:1: profiles: expected a list of profile names, got "preview"`],
+    },
+    {
+      name: "a profile name with a space",
+      yaml: "profiles:\n  - preview\n  - with workers\n",
+      expected: [
+        `${F}:3: profiles[1]: expected a profile name (letters, digits, "_", "." and "-", starting with a letter or digit) or "*", got "with workers"`,
       ],
     },
   ])("$name", async ({ yaml, expected }) => {

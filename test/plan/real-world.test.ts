@@ -150,7 +150,7 @@ const PLANNED: Expected[] = [
       db: lib("postgres:15-alpine"),
       release: `123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/inventory:${SHA}`,
     },
-    warnings: ["field-ignored", "field-ignored"],
+    warnings: ["field-ignored", "field-ignored", "field-ignored"],
   },
   {
     repo: "go-redis",
@@ -210,6 +210,7 @@ const PLANNED: Expected[] = [
       release: `${ECR}/blog:${SHA}`,
     },
     warnings: [
+      "field-ignored",
       "healthcheck-clamped", "healthcheck-clamped", "named-volume-ephemeral",
       "healthcheck-clamped", "healthcheck-clamped", "named-volume-ephemeral",
     ],
@@ -298,10 +299,10 @@ const PLANNED: Expected[] = [
     },
     warnings: [
       "field-ignored", "networks-ignored", "profile-skipped",
-      "logging-replaced", "networks-ignored", "tmpfs-ignored", "field-ignored", "field-ignored", "ulimit-ignored",
-      "networks-ignored", "named-volume-ephemeral", "tmpfs-ignored", "bind-mount-ignored",
+      "logging-replaced", "networks-ignored", "field-ignored", "tmpfs-options-ignored", "field-ignored", "ulimit-ignored",
+      "networks-ignored", "field-ignored", "named-volume-ephemeral", "tmpfs-options-ignored", "bind-mount-ignored",
       "hostname-ignored", "networks-ignored",
-      "tmpfs-ignored", "networks-ignored", "published-port-ignored",
+      "networks-ignored", "field-ignored", "published-port-ignored",
       "dependency-skipped",
     ],
   },
