@@ -140,8 +140,17 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
         continue;
       }
       await reporter.phase(name);
-      await runReleaseStep(deps, { cluster, outputs, step });
-      await reporter.done(name);
+      let retried: { reason: string; attempt: number } | undefined;
+      await runReleaseStep(deps, {
+        cluster,
+        outputs,
+        step,
+        onRetry: (retry) => {
+          retried = retry;
+          return reporter.phase(name, "running", `retrying: ${retry.reason}, attempt ${retry.attempt} of ${retry.attempts}`);
+        },
+      });
+      await reporter.done(name, "success", retried ? `retried: ${retried.reason}; started on attempt ${retried.attempt}` : undefined);
       checkpoint();
     }
 

@@ -70,6 +70,8 @@ export interface RunTaskInput {
   /** Tag-like marker shown in the ECS console, e.g. `berth/migrate`. */
   startedBy: string;
   signal?: Signal;
+  /** Told before another attempt of a task ECS could not start for a transient reason (`capacity`). */
+  onRetry?: (retry: { reason: string; attempt: number; attempts: number }) => void | Promise<void>;
 }
 
 export interface TaskResult {
@@ -85,10 +87,17 @@ export interface TaskResult {
 /** ECS. */
 export interface TaskPort {
   /**
-   * Runs a one-off task and waits until it STOPPED. Throws TaskError when RunTask returns
-   * `failures[]` (capacity) or no task; otherwise returns the container's outcome for the caller to judge.
+   * Runs a one-off task and waits until it STOPPED. Transient failures to start (no capacity, no
+   * network interface) are retried with back-off, a bounded number of times; then, or at once for
+   * any other RunTask `failures[]`, throws TaskError. Otherwise returns the container's outcome for
+   * the caller to judge.
    */
   runTask(input: RunTaskInput): Promise<TaskResult>;
+  /**
+   * The ids of the tasks running now for each service (by ARN, as given): a data service's task
+   * storage lives exactly as long as its task, so a different id means the data is gone.
+   */
+  runningTasks(input: { cluster: string; services: string[] }): Promise<Record<string, string[]>>;
   /**
    * Waits for a service's rollout of its current task definition: success only when the newest
    * deployment is PRIMARY with rolloutState COMPLETED. Throws RolloutError when FAILED (circuit breaker).

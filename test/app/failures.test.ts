@@ -57,13 +57,13 @@ describe("a deploy that fails", () => {
   it("fails when the migrate task cannot be placed (capacity) and says why", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
     h.aws.putImage(IMAGE(SHA1));
-    h.aws.fail("RunTask", { failures: [{ reason: "Capacity is unavailable at this time. Please try again later or in a different availability zone" }] });
+    h.aws.fail("RunTask", { failures: [{ reason: "Capacity is unavailable at this time. Please try again later or in a different availability zone" }], times: 4 });
 
     await open(h);
 
     const run = h.github.checkRun(SHA1);
     expect(run?.conclusion).toBe("failure");
-    expect(run?.output.summary).toContain("Capacity is unavailable at this time");
+    expect(run?.output.summary).toContain("ECS could not start the release task after 4 attempts: Capacity is unavailable at this time");
     expect(run?.output.summary).toMatch(/\| Migrate \| ❌ failure \|/);
   });
 

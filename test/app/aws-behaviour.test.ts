@@ -1,0 +1,52 @@
+/**
+ * What a real AWS account does that a happy-path fake would not: capacity shortages, throttling,
+ * re-pushed tags, replaced data tasks, stuck stacks and full load balancers, seen through the whole
+ * app as the pull request sees them.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
+import { SHA1, IMAGE } from "../helpers/app-fixtures.js";
+import { pullRequestPayload } from "../helpers/webhook-payloads.js";
+
+let h: Harness;
+afterEach(() => {
+  expect(h.github.problems()).toEqual([]);
+  h.close();
+});
+
+async function push(harness: Harness, sha: string, action: "opened" | "synchronize" = "opened", branch?: string) {
+  await harness.receive("pull_request", pullRequestPayload(action, { number: 7, sha, ...(branch ? { branch } : {}) }));
+  await harness.settle();
+}
+
+describe("capacity and throttling", () => {
+  it("asks ECS again when it has no capacity for migrate, and says so on the check run", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.fail("RunTask", { failures: [{ reason: "Capacity is unavailable at this time. Please try again later or in a different availability zone" }], times: 2 });
+
+    await push(h, SHA1);
+
+    const run = h.github.checkRun(SHA1);
+    expect(run?.conclusion).toBe("success");
+    expect(run?.output.summary).toMatch(/\| Migrate \| ✅ success \| [^|]* \| retried: capacity; started on attempt 3 \|/);
+    expect(h.aws.calls.filter((c) => c.command === "RunTask").map((c) => (c.input as { startedBy: string }).startedBy)).toEqual([
+      "berth/migrate",
+      "berth/migrate",
+      "berth/migrate",
+      "berth/seed",
+    ]);
+  });
+
+  it("keeps waiting through throttled stack, rollout and health polls", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.fail("DescribeChangeSet", { error: { name: "Throttling", message: "Rate exceeded" }, times: 2 });
+    h.aws.fail("DescribeServices", { error: { name: "ThrottlingException", message: "Rate exceeded" }, times: 2 });
+    h.aws.fail("DescribeTargetHealth", { error: { name: "Throttling", message: "Rate exceeded" }, times: 2 });
+
+    await push(h, SHA1);
+
+    expect(h.github.checkRun(SHA1)?.conclusion).toBe("success");
+  });
+});
