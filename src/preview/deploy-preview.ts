@@ -8,6 +8,7 @@ import { createRedactor, redactLines } from "../util/redact.js";
 import { DeployReporter } from "./deploy-reporter.js";
 import { isPriorityInUse, type ListenerPriorityAllocator } from "./listener-priority.js";
 import type { ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "./ports.js";
+import { pinImage, shortDigest } from "./pin-image.js";
 import { runReleaseStep, ReleaseStepError } from "./release-step.js";
 import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
 import { SupersededSignal } from "./keyed-queue.js";
@@ -97,8 +98,14 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
     await reporter.setWarnings(warnings);
 
     phase = "image";
-    await waitForImages(deps, reporter, finalPlan, signal, checkpoint);
+    const digests = await waitForImages(deps, reporter, finalPlan, signal, checkpoint);
     checkpoint();
+    // Deploy what the tags point to now, by digest: a tag pushed again then changes the task definition.
+    const pinned: PreviewPlan = {
+      ...finalPlan,
+      images: Object.fromEntries(Object.entries(finalPlan.images).map(([service, ref]) => [service, pinImage(ref, digests[ref]!)])),
+    };
+    const finalStack = renderPlan(pinned, { target, baseStack: base.name });
 
     phase = "stack";
     await reporter.phase("stack");
@@ -107,7 +114,7 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
     // A reset wipes the data before it seeds; until a seed succeeds, every deploy seeds again.
     const reseed = request.kind === "reset" || !seeded || existing?.tags[NEEDS_SEED] === "true";
     const servingImages = existing && seeded ? parsePairs(existing.outputs.ServiceImages) : undefined;
-    const releaseStack = renderPlan(finalPlan, { target, baseStack: base.name, hold: servingImages ? { servingImages } : {} });
+    const releaseStack = renderPlan(pinned, { target, baseStack: base.name, hold: servingImages ? { servingImages } : {} });
     const priority = existing?.parameters.ListenerRulePriority ?? undefined;
     const { [NEEDS_SEED]: _pending, ...baseTags } = { ...pickBerthTags(existing), ...ownershipTags(target) };
     const { stack: held, priority: rulePriority } = await ensureWithPriority(deps, {
@@ -157,8 +164,8 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
     phase = "rollout";
     await reporter.phase("rollout");
     const { stack: live } = await ensureWithPriority(deps, {
-      name: finalPlan.stack.stackName,
-      template: finalPlan.stack.template,
+      name: finalStack.stackName,
+      template: finalStack.template,
       tags: { ...baseTags, "berth:sha": target.sha, "berth:seeded": "true" },
       listenerArn: need(base.outputs, "ListenerArn", base.name),
       priority: rulePriority,
@@ -196,23 +203,30 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
   }
 }
 
+/** Waits until every image CI should push exists; returns the digest each reference points to now. */
 async function waitForImages(
   deps: DeployDeps,
   reporter: DeployReporter,
   plan: PreviewPlan,
   signal: AbortSignal,
   checkpoint: () => void,
-): Promise<void> {
+): Promise<Record<string, string>> {
   const refs = [...new Set(Object.values(plan.images))];
   if (refs.length === 0) {
     await reporter.done("image", "skipped", "no service with build:");
-    return;
+    return {};
   }
   await reporter.phase("image");
   const started = deps.now().getTime();
+  const digests: Record<string, string> = {};
   const missing = new Set(refs);
   for (;;) {
-    for (const ref of [...missing]) if (await deps.images.exists(ref)) missing.delete(ref);
+    for (const ref of [...missing]) {
+      const digest = await deps.images.findDigest(ref);
+      if (digest === undefined) continue;
+      digests[ref] = digest;
+      missing.delete(ref);
+    }
     if (missing.size === 0) break;
     const waited = deps.now().getTime() - started;
     if (waited >= deps.options.imageTimeoutMs) {
@@ -226,7 +240,8 @@ async function waitForImages(
     await deps.sleep(deps.options.imagePollMs, signal);
     checkpoint();
   }
-  await reporter.done("image", "success", refs.join(", "));
+  await reporter.done("image", "success", refs.map((ref) => `${ref} @ ${shortDigest(digests[ref]!)}`).join(", "));
+  return digests;
 }
 
 async function ensureWithPriority(

@@ -56,6 +56,11 @@ export interface StackPort {
 export interface ImagePort {
   /** Whether the image reference (`<registry>/<repo>:<tag>` or `@sha256:`) exists in ECR. */
   exists(imageRef: string): Promise<boolean>;
+  /**
+   * The digest (`sha256:<64 hex>`) the reference points to now, or undefined when it does not
+   * exist yet. A tag can be pushed again; only the digest pins what a task runs.
+   */
+  findDigest(imageRef: string): Promise<string | undefined>;
 }
 
 export interface RunTaskInput {

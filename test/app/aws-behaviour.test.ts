@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
-import { SHA1, IMAGE } from "../helpers/app-fixtures.js";
+import { SHA1, SHA2, STACK, IMAGE } from "../helpers/app-fixtures.js";
 import { pullRequestPayload } from "../helpers/webhook-payloads.js";
 
 let h: Harness;
@@ -48,5 +48,39 @@ describe("capacity and throttling", () => {
     await push(h, SHA1);
 
     expect(h.github.checkRun(SHA1)?.conclusion).toBe("success");
+  });
+});
+
+describe("mutable tags", () => {
+  /** The fixture with `image: ...shop:{branch}`: every push of the branch overwrites one tag. */
+  function branchTagged(): Record<string, string> {
+    const files = readFixtureRepo("rails-postgres");
+    files[".github/preview.yml"] = files[".github/preview.yml"]!.replace("shop:{sha}", "shop:{branch}");
+    return files;
+  }
+  const TAG = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:feature-checkout";
+  const webImage = (harness: Harness) => {
+    const td = harness.aws.state.cloudformation.resources(STACK).get("WebTaskDefinition");
+    return { arn: td?.physicalId, image: (td?.props.ContainerDefinitions as Array<{ Name: string; Image: string }>).find((c) => c.Name === "web")?.Image };
+  };
+
+  it("deploys the digest the tag points to, and rolls out when the same tag is pushed with new content", async () => {
+    h = createHarness({ files: branchTagged() });
+    const first = h.aws.putImage(TAG);
+    await push(h, SHA1);
+    const before = webImage(h);
+    expect(before.image).toBe(`123456789012.dkr.ecr.us-east-1.amazonaws.com/shop@${first}`);
+    expect(h.github.checkRun(SHA1)?.output.summary).toContain(`| ${TAG} @ ${first.slice(0, 19)} |`);
+
+    const second = h.aws.putImage(TAG);
+    await push(h, SHA2, "synchronize");
+
+    const after = webImage(h);
+    expect(h.github.checkRun(SHA2)?.conclusion).toBe("success");
+    expect(after.image).toBe(`123456789012.dkr.ecr.us-east-1.amazonaws.com/shop@${second}`);
+    expect(after.arn).not.toBe(before.arn);
+    const web = h.aws.state.ecs.services.get(h.aws.state.cloudformation.resources(STACK).get("WebService")?.physicalId ?? "");
+    expect(web?.taskDefinition).toBe(after.arn);
+    expect(h.github.checkRun(SHA2)?.output.summary).toContain(`| ${TAG} @ ${second.slice(0, 19)} |`);
   });
 });

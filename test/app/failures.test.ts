@@ -18,7 +18,7 @@ async function open(harness: Harness, sha = SHA1, action: "opened" | "synchroniz
 describe("a deploy that fails", () => {
   it("stops at a failing migrate, keeps the previous version serving and shows the log tail", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
-    h.aws.putImage(IMAGE(SHA1));
+    const digest1 = h.aws.putImage(IMAGE(SHA1));
     h.aws.putImage(IMAGE(SHA2));
     await open(h);
     const webImageBefore = h.aws.state.cloudformation.stacks.get(STACK)?.current?.parameters;
@@ -48,7 +48,7 @@ describe("a deploy that fails", () => {
     // No second (rollout) change set: the services still run SHA1's image.
     const stack = h.aws.state.cloudformation.stacks.get(STACK);
     expect(stack?.tags["berth:sha"]).toBe(SHA1);
-    expect(JSON.stringify(stack?.current?.resources.get("WebTaskDefinition"))).toContain(IMAGE(SHA1));
+    expect(JSON.stringify(stack?.current?.resources.get("WebTaskDefinition"))).toContain(`/shop@${digest1}`);
     expect(webImageBefore).toBeDefined();
     expect(h.github.state.deployments.at(-1)?.statuses.at(-1)?.state).toBe("failure");
     expect(h.github.stickyComments()[0]?.body).toContain("Preview failed");

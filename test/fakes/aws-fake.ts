@@ -110,8 +110,8 @@ export interface AwsFake {
    * or a name part such as `PublicTarget`, for groups a stack has yet to create).
    */
   setTargetHealth(match: string, health: TargetHealthScript): void;
-  /** Pushes an image to ECR; with `afterPolls` it appears only after that many lookups. */
-  putImage(ref: string, options?: { afterPolls?: number }): void;
+  /** Pushes an image to ECR and returns its digest; with `afterPolls` it appears only after that many lookups. */
+  putImage(ref: string, options?: { afterPolls?: number }): string;
   /** Appends lines to a log stream. */
   putLogEvents(group: string, stream: string, lines: string[]): void;
   /** Occupies listener rule priorities on a listener (default the base stack's). */
