@@ -8,6 +8,7 @@ import { createRedactor, redactLines } from "../util/redact.js";
 import { DeployReporter } from "./deploy-reporter.js";
 import { isPriorityInUse, type ListenerPriorityAllocator } from "./listener-priority.js";
 import type { ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "./ports.js";
+import { buildDataTasksTag, DATA_TASKS_TAG, replacedDataServices } from "./data-tasks.js";
 import { pinImage, shortDigest } from "./pin-image.js";
 import { runReleaseStep, ReleaseStepError } from "./release-step.js";
 import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
@@ -112,15 +113,20 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
     const existing = await deps.stacks.find(finalPlan.stack.stackName);
     const seeded = existing?.tags["berth:seeded"] === "true";
     // A reset wipes the data before it seeds; until a seed succeeds, every deploy seeds again.
-    const reseed = request.kind === "reset" || !seeded || existing?.tags[NEEDS_SEED] === "true";
+    let reseed = request.kind === "reset" || !seeded || existing?.tags[NEEDS_SEED] === "true";
     const servingImages = existing && seeded ? parsePairs(existing.outputs.ServiceImages) : undefined;
     const releaseStack = renderPlan(pinned, { target, baseStack: base.name, hold: servingImages ? { servingImages } : {} });
     const priority = existing?.parameters.ListenerRulePriority ?? undefined;
-    const { [NEEDS_SEED]: _pending, ...baseTags } = { ...pickBerthTags(existing), ...ownershipTags(target) };
+    const { [NEEDS_SEED]: _pending, [DATA_TASKS_TAG]: recordedDataTasks, ...baseTags } = { ...pickBerthTags(existing), ...ownershipTags(target) };
     const { stack: held, priority: rulePriority } = await ensureWithPriority(deps, {
       name: releaseStack.stackName,
       template: releaseStack.template,
-      tags: { ...baseTags, "berth:sha": existing?.tags["berth:sha"] ?? "none", ...(reseed && seeded ? { [NEEDS_SEED]: "true" } : {}) },
+      tags: {
+        ...baseTags,
+        "berth:sha": existing?.tags["berth:sha"] ?? "none",
+        ...(recordedDataTasks === undefined ? {} : { [DATA_TASKS_TAG]: recordedDataTasks }),
+        ...(reseed && seeded ? { [NEEDS_SEED]: "true" } : {}),
+      },
       listenerArn: need(base.outputs, "ListenerArn", base.name),
       priority: priority === undefined ? undefined : Number(priority),
       onProgress: (line) => log.debug({ line }, "stack progress"),
@@ -130,6 +136,21 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
     if (request.kind === "reset" && seeded && Object.keys(outputs.statefulServices).length > 0) {
       await reporter.phase("stack", "running", `restarting ${Object.keys(outputs.statefulServices).join(", ")} with empty storage`);
       await deps.tasks.restartServices({ cluster, services: Object.values(outputs.statefulServices) });
+    }
+    // The data lives in the data services' tasks: tasks other than those the last seed wrote into
+    // (a changed definition, a retired or crashed task) mean empty storage, so seed again.
+    const dataTasks = buildDataTasksTag(
+      outputs.statefulServices,
+      Object.keys(outputs.statefulServices).length === 0 ? {} : await deps.tasks.runningTasks({ cluster, services: Object.values(outputs.statefulServices) }),
+    );
+    let dataGone: string | undefined;
+    if (!reseed && recordedDataTasks !== undefined && dataTasks !== undefined && recordedDataTasks !== dataTasks) {
+      const replaced = replacedDataServices(recordedDataTasks, dataTasks);
+      dataGone = replaced === undefined || replaced.length === 0
+        ? "a data service's task was replaced since the last seed (its storage is new)"
+        : `${replaced.join(", ")} ${replaced.length === 1 ? "was" : "were"} replaced since the last seed (new task, empty storage)`;
+      reseed = true;
+      log.info({ recorded: recordedDataTasks, now: dataTasks }, "data service replaced; seeding again");
     }
     await reporter.done("stack");
     checkpoint();
@@ -146,7 +167,7 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
         await reporter.done("seed", "skipped", "data kept from the previous deploy");
         continue;
       }
-      await reporter.phase(name);
+      await reporter.phase(name, "running", name === "seed" && dataGone ? `seeding again: ${dataGone}` : undefined);
       let retried: { reason: string; attempt: number } | undefined;
       await runReleaseStep(deps, {
         cluster,
@@ -157,7 +178,9 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
           return reporter.phase(name, "running", `retrying: ${retry.reason}, attempt ${retry.attempt} of ${retry.attempts}`);
         },
       });
-      await reporter.done(name, "success", retried ? `retried: ${retried.reason}; started on attempt ${retried.attempt}` : undefined);
+      const why = name === "seed" && dataGone ? `seeded again: ${dataGone}` : undefined;
+      const retriedNote = retried ? `retried: ${retried.reason}; started on attempt ${retried.attempt}` : undefined;
+      await reporter.done(name, "success", [why, retriedNote].filter(Boolean).join("; ") || undefined);
       checkpoint();
     }
 
@@ -166,7 +189,7 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
     const { stack: live } = await ensureWithPriority(deps, {
       name: finalStack.stackName,
       template: finalStack.template,
-      tags: { ...baseTags, "berth:sha": target.sha, "berth:seeded": "true" },
+      tags: { ...baseTags, "berth:sha": target.sha, "berth:seeded": "true", ...(dataTasks === undefined ? {} : { [DATA_TASKS_TAG]: dataTasks }) },
       listenerArn: need(base.outputs, "ListenerArn", base.name),
       priority: rulePriority,
       onProgress: (line) => log.debug({ line }, "stack progress"),

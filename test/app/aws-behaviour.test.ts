@@ -84,3 +84,70 @@ describe("mutable tags", () => {
     expect(h.github.checkRun(SHA2)?.output.summary).toContain(`| ${TAG} @ ${second.slice(0, 19)} |`);
   });
 });
+
+describe("data kept only while it really is kept", () => {
+  const dbTask = (harness: Harness) => {
+    const db = harness.aws.state.cloudformation.resources(STACK).get("DbService")?.physicalId;
+    return [...harness.aws.state.ecs.tasks.values()].filter((t) => t.group !== undefined && t.lastStatus === "RUNNING" && db?.endsWith(`/${t.group.replace("service:", "")}`));
+  };
+  const seeds = (harness: Harness) => harness.aws.calls.filter((c) => c.command === "RunTask" && (c.input as { startedBy: string }).startedBy === "berth/seed").length;
+
+  it("keeps the database's task and data when only preview.yml's environment changes", async () => {
+    const files = readFixtureRepo("rails-postgres");
+    h = createHarness({ files });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    await push(h, SHA1);
+    const dbDefinition = h.aws.state.cloudformation.resources(STACK).get("DbTaskDefinition")?.physicalId;
+    const [task] = dbTask(h);
+    expect(task).toBeDefined();
+    expect(JSON.stringify(h.aws.state.cloudformation.resources(STACK).get("DbTaskDefinition")?.props)).not.toContain("RAILS_ENV");
+
+    h.github.setFiles(SHA2, { ...files, ".github/preview.yml": files[".github/preview.yml"]!.replace("RAILS_ENV: staging", "RAILS_ENV: staging\n  FEATURE_CHECKOUT: \"on\"") });
+    await push(h, SHA2, "synchronize");
+
+    expect(h.github.checkRun(SHA2)?.conclusion).toBe("success");
+    expect(JSON.stringify(h.aws.state.cloudformation.resources(STACK).get("WebTaskDefinition")?.props)).toContain("FEATURE_CHECKOUT");
+    expect(h.aws.state.cloudformation.resources(STACK).get("DbTaskDefinition")?.physicalId).toBe(dbDefinition);
+    expect(dbTask(h).map((t) => t.taskArn)).toEqual([task?.taskArn]);
+    expect(h.github.checkRun(SHA2)?.output.summary).toMatch(/\| Seed \| ⏭️ skipped \| [^|]* \| data kept from the previous deploy \|/);
+    expect(seeds(h)).toBe(1);
+  });
+
+  it("seeds again when ECS replaced the database's task since the last seed, and says why", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    await push(h, SHA1);
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:data-tasks"]).toMatch(/^db=[0-9a-f]{12}$/);
+
+    h.aws.state.ecs.replaceServiceTask("DbService", { reason: "Task is being retired: AWS Fargate platform maintenance" });
+    await push(h, SHA2, "synchronize");
+
+    const run = h.github.checkRun(SHA2);
+    expect(run?.conclusion).toBe("success");
+    expect(run?.output.summary).toMatch(/\| Seed \| ✅ success \| [^|]* \| seeded again: db was replaced since the last seed \\\(new task, empty storage\\\) \|/);
+    expect(seeds(h)).toBe(2);
+    const recorded = h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:data-tasks"];
+    expect(recorded).toBe(`db=${dbTask(h)[0]?.taskArn.split("/").at(-1)?.slice(0, 12)}`);
+
+    // The next push finds the tasks it recorded: the data is kept.
+    h.aws.putImage(IMAGE("3".repeat(40)));
+    await push(h, "3".repeat(40), "synchronize");
+    expect(seeds(h)).toBe(2);
+  });
+
+  it("seeds again when the database's definition changed in the compose file", async () => {
+    const files = readFixtureRepo("rails-postgres");
+    h = createHarness({ files });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    await push(h, SHA1);
+
+    h.github.setFiles(SHA2, { ...files, "docker-compose.yml": files["docker-compose.yml"]!.replace("postgres:16-alpine", "postgres:17-alpine") });
+    await push(h, SHA2, "synchronize");
+
+    expect(h.github.checkRun(SHA2)?.output.summary).toMatch(/\| Seed \| ✅ success \| [^|]* \| seeded again: db was replaced/);
+    expect(seeds(h)).toBe(2);
+  });
+});
