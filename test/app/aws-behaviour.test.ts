@@ -151,3 +151,24 @@ describe("data kept only while it really is kept", () => {
     expect(seeds(h)).toBe(2);
   });
 });
+
+describe("stuck stacks", () => {
+  it("repairs a stack whose rollback failed on the next push, keeping the preview and its data", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    const SHA3 = "3".repeat(40);
+    for (const sha of [SHA1, SHA2, SHA3]) h.aws.putImage(IMAGE(sha));
+    await push(h, SHA1);
+    h.aws.failStack({ stack: STACK, resource: "ReleaseTaskDefinition", reason: "Internal failure", rollbackFails: "Resource handler returned message: \"Internal failure\"" });
+    await push(h, SHA2, "synchronize");
+    expect(h.github.checkRun(SHA2)?.conclusion).toBe("failure");
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.status).toBe("UPDATE_ROLLBACK_FAILED");
+
+    await push(h, SHA3, "synchronize");
+
+    const run = h.github.checkRun(SHA3);
+    expect(run?.conclusion).toBe("success");
+    expect(run?.output.summary).toMatch(/\| Seed \| ⏭️ skipped \| [^|]* \| data kept from the previous deploy \|/);
+    expect(h.aws.commands("cloudformation")).toContain("ContinueUpdateRollback");
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA3);
+  });
+});

@@ -49,7 +49,7 @@ export const BASE_OUTPUTS = {
   LoadBalancerFullName: "app/berth-base-alb/50dc6c495c0c9188",
 } as const;
 
-const MUTATING = /^(Create|Delete|Execute|Update|Run|Stop|Put|Register|Deregister|Modify)/;
+const MUTATING = /^(Create|Delete|Execute|Update|Run|Stop|Put|Register|Deregister|Modify|Continue)/;
 
 export interface AwsFakeOptions {
   region?: string;
