@@ -1,5 +1,5 @@
 import { BerthError, InputError, formatDiagnostic } from "../errors.js";
-import { ImageTimeoutError } from "./errors.js";
+import { ImageTimeoutError, LimitError } from "./errors.js";
 import type { RepoConfig } from "../config/schema.js";
 import type { ConfigLineOf } from "../stack/diagnostics.js";
 import { formatWarning, planWithConfig, renderPlan, type PreviewPlan, type PreviewTarget } from "../plan/plan-preview.js";
@@ -117,6 +117,9 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
     const servingImages = existing && seeded ? parsePairs(existing.outputs.ServiceImages) : undefined;
     const releaseStack = renderPlan(pinned, { target, baseStack: base.name, hold: servingImages ? { servingImages } : {} });
     const priority = existing?.parameters.ListenerRulePriority ?? undefined;
+    // A new preview adds a listener rule and a target group; say so when the load balancer is full,
+    // before CloudFormation tries and rolls the whole stack back.
+    if (!existing) await assertHeadroom(deps, need(base.outputs, "ListenerArn", base.name));
     const { [NEEDS_SEED]: _pending, [DATA_TASKS_TAG]: recordedDataTasks, ...baseTags } = { ...pickBerthTags(existing), ...ownershipTags(target) };
     const { stack: held, priority: rulePriority } = await ensureWithPriority(deps, {
       name: releaseStack.stackName,
@@ -296,6 +299,24 @@ async function ensureWithPriority(
       deps.priorities.reject(priority);
       priority = await deps.priorities.allocate(input.listenerArn);
     }
+  }
+}
+
+/** Fails with the limit and the way out when the listener or its load balancer holds no further preview. */
+async function assertHeadroom(deps: DeployDeps, listenerArn: string): Promise<void> {
+  const { rules, targetGroups, loadBalancerArn } = await deps.loadBalancers.headroom(listenerArn);
+  const fix = "Close pull requests whose previews are no longer needed, or shard: deploy a second base stack from deploy/base.yml and a second berth for some repositories.";
+  if (targetGroups.used + 1 > targetGroups.limit) {
+    throw new LimitError(`load balancer ${loadBalancerArn} routes to ${targetGroups.used} of ${targetGroups.limit} target groups`, {
+      limit: "target groups per load balancer",
+      userMessage: `No room for a new preview: the shared load balancer already routes to ${targetGroups.used} target groups, and AWS allows ${targetGroups.limit} per Application Load Balancer, not adjustable. ${fix}`,
+    });
+  }
+  if (rules.used + 1 > rules.limit) {
+    throw new LimitError(`listener ${listenerArn} has ${rules.used} of ${rules.limit} rules`, {
+      limit: "listener rules",
+      userMessage: `No room for a new preview: the shared load balancer's listener already has ${rules.used} rules, and AWS allows ${rules.limit} per Application Load Balancer by default; a Service Quotas increase raises that. ${fix}`,
+    });
   }
 }
 

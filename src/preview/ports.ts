@@ -112,8 +112,19 @@ export interface TaskPort {
   restartServices(input: { cluster: string; services: string[]; signal?: Signal }): Promise<void>;
 }
 
+/** How much of a load balancer's capacity for previews is used, and AWS's limits. */
+export interface LoadBalancerHeadroom {
+  loadBalancerArn: string;
+  /** Listener rules on the listener, the default rule not counted; one per preview. */
+  rules: { used: number; limit: number };
+  /** Target groups the load balancer routes to; one per preview. */
+  targetGroups: { used: number; limit: number };
+}
+
 /** Elastic Load Balancing v2. */
 export interface LoadBalancerPort {
+  /** The listener's rules and its load balancer's target groups, counted, with their limits. */
+  headroom(listenerArn: string): Promise<LoadBalancerHeadroom>;
   /** Waits until at least one target of the group is healthy; throws HealthError with the reason on timeout. */
   waitHealthy(input: { targetGroupArn: string; signal?: Signal }): Promise<void>;
   /** Listener rule priorities in use on the listener. */

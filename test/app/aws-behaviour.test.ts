@@ -172,3 +172,44 @@ describe("stuck stacks", () => {
     expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA3);
   });
 });
+
+describe("limits known before AWS refuses", () => {
+  it.each([
+    [
+      "the target groups",
+      { rules: 100, targetGroups: 100 },
+      "No room for a new preview: the shared load balancer already routes to 100 target groups, and AWS allows 100 per Application Load Balancer, not adjustable.",
+    ],
+    [
+      "the listener rules",
+      { rules: 100, targetGroups: 60 },
+      "No room for a new preview: the shared load balancer's listener already has 100 rules, and AWS allows 100 per Application Load Balancer by default",
+    ],
+  ])("refuses a new preview when %s are full, naming the limit and the way out, and creates nothing", async (_name, fill, message) => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.fillLoadBalancer(fill);
+
+    await push(h, SHA1);
+
+    const run = h.github.checkRun(SHA1);
+    expect(run?.conclusion).toBe("failure");
+    expect(run?.output.summary).toMatch(/\| Stack \| ❌ failure \|/);
+    expect(run?.output.summary).toContain(message);
+    expect(run?.output.summary).toContain("Close pull requests whose previews are no longer needed, or shard: deploy a second base stack");
+    expect(h.aws.mutations()).toEqual([]);
+    expect(h.aws.state.cloudformation.stacks.has(STACK)).toBe(false);
+  });
+
+  it("keeps deploying a preview that already has its rule and target group when the load balancer is full", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    await push(h, SHA1);
+    h.aws.fillLoadBalancer({ rules: 99 });
+
+    await push(h, SHA2, "synchronize");
+
+    expect(h.github.checkRun(SHA2)?.conclusion).toBe("success");
+  });
+});

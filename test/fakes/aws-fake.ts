@@ -116,6 +116,11 @@ export interface AwsFake {
   putLogEvents(group: string, stream: string, lines: string[]): void;
   /** Occupies listener rule priorities on a listener (default the base stack's). */
   addListenerRules(priorities: number[], listenerArn?: string): void;
+  /**
+   * Fills the base stack's load balancer with `rules` listener rules (priorities from 1001), the
+   * first `targetGroups` of them forwarding each to a target group of its own: other previews.
+   */
+  fillLoadBalancer(input: { rules: number; targetGroups?: number }): void;
   /** The SDK error the fake throws for an AWS error code. */
   error(service: FakeService, name: string, message: string): Error;
   /** Restores the clients' real `send`. */
@@ -192,6 +197,12 @@ export function createAwsFake(options: AwsFakeOptions = {}): AwsFake {
     addListenerRules: (priorities, listenerArn = BASE_OUTPUTS.ListenerArn) => {
       elbv2.listeners.add(listenerArn);
       for (const p of priorities) elbv2.addRule(listenerArn, p);
+    },
+    fillLoadBalancer: ({ rules, targetGroups = rules }) => {
+      for (let i = 0; i < rules; i++) {
+        const group = i < targetGroups ? elbv2.addTargetGroup({ name: `other-preview-${i}`, port: 80 }).arn : undefined;
+        elbv2.addRule(BASE_OUTPUTS.ListenerArn, 1001 + i, undefined, group);
+      }
     },
     error: awsError,
     restore: () => mocks.forEach((m) => m.restore()),

@@ -502,6 +502,10 @@ export class FakeCloudFormation {
         return { resource: r.logicalId, reason: `Resource handler returned message: "One or more listeners not found (Service: ElasticLoadBalancingV2, Status Code: 400)" (HandlerErrorCode: NotFound)` };
       }
       const priority = Number(r.props.Priority);
+      const refused = this.deps.elb.refusal(listener, current?.resources.get(r.logicalId)?.physicalId, forwardsTo(r));
+      if (refused) {
+        return { resource: r.logicalId, reason: `Resource handler returned message: "${refused.message} (Service: ElasticLoadBalancingV2, Status Code: 400, Request ID: ${this.world.uuid()})" (HandlerErrorCode: ServiceLimitExceeded)` };
+      }
       if (this.deps.elb.isPriorityTaken(listener, priority, current?.resources.get(r.logicalId)?.physicalId)) {
         return { resource: r.logicalId, reason: `Resource handler returned message: "${this.deps.elb.priorityInUse(priority)}" (HandlerErrorCode: AlreadyExists)` };
       }
@@ -826,7 +830,7 @@ export class FakeCloudFormation {
         elb.addTargetGroup({ arn: r.physicalId, name: String(r.meta.name), port: Number(r.props.Port ?? 80) });
         break;
       case "AWS::ElasticLoadBalancingV2::ListenerRule":
-        elb.rules.set(r.physicalId, { arn: r.physicalId, listenerArn: String(r.props.ListenerArn), priority: Number(r.props.Priority) });
+        elb.rules.set(r.physicalId, { arn: r.physicalId, listenerArn: String(r.props.ListenerArn), priority: Number(r.props.Priority), targetGroupArn: forwardsTo(r) });
         break;
       case "AWS::Logs::LogGroup":
         logs.createGroup(r.physicalId);
@@ -851,6 +855,12 @@ export class FakeCloudFormation {
         break;
     }
   }
+}
+
+/** The target group a listener rule forwards to. */
+function forwardsTo(r: FakeResource): string | undefined {
+  const action = (r.props.Actions as Array<{ TargetGroupArn?: string }> | undefined)?.[0];
+  return action?.TargetGroupArn;
 }
 
 function change(action: "Add" | "Modify" | "Remove", r: FakeResource, replace: boolean): Change {
