@@ -72,7 +72,8 @@ export function createEngine(input: { app: Probot; settings: EngineSettings; cli
   return new PreviewService({
     stacks,
     images: new EcrImages({ client: clients.ecr }),
-    tasks: new EcsTasks({ client: clients.ecs, pollDelayMs: timings.pollDelayMs }),
+    // A task ECS could not place is asked for again after 15 s, 30 s, 60 s (with production timings).
+    tasks: new EcsTasks({ client: clients.ecs, pollDelayMs: timings.pollDelayMs, retryDelayMs: timings.pollDelayMs * 3 }),
     loadBalancers,
     logs: new CloudWatchLogs({ client: clients.logs }),
     priorities: new ListenerPriorityAllocator(loadBalancers),

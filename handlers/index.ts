@@ -31,14 +31,21 @@ export function createApp(build: (app: Probot) => HandlerDeps): ApplicationFunct
   };
 }
 
+/**
+ * How the SDK retries: adaptive mode adds client-side rate limiting to the standard retries, so
+ * many previews polling at once slow down together instead of failing on `Rate exceeded`.
+ */
+export const AWS_RETRY = { retryMode: "adaptive", maxAttempts: 6 } as const;
+
 /** The SDK clients, from the default credential chain; the only place berth constructs them. */
 export function createAwsClients(region: string): AwsClients {
+  const config = { region, ...AWS_RETRY };
   return {
-    cloudformation: new CloudFormationClient({ region }),
-    ecs: new ECSClient({ region }),
-    ecr: new ECRClient({ region }),
-    logs: new CloudWatchLogsClient({ region }),
-    elbv2: new ElasticLoadBalancingV2Client({ region }),
+    cloudformation: new CloudFormationClient(config),
+    ecs: new ECSClient(config),
+    ecr: new ECRClient(config),
+    logs: new CloudWatchLogsClient(config),
+    elbv2: new ElasticLoadBalancingV2Client(config),
   };
 }
 

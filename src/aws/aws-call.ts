@@ -6,6 +6,30 @@ export function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }
 
+/** AWS error codes that mean "slow down", never "this failed". */
+const THROTTLING = new Set([
+  "Throttling",
+  "ThrottlingException",
+  "ThrottledException",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "SlowDown",
+  "PriorRequestNotComplete",
+]);
+
+/**
+ * Whether an error (or the SDK error it wraps as `cause`) is AWS throttling the caller: its code
+ * is one of the throttling codes, or its message is ECS's and ELB's `Rate exceeded`.
+ */
+export function isThrottling(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (THROTTLING.has(e.name) || /^Rate exceeded\b/i.test(e.message) || /: Rate exceeded\b/i.test(e.message)) return true;
+  }
+  return false;
+}
+
 /** The error's message, or its string form. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

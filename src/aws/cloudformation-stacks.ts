@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import {
+  ContinueUpdateRollbackCommand,
   CreateChangeSetCommand,
   DeleteChangeSetCommand,
   DeleteStackCommand,
@@ -6,6 +8,7 @@ import {
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
+  ListStackResourcesCommand,
   ListStacksCommand,
   StackStatus,
   type CloudFormationClient,
@@ -147,6 +150,11 @@ export class CloudFormationStacks implements StackPort {
       progress(`waiting for the running ${stack.StackStatus} of ${name} to finish`);
       stack = await this.waitSettled(name, signal);
     }
+    if (stack?.StackStatus === "UPDATE_ROLLBACK_FAILED") {
+      // Closing the pull request would be the only other way out, and it deletes the data.
+      progress(`continuing the rollback of ${name}, left in UPDATE_ROLLBACK_FAILED`);
+      stack = await this.continueRollback(stack, signal);
+    }
     if (stack?.StackStatus === "ROLLBACK_COMPLETE") {
       // A failed first create leaves a stack that can only be deleted.
       progress(`deleting ${name}, left in ROLLBACK_COMPLETE by a failed create`);
@@ -167,11 +175,14 @@ export class CloudFormationStacks implements StackPort {
     const verb = type === "CREATE" ? "create" : "update";
     const changeSetName = `berth-${Date.now()}-${++this.changeSetCount}`;
     const tags = { ...input.tags, [this.ownership.tagKey]: this.ownership.tagValue };
+    // Idempotency tokens: the SDK's own retry of a request AWS applied but whose answer was lost
+    // repeats the token, and CloudFormation answers it as the same request instead of failing.
     await awsCall("CreateChangeSet", `stack ${name}`, () =>
       this.client.send(
         new CreateChangeSetCommand({
           StackName: name,
           ChangeSetName: changeSetName,
+          ClientToken: token(),
           ChangeSetType: type,
           TemplateBody: body,
           // berth's templates create no IAM resources today; passing the capability keeps a future
@@ -203,7 +214,7 @@ export class CloudFormationStacks implements StackPort {
     const events = new EventCursor(this.client, name);
     await events.start();
     await awsCall("ExecuteChangeSet", `stack ${name}`, () =>
-      this.client.send(new ExecuteChangeSetCommand({ StackName: name, ChangeSetName: changeSetName }), { abortSignal: signal }),
+      this.client.send(new ExecuteChangeSetCommand({ StackName: name, ChangeSetName: changeSetName, ClientRequestToken: token() }), { abortSignal: signal }),
     );
     const final = await this.waitSettled(name, signal, events, progress);
     if (final && DONE.has(final.StackStatus ?? "")) return summarize(final);
@@ -227,7 +238,7 @@ export class CloudFormationStacks implements StackPort {
     for (let attempt = 1; ; attempt++) {
       if (status !== "DELETE_IN_PROGRESS") {
         await awsCall("DeleteStack", `stack ${name}`, () =>
-          this.client.send(new DeleteStackCommand({ StackName: name }), { abortSignal: signal }),
+          this.client.send(new DeleteStackCommand({ StackName: name, ClientRequestToken: token() }), { abortSignal: signal }),
         );
       }
       const left = await this.waitSettled(name, signal, events);
@@ -239,6 +250,42 @@ export class CloudFormationStacks implements StackPort {
       }
       throw failedOperation("delete", name, left, events.all, attempt);
     }
+  }
+
+  /**
+   * Repairs a stack left in UPDATE_ROLLBACK_FAILED (a resource could not be put back, e.g. a
+   * service whose old task definition is gone): ContinueUpdateRollback, skipping the resources that
+   * failed to roll back (UPDATE_FAILED), then waits for UPDATE_ROLLBACK_COMPLETE, from which the
+   * update can run. CloudFormation then considers the skipped resources rolled back; the update
+   * that follows sets them from the template again. Throws StackError when the rollback fails again.
+   */
+  private async continueRollback(stack: Stack, signal: Signal): Promise<Stack | undefined> {
+    const name = stack.StackName ?? "";
+    const skip: string[] = [];
+    let next: string | undefined;
+    do {
+      const page = await awsCall("ListStackResources", `stack ${name}`, () =>
+        this.client.send(new ListStackResourcesCommand({ StackName: name, NextToken: next })),
+      );
+      for (const r of page.StackResourceSummaries ?? []) {
+        if (r.ResourceStatus === "UPDATE_FAILED" && r.LogicalResourceId && r.ResourceType !== "AWS::CloudFormation::Stack") skip.push(r.LogicalResourceId);
+      }
+      next = page.NextToken;
+    } while (next);
+    const events = new EventCursor(this.client, name);
+    await events.start();
+    await awsCall("ContinueUpdateRollback", `stack ${name}`, () =>
+      this.client.send(new ContinueUpdateRollbackCommand({ StackName: name, ResourcesToSkip: skip, ClientRequestToken: token() }), { abortSignal: signal }),
+    );
+    const settled = await this.waitSettled(name, signal, events);
+    if (settled?.StackStatus === "UPDATE_ROLLBACK_COMPLETE") return settled;
+    const failed = failedOperation("roll back", name, settled, events.all);
+    throw new StackError(failed.message, {
+      stackName: name,
+      status: failed.status,
+      ...(failed.firstFailure ? { firstFailure: failed.firstFailure } : {}),
+      userMessage: `${failed.userMessage.replace(/\.?$/, ".")} berth continued the stuck rollback${skip.length > 0 ? `, skipping ${skip.join(", ")}` : ""}, and it failed again; an operator must repair the stack in the CloudFormation console (Continue update rollback).`,
+    });
   }
 
   /**
@@ -418,8 +465,13 @@ function isBusy(status: string | undefined): boolean {
   return status !== undefined && status.endsWith("_IN_PROGRESS") && status !== "REVIEW_IN_PROGRESS";
 }
 
-/** States no change set can leave. */
+/** States no change set can leave (UPDATE_ROLLBACK_FAILED is repaired before it gets here). */
 function isStuck(status: string | undefined): boolean {
   return status === "UPDATE_ROLLBACK_FAILED" || status === "DELETE_FAILED" || status === "ROLLBACK_FAILED" || status === "CREATE_FAILED";
+}
+
+/** A fresh idempotency token (CloudFormation allows 1-128 characters of `[a-zA-Z0-9-]`, starting with a letter). */
+function token(): string {
+  return `berth-${randomUUID()}`;
 }
 

@@ -36,6 +36,14 @@ export class EcrImages implements ImagePort {
 
   /** Whether the image exists; a missing repository is `false` (CI may create it on first push). */
   async exists(imageRef: string): Promise<boolean> {
+    return (await this.findDigest(imageRef)) !== undefined;
+  }
+
+  /**
+   * The digest (`sha256:…`) the reference points to now, from DescribeImages' `imageDigest`;
+   * undefined when the image or its repository does not exist (yet).
+   */
+  async findDigest(imageRef: string): Promise<string | undefined> {
     const ref = parseEcrImageRef(imageRef);
     if (!ref) {
       throw new ImageReferenceError(`not an ECR image reference: ${imageRef}`, {
@@ -54,10 +62,10 @@ export class EcrImages implements ImagePort {
       const out = await this.client.send(
         new DescribeImagesCommand({ registryId: ref.registryId, repositoryName: ref.repositoryName, imageIds: [ref.imageId] }),
       );
-      return (out.imageDetails ?? []).length > 0;
+      return out.imageDetails?.[0]?.imageDigest;
     } catch (error) {
       const name = errorName(error);
-      if (name === "ImageNotFoundException" || name === "RepositoryNotFoundException") return false;
+      if (name === "ImageNotFoundException" || name === "RepositoryNotFoundException") return undefined;
       return awsCall("DescribeImages", imageRef, () => Promise.reject(error));
     }
   }

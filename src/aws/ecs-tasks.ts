@@ -2,18 +2,19 @@ import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
+  ListTasksCommand,
   RunTaskCommand,
   StopTaskCommand,
   UpdateServiceCommand,
-  waitUntilTasksStopped,
   type Deployment,
   type ECSClient,
   type Service,
 } from "@aws-sdk/client-ecs";
+import { randomUUID } from "node:crypto";
 import { RolloutError, TaskError } from "../preview/errors.js";
 import type { RunTaskInput, Signal, TaskPort, TaskResult } from "../preview/ports.js";
-import { awsCall, errorName, wrapAwsError } from "./aws-call.js";
-import { formatDuration, pollUntil, timing, waiterTiming, type PollTiming } from "./poll.js";
+import { awsCall } from "./aws-call.js";
+import { formatDuration, pause, pollUntil, timing, type PollTiming } from "./poll.js";
 
 export interface EcsTasksOptions {
   client: ECSClient;
@@ -27,6 +28,10 @@ export interface EcsTasksOptions {
   rolloutTimeoutMs?: number;
   /** How many of the service's latest events a RolloutError carries. Default 5. */
   eventCount?: number;
+  /** RunTask attempts when ECS has no capacity (or the task fails to start for a transient reason). Default 4. */
+  runTaskAttempts?: number;
+  /** Back-off before the second attempt; doubles up to eight times this. Default 15 s. */
+  retryDelayMs?: number;
 }
 
 /**
@@ -42,6 +47,8 @@ export class EcsTasks implements TaskPort {
   private readonly taskTiming: PollTiming;
   private readonly rolloutTiming: PollTiming;
   private readonly eventCount: number;
+  private readonly runTaskAttempts: number;
+  private readonly retryDelayMs: number;
 
   constructor(options: EcsTasksOptions) {
     this.client = options.client;
@@ -49,13 +56,52 @@ export class EcsTasks implements TaskPort {
     this.taskTiming = timing(delay, options.taskTimeoutMs ?? 30 * 60_000, options.maxPollDelayMs);
     this.rolloutTiming = timing(delay, options.rolloutTimeoutMs ?? 20 * 60_000, options.maxPollDelayMs);
     this.eventCount = options.eventCount ?? 5;
+    this.runTaskAttempts = options.runTaskAttempts ?? 4;
+    this.retryDelayMs = options.retryDelayMs ?? 15_000;
   }
 
   /**
    * Runs the task and waits until it stopped. A task that does not stop in time is stopped and
    * reported; an aborted wait leaves the task running (killing a migration halfway is worse).
+   *
+   * A task ECS could not place (RunTask `failures[]` for capacity or network interfaces) or that
+   * stopped before its container started for a transient reason (see `transientStartFailure`) is
+   * run again after a back-off, up to `runTaskAttempts` times; the container never ran, so a
+   * migration never runs twice. Each attempt carries its own `clientToken`, so the SDK's own retry
+   * of a RunTask that AWS applied but whose answer was lost returns that task instead of starting
+   * a second one.
    */
   async runTask(input: RunTaskInput): Promise<TaskResult> {
+    const { container, signal } = input;
+    const token = randomUUID();
+    let delay = this.retryDelayMs;
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.runOnce(input, `${token}-${attempt}`);
+      const transient = "failures" in outcome ? outcome.transient : transientStartFailure(outcome);
+      if (!transient) {
+        if ("failures" in outcome) throw this.notStarted(container, outcome.reasons, attempt);
+        return outcome;
+      }
+      if (attempt >= this.runTaskAttempts) {
+        const reasons = "failures" in outcome ? outcome.reasons : describeStop(outcome);
+        throw this.notStarted(container, reasons, attempt);
+      }
+      await input.onRetry?.({ reason: transient, attempt: attempt + 1, attempts: this.runTaskAttempts });
+      await pause(delay, signal);
+      delay = Math.min(delay * 2, this.retryDelayMs * 8);
+    }
+  }
+
+  private notStarted(container: string, reasons: string, attempts: number): TaskError {
+    const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
+    return new TaskError(`run ${container} task: ${reasons}${tries}`, {
+      container,
+      userMessage: `ECS could not start the ${container} task${tries}: ${reasons}`,
+    });
+  }
+
+  /** One RunTask and its wait: the failures when ECS placed nothing, else the stopped task's outcome. */
+  private async runOnce(input: RunTaskInput, clientToken: string): Promise<TaskResult | { failures: true; reasons: string; transient: string | undefined }> {
     const { cluster, container, signal } = input;
     const out = await awsCall("RunTask", `${container} task in ${cluster}`, () =>
       this.client.send(
@@ -75,6 +121,7 @@ export class EcsTasks implements TaskPort {
             },
           },
           overrides: { containerOverrides: [{ name: container, command: input.command }] },
+          clientToken,
         }),
         { abortSignal: signal },
       ),
@@ -83,20 +130,18 @@ export class EcsTasks implements TaskPort {
     const taskArn = out.tasks?.[0]?.taskArn;
     if (failures.length > 0 || !taskArn) {
       const reasons = failures.map((f) => [f.reason, f.detail].filter(Boolean).join(": ")).join("; ") || "RunTask started no task";
-      throw new TaskError(`run ${container} task in ${cluster}: ${reasons}`, {
-        container,
-        userMessage: `ECS could not start the ${container} task: ${reasons}`,
-      });
+      const transient = failures.length > 0 && failures.every((f) => transientPlacementFailure(f.reason)) ? transientPlacementFailure(failures[0]!.reason) : undefined;
+      return { failures: true, reasons, transient };
     }
 
-    try {
-      await waitUntilTasksStopped(
-        { client: this.client, ...waiterTiming(this.taskTiming), abortSignal: signal },
-        { cluster, tasks: [taskArn] },
+    const task = await pollUntil(async () => {
+      const described = await awsCall("DescribeTasks", taskArn, () =>
+        this.client.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] })),
       );
-    } catch (error) {
-      signal?.throwIfAborted();
-      if (errorName(error) !== "TimeoutError") throw wrapAwsError("DescribeTasks", taskArn, error);
+      const found = described.tasks?.[0];
+      return found?.lastStatus === "STOPPED" ? found : undefined;
+    }, this.taskTiming, signal);
+    if (!task) {
       await awsCall("StopTask", taskArn, () =>
         this.client.send(new StopTaskCommand({ cluster, task: taskArn, reason: "berth: release step timed out" })),
       );
@@ -107,21 +152,39 @@ export class EcsTasks implements TaskPort {
       });
     }
 
-    const described = await awsCall("DescribeTasks", taskArn, () =>
-      this.client.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] })),
-    );
-    const task = described.tasks?.[0];
-    const result = task?.containers?.find((c) => c.name === container);
+    const result = task.containers?.find((c) => c.name === container);
     // A container that never started repeats the task's reason; say it once.
-    const reasons = [task?.stoppedReason, result?.reason].filter((r): r is string => Boolean(r));
+    const reasons = [task.stoppedReason, result?.reason].filter((r): r is string => Boolean(r));
     const stoppedReason = [...new Set(reasons)].join(": ") || undefined;
     return {
       taskArn,
       exitCode: result?.exitCode ?? undefined,
-      stopCode: task?.stopCode,
+      stopCode: task.stopCode,
       stoppedReason,
-      logStream: await this.logStream(task?.taskDefinitionArn ?? input.taskDefinition, container, taskArn),
+      logStream: await this.logStream(task.taskDefinitionArn ?? input.taskDefinition, container, taskArn),
     };
+  }
+
+  /**
+   * The task ids running for each service now (ListTasks, desired status RUNNING): what the
+   * services' task storage belongs to. Services given by ARN or name.
+   */
+  async runningTasks(input: { cluster: string; services: string[] }): Promise<Record<string, string[]>> {
+    const out: Record<string, string[]> = {};
+    for (const service of input.services) {
+      const serviceName = service.split("/").at(-1) ?? service;
+      const ids: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await awsCall("ListTasks", `tasks of service ${serviceName}`, () =>
+          this.client.send(new ListTasksCommand({ cluster: input.cluster, serviceName, desiredStatus: "RUNNING", nextToken })),
+        );
+        for (const arn of page.taskArns ?? []) ids.push(arn.split("/").at(-1) ?? arn);
+        nextToken = page.nextToken;
+      } while (nextToken);
+      out[service] = ids.sort();
+    }
+    return out;
   }
 
   /** Waits until the service's newest deployment is PRIMARY and COMPLETED. */
@@ -220,4 +283,38 @@ function isNewest(deployment: Deployment, all: Deployment[]): boolean {
 
 function withEvents(message: string, events: string[]): string {
   return events.length === 0 ? message : `${message}\nLatest service events:\n${events.map((e) => `- ${e}`).join("\n")}`;
+}
+
+/**
+ * RunTask `failures[]` reasons that go away by themselves: no Fargate capacity in the zones right
+ * now, or the account briefly out of network interfaces (`RESOURCE:ENI`) or another resource.
+ * Anything else (`MISSING`, `ATTRIBUTE`, a task quota) needs someone to act. Returns a short name
+ * for the check run, or undefined when not transient.
+ */
+export function transientPlacementFailure(reason: string | undefined): string | undefined {
+  if (!reason) return undefined;
+  if (/capacity is unavailable|insufficient capacity/i.test(reason)) return "capacity";
+  if (/^RESOURCE:ENI\b/i.test(reason)) return "network interfaces";
+  if (/^RESOURCE:/i.test(reason)) return "capacity";
+  return undefined;
+}
+
+/**
+ * A stopped task whose container never started, for a reason another attempt may not meet: no
+ * capacity when Fargate placed it, a network interface that was not provisioned in time, an ECS
+ * internal error. `ResourceInitializationError` (secrets, registry auth, log group unreachable)
+ * and `CannotPullContainerError` are left alone: they come from the network set-up or the image
+ * and fail again the same way. Returns a short name for the check run, or undefined.
+ */
+export function transientStartFailure(result: TaskResult): string | undefined {
+  if (result.exitCode !== undefined || result.stopCode !== "TaskFailedToStart") return undefined;
+  const reason = result.stoppedReason ?? "";
+  if (/capacity is unavailable|insufficient capacity/i.test(reason)) return "capacity";
+  if (/network interface provisioning|RESOURCE:ENI/i.test(reason)) return "network interfaces";
+  if (/^InternalError\b|Internal error/i.test(reason)) return "ECS internal error";
+  return undefined;
+}
+
+function describeStop(result: TaskResult): string {
+  return [result.stopCode, result.stoppedReason].filter(Boolean).join(": ") || "the task stopped before its container started";
 }

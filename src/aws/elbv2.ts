@@ -1,11 +1,13 @@
 import {
+  DescribeListenersCommand,
   DescribeRulesCommand,
+  DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   type ElasticLoadBalancingV2Client,
   type TargetHealthDescription,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { HealthError } from "../preview/errors.js";
-import type { LoadBalancerPort, Signal } from "../preview/ports.js";
+import type { LoadBalancerHeadroom, LoadBalancerPort, Signal } from "../preview/ports.js";
 import { awsCall } from "./aws-call.js";
 import { formatDuration, pollUntil, timing, type PollTiming } from "./poll.js";
 
@@ -17,15 +19,22 @@ export interface ElbV2Options {
   maxPollDelayMs?: number;
   /** Longest wait for a healthy target. Default 5 min. */
   timeoutMs?: number;
+  /** Listener rules the account may have per load balancer, default rules not counted. AWS's default quota: 100. */
+  ruleLimit?: number;
 }
+
+/** Target groups one Application Load Balancer can route to; AWS does not raise it. */
+export const TARGET_GROUPS_PER_LOAD_BALANCER = 100;
 
 /** LoadBalancerPort on Elastic Load Balancing v2. */
 export class ElbV2 implements LoadBalancerPort {
   private readonly client: ElasticLoadBalancingV2Client;
   private readonly timing: PollTiming;
+  private readonly ruleLimit: number;
 
   constructor(options: ElbV2Options) {
     this.client = options.client;
+    this.ruleLimit = options.ruleLimit ?? 100;
     this.timing = timing(options.pollDelayMs ?? 5_000, options.timeoutMs ?? 5 * 60_000, options.maxPollDelayMs);
   }
 
@@ -69,5 +78,32 @@ export class ElbV2 implements LoadBalancerPort {
       marker = out.NextMarker;
     } while (marker);
     return priorities.sort((a, b) => a - b);
+  }
+
+  /**
+   * How full the listener's load balancer is: its listener rules (DescribeRules, the default rule
+   * not counted) and the target groups it routes to (DescribeListeners for the load balancer, then
+   * DescribeTargetGroups of it), each with AWS's limit.
+   */
+  async headroom(listenerArn: string): Promise<LoadBalancerHeadroom> {
+    const rules = (await this.usedPriorities(listenerArn)).length;
+    const listeners = await awsCall("DescribeListeners", listenerArn, () =>
+      this.client.send(new DescribeListenersCommand({ ListenerArns: [listenerArn] })),
+    );
+    const loadBalancerArn = listeners.Listeners?.[0]?.LoadBalancerArn ?? "";
+    let targetGroups = 0;
+    let marker: string | undefined;
+    do {
+      const out = await awsCall("DescribeTargetGroups", loadBalancerArn, () =>
+        this.client.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: loadBalancerArn, Marker: marker })),
+      );
+      targetGroups += out.TargetGroups?.length ?? 0;
+      marker = out.NextMarker;
+    } while (marker);
+    return {
+      loadBalancerArn,
+      rules: { used: rules, limit: this.ruleLimit },
+      targetGroups: { used: targetGroups, limit: TARGET_GROUPS_PER_LOAD_BALANCER },
+    };
   }
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { isThrottling } from "./aws-call.js";
 
 /** How often and how long to poll. All in milliseconds so tests can run in milliseconds. */
 export interface PollTiming {
@@ -12,7 +13,9 @@ export interface PollTiming {
 /**
  * Calls `check` at once and then with exponential backoff until it returns something other than
  * undefined, and returns that; returns undefined when `timeoutMs` passes first. An aborted
- * `signal` rejects with the signal's reason, also in the middle of a delay.
+ * `signal` rejects with the signal's reason, also in the middle of a delay. A check that AWS
+ * throttles (`Rate exceeded`, `ThrottlingException`, ...) counts as "not yet": a wait never fails
+ * because the account's API rate is shared with other callers.
  */
 export async function pollUntil<T>(
   check: (attempt: number) => Promise<T | undefined>,
@@ -23,7 +26,13 @@ export async function pollUntil<T>(
   let delay = timing.delayMs;
   for (let attempt = 0; ; attempt++) {
     signal?.throwIfAborted();
-    const value = await check(attempt);
+    let value: T | undefined;
+    try {
+      value = await check(attempt);
+    } catch (error) {
+      if (!isThrottling(error)) throw error;
+      value = undefined;
+    }
     if (value !== undefined) return value;
     if (Date.now() + delay > deadline) return undefined;
     await pause(delay, signal);

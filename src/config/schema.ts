@@ -232,7 +232,12 @@ export const RepoConfigSchema = z
       .strict()
       .default({})
       .describe("One-off steps run as ECS tasks before the new version takes traffic."),
-    /** Variables added to every service (they win over the compose file's values). */
+    /**
+     * Variables added to the services built from the repository, the public service and the
+     * release steps (they win over the compose file's values). Data services (third-party images
+     * such as a database) keep their compose environment only, so changing this never replaces
+     * them and their data.
+     */
     environment: z
       .record(
         EnvName,
@@ -243,7 +248,9 @@ export const RepoConfigSchema = z
       )
       .register(configHints, { expected: "a mapping of variable names to values" })
       .default({})
-      .describe("Variables added to every service (they win over the compose file's values)."),
+      .describe(
+        "Variables added to the services built from the repository, the public service and the release steps (they win over the compose file's values). Data services (third-party images such as a database) keep their compose environment only, so changing this never replaces them and their data.",
+      ),
     /**
      * Secrets injected by ECS into the services built from the repository, the public service and
      * the release steps: variable name -> SSM parameter name (`/path/name`, in the preview's region),

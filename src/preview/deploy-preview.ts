@@ -1,5 +1,5 @@
 import { BerthError, InputError, formatDiagnostic } from "../errors.js";
-import { ImageTimeoutError } from "./errors.js";
+import { ImageTimeoutError, LimitError } from "./errors.js";
 import type { RepoConfig } from "../config/schema.js";
 import type { ConfigLineOf } from "../stack/diagnostics.js";
 import { formatWarning, planWithConfig, renderPlan, type PreviewPlan, type PreviewTarget } from "../plan/plan-preview.js";
@@ -8,6 +8,8 @@ import { createRedactor, redactLines } from "../util/redact.js";
 import { DeployReporter } from "./deploy-reporter.js";
 import { isPriorityInUse, type ListenerPriorityAllocator } from "./listener-priority.js";
 import type { ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "./ports.js";
+import { buildDataTasksTag, DATA_TASKS_TAG, replacedDataServices } from "./data-tasks.js";
+import { pinImage, shortDigest } from "./pin-image.js";
 import { runReleaseStep, ReleaseStepError } from "./release-step.js";
 import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
 import { SupersededSignal } from "./keyed-queue.js";
@@ -101,23 +103,37 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
     await reporter.setWarnings(warnings);
 
     phase = "image";
-    await waitForImages(deps, reporter, finalPlan, signal, checkpoint);
+    const digests = await waitForImages(deps, reporter, finalPlan, signal, checkpoint);
     checkpoint();
+    // Deploy what the tags point to now, by digest: a tag pushed again then changes the task definition.
+    const pinned: PreviewPlan = {
+      ...finalPlan,
+      images: Object.fromEntries(Object.entries(finalPlan.images).map(([service, ref]) => [service, pinImage(ref, digests[ref]!)])),
+    };
+    const finalStack = renderPlan(pinned, { target, baseStack: base.name });
 
     phase = "stack";
     await reporter.phase("stack");
     const existing = await deps.stacks.find(finalPlan.stack.stackName);
     const seeded = existing?.tags["berth:seeded"] === "true";
     // A reset wipes the data before it seeds; until a seed succeeds, every deploy seeds again.
-    const reseed = request.kind === "reset" || !seeded || existing?.tags[NEEDS_SEED] === "true";
+    let reseed = request.kind === "reset" || !seeded || existing?.tags[NEEDS_SEED] === "true";
     const servingImages = existing && seeded ? parsePairs(existing.outputs.ServiceImages) : undefined;
-    const releaseStack = renderPlan(finalPlan, { target, baseStack: base.name, hold: servingImages ? { servingImages } : {} });
+    const releaseStack = renderPlan(pinned, { target, baseStack: base.name, hold: servingImages ? { servingImages } : {} });
     const priority = existing?.parameters.ListenerRulePriority ?? undefined;
-    const { [NEEDS_SEED]: _pending, ...baseTags } = { ...pickBerthTags(existing), ...ownershipTags(target) };
+    // A new preview adds a listener rule and a target group; say so when the load balancer is full,
+    // before CloudFormation tries and rolls the whole stack back.
+    if (!existing) await assertHeadroom(deps, need(base.outputs, "ListenerArn", base.name));
+    const { [NEEDS_SEED]: _pending, [DATA_TASKS_TAG]: recordedDataTasks, ...baseTags } = { ...pickBerthTags(existing), ...ownershipTags(target) };
     const { stack: held, priority: rulePriority } = await ensureWithPriority(deps, {
       name: releaseStack.stackName,
       template: releaseStack.template,
-      tags: { ...baseTags, "berth:sha": existing?.tags["berth:sha"] ?? "none", ...(reseed && seeded ? { [NEEDS_SEED]: "true" } : {}) },
+      tags: {
+        ...baseTags,
+        "berth:sha": existing?.tags["berth:sha"] ?? "none",
+        ...(recordedDataTasks === undefined ? {} : { [DATA_TASKS_TAG]: recordedDataTasks }),
+        ...(reseed && seeded ? { [NEEDS_SEED]: "true" } : {}),
+      },
       listenerArn: need(base.outputs, "ListenerArn", base.name),
       parameters: baseParameters,
       priority: priority === undefined ? undefined : Number(priority),
@@ -128,6 +144,21 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
     if (request.kind === "reset" && seeded && Object.keys(outputs.statefulServices).length > 0) {
       await reporter.phase("stack", "running", `restarting ${Object.keys(outputs.statefulServices).join(", ")} with empty storage`);
       await deps.tasks.restartServices({ cluster, services: Object.values(outputs.statefulServices) });
+    }
+    // The data lives in the data services' tasks: tasks other than those the last seed wrote into
+    // (a changed definition, a retired or crashed task) mean empty storage, so seed again.
+    const dataTasks = buildDataTasksTag(
+      outputs.statefulServices,
+      Object.keys(outputs.statefulServices).length === 0 ? {} : await deps.tasks.runningTasks({ cluster, services: Object.values(outputs.statefulServices) }),
+    );
+    let dataGone: string | undefined;
+    if (!reseed && recordedDataTasks !== undefined && dataTasks !== undefined && recordedDataTasks !== dataTasks) {
+      const replaced = replacedDataServices(recordedDataTasks, dataTasks);
+      dataGone = replaced === undefined || replaced.length === 0
+        ? "a data service's task was replaced since the last seed (its storage is new)"
+        : `${replaced.join(", ")} ${replaced.length === 1 ? "was" : "were"} replaced since the last seed (new task, empty storage)`;
+      reseed = true;
+      log.info({ recorded: recordedDataTasks, now: dataTasks }, "data service replaced; seeding again");
     }
     await reporter.done("stack");
     checkpoint();
@@ -144,18 +175,29 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
         await reporter.done("seed", "skipped", "data kept from the previous deploy");
         continue;
       }
-      await reporter.phase(name);
-      await runReleaseStep(deps, { cluster, outputs, step });
-      await reporter.done(name);
+      await reporter.phase(name, "running", name === "seed" && dataGone ? `seeding again: ${dataGone}` : undefined);
+      let retried: { reason: string; attempt: number } | undefined;
+      await runReleaseStep(deps, {
+        cluster,
+        outputs,
+        step,
+        onRetry: (retry) => {
+          retried = retry;
+          return reporter.phase(name, "running", `retrying: ${retry.reason}, attempt ${retry.attempt} of ${retry.attempts}`);
+        },
+      });
+      const why = name === "seed" && dataGone ? `seeded again: ${dataGone}` : undefined;
+      const retriedNote = retried ? `retried: ${retried.reason}; started on attempt ${retried.attempt}` : undefined;
+      await reporter.done(name, "success", [why, retriedNote].filter(Boolean).join("; ") || undefined);
       checkpoint();
     }
 
     phase = "rollout";
     await reporter.phase("rollout");
     const { stack: live } = await ensureWithPriority(deps, {
-      name: finalPlan.stack.stackName,
-      template: finalPlan.stack.template,
-      tags: { ...baseTags, "berth:sha": target.sha, "berth:seeded": "true" },
+      name: finalStack.stackName,
+      template: finalStack.template,
+      tags: { ...baseTags, "berth:sha": target.sha, "berth:seeded": "true", ...(dataTasks === undefined ? {} : { [DATA_TASKS_TAG]: dataTasks }) },
       listenerArn: need(base.outputs, "ListenerArn", base.name),
       parameters: baseParameters,
       priority: rulePriority,
@@ -193,23 +235,30 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
   }
 }
 
+/** Waits until every image CI should push exists; returns the digest each reference points to now. */
 async function waitForImages(
   deps: DeployDeps,
   reporter: DeployReporter,
   plan: PreviewPlan,
   signal: AbortSignal,
   checkpoint: () => void,
-): Promise<void> {
+): Promise<Record<string, string>> {
   const refs = [...new Set(Object.values(plan.images))];
   if (refs.length === 0) {
     await reporter.done("image", "skipped", "no service with build:");
-    return;
+    return {};
   }
   await reporter.phase("image");
   const started = deps.now().getTime();
+  const digests: Record<string, string> = {};
   const missing = new Set(refs);
   for (;;) {
-    for (const ref of [...missing]) if (await deps.images.exists(ref)) missing.delete(ref);
+    for (const ref of [...missing]) {
+      const digest = await deps.images.findDigest(ref);
+      if (digest === undefined) continue;
+      digests[ref] = digest;
+      missing.delete(ref);
+    }
     if (missing.size === 0) break;
     const waited = deps.now().getTime() - started;
     if (waited >= deps.options.imageTimeoutMs) {
@@ -223,7 +272,8 @@ async function waitForImages(
     await deps.sleep(deps.options.imagePollMs, signal);
     checkpoint();
   }
-  await reporter.done("image", "success", refs.join(", "));
+  await reporter.done("image", "success", refs.map((ref) => `${ref} @ ${shortDigest(digests[ref]!)}`).join(", "));
+  return digests;
 }
 
 async function ensureWithPriority(
@@ -257,6 +307,24 @@ async function ensureWithPriority(
       deps.priorities.reject(priority);
       priority = await deps.priorities.allocate(input.listenerArn);
     }
+  }
+}
+
+/** Fails with the limit and the way out when the listener or its load balancer holds no further preview. */
+async function assertHeadroom(deps: DeployDeps, listenerArn: string): Promise<void> {
+  const { rules, targetGroups, loadBalancerArn } = await deps.loadBalancers.headroom(listenerArn);
+  const fix = "Close pull requests whose previews are no longer needed, or shard: deploy a second base stack from deploy/base.yml and a second berth for some repositories.";
+  if (targetGroups.used + 1 > targetGroups.limit) {
+    throw new LimitError(`load balancer ${loadBalancerArn} routes to ${targetGroups.used} of ${targetGroups.limit} target groups`, {
+      limit: "target groups per load balancer",
+      userMessage: `No room for a new preview: the shared load balancer already routes to ${targetGroups.used} target groups, and AWS allows ${targetGroups.limit} per Application Load Balancer, not adjustable. ${fix}`,
+    });
+  }
+  if (rules.used + 1 > rules.limit) {
+    throw new LimitError(`listener ${listenerArn} has ${rules.used} of ${rules.limit} rules`, {
+      limit: "listener rules",
+      userMessage: `No room for a new preview: the shared load balancer's listener already has ${rules.used} rules, and AWS allows ${rules.limit} per Application Load Balancer by default; a Service Quotas increase raises that. ${fix}`,
+    });
   }
 }
 

@@ -119,3 +119,13 @@ export class AwsCallError extends BerthError {
     this.code = options.code;
   }
 }
+
+/** An AWS limit a new preview would exceed, found before asking AWS (which would roll the stack back). */
+export class LimitError extends BerthError {
+  /** What is full, e.g. `listener rules`. */
+  readonly limit: string;
+  constructor(message: string, options: ErrorOptions & { limit: string }) {
+    super(message, options);
+    this.limit = options.limit;
+  }
+}

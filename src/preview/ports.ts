@@ -56,6 +56,11 @@ export interface StackPort {
 export interface ImagePort {
   /** Whether the image reference (`<registry>/<repo>:<tag>` or `@sha256:`) exists in ECR. */
   exists(imageRef: string): Promise<boolean>;
+  /**
+   * The digest (`sha256:<64 hex>`) the reference points to now, or undefined when it does not
+   * exist yet. A tag can be pushed again; only the digest pins what a task runs.
+   */
+  findDigest(imageRef: string): Promise<string | undefined>;
 }
 
 export interface RunTaskInput {
@@ -70,6 +75,8 @@ export interface RunTaskInput {
   /** Tag-like marker shown in the ECS console, e.g. `berth/migrate`. */
   startedBy: string;
   signal?: Signal;
+  /** Told before another attempt of a task ECS could not start for a transient reason (`capacity`). */
+  onRetry?: (retry: { reason: string; attempt: number; attempts: number }) => void | Promise<void>;
 }
 
 export interface TaskResult {
@@ -85,10 +92,17 @@ export interface TaskResult {
 /** ECS. */
 export interface TaskPort {
   /**
-   * Runs a one-off task and waits until it STOPPED. Throws TaskError when RunTask returns
-   * `failures[]` (capacity) or no task; otherwise returns the container's outcome for the caller to judge.
+   * Runs a one-off task and waits until it STOPPED. Transient failures to start (no capacity, no
+   * network interface) are retried with back-off, a bounded number of times; then, or at once for
+   * any other RunTask `failures[]`, throws TaskError. Otherwise returns the container's outcome for
+   * the caller to judge.
    */
   runTask(input: RunTaskInput): Promise<TaskResult>;
+  /**
+   * The ids of the tasks running now for each service (by ARN, as given): a data service's task
+   * storage lives exactly as long as its task, so a different id means the data is gone.
+   */
+  runningTasks(input: { cluster: string; services: string[] }): Promise<Record<string, string[]>>;
   /**
    * Waits for a service's rollout of its current task definition: success only when the newest
    * deployment is PRIMARY with rolloutState COMPLETED. Throws RolloutError when FAILED (circuit breaker).
@@ -98,8 +112,19 @@ export interface TaskPort {
   restartServices(input: { cluster: string; services: string[]; signal?: Signal }): Promise<void>;
 }
 
+/** How much of a load balancer's capacity for previews is used, and AWS's limits. */
+export interface LoadBalancerHeadroom {
+  loadBalancerArn: string;
+  /** Listener rules on the listener, the default rule not counted; one per preview. */
+  rules: { used: number; limit: number };
+  /** Target groups the load balancer routes to; one per preview. */
+  targetGroups: { used: number; limit: number };
+}
+
 /** Elastic Load Balancing v2. */
 export interface LoadBalancerPort {
+  /** The listener's rules and its load balancer's target groups, counted, with their limits. */
+  headroom(listenerArn: string): Promise<LoadBalancerHeadroom>;
   /** Waits until at least one target of the group is healthy; throws HealthError with the reason on timeout. */
   waitHealthy(input: { targetGroupArn: string; signal?: Signal }): Promise<void>;
   /** Listener rule priorities in use on the listener. */

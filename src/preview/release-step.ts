@@ -1,5 +1,5 @@
 import { BerthError } from "../errors.js";
-import type { LogPort, TaskPort } from "./ports.js";
+import type { LogPort, RunTaskInput, TaskPort } from "./ports.js";
 import type { PreviewOutputs } from "./stack-outputs.js";
 
 /** A release step failed; carries the tail of its log for the check run. */
@@ -20,7 +20,13 @@ export class ReleaseStepError extends BerthError {
  */
 export async function runReleaseStep(
   deps: { tasks: TaskPort; logs: LogPort; options: { logTailLines: number } },
-  input: { cluster: string; outputs: PreviewOutputs; step: { name: string; command: string[] } },
+  input: {
+    cluster: string;
+    outputs: PreviewOutputs;
+    step: { name: string; command: string[] };
+    /** Told before ECS is asked again for a task it could not start (no capacity). */
+    onRetry?: RunTaskInput["onRetry"];
+  },
 ): Promise<void> {
   const { outputs, step } = input;
   const result = await deps.tasks.runTask({
@@ -32,6 +38,7 @@ export async function runReleaseStep(
     securityGroups: outputs.securityGroups,
     assignPublicIp: outputs.assignPublicIp,
     startedBy: `berth/${step.name}`,
+    ...(input.onRetry ? { onRetry: input.onRetry } : {}),
   });
   if (result.exitCode === 0) return;
   const taskId = result.taskArn.split("/").pop() ?? result.taskArn;

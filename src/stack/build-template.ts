@@ -159,7 +159,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
         service,
         name: containerName(service.name),
         image: plan.image,
-        environment: { ...service.environment, ...config.environment },
+        environment: plan.built || plan.isPublic ? { ...service.environment, ...config.environment } : service.environment,
         secrets,
         logging,
         volumeNames,

@@ -133,6 +133,56 @@ describe("CloudFormationStacks.ensure", () => {
     expect(after?.outputs).toEqual(created.outputs);
   });
 
+  it("repairs a stack left in UPDATE_ROLLBACK_FAILED, skipping what failed to roll back, then updates it", async () => {
+    const { fake, ensure, progress } = setup();
+    await ensure();
+    fake.failStack({ resource: "WebService", reason: "CreateService error: Container web exceeds memory", rollbackFails: "TaskDefinition is inactive" });
+    const first = await rejection(ensure("123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:def5678"));
+    expect(first.status).toBe("UPDATE_ROLLBACK_FAILED");
+    progress.length = 0;
+    const before = fake.calls.length;
+
+    const stack = await ensure("123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:def5678");
+
+    expect(stack.status).toBe("UPDATE_COMPLETE");
+    expect(stack.outputs.ServiceImages).toBe("web=123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:def5678");
+    const repair = fake.calls.slice(before).find((c) => c.command === "ContinueUpdateRollback");
+    expect(repair?.input).toEqual({ StackName: NAME, ResourcesToSkip: ["WebService"], ClientRequestToken: expect.stringMatching(/^berth-[0-9a-f-]{36}$/) });
+    expect(fake.mutations().slice(-3)).toEqual(["ContinueUpdateRollback", "CreateChangeSet", "ExecuteChangeSet"]);
+    expect(progress[0]).toBe(`continuing the rollback of ${NAME}, left in UPDATE_ROLLBACK_FAILED`);
+  });
+
+  it("says clearly when the continued rollback fails again", async () => {
+    const { fake, ensure } = setup();
+    await ensure();
+    fake.failStack({ resource: "WebService", reason: "CreateService error", rollbackFails: "TaskDefinition is inactive" });
+    await rejection(ensure("123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:def5678"));
+    fake.failStack({ resource: "ReleaseTaskDefinition", operation: "rollback", reason: "Internal failure" });
+    const error = await rejection(ensure());
+
+    expect(error).toBeInstanceOf(StackError);
+    expect(error.status).toBe("UPDATE_ROLLBACK_FAILED");
+    expect(error.userMessage).toBe(
+      `CloudFormation could not roll back stack ${NAME} (UPDATE_ROLLBACK_FAILED): ReleaseTaskDefinition (AWS::ECS::TaskDefinition): Internal failure. ` +
+        "berth continued the stuck rollback, skipping WebService, and it failed again; an operator must repair the stack in the CloudFormation console (Continue update rollback).",
+    );
+    expect(fake.mutations().filter((m) => m === "CreateChangeSet")).toHaveLength(2);
+  });
+
+  it("an ExecuteChangeSet repeated with its token is the same request, as an SDK retry would send it", async () => {
+    const { fake, ensure } = setup();
+    await ensure();
+    const execute = fake.calls.find((c) => c.command === "ExecuteChangeSet")!;
+    expect(execute.input.ClientRequestToken).toMatch(/^berth-[0-9a-f-]{36}$/);
+    const { ExecuteChangeSetCommand } = await import("@aws-sdk/client-cloudformation");
+
+    await fake.clients.cloudformation.send(new ExecuteChangeSetCommand(execute.input as never));
+    const { ClientRequestToken: _token, ...withoutToken } = execute.input;
+    const refused = await rejection(fake.clients.cloudformation.send(new ExecuteChangeSetCommand(withoutToken as never)));
+    expect(refused.name).toBe("ChangeSetNotFoundException");
+    expect(fake.state.cloudformation.stacks.get(NAME)?.status).toBe("CREATE_COMPLETE");
+  });
+
   it("ignores cancelled resources and names the one that failed a create, across event pages", async () => {
     const { fake, ensure, progress } = setup({ eventsPageSize: 3 });
     fake.failStack({ resource: "DbService", reason: "Resource handler returned message: \"Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'.\"" });
@@ -249,6 +299,8 @@ describe("CloudFormationStacks.delete", () => {
   it("deletes the stack and waits until it is gone", async () => {
     const { fake, stacks } = await created();
     await stacks.delete(NAME);
+
+    expect(fake.calls.find((c) => c.command === "DeleteStack")?.input.ClientRequestToken).toMatch(/^berth-[0-9a-f-]{36}$/);
 
     expect(await stacks.find(NAME)).toBeUndefined();
     expect(fake.mutations().slice(2)).toEqual(["DeleteStack"]);

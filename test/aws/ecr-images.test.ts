@@ -35,6 +35,18 @@ describe("EcrImages.exists", () => {
     ]);
   });
 
+  it("finds the digest a tag points to now, and the new one after the tag is pushed again", async () => {
+    const fake = createAwsFake();
+    const first = fake.putImage(REF);
+    const images = new EcrImages({ client: fake.clients.ecr });
+    expect(await images.findDigest(REF)).toBe(first);
+
+    const second = fake.putImage(REF);
+    expect(second).not.toBe(first);
+    expect(await images.findDigest(REF)).toBe(second);
+    expect(await images.findDigest("123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/shop:never-pushed")).toBeUndefined();
+  });
+
   it("is false while CI has not pushed, then true", async () => {
     const fake = createAwsFake();
     fake.putImage(REF, { afterPolls: 2 });

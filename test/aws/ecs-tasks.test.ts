@@ -73,8 +73,9 @@ describe("EcsTasks.runTask", () => {
         },
       },
       overrides: { containerOverrides: [{ name: "release", command: ["bin/rails", "db:migrate"] }] },
+      clientToken: expect.stringMatching(/^[0-9a-f-]{36}-1$/),
     });
-    expect(fake.commands("ecs")).toEqual(["RunTask", "DescribeTasks", "DescribeTasks", "DescribeTasks", "DescribeTaskDefinition"]);
+    expect(fake.commands("ecs")).toEqual(["RunTask", "DescribeTasks", "DescribeTasks", "DescribeTaskDefinition"]);
   });
 
   it.each([
@@ -113,17 +114,89 @@ describe("EcsTasks.runTask", () => {
     ]);
   });
 
-  it("throws TaskError with RunTask's failures and waits for nothing", async () => {
+  it("throws TaskError at once for a RunTask failure that another attempt would meet again", async () => {
     const { fake, tasks, outputs } = await setup();
-    fake.fail("RunTask", { failures: [{ arn: "arn:aws:ecs:us-east-1:123456789012:cluster/berth-previews", reason: "Capacity is unavailable at this time" }] });
+    fake.fail("RunTask", { failures: [{ arn: "arn:aws:ecs:us-east-1:123456789012:container-instance/x", reason: "ATTRIBUTE", detail: "requires ecs.capability.secrets.asm.environment-variables" }] });
     const before = fake.calls.length;
     const error = await rejection(tasks.runTask(release(fake, outputs, ["bin/rails", "db:migrate"])));
 
     expect(error).toBeInstanceOf(TaskError);
-    expect(error.userMessage).toBe("ECS could not start the release task: Capacity is unavailable at this time");
+    expect(error.userMessage).toBe("ECS could not start the release task: ATTRIBUTE: requires ecs.capability.secrets.asm.environment-variables");
     expect(fake.calls.slice(before).map((c) => c.command)).toEqual(["RunTask"]);
   });
 
+  it.each([
+    ["Capacity is unavailable at this time. Please try again later or in a different availability zone", "capacity"],
+    ["RESOURCE:ENI", "network interfaces"],
+  ])("runs the task again after RunTask fails with %s, and says so", async (reason, said) => {
+    const { fake, tasks, outputs } = await setup({}, { retryDelayMs: 1 });
+    fake.fail("RunTask", { failures: [{ arn: "arn:aws:ecs:us-east-1:123456789012:cluster/berth-previews", reason }], times: 2 });
+    const retries: unknown[] = [];
+    const before = fake.calls.length;
+    const result = await tasks.runTask({ ...release(fake, outputs, ["bin/rails", "db:migrate"]), onRetry: (r) => void retries.push(r) });
+
+    expect(result.exitCode).toBe(0);
+    expect(retries).toEqual([
+      { reason: said, attempt: 2, attempts: 4 },
+      { reason: said, attempt: 3, attempts: 4 },
+    ]);
+    const runs = fake.calls.slice(before).filter((c) => c.command === "RunTask");
+    expect(runs).toHaveLength(3);
+    // Each attempt is its own request; an SDK retry of one attempt repeats its token.
+    expect(new Set(runs.map((c) => c.input.clientToken)).size).toBe(3);
+    expect(runs.every((c) => typeof c.input.clientToken === "string" && (c.input.clientToken as string).length <= 64)).toBe(true);
+  });
+
+  it("gives up after four attempts without capacity and names the reason", async () => {
+    const { fake, tasks, outputs } = await setup({}, { retryDelayMs: 1 });
+    fake.fail("RunTask", { failures: [{ reason: "Capacity is unavailable at this time" }], times: 10 });
+    const before = fake.calls.length;
+    const error = await rejection(tasks.runTask(release(fake, outputs, ["bin/rails", "db:migrate"])));
+
+    expect(error).toBeInstanceOf(TaskError);
+    expect(error.userMessage).toBe("ECS could not start the release task after 4 attempts: Capacity is unavailable at this time");
+    expect(fake.calls.slice(before).map((c) => c.command)).toEqual(["RunTask", "RunTask", "RunTask", "RunTask"]);
+  });
+
+  it.each([
+    ["Timeout waiting for network interface provisioning to complete.", 2],
+    ["Capacity is unavailable at this time. Please try again later or in a different availability zone", 2],
+    ["CannotPullContainerError: pull image manifest has been retried 5 time(s)", 1],
+    ["ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed", 1],
+  ])("a task that stopped before its container started (%s) runs %i time(s)", async (reason, runs) => {
+    const { fake, tasks, outputs } = await setup({}, { retryDelayMs: 1 });
+    fake.scriptTask({ commandIncludes: "db:migrate", failToStart: reason, times: 1 });
+    const before = fake.calls.length;
+    const result = await tasks.runTask(release(fake, outputs, ["bin/rails", "db:migrate"]));
+
+    expect(fake.calls.slice(before).filter((c) => c.command === "RunTask")).toHaveLength(runs);
+    expect(result.exitCode).toBe(runs === 2 ? 0 : undefined);
+  });
+
+  it("keeps waiting for a task while ECS throttles DescribeTasks", async () => {
+    const { fake, tasks, outputs } = await setup();
+    fake.fail("DescribeTasks", { error: { name: "ThrottlingException", message: "Rate exceeded" }, times: 3 });
+    const result = await tasks.runTask(release(fake, outputs, ["bin/rails", "db:migrate"]));
+
+    expect(result.exitCode).toBe(0);
+  });
+
+  it("a repeated RunTask with the same clientToken starts no second task", async () => {
+    const { fake, outputs } = await setup();
+    const { RunTaskCommand } = await import("@aws-sdk/client-ecs");
+    const input = {
+      cluster: CLUSTER,
+      taskDefinition: outputs.ReleaseTaskDefinitionArn,
+      launchType: "FARGATE" as const,
+      networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-0a1b2c3d4e5f60001"] } },
+      clientToken: "4b9c1f0e-token-1",
+    };
+    const first = await fake.clients.ecs.send(new RunTaskCommand(input));
+    const again = await fake.clients.ecs.send(new RunTaskCommand(input));
+
+    expect(again.tasks?.[0]?.taskArn).toBe(first.tasks?.[0]?.taskArn);
+    expect([...fake.state.ecs.tasks.values()].filter((t) => t.startedBy === undefined && t.group === undefined)).toHaveLength(1);
+  });
   it("stops a task that runs too long", async () => {
     const { fake, tasks, outputs } = await setup({}, { taskTimeoutMs: 30 });
     fake.scriptTask({ commandIncludes: "db:migrate", runningPolls: 1_000_000 });
@@ -213,5 +286,21 @@ describe("EcsTasks.restartServices", () => {
 
     expect(error).toBeInstanceOf(RolloutError);
     expect(error.reason).toBe("ECS deployment circuit breaker: tasks failed to start.");
+  });
+});
+
+describe("EcsTasks.runningTasks", () => {
+  it("lists each service's running task, and a new one after ECS replaced it", async () => {
+    const { fake, tasks, outputs } = await setup();
+    const db = `arn:aws:ecs:us-east-1:123456789012:service/berth-previews/${LABEL}-db`;
+    const before = await tasks.runningTasks({ cluster: CLUSTER, services: [db, outputs.PublicServiceArn ?? ""] });
+    expect(Object.values(before).map((ids) => ids.length)).toEqual([1, 1]);
+
+    const [replacement] = fake.state.ecs.replaceServiceTask("-db");
+    const after = await tasks.runningTasks({ cluster: CLUSTER, services: [db] });
+
+    expect(after[db]).toEqual([replacement]);
+    expect(after[db]).not.toEqual(before[db]);
+    expect(fake.calls.at(-1)).toMatchObject({ command: "ListTasks", input: { cluster: CLUSTER, serviceName: `${LABEL}-db`, desiredStatus: "RUNNING" } });
   });
 });

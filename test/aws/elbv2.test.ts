@@ -70,3 +70,49 @@ describe("ElbV2.usedPriorities", () => {
     expect(await elb.usedPriorities(BASE_OUTPUTS.ListenerArn)).toEqual([]);
   });
 });
+
+describe("ElbV2.headroom", () => {
+  it("counts the listener's rules and the target groups its load balancer routes to, across pages", async () => {
+    const { fake, elb } = await setup();
+    fake.fillLoadBalancer({ rules: 44, targetGroups: 30 });
+    const before = fake.calls.length;
+
+    expect(await elb.headroom(BASE_OUTPUTS.ListenerArn)).toEqual({
+      loadBalancerArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/berth-base-alb/50dc6c495c0c9188",
+      rules: { used: 45, limit: 100 },
+      targetGroups: { used: 31, limit: 100 },
+    });
+    expect(fake.calls.slice(before).map((c) => c.command)).toEqual([
+      "DescribeRules", "DescribeRules", "DescribeRules", "DescribeListeners", "DescribeTargetGroups", "DescribeTargetGroups",
+    ]);
+  });
+
+  it("takes a raised rule quota from its options", async () => {
+    const fake = createAwsFake();
+    const elb = new ElbV2({ client: fake.clients.elbv2, ruleLimit: 200 });
+    expect((await elb.headroom(BASE_OUTPUTS.ListenerArn)).rules).toEqual({ used: 0, limit: 200 });
+  });
+});
+
+describe("the fake load balancer refuses what AWS refuses", () => {
+  const second = (fake: ReturnType<typeof createAwsFake>) =>
+    new CloudFormationStacks({ client: fake.clients.cloudformation, ownership: { prefix: "berth-", tagKey: "berth:managed" }, pollDelayMs: 1 }).ensure({
+      name: "berth-shop-pr-8-acme-1a2b3c",
+      template: previewTemplate({ label: "shop-pr-8-acme-1a2b3c", image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:abc1234", priority: 8 }),
+      tags: {},
+    });
+
+  it.each([
+    ["a 101st rule", { rules: 99, targetGroups: 10 }, {}, "TooManyRules"],
+    ["a 101st target group, the rule quota raised", { rules: 99, targetGroups: 99 }, { rules: 200 }, "TooManyTargetGroups"],
+  ])("a preview stack that would add %s rolls back", async (_name, fill, limits, code) => {
+    const { fake } = await setup();
+    Object.assign(fake.state.elbv2.limits, limits);
+    fake.fillLoadBalancer(fill);
+    const error = await second(fake).then(() => undefined, (e: unknown) => e as Error & { userMessage: string; status: string });
+
+    expect(error?.status).toBe("ROLLBACK_COMPLETE");
+    expect(error?.userMessage).toContain(code === "TooManyRules" ? "The maximum number of rules on load balancer" : "The maximum number of target groups per load balancer '100' has been reached");
+    expect(error?.userMessage).toContain("ServiceLimitExceeded");
+  });
+});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { isThrottling, wrapAwsError } from "../../src/aws/aws-call.js";
 import { formatDuration, pollUntil, waiterTiming } from "../../src/aws/poll.js";
 
 describe("pollUntil", () => {
@@ -33,6 +34,37 @@ describe("pollUntil", () => {
     }, { delayMs: 60_000, maxDelayMs: 60_000, timeoutMs: 600_000 }, controller.signal);
 
     await expect(promise).rejects.toBe(reason);
+  });
+});
+
+describe("pollUntil and throttling", () => {
+  it.each([
+    ["ThrottlingException", "Rate exceeded"],
+    ["Throttling", "Rate exceeded"],
+    ["TooManyRequestsException", "Too many requests"],
+    ["RequestLimitExceeded", "Request limit exceeded."],
+    ["ClientException", "Rate exceeded"],
+  ])("treats %s (%s) as not yet", async (name, message) => {
+    let calls = 0;
+    const value = await pollUntil(async () => {
+      calls += 1;
+      if (calls < 3) throw Object.assign(new Error(message), { name });
+      return "done";
+    }, { delayMs: 1, maxDelayMs: 2, timeoutMs: 1_000 });
+
+    expect(value).toBe("done");
+    expect(calls).toBe(3);
+  });
+
+  it("sees throttling behind the adapters' wrapping", async () => {
+    const sdk = Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+    const wrapped = wrapAwsError("DescribeStacks", "stack berth-x", sdk);
+    expect(isThrottling(wrapped)).toBe(true);
+  });
+
+  it("still fails on any other error", async () => {
+    const denied = Object.assign(new Error("not authorized"), { name: "AccessDeniedException" });
+    await expect(pollUntil(async () => Promise.reject(denied), { delayMs: 1, maxDelayMs: 2, timeoutMs: 1_000 })).rejects.toBe(denied);
   });
 });
 

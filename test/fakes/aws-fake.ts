@@ -61,7 +61,7 @@ export const BASE_OUTPUTS = {
 /** The bot's own task role (deploy/bot.yml), with a path; the fake's caller is a session of it. */
 export const BOT_ROLE_ARN = `arn:aws:iam::${FAKE_ACCOUNT}:role/berth/berth-bot-TaskRole-0A1B2C3D4E5F`;
 
-const MUTATING = /^(Create|Delete|Execute|Update|Run|Stop|Put|Register|Deregister|Modify)/;
+const MUTATING = /^(Create|Delete|Execute|Update|Run|Stop|Put|Register|Deregister|Modify|Continue)/;
 
 export interface AwsFakeOptions {
   region?: string;
@@ -128,12 +128,17 @@ export interface AwsFake {
    * or a name part such as `PublicTarget`, for groups a stack has yet to create).
    */
   setTargetHealth(match: string, health: TargetHealthScript): void;
-  /** Pushes an image to ECR; with `afterPolls` it appears only after that many lookups. */
-  putImage(ref: string, options?: { afterPolls?: number }): void;
+  /** Pushes an image to ECR and returns its digest; with `afterPolls` it appears only after that many lookups. */
+  putImage(ref: string, options?: { afterPolls?: number }): string;
   /** Appends lines to a log stream. */
   putLogEvents(group: string, stream: string, lines: string[]): void;
   /** Occupies listener rule priorities on a listener (default the base stack's). */
   addListenerRules(priorities: number[], listenerArn?: string): void;
+  /**
+   * Fills the base stack's load balancer with `rules` listener rules (priorities from 1001), the
+   * first `targetGroups` of them forwarding each to a target group of its own: other previews.
+   */
+  fillLoadBalancer(input: { rules: number; targetGroups?: number }): void;
   /** The SDK error the fake throws for an AWS error code. */
   error(service: FakeService, name: string, message: string): Error;
   /** Restores the clients' real `send`. */
@@ -224,6 +229,12 @@ export function createAwsFake(options: AwsFakeOptions = {}): AwsFake {
     addListenerRules: (priorities, listenerArn = BASE_OUTPUTS.ListenerArn) => {
       elbv2.listeners.add(listenerArn);
       for (const p of priorities) elbv2.addRule(listenerArn, p);
+    },
+    fillLoadBalancer: ({ rules, targetGroups = rules }) => {
+      for (let i = 0; i < rules; i++) {
+        const group = i < targetGroups ? elbv2.addTargetGroup({ name: `other-preview-${i}`, port: 80 }).arn : undefined;
+        elbv2.addRule(BASE_OUTPUTS.ListenerArn, 1001 + i, undefined, group);
+      }
     },
     error: awsError,
     restore: () => mocks.forEach((m) => m.restore()),

@@ -9,6 +9,7 @@ function balancer(used: number[]): LoadBalancerPort & { used: number[] } {
     used,
     waitHealthy: async () => {},
     usedPriorities: async () => [...used],
+    headroom: async () => Promise.reject(new Error("the allocator does not count headroom")),
   };
 }
 

@@ -5,6 +5,7 @@
  * other fakes (task definitions, ECS services, target groups, listener rules, log groups).
  */
 import {
+  ContinueUpdateRollbackCommand,
   CreateChangeSetCommand,
   DeleteChangeSetCommand,
   DeleteStackCommand,
@@ -12,8 +13,11 @@ import {
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
+  ListStackResourcesCommand,
   ListStacksCommand,
   type Change,
+  type ContinueUpdateRollbackCommandInput,
+  type ListStackResourcesCommandInput,
   type CreateChangeSetCommandInput,
   type DeleteChangeSetCommandInput,
   type DeleteStackCommandInput,
@@ -85,6 +89,8 @@ export interface FakeStack {
   steps: Array<() => void>;
   /** Outputs of a seeded stack that has no template. */
   seededOutputs?: Output[];
+  /** Resources whose rollback failed (UPDATE_FAILED in an UPDATE_ROLLBACK_FAILED stack). */
+  rollbackFailed?: Map<string, string>;
 }
 
 interface FakeChangeSet {
@@ -109,8 +115,13 @@ export interface StackFault {
   resource: string;
   /** Its ResourceStatusReason. */
   reason: string;
-  /** Which operation fails; default the next create or update. */
-  operation?: "create" | "update" | "delete";
+  /** Which operation fails; default the next create or update. `rollback`: the next ContinueUpdateRollback. */
+  operation?: "create" | "update" | "delete" | "rollback";
+  /**
+   * The resource fails to roll back too, with this reason: the update ends UPDATE_ROLLBACK_FAILED,
+   * and ContinueUpdateRollback fails again until the resource is skipped.
+   */
+  rollbackFails?: string;
   times?: number;
 }
 
@@ -129,6 +140,8 @@ export class FakeCloudFormation {
   readonly exports = new Map<string, { value: string; stackId: string }>();
   private readonly changeSets = new Map<string, FakeChangeSet>();
   private readonly faults: StackFault[] = [];
+  /** Idempotency tokens of requests already applied, `<operation>:<token>` -> answer. */
+  private readonly tokens = new Map<string, unknown>();
   /** ListStacks page size; tests lower it to see pagination. */
   listPageSize = 100;
 
@@ -143,11 +156,27 @@ export class FakeCloudFormation {
     w.on("cloudformation", mock, DescribeStacksCommand, (input: DescribeStacksCommandInput) => this.describeStacks(input));
     w.on("cloudformation", mock, ListStacksCommand, (input: ListStacksCommandInput) => this.listStacks(input));
     w.on("cloudformation", mock, DescribeStackEventsCommand, (input: DescribeStackEventsCommandInput) => this.describeEvents(input));
-    w.on("cloudformation", mock, CreateChangeSetCommand, (input: CreateChangeSetCommandInput) => this.createChangeSet(input));
+    w.on("cloudformation", mock, CreateChangeSetCommand, (input: CreateChangeSetCommandInput) => this.once("CreateChangeSet", input.ClientToken, () => this.createChangeSet(input)));
     w.on("cloudformation", mock, DescribeChangeSetCommand, (input: DescribeChangeSetCommandInput) => this.describeChangeSet(input));
-    w.on("cloudformation", mock, ExecuteChangeSetCommand, (input: ExecuteChangeSetCommandInput) => this.executeChangeSet(input));
+    w.on("cloudformation", mock, ExecuteChangeSetCommand, (input: ExecuteChangeSetCommandInput) =>
+      this.once("ExecuteChangeSet", input.ClientRequestToken, () => this.executeChangeSet(input)),
+    );
     w.on("cloudformation", mock, DeleteChangeSetCommand, (input: DeleteChangeSetCommandInput) => this.deleteChangeSet(input));
-    w.on("cloudformation", mock, DeleteStackCommand, (input: DeleteStackCommandInput) => this.deleteStack(input));
+    w.on("cloudformation", mock, DeleteStackCommand, (input: DeleteStackCommandInput) => this.once("DeleteStack", input.ClientRequestToken, () => this.deleteStack(input)));
+    w.on("cloudformation", mock, ListStackResourcesCommand, (input: ListStackResourcesCommandInput) => this.listResources(input));
+    w.on("cloudformation", mock, ContinueUpdateRollbackCommand, (input: ContinueUpdateRollbackCommandInput) =>
+      this.once("ContinueUpdateRollback", input.ClientRequestToken, () => this.continueUpdateRollback(input)),
+    );
+  }
+
+  /** A request repeated with the token of one already applied gets the same answer and changes nothing, as in AWS. */
+  private once(operation: string, token: string | undefined, apply: () => unknown): unknown {
+    if (token === undefined) return apply();
+    const key = `${operation}:${token}`;
+    if (this.tokens.has(key)) return this.tokens.get(key);
+    const answer = apply();
+    this.tokens.set(key, answer);
+    return answer;
   }
 
   failStack(fault: StackFault): void {
@@ -422,7 +451,8 @@ export class FakeCloudFormation {
       .filter((c) => c.ResourceChange?.Action !== "Remove")
       .map((c) => plan.resources.get(c.ResourceChange?.LogicalResourceId ?? ""))
       .filter((r): r is FakeResource => r !== undefined);
-    const failure = this.takeFault(stack.name, operation, (id) => plan.resources.has(id)) ?? this.conflict(plan, stack.current);
+    const failure: { resource: string; reason: string; rollbackFails?: string } | undefined =
+      this.takeFault(stack.name, operation, (id) => plan.resources.has(id)) ?? this.conflict(plan, stack.current);
     const inProgress = creating ? "CREATE_IN_PROGRESS" : "UPDATE_IN_PROGRESS";
     const doneStatus = (r: FakeResource) => (creating || !stack.current?.resources.has(r.logicalId) ? "CREATE" : "UPDATE");
 
@@ -471,7 +501,16 @@ export class FakeCloudFormation {
           const before = stack.current?.resources.get(r.logicalId);
           if (!before) continue;
           this.event(stack, r.logicalId, r.type, before.physicalId, "UPDATE_IN_PROGRESS");
+          if (failure.rollbackFails && r.logicalId === failure.resource) {
+            this.event(stack, r.logicalId, r.type, before.physicalId, "UPDATE_FAILED", failure.rollbackFails);
+            stack.rollbackFailed = new Map([[r.logicalId, failure.rollbackFails]]);
+            continue;
+          }
           this.event(stack, r.logicalId, r.type, before.physicalId, "UPDATE_COMPLETE");
+        }
+        if (stack.rollbackFailed?.size) {
+          this.stackEvent(stack, "UPDATE_ROLLBACK_FAILED", `The following resource(s) failed to update: [${[...stack.rollbackFailed.keys()].join(", ")}]. `);
+          return;
         }
         this.stackEvent(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS");
         this.stackEvent(stack, "UPDATE_ROLLBACK_COMPLETE");
@@ -490,6 +529,10 @@ export class FakeCloudFormation {
         return { resource: r.logicalId, reason: `Resource handler returned message: "One or more listeners not found (Service: ElasticLoadBalancingV2, Status Code: 400)" (HandlerErrorCode: NotFound)` };
       }
       const priority = Number(r.props.Priority);
+      const refused = this.deps.elb.refusal(listener, current?.resources.get(r.logicalId)?.physicalId, forwardsTo(r));
+      if (refused) {
+        return { resource: r.logicalId, reason: `Resource handler returned message: "${refused.message} (Service: ElasticLoadBalancingV2, Status Code: 400, Request ID: ${this.world.uuid()})" (HandlerErrorCode: ServiceLimitExceeded)` };
+      }
       if (this.deps.elb.isPriorityTaken(listener, priority, current?.resources.get(r.logicalId)?.physicalId)) {
         return { resource: r.logicalId, reason: `Resource handler returned message: "${this.deps.elb.priorityInUse(priority)}" (HandlerErrorCode: AlreadyExists)` };
       }
@@ -497,10 +540,10 @@ export class FakeCloudFormation {
     return undefined;
   }
 
-  private takeFault(stackName: string, operation: "create" | "update" | "delete", applies: (resource: string) => boolean) {
+  private takeFault(stackName: string, operation: "create" | "update" | "delete" | "rollback", applies: (resource: string) => boolean) {
     const index = this.faults.findIndex(
       (f) => (!f.stack || f.stack === stackName) &&
-        (f.operation ? f.operation === operation : operation !== "delete") &&
+        (f.operation ? f.operation === operation : operation === "create" || operation === "update") &&
         applies(f.resource),
     );
     const fault = this.faults[index];
@@ -508,6 +551,67 @@ export class FakeCloudFormation {
     fault.times = (fault.times ?? 1) - 1;
     if (fault.times <= 0) this.faults.splice(index, 1);
     return fault;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Stuck updates
+
+  private listResources(input: ListStackResourcesCommandInput) {
+    const stack = this.mustFind(input.StackName);
+    const created = (id: string) => stack.events.some((e) => e.LogicalResourceId === id && e.ResourceStatus === "UPDATE_COMPLETE") ? "UPDATE_COMPLETE" : "CREATE_COMPLETE";
+    return {
+      StackResourceSummaries: [...(stack.current?.resources.values() ?? [])].map((r) => ({
+        LogicalResourceId: r.logicalId,
+        PhysicalResourceId: r.physicalId,
+        ResourceType: r.type,
+        LastUpdatedTimestamp: stack.lastUpdatedTime ?? stack.creationTime,
+        ResourceStatus: (stack.rollbackFailed?.has(r.logicalId) ? "UPDATE_FAILED" : created(r.logicalId)) as never,
+        ResourceStatusReason: stack.rollbackFailed?.get(r.logicalId),
+      })),
+    };
+  }
+
+  /**
+   * Rolls an UPDATE_ROLLBACK_FAILED stack back again: resources still failing to roll back fail it
+   * again, unless listed in ResourcesToSkip (only UPDATE_FAILED ones may be), which CloudFormation
+   * then marks as rolled back without touching them.
+   */
+  private continueUpdateRollback(input: ContinueUpdateRollbackCommandInput) {
+    const stack = this.mustFind(input.StackName);
+    if (stack.status !== "UPDATE_ROLLBACK_FAILED") {
+      throw awsError("cloudformation", "ValidationError", `Stack ${stack.stackId} is in ${stack.status} state and can not continue update rollback.`);
+    }
+    const failed = stack.rollbackFailed ?? new Map<string, string>();
+    const skip = input.ResourcesToSkip ?? [];
+    const invalid = skip.filter((id) => !failed.has(id));
+    if (invalid.length > 0) {
+      throw awsError("cloudformation", "ValidationError", `Resources [${invalid.join(", ")}] cannot be skipped: only resources in UPDATE_FAILED state can be skipped.`);
+    }
+    const again = this.takeFault(stack.name, "rollback", (id) => stack.current?.resources.has(id) === true);
+    if (again) failed.set(again.resource, again.reason);
+    this.stackEvent(stack, "UPDATE_ROLLBACK_IN_PROGRESS", "Continue rollback requested by user.");
+    const steps: Array<() => void> = [];
+    for (let i = 1; i < this.timing.stackPolls; i++) steps.push(() => {});
+    steps.push(() => {
+      for (const [id, reason] of failed) {
+        const r = stack.current?.resources.get(id);
+        if (skip.includes(id) && id !== again?.resource) {
+          this.event(stack, id, r?.type ?? "", r?.physicalId ?? "", "UPDATE_COMPLETE", "Resource skipped during UpdateRollback");
+          failed.delete(id);
+        } else {
+          this.event(stack, id, r?.type ?? "", r?.physicalId ?? "", "UPDATE_FAILED", reason);
+        }
+      }
+      if (failed.size > 0) {
+        this.stackEvent(stack, "UPDATE_ROLLBACK_FAILED", `The following resource(s) failed to update: [${[...failed.keys()].join(", ")}]. `);
+        return;
+      }
+      stack.rollbackFailed = undefined;
+      this.stackEvent(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS");
+      this.stackEvent(stack, "UPDATE_ROLLBACK_COMPLETE");
+    });
+    stack.steps = steps;
+    return {};
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -761,7 +865,7 @@ export class FakeCloudFormation {
         elb.addTargetGroup({ arn: r.physicalId, name: String(r.meta.name), port: Number(r.props.Port ?? 80) });
         break;
       case "AWS::ElasticLoadBalancingV2::ListenerRule":
-        elb.rules.set(r.physicalId, { arn: r.physicalId, listenerArn: String(r.props.ListenerArn), priority: Number(r.props.Priority) });
+        elb.rules.set(r.physicalId, { arn: r.physicalId, listenerArn: String(r.props.ListenerArn), priority: Number(r.props.Priority), targetGroupArn: forwardsTo(r) });
         break;
       case "AWS::Logs::LogGroup":
         logs.createGroup(r.physicalId);
@@ -819,6 +923,12 @@ function propertyLimitProblem(r: FakeResource, stackTags: Record<string, string>
     }
   }
   return undefined;
+}
+
+/** The target group a listener rule forwards to. */
+function forwardsTo(r: FakeResource): string | undefined {
+  const action = (r.props.Actions as Array<{ TargetGroupArn?: string }> | undefined)?.[0];
+  return action?.TargetGroupArn;
 }
 
 function change(action: "Add" | "Modify" | "Remove", r: FakeResource, replace: boolean): Change {

@@ -26,8 +26,11 @@ export class FakeEcr {
     this.world.on("ecr", mock, DescribeRepositoriesCommand, (input: DescribeRepositoriesCommandInput) => this.describeRepositories(input));
   }
 
-  /** Pushes an image; with `afterPolls` it is only visible from that many lookups on. */
-  putImage(ref: string, options: { afterPolls?: number } = {}): void {
+  /**
+   * Pushes an image and returns its digest; with `afterPolls` it is only visible from that many
+   * lookups on. Pushing a tag again moves it to a new digest, as in ECR.
+   */
+  putImage(ref: string, options: { afterPolls?: number } = {}): string {
     const parsed = parseEcrImageRef(ref);
     if (!parsed) throw new Error(`aws fake: not an ECR image reference: ${ref}`);
     const images = this.repository(parsed.registryId, parsed.repositoryName);
@@ -44,7 +47,12 @@ export class FakeEcr {
       },
     };
     images.set(digest, image);
-    if (parsed.imageId.imageTag) images.set(parsed.imageId.imageTag, image);
+    if (parsed.imageId.imageTag) {
+      const previous = images.get(parsed.imageId.imageTag);
+      if (previous && previous !== image) previous.detail.imageTags = previous.detail.imageTags?.filter((t) => t !== parsed.imageId.imageTag);
+      images.set(parsed.imageId.imageTag, image);
+    }
+    return digest;
   }
 
   /** An empty repository (images absent, the repository present). */

@@ -7,6 +7,7 @@ import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
+  ListTasksCommand,
   RunTaskCommand,
   StopTaskCommand,
   UpdateServiceCommand,
@@ -15,6 +16,7 @@ import {
   type DescribeServicesCommandInput,
   type DescribeTaskDefinitionCommandInput,
   type DescribeTasksCommandInput,
+  type ListTasksCommandInput,
   type RunTaskCommandInput,
   type Service,
   type StopTaskCommandInput,
@@ -70,6 +72,8 @@ interface FakeTask extends Task {
   step: number;
   script: TaskScript | undefined;
   container: string;
+  /** The service whose task this is (long-running: it does not step towards STOPPED). */
+  service?: string;
 }
 
 export interface EcsTiming {
@@ -85,6 +89,8 @@ export class FakeEcs {
   private readonly revisions = new Map<string, number>();
   private readonly taskScripts: TaskScript[] = [];
   private readonly rolloutScripts: RolloutScript[] = [];
+  /** RunTask answers by clientToken: a repeated request returns the task it started, as in ECS. */
+  private readonly runTaskTokens = new Map<string, { tasks: Task[]; failures: unknown[] }>();
 
   constructor(
     private readonly world: World,
@@ -96,6 +102,7 @@ export class FakeEcs {
     const w = this.world;
     w.on("ecs", mock, RunTaskCommand, (input: RunTaskCommandInput, fault) => this.runTask(input, fault?.failures));
     w.on("ecs", mock, DescribeTasksCommand, (input: DescribeTasksCommandInput) => this.describeTasks(input));
+    w.on("ecs", mock, ListTasksCommand, (input: ListTasksCommandInput) => this.listTasks(input));
     w.on("ecs", mock, StopTaskCommand, (input: StopTaskCommandInput) => ({ task: this.stopTask(input) }));
     w.on("ecs", mock, DescribeTaskDefinitionCommand, (input: DescribeTaskDefinitionCommandInput) => {
       const td = this.findTaskDefinition(input.taskDefinition ?? "");
@@ -112,6 +119,25 @@ export class FakeEcs {
 
   scriptRollout(script: RolloutScript): void {
     this.rolloutScripts.push(script);
+  }
+
+  /**
+   * What ECS does when a service's task is retired (Fargate platform maintenance) or crashes:
+   * stops the running task of each service whose name contains `service` and starts a new one
+   * with fresh task storage, without a new deployment. Returns the new task ids.
+   */
+  replaceServiceTask(service: string, how: { stopCode?: Task["stopCode"]; reason?: string } = {}): string[] {
+    const started: string[] = [];
+    for (const s of this.services.values()) {
+      if (!s.serviceName.includes(service)) continue;
+      const running = [...this.tasks.values()].filter((t) => t.service === s.serviceArn && t.lastStatus === "RUNNING");
+      for (const task of running) {
+        this.stop(task, { stopCode: how.stopCode ?? "ServiceSchedulerInitiated", reason: how.reason ?? "Task is being retired: AWS Fargate platform maintenance" });
+        started.push(this.startServiceTask(s).taskArn.split("/").at(-1)!);
+      }
+    }
+    if (started.length === 0) throw new Error(`aws fake: no running task of a service named like ${service}`);
+    return started;
   }
 
   /** The next revision number of a family. */
@@ -178,6 +204,7 @@ export class FakeEcs {
 
   removeService(arn: string): void {
     this.services.delete(arn);
+    for (const task of this.tasks.values()) if (task.service === arn && task.lastStatus !== "STOPPED") this.stop(task, { stopCode: "ServiceSchedulerInitiated", reason: "Service deleted" });
   }
 
   /** Whether some running service sends traffic to the target group, and on which port. */
@@ -213,7 +240,47 @@ export class FakeEcs {
     };
     service.deployments.unshift(deployment);
     service.taskDefinition = taskDefinition;
+    // The fake replaces a service's tasks at once (ECS does so over the rollout): new tasks, new storage.
+    for (const task of this.tasks.values()) {
+      if (task.service === service.serviceArn && task.lastStatus !== "STOPPED") this.stop(task, { stopCode: "ServiceSchedulerInitiated", reason: "Scaling activity initiated by (deployment " + deployment.id + ")" });
+    }
+    for (let i = 0; i < (service.desiredCount ?? 0); i++) this.startServiceTask(service);
     return deployment;
+  }
+
+  private startServiceTask(service: FakeServiceState): FakeTask {
+    const cluster = clusterName(service.clusterArn);
+    const taskArn = this.world.arn("ecs", `task/${cluster}/${this.world.hex(32)}`);
+    const task: FakeTask = {
+      taskArn,
+      clusterArn: service.clusterArn,
+      taskDefinitionArn: service.taskDefinition,
+      group: `service:${service.serviceName}`,
+      startedBy: service.deployments[0]?.id,
+      lastStatus: "RUNNING",
+      desiredStatus: "RUNNING",
+      launchType: "FARGATE",
+      createdAt: this.world.now(),
+      startedAt: this.world.now(),
+      containers: [],
+      step: 0,
+      script: undefined,
+      container: "",
+      service: service.serviceArn,
+    };
+    this.tasks.set(taskArn, task);
+    return task;
+  }
+
+  private listTasks(input: ListTasksCommandInput) {
+    const cluster = clusterName(input.cluster);
+    const wanted = input.desiredStatus ?? "RUNNING";
+    const service = input.serviceName === undefined ? undefined : this.findService(input.cluster, input.serviceName);
+    if (input.serviceName !== undefined && !service) throw awsError("ecs", "ServiceNotFoundException", "Service not found.");
+    const taskArns = [...this.tasks.values()]
+      .filter((t) => clusterName(t.clusterArn) === cluster && t.desiredStatus === wanted && (!service || t.service === service.serviceArn))
+      .map((t) => t.taskArn);
+    return { taskArns };
   }
 
   /** One DescribeServices look at a service: its PRIMARY deployment moves one step. */
@@ -300,6 +367,15 @@ export class FakeEcs {
   }
 
   private runTask(input: RunTaskCommandInput, failures: Array<{ arn?: string; reason: string; detail?: string }> | undefined) {
+    const token = input.clientToken;
+    const repeated = token === undefined ? undefined : this.runTaskTokens.get(token);
+    if (repeated) return structuredClone(repeated);
+    const answer = this.startTask(input, failures);
+    if (token !== undefined) this.runTaskTokens.set(token, structuredClone(answer));
+    return answer;
+  }
+
+  private startTask(input: RunTaskCommandInput, failures: Array<{ arn?: string; reason: string; detail?: string }> | undefined): { tasks: Task[]; failures: unknown[] } {
     if (failures) return { tasks: [], failures };
     const td = this.findTaskDefinition(input.taskDefinition ?? "");
     if (!td || td.status !== "ACTIVE") throw awsError("ecs", "InvalidParameterException", "TaskDefinition not found.");
@@ -354,7 +430,7 @@ export class FakeEcs {
   }
 
   private step(task: FakeTask): void {
-    if (task.lastStatus === "STOPPED") return;
+    if (task.lastStatus === "STOPPED" || task.service !== undefined) return;
     task.step += 1;
     const running = task.script?.runningPolls ?? this.timing.runningPolls;
     const failToStart = task.script?.failToStart;
@@ -419,7 +495,7 @@ function publicService(s: FakeServiceState): Service {
 }
 
 function publicTask(t: FakeTask): Task {
-  const { step: _s, script: _sc, container: _c, ...task } = t;
+  const { step: _s, script: _sc, container: _c, service: _sv, ...task } = t;
   return structuredClone(task);
 }
 

@@ -6,11 +6,13 @@
 import {
   CreateRuleCommand,
   DeleteRuleCommand,
+  DescribeListenersCommand,
   DescribeRulesCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   type CreateRuleCommandInput,
   type DeleteRuleCommandInput,
+  type DescribeListenersCommandInput,
   type DescribeRulesCommandInput,
   type DescribeTargetGroupsCommandInput,
   type DescribeTargetHealthCommandInput,
@@ -40,12 +42,19 @@ export interface FakeRule {
   arn: string;
   listenerArn: string;
   priority: number;
+  /** The target group the rule forwards to, which the load balancer then routes to. */
+  targetGroupArn?: string;
 }
+
+/** AWS's limits per Application Load Balancer: rules (default quota, default rules not counted) and target groups (not adjustable). */
+export const ALB_LIMITS = { rules: 100, targetGroups: 100 };
 
 export class FakeElbV2 {
   readonly targetGroups = new Map<string, FakeTargetGroup>();
   readonly rules = new Map<string, FakeRule>();
   readonly listeners = new Set<string>();
+  /** This account's limits; a test raises `rules` as a Service Quotas increase would. */
+  readonly limits = { ...ALB_LIMITS };
   /** Health fixed for target groups whose ARN contains `match` (they may not exist yet). */
   readonly healthScripts: Array<{ match: string; health: TargetHealthScript }> = [];
 
@@ -58,9 +67,13 @@ export class FakeElbV2 {
     const w = this.world;
     w.on("elbv2", mock, DescribeTargetHealthCommand, (input: DescribeTargetHealthCommandInput) => this.describeTargetHealth(input));
     w.on("elbv2", mock, DescribeRulesCommand, (input: DescribeRulesCommandInput) => this.describeRules(input));
+    w.on("elbv2", mock, DescribeListenersCommand, (input: DescribeListenersCommandInput) => this.describeListeners(input));
     w.on("elbv2", mock, DescribeTargetGroupsCommand, (input: DescribeTargetGroupsCommandInput) => this.describeTargetGroups(input));
     w.on("elbv2", mock, CreateRuleCommand, (input: CreateRuleCommandInput) => {
-      const rule = this.addRule(input.ListenerArn ?? "", input.Priority ?? 0);
+      const targetGroupArn = input.Actions?.[0]?.TargetGroupArn;
+      const refused = this.refusal(input.ListenerArn ?? "", undefined, targetGroupArn);
+      if (refused) throw awsError("elbv2", refused.code, refused.message);
+      const rule = this.addRule(input.ListenerArn ?? "", input.Priority ?? 0, undefined, targetGroupArn);
       return { Rules: [{ RuleArn: rule.arn, Priority: String(rule.priority), IsDefault: false }] };
     });
     w.on("elbv2", mock, DeleteRuleCommand, (input: DeleteRuleCommandInput) => {
@@ -78,10 +91,36 @@ export class FakeElbV2 {
     return [...this.rules.values()].some((r) => r.listenerArn === listenerArn && r.priority === priority && r.arn !== exceptArn);
   }
 
-  addRule(listenerArn: string, priority: number, arn?: string): FakeRule {
+  /** The load balancer of a listener: `...:listener/app/<name>/<lb id>/<listener id>` -> `...:loadbalancer/app/<name>/<lb id>`. */
+  loadBalancerOf(listenerArn: string): string {
+    return listenerArn.replace(":listener/", ":loadbalancer/").split("/").slice(0, -1).join("/");
+  }
+
+  /** The target groups a load balancer routes to, through the rules of its listeners. */
+  routedTargetGroups(loadBalancerArn: string): Set<string> {
+    return new Set([...this.rules.values()].filter((r) => r.targetGroupArn && this.loadBalancerOf(r.listenerArn) === loadBalancerArn).map((r) => r.targetGroupArn!));
+  }
+
+  /**
+   * What AWS answers when a new rule (forwarding to `targetGroupArn`) would exceed the load
+   * balancer's limits: TooManyRules, or TooManyTargetGroups for a 101st routed target group.
+   */
+  refusal(listenerArn: string, exceptArn: string | undefined, targetGroupArn: string | undefined): { code: string; message: string } | undefined {
+    const lb = this.loadBalancerOf(listenerArn);
+    if (exceptArn && this.rules.has(exceptArn)) return undefined;
+    const rules = [...this.rules.values()].filter((r) => this.loadBalancerOf(r.listenerArn) === lb).length;
+    if (rules >= this.limits.rules) return { code: "TooManyRulesException", message: `The maximum number of rules on load balancer ${lb} has been reached` };
+    const routed = this.routedTargetGroups(lb);
+    if (targetGroupArn && !routed.has(targetGroupArn) && routed.size >= this.limits.targetGroups) {
+      return { code: "TooManyTargetGroupsException", message: `The maximum number of target groups per load balancer '${this.limits.targetGroups}' has been reached` };
+    }
+    return undefined;
+  }
+
+  addRule(listenerArn: string, priority: number, arn?: string, targetGroupArn?: string): FakeRule {
     if (!this.listeners.has(listenerArn)) throw awsError("elbv2", "ListenerNotFoundException", "One or more listeners not found");
     if (this.isPriorityTaken(listenerArn, priority, arn)) throw awsError("elbv2", "PriorityInUseException", `Priority '${priority}' is currently in use`);
-    const rule = { arn: arn ?? this.ruleArn(listenerArn), listenerArn, priority };
+    const rule: FakeRule = { arn: arn ?? this.ruleArn(listenerArn), listenerArn, priority, ...(targetGroupArn ? { targetGroupArn } : {}) };
     this.rules.set(rule.arn, rule);
     return rule;
   }
@@ -115,16 +154,28 @@ export class FakeElbV2 {
     return { TargetHealthDescriptions };
   }
 
-  /** The target groups of a load balancer: the fake has one ALB (its listeners'), holding every group. */
+  private describeListeners(input: DescribeListenersCommandInput) {
+    const arns = input.ListenerArns ?? [];
+    const missing = arns.filter((arn) => !this.listeners.has(arn));
+    if (missing.length > 0) throw awsError("elbv2", "ListenerNotFoundException", "One or more listeners not found");
+    return { Listeners: arns.map((arn) => ({ ListenerArn: arn, LoadBalancerArn: this.loadBalancerOf(arn), Port: 443, Protocol: "HTTPS" as const })) };
+  }
+
+  /** By load balancer: the groups it routes to (pages of 20, as the rules); otherwise every group. */
   private describeTargetGroups(input: DescribeTargetGroupsCommandInput) {
-    const balancers = [...this.listeners].map((l) => l.replace(":listener/", ":loadbalancer/").split("/").slice(0, 4).join("/"));
-    if (input.LoadBalancerArn && !balancers.includes(input.LoadBalancerArn)) {
+    const lb = input.LoadBalancerArn;
+    if (lb !== undefined && ![...this.listeners].some((l) => this.loadBalancerOf(l) === lb)) {
       throw awsError("elbv2", "LoadBalancerNotFoundException", "One or more load balancers not found");
     }
-    const groups = [...this.targetGroups.values()].map((g) => ({ TargetGroupArn: g.arn, TargetGroupName: g.name, Port: g.port, LoadBalancerArns: input.LoadBalancerArn ? [input.LoadBalancerArn] : [] }));
+    const arns = lb === undefined ? [...this.targetGroups.keys()] : [...this.routedTargetGroups(lb)];
     const size = input.PageSize ?? this.options.rulesPageSize;
     const start = Number(input.Marker ?? 0);
-    return { TargetGroups: groups.slice(start, start + size), NextMarker: start + size < groups.length ? String(start + size) : undefined };
+    const page = arns.slice(start, start + size).map((arn) => ({
+      TargetGroupArn: arn,
+      TargetGroupName: this.targetGroups.get(arn)?.name ?? arn.split("/").at(-2),
+      LoadBalancerArns: lb === undefined ? [] : [lb],
+    }));
+    return { TargetGroups: page, NextMarker: start + size < arns.length ? String(start + size) : undefined };
   }
 
   private describeRules(input: DescribeRulesCommandInput) {
