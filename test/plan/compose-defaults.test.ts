@@ -118,7 +118,10 @@ describe("read_only with tmpfs (hardened-readonly)", () => {
       ]);
       expect(main!.ReadonlyRootFilesystem).toBe(true);
       // The script is joined with the preview's search domain, a reference to the base stack.
-      expect(JSON.stringify(init!.Command)).toContain("set -e; chmod 1777 /berth-tmpfs/tmpfs-0; chmod 1777 /berth-tmpfs/tmpfs-1; chmod 1770 /berth-tmpfs/tmpfs-2; ");
+      const command = JSON.stringify(init!.Command);
+      expect(command).toContain('"set -e; ');
+      // After the search line is written, under set -e: a failed chmod fails the init container.
+      expect(command).toMatch(/; chmod 1777 \/berth-tmpfs\/tmpfs-0; chmod 1777 \/berth-tmpfs\/tmpfs-1; chmod 1770 \/berth-tmpfs\/tmpfs-2"/);
       expect(init!.MountPoints?.map((m) => m.ContainerPath)).toEqual(["/berth-tmpfs/tmpfs-0", "/berth-tmpfs/tmpfs-1", "/berth-tmpfs/tmpfs-2"]);
     }
     expect(stack.warnings.map((w) => `${w.code} ${w.file}:${w.line}: ${w.message}`)).toEqual([
