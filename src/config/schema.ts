@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { environmentValueProblems } from "./preview-placeholders.js";
 import { imageTemplateProblems } from "./resolve-image.js";
 
 /** How berth explains a config value: what is allowed, and whether the value may be shown. */
@@ -212,18 +213,27 @@ export const RepoConfigSchema = z
       .strict()
       .default({})
       .describe("One-off steps run as ECS tasks before the new version takes traffic."),
-    /** Variables added to every service (they win over the compose file's values). */
+    /**
+     * Variables added to every service and the release steps (they win over the compose file's
+     * values). Placeholders: `{url}` (`https://<host>`), `{host}` (the preview's host name),
+     * `{pr}`, `{sha}`, `{short_sha}`, `{branch}` (as in `image`); `{{` and `}}` are a literal brace.
+     */
     environment: z
       .record(
         EnvName,
         z
           .union([z.string(), z.number(), z.boolean()])
-          .register(configHints, { expected: "a string, number or boolean" })
-          .transform(String),
+          .register(configHints, { expected: 'a string, number or boolean (quote a value that starts with "{": "{url}")' })
+          .transform(String)
+          .superRefine((value, ctx) => {
+            for (const message of environmentValueProblems(value)) ctx.addIssue({ code: "custom", message, input: value });
+          }),
       )
       .register(configHints, { expected: "a mapping of variable names to values" })
       .default({})
-      .describe("Variables added to every service (they win over the compose file's values)."),
+      .describe(
+        "Variables added to every service and the release steps (they win over the compose file's values). Placeholders: `{url}` (`https://<host>`), `{host}` (the preview's host name, `<label>.<domain>`), `{pr}`, `{sha}`, `{short_sha}` (7 characters), `{branch}` (sanitized as in `image`); write `{{` and `}}` for a literal brace.",
+      ),
     /**
      * Secrets injected by ECS into the services built from the repository, the public service and
      * the release steps: variable name -> SSM parameter name (`/path/name`, in the preview's region),
