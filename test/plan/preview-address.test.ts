@@ -108,10 +108,10 @@ describe("the preview's own address", () => {
     const reader = createMemoryReader({
       ".github/preview.yml": "port: 80\n",
       ".env": "PREVIEW_PR=999\nPREVIEW_URL=http://localhost\n",
-      "compose.yaml": "services:\n  web:\n    image: nginx:1.27\n    ports: ['80']\n    environment:\n      PR: ${PREVIEW_PR}\n      URL: ${PREVIEW_URL}\n",
+      "compose.yaml": "services:\n  web:\n    image: nginx:1.27\n    ports: ['80']\n    environment:\n      PR: ${PREVIEW_PR}\n      URL: ${PREVIEW_URL}\n      PREVIEW_HOST:\n",
     });
     const result = await planPreview({ reader, target: TARGET, baseStack: "berth-base" });
-    expect(envOf(deployed(result!.stack.template as Template), "web")).toEqual({ PR: "7", URL });
+    expect(envOf(deployed(result!.stack.template as Template), "web")).toEqual({ PR: "7", URL, PREVIEW_HOST: HOST });
   });
 
   it.each([
