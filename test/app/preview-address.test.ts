@@ -19,7 +19,7 @@ function environmentOf(harness: Harness, container: string, step?: string): Reco
   const { ecs } = harness.aws.state;
   let arn: string | undefined;
   if (step === undefined) {
-    arn = [...ecs.services.values()].find((s) => (ecs.taskDefinitions.get(s.taskDefinition)?.containerDefinitions as Container[] | undefined)?.some((c) => c.name === container))?.taskDefinition;
+    arn = [...ecs.services.values()].find((s) => (ecs.taskDefinitions.get(s.taskDefinition ?? "")?.containerDefinitions as Container[] | undefined)?.some((c) => c.name === container))?.taskDefinition;
   } else {
     const run = harness.aws.calls.find((c) => c.command === "RunTask" && (c.input as { startedBy?: string }).startedBy === `berth/${step}`);
     arn = (run?.input as { taskDefinition?: string } | undefined)?.taskDefinition;

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { planPreview } from "../../src/plan/plan-preview.js";
+import { planPreview, type PreviewTarget } from "../../src/plan/plan-preview.js";
 import { InputError, formatDiagnostic } from "../../src/errors.js";
 import { createDirReader, createMemoryReader } from "../../src/util/repo-reader.js";
 import { resolve, type IntrinsicContext } from "../fakes/aws/intrinsics.js";
@@ -43,7 +43,7 @@ function deployed(template: Template): Container[] {
 const envOf = (containers: Container[], name: string) =>
   Object.fromEntries((containers.find((c) => c.Name === name)?.Environment ?? []).map((e) => [e.Name, e.Value]));
 
-async function plan(repo: string, target = TARGET) {
+async function plan(repo: string, target: PreviewTarget = TARGET) {
   const result = await planPreview({ reader: createDirReader(path.join(REPOS, repo)), target, baseStack: "berth-base" });
   if (!result) throw new Error(`${repo} has no .github/preview.yml`);
   return result;
