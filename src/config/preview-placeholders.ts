@@ -85,7 +85,7 @@ type Part = { text: string } | { placeholder: string };
 
 /**
  * Splits an `environment` value into text and placeholders. `{{` and `}}` are a literal `{` and
- * `}`; any other brace must belong to a `{name}`.
+ * `}`, and `${...}` is kept as written; any other brace must belong to a `{name}`.
  */
 function parseValue(value: string): { parts: Part[]; problems: string[] } {
   const parts: Part[] = [];
@@ -94,7 +94,13 @@ function parseValue(value: string): { parts: Part[]; problems: string[] } {
   let i = 0;
   while (i < value.length) {
     const c = value[i]!;
-    if ((c === "{" || c === "}") && value[i + 1] === c) {
+    if (c === "$" && value[i + 1] === "{") {
+      // `${NAME}` is a shell's or an application's own syntax, kept as written.
+      const close = value.indexOf("}", i + 2);
+      const end = close < 0 ? value.length : close + 1;
+      text += value.slice(i, end);
+      i = end;
+    } else if ((c === "{" || c === "}") && value[i + 1] === c) {
       text += c;
       i += 2;
     } else if (c === "{") {

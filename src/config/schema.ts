@@ -216,7 +216,8 @@ export const RepoConfigSchema = z
     /**
      * Variables added to every service and the release steps (they win over the compose file's
      * values). Placeholders: `{url}` (`https://<host>`), `{host}` (the preview's host name),
-     * `{pr}`, `{sha}`, `{short_sha}`, `{branch}` (as in `image`); `{{` and `}}` are a literal brace.
+     * `{pr}`, `{sha}`, `{short_sha}`, `{branch}` (as in `image`); `{{` and `}}` are a literal brace,
+     * `${...}` is kept as written.
      */
     environment: z
       .record(
@@ -232,7 +233,7 @@ export const RepoConfigSchema = z
       .register(configHints, { expected: "a mapping of variable names to values" })
       .default({})
       .describe(
-        "Variables added to every service and the release steps (they win over the compose file's values). Placeholders: `{url}` (`https://<host>`), `{host}` (the preview's host name, `<label>.<domain>`), `{pr}`, `{sha}`, `{short_sha}` (7 characters), `{branch}` (sanitized as in `image`); write `{{` and `}}` for a literal brace.",
+        "Variables added to every service and the release steps (they win over the compose file's values). Placeholders: `{url}` (`https://<host>`), `{host}` (the preview's host name, `<label>.<domain>`), `{pr}`, `{sha}`, `{short_sha}` (7 characters), `{branch}` (sanitized as in `image`); write `{{` and `}}` for a literal brace (`${...}` is kept as written).",
       ),
     /**
      * Secrets injected by ECS into the services built from the repository, the public service and

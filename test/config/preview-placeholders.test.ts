@@ -26,6 +26,8 @@ describe("environment placeholders", () => {
     ["{{url}}", "{url}"],
     ['{{"host": "{host}"}}', '{"host": "shop.preview.example.com"}'],
     ["no braces at all", "no braces at all"],
+    ["${HOME}/{pr}", "${HOME}/42"],
+    ["$${X} and ${Y:-{z}", "$${X} and ${Y:-{z}"],
     ["", ""],
   ])("%j becomes %j", (value, expected) => {
     expect(environmentValueProblems(value)).toEqual([]);
