@@ -24,6 +24,8 @@ export interface LoadComposeOptions {
    * empty: `COMPOSE_PROFILES` from the repository's `.env`, as Compose does.
    */
   profiles?: readonly string[];
+  /** Variables berth adds to interpolation (`PREVIEW_URL`, ...); they win over `.env`. */
+  supplied?: SuppliedVariables;
 }
 
 /** One compose file, parsed, interpolated, validated, its services in canonical form. */
@@ -42,9 +44,11 @@ interface LoadedFile {
  *   docker-compose.yaml that exists plus the first override file beside it (compose.override.yml,
  *   ...). Later files override earlier ones, and their relative paths (env_file, build context)
  *   start from the first file's directory, as in Compose. Named `files` get no override, as with `-f`.
- * - Interpolation variables come only from the `.env` next to the first compose file, never
- *   from process.env: a compose file must not read the bot's own environment. Unset variables
- *   become "" with an `unset-variable` warning.
+ * - Interpolation variables come only from the `.env` next to the first compose file and from
+ *   `options.supplied` (berth's `PREVIEW_*` variables, which win over `.env` as the shell's do in
+ *   Compose), never from process.env: a compose file must not read the bot's own environment.
+ *   Unset variables become "" with an `unset-variable` warning. A supplied value known only at
+ *   deploy time is refused where the template cannot take it (`image:`, `ports`, ...).
  * - Each file is validated against the Compose Specification schema; `extends` is resolved,
  *   profiles are applied (`options.profiles`, else `COMPOSE_PROFILES` in `.env`) and the Fargate
  *   rules decide what is refused and what is ignored with a warning.
@@ -52,11 +56,13 @@ interface LoadedFile {
  * Throws InputError listing every problem found, each as `FILE:LINE: key.path: what is wrong`.
  */
 export async function loadCompose(reader: RepoReader, files?: string[], options: LoadComposeOptions = {}): Promise<ComposeProject> {
+  const { supplied } = options;
   const findings = new Findings();
   const chosen = await chooseFiles(reader, files, findings);
-  const variables = await readDotenv(reader, path.posix.join(path.posix.dirname(chosen[0]!), ".env"));
+  const fromDotenv = await readDotenv(reader, path.posix.join(path.posix.dirname(chosen[0]!), ".env"), supplied);
+  const variables = withSupplied(fromDotenv, supplied);
   const profiles = enabledProfiles(options.profiles, variables);
-  const loader = new FileLoader(reader, variables, findings);
+  const loader = new FileLoader(reader, variables, findings, supplied);
 
   const loaded: LoadedFile[] = [];
   for (const file of chosen) {
@@ -190,12 +196,39 @@ function enabledProfiles(given: readonly string[] | undefined, variables: (name:
   return new Set(list.map((p) => p.trim()).filter((p) => p !== ""));
 }
 
-async function readDotenv(reader: RepoReader, file: string): Promise<(name: string) => string | undefined> {
+/** Variables berth adds to compose interpolation, by name; they win over the repository's `.env`. */
+export interface SuppliedVariables {
+  values: Readonly<Record<string, string>>;
+  /**
+   * The variable whose deploy-time value a string holds, if any: such a value becomes a template
+   * expression only in a container's environment, command, entrypoint, labels and health check.
+   */
+  deployTimeVariable?: (text: string) => string | undefined;
+}
+
+/** Where a deploy-time value may stand, below `services.<name>`; `build` is CI's business, not berth's. */
+const DEPLOY_TIME_KEYS = new Set(["environment", "command", "entrypoint", "labels", "build"]);
+
+function withSupplied(lookup: (name: string) => string | undefined, supplied: SuppliedVariables | undefined): (name: string) => string | undefined {
+  if (supplied === undefined) return lookup;
+  return (name) => (Object.hasOwn(supplied.values, name) ? supplied.values[name] : lookup(name));
+}
+
+/** Whether a value at this key path reaches the template only where a deploy-time value can stand. */
+function takesDeployTimeValue(at: KeyPath): boolean {
+  const [top, , key, sub] = at.map(String);
+  if (top?.startsWith("x-")) return true;
+  if (top !== "services" || key === undefined) return false;
+  return DEPLOY_TIME_KEYS.has(key) || key.startsWith("x-") || (key === "healthcheck" && sub === "test");
+}
+
+async function readDotenv(reader: RepoReader, file: string, supplied?: SuppliedVariables): Promise<(name: string) => string | undefined> {
   const normalized = normalizeRepoPath(file) ?? ".env";
   const text = await reader.readFile(normalized);
   if (text === undefined) return () => undefined;
   try {
-    const values = parseDotenv(text);
+    // `.env` may build on berth's variables (APP_URL=${PREVIEW_URL:-http://localhost:3000}), as on the shell's in Compose.
+    const values = parseDotenv(text, supplied ? { lookup: withSupplied(() => undefined, supplied) } : {});
     return (name) => (Object.hasOwn(values, name) ? values[name] : undefined);
   } catch (error) {
     if (!(error instanceof DotenvError)) throw error;
@@ -217,6 +250,7 @@ class FileLoader {
     private readonly reader: RepoReader,
     private readonly variables: (name: string) => string | undefined,
     private readonly findings: Findings,
+    private readonly supplied?: SuppliedVariables,
   ) {}
 
   load(file: string): Promise<LoadedFile | undefined> {
@@ -266,13 +300,22 @@ class FileLoader {
   private interpolateTree(source: YamlSource, value: unknown, at: KeyPath): unknown {
     if (typeof value === "string") {
       try {
-        return interpolate(value, this.variables, {
+        const result = interpolate(value, this.variables, {
           onUnset: (name) => {
             if (this.unset.has(name)) return;
             this.unset.add(name);
             this.findings.warn("unset-variable", { file: source.file, path: at, line: source.lineOf(at) }, `variable ${name} is not set in .env; it interpolates to an empty string`);
           },
         });
+        const deployTime = this.supplied?.deployTimeVariable?.(result);
+        if (deployTime !== undefined && !takesDeployTimeValue(at)) {
+          this.findings.error(
+            { file: source.file, path: at, line: source.lineOf(at) },
+            `${deployTime} is known only when the preview deploys (its host name comes from the base stack's domain); use it in environment, env_file, command, entrypoint, labels or healthcheck.test, not here`,
+          );
+          return value;
+        }
+        return result;
       } catch (error) {
         if (!(error instanceof InterpolationError)) throw error;
         this.findings.error({ file: source.file, path: at, line: source.lineOf(at) }, error.message);

@@ -105,21 +105,27 @@ function substituteAll(template: string, vars: ImageVars): string {
 
 function substitute(text: string, vars: ImageVars, branch: string): string {
   return text.replace(PLACEHOLDER, (whole, placeholder: string) => {
-    switch (placeholder) {
-      case "sha":
-        return vars.sha;
-      case "short_sha":
-        return vars.sha.slice(0, 7);
-      case "pr":
-        return String(vars.pr);
-      case "branch":
-        return branch;
-      case "service":
-        return vars.service;
-      default:
-        return whole;
-    }
+    if (placeholder === "branch") return branch;
+    if (placeholder === "service") return vars.service;
+    return commitPlaceholder(placeholder, vars) ?? whole;
   });
+}
+
+/**
+ * The value of `{sha}`, `{short_sha}` (first 7 characters) or `{pr}` for a commit of a pull request;
+ * undefined for any other placeholder. Shared by image templates and environment values.
+ */
+export function commitPlaceholder(placeholder: string, vars: { sha: string; pr: number }): string | undefined {
+  switch (placeholder) {
+    case "sha":
+      return vars.sha;
+    case "short_sha":
+      return vars.sha.slice(0, 7);
+    case "pr":
+      return String(vars.pr);
+    default:
+      return undefined;
+  }
 }
 
 function countPlaceholder(text: string, placeholder: ImagePlaceholder): number {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { environmentValueProblems } from "./preview-placeholders.js";
 import { imageTemplateProblems } from "./resolve-image.js";
 
 /** How berth explains a config value: what is allowed, and whether the value may be shown. */
@@ -236,20 +237,25 @@ export const RepoConfigSchema = z
      * Variables added to the services built from the repository, the public service and the
      * release steps (they win over the compose file's values). Data services (third-party images
      * such as a database) keep their compose environment only, so changing this never replaces
-     * them and their data.
+     * them and their data. Placeholders: `{url}` (`https://<host>`), `{host}` (the preview's host
+     * name), `{pr}`, `{sha}`, `{short_sha}`, `{branch}` (as in `image`); `{{` and `}}` are a
+     * literal brace, `${...}` is kept as written.
      */
     environment: z
       .record(
         EnvName,
         z
           .union([z.string(), z.number(), z.boolean()])
-          .register(configHints, { expected: "a string, number or boolean" })
-          .transform(String),
+          .register(configHints, { expected: 'a string, number or boolean (quote a value that starts with "{": "{url}")' })
+          .transform(String)
+          .superRefine((value, ctx) => {
+            for (const message of environmentValueProblems(value)) ctx.addIssue({ code: "custom", message, input: value });
+          }),
       )
       .register(configHints, { expected: "a mapping of variable names to values" })
       .default({})
       .describe(
-        "Variables added to the services built from the repository, the public service and the release steps (they win over the compose file's values). Data services (third-party images such as a database) keep their compose environment only, so changing this never replaces them and their data.",
+        "Variables added to the services built from the repository, the public service and the release steps (they win over the compose file's values). Data services (third-party images such as a database) keep their compose environment only, so changing this never replaces them and their data. Placeholders: `{url}` (`https://<host>`), `{host}` (the preview's host name, `<label>.<domain>`), `{pr}`, `{sha}`, `{short_sha}` (7 characters), `{branch}` (sanitized as in `image`); write `{{` and `}}` for a literal brace (`${...}` is kept as written).",
       ),
     /**
      * Secrets injected by ECS into the services built from the repository, the public service and

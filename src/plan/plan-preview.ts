@@ -1,6 +1,7 @@
 import type { ComposeProject } from "../compose/model.js";
 import { loadCompose } from "../compose/load-compose.js";
 import { loadRepoConfigSource } from "../config/load-repo-config.js";
+import { deployTimeVariable, previewValues, previewVariables } from "../config/preview-placeholders.js";
 import { ImageReferenceError, resolveImage } from "../config/resolve-image.js";
 import type { RepoConfig } from "../config/schema.js";
 import { InputError, formatDiagnostic, type Diagnostic, type Warning } from "../errors.js";
@@ -64,7 +65,8 @@ export async function planWithConfig(input: {
 }): Promise<PreviewPlan> {
   const { config, target, configLineOf } = input;
   const files = config.compose === undefined ? undefined : [config.compose].flat();
-  const project = await loadCompose(input.reader, files, config.profiles ? { profiles: config.profiles } : {});
+  const supplied = { values: previewVariables(previewValues(target)), deployTimeVariable };
+  const project = await loadCompose(input.reader, files, { ...(config.profiles ? { profiles: config.profiles } : {}), supplied });
   try {
     const images = resolveBuildImages(config, project, target, configLineOf);
     const stack = buildTemplate({

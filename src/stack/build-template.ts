@@ -5,12 +5,13 @@ import { App, Aws, CfnOutput, DefaultStackSynthesizer, Fn, Stack } from "aws-cdk
 import { CfnService } from "aws-cdk-lib/aws-ecs";
 import { Construct } from "constructs";
 import type { ComposeProject, ComposeService } from "../compose/model.js";
+import { PlaceholderError, previewValues, resolvePlaceholders } from "../config/preview-placeholders.js";
 import type { RepoConfig } from "../config/schema.js";
 import { InputError, type Diagnostic, type Warning } from "../errors.js";
 import { hostHeaderDiagnostics, secretDiagnostics } from "./base-limits.js";
 import { addBaseParameters, fromBase } from "./base-stack.js";
 import { buildContainerDefinition, buildDnsInitContainer, type LogSettings } from "./container-definition.js";
-import type { ConfigLineOf } from "./diagnostics.js";
+import { configDiagnostic, type ConfigLineOf } from "./diagnostics.js";
 import { escapeLiteralPlaceholders } from "./escape-literal-placeholders.js";
 import { fargateSize, resourceDiagnostics, type FargateSize } from "./fargate-size.js";
 import { addPublicEndpoint } from "./load-balancer.js";
@@ -102,6 +103,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
   const publicService = collect(diagnostics, () => selectPublicService(project, config, lineOf));
   const release = collect(diagnostics, () => releaseSteps(config, lineOf));
   const releaseService = publicService && collect(diagnostics, () => selectReleaseService(project, config, publicService.service, lineOf));
+  const environment = configEnvironment(config.environment, target, diagnostics, lineOf);
   const warnings: Warning[] = [...project.warnings];
   const sizes = new Map<string, FargateSize>();
   if (diagnostics.length === 0) {
@@ -149,6 +151,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     const logging: LogSettings = { group: fromBase("LogGroup"), region: Aws.REGION, streamPrefix: label };
     const endpoint = addPublicEndpoint(stack, { label, port: publicService.port, healthPath: config.healthcheck.path });
     const families = familyNames(label, project.services);
+    const address = { url: Fn.join("", ["https://", endpoint.hostname]), host: endpoint.hostname };
 
     const ecsServices = new Map<string, CfnService>();
     for (const plan of plans) {
@@ -159,11 +162,12 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
         service,
         name: containerName(service.name),
         image: plan.image,
-        environment: plan.built || plan.isPublic ? { ...service.environment, ...config.environment } : service.environment,
+        environment: plan.built || plan.isPublic ? { ...service.environment, ...environment } : service.environment,
         secrets,
         logging,
         volumeNames,
         role: "service",
+        address,
         ...(plan.isPublic ? { extraPort: publicService.port } : {}),
       });
       const taskDefinition = addTaskDefinition(stack, `${plan.id}TaskDefinition`, {
@@ -220,9 +224,10 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       image: imageOf(releaseService, input.images, sources),
       family: releaseFamily(label),
       size: sizes.get(releaseService.name)!,
-      environment: { ...releaseService.environment, ...config.environment },
+      environment: { ...releaseService.environment, ...environment },
       secrets: config.secrets,
       logging,
+      address,
       searchDomain: network.searchDomain,
       tags: previewResourceTags(),
     });
@@ -257,7 +262,10 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     }
   });
 
-  const bytes = Buffer.byteLength(JSON.stringify(template));
+  const json = JSON.stringify(template);
+  // A deploy-time stand-in outside the keys that take one was refused when the compose file loaded.
+  if (json.includes("\\u0000")) throw new Error("buildTemplate: a stand-in for the preview's address reached the template");
+  const bytes = Buffer.byteLength(json);
   if (bytes > MAX_INLINE_TEMPLATE_BYTES) throw new InputError([templateTooLarge(project, bytes)]);
 
   return {
@@ -301,6 +309,7 @@ function addReleaseTaskDefinition(
     environment: Record<string, string>;
     secrets: Record<string, string>;
     logging: LogSettings;
+    address: { url: string; host: string };
     searchDomain: string;
     tags: ResourceTag[];
   },
@@ -315,6 +324,7 @@ function addReleaseTaskDefinition(
     logging: input.logging,
     volumeNames,
     role: "release",
+    address: input.address,
   });
   return addTaskDefinition(stack, "ReleaseTaskDefinition", {
     family: input.family,
@@ -386,6 +396,26 @@ function familyNames(label: string, services: readonly ComposeService[]): Map<st
     for (let n = 2; taken.has(family); n += 1) family = `${base}-${n}`;
     taken.add(family);
     out.set(service.name, family);
+  }
+  return out;
+}
+
+/** The config's `environment` with its placeholders resolved for this pull request; a problem becomes a diagnostic. */
+function configEnvironment(
+  environment: Record<string, string>,
+  target: BuildTemplateInput["target"],
+  diagnostics: Diagnostic[],
+  lineOf: ConfigLineOf | undefined,
+): Record<string, string> {
+  const values = previewValues(target);
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(environment)) {
+    try {
+      out[name] = resolvePlaceholders(value, values);
+    } catch (error) {
+      if (!(error instanceof PlaceholderError)) throw error;
+      diagnostics.push(configDiagnostic(["environment", name], error.message, lineOf));
+    }
   }
   return out;
 }

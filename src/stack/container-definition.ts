@@ -1,6 +1,7 @@
 import type { CfnTaskDefinition } from "aws-cdk-lib/aws-ecs";
 import type { ComposeHealthcheck, ComposeService } from "../compose/model.js";
 import type { TmpfsVolume } from "./task-definition.js";
+import { replaceDeployTimeValues } from "../config/preview-placeholders.js";
 
 type ContainerDefinition = CfnTaskDefinition.ContainerDefinitionProperty;
 /** Built up key by key before it is handed to CDK. */
@@ -36,6 +37,12 @@ export interface ContainerInput {
   role: "service" | "release";
   /** A port the load balancer needs mapped even when the compose file does not list it. */
   extraPort?: number;
+  /**
+   * The preview's URL and host name as template expressions, put where the compose file and the
+   * config asked for them (`${PREVIEW_URL}`, `{host}`): environment, command, entrypoint, labels and
+   * health check.
+   */
+  address: { url: string; host: string };
 }
 
 /**
@@ -46,12 +53,12 @@ export interface ContainerInput {
  * the nofile ulimit, with a warning for each change.
  */
 export function buildContainerDefinition(input: ContainerInput): ContainerDefinition {
-  const { service } = input;
+  const service = withAddress(input.service, input.address);
   const secretNames = Object.keys(input.secrets).sort();
   const environment = Object.keys(input.environment)
     .filter((name) => !(name in input.secrets))
     .sort()
-    .map((name) => ({ name, value: input.environment[name]! }));
+    .map((name) => ({ name, value: replaceDeployTimeValues(input.environment[name]!, input.address) }));
 
   const container: Writable<ContainerDefinition> = {
     name: input.name,
@@ -94,6 +101,21 @@ export function buildContainerDefinition(input: ContainerInput): ContainerDefini
   if (service.tty) container.pseudoTerminal = true;
   if (service.stdinOpen) container.interactive = true;
   return container;
+}
+
+/** The service with the preview's address in place of its stand-ins, in every key that may hold one. */
+function withAddress(service: ComposeService, address: ContainerInput["address"]): ComposeService {
+  const text = (value: string) => replaceDeployTimeValues(value, address);
+  const list = (values: string[] | undefined) => values?.map(text);
+  const command = list(service.command);
+  const entrypoint = list(service.entrypoint);
+  return {
+    ...service,
+    ...(command ? { command } : {}),
+    ...(entrypoint ? { entrypoint } : {}),
+    labels: Object.fromEntries(Object.entries(service.labels).map(([k, v]) => [k, text(v)])),
+    ...(service.healthcheck ? { healthcheck: { ...service.healthcheck, test: service.healthcheck.test.map(text) } } : {}),
+  };
 }
 
 /** The file the DNS init container rewrites; tests run its script against a copy. */

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseRepoConfig } from "../../src/config/parse-repo-config.js";
 import { RepoConfigSchema } from "../../src/config/schema.js";
+import { PREVIEW_PLACEHOLDERS } from "../../src/config/preview-placeholders.js";
 import { IMAGE_PLACEHOLDERS } from "../../src/config/resolve-image.js";
 import { parseYamlSource } from "../../src/util/yaml-source.js";
 
@@ -19,9 +20,13 @@ describe("docs/config-reference.md", () => {
     expect([...new Set(listed)]).toStrictEqual(Object.keys(RepoConfigSchema.shape));
   });
 
-  it("documents every image placeholder", () => {
-    const documented = [...doc.matchAll(/^\| `\{([a-z_]+)\}` \|/gm)].map((m) => m[1]);
-    expect(documented).toStrictEqual([...IMAGE_PLACEHOLDERS]);
+  it.each([
+    ["Image placeholders", IMAGE_PLACEHOLDERS],
+    ["Environment placeholders", PREVIEW_PLACEHOLDERS],
+  ])("documents every placeholder: %s", (heading, placeholders) => {
+    const section = doc.split(/^#### /m).find((s) => s.startsWith(heading)) ?? "";
+    const documented = [...section.matchAll(/^\| `\{([a-z_]+)\}` \|/gm)].map((m) => m[1]);
+    expect(documented).toStrictEqual([...placeholders]);
   });
 
   it("shows the errors berth really reports for its example", () => {

@@ -333,8 +333,8 @@ describe("loadRepoConfig: invalid configs", () => {
       name: "environment values that are not scalars",
       yaml: "environment:\n  EMPTY:\n  NESTED:\n    a: 1\n",
       expected: [
-        `${F}:2: environment.EMPTY: expected a string, number or boolean, got an empty value`,
-        `${F}:3: environment.NESTED: expected a string, number or boolean, got a mapping`,
+        `${F}:2: environment.EMPTY: expected a string, number or boolean (quote a value that starts with "{": "{url}"), got an empty value`,
+        `${F}:3: environment.NESTED: expected a string, number or boolean (quote a value that starts with "{": "{url}"), got a mapping`,
       ],
     },
     {
@@ -387,6 +387,16 @@ describe("loadRepoConfig: invalid configs", () => {
       name: "forks and drafts with values they do not take",
       yaml: "forks: yes\ndrafts: maybe\n",
       expected: [`${F}:1: forks: expected "approve" or "never", got "yes"`, `${F}:2: drafts: expected true or false, got "maybe"`],
+    },
+    {
+      name: "environment placeholders that do not exist, lone braces, and {host} left unquoted",
+      yaml: 'environment:\n  APP_URL: "{hostname}/app"\n  JSON: \'{"a": 1}\'\n  CLOSE: "a}b"\n  HOSTS: {host}\n',
+      expected: [
+        `${F}:2: environment.APP_URL: unknown placeholder {hostname}; use {url}, {host}, {pr}, {sha}, {short_sha} or {branch}, and {{ or }} for a literal brace`,
+        `${F}:3: environment.JSON: unknown placeholder {"a": 1}; use {url}, {host}, {pr}, {sha}, {short_sha} or {branch}, and {{ or }} for a literal brace`,
+        `${F}:4: environment.CLOSE: a single "}" closes no placeholder; write a literal } as }}`,
+        `${F}:5: environment.HOSTS: expected a string, number or boolean (quote a value that starts with "{": "{url}"), got a mapping`,
+      ],
     },
     {
       name: "many problems, reported in file order",

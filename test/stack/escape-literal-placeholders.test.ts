@@ -11,6 +11,13 @@ describe("escapeLiteralPlaceholders", () => {
     expect(escapeLiteralPlaceholders(input)).toEqual(expected);
   });
 
+  it("escapes the literal parts of a join, such as the text around the preview's URL", () => {
+    const value = { "Fn::Join": ["", ["sh -c 'echo $${HOME} ", { Ref: "BaseDomain" }, " ${X}'"]] };
+    expect(escapeLiteralPlaceholders(value)).toEqual({
+      "Fn::Join": ["", [{ "Fn::Sub": "sh -c 'echo $${!HOME} " }, { Ref: "BaseDomain" }, { "Fn::Sub": " ${!X}'" }]],
+    });
+  });
+
   it("walks arrays and objects but leaves intrinsic functions alone", () => {
     const template = {
       Task: { Properties: { Command: ["CMD-SHELL", "echo ${HOME}"], Env: [{ Name: "A", Value: { "Fn::Sub": "${AWS::Region}" } }], Ref: { Ref: "X" } } },
