@@ -7,7 +7,7 @@ import { AwsCallError } from "../preview/errors.js";
 import { BASE_EXPORTS, type BaseExport } from "../stack/base-stack.js";
 import { assessSubnetEgress, type SubnetEgress } from "./assess-subnet-egress.js";
 import type { DoctorPort, RepositoryRef, SimulationRequest } from "./doctor-port.js";
-import { requiredActions as defaultRequiredActions, type PreviewAccount } from "./required-actions.js";
+import { buildBotRoleRequests, type BotRoleAccount } from "./bot-role-requests.js";
 
 /** The outputs every base stack has; DockerHubMirror exists only when the operator set up a Docker Hub cache. */
 const REQUIRED_OUTPUTS = BASE_EXPORTS.filter((name) => name !== "DockerHubMirror");
@@ -48,8 +48,8 @@ export interface DoctorInput {
   images?: readonly string[];
   /** SSM parameter or Secrets Manager ARNs (or SSM parameter names) the previews inject. */
   secrets?: readonly string[];
-  /** The requests the bot's role must be allowed; default `requiredActions`. */
-  requiredActions?: (account: PreviewAccount) => SimulationRequest[];
+  /** The requests the bot's role must be allowed; default `buildBotRoleRequests`. */
+  botRoleRequests?: (account: BotRoleAccount) => Promise<SimulationRequest[]>;
 }
 
 /** Share of a load balancer limit at which headroom counts as running out. */
@@ -183,12 +183,12 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
     };
   });
 
-  await needs("bot-role", "Bot role", ["ClusterName", "ListenerArn", "VpcId", "NamespaceId", "LogGroup", "ExecutionRoleArn", "TaskRoleArn"], async (o) => {
+  await needs("bot-role", "Bot role", ["ClusterName", "ListenerArn", "VpcId", "NamespaceId", "LogGroup", "SecurityGroup", "ExecutionRoleArn", "TaskRoleArn"], async (o) => {
     const role = input.roleArn ? { arn: input.roleArn, why: "" } : await roleOfCaller(port);
     if (!role.arn) return { id: "bot-role", status: "fail", title: "Bot role: not checked", fix: role.why };
     const where = arnParts(o.ListenerArn);
     const repositories = parseRepositories(input.images ?? []).repositories;
-    const requests = (input.requiredActions ?? defaultRequiredActions)({ ...where, region, baseStack, outputs: o, repositories });
+    const requests = await (input.botRoleRequests ?? buildBotRoleRequests)({ ...where, region, baseStack, outputs: o, botRoleArn: role.arn, repositories });
     const results = await port.simulate(role.arn, requests);
     const denied = results.filter((r) => r.decision !== "allowed");
     if (denied.length === 0) return { id: "bot-role", status: "pass", title: `Bot role ${role.arn} is allowed all ${results.length} requests a preview makes` };
@@ -198,7 +198,8 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
       status: "fail",
       title: `Bot role ${role.arn} is denied ${denied.length} of ${results.length} requests a preview makes`,
       fix: `allow ${actions.join(", ")} in the bot's task role (deploy/bot.yml), then update the bot's stack`,
-      details: denied.map((r) => `${r.action} on ${r.resource}: ${r.decision}`),
+      // Requests that differ only in their condition keys read the same: say each once.
+      details: [...new Set(denied.map((r) => `${r.action} on ${r.resource}: ${r.decision}`))],
     };
   });
 

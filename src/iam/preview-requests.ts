@@ -64,10 +64,14 @@ export interface PreviewRequestsInput {
 export const NO_RESOURCE_LEVEL: ReadonlySet<string> = new Set([
   "cloudformation:ListStacks",
   "ec2:DescribeInstances",
+  "ec2:DescribeRouteTables",
   "ec2:DescribeSecurityGroupRules",
   "ec2:DescribeSecurityGroups",
+  "ec2:DescribeSubnets",
+  "ec2:DescribeVpcEndpoints",
   "ecs:DeregisterTaskDefinition",
   "ecs:DescribeTaskDefinition",
+  "elasticloadbalancing:DescribeListeners",
   "elasticloadbalancing:DescribeRules",
   "elasticloadbalancing:DescribeTags",
   "elasticloadbalancing:DescribeTargetGroupAttributes",
@@ -144,6 +148,8 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
   const dataServices = ctx.dataServices(services);
 
   const stack = ctx.stackCalls();
+  // Which tasks hold the data services' storage, looked at on every deploy (src/preview/data-tasks.ts).
+  const dataTasks = ctx.hasStatefulOutput() && dataServices.length > 0 ? [ctx.listTasks()] : [];
   const rollout = [
     ...services.map((s) => ctx.request("ecs:DescribeServices", s.arn, "berth waits for the rollout", { ...ctx.ecs(s.arn), ...ctx.resourceTags(s) })),
     ctx.request("elasticloadbalancing:DescribeTargetHealth", "*", "berth waits for a healthy target"),
@@ -158,16 +164,19 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
     ...handlers("update", resources),
     ...handlers("read", resources),
     ...replaceTaskDefinitions,
+    ...dataTasks,
     ...release,
     ...rollout,
   ];
 
   return {
     deploy: unique([
+      ...ctx.headroomCalls(),
       ...stack.create,
       ...ctx.imageChecks(resources),
       ...handlers("create", resources),
       ...handlers("read", resources),
+      ...dataTasks,
       ...release,
       // The same deploy's second change set lets the held services roll to the new version.
       ...handlers("update", resources),
@@ -259,6 +268,29 @@ class Context {
   releaseTaskDefinition(resources: Physical[]): Physical | undefined {
     const value = this.input.template.Outputs?.ReleaseTaskDefinitionArn?.Value as { Ref?: string } | undefined;
     return resources.find((r) => r.id === value?.Ref);
+  }
+
+  /** Whether the template names its data services (`StatefulServiceArns`); without it berth looks at no tasks. */
+  hasStatefulOutput(): boolean {
+    return this.input.template.Outputs?.StatefulServiceArns?.Value !== undefined;
+  }
+
+  /**
+   * ListTasks of a data service: a Fargate task runs on no container instance, the resource type
+   * IAM lists for ListTasks, so AWS authorizes it on `*`, fenced only by `ecs:cluster`.
+   */
+  listTasks(): IamRequest {
+    return { action: "ecs:ListTasks", resource: "*", context: { "aws:RequestedRegion": this.input.region, "ecs:cluster": this.cluster }, caller: "berth finds the tasks holding the data services' storage" };
+  }
+
+  /** A new preview's first create: berth counts the listener's rules and its load balancer's target groups (src/aws/elbv2.ts). */
+  headroomCalls(): IamRequest[] {
+    const caller = "berth checks the load balancer's headroom";
+    return [
+      this.request("elasticloadbalancing:DescribeRules", this.base("ListenerArn"), caller),
+      this.request("elasticloadbalancing:DescribeListeners", this.base("ListenerArn"), caller),
+      this.request("elasticloadbalancing:DescribeTargetGroups", "*", caller),
+    ];
   }
 
   /** The services a reset restarts: those the template's `StatefulServiceArns` output names (all, without it). */
@@ -423,6 +455,9 @@ class Context {
     return {
       create: changeSet("CreateChangeSet"),
       update: [
+        // A stack left in UPDATE_ROLLBACK_FAILED is repaired first, skipping what failed to roll back.
+        this.request("cloudformation:ListStackResources", stack, `${caller} repairs a stuck rollback`),
+        this.request("cloudformation:ContinueUpdateRollback", stack, `${caller} repairs a stuck rollback`),
         ...changeSet("CreateChangeSet"),
         this.request("cloudformation:UntagResource", stack, `${caller} drops a stack tag`, { "aws:TagKeys": REMOVED_ON_PUSH }),
       ],

@@ -3,7 +3,8 @@ import path from "node:path";
 import { isWildcardOnlyAction, runSimulation } from "@cloud-copilot/iam-simulate";
 import { describe, expect, it } from "vitest";
 import { getHandlerPermissions } from "../../src/iam/handler-permissions.js";
-import { buildPreviewRequests, LIFECYCLE_STEPS, NO_RESOURCE_LEVEL } from "../../src/iam/preview-requests.js";
+import { buildDoctorRequests } from "../../src/iam/doctor-requests.js";
+import { buildPreviewRequests, LIFECYCLE_STEPS, NO_RESOURCE_LEVEL, type IamRequest } from "../../src/iam/preview-requests.js";
 import { planPreview } from "../../src/plan/plan-preview.js";
 import { ownershipTags } from "../../src/preview/deploy-preview.js";
 import { buildTemplate, type PreviewStack } from "../../src/stack/build-template.js";
@@ -51,9 +52,23 @@ function requestsOf(stack: PreviewStack, baseStack = BASE_STACK) {
 }
 
 const REQUESTS = CASES.map(([name, stack]) => [name, stack, requestsOf(stack)] as const);
-const ALL = REQUESTS.flatMap(([, , steps]) => LIFECYCLE_STEPS.flatMap((step) => steps[step]));
+const LIFECYCLE = REQUESTS.flatMap(([, , steps]) => LIFECYCLE_STEPS.flatMap((step) => steps[step]));
 /** The ECR repositories the operator lists in EcrRepositoryArns: those the previews' images come from. */
-const REPOSITORIES = [...new Set(ALL.filter((r) => r.action === "ecr:DescribeImages").map((r) => r.resource))].sort();
+const REPOSITORIES = [...new Set(LIFECYCLE.filter((r) => r.action === "ecr:DescribeImages").map((r) => r.resource))].sort();
+/** The bot's task role in the fake account, as CloudFormation names it. */
+const BOT_ROLE = `arn:aws:iam::${FAKE_ACCOUNT}:role/${BOT_STACK}-TaskRole-ABCDEF123456`;
+
+/** `berth doctor` run as the bot, checking the repositories the previews' images come from. */
+function doctorRequestsOf(baseStack = BASE_STACK): IamRequest[] {
+  const repositories = REPOSITORIES.map((arn) => {
+    const [, , , region, registryId, resource] = arn.split(":") as [string, string, string, string, string, string];
+    return { registryId, region, name: resource.replace(/^repository\//, "") };
+  });
+  return buildDoctorRequests({ base: { name: baseStack, outputs: BASE_OUTPUTS }, botRoleArn: BOT_ROLE, repositories, account: FAKE_ACCOUNT, region: FAKE_REGION });
+}
+
+const DOCTOR = doctorRequestsOf();
+const ALL = [...LIFECYCLE, ...DOCTOR];
 const POLICY = loadBotPolicy({ ecrRepositoryArns: REPOSITORIES });
 const ALLOWS = POLICY.Statement.filter((s) => s.Effect === "Allow");
 
@@ -70,6 +85,11 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
       expect(steps[step].length).toBeGreaterThan(10);
       expect(await denials(POLICY, steps[step])).toEqual([]);
     });
+  });
+
+  it("allows every request of berth doctor run as the bot", async () => {
+    expect(DOCTOR.length).toBeGreaterThanOrEqual(12);
+    expect(await denials(POLICY, DOCTOR)).toEqual([]);
   });
 
   it("asks for every permission each resource's handler needs, for create, read, update and delete", () => {
@@ -95,10 +115,15 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
     const PREFIX: Record<string, string> = {
       "client-cloudformation": "cloudformation",
       "client-cloudwatch-logs": "logs",
+      "client-ec2": "ec2",
       "client-ecr": "ecr",
       "client-ecs": "ecs",
       "client-elastic-load-balancing-v2": "elasticloadbalancing",
+      "client-iam": "iam",
+      "client-sts": "sts",
     };
+    /** Calls IAM never denies: anyone may ask who they are. */
+    const UNAUTHORIZED = ["sts:GetCallerIdentity"];
     /** The operation each waiter polls. */
     const WAITERS: Record<string, string> = { waitUntilTasksStopped: "DescribeTasks", waitUntilServicesStable: "DescribeServices" };
     const dir = path.resolve(import.meta.dirname, "../../src/aws");
@@ -112,10 +137,10 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
           ...[...source.matchAll(/new ([A-Za-z]+)Command\(/g)].map((m) => m[1]!),
           ...[...source.matchAll(/\b(waitUntil[A-Za-z]+)\(/g)].map((m) => WAITERS[m[1]!] ?? m[1]!),
         ];
-        return operations.map((operation) => `${PREFIX[client]!}:${operation}`);
+        return operations.map((operation) => `${PREFIX[client]!}:${operation}`).filter((action) => !UNAUTHORIZED.includes(action));
       });
     const asked = new Set(ALL.filter((r) => r.caller.split(" / ").some((c) => c.startsWith("berth"))).map((r) => r.action));
-    expect(calls.length).toBeGreaterThan(15);
+    expect(calls.length).toBeGreaterThan(30);
     expect(uniqueSorted(calls.filter((action) => !asked.has(action)))).toEqual([]);
   });
 
@@ -165,6 +190,13 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
     }
   });
 
+  it("lists tasks on `*` fenced by the cluster: on Fargate no container instance, ListTasks's resource type, is ever named", () => {
+    const statements = ALLOWS.filter((s) => actionsOf(s).includes("ecs:ListTasks"));
+    expect(statements.map((s) => [s.Resource, s.Condition])).toEqual([
+      ["*", { ArnEquals: { "ecs:cluster": `arn:aws:ecs:${FAKE_REGION}:${FAKE_ACCOUNT}:cluster/${BASE_OUTPUTS.ClusterName}` } }],
+    ]);
+  });
+
   it("stays under IAM's 10,240 characters for a role's inline policies", () => {
     expect(JSON.stringify(POLICY).replace(/\s/g, "").length).toBeLessThan(10_240);
   });
@@ -172,15 +204,18 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
   describe("without one of its Allow statements", () => {
     // An operator may name the base stack outside berth-*; then reading it needs its own statement.
     const OPERATOR_BASE = "previews-base";
-    const requests = CASES.flatMap(([, stack]) => {
-      const steps = requestsOf(stack, OPERATOR_BASE);
-      return LIFECYCLE_STEPS.flatMap((step) => steps[step]);
-    });
+    const requests = [
+      ...CASES.flatMap(([, stack]) => {
+        const steps = requestsOf(stack, OPERATOR_BASE);
+        return LIFECYCLE_STEPS.flatMap((step) => steps[step]);
+      }),
+      ...doctorRequestsOf(OPERATOR_BASE),
+    ];
     const policy = loadBotPolicy({ ecrRepositoryArns: REPOSITORIES, baseStack: OPERATOR_BASE });
 
     /** The actions whose requests each Allow statement alone lets through. */
     const NEEDED_BY: Array<[string, string[]]> = [
-      ["PreviewStacks", ["cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet", "cloudformation:DeleteStack", "cloudformation:DescribeChangeSet", "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks", "cloudformation:ExecuteChangeSet", "cloudformation:TagResource", "cloudformation:UntagResource"]],
+      ["PreviewStacks", ["cloudformation:ContinueUpdateRollback", "cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet", "cloudformation:DeleteStack", "cloudformation:DescribeChangeSet", "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks", "cloudformation:ExecuteChangeSet", "cloudformation:ListStackResources", "cloudformation:TagResource", "cloudformation:UntagResource"]],
       ["ReadBaseStack", ["cloudformation:DescribeStacks"]],
       ["ListStacks", ["cloudformation:ListStacks"]],
       ["ReleaseTasks", ["ecs:RunTask"]],
@@ -192,9 +227,10 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
       ["RetagPreviewEcs", ["ecs:ListTagsForResource", "ecs:TagResource", "ecs:UntagResource"]],
       ["RegisterTaskDefinitions", ["ecs:RegisterTaskDefinition"]],
       ["TaskDefinitions", ["ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition"]],
+      ["ListPreviewTasks", ["ecs:ListTasks"]],
       ["PassPreviewRoles", ["iam:PassRole"]],
       ["ReadPreviewRoles", ["iam:GetRole"]],
-      ["DescribeLoadBalancing", ["elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTags", "elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"]],
+      ["DescribeLoadBalancing", ["elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTags", "elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"]],
       ["PreviewListenerRules", ["elasticloadbalancing:CreateRule", "elasticloadbalancing:DeleteRule", "elasticloadbalancing:ModifyRule", "elasticloadbalancing:SetRulePriorities"]],
       ["PreviewTargetGroups", ["elasticloadbalancing:AddTags", "elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:ModifyTargetGroup", "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:RegisterTargets", "elasticloadbalancing:RemoveTags"]],
       ["DeletePreviewTargetGroups", ["elasticloadbalancing:DeleteTargetGroup"]],
@@ -206,7 +242,11 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
       ["ManageDiscoveryServices", ["servicediscovery:DeleteService", "servicediscovery:GetService", "servicediscovery:UpdateService"]],
       ["TagDiscoveryServices", ["servicediscovery:ListTagsForResource", "servicediscovery:TagResource", "servicediscovery:UntagResource"]],
       ["ReadPreviewLogs", ["logs:DescribeLogStreams", "logs:GetLogEvents"]],
-      ["CheckPreviewImages", ["ecr:DescribeImages"]],
+      ["CheckPreviewImages", ["ecr:DescribeImages", "ecr:DescribeRepositories"]],
+      ["DoctorReadNetwork", ["ec2:DescribeRouteTables", "ec2:DescribeSubnets", "ec2:DescribeVpcEndpoints"]],
+      ["DoctorReadVpc", ["ec2:DescribeVpcAttribute"]],
+      ["DoctorSimulateRoles", ["iam:SimulatePrincipalPolicy"]],
+      ["DoctorReadOwnRole", ["iam:GetRole"]],
     ];
 
     it.each(NEEDED_BY)("%s: denies %j", async (sid, actions) => {
@@ -240,6 +280,9 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
       ["restarting berth's own ECS service", "ecs:UpdateService", botService, cluster],
       ["deleting berth's own ECS service", "ecs:DeleteService", botService, cluster],
       ["creating a service in another cluster", "ecs:CreateService", arn("ecs", "service/production/web"), { ...region, "ecs:cluster": arn("ecs", "cluster/production"), ...managed }],
+      ["listing the tasks of another cluster", "ecs:ListTasks", "*", { ...region, "ecs:cluster": arn("ecs", "cluster/production") }],
+      ["reading another VPC's attributes", "ec2:DescribeVpcAttribute", arn("ec2", "vpc/vpc-0ther"), region],
+      ["simulating another role's policies", "iam:SimulatePrincipalPolicy", `arn:aws:iam::${FAKE_ACCOUNT}:role/admin`, {}],
       ["running a task in another cluster", "ecs:RunTask", arn("ecs", "task-definition/berth-shop-pr-42-acme-d21b2c-release:1"), { ...region, "ecs:cluster": arn("ecs", "cluster/production") }],
       ["registering a task definition outside berth-*", "ecs:RegisterTaskDefinition", arn("ecs", "task-definition/shop-production:7"), { ...region, ...managed }],
       ["tagging the base stack's security group berth:managed", "ec2:CreateTags", baseGroup, { ...region, ...vpc, ...baseGroupTags, ...managed }],

@@ -80,8 +80,8 @@ describe("deploy/bot.yml", () => {
     });
 
     it("passes and reads exactly the base stack's two preview roles, and passes them only to ECS tasks", () => {
-      // berth doctor's statement reads roles too; it is checked on its own below.
-      const passing = allStatements.filter((s) => s.Sid !== "DoctorSimulateRoles" && actionsOf(s).some((a) => a.startsWith("iam:")));
+      // berth doctor's statements read roles too; they are checked on their own below.
+      const passing = allStatements.filter((s) => !s.Sid?.startsWith("Doctor") && actionsOf(s).some((a) => a.startsWith("iam:")));
       expect(passing).toEqual([
         {
           Sid: "PassPreviewRoles",
@@ -97,23 +97,23 @@ describe("deploy/bot.yml", () => {
           Resource: [importOf("ExecutionRoleArn"), importOf("TaskRoleArn")],
         },
       ]);
-      const doctor = allStatements.find((s) => s.Sid === "DoctorSimulateRoles");
-      expect(doctor).toEqual({
-        Sid: "DoctorSimulateRoles",
-        Effect: "Allow",
-        Action: ["iam:SimulatePrincipalPolicy", "iam:GetRole"],
-        Resource: [{ "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${AWS::StackName}-TaskRole-*" }, importOf("ExecutionRoleArn")],
-      });
+      const ownRole = { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${AWS::StackName}-TaskRole-*" };
+      expect(allStatements.filter((s) => s.Sid?.startsWith("Doctor") && actionsOf(s).some((a) => a.startsWith("iam:")))).toEqual([
+        { Sid: "DoctorSimulateRoles", Effect: "Allow", Action: "iam:SimulatePrincipalPolicy", Resource: [ownRole, importOf("ExecutionRoleArn")] },
+        { Sid: "DoctorReadOwnRole", Effect: "Allow", Action: "iam:GetRole", Resource: ownRole },
+      ]);
     });
 
-    it("pins every resource-wide statement to the allowed region (except the ECR login)", () => {
+    it("pins every resource-wide statement to the allowed region, or to the base cluster (except the ECR login)", () => {
       const wide = allStatements.filter((s) => s.Resource === "*");
       expect(wide.map((s) => s.Sid)).toEqual([
-        "ListStacks", "TaskDefinitions", "DescribeLoadBalancing", "DescribeSecurityGroups", "TagDiscoveryServices", "DoctorReadAccount", "EcrLogin",
+        "ListStacks", "TaskDefinitions", "ListPreviewTasks", "DescribeLoadBalancing", "DescribeSecurityGroups", "TagDiscoveryServices", "DoctorReadNetwork", "EcrLogin",
       ]);
-      for (const s of wide.filter((w) => w.Sid !== "EcrLogin")) {
+      for (const s of wide.filter((w) => w.Sid !== "EcrLogin" && w.Sid !== "ListPreviewTasks")) {
         expect(s.Condition).toEqual({ StringEquals: { "aws:RequestedRegion": { Ref: "AllowedRegion" } } });
       }
+      // A cluster's ARN names its region.
+      expect(Object.keys(wide.find((s) => s.Sid === "ListPreviewTasks")!.Condition!)).toEqual(["ArnEquals"]);
       expect(actionsOf(wide.find((s) => s.Sid === "EcrLogin")!)).toEqual(["ecr:GetAuthorizationToken"]);
     });
 

@@ -2,20 +2,23 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { requiredActions } from "../../src/doctor/required-actions.js";
+import { buildBotRoleRequests } from "../../src/doctor/bot-role-requests.js";
 import { BASE_OUTPUTS, BOT_ROLE_ARN, createAwsFake, type AwsFake } from "../fakes/aws-fake.js";
 import { doctorCli } from "../helpers/doctor-harness.js";
 
 const SHOP = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:{sha}";
 /** How many requests the bot role is simulated for, with the shop repository named. */
-const REQUESTS = requiredActions({
-  partition: "aws",
-  region: "us-east-1",
-  account: "123456789012",
-  baseStack: "berth-base",
-  outputs: BASE_OUTPUTS,
-  repositories: [{ registryId: "123456789012", region: "us-east-1", name: "shop" }],
-}).length;
+const REQUESTS = (
+  await buildBotRoleRequests({
+    partition: "aws",
+    region: "us-east-1",
+    account: "123456789012",
+    baseStack: "berth-base",
+    outputs: BASE_OUTPUTS,
+    botRoleArn: BOT_ROLE_ARN,
+    repositories: [{ registryId: "123456789012", region: "us-east-1", name: "shop" }],
+  })
+).length;
 
 /** An account where everything a preview needs is in place, the shop repository included. */
 function healthy(options: Parameters<typeof createAwsFake>[0] = {}): AwsFake {
@@ -35,7 +38,7 @@ describe("berth doctor", () => {
     const { code, stdout, stderr } = await doctorCli(["doctor", "--image", SHOP], healthy());
 
     expect(stderr).toBe("");
-    expect(stdout).toBe(`✓ Base stack berth-base is CREATE_COMPLETE with all 14 outputs
+    expect(stdout).toBe(`✓ Base stack berth-base is CREATE_COMPLETE with all 16 outputs
 ✓ VPC vpc-0abc1234def567890 has enableDnsSupport and enableDnsHostnames on (compose service names resolve)
 ✓ Task subnets subnet-0a1b2c3d4e5f60001, subnet-0a1b2c3d4e5f60002 reach ECR, ECR Public and CloudWatch Logs through igw-0a1b2c3d4e5f60001
 ✓ Listener rules: 0 of 100 used
@@ -69,17 +72,40 @@ All checks passed (8 passed).
     expect([...simulated]).toEqual([BASE_OUTPUTS.ExecutionRoleArn, BOT_ROLE_ARN]);
   });
 
-  it("carries the condition keys the real requests carry into the simulation", async () => {
+  const CLUSTER = `arn:aws:ecs:us-east-1:123456789012:cluster/${BASE_OUTPUTS.ClusterName}`;
+  it.each<[string, Array<[string[] | undefined, Record<string, string[]>]>]>([
+    [
+      "iam:PassRole",
+      [
+        [[BASE_OUTPUTS.ExecutionRoleArn], { "aws:RequestedRegion": ["us-east-1"], "iam:PassedToService": ["ecs-tasks.amazonaws.com"] }],
+        [[BASE_OUTPUTS.TaskRoleArn], { "aws:RequestedRegion": ["us-east-1"], "iam:PassedToService": ["ecs-tasks.amazonaws.com"] }],
+      ],
+    ],
+    // A Fargate task runs on no container instance: ListTasks is asked on `*`, fenced by the cluster.
+    ["ecs:ListTasks", [[undefined, { "aws:RequestedRegion": ["us-east-1"], "ecs:cluster": [CLUSTER] }]]],
+  ])("simulates %s with the condition keys the real request carries", async (action, expected) => {
     const fake = healthy();
     await doctorCli(["doctor"], fake);
 
     const contexts = fake.calls
-      .filter((c) => c.command === "SimulatePrincipalPolicy" && (c.input.ActionNames as string[]).includes("iam:PassRole"))
-      .map((c) => [c.input.ResourceArns, c.input.ContextEntries]);
-    expect(contexts).toEqual([
-      [[BASE_OUTPUTS.ExecutionRoleArn], [{ ContextKeyName: "iam:PassedToService", ContextKeyValues: ["ecs-tasks.amazonaws.com"], ContextKeyType: "string" }]],
-      [[BASE_OUTPUTS.TaskRoleArn], [{ ContextKeyName: "iam:PassedToService", ContextKeyValues: ["ecs-tasks.amazonaws.com"], ContextKeyType: "string" }]],
-    ]);
+      .filter((c) => c.command === "SimulatePrincipalPolicy" && (c.input.ActionNames as string[]).includes(action))
+      .map((c) => [
+        c.input.ResourceArns,
+        Object.fromEntries((c.input.ContextEntries as Array<{ ContextKeyName: string; ContextKeyValues: string[] }>).map((e) => [e.ContextKeyName, e.ContextKeyValues])),
+      ]);
+    expect(contexts).toEqual(expected);
+  });
+
+  it("simulates a target group's deletion with berth's own tag, the only one a target group carries", async () => {
+    const fake = healthy();
+    await doctorCli(["doctor"], fake);
+
+    const keys = fake.calls
+      .filter((c) => c.command === "SimulatePrincipalPolicy" && (c.input.ActionNames as string[]).includes("elasticloadbalancing:DeleteTargetGroup"))
+      .flatMap((c) => (c.input.ContextEntries as Array<{ ContextKeyName: string }>).map((e) => e.ContextKeyName))
+      .filter((key) => key.startsWith("aws:ResourceTag/"));
+    expect(keys).toContain("aws:ResourceTag/berth:managed");
+    expect(keys.filter((key) => key.startsWith("aws:ResourceTag/aws:cloudformation:"))).toEqual([]);
   });
 
   it.each<[string, (fake: AwsFake) => void, string[]]>([
@@ -133,7 +159,12 @@ All checks passed (8 passed).
     ],
     [
       "the load balancer has 90 target groups",
-      (fake) => Array.from({ length: 90 }, (_, i) => fake.state.elbv2.addTargetGroup({ name: `berth-pr-${i}`, port: 3000 })),
+      (fake) => {
+        // Routed from a second listener of the same load balancer, so the previews' listener keeps its headroom.
+        const other = BASE_OUTPUTS.ListenerArn.replace(/[^/]+$/, "0123456789abcdef");
+        fake.addListenerRules([], other);
+        for (let i = 0; i < 90; i++) fake.state.elbv2.addRule(other, i + 1, undefined, fake.state.elbv2.addTargetGroup({ name: `berth-pr-${i}`, port: 3000 }).arn);
+      },
       [
         "✗ Target groups on the load balancer: 90 of 100 used (90 %)",
         "    fix: close stale previews, or deploy a second base stack (its own load balancer) for some repositories: this limit cannot be raised",
@@ -143,16 +174,17 @@ All checks passed (8 passed).
       "the bot role lacks ecs:ListServiceDeployments",
       (fake) => fake.state.iam.deny(BOT_ROLE_ARN, "ecs:ListServiceDeployments"),
       [
-        `✗ Bot role arn:aws:iam::123456789012:role/berth/berth-bot-TaskRole-0A1B2C3D4E5F is denied 1 of ${REQUESTS} requests a preview makes`,
+        `✗ Bot role arn:aws:iam::123456789012:role/berth/berth-bot-TaskRole-0A1B2C3D4E5F is denied 2 of ${REQUESTS} requests a preview makes`,
         "    fix: allow ecs:ListServiceDeployments in the bot's task role (deploy/bot.yml), then update the bot's stack",
-        "    - ecs:ListServiceDeployments on arn:aws:ecs:us-east-1:123456789012:service/berth-previews/berth-doctor-pr-1-berth-000000-web: explicitDeny",
+        "    - ecs:ListServiceDeployments on arn:aws:ecs:us-east-1:123456789012:service/berth-previews/berth-sample-pr-1-berth-doctor-f9769b-WebService-JZVORPAIAEC2: explicitDeny",
+        "    - ecs:ListServiceDeployments on arn:aws:ecs:us-east-1:123456789012:service/berth-previews/berth-sample-pr-1-berth-doctor-f9769b-DbService-5B7PXV790230: explicitDeny",
       ],
     ],
     [
       "the bot role may not create Cloud Map services in the namespace",
       (fake) => fake.state.iam.deny(BOT_ROLE_ARN, "servicediscovery:CreateService", ":namespace/"),
       [
-        `✗ Bot role arn:aws:iam::123456789012:role/berth/berth-bot-TaskRole-0A1B2C3D4E5F is denied 1 of ${REQUESTS} requests a preview makes`,
+        `✗ Bot role arn:aws:iam::123456789012:role/berth/berth-bot-TaskRole-0A1B2C3D4E5F is denied 2 of ${REQUESTS} requests a preview makes`,
         "    fix: allow servicediscovery:CreateService in the bot's task role (deploy/bot.yml), then update the bot's stack",
         "    - servicediscovery:CreateService on arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-abcdefgh12345678: explicitDeny",
       ],
@@ -195,7 +227,7 @@ All checks passed (8 passed).
 ○ Listener rules: skipped (the base stack gives no ListenerArn)
 ○ Target groups: skipped (the base stack gives no ListenerArn)
 ○ Secrets: skipped (the base stack gives no ExecutionRoleArn, ListenerArn)
-○ Bot role: skipped (the base stack gives no ClusterName, ListenerArn, VpcId, NamespaceId, LogGroup, ExecutionRoleArn, TaskRoleArn)
+○ Bot role: skipped (the base stack gives no ClusterName, ListenerArn, VpcId, NamespaceId, LogGroup, SecurityGroup, ExecutionRoleArn, TaskRoleArn)
 ✓ ECR repositories exist: shop
 
 1 of 8 checks failed (1 passed, 6 skipped).
@@ -240,7 +272,7 @@ All checks passed (8 passed).
     const fromEnv = await doctorCli(["doctor"], fake, { AWS_DEFAULT_REGION: "us-east-1", BERTH_BASE_STACK: "previews-base" });
     const fromFlag = await doctorCli(["doctor", "--base-stack", "other"], fake, { AWS_REGION: "us-east-1", BERTH_BASE_STACK: "previews-base" });
 
-    expect(fromEnv.stdout.split("\n")[0]).toBe("✓ Base stack previews-base is CREATE_COMPLETE with all 14 outputs");
+    expect(fromEnv.stdout.split("\n")[0]).toBe("✓ Base stack previews-base is CREATE_COMPLETE with all 16 outputs");
     expect(fromEnv.code).toBe(0);
     expect(fromFlag.stdout.split("\n")[0]).toBe("✗ Base stack other does not exist in us-east-1");
     expect(fromFlag.code).toBe(1);

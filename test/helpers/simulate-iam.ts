@@ -41,6 +41,10 @@ export async function simulate(policy: PolicyDocument, request: Pick<IamRequest,
     }
     throw new Error(`invalid request ${request.action} on ${request.resource}: ${JSON.stringify(result.errors)}`);
   }
+  // `*` for an action that has a resource type (ecs:ListTasks on Fargate, which has no container
+  // instances): the simulator answers for every resource of the type; only `*` in the policy, or a
+  // pattern of that type, lets it through, and the test of the ListTasks statement pins it to `*`.
+  if (result.resultType === "wildcard" && request.resource === "*") return result.overallResult as Decision;
   if (result.resultType !== "single") throw new Error(`${request.action}: expected one resource, got a ${result.resultType} result for ${request.resource}`);
   return result.overallResult as Decision;
 }

@@ -97,6 +97,32 @@ describe("buildPreviewRequests", () => {
     expect(find("push", "ecs:UpdateService", "berth")).toEqual([]);
   });
 
+  it.each<[string, string, LifecycleStep[]]>([
+    // Before a new preview's first create only.
+    ["elasticloadbalancing:DescribeListeners", "headroom", ["deploy"]],
+    ["elasticloadbalancing:DescribeTargetGroups", "headroom", ["deploy"]],
+    // A later deploy first repairs a stack left in UPDATE_ROLLBACK_FAILED.
+    ["cloudformation:ListStackResources", "stuck rollback", ["push", "reset"]],
+    ["cloudformation:ContinueUpdateRollback", "stuck rollback", ["push", "reset"]],
+    // Every deploy looks at the tasks holding the data services' storage.
+    ["ecs:ListTasks", "data services", ["deploy", "push", "reset"]],
+  ])("asks %s (berth: %s) in the steps %j", (action, who, steps) => {
+    const asked = (["deploy", "push", "reset", "teardown"] as const).filter((step) => find(step, action, who).length > 0);
+    expect(asked).toEqual(steps);
+  });
+
+  it("lists the data services' tasks on `*`, fenced by the base cluster alone, as AWS authorizes it on Fargate", () => {
+    expect(find("deploy", "ecs:ListTasks")).toEqual([
+      { action: "ecs:ListTasks", resource: "*", context: { "aws:RequestedRegion": FAKE_REGION, "ecs:cluster": CLUSTER }, caller: expect.stringContaining("berth") },
+    ]);
+  });
+
+  it("lists no tasks for a template without data services", () => {
+    const { StatefulServiceArns: _none, ...outputs } = (stack.template as { Outputs: Record<string, unknown> }).Outputs;
+    const stateless = buildPreviewRequests({ ...input, template: { ...(stack.template as object), Outputs: outputs } as never });
+    expect(stateless.deploy.filter((r) => r.action === "ecs:ListTasks")).toEqual([]);
+  });
+
   it("names `*`, without resource keys, for calls without resource-level permissions", () => {
     const [describe] = find("teardown", "ec2:DescribeInstances");
     expect(describe).toMatchObject({ resource: "*", context: { "aws:RequestedRegion": FAKE_REGION } });
