@@ -26,7 +26,7 @@ function deps(result: Omit<TaskResult, "taskArn">, logs: Partial<LogPort> = {}) 
   return { runs, tails, deps: { tasks, logs: logPort, options: { logTailLines: 30 } } };
 }
 
-const step = { name: "migrate", command: ["bin/rails", "db:migrate"] };
+const step = { name: "migrate" as const, command: ["bin/rails", "db:migrate"] };
 
 describe("runReleaseStep", () => {
   it("runs the command in the release container of the preview's network and passes on exit 0", async () => {
