@@ -69,6 +69,19 @@ describe("runReleaseStep", () => {
     expect(tails).toEqual([stream]);
   });
 
+  it("runs a one-shot compose service in its own task definition with the command the compose file gave", async () => {
+    const outputs = { ...OUTPUTS, oneShotTaskDefinitions: { "create.buckets": "arn:aws:ecs:us-east-1:123456789012:task-definition/berth-x-create-buckets:1" } };
+    const { runs, tails, deps: d } = deps({ exitCode: 3 });
+
+    const error = (await runReleaseStep(d, { cluster: "c", outputs, step: { name: "init:create.buckets", service: "create.buckets" } }).catch((e: unknown) => e)) as ReleaseStepError;
+
+    expect(runs.map((r) => [r.taskDefinition, r.container, r.command, r.startedBy])).toEqual([
+      ["arn:aws:ecs:us-east-1:123456789012:task-definition/berth-x-create-buckets:1", "create-buckets", undefined, "berth/init:create.buckets"],
+    ]);
+    expect([error.step, error.userMessage]).toEqual(["init:create.buckets", "service create.buckets exited with code 3"]);
+    expect(tails).toEqual(["x/create-buckets/0123abcd"]);
+  });
+
   it("still fails with its reason when the log cannot be read", async () => {
     const { deps: d } = deps({ exitCode: 2 }, { tail: async () => Promise.reject(new Error("AccessDenied")) });
 
