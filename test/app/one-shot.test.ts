@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
 import { SHA1, SHA2, STACK } from "../helpers/app-fixtures.js";
-import { pullRequestPayload } from "../helpers/webhook-payloads.js";
+import { prCommentPayload, pullRequestPayload } from "../helpers/webhook-payloads.js";
 
 /** The uploads-oneshot fixture: `migrate` and MinIO's `createbuckets` run once, `web` waits for both. */
 const IMAGE = (sha: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/uploads:${sha}`;
@@ -81,6 +81,30 @@ describe("one-shot compose services on AWS", () => {
     ]);
     expect(h.github.checkRun(SHA2)?.conclusion).toBe("success");
     expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
+  });
+
+  it("/preview reset restarts MinIO and Postgres empty, then runs the one-shot services again before seed", async () => {
+    h = createHarness({ files: readFixtureRepo("uploads-oneshot") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.github.setPull({ number: 7, headSha: SHA1, branch: "feature/uploads" });
+    h.github.setPermission("maintainer", "maintain");
+    await deploy(h, SHA1, "opened");
+    const before = h.aws.calls.length;
+
+    const id = h.github.addComment("/preview reset", { login: "maintainer", type: "User" });
+    await h.receive("issue_comment", prCommentPayload({ pr: 7, body: "/preview reset", commentId: id, user: "maintainer", userType: "User" }));
+    await h.settle();
+
+    const later = h.aws.calls.slice(before).map((c) => c.command);
+    expect(later.indexOf("UpdateService")).toBeGreaterThanOrEqual(0);
+    expect(later.indexOf("UpdateService")).toBeLessThan(later.indexOf("RunTask"));
+    expect(oneOffRuns(h).slice(3)).toEqual([
+      "berth/init:migrate berth-shop-pr-7-acme-d21b2c-migrate",
+      "berth/init:createbuckets berth-shop-pr-7-acme-d21b2c-createbuckets",
+      "berth/seed berth-shop-pr-7-acme-d21b2c-release",
+    ]);
+    const run = h.github.state.checkRuns.filter((r) => r.head_sha === SHA1).at(-1);
+    expect([run?.output.summary.startsWith("Reset of `1111111`"), run?.conclusion]).toEqual([true, "success"]);
   });
 
   it("stops at a one-shot service that exits 1: its log tail on the check run, nothing after it runs, the previous version keeps serving", async () => {
