@@ -108,7 +108,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
   diagnostics.push(...oneShotOrderDiagnostics(project));
   const release = configSteps && [...oneShotSteps(project), ...configSteps];
   const releaseService = publicService && collect(diagnostics, () => selectReleaseService(project, config, publicService.service, lineOf));
-  const warnings: Warning[] = [...project.warnings];
+  const warnings: Warning[] = [...project.warnings, ...startsBeforeOneShotWarnings(project)];
   const sizes = new Map<string, FargateSize>();
   if (diagnostics.length === 0) {
     for (const service of project.services) {
@@ -319,6 +319,26 @@ function oneShotOrderDiagnostics(project: ComposeProject): Diagnostic[] {
             ...(service.line === undefined ? {} : { line: service.line }),
             path: `services.${service.name}.depends_on`,
             message: `services.${service.name}.depends_on: "${service.name}" runs once before the new version rolls out, but waits for "${d.service}", which is built from the repository and starts only after the one-shot services succeeded; run it as a command of "${d.service}" instead, or drop the dependency`,
+          })),
+  );
+}
+
+/**
+ * A service not built from the repository (a database, MinIO) runs from the release phase on,
+ * across deploys, so it is up before the one-shot services run: it cannot wait for one of them.
+ */
+function startsBeforeOneShotWarnings(project: ComposeProject): Warning[] {
+  const oneShots = new Set(project.services.filter((s) => s.oneShot).map((s) => s.name));
+  return project.services.flatMap((service) =>
+    service.oneShot || service.build !== undefined
+      ? []
+      : service.dependsOn
+          .filter((d) => oneShots.has(d.service))
+          .map((d) => ({
+            code: "starts-before-one-shot",
+            file: service.file,
+            ...(service.line === undefined ? {} : { line: service.line }),
+            message: `services.${service.name}.depends_on.${d.service}: "${service.name}" starts before the one-shot service "${d.service}" runs: services not built from the repository start in the release phase and keep running across deploys, and one-shot services run after it`,
           })),
   );
 }

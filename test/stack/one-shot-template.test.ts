@@ -74,6 +74,31 @@ describe("one-shot services in the template (uploads-oneshot: migrate and create
     expect(mainContainer(template, "MigrateTaskDefinition").Image).toBe(IMAGE);
   });
 
+  it("warns that a database waiting for a one-shot service starts before it runs", async () => {
+    const reader = createMemoryReader({
+      "docker-compose.yml": [
+        "services:",
+        "  web:",
+        "    image: app",
+        '    ports: ["3000:3000"]',
+        "  db:",
+        "    image: postgres",
+        "    depends_on:",
+        "      fix-permissions: {condition: service_completed_successfully}",
+        "  fix-permissions:",
+        "    image: busybox",
+        "",
+      ].join("\n"),
+      ".github/preview.yml": "service: web\n",
+    });
+
+    const planned = await planPreview({ reader, target: TARGET, baseStack: "berth-base" });
+
+    expect(planned!.stack.warnings.filter((w) => w.code === "starts-before-one-shot").map((w) => `${w.file}:${w.line}: ${w.message}`)).toEqual([
+      'docker-compose.yml:5: services.db.depends_on.fix-permissions: "db" starts before the one-shot service "fix-permissions" runs: services not built from the repository start in the release phase and keep running across deploys, and one-shot services run after it',
+    ]);
+  });
+
   it.each([
     {
       name: "the public service runs once",
