@@ -120,7 +120,7 @@ export class EcsTasks implements TaskPort {
               assignPublicIp: input.assignPublicIp ? "ENABLED" : "DISABLED",
             },
           },
-          overrides: { containerOverrides: [{ name: container, command: input.command }] },
+          overrides: { containerOverrides: [{ name: container, ...(input.command ? { command: input.command } : {}) }] },
           clientToken,
         }),
         { abortSignal: signal },

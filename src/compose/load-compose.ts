@@ -128,6 +128,7 @@ export async function loadCompose(reader: RepoReader, files?: string[], options:
     result.push(normalized);
   }
   checkDependencies(result, services, skipped, findings);
+  markOneShots(result, services, findings);
   warnSharedVolumes(result, project, findings);
   fail(findings);
   return { services: result, warnings: findings.warnings, files: chosen };
@@ -466,11 +467,6 @@ function checkDependencies(
           );
           dependency.condition = "service_started";
         }
-      } else if (dependency.condition === "service_completed_successfully") {
-        findings.error(
-          entry(spec, "condition")?.at ?? at,
-          "service_completed_successfully is not supported: every service runs as a long-running ECS service; run one-off commands as `release.migrate` or `release.seed` in .github/preview.yml",
-        );
       }
       kept.push(dependency);
     }
@@ -481,6 +477,43 @@ function checkDependencies(
     const first = byName.get(cycle[0]!)!;
     const at = entry(all.get(first.name), "depends_on")?.at ?? { file: first.file, path: ["services", first.name], line: first.line };
     findings.error(at, `depends_on forms a cycle: ${cycle.join(" -> ")}`);
+  }
+}
+
+/**
+ * Marks the services that run once and exit, as Compose users write them:
+ *
+ * - some service waits for it with `condition: service_completed_successfully` (Compose starts the
+ *   dependent only once it exited 0: `migrate`, `init`, `createbuckets` in Supabase, n8n, Sentry
+ *   and most MinIO setups); or
+ * - it says `restart: "no"` (or `restart: no`) itself, publishes and exposes no port, has no
+ *   healthcheck, and no service waits for it to be started or healthy: nothing could use it
+ *   running, so `restart: "no"` can only mean "run me once" (MinIO's `createbuckets` written
+ *   without dependents). Compose's default is also "no", but a restart left out says nothing:
+ *   long-running services leave it out just as often.
+ *
+ * `restart: on-failure` alone is not enough (workers use it to stay up). The `restart` warning of
+ * a one-shot service is dropped: running it once is what it asks for.
+ */
+function markOneShots(services: ComposeService[], all: Map<string, MapNode>, findings: Findings): void {
+  const awaited = new Set(services.flatMap((s) => s.dependsOn.filter((d) => d.condition === "service_completed_successfully").map((d) => d.service)));
+  const needed = new Set(services.flatMap((s) => s.dependsOn.filter((d) => d.condition !== "service_completed_successfully").map((d) => d.service)));
+  for (const service of services) {
+    const restart = textOf(all.get(service.name)?.entries.get("restart"));
+    const runsOnce =
+      awaited.has(service.name) ||
+      ((restart === "no" || restart === "false") &&
+        service.ports.length === 0 &&
+        service.expose.length === 0 &&
+        service.healthcheck === undefined &&
+        !needed.has(service.name));
+    if (!runsOnce) continue;
+    service.oneShot = true;
+    const at = all.get(service.name)?.entries.get("restart")?.at;
+    if (at) {
+      const index = findings.warnings.findIndex((w) => w.code === "restart-ignored" && w.file === at.file && w.line === at.line);
+      if (index >= 0) findings.warnings.splice(index, 1);
+    }
   }
 }
 

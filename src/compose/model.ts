@@ -76,6 +76,12 @@ export interface ComposeService {
   line?: number;
   /** The compose file that defines it (first one). */
   file: string;
+  /**
+   * A service that runs once and exits (see `isOneShot` in load-compose.ts): some service waits for
+   * it with `service_completed_successfully`, or it says `restart: "no"` and nothing could use it
+   * running. It runs as a one-off task before the release steps, never as an ECS service.
+   */
+  oneShot?: boolean;
 }
 
 /** The compose project berth deploys: the services that run by default (no inactive profiles). */

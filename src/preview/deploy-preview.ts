@@ -15,6 +15,7 @@ import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-ou
 import { SupersededSignal } from "./keyed-queue.js";
 import type { PhaseName } from "./render-check-run.js";
 import { buildBaseParameters } from "../stack/base-stack.js";
+import { isOneShotStep, type ConfigReleaseStep } from "../stack/release.js";
 
 /** The collaborators of one deploy. */
 export interface DeployDeps {
@@ -59,8 +60,8 @@ export function ownershipTags(target: PreviewTarget): Record<string, string> {
 }
 
 /**
- * One deploy of one pull request: image -> stack (release phase) -> migrate -> seed -> rollout
- * -> health, reported on the PR as it goes. The new version takes traffic only after every release
+ * One deploy of one pull request: image -> stack (release phase) -> one-shot services -> migrate
+ * -> seed -> rollout -> health, reported on the PR as it goes. The new version takes traffic only after every release
  * step exited 0; until then the services built from the repository keep the images now serving.
  * Stops at the next safe point when `signal` aborts (superseded or closed).
  */
@@ -101,6 +102,9 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
       warnings.push("secrets: not given to a pull request from a fork [fork-without-secrets]");
     }
     await reporter.setWarnings(warnings);
+    const steps = finalPlan.stack.release;
+    const oneShots = steps.filter(isOneShotStep);
+    if (oneShots.length > 0) await reporter.setOneShots(oneShots.map((s) => s.name));
 
     phase = "image";
     const digests = await waitForImages(deps, reporter, finalPlan, signal, checkpoint);
@@ -163,10 +167,24 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
     await reporter.done("stack");
     checkpoint();
 
-    const steps = finalPlan.stack.release;
+    // One-shot compose services run on every deploy, as `docker compose up` runs them every time,
+    // in dependency order, before migrate: the data services they need are up since the release
+    // phase, and the new version (their dependents) rolls out only after all of them exited 0.
+    for (const step of oneShots) {
+      phase = step.name;
+      await reporter.phase(step.name);
+      await runReleaseStep(deps, {
+        cluster,
+        outputs,
+        step,
+        onRetry: (retry) => reporter.phase(step.name, "running", `retrying: ${retry.reason}, attempt ${retry.attempt} of ${retry.attempts}`),
+      });
+      await reporter.done(step.name);
+      checkpoint();
+    }
     for (const name of ["migrate", "seed"] as const) {
       phase = name;
-      const step = steps.find((s) => s.name === name);
+      const step = steps.find((s): s is ConfigReleaseStep => s.name === name);
       if (!step) {
         await reporter.done(name, "skipped", `no release.${name} in .github/preview.yml`);
         continue;

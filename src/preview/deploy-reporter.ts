@@ -1,5 +1,5 @@
 import type { Logger } from "../util/logger.js";
-import { PHASES, checkConclusion, renderCheckRun, type DeployReport, type PhaseName, type PhaseReport } from "./render-check-run.js";
+import { PHASES, buildPhases, checkConclusion, renderCheckRun, type DeployReport, type PhaseName, type PhaseReport } from "./render-check-run.js";
 import { renderComment, type CommentState } from "./render-comment.js";
 import { deploymentDescription, deploymentEnvironment } from "./render-deployment.js";
 import type { RepoGitHub } from "./ports.js";
@@ -66,6 +66,12 @@ export class DeployReporter {
 
   setWarnings(warnings: string[]): Promise<void> {
     this.report.warnings = warnings;
+    return this.push();
+  }
+
+  /** Lists the one-shot services' phases (`init:<service>`, in run order) after the stack, pending. */
+  setOneShots(names: readonly `init:${string}`[]): Promise<void> {
+    this.report.phases = buildPhases(names).map((name) => this.report.phases.find((p) => p.name === name) ?? { name, status: "pending" });
     return this.push();
   }
 

@@ -68,7 +68,8 @@ export interface RunTaskInput {
   taskDefinition: string;
   /** The container whose command is overridden and whose exit code decides the outcome. */
   container: string;
-  command: string[];
+  /** Overrides the container's command; absent: the task definition's own (a one-shot service). */
+  command?: string[];
   subnets: string[];
   securityGroups: string[];
   assignPublicIp: boolean;

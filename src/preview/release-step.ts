@@ -1,4 +1,6 @@
 import { BerthError } from "../errors.js";
+import { containerName } from "../stack/naming.js";
+import { isOneShotStep, type ReleaseStep } from "../stack/release.js";
 import type { LogPort, RunTaskInput, TaskPort } from "./ports.js";
 import type { PreviewOutputs } from "./stack-outputs.js";
 
@@ -14,39 +16,54 @@ export class ReleaseStepError extends BerthError {
 }
 
 /**
- * Runs one release step (`migrate`, `seed`) as a one-off ECS task in the preview's network and
- * judges its outcome: only a container that exited 0 passes. A non-zero or missing exit code fails
- * the step with the last lines of its CloudWatch log.
+ * Runs one release step as a one-off ECS task in the preview's network and judges its outcome:
+ * only a container that exited 0 passes. `migrate` and `seed` run in the release task definition
+ * with their command; a one-shot compose service runs its own task definition as the compose file
+ * wrote it. A non-zero or missing exit code fails the step with the last lines of its CloudWatch log.
  */
 export async function runReleaseStep(
   deps: { tasks: TaskPort; logs: LogPort; options: { logTailLines: number } },
   input: {
     cluster: string;
     outputs: PreviewOutputs;
-    step: { name: string; command: string[] };
+    step: ReleaseStep;
     /** Told before ECS is asked again for a task it could not start (no capacity). */
     onRetry?: RunTaskInput["onRetry"];
   },
 ): Promise<void> {
   const { outputs, step } = input;
+  const target = taskOf(outputs, step);
   const result = await deps.tasks.runTask({
     cluster: input.cluster,
-    taskDefinition: outputs.releaseTaskDefinitionArn,
-    container: outputs.releaseContainerName,
-    command: step.command,
+    taskDefinition: target.taskDefinition,
+    container: target.container,
+    ...(target.command ? { command: target.command } : {}),
     subnets: outputs.subnets,
     securityGroups: outputs.securityGroups,
     assignPublicIp: outputs.assignPublicIp,
-    startedBy: `berth/${step.name}`,
+    startedBy: `berth/${step.name}`.slice(0, 128),
     ...(input.onRetry ? { onRetry: input.onRetry } : {}),
   });
   if (result.exitCode === 0) return;
   const taskId = result.taskArn.split("/").pop() ?? result.taskArn;
-  const stream = result.logStream ?? `${outputs.logStreamPrefix}/${outputs.releaseContainerName}/${taskId}`;
+  const stream = result.logStream ?? `${outputs.logStreamPrefix}/${target.container}/${taskId}`;
   const tail = await deps.logs.tail({ group: outputs.logGroup, stream, lines: deps.options.logTailLines }).catch(() => []);
+  const what = isOneShotStep(step) ? `service ${step.service}${step.command ? ` (${step.command.join(" ")})` : ""}` : step.command.join(" ");
   const why =
     result.exitCode === undefined
-      ? `the container never started (${[result.stopCode, result.stoppedReason].filter(Boolean).join(": ") || "no exit code"})`
-      : `${step.command.join(" ")} exited with code ${result.exitCode}`;
+      ? `${isOneShotStep(step) ? `service ${step.service}: ` : ""}the container never started (${[result.stopCode, result.stoppedReason].filter(Boolean).join(": ") || "no exit code"})`
+      : `${what} exited with code ${result.exitCode}`;
   throw new ReleaseStepError(step.name, why, tail);
+}
+
+/** The task definition and container a step runs in, and the command to override. */
+function taskOf(outputs: PreviewOutputs, step: ReleaseStep): { taskDefinition: string; container: string; command?: string[] } {
+  if (!isOneShotStep(step)) return { taskDefinition: outputs.releaseTaskDefinitionArn, container: outputs.releaseContainerName, command: step.command };
+  const taskDefinition = outputs.oneShotTaskDefinitions[step.service];
+  if (taskDefinition === undefined) {
+    throw new BerthError(`stack has no task definition for one-shot service ${step.service}`, {
+      userMessage: `The preview stack has no task definition for the one-shot service ${step.service}; push again to deploy it.`,
+    });
+  }
+  return { taskDefinition, container: containerName(step.service) };
 }

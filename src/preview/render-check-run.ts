@@ -1,11 +1,19 @@
 import type { CheckConclusion, CheckRunOutput } from "./ports.js";
 import { codeBlock, escapeMarkdown, inlineCode, markdownLink } from "../util/markdown.js";
 
-/** The phases of one deploy, in the order they run. */
-export type PhaseName = "image" | "stack" | "migrate" | "seed" | "rollout" | "health";
+/**
+ * The phases of one deploy. `init:<service>` is a one-shot compose service, run between the stack
+ * and `migrate` (shown as "Init: <service>").
+ */
+export type PhaseName = "image" | "stack" | `init:${string}` | "migrate" | "seed" | "rollout" | "health";
 
-/** Every phase in order; the check run lists them all, whether they ran or not. */
+/** Every phase in order but the one-shot services; the check run lists them all, whether they ran or not. */
 export const PHASES: readonly PhaseName[] = ["image", "stack", "migrate", "seed", "rollout", "health"];
+
+/** The phases of a deploy in order, with the one-shot services' `init:<service>` after the stack. */
+export function buildPhases(oneShots: readonly `init:${string}`[] = []): PhaseName[] {
+  return ["image", "stack", ...oneShots, "migrate", "seed", "rollout", "health"];
+}
 
 export type PhaseStatus = "pending" | "running" | "waiting" | "success" | "failure" | "skipped" | "cancelled";
 
@@ -26,7 +34,7 @@ export interface DeployReport {
   /** The full commit SHA being deployed. */
   sha: string;
   pr: number;
-  /** Phases reported so far; a phase not listed shows as pending. */
+  /** Phases in order (see buildPhases); a standard phase not listed shows as pending. */
   phases: PhaseReport[];
   /** The preview's public URL, once known. */
   url?: string;
@@ -56,7 +64,7 @@ const STATUS_LABEL: Record<PhaseStatus, string> = {
   cancelled: "🚫 cancelled",
 };
 
-const PHASE_LABEL: Record<PhaseName, string> = {
+const PHASE_LABEL: Record<string, string> = {
   image: "Image",
   stack: "Stack",
   migrate: "Migrate",
@@ -117,7 +125,7 @@ function renderTitle(report: DeployReport): string {
     case "success":
       return report.url === undefined ? "Preview ready" : `Preview ready: ${report.url}`;
     case "failure":
-      return report.failure?.phase === undefined ? `${verb.noun} failed` : `${PHASE_LABEL[report.failure.phase]} failed`;
+      return report.failure?.phase === undefined ? `${verb.noun} failed` : `${phaseLabel(report.failure.phase)} failed`;
     case "superseded":
       return report.supersededBy === undefined ? "Superseded" : `Superseded by ${shortSha(report.supersededBy)}`;
     case "cancelled":
@@ -125,8 +133,14 @@ function renderTitle(report: DeployReport): string {
   }
 }
 
+/** "Migrate"; a one-shot service `init:createbuckets` is "Init: createbuckets". */
+export function phaseLabel(name: PhaseName): string {
+  return name.startsWith("init:") ? `Init: ${name.slice("init:".length)}` : (PHASE_LABEL[name] ?? name);
+}
+
 function phasesInOrder(report: DeployReport): PhaseReport[] {
-  return PHASES.map((name) => report.phases.find((p) => p.name === name) ?? { name, status: "pending" });
+  const oneShots = report.phases.map((p) => p.name).filter((name): name is `init:${string}` => name.startsWith("init:"));
+  return buildPhases(oneShots).map((name) => report.phases.find((p) => p.name === name) ?? { name, status: "pending" });
 }
 
 function renderSummary(report: DeployReport): string {
@@ -135,7 +149,7 @@ function renderSummary(report: DeployReport): string {
 
   const rows = phasesInOrder(report).map(
     (p) =>
-      `| ${PHASE_LABEL[p.name]} | ${STATUS_LABEL[p.status]} | ${p.durationMs === undefined ? "" : formatDuration(p.durationMs)} | ${p.detail === undefined ? "" : escapeMarkdown(p.detail)} |`,
+      `| ${escapeMarkdown(phaseLabel(p.name))} | ${STATUS_LABEL[p.status]} | ${p.durationMs === undefined ? "" : formatDuration(p.durationMs)} | ${p.detail === undefined ? "" : escapeMarkdown(p.detail)} |`,
   );
   parts.push(["| Phase | Status | Duration | Detail |", "| --- | --- | --- | --- |", ...rows].join("\n"));
 
@@ -170,12 +184,13 @@ function renderSummary(report: DeployReport): string {
 function renderFailure(report: DeployReport): string[] {
   const failure = report.failure;
   if (failure === undefined) return ["**The deploy failed.** The previous version, if any, keeps serving."];
-  const what = failure.phase === undefined ? "Nothing was deployed" : `${PHASE_LABEL[failure.phase]} failed`;
+  const what = failure.phase === undefined ? "Nothing was deployed" : `${escapeMarkdown(phaseLabel(failure.phase))} failed`;
   const parts = [`**${what}:** ${escapeMarkdown(failure.message)}`];
   if (failure.details !== undefined && failure.details.length > 0) parts.push(codeBlock(failure.details, "text"));
   parts.push("The previous version, if any, keeps serving.");
   if (failure.logTail !== undefined && failure.logTail.length > 0) {
-    parts.push(`Last ${failure.logTail.length} log ${failure.logTail.length === 1 ? "line" : "lines"} of ${failure.phase ?? "the step"}:`);
+    const of = failure.phase === undefined ? "the step" : failure.phase.startsWith("init:") ? inlineCode(failure.phase.slice("init:".length)) : failure.phase;
+    parts.push(`Last ${failure.logTail.length} log ${failure.logTail.length === 1 ? "line" : "lines"} of ${of}:`);
     parts.push(codeBlock(failure.logTail, "text"));
   }
   return parts;

@@ -11,6 +11,8 @@ export interface PreviewOutputs {
   statefulServices: Record<string, string>;
   releaseTaskDefinitionArn: string;
   releaseContainerName: string;
+  /** One-shot compose service name -> its task definition, for RunTask. */
+  oneShotTaskDefinitions: Record<string, string>;
   targetGroupArn: string;
   subnets: string[];
   securityGroups: string[];
@@ -54,6 +56,7 @@ export function parsePreviewOutputs(stackName: string, outputs: Record<string, s
     statefulServices: parsePairs(outputs.StatefulServiceArns),
     releaseTaskDefinitionArn: need("ReleaseTaskDefinitionArn"),
     releaseContainerName: need("ReleaseContainerName"),
+    oneShotTaskDefinitions: parsePairs(outputs.OneShotTaskDefinitions),
     targetGroupArn: need("TargetGroupArn"),
     subnets: list(need("TaskSubnets")),
     securityGroups: list(need("TaskSecurityGroups")),

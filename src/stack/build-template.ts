@@ -16,11 +16,11 @@ import { escapeLiteralPlaceholders } from "./escape-literal-placeholders.js";
 import { fargateSize, resourceDiagnostics, type FargateSize } from "./fargate-size.js";
 import { addPublicEndpoint } from "./load-balancer.js";
 import { logicalIdPrefixes } from "./logical-ids.js";
-import { previewLabel, stackName as toStackName } from "./naming.js";
+import { containerName, previewLabel, stackName as toStackName } from "./naming.js";
 import { addPreviewNetwork, addServiceDiscovery } from "./preview-network.js";
 import { projectDiagnostics } from "./project-diagnostics.js";
 import { anonymousPullWarning, buildPullImage, type ImageSources } from "./pull-image.js";
-import { releaseSteps, selectReleaseService, type ReleaseStep } from "./release.js";
+import { oneShotSteps, releaseSteps, selectReleaseService, type ReleaseStep } from "./release.js";
 import { previewResourceTags, type ResourceTag } from "./resource-tags.js";
 import { selectPublicService } from "./select-public-service.js";
 import { addTaskDefinition, taskVolumes } from "./task-definition.js";
@@ -63,6 +63,7 @@ export interface PreviewStack {
   port: number;
   /** The compose service whose image, environment and secrets the release steps run with. */
   releaseService: string;
+  /** In the order they run: the one-shot compose services (dependencies first), then migrate, then seed. */
   release: ReleaseStep[];
   warnings: Warning[];
 }
@@ -77,6 +78,8 @@ interface ServicePlan {
   /** Built from the repository: receives secrets, rolls with zero downtime. */
   built: boolean;
   isPublic: boolean;
+  /** Runs once per deploy as a one-off task (a task definition, no ECS service, no DNS name). */
+  oneShot: boolean;
 }
 
 /**
@@ -101,10 +104,13 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     );
   }
   const publicService = collect(diagnostics, () => selectPublicService(project, config, lineOf));
-  const release = collect(diagnostics, () => releaseSteps(config, lineOf));
+  const configSteps = collect(diagnostics, () => releaseSteps(config, lineOf));
+  if (publicService?.service.oneShot) diagnostics.push(oneShotPublic(publicService.service));
+  diagnostics.push(...oneShotOrderDiagnostics(project));
+  const release = configSteps && [...oneShotSteps(project), ...configSteps];
   const releaseService = publicService && collect(diagnostics, () => selectReleaseService(project, config, publicService.service, lineOf));
   const environment = configEnvironment(config.environment, target, diagnostics, lineOf);
-  const warnings: Warning[] = [...project.warnings];
+  const warnings: Warning[] = [...project.warnings, ...startsBeforeOneShotWarnings(project)];
   const sizes = new Map<string, FargateSize>();
   if (diagnostics.length === 0) {
     for (const service of project.services) {
@@ -128,7 +134,8 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     const newImage = imageOf(service, input.images, sources);
     let image = newImage;
     let desiredCount = 1;
-    if (built && input.hold) {
+    // A one-shot service runs the new image in the release phase: it prepares what the new version needs.
+    if (built && input.hold && !service.oneShot) {
       const serving = input.hold.servingImages?.[service.name];
       if (serving === undefined) desiredCount = 0;
       else image = serving;
@@ -141,6 +148,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       desiredCount,
       built,
       isPublic: service.name === publicService.service.name,
+      oneShot: service.oneShot === true,
     };
   });
 
@@ -154,6 +162,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     const address = { url: Fn.join("", ["https://", endpoint.hostname]), host: endpoint.hostname };
 
     const ecsServices = new Map<string, CfnService>();
+    const oneShotTaskDefinitions: Array<[string, string]> = [];
     for (const plan of plans) {
       const { service } = plan;
       const secrets = plan.built || plan.isPublic ? config.secrets : {};
@@ -177,6 +186,10 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
         volumes,
         tags: previewResourceTags(),
       });
+      if (plan.oneShot) {
+        oneShotTaskDefinitions.push([service.name, taskDefinition.ref]);
+        continue;
+      }
       const discovery = addServiceDiscovery(stack, `${plan.id}Discovery`, service.name, label);
       const zeroDowntime = plan.built || plan.isPublic;
       const ecsService = new CfnService(stack, `${plan.id}Service`, {
@@ -216,7 +229,12 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       ecsServices.set(service.name, ecsService);
     }
     for (const plan of plans) {
-      for (const dep of plan.service.dependsOn) ecsServices.get(plan.service.name)!.addResourceDependency(ecsServices.get(dep.service)!);
+      const ecsService = ecsServices.get(plan.service.name);
+      // A one-shot dependency has run, and succeeded, before the final template starts its dependents.
+      for (const dep of plan.service.dependsOn) {
+        const before = ecsServices.get(dep.service);
+        if (ecsService && before) ecsService.addResourceDependency(before);
+      }
     }
 
     const releaseTaskDefinition = addReleaseTaskDefinition(stack, {
@@ -233,19 +251,22 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     });
 
     const publicEcs = ecsServices.get(publicService.service.name)!;
+    const longRunning = plans.filter((p) => !p.oneShot);
     const pairs = (list: ServicePlan[]): string => Fn.join(",", list.map((p) => Fn.join("=", [p.service.name, ecsServices.get(p.service.name)!.ref])));
-    const stateful = plans.filter((p) => !p.built && !p.isPublic);
-    const running = plans.filter((p) => p.built && p.desiredCount > 0);
+    const stateful = longRunning.filter((p) => !p.built && !p.isPublic);
+    const running = longRunning.filter((p) => p.built && p.desiredCount > 0);
     const outputs: Record<string, string | undefined> = {
       Hostname: endpoint.hostname,
       Url: Fn.join("", ["https://", label, ".", fromBase("Domain")]),
       PublicServiceArn: publicEcs.ref,
       PublicServiceName: publicEcs.attrName,
-      ServiceArns: pairs(plans),
+      ServiceArns: pairs(longRunning),
       // CloudFormation refuses an output with an empty value: an empty list is an absent output.
       StatefulServiceArns: stateful.length > 0 ? pairs(stateful) : undefined,
       ReleaseTaskDefinitionArn: releaseTaskDefinition.ref,
       ReleaseContainerName: RELEASE_CONTAINER,
+      OneShotTaskDefinitions:
+        oneShotTaskDefinitions.length > 0 ? Fn.join(",", oneShotTaskDefinitions.map(([name, ref]) => Fn.join("=", [name, ref]))) : undefined,
       TargetGroupArn: endpoint.targetGroup.ref,
       TaskSubnets: fromBase("Subnets"),
       TaskSecurityGroups: Fn.join(",", network.securityGroups),
@@ -278,6 +299,56 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     release,
     warnings,
   };
+}
+
+/** A one-shot service exits: it cannot answer on the preview URL. */
+function oneShotPublic(service: ComposeService): Diagnostic {
+  return {
+    file: service.file,
+    ...(service.line === undefined ? {} : { line: service.line }),
+    path: `services.${service.name}`,
+    message: `services.${service.name}: runs once and exits (a service waits for it with service_completed_successfully, or it has restart: "no"), so it cannot answer on the preview URL; set \`service\` in .github/preview.yml to a long-running service`,
+  };
+}
+
+/**
+ * One-shot services run before the rollout, while the services built from the repository still
+ * run the previous version (none on the first deploy): one cannot wait for such a service.
+ */
+function oneShotOrderDiagnostics(project: ComposeProject): Diagnostic[] {
+  const byName = new Map(project.services.map((s) => [s.name, s]));
+  return project.services.flatMap((service) =>
+    !service.oneShot
+      ? []
+      : service.dependsOn
+          .filter((d) => !byName.get(d.service)?.oneShot && byName.get(d.service)?.build !== undefined)
+          .map((d) => ({
+            file: service.file,
+            ...(service.line === undefined ? {} : { line: service.line }),
+            path: `services.${service.name}.depends_on`,
+            message: `services.${service.name}.depends_on: "${service.name}" runs once before the new version rolls out, but waits for "${d.service}", which is built from the repository and starts only after the one-shot services succeeded; run it as a command of "${d.service}" instead, or drop the dependency`,
+          })),
+  );
+}
+
+/**
+ * A service not built from the repository (a database, MinIO) runs from the release phase on,
+ * across deploys, so it is up before the one-shot services run: it cannot wait for one of them.
+ */
+function startsBeforeOneShotWarnings(project: ComposeProject): Warning[] {
+  const oneShots = new Set(project.services.filter((s) => s.oneShot).map((s) => s.name));
+  return project.services.flatMap((service) =>
+    service.oneShot || service.build !== undefined
+      ? []
+      : service.dependsOn
+          .filter((d) => oneShots.has(d.service))
+          .map((d) => ({
+            code: "starts-before-one-shot",
+            file: service.file,
+            ...(service.line === undefined ? {} : { line: service.line }),
+            message: `services.${service.name}.depends_on.${d.service}: "${service.name}" starts before the one-shot service "${d.service}" runs: services not built from the repository start in the release phase and keep running across deploys, and one-shot services run after it`,
+          })),
+  );
 }
 
 /** CloudFormation's limit for a template sent inline (TemplateBody), which is how berth sends it. */
@@ -369,11 +440,6 @@ function imageSources(outputs: Record<string, string> | undefined): ImageSources
     ...(mirror ? { dockerHubMirror: mirror } : {}),
     ...(outputs?.OfficialImagesFrom === "docker-hub-mirror" ? { officialImagesFrom: "docker-hub-mirror" as const } : {}),
   };
-}
-
-/** ECS container names take letters, digits, hyphens and underscores. */
-function containerName(service: string): string {
-  return service.replace(/[^A-Za-z0-9_-]/g, "-");
 }
 
 /**

@@ -60,3 +60,8 @@ function sanitize(text: string): string {
 function trimHyphens(text: string): string {
   return text.replace(/^-+|-+$/g, "");
 }
+
+/** A compose service's ECS container name: letters, digits, hyphens and underscores. */
+export function containerName(service: string): string {
+  return service.replace(/[^A-Za-z0-9_-]/g, "-");
+}

@@ -4,10 +4,54 @@ import { InputError, type Diagnostic } from "../errors.js";
 import { configDiagnostic, type ConfigLineOf } from "./diagnostics.js";
 import { ShellWordsError, splitShellWords } from "../util/shell-words.js";
 
-/** One release step, run as a one-off task with this command before the new version takes traffic. */
-export interface ReleaseStep {
+/**
+ * One release step, run as a one-off task before the new version takes traffic: a one-shot compose
+ * service (`init:<service>`, in its own task definition, with its own command), or `migrate` and
+ * `seed` from `.github/preview.yml` (in the release task definition, with this command).
+ */
+export type ReleaseStep = ConfigReleaseStep | OneShotStep;
+
+/** `release.migrate` or `release.seed`: the release service's image with this command. */
+export interface ConfigReleaseStep {
   name: "migrate" | "seed";
   command: string[];
+}
+
+/** A one-shot compose service: runs once, as the compose file says, and must exit 0. */
+export interface OneShotStep {
+  name: `init:${string}`;
+  /** The compose service; its task definition is the template's, family `berth-<label>-<service>`. */
+  service: string;
+  /** Its `command:`, when the compose file gives one (else the image's). For people: the task definition holds it. */
+  command?: string[];
+}
+
+/** Whether a step is a one-shot compose service. */
+export function isOneShotStep(step: ReleaseStep): step is OneShotStep {
+  return "service" in step;
+}
+
+/**
+ * The one-shot services as release steps, in the order they must run: a one-shot service after
+ * the one-shot services it depends on, otherwise in the compose file's order. Dependencies on
+ * long-running services are met by the release phase, which starts the data services first.
+ */
+export function oneShotSteps(project: ComposeProject): OneShotStep[] {
+  const oneShots = new Map(project.services.filter((s) => s.oneShot).map((s) => [s.name, s]));
+  const ordered: OneShotStep[] = [];
+  const placed = new Set<string>();
+  const place = (service: ComposeService): void => {
+    if (placed.has(service.name)) return;
+    placed.add(service.name);
+    // depends_on cycles are refused when the compose file is read.
+    for (const dependency of service.dependsOn) {
+      const before = oneShots.get(dependency.service);
+      if (before) place(before);
+    }
+    ordered.push({ name: `init:${service.name}`, service: service.name, ...(service.command ? { command: service.command } : {}) });
+  };
+  for (const service of oneShots.values()) place(service);
+  return ordered;
 }
 
 /**
@@ -49,12 +93,12 @@ export function selectReleaseService(
 }
 
 /**
- * The release steps in the order they run, `migrate` then `seed`, for those the config sets.
+ * The config's release steps in the order they run, `migrate` then `seed`, for those it sets.
  * A string command is split into words as compose splits `command:` (no shell, no expansion).
  * Throws InputError for a string that cannot be split, or holds a shell operator like `&&`.
  */
-export function releaseSteps(config: RepoConfig, lineOf?: ConfigLineOf): ReleaseStep[] {
-  const steps: ReleaseStep[] = [];
+export function releaseSteps(config: RepoConfig, lineOf?: ConfigLineOf): ConfigReleaseStep[] {
+  const steps: ConfigReleaseStep[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const name of ["migrate", "seed"] as const) {
     const command = config.release[name];

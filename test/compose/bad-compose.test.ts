@@ -198,12 +198,6 @@ const cases: BadCase[] = [
       'compose.yaml:5: services.web.depends_on.db: waits for "db" to be healthy, but its healthcheck is disabled; enable it or use service_started',
   },
   {
-    name: "waiting for a service to complete",
-    files: { "compose.yaml": web("    depends_on:\n      migrate:\n        condition: service_completed_successfully\n  migrate:\n    image: app\n") },
-    expected:
-      "compose.yaml:6: services.web.depends_on.migrate.condition: service_completed_successfully is not supported: every service runs as a long-running ECS service; run one-off commands as `release.migrate` or `release.seed` in .github/preview.yml",
-  },
-  {
     name: "dependency cycle",
     files: { "compose.yaml": web("    depends_on: [db]\n  db:\n    image: postgres\n    depends_on: [web]\n") },
     expected: "compose.yaml:4: services.web.depends_on: depends_on forms a cycle: web -> db -> web",

@@ -26,7 +26,7 @@ function deps(result: Omit<TaskResult, "taskArn">, logs: Partial<LogPort> = {}) 
   return { runs, tails, deps: { tasks, logs: logPort, options: { logTailLines: 30 } } };
 }
 
-const step = { name: "migrate", command: ["bin/rails", "db:migrate"] };
+const step = { name: "migrate" as const, command: ["bin/rails", "db:migrate"] };
 
 describe("runReleaseStep", () => {
   it("runs the command in the release container of the preview's network and passes on exit 0", async () => {
@@ -67,6 +67,19 @@ describe("runReleaseStep", () => {
     expect((error as ReleaseStepError).userMessage).toBe(message);
     expect((error as ReleaseStepError).logTail).toEqual(["line 1", "boom"]);
     expect(tails).toEqual([stream]);
+  });
+
+  it("runs a one-shot compose service in its own task definition with the command the compose file gave", async () => {
+    const outputs = { ...OUTPUTS, oneShotTaskDefinitions: { "create.buckets": "arn:aws:ecs:us-east-1:123456789012:task-definition/berth-x-create-buckets:1" } };
+    const { runs, tails, deps: d } = deps({ exitCode: 3 });
+
+    const error = (await runReleaseStep(d, { cluster: "c", outputs, step: { name: "init:create.buckets", service: "create.buckets" } }).catch((e: unknown) => e)) as ReleaseStepError;
+
+    expect(runs.map((r) => [r.taskDefinition, r.container, r.command, r.startedBy])).toEqual([
+      ["arn:aws:ecs:us-east-1:123456789012:task-definition/berth-x-create-buckets:1", "create-buckets", undefined, "berth/init:create.buckets"],
+    ]);
+    expect([error.step, error.userMessage]).toEqual(["init:create.buckets", "service create.buckets exited with code 3"]);
+    expect(tails).toEqual(["x/create-buckets/0123abcd"]);
   });
 
   it("still fails with its reason when the log cannot be read", async () => {

@@ -30,6 +30,46 @@ describe("renderCheckRun", () => {
     `);
   });
 
+  it("shows one-shot compose services as Init phases between the stack and migrate, in the order they run", () => {
+    const output = renderCheckRun({
+      ...base,
+      phases: [
+        done("image", 850),
+        done("stack", 61_000),
+        done("init:migrate", 9_000),
+        { name: "init:create_buckets", status: "failure", durationMs: 4_000 },
+      ],
+      outcome: "failure",
+      failure: { phase: "init:create_buckets", message: "service create_buckets exited with code 1", logTail: ["mc: <ERROR> Access Denied."] },
+    });
+
+    expect(output.title).toBe("Init: create_buckets failed");
+    expect(output.summary).toMatchInlineSnapshot(`
+      "Deploy of \`abc1234\` for pull request #42
+
+      | Phase | Status | Duration | Detail |
+      | --- | --- | --- | --- |
+      | Image | ✅ success | 850 ms |  |
+      | Stack | ✅ success | 1m 1s |  |
+      | Init: migrate | ✅ success | 9s |  |
+      | Init: create\\_buckets | ❌ failure | 4s |  |
+      | Migrate | ⚪ pending |  |  |
+      | Seed | ⚪ pending |  |  |
+      | Rollout | ⚪ pending |  |  |
+      | Health | ⚪ pending |  |  |
+
+      **Init: create\\_buckets failed:** service create\\_buckets exited with code 1
+
+      The previous version, if any, keeps serving.
+
+      Last 1 log line of \`create_buckets\`:
+
+      \`\`\`text
+      mc: <ERROR> Access Denied.
+      \`\`\`"
+    `);
+  });
+
   it("shows the wait for the image in the title", () => {
     expect(renderCheckRun({ ...base, kind: "reset", phases: [{ name: "image", status: "waiting", detail: "waiting for CI" }] }).title).toBe(
       "Resetting abc1234 (waiting for image)",

@@ -29,6 +29,7 @@ describe("parsePreviewOutputs", () => {
       statefulServices: { db: "arn:aws:ecs:us-east-1:123456789012:service/berth-previews/db" },
       releaseTaskDefinitionArn: OUTPUTS.ReleaseTaskDefinitionArn,
       releaseContainerName: "release",
+      oneShotTaskDefinitions: {},
       targetGroupArn: OUTPUTS.TargetGroupArn,
       subnets: ["subnet-1", "subnet-2"],
       securityGroups: ["sg-1", "sg-2"],
