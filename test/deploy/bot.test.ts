@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse, type CollectionTag, type ScalarTag, type YAMLMap, type YAMLSeq } from "yaml";
 import { buildTemplate } from "../../src/stack/build-template.js";
+import { parseCfnYaml } from "../helpers/bot-policy.js";
 import { lintTemplate } from "../helpers/cfn-lint.js";
 import { BASE, rails, TARGET } from "../stack/fixtures/projects.js";
 
@@ -11,20 +11,9 @@ const root = path.resolve(import.meta.dirname, "../..");
 const text = readFileSync(path.join(root, "deploy/bot.yml"), "utf8");
 const baseText = readFileSync(path.join(root, "deploy/base.yml"), "utf8");
 
-/** CloudFormation's short-form intrinsics (`!Sub`, `!Ref`, ...) read as their long form. */
-const FUNCTIONS = ["Sub", "GetAtt", "Join", "Select", "Split", "ImportValue", "Equals", "If", "Not", "And", "Or", "FindInMap", "Base64", "Cidr", "GetAZs"];
-const cfnTags: Array<ScalarTag | CollectionTag> = [
-  { tag: "!Ref", resolve: (value: string) => ({ Ref: value }) },
-  ...FUNCTIONS.flatMap((name): Array<ScalarTag | CollectionTag> => [
-    { tag: `!${name}`, resolve: (value: string) => ({ [`Fn::${name}`]: name === "GetAtt" ? value.split(".") : value }) },
-    { tag: `!${name}`, collection: "seq", resolve: (seq: YAMLMap.Parsed | YAMLSeq.Parsed) => ({ [`Fn::${name}`]: seq.toJSON() }) },
-    { tag: `!${name}`, collection: "map", resolve: (map: YAMLMap.Parsed | YAMLSeq.Parsed) => ({ [`Fn::${name}`]: map.toJSON() }) },
-  ]),
-];
-
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-const template = parse(text, { customTags: cfnTags }) as { [key: string]: Json };
-const base = parse(baseText, { customTags: cfnTags }) as { [key: string]: Json };
+const template = parseCfnYaml(text) as { [key: string]: Json };
+const base = parseCfnYaml(baseText) as { [key: string]: Json };
 
 interface Statement {
   Sid?: string;
