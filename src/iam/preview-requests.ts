@@ -154,7 +154,8 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
     ...services.map((s) => ctx.request("ecs:DescribeServices", s.arn, "berth waits for the rollout", { ...ctx.ecs(s.arn), ...ctx.resourceTags(s) })),
     ctx.request("elasticloadbalancing:DescribeTargetHealth", "*", "berth waits for a healthy target"),
   ];
-  const release = releaseTask ? ctx.releaseCalls(releaseTask) : [];
+  // Release steps run the release task definition; one-shot compose services run their own.
+  const release = [releaseTask, ...ctx.oneShotTaskDefinitions(resources)].flatMap((t) => (t ? ctx.releaseCalls(t) : []));
   // A later deploy registers new task definitions (a changed image replaces them) and deregisters
   // the old ones once the stack update is complete.
   const replaceTaskDefinitions = [...handlers("create", taskDefinitions, 2), ...handlers("delete", taskDefinitions)];
@@ -268,6 +269,21 @@ class Context {
   releaseTaskDefinition(resources: Physical[]): Physical | undefined {
     const value = this.input.template.Outputs?.ReleaseTaskDefinitionArn?.Value as { Ref?: string } | undefined;
     return resources.find((r) => r.id === value?.Ref);
+  }
+
+  /** The task definitions of one-shot compose services: every `Ref` in the `OneShotTaskDefinitions` output. */
+  oneShotTaskDefinitions(resources: Physical[]): Physical[] {
+    const ids = new Set<string>();
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(visit);
+      else if (node !== null && typeof node === "object") {
+        const ref = (node as { Ref?: unknown }).Ref;
+        if (typeof ref === "string") ids.add(ref);
+        Object.values(node).forEach(visit);
+      }
+    };
+    visit(this.input.template.Outputs?.OneShotTaskDefinitions?.Value);
+    return resources.filter((r) => ids.has(r.id));
   }
 
   /** Whether the template names its data services (`StatefulServiceArns`); without it berth looks at no tasks. */

@@ -24,9 +24,9 @@ import { BASE, django, rails, TARGET } from "../stack/fixtures/projects.js";
 const SHA = "4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e";
 const REAL_WORLD = path.join(import.meta.dirname, "..", "fixtures", "repos", "real-world");
 
-async function planRepo(repo: string): Promise<PreviewStack> {
+async function planRepo(repo: string, dir = REAL_WORLD): Promise<PreviewStack> {
   const target = { owner: "acme", repo, pr: 42, sha: SHA };
-  const plan = await planPreview({ reader: createDirReader(path.join(REAL_WORLD, repo)), target, baseStack: BASE_STACK });
+  const plan = await planPreview({ reader: createDirReader(path.join(dir, repo)), target, baseStack: BASE_STACK });
   if (!plan) throw new Error(`${repo} has no .github/preview.yml`);
   return plan.stack;
 }
@@ -37,6 +37,7 @@ const CASES: Array<[string, PreviewStack]> = [
   ["nginx in front of Django + Postgres", buildTemplate({ ...django, target: TARGET, baseStack: BASE })],
   ["rails-sidekiq (web, worker, Postgres, Redis)", await planRepo("rails-sidekiq")],
   ["monorepo (several images built from the repository)", await planRepo("monorepo")],
+  ["uploads-oneshot (one-shot createbuckets and migrate services run as tasks)", await planRepo("uploads-oneshot", path.dirname(REAL_WORLD))],
 ];
 
 function requestsOf(stack: PreviewStack, baseStack = BASE_STACK) {

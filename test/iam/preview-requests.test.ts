@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { buildPreviewRequests, type IamRequest, type LifecycleStep } from "../../src/iam/preview-requests.js";
+import path from "node:path";
+import { planPreview } from "../../src/plan/plan-preview.js";
 import { buildTemplate } from "../../src/stack/build-template.js";
+import { createDirReader } from "../../src/util/repo-reader.js";
 import { BASE_OUTPUTS, FAKE_ACCOUNT, FAKE_REGION } from "../fakes/aws-fake.js";
 import { BASE, rails, TARGET } from "../stack/fixtures/projects.js";
 
@@ -140,5 +143,20 @@ describe("buildPreviewRequests", () => {
   it("refuses a resource type it knows no handler permissions for", () => {
     const template = { Resources: { Queue: { Type: "AWS::SQS::Queue", Properties: {} } } };
     expect(() => buildPreviewRequests({ ...input, template })).toThrow("no handler permissions known for AWS::SQS::Queue");
+  });
+
+  it("runs each one-shot compose service's own task definition, as well as the release task's", async () => {
+    const repo = path.join(import.meta.dirname, "..", "fixtures", "repos", "uploads-oneshot");
+    const plan = await planPreview({ reader: createDirReader(repo), target: TARGET, baseStack: BASE });
+    const steps = buildPreviewRequests({ ...input, stackName: plan!.stack.stackName, template: plan!.stack.template as never });
+    const families = steps.deploy
+      .filter((r) => r.action === "ecs:RunTask")
+      .map((r) => r.resource.replace(/^.*:task-definition\//, "").replace(/:\d+$/, ""))
+      .sort();
+    expect(families).toEqual([
+      `${plan!.stack.stackName}-createbuckets`,
+      `${plan!.stack.stackName}-migrate`,
+      `${plan!.stack.stackName}-release`,
+    ]);
   });
 });
