@@ -34,11 +34,6 @@ export class EcrImages implements ImagePort {
     this.client = options.client;
   }
 
-  /** Whether the image exists; a missing repository is `false` (CI may create it on first push). */
-  async exists(imageRef: string): Promise<boolean> {
-    return (await this.findDigest(imageRef)) !== undefined;
-  }
-
   /**
    * The digest (`sha256:…`) the reference points to now, from DescribeImages' `imageDigest`;
    * undefined when the image or its repository does not exist (yet).

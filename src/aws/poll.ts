@@ -50,15 +50,6 @@ export async function pause(ms: number, signal?: AbortSignal): Promise<void> {
   }
 }
 
-/** The SDK waiters take seconds (fractions allowed); this converts our millisecond timing for them. */
-export function waiterTiming(timing: PollTiming): { minDelay: number; maxDelay: number; maxWaitTime: number } {
-  const minDelay = timing.delayMs / 1000;
-  const maxDelay = Math.max(timing.maxDelayMs, timing.delayMs) / 1000;
-  // The SDK insists maxWaitTime > minDelay.
-  const maxWaitTime = Math.max(timing.timeoutMs / 1000, minDelay * 2);
-  return { minDelay, maxDelay, maxWaitTime };
-}
-
 /** Fills in a timing from an adapter's options: `maxDelayMs` defaults to four times the first delay. */
 export function timing(delayMs: number, timeoutMs: number, maxDelayMs?: number): PollTiming {
   return { delayMs, maxDelayMs: maxDelayMs ?? delayMs * 4, timeoutMs };

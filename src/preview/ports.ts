@@ -54,11 +54,9 @@ export interface StackPort {
 
 /** ECR. */
 export interface ImagePort {
-  /** Whether the image reference (`<registry>/<repo>:<tag>` or `@sha256:`) exists in ECR. */
-  exists(imageRef: string): Promise<boolean>;
   /**
-   * The digest (`sha256:<64 hex>`) the reference points to now, or undefined when it does not
-   * exist yet. A tag can be pushed again; only the digest pins what a task runs.
+   * The digest (`sha256:<64 hex>`) the reference (`<registry>/<repo>:<tag>` or `@sha256:`) points
+   * to now, or undefined when it or its repository does not exist yet (CI may create it on first push). A tag can be pushed again; only the digest pins what a task runs.
    */
   findDigest(imageRef: string): Promise<string | undefined>;
 }

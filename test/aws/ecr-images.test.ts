@@ -20,15 +20,15 @@ describe("parseEcrImageRef", () => {
   });
 });
 
-describe("EcrImages.exists", () => {
-  it("is true for a pushed image, by tag or digest", async () => {
+describe("EcrImages.findDigest", () => {
+  it("finds a pushed image, by tag or digest", async () => {
     const fake = createAwsFake();
-    fake.putImage(REF);
+    const tagged = fake.putImage(REF);
     fake.putImage(`123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/shop@${DIGEST}`);
     const images = new EcrImages({ client: fake.clients.ecr });
 
-    expect(await images.exists(REF)).toBe(true);
-    expect(await images.exists(`123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/shop@${DIGEST}`)).toBe(true);
+    expect(await images.findDigest(REF)).toBe(tagged);
+    expect(await images.findDigest(`123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/shop@${DIGEST}`)).toBe(DIGEST);
     expect(fake.calls.map((c) => c.input)).toEqual([
       { registryId: "123456789012", repositoryName: "acme/shop", imageIds: [{ imageTag: "abc1234" }] },
       { registryId: "123456789012", repositoryName: "acme/shop", imageIds: [{ imageDigest: DIGEST }] },
@@ -47,18 +47,20 @@ describe("EcrImages.exists", () => {
     expect(await images.findDigest("123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/shop:never-pushed")).toBeUndefined();
   });
 
-  it("is false while CI has not pushed, then true", async () => {
+  it("finds nothing while CI has not pushed, then the digest", async () => {
     const fake = createAwsFake();
     fake.putImage(REF, { afterPolls: 2 });
     const images = new EcrImages({ client: fake.clients.ecr });
 
-    expect([await images.exists(REF), await images.exists(REF), await images.exists(REF)]).toEqual([false, false, true]);
+    const found = [await images.findDigest(REF), await images.findDigest(REF), await images.findDigest(REF)];
+    expect(found.map((digest) => digest !== undefined)).toEqual([false, false, true]);
+    expect(found[2]).toMatch(/^sha256:[a-f0-9]{64}$/);
   });
 
-  it("is false when the repository does not exist yet", async () => {
+  it("finds nothing when the repository does not exist yet", async () => {
     const fake = createAwsFake();
     const images = new EcrImages({ client: fake.clients.ecr });
-    expect(await images.exists(REF)).toBe(false);
+    expect(await images.findDigest(REF)).toBeUndefined();
   });
 
   it.each([
@@ -73,7 +75,7 @@ describe("EcrImages.exists", () => {
   ])("refuses %s without calling ECR", async (ref, message) => {
     const fake = createAwsFake();
     const images = new EcrImages({ client: fake.clients.ecr });
-    const error = await images.exists(ref).then(() => undefined, (e: unknown) => e);
+    const error = await images.findDigest(ref).then(() => undefined, (e: unknown) => e);
 
     expect(error).toBeInstanceOf(ImageReferenceError);
     expect((error as ImageReferenceError).userMessage).toBe(message);
@@ -84,7 +86,7 @@ describe("EcrImages.exists", () => {
     const fake = createAwsFake();
     fake.fail("DescribeImages", { error: { name: "AccessDeniedException", message: "not authorized to perform: ecr:DescribeImages" } });
     const images = new EcrImages({ client: fake.clients.ecr });
-    const error = await images.exists(REF).then(() => undefined, (e: unknown) => e);
+    const error = await images.findDigest(REF).then(() => undefined, (e: unknown) => e);
 
     expect(error).toBeInstanceOf(AwsCallError);
     expect((error as AwsCallError).userMessage).toBe(`AWS DescribeImages failed for ${REF}: not authorized to perform: ecr:DescribeImages`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isThrottling, wrapAwsError } from "../../src/aws/aws-call.js";
-import { formatDuration, pollUntil, waiterTiming } from "../../src/aws/poll.js";
+import { formatDuration, pollUntil } from "../../src/aws/poll.js";
 
 describe("pollUntil", () => {
   it("checks at once, then until a value comes back", async () => {
@@ -65,13 +65,6 @@ describe("pollUntil and throttling", () => {
   it("still fails on any other error", async () => {
     const denied = Object.assign(new Error("not authorized"), { name: "AccessDeniedException" });
     await expect(pollUntil(async () => Promise.reject(denied), { delayMs: 1, maxDelayMs: 2, timeoutMs: 1_000 })).rejects.toBe(denied);
-  });
-});
-
-describe("waiterTiming", () => {
-  it("converts milliseconds to the seconds SDK waiters take", () => {
-    expect(waiterTiming({ delayMs: 6_000, maxDelayMs: 24_000, timeoutMs: 1_800_000 })).toEqual({ minDelay: 6, maxDelay: 24, maxWaitTime: 1_800 });
-    expect(waiterTiming({ delayMs: 1, maxDelayMs: 4, timeoutMs: 1 })).toEqual({ minDelay: 0.001, maxDelay: 0.004, maxWaitTime: 0.002 });
   });
 });
 
