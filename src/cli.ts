@@ -207,12 +207,10 @@ async function doctorCommand(args: string[], io: CliIo, deps: CliDeps): Promise<
 /** The composition root of `berth doctor`: SDK clients with the default credential chain. */
 function createDoctorPort(region: string): DoctorPort {
   const config = { region, retryMode: "adaptive" };
-  const elbv2 = new ElasticLoadBalancingV2Client(config);
   const ecr = new Map<string, ECRClient>();
   return createAwsDoctorPort({
     stacks: new CloudFormationStacks({ client: new CloudFormationClient(config), ownership: { prefix: "berth-", tagKey: "berth:managed" } }),
-    loadBalancers: new ElbV2({ client: elbv2 }),
-    elbv2,
+    loadBalancers: new ElbV2({ client: new ElasticLoadBalancingV2Client(config) }),
     ec2: new EC2Client(config),
     iam: new IAMClient(config),
     sts: new STSClient(config),

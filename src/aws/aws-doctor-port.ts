@@ -1,21 +1,19 @@
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECRClient } from "@aws-sdk/client-ecr";
-import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { DoctorPort } from "../doctor/doctor-port.js";
-import type { LoadBalancerPort, StackPort } from "../preview/ports.js";
+import type { StackPort } from "../preview/ports.js";
 import { getCallerIdentity } from "./caller-identity.js";
 import { Ec2Network } from "./ec2-network.js";
 import { EcrRepositories } from "./ecr-repositories.js";
+import type { ElbV2 } from "./elbv2.js";
 import { IamRoles } from "./iam-roles.js";
-import { countTargetGroups } from "./target-groups.js";
 
 /** What the doctor port is made of: the deploy's own stack and load balancer adapters, and SDK clients. */
 export interface AwsDoctorPortOptions {
   stacks: Pick<StackPort, "find">;
-  loadBalancers: Pick<LoadBalancerPort, "usedPriorities">;
-  elbv2: ElasticLoadBalancingV2Client;
+  loadBalancers: Pick<ElbV2, "usedPriorities" | "countTargetGroups">;
   ec2: EC2Client;
   iam: IAMClient;
   sts: STSClient;
@@ -35,7 +33,7 @@ export function createAwsDoctorPort(options: AwsDoctorPortOptions): DoctorPort {
     routeTables: (vpcId) => network.routeTables(vpcId),
     vpcEndpoints: (vpcId) => network.vpcEndpoints(vpcId),
     listenerRuleCount: async (listenerArn) => (await options.loadBalancers.usedPriorities(listenerArn)).length,
-    targetGroupCount: (loadBalancerArn) => countTargetGroups(options.elbv2, loadBalancerArn),
+    targetGroupCount: (loadBalancerArn) => options.loadBalancers.countTargetGroups(loadBalancerArn),
     simulate: (principalArn, requests) => roles.simulate(principalArn, requests),
     callerIdentity: () => getCallerIdentity(options.sts),
     findRoleArn: (roleName) => roles.findRoleArn(roleName),

@@ -80,6 +80,20 @@ export class ElbV2 implements LoadBalancerPort {
     return priorities.sort((a, b) => a - b);
   }
 
+  /** How many target groups the load balancer routes to (all pages); an ALB holds at most 100. */
+  async countTargetGroups(loadBalancerArn: string): Promise<number> {
+    let count = 0;
+    let marker: string | undefined;
+    do {
+      const out = await awsCall("DescribeTargetGroups", loadBalancerArn, () =>
+        this.client.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: loadBalancerArn, Marker: marker })),
+      );
+      count += out.TargetGroups?.length ?? 0;
+      marker = out.NextMarker;
+    } while (marker);
+    return count;
+  }
+
   /**
    * How full the listener's load balancer is: its listener rules (DescribeRules, the default rule
    * not counted) and the target groups it routes to (DescribeListeners for the load balancer, then
@@ -91,15 +105,7 @@ export class ElbV2 implements LoadBalancerPort {
       this.client.send(new DescribeListenersCommand({ ListenerArns: [listenerArn] })),
     );
     const loadBalancerArn = listeners.Listeners?.[0]?.LoadBalancerArn ?? "";
-    let targetGroups = 0;
-    let marker: string | undefined;
-    do {
-      const out = await awsCall("DescribeTargetGroups", loadBalancerArn, () =>
-        this.client.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: loadBalancerArn, Marker: marker })),
-      );
-      targetGroups += out.TargetGroups?.length ?? 0;
-      marker = out.NextMarker;
-    } while (marker);
+    const targetGroups = await this.countTargetGroups(loadBalancerArn);
     return {
       loadBalancerArn,
       rules: { used: rules, limit: this.ruleLimit },

@@ -10,7 +10,6 @@ export function fakeDoctorPort(fake: AwsFake): DoctorPort {
   return createAwsDoctorPort({
     stacks: new CloudFormationStacks({ client: fake.clients.cloudformation, ownership: { prefix: "berth-", tagKey: "berth:managed" } }),
     loadBalancers: new ElbV2({ client: fake.clients.elbv2 }),
-    elbv2: fake.clients.elbv2,
     ec2: fake.clients.ec2,
     iam: fake.clients.iam,
     sts: fake.clients.sts,
