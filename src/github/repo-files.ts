@@ -1,6 +1,6 @@
 import type { Octokit } from "@octokit/core";
 import type { RepoPermission, RepoRef } from "../preview/ports.js";
-import { normalizeRepoPath, type RepoReader } from "../util/repo-reader.js";
+import { filesUnder, normalizeRepoPath, type RepoFile, type RepoReader } from "../util/repo-reader.js";
 import { callGitHub, GitHubError, requireGitHub } from "./github-error.js";
 
 /** Largest file berth reads (through the blob API beyond the contents API's 1 MB). */
@@ -9,7 +9,8 @@ export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 /**
  * Files of one repository at one commit through the contents API. Missing paths,
  * directories, submodules and symlinks that leave the repository read as undefined; files
- * above 1 MB come through the Git blob API. Reads are cached: a commit never changes.
+ * above 1 MB come through the Git blob API. Listings come from the commit's Git tree, read once.
+ * Reads are cached: a commit never changes.
  */
 export function createRepoFileReader(octokit: Octokit, repo: RepoRef, sha: string): RepoReader {
   const { owner, repo: name } = repo;
@@ -34,7 +35,31 @@ export function createRepoFileReader(octokit: Octokit, repo: RepoRef, sha: strin
     return blob.data.encoding === "base64" ? decodeBase64(blob.data.content) : blob.data.content;
   }
 
+  let tree: Promise<RepoFile[]> | undefined;
+  async function readTree(): Promise<RepoFile[]> {
+    const response = await requireGitHub(`list the files at ${sha.slice(0, 7)}`, () =>
+      octokit.request("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", { owner, repo: name, tree_sha: sha, recursive: "1" }),
+    );
+    if (response.data.truncated) {
+      throw new GitHubError(
+        `list the files at ${sha.slice(0, 7)}`,
+        new Error("the repository has more files than GitHub lists in one tree (100,000); mount single files rather than folders"),
+      );
+    }
+    // Mode 100755 is an executable file; 120000 (symbolic link) and 160000 (submodule) are not files here.
+    return response.data.tree
+      .filter((entry) => entry.type === "blob" && (entry.mode === "100644" || entry.mode === "100755") && entry.path !== undefined)
+      .map((entry) => ({ path: entry.path!, size: entry.size ?? 0, executable: entry.mode === "100755" }));
+  }
+
   return {
+    async listFiles(file) {
+      if (tree === undefined) {
+        tree = readTree();
+        tree.catch(() => (tree = undefined));
+      }
+      return filesUnder(await tree, file);
+    },
     readFile(file) {
       const rel = normalizeRepoPath(file);
       if (rel === undefined || rel === "." || rel === "") return Promise.resolve(undefined);

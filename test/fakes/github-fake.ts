@@ -56,7 +56,7 @@ interface Request {
 }
 
 /** Creates the fake for one repository `owner/repo` with the given files at every commit. */
-export function createGitHubFake(options: { owner: string; repo: string; files: Record<string, string>; installationId?: number }) {
+export function createGitHubFake(options: { owner: string; repo: string; files: Record<string, string>; installationId?: number; executable?: string[] }) {
   const { owner, repo } = options;
   const state = {
     filesBySha: new Map<string, Record<string, string>>(),
@@ -86,6 +86,22 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
         const text = files[file];
         if (text === undefined) return [404, { message: "Not Found" }];
         return [200, { type: "file", encoding: "base64", size: Buffer.byteLength(text), name: file.split("/").pop(), path: file, content: Buffer.from(text).toString("base64"), sha: "blob" }];
+      },
+    ],
+    [
+      "GET",
+      new RegExp(`^${prefix}/git/trees/([0-9a-f]+)$`),
+      (req, m) => {
+        const files = state.filesBySha.get(m[1]!) ?? state.defaultFiles;
+        if (req.url.searchParams.get("recursive") === null) return [422, { message: "the fake lists whole trees only" }];
+        const tree = Object.entries(files).map(([file, text]) => ({
+          path: file,
+          mode: options.executable?.includes(file) ? "100755" : "100644",
+          type: "blob",
+          sha: "blob",
+          size: Buffer.byteLength(text),
+        }));
+        return [200, { sha: m[1], truncated: false, tree }];
       },
     ],
     [

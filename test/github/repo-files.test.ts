@@ -59,6 +59,49 @@ describe("createRepoFileReader", () => {
     await expect(createRepoFileReader(octokit(), repo, sha).readFile("seed.sql")).resolves.toBe(big);
   });
 
+  it("lists a folder or a file from the commit's tree, read once, with Git's executable bit, leaving out links and submodules", async () => {
+    const entry = (path: string, mode: string, type = "blob", size = 10) => ({ path, mode, type, sha: "s", size, url: "u" });
+    githubApi()
+      .get(`/repos/acme/shop/git/trees/${sha}?recursive=1`)
+      .once()
+      .reply(200, {
+        sha,
+        url: "u",
+        truncated: false,
+        tree: [
+          entry("nginx", "040000", "tree"),
+          entry("nginx/default.conf", "100644"),
+          entry("nginx/snippets", "040000", "tree"),
+          entry("nginx/snippets/proxy.conf", "100644", "blob", 199),
+          entry("nginx/entrypoint.sh", "100755"),
+          entry("nginx/current", "120000"),
+          entry("nginx/vendor", "160000", "commit"),
+          entry("nginx.conf.example", "100644"),
+        ],
+      });
+    const reader = createRepoFileReader(octokit(), repo, sha);
+
+    await expect(reader.listFiles("./nginx/")).resolves.toEqual([
+      { path: "nginx/default.conf", size: 10, executable: false },
+      { path: "nginx/entrypoint.sh", size: 10, executable: true },
+      { path: "nginx/snippets/proxy.conf", size: 199, executable: false },
+    ]);
+    await expect(reader.listFiles("nginx/entrypoint.sh")).resolves.toEqual([{ path: "nginx/entrypoint.sh", size: 10, executable: true }]);
+    await expect(reader.listFiles("nginx/current")).resolves.toBeUndefined();
+    await expect(reader.listFiles("../etc")).resolves.toBeUndefined();
+  });
+
+  it("says so when the repository has more files than one tree lists", async () => {
+    githubApi().get(`/repos/acme/shop/git/trees/${sha}?recursive=1`).reply(200, { sha, url: "u", truncated: true, tree: [] });
+    const error = await createRepoFileReader(octokit(), repo, sha)
+      .listFiles("nginx")
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GitHubError);
+    expect((error as GitHubError).message).toBe(
+      "list the files at abc1234: the repository has more files than GitHub lists in one tree (100,000); mount single files rather than folders",
+    );
+  });
+
   it("reads an empty file", async () => {
     githubApi().get(contents(".env")).reply(200, file("", { size: 0 }));
     await expect(createRepoFileReader(octokit(), repo, sha).readFile(".env")).resolves.toBe("");

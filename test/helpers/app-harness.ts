@@ -53,13 +53,21 @@ export const WEBHOOK_SECRET = "test-secret";
 /** The real app (handlers, engine, AWS and GitHub adapters) over the AWS and GitHub fakes. */
 export function createHarness(input: {
   files: Record<string, string>;
+  /** Paths among `files` that Git marks executable. */
+  executable?: string[];
   now?: () => Date;
   aws?: Parameters<typeof createAwsFake>[0];
   /** `false` leaves loading `app` to the caller, e.g. `createNodeMiddleware(h.app, { probot: h.probot })`. */
   load?: boolean;
 }): Harness {
   const aws = createAwsFake(input.aws);
-  const github = createGitHubFake({ owner: OWNER, repo: REPO, files: input.files, installationId: INSTALLATION_ID });
+  const github = createGitHubFake({
+    owner: OWNER,
+    repo: REPO,
+    files: input.files,
+    installationId: INSTALLATION_ID,
+    ...(input.executable ? { executable: input.executable } : {}),
+  });
   const logs: string[] = [];
   const log = pino({ level: "debug" }, { write: (line: string) => logs.push(line) });
   const probot = new Probot({

@@ -20,7 +20,7 @@ function recordingGitHub() {
       deactivateOthers: async () => {},
     },
     comments: { ensureSticky: async () => {}, readSticky: async () => undefined, reply: async () => {}, react: async () => {} },
-    reader: () => ({ readFile: async () => undefined }),
+    reader: () => ({ readFile: async () => undefined, listFiles: async () => undefined }),
     pullRequest: async () => undefined,
     permission: async () => "none",
   };
