@@ -187,7 +187,7 @@ async function doctorCommand(args: string[], io: CliIo, deps: CliDeps): Promise<
     try {
       const config = parseRepoConfig(parseYamlSource(file, text));
       if (config.image) images.push(config.image);
-      secrets.push(...Object.values(config.secrets ?? {}));
+      secrets.push(...Object.values(config.secrets ?? {}), ...Object.values(config.compose_secrets ?? {}));
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       problems.push(...error.diagnostics.map(formatDiagnostic));

@@ -41,6 +41,8 @@ export const TRANSLATED_SERVICE_KEYS: ReadonlySet<string> = new Set([
   "scale",
   "tmpfs",
   "links",
+  "secrets",
+  "configs",
 ]);
 
 const text = (node: ComposeNode): string => (node.kind === "scalar" && node.value !== null ? String(node.value) : "");
@@ -137,8 +139,6 @@ const SERVICE_RULES: Record<string, FieldRule> = {
   mac_address: ignore("mac-address-ignored", "ignored: Fargate assigns the network interface"),
   restart: ignore("restart-ignored", "ignored: ECS restarts the service's task when it stops"),
   logging: ignore("logging-replaced", "replaced: the service logs to CloudWatch Logs"),
-  secrets: ignore("secrets-ignored", "ignored: declare secrets in .github/preview.yml `secrets` (SSM or Secrets Manager ARNs)"),
-  configs: ignore("configs-ignored", "ignored: build the file into the image or pass it as an environment variable"),
   networks(value, findings) {
     findings.warn("networks-ignored", value.at, "ignored: a preview has one network and every service reaches the others by name");
     if (value.kind !== "map") return;
@@ -198,9 +198,25 @@ export function checkProjectForFargate(project: MapNode, findings: Findings): vo
     else if (key === "include") findings.error(value.at, "include is not supported; list the compose files under `compose` in .github/preview.yml instead");
     else if (isEmpty(value)) continue;
     else if (key === "networks") findings.warn("networks-ignored", value.at, "ignored: a preview has one network and every service reaches the others by name");
-    else if (key === "secrets") findings.warn("secrets-ignored", value.at, "ignored: declare secrets in .github/preview.yml `secrets` (SSM or Secrets Manager ARNs)");
-    else if (key === "configs") findings.warn("configs-ignored", value.at, "ignored: build the files into the image or pass them as environment variables");
+    else if (key === "secrets" || key === "configs") checkFileDefinitions(value, findings);
     else findings.warn("field-ignored", value.at, "ignored on Fargate");
+  }
+}
+
+/**
+ * What berth reads of a top-level secret or config: where its value comes from (`file`,
+ * `environment`, `content`; `external` and `name` for one that lives elsewhere). The rest belongs to
+ * Docker's secret drivers and is named as ignored.
+ */
+const FILE_DEFINITION_KEYS: ReadonlySet<string> = new Set(["file", "environment", "content", "external", "name"]);
+
+function checkFileDefinitions(definitions: ComposeNode, findings: Findings): void {
+  if (definitions.kind !== "map") return;
+  for (const definition of definitions.entries.values()) {
+    if (definition.kind !== "map") continue;
+    for (const [key, value] of definition.entries) {
+      if (!key.startsWith("x-") && !FILE_DEFINITION_KEYS.has(key)) findings.warn("field-ignored", value.at, "ignored: a preview writes the file itself, with no driver or labels");
+    }
   }
 }
 

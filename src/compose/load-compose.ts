@@ -9,7 +9,8 @@ import { checkProjectForFargate, checkServiceForFargate } from "./fargate-rules.
 import { interpolate, InterpolationError } from "./interpolate.js";
 import { canonicalService, mergeNodes, mergeService } from "./merge-compose.js";
 import type { ComposeProject, ComposeService } from "./model.js";
-import { normalizeService } from "./normalize-service.js";
+import type { SecretParameters } from "./mounted-files.js";
+import { buildContext, normalizeService } from "./normalize-service.js";
 import { validateComposeSchema } from "./validate-compose-schema.js";
 
 /** The files Docker Compose looks for, in its order of preference, when none is named (compose-go `DefaultFileNames`). */
@@ -26,6 +27,11 @@ export interface LoadComposeOptions {
   profiles?: readonly string[];
   /** Variables berth adds to interpolation (`PREVIEW_URL`, ...); they win over `.env`. */
   supplied?: SuppliedVariables;
+  /**
+   * Secrets from .github/preview.yml that compose `secrets` take their values from: by compose
+   * secret name (`compose_secrets`) and, for an `environment:` source, by variable (`secrets`).
+   */
+  secretParameters?: SecretParameters;
 }
 
 /** One compose file, parsed, interpolated, validated, its services in canonical form. */
@@ -111,6 +117,14 @@ export async function loadCompose(reader: RepoReader, files?: string[], options:
   }
 
   const builders = imageBuilders(services);
+  const baseDir = (file: string) => path.posix.dirname(chosen.includes(file) ? chosen[0]! : file);
+  const buildContexts = new Map(
+    active.flatMap(([name, service]) => {
+      const build = service.entries.get("build");
+      const context = build?.kind === "map" ? buildContext(build, baseDir) : undefined;
+      return context === undefined || /^[a-z][a-z0-9+.-]*:\/\/|^git@/i.test(context) ? [] : [[name, context] as const];
+    }),
+  );
   const result: ComposeService[] = [];
   for (const [name, written] of active) {
     checkServiceForFargate(written, findings);
@@ -121,8 +135,11 @@ export async function loadCompose(reader: RepoReader, files?: string[], options:
       reader,
       variables,
       declaredVolumes,
+      definitions: { secrets: entry(project, "secrets"), configs: entry(project, "configs") },
+      secretParameters: options.secretParameters ?? { byName: {}, byVariable: {} },
       findings,
-      baseDir: (file) => path.posix.dirname(chosen.includes(file) ? chosen[0]! : file),
+      baseDir,
+      buildContexts,
     });
     if (builder) normalized.buildOf = builder.name;
     result.push(normalized);
@@ -219,6 +236,8 @@ function withSupplied(lookup: (name: string) => string | undefined, supplied: Su
 function takesDeployTimeValue(at: KeyPath): boolean {
   const [top, , key, sub] = at.map(String);
   if (top?.startsWith("x-")) return true;
+  // A config's content is written into the container when the task starts, address included.
+  if (top === "configs" && key === "content") return true;
   if (top !== "services" || key === undefined) return false;
   return DEPLOY_TIME_KEYS.has(key) || key.startsWith("x-") || (key === "healthcheck" && sub === "test");
 }
@@ -312,7 +331,7 @@ class FileLoader {
         if (deployTime !== undefined && !takesDeployTimeValue(at)) {
           this.findings.error(
             { file: source.file, path: at, line: source.lineOf(at) },
-            `${deployTime} is known only when the preview deploys (its host name comes from the base stack's domain); use it in environment, env_file, command, entrypoint, labels or healthcheck.test, not here`,
+            `${deployTime} is known only when the preview deploys (its host name comes from the base stack's domain); use it in environment, env_file, command, entrypoint, labels, healthcheck.test or a config's content, not here`,
           );
           return value;
         }

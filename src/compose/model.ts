@@ -27,6 +27,36 @@ export interface ComposeVolumeMount {
   tmpfsMode?: string;
 }
 
+/**
+ * What a container gets at a path from the compose file: a file or folder of the repository
+ * (a bind mount), a compose secret (`/run/secrets/<name>`) or a compose config.
+ */
+export interface ComposeFileMount {
+  /** How the compose file names it, for messages: `./nginx/default.conf`, `secret "db_password"`. */
+  label: string;
+  /** Absolute path in the container: the file's, or the folder's for a bind-mounted folder. */
+  target: string;
+  /** A bind-mounted folder: it replaces the path as a whole, and `files` lie under it. */
+  directory: boolean;
+  readOnly: boolean;
+  files: MountedFile[];
+  /** 1-based line where the service lists it, for messages. */
+  line?: number;
+  file: string;
+}
+
+/** One file a mount writes. */
+export interface MountedFile {
+  /** Path under the mount's target (`""` for a single-file mount). */
+  path: string;
+  /** Text read from the repository or written in the compose file, or a secret ECS reads at task start. */
+  content: { text: string } | { parameter: string };
+  /** Octal file mode, e.g. `0444`. */
+  mode: string;
+  uid?: string;
+  gid?: string;
+}
+
 export interface ComposePort {
   target: number;
   published?: number;
@@ -57,6 +87,8 @@ export interface ComposeService {
   /** Undefined when the service has none or disables it. */
   healthcheck?: ComposeHealthcheck;
   volumes: ComposeVolumeMount[];
+  /** Files and folders from the repository, secrets and configs, at the paths the compose file gives them. */
+  files: ComposeFileMount[];
   /** From `deploy.resources.limits` (or legacy `cpus`/`mem_limit`). */
   limits?: { cpus?: number; memoryMiB?: number };
   workingDir?: string;
@@ -103,6 +135,7 @@ export function emptyService(name: string, file: string, line?: number): Compose
     expose: [],
     dependsOn: [],
     volumes: [],
+    files: [],
     labels: {},
     ulimits: [],
     ...(line === undefined ? {} : { line }),

@@ -1,28 +1,27 @@
 import path from "node:path";
 import { DotenvError, parseDotenv } from "../util/dotenv.js";
-import { normalizeRepoPath, type RepoReader } from "../util/repo-reader.js";
+import { normalizeRepoPath } from "../util/repo-reader.js";
 import { ShellWordsError, splitShellWords } from "../util/shell-words.js";
 import { entry, type ComposeNode, type Findings, type MapNode, type Origin } from "./compose-node.js";
 import { parseBoolean, parseBytes, parseDurationSeconds, parseInteger, parseNumber } from "./compose-values.js";
 import { checkDeployForFargate, checkPortForFargate } from "./fargate-rules.js";
 import { splitVolumeSpec } from "./merge-compose.js";
+import { bindMount, secretMounts, type MountContext } from "./mounted-files.js";
 import { warnNestedKeys } from "./nested-keys.js";
-import { emptyService, type ComposeHealthcheck, type ComposePort, type ComposeService, type ComposeVolumeMount, type DependsOnCondition } from "./model.js";
+import {
+  emptyService,
+  type ComposeFileMount,
+  type ComposeHealthcheck,
+  type ComposePort,
+  type ComposeService,
+  type ComposeVolumeMount,
+  type DependsOnCondition,
+} from "./model.js";
 
-/** What normalizing a service needs besides the service itself. */
-export interface NormalizeContext {
-  reader: RepoReader;
-  /** Variables of the repository's `.env`, for `KEY` entries without a value. Never process.env. */
-  variables: (name: string) => string | undefined;
+/** What normalizing a service needs besides the service itself (reading mounted files included). */
+export interface NormalizeContext extends MountContext {
   /** Names under the top-level `volumes` key. */
   declaredVolumes: ReadonlySet<string>;
-  /**
-   * The directory relative paths written in `file` start from: the first compose file's for every
-   * file listed under `compose` (Compose resolves an override's paths from the project directory),
-   * the file's own for a file read through `extends`.
-   */
-  baseDir: (file: string) => string;
-  findings: Findings;
 }
 
 /** ECS limits for container health checks, in seconds (retries: count). */
@@ -123,10 +122,12 @@ export async function normalizeService(
     const readOnlyRoot = parseBoolean(scalarValue(get("read_only"))) === true;
     const built = get("build") !== undefined;
     for (const item of volumes.items) {
-      const mount = normalizeVolume(item, ctx, { readOnlyRoot, built });
-      if (mount) out.volumes.push(mount);
+      const mount = await normalizeVolume(item, ctx, { readOnlyRoot, built, ...(out.build ? { buildContext: out.build.context } : {}) });
+      if (mount && "files" in mount) out.files.push(mount);
+      else if (mount) out.volumes.push(mount);
     }
   }
+  out.files.push(...(await secretMounts("secrets", get("secrets"), ctx)), ...(await secretMounts("configs", get("configs"), ctx)));
 
   const tmpfs = get("tmpfs");
   if (tmpfs?.kind === "seq") {
@@ -184,14 +185,16 @@ export async function normalizeService(
   return out;
 }
 
-function normalizeBuild(build: MapNode, ctx: NormalizeContext): NonNullable<ComposeService["build"]> {
+/** A build's context: a repository path relative to the compose file that wrote it, or a URL (git, https) as written. */
+export function buildContext(build: MapNode, baseDir: (file: string) => string): string {
   const contextNode = build.entries.get("context");
   const written = textOf(contextNode) ?? ".";
-  // A context is relative to the compose file that wrote it; URLs (git, https) stay as written.
   const file = contextNode?.at.file ?? build.at.file;
-  const context = /^[a-z][a-z0-9+.-]*:\/\/|^git@/i.test(written)
-    ? written
-    : (normalizeRepoPath(path.posix.join(ctx.baseDir(file), written)) ?? written);
+  return /^[a-z][a-z0-9+.-]*:\/\/|^git@/i.test(written) ? written : (normalizeRepoPath(path.posix.join(baseDir(file), written)) ?? written);
+}
+
+function normalizeBuild(build: MapNode, ctx: NormalizeContext): NonNullable<ComposeService["build"]> {
+  const context = buildContext(build, ctx.baseDir);
   const result: NonNullable<ComposeService["build"]> = { context, args: keyValues(build.entries.get("args"), ctx.variables) };
   const dockerfile = textOf(build.entries.get("dockerfile"));
   if (dockerfile !== undefined) result.dockerfile = dockerfile;
@@ -345,11 +348,11 @@ function normalizeHealthcheck(node: ComposeNode | undefined, findings: Findings)
  * from the repository is left out for the same reason; third-party images (databases) declare their
  * data paths as VOLUMEs, so theirs are mounted.
  */
-function normalizeVolume(
+async function normalizeVolume(
   node: ComposeNode,
   ctx: NormalizeContext,
-  { readOnlyRoot, built }: { readOnlyRoot: boolean; built: boolean },
-): ComposeVolumeMount | undefined {
+  { readOnlyRoot, built, buildContext }: { readOnlyRoot: boolean; built: boolean; buildContext?: string },
+): Promise<ComposeVolumeMount | ComposeFileMount | undefined> {
   const { findings } = ctx;
   let type: string;
   let source: string | undefined;
@@ -374,8 +377,11 @@ function normalizeVolume(
     const isPath = source !== undefined && /^([./~]|[a-zA-Z]:[\\/])/.test(source);
     type = source === undefined ? "volume" : isPath ? "bind" : "volume";
   }
+  if (type === "bind" && source !== undefined) {
+    return bindMount({ source, target, readOnly, at: node.at }, { readOnlyRoot, ...(buildContext === undefined ? {} : { buildContext }) }, ctx);
+  }
   if (type === "bind" || type === "npipe") {
-    findings.warn("bind-mount-ignored", node.at, `host path ${source ?? ""} not mounted: the image holds the code on Fargate`);
+    findings.warn("bind-mount-ignored", node.at, `host path ${source ?? ""} not mounted: a Fargate task has no host files`);
     return undefined;
   }
   if (type === "tmpfs") {

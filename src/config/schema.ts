@@ -269,6 +269,19 @@ export const RepoConfigSchema = z
       .describe(
         "Secrets injected by ECS into the services built from the repository, the public service and the release steps: variable name -> SSM parameter name with a leading slash (`/shop/preview/stripe_key`, in the preview's region), SSM parameter ARN or Secrets Manager secret ARN. A plain value is never accepted. Values never appear in a template.",
       ),
+    /**
+     * Compose secrets (the compose file's top-level `secrets`) whose value a preview reads from AWS
+     * instead of the repository: compose secret name -> SSM parameter name (`/path/name`), SSM
+     * parameter ARN or Secrets Manager secret ARN. The value is written to the secret's path
+     * (`/run/secrets/<name>`) when the task starts and never appears in a template.
+     */
+    compose_secrets: z
+      .record(z.string().regex(/^[a-zA-Z0-9._-]+$/).register(configHints, { expected: "a compose secret name" }), SecretRef)
+      .register(configHints, { expected: "a mapping of compose secret names to SSM parameter names or ARNs, or Secrets Manager ARNs", sensitive: true })
+      .default({})
+      .describe(
+        "Compose secrets (the compose file's top-level `secrets`) whose value the preview reads from AWS instead of the repository: compose secret name -> SSM parameter name with a leading slash (`/shop/preview/db_password`, in the preview's region), SSM parameter ARN or Secrets Manager secret ARN. ECS reads the value when a task starts and the init container writes it to the secret's path (`/run/secrets/<name>`); it never appears in a template. Needed for a secret whose `file` is not committed, or that is `external`.",
+      ),
     /** Fargate size for every service; `services` overrides it per compose service. */
     resources: z
       .object({

@@ -66,7 +66,11 @@ export async function planWithConfig(input: {
   const { config, target, configLineOf } = input;
   const files = config.compose === undefined ? undefined : [config.compose].flat();
   const supplied = { values: previewVariables(previewValues(target)), deployTimeVariable };
-  const project = await loadCompose(input.reader, files, { ...(config.profiles ? { profiles: config.profiles } : {}), supplied });
+  const project = await loadCompose(input.reader, files, {
+    ...(config.profiles ? { profiles: config.profiles } : {}),
+    supplied,
+    secretParameters: { byName: config.compose_secrets, byVariable: config.secrets },
+  });
   try {
     const images = resolveBuildImages(config, project, target, configLineOf);
     const stack = buildTemplate({

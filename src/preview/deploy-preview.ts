@@ -84,7 +84,7 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
 
   await reporter.start();
   try {
-    const config = request.withoutSecrets ? { ...request.config, secrets: {} } : request.config;
+    const config = request.withoutSecrets ? { ...request.config, secrets: {}, compose_secrets: {} } : request.config;
     const base = await deps.base();
     // Passed on every create and update, so an update of the base stack reaches the preview.
     const baseParameters = buildBaseParameters(base);
@@ -98,7 +98,7 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
       ...(request.configFile ? { configFile: request.configFile } : {}),
     });
     const warnings = finalPlan.stack.warnings.map(formatWarning);
-    if (request.withoutSecrets && Object.keys(request.config.secrets).length > 0) {
+    if (request.withoutSecrets && Object.keys({ ...request.config.secrets, ...request.config.compose_secrets }).length > 0) {
       warnings.push("secrets: not given to a pull request from a fork [fork-without-secrets]");
     }
     await reporter.setWarnings(warnings);

@@ -57,7 +57,13 @@ function underPrefix(name: string, prefix: string): boolean {
  * outside its `SecretsPrefix`. ECS would otherwise fail every task of the preview at start. Only
  * the checks whose base outputs are known run. The reference itself is never repeated.
  */
-export function secretDiagnostics(input: { secrets: Record<string, string>; outputs: Record<string, string>; lineOf?: ConfigLineOf }): Diagnostic[] {
+export function secretDiagnostics(input: {
+  secrets: Record<string, string>;
+  outputs: Record<string, string>;
+  lineOf?: ConfigLineOf;
+  /** The config key the secrets are under. */
+  key?: "secrets" | "compose_secrets";
+}): Diagnostic[] {
   const here = baseLocation(input.outputs);
   const prefix = input.outputs.SecretsPrefix;
   const out: Diagnostic[] = [];
@@ -80,7 +86,7 @@ export function secretDiagnostics(input: { secrets: Record<string, string>; outp
     const scope = `${here ? `${here.region} of account ${here.account}` : "the preview's region"}${prefix ? ` whose names start with "${prefix}"` : ""}`;
     out.push(
       configDiagnostic(
-        ["secrets", variable],
+        [input.key ?? "secrets", variable],
         `${problems.join("; ")}; the previews' execution role reads only secrets in ${scope}: move the secret there, or ask the operator to change SecretsPrefix`,
         input.lineOf,
       ),

@@ -10,12 +10,13 @@ import type { RepoConfig } from "../config/schema.js";
 import { InputError, type Diagnostic, type Warning } from "../errors.js";
 import { hostHeaderDiagnostics, secretDiagnostics } from "./base-limits.js";
 import { addBaseParameters, fromBase } from "./base-stack.js";
-import { buildContainerDefinition, buildDnsInitContainer, type LogSettings } from "./container-definition.js";
+import { buildContainerDefinition, buildDnsInitContainer, buildImageFilesContainer, type LogSettings } from "./container-definition.js";
 import { configDiagnostic, type ConfigLineOf } from "./diagnostics.js";
 import { escapeLiteralPlaceholders } from "./escape-literal-placeholders.js";
 import { fargateSize, resourceDiagnostics, type FargateSize } from "./fargate-size.js";
 import { addPublicEndpoint } from "./load-balancer.js";
 import { logicalIdPrefixes } from "./logical-ids.js";
+import { encodedBytes, MAX_ENCODED_FILE_BYTES, planMountedFiles } from "./mounted-files.js";
 import { containerName, previewLabel, stackName as toStackName } from "./naming.js";
 import { addPreviewNetwork, addServiceDiscovery } from "./preview-network.js";
 import { projectDiagnostics } from "./project-diagnostics.js";
@@ -101,6 +102,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     diagnostics.push(
       ...hostHeaderDiagnostics({ label, baseStack: input.baseStack, outputs: input.baseOutputs }),
       ...secretDiagnostics({ secrets: config.secrets, outputs: input.baseOutputs, ...(lineOf ? { lineOf } : {}) }),
+      ...secretDiagnostics({ secrets: config.compose_secrets, outputs: input.baseOutputs, key: "compose_secrets", ...(lineOf ? { lineOf } : {}) }),
     );
   }
   const publicService = collect(diagnostics, () => selectPublicService(project, config, lineOf));
@@ -109,6 +111,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
   diagnostics.push(...oneShotOrderDiagnostics(project));
   const release = configSteps && [...oneShotSteps(project), ...configSteps];
   const releaseService = publicService && collect(diagnostics, () => selectReleaseService(project, config, publicService.service, lineOf));
+  if (releaseService) diagnostics.push(...mountedFilesTooLarge(project, releaseService));
   const environment = configEnvironment(config.environment, target, diagnostics, lineOf);
   const warnings: Warning[] = [...project.warnings, ...startsBeforeOneShotWarnings(project)];
   const sizes = new Map<string, FargateSize>();
@@ -167,6 +170,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       const { service } = plan;
       const secrets = plan.built || plan.isPublic ? config.secrets : {};
       const { volumes, volumeNames, tmpfs } = taskVolumes(service);
+      const files = planMountedFiles(service.files, address);
       const container = buildContainerDefinition({
         service,
         name: containerName(service.name),
@@ -175,15 +179,17 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
         secrets,
         logging,
         volumeNames,
+        fileVolumes: files.volumes,
         role: "service",
         address,
         ...(plan.isPublic ? { extraPort: publicService.port } : {}),
       });
+      const imageFiles = buildImageFilesContainer(plan.image, files, logging);
       const taskDefinition = addTaskDefinition(stack, `${plan.id}TaskDefinition`, {
         family: families.get(service.name)!,
         size: plan.size,
-        containers: [buildDnsInitContainer(network.searchDomain, logging, tmpfs), container],
-        volumes,
+        containers: [...(imageFiles ? [imageFiles] : []), buildDnsInitContainer(network.searchDomain, logging, tmpfs, files), container],
+        volumes: [...volumes, ...files.volumes.map((v) => v.volume)],
         tags: previewResourceTags(),
       });
       if (plan.oneShot) {
@@ -351,6 +357,33 @@ function startsBeforeOneShotWarnings(project: ComposeProject): Warning[] {
   );
 }
 
+/**
+ * Mounted files travel in the template, once per task definition that mounts them (the release
+ * task's service carries its files twice): more than MAX_ENCODED_FILE_BYTES is refused at plan
+ * time, naming the largest.
+ */
+function mountedFilesTooLarge(project: ComposeProject, releaseService: ComposeService): Diagnostic[] {
+  const mounts = project.services.flatMap((service) => service.files.map((mount) => ({ service, mount, bytes: encodedBytes(mount) })));
+  const again = mounts.filter((m) => m.service === releaseService).reduce((sum, m) => sum + m.bytes, 0);
+  const total = mounts.reduce((sum, m) => sum + m.bytes, 0) + again;
+  if (total <= MAX_ENCODED_FILE_BYTES) return [];
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+  const largest = [...mounts].sort((a, b) => b.bytes - a.bytes).slice(0, 3);
+  const first = largest[0]!.mount;
+  const parts = largest.map((m) => `${m.service.name}: ${m.mount.label} ${kib(m.bytes)}`);
+  if (again > 0) parts.push(`the release task carries ${releaseService.name}'s again`);
+  return [
+    {
+      file: first.file,
+      ...(first.line === undefined ? {} : { line: first.line }),
+      path: "services",
+      message:
+        `services: the files mounted into the preview's containers take ${kib(total)} of its stack template once compressed (${parts.join("; ")}); ` +
+        `berth carries at most ${kib(MAX_ENCODED_FILE_BYTES)}: build the larger ones into their images (COPY in the Dockerfile)`,
+    },
+  ];
+}
+
 /** CloudFormation's limit for a template sent inline (TemplateBody), which is how berth sends it. */
 export const MAX_INLINE_TEMPLATE_BYTES = 51_200;
 
@@ -386,6 +419,7 @@ function addReleaseTaskDefinition(
   },
 ) {
   const { volumes, volumeNames, tmpfs } = taskVolumes(input.service);
+  const files = planMountedFiles(input.service.files, input.address);
   const container = buildContainerDefinition({
     service: input.service,
     name: RELEASE_CONTAINER,
@@ -394,14 +428,16 @@ function addReleaseTaskDefinition(
     secrets: input.secrets,
     logging: input.logging,
     volumeNames,
+    fileVolumes: files.volumes,
     role: "release",
     address: input.address,
   });
+  const imageFiles = buildImageFilesContainer(input.image, files, input.logging);
   return addTaskDefinition(stack, "ReleaseTaskDefinition", {
     family: input.family,
     size: input.size,
-    containers: [buildDnsInitContainer(input.searchDomain, input.logging, tmpfs), container],
-    volumes,
+    containers: [...(imageFiles ? [imageFiles] : []), buildDnsInitContainer(input.searchDomain, input.logging, tmpfs, files), container],
+    volumes: [...volumes, ...files.volumes.map((v) => v.volume)],
     tags: input.tags,
   });
 }

@@ -1,7 +1,8 @@
 import type { CfnTaskDefinition } from "aws-cdk-lib/aws-ecs";
 import type { ComposeHealthcheck, ComposeService } from "../compose/model.js";
-import type { TmpfsVolume } from "./task-definition.js";
 import { replaceDeployTimeValues } from "../config/preview-placeholders.js";
+import { FILES_ROOT, IMAGE_FILES_CONTAINER, imageFilesScript, type FileVolume, type MountedFilesPlan } from "./mounted-files.js";
+import type { TmpfsVolume } from "./task-definition.js";
 
 type ContainerDefinition = CfnTaskDefinition.ContainerDefinitionProperty;
 /** Built up key by key before it is handed to CDK. */
@@ -33,6 +34,8 @@ export interface ContainerInput {
   logging: LogSettings;
   /** The task-level volume name of each of the service's mounts, by index in `service.volumes`. */
   volumeNames: readonly string[];
+  /** The volumes holding the service's mounted files (repository files, secrets, configs). */
+  fileVolumes?: readonly FileVolume[];
   /** Long-running container (ports and health check) or the release task's (command overridden by RunTask). */
   role: "service" | "release";
   /** A port the load balancer needs mapped even when the compose file does not list it. */
@@ -78,11 +81,10 @@ export function buildContainerDefinition(input: ContainerInput): ContainerDefini
     if (portMappings.length > 0) container.portMappings = portMappings;
     if (service.healthcheck) container.healthCheck = healthCheckOf(service.healthcheck);
   }
-  const mountPoints = service.volumes.map((mount, i) => ({
-    sourceVolume: input.volumeNames[i]!,
-    containerPath: mount.target,
-    readOnly: mount.readOnly,
-  }));
+  const mountPoints = [
+    ...service.volumes.map((mount, i) => ({ sourceVolume: input.volumeNames[i]!, containerPath: mount.target, readOnly: mount.readOnly })),
+    ...(input.fileVolumes ?? []).map((v) => ({ sourceVolume: v.volume, containerPath: v.containerPath, readOnly: v.readOnly })),
+  ];
   if (mountPoints.length > 0) container.mountPoints = mountPoints;
   const capabilities = {
     ...(service.capAdd?.length ? { add: service.capAdd } : {}),
@@ -125,19 +127,55 @@ export const RESOLV_CONF = "/etc/resolv.conf";
  * The non-essential init container every task of a preview starts first. It puts the preview's
  * Cloud Map domain in front of the task's search domains, so `db` resolves as
  * `db.<label>.<namespace>`; the other containers wait for it to exit 0. It also gives the volumes
- * that stand in for a compose tmpfs the tmpfs's mode.
+ * that stand in for a compose tmpfs the tmpfs's mode, and writes the service's mounted files (after
+ * the image-files container, when there is one).
  */
-export function buildDnsInitContainer(searchDomain: string, logging: LogSettings, tmpfs: readonly TmpfsVolume[] = []): ContainerDefinition {
+export function buildDnsInitContainer(
+  searchDomain: string,
+  logging: LogSettings,
+  tmpfs: readonly TmpfsVolume[] = [],
+  files?: MountedFilesPlan,
+): ContainerDefinition {
   // A task volume starts root-owned 0755; a tmpfs is writable by anyone (1777), which services
   // running as another user count on. The init container runs as root, before them.
   const mountPath = (volume: string): string => `/berth-tmpfs/${volume}`;
-  const script = [buildSearchLineScript(searchDomain), ...tmpfs.map((t) => `chmod ${t.mode} ${mountPath(t.volume)}`)].join("; ");
+  const script = [buildSearchLineScript(searchDomain), ...tmpfs.map((t) => `chmod ${t.mode} ${mountPath(t.volume)}`), ...(files?.commands ?? [])].join("; ");
+  const mountPoints = [
+    ...tmpfs.map((t) => ({ sourceVolume: t.volume, containerPath: mountPath(t.volume), readOnly: false })),
+    ...(files?.volumes ?? []).map((v) => ({ sourceVolume: v.volume, containerPath: `${FILES_ROOT}/${v.volume}`, readOnly: false })),
+  ];
+  const copies = files !== undefined && files.volumes.some((v) => v.keepImageFiles);
   return {
     name: DNS_INIT_CONTAINER,
     image: DNS_INIT_IMAGE,
     essential: false,
     command: ["sh", "-c", script],
-    ...(tmpfs.length > 0 ? { mountPoints: tmpfs.map((t) => ({ sourceVolume: t.volume, containerPath: mountPath(t.volume), readOnly: false })) } : {}),
+    ...(files && files.environment.length > 0 ? { environment: files.environment } : {}),
+    ...(files && files.secrets.length > 0 ? { secrets: files.secrets } : {}),
+    ...(mountPoints.length > 0 ? { mountPoints } : {}),
+    ...(copies ? { dependsOn: [{ containerName: IMAGE_FILES_CONTAINER, condition: "SUCCESS" }] } : {}),
+    logConfiguration: awslogs(logging),
+  };
+}
+
+/**
+ * The non-essential container that runs the service's own image, as root, to copy the image's files
+ * at each folder a mounted file joins into that folder's volume; the init container then writes
+ * the mounted files over them. Undefined when no folder needs it. The image needs `sh` and `cp`.
+ */
+export function buildImageFilesContainer(image: string, files: MountedFilesPlan, logging: LogSettings): ContainerDefinition | undefined {
+  const script = imageFilesScript(files.volumes);
+  if (script === undefined) return undefined;
+  return {
+    name: IMAGE_FILES_CONTAINER,
+    image,
+    essential: false,
+    user: "0",
+    entryPoint: ["sh", "-c"],
+    command: [script],
+    mountPoints: files.volumes
+      .filter((v) => v.keepImageFiles)
+      .map((v) => ({ sourceVolume: v.volume, containerPath: `${FILES_ROOT}/${v.volume}`, readOnly: false })),
     logConfiguration: awslogs(logging),
   };
 }

@@ -44,22 +44,10 @@ const expected: Record<string, { services: string[]; warnings: string[] } | { re
     warnings: ["field-ignored", "field-ignored", "field-ignored", "named-volume-not-mounted", "bind-mount-ignored"],
   },
   "swarm-stack.yaml": {
-    services: ["web"],
-    warnings: [
-      "version-obsolete",
-      "networks-ignored",
-      "secrets-ignored",
-      "configs-ignored",
-      "networks-ignored",
-      "secrets-ignored",
-      "configs-ignored",
-      "field-ignored",
-      "field-ignored",
-      "replicas-reduced",
-      "field-ignored",
-      "field-ignored",
-      "field-ignored",
-    ],
+    refused: [
+      "compose.yaml:13: services.web.secrets[0]: secret \"api_key\" is external: it exists outside the compose file; map the secret to an SSM parameter in .github/preview.yml: `compose_secrets: {api_key: /<path>/api_key}`",
+      "compose.yaml:16: services.web.configs[0]: config \"nginx_conf\" reads ./nginx.conf, which is not in the repository at this commit; commit it",
+    ].join("\n"),
   },
   "wordpress.yaml": { services: ["db", "wordpress"], warnings: ["restart-ignored", "named-volume-ephemeral", "restart-ignored"] },
 };

@@ -17,13 +17,13 @@ describe("Fargate rules: what is accepted with a named warning", () => {
       ],
     },
     {
-      name: "host paths, the Docker socket and anonymous volumes are not mounted",
+      name: "host paths, the Docker socket, paths the repository lacks and anonymous volumes are not mounted",
       compose: webService(
         "    volumes:\n      - ./src:/app/src\n      - /var/run/docker.sock:/var/run/docker.sock\n      - type: tmpfs\n        target: /tmp\n      - /cache\n",
       ),
       warnings: [
-        "bind-mount-ignored compose.yaml:5: services.web.volumes[0]: host path ./src not mounted: the image holds the code on Fargate",
-        "bind-mount-ignored compose.yaml:6: services.web.volumes[1]: host path /var/run/docker.sock not mounted: the image holds the code on Fargate",
+        "bind-mount-ignored compose.yaml:5: services.web.volumes[0]: ./src is not in the repository, so nothing is mounted at /app/src: the path keeps the image's files, on task storage",
+        "bind-mount-ignored compose.yaml:6: services.web.volumes[1]: host path /var/run/docker.sock not mounted: a Fargate task has no host files; only files in the repository can be mounted",
         "anonymous-volume-ignored compose.yaml:9: services.web.volumes[3]: /cache not mounted: Fargate would mount an empty directory there, hiding the image's files; the path keeps them, on task storage",
       ],
     },
@@ -68,17 +68,16 @@ describe("Fargate rules: what is accepted with a named warning", () => {
       ],
     },
     {
-      name: "secrets, configs, networks and other top-level keys",
+      name: "networks, secret drivers and other top-level keys",
       compose:
-        "version: '3'\nname: shop\nservices:\n  web:\n    image: app\n    secrets: [s]\n    configs: [c]\n    networks: [back]\nnetworks:\n  back: {}\nsecrets:\n  s:\n    file: ./s\nconfigs:\n  c:\n    file: ./c\nx-common: &c\n  a: 1\n",
+        "version: '3'\nname: shop\nservices:\n  web:\n    image: app\n    secrets: [s]\n    configs: [{source: c, target: /etc/app/c.ini}]\n    networks: [back]\nnetworks:\n  back: {}\nsecrets:\n  s:\n    file: ./s\n    labels: {team: shop}\nconfigs:\n  c:\n    file: ./c\n    template_driver: golang\nx-common: &c\n  a: 1\n",
+      files: { s: "hunter2\n", c: "[app]\n" },
       warnings: [
         "version-obsolete compose.yaml:1: version: obsolete and ignored, as Docker Compose ignores it",
         "field-ignored compose.yaml:2: name: ignored on Fargate",
         "networks-ignored compose.yaml:9: networks: ignored: a preview has one network and every service reaches the others by name",
-        "secrets-ignored compose.yaml:11: secrets: ignored: declare secrets in .github/preview.yml `secrets` (SSM or Secrets Manager ARNs)",
-        "configs-ignored compose.yaml:14: configs: ignored: build the files into the image or pass them as environment variables",
-        "secrets-ignored compose.yaml:6: services.web.secrets: ignored: declare secrets in .github/preview.yml `secrets` (SSM or Secrets Manager ARNs)",
-        "configs-ignored compose.yaml:7: services.web.configs: ignored: build the file into the image or pass it as an environment variable",
+        "field-ignored compose.yaml:14: secrets.s.labels: ignored: a preview writes the file itself, with no driver or labels",
+        "field-ignored compose.yaml:18: configs.c.template_driver: ignored: a preview writes the file itself, with no driver or labels",
         "networks-ignored compose.yaml:8: services.web.networks: ignored: a preview has one network and every service reaches the others by name",
       ],
     },
@@ -149,8 +148,8 @@ describe("Fargate rules: what is accepted with a named warning", () => {
         "field-ignored compose.yaml:5: services.web.security_opt: ignored on Fargate",
       ],
     },
-  ])("$name", async ({ compose, warnings }) => {
-    expect(warningLines(await loadText(compose))).toEqual(warnings);
+  ])("$name", async ({ compose, warnings, files }) => {
+    expect(warningLines(await loadText(compose, files))).toEqual(warnings);
   });
 
   it("leaves skipped services out of the project", async () => {

@@ -16,7 +16,7 @@ function blocks(heading: string, language: string): string[] {
 
 describe("docs/config-reference.md", () => {
   it("lists every key of the schema in its table", () => {
-    const listed = [...doc.matchAll(/^\| \[`([a-z.]+)/gm)].map((m) => m[1]!.split(".")[0]);
+    const listed = [...doc.matchAll(/^\| \[`([a-z_.]+)/gm)].map((m) => m[1]!.split(".")[0]);
     expect([...new Set(listed)]).toStrictEqual(Object.keys(RepoConfigSchema.shape));
   });
 

@@ -29,6 +29,7 @@ const DEFAULTS = {
   release: {},
   environment: {},
   secrets: {},
+  compose_secrets: {},
   resources: { services: {} },
   forks: "approve",
   drafts: true,
@@ -84,6 +85,7 @@ describe("loadRepoConfig: valid configs", () => {
           SECRET_KEY_BASE: "arn:aws:ssm:eu-central-1:123456789012:parameter/acme/preview/secret_key_base",
           STRIPE_KEY: "arn:aws:secretsmanager:eu-central-1:123456789012:secret:acme/stripe-AbCdEf",
         },
+        compose_secrets: {},
         resources: { cpu: 512, memory: 1024, services: { worker: { cpu: 1024, memory: 2048 } } },
         forks: "never",
         drafts: false,
@@ -208,7 +210,7 @@ describe("loadRepoConfig: invalid configs", () => {
       name: "unknown top-level key with nothing close",
       yaml: "ttl: 3d\n",
       expected: [
-        `${F}:1: ttl: unknown key; allowed keys: compose, profiles, service, port, healthcheck, image, release, environment, secrets, resources, forks, drafts`,
+        `${F}:1: ttl: unknown key; allowed keys: compose, profiles, service, port, healthcheck, image, release, environment, secrets, compose_secrets, resources, forks, drafts`,
       ],
     },
     {

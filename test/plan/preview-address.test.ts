@@ -124,7 +124,7 @@ describe("the preview's own address", () => {
     expect(error).toBeInstanceOf(InputError);
     const variable = service.includes("PREVIEW_URL") ? "PREVIEW_URL" : "PREVIEW_HOST";
     expect((error as InputError).diagnostics.map(formatDiagnostic)).toEqual([
-      `compose.yaml:${line}: ${keyPath}: ${variable} is known only when the preview deploys (its host name comes from the base stack's domain); use it in environment, env_file, command, entrypoint, labels or healthcheck.test, not here`,
+      `compose.yaml:${line}: ${keyPath}: ${variable} is known only when the preview deploys (its host name comes from the base stack's domain); use it in environment, env_file, command, entrypoint, labels, healthcheck.test or a config's content, not here`,
     ]);
   });
 
