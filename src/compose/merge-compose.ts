@@ -37,7 +37,8 @@ export function canonicalService(service: MapNode): MapNode {
  * Merges an override service onto a base one, as `docker compose -f base -f override` and
  * `extends` do: mappings merge per key; `command`, `entrypoint` and `healthcheck.test` are
  * replaced; `environment`, `labels` (and other key/value lists) and `depends_on` merge by key;
- * `volumes` merge by container target; `ports`, `expose` and other lists are appended without
+ * `volumes`, `secrets` and `configs` merge by container target (a secret or config without one by
+ * its source); `ports`, `expose` and other lists are appended without
  * duplicates; scalars are replaced. Both services must be canonical (see canonicalService).
  */
 export function mergeService(base: MapNode, override: MapNode): MapNode {
@@ -46,7 +47,8 @@ export function mergeService(base: MapNode, override: MapNode): MapNode {
     const existing = entries.get(key);
     if (existing === undefined || REPLACED_KEYS.has(key)) entries.set(key, value);
     else if (key === "healthcheck") entries.set(key, mergeNodes(existing, value, new Set(["test"])));
-    else if (key === "volumes" && existing.kind === "seq" && value.kind === "seq") entries.set(key, mergeByTarget(existing, value));
+    else if (key === "volumes" && existing.kind === "seq" && value.kind === "seq") entries.set(key, mergeByTarget(existing, value, volumeTarget));
+    else if ((key === "secrets" || key === "configs") && existing.kind === "seq" && value.kind === "seq") entries.set(key, mergeByTarget(existing, value, fileTarget));
     else entries.set(key, mergeNodes(existing, value));
   }
   return { ...override, entries };
@@ -107,11 +109,17 @@ export function splitVolumeSpec(spec: string): string[] {
   return parts;
 }
 
-function mergeByTarget(base: SeqNode, override: SeqNode): SeqNode {
+/** Where a service's `secrets` or `configs` entry goes: its `target`, else its source (Compose's default path). */
+function fileTarget(node: ComposeNode): string | undefined {
+  const text = (n: ComposeNode | undefined) => (n?.kind === "scalar" && n.value !== null ? String(n.value) : undefined);
+  return node.kind === "map" ? (text(node.entries.get("target")) ?? text(node.entries.get("source"))) : text(node);
+}
+
+function mergeByTarget(base: SeqNode, override: SeqNode, targetOf: (node: ComposeNode) => string | undefined): SeqNode {
   const items = [...base.items];
   for (const item of override.items) {
-    const target = volumeTarget(item);
-    const index = target === undefined ? -1 : items.findIndex((existing) => volumeTarget(existing) === target);
+    const target = targetOf(item);
+    const index = target === undefined ? -1 : items.findIndex((existing) => targetOf(existing) === target);
     if (index >= 0) items[index] = item;
     else items.push(item);
   }

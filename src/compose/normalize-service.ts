@@ -128,6 +128,7 @@ export async function normalizeService(
     }
   }
   out.files.push(...(await secretMounts("secrets", get("secrets"), ctx)), ...(await secretMounts("configs", get("configs"), ctx)));
+  refuseSharedTargets(out, findings);
 
   const tmpfs = get("tmpfs");
   if (tmpfs?.kind === "seq") {
@@ -419,6 +420,22 @@ async function normalizeVolume(
   }
   findings.warn("named-volume-ephemeral", node.at, `volume "${source}" is task storage on Fargate: its data lives as long as the task`);
   return { name: source, target, readOnly };
+}
+
+/** Two mounts at one path: Compose refuses them too. */
+function refuseSharedTargets(service: ComposeService, findings: Findings): void {
+  const taken = new Map(service.volumes.map((v) => [path.posix.normalize(v.target), "a volume"]));
+  for (const mount of service.files) {
+    const target = path.posix.normalize(mount.target);
+    const other = taken.get(target);
+    if (other !== undefined) {
+      findings.error(
+        { file: mount.file, path: ["services", service.name], ...(mount.line === undefined ? {} : { line: mount.line }) },
+        `${mount.label} and ${other} both go to ${target}; give each its own path`,
+      );
+    }
+    taken.set(target, mount.label);
+  }
 }
 
 /** The octal mode a tmpfs path gets (Docker's default 1777: anyone may write, as in /tmp). */

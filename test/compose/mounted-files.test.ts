@@ -179,6 +179,12 @@ describe("files berth refuses to mount, each with what to do", () => {
         "compose.yaml:5: services.web.volumes[0]: ./public holds 101 files; berth mounts folders of up to 100 files (they travel in the stack template): build them into the image instead (COPY in its Dockerfile)",
     },
     {
+      name: "a file and a volume at one path",
+      compose: "services:\n  web:\n    image: nginx\n    volumes:\n      - cache:/etc/app\n      - ./app:/etc/app\nvolumes:\n  cache: {}\n",
+      files: { "app/app.ini": "[app]\n" },
+      error: "compose.yaml:6: services.web: ./app and a volume both go to /etc/app; give each its own path",
+    },
+    {
       name: "a mode that is not octal",
       compose: "services:\n  web:\n    image: app\n    secrets:\n      - source: token\n        mode: rw\nsecrets:\n  token:\n    file: ./token\n",
       files: { token: "t" },
@@ -186,5 +192,17 @@ describe("files berth refuses to mount, each with what to do", () => {
     },
   ])("$name", async ({ compose, files, error }) => {
     expect(await refusal(compose, files)).toBe(error);
+  });
+});
+
+describe("an override file's secrets and configs", () => {
+  it("replace the base file's entry for the same secret, as Compose merges them by target", async () => {
+    const reader = createMemoryReader({
+      "compose.yaml": "services:\n  web:\n    image: app\n    secrets: [token]\nsecrets:\n  token:\n    file: ./token.txt\n",
+      "compose.override.yaml": "services:\n  web:\n    secrets:\n      - source: token\n        mode: 0400\n",
+      "token.txt": "dev\n",
+    });
+    const project = await loadCompose(reader);
+    expect(project.services[0]!.files.flatMap(describeMount)).toEqual(["/run/secrets/token 0400 4 bytes ro"]);
   });
 });
