@@ -36,7 +36,7 @@ export const NESTED_KEYS: Readonly<Record<string, Readonly<Record<string, Nested
     target: translated,
     read_only: translated,
     consistency: ignored("ignored: a file-sharing option of Docker Desktop"),
-    bind: { with: "bind-mount-ignored" },
+    bind: ignored("ignored: the files are written into task storage, which has no mount propagation or SELinux label"),
     volume: translated,
     tmpfs: translated,
     image: { with: "field-ignored" },

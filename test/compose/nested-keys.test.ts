@@ -56,7 +56,7 @@ const samples: Record<string, (key: string, value: unknown) => Record<string, un
   "deploy.resources.limits": (key, value) => ({ deploy: { resources: { limits: { [key]: value } } } }),
 };
 const values: Record<string, unknown> = {
-  host_ip: "127.0.0.1", name: "web", app_protocol: "http", mode: "host", consistency: "cached", nocopy: true, labels: { a: "b" }, subpath: "sub",
+  bind: { propagation: "rprivate" }, host_ip: "127.0.0.1", name: "web", app_protocol: "http", mode: "host", consistency: "cached", nocopy: true, labels: { a: "b" }, subpath: "sub",
   size: 1048576, start_interval: "5s", restart: true, aliases: ["api"], endpoint_mode: "vip", rollback_config: { parallelism: 1 },
   update_config: { parallelism: 1 }, restart_policy: { condition: "on-failure" }, placement: { constraints: ["node.role==manager"] }, pids: 100,
 };
