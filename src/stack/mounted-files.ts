@@ -55,7 +55,8 @@ export function planMountedFiles(mounts: readonly ComposeFileMount[], address: {
   }
   roots.forEach((root, index) => {
     const members = mounts.filter((m) => within(folderOf(m), root));
-    const replaced = root === "/run/secrets" || members.some((m) => m.directory && m.target === root);
+    // Compose's own secrets folder holds nothing from the image.
+    const replaced = within(root, "/run/secrets") || members.some((m) => m.directory && m.target === root);
     plan.volumes.push({
       volume: `berth-files-${index + 1}`,
       containerPath: root,

@@ -191,3 +191,18 @@ describe("files a compose file mounts, in the rendered template", () => {
     );
   });
 });
+
+describe("a secret in a folder of its own under /run/secrets", () => {
+  it("needs nothing from the service's image: no image-files container", async () => {
+    const { stack } = await plan(
+      createMemoryReader({
+        ".github/preview.yml": "service: web\n",
+        "compose.yaml": "services:\n  web:\n    image: nginx\n    ports: ['80']\n    secrets:\n      - source: token\n        target: api/token\nsecrets:\n  token:\n    file: ./token.txt\n",
+        "token.txt": "t0ken\n",
+      }),
+    );
+    const web = taskDefinition(stack.template, "web");
+    expect(web.ContainerDefinitions.map((c) => c.Name)).toEqual(["berth-dns-init", "web"]);
+    expect(containerOf(web, "web").MountPoints).toEqual([{ SourceVolume: "berth-files-1", ContainerPath: "/run/secrets/api", ReadOnly: true }]);
+  });
+});
