@@ -38,22 +38,33 @@ export function createDeployments(octokit: Octokit, repo: RepoRef, options: Depl
     }
   }
 
+  /**
+   * Sets a deployment's state. Statuses pile up, so a POST GitHub answered ambiguously is not sent
+   * blind again: when the deployment's newest status already has the state, it has landed.
+   */
   async function setStatus(
     id: number,
     input: { state: Parameters<DeploymentPort["setStatus"]>[1]["state"]; environmentUrl?: string; logUrl?: string; description?: string },
   ): Promise<void> {
     const { state, environmentUrl, logUrl, description } = input;
-    await requireGitHub(`set deployment ${id} to ${state}`, () =>
-      octokit.request("POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
-        owner,
-        repo: name,
-        deployment_id: id,
-        state,
-        ...(environmentUrl === undefined ? {} : { environment_url: environmentUrl }),
-        ...(logUrl === undefined ? {} : { log_url: logUrl }),
-        ...(description === undefined ? {} : { description: truncate(description, DEPLOYMENT_DESCRIPTION_LIMIT) }),
-      }),
-    );
+    await createOnce({
+      action: `set deployment ${id} to ${state}`,
+      ...(options.retry === undefined ? {} : { retry: options.retry }),
+      create: async () => {
+        await octokit.request("POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
+          owner,
+          repo: name,
+          deployment_id: id,
+          state,
+          ...(environmentUrl === undefined ? {} : { environment_url: environmentUrl }),
+          ...(logUrl === undefined ? {} : { log_url: logUrl }),
+          ...(description === undefined ? {} : { description: truncate(description, DEPLOYMENT_DESCRIPTION_LIMIT) }),
+          request: NO_BLIND_RETRY,
+        });
+        return true;
+      },
+      find: async () => ((await latestState(id)) === state ? true : undefined),
+    });
   }
 
   async function latestState(id: number): Promise<string | undefined> {

@@ -43,10 +43,11 @@ const ONE_OF_EACH = {
 };
 
 describe("GitHub answers a create with 502 after doing it", () => {
-  it("leaves exactly one check run, one deployment and one comment, all reporting success", async () => {
+  it("leaves exactly one check run, one deployment with one success status and one comment", async () => {
     await openWithFaults((harness) => {
       harness.github.fail("POST check-runs", { status: 502, applied: true });
       harness.github.fail("POST deployments", { status: 502, applied: true });
+      harness.github.fail("POST deployments/{id}/statuses", { status: 502, applied: true, when: (body) => body.state === "success" });
       harness.github.fail("POST issues/{number}/comments", { status: 502, applied: true });
     });
 

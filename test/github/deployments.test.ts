@@ -103,6 +103,28 @@ describe("createDeployments", () => {
     await deployments().setStatus(901, input);
   });
 
+  it("does not post a status again when the one a 502 answered has landed", async () => {
+    githubApi()
+      .post("/repos/acme/shop/deployments/901/statuses", { state: "success" })
+      .reply(502, { message: "Server Error" })
+      .get("/repos/acme/shop/deployments/901/statuses?per_page=1")
+      .reply(200, [{ state: "success" }]);
+
+    await deployments().setStatus(901, { state: "success" });
+  });
+
+  it("posts a status again when the newest one is still the earlier state", async () => {
+    githubApi()
+      .post("/repos/acme/shop/deployments/901/statuses", { state: "success" })
+      .reply(503, { message: "Service Unavailable" })
+      .get("/repos/acme/shop/deployments/901/statuses?per_page=1")
+      .reply(200, [{ state: "in_progress" }])
+      .post("/repos/acme/shop/deployments/901/statuses", { state: "success" })
+      .reply(201, { id: 2 });
+
+    await deployments().setStatus(901, { state: "success" });
+  });
+
   it("marks every other deployment of the environment inactive, across pages, once", async () => {
     githubApi()
       .get("/repos/acme/shop/deployments")
