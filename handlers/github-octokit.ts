@@ -7,6 +7,9 @@ import { ProbotOctokit } from "probot";
  */
 export const GITHUB_LIMIT_RETRIES = { secondary: 3, primary: 2 } as const;
 
+/** Statuses the retry plugin leaves alone: its own list (client errors) and 429, a rate limit. */
+export const GITHUB_NO_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
+
 export interface GitHubOctokitOptions {
   /** Milliseconds in one second of `retry-after` and of the retry plugin's back-off; tests shrink it. */
   msPerSecond?: number;
@@ -24,8 +27,8 @@ interface Logged {
 }
 
 /**
- * The Octokit class berth's Probot runs with. Probot ships the retry plugin (5xx and 429 retried 3
- * times, 1 s, 4 s and 9 s apart) and the throttling plugin, but its default handler of secondary
+ * The Octokit class berth's Probot runs with. Probot ships the retry plugin (5xx retried 3 times,
+ * 1 s, 4 s and 9 s apart) and the throttling plugin, but its default handler of secondary
  * rate limits only logs, so a report refused by one was lost. Here both limits are waited out, as
  * GitHub asks, a bounded number of times. Creates that must not be repeated blindly turn the retry
  * plugin off per request and look up before they create again (src/github/create-once.ts).
@@ -34,7 +37,9 @@ export function createGitHubOctokit(options: GitHubOctokitOptions = {}): typeof 
   const msPerSecond = options.msPerSecond ?? 1000;
   return ProbotOctokit.defaults((instance: { retry?: object; throttle?: object }) => ({
     ...instance,
-    retry: { ...instance?.retry, retryAfterBaseValue: msPerSecond },
+    // 429 is a rate limit: the throttling plugin waits it out for `retry-after`, while the retry
+    // plugin would ask again after 1 s, 4 s and 9 s whatever GitHub said.
+    retry: { ...instance?.retry, doNotRetry: GITHUB_NO_RETRY, retryAfterBaseValue: msPerSecond },
     throttle: {
       ...instance?.throttle,
       ...options.throttle,
