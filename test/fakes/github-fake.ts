@@ -31,7 +31,7 @@ export interface FakeDeployment {
   environment: string;
   transient_environment: boolean;
   production_environment: boolean;
-  /** What the create sent as `payload`; GitHub answers "" when none was given. */
+  /** What the create sent as `payload`; GitHub answers {} when none was given. */
   payload: unknown;
   statuses: Array<{ state: string; environment_url?: string; log_url?: string; description?: string }>;
 }
@@ -191,7 +191,7 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
           environment: String(req.body.environment),
           transient_environment: req.body.transient_environment === true,
           production_environment: req.body.production_environment === true,
-          payload: req.body.payload ?? "",
+          payload: req.body.payload ?? {},
           statuses: [],
         };
         state.deployments.push(deployment);
