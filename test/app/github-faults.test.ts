@@ -87,6 +87,17 @@ describe("GitHub answers a create with 5xx without doing it", () => {
   });
 });
 
+describe("GitHub answers an update with 5xx", () => {
+  it("sends the check run's last update again, and the run concludes", async () => {
+    await openWithFaults((harness) => {
+      harness.github.fail("PATCH check-runs/{id}", { status: 502, times: 2, when: (body) => body.conclusion === "success" });
+      harness.github.fail("PATCH issues/comments/{id}", { status: 503 });
+    });
+
+    expect(onThePullRequest(h)).toEqual(ONE_OF_EACH);
+  });
+});
+
 describe("GitHub's secondary rate limit", () => {
   it("waits out a 403 with retry-after on the check run's last update, and the report lands", async () => {
     await openWithFaults((harness) => {
