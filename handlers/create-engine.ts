@@ -9,6 +9,7 @@ import { CloudWatchLogs } from "../src/aws/cloudwatch-logs.js";
 import { EcrImages } from "../src/aws/ecr-images.js";
 import { EcsTasks } from "../src/aws/ecs-tasks.js";
 import { ElbV2 } from "../src/aws/elbv2.js";
+import { CREATE_RETRY } from "../src/github/create-once.js";
 import { createRepoGitHub } from "../src/github/create-repo-github.js";
 import { ListenerPriorityAllocator } from "../src/preview/listener-priority.js";
 import { PreviewService } from "../src/preview/preview-service.js";
@@ -30,9 +31,11 @@ export interface EngineTimings {
   pollDelayMs: number;
   imagePollMs: number;
   baseOutputsTtlMs: number;
+  /** Base wait before a check run, deployment or comment create GitHub answered ambiguously is looked up (x n²). */
+  githubRetryMs: number;
 }
 
-const PRODUCTION: EngineTimings = { pollDelayMs: 5_000, imagePollMs: 15_000, baseOutputsTtlMs: 5 * 60_000 };
+const PRODUCTION: EngineTimings = { pollDelayMs: 5_000, imagePollMs: 15_000, baseOutputsTtlMs: 5 * 60_000, githubRetryMs: CREATE_RETRY.baseDelayMs };
 
 /** The settings the engine reads; when resyncs run is the composition root's business (`scheduleResync`). */
 export type EngineSettings = Omit<BerthSettings, "BERTH_RESYNC_MINUTES">;
@@ -87,7 +90,8 @@ export function createEngine(input: { app: Probot; settings: EngineSettings; cli
       }
       const octokit = await app.auth(installationId);
       const login = await findBotLogin();
-      return createRepoGitHub(octokit, { ...repo, installationId }, login === undefined ? {} : { botLogin: login });
+      const retry = { ...CREATE_RETRY, baseDelayMs: timings.githubRetryMs };
+      return createRepoGitHub(octokit, { ...repo, installationId }, { retry, ...(login === undefined ? {} : { botLogin: login }) });
     },
     log: app.log,
     now: input.now ?? (() => new Date()),

@@ -1,6 +1,7 @@
 // `npm start`: checks the settings, then runs the app with Probot's server.
 import { existsSync } from "node:fs";
 import { run } from "probot";
+import { createGitHubOctokit } from "./github-octokit.js";
 import app from "./index.js";
 import { checkAppSettings, loadSettings } from "./settings.js";
 
@@ -12,4 +13,4 @@ try {
   console.error((error as Error).message);
   process.exit(1);
 }
-await run(app, { env: process.env });
+await run(app, { env: process.env, Octokit: createGitHubOctokit() });

@@ -1,7 +1,9 @@
+import { randomUUID } from "node:crypto";
 import type { Octokit } from "@octokit/core";
 import type { CheckRunOutput, CheckRunPort, RepoRef } from "../preview/ports.js";
 import { truncate, truncateUtf8 } from "../util/markdown.js";
-import { requireGitHub } from "./github-error.js";
+import { createOnce, NO_BLIND_RETRY, type CreateRetry } from "./create-once.js";
+import { hasNextPage, requireGitHub } from "./github-error.js";
 
 /** GitHub's limit on a check run's `output.summary` and `output.text`. */
 export const CHECK_TEXT_LIMIT = 65535;
@@ -24,24 +26,67 @@ export function fitCheckRunOutput(output: CheckRunOutput): CheckRunOutput {
   return fitted;
 }
 
-/** Check runs of one repository through the REST API. `now` stamps started_at and completed_at. */
-export function createCheckRuns(octokit: Octokit, repo: RepoRef, now: () => Date): CheckRunPort {
+export interface CheckRunOptions {
+  /** Stamps started_at and completed_at. */
+  now: () => Date;
+  /** How a create GitHub answered ambiguously (5xx, no answer) is looked up and tried again. */
+  retry?: CreateRetry;
+  /** A new key for each create, sent as `external_id`; tests pass a fixed one. */
+  newKey?: () => string;
+}
+
+/**
+ * Check runs of one repository through the REST API. A create carries an `external_id` of its
+ * own, so one that failed ambiguously is looked up on the commit before it is sent again: there
+ * is exactly one check run per create, however GitHub answered.
+ */
+export function createCheckRuns(octokit: Octokit, repo: RepoRef, options: CheckRunOptions): CheckRunPort {
   const { owner, repo: name } = repo;
-  return {
-    async create({ headSha, name: checkName, output, detailsUrl }) {
-      const { data } = await requireGitHub(`create check run "${checkName}" on ${headSha.slice(0, 7)}`, () =>
-        octokit.request("POST /repos/{owner}/{repo}/check-runs", {
+  const { now } = options;
+  const newKey = options.newKey ?? (() => `berth:${randomUUID()}`);
+
+  async function findByKey(headSha: string, checkName: string, key: string): Promise<{ id: number; url: string } | undefined> {
+    for (let page = 1; ; page++) {
+      const response = await requireGitHub(`list check runs "${checkName}" on ${headSha.slice(0, 7)}`, () =>
+        octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
           owner,
           repo: name,
-          name: checkName,
-          head_sha: headSha,
-          status: "in_progress",
-          started_at: now().toISOString(),
-          output: fitCheckRunOutput(output),
-          ...(detailsUrl === undefined ? {} : { details_url: detailsUrl }),
+          ref: headSha,
+          check_name: checkName,
+          filter: "all",
+          per_page: 100,
+          page,
         }),
       );
-      return { id: Number(data.id), url: data.html_url ?? "" };
+      const run = response.data.check_runs.find((r) => r.external_id === key);
+      if (run) return { id: Number(run.id), url: run.html_url ?? "" };
+      if (!hasNextPage(response.headers)) return undefined;
+    }
+  }
+
+  return {
+    async create({ headSha, name: checkName, output, detailsUrl }) {
+      const key = newKey();
+      return createOnce({
+        action: `create check run "${checkName}" on ${headSha.slice(0, 7)}`,
+        ...(options.retry === undefined ? {} : { retry: options.retry }),
+        create: async () => {
+          const { data } = await octokit.request("POST /repos/{owner}/{repo}/check-runs", {
+            owner,
+            repo: name,
+            name: checkName,
+            head_sha: headSha,
+            external_id: key,
+            status: "in_progress",
+            started_at: now().toISOString(),
+            output: fitCheckRunOutput(output),
+            ...(detailsUrl === undefined ? {} : { details_url: detailsUrl }),
+            request: NO_BLIND_RETRY,
+          });
+          return { id: Number(data.id), url: data.html_url ?? "" };
+        },
+        find: () => findByKey(headSha, checkName, key),
+      });
     },
 
     async update(id, { output, conclusion, detailsUrl }) {

@@ -1,6 +1,7 @@
 import type { Octokit } from "@octokit/core";
 import type { RepoGitHub, RepoRef } from "../preview/ports.js";
 import { createCheckRuns } from "./check-runs.js";
+import type { CreateRetry } from "./create-once.js";
 import { createDeployments } from "./deployments.js";
 import { createRepoFileReader, findPermission } from "./repo-files.js";
 import { createComments } from "./sticky-comment.js";
@@ -11,6 +12,11 @@ export interface RepoGitHubOptions {
   now?: () => Date;
   /** Login of the app's bot user (`<slug>[bot]`): only its comments are taken as the sticky comment. */
   botLogin?: string;
+  /**
+   * How a check run, deployment or sticky comment whose create GitHub answered ambiguously (5xx,
+   * no answer) is looked up and created again; tests pass millisecond delays.
+   */
+  retry?: CreateRetry;
 }
 
 /**
@@ -19,10 +25,11 @@ export interface RepoGitHubOptions {
  */
 export function createRepoGitHub(octokit: Octokit, repo: RepoRef, options: RepoGitHubOptions = {}): RepoGitHub {
   const now = options.now ?? (() => new Date());
+  const retry = options.retry === undefined ? {} : { retry: options.retry };
   return {
-    checks: createCheckRuns(octokit, repo, now),
-    deployments: createDeployments(octokit, repo),
-    comments: createComments(octokit, repo, options.botLogin === undefined ? {} : { botLogin: options.botLogin }),
+    checks: createCheckRuns(octokit, repo, { now, ...retry }),
+    deployments: createDeployments(octokit, repo, retry),
+    comments: createComments(octokit, repo, { ...(options.botLogin === undefined ? {} : { botLogin: options.botLogin }), ...retry }),
     reader: (sha) => createRepoFileReader(octokit, repo, sha),
     pullRequest: (pr) => findPullRequest(octokit, repo, pr),
     permission: (user) => findPermission(octokit, repo, user),

@@ -1,31 +1,70 @@
+import { randomUUID } from "node:crypto";
 import type { Octokit } from "@octokit/core";
 import type { DeploymentPort, RepoRef } from "../preview/ports.js";
 import { truncate } from "../util/markdown.js";
+import { createOnce, NO_BLIND_RETRY, type CreateRetry } from "./create-once.js";
 import { GitHubError, hasNextPage, requireGitHub } from "./github-error.js";
 
 /** GitHub's limit on deployment and deployment status descriptions. */
 export const DEPLOYMENT_DESCRIPTION_LIMIT = 140;
 
-/** Deployments of one repository through the REST API. */
-export function createDeployments(octokit: Octokit, repo: RepoRef): DeploymentPort {
-  const { owner, repo: name } = repo;
+export interface DeploymentOptions {
+  /** How a create GitHub answered ambiguously (5xx, no answer) is looked up and tried again. */
+  retry?: CreateRetry;
+  /** A new key for each create, sent in the deployment's `payload`; tests pass a fixed one. */
+  newKey?: () => string;
+}
 
+/** Where a deployment's `payload` carries the key of the create that made it. */
+export const DEPLOYMENT_KEY = "berth_key";
+
+/**
+ * Deployments of one repository through the REST API. A create carries a key of its own in the
+ * deployment's `payload`, so one that failed ambiguously is looked up (by SHA and environment)
+ * before it is sent again: there is exactly one deployment per create, however GitHub answered.
+ */
+export function createDeployments(octokit: Octokit, repo: RepoRef, options: DeploymentOptions = {}): DeploymentPort {
+  const { owner, repo: name } = repo;
+  const newKey = options.newKey ?? (() => randomUUID());
+
+  async function findByKey(sha: string, environment: string, key: string): Promise<number | undefined> {
+    for (let page = 1; ; page++) {
+      const response = await requireGitHub(`list deployments of ${sha.slice(0, 7)} in ${environment}`, () =>
+        octokit.request("GET /repos/{owner}/{repo}/deployments", { owner, repo: name, sha, environment, per_page: 100, page }),
+      );
+      const found = response.data.find((d) => typeof d.payload === "object" && d.payload !== null && d.payload[DEPLOYMENT_KEY] === key);
+      if (found) return Number(found.id);
+      if (!hasNextPage(response.headers)) return undefined;
+    }
+  }
+
+  /**
+   * Sets a deployment's state. Statuses pile up, so a POST GitHub answered ambiguously is not sent
+   * blind again: when the deployment's newest status already has the state, it has landed.
+   */
   async function setStatus(
     id: number,
     input: { state: Parameters<DeploymentPort["setStatus"]>[1]["state"]; environmentUrl?: string; logUrl?: string; description?: string },
   ): Promise<void> {
     const { state, environmentUrl, logUrl, description } = input;
-    await requireGitHub(`set deployment ${id} to ${state}`, () =>
-      octokit.request("POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
-        owner,
-        repo: name,
-        deployment_id: id,
-        state,
-        ...(environmentUrl === undefined ? {} : { environment_url: environmentUrl }),
-        ...(logUrl === undefined ? {} : { log_url: logUrl }),
-        ...(description === undefined ? {} : { description: truncate(description, DEPLOYMENT_DESCRIPTION_LIMIT) }),
-      }),
-    );
+    await createOnce({
+      action: `set deployment ${id} to ${state}`,
+      ...(options.retry === undefined ? {} : { retry: options.retry }),
+      create: async () => {
+        await octokit.request("POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", {
+          owner,
+          repo: name,
+          deployment_id: id,
+          state,
+          ...(environmentUrl === undefined ? {} : { environment_url: environmentUrl }),
+          ...(logUrl === undefined ? {} : { log_url: logUrl }),
+          ...(description === undefined ? {} : { description: truncate(description, DEPLOYMENT_DESCRIPTION_LIMIT) }),
+          request: NO_BLIND_RETRY,
+        });
+        return true;
+      },
+      find: async () => ((await latestState(id)) === state ? true : undefined),
+    });
   }
 
   async function latestState(id: number): Promise<string | undefined> {
@@ -43,24 +82,32 @@ export function createDeployments(octokit: Octokit, repo: RepoRef): DeploymentPo
   return {
     async create({ sha, environment, description }) {
       const action = `create deployment of ${sha.slice(0, 7)} in ${environment}`;
-      const { data } = await requireGitHub(action, () =>
-        octokit.request("POST /repos/{owner}/{repo}/deployments", {
-          owner,
-          repo: name,
-          ref: sha,
-          environment,
-          description: truncate(description, DEPLOYMENT_DESCRIPTION_LIMIT),
-          transient_environment: true,
-          production_environment: false,
-          // The SHA is deployed as is: no merge of the default branch, and no wait on the
-          // commit's checks (berth's own check run is one of them and is still pending).
-          auto_merge: false,
-          required_contexts: [],
-        }),
-      );
-      // 202 (a merge was attempted) cannot happen with auto_merge false; say so if it does.
-      if (!("id" in data)) throw new GitHubError(action, new Error(data.message ?? "no deployment was created"));
-      return Number(data.id);
+      const key = newKey();
+      return createOnce({
+        action,
+        ...(options.retry === undefined ? {} : { retry: options.retry }),
+        create: async () => {
+          const { data } = await octokit.request("POST /repos/{owner}/{repo}/deployments", {
+            owner,
+            repo: name,
+            ref: sha,
+            environment,
+            description: truncate(description, DEPLOYMENT_DESCRIPTION_LIMIT),
+            payload: { [DEPLOYMENT_KEY]: key },
+            transient_environment: true,
+            production_environment: false,
+            // The SHA is deployed as is: no merge of the default branch, and no wait on the
+            // commit's checks (berth's own check run is one of them and is still pending).
+            auto_merge: false,
+            required_contexts: [],
+            request: NO_BLIND_RETRY,
+          });
+          // 202 (a merge was attempted) cannot happen with auto_merge false; say so if it does.
+          if (!("id" in data)) throw new GitHubError(action, new Error(data.message ?? "no deployment was created"));
+          return Number(data.id);
+        },
+        find: () => findByKey(sha, environment, key),
+      });
     },
 
     setStatus,

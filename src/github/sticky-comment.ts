@@ -2,6 +2,7 @@ import type { Octokit } from "@octokit/core";
 import type { CommentPort, RepoRef } from "../preview/ports.js";
 import { STICKY_MARKER } from "../preview/render-comment.js";
 import { truncateUtf8 } from "../util/markdown.js";
+import { createOnce, NO_BLIND_RETRY, type CreateRetry } from "./create-once.js";
 import { hasNextPage, requireGitHub } from "./github-error.js";
 
 // The marker belongs to the comment's renderer; the adapter only looks for it.
@@ -17,6 +18,8 @@ export interface CommentOptions {
    * berth must not edit or delete what a person wrote, even if it contains the marker.
    */
   botLogin?: string;
+  /** How a sticky comment GitHub answered ambiguously (5xx, no answer) is looked up and posted again. */
+  retry?: CreateRetry;
 }
 
 interface IssueComment {
@@ -26,7 +29,11 @@ interface IssueComment {
   user: { login: string; type: string } | null;
 }
 
-/** Issue comments on one repository's pull requests, with one sticky comment per PR. */
+/**
+ * Issue comments on one repository's pull requests, with one sticky comment per PR. The sticky
+ * comment is found by its hidden marker, before it is created and again after a create GitHub
+ * answered ambiguously, so a PR never gets a second one from a retry.
+ */
 export function createComments(octokit: Octokit, repo: RepoRef, options: CommentOptions = {}): CommentPort {
   const { owner, repo: name } = repo;
 
@@ -74,7 +81,21 @@ export function createComments(octokit: Octokit, repo: RepoRef, options: Comment
       // left over from two deliveries racing to create it.
       const [first, ...duplicates] = await findSticky(pr);
       if (first === undefined) {
-        await reply(pr, body);
+        await createOnce({
+          action: `comment on #${pr}`,
+          ...(options.retry === undefined ? {} : { retry: options.retry }),
+          create: async () => {
+            await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+              owner,
+              repo: name,
+              issue_number: pr,
+              body,
+              request: NO_BLIND_RETRY,
+            });
+            return true;
+          },
+          find: async () => ((await findSticky(pr)).length > 0 ? true : undefined),
+        });
         return;
       }
       if (first.body !== body) {

@@ -3,7 +3,9 @@
  * commit, check runs, deployments with statuses, issue comments, reactions, permissions and pull
  * requests. Every request is checked against GitHub's OpenAPI description (githubApi()); a request
  * the fake does not know is recorded as a problem (the app swallows reporting errors, so a 404
- * alone would hide it) and `problems()` must stay empty.
+ * alone would hide it) and `problems()` must stay empty. `fail()` injects GitHub's transient
+ * answers on one route: a 5xx after the write was applied or not, a broken connection, or a
+ * secondary rate limit (GitHub refuses those before it writes anything).
  */
 import nock from "nock";
 import { findGitHubRequestProblems } from "../helpers/github-openapi.js";
@@ -15,6 +17,7 @@ export interface FakeCheckRun {
   id: number;
   head_sha: string;
   name: string;
+  external_id?: string;
   status: string;
   conclusion?: string;
   output: { title: string; summary: string; text?: string };
@@ -28,6 +31,8 @@ export interface FakeDeployment {
   environment: string;
   transient_environment: boolean;
   production_environment: boolean;
+  /** What the create sent as `payload`; GitHub answers {} when none was given. */
+  payload: unknown;
   statuses: Array<{ state: string; environment_url?: string; log_url?: string; description?: string }>;
 }
 
@@ -47,6 +52,50 @@ export interface FakePull {
   state?: "open" | "closed";
   draft?: boolean;
 }
+
+/**
+ * A route of the fake by method and path below the repository, e.g. `POST check-runs`,
+ * `PATCH check-runs/{id}`, `POST deployments`, `POST issues/{number}/comments`.
+ */
+export type FakeRoute =
+  | "POST access_tokens"
+  | "GET app"
+  | "GET installation"
+  | "GET contents/{path}"
+  | "GET git/trees/{sha}"
+  | "POST check-runs"
+  | "PATCH check-runs/{id}"
+  | "GET commits/{ref}/check-runs"
+  | "POST deployments"
+  | "POST deployments/{id}/statuses"
+  | "GET deployments"
+  | "GET deployments/{id}/statuses"
+  | "GET issues/{number}/comments"
+  | "POST issues/{number}/comments"
+  | "PATCH issues/comments/{id}"
+  | "DELETE issues/comments/{id}"
+  | "POST issues/comments/{id}/reactions"
+  | "GET collaborators/{user}/permission"
+  | "GET pulls/{number}";
+
+/**
+ * A transient answer GitHub gives instead of the route's own, `times` times (default 1), to the
+ * requests whose JSON body `when` accepts (all by default).
+ */
+export type FakeFault = { times?: number; when?: (body: Record<string, unknown>) => boolean } & (
+  | {
+      status: number;
+      headers?: Record<string, string>;
+      body?: unknown;
+      /** The write happened before the answer failed (a 5xx can mean either). */
+      applied?: boolean;
+    }
+  | {
+      /** The connection breaks with this error code (e.g. ECONNRESET) instead of any answer. */
+      connectionError: string;
+      applied?: boolean;
+    }
+);
 
 interface Request {
   method: string;
@@ -68,16 +117,17 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
     pulls: new Map<number, FakePull>(),
     problems: [] as string[],
     requests: [] as string[],
+    faults: new Map<FakeRoute, FakeFault[]>(),
   };
   let nextId = 1000;
   const prefix = `/repos/${owner}/${repo}`;
 
-  const routes: Array<[method: string, pattern: RegExp, handler: (req: Request, m: RegExpMatchArray) => [number, unknown?, Record<string, string>?]]> = [
-    ["POST", /^\/app\/installations\/(\d+)\/access_tokens$/, () => [201, { token: "ghs_testinstallationtoken", expires_at: "2099-01-01T00:00:00Z", permissions: {} }]],
-    ["GET", /^\/app$/, () => [200, { id: 1, slug: "berth-previews", name: "berth previews" }]],
-    ["GET", new RegExp(`^${prefix}/installation$`), () => [200, { id: options.installationId ?? 1 }]],
+  const routes: Array<[route: FakeRoute, pattern: RegExp, handler: (req: Request, m: RegExpMatchArray) => [number, unknown?, Record<string, string>?]]> = [
+    ["POST access_tokens", /^\/app\/installations\/(\d+)\/access_tokens$/, () => [201, { token: "ghs_testinstallationtoken", expires_at: "2099-01-01T00:00:00Z", permissions: {} }]],
+    ["GET app", /^\/app$/, () => [200, { id: 1, slug: "berth-previews", name: "berth previews" }]],
+    ["GET installation", new RegExp(`^${prefix}/installation$`), () => [200, { id: options.installationId ?? 1 }]],
     [
-      "GET",
+      "GET contents/{path}",
       new RegExp(`^${prefix}/contents/(.+)$`),
       (req, m) => {
         const file = decodeURIComponent(m[1]!);
@@ -89,7 +139,7 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
       },
     ],
     [
-      "GET",
+      "GET git/trees/{sha}",
       new RegExp(`^${prefix}/git/trees/([0-9a-f]+)$`),
       (req, m) => {
         const files = state.filesBySha.get(m[1]!) ?? state.defaultFiles;
@@ -105,7 +155,7 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
       },
     ],
     [
-      "POST",
+      "POST check-runs",
       new RegExp(`^${prefix}/check-runs$`),
       (req) => {
         const run: FakeCheckRun = {
@@ -116,13 +166,26 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
           output: req.body.output as FakeCheckRun["output"],
           updates: 0,
           ...(req.body.details_url ? { details_url: String(req.body.details_url) } : {}),
+          ...(typeof req.body.external_id === "string" ? { external_id: req.body.external_id } : {}),
         };
         state.checkRuns.push(run);
-        return [201, { id: run.id, html_url: `https://github.com/${owner}/${repo}/runs/${run.id}` }];
+        return [201, checkRunJson(run)];
       },
     ],
     [
-      "PATCH",
+      "GET commits/{ref}/check-runs",
+      new RegExp(`^${prefix}/commits/([^/]+)/check-runs$`),
+      (req, m) => {
+        // `filter=latest` (GitHub's default) keeps the most recent run of each name.
+        const name = req.url.searchParams.get("check_name");
+        const latest = (req.url.searchParams.get("filter") ?? "latest") === "latest";
+        const runs = state.checkRuns.filter((r) => r.head_sha === decodeURIComponent(m[1]!) && (name === null || r.name === name)).reverse();
+        const kept = latest ? runs.filter((r, i) => runs.findIndex((o) => o.name === r.name) === i) : runs;
+        return [200, { total_count: kept.length, check_runs: kept.map(checkRunJson) }];
+      },
+    ],
+    [
+      "PATCH check-runs/{id}",
       new RegExp(`^${prefix}/check-runs/(\\d+)$`),
       (req, m) => {
         const run = state.checkRuns.find((r) => r.id === Number(m[1]));
@@ -136,7 +199,7 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
       },
     ],
     [
-      "POST",
+      "POST deployments",
       new RegExp(`^${prefix}/deployments$`),
       (req) => {
         const deployment: FakeDeployment = {
@@ -145,14 +208,15 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
           environment: String(req.body.environment),
           transient_environment: req.body.transient_environment === true,
           production_environment: req.body.production_environment === true,
+          payload: req.body.payload ?? {},
           statuses: [],
         };
         state.deployments.push(deployment);
-        return [201, { id: deployment.id, sha: deployment.sha, environment: deployment.environment }];
+        return [201, deploymentJson(deployment)];
       },
     ],
     [
-      "POST",
+      "POST deployments/{id}/statuses",
       new RegExp(`^${prefix}/deployments/(\\d+)/statuses$`),
       (req, m) => {
         const deployment = state.deployments.find((d) => d.id === Number(m[1]));
@@ -162,16 +226,17 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
       },
     ],
     [
-      "GET",
+      "GET deployments",
       new RegExp(`^${prefix}/deployments$`),
       (req) => {
         const env = req.url.searchParams.get("environment");
-        const list = state.deployments.filter((d) => env === null || d.environment === env).reverse();
-        return [200, list.map((d) => ({ id: d.id, sha: d.sha, environment: d.environment }))];
+        const sha = req.url.searchParams.get("sha");
+        const list = state.deployments.filter((d) => (env === null || d.environment === env) && (sha === null || d.sha === sha)).reverse();
+        return [200, list.map(deploymentJson)];
       },
     ],
     [
-      "GET",
+      "GET deployments/{id}/statuses",
       new RegExp(`^${prefix}/deployments/(\\d+)/statuses$`),
       (_req, m) => {
         const deployment = state.deployments.find((d) => d.id === Number(m[1]));
@@ -179,12 +244,12 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
       },
     ],
     [
-      "GET",
+      "GET issues/{number}/comments",
       new RegExp(`^${prefix}/issues/(\\d+)/comments$`),
       () => [200, state.comments.filter((c) => !c.deleted).map((c) => ({ id: c.id, body: c.body, user: c.user }))],
     ],
     [
-      "POST",
+      "POST issues/{number}/comments",
       new RegExp(`^${prefix}/issues/(\\d+)/comments$`),
       (req) => {
         const comment: FakeComment = { id: nextId++, body: String(req.body.body), user: { login: BOT_LOGIN, type: "Bot" }, reactions: [] };
@@ -193,7 +258,7 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
       },
     ],
     [
-      "PATCH",
+      "PATCH issues/comments/{id}",
       new RegExp(`^${prefix}/issues/comments/(\\d+)$`),
       (req, m) => {
         const comment = state.comments.find((c) => c.id === Number(m[1]));
@@ -203,7 +268,7 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
       },
     ],
     [
-      "DELETE",
+      "DELETE issues/comments/{id}",
       new RegExp(`^${prefix}/issues/comments/(\\d+)$`),
       (_req, m) => {
         const comment = state.comments.find((c) => c.id === Number(m[1]));
@@ -212,7 +277,7 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
       },
     ],
     [
-      "POST",
+      "POST issues/comments/{id}/reactions",
       new RegExp(`^${prefix}/issues/comments/(\\d+)/reactions$`),
       (req, m) => {
         const comment = state.comments.find((c) => c.id === Number(m[1]));
@@ -221,7 +286,7 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
       },
     ],
     [
-      "GET",
+      "GET collaborators/{user}/permission",
       new RegExp(`^${prefix}/collaborators/([^/]+)/permission$`),
       (_req, m) => {
         const permission = state.permissions.get(decodeURIComponent(m[1]!));
@@ -231,7 +296,7 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
       },
     ],
     [
-      "GET",
+      "GET pulls/{number}",
       new RegExp(`^${prefix}/pulls/(\\d+)$`),
       (_req, m) => {
         const pull = state.pulls.get(Number(m[1]));
@@ -251,23 +316,57 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
     ],
   ];
 
+  function checkRunJson(run: FakeCheckRun) {
+    return {
+      id: run.id,
+      name: run.name,
+      head_sha: run.head_sha,
+      external_id: run.external_id ?? null,
+      status: run.status,
+      conclusion: run.conclusion ?? null,
+      html_url: `https://github.com/${owner}/${repo}/runs/${run.id}`,
+    };
+  }
+
+  function deploymentJson(deployment: FakeDeployment) {
+    return { id: deployment.id, sha: deployment.sha, environment: deployment.environment, payload: deployment.payload };
+  }
+
+  /** The first injected fault of the route that applies to the request, used up as it is returned. */
+  function takeFault(route: FakeRoute, body: Record<string, unknown>): FakeFault | undefined {
+    const queue = state.faults.get(route) ?? [];
+    const index = queue.findIndex((f) => f.when === undefined || f.when(body));
+    const fault = queue[index];
+    if (fault === undefined) return undefined;
+    const left = (fault.times ?? 1) - 1;
+    if (left > 0) queue[index] = { ...fault, times: left };
+    else queue.splice(index, 1);
+    return fault;
+  }
+
   const scope = nock("https://api.github.com").persist();
   for (const method of ["GET", "POST", "PATCH", "DELETE", "PUT"]) {
     const intercept = scope.intercept(/.*/, method);
-    intercept.reply(function (uri, requestBody) {
+    intercept.reply(function (uri, requestBody, reply) {
       const url = new URL(uri, "https://api.github.com");
       const body = typeof requestBody === "string" && requestBody !== "" ? (JSON.parse(requestBody) as Record<string, unknown>) : ((requestBody || {}) as Record<string, unknown>);
       state.problems.push(...findGitHubRequestProblems(method, uri, requestBody === "" ? undefined : requestBody));
       state.requests.push(`${method} ${url.pathname}`);
-      for (const [m, pattern, handler] of routes) {
-        if (m !== method) continue;
+      for (const [route, pattern, handler] of routes) {
+        if (!route.startsWith(`${method} `)) continue;
         const match = url.pathname.match(pattern);
         if (!match) continue;
-        const [status, payload, headers] = handler({ method, path: url.pathname, url, body }, match);
-        return [status, payload ?? "", headers ?? {}];
+        const fault = takeFault(route, body);
+        if (fault === undefined || fault.applied === true) {
+          const [status, payload, headers] = handler({ method, path: url.pathname, url, body }, match);
+          if (fault === undefined) return reply(null, [status, payload ?? "", headers ?? {}]);
+        }
+        // nock ignores the answer when it is given an error: the request fails as a broken connection would.
+        if ("connectionError" in fault!) return reply(Object.assign(new Error(`${fault.connectionError}: the connection broke`), { code: fault.connectionError }), [0, ""]);
+        return reply(null, [fault!.status, fault!.body ?? { message: "Server Error" }, fault!.headers ?? {}]);
       }
       state.problems.push(`${method} ${url.pathname}: not handled by the GitHub fake`);
-      return [501, { message: "not handled by the fake" }];
+      reply(null, [501, { message: "not handled by the fake" }, {}]);
     });
   }
 
@@ -299,6 +398,17 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
     },
     checkRun(sha: string): FakeCheckRun | undefined {
       return state.checkRuns.filter((r) => r.head_sha === sha).at(-1);
+    },
+    /**
+     * Answers the next `times` requests of `route` with `fault` instead of the route's own answer
+     * (after doing the route's write when `applied`). Faults of one route are used in order.
+     */
+    fail(route: FakeRoute, fault: FakeFault) {
+      state.faults.set(route, [...(state.faults.get(route) ?? []), fault]);
+    },
+    /** How many requests of `METHOD /path` the app sent, e.g. `POST /repos/acme/shop/check-runs`. */
+    count(request: string): number {
+      return state.requests.filter((r) => r === request).length;
     },
     problems(): string[] {
       return [...state.problems];

@@ -7,7 +7,7 @@ import { githubApi, useGitHubApiChecks } from "../helpers/github-openapi.js";
 useGitHubApiChecks();
 
 const repo = { owner: "acme", repo: "shop", installationId: 1 };
-const deployments = () => createDeployments(new Octokit({ auth: "test-token" }), repo);
+const deployments = () => createDeployments(new Octokit({ auth: "test-token" }), repo, { newKey: () => "key-1", retry: { attempts: 3, baseDelayMs: 0 } });
 const next = (page: number) => ({
   link: `<https://api.github.com/repositories/1/deployments?environment=preview%2Fpr-7&per_page=100&page=${page}>; rel="next"`,
 });
@@ -19,6 +19,7 @@ describe("createDeployments", () => {
         ref: "abc1234def",
         environment: "preview/pr-7",
         description: "Preview of #7",
+        payload: { berth_key: "key-1" },
         transient_environment: true,
         production_environment: false,
         auto_merge: false,
@@ -42,6 +43,43 @@ describe("createDeployments", () => {
     expect(description).toBe(`${"d".repeat(139)}…`);
   });
 
+  it("finds the deployment a 502 answer did create, by the key in its payload, and creates no second one", async () => {
+    githubApi()
+      .post("/repos/acme/shop/deployments")
+      .reply(502, { message: "Server Error" })
+      .get("/repos/acme/shop/deployments")
+      .query({ sha: "abc1234def", environment: "preview/pr-7", per_page: "100", page: "1" })
+      .reply(200, [
+        { id: 905, payload: "" },
+        { id: 904, payload: { berth_key: "key-1" } },
+        { id: 903, payload: { berth_key: "key-0" } },
+      ]);
+
+    await expect(deployments().create({ sha: "abc1234def", environment: "preview/pr-7", description: "d" })).resolves.toBe(904);
+  });
+
+  it("creates again when a connection broke and the look-up finds nothing", async () => {
+    githubApi()
+      .post("/repos/acme/shop/deployments")
+      .replyWithError({ code: "ECONNRESET", message: "socket hang up" })
+      .get("/repos/acme/shop/deployments")
+      .query({ sha: "abc1234def", environment: "preview/pr-7", per_page: "100", page: "1" })
+      .reply(200, [])
+      .post("/repos/acme/shop/deployments", (b: { payload: object }) => JSON.stringify(b.payload) === '{"berth_key":"key-1"}')
+      .reply(201, { id: 906 });
+
+    await expect(deployments().create({ sha: "abc1234def", environment: "preview/pr-7", description: "d" })).resolves.toBe(906);
+  });
+
+  it("does not look up or repeat a create GitHub refused", async () => {
+    githubApi().post("/repos/acme/shop/deployments").reply(422, { message: "Validation Failed" });
+
+    const error = await deployments()
+      .create({ sha: "abc1234def", environment: "preview/pr-7", description: "d" })
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toBe("create deployment of abc1234 in preview/pr-7: HTTP 422: Validation Failed");
+  });
+
   it("refuses a 202 answer that created no deployment", async () => {
     githubApi().post("/repos/acme/shop/deployments").reply(202, { message: "Auto-merged main into topic on deployment." });
 
@@ -63,6 +101,28 @@ describe("createDeployments", () => {
   ])("sets a status: %s", async (_case, input, body) => {
     githubApi().post("/repos/acme/shop/deployments/901/statuses", body).reply(201, { id: 1 });
     await deployments().setStatus(901, input);
+  });
+
+  it("does not post a status again when the one a 502 answered has landed", async () => {
+    githubApi()
+      .post("/repos/acme/shop/deployments/901/statuses", { state: "success" })
+      .reply(502, { message: "Server Error" })
+      .get("/repos/acme/shop/deployments/901/statuses?per_page=1")
+      .reply(200, [{ state: "success" }]);
+
+    await deployments().setStatus(901, { state: "success" });
+  });
+
+  it("posts a status again when the newest one is still the earlier state", async () => {
+    githubApi()
+      .post("/repos/acme/shop/deployments/901/statuses", { state: "success" })
+      .reply(503, { message: "Service Unavailable" })
+      .get("/repos/acme/shop/deployments/901/statuses?per_page=1")
+      .reply(200, [{ state: "in_progress" }])
+      .post("/repos/acme/shop/deployments/901/statuses", { state: "success" })
+      .reply(201, { id: 2 });
+
+    await deployments().setStatus(901, { state: "success" });
   });
 
   it("marks every other deployment of the environment inactive, across pages, once", async () => {

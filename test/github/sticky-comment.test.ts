@@ -23,6 +23,32 @@ describe("createComments", () => {
     await createComments(octokit(), repo).ensureSticky(7, body);
   });
 
+  it("finds the sticky comment a 502 answer did post, and posts no second one", async () => {
+    githubApi()
+      .get(`${list}&page=1`)
+      .reply(200, [])
+      .post("/repos/acme/shop/issues/7/comments", { body })
+      .reply(502, { message: "Server Error" })
+      .get(`${list}&page=1`)
+      .reply(200, [{ id: 10, body, user: bot }]);
+
+    await createComments(octokit(), repo, { botLogin: "berth[bot]", retry: { attempts: 3, baseDelayMs: 0 } }).ensureSticky(7, body);
+  });
+
+  it("posts again when a 502 answer posted nothing", async () => {
+    githubApi()
+      .get(`${list}&page=1`)
+      .reply(200, [])
+      .post("/repos/acme/shop/issues/7/comments", { body })
+      .reply(502, { message: "Server Error" })
+      .get(`${list}&page=1`)
+      .reply(200, [{ id: 3, body: `quoting ${STICKY_MARKER}`, user: human }])
+      .post("/repos/acme/shop/issues/7/comments", { body })
+      .reply(201, { id: 11 });
+
+    await createComments(octokit(), repo, { botLogin: "berth[bot]", retry: { attempts: 3, baseDelayMs: 0 } }).ensureSticky(7, body);
+  });
+
   it("edits the existing sticky comment found on a later page", async () => {
     githubApi()
       .get(`${list}&page=1`)

@@ -5,6 +5,7 @@ import { Probot, ProbotOctokit, type ApplicationFunction } from "probot";
 import pino from "pino";
 import { createApp } from "../../handlers/index.js";
 import { createEngine } from "../../handlers/create-engine.js";
+import { createGitHubOctokit } from "../../handlers/github-octokit.js";
 import type { PreviewService } from "../../src/preview/preview-service.js";
 import { createAwsFake, type AwsFake } from "../fakes/aws-fake.js";
 import { createGitHubFake, type GitHubFake } from "../fakes/github-fake.js";
@@ -47,6 +48,12 @@ export interface Harness {
 
 let deliveries = 0;
 
+/**
+ * Stands in for the throttling plugin's write limiters (one write a second per installation, as
+ * GitHub asks of production): it runs each job at once, so a deploy's dozens of writes take no time.
+ */
+const UNPACED = { key: () => ({ schedule: <T>(_options: object, job: (...args: unknown[]) => T, ...args: unknown[]) => job(...args) }) };
+
 /** The webhook secret the harness's Probot verifies `x-hub-signature-256` with. */
 export const WEBHOOK_SECRET = "test-secret";
 
@@ -59,6 +66,11 @@ export function createHarness(input: {
   aws?: Parameters<typeof createAwsFake>[0];
   /** `false` leaves loading `app` to the caller, e.g. `createNodeMiddleware(h.app, { probot: h.probot })`. */
   load?: boolean;
+  /**
+   * Runs GitHub requests through production's retry and throttling (off otherwise), with one
+   * second of `retry-after` or back-off lasting `msPerSecond` ms and writes not spaced apart.
+   */
+  githubRetries?: { msPerSecond: number };
 }): Harness {
   const aws = createAwsFake(input.aws);
   const github = createGitHubFake({
@@ -75,7 +87,9 @@ export function createHarness(input: {
     privateKey: testKey(),
     secret: WEBHOOK_SECRET,
     log,
-    Octokit: ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o?.throttle, enabled: false } })),
+    Octokit: input.githubRetries
+      ? createGitHubOctokit({ msPerSecond: input.githubRetries.msPerSecond, throttle: { write: UNPACED, notifications: UNPACED } })
+      : ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o?.throttle, enabled: false } })),
   });
   let previews: PreviewService | undefined;
   const appFn = createApp((app) => {
@@ -83,7 +97,7 @@ export function createHarness(input: {
       app,
       settings: { AWS_REGION: "us-east-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 60 },
       clients: aws.clients,
-      timings: { pollDelayMs: 1, imagePollMs: 1, baseOutputsTtlMs: 60_000 },
+      timings: { pollDelayMs: 1, imagePollMs: 1, baseOutputsTtlMs: 60_000, githubRetryMs: 1 },
       ...(input.now ? { now: input.now } : {}),
     });
     return { previews };
