@@ -4,8 +4,10 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     setupFiles: ["test/setup.ts"],
-    // The first cfn-lint call in a worker compiles the official rules (WASM): 10-20 s on a busy
-    // 2-core machine, which a 20 s limit turned into failures that said nothing about the code.
+    // One cfn-lint engine serves the whole run (test/helpers/cfn-lint-server.ts).
+    globalSetup: ["test/helpers/cfn-lint-global-setup.ts"],
+    // The run's first cfn-lint call waits while the engine loads the official rules (WASM): 10-20 s
+    // on a busy 2-core machine, which a 20 s limit turned into failures that said nothing about the code.
     testTimeout: 60_000,
     pool: "threads",
   },
