@@ -1,9 +1,10 @@
 /**
  * One cfn-lint engine for the whole test run, behind HTTP on 127.0.0.1. Building the engine
  * (the official rules and every resource schema, in WASM) costs 13-20 s of CPU; each test file
- * runs in a fresh worker, so a per-file engine paid that once per file that lints. Run as a child
- * process by `cfn-lint-global-setup.ts`; it sends its URL to the parent once it listens, and
- * builds the engine on the first request so a run that lints nothing pays nothing.
+ * ran in a fresh worker, so a per-file engine paid that once per file that linted. Run as a child
+ * process by `cfn-lint-global-setup.ts`; it sends its URL to the parent once it listens, then
+ * builds the engine at once, on the core the test worker leaves free, so that it is ready when
+ * the first file that lints gets there; a run that ends sooner stops it unused.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -50,6 +51,8 @@ const server = createServer((req, res) => {
 server.listen(0, "127.0.0.1", () => {
   const { port } = server.address() as AddressInfo;
   process.send?.({ url: `http://127.0.0.1:${port}/` });
+  // Requests that arrive meanwhile wait in the socket's backlog.
+  setImmediate(() => (engine ??= new RegoEngine()));
 });
 // Ends with the test run, also when the run is killed without a teardown.
 process.on("disconnect", () => process.exit(0));
