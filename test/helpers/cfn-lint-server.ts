@@ -51,8 +51,15 @@ const server = createServer((req, res) => {
 server.listen(0, "127.0.0.1", () => {
   const { port } = server.address() as AddressInfo;
   process.send?.({ url: `http://127.0.0.1:${port}/` });
-  // Requests that arrive meanwhile wait in the socket's backlog.
-  setImmediate(() => (engine ??= new RegoEngine()));
+  // Requests that arrive meanwhile wait in the socket's backlog. Should the build fail, lint()
+  // builds again and answers the request that needs the engine with the error.
+  setImmediate(() => {
+    try {
+      engine ??= new RegoEngine();
+    } catch {
+      engine = undefined;
+    }
+  });
 });
 // Ends with the test run, also when the run is killed without a teardown.
 process.on("disconnect", () => process.exit(0));

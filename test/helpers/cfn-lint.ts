@@ -9,7 +9,9 @@ import type { LintRequest } from "./cfn-lint-server.js";
  */
 export async function lintTemplate(template: object | string, name = "template"): Promise<string[]> {
   const body: LintRequest = { template, name };
-  const res = await fetch(inject("cfnLintUrl"), { method: "POST", body: JSON.stringify(body) });
+  const res = await fetch(inject("cfnLintUrl"), { method: "POST", body: JSON.stringify(body) }).catch((cause: unknown) => {
+    throw new Error("the run's cfn-lint server (test/helpers/cfn-lint-server.ts) does not answer: did it exit? (it writes its errors to the run's stderr)", { cause });
+  });
   if (!res.ok) throw new Error(`cfn-lint server: ${res.status} ${await res.text()}`);
   return (await res.json()) as string[];
 }
