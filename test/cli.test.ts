@@ -43,7 +43,7 @@ describe("berth plan", () => {
       { name: "migrate", command: migrate },
       { name: "seed", command: seed },
     ]);
-    expect(lintTemplate(out.template, name)).toEqual([]);
+    expect(await lintTemplate(out.template, name)).toEqual([]);
   });
 
   it("gives url null without --domain, and names the warnings", async () => {

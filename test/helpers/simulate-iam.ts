@@ -21,8 +21,26 @@ export const UNVALIDATED_ACTIONS = new Set(["elasticloadbalancing:AddTags", "ela
 
 export type Decision = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
 
+type Request = Pick<IamRequest, "action" | "resource" | "context">;
+
+/**
+ * Decisions already made, per policy document. A decision depends only on the policy and the
+ * request, and a preview's life repeats the same requests many times over (every step, every
+ * example repository, every statement left out), so each distinct one is evaluated once.
+ */
+const decided = new WeakMap<PolicyDocument, Map<string, Promise<Decision>>>();
+
 /** The decision for one request, or throws when the simulator refuses the request as invalid. */
-export async function simulate(policy: PolicyDocument, request: Pick<IamRequest, "action" | "resource" | "context">): Promise<Decision> {
+export function simulate(policy: PolicyDocument, request: Request): Promise<Decision> {
+  let known = decided.get(policy);
+  if (known === undefined) decided.set(policy, (known = new Map()));
+  const key = JSON.stringify([request.action, request.resource, request.context]);
+  let decision = known.get(key);
+  if (decision === undefined) known.set(key, (decision = evaluate(policy, request)));
+  return decision;
+}
+
+async function evaluate(policy: PolicyDocument, request: Request): Promise<Decision> {
   const simulation = {
     request: {
       principal: PRINCIPAL,

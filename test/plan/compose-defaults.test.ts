@@ -15,7 +15,7 @@ import { lintTemplate } from "../helpers/cfn-lint.js";
 const REPOS = path.join(import.meta.dirname, "..", "fixtures", "repos");
 const SHA = "4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e";
 const ECR = "123456789012.dkr.ecr";
-/** cfn-lint starts its WASM engine on first use, which takes long on a busy machine. */
+/** The run's first cfn-lint call waits while the engine loads its rules, which takes long on a busy machine. */
 const LINT_TIMEOUT = 120_000;
 
 type Container = {
@@ -90,7 +90,7 @@ describe("a Sentry-style file: dozens of services sharing anchors, profiles, one
     expect(container(stack.template, "clickhouse").Image).toBe(`${ECR}.us-east-1.amazonaws.com/sentry:clickhouse-${SHA}`);
     expect(container(stack.template, "snuba-api").Image).toBe("getsentry/snuba:24.6.0");
     expect(stack.releaseService).toBe("web");
-    expect(lintTemplate(stack.template, "sentry-style")).toEqual([]);
+    expect(await lintTemplate(stack.template, "sentry-style")).toEqual([]);
   });
 
   it("waits for a dependency whose health check lives only in its image as started, and says so on the line of the anchor", async () => {
@@ -129,7 +129,7 @@ describe("read_only with tmpfs (hardened-readonly)", () => {
       "tmpfs-options-ignored compose.yaml:16: services.api.volumes[0].tmpfs.size: ignored: the path is task storage, whose size is the task's",
       "tmpfs-options-ignored compose.yaml:11: services.api.tmpfs[1]: size=16m ignored: /var/run/ledger is task storage on Fargate, which has no tmpfs",
     ]);
-    expect(lintTemplate(stack.template, "hardened-readonly")).toEqual([]);
+    expect(await lintTemplate(stack.template, "hardened-readonly")).toEqual([]);
   });
 });
 

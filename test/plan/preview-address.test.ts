@@ -81,7 +81,7 @@ describe("the preview's own address", () => {
     const containers = deployed(stack.template as Template);
     expect(envOf(containers, container)).toMatchObject(env);
     if (container === stack.releaseService) expect(envOf(containers, "release")).toEqual(envOf(containers, container));
-    expect(lintTemplate(stack.template, repo)).toEqual([]);
+    expect(await lintTemplate(stack.template, repo)).toEqual([]);
   });
 
   it("puts the host name in a label, where Traefik-style rules read it", async () => {

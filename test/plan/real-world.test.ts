@@ -366,7 +366,7 @@ describe("real-world repositories that plan", () => {
       images: expected.images,
       warnings: expected.warnings,
     });
-    expect(lintTemplate(stack.template, expected.repo)).toEqual([]);
+    expect(await lintTemplate(stack.template, expected.repo)).toEqual([]);
   });
 });
 

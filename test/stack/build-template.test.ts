@@ -84,9 +84,9 @@ describe("buildTemplate: every rendered template passes cfn-lint", () => {
         ),
       },
     },
-  ])("$name", ({ name, input }) => {
+  ])("$name", async ({ name, input }) => {
     const { template } = render(input);
-    expect(lintTemplate(template, name)).toEqual([]);
+    expect(await lintTemplate(template, name)).toEqual([]);
     expect(JSON.stringify(template)).not.toMatch(/CDKMetadata|BootstrapVersion|CheckBootstrapVersion/);
     // deploy/bot.yml lets berth run task definitions named berth-* and nothing else.
     const families = idsOfType(template, "AWS::ECS::TaskDefinition").map((id) => String(resource(template, id).Properties.Family));
@@ -472,13 +472,13 @@ describe("buildTemplate: hold (release phase of a deploy)", () => {
     expect(t.Outputs).not.toHaveProperty("ServiceImages");
   });
 
-  it("starts no tasks for a built service that is not serving yet (new in this commit)", () => {
+  it("starts no tasks for a built service that is not serving yet (new in this commit)", async () => {
     const t = render({ ...multi, hold: { servingImages: { api: "registry.example/api:old" } } }).template;
     expect(resource(t, "ApiService").Properties.DesiredCount).toBe(1);
     expect(containers(t, "ApiTaskDefinition").api!.Image).toBe("registry.example/api:old");
     expect(resource(t, "WorkerService").Properties.DesiredCount).toBe(0);
     expect((t.Outputs as Json).ServiceImages.Value).toBe("api=registry.example/api:old");
-    expect(lintTemplate(t, "multi-hold")).toEqual([]);
+    expect(await lintTemplate(t, "multi-hold")).toEqual([]);
   });
 });
 
@@ -512,7 +512,7 @@ describe("buildTemplate: container options", () => {
   });
   const stack = render({ project: project(full), config: config({ port: 8080 }), images: {} });
 
-  it("translates every option Fargate honours", () => {
+  it("translates every option Fargate honours", async () => {
     const { Properties } = resource(stack.template, "AppTaskDefinition");
     expect(Properties.Volumes).toEqual([{ Name: "anonymous-0" }, { Name: "cache" }]);
     expect(Properties.ContainerDefinitions[1]).toEqual({
@@ -542,7 +542,7 @@ describe("buildTemplate: container options", () => {
       PseudoTerminal: true,
       Interactive: true,
     });
-    expect(lintTemplate(stack.template, "options")).toEqual([]);
+    expect(await lintTemplate(stack.template, "options")).toEqual([]);
   });
 
   it("maps a configured port the compose file does not list, so the load balancer can reach it", () => {

@@ -38,8 +38,8 @@ describe("one-shot services in the template (uploads-oneshot: migrate and create
         { "Fn::Join": ["=", ["createbuckets", { Ref: "CreatebucketsTaskDefinition" }]] },
       ]],
     });
-    expect(lintTemplate(template, "uploads-oneshot")).toEqual([]);
-    // cfn-lint's rules load once per worker, slowly on a busy machine.
+    expect(await lintTemplate(template, "uploads-oneshot")).toEqual([]);
+    // The run's first cfn-lint call waits while the engine loads its rules, slowly on a busy machine.
   }, 60_000);
 
   it("runs each one-shot service as the compose file wrote it: its own image, command or entry point and environment", async () => {
