@@ -94,7 +94,7 @@ function runInitContainers(task: TaskDefinition, image: Record<string, string>, 
 describe("files a compose file mounts, in the rendered template", () => {
   it("plans lint-clean", { timeout: LINT_TIMEOUT }, async () => {
     const { stack } = await plan();
-    expect(lintTemplate(stack.template, "mounted-files")).toEqual([]);
+    expect(await lintTemplate(stack.template, "mounted-files")).toEqual([]);
   });
 
   it("mounts one task volume per folder, fills folders the image has from the image first, and writes the files before the service starts", async () => {
