@@ -9,7 +9,7 @@ import { checkProjectForFargate, checkServiceForFargate } from "./fargate-rules.
 import { interpolate, InterpolationError } from "./interpolate.js";
 import { canonicalService, mergeNodes, mergeService } from "./merge-compose.js";
 import type { ComposeProject, ComposeService } from "./model.js";
-import { normalizeService } from "./normalize-service.js";
+import { namedVolumeMounts, normalizeService } from "./normalize-service.js";
 import { validateComposeSchema } from "./validate-compose-schema.js";
 
 /** The files Docker Compose looks for, in its order of preference, when none is named (compose-go `DefaultFileNames`). */
@@ -129,7 +129,7 @@ export async function loadCompose(reader: RepoReader, files?: string[], options:
   }
   checkDependencies(result, services, skipped, findings);
   markOneShots(result, services, findings);
-  warnSharedVolumes(result, project, findings);
+  warnSharedVolumes(result, services, project, findings);
   fail(findings);
   return { services: result, warnings: findings.warnings, files: chosen };
 }
@@ -541,25 +541,50 @@ function findCycle(services: ComposeService[]): string[] | undefined {
   return undefined;
 }
 
-function warnSharedVolumes(services: ComposeService[], project: MapNode | undefined, findings: Findings): void {
-  const users = new Map<string, string[]>();
+/**
+ * Warns about a named volume that several services mount: Compose shares it between their
+ * containers, but every Fargate task has its own storage. The warning names each service with the
+ * path it mounts the volume at (as written, mounted by berth or not), says who will miss whose
+ * files (a read-only mount reads what the others write) and what works instead.
+ */
+function warnSharedVolumes(services: ComposeService[], all: Map<string, MapNode>, project: MapNode | undefined, findings: Findings): void {
+  const users = new Map<string, Array<{ service: string; targets: string[]; readOnly: boolean }>>();
   for (const service of services) {
-    for (const volume of service.volumes) {
-      if (volume.name === undefined) continue;
-      const list = users.get(volume.name) ?? [];
-      if (!list.includes(service.name)) list.push(service.name);
-      users.set(volume.name, list);
+    const written = all.get(service.name);
+    for (const mount of written ? namedVolumeMounts(written) : []) {
+      const list = users.get(mount.name) ?? [];
+      const user = list.find((u) => u.service === service.name);
+      if (user) {
+        if (!user.targets.includes(mount.target)) user.targets.push(mount.target);
+        user.readOnly &&= mount.readOnly;
+      } else list.push({ service: service.name, targets: [mount.target], readOnly: mount.readOnly });
+      users.set(mount.name, list);
     }
   }
-  for (const [volume, names] of users) {
-    if (names.length < 2) continue;
+  for (const [volume, list] of users) {
+    if (list.length < 2) continue;
     const declared = entry(entry(project, "volumes"), volume);
     const at = declared?.at ?? { file: services[0]!.file, path: ["volumes", volume] };
-    findings.warn(
-      "volume-not-shared",
-      at,
-      `volume "${volume}" is used by ${names.slice(0, -1).join(", ")} and ${names.at(-1)}, but each Fargate task gets its own copy: they do not share data`,
-    );
+    // Services that mount it alike are named together: "web and worker at /data".
+    const alike = new Map<string, string[]>();
+    for (const u of list) {
+      const how = `at ${joinAnd(u.targets)}${u.readOnly ? " (read-only)" : ""}`;
+      alike.set(how, [...(alike.get(how) ?? []), u.service]);
+    }
+    const where = joinAnd([...alike].map(([how, names]) => `${joinAnd(names)} ${how}`));
+    const readers = list.filter((u) => u.readOnly).map((u) => u.service);
+    const writers = list.filter((u) => !u.readOnly).map((u) => u.service);
+    const what =
+      readers.length > 0 && writers.length > 0
+        ? `${joinAnd(readers)} ${readers.length === 1 ? "gets its" : "get their"} own empty copy and will not see what ${joinAnd(writers)} ${writers.length === 1 ? "writes" : "write"} there; ` +
+          `serve the files from ${writers[0]}, build them into ${readers[0]}'s image (COPY --from), or put them in S3`
+        : "each gets its own empty copy and none sees what another writes there; " +
+          "serve the files from the service that makes them, build them into the image that reads them (COPY --from), or put them in S3";
+    findings.warn("volume-not-shared", at, `volume "${volume}" is mounted by ${where}, but Fargate tasks share no storage: ${what}`);
   }
 }
 
+/** `a`, `a and b`, `a, b and c`. */
+function joinAnd(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+}
