@@ -492,8 +492,9 @@ function checkDependencies(
  *   without dependents). Compose's default is also "no", but a restart left out says nothing:
  *   long-running services leave it out just as often.
  *
- * `restart: on-failure` alone is not enough (workers use it to stay up). The `restart` warning of
- * a one-shot service is dropped: running it once is what it asks for.
+ * `restart: on-failure` alone is not enough (workers use it to stay up). The `restart` and
+ * `deploy.restart_policy` warnings of a one-shot service are dropped: running it once is what it
+ * asks for, and a restart on failure is honoured by running it again (see `oneShotRetries`).
  */
 function markOneShots(services: ComposeService[], all: Map<string, MapNode>, findings: Findings): void {
   const awaited = new Set(services.flatMap((s) => s.dependsOn.filter((d) => d.condition === "service_completed_successfully").map((d) => d.service)));
@@ -509,12 +510,68 @@ function markOneShots(services: ComposeService[], all: Map<string, MapNode>, fin
         !needed.has(service.name));
     if (!runsOnce) continue;
     service.oneShot = true;
-    const at = all.get(service.name)?.entries.get("restart")?.at;
-    if (at) {
-      const index = findings.warnings.findIndex((w) => w.code === "restart-ignored" && w.file === at.file && w.line === at.line);
-      if (index >= 0) findings.warnings.splice(index, 1);
-    }
+    const written = all.get(service.name);
+    dropWarning(findings, "restart-ignored", written?.entries.get("restart")?.at);
+    dropWarning(findings, "field-ignored", entry(entry(written, "deploy"), "restart_policy")?.at);
+    const retries = written ? oneShotRetries(written, findings) : 0;
+    if (retries > 0) service.retries = retries;
   }
+}
+
+function dropWarning(findings: Findings, code: string, at: Origin | undefined): void {
+  if (at === undefined) return;
+  const index = findings.warnings.findIndex((w) => w.code === code && w.file === at.file && w.line === at.line);
+  if (index >= 0) findings.warnings.splice(index, 1);
+}
+
+/** Retries of a one-shot service that restarts on failure without a limit (Compose retries for ever). */
+export const DEFAULT_ONE_SHOT_RETRIES = 3;
+/** The most retries berth gives a one-shot service: each one is a new Fargate task, about a minute. */
+export const MAX_ONE_SHOT_RETRIES = 10;
+
+/**
+ * How many times a one-shot service runs again after a non-zero exit, as Compose restarts it:
+ * `restart: on-failure:N`, or `deploy.restart_policy` with `condition: on-failure` and
+ * `max_attempts: N`, which wins over `restart` as in Compose. Any other policy: 0. Without a
+ * limit (or `:0`, which Docker takes as none) Compose retries for ever; berth stops after
+ * DEFAULT_ONE_SHOT_RETRIES, and after MAX_ONE_SHOT_RETRIES at most, with a `restart-capped` warning.
+ */
+function oneShotRetries(service: MapNode, findings: Findings): number {
+  const policy = entry(entry(service, "deploy"), "restart_policy");
+  let condition: string | undefined;
+  let limit: number;
+  let at: Origin | undefined;
+  let choose: string;
+  if (policy !== undefined) {
+    condition = textOf(entry(policy, "condition"));
+    const max = entry(policy, "max_attempts");
+    limit = max?.kind === "scalar" ? (parseInteger(max.value) ?? 0) : 0;
+    at = (max ?? entry(policy, "condition") ?? policy).at;
+    choose = "set max_attempts to choose the number";
+  } else {
+    const restart = service.entries.get("restart");
+    const [name, count] = (textOf(restart) ?? "").split(":");
+    condition = name;
+    limit = count === undefined ? 0 : (parseInteger(count) ?? 0);
+    at = restart?.at;
+    choose = "write on-failure:N to choose the number";
+  }
+  if (condition?.trim() !== "on-failure" || at === undefined) return 0;
+  if (limit > 0 && limit <= MAX_ONE_SHOT_RETRIES) return limit;
+  if (limit > MAX_ONE_SHOT_RETRIES) {
+    findings.warn(
+      "restart-capped",
+      at,
+      `${limit} retries capped at ${MAX_ONE_SHOT_RETRIES}: berth runs this one-shot service at most ${MAX_ONE_SHOT_RETRIES + 1} times, each in a new Fargate task, before the deploy fails`,
+    );
+    return MAX_ONE_SHOT_RETRIES;
+  }
+  findings.warn(
+    "restart-capped",
+    at,
+    `on-failure without a limit retries for ever in Compose; berth runs this one-shot service at most ${DEFAULT_ONE_SHOT_RETRIES + 1} times (${DEFAULT_ONE_SHOT_RETRIES} retries) before the deploy fails; ${choose}`,
+  );
+  return DEFAULT_ONE_SHOT_RETRIES;
 }
 
 function findCycle(services: ComposeService[]): string[] | undefined {

@@ -62,6 +62,8 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
     filesBySha: new Map<string, Record<string, string>>(),
     defaultFiles: options.files,
     checkRuns: [] as FakeCheckRun[],
+    /** Every summary a check run was created or updated with, in order: what people saw while it ran. */
+    checkRunSummaries: [] as Array<{ id: number; summary: string }>,
     deployments: [] as FakeDeployment[],
     comments: [] as FakeComment[],
     permissions: new Map<string, RepoPermission>(),
@@ -102,6 +104,7 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
           ...(req.body.details_url ? { details_url: String(req.body.details_url) } : {}),
         };
         state.checkRuns.push(run);
+        if (run.output) state.checkRunSummaries.push({ id: run.id, summary: run.output.summary });
         return [201, { id: run.id, html_url: `https://github.com/${owner}/${repo}/runs/${run.id}` }];
       },
     ],
@@ -111,7 +114,10 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
       (req, m) => {
         const run = state.checkRuns.find((r) => r.id === Number(m[1]));
         if (!run) return [404, { message: "Not Found" }];
-        if (req.body.output) run.output = req.body.output as FakeCheckRun["output"];
+        if (req.body.output) {
+          run.output = req.body.output as FakeCheckRun["output"];
+          state.checkRunSummaries.push({ id: run.id, summary: run.output.summary });
+        }
         if (req.body.status) run.status = String(req.body.status);
         if (req.body.conclusion) run.conclusion = String(req.body.conclusion);
         if (req.body.details_url) run.details_url = String(req.body.details_url);
@@ -283,6 +289,11 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
     },
     checkRun(sha: string): FakeCheckRun | undefined {
       return state.checkRuns.filter((r) => r.head_sha === sha).at(-1);
+    },
+    /** The summaries the check runs of this SHA showed, one after another. */
+    checkRunSummaries(sha: string): string[] {
+      const ids = new Set(state.checkRuns.filter((r) => r.head_sha === sha).map((r) => r.id));
+      return state.checkRunSummaries.filter((s) => ids.has(s.id)).map((s) => s.summary);
     },
     problems(): string[] {
       return [...state.problems];
