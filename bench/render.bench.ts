@@ -2,7 +2,7 @@
  * Render time of one preview template, in-process CDK synthesis included, for two projects: the
  * Django + nginx + Postgres example (three services) and the self-hosted helpdesk of the
  * real-world fixtures (ten services and a one-shot createbuckets, anchors, an override file).
- * Run with `npx tsx bench/render.bench.ts`.
+ * Run with `npm run bench` (200 runs of each; `BENCH_RUNS=20 npm run bench` for a quick look).
  */
 import { BASE, django, TARGET } from "../test/stack/fixtures/projects.js";
 
@@ -12,7 +12,7 @@ const loadMs = performance.now() - loadStart;
 const { planPreview } = await import("../src/plan/plan-preview.js");
 const { createDirReader } = await import("../src/util/repo-reader.js");
 
-const RUNS = 200;
+const RUNS = Number(process.env.BENCH_RUNS ?? 200);
 
 /** Median and p95 of `RUNS` timed calls, in ms. */
 async function time(run: () => unknown): Promise<{ median: number; p95: number }> {
