@@ -10,7 +10,7 @@ import { interpolate, InterpolationError } from "./interpolate.js";
 import { canonicalService, mergeNodes, mergeService } from "./merge-compose.js";
 import type { ComposeProject, ComposeService } from "./model.js";
 import type { SecretParameters } from "./mounted-files.js";
-import { buildContext, normalizeService } from "./normalize-service.js";
+import { buildContext, namedVolumeMounts, normalizeService } from "./normalize-service.js";
 import { validateComposeSchema } from "./validate-compose-schema.js";
 
 /** The files Docker Compose looks for, in its order of preference, when none is named (compose-go `DefaultFileNames`). */
@@ -146,7 +146,7 @@ export async function loadCompose(reader: RepoReader, files?: string[], options:
   }
   checkDependencies(result, services, skipped, findings);
   markOneShots(result, services, findings);
-  warnSharedVolumes(result, project, findings);
+  warnSharedVolumes(result, services, project, findings);
   fail(findings);
   return { services: result, warnings: findings.warnings, files: chosen };
 }
@@ -511,8 +511,9 @@ function checkDependencies(
  *   without dependents). Compose's default is also "no", but a restart left out says nothing:
  *   long-running services leave it out just as often.
  *
- * `restart: on-failure` alone is not enough (workers use it to stay up). The `restart` warning of
- * a one-shot service is dropped: running it once is what it asks for.
+ * `restart: on-failure` alone is not enough (workers use it to stay up). The `restart` and
+ * `deploy.restart_policy` warnings of a one-shot service are dropped: running it once is what it
+ * asks for, and a restart on failure is honoured by running it again (see `oneShotRetries`).
  */
 function markOneShots(services: ComposeService[], all: Map<string, MapNode>, findings: Findings): void {
   const awaited = new Set(services.flatMap((s) => s.dependsOn.filter((d) => d.condition === "service_completed_successfully").map((d) => d.service)));
@@ -528,12 +529,68 @@ function markOneShots(services: ComposeService[], all: Map<string, MapNode>, fin
         !needed.has(service.name));
     if (!runsOnce) continue;
     service.oneShot = true;
-    const at = all.get(service.name)?.entries.get("restart")?.at;
-    if (at) {
-      const index = findings.warnings.findIndex((w) => w.code === "restart-ignored" && w.file === at.file && w.line === at.line);
-      if (index >= 0) findings.warnings.splice(index, 1);
-    }
+    const written = all.get(service.name);
+    dropWarning(findings, "restart-ignored", written?.entries.get("restart")?.at);
+    dropWarning(findings, "field-ignored", entry(entry(written, "deploy"), "restart_policy")?.at);
+    const retries = written ? oneShotRetries(written, findings) : 0;
+    if (retries > 0) service.retries = retries;
   }
+}
+
+function dropWarning(findings: Findings, code: string, at: Origin | undefined): void {
+  if (at === undefined) return;
+  const index = findings.warnings.findIndex((w) => w.code === code && w.file === at.file && w.line === at.line);
+  if (index >= 0) findings.warnings.splice(index, 1);
+}
+
+/** Retries of a one-shot service that restarts on failure without a limit (Compose retries for ever). */
+export const DEFAULT_ONE_SHOT_RETRIES = 3;
+/** The most retries berth gives a one-shot service: each one is a new Fargate task, about a minute. */
+export const MAX_ONE_SHOT_RETRIES = 10;
+
+/**
+ * How many times a one-shot service runs again after a non-zero exit, as Compose restarts it:
+ * `restart: on-failure:N`, or `deploy.restart_policy` with `condition: on-failure` and
+ * `max_attempts: N`, which wins over `restart` as in Compose. Any other policy: 0. Without a
+ * limit (or `:0`, which Docker takes as none) Compose retries for ever; berth stops after
+ * DEFAULT_ONE_SHOT_RETRIES, and after MAX_ONE_SHOT_RETRIES at most, with a `restart-capped` warning.
+ */
+function oneShotRetries(service: MapNode, findings: Findings): number {
+  const policy = entry(entry(service, "deploy"), "restart_policy");
+  let condition: string | undefined;
+  let limit: number;
+  let at: Origin | undefined;
+  let choose: string;
+  if (policy !== undefined) {
+    condition = textOf(entry(policy, "condition"));
+    const max = entry(policy, "max_attempts");
+    limit = max?.kind === "scalar" ? (parseInteger(max.value) ?? 0) : 0;
+    at = (max ?? entry(policy, "condition") ?? policy).at;
+    choose = "set max_attempts to choose the number";
+  } else {
+    const restart = service.entries.get("restart");
+    const [name, count] = (textOf(restart) ?? "").split(":");
+    condition = name;
+    limit = count === undefined ? 0 : (parseInteger(count) ?? 0);
+    at = restart?.at;
+    choose = "write on-failure:N to choose the number";
+  }
+  if (condition?.trim() !== "on-failure" || at === undefined) return 0;
+  if (limit > 0 && limit <= MAX_ONE_SHOT_RETRIES) return limit;
+  if (limit > MAX_ONE_SHOT_RETRIES) {
+    findings.warn(
+      "restart-capped",
+      at,
+      `${limit} retries capped at ${MAX_ONE_SHOT_RETRIES}: berth runs this one-shot service at most ${MAX_ONE_SHOT_RETRIES + 1} times, each in a new Fargate task, before the deploy fails`,
+    );
+    return MAX_ONE_SHOT_RETRIES;
+  }
+  findings.warn(
+    "restart-capped",
+    at,
+    `on-failure without a limit retries for ever in Compose; berth runs this one-shot service at most ${DEFAULT_ONE_SHOT_RETRIES + 1} times (${DEFAULT_ONE_SHOT_RETRIES} retries) before the deploy fails; ${choose}`,
+  );
+  return DEFAULT_ONE_SHOT_RETRIES;
 }
 
 function findCycle(services: ComposeService[]): string[] | undefined {
@@ -560,25 +617,50 @@ function findCycle(services: ComposeService[]): string[] | undefined {
   return undefined;
 }
 
-function warnSharedVolumes(services: ComposeService[], project: MapNode | undefined, findings: Findings): void {
-  const users = new Map<string, string[]>();
+/**
+ * Warns about a named volume that several services mount: Compose shares it between their
+ * containers, but every Fargate task has its own storage. The warning names each service with the
+ * path it mounts the volume at (as written, mounted by berth or not), says who will miss whose
+ * files (a read-only mount reads what the others write) and what works instead.
+ */
+function warnSharedVolumes(services: ComposeService[], all: Map<string, MapNode>, project: MapNode | undefined, findings: Findings): void {
+  const users = new Map<string, Array<{ service: string; targets: string[]; readOnly: boolean }>>();
   for (const service of services) {
-    for (const volume of service.volumes) {
-      if (volume.name === undefined) continue;
-      const list = users.get(volume.name) ?? [];
-      if (!list.includes(service.name)) list.push(service.name);
-      users.set(volume.name, list);
+    const written = all.get(service.name);
+    for (const mount of written ? namedVolumeMounts(written) : []) {
+      const list = users.get(mount.name) ?? [];
+      const user = list.find((u) => u.service === service.name);
+      if (user) {
+        if (!user.targets.includes(mount.target)) user.targets.push(mount.target);
+        user.readOnly &&= mount.readOnly;
+      } else list.push({ service: service.name, targets: [mount.target], readOnly: mount.readOnly });
+      users.set(mount.name, list);
     }
   }
-  for (const [volume, names] of users) {
-    if (names.length < 2) continue;
+  for (const [volume, list] of users) {
+    if (list.length < 2) continue;
     const declared = entry(entry(project, "volumes"), volume);
     const at = declared?.at ?? { file: services[0]!.file, path: ["volumes", volume] };
-    findings.warn(
-      "volume-not-shared",
-      at,
-      `volume "${volume}" is used by ${names.slice(0, -1).join(", ")} and ${names.at(-1)}, but each Fargate task gets its own copy: they do not share data`,
-    );
+    // Services that mount it alike are named together: "web and worker at /data".
+    const alike = new Map<string, string[]>();
+    for (const u of list) {
+      const how = `at ${joinAnd(u.targets)}${u.readOnly ? " (read-only)" : ""}`;
+      alike.set(how, [...(alike.get(how) ?? []), u.service]);
+    }
+    const where = joinAnd([...alike].map(([how, names]) => `${joinAnd(names)} ${how}`));
+    const readers = list.filter((u) => u.readOnly).map((u) => u.service);
+    const writers = list.filter((u) => !u.readOnly).map((u) => u.service);
+    const what =
+      readers.length > 0 && writers.length > 0
+        ? `${joinAnd(readers)} ${readers.length === 1 ? "gets its" : "get their"} own empty copy and will not see what ${joinAnd(writers)} ${writers.length === 1 ? "writes" : "write"} there; ` +
+          `serve the files from ${writers[0]}, build them into ${readers[0]}'s image (COPY --from), or put them in S3`
+        : "each gets its own empty copy and none sees what another writes there; " +
+          "serve the files from the service that makes them, build them into the image that reads them (COPY --from), or put them in S3";
+    findings.warn("volume-not-shared", at, `volume "${volume}" is mounted by ${where}, but Fargate tasks share no storage: ${what}`);
   }
 }
 
+/** `a`, `a and b`, `a, b and c`. */
+function joinAnd(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+}

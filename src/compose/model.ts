@@ -114,6 +114,13 @@ export interface ComposeService {
    * running. It runs as a one-off task before the release steps, never as an ECS service.
    */
   oneShot?: boolean;
+  /**
+   * How many times a one-shot service runs again after it exits non-zero: `restart: on-failure:N`,
+   * or `deploy.restart_policy` with `condition: on-failure` and `max_attempts: N` (which wins, as in
+   * Compose). Plain `on-failure`, which Compose retries without end, is capped (see load-compose.ts).
+   * Absent: it runs once.
+   */
+  retries?: number;
 }
 
 /** The compose project berth deploys: the services that run by default (no inactive profiles). */

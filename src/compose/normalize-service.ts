@@ -355,28 +355,10 @@ async function normalizeVolume(
   { readOnlyRoot, built, buildContext }: { readOnlyRoot: boolean; built: boolean; buildContext?: string },
 ): Promise<ComposeVolumeMount | ComposeFileMount | undefined> {
   const { findings } = ctx;
-  let type: string;
-  let source: string | undefined;
-  let target: string;
-  let readOnly = false;
+  const { type, source, target, readOnly } = parseVolume(node);
   if (node.kind === "map") {
-    type = textOf(node.entries.get("type")) ?? "volume";
-    source = textOf(node.entries.get("source"));
-    target = textOf(node.entries.get("target")) ?? "";
-    readOnly = parseBoolean(scalarValue(node.entries.get("read_only"))) === true;
     warnNestedKeys("volumes", node, findings);
     if (type === "volume") warnNestedKeys("volumes.volume", node.entries.get("volume"), findings);
-  } else {
-    const parts = splitVolumeSpec(textOf(node) ?? "");
-    if (parts.length === 1) {
-      target = parts[0]!;
-    } else {
-      source = parts[0];
-      target = parts[1]!;
-      readOnly = (parts[2] ?? "").split(",").includes("ro");
-    }
-    const isPath = source !== undefined && /^([./~]|[a-zA-Z]:[\\/])/.test(source);
-    type = source === undefined ? "volume" : isPath ? "bind" : "volume";
   }
   if (type === "bind" && source !== undefined) {
     return bindMount({ source, target, readOnly, at: node.at }, { readOnlyRoot, ...(buildContext === undefined ? {} : { buildContext }) }, ctx);
@@ -436,6 +418,38 @@ function refuseSharedTargets(service: ComposeService, findings: Findings): void 
     }
     taken.set(target, mount.label);
   }
+}
+
+/** One `volumes` entry as written, short or long syntax: a source that is a path makes a bind mount. */
+function parseVolume(node: ComposeNode): { type: string; source?: string; target: string; readOnly: boolean } {
+  if (node.kind === "map") {
+    const source = textOf(node.entries.get("source"));
+    return {
+      type: textOf(node.entries.get("type")) ?? "volume",
+      ...(source === undefined ? {} : { source }),
+      target: textOf(node.entries.get("target")) ?? "",
+      readOnly: parseBoolean(scalarValue(node.entries.get("read_only"))) === true,
+    };
+  }
+  const parts = splitVolumeSpec(textOf(node) ?? "");
+  if (parts.length === 1) return { type: "volume", target: parts[0]!, readOnly: false };
+  const source = parts[0]!;
+  const isPath = /^([./~]|[a-zA-Z]:[\\/])/.test(source);
+  return { type: isPath ? "bind" : "volume", source, target: parts[1]!, readOnly: (parts[2] ?? "").split(",").includes("ro") };
+}
+
+/**
+ * The named volumes a service mounts as its compose file writes them, whether berth mounts them
+ * or not (a service built from the repository keeps its image's files instead): what the service
+ * expects to share with the others that mount the same volume.
+ */
+export function namedVolumeMounts(service: MapNode): Array<{ name: string; target: string; readOnly: boolean }> {
+  const volumes = service.entries.get("volumes");
+  if (volumes?.kind !== "seq") return [];
+  return volumes.items.flatMap((item) => {
+    const { type, source, target, readOnly } = parseVolume(item);
+    return type === "volume" && source !== undefined && source !== "" ? [{ name: source, target, readOnly }] : [];
+  });
 }
 
 /** The octal mode a tmpfs path gets (Docker's default 1777: anyone may write, as in /tmp). */

@@ -10,7 +10,7 @@ import { isPriorityInUse, type ListenerPriorityAllocator } from "./listener-prio
 import type { ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "./ports.js";
 import { buildDataTasksTag, DATA_TASKS_TAG, replacedDataServices } from "./data-tasks.js";
 import { pinImage, shortDigest } from "./pin-image.js";
-import { runReleaseStep, ReleaseStepError } from "./release-step.js";
+import { runReleaseStep, ReleaseStepError, type StepRetry } from "./release-step.js";
 import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
 import { SupersededSignal } from "./keyed-queue.js";
 import type { PhaseName } from "./render-check-run.js";
@@ -173,13 +173,17 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
     for (const step of oneShots) {
       phase = step.name;
       await reporter.phase(step.name);
+      let retried: StepRetry | undefined;
       await runReleaseStep(deps, {
         cluster,
         outputs,
         step,
-        onRetry: (retry) => reporter.phase(step.name, "running", `retrying: ${retry.reason}, attempt ${retry.attempt} of ${retry.attempts}`),
+        onRetry: (retry) => {
+          retried = retry;
+          return reporter.phase(step.name, "running", `retrying: ${retry.reason}, attempt ${retry.attempt} of ${retry.attempts}`);
+        },
       });
-      await reporter.done(step.name);
+      await reporter.done(step.name, "success", retried ? `retried: ${retried.reason}; passed on attempt ${retried.attempt} of ${retried.attempts}` : undefined);
       checkpoint();
     }
     for (const name of ["migrate", "seed"] as const) {

@@ -24,6 +24,8 @@ export interface OneShotStep {
   service: string;
   /** Its `command:`, when the compose file gives one (else the image's). For people: the task definition holds it. */
   command?: string[];
+  /** How many times it runs again after a non-zero exit (`restart: on-failure`); absent: once. */
+  retries?: number;
 }
 
 /** Whether a step is a one-shot compose service. */
@@ -48,7 +50,12 @@ export function oneShotSteps(project: ComposeProject): OneShotStep[] {
       const before = oneShots.get(dependency.service);
       if (before) place(before);
     }
-    ordered.push({ name: `init:${service.name}`, service: service.name, ...(service.command ? { command: service.command } : {}) });
+    ordered.push({
+      name: `init:${service.name}`,
+      service: service.name,
+      ...(service.command ? { command: service.command } : {}),
+      ...(service.retries ? { retries: service.retries } : {}),
+    });
   };
   for (const service of oneShots.values()) place(service);
   return ordered;

@@ -143,4 +143,60 @@ describe("one-shot compose services on AWS", () => {
     expect(stack?.tags["berth:sha"]).toBe(SHA1);
     expect(JSON.stringify(stack?.current?.resources.get("WebTaskDefinition"))).toContain(`/uploads@${digest1}`);
   });
+
+  describe("a one-shot service with restart: on-failure:2", () => {
+    /** The fixture with createbuckets restarting on failure, as MinIO setups write it when the server may not be up yet. */
+    const files = () => {
+      const repo = readFixtureRepo("uploads-oneshot");
+      const compose = repo["docker-compose.yml"]!;
+      const patched = compose.replace('    restart: "no"\n    entrypoint: >', "    restart: on-failure:2\n    entrypoint: >");
+      expect(patched).not.toBe(compose);
+      return { ...repo, "docker-compose.yml": patched };
+    };
+    const notReady = "mc: <ERROR> Unable to initialize new alias from the provided credentials. Server not initialized yet, please try again.";
+
+    it("runs it again in a new task after it exits 1, shows the retry on the check run, and deploys when the second attempt exits 0", async () => {
+      h = createHarness({ files: files() });
+      h.aws.putImage(IMAGE(SHA1));
+      h.aws.scriptTask({ container: "createbuckets", exitCode: 1, logLines: [notReady], times: 1 });
+
+      await deploy(h, SHA1, "opened");
+
+      expect(oneOffRuns(h)).toEqual([
+        "berth/init:migrate berth-shop-pr-7-acme-d21b2c-migrate",
+        "berth/init:createbuckets berth-shop-pr-7-acme-d21b2c-createbuckets",
+        "berth/init:createbuckets berth-shop-pr-7-acme-d21b2c-createbuckets",
+        "berth/seed berth-shop-pr-7-acme-d21b2c-release",
+      ]);
+      const seen = h.github.checkRunSummaries(SHA1);
+      expect(seen.some((summary) => /^\| Init: createbuckets \| 🔄 running \| [^|]* \| retrying: exited with code 1, attempt 2 of 3 \|$/m.test(summary))).toBe(true);
+      const run = h.github.checkRun(SHA1);
+      expect(run?.conclusion).toBe("success");
+      expect(run?.output.summary).toMatch(/^\| Init: createbuckets \| ✅ success \| [^|]* \| retried: exited with code 1; passed on attempt 2 of 3 \|$/m);
+      expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA1);
+    });
+
+    it("fails the deploy after the third attempt exits non-zero, saying so, with that attempt's log tail", async () => {
+      h = createHarness({ files: files() });
+      h.aws.putImage(IMAGE(SHA1));
+      for (const attempt of [1, 2, 3]) {
+        h.aws.scriptTask({ container: "createbuckets", exitCode: 1, logLines: [`attempt ${attempt}`, notReady], times: 1 });
+      }
+
+      await deploy(h, SHA1, "opened");
+
+      expect(oneOffRuns(h)).toEqual([
+        "berth/init:migrate berth-shop-pr-7-acme-d21b2c-migrate",
+        "berth/init:createbuckets berth-shop-pr-7-acme-d21b2c-createbuckets",
+        "berth/init:createbuckets berth-shop-pr-7-acme-d21b2c-createbuckets",
+        "berth/init:createbuckets berth-shop-pr-7-acme-d21b2c-createbuckets",
+      ]);
+      const run = h.github.checkRun(SHA1);
+      expect(run?.conclusion).toBe("failure");
+      expect(run?.output.title).toBe("Init: createbuckets failed");
+      expect(run?.output.summary).toContain("**Init: createbuckets failed:** service createbuckets exited with code 1 on attempt 3 of 3");
+      expect(run?.output.summary).toContain(`Last 2 log lines of \`createbuckets\`:\n\n\`\`\`text\nattempt 3\n${notReady}\n\`\`\``);
+      expect(phases(run?.output.summary).slice(2, 5)).toEqual(["Init: migrate: ✅ success", "Init: createbuckets: ❌ failure", "Migrate: ⚪ pending"]);
+    });
+  });
 });

@@ -114,7 +114,35 @@ describe("Fargate rules: what is accepted with a named warning", () => {
       warnings: [
         'named-volume-ephemeral compose.yaml:4: services.web.volumes[0]: volume "data" is task storage on Fargate: its data lives as long as the task',
         'named-volume-ephemeral compose.yaml:7: services.worker.volumes[0]: volume "data" is task storage on Fargate: its data lives as long as the task',
-        'volume-not-shared compose.yaml:9: volumes.data: volume "data" is used by web and worker, but each Fargate task gets its own copy: they do not share data',
+        'volume-not-shared compose.yaml:9: volumes.data: volume "data" is mounted by web and worker at /data, but Fargate tasks share no storage: each gets its own empty copy and none sees what another writes there; serve the files from the service that makes them, build them into the image that reads them (COPY --from), or put them in S3',
+      ],
+    },
+    {
+      name: "a named volume two services write and a third reads, one of them mounting it twice",
+      compose: webService(
+        "    volumes: [media:/app/media]\n",
+        [
+          "  worker:",
+          "    image: app",
+          "    volumes: [media:/app/media, media:/srv/thumbnails]",
+          "  nginx:",
+          "    image: nginx",
+          "    volumes:",
+          "      - type: volume",
+          "        source: media",
+          "        target: /usr/share/nginx/html/media",
+          "        read_only: true",
+          "volumes:",
+          "  media:",
+          "",
+        ].join("\n"),
+      ),
+      warnings: [
+        'named-volume-ephemeral compose.yaml:4: services.web.volumes[0]: volume "media" is task storage on Fargate: its data lives as long as the task',
+        'named-volume-ephemeral compose.yaml:7: services.worker.volumes[0]: volume "media" is task storage on Fargate: its data lives as long as the task',
+        'named-volume-ephemeral compose.yaml:7: services.worker.volumes[1]: volume "media" is task storage on Fargate: its data lives as long as the task',
+        'named-volume-ephemeral compose.yaml:11: services.nginx.volumes[0]: volume "media" is task storage on Fargate: its data lives as long as the task',
+        'volume-not-shared compose.yaml:16: volumes.media: volume "media" is mounted by web at /app/media, worker at /app/media and /srv/thumbnails and nginx at /usr/share/nginx/html/media (read-only), but Fargate tasks share no storage: nginx gets its own empty copy and will not see what web and worker write there; serve the files from web, build them into nginx\'s image (COPY --from), or put them in S3',
       ],
     },
     {

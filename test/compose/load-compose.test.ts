@@ -69,6 +69,14 @@ describe("loadCompose: example repositories", () => {
           message:
             'services.web.volumes[0]: volume "static" not mounted at /app/static: on Fargate it would start empty and hide the built image\'s files there; the path keeps them, on task storage',
         },
+        {
+          // web's mount is left out (its image keeps the collected files), but nginx still expects to read them there.
+          code: "volume-not-shared",
+          file: "docker-compose.yml",
+          line: 29,
+          message:
+            'volumes.static: volume "static" is mounted by nginx at /srv/static (read-only) and web at /app/static, but Fargate tasks share no storage: nginx gets its own empty copy and will not see what web writes there; serve the files from web, build them into nginx\'s image (COPY --from), or put them in S3',
+        },
       ],
     });
   });

@@ -111,6 +111,8 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
     filesBySha: new Map<string, Record<string, string>>(),
     defaultFiles: options.files,
     checkRuns: [] as FakeCheckRun[],
+    /** Every summary a check run was created or updated with, in order: what people saw while it ran. */
+    checkRunSummaries: [] as Array<{ id: number; summary: string }>,
     deployments: [] as FakeDeployment[],
     comments: [] as FakeComment[],
     permissions: new Map<string, RepoPermission>(),
@@ -169,6 +171,7 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
           ...(typeof req.body.external_id === "string" ? { external_id: req.body.external_id } : {}),
         };
         state.checkRuns.push(run);
+        if (run.output) state.checkRunSummaries.push({ id: run.id, summary: run.output.summary });
         return [201, checkRunJson(run)];
       },
     ],
@@ -190,7 +193,10 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
       (req, m) => {
         const run = state.checkRuns.find((r) => r.id === Number(m[1]));
         if (!run) return [404, { message: "Not Found" }];
-        if (req.body.output) run.output = req.body.output as FakeCheckRun["output"];
+        if (req.body.output) {
+          run.output = req.body.output as FakeCheckRun["output"];
+          state.checkRunSummaries.push({ id: run.id, summary: run.output.summary });
+        }
         if (req.body.status) run.status = String(req.body.status);
         if (req.body.conclusion) run.conclusion = String(req.body.conclusion);
         if (req.body.details_url) run.details_url = String(req.body.details_url);
@@ -409,6 +415,11 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
     /** How many requests of `METHOD /path` the app sent, e.g. `POST /repos/acme/shop/check-runs`. */
     count(request: string): number {
       return state.requests.filter((r) => r === request).length;
+    },
+    /** The summaries the check runs of this SHA showed, one after another. */
+    checkRunSummaries(sha: string): string[] {
+      const ids = new Set(state.checkRuns.filter((r) => r.head_sha === sha).map((r) => r.id));
+      return state.checkRunSummaries.filter((s) => ids.has(s.id)).map((s) => s.summary);
     },
     problems(): string[] {
       return [...state.problems];

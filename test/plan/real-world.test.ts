@@ -28,7 +28,7 @@ interface Expected {
   publicService: string;
   port: number;
   releaseService: string;
-  release: Array<{ name: string; command?: string[]; service?: string }>;
+  release: Array<{ name: string; command?: string[]; service?: string; retries?: number }>;
   /** Container name -> image, for every task definition's main container (the release task's is `release`). */
   images: Record<string, string>;
   /** Warning codes in the order berth reports them. */
@@ -343,6 +343,42 @@ const PLANNED: Expected[] = [
       "docker-hub-anonymous", "docker-hub-anonymous",
     ],
   },
+  {
+    // A self-hostable product: ten long-running services and MinIO's createbuckets, x- anchors, and
+    // the developer's docker-compose.override.yml (Mailpit, open ports) read beside the file.
+    repo: "helpdesk-selfhosted",
+    stackName: "berth-helpdesk-selfhosted-pr-42-acme-961130",
+    publicService: "nginx",
+    port: 80,
+    releaseService: "web",
+    release: [
+      { name: "init:createbuckets", service: "createbuckets", retries: 3 },
+      { name: "migrate", command: ["python", "manage.py", "migrate", "--noinput"] },
+      { name: "seed", command: ["python", "manage.py", "loaddata", "demo_workspace"] },
+    ],
+    images: {
+      web: `${ECR}/deskly/web:${SHA}`,
+      worker: `${ECR}/deskly/web:${SHA}`,
+      scheduler: `${ECR}/deskly/web:${SHA}`,
+      api: `${ECR}/deskly/api:${SHA}`,
+      postgres: lib("postgres:16-alpine"),
+      redis: lib("redis:7.2-alpine"),
+      meilisearch: "getmeili/meilisearch:v1.8",
+      minio: "quay.io/minio/minio:RELEASE.2024-11-07T00-52-20Z",
+      createbuckets: "quay.io/minio/mc:RELEASE.2024-11-05T11-29-45Z",
+      nginx: `${ECR}/deskly/nginx:${SHA}`,
+      mailpit: "axllent/mailpit:v1.20",
+      release: `${ECR}/deskly/web:${SHA}`,
+    },
+    warnings: [
+      "restart-ignored", "logging-replaced", "restart-ignored", "logging-replaced", "restart-ignored", "logging-replaced",
+      "restart-ignored", "logging-replaced", "restart-ignored", "named-volume-ephemeral", "restart-ignored",
+      "restart-ignored", "named-volume-ephemeral", "restart-ignored", "named-volume-ephemeral",
+      "restart-ignored", "logging-replaced", "restart-ignored",
+      // createbuckets says plain `restart: on-failure`; meilisearch and mailpit come from Docker Hub.
+      "restart-capped", "docker-hub-anonymous", "docker-hub-anonymous",
+    ],
+  },
 ];
 
 describe("real-world repositories that plan", () => {
@@ -464,6 +500,22 @@ describe("what the real-world templates carry", () => {
     expect(containerOf(template, "app").MountPoints).toBeUndefined();
     expect(containerOf(template, "release").MountPoints).toBeUndefined();
     expect(template.Resources.AppTaskDefinition!.Properties.Volumes).toBeUndefined();
+  });
+
+  it("helpdesk-selfhosted: ten ECS services, createbuckets as a one-off task, the override's Mailpit and mail settings merged in", async () => {
+    const { stack } = await plan("helpdesk-selfhosted");
+    const template = stack.template as Template;
+    const services = Object.entries(template.Resources).filter(([, r]) => r.Type === "AWS::ECS::Service").map(([id]) => id);
+
+    expect(services).toEqual([
+      "WebService", "WorkerService", "SchedulerService", "ApiService", "PostgresService",
+      "RedisService", "MeilisearchService", "MinioService", "NginxService", "MailpitService",
+    ]);
+    expect(env(containerOf(template, "web")).EMAIL_URL).toBe("smtp://mailpit:1025");
+    expect(env(containerOf(template, "scheduler")).EMAIL_URL).toBe("smtp://localhost:25");
+    expect(env(containerOf(template, "worker")).CELERY_BROKER_URL).toBe("redis://redis:6379/1");
+    expect(template.Resources.CreatebucketsTaskDefinition?.Type).toBe("AWS::ECS::TaskDefinition");
+    expect(Buffer.byteLength(JSON.stringify(template))).toBeLessThan(INLINE_TEMPLATE_LIMIT);
   });
 });
 

@@ -82,6 +82,81 @@ describe("runReleaseStep", () => {
     expect(tails).toEqual(["x/create-buckets/0123abcd"]);
   });
 
+  describe("a one-shot service that restarts on failure", () => {
+    const outputs = { ...OUTPUTS, oneShotTaskDefinitions: { createbuckets: "arn:aws:ecs:us-east-1:123456789012:task-definition/berth-x-createbuckets:1" } };
+    const createbuckets = { name: "init:createbuckets" as const, service: "createbuckets", retries: 3 };
+
+    /** A TaskPort whose tasks end as `results` says, one after another, each with its own task id. */
+    function scripted(results: Array<Omit<TaskResult, "taskArn">>) {
+      const runs: RunTaskInput[] = [];
+      const tails: string[] = [];
+      const tasks = {
+        runTask: async (input: RunTaskInput) => {
+          runs.push(input);
+          return { taskArn: `${TASK}${runs.length}`, ...results[runs.length - 1]! };
+        },
+      } as unknown as TaskPort;
+      const logs = { tail: async ({ stream }: { stream: string }) => (tails.push(stream), [`log of ${stream}`]), latestStream: async () => undefined } as LogPort;
+      return { runs, tails, deps: { tasks, logs, options: { logTailLines: 30 } } };
+    }
+
+    it("runs it again in a new task after a non-zero exit and passes when a later attempt exits 0, telling each retry", async () => {
+      const { runs, tails, deps: d } = scripted([{ exitCode: 1 }, { exitCode: 137 }, { exitCode: 0 }]);
+      const retries: unknown[] = [];
+
+      await runReleaseStep(d, { cluster: "c", outputs, step: createbuckets, onRetry: (retry) => void retries.push(retry) });
+
+      expect(runs.map((r) => [r.taskDefinition, r.startedBy])).toEqual([
+        [outputs.oneShotTaskDefinitions.createbuckets, "berth/init:createbuckets"],
+        [outputs.oneShotTaskDefinitions.createbuckets, "berth/init:createbuckets"],
+        [outputs.oneShotTaskDefinitions.createbuckets, "berth/init:createbuckets"],
+      ]);
+      expect(retries).toEqual([
+        { reason: "exited with code 1", attempt: 2, attempts: 4 },
+        { reason: "exited with code 137", attempt: 3, attempts: 4 },
+      ]);
+      expect(tails).toEqual([]);
+    });
+
+    it("fails after the last attempt, saying how many ran, with the last attempt's log", async () => {
+      const { runs, tails, deps: d } = scripted([{ exitCode: 1 }, { exitCode: 1 }, { exitCode: 1 }, { exitCode: 2 }]);
+
+      const error = (await runReleaseStep(d, { cluster: "c", outputs, step: createbuckets }).catch((e: unknown) => e)) as ReleaseStepError;
+
+      expect(runs).toHaveLength(4);
+      expect([error.step, error.userMessage, error.logTail]).toEqual([
+        "init:createbuckets",
+        "service createbuckets exited with code 2 on attempt 4 of 4",
+        ["log of x/createbuckets/0123abcd4"],
+      ]);
+      expect(tails).toEqual(["x/createbuckets/0123abcd4"]);
+    });
+
+    it("does not run it again when the container never started: the task port already retried what was transient", async () => {
+      const { runs, deps: d } = scripted([{ exitCode: 1 }, { stopCode: "TaskFailedToStart", stoppedReason: "CannotPullContainerError: not found" }]);
+      const retries: unknown[] = [];
+
+      const error = (await runReleaseStep(d, { cluster: "c", outputs, step: createbuckets, onRetry: (retry) => void retries.push(retry) }).catch((e: unknown) => e)) as ReleaseStepError;
+
+      expect(runs).toHaveLength(2);
+      expect(retries).toEqual([{ reason: "exited with code 1", attempt: 2, attempts: 4 }]);
+      expect(error.userMessage).toBe("service createbuckets: the container never started on attempt 2 of 4 (TaskFailedToStart: CannotPullContainerError: not found)");
+    });
+
+    it("runs a one-shot service without retries, and migrate, once", async () => {
+      const oneShot = scripted([{ exitCode: 1 }, { exitCode: 0 }]);
+      const migrate = scripted([{ exitCode: 1 }, { exitCode: 0 }]);
+
+      const errors = [
+        await runReleaseStep(oneShot.deps, { cluster: "c", outputs, step: { name: "init:createbuckets", service: "createbuckets" } }).catch((e: unknown) => e),
+        await runReleaseStep(migrate.deps, { cluster: "c", outputs, step }).catch((e: unknown) => e),
+      ];
+
+      expect([oneShot.runs.length, migrate.runs.length]).toEqual([1, 1]);
+      expect(errors.map((e) => (e as ReleaseStepError).userMessage)).toEqual(["service createbuckets exited with code 1", "bin/rails db:migrate exited with code 1"]);
+    });
+  });
+
   it("still fails with its reason when the log cannot be read", async () => {
     const { deps: d } = deps({ exitCode: 2 }, { tail: async () => Promise.reject(new Error("AccessDenied")) });
 
