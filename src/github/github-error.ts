@@ -10,6 +10,8 @@ export class GitHubError extends BerthError {
     super(`${action}: ${status === undefined ? "" : `HTTP ${status}: `}${reason}`, {
       cause,
       userMessage: `GitHub refused to ${action}${status === undefined ? "" : ` (HTTP ${status})`}.`,
+      // A server error or a rate limit passes; a 4xx answer repeats until something changes.
+      ...(status !== undefined && (status >= 500 || status === 429) ? { transient: "GitHub" as const } : {}),
     });
     this.status = status;
   }
