@@ -1,8 +1,9 @@
 import { loadRepoConfigSource } from "../config/load-repo-config.js";
-import { InputError } from "../errors.js";
+import { BerthError } from "../errors.js";
 import type { PreviewTarget } from "../plan/plan-preview.js";
 import { previewLabel, stackName } from "../stack/naming.js";
 import type { Logger } from "../util/logger.js";
+import type { DeployAttempt } from "./deploy-attempts.js";
 import { deployPreview, describeFailure, type DeployDeps } from "./deploy-preview.js";
 import { DeployReporter } from "./deploy-reporter.js";
 import { destroyPreview } from "./destroy-preview.js";
@@ -30,6 +31,8 @@ export interface PreviewJob {
   baseSha?: string;
   /** Set by `/preview approve`: the fork head SHA a maintainer approved. */
   approvedSha?: string;
+  /** Set by a resync that deploys a head again after an interrupted or transiently failed attempt. */
+  attempt?: DeployAttempt;
 }
 
 export interface PreviewServiceDeps extends Omit<DeployDeps, "log" | "logs"> {
@@ -183,8 +186,17 @@ export class PreviewService {
     try {
       source = await loadRepoConfigSource(github.reader(job.sha));
     } catch (error) {
-      if (!(error instanceof InputError)) throw error;
-      const reporter = new DeployReporter(github, { pr: job.pr, sha: job.sha, kind: kindOf(job), log, now: this.deps.now, ...(job.branch ? { branch: job.branch } : {}) });
+      // A config GitHub could not serve fails the deploy visibly too, so a resync can retry it.
+      if (!(error instanceof BerthError)) throw error;
+      const reporter = new DeployReporter(github, {
+        pr: job.pr,
+        sha: job.sha,
+        kind: kindOf(job),
+        log,
+        now: this.deps.now,
+        ...(job.branch ? { branch: job.branch } : {}),
+        ...(job.attempt ? { attempt: job.attempt } : {}),
+      });
       await reporter.start();
       const { message, ...extra } = describeFailure(error, this.deps.redact);
       await reporter.fail(undefined, message, extra);
@@ -220,6 +232,7 @@ export class PreviewService {
         configLineOf: source.lineOf,
         configFile: source.file,
         kind: kindOf(job),
+        ...(job.attempt ? { attempt: job.attempt } : {}),
         ...(job.fork ? { withoutSecrets: true } : {}),
         ...(approvalMarker ? { commentSuffix: approvalMarker } : {}),
       },
