@@ -1,7 +1,7 @@
 import type { Octokit } from "@octokit/core";
-import type { CheckRunOutput, CheckRunPort, RepoRef } from "../preview/ports.js";
+import type { CheckRunInfo, CheckRunOutput, CheckRunPort, RepoRef } from "../preview/ports.js";
 import { truncate, truncateUtf8 } from "../util/markdown.js";
-import { requireGitHub } from "./github-error.js";
+import { hasNextPage, requireGitHub } from "./github-error.js";
 
 /** GitHub's limit on a check run's `output.summary` and `output.text`. */
 export const CHECK_TEXT_LIMIT = 65535;
@@ -25,7 +25,7 @@ export function fitCheckRunOutput(output: CheckRunOutput): CheckRunOutput {
 }
 
 /** Check runs of one repository through the REST API. `now` stamps started_at and completed_at. */
-export function createCheckRuns(octokit: Octokit, repo: RepoRef, now: () => Date): CheckRunPort {
+export function createCheckRuns(octokit: Octokit, repo: RepoRef, now: () => Date): Omit<CheckRunPort, "list"> {
   const { owner, repo: name } = repo;
   return {
     async create({ headSha, name: checkName, output, detailsUrl }) {
@@ -57,4 +57,37 @@ export function createCheckRuns(octokit: Octokit, repo: RepoRef, now: () => Date
       );
     },
   };
+}
+
+/**
+ * The check runs of that name on the SHA created by the app whose slug is given (any app's when
+ * none is), newest first: what a resync reads to learn how berth's last deploy of a head ended.
+ */
+export async function listCheckRuns(octokit: Octokit, repo: RepoRef, input: { headSha: string; name: string; appSlug?: string }): Promise<CheckRunInfo[]> {
+  const runs: CheckRunInfo[] = [];
+  for (let page = 1; ; page++) {
+    const response = await requireGitHub(`list check runs "${input.name}" on ${input.headSha.slice(0, 7)}`, () =>
+      octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+        owner: repo.owner,
+        repo: repo.repo,
+        ref: input.headSha,
+        check_name: input.name,
+        filter: "all",
+        per_page: 100,
+        page,
+      }),
+    );
+    for (const run of response.data.check_runs) {
+      if (input.appSlug !== undefined && run.app?.slug !== input.appSlug) continue;
+      runs.push({
+        id: Number(run.id),
+        headSha: run.head_sha,
+        status: run.status,
+        ...(run.conclusion ? { conclusion: run.conclusion } : {}),
+        output: { title: run.output.title ?? "", summary: run.output.summary ?? "" },
+      });
+    }
+    if (!hasNextPage(response.headers)) break;
+  }
+  return runs.sort((a, b) => b.id - a.id);
 }

@@ -1,10 +1,10 @@
 import type { Octokit } from "@octokit/core";
 import type { RepoGitHub, RepoRef } from "../preview/ports.js";
-import { createCheckRuns } from "./check-runs.js";
-import { createDeployments } from "./deployments.js";
+import { createCheckRuns, listCheckRuns } from "./check-runs.js";
+import { createDeployments, listRecentDeployments } from "./deployments.js";
 import { createRepoFileReader, findPermission } from "./repo-files.js";
 import { createComments } from "./sticky-comment.js";
-import { findPullRequest } from "./pull-requests.js";
+import { findPullRequest, listOpenPullRequests } from "./pull-requests.js";
 
 export interface RepoGitHubOptions {
   /** Clock for check run timestamps; tests pass a fixed one. */
@@ -20,11 +20,16 @@ export interface RepoGitHubOptions {
 export function createRepoGitHub(octokit: Octokit, repo: RepoRef, options: RepoGitHubOptions = {}): RepoGitHub {
   const now = options.now ?? (() => new Date());
   return {
-    checks: createCheckRuns(octokit, repo, now),
-    deployments: createDeployments(octokit, repo),
+    checks: {
+      ...createCheckRuns(octokit, repo, now),
+      // The bot's login is `<slug>[bot]`: only the app's own runs tell how its deploys ended.
+      list: (input) => listCheckRuns(octokit, repo, { ...input, ...(options.botLogin === undefined ? {} : { appSlug: options.botLogin.replace(/\[bot\]$/, "") }) }),
+    },
+    deployments: { ...createDeployments(octokit, repo), listRecent: (input) => listRecentDeployments(octokit, repo, input) },
     comments: createComments(octokit, repo, options.botLogin === undefined ? {} : { botLogin: options.botLogin }),
     reader: (sha) => createRepoFileReader(octokit, repo, sha),
     pullRequest: (pr) => findPullRequest(octokit, repo, pr),
+    openPullRequests: (page) => listOpenPullRequests(octokit, repo, page),
     permission: (user) => findPermission(octokit, repo, user),
   };
 }

@@ -1,5 +1,5 @@
 import type { Octokit } from "@octokit/core";
-import type { DeploymentPort, RepoRef } from "../preview/ports.js";
+import type { DeploymentInfo, DeploymentPort, RepoRef } from "../preview/ports.js";
 import { truncate } from "../util/markdown.js";
 import { GitHubError, hasNextPage, requireGitHub } from "./github-error.js";
 
@@ -7,7 +7,7 @@ import { GitHubError, hasNextPage, requireGitHub } from "./github-error.js";
 export const DEPLOYMENT_DESCRIPTION_LIMIT = 140;
 
 /** Deployments of one repository through the REST API. */
-export function createDeployments(octokit: Octokit, repo: RepoRef): DeploymentPort {
+export function createDeployments(octokit: Octokit, repo: RepoRef): Omit<DeploymentPort, "listRecent"> {
   const { owner, repo: name } = repo;
 
   async function setStatus(
@@ -80,4 +80,24 @@ export function createDeployments(octokit: Octokit, repo: RepoRef): DeploymentPo
       }
     },
   };
+}
+
+/**
+ * The newest `limit` deployments of the environment (at most 100), newest first, each with the
+ * state of its latest status: one request for the list and one per deployment.
+ */
+export async function listRecentDeployments(octokit: Octokit, repo: RepoRef, input: { environment: string; limit: number }): Promise<DeploymentInfo[]> {
+  const { owner, repo: name } = repo;
+  const { data } = await requireGitHub(`list deployments in ${input.environment}`, () =>
+    octokit.request("GET /repos/{owner}/{repo}/deployments", { owner, repo: name, environment: input.environment, per_page: Math.min(100, input.limit) }),
+  );
+  const found: DeploymentInfo[] = [];
+  for (const deployment of data.slice(0, input.limit)) {
+    const id = Number(deployment.id);
+    const statuses = await requireGitHub(`read statuses of deployment ${id}`, () =>
+      octokit.request("GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", { owner, repo: name, deployment_id: id, per_page: 1 }),
+    );
+    found.push({ id, sha: deployment.sha, state: statuses.data[0]?.state });
+  }
+  return found;
 }

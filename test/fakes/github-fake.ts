@@ -20,6 +20,8 @@ export interface FakeCheckRun {
   output: { title: string; summary: string; text?: string };
   details_url?: string;
   updates: number;
+  /** The app that created the run; berth's unless a test adds another app's run. */
+  app: { id: number; slug: string };
 }
 
 export interface FakeDeployment {
@@ -58,6 +60,7 @@ interface Request {
 /** Creates the fake for one repository `owner/repo` with the given files at every commit. */
 export function createGitHubFake(options: { owner: string; repo: string; files: Record<string, string>; installationId?: number }) {
   const { owner, repo } = options;
+  const faults: Array<{ method: string; path: RegExp; status: number; times: number }> = [];
   const state = {
     filesBySha: new Map<string, Record<string, string>>(),
     defaultFiles: options.files,
@@ -71,10 +74,64 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
   };
   let nextId = 1000;
   const prefix = `/repos/${owner}/${repo}`;
+  const baseRepo = { id: 1, full_name: `${owner}/${repo}` };
+  const pullJson = (pull: FakePull) => ({
+    number: pull.number,
+    state: pull.state ?? "open",
+    draft: pull.draft ?? false,
+    head: { sha: pull.headSha, ref: pull.branch, repo: pull.fork ? { id: 2, full_name: `someone/${repo}` } : baseRepo },
+    base: { sha: "b".repeat(40), ref: "main", repo: baseRepo },
+  });
+  /** One page of a list as GitHub pages it (`per_page`, `page`, a Link header when more follow). */
+  const paginate = <T>(req: Request, items: T[], defaultPerPage = 30): [T[], Record<string, string>] => {
+    const perPage = Number(req.url.searchParams.get("per_page") ?? defaultPerPage);
+    const page = Number(req.url.searchParams.get("page") ?? 1);
+    const slice = items.slice((page - 1) * perPage, page * perPage);
+    const more = page * perPage < items.length;
+    return [slice, more ? { link: `<https://api.github.com${req.path}?per_page=${perPage}&page=${page + 1}>; rel="next"` } : {}];
+  };
 
   const routes: Array<[method: string, pattern: RegExp, handler: (req: Request, m: RegExpMatchArray) => [number, unknown?, Record<string, string>?]]> = [
     ["POST", /^\/app\/installations\/(\d+)\/access_tokens$/, () => [201, { token: "ghs_testinstallationtoken", expires_at: "2099-01-01T00:00:00Z", permissions: {} }]],
     ["GET", /^\/app$/, () => [200, { id: 1, slug: "berth-previews", name: "berth previews" }]],
+    ["GET", /^\/app\/installations$/, () => [200, [{ id: options.installationId ?? 1, account: { login: owner } }]]],
+    [
+      "GET",
+      /^\/installation\/repositories$/,
+      (req) => {
+        const [repositories, headers] = paginate(req, [{ id: 1, name: repo, full_name: `${owner}/${repo}`, owner: { login: owner }, default_branch: "main" }]);
+        return [200, { total_count: 1, repositories }, headers];
+      },
+    ],
+    [
+      "GET",
+      new RegExp(`^${prefix}/pulls$`),
+      (req) => {
+        const wanted = req.url.searchParams.get("state") ?? "open";
+        const pulls = [...state.pulls.values()].filter((p) => wanted === "all" || (p.state ?? "open") === wanted).sort((a, b) => a.number - b.number);
+        const [page, headers] = paginate(req, pulls.map(pullJson));
+        return [200, page, headers];
+      },
+    ],
+    [
+      "GET",
+      new RegExp(`^${prefix}/commits/([^/]+)/check-runs$`),
+      (req, m) => {
+        const name = req.url.searchParams.get("check_name");
+        const runs = state.checkRuns.filter((r) => r.head_sha === m[1] && (name === null || r.name === name)).reverse();
+        const [page, headers] = paginate(req, runs);
+        const json = page.map((r) => ({
+          id: r.id,
+          head_sha: r.head_sha,
+          name: r.name,
+          status: r.status,
+          conclusion: r.conclusion ?? null,
+          output: { title: r.output.title, summary: r.output.summary, text: r.output.text ?? null },
+          app: r.app,
+        }));
+        return [200, { total_count: runs.length, check_runs: json }, headers];
+      },
+    ],
     ["GET", new RegExp(`^${prefix}/installation$`), () => [200, { id: options.installationId ?? 1 }]],
     [
       "GET",
@@ -99,6 +156,7 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
           status: String(req.body.status ?? "queued"),
           output: req.body.output as FakeCheckRun["output"],
           updates: 0,
+          app: { id: 1, slug: "berth-previews" },
           ...(req.body.details_url ? { details_url: String(req.body.details_url) } : {}),
         };
         state.checkRuns.push(run);
@@ -151,15 +209,17 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
       (req) => {
         const env = req.url.searchParams.get("environment");
         const list = state.deployments.filter((d) => env === null || d.environment === env).reverse();
-        return [200, list.map((d) => ({ id: d.id, sha: d.sha, environment: d.environment }))];
+        const [page, headers] = paginate(req, list);
+        return [200, page.map((d) => ({ id: d.id, sha: d.sha, environment: d.environment })), headers];
       },
     ],
     [
       "GET",
       new RegExp(`^${prefix}/deployments/(\\d+)/statuses$`),
-      (_req, m) => {
+      (req, m) => {
         const deployment = state.deployments.find((d) => d.id === Number(m[1]));
-        return [200, [...(deployment?.statuses ?? [])].reverse().map((s, i) => ({ id: i + 1, ...s }))];
+        const [page, headers] = paginate(req, [...(deployment?.statuses ?? [])].reverse().map((s, i) => ({ id: i + 1, ...s })));
+        return [200, page, headers];
       },
     ],
     [
@@ -220,17 +280,7 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
       (_req, m) => {
         const pull = state.pulls.get(Number(m[1]));
         if (!pull) return [404, { message: "Not Found" }];
-        const baseRepo = { id: 1, full_name: `${owner}/${repo}` };
-        return [
-          200,
-          {
-            number: pull.number,
-            state: pull.state ?? "open",
-            draft: pull.draft ?? false,
-            head: { sha: pull.headSha, ref: pull.branch, repo: pull.fork ? { id: 2, full_name: `someone/${repo}` } : baseRepo },
-            base: { sha: "b".repeat(40), ref: "main", repo: baseRepo },
-          },
-        ];
+        return [200, pullJson(pull)];
       },
     ],
   ];
@@ -243,6 +293,11 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
       const body = typeof requestBody === "string" && requestBody !== "" ? (JSON.parse(requestBody) as Record<string, unknown>) : ((requestBody || {}) as Record<string, unknown>);
       state.problems.push(...findGitHubRequestProblems(method, uri, requestBody === "" ? undefined : requestBody));
       state.requests.push(`${method} ${url.pathname}`);
+      const fault = faults.find((f) => f.method === method && f.path.test(url.pathname) && f.times > 0);
+      if (fault) {
+        fault.times -= 1;
+        return [fault.status, { message: "Server Error" }, {}];
+      }
       for (const [m, pattern, handler] of routes) {
         if (m !== method) continue;
         const match = url.pathname.match(pattern);
@@ -266,6 +321,18 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
     },
     setPull(pull: FakePull) {
       state.pulls.set(pull.number, pull);
+    },
+    /** Answers the next `times` requests of `method` whose path matches with `status` (e.g. a 502). */
+    fail(method: string, path: RegExp, status: number, times = 1) {
+      faults.push({ method, path, status, times });
+    },
+    /** berth's check runs on a commit, oldest first. */
+    checkRuns(sha: string): FakeCheckRun[] {
+      return state.checkRuns.filter((r) => r.head_sha === sha);
+    },
+    /** The deployments of a commit, oldest first. */
+    deploymentsOf(sha: string): FakeDeployment[] {
+      return state.deployments.filter((d) => d.sha === sha);
     },
     /** A comment someone else wrote (for commands), returns its id. */
     addComment(body: string, user = { login: "octocat", type: "User" }): number {
