@@ -10,6 +10,7 @@ import { EcrImages } from "../src/aws/ecr-images.js";
 import { EcsTasks } from "../src/aws/ecs-tasks.js";
 import { ElbV2 } from "../src/aws/elbv2.js";
 import { createRepoGitHub } from "../src/github/create-repo-github.js";
+import { createAppGitHub } from "../src/github/installations.js";
 import { ListenerPriorityAllocator } from "../src/preview/listener-priority.js";
 import { PreviewService } from "../src/preview/preview-service.js";
 import type { Logger } from "../src/util/logger.js";
@@ -89,6 +90,7 @@ export function createEngine(input: { app: Probot; settings: EngineSettings; cli
       const login = await findBotLogin();
       return createRepoGitHub(octokit, { ...repo, installationId }, login === undefined ? {} : { botLogin: login });
     },
+    app: createAppGitHub({ app: () => app.auth(), installation: (id) => app.auth(id) }),
     log: app.log,
     now: input.now ?? (() => new Date()),
     sleep,

@@ -10,7 +10,7 @@ import { destroyPreview } from "./destroy-preview.js";
 import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, forkGate } from "./fork-approval.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { handleCommand, type CommentCommand } from "./handle-command.js";
-import type { LogPort, RepoGitHub, RepoRef } from "./ports.js";
+import type { AppGitHub, LogPort, RepoGitHub, RepoRef } from "./ports.js";
 import { reconcile, type ReconcileSummary } from "./reconcile.js";
 import { renderComment } from "./render-comment.js";
 
@@ -39,12 +39,19 @@ export interface PreviewServiceDeps extends Omit<DeployDeps, "log" | "logs"> {
   logs: LogPort;
   /** GitHub access for one repository (an installation token under the hood). */
   github: (repo: RepoRef) => Promise<RepoGitHub>;
+  /** The app's installations and repositories: a resync finds open pull requests without a stack there. */
+  app?: AppGitHub;
+  /** GitHub requests a resync may spend per installation looking for those; default RESYNC_BUDGET. */
+  resyncBudget?: number;
   log: Logger;
   /** How many pull requests deploy at once. */
   concurrency: number;
 }
 
 const REMOVALS = new Set<PreviewJob["action"]>(["destroy", "close"]);
+
+/** GitHub requests one resync spends per installation looking for open pull requests without a stack. */
+export const RESYNC_BUDGET = 100;
 
 /**
  * The front door of the engine: handlers enqueue jobs, the service runs them off the request path,
@@ -60,6 +67,9 @@ export class PreviewService {
   /** The newest head each pull request was queued to deploy; a resync does not queue it again. */
   private readonly heads = new Map<string, string>();
   private resyncing: Promise<ReconcileSummary> | undefined;
+  /** Where each installation's search for pull requests without a stack resumes next resync. */
+  private readonly resumeAt = new Map<number, number>();
+  private resynced = false;
 
   constructor(private readonly deps: PreviewServiceDeps) {
     this.queue = new KeyedQueue<PreviewJob>({
@@ -82,16 +92,24 @@ export class PreviewService {
   }
 
   /**
-   * Repairs what missed webhooks left behind (see `reconcile`): removes previews of closed pull
-   * requests and deploys heads that moved. A call while a resync runs shares that one.
+   * Repairs what missed webhooks and restarts left behind (see `reconcile`): removes previews of
+   * closed pull requests, deploys heads that moved or never deployed, concludes check runs a
+   * restart left open and retries deploys that failed on an error that may pass. A call while a
+   * resync runs shares that one.
    */
   resync(): Promise<ReconcileSummary> {
+    const sweep = !this.resynced;
+    this.resynced = true;
     this.resyncing ??= reconcile({
       stacks: this.deps.stacks,
       github: this.deps.github,
+      ...(this.deps.app ? { app: this.deps.app } : {}),
+      budget: this.deps.resyncBudget ?? RESYNC_BUDGET,
+      resumeAt: this.resumeAt,
       enqueue: (job) => this.push(job),
       busy: (repo, pr) => this.queue.runningJob(prKey(repo, pr)) !== undefined,
       tried: (repo, pr, sha) => this.heads.get(prKey(repo, pr)) === sha.toLowerCase(),
+      sweep,
       log: this.deps.log.child({ resync: true }),
     }).finally(() => (this.resyncing = undefined));
     return this.resyncing;

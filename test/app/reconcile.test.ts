@@ -10,7 +10,7 @@ import { SHA1, SHA2, STACK, IMAGE } from "../helpers/app-fixtures.js";
 import { prCommentPayload, pullRequestPayload } from "../helpers/webhook-payloads.js";
 
 const BRANCH = "feature/checkout";
-const NOTHING: ReconcileSummary = { checked: 0, removed: 0, redeployed: 0, errors: 0 };
+const NOTHING: ReconcileSummary = { checked: 0, pulls: 0, removed: 0, redeployed: 0, concluded: 0, deferred: 0, errors: 0 };
 
 describe("resync through the app", () => {
   let h: Harness;
@@ -81,15 +81,40 @@ describe("resync through the app", () => {
     expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
   });
 
-  it("changes nothing while every preview serves its pull request's head", async () => {
+  it("changes nothing while every preview serves its pull request's head, at a known GitHub cost", async () => {
     h = await deployed();
     const mutations = h.aws.mutations().length;
-    const requests = h.github.state.requests.length;
+    let requests = h.github.state.requests.length;
 
+    // The first resync after a start also reads the preview's recent deployments for older heads'
+    // check runs a restart may have left open.
     expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
+    expect(h.github.state.requests.slice(requests)).toEqual([
+      "GET /repos/acme/shop/installation",
+      "GET /repos/acme/shop/pulls/7",
+      `GET /repos/acme/shop/commits/${SHA1}/check-runs`,
+      "GET /repos/acme/shop/deployments",
+      "GET /repos/acme/shop/deployments/1001/statuses",
+      "GET /app/installations",
+      "GET /installation/repositories",
+      "GET /repos/acme/shop/contents/.github%2Fpreview.yml",
+      "GET /repos/acme/shop/pulls",
+    ]);
+    requests = h.github.state.requests.length;
 
+    // Later ones: per stack its pull request and the head's check runs; per installation its
+    // repositories; per repository its config and its open pull requests.
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
+    expect(h.github.state.requests.slice(requests)).toEqual([
+      "GET /repos/acme/shop/installation",
+      "GET /repos/acme/shop/pulls/7",
+      `GET /repos/acme/shop/commits/${SHA1}/check-runs`,
+      "GET /app/installations",
+      "GET /installation/repositories",
+      "GET /repos/acme/shop/contents/.github%2Fpreview.yml",
+      "GET /repos/acme/shop/pulls",
+    ]);
     expect(h.aws.mutations().length).toBe(mutations);
-    expect(h.github.state.requests.slice(requests)).toEqual(["GET /repos/acme/shop/installation", "GET /repos/acme/shop/pulls/7"]);
   });
 
   it("does not retry a head whose deploy failed", async () => {
