@@ -42,7 +42,15 @@ export type EngineSettings = Omit<BerthSettings, "BERTH_RESYNC_MINUTES">;
  * Wires the engine: AWS adapters over the given clients, GitHub over installation tokens from
  * the Probot app, the per-PR queue. The composition root calls this once. It starts no timers.
  */
-export function createEngine(input: { app: Probot; settings: EngineSettings; clients: AwsClients; timings?: Partial<EngineTimings>; now?: () => Date }): PreviewService {
+export function createEngine(input: {
+  app: Probot;
+  settings: EngineSettings;
+  clients: AwsClients;
+  timings?: Partial<EngineTimings>;
+  now?: () => Date;
+  /** GitHub requests a resync spends per installation finding pull requests without a stack; default RESYNC_BUDGET. */
+  resyncBudget?: number;
+}): PreviewService {
   const { app, settings, clients } = input;
   const timings = { ...PRODUCTION, ...input.timings };
   const stacks = new CloudFormationStacks({ client: clients.cloudformation, ownership: { prefix: "berth-", tagKey: "berth:managed" }, pollDelayMs: timings.pollDelayMs });
@@ -91,6 +99,7 @@ export function createEngine(input: { app: Probot; settings: EngineSettings; cli
       return createRepoGitHub(octokit, { ...repo, installationId }, login === undefined ? {} : { botLogin: login });
     },
     app: createAppGitHub({ app: () => app.auth(), installation: (id) => app.auth(id) }),
+    ...(input.resyncBudget === undefined ? {} : { resyncBudget: input.resyncBudget }),
     log: app.log,
     now: input.now ?? (() => new Date()),
     sleep,

@@ -68,7 +68,7 @@ export class PreviewService {
   private readonly heads = new Map<string, string>();
   private resyncing: Promise<ReconcileSummary> | undefined;
   /** Where each installation's search for pull requests without a stack resumes next resync. */
-  private readonly resumeAt = new Map<number, number>();
+  private readonly resumeAt = new Map<number, { repo: number; afterPr: number }>();
   private resynced = false;
 
   constructor(private readonly deps: PreviewServiceDeps) {

@@ -38,8 +38,11 @@ export interface ReconcileDeps {
   app?: AppGitHub;
   /** GitHub requests one resync may spend per installation looking for open pull requests without a stack. */
   budget: number;
-  /** Where the search of each installation's repositories resumes: the index of the first repository not looked at. */
-  resumeAt: Map<number, number>;
+  /**
+   * Where the search of each installation resumes when a budget ran out: the index of the
+   * repository, and the last pull request of it already looked at (0: none).
+   */
+  resumeAt: Map<number, { repo: number; afterPr: number }>;
   /** Queues a job exactly as a webhook would; the queue coalesces it with anything waiting. */
   enqueue: (job: PreviewJob) => void;
   /** Whether a job of the pull request runs now: its check run is live, not left over from a restart. */
@@ -161,33 +164,42 @@ async function findPullsWithoutStack(deps: ReconcileDeps, app: AppGitHub, summar
       log.warn({ err: error }, "could not list the installation's repositories; trying again next resync");
       continue;
     }
-    const start = (deps.resumeAt.get(installationId) ?? 0) % Math.max(1, repos.length);
+    const resume = deps.resumeAt.get(installationId);
     deps.resumeAt.delete(installationId);
+    const start = (resume?.repo ?? 0) % Math.max(1, repos.length);
     for (let i = 0; i < repos.length; i++) {
       const index = (start + i) % repos.length;
-      if (spent >= deps.budget) {
-        summary.deferred += repos.length - i;
-        deps.resumeAt.set(installationId, index);
-        log.info({ spent, deferred: repos.length - i }, "GitHub budget of this resync spent; the other repositories come next time");
-        break;
-      }
       const repo = repos[index]!;
+      const afterPr = i === 0 ? (resume?.afterPr ?? 0) : 0;
+      let outcome: { spent: number; stoppedAfter?: number } = { spent: 0 };
       try {
-        spent += await convergeRepository(deps, summary, { repo, judged, budget: deps.budget - spent, log: log.child({ repo: repoKey(repo) }) });
+        outcome = await convergeRepository(deps, summary, { repo, judged, afterPr, budget: deps.budget - spent, log: log.child({ repo: repoKey(repo) }) });
       } catch (error) {
         summary.errors += 1;
         log.warn({ err: error, repo: repoKey(repo) }, "could not look at the repository's open pull requests; trying again next resync");
+      }
+      spent += outcome.spent;
+      if (outcome.stoppedAfter !== undefined || (spent >= deps.budget && i + 1 < repos.length)) {
+        const unfinished = outcome.stoppedAfter !== undefined;
+        deps.resumeAt.set(installationId, unfinished ? { repo: index, afterPr: outcome.stoppedAfter! } : { repo: (index + 1) % repos.length, afterPr: 0 });
+        summary.deferred += repos.length - i - (unfinished ? 0 : 1);
+        log.info({ spent, deferred: summary.deferred }, "GitHub budget of this resync spent; the rest comes next time");
+        break;
       }
     }
   }
 }
 
-/** Converges one repository's open pull requests that have no stack; returns the GitHub requests spent. */
+/**
+ * Converges one repository's open pull requests that have no stack, those numbered above
+ * `afterPr`, until the budget is spent. Returns the GitHub requests spent and, when the budget
+ * ran out first, the last pull request looked at.
+ */
 async function convergeRepository(
   deps: ReconcileDeps,
   summary: ReconcileSummary,
-  input: { repo: InstalledRepo; judged: Set<string>; budget: number; log: Logger },
-): Promise<number> {
+  input: { repo: InstalledRepo; judged: Set<string>; afterPr: number; budget: number; log: Logger },
+): Promise<{ spent: number; stoppedAfter?: number }> {
   const { repo, log } = input;
   const github = await deps.github(repo);
   let spent = 0;
@@ -204,13 +216,18 @@ async function convergeRepository(
   }
   if (!configured) {
     log.debug({}, "no .github/preview.yml on the default branch; its pull requests are not looked at");
-    return spent;
+    return { spent };
   }
-  for (let page = 1, more = true; more && spent < input.budget; page++) {
+  let last = input.afterPr;
+  for (let page = 1, more = true; more; page++) {
+    if (spent >= input.budget) return { spent, stoppedAfter: last };
     const listed = await github.openPullRequests(page);
     spent += 1;
     more = listed.more;
     for (const pull of listed.pulls) {
+      if (pull.number <= input.afterPr) continue;
+      if (spent >= input.budget) return { spent, stoppedAfter: last };
+      last = pull.number;
       if (input.judged.has(pullKey(repo, pull.number))) continue;
       input.judged.add(pullKey(repo, pull.number));
       summary.pulls += 1;
@@ -222,7 +239,7 @@ async function convergeRepository(
       }
     }
   }
-  return spent;
+  return { spent };
 }
 
 interface PullState {

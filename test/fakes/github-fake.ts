@@ -293,7 +293,7 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
       const body = typeof requestBody === "string" && requestBody !== "" ? (JSON.parse(requestBody) as Record<string, unknown>) : ((requestBody || {}) as Record<string, unknown>);
       state.problems.push(...findGitHubRequestProblems(method, uri, requestBody === "" ? undefined : requestBody));
       state.requests.push(`${method} ${url.pathname}`);
-      const fault = faults.find((f) => f.method === method && f.path.test(url.pathname) && f.times > 0);
+      const fault = faults.find((f) => f.method === method && f.path.test(`${url.pathname}${url.search}`) && f.times > 0);
       if (fault) {
         fault.times -= 1;
         return [fault.status, { message: "Server Error" }, {}];
@@ -322,7 +322,7 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
     setPull(pull: FakePull) {
       state.pulls.set(pull.number, pull);
     },
-    /** Answers the next `times` requests of `method` whose path matches with `status` (e.g. a 502). */
+    /** Answers the next `times` requests of `method` whose path and query match with `status` (e.g. a 502). */
     fail(method: string, path: RegExp, status: number, times = 1) {
       faults.push({ method, path, status, times });
     },
