@@ -70,11 +70,20 @@ export class PreviewService {
   /** Where each installation's search for pull requests without a stack resumes next resync. */
   private readonly resumeAt = new Map<number, { repo: number; afterPr: number }>();
   private resynced = false;
+  /** Counts job starts and ends per pull request: a resync sees whether a job came or went while it read. */
+  private readonly activity = new Map<string, number>();
 
   constructor(private readonly deps: PreviewServiceDeps) {
     this.queue = new KeyedQueue<PreviewJob>({
       concurrency: deps.concurrency,
-      run: (_key, job, signal) => this.run(job, signal),
+      run: async (key, job, signal) => {
+        this.touch(key);
+        try {
+          await this.run(job, signal);
+        } finally {
+          this.touch(key);
+        }
+      },
       merge: mergeJobs,
       supersedes,
       onError: (key, job, error) => deps.log.error({ err: error, key, action: job.action }, "preview job failed unexpectedly"),
@@ -108,6 +117,7 @@ export class PreviewService {
       resumeAt: this.resumeAt,
       enqueue: (job) => this.push(job),
       busy: (repo, pr) => this.queue.runningJob(prKey(repo, pr)) !== undefined,
+      activity: (repo, pr) => this.activity.get(prKey(repo, pr)) ?? 0,
       tried: (repo, pr, sha) => this.heads.get(prKey(repo, pr)) === sha.toLowerCase(),
       sweep,
       log: this.deps.log.child({ resync: true }),
@@ -172,6 +182,11 @@ export class PreviewService {
     else this.heads.set(key, job.sha.toLowerCase());
     if (this.heads.size > 10_000) this.heads.delete(this.heads.keys().next().value as string);
     this.queue.push(key, job);
+  }
+
+  private touch(key: string): void {
+    this.activity.set(key, (this.activity.get(key) ?? 0) + 1);
+    if (this.activity.size > 10_000) this.activity.delete(this.activity.keys().next().value as string);
   }
 
   private firstDelivery(deliveryId: string | undefined): boolean {

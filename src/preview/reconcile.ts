@@ -48,6 +48,11 @@ export interface ReconcileDeps {
   /** Whether a job of the pull request runs now: its check run is live, not left over from a restart. */
   busy: (repo: RepoRef, pr: number) => boolean;
   /**
+   * A number that changes whenever a job of the pull request starts or ends: a run read as open
+   * may have been concluded by a job that ended meanwhile, and is then not judged on that read.
+   */
+  activity: (repo: RepoRef, pr: number) => number;
+  /**
    * Whether this process already took a deploy of the head. Only asked when the head has no check
    * run: a deploy that ran and wrote none (no config at that commit, a draft, a fork waiting for
    * approval) is not queued again every resync. A restart forgets it, which costs one more pass.
@@ -259,10 +264,12 @@ async function converge(deps: ReconcileDeps, summary: ReconcileSummary, state: P
   const { repo, github, pull, stack, log } = state;
   const pr = pull.number;
   if (deps.busy(repo, pr)) return 0;
+  const activity = deps.activity(repo, pr);
   let spent = 1;
   const runs = await github.checks.list({ headSha: pull.headSha, name: CHECK_NAME });
-  // A job that started meanwhile owns the newest run; it reports for itself.
-  if (deps.busy(repo, pr)) return spent;
+  // A job that started meanwhile owns the newest run, one that ended may have concluded what was
+  // read as open: either way the next resync judges again.
+  if (deps.busy(repo, pr) || deps.activity(repo, pr) !== activity) return spent;
   const decision = decide(deps, state, runs);
   const open = runs.filter((run) => run.status !== "completed");
   if (open.length > 0 || decision.kind === "deploy" || deps.sweep) {

@@ -48,7 +48,10 @@ function setup(input: {
   busy?: string[];
   tried?: string[];
   failingRepos?: string[];
+  /** A job of the pull request ends while berth reads its check runs. */
+  jobEndsWhileReading?: boolean;
 }) {
+  let activity = 0;
   const jobs: PreviewJob[] = [];
   const logs: LogEntry[] = [];
   const asked: string[] = [];
@@ -74,6 +77,7 @@ function setup(input: {
           update: async (id, update) => void concluded.push(`${id} ${update.conclusion}: ${update.output.summary.split("\n")[0]}`),
           list: async ({ headSha }) => {
             asked.push(`check runs on ${headSha.slice(0, 7)}`);
+            if (input.jobEndsWhileReading) activity += 1;
             return runs[headSha] ?? [];
           },
         },
@@ -84,6 +88,7 @@ function setup(input: {
     resumeAt: new Map(),
     enqueue: (job) => jobs.push(job),
     busy: (repo, pr) => input.busy?.includes(key(repo, pr)) ?? false,
+    activity: () => activity,
     tried: (repo, pr, sha) => input.tried?.includes(`${key(repo, pr)}@${sha}`) ?? false,
     sweep: false,
     log: recordingLogger(logs),
@@ -181,6 +186,20 @@ describe("reconcile", () => {
 
     expect(jobs).toEqual(expected);
     expect(concluded).toEqual(conclusions);
+  });
+
+  it("leaves a run read as open alone when a job of the pull request ended meanwhile (it may have concluded it)", async () => {
+    const { deps, jobs, concluded } = setup({
+      stacks: [stack(7, { sha: SHA2 })],
+      pulls: { "acme/shop": { 7: pull(7, { headSha: SHA2 }) } },
+      runs: { [SHA2]: [run("in_progress")] },
+      jobEndsWhileReading: true,
+    });
+
+    await reconcile(deps);
+
+    expect(jobs).toEqual([]);
+    expect(concluded).toEqual([]);
   });
 
   it("goes on with the other stacks when one fails, and logs the summary", async () => {
