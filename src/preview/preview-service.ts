@@ -107,8 +107,6 @@ export class PreviewService {
    * resync runs shares that one.
    */
   resync(): Promise<ReconcileSummary> {
-    const sweep = !this.resynced;
-    this.resynced = true;
     this.resyncing ??= reconcile({
       stacks: this.deps.stacks,
       github: this.deps.github,
@@ -119,9 +117,15 @@ export class PreviewService {
       busy: (repo, pr) => this.queue.runningJob(prKey(repo, pr)) !== undefined,
       activity: (repo, pr) => this.activity.get(prKey(repo, pr)) ?? 0,
       tried: (repo, pr, sha) => this.heads.get(prKey(repo, pr)) === sha.toLowerCase(),
-      sweep,
+      sweep: !this.resynced,
       log: this.deps.log.child({ resync: true }),
-    }).finally(() => (this.resyncing = undefined));
+    })
+      .then((summary) => {
+        // The sweep for older heads' open runs is done once a resync got through.
+        this.resynced = true;
+        return summary;
+      })
+      .finally(() => (this.resyncing = undefined));
     return this.resyncing;
   }
 
