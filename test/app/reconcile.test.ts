@@ -197,6 +197,33 @@ describe("resync through the app", () => {
     expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
   });
 
+  it("concludes an older head's run a restart left open even when the next push deployed before the first resync", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    h.aws.fail("DescribeTargetHealth", { hang: true });
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await vi.waitFor(() => expect(h.aws.commands("elbv2")).toContain("DescribeTargetHealth"), { timeout: 60_000, interval: 5 });
+
+    h.restart();
+    await h.ready();
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    await h.settle();
+    // The success marked the older deployment inactive, but its check run is still open.
+    expect(h.github.checkRun(SHA1)?.status).toBe("in_progress");
+
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, concluded: 1 });
+
+    expect(h.github.checkRun(SHA1)).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Superseded by 2222222" } });
+    expect(h.github.checkRuns(SHA2).map((r) => r.conclusion)).toEqual(["success"]);
+    // Done once: later resyncs do not read the deployments again.
+    const requests = h.github.state.requests.length;
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
+    expect(h.github.state.requests.slice(requests).filter((r) => r.includes("/deployments"))).toEqual([]);
+  });
+
   it("deploys an open pull request whose opened webhook was lost", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
     h.aws.putImage(IMAGE(SHA1));
