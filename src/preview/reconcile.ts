@@ -1,12 +1,8 @@
 import { REPO_CONFIG_FILES } from "../config/load-repo-config.js";
 import type { Logger } from "../util/logger.js";
-import { DEPLOY_ATTEMPTS, readAttemptMarkers, type DeployAttempt } from "./deploy-attempts.js";
-import { CHECK_NAME } from "./deploy-reporter.js";
-import type { AppGitHub, CheckRunInfo, InstalledRepo, PullRequestInfo, RepoGitHub, RepoRef, StackPort, StackSummary } from "./ports.js";
+import { convergePull, type ConvergeDeps } from "./converge-pull.js";
+import type { AppGitHub, InstalledRepo, RepoGitHub, RepoRef, StackPort, StackSummary } from "./ports.js";
 import type { PreviewJob } from "./preview-service.js";
-import { shortSha } from "./render-check-run.js";
-import { deploymentDescription, deploymentEnvironment } from "./render-deployment.js";
-import { renderInterrupted, renderSupersededWhileDown, type InterruptedNext } from "./render-stale-run.js";
 
 /** What one resync looked at, queued and repaired. */
 export interface ReconcileSummary {
@@ -30,7 +26,7 @@ export interface ReconcileSummary {
 export type ReconcileGitHub = Pick<RepoGitHub, "pullRequest" | "openPullRequests" | "checks" | "deployments" | "reader">;
 
 /** The collaborators of a resync. */
-export interface ReconcileDeps {
+export interface ReconcileDeps extends ConvergeDeps {
   stacks: Pick<StackPort, "list">;
   /** GitHub access for one repository; the installation is looked up when `installationId` is absent. */
   github: (repo: RepoRef) => Promise<ReconcileGitHub>;
@@ -65,10 +61,6 @@ export interface ReconcileDeps {
   sweep: boolean;
   log: Logger;
 }
-
-/** Deployments of a preview's environment read when looking for deploys a restart left open. */
-const RECENT_DEPLOYMENTS = 3;
-const OPEN_DEPLOYMENT = new Set(["in_progress", "queued", "pending"]);
 
 /**
  * Level-triggered repair of everything a restart or a missed webhook left behind. The desired
@@ -128,7 +120,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
         log.info({ pr, state: pull ? "closed" : "missing" }, "pull request is not open; removing its preview");
         continue;
       }
-      await converge(deps, summary, { repo, github, pull, stack, log });
+      await convergePull(deps, summary, { repo, github, pull, stack, log });
     } catch (error) {
       summary.errors += 1;
       log.warn({ err: error, pr }, "could not compare the stack with its pull request; trying again next resync");
@@ -237,7 +229,7 @@ async function convergeRepository(
       input.judged.add(pullKey(repo, pull.number));
       summary.pulls += 1;
       try {
-        spent += await converge(deps, summary, { repo, github, pull, stack: undefined, log: log.child({ pr: pull.number }) });
+        spent += await convergePull(deps, summary, { repo, github, pull, stack: undefined, log: log.child({ pr: pull.number }) });
       } catch (error) {
         summary.errors += 1;
         log.warn({ err: error, pr: pull.number }, "could not compare the pull request with berth's check runs; trying again next resync");
@@ -245,127 +237,6 @@ async function convergeRepository(
     }
   }
   return { spent };
-}
-
-interface PullState {
-  repo: RepoRef;
-  github: ReconcileGitHub;
-  pull: PullRequestInfo;
-  /** The preview's stack; undefined when the pull request has none. */
-  stack: StackSummary | undefined;
-  log: Logger;
-}
-
-/**
- * Brings one open pull request to its head, judging by the head's newest berth check run (see
- * `reconcile`). Returns the GitHub requests spent.
- */
-async function converge(deps: ReconcileDeps, summary: ReconcileSummary, state: PullState): Promise<number> {
-  const { repo, github, pull, stack, log } = state;
-  const pr = pull.number;
-  if (deps.busy(repo, pr)) return 0;
-  const activity = deps.activity(repo, pr);
-  let spent = 1;
-  const runs = await github.checks.list({ headSha: pull.headSha, name: CHECK_NAME });
-  // A job that started meanwhile owns the newest run, one that ended may have concluded what was
-  // read as open: either way the next resync judges again.
-  if (deps.busy(repo, pr) || deps.activity(repo, pr) !== activity) return spent;
-  const decision = decide(deps, state, runs);
-  const open = runs.filter((run) => run.status !== "completed");
-  if (open.length > 0 || decision.kind === "deploy" || deps.sweep) {
-    const next = decision.kind === "deploy" ? "retrying" : decision.kind === "leave" ? "exhausted" : "replaced";
-    spent += await concludeLeftOpen(summary, state, open, next);
-  }
-  if (decision.kind === "done") return spent;
-  if (decision.kind === "leave") {
-    log.info({ pr, head: pull.headSha, why: decision.why }, "head not deployed again");
-    return spent;
-  }
-  deps.enqueue({
-    repo,
-    pr,
-    action: "deploy",
-    sha: pull.headSha,
-    baseSha: pull.baseSha,
-    branch: pull.branch,
-    fork: pull.fork,
-    draft: pull.draft,
-    ...(decision.attempt ? { attempt: decision.attempt } : {}),
-  });
-  summary.redeployed += 1;
-  log.info({ pr, serving: stack?.tags["berth:sha"], head: pull.headSha, attempt: decision.attempt?.number ?? 1, why: decision.why }, "deploying the head");
-  return spent;
-}
-
-type Decision = { kind: "done" } | { kind: "leave"; why: string } | { kind: "deploy"; why: string; attempt?: DeployAttempt };
-
-/** What the head's newest berth check run (and the stack's tag) say to do next. Pure but for `tried`. */
-function decide(deps: ReconcileDeps, state: PullState, runs: CheckRunInfo[]): Decision {
-  const { repo, pull, stack } = state;
-  const head = pull.headSha.toLowerCase();
-  const latest = runs[0];
-  if (latest === undefined) {
-    if (deps.tried(repo, pull.number, head)) return { kind: "done" };
-    return { kind: "deploy", why: stack ? "head moved" : "never deployed" };
-  }
-  const { attempt, transient } = readAttemptMarkers(latest.output.summary);
-  const again = (previous: string): Decision =>
-    attempt < DEPLOY_ATTEMPTS
-      ? { kind: "deploy", why: previous, attempt: { number: attempt + 1, previous } }
-      : { kind: "leave", why: `${previous}; ${DEPLOY_ATTEMPTS} attempts made` };
-  if (latest.status !== "completed") return again("the last one was interrupted: berth restarted before it finished");
-  switch (latest.conclusion) {
-    case "success":
-      // No stack after a success: someone removed the preview (`/preview destroy`); it stays removed.
-      return stack === undefined || stack.tags["berth:sha"]?.toLowerCase() === head ? { kind: "done" } : { kind: "deploy", why: "the stack serves another commit" };
-    case "failure":
-      return transient ? again(`the last one failed on a transient ${transient.source} error: ${transient.reason}`) : { kind: "done" };
-    case "neutral":
-      // Stopped at a safe point (a restart concluded it) with nothing newer on this head.
-      return again("the last one was interrupted: berth restarted before it finished");
-    default:
-      // cancelled: the preview was being removed; anything else is not berth's.
-      return { kind: "done" };
-  }
-}
-
-/**
- * Concludes the check runs and deployments a restart left open: the head's as interrupted, older
- * heads' as superseded by the head. Returns the GitHub requests spent.
- */
-async function concludeLeftOpen(summary: ReconcileSummary, state: PullState, openOnHead: CheckRunInfo[], next: InterruptedNext): Promise<number> {
-  const { github, pull, log } = state;
-  const head = pull.headSha.toLowerCase();
-  let spent = 0;
-  for (const run of openOnHead) {
-    await github.checks.update(run.id, { output: renderInterrupted(run.output, next), conclusion: "neutral" });
-    spent += 1;
-    summary.concluded += 1;
-    log.info({ pr: pull.number, checkRun: run.id }, "check run left open by a restart concluded as interrupted");
-  }
-  const deployments = await github.deployments.listRecent({ environment: deploymentEnvironment(pull.number), limit: RECENT_DEPLOYMENTS });
-  spent += 1 + deployments.length;
-  const olderHeads = new Set<string>();
-  for (const deployment of deployments) {
-    const older = deployment.sha.toLowerCase() !== head;
-    // A later success marks older deployments inactive, but not their check runs: look at them all.
-    if (older) olderHeads.add(deployment.sha);
-    if (deployment.state === undefined || !OPEN_DEPLOYMENT.has(deployment.state)) continue;
-    const description = older ? `Superseded by ${shortSha(pull.headSha)}` : "Interrupted: berth restarted before this deploy finished";
-    await github.deployments.setStatus(deployment.id, { state: "inactive", description: deploymentDescription(description) });
-    spent += 1;
-  }
-  for (const sha of olderHeads) {
-    const runs = await github.checks.list({ headSha: sha, name: CHECK_NAME });
-    spent += 1;
-    for (const run of runs.filter((r) => r.status !== "completed")) {
-      await github.checks.update(run.id, { output: renderSupersededWhileDown(run.output, pull.headSha), conclusion: "neutral" });
-      spent += 1;
-      summary.concluded += 1;
-      log.info({ pr: pull.number, checkRun: run.id, sha }, "check run of an older head left open by a restart concluded as superseded");
-    }
-  }
-  return spent;
 }
 
 /** The pull request a stack belongs to, from its tags; undefined when they are missing or malformed. */
