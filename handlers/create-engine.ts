@@ -11,6 +11,7 @@ import { EcsTasks } from "../src/aws/ecs-tasks.js";
 import { ElbV2 } from "../src/aws/elbv2.js";
 import { CREATE_RETRY } from "../src/github/create-once.js";
 import { createRepoGitHub } from "../src/github/create-repo-github.js";
+import { createAppGitHub } from "../src/github/installations.js";
 import { ListenerPriorityAllocator } from "../src/preview/listener-priority.js";
 import { PreviewService } from "../src/preview/preview-service.js";
 import type { Logger } from "../src/util/logger.js";
@@ -44,7 +45,15 @@ export type EngineSettings = Omit<BerthSettings, "BERTH_RESYNC_MINUTES">;
  * Wires the engine: AWS adapters over the given clients, GitHub over installation tokens from
  * the Probot app, the per-PR queue. The composition root calls this once. It starts no timers.
  */
-export function createEngine(input: { app: Probot; settings: EngineSettings; clients: AwsClients; timings?: Partial<EngineTimings>; now?: () => Date }): PreviewService {
+export function createEngine(input: {
+  app: Probot;
+  settings: EngineSettings;
+  clients: AwsClients;
+  timings?: Partial<EngineTimings>;
+  now?: () => Date;
+  /** GitHub requests a resync spends per installation finding pull requests without a stack; default RESYNC_BUDGET. */
+  resyncBudget?: number;
+}): PreviewService {
   const { app, settings, clients } = input;
   const timings = { ...PRODUCTION, ...input.timings };
   const stacks = new CloudFormationStacks({ client: clients.cloudformation, ownership: { prefix: "berth-", tagKey: "berth:managed" }, pollDelayMs: timings.pollDelayMs });
@@ -93,6 +102,8 @@ export function createEngine(input: { app: Probot; settings: EngineSettings; cli
       const retry = { ...CREATE_RETRY, baseDelayMs: timings.githubRetryMs };
       return createRepoGitHub(octokit, { ...repo, installationId }, { retry, ...(login === undefined ? {} : { botLogin: login }) });
     },
+    app: createAppGitHub({ app: () => app.auth(), installation: (id) => app.auth(id) }),
+    ...(input.resyncBudget === undefined ? {} : { resyncBudget: input.resyncBudget }),
     log: app.log,
     now: input.now ?? (() => new Date()),
     sleep,

@@ -28,12 +28,21 @@ export function formatDiagnostic(d: Diagnostic): string {
 export class BerthError extends Error {
   /** Text shown to the people on the pull request: no secrets, no stack traces. */
   readonly userMessage: string;
-  constructor(message: string, options?: { cause?: unknown; userMessage?: string }) {
+  /**
+   * The service that failed in a way the same request may not fail again (throttling, a server
+   * error, a timeout); undefined for a failure that repeats until something changes.
+   */
+  readonly transient: TransientSource | undefined;
+  constructor(message: string, options?: { cause?: unknown; userMessage?: string; transient?: TransientSource }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.userMessage = options?.userMessage ?? message;
+    this.transient = options?.transient;
   }
 }
+
+/** Who failed transiently: the retry of a deploy says so ("a transient AWS error"). */
+export type TransientSource = "AWS" | "GitHub";
 
 /** The repository's config or compose file is wrong; nothing was deployed. */
 export class InputError extends BerthError {

@@ -30,6 +30,24 @@ export function isThrottling(error: unknown): boolean {
   return false;
 }
 
+/** Error names of requests that timed out or lost their connection: the request may be sent again. */
+const TIMEOUTS = new Set(["TimeoutError", "RequestTimeout", "RequestTimeoutException", "ETIMEDOUT", "ECONNRESET", "ECONNREFUSED", "EPIPE"]);
+
+/**
+ * Whether AWS may answer the same request differently later: throttling, a server-side fault
+ * (5xx, `$fault: "server"`) or a timeout. Anything else (access denied, validation) repeats.
+ */
+export function isTransientAwsError(error: unknown): boolean {
+  if (isThrottling(error)) return true;
+  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const meta = e as { $fault?: unknown; $metadata?: { httpStatusCode?: unknown }; code?: unknown };
+    const status = meta.$metadata?.httpStatusCode;
+    if (meta.$fault === "server" || (typeof status === "number" && status >= 500)) return true;
+    if (TIMEOUTS.has(e.name) || (typeof meta.code === "string" && TIMEOUTS.has(meta.code))) return true;
+  }
+  return false;
+}
+
 /** The error's message, or its string form. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -57,5 +75,6 @@ export function wrapAwsError(operation: string, subject: string, error: unknown)
     operation,
     code,
     userMessage: `AWS ${operation} failed for ${subject}: ${message}`,
+    ...(isTransientAwsError(error) ? { transient: "AWS" as const } : {}),
   });
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Octokit } from "@octokit/core";
-import type { CheckRunOutput, CheckRunPort, RepoRef } from "../preview/ports.js";
+import type { CheckRunInfo, CheckRunOutput, CheckRunPort, RepoRef } from "../preview/ports.js";
 import { truncate, truncateUtf8 } from "../util/markdown.js";
 import { createOnce, NO_BLIND_RETRY, type CreateRetry } from "./create-once.js";
 import { hasNextPage, requireGitHub } from "./github-error.js";
@@ -40,7 +40,7 @@ export interface CheckRunOptions {
  * own, so one that failed ambiguously is looked up on the commit before it is sent again: there
  * is exactly one check run per create, however GitHub answered.
  */
-export function createCheckRuns(octokit: Octokit, repo: RepoRef, options: CheckRunOptions): CheckRunPort {
+export function createCheckRuns(octokit: Octokit, repo: RepoRef, options: CheckRunOptions): Omit<CheckRunPort, "list"> {
   const { owner, repo: name } = repo;
   const { now } = options;
   const newKey = options.newKey ?? (() => `berth:${randomUUID()}`);
@@ -102,4 +102,37 @@ export function createCheckRuns(octokit: Octokit, repo: RepoRef, options: CheckR
       );
     },
   };
+}
+
+/**
+ * The check runs of that name on the SHA created by the app whose slug is given (any app's when
+ * none is), newest first: what a resync reads to learn how berth's last deploy of a head ended.
+ */
+export async function listCheckRuns(octokit: Octokit, repo: RepoRef, input: { headSha: string; name: string; appSlug?: string }): Promise<CheckRunInfo[]> {
+  const runs: CheckRunInfo[] = [];
+  for (let page = 1; ; page++) {
+    const response = await requireGitHub(`list check runs "${input.name}" on ${input.headSha.slice(0, 7)}`, () =>
+      octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+        owner: repo.owner,
+        repo: repo.repo,
+        ref: input.headSha,
+        check_name: input.name,
+        filter: "all",
+        per_page: 100,
+        page,
+      }),
+    );
+    for (const run of response.data.check_runs) {
+      if (input.appSlug !== undefined && run.app?.slug !== input.appSlug) continue;
+      runs.push({
+        id: Number(run.id),
+        headSha: run.head_sha,
+        status: run.status,
+        ...(run.conclusion ? { conclusion: run.conclusion } : {}),
+        output: { title: run.output.title ?? "", summary: run.output.summary ?? "" },
+      });
+    }
+    if (!hasNextPage(response.headers)) break;
+  }
+  return runs.sort((a, b) => b.id - a.id);
 }

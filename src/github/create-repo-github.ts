@@ -1,11 +1,11 @@
 import type { Octokit } from "@octokit/core";
 import type { RepoGitHub, RepoRef } from "../preview/ports.js";
-import { createCheckRuns } from "./check-runs.js";
+import { createCheckRuns, listCheckRuns } from "./check-runs.js";
 import type { CreateRetry } from "./create-once.js";
-import { createDeployments } from "./deployments.js";
+import { createDeployments, listRecentDeployments } from "./deployments.js";
 import { createRepoFileReader, findPermission } from "./repo-files.js";
 import { createComments } from "./sticky-comment.js";
-import { findPullRequest } from "./pull-requests.js";
+import { findPullRequest, listOpenPullRequests } from "./pull-requests.js";
 
 export interface RepoGitHubOptions {
   /** Clock for check run timestamps; tests pass a fixed one. */
@@ -27,11 +27,16 @@ export function createRepoGitHub(octokit: Octokit, repo: RepoRef, options: RepoG
   const now = options.now ?? (() => new Date());
   const retry = options.retry === undefined ? {} : { retry: options.retry };
   return {
-    checks: createCheckRuns(octokit, repo, { now, ...retry }),
-    deployments: createDeployments(octokit, repo, retry),
+    checks: {
+      ...createCheckRuns(octokit, repo, { now, ...retry }),
+      // The bot's login is `<slug>[bot]`: only the app's own runs tell how its deploys ended.
+      list: (input) => listCheckRuns(octokit, repo, { ...input, ...(options.botLogin === undefined ? {} : { appSlug: options.botLogin.replace(/\[bot\]$/, "") }) }),
+    },
+    deployments: { ...createDeployments(octokit, repo, retry), listRecent: (input) => listRecentDeployments(octokit, repo, input) },
     comments: createComments(octokit, repo, { ...(options.botLogin === undefined ? {} : { botLogin: options.botLogin }), ...retry }),
     reader: (sha) => createRepoFileReader(octokit, repo, sha),
     pullRequest: (pr) => findPullRequest(octokit, repo, pr),
+    openPullRequests: (page) => listOpenPullRequests(octokit, repo, page),
     permission: (user) => findPermission(octokit, repo, user),
   };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Octokit } from "@octokit/core";
-import type { DeploymentPort, RepoRef } from "../preview/ports.js";
+import type { DeploymentInfo, DeploymentPort, RepoRef } from "../preview/ports.js";
 import { truncate } from "../util/markdown.js";
 import { createOnce, NO_BLIND_RETRY, type CreateRetry } from "./create-once.js";
 import { GitHubError, hasNextPage, requireGitHub } from "./github-error.js";
@@ -23,7 +23,7 @@ export const DEPLOYMENT_KEY = "berth_key";
  * deployment's `payload`, so one that failed ambiguously is looked up (by SHA and environment)
  * before it is sent again: there is exactly one deployment per create, however GitHub answered.
  */
-export function createDeployments(octokit: Octokit, repo: RepoRef, options: DeploymentOptions = {}): DeploymentPort {
+export function createDeployments(octokit: Octokit, repo: RepoRef, options: DeploymentOptions = {}): Omit<DeploymentPort, "listRecent"> {
   const { owner, repo: name } = repo;
   const newKey = options.newKey ?? (() => randomUUID());
 
@@ -127,4 +127,24 @@ export function createDeployments(octokit: Octokit, repo: RepoRef, options: Depl
       }
     },
   };
+}
+
+/**
+ * The newest `limit` deployments of the environment (at most 100), newest first, each with the
+ * state of its latest status: one request for the list and one per deployment.
+ */
+export async function listRecentDeployments(octokit: Octokit, repo: RepoRef, input: { environment: string; limit: number }): Promise<DeploymentInfo[]> {
+  const { owner, repo: name } = repo;
+  const { data } = await requireGitHub(`list deployments in ${input.environment}`, () =>
+    octokit.request("GET /repos/{owner}/{repo}/deployments", { owner, repo: name, environment: input.environment, per_page: Math.min(100, input.limit) }),
+  );
+  const found: DeploymentInfo[] = [];
+  for (const deployment of data.slice(0, input.limit)) {
+    const id = Number(deployment.id);
+    const statuses = await requireGitHub(`read statuses of deployment ${id}`, () =>
+      octokit.request("GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", { owner, repo: name, deployment_id: id, per_page: 1 }),
+    );
+    found.push({ id, sha: deployment.sha, state: statuses.data[0]?.state });
+  }
+  return found;
 }

@@ -10,9 +10,23 @@ export class GitHubError extends BerthError {
     super(`${action}: ${status === undefined ? "" : `HTTP ${status}: `}${reason}`, {
       cause,
       userMessage: `GitHub refused to ${action}${status === undefined ? "" : ` (HTTP ${status})`}.`,
+      // A server error or a rate limit passes; another 4xx answer repeats until something changes.
+      ...(isTransientStatus(status, cause) ? { transient: "GitHub" as const } : {}),
     });
     this.status = status;
   }
+}
+
+/**
+ * 5xx, 429, and GitHub's secondary rate limit: a 403 with `retry-after` or saying "rate limit"
+ * (a plain 403 is a missing permission and repeats).
+ */
+function isTransientStatus(status: number | undefined, cause: unknown): boolean {
+  if (status === undefined) return false;
+  if (status >= 500 || status === 429) return true;
+  if (status !== 403 || typeof cause !== "object" || cause === null) return false;
+  const { response, message } = cause as { response?: { headers?: Record<string, unknown> }; message?: unknown };
+  return response?.headers?.["retry-after"] !== undefined || (typeof message === "string" && /rate limit/i.test(message));
 }
 
 /** The HTTP status of an Octokit RequestError (or anything shaped like one), else undefined. */

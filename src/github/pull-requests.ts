@@ -1,6 +1,6 @@
 import type { Octokit } from "@octokit/core";
 import type { PullRequestInfo, RepoRef } from "../preview/ports.js";
-import { callGitHub } from "./github-error.js";
+import { callGitHub, hasNextPage, requireGitHub } from "./github-error.js";
 
 /**
  * The pull request's head, fork-ness and state, read from the API (comment events do not carry
@@ -13,7 +13,26 @@ export async function findPullRequest(octokit: Octokit, repo: RepoRef, pr: numbe
     [404],
   );
   if (response === undefined) return undefined;
-  const { data } = response;
+  return toPullRequestInfo(response.data);
+}
+
+/** One page (1-based, 100 a page) of the repository's open pull requests, oldest first, and whether more follow. */
+export async function listOpenPullRequests(octokit: Octokit, repo: RepoRef, page: number): Promise<{ pulls: PullRequestInfo[]; more: boolean }> {
+  const response = await requireGitHub(`list open pull requests, page ${page}`, () =>
+    octokit.request("GET /repos/{owner}/{repo}/pulls", { owner: repo.owner, repo: repo.repo, state: "open", sort: "created", direction: "asc", per_page: 100, page }),
+  );
+  return { pulls: response.data.map(toPullRequestInfo), more: hasNextPage(response.headers) };
+}
+
+interface PullData {
+  number: number;
+  state: string;
+  draft?: boolean | undefined;
+  head: { sha: string; ref: string; repo: { id: number | bigint } | null };
+  base: { sha: string; repo: { id: number | bigint } };
+}
+
+function toPullRequestInfo(data: PullData): PullRequestInfo {
   return {
     number: data.number,
     headSha: data.head.sha,

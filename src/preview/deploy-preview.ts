@@ -1,10 +1,11 @@
-import { BerthError, InputError, formatDiagnostic } from "../errors.js";
+import { BerthError, InputError, formatDiagnostic, type TransientSource } from "../errors.js";
 import { ImageTimeoutError, LimitError } from "./errors.js";
 import type { RepoConfig } from "../config/schema.js";
 import type { ConfigLineOf } from "../stack/diagnostics.js";
 import { formatWarning, planWithConfig, renderPlan, type PreviewPlan, type PreviewTarget } from "../plan/plan-preview.js";
 import type { Logger } from "../util/logger.js";
 import { createRedactor, redactLines } from "../util/redact.js";
+import type { DeployAttempt } from "./deploy-attempts.js";
 import { DeployReporter } from "./deploy-reporter.js";
 import { isPriorityInUse, type ListenerPriorityAllocator } from "./listener-priority.js";
 import type { ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "./ports.js";
@@ -36,6 +37,8 @@ export interface DeployDeps {
 
 export interface DeployRequest {
   github: RepoGitHub;
+  /** Which attempt at this head the deploy is (a resync's retry); absent: the first. */
+  attempt?: DeployAttempt;
   target: PreviewTarget;
   config: RepoConfig;
   /** Lines of the config's keys, so that problems found while planning name their line. */
@@ -76,6 +79,7 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
     now: deps.now,
     ...(target.branch === undefined ? {} : { branch: target.branch }),
     ...(request.commentSuffix === undefined ? {} : { commentSuffix: request.commentSuffix }),
+    ...(request.attempt === undefined ? {} : { attempt: request.attempt }),
   });
   let phase: PhaseName | undefined;
   const checkpoint = () => {
@@ -372,8 +376,28 @@ function need(outputs: Record<string, string>, key: string, stack: string): stri
   return value;
 }
 
-/** The message for the PR, plus verbatim lines (bad input) or a log tail (a failed step), redacted. */
-export function describeFailure(error: unknown, redact: (text: string) => string): { message: string; logTail?: string[]; details?: string[] } {
+/**
+ * The message for the PR, plus verbatim lines (bad input) or a log tail (a failed step), redacted,
+ * and which service failed when the failure may pass (`transient`).
+ */
+export function describeFailure(
+  error: unknown,
+  redact: (text: string) => string,
+): { message: string; logTail?: string[]; details?: string[]; transient?: TransientSource } {
+  const transient = findTransient(error);
+  const described = describeError(error, redact);
+  return transient === undefined ? described : { ...described, transient };
+}
+
+/** The transient source of the error or of a BerthError it wraps. */
+function findTransient(error: unknown): TransientSource | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof BerthError && e.transient !== undefined) return e.transient;
+  }
+  return undefined;
+}
+
+function describeError(error: unknown, redact: (text: string) => string): { message: string; logTail?: string[]; details?: string[] } {
   if (error instanceof InputError) {
     const count = error.diagnostics.length;
     return { message: `${count} problem${count === 1 ? "" : "s"} in the repository's preview files:`, details: error.diagnostics.map(formatDiagnostic) };

@@ -1,4 +1,6 @@
+import type { TransientSource } from "../errors.js";
 import type { Logger } from "../util/logger.js";
+import type { DeployAttempt } from "./deploy-attempts.js";
 import { PHASES, buildPhases, checkConclusion, renderCheckRun, type DeployReport, type PhaseName, type PhaseReport } from "./render-check-run.js";
 import { renderComment, type CommentState } from "./render-comment.js";
 import { deploymentDescription, deploymentEnvironment } from "./render-deployment.js";
@@ -30,6 +32,8 @@ export class DeployReporter {
       now: () => Date;
       /** Hidden lines appended to the sticky comment (e.g. a fork approval). */
       commentSuffix?: string;
+      /** Which attempt at this head the deploy is (a resync's retry); absent: the first. */
+      attempt?: DeployAttempt;
     },
   ) {
     this.report = {
@@ -39,6 +43,7 @@ export class DeployReporter {
       phases: PHASES.map((name) => ({ name, status: "pending" })),
       outcome: "running",
       warnings: [],
+      ...(context.attempt === undefined ? {} : { attempt: context.attempt }),
     };
   }
 
@@ -112,7 +117,7 @@ export class DeployReporter {
    * The deploy failed in `phase` (undefined: the repository's files are wrong and nothing ran):
    * the reason a developer can act on, with verbatim `details` lines or a log tail.
    */
-  async fail(phase: PhaseName | undefined, message: string, extra: { logTail?: string[]; details?: string[] } = {}): Promise<void> {
+  async fail(phase: PhaseName | undefined, message: string, extra: { logTail?: string[]; details?: string[]; transient?: TransientSource } = {}): Promise<void> {
     this.report.outcome = "failure";
     const failedPhase = phase ?? this.currentPhase();
     this.report.failure = {
@@ -120,6 +125,7 @@ export class DeployReporter {
       ...(failedPhase === undefined ? {} : { phase: failedPhase }),
       ...(extra.logTail && extra.logTail.length > 0 ? { logTail: extra.logTail } : {}),
       ...(extra.details && extra.details.length > 0 ? { details: extra.details } : {}),
+      ...(extra.transient === undefined ? {} : { transient: extra.transient }),
     };
     this.finishOpenPhases("failure", failedPhase);
     await this.push(true);

@@ -3,12 +3,14 @@
  * a developer on the pull request can act on; the `message` adds context for the logs, and the
  * SDK error, when there is one, is kept as `cause`.
  */
-import { BerthError } from "../errors.js";
+import { BerthError, type TransientSource } from "../errors.js";
 
 interface ErrorOptions {
   cause?: unknown;
   /** Defaults to the message. */
   userMessage?: string;
+  /** Set when the same call may succeed later (see BerthError.transient). */
+  transient?: TransientSource;
 }
 
 /** The first resource that failed in a stack operation, from the stack's events. */

@@ -157,11 +157,24 @@ export interface CheckRunOutput {
   text?: string;
 }
 
+/** A check run berth created, read back: what a resync learns about a deploy that ran before. */
+export interface CheckRunInfo {
+  id: number;
+  headSha: string;
+  /** `queued`, `in_progress` or `completed` (GitHub also knows `waiting`, `requested`, `pending`). */
+  status: string;
+  /** Set once completed. */
+  conclusion?: string;
+  output: { title: string; summary: string };
+}
+
 /** Check runs on one repository. */
 export interface CheckRunPort {
   /** Creates an in-progress check run on the SHA; returns its id and html URL. */
   create(input: { headSha: string; name: string; output: CheckRunOutput; detailsUrl?: string }): Promise<{ id: number; url: string }>;
   update(id: number, input: { output: CheckRunOutput; conclusion?: CheckConclusion; detailsUrl?: string }): Promise<void>;
+  /** berth's own check runs of that name on the SHA (other apps' runs left out), newest first. */
+  list(input: { headSha: string; name: string }): Promise<CheckRunInfo[]>;
 }
 
 export type DeploymentState = "in_progress" | "success" | "failure" | "error" | "inactive" | "queued";
@@ -173,6 +186,18 @@ export interface DeploymentPort {
   setStatus(id: number, input: { state: DeploymentState; environmentUrl?: string; logUrl?: string; description?: string }): Promise<void>;
   /** Marks every other deployment of the environment inactive. */
   deactivateOthers(input: { environment: string; exceptId?: number }): Promise<void>;
+  /**
+   * The newest `limit` deployments of the environment, newest first, each with the state of its
+   * latest status (undefined: none yet). One request, plus one per deployment read.
+   */
+  listRecent(input: { environment: string; limit: number }): Promise<DeploymentInfo[]>;
+}
+
+/** A deployment berth created, with where its latest status left it. */
+export interface DeploymentInfo {
+  id: number;
+  sha: string;
+  state: DeploymentState | "pending" | undefined;
 }
 
 export type ReactionContent = "+1" | "-1" | "eyes" | "rocket" | "confused" | "heart" | "hooray" | "laugh";
@@ -212,6 +237,22 @@ export interface RepoGitHub {
   reader(sha: string): RepoReader;
   /** The pull request, or undefined when it does not exist (a comment on an issue, say). */
   pullRequest(pr: number): Promise<PullRequestInfo | undefined>;
+  /** One page (1-based, up to 100) of the repository's open pull requests, and whether more follow. One request. */
+  openPullRequests(page: number): Promise<{ pulls: PullRequestInfo[]; more: boolean }>;
   /** The user's permission on the repository, from the API (never from the payload alone). */
   permission(user: string): Promise<RepoPermission>;
+}
+
+/** A repository an installation of the app may read, with the branch its config lives on. */
+export interface InstalledRepo extends RepoRef {
+  installationId: number;
+  defaultBranch: string;
+}
+
+/** What a resync reads across the app's installations to find open pull requests no stack knows of. */
+export interface AppGitHub {
+  /** The app's installation ids (every page). */
+  installations(): Promise<number[]>;
+  /** One page (1-based, up to 100) of the repositories an installation may read, and whether more follow. One request. */
+  repositories(installationId: number, page: number): Promise<{ repos: InstalledRepo[]; more: boolean }>;
 }

@@ -1,15 +1,16 @@
 import { loadRepoConfigSource } from "../config/load-repo-config.js";
-import { InputError } from "../errors.js";
+import { BerthError } from "../errors.js";
 import type { PreviewTarget } from "../plan/plan-preview.js";
 import { previewLabel, stackName } from "../stack/naming.js";
 import type { Logger } from "../util/logger.js";
+import type { DeployAttempt } from "./deploy-attempts.js";
 import { deployPreview, describeFailure, type DeployDeps } from "./deploy-preview.js";
 import { DeployReporter } from "./deploy-reporter.js";
 import { destroyPreview } from "./destroy-preview.js";
 import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, forkGate } from "./fork-approval.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { handleCommand, type CommentCommand } from "./handle-command.js";
-import type { LogPort, RepoGitHub, RepoRef } from "./ports.js";
+import type { AppGitHub, LogPort, RepoGitHub, RepoRef } from "./ports.js";
 import { reconcile, type ReconcileSummary } from "./reconcile.js";
 import { renderComment } from "./render-comment.js";
 
@@ -30,18 +31,27 @@ export interface PreviewJob {
   baseSha?: string;
   /** Set by `/preview approve`: the fork head SHA a maintainer approved. */
   approvedSha?: string;
+  /** Set by a resync that deploys a head again after an interrupted or transiently failed attempt. */
+  attempt?: DeployAttempt;
 }
 
 export interface PreviewServiceDeps extends Omit<DeployDeps, "log" | "logs"> {
   logs: LogPort;
   /** GitHub access for one repository (an installation token under the hood). */
   github: (repo: RepoRef) => Promise<RepoGitHub>;
+  /** The app's installations and repositories: a resync finds open pull requests without a stack there. */
+  app?: AppGitHub;
+  /** GitHub requests a resync may spend per installation looking for those; default RESYNC_BUDGET. */
+  resyncBudget?: number;
   log: Logger;
   /** How many pull requests deploy at once. */
   concurrency: number;
 }
 
 const REMOVALS = new Set<PreviewJob["action"]>(["destroy", "close"]);
+
+/** GitHub requests one resync spends per installation looking for open pull requests without a stack. */
+export const RESYNC_BUDGET = 100;
 
 /**
  * The front door of the engine: handlers enqueue jobs, the service runs them off the request path,
@@ -57,11 +67,23 @@ export class PreviewService {
   /** The newest head each pull request was queued to deploy; a resync does not queue it again. */
   private readonly heads = new Map<string, string>();
   private resyncing: Promise<ReconcileSummary> | undefined;
+  /** Where each installation's search for pull requests without a stack resumes next resync. */
+  private readonly resumeAt = new Map<number, { repo: number; afterPr: number }>();
+  private resynced = false;
+  /** Counts job starts and ends per pull request: a resync sees whether a job came or went while it read. */
+  private readonly activity = new Map<string, number>();
 
   constructor(private readonly deps: PreviewServiceDeps) {
     this.queue = new KeyedQueue<PreviewJob>({
       concurrency: deps.concurrency,
-      run: (_key, job, signal) => this.run(job, signal),
+      run: async (key, job, signal) => {
+        this.touch(key);
+        try {
+          await this.run(job, signal);
+        } finally {
+          this.touch(key);
+        }
+      },
       merge: mergeJobs,
       supersedes,
       onError: (key, job, error) => deps.log.error({ err: error, key, action: job.action }, "preview job failed unexpectedly"),
@@ -79,18 +101,31 @@ export class PreviewService {
   }
 
   /**
-   * Repairs what missed webhooks left behind (see `reconcile`): removes previews of closed pull
-   * requests and deploys heads that moved. A call while a resync runs shares that one.
+   * Repairs what missed webhooks and restarts left behind (see `reconcile`): removes previews of
+   * closed pull requests, deploys heads that moved or never deployed, concludes check runs a
+   * restart left open and retries deploys that failed on an error that may pass. A call while a
+   * resync runs shares that one.
    */
   resync(): Promise<ReconcileSummary> {
     this.resyncing ??= reconcile({
       stacks: this.deps.stacks,
       github: this.deps.github,
+      ...(this.deps.app ? { app: this.deps.app } : {}),
+      budget: this.deps.resyncBudget ?? RESYNC_BUDGET,
+      resumeAt: this.resumeAt,
       enqueue: (job) => this.push(job),
       busy: (repo, pr) => this.queue.runningJob(prKey(repo, pr)) !== undefined,
+      activity: (repo, pr) => this.activity.get(prKey(repo, pr)) ?? 0,
       tried: (repo, pr, sha) => this.heads.get(prKey(repo, pr)) === sha.toLowerCase(),
+      sweep: !this.resynced,
       log: this.deps.log.child({ resync: true }),
-    }).finally(() => (this.resyncing = undefined));
+    })
+      .then((summary) => {
+        // The sweep for older heads' open runs is done once a resync got through.
+        this.resynced = true;
+        return summary;
+      })
+      .finally(() => (this.resyncing = undefined));
     return this.resyncing;
   }
 
@@ -153,6 +188,11 @@ export class PreviewService {
     this.queue.push(key, job);
   }
 
+  private touch(key: string): void {
+    this.activity.set(key, (this.activity.get(key) ?? 0) + 1);
+    if (this.activity.size > 10_000) this.activity.delete(this.activity.keys().next().value as string);
+  }
+
   private firstDelivery(deliveryId: string | undefined): boolean {
     if (deliveryId === undefined) return true;
     if (this.seenDeliveries.has(deliveryId)) {
@@ -183,8 +223,17 @@ export class PreviewService {
     try {
       source = await loadRepoConfigSource(github.reader(job.sha));
     } catch (error) {
-      if (!(error instanceof InputError)) throw error;
-      const reporter = new DeployReporter(github, { pr: job.pr, sha: job.sha, kind: kindOf(job), log, now: this.deps.now, ...(job.branch ? { branch: job.branch } : {}) });
+      // A config GitHub could not serve fails the deploy visibly too, so a resync can retry it.
+      if (!(error instanceof BerthError)) throw error;
+      const reporter = new DeployReporter(github, {
+        pr: job.pr,
+        sha: job.sha,
+        kind: kindOf(job),
+        log,
+        now: this.deps.now,
+        ...(job.branch ? { branch: job.branch } : {}),
+        ...(job.attempt ? { attempt: job.attempt } : {}),
+      });
       await reporter.start();
       const { message, ...extra } = describeFailure(error, this.deps.redact);
       await reporter.fail(undefined, message, extra);
@@ -220,6 +269,7 @@ export class PreviewService {
         configLineOf: source.lineOf,
         configFile: source.file,
         kind: kindOf(job),
+        ...(job.attempt ? { attempt: job.attempt } : {}),
         ...(job.fork ? { withoutSecrets: true } : {}),
         ...(approvalMarker ? { commentSuffix: approvalMarker } : {}),
       },

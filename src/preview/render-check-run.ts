@@ -1,5 +1,7 @@
 import type { CheckConclusion, CheckRunOutput } from "./ports.js";
+import type { TransientSource } from "../errors.js";
 import { codeBlock, escapeMarkdown, inlineCode, markdownLink } from "../util/markdown.js";
+import { buildAttemptMarkers, DEPLOY_ATTEMPTS, type DeployAttempt } from "./deploy-attempts.js";
 
 /**
  * The phases of one deploy. `init:<service>` is a one-shot compose service, run between the stack
@@ -47,7 +49,11 @@ export interface DeployReport {
     logTail?: string[];
     /** Lines shown verbatim in a code block, e.g. `FILE:LINE: message` for bad config. */
     details?: string[];
+    /** Set when the failure may pass (throttling, a server error): a resync tries the head again. */
+    transient?: TransientSource;
   };
+  /** Which attempt at this head the deploy is; absent: the first. */
+  attempt?: DeployAttempt;
   /** The SHA that replaced this deploy, when superseded. */
   supersededBy?: string;
   /** Things berth accepted but changed or ignored (see Warning in src/errors.ts). */
@@ -145,7 +151,9 @@ function phasesInOrder(report: DeployReport): PhaseReport[] {
 
 function renderSummary(report: DeployReport): string {
   const verb = KIND_VERB[report.kind];
-  const parts: string[] = [`${verb.noun} of ${inlineCode(shortSha(report.sha))} for pull request #${report.pr}`];
+  const attempt = report.attempt?.number ?? 1;
+  const retry = attempt > 1 ? `, attempt ${attempt} of ${DEPLOY_ATTEMPTS}${report.attempt?.previous ? ` (${escapeMarkdown(report.attempt.previous)})` : ""}` : "";
+  const parts: string[] = [`${verb.noun} of ${inlineCode(shortSha(report.sha))} for pull request #${report.pr}${retry}`];
 
   const rows = phasesInOrder(report).map(
     (p) =>
@@ -178,6 +186,9 @@ function renderSummary(report: DeployReport): string {
   if (report.warnings.length > 0) {
     parts.push(["**Warnings**", "", ...report.warnings.map((w) => `- ${escapeMarkdown(w)}`)].join("\n"));
   }
+  const transient = report.outcome === "failure" ? report.failure?.transient : undefined;
+  const markers = buildAttemptMarkers({ attempt, ...(transient ? { transient: { source: transient, reason: report.failure!.message } } : {}) });
+  if (markers.length > 0) parts.push(markers.join("\n"));
   return parts.join("\n\n");
 }
 
@@ -188,6 +199,14 @@ function renderFailure(report: DeployReport): string[] {
   const parts = [`**${what}:** ${escapeMarkdown(failure.message)}`];
   if (failure.details !== undefined && failure.details.length > 0) parts.push(codeBlock(failure.details, "text"));
   parts.push("The previous version, if any, keeps serving.");
+  if (failure.transient !== undefined) {
+    const attempt = report.attempt?.number ?? 1;
+    parts.push(
+      attempt < DEPLOY_ATTEMPTS
+        ? `This looks like a passing ${failure.transient} problem: berth deploys this commit again at its next resync (attempt ${attempt + 1} of ${DEPLOY_ATTEMPTS}).`
+        : `This looks like a passing ${failure.transient} problem, but that was attempt ${attempt} of ${DEPLOY_ATTEMPTS}: push again or comment \`/preview redeploy\` to retry.`,
+    );
+  }
   if (failure.logTail !== undefined && failure.logTail.length > 0) {
     const of = failure.phase === undefined ? "the step" : failure.phase.startsWith("init:") ? inlineCode(failure.phase.slice("init:".length)) : failure.phase;
     parts.push(`Last ${failure.logTail.length} log ${failure.logTail.length === 1 ? "line" : "lines"} of ${of}:`);

@@ -10,7 +10,7 @@ import { SHA1, SHA2, STACK, IMAGE } from "../helpers/app-fixtures.js";
 import { prCommentPayload, pullRequestPayload } from "../helpers/webhook-payloads.js";
 
 const BRANCH = "feature/checkout";
-const NOTHING: ReconcileSummary = { checked: 0, removed: 0, redeployed: 0, errors: 0 };
+const NOTHING: ReconcileSummary = { checked: 0, pulls: 0, removed: 0, redeployed: 0, concluded: 0, deferred: 0, errors: 0 };
 
 describe("resync through the app", () => {
   let h: Harness;
@@ -38,6 +38,7 @@ describe("resync through the app", () => {
   }
 
   async function resync(harness: Harness): Promise<ReconcileSummary> {
+    await harness.ready();
     const summary = await harness.previews.resync();
     await harness.settle();
     return summary;
@@ -81,18 +82,43 @@ describe("resync through the app", () => {
     expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
   });
 
-  it("changes nothing while every preview serves its pull request's head", async () => {
+  it("changes nothing while every preview serves its pull request's head, at a known GitHub cost", async () => {
     h = await deployed();
     const mutations = h.aws.mutations().length;
-    const requests = h.github.state.requests.length;
+    let requests = h.github.state.requests.length;
 
+    // The first resync after a start also reads the preview's recent deployments for older heads'
+    // check runs a restart may have left open.
     expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
+    expect(h.github.state.requests.slice(requests)).toEqual([
+      "GET /repos/acme/shop/installation",
+      "GET /repos/acme/shop/pulls/7",
+      `GET /repos/acme/shop/commits/${SHA1}/check-runs`,
+      "GET /repos/acme/shop/deployments",
+      "GET /repos/acme/shop/deployments/1001/statuses",
+      "GET /app/installations",
+      "GET /installation/repositories",
+      "GET /repos/acme/shop/contents/.github%2Fpreview.yml",
+      "GET /repos/acme/shop/pulls",
+    ]);
+    requests = h.github.state.requests.length;
 
+    // Later ones: per stack its pull request and the head's check runs; per installation its
+    // repositories; per repository its config and its open pull requests.
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
+    expect(h.github.state.requests.slice(requests)).toEqual([
+      "GET /repos/acme/shop/installation",
+      "GET /repos/acme/shop/pulls/7",
+      `GET /repos/acme/shop/commits/${SHA1}/check-runs`,
+      "GET /app/installations",
+      "GET /installation/repositories",
+      "GET /repos/acme/shop/contents/.github%2Fpreview.yml",
+      "GET /repos/acme/shop/pulls",
+    ]);
     expect(h.aws.mutations().length).toBe(mutations);
-    expect(h.github.state.requests.slice(requests)).toEqual(["GET /repos/acme/shop/installation", "GET /repos/acme/shop/pulls/7"]);
   });
 
-  it("does not retry a head whose deploy failed", async () => {
+  it("does not retry a head whose deploy failed for a reason that repeats, even after a restart", async () => {
     h = await deployed();
     h.aws.scriptTask({ commandIncludes: "db:migrate", exitCode: 1, logLines: ["PG::DuplicateColumn"] });
     h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
@@ -102,9 +128,198 @@ describe("resync through the app", () => {
     const checkRuns = h.github.state.checkRuns.length;
 
     expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
+    h.restart();
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
 
     expect(h.github.state.checkRuns).toHaveLength(checkRuns);
+    expect(h.github.checkRun(SHA2)?.output.summary).not.toContain("berth deploys this commit again");
     expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA1);
+  });
+
+  it("finishes a deploy a restart interrupted after the stack took the new SHA, and concludes the old run", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    // The process dies while it waits for the load balancer: the rollout's stack update has
+    // tagged the stack with the head, but health was never confirmed.
+    h.aws.fail("DescribeTargetHealth", { hang: true });
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await vi.waitFor(() => expect(h.aws.commands("elbv2")).toContain("DescribeTargetHealth"), { timeout: 60_000, interval: 5 });
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA1);
+    expect(h.github.checkRuns(SHA1).map((r) => r.status)).toEqual(["in_progress"]);
+
+    h.restart();
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, redeployed: 1, concluded: 1 });
+
+    const [interrupted, retried, ...more] = h.github.checkRuns(SHA1);
+    expect(more).toEqual([]);
+    expect(interrupted).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Interrupted" } });
+    expect(interrupted?.output.summary.split("\n")[0]).toBe("Interrupted: berth restarted before this deploy finished; deploying again.");
+    expect(retried).toMatchObject({ status: "completed", conclusion: "success" });
+    expect(retried?.output.summary.split("\n")[0]).toBe(
+      "Deploy of `1111111` for pull request #7, attempt 2 of 3 (the last one was interrupted: berth restarted before it finished)",
+    );
+    const [first, second] = h.github.deploymentsOf(SHA1);
+    expect(first?.statuses.map((s) => `${s.state}: ${s.description ?? ""}`)).toEqual([
+      "in_progress: Deploying",
+      "inactive: Interrupted: berth restarted before this deploy finished",
+    ]);
+    expect(second?.statuses.at(-1)).toMatchObject({ state: "success", description: "Preview ready" });
+    expect(h.github.stickyComments()[0]?.body).toContain("Preview ready");
+
+    // Level-triggered: the next pass finds nothing left to do.
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
+    expect(h.github.state.checkRuns).toHaveLength(2);
+  });
+
+  it("concludes the run of a head superseded while berth was down, and deploys the new head", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    h.aws.fail("DescribeTargetHealth", { hang: true });
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await vi.waitFor(() => expect(h.aws.commands("elbv2")).toContain("DescribeTargetHealth"), { timeout: 60_000, interval: 5 });
+    // Pushed while berth was down: the synchronize webhook reached nobody.
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+
+    h.restart();
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, redeployed: 1, concluded: 1 });
+
+    expect(h.github.checkRuns(SHA1)).toHaveLength(1);
+    expect(h.github.checkRun(SHA1)).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Superseded by 2222222" } });
+    expect(h.github.checkRun(SHA1)?.output.summary.split("\n")[0]).toBe(
+      "Superseded by `2222222`: berth restarted before this deploy finished, and the pull request has moved on.",
+    );
+    expect(h.github.deploymentsOf(SHA1)[0]?.statuses.map((s) => s.state)).toEqual(["in_progress", "inactive"]);
+    expect(h.github.deploymentsOf(SHA1)[0]?.statuses[1]?.description).toBe("Superseded by 2222222");
+    expect(h.github.checkRuns(SHA2).map((r) => r.conclusion)).toEqual(["success"]);
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
+  });
+
+  it("concludes an older head's run a restart left open even when the next push deployed before the first resync", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    h.aws.fail("DescribeTargetHealth", { hang: true });
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await vi.waitFor(() => expect(h.aws.commands("elbv2")).toContain("DescribeTargetHealth"), { timeout: 60_000, interval: 5 });
+
+    h.restart();
+    await h.ready();
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    await h.settle();
+    // The success marked the older deployment inactive, but its check run is still open.
+    expect(h.github.checkRun(SHA1)?.status).toBe("in_progress");
+
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, concluded: 1 });
+
+    expect(h.github.checkRun(SHA1)).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Superseded by 2222222" } });
+    expect(h.github.checkRuns(SHA2).map((r) => r.conclusion)).toEqual(["success"]);
+    // Done once: later resyncs do not read the deployments again.
+    const requests = h.github.state.requests.length;
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
+    expect(h.github.state.requests.slice(requests).filter((r) => r.includes("/deployments"))).toEqual([]);
+  });
+
+  it("deploys an open pull request whose opened webhook was lost", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+
+    expect(await resync(h)).toEqual({ ...NOTHING, pulls: 1, redeployed: 1 });
+
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA1);
+    expect(h.github.checkRuns(SHA1).map((r) => r.conclusion)).toEqual(["success"]);
+    expect(h.github.checkRun(SHA1)?.output.summary.split("\n")[0]).toBe("Deploy of `1111111` for pull request #7");
+    expect(h.github.stickyComments()[0]?.body).toContain("Preview ready");
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
+  });
+
+  it("looks at no pull request of a repository without .github/preview.yml on its default branch", async () => {
+    h = createHarness({ files: { "compose.yaml": "services:\n  web:\n    image: nginx\n" } });
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    h.github.setPull({ number: 8, headSha: SHA2, branch: "feature/other" });
+
+    expect(await resync(h)).toEqual(NOTHING);
+
+    expect(h.github.state.requests).toEqual([
+      "GET /app/installations",
+      "POST /app/installations/4242/access_tokens",
+      "GET /installation/repositories",
+      "GET /app",
+      "GET /repos/acme/shop/contents/.github%2Fpreview.yml",
+      "GET /repos/acme/shop/contents/.github%2Fpreview.yaml",
+    ]);
+    expect(h.github.state.checkRuns).toEqual([]);
+  });
+
+  it("stops looking for pull requests when the installation's budget is spent, and goes on there next time", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres"), resyncBudget: 5 });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    for (const pr of [7, 8]) h.github.setPull({ number: pr, headSha: pr === 7 ? SHA1 : SHA2, branch: `feature/${pr}` });
+
+    // Repositories, config, open pull requests, #7's check runs and its deployments: 5.
+    expect(await resync(h)).toEqual({ ...NOTHING, pulls: 1, redeployed: 1, deferred: 1 });
+    expect(h.github.checkRuns(SHA1).map((r) => r.conclusion)).toEqual(["success"]);
+    expect(h.github.checkRuns(SHA2)).toEqual([]);
+
+    // #7 has a stack now; the search resumes after it.
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, pulls: 1, redeployed: 1 });
+    expect(h.github.checkRuns(SHA2).map((r) => r.conclusion)).toEqual(["success"]);
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 2 });
+  });
+
+  it.each([
+    [
+      "AWS",
+      (harness: Harness) => harness.aws.fail("DescribeImages", { error: { name: "ThrottlingException", message: "Rate exceeded" }, times: 3 }),
+      `the last one failed on a transient AWS error: AWS DescribeImages failed for ${IMAGE(SHA2)}: Rate exceeded`,
+    ],
+    [
+      "GitHub",
+      (harness: Harness) => harness.github.failRequests("GET", new RegExp(`/contents/\\.github%2Fpreview\\.yml\\?ref=${SHA2}$`), 502, 3),
+      // Markdown: the parentheses of the message are escaped, GitHub shows them plain.
+      "the last one failed on a transient GitHub error: GitHub refused to read .github/preview.yml at 2222222 \\(HTTP 502\\).",
+    ],
+  ])("retries a deploy that failed on a transient %s error, 3 attempts in all, and says so", async (_source, fault, previous) => {
+    h = await deployed();
+    fault(h);
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    await h.settle();
+
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, redeployed: 1 });
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, redeployed: 1 });
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
+
+    const runs = h.github.checkRuns(SHA2);
+    expect(runs.map((r) => r.conclusion)).toEqual(["failure", "failure", "failure"]);
+    expect(runs.map((r) => r.output.summary.split("\n")[0])).toEqual([
+      "Deploy of `2222222` for pull request #7",
+      `Deploy of \`2222222\` for pull request #7, attempt 2 of 3 (${previous})`,
+      `Deploy of \`2222222\` for pull request #7, attempt 3 of 3 (${previous})`,
+    ]);
+    expect(runs[0]?.output.summary).toContain("berth deploys this commit again at its next resync (attempt 2 of 3).");
+    expect(runs[2]?.output.summary).toContain("but that was attempt 3 of 3: push again or comment `/preview redeploy` to retry.");
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA1);
+  });
+
+  it("succeeds on the attempt after a transient failure", async () => {
+    h = await deployed();
+    h.aws.fail("DescribeImages", { error: { name: "ThrottlingException", message: "Rate exceeded" } });
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    await h.settle();
+
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, redeployed: 1 });
+
+    expect(h.github.checkRuns(SHA2).map((r) => r.conclusion)).toEqual(["failure", "success"]);
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
   });
 
   it("sends a fork's new head through the approval gate", async () => {

@@ -23,6 +23,8 @@ export interface FakeCheckRun {
   output: { title: string; summary: string; text?: string };
   details_url?: string;
   updates: number;
+  /** The app that created the run; berth's unless a test adds another app's run. */
+  app: { id: number; slug: string };
 }
 
 export interface FakeDeployment {
@@ -76,7 +78,10 @@ export type FakeRoute =
   | "DELETE issues/comments/{id}"
   | "POST issues/comments/{id}/reactions"
   | "GET collaborators/{user}/permission"
-  | "GET pulls/{number}";
+  | "GET pulls/{number}"
+  | "GET pulls"
+  | "GET app/installations"
+  | "GET installation/repositories";
 
 /**
  * A transient answer GitHub gives instead of the route's own, `times` times (default 1), to the
@@ -107,6 +112,7 @@ interface Request {
 /** Creates the fake for one repository `owner/repo` with the given files at every commit. */
 export function createGitHubFake(options: { owner: string; repo: string; files: Record<string, string>; installationId?: number; executable?: string[] }) {
   const { owner, repo } = options;
+  const faults: Array<{ method: string; path: RegExp; status: number; times: number }> = [];
   const state = {
     filesBySha: new Map<string, Record<string, string>>(),
     defaultFiles: options.files,
@@ -123,11 +129,46 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
   };
   let nextId = 1000;
   const prefix = `/repos/${owner}/${repo}`;
+  const baseRepo = { id: 1, full_name: `${owner}/${repo}` };
+  const pullJson = (pull: FakePull) => ({
+    number: pull.number,
+    state: pull.state ?? "open",
+    draft: pull.draft ?? false,
+    head: { sha: pull.headSha, ref: pull.branch, repo: pull.fork ? { id: 2, full_name: `someone/${repo}` } : baseRepo },
+    base: { sha: "b".repeat(40), ref: "main", repo: baseRepo },
+  });
+  /** One page of a list as GitHub pages it (`per_page`, `page`, a Link header when more follow). */
+  const paginate = <T>(req: Request, items: T[], defaultPerPage = 30): [T[], Record<string, string>] => {
+    const perPage = Number(req.url.searchParams.get("per_page") ?? defaultPerPage);
+    const page = Number(req.url.searchParams.get("page") ?? 1);
+    const slice = items.slice((page - 1) * perPage, page * perPage);
+    const more = page * perPage < items.length;
+    return [slice, more ? { link: `<https://api.github.com${req.path}?per_page=${perPage}&page=${page + 1}>; rel="next"` } : {}];
+  };
 
   const routes: Array<[route: FakeRoute, pattern: RegExp, handler: (req: Request, m: RegExpMatchArray) => [number, unknown?, Record<string, string>?]]> = [
     ["POST access_tokens", /^\/app\/installations\/(\d+)\/access_tokens$/, () => [201, { token: "ghs_testinstallationtoken", expires_at: "2099-01-01T00:00:00Z", permissions: {} }]],
     ["GET app", /^\/app$/, () => [200, { id: 1, slug: "berth-previews", name: "berth previews" }]],
     ["GET installation", new RegExp(`^${prefix}/installation$`), () => [200, { id: options.installationId ?? 1 }]],
+    ["GET app/installations", /^\/app\/installations$/, () => [200, [{ id: options.installationId ?? 1, account: { login: owner } }]]],
+    [
+      "GET installation/repositories",
+      /^\/installation\/repositories$/,
+      (req) => {
+        const [repositories, headers] = paginate(req, [{ id: 1, name: repo, full_name: `${owner}/${repo}`, owner: { login: owner }, default_branch: "main" }]);
+        return [200, { total_count: 1, repositories }, headers];
+      },
+    ],
+    [
+      "GET pulls",
+      new RegExp(`^${prefix}/pulls$`),
+      (req) => {
+        const wanted = req.url.searchParams.get("state") ?? "open";
+        const pulls = [...state.pulls.values()].filter((p) => wanted === "all" || (p.state ?? "open") === wanted).sort((x, y) => x.number - y.number);
+        const [page, headers] = paginate(req, pulls.map(pullJson));
+        return [200, page, headers];
+      },
+    ],
     [
       "GET contents/{path}",
       new RegExp(`^${prefix}/contents/(.+)$`),
@@ -167,6 +208,7 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
           status: String(req.body.status ?? "queued"),
           output: req.body.output as FakeCheckRun["output"],
           updates: 0,
+          app: { id: 1, slug: "berth-previews" },
           ...(req.body.details_url ? { details_url: String(req.body.details_url) } : {}),
           ...(typeof req.body.external_id === "string" ? { external_id: req.body.external_id } : {}),
         };
@@ -238,15 +280,17 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
         const env = req.url.searchParams.get("environment");
         const sha = req.url.searchParams.get("sha");
         const list = state.deployments.filter((d) => (env === null || d.environment === env) && (sha === null || d.sha === sha)).reverse();
-        return [200, list.map(deploymentJson)];
+        const [page, headers] = paginate(req, list);
+        return [200, page.map(deploymentJson), headers];
       },
     ],
     [
       "GET deployments/{id}/statuses",
       new RegExp(`^${prefix}/deployments/(\\d+)/statuses$`),
-      (_req, m) => {
+      (req, m) => {
         const deployment = state.deployments.find((d) => d.id === Number(m[1]));
-        return [200, [...(deployment?.statuses ?? [])].reverse().map((s, i) => ({ id: i + 1, ...s }))];
+        const [page, headers] = paginate(req, [...(deployment?.statuses ?? [])].reverse().map((s, i) => ({ id: i + 1, ...s })));
+        return [200, page, headers];
       },
     ],
     [
@@ -307,17 +351,7 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
       (_req, m) => {
         const pull = state.pulls.get(Number(m[1]));
         if (!pull) return [404, { message: "Not Found" }];
-        const baseRepo = { id: 1, full_name: `${owner}/${repo}` };
-        return [
-          200,
-          {
-            number: pull.number,
-            state: pull.state ?? "open",
-            draft: pull.draft ?? false,
-            head: { sha: pull.headSha, ref: pull.branch, repo: pull.fork ? { id: 2, full_name: `someone/${repo}` } : baseRepo },
-            base: { sha: "b".repeat(40), ref: "main", repo: baseRepo },
-          },
-        ];
+        return [200, pullJson(pull)];
       },
     ],
   ];
@@ -330,6 +364,8 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
       external_id: run.external_id ?? null,
       status: run.status,
       conclusion: run.conclusion ?? null,
+      output: { title: run.output.title, summary: run.output.summary, text: run.output.text ?? null },
+      app: run.app,
       html_url: `https://github.com/${owner}/${repo}/runs/${run.id}`,
     };
   }
@@ -358,6 +394,11 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
       const body = typeof requestBody === "string" && requestBody !== "" ? (JSON.parse(requestBody) as Record<string, unknown>) : ((requestBody || {}) as Record<string, unknown>);
       state.problems.push(...findGitHubRequestProblems(method, uri, requestBody === "" ? undefined : requestBody));
       state.requests.push(`${method} ${url.pathname}`);
+      const pathFault = faults.find((f) => f.method === method && f.path.test(`${url.pathname}${url.search}`) && f.times > 0);
+      if (pathFault) {
+        pathFault.times -= 1;
+        return reply(null, [pathFault.status, { message: "Server Error" }, {}]);
+      }
       for (const [route, pattern, handler] of routes) {
         if (!route.startsWith(`${method} `)) continue;
         const match = url.pathname.match(pattern);
@@ -387,6 +428,18 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
     },
     setPull(pull: FakePull) {
       state.pulls.set(pull.number, pull);
+    },
+    /** Answers the next `times` requests of `method` whose path and query match with `status` (e.g. a 502). */
+    failRequests(method: string, path: RegExp, status: number, times = 1) {
+      faults.push({ method, path, status, times });
+    },
+    /** berth's check runs on a commit, oldest first. */
+    checkRuns(sha: string): FakeCheckRun[] {
+      return state.checkRuns.filter((r) => r.head_sha === sha);
+    },
+    /** The deployments of a commit, oldest first. */
+    deploymentsOf(sha: string): FakeDeployment[] {
+      return state.deployments.filter((d) => d.sha === sha);
     },
     /** A comment someone else wrote (for commands), returns its id. */
     addComment(body: string, user = { login: "octocat", type: "User" }): number {

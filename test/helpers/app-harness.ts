@@ -43,6 +43,14 @@ export interface Harness {
   receive(name: string, payload: Record<string, unknown>, id?: string): Promise<void>;
   /** Waits until every queued deploy, removal and command has finished. */
   settle(): Promise<void>;
+  /**
+   * A restart: a new app and engine over the same AWS and GitHub state, as after the process died.
+   * The old engine's work is abandoned where it stands (make it wait for ever first, e.g. with a
+   * `hang` fault, so it writes nothing more); memory (queues, seen deliveries) starts empty.
+   */
+  restart(): void;
+  /** Resolves once the app (and so `previews`) is loaded, after creation or a restart. */
+  ready(): Promise<void>;
   close(): void;
 }
 
@@ -71,6 +79,8 @@ export function createHarness(input: {
    * second of `retry-after` or back-off lasting `msPerSecond` ms and writes not spaced apart.
    */
   githubRetries?: { msPerSecond: number };
+  /** GitHub requests a resync may spend per installation finding pull requests without a stack. */
+  resyncBudget?: number;
 }): Harness {
   const aws = createAwsFake(input.aws);
   const github = createGitHubFake({
@@ -82,30 +92,39 @@ export function createHarness(input: {
   });
   const logs: string[] = [];
   const log = pino({ level: "debug" }, { write: (line: string) => logs.push(line) });
-  const probot = new Probot({
-    appId: 1,
-    privateKey: testKey(),
-    secret: WEBHOOK_SECRET,
-    log,
-    Octokit: input.githubRetries
-      ? createGitHubOctokit({ msPerSecond: input.githubRetries.msPerSecond, throttle: { write: UNPACED, notifications: UNPACED } })
-      : ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o?.throttle, enabled: false } })),
-  });
   let previews: PreviewService | undefined;
-  const appFn = createApp((app) => {
-    previews = createEngine({
-      app,
-      settings: { AWS_REGION: "us-east-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 60 },
-      clients: aws.clients,
-      timings: { pollDelayMs: 1, imagePollMs: 1, baseOutputsTtlMs: 60_000, githubRetryMs: 1 },
-      ...(input.now ? { now: input.now } : {}),
+  const boot = () => {
+    const probot = new Probot({
+      appId: 1,
+      privateKey: testKey(),
+      secret: WEBHOOK_SECRET,
+      log,
+      Octokit: input.githubRetries
+        ? createGitHubOctokit({ msPerSecond: input.githubRetries.msPerSecond, throttle: { write: UNPACED, notifications: UNPACED } })
+        : ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o?.throttle, enabled: false } })),
     });
-    return { previews };
-  });
-  if (input.load !== false) void probot.load(appFn);
+    const appFn = createApp((app) => {
+      previews = createEngine({
+        app,
+        settings: { AWS_REGION: "us-east-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 60 },
+        clients: aws.clients,
+        timings: { pollDelayMs: 1, imagePollMs: 1, baseOutputsTtlMs: 60_000, githubRetryMs: 1 },
+        ...(input.now ? { now: input.now } : {}),
+        ...(input.resyncBudget === undefined ? {} : { resyncBudget: input.resyncBudget }),
+      });
+      return { previews };
+    });
+    return { probot, appFn };
+  };
+  let { probot, appFn } = boot();
+  let loaded: Promise<unknown> = input.load === false ? Promise.resolve() : probot.load(appFn);
   return {
-    probot,
-    app: appFn,
+    get probot() {
+      return probot;
+    },
+    get app() {
+      return appFn;
+    },
     aws,
     github,
     get previews() {
@@ -117,6 +136,14 @@ export function createHarness(input: {
       await probot.receive({ id: id ?? `delivery-${++deliveries}`, name, payload } as never);
     },
     settle: () => previews!.idle(),
+    restart() {
+      previews = undefined;
+      ({ probot, appFn } = boot());
+      loaded = probot.load(appFn);
+    },
+    async ready() {
+      await loaded;
+    },
     close() {
       aws.restore();
       github.done();

@@ -13,15 +13,18 @@ function recordingGitHub() {
         return { id: 1, url: "https://github.com/acme/shop/runs/1" };
       },
       update: async (_id, input) => void sent.push(`check update${input.conclusion ? ` ${input.conclusion}` : ""}`),
+      list: async () => [],
     },
     deployments: {
       create: async () => 5,
       setStatus: async (_id, input) => void sent.push(`deployment ${input.state}: ${input.description ?? ""}`),
       deactivateOthers: async () => {},
+      listRecent: async () => [],
     },
     comments: { ensureSticky: async () => {}, readSticky: async () => undefined, reply: async () => {}, react: async () => {} },
     reader: () => ({ readFile: async () => undefined, listFiles: async () => undefined }),
     pullRequest: async () => undefined,
+    openPullRequests: async () => ({ pulls: [], more: false }),
     permission: async () => "none",
   };
   return { github, sent };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { readAttemptMarkers } from "../../src/preview/deploy-attempts.js";
 import { checkConclusion, formatDuration, renderCheckRun, type DeployReport, type PhaseReport } from "../../src/preview/render-check-run.js";
 
 const sha = "abc1234def5678901234567890abcdef12345678";
@@ -143,6 +144,54 @@ describe("renderCheckRun", () => {
       \`\`\`\`"
     `);
     expect(output.summary).not.toContain("\u001b");
+  });
+
+  it("shows a retry's attempt and records a transient failure for the next resync", () => {
+    const output = renderCheckRun({
+      ...base,
+      outcome: "failure",
+      attempt: { number: 2, previous: "the last one failed on a transient AWS error: AWS DescribeImages failed: Rate exceeded" },
+      phases: [{ name: "image", status: "failure", durationMs: 1_000 }],
+      failure: { phase: "image", message: "AWS CreateChangeSet failed for stack berth-x: Rate exceeded --> <b>", transient: "AWS" },
+    });
+    expect(output.summary).toMatchInlineSnapshot(`
+      "Deploy of \`abc1234\` for pull request #42, attempt 2 of 3 (the last one failed on a transient AWS error: AWS DescribeImages failed: Rate exceeded)
+
+      | Phase | Status | Duration | Detail |
+      | --- | --- | --- | --- |
+      | Image | ❌ failure | 1s |  |
+      | Stack | ⚪ pending |  |  |
+      | Migrate | ⚪ pending |  |  |
+      | Seed | ⚪ pending |  |  |
+      | Rollout | ⚪ pending |  |  |
+      | Health | ⚪ pending |  |  |
+
+      **Image failed:** AWS CreateChangeSet failed for stack berth-x: Rate exceeded --&gt; &lt;b&gt;
+
+      The previous version, if any, keeps serving.
+
+      This looks like a passing AWS problem: berth deploys this commit again at its next resync (attempt 3 of 3).
+
+      <!-- berth:attempt 2 -->
+      <!-- berth:transient AWS: AWS CreateChangeSet failed for stack berth-x: Rate exceeded -› <b› -->"
+    `);
+    expect(readAttemptMarkers(output.summary)).toEqual({
+      attempt: 2,
+      transient: { source: "AWS", reason: "AWS CreateChangeSet failed for stack berth-x: Rate exceeded -› <b›" },
+    });
+  });
+
+  it("says when a transient failure was the last attempt", () => {
+    const output = renderCheckRun({ ...base, outcome: "failure", attempt: { number: 3 }, failure: { message: "GitHub refused to read .github/preview.yml (HTTP 502).", transient: "GitHub" } });
+    expect(output.summary).toContain(
+      "This looks like a passing GitHub problem, but that was attempt 3 of 3: push again or comment `/preview redeploy` to retry.",
+    );
+  });
+
+  it("records nothing for a failure that repeats, and a first attempt reads as attempt 1", () => {
+    const output = renderCheckRun({ ...base, outcome: "failure", failure: { phase: "migrate", message: "migrate exited with code 1" } });
+    expect(output.summary).not.toContain("<!--");
+    expect(readAttemptMarkers(output.summary)).toEqual({ attempt: 1 });
   });
 
   it.each([

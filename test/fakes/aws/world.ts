@@ -37,6 +37,8 @@ export interface Fault {
   failures?: Array<{ arn?: string; reason: string; detail?: string }>;
   /** How many calls the fault affects; default 1. */
   times?: number;
+  /** Never answer: the caller waits for ever, as a process that died in the middle of the call would. */
+  hang?: true;
 }
 
 const EXCEPTIONS = {
@@ -133,6 +135,7 @@ export class World {
       const latency = typeof this.latencyMs === "number" ? this.latencyMs : this.latencyMs?.[name];
       if (latency) await sleep(latency);
       const fault = this.takeFault(name);
+      if (fault?.hang) return new Promise(() => {});
       if (fault?.error) throw awsError(service, fault.error.name, fault.error.message);
       return handler(input, fault);
     });
