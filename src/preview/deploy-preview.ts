@@ -16,7 +16,7 @@ import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-ou
 import { SupersededSignal } from "./keyed-queue.js";
 import type { PhaseName } from "./render-check-run.js";
 import { buildBaseParameters } from "../stack/base-stack.js";
-import { isOneShotStep, type ConfigReleaseStep } from "../stack/release.js";
+import { isOneShotStep, type ConfigReleaseStep, type ReleaseStep } from "../stack/release.js";
 
 /** The collaborators of one deploy. */
 export interface DeployDeps {
@@ -174,9 +174,8 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
     // One-shot compose services run on every deploy, as `docker compose up` runs them every time,
     // in dependency order, before migrate: the data services they need are up since the release
     // phase, and the new version (their dependents) rolls out only after all of them exited 0.
-    for (const step of oneShots) {
-      phase = step.name;
-      await reporter.phase(step.name);
+    /** Runs a release step, showing each retry on its phase; returns the last retry, if any. */
+    const runStep = async (name: PhaseName, step: ReleaseStep): Promise<StepRetry | undefined> => {
       let retried: StepRetry | undefined;
       await runReleaseStep(deps, {
         cluster,
@@ -184,9 +183,15 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
         step,
         onRetry: (retry) => {
           retried = retry;
-          return reporter.phase(step.name, "running", `retrying: ${retry.reason}, attempt ${retry.attempt} of ${retry.attempts}`);
+          return reporter.phase(name, "running", `retrying: ${retry.reason}, attempt ${retry.attempt} of ${retry.attempts}`);
         },
       });
+      return retried;
+    };
+    for (const step of oneShots) {
+      phase = step.name;
+      await reporter.phase(step.name);
+      const retried = await runStep(step.name, step);
       await reporter.done(step.name, "success", retried ? `retried: ${retried.reason}; passed on attempt ${retried.attempt} of ${retried.attempts}` : undefined);
       checkpoint();
     }
@@ -202,16 +207,7 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
         continue;
       }
       await reporter.phase(name, "running", name === "seed" && dataGone ? `seeding again: ${dataGone}` : undefined);
-      let retried: { reason: string; attempt: number } | undefined;
-      await runReleaseStep(deps, {
-        cluster,
-        outputs,
-        step,
-        onRetry: (retry) => {
-          retried = retry;
-          return reporter.phase(name, "running", `retrying: ${retry.reason}, attempt ${retry.attempt} of ${retry.attempts}`);
-        },
-      });
+      const retried = await runStep(name, step);
       const why = name === "seed" && dataGone ? `seeded again: ${dataGone}` : undefined;
       const retriedNote = retried ? `retried: ${retried.reason}; started on attempt ${retried.attempt}` : undefined;
       await reporter.done(name, "success", [why, retriedNote].filter(Boolean).join("; ") || undefined);
