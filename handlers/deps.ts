@@ -1,4 +1,4 @@
-import type { PreviewService } from "../src/preview/preview-service.js";
+import type { PreviewService } from "../src/preview/index.js";
 
 /** What the handlers need: the engine's front door. */
 export interface HandlerDeps {

@@ -1,5 +1,5 @@
 import type { Context } from "probot";
-import type { PreviewJob } from "../src/preview/preview-service.js";
+import type { PreviewJob } from "../src/preview/index.js";
 import type { HandlerDeps } from "./deps.js";
 
 const DEPLOY_ACTIONS = new Set(["opened", "reopened", "synchronize", "ready_for_review"]);

@@ -7,7 +7,7 @@
 import { buildDoctorRequests } from "../iam/doctor-requests.js";
 import { buildPreviewRequests, LIFECYCLE_STEPS, type IamRequest } from "../iam/preview-requests.js";
 import { planPreview } from "../plan/plan-preview.js";
-import { ownershipTags } from "../preview/deploy-preview.js";
+import { ownershipTags } from "../preview/flow/index.js";
 import type { BaseExport } from "../stack/base-stack.js";
 import { createMemoryReader } from "../util/repo-reader.js";
 import type { RepositoryRef, SimulationRequest } from "./doctor-port.js";

@@ -1,6 +1,6 @@
 import type { Octokit } from "@octokit/core";
 import type { CommentPort, RepoRef } from "../preview/ports.js";
-import { STICKY_MARKER } from "../preview/render-comment.js";
+import { STICKY_MARKER } from "../preview/report/index.js";
 import { truncateUtf8 } from "../util/markdown.js";
 import { createOnce, NO_BLIND_RETRY, type CreateRetry } from "./create-once.js";
 import { hasNextPage, requireGitHub } from "./github-error.js";

@@ -148,7 +148,7 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
   const dataServices = ctx.dataServices(services);
 
   const stack = ctx.stackCalls();
-  // Which tasks hold the data services' storage, looked at on every deploy (src/preview/data-tasks.ts).
+  // Which tasks hold the data services' storage, looked at on every deploy (src/preview/flow/data-tasks.ts).
   const dataTasks = ctx.hasStatefulOutput() && dataServices.length > 0 ? [ctx.listTasks()] : [];
   const rollout = [
     ...services.map((s) => ctx.request("ecs:DescribeServices", s.arn, "berth waits for the rollout", { ...ctx.ecs(s.arn), ...ctx.resourceTags(s) })),

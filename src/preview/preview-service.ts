@@ -3,37 +3,11 @@ import { BerthError } from "../errors.js";
 import type { PreviewTarget } from "../plan/plan-preview.js";
 import { previewLabel, stackName } from "../stack/naming.js";
 import type { Logger } from "../util/logger.js";
-import type { DeployAttempt } from "./deploy-attempts.js";
-import { deployPreview, describeFailure, type DeployDeps } from "./deploy-preview.js";
-import { DeployReporter } from "./deploy-reporter.js";
-import { destroyPreview } from "./destroy-preview.js";
-import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, forkGate } from "./fork-approval.js";
-import { KeyedQueue } from "./keyed-queue.js";
-import { handleCommand, type CommentCommand } from "./handle-command.js";
+import { DeployReporter, renderComment } from "./report/index.js";
+import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, type DeployDeps, deployPreview, describeFailure, destroyPreview, forkGate, KeyedQueue, reconcile, type ReconcileSummary } from "./flow/index.js";
+import { type CommentCommand, handleCommand } from "./commands/index.js";
+import type { PreviewJob } from "./job.js";
 import type { AppGitHub, LogPort, RepoGitHub, RepoRef } from "./ports.js";
-import { reconcile, type ReconcileSummary } from "./reconcile.js";
-import { renderComment } from "./render-comment.js";
-
-/** What someone asked berth to do for one pull request. */
-export interface PreviewJob {
-  repo: RepoRef;
-  pr: number;
-  /** deploy: a push or an opened PR; redeploy: deploy the head again; reset: wipe data, migrate, seed; destroy/close: remove. */
-  action: "deploy" | "redeploy" | "reset" | "destroy" | "close";
-  /** The head SHA to deploy (ignored by destroy/close). */
-  sha: string;
-  branch?: string;
-  /** Pull requests from forks never receive the repository's secrets. */
-  fork?: boolean;
-  /** Draft pull requests deploy only when the config allows (`drafts: true`, the default). */
-  draft?: boolean;
-  /** The base branch's commit: a fork's say over berth's own settings never counts, the base's does. */
-  baseSha?: string;
-  /** Set by `/preview approve`: the fork head SHA a maintainer approved. */
-  approvedSha?: string;
-  /** Set by a resync that deploys a head again after an interrupted or transiently failed attempt. */
-  attempt?: DeployAttempt;
-}
 
 export interface PreviewServiceDeps extends Omit<DeployDeps, "log" | "logs"> {
   logs: LogPort;

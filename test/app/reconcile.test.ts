@@ -3,7 +3,7 @@ import { Probot } from "probot";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { scheduleResync } from "../../handlers/create-engine.js";
 import { productionDeps } from "../../handlers/index.js";
-import type { ReconcileSummary } from "../../src/preview/reconcile.js";
+import type { ReconcileSummary } from "../../src/preview/flow/reconcile.js";
 import { silentLogger, type Logger } from "../../src/util/logger.js";
 import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
 import { SHA1, SHA2, STACK, IMAGE } from "../helpers/app-fixtures.js";

@@ -6,7 +6,7 @@ import { getHandlerPermissions } from "../../src/iam/handler-permissions.js";
 import { buildDoctorRequests } from "../../src/iam/doctor-requests.js";
 import { buildPreviewRequests, LIFECYCLE_STEPS, NO_RESOURCE_LEVEL, type IamRequest } from "../../src/iam/preview-requests.js";
 import { planPreview } from "../../src/plan/plan-preview.js";
-import { ownershipTags } from "../../src/preview/deploy-preview.js";
+import { ownershipTags } from "../../src/preview/flow/deploy-preview.js";
 import { buildTemplate, type PreviewStack } from "../../src/stack/build-template.js";
 import { createDirReader } from "../../src/util/repo-reader.js";
 import { BASE_OUTPUTS, BASE_STACK, FAKE_ACCOUNT, FAKE_REGION } from "../fakes/aws-fake.js";

@@ -1,0 +1,136 @@
+import { previewLabel, stackName } from "../../stack/naming.js";
+import { codeBlock, escapeMarkdown, inlineCode } from "../../util/markdown.js";
+import type { Logger } from "../../util/logger.js";
+import { redactLines } from "../../util/redact.js";
+import { COMMANDS, parseCommand, renderHelp, type ParsedCommand } from "./parse-command.js";
+import type { LogPort, RepoGitHub, RepoPermission, RepoRef, StackPort } from "../ports.js";
+import type { PreviewJob } from "../job.js";
+import { parsePairs } from "../flow/index.js";
+
+/** A comment on a pull request that may hold a `/preview` command. */
+export interface CommentCommand {
+  repo: RepoRef;
+  pr: number;
+  commentId: number;
+  author: string;
+  body: string;
+}
+
+export interface CommandDeps {
+  stacks: StackPort;
+  logs: LogPort;
+  log: Logger;
+  redact: (text: string) => string;
+  enqueue: (job: PreviewJob) => void;
+  /** Records that `sha` of a fork pull request was approved for deployment. */
+  approve: (repo: RepoRef, pr: number, sha: string) => Promise<void>;
+  /**
+   * Records a refusal of `user` on the pull request and says whether one was given before: the
+   * first refusal explains itself, later ones only react, so nobody can make berth flood a PR.
+   */
+  refusedBefore: (repo: RepoRef, pr: number, user: string) => boolean;
+  /** The fork head SHA berth last announced as awaiting approval on this PR, if any. */
+  awaitingApproval: (github: RepoGitHub, pr: number) => Promise<string | undefined>;
+  logTailLines: number;
+}
+
+const WRITERS = new Set<RepoPermission>(["admin", "maintain", "write"]);
+
+/**
+ * Runs one `/preview` command from a PR comment: checks the author's permission through the API
+ * (never the payload's author_association), acknowledges with a reaction, and makes the outcome
+ * visible on the PR. Comments without a command do nothing. Returns what was done, for logs and tests.
+ */
+export async function handleCommand(deps: CommandDeps, github: RepoGitHub, input: CommentCommand): Promise<string> {
+  const command = parseCommand(input.body);
+  if (!command) return "no command";
+  const spec = COMMANDS.find((c) => c.name === command.name)!;
+  const who = escapeMarkdown(input.author);
+
+  if (spec.requiresWrite) {
+    const permission = await github.permission(input.author);
+    if (!WRITERS.has(permission)) {
+      await github.comments.react(input.commentId, "-1");
+      if (deps.refusedBefore(input.repo, input.pr, input.author)) return "refused again";
+      await github.comments.reply(
+        input.pr,
+        `${who}: ${inlineCode(spec.usage)} needs write access to this repository; you have ${permission === "none" ? "no" : permission} access. Ask a maintainer to run it.`,
+      );
+      return "refused";
+    }
+  }
+  await github.comments.react(input.commentId, "eyes");
+
+  if (command.name === "help") {
+    const unknown = command.unknown === undefined ? "" : `Unknown command ${inlineCode(`/preview ${command.unknown}`)}. `;
+    await github.comments.reply(input.pr, `${unknown}berth understands:\n\n${renderHelp()}`);
+    return "help";
+  }
+
+  const pr = await github.pullRequest(input.pr);
+  if (!pr) return "not a pull request";
+  if (pr.state !== "open" && command.name !== "logs") {
+    await github.comments.reply(input.pr, `This pull request is closed, so it has no preview to ${command.name}.`);
+    return "closed";
+  }
+  const base = { repo: input.repo, pr: input.pr, sha: pr.headSha, baseSha: pr.baseSha, branch: pr.branch, fork: pr.fork, draft: pr.draft };
+
+  switch (command.name) {
+    case "reset":
+    case "redeploy":
+      deps.enqueue({ ...base, action: command.name });
+      return command.name;
+    case "destroy":
+      deps.enqueue({ ...base, action: "destroy" });
+      return "destroy";
+    case "approve":
+      if (!pr.fork) {
+        await github.comments.reply(input.pr, "This pull request is not from a fork; it deploys without approval.");
+        return "not a fork";
+      }
+      {
+        // Approve only the code the maintainer saw: the SHA they typed, or else the one berth
+        // announced as waiting. A push racing the comment is never approved by it.
+        const seen = command.sha ?? (await deps.awaitingApproval(github, input.pr));
+        if (seen === undefined || !pr.headSha.startsWith(seen)) {
+          const head = pr.headSha.slice(0, 7);
+          await github.comments.reply(
+            input.pr,
+            `Not approved: the head of this pull request is now ${inlineCode(head)}${seen === undefined ? "" : `, not ${inlineCode(seen.slice(0, 7))}`}. Review it, then comment ${inlineCode(`/preview approve ${head}`)}.`,
+          );
+          return "approval refused";
+        }
+      }
+      await deps.approve(input.repo, input.pr, pr.headSha);
+      deps.enqueue({ ...base, action: "deploy", approvedSha: pr.headSha });
+      return "approve";
+    case "logs":
+      await github.comments.reply(input.pr, await renderLogs(deps, input, command));
+      return "logs";
+  }
+}
+
+async function renderLogs(deps: CommandDeps, input: CommentCommand, command: Extract<ParsedCommand, { name: "logs" }>): Promise<string> {
+  const stack = await deps.stacks.find(stackName(previewLabel({ owner: input.repo.owner, repo: input.repo.repo, pr: input.pr })));
+  if (!stack) return "This pull request has no preview, so there are no logs to show.";
+  // Outputs of a stack berth did not create could point at any log group: relay none of them.
+  if (stack.tags["berth:managed"] !== "true") {
+    return `berth shows no logs of stack ${stack.name}: it lacks the tag berth:managed=true, so berth did not create it.`;
+  }
+  const services = parsePairs(stack.outputs.ServiceArns);
+  const publicArn = stack.outputs.PublicServiceArn;
+  const service = command.service ?? Object.keys(services).find((name) => services[name] === publicArn);
+  if (service === undefined || !(service in services)) {
+    const known = Object.keys(services).map((s) => inlineCode(s)).join(", ");
+    return `No service ${inlineCode(command.service ?? "?")} in this preview. Services: ${known || "none"}.`;
+  }
+  const group = stack.outputs.LogGroup ?? "";
+  const prefix = stack.outputs.LogStreamPrefix ?? "";
+  const stream = await deps.logs.latestStream({ group, prefix: `${prefix}/${service}/` });
+  if (!stream) return `${inlineCode(service)} has written no log yet.`;
+  const lines = await deps.logs.tail({ group, stream, lines: deps.logTailLines });
+  if (lines.length === 0) return `${inlineCode(service)} has written no log yet.`;
+  const redacted = redactLines(deps.redact, lines);
+  const what = redacted.length === 1 ? "line" : `${redacted.length} lines`;
+  return `Last ${what} of ${inlineCode(service)} (secrets redacted):\n\n${codeBlock(redacted)}`;
+}

@@ -1,0 +1,153 @@
+import type { Logger } from "../../util/logger.js";
+import { CHECK_NAME, DEPLOY_ATTEMPTS, type DeployAttempt, deploymentDescription, deploymentEnvironment, type InterruptedNext, readAttemptMarkers, renderInterrupted, renderSupersededWhileDown, shortSha } from "../report/index.js";
+import type { CheckRunInfo, PullRequestInfo, RepoGitHub, RepoRef, StackSummary } from "../ports.js";
+import type { PreviewJob } from "../job.js";
+
+/** What converging one pull request reads and writes on its repository. */
+export type ConvergeGitHub = Pick<RepoGitHub, "checks" | "deployments">;
+
+/** What converging one pull request asks of the rest of berth (ReconcileDeps says more). */
+export interface ConvergeDeps {
+  /** Queues a deploy as a webhook would. */
+  enqueue: (job: PreviewJob) => void;
+  /** Whether a job of the pull request runs now. */
+  busy: (repo: RepoRef, pr: number) => boolean;
+  /** Changes whenever a job of the pull request starts or ends. */
+  activity: (repo: RepoRef, pr: number) => number;
+  /** Whether this process took a deploy of the head already (asked only when it has no check run). */
+  tried: (repo: RepoRef, pr: number, sha: string) => boolean;
+  /** Look for older heads' open runs even when the head needs nothing (the first resync of a process). */
+  sweep: boolean;
+}
+
+/** The counts converging adds to a resync's summary. */
+export interface ConvergeCounts {
+  redeployed: number;
+  concluded: number;
+}
+
+/** Deployments of a preview's environment read when looking for deploys a restart left open. */
+const RECENT_DEPLOYMENTS = 3;
+const OPEN_DEPLOYMENT = new Set(["in_progress", "queued", "pending"]);
+
+/** One open pull request as a resync found it. */
+export interface PullState {
+  repo: RepoRef;
+  github: ConvergeGitHub;
+  pull: PullRequestInfo;
+  /** The preview's stack; undefined when the pull request has none. */
+  stack: StackSummary | undefined;
+  log: Logger;
+}
+
+/**
+ * Brings one open pull request to its head, judging by the head's newest berth check run (see
+ * `reconcile`). Returns the GitHub requests spent.
+ */
+export async function convergePull(deps: ConvergeDeps, summary: ConvergeCounts, state: PullState): Promise<number> {
+  const { repo, github, pull, stack, log } = state;
+  const pr = pull.number;
+  if (deps.busy(repo, pr)) return 0;
+  const activity = deps.activity(repo, pr);
+  let spent = 1;
+  const runs = await github.checks.list({ headSha: pull.headSha, name: CHECK_NAME });
+  // A job that started meanwhile owns the newest run, one that ended may have concluded what was
+  // read as open: either way the next resync judges again.
+  if (deps.busy(repo, pr) || deps.activity(repo, pr) !== activity) return spent;
+  const decision = decide(deps, state, runs);
+  const open = runs.filter((run) => run.status !== "completed");
+  if (open.length > 0 || decision.kind === "deploy" || deps.sweep) {
+    const next = decision.kind === "deploy" ? "retrying" : decision.kind === "leave" ? "exhausted" : "replaced";
+    spent += await concludeLeftOpen(summary, state, open, next);
+  }
+  if (decision.kind === "done") return spent;
+  if (decision.kind === "leave") {
+    log.info({ pr, head: pull.headSha, why: decision.why }, "head not deployed again");
+    return spent;
+  }
+  deps.enqueue({
+    repo,
+    pr,
+    action: "deploy",
+    sha: pull.headSha,
+    baseSha: pull.baseSha,
+    branch: pull.branch,
+    fork: pull.fork,
+    draft: pull.draft,
+    ...(decision.attempt ? { attempt: decision.attempt } : {}),
+  });
+  summary.redeployed += 1;
+  log.info({ pr, serving: stack?.tags["berth:sha"], head: pull.headSha, attempt: decision.attempt?.number ?? 1, why: decision.why }, "deploying the head");
+  return spent;
+}
+
+type Decision = { kind: "done" } | { kind: "leave"; why: string } | { kind: "deploy"; why: string; attempt?: DeployAttempt };
+
+/** What the head's newest berth check run (and the stack's tag) say to do next. Pure but for `tried`. */
+function decide(deps: ConvergeDeps, state: PullState, runs: CheckRunInfo[]): Decision {
+  const { repo, pull, stack } = state;
+  const head = pull.headSha.toLowerCase();
+  const latest = runs[0];
+  if (latest === undefined) {
+    if (deps.tried(repo, pull.number, head)) return { kind: "done" };
+    return { kind: "deploy", why: stack ? "head moved" : "never deployed" };
+  }
+  const { attempt, transient } = readAttemptMarkers(latest.output.summary);
+  const again = (previous: string): Decision =>
+    attempt < DEPLOY_ATTEMPTS
+      ? { kind: "deploy", why: previous, attempt: { number: attempt + 1, previous } }
+      : { kind: "leave", why: `${previous}; ${DEPLOY_ATTEMPTS} attempts made` };
+  if (latest.status !== "completed") return again("the last one was interrupted: berth restarted before it finished");
+  switch (latest.conclusion) {
+    case "success":
+      // No stack after a success: someone removed the preview (`/preview destroy`); it stays removed.
+      return stack === undefined || stack.tags["berth:sha"]?.toLowerCase() === head ? { kind: "done" } : { kind: "deploy", why: "the stack serves another commit" };
+    case "failure":
+      return transient ? again(`the last one failed on a transient ${transient.source} error: ${transient.reason}`) : { kind: "done" };
+    case "neutral":
+      // Stopped at a safe point (a restart concluded it) with nothing newer on this head.
+      return again("the last one was interrupted: berth restarted before it finished");
+    default:
+      // cancelled: the preview was being removed; anything else is not berth's.
+      return { kind: "done" };
+  }
+}
+
+/**
+ * Concludes the check runs and deployments a restart left open: the head's as interrupted, older
+ * heads' as superseded by the head. Returns the GitHub requests spent.
+ */
+async function concludeLeftOpen(summary: ConvergeCounts, state: PullState, openOnHead: CheckRunInfo[], next: InterruptedNext): Promise<number> {
+  const { github, pull, log } = state;
+  const head = pull.headSha.toLowerCase();
+  let spent = 0;
+  for (const run of openOnHead) {
+    await github.checks.update(run.id, { output: renderInterrupted(run.output, next), conclusion: "neutral" });
+    spent += 1;
+    summary.concluded += 1;
+    log.info({ pr: pull.number, checkRun: run.id }, "check run left open by a restart concluded as interrupted");
+  }
+  const deployments = await github.deployments.listRecent({ environment: deploymentEnvironment(pull.number), limit: RECENT_DEPLOYMENTS });
+  spent += 1 + deployments.length;
+  const olderHeads = new Set<string>();
+  for (const deployment of deployments) {
+    const older = deployment.sha.toLowerCase() !== head;
+    // A later success marks older deployments inactive, but not their check runs: look at them all.
+    if (older) olderHeads.add(deployment.sha);
+    if (deployment.state === undefined || !OPEN_DEPLOYMENT.has(deployment.state)) continue;
+    const description = older ? `Superseded by ${shortSha(pull.headSha)}` : "Interrupted: berth restarted before this deploy finished";
+    await github.deployments.setStatus(deployment.id, { state: "inactive", description: deploymentDescription(description) });
+    spent += 1;
+  }
+  for (const sha of olderHeads) {
+    const runs = await github.checks.list({ headSha: sha, name: CHECK_NAME });
+    spent += 1;
+    for (const run of runs.filter((r) => r.status !== "completed")) {
+      await github.checks.update(run.id, { output: renderSupersededWhileDown(run.output, pull.headSha), conclusion: "neutral" });
+      spent += 1;
+      summary.concluded += 1;
+      log.info({ pr: pull.number, checkRun: run.id, sha }, "check run of an older head left open by a restart concluded as superseded");
+    }
+  }
+  return spent;
+}

@@ -1,0 +1,409 @@
+import { BerthError, InputError, formatDiagnostic, type TransientSource } from "../../errors.js";
+import { ImageTimeoutError, LimitError } from "../errors.js";
+import type { RepoConfig } from "../../config/schema.js";
+import type { ConfigLineOf } from "../../stack/diagnostics.js";
+import { formatWarning, planWithConfig, renderPlan, type PreviewPlan, type PreviewTarget } from "../../plan/plan-preview.js";
+import type { Logger } from "../../util/logger.js";
+import { createRedactor, redactLines } from "../../util/redact.js";
+import { type DeployAttempt, DeployReporter, type PhaseName } from "../report/index.js";
+import { isPriorityInUse, type ListenerPriorityAllocator } from "./listener-priority.js";
+import type { ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "../ports.js";
+import { buildDataTasksTag, DATA_TASKS_TAG, replacedDataServices } from "./data-tasks.js";
+import { pinImage, shortDigest } from "./pin-image.js";
+import { runReleaseStep, ReleaseStepError, type StepRetry } from "./release-step.js";
+import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
+import { SupersededSignal } from "./keyed-queue.js";
+import { buildBaseParameters } from "../../stack/base-stack.js";
+import { isOneShotStep, type ConfigReleaseStep, type ReleaseStep } from "../../stack/release.js";
+
+/** The collaborators of one deploy. */
+export interface DeployDeps {
+  stacks: StackPort;
+  images: ImagePort;
+  tasks: TaskPort;
+  loadBalancers: LoadBalancerPort;
+  logs: LogPort;
+  priorities: ListenerPriorityAllocator;
+  /** The operator's base stack: name and outputs (ClusterName, ListenerArn, ...). */
+  base: () => Promise<{ name: string; outputs: Record<string, string> }>;
+  log: Logger;
+  now: () => Date;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  redact: (text: string) => string;
+  options: { imageTimeoutMs: number; imagePollMs: number; logTailLines: number };
+}
+
+export interface DeployRequest {
+  github: RepoGitHub;
+  /** Which attempt at this head the deploy is (a resync's retry); absent: the first. */
+  attempt?: DeployAttempt;
+  target: PreviewTarget;
+  config: RepoConfig;
+  /** Lines of the config's keys, so that problems found while planning name their line. */
+  configLineOf?: ConfigLineOf;
+  /** The config's file: `.github/preview.yml` or `.github/preview.yaml`. */
+  configFile?: string;
+  /** `reset` wipes data and re-seeds; `redeploy` and `deploy` seed only on the first deploy. */
+  kind: "deploy" | "redeploy" | "reset";
+  /** Fork pull requests never receive the repository's secrets. */
+  withoutSecrets?: boolean;
+  /** Hidden lines kept at the end of the sticky comment (e.g. a fork approval). */
+  commentSuffix?: string;
+}
+
+/** Tags that mark a stack as berth's; the adapters refuse stacks without them. */
+export function ownershipTags(target: PreviewTarget): Record<string, string> {
+  return {
+    "berth:managed": "true",
+    "berth:repository": `${target.owner}/${target.repo}`,
+    "berth:pr": String(target.pr),
+  };
+}
+
+/**
+ * One deploy of one pull request: image -> stack (release phase) -> one-shot services -> migrate
+ * -> seed -> rollout -> health, reported on the PR as it goes. The new version takes traffic only after every release
+ * step exited 0; until then the services built from the repository keep the images now serving.
+ * Stops at the next safe point when `signal` aborts (superseded or closed).
+ */
+export async function deployPreview(deps: DeployDeps, request: DeployRequest, signal: AbortSignal): Promise<"success" | "failure" | "superseded"> {
+  const { target, github } = request;
+  const log = deps.log.child({ repo: `${target.owner}/${target.repo}`, pr: target.pr, sha: target.sha });
+  const reporter = new DeployReporter(github, {
+    pr: target.pr,
+    sha: target.sha,
+    kind: request.kind,
+    log,
+    now: deps.now,
+    ...(target.branch === undefined ? {} : { branch: target.branch }),
+    ...(request.commentSuffix === undefined ? {} : { commentSuffix: request.commentSuffix }),
+    ...(request.attempt === undefined ? {} : { attempt: request.attempt }),
+  });
+  let phase: PhaseName | undefined;
+  const checkpoint = () => {
+    if (signal.aborted) throw signal.reason instanceof SupersededSignal ? signal.reason : new SupersededSignal(undefined);
+  };
+
+  await reporter.start();
+  try {
+    const config = request.withoutSecrets ? { ...request.config, secrets: {}, compose_secrets: {} } : request.config;
+    const base = await deps.base();
+    // Passed on every create and update, so an update of the base stack reaches the preview.
+    const baseParameters = buildBaseParameters(base);
+    const finalPlan = await planWithConfig({
+      reader: github.reader(target.sha),
+      config,
+      target,
+      baseStack: base.name,
+      baseOutputs: base.outputs,
+      ...(request.configLineOf ? { configLineOf: request.configLineOf } : {}),
+      ...(request.configFile ? { configFile: request.configFile } : {}),
+    });
+    const warnings = finalPlan.stack.warnings.map(formatWarning);
+    if (request.withoutSecrets && Object.keys({ ...request.config.secrets, ...request.config.compose_secrets }).length > 0) {
+      warnings.push("secrets: not given to a pull request from a fork [fork-without-secrets]");
+    }
+    await reporter.setWarnings(warnings);
+    const steps = finalPlan.stack.release;
+    const oneShots = steps.filter(isOneShotStep);
+    if (oneShots.length > 0) await reporter.setOneShots(oneShots.map((s) => s.name));
+
+    phase = "image";
+    const digests = await waitForImages(deps, reporter, finalPlan, signal, checkpoint);
+    checkpoint();
+    // Deploy what the tags point to now, by digest: a tag pushed again then changes the task definition.
+    const pinned: PreviewPlan = {
+      ...finalPlan,
+      images: Object.fromEntries(Object.entries(finalPlan.images).map(([service, ref]) => [service, pinImage(ref, digests[ref]!)])),
+    };
+    const finalStack = renderPlan(pinned, { target, baseStack: base.name });
+
+    phase = "stack";
+    await reporter.phase("stack");
+    const existing = await deps.stacks.find(finalPlan.stack.stackName);
+    const seeded = existing?.tags["berth:seeded"] === "true";
+    // A reset wipes the data before it seeds; until a seed succeeds, every deploy seeds again.
+    let reseed = request.kind === "reset" || !seeded || existing?.tags[NEEDS_SEED] === "true";
+    const servingImages = existing && seeded ? parsePairs(existing.outputs.ServiceImages) : undefined;
+    const releaseStack = renderPlan(pinned, { target, baseStack: base.name, hold: servingImages ? { servingImages } : {} });
+    const priority = existing?.parameters.ListenerRulePriority ?? undefined;
+    // A new preview adds a listener rule and a target group; say so when the load balancer is full,
+    // before CloudFormation tries and rolls the whole stack back.
+    if (!existing) await assertHeadroom(deps, need(base.outputs, "ListenerArn", base.name));
+    const { [NEEDS_SEED]: _pending, [DATA_TASKS_TAG]: recordedDataTasks, ...baseTags } = { ...pickBerthTags(existing), ...ownershipTags(target) };
+    const { stack: held, priority: rulePriority } = await ensureWithPriority(deps, {
+      name: releaseStack.stackName,
+      template: releaseStack.template,
+      tags: {
+        ...baseTags,
+        "berth:sha": existing?.tags["berth:sha"] ?? "none",
+        ...(recordedDataTasks === undefined ? {} : { [DATA_TASKS_TAG]: recordedDataTasks }),
+        ...(reseed && seeded ? { [NEEDS_SEED]: "true" } : {}),
+      },
+      listenerArn: need(base.outputs, "ListenerArn", base.name),
+      parameters: baseParameters,
+      priority: priority === undefined ? undefined : Number(priority),
+      onProgress: (line) => log.debug({ line }, "stack progress"),
+    });
+    let outputs = parsePreviewOutputs(held.name, held.outputs);
+    const cluster = need(base.outputs, "ClusterName", base.name);
+    if (request.kind === "reset" && seeded && Object.keys(outputs.statefulServices).length > 0) {
+      await reporter.phase("stack", "running", `restarting ${Object.keys(outputs.statefulServices).join(", ")} with empty storage`);
+      await deps.tasks.restartServices({ cluster, services: Object.values(outputs.statefulServices) });
+    }
+    // The data lives in the data services' tasks: tasks other than those the last seed wrote into
+    // (a changed definition, a retired or crashed task) mean empty storage, so seed again.
+    const dataTasks = buildDataTasksTag(
+      outputs.statefulServices,
+      Object.keys(outputs.statefulServices).length === 0 ? {} : await deps.tasks.runningTasks({ cluster, services: Object.values(outputs.statefulServices) }),
+    );
+    let dataGone: string | undefined;
+    if (!reseed && recordedDataTasks !== undefined && dataTasks !== undefined && recordedDataTasks !== dataTasks) {
+      const replaced = replacedDataServices(recordedDataTasks, dataTasks);
+      dataGone = replaced === undefined || replaced.length === 0
+        ? "a data service's task was replaced since the last seed (its storage is new)"
+        : `${replaced.join(", ")} ${replaced.length === 1 ? "was" : "were"} replaced since the last seed (new task, empty storage)`;
+      reseed = true;
+      log.info({ recorded: recordedDataTasks, now: dataTasks }, "data service replaced; seeding again");
+    }
+    await reporter.done("stack");
+    checkpoint();
+
+    // One-shot compose services run on every deploy, as `docker compose up` runs them every time,
+    // in dependency order, before migrate: the data services they need are up since the release
+    // phase, and the new version (their dependents) rolls out only after all of them exited 0.
+    /** Runs a release step, showing each retry on its phase; returns the last retry, if any. */
+    const runStep = async (name: PhaseName, step: ReleaseStep): Promise<StepRetry | undefined> => {
+      let retried: StepRetry | undefined;
+      await runReleaseStep(deps, {
+        cluster,
+        outputs,
+        step,
+        onRetry: (retry) => {
+          retried = retry;
+          return reporter.phase(name, "running", `retrying: ${retry.reason}, attempt ${retry.attempt} of ${retry.attempts}`);
+        },
+      });
+      return retried;
+    };
+    for (const step of oneShots) {
+      phase = step.name;
+      await reporter.phase(step.name);
+      const retried = await runStep(step.name, step);
+      await reporter.done(step.name, "success", retried ? `retried: ${retried.reason}; passed on attempt ${retried.attempt} of ${retried.attempts}` : undefined);
+      checkpoint();
+    }
+    for (const name of ["migrate", "seed"] as const) {
+      phase = name;
+      const step = steps.find((s): s is ConfigReleaseStep => s.name === name);
+      if (!step) {
+        await reporter.done(name, "skipped", `no release.${name} in .github/preview.yml`);
+        continue;
+      }
+      if (name === "seed" && !reseed) {
+        await reporter.done("seed", "skipped", "data kept from the previous deploy");
+        continue;
+      }
+      await reporter.phase(name, "running", name === "seed" && dataGone ? `seeding again: ${dataGone}` : undefined);
+      const retried = await runStep(name, step);
+      const why = name === "seed" && dataGone ? `seeded again: ${dataGone}` : undefined;
+      const retriedNote = retried ? `retried: ${retried.reason}; started on attempt ${retried.attempt}` : undefined;
+      await reporter.done(name, "success", [why, retriedNote].filter(Boolean).join("; ") || undefined);
+      checkpoint();
+    }
+
+    phase = "rollout";
+    await reporter.phase("rollout");
+    const { stack: live } = await ensureWithPriority(deps, {
+      name: finalStack.stackName,
+      template: finalStack.template,
+      tags: { ...baseTags, "berth:sha": target.sha, "berth:seeded": "true", ...(dataTasks === undefined ? {} : { [DATA_TASKS_TAG]: dataTasks }) },
+      listenerArn: need(base.outputs, "ListenerArn", base.name),
+      parameters: baseParameters,
+      priority: rulePriority,
+      onProgress: (line) => log.debug({ line }, "stack progress"),
+    });
+    outputs = parsePreviewOutputs(live.name, live.outputs);
+    await deps.tasks.waitForRollout({ cluster, service: outputs.publicServiceArn, signal });
+    await reporter.done("rollout");
+
+    phase = "health";
+    await reporter.phase("health");
+    await deps.loadBalancers.waitHealthy({ targetGroupArn: outputs.targetGroupArn, signal });
+    await reporter.done("health");
+
+    await reporter.succeed(outputs.url);
+    log.info({ url: outputs.url }, "preview ready");
+    return "success";
+  } catch (error) {
+    if (error instanceof SupersededSignal || (signal.aborted && isAbort(error, signal))) {
+      const by = (error instanceof SupersededSignal ? error : signal.reason instanceof SupersededSignal ? signal.reason : undefined)?.by as
+        | { sha?: string; action?: string }
+        | undefined;
+      if (by?.action === "close" || by?.action === "destroy") await reporter.cancel("Stopped: the preview is being removed");
+      else await reporter.supersede(by?.sha);
+      log.info({ by: by?.sha }, "deploy superseded");
+      return "superseded";
+    }
+    // The config's secret names are secret too: `SECRET_KEY_BASE=...` in a log tail is masked.
+    const known = createRedactor({ secretNames: Object.keys(request.config.secrets) });
+    const { message, ...extra } = describeFailure(error, (text) => deps.redact(known(text)));
+    if (!(error instanceof BerthError)) log.error({ err: error }, "deploy failed unexpectedly");
+    else log.warn({ message }, "deploy failed");
+    await reporter.fail(error instanceof InputError ? undefined : phase, message, extra);
+    return "failure";
+  }
+}
+
+/** Waits until every image CI should push exists; returns the digest each reference points to now. */
+async function waitForImages(
+  deps: DeployDeps,
+  reporter: DeployReporter,
+  plan: PreviewPlan,
+  signal: AbortSignal,
+  checkpoint: () => void,
+): Promise<Record<string, string>> {
+  const refs = [...new Set(Object.values(plan.images))];
+  if (refs.length === 0) {
+    await reporter.done("image", "skipped", "no service with build:");
+    return {};
+  }
+  await reporter.phase("image");
+  const started = deps.now().getTime();
+  const digests: Record<string, string> = {};
+  const missing = new Set(refs);
+  for (;;) {
+    for (const ref of [...missing]) {
+      const digest = await deps.images.findDigest(ref);
+      if (digest === undefined) continue;
+      digests[ref] = digest;
+      missing.delete(ref);
+    }
+    if (missing.size === 0) break;
+    const waited = deps.now().getTime() - started;
+    if (waited >= deps.options.imageTimeoutMs) {
+      throw new ImageTimeoutError(`image not found after ${Math.round(waited / 1000)} s: ${[...missing].join(", ")}`, {
+        userMessage: `Image not in ECR after ${formatMinutes(waited)}: ${[...missing].join(", ")}. Did CI push it for this commit? Push again to retry.`,
+        imageRef: [...missing][0]!,
+        waitedMs: waited,
+      });
+    }
+    await reporter.phase("image", "waiting", `waiting for ${[...missing].join(", ")}`);
+    await deps.sleep(deps.options.imagePollMs, signal);
+    checkpoint();
+  }
+  await reporter.done("image", "success", refs.map((ref) => `${ref} @ ${shortDigest(digests[ref]!)}`).join(", "));
+  return digests;
+}
+
+async function ensureWithPriority(
+  deps: DeployDeps,
+  input: {
+    name: string;
+    template: Record<string, unknown>;
+    tags: Record<string, string>;
+    listenerArn: string;
+    /** Template parameters besides the rule priority: the base stack's outputs. */
+    parameters: Record<string, string>;
+    priority: number | undefined;
+    onProgress: (line: string) => void;
+  },
+): Promise<{ stack: StackSummary; priority: number }> {
+  let priority = input.priority ?? (await deps.priorities.allocate(input.listenerArn));
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const stack = await deps.stacks.ensure({
+        name: input.name,
+        template: input.template,
+        tags: input.tags,
+        parameters: { ...input.parameters, ListenerRulePriority: String(priority) },
+        onProgress: input.onProgress,
+      });
+      return { stack, priority };
+    } catch (error) {
+      const text = error instanceof BerthError ? `${error.message} ${error.userMessage}` : String(error);
+      if (attempt >= 4 || !isPriorityInUse(text)) throw error;
+      deps.log.warn({ priority, attempt }, "listener rule priority taken by someone else; allocating another");
+      deps.priorities.reject(priority);
+      priority = await deps.priorities.allocate(input.listenerArn);
+    }
+  }
+}
+
+/** Fails with the limit and the way out when the listener or its load balancer holds no further preview. */
+async function assertHeadroom(deps: DeployDeps, listenerArn: string): Promise<void> {
+  const { rules, targetGroups, loadBalancerArn } = await deps.loadBalancers.headroom(listenerArn);
+  const fix = "Close pull requests whose previews are no longer needed, or shard: deploy a second base stack from deploy/base.yml and a second berth for some repositories.";
+  if (targetGroups.used + 1 > targetGroups.limit) {
+    throw new LimitError(`load balancer ${loadBalancerArn} routes to ${targetGroups.used} of ${targetGroups.limit} target groups`, {
+      limit: "target groups per load balancer",
+      userMessage: `No room for a new preview: the shared load balancer already routes to ${targetGroups.used} target groups, and AWS allows ${targetGroups.limit} per Application Load Balancer, not adjustable. ${fix}`,
+    });
+  }
+  if (rules.used + 1 > rules.limit) {
+    throw new LimitError(`listener ${listenerArn} has ${rules.used} of ${rules.limit} rules`, {
+      limit: "listener rules",
+      userMessage: `No room for a new preview: the shared load balancer's listener already has ${rules.used} rules, and AWS allows ${rules.limit} per Application Load Balancer by default; a Service Quotas increase raises that. ${fix}`,
+    });
+  }
+}
+
+/** Tag of a preview whose data was wiped (or never seeded since): the next deploy seeds. */
+const NEEDS_SEED = "berth:needs-seed";
+
+function isAbort(error: unknown, signal: AbortSignal): boolean {
+  return error === signal.reason || (error instanceof Error && error.name === "AbortError");
+}
+
+function pickBerthTags(stack: StackSummary | undefined): Record<string, string> {
+  if (!stack) return {};
+  return Object.fromEntries(Object.entries(stack.tags).filter(([k]) => k.startsWith("berth:")));
+}
+
+function need(outputs: Record<string, string>, key: string, stack: string): string {
+  const value = outputs[key];
+  if (!value) {
+    throw new BerthError(`base stack ${stack} has no output ${key}`, {
+      userMessage: `The base stack ${stack} has no ${key} output; deploy deploy/base.yml again.`,
+    });
+  }
+  return value;
+}
+
+/**
+ * The message for the PR, plus verbatim lines (bad input) or a log tail (a failed step), redacted,
+ * and which service failed when the failure may pass (`transient`).
+ */
+export function describeFailure(
+  error: unknown,
+  redact: (text: string) => string,
+): { message: string; logTail?: string[]; details?: string[]; transient?: TransientSource } {
+  const transient = findTransient(error);
+  const described = describeError(error, redact);
+  return transient === undefined ? described : { ...described, transient };
+}
+
+/** The transient source of the error or of a BerthError it wraps. */
+function findTransient(error: unknown): TransientSource | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof BerthError && e.transient !== undefined) return e.transient;
+  }
+  return undefined;
+}
+
+function describeError(error: unknown, redact: (text: string) => string): { message: string; logTail?: string[]; details?: string[] } {
+  if (error instanceof InputError) {
+    const count = error.diagnostics.length;
+    return { message: `${count} problem${count === 1 ? "" : "s"} in the repository's preview files:`, details: error.diagnostics.map(formatDiagnostic) };
+  }
+  if (error instanceof ReleaseStepError) return { message: redact(error.userMessage), logTail: redactLines(redact, error.logTail) };
+  if (error instanceof BerthError) return { message: redact(error.userMessage) };
+  return { message: "berth hit an internal error; the operators have the details in berth's log." };
+}
+
+function formatMinutes(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  return minutes >= 1 ? `${minutes} min` : `${Math.round(ms / 1000)} s`;
+}
+
+export type { PreviewOutputs };

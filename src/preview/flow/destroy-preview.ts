@@ -1,0 +1,39 @@
+import { BerthError } from "../../errors.js";
+import type { PreviewTarget } from "../../plan/plan-preview.js";
+import { previewLabel, stackName } from "../../stack/naming.js";
+import type { Logger } from "../../util/logger.js";
+import type { RepoGitHub, StackPort } from "../ports.js";
+import { deploymentEnvironment, renderComment } from "../report/index.js";
+
+/**
+ * Removes a pull request's preview: deletes its stack and waits until it is gone (DELETE_FAILED is
+ * retried by the stack port, then reported), marks every deployment of the PR's environment
+ * inactive and updates the sticky comment. Safe to repeat: a missing stack is already removed.
+ */
+export async function destroyPreview(
+  deps: { stacks: StackPort; log: Logger; now: () => Date },
+  input: { github: RepoGitHub; target: Omit<PreviewTarget, "sha"> & { sha?: string }; reason: "closed" | "destroy" },
+): Promise<"removed" | "failure"> {
+  const { target, github } = input;
+  const name = stackName(previewLabel(target));
+  const log = deps.log.child({ repo: `${target.owner}/${target.repo}`, pr: target.pr, stack: name });
+  try {
+    await deps.stacks.delete(name);
+  } catch (error) {
+    const message = error instanceof BerthError ? error.userMessage : "internal error while deleting the stack";
+    log.error({ err: error }, "preview removal failed");
+    await github.comments
+      .ensureSticky(target.pr, renderComment({ state: "failed", message: `Removing the preview failed: ${message}`, updatedAt: deps.now() }))
+      .catch((e: unknown) => log.warn({ err: e }, "sticky comment failed"));
+    return "failure";
+  }
+  await github.deployments
+    .deactivateOthers({ environment: deploymentEnvironment(target.pr) })
+    .catch((e: unknown) => log.warn({ err: e }, "deactivating deployments failed"));
+  const message = input.reason === "closed" ? "The pull request was closed." : "Removed by `/preview destroy`; push or comment `/preview redeploy` to bring it back.";
+  await github.comments
+    .ensureSticky(target.pr, renderComment({ state: "removed", message, updatedAt: deps.now() }))
+    .catch((e: unknown) => log.warn({ err: e }, "sticky comment failed"));
+  log.info({ reason: input.reason }, "preview removed");
+  return "removed";
+}

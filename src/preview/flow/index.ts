@@ -1,0 +1,11 @@
+/**
+ * How a preview changes: deploy, destroy, the resync that repairs what webhooks missed, and the
+ * per-pull-request queue that runs them one at a time.
+ */
+export { deployPreview, describeFailure, ownershipTags, type DeployDeps } from "./deploy-preview.js";
+export { destroyPreview } from "./destroy-preview.js";
+export { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, forkGate } from "./fork-approval.js";
+export { KeyedQueue } from "./keyed-queue.js";
+export { ListenerPriorityAllocator } from "./listener-priority.js";
+export { reconcile, type ReconcileSummary } from "./reconcile.js";
+export { parsePairs } from "./stack-outputs.js";

@@ -1,0 +1,7 @@
+/**
+ * The preview engine's way in for the app: the service and the jobs it takes. Adapters implement
+ * ./ports.ts and throw ./errors.ts; those two stay beside this file for every layer to share.
+ */
+export { PreviewService, type PreviewServiceDeps } from "./preview-service.js";
+export type { PreviewJob } from "./job.js";
+export { ListenerPriorityAllocator, type ReconcileSummary } from "./flow/index.js";

@@ -1,0 +1,23 @@
+import type { DeployAttempt } from "./report/index.js";
+import type { RepoRef } from "./ports.js";
+
+/** What someone asked berth to do for one pull request. */
+export interface PreviewJob {
+  repo: RepoRef;
+  pr: number;
+  /** deploy: a push or an opened PR; redeploy: deploy the head again; reset: wipe data, migrate, seed; destroy/close: remove. */
+  action: "deploy" | "redeploy" | "reset" | "destroy" | "close";
+  /** The head SHA to deploy (ignored by destroy/close). */
+  sha: string;
+  branch?: string;
+  /** Pull requests from forks never receive the repository's secrets. */
+  fork?: boolean;
+  /** Draft pull requests deploy only when the config allows (`drafts: true`, the default). */
+  draft?: boolean;
+  /** The base branch's commit: a fork's say over berth's own settings never counts, the base's does. */
+  baseSha?: string;
+  /** Set by `/preview approve`: the fork head SHA a maintainer approved. */
+  approvedSha?: string;
+  /** Set by a resync that deploys a head again after an interrupted or transiently failed attempt. */
+  attempt?: DeployAttempt;
+}

@@ -1,0 +1,46 @@
+import type { TransientSource } from "../../errors.js";
+
+/** How many deploys of one head berth starts on its own (the first one included) before it waits for a push. */
+export const DEPLOY_ATTEMPTS = 3;
+
+/** Which attempt at a head a deploy is, and why the one before did not finish. */
+export interface DeployAttempt {
+  /** 1-based; the first deploy of a head (any deploy a person asked for) is attempt 1. */
+  number: number;
+  /** Why the last attempt did not finish, e.g. `the last one failed on a transient AWS error: …`. */
+  previous?: string;
+}
+
+/** What berth wrote into a check run's summary about its own deploy, for the next resync to read. */
+export interface AttemptRecord {
+  attempt: number;
+  /** Set when the deploy failed on an error that may pass. */
+  transient?: { source: TransientSource; reason: string };
+}
+
+const ATTEMPT = /<!-- berth:attempt (\d+) -->/;
+const TRANSIENT = /<!-- berth:transient (AWS|GitHub): (.*?) -->/;
+
+/**
+ * Hidden lines for the end of a check run summary: the attempt number (from 2 on) and, for a
+ * transient failure, its source and reason. A reason cannot close the HTML comment early.
+ */
+export function buildAttemptMarkers(record: AttemptRecord): string[] {
+  const lines: string[] = [];
+  if (record.attempt > 1) lines.push(`<!-- berth:attempt ${record.attempt} -->`);
+  if (record.transient) {
+    const reason = record.transient.reason.replace(/\s+/g, " ").replace(/-{2,}/g, "-").replace(/>/g, "›").trim().slice(0, 300);
+    lines.push(`<!-- berth:transient ${record.transient.source}: ${reason} -->`);
+  }
+  return lines;
+}
+
+/** Reads what `buildAttemptMarkers` wrote; a summary without markers is attempt 1, not transient. */
+export function readAttemptMarkers(summary: string): AttemptRecord {
+  const attempt = Number(ATTEMPT.exec(summary)?.[1] ?? 1);
+  const transient = TRANSIENT.exec(summary);
+  return {
+    attempt: Number.isSafeInteger(attempt) && attempt >= 1 ? attempt : 1,
+    ...(transient ? { transient: { source: transient[1] as TransientSource, reason: transient[2]! } } : {}),
+  };
+}

@@ -1,0 +1,216 @@
+import type { TransientSource } from "../../errors.js";
+import type { Logger } from "../../util/logger.js";
+import type { DeployAttempt } from "./deploy-attempts.js";
+import { PHASES, buildPhases, checkConclusion, renderCheckRun, type DeployReport, type PhaseName, type PhaseReport } from "./render-check-run.js";
+import { renderComment, type CommentState } from "./render-comment.js";
+import { deploymentDescription, deploymentEnvironment } from "./render-deployment.js";
+import type { RepoGitHub } from "../ports.js";
+
+export const CHECK_NAME = "preview";
+
+/**
+ * Keeps the three things people see on the PR in step with one deploy: the `preview` check run
+ * on the head SHA (a phase table), the GitHub Deployment of the PR's environment, and the sticky
+ * comment. Reporting failures are logged and never fail the deploy itself.
+ */
+export class DeployReporter {
+  private readonly report: DeployReport;
+  private readonly started = new Map<PhaseName, number>();
+  private checkRun: { id: number; url: string } | undefined;
+  /** The last check run update sent, to skip identical ones (an image wait polls for many minutes). */
+  private lastPushed: string | undefined;
+  private deploymentId: number | undefined;
+
+  constructor(
+    private readonly github: RepoGitHub,
+    private readonly context: {
+      pr: number;
+      sha: string;
+      branch?: string;
+      kind: DeployReport["kind"];
+      log: Logger;
+      now: () => Date;
+      /** Hidden lines appended to the sticky comment (e.g. a fork approval). */
+      commentSuffix?: string;
+      /** Which attempt at this head the deploy is (a resync's retry); absent: the first. */
+      attempt?: DeployAttempt;
+    },
+  ) {
+    this.report = {
+      kind: context.kind,
+      sha: context.sha,
+      pr: context.pr,
+      phases: PHASES.map((name) => ({ name, status: "pending" })),
+      outcome: "running",
+      warnings: [],
+      ...(context.attempt === undefined ? {} : { attempt: context.attempt }),
+    };
+  }
+
+  get environment(): string {
+    return deploymentEnvironment(this.context.pr);
+  }
+
+  /** Opens the check run, the deployment and marks the comment as deploying. */
+  async start(warnings: string[] = []): Promise<void> {
+    this.report.warnings = warnings;
+    this.checkRun = await this.quietly("create check run", () =>
+      this.github.checks.create({ headSha: this.context.sha, name: CHECK_NAME, output: renderCheckRun(this.report) }),
+    );
+    this.deploymentId = await this.quietly("create deployment", () =>
+      this.github.deployments.create({ sha: this.context.sha, environment: this.environment, description: `Preview of PR #${this.context.pr}` }),
+    );
+    if (this.deploymentId !== undefined) {
+      const id = this.deploymentId;
+      await this.quietly("deployment in_progress", () =>
+        this.github.deployments.setStatus(id, { state: "in_progress", ...(this.checkRun ? { logUrl: this.checkRun.url } : {}), description: "Deploying" }),
+      );
+    }
+    await this.comment({ state: "deploying" });
+  }
+
+  setWarnings(warnings: string[]): Promise<void> {
+    this.report.warnings = warnings;
+    return this.push();
+  }
+
+  /** Lists the one-shot services' phases (`init:<service>`, in run order) after the stack, pending. */
+  setOneShots(names: readonly `init:${string}`[]): Promise<void> {
+    this.report.phases = buildPhases(names).map((name) => this.report.phases.find((p) => p.name === name) ?? { name, status: "pending" });
+    return this.push();
+  }
+
+  /** Marks a phase running (or waiting, e.g. for the image) and publishes it. */
+  async phase(name: PhaseName, status: "running" | "waiting" = "running", detail?: string): Promise<void> {
+    if (!this.started.has(name)) this.started.set(name, this.context.now().getTime());
+    this.update(name, { status, ...(detail === undefined ? {} : { detail }) });
+    await this.push();
+  }
+
+  /** Marks a phase finished; the duration counts from its first `phase()` call. */
+  async done(name: PhaseName, status: "success" | "skipped" = "success", detail?: string): Promise<void> {
+    const start = this.started.get(name);
+    this.update(name, {
+      status,
+      ...(start === undefined ? {} : { durationMs: this.context.now().getTime() - start }),
+      ...(detail === undefined ? {} : { detail }),
+    });
+    await this.push();
+  }
+
+  /** The deploy succeeded: check run success with the URL, deployment success, comment ready. */
+  async succeed(url: string): Promise<void> {
+    this.report.outcome = "success";
+    this.report.url = url;
+    await this.push(true);
+    if (this.deploymentId !== undefined) {
+      const id = this.deploymentId;
+      await this.quietly("deployment success", () =>
+        this.github.deployments.setStatus(id, { state: "success", environmentUrl: url, ...(this.checkRun ? { logUrl: this.checkRun.url } : {}), description: "Preview ready" }),
+      );
+      await this.quietly("deactivate older deployments", () => this.github.deployments.deactivateOthers({ environment: this.environment, exceptId: id }));
+    }
+    await this.comment({ state: "ready", url });
+  }
+
+  /**
+   * The deploy failed in `phase` (undefined: the repository's files are wrong and nothing ran):
+   * the reason a developer can act on, with verbatim `details` lines or a log tail.
+   */
+  async fail(phase: PhaseName | undefined, message: string, extra: { logTail?: string[]; details?: string[]; transient?: TransientSource } = {}): Promise<void> {
+    this.report.outcome = "failure";
+    const failedPhase = phase ?? this.currentPhase();
+    this.report.failure = {
+      message,
+      ...(failedPhase === undefined ? {} : { phase: failedPhase }),
+      ...(extra.logTail && extra.logTail.length > 0 ? { logTail: extra.logTail } : {}),
+      ...(extra.details && extra.details.length > 0 ? { details: extra.details } : {}),
+      ...(extra.transient === undefined ? {} : { transient: extra.transient }),
+    };
+    this.finishOpenPhases("failure", failedPhase);
+    await this.push(true);
+    await this.setDeployment("failure", `Failed: ${message}`);
+    await this.comment({ state: "failed", message });
+  }
+
+  /** A newer push replaced this deploy: neutral, never failure; names the newer SHA. */
+  async supersede(newerSha: string | undefined): Promise<void> {
+    this.report.outcome = "superseded";
+    if (newerSha !== undefined) this.report.supersededBy = newerSha;
+    this.finishOpenPhases("cancelled");
+    await this.push(true);
+    await this.setDeployment("inactive", newerSha ? `Superseded by ${newerSha.slice(0, 7)}` : "Superseded");
+  }
+
+  /** The deploy was stopped (e.g. the PR closed while it ran). */
+  async cancel(reason: string): Promise<void> {
+    this.report.outcome = "cancelled";
+    this.finishOpenPhases("cancelled");
+    const current = this.currentPhase();
+    this.report.failure = { message: reason, ...(current === undefined ? {} : { phase: current }) };
+    await this.push(true);
+    await this.setDeployment("inactive", reason);
+  }
+
+  private update(name: PhaseName, patch: Partial<PhaseReport>): void {
+    this.report.phases = this.report.phases.map((p) => (p.name === name ? { ...p, ...patch } : p));
+  }
+
+  private currentPhase(): PhaseName | undefined {
+    return this.report.phases.find((p) => p.status === "running" || p.status === "waiting")?.name;
+  }
+
+  private finishOpenPhases(status: "failure" | "cancelled", failed?: PhaseName): void {
+    const now = this.context.now().getTime();
+    this.report.phases = this.report.phases.map((p) => {
+      if (p.status === "running" || p.status === "waiting" || (failed === p.name && p.status === "pending")) {
+        const start = this.started.get(p.name);
+        return { ...p, status: p.name === failed ? "failure" : status, ...(start === undefined ? {} : { durationMs: now - start }) };
+      }
+      return p;
+    });
+  }
+
+  private async push(final = false): Promise<void> {
+    if (!this.checkRun) return;
+    const { id } = this.checkRun;
+    const output = renderCheckRun(this.report);
+    const update = { output, ...(final ? { conclusion: checkConclusion(this.report) } : {}), ...(this.report.url ? { detailsUrl: this.report.url } : {}) };
+    const key = JSON.stringify(update);
+    if (key === this.lastPushed) return;
+    const sent = await this.quietly("update check run", async () => {
+      await this.github.checks.update(id, update);
+      return true;
+    });
+    if (sent) this.lastPushed = key;
+  }
+
+  private async setDeployment(state: "failure" | "inactive", description: string): Promise<void> {
+    if (this.deploymentId === undefined) return;
+    const id = this.deploymentId;
+    await this.quietly(`deployment ${state}`, () =>
+      this.github.deployments.setStatus(id, { state, description: deploymentDescription(description), ...(this.checkRun ? { logUrl: this.checkRun.url } : {}) }),
+    );
+  }
+
+  private async comment(state: Omit<CommentState, "updatedAt" | "sha" | "branch" | "checkRunUrl">): Promise<void> {
+    const body = renderComment({
+      ...state,
+      sha: this.context.sha,
+      ...(this.context.branch === undefined ? {} : { branch: this.context.branch }),
+      updatedAt: this.context.now(),
+      ...(this.checkRun ? { checkRunUrl: this.checkRun.url } : {}),
+    });
+    const suffix = this.context.commentSuffix === undefined ? "" : `\n${this.context.commentSuffix}`;
+    await this.quietly("sticky comment", () => this.github.comments.ensureSticky(this.context.pr, `${body}${suffix}`));
+  }
+
+  private async quietly<T>(what: string, action: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await action();
+    } catch (error) {
+      this.context.log.warn({ err: error, pr: this.context.pr }, `GitHub report failed: ${what}`);
+      return undefined;
+    }
+  }
+}

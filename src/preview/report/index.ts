@@ -1,0 +1,10 @@
+/**
+ * What a pull request shows of a preview: the check run with its phases, the sticky comment, the
+ * deployment, and the hidden markers in them that a resync reads back.
+ */
+export { CHECK_NAME, DeployReporter } from "./deploy-reporter.js";
+export { DEPLOY_ATTEMPTS, readAttemptMarkers, type DeployAttempt } from "./deploy-attempts.js";
+export { shortSha, type PhaseName } from "./render-check-run.js";
+export { renderComment, STICKY_MARKER } from "./render-comment.js";
+export { deploymentDescription, deploymentEnvironment } from "./render-deployment.js";
+export { renderInterrupted, renderSupersededWhileDown, type InterruptedNext } from "./render-stale-run.js";

@@ -1,0 +1,99 @@
+import { escapeMarkdown, inlineCode, isSafeUrl, markdownLink } from "../../util/markdown.js";
+import { shortSha } from "./render-check-run.js";
+
+/** The hidden marker that starts berth's sticky comment; the GitHub adapter finds the comment by it. */
+export const STICKY_MARKER = "<!-- berth:preview -->";
+
+/** What the sticky comment on a pull request says. */
+export interface CommentState {
+  state: "deploying" | "ready" | "failed" | "removed" | "awaiting-approval" | "disabled-for-forks";
+  /** The preview's public URL. */
+  url?: string;
+  /** The commit deployed (or waiting for approval). */
+  sha?: string;
+  /** Link to the commit on GitHub; the short SHA links there when given. */
+  commitUrl?: string;
+  /** The PR's head branch: user-controlled, always escaped. */
+  branch?: string;
+  updatedAt: Date;
+  /** The check run with the phase details. */
+  checkRunUrl?: string;
+  /** One more line for the people on the PR, e.g. why the deploy failed. User-controlled, escaped. */
+  message?: string;
+}
+
+const HEADLINE: Record<CommentState["state"], string> = {
+  deploying: "⏳ Deploying preview",
+  ready: "✅ Preview ready",
+  failed: "❌ Preview failed",
+  removed: "🗑️ Preview removed",
+  "awaiting-approval": "✋ Preview waiting for approval",
+  "disabled-for-forks": "🔒 No preview for pull requests from forks",
+};
+
+const COMMANDS: ReadonlyArray<[command: string, what: string]> = [
+  ["/preview reset", "wipe the data, run migrate and seed again"],
+  ["/preview redeploy", "deploy the head commit again"],
+  ["/preview destroy", "remove the preview until the next push"],
+  ["/preview logs [service]", "post the last log lines of a service"],
+  ["/preview help", "list the commands"],
+];
+
+/**
+ * The sticky comment's Markdown: the hidden marker first (berth finds its comment by it),
+ * a headline for the state, the URL, commit, branch and time, then the commands. All
+ * user-controlled text goes through escapeMarkdown.
+ */
+export function renderComment(state: CommentState): string {
+  const facts: string[] = [];
+  if (state.url !== undefined) facts.push(`**URL:** ${markdownLink(state.url)}`);
+  if (state.sha !== undefined) {
+    const sha = inlineCode(shortSha(state.sha));
+    const commit = state.commitUrl === undefined ? sha : linkCode(sha, state.commitUrl);
+    facts.push(`**Commit:** ${commit}${state.branch === undefined ? "" : ` on ${escapeMarkdown(state.branch)}`}`);
+  } else if (state.branch !== undefined) {
+    facts.push(`**Branch:** ${escapeMarkdown(state.branch)}`);
+  }
+  facts.push(`**Updated:** ${state.updatedAt.toISOString().replace(/\.\d{3}Z$/, "Z")}`);
+  if (state.checkRunUrl !== undefined) facts.push(`**Details:** ${markdownLink(state.checkRunUrl, "check run")}`);
+
+  const parts = [STICKY_MARKER, `### ${HEADLINE[state.state]}`];
+  const explanation = explain(state);
+  if (explanation !== undefined) parts.push(explanation);
+  if (state.message !== undefined) parts.push(`> ${escapeMarkdown(state.message)}`);
+  parts.push(facts.map((f) => `- ${f}`).join("\n"));
+  const commands = renderCommands(state.state);
+  if (commands !== undefined) parts.push(commands);
+  // No trailing newline: the adapter compares bodies to skip edits that change nothing.
+  return parts.join("\n\n");
+}
+
+function explain(state: CommentState): string | undefined {
+  switch (state.state) {
+    case "awaiting-approval":
+      return `This pull request comes from a fork. Someone with write access must review the changes, then comment ${inlineCode(
+        "/preview approve",
+      )} to deploy this commit.`;
+    case "disabled-for-forks":
+      return "This repository does not deploy pull requests from forks.";
+    case "removed":
+      return "The preview and its data are gone.";
+    default:
+      return undefined;
+  }
+}
+
+function renderCommands(state: CommentState["state"]): string | undefined {
+  if (state === "disabled-for-forks") return undefined;
+  const list: ReadonlyArray<readonly [string, string]> =
+    state === "awaiting-approval"
+      ? [["/preview approve", "deploy the head commit of this fork"], COMMANDS[COMMANDS.length - 1]!]
+      : COMMANDS;
+  const items = list.map(([command, what]) => `- ${inlineCode(command)}: ${what}`);
+  return ["<details><summary>Commands (comment on this pull request; write access needed)</summary>", "", ...items, "", "</details>"].join("\n");
+}
+
+function linkCode(code: string, url: string): string {
+  // A code span as link text needs no escaping; markdownLink would escape its backticks.
+  return isSafeUrl(url) ? `[${code}](<${url}>)` : code;
+}

@@ -1,0 +1,143 @@
+import { describe, expect, it } from "vitest";
+import { renderComment, STICKY_MARKER, type CommentState } from "../../../src/preview/report/render-comment.js";
+
+const updatedAt = new Date("2024-05-06T07:08:09.123Z");
+const sha = "abc1234def5678901234567890abcdef12345678";
+
+describe("renderComment", () => {
+  it("shows a ready preview", () => {
+    expect(
+      renderComment({
+        state: "ready",
+        url: "https://pr-42.preview.example.com",
+        sha,
+        commitUrl: `https://github.com/acme/shop/commit/${sha}`,
+        branch: "feature/login",
+        updatedAt,
+        checkRunUrl: "https://github.com/acme/shop/runs/7",
+      }),
+    ).toMatchInlineSnapshot(`
+      "<!-- berth:preview -->
+
+      ### ✅ Preview ready
+
+      - **URL:** [https://pr-42.preview.example.com](<https://pr-42.preview.example.com>)
+      - **Commit:** [\`abc1234\`](<https://github.com/acme/shop/commit/abc1234def5678901234567890abcdef12345678>) on feature/login
+      - **Updated:** 2024-05-06T07:08:09Z
+      - **Details:** [check run](<https://github.com/acme/shop/runs/7>)
+
+      <details><summary>Commands (comment on this pull request; write access needed)</summary>
+
+      - \`/preview reset\`: wipe the data, run migrate and seed again
+      - \`/preview redeploy\`: deploy the head commit again
+      - \`/preview destroy\`: remove the preview until the next push
+      - \`/preview logs [service]\`: post the last log lines of a service
+      - \`/preview help\`: list the commands
+
+      </details>"
+    `);
+  });
+
+  it("shows a failed deploy with its message", () => {
+    expect(
+      renderComment({ state: "failed", sha, branch: "fix/db", updatedAt, message: "Migrate failed: exit code 1", checkRunUrl: "https://github.com/acme/shop/runs/8" }),
+    ).toMatchInlineSnapshot(`
+      "<!-- berth:preview -->
+
+      ### ❌ Preview failed
+
+      > Migrate failed: exit code 1
+
+      - **Commit:** \`abc1234\` on fix/db
+      - **Updated:** 2024-05-06T07:08:09Z
+      - **Details:** [check run](<https://github.com/acme/shop/runs/8>)
+
+      <details><summary>Commands (comment on this pull request; write access needed)</summary>
+
+      - \`/preview reset\`: wipe the data, run migrate and seed again
+      - \`/preview redeploy\`: deploy the head commit again
+      - \`/preview destroy\`: remove the preview until the next push
+      - \`/preview logs [service]\`: post the last log lines of a service
+      - \`/preview help\`: list the commands
+
+      </details>"
+    `);
+  });
+
+  it("asks a maintainer to approve a fork's commit", () => {
+    expect(renderComment({ state: "awaiting-approval", sha, branch: "patch-1", updatedAt })).toMatchInlineSnapshot(`
+      "<!-- berth:preview -->
+
+      ### ✋ Preview waiting for approval
+
+      This pull request comes from a fork. Someone with write access must review the changes, then comment \`/preview approve\` to deploy this commit.
+
+      - **Commit:** \`abc1234\` on patch-1
+      - **Updated:** 2024-05-06T07:08:09Z
+
+      <details><summary>Commands (comment on this pull request; write access needed)</summary>
+
+      - \`/preview approve\`: deploy the head commit of this fork
+      - \`/preview help\`: list the commands
+
+      </details>"
+    `);
+  });
+
+  it("says forks are not deployed, without commands", () => {
+    expect(renderComment({ state: "disabled-for-forks", updatedAt })).toMatchInlineSnapshot(`
+      "<!-- berth:preview -->
+
+      ### 🔒 No preview for pull requests from forks
+
+      This repository does not deploy pull requests from forks.
+
+      - **Updated:** 2024-05-06T07:08:09Z"
+    `);
+  });
+
+  it.each([
+    ["deploying", "### ⏳ Deploying preview"],
+    ["ready", "### ✅ Preview ready"],
+    ["failed", "### ❌ Preview failed"],
+    ["removed", "### 🗑️ Preview removed"],
+    ["awaiting-approval", "### ✋ Preview waiting for approval"],
+    ["disabled-for-forks", "### 🔒 No preview for pull requests from forks"],
+  ] as const)("starts with the marker and the %s headline", (state, headline) => {
+    const lines = renderComment({ state, updatedAt }).split("\n");
+    expect(lines.slice(0, 3)).toEqual([STICKY_MARKER, "", headline]);
+  });
+
+  it.each([
+    ["deploying", ["/preview reset", "/preview redeploy", "/preview destroy", "/preview logs [service]", "/preview help"]],
+    ["awaiting-approval", ["/preview approve", "/preview help"]],
+    ["disabled-for-forks", []],
+  ] as const)("lists the commands for %s", (state, commands) => {
+    const listed = [...renderComment({ state, updatedAt }).matchAll(/^- `([^`]+)`:/gm)].map((m) => m[1]);
+    expect(listed).toEqual(commands);
+  });
+
+  it("escapes a hostile branch name and message", () => {
+    const state: CommentState = {
+      state: "failed",
+      sha,
+      branch: "x\u202E@octocat<script>#1",
+      message: "<!-- berth:preview --> [pwn](https://evil.example) @acme/admins\n# heading",
+      updatedAt,
+    };
+    const body = renderComment(state);
+    expect(body).not.toMatch(/@[a-z]/);
+    expect(body).not.toContain("<script");
+    expect(body).not.toContain("\u202E");
+    expect(body).not.toContain("](https://evil");
+    expect(body.split(STICKY_MARKER)).toHaveLength(2);
+    expect(body).toContain("- **Commit:** `abc1234` on x@&#8203;octocat&lt;script&gt;\\#&#8203;1");
+    expect(body).toContain(
+      "> &lt;\\!-- berth:preview --&gt; \\[pwn\\]\\(https://evil.example\\) @&#8203;acme/admins \\# heading",
+    );
+  });
+
+  it("does not link an unsafe commit URL", () => {
+    expect(renderComment({ state: "ready", sha, commitUrl: "javascript:alert(1)", updatedAt })).toContain("- **Commit:** `abc1234`\n- **Updated:**");
+  });
+});
