@@ -1,4 +1,5 @@
 import { ProbotOctokit } from "probot";
+import { createConditionalCache } from "./github-conditional.js";
 
 /**
  * How many times berth's GitHub client waits out a rate limit before the error reaches the
@@ -15,6 +16,8 @@ export interface GitHubOctokitOptions {
   msPerSecond?: number;
   /** More options of the throttling plugin; tests pass limiters that do not space writes 1 s apart. */
   throttle?: Record<string, unknown>;
+  /** The cache of conditional GETs (one per process by default; tests pass their own to read its figures). */
+  conditional?: ReturnType<typeof createConditionalCache>;
 }
 
 interface LimitedRequest {
@@ -32,10 +35,12 @@ interface Logged {
  * rate limits only logs, so a report refused by one was lost. Here both limits are waited out, as
  * GitHub asks, a bounded number of times. Creates that must not be repeated blindly turn the retry
  * plugin off per request and look up before they create again (src/github/create-once.ts).
+ * GETs are conditional (handlers/github-conditional.ts): an unchanged answer costs no rate limit.
  */
 export function createGitHubOctokit(options: GitHubOctokitOptions = {}): typeof ProbotOctokit {
   const msPerSecond = options.msPerSecond ?? 1000;
-  return ProbotOctokit.defaults((instance: { retry?: object; throttle?: object }) => ({
+  const conditional = options.conditional ?? createConditionalCache();
+  return ProbotOctokit.plugin(conditional.plugin as Parameters<typeof ProbotOctokit.plugin>[0]).defaults((instance: { retry?: object; throttle?: object }) => ({
     ...instance,
     // 429 is a rate limit: the throttling plugin waits it out for `retry-after`, while the retry
     // plugin would ask again after 1 s, 4 s and 9 s whatever GitHub said.

@@ -7,6 +7,7 @@
  * answers on one route: a 5xx after the write was applied or not, a broken connection, or a
  * secondary rate limit (GitHub refuses those before it writes anything).
  */
+import { createHash } from "node:crypto";
 import nock from "nock";
 import { findGitHubRequestProblems } from "../helpers/github-openapi.js";
 import type { RepoPermission } from "../../src/preview/ports.js";
@@ -125,6 +126,8 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
     pulls: new Map<number, FakePull>(),
     problems: [] as string[],
     requests: [] as string[],
+    /** GETs answered 304 Not Modified: their `If-None-Match` named the answer's ETag, so no rate limit was spent. */
+    notModified: [] as string[],
     faults: new Map<FakeRoute, FakeFault[]>(),
   };
   let nextId = 1000;
@@ -406,6 +409,15 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
         const fault = takeFault(route, body);
         if (fault === undefined || fault.applied === true) {
           const [status, payload, headers] = handler({ method, path: url.pathname, url, body }, match);
+          if (fault === undefined && method === "GET" && status === 200) {
+            // GitHub's ETag names the answer; asked again with it, an unchanged answer is a bodiless 304.
+            const etag = `W/"${createHash("sha1").update(JSON.stringify([payload, headers ?? {}])).digest("hex")}"`;
+            if (this.req.headers["if-none-match"] === etag) {
+              state.notModified.push(`${method} ${url.pathname}`);
+              return reply(null, [304, "", { etag }]);
+            }
+            return reply(null, [status, payload ?? "", { ...headers, etag }]);
+          }
           if (fault === undefined) return reply(null, [status, payload ?? "", headers ?? {}]);
         }
         // nock ignores the answer when it is given an error: the request fails as a broken connection would.
