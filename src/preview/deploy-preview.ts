@@ -13,7 +13,7 @@ import { buildDataTasksTag, DATA_TASKS_TAG, replacedDataServices } from "./data-
 import { pinImage, shortDigest } from "./pin-image.js";
 import { runReleaseStep, ReleaseStepError, type StepRetry } from "./release-step.js";
 import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
-import { SupersededSignal } from "./keyed-queue.js";
+import { RestartSignal, SupersededSignal } from "./keyed-queue.js";
 import type { PhaseName } from "./render-check-run.js";
 import { buildBaseParameters } from "../stack/base-stack.js";
 import { isOneShotStep, type ConfigReleaseStep, type ReleaseStep } from "../stack/release.js";
@@ -66,9 +66,14 @@ export function ownershipTags(target: PreviewTarget): Record<string, string> {
  * One deploy of one pull request: image -> stack (release phase) -> one-shot services -> migrate
  * -> seed -> rollout -> health, reported on the PR as it goes. The new version takes traffic only after every release
  * step exited 0; until then the services built from the repository keep the images now serving.
- * Stops at the next safe point when `signal` aborts (superseded or closed).
+ * Stops at the next safe point when `signal` aborts: superseded, closed, or berth restarting
+ * (`RestartSignal`: the check run says so, and the next process's resync resumes the deploy).
  */
-export async function deployPreview(deps: DeployDeps, request: DeployRequest, signal: AbortSignal): Promise<"success" | "failure" | "superseded"> {
+export async function deployPreview(
+  deps: DeployDeps,
+  request: DeployRequest,
+  signal: AbortSignal,
+): Promise<"success" | "failure" | "superseded" | "restarting"> {
   const { target, github } = request;
   const log = deps.log.child({ repo: `${target.owner}/${target.repo}`, pr: target.pr, sha: target.sha });
   const reporter = new DeployReporter(github, {
@@ -83,7 +88,8 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
   });
   let phase: PhaseName | undefined;
   const checkpoint = () => {
-    if (signal.aborted) throw signal.reason instanceof SupersededSignal ? signal.reason : new SupersededSignal(undefined);
+    if (!signal.aborted) return;
+    throw signal.reason instanceof SupersededSignal || signal.reason instanceof RestartSignal ? signal.reason : new SupersededSignal(undefined);
   };
 
   await reporter.start();
@@ -238,6 +244,11 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
     log.info({ url: outputs.url }, "preview ready");
     return "success";
   } catch (error) {
+    if (error instanceof RestartSignal || (signal.reason instanceof RestartSignal && isAbort(error, signal))) {
+      await reporter.restarting();
+      log.info({ phase }, "deploy stopped at a safe point: berth is restarting");
+      return "restarting";
+    }
     if (error instanceof SupersededSignal || (signal.aborted && isAbort(error, signal))) {
       const by = (error instanceof SupersededSignal ? error : signal.reason instanceof SupersededSignal ? signal.reason : undefined)?.by as
         | { sha?: string; action?: string }

@@ -152,6 +152,18 @@ export class DeployReporter {
     await this.setDeployment("inactive", reason);
   }
 
+  /**
+   * berth is restarting and the deploy stopped at a safe point: the check run concludes neutral
+   * and says the deploy resumes when berth is back (the next process's resync reads that and
+   * deploys the head again); the deployment goes inactive. Never left in progress.
+   */
+  async restarting(): Promise<void> {
+    this.report.outcome = "restarting";
+    this.finishOpenPhases("paused");
+    await this.push(true);
+    await this.setDeployment("inactive", "Paused: berth is restarting; the deploy resumes when it is back");
+  }
+
   private update(name: PhaseName, patch: Partial<PhaseReport>): void {
     this.report.phases = this.report.phases.map((p) => (p.name === name ? { ...p, ...patch } : p));
   }
@@ -160,7 +172,7 @@ export class DeployReporter {
     return this.report.phases.find((p) => p.status === "running" || p.status === "waiting")?.name;
   }
 
-  private finishOpenPhases(status: "failure" | "cancelled", failed?: PhaseName): void {
+  private finishOpenPhases(status: "failure" | "cancelled" | "paused", failed?: PhaseName): void {
     const now = this.context.now().getTime();
     this.report.phases = this.report.phases.map((p) => {
       if (p.status === "running" || p.status === "waiting" || (failed === p.name && p.status === "pending")) {

@@ -17,7 +17,7 @@ export function buildPhases(oneShots: readonly `init:${string}`[] = []): PhaseNa
   return ["image", "stack", ...oneShots, "migrate", "seed", "rollout", "health"];
 }
 
-export type PhaseStatus = "pending" | "running" | "waiting" | "success" | "failure" | "skipped" | "cancelled";
+export type PhaseStatus = "pending" | "running" | "waiting" | "success" | "failure" | "skipped" | "cancelled" | "paused";
 
 /** Where one phase stands. */
 export interface PhaseReport {
@@ -40,7 +40,8 @@ export interface DeployReport {
   phases: PhaseReport[];
   /** The preview's public URL, once known. */
   url?: string;
-  outcome: "running" | "success" | "failure" | "superseded" | "cancelled";
+  /** `restarting`: berth stopped (SIGTERM) and the deploy stopped at a safe point; the next process resumes it. */
+  outcome: "running" | "success" | "failure" | "superseded" | "cancelled" | "restarting";
   /** Why the deploy failed: the phase, a message for the PR, the tail of the phase's log. */
   failure?: {
     /** The phase that failed; undefined when the repository's files are wrong (nothing ran). */
@@ -68,6 +69,7 @@ const STATUS_LABEL: Record<PhaseStatus, string> = {
   failure: "❌ failure",
   skipped: "⏭️ skipped",
   cancelled: "🚫 cancelled",
+  paused: "⏸️ paused",
 };
 
 const PHASE_LABEL: Record<string, string> = {
@@ -109,6 +111,7 @@ export function checkConclusion(report: DeployReport): CheckConclusion | undefin
     case "failure":
       return "failure";
     case "superseded":
+    case "restarting":
       return "neutral";
     case "cancelled":
       return "cancelled";
@@ -136,8 +139,13 @@ function renderTitle(report: DeployReport): string {
       return report.supersededBy === undefined ? "Superseded" : `Superseded by ${shortSha(report.supersededBy)}`;
     case "cancelled":
       return `${verb.noun} cancelled`;
+    case "restarting":
+      return RESTARTING_TITLE;
   }
 }
+
+/** The title of a check run whose deploy stopped because berth was restarting. */
+export const RESTARTING_TITLE = "Paused: berth is restarting";
 
 /** "Migrate"; a one-shot service `init:createbuckets` is "Init: createbuckets". */
 export function phaseLabel(name: PhaseName): string {
@@ -152,7 +160,9 @@ function phasesInOrder(report: DeployReport): PhaseReport[] {
 function renderSummary(report: DeployReport): string {
   const verb = KIND_VERB[report.kind];
   const attempt = report.attempt?.number ?? 1;
-  const retry = attempt > 1 ? `, attempt ${attempt} of ${DEPLOY_ATTEMPTS}${report.attempt?.previous ? ` (${escapeMarkdown(report.attempt.previous)})` : ""}` : "";
+  const previous = report.attempt?.previous ? ` (${escapeMarkdown(report.attempt.previous)})` : "";
+  // A deploy resumed after a restart is the same attempt: it says why, without a number.
+  const retry = attempt > 1 ? `, attempt ${attempt} of ${DEPLOY_ATTEMPTS}${previous}` : previous;
   const parts: string[] = [`${verb.noun} of ${inlineCode(shortSha(report.sha))} for pull request #${report.pr}${retry}`];
 
   const rows = phasesInOrder(report).map(
@@ -181,13 +191,20 @@ function renderSummary(report: DeployReport): string {
     case "cancelled":
       parts.push(`The ${verb.noun.toLowerCase()} was cancelled; the previous version, if any, keeps serving.`);
       break;
+    case "restarting":
+      parts.push(`berth is restarting, so this ${verb.noun.toLowerCase()} stopped at a safe point; it resumes when berth is back.`);
+      break;
   }
 
   if (report.warnings.length > 0) {
     parts.push(["**Warnings**", "", ...report.warnings.map((w) => `- ${escapeMarkdown(w)}`)].join("\n"));
   }
   const transient = report.outcome === "failure" ? report.failure?.transient : undefined;
-  const markers = buildAttemptMarkers({ attempt, ...(transient ? { transient: { source: transient, reason: report.failure!.message } } : {}) });
+  const markers = buildAttemptMarkers({
+    attempt,
+    ...(transient ? { transient: { source: transient, reason: report.failure!.message } } : {}),
+    ...(report.outcome === "restarting" ? { restarted: report.kind } : {}),
+  });
   if (markers.length > 0) parts.push(markers.join("\n"));
   return parts.join("\n\n");
 }
