@@ -8,7 +8,7 @@ import { deployPreview, describeFailure, type DeployDeps } from "./deploy-previe
 import { DeployReporter } from "./deploy-reporter.js";
 import { destroyPreview } from "./destroy-preview.js";
 import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, forkGate } from "./fork-approval.js";
-import { KeyedQueue } from "./keyed-queue.js";
+import { KeyedQueue, RestartSignal } from "./keyed-queue.js";
 import { handleCommand, type CommentCommand } from "./handle-command.js";
 import type { AppGitHub, LogPort, RepoGitHub, RepoRef } from "./ports.js";
 import { reconcile, type ReconcileSummary } from "./reconcile.js";
@@ -72,6 +72,8 @@ export class PreviewService {
   private resynced = false;
   /** Counts job starts and ends per pull request: a resync sees whether a job came or went while it read. */
   private readonly activity = new Map<string, number>();
+  /** Set by `drain`: berth is stopping, and no new work starts. */
+  private draining = false;
 
   constructor(private readonly deps: PreviewServiceDeps) {
     this.queue = new KeyedQueue<PreviewJob>({
@@ -95,6 +97,7 @@ export class PreviewService {
    * Deliveries are at-least-once: GitHub and operators may redeliver.
    */
   enqueue(job: PreviewJob, deliveryId?: string): boolean {
+    if (this.refuseWhileDraining("job", deliveryId)) return false;
     if (!this.firstDelivery(deliveryId)) return false;
     this.push(job);
     return true;
@@ -134,6 +137,7 @@ export class PreviewService {
    * for a duplicate delivery.
    */
   command(input: CommentCommand, deliveryId?: string): boolean {
+    if (this.refuseWhileDraining("command", deliveryId)) return false;
     if (!this.firstDelivery(deliveryId)) return false;
     const log = this.deps.log.child({ repo: `${input.repo.owner}/${input.repo.repo}`, pr: input.pr, commentId: input.commentId });
     const work = (async () => {
@@ -169,6 +173,33 @@ export class PreviewService {
     return true;
   }
 
+  /**
+   * Stops berth's work for a restart (SIGTERM): nothing new starts (later jobs and commands are
+   * refused), jobs waiting in the queue are dropped (the next process's start-up resync finds them
+   * again from GitHub and AWS), and every running deploy stops at its next safe point, its check
+   * run saying that berth is restarting and the deploy resumes when it is back. Resolves once
+   * nothing runs any more ("drained") or when `deadlineMs` has passed ("deadline"); a deploy still
+   * running then is concluded as interrupted by the next process's resync.
+   */
+  async drain(deadlineMs: number): Promise<"drained" | "deadline"> {
+    this.draining = true;
+    const dropped = this.queue.stop(new RestartSignal());
+    this.deps.log.info(
+      { running: this.queue.runningCount, commands: this.background.size, dropped: dropped.map((job) => `${prKey(job.repo, job.pr)} ${job.action}`) },
+      "draining: no new work starts; running deploys stop at their next safe point",
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<"deadline">((resolve) => {
+      timer = setTimeout(() => resolve("deadline"), deadlineMs);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([this.idle().then(() => "drained" as const), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Resolves when no job or command runs or waits. */
   async idle(): Promise<void> {
     while (this.background.size > 0) await Promise.all([...this.background]);
@@ -177,6 +208,7 @@ export class PreviewService {
   }
 
   private push(newer: PreviewJob): void {
+    if (this.draining) return;
     const key = prKey(newer.repo, newer.pr);
     // A job that interrupts a running one inherits what it was asked for: a reset stopped after
     // wiping the data, before seeding, must not leave the next head on an empty database.
@@ -191,6 +223,13 @@ export class PreviewService {
   private touch(key: string): void {
     this.activity.set(key, (this.activity.get(key) ?? 0) + 1);
     if (this.activity.size > 10_000) this.activity.delete(this.activity.keys().next().value as string);
+  }
+
+  /** While draining, says so and refuses: the delivery is not marked seen, so a redelivery to the next process counts. */
+  private refuseWhileDraining(what: "job" | "command", deliveryId: string | undefined): boolean {
+    if (!this.draining) return false;
+    this.deps.log.info({ deliveryId }, `draining: ${what} not started`);
+    return true;
   }
 
   private firstDelivery(deliveryId: string | undefined): boolean {
@@ -259,6 +298,12 @@ export class PreviewService {
         return;
       }
       approvalMarker = approvalMarkerFor(job.sha);
+    }
+    // Stopped for a restart before the deploy began: it opens no check run only to close it; the
+    // head has none, so the next process's resync deploys it.
+    if (signal.aborted && signal.reason instanceof RestartSignal) {
+      log.info({}, "draining: deploy not started");
+      return;
     }
     await deployPreview(
       this.deps,

@@ -1,0 +1,109 @@
+/**
+ * Restarts are ordinary: draining the real app stops running deploys at their next safe point,
+ * where they say berth is restarting, and the next process's start-up
+ * resync finishes what was stopped, with one check run success and one sticky comment.
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { ReconcileSummary } from "../../src/preview/reconcile.js";
+import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
+import { IMAGE, SHA1, SHA2, STACK } from "../helpers/app-fixtures.js";
+import { pullRequestPayload } from "../helpers/webhook-payloads.js";
+
+const BRANCH = "feature/checkout";
+const NOTHING: ReconcileSummary = { checked: 0, pulls: 0, removed: 0, redeployed: 0, concluded: 0, deferred: 0, errors: 0 };
+
+let h: Harness;
+
+afterEach(() => {
+  expect(h.github.problems()).toEqual([]);
+  h.close();
+});
+
+/** PR 7 opened at SHA1 before CI pushed its image: the deploy waits in the image phase. */
+async function waitingForImage(options: { load?: boolean } = {}): Promise<Harness> {
+  const harness = createHarness({ files: readFixtureRepo("rails-postgres"), ...(options.load === false ? { load: false } : {}) });
+  harness.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+  return harness;
+}
+
+async function imageWaitStarted(harness: Harness): Promise<void> {
+  await vi.waitFor(() => expect(harness.github.checkRun(SHA1)?.output.title).toBe("Deploying 1111111 (waiting for image)"), { timeout: 30_000, interval: 5 });
+}
+
+async function resync(harness: Harness): Promise<ReconcileSummary> {
+  await harness.ready();
+  const summary = await harness.previews.resync();
+  await harness.settle();
+  return summary;
+}
+
+/** What the next process leaves on the pull request: the paused run, then one success. */
+function expectResumedAndReady(harness: Harness): void {
+  const [paused, resumed, ...more] = harness.github.checkRuns(SHA1);
+  expect(more).toEqual([]);
+  expect(paused).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Paused: berth is restarting" } });
+  expect(resumed).toMatchObject({ status: "completed", conclusion: "success" });
+  expect(resumed?.output.summary.split("\n")[0]).toBe("Deploy of `1111111` for pull request #7 (resumed after berth restarted)");
+  const comments = harness.github.stickyComments();
+  expect(comments).toHaveLength(1);
+  expect(comments[0]?.body).toContain("Preview ready");
+  expect(harness.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA1);
+}
+
+describe("restarts through the app", () => {
+  it("drains a deploy waiting for its image: the check run says berth is restarting, and the next process finishes it", async () => {
+    h = await waitingForImage();
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await imageWaitStarted(h);
+    const old = h.previews;
+
+    expect(await old.drain(60_000)).toBe("drained");
+
+    const run = h.github.checkRun(SHA1);
+    expect(run).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Paused: berth is restarting" } });
+    expect(run?.output.summary.split("\n\n").slice(0, 1)).toEqual(["Deploy of `1111111` for pull request #7"]);
+    expect(run?.output.summary).toContain("| Image | ⏸️ paused |");
+    expect(run?.output.summary).toContain("berth is restarting, so this deploy stopped at a safe point; it resumes when berth is back.");
+    expect(h.github.deploymentsOf(SHA1)[0]?.statuses.map((s) => `${s.state}: ${s.description ?? ""}`)).toEqual([
+      "in_progress: Deploying",
+      "inactive: Paused: berth is restarting; the deploy resumes when it is back",
+    ]);
+    // The old engine starts nothing more, whatever reaches it.
+    const requests = h.github.state.requests.length;
+    const awsCalls = h.aws.calls.length;
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    await old.idle();
+    expect(h.github.state.requests.slice(requests)).toEqual([]);
+    expect(h.aws.calls.length).toBe(awsCalls);
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+
+    h.aws.putImage(IMAGE(SHA1));
+    h.restart();
+    expect(await resync(h)).toEqual({ ...NOTHING, pulls: 1, redeployed: 1 });
+
+    expectResumedAndReady(h);
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
+    expect(h.github.state.checkRuns).toHaveLength(2);
+  });
+
+  it("gives up on a deploy stuck in an AWS call at the drain deadline; the next process concludes its run and deploys again", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    h.aws.fail("DescribeTargetHealth", { hang: true });
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await vi.waitFor(() => expect(h.aws.commands("elbv2")).toContain("DescribeTargetHealth"), { timeout: 60_000, interval: 5 });
+
+    expect(await h.previews.drain(20)).toBe("deadline");
+    expect(h.github.checkRuns(SHA1).map((r) => r.status)).toEqual(["in_progress"]);
+
+    h.restart();
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, redeployed: 1, concluded: 1 });
+    const [interrupted, retried, ...more] = h.github.checkRuns(SHA1);
+    expect(more).toEqual([]);
+    expect(interrupted).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Interrupted" } });
+    expect(retried).toMatchObject({ status: "completed", conclusion: "success" });
+    expect(h.github.stickyComments()).toHaveLength(1);
+  });
+});
