@@ -38,8 +38,8 @@ export interface EngineTimings {
 
 const PRODUCTION: EngineTimings = { pollDelayMs: 5_000, imagePollMs: 15_000, baseOutputsTtlMs: 5 * 60_000, githubRetryMs: CREATE_RETRY.baseDelayMs };
 
-/** The settings the engine reads; when resyncs run is the composition root's business (`scheduleResync`). */
-export type EngineSettings = Omit<BerthSettings, "BERTH_RESYNC_MINUTES">;
+/** The settings the engine reads; when resyncs run and how long a stop takes are the composition root's business. */
+export type EngineSettings = Omit<BerthSettings, "BERTH_RESYNC_MINUTES" | "BERTH_DRAIN_SECONDS">;
 
 /**
  * Wires the engine: AWS adapters over the given clients, GitHub over installation tokens from

@@ -1,11 +1,15 @@
 /**
- * Restarts are ordinary: draining the real app stops running deploys at their next safe point,
- * where they say berth is restarting, and the next process's start-up
+ * Restarts are ordinary: SIGTERM drains the real app (running deploys stop at their next safe
+ * point and say berth is restarting, webhooks are answered 503), and the next process's start-up
  * resync finishes what was stopped, with one check run success and one sticky comment.
  */
+import { createHmac } from "node:crypto";
+import { createNodeMiddleware } from "probot";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { handleShutdown } from "../../handlers/shutdown.js";
+import { createWebhookServer, listen, type WebhookServer } from "../../handlers/webhook-server.js";
 import type { ReconcileSummary } from "../../src/preview/reconcile.js";
-import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
+import { createHarness, readFixtureRepo, WEBHOOK_SECRET, type Harness } from "../helpers/app-harness.js";
 import { IMAGE, SHA1, SHA2, STACK } from "../helpers/app-fixtures.js";
 import { pullRequestPayload } from "../helpers/webhook-payloads.js";
 
@@ -13,10 +17,13 @@ const BRANCH = "feature/checkout";
 const NOTHING: ReconcileSummary = { checked: 0, pulls: 0, removed: 0, redeployed: 0, concluded: 0, deferred: 0, errors: 0 };
 
 let h: Harness;
+let web: WebhookServer | undefined;
 
-afterEach(() => {
+afterEach(async () => {
   expect(h.github.problems()).toEqual([]);
   h.close();
+  await web?.close();
+  web = undefined;
 });
 
 /** PR 7 opened at SHA1 before CI pushed its image: the deploy waits in the image phase. */
@@ -106,4 +113,83 @@ describe("restarts through the app", () => {
     expect(retried).toMatchObject({ status: "completed", conclusion: "success" });
     expect(h.github.stickyComments()).toHaveLength(1);
   });
+
+  it("on SIGTERM answers webhooks 503, drains, closes the server and exits 0; the next process finishes the deploy", async () => {
+    h = await waitingForImage({ load: false });
+    const middleware = await createNodeMiddleware(h.app, { probot: h.probot });
+    web = createWebhookServer(middleware);
+    const port = await listen(web.server, 0, "127.0.0.1");
+    const url = `http://127.0.0.1:${port}`;
+    const signals = new Map<string, () => void>();
+    const exited: number[] = [];
+    const lines: string[] = [];
+    const log = { info: (_: object, msg?: string) => lines.push(`info ${msg}`), warn: (_: object, msg?: string) => lines.push(`warn ${msg}`), error: (_: object, msg?: string) => lines.push(`error ${msg}`), debug: () => {}, child: () => log };
+    let resyncStopped = false;
+    handleShutdown({
+      signals: { on: (signal, listener) => signals.set(signal, listener) },
+      exit: (code) => void exited.push(code),
+      stopResync: () => void (resyncStopped = true),
+      server: web,
+      previews: h.previews,
+      deadlineMs: 60_000,
+      log,
+    });
+    expect([...signals.keys()]).toEqual(["SIGTERM", "SIGINT"]);
+
+    expect(await deliver(url, pullRequestPayload("opened", { number: 7, sha: SHA1 }))).toEqual({ status: 200, text: "ok\n" });
+    await imageWaitStarted(h);
+    expect(await (await fetch(`${url}/ping`)).text()).toBe("PONG");
+
+    signals.get("SIGTERM")!();
+    expect(resyncStopped).toBe(true);
+    const refused = await deliver(url, pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    expect(refused).toEqual({ status: 503, text: "berth is restarting; redeliver this webhook once it is back\n" });
+    await vi.waitFor(() => expect(exited).toEqual([0]), { timeout: 30_000, interval: 5 });
+
+    expect(lines).toEqual([
+      "info SIGTERM: stopping within 60 s",
+      "info stopping: resync schedule stopped",
+      "info stopping: webhooks are answered 503 and /ping says DRAINING",
+      "info stopping: no work runs any more",
+      "info stopping: server closed",
+      "info stopped: exiting",
+    ]);
+    expect(web.server.listening).toBe(false);
+    expect(h.github.checkRuns(SHA1).map((r) => `${r.conclusion}: ${r.output.title}`)).toEqual(["neutral: Paused: berth is restarting"]);
+    expect(h.github.checkRuns(SHA2)).toEqual([]);
+
+    h.aws.putImage(IMAGE(SHA1));
+    h.restart();
+    expect(await resync(h)).toEqual({ ...NOTHING, pulls: 1, redeployed: 1 });
+    expectResumedAndReady(h);
+  });
+
+  it("answers /ping with 503 DRAINING once stopping", async () => {
+    h = createHarness({ files: {}, load: false });
+    web = createWebhookServer(await createNodeMiddleware(h.app, { probot: h.probot }));
+    const url = `http://127.0.0.1:${await listen(web.server, 0, "127.0.0.1")}`;
+
+    web.refuse();
+
+    const ping = await fetch(`${url}/ping`);
+    expect([ping.status, await ping.text()]).toEqual([503, "DRAINING"]);
+  });
 });
+
+let deliveries = 0;
+
+/** POSTs a webhook as GitHub does, signed with the app's secret. */
+async function deliver(url: string, payload: Record<string, unknown>): Promise<{ status: number; text: string }> {
+  const body = JSON.stringify(payload);
+  const response = await fetch(`${url}/api/github/webhooks`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": "pull_request",
+      "x-github-delivery": `restart-test-${++deliveries}`,
+      "x-hub-signature-256": `sha256=${createHmac("sha256", WEBHOOK_SECRET).update(body).digest("hex")}`,
+    },
+    body,
+  });
+  return { status: response.status, text: await response.text() };
+}
