@@ -113,8 +113,12 @@ export function createEngine(input: {
   });
 }
 
-/** The first resync runs this long after start: it repairs the webhooks missed while berth was down. */
-export const FIRST_RESYNC_DELAY_MS = 30_000;
+/**
+ * The first resync runs this long after start: it repairs the webhooks missed while berth was
+ * down. Longer than deploy/bot.yml's deregistration delay + StopTimeout (150 s): ECS may start the
+ * new task while the old one still drains, and the resync must not judge a deploy that one runs.
+ */
+export const FIRST_RESYNC_DELAY_MS = 180_000;
 
 /**
  * Runs `previews.resync()` once `firstDelayMs` after start, then `everyMs` after each one ends, so

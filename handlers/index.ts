@@ -58,7 +58,7 @@ export interface ProductionDeps extends HandlerDeps {
 
 /**
  * Builds the real engine from the environment (settings parsed once, failing fast) and schedules
- * its resync: 30 s after start, then every BERTH_RESYNC_MINUTES (0 turns it off).
+ * its resync: 3 min after start, then every BERTH_RESYNC_MINUTES (0 turns it off).
  */
 export function productionDeps(app: Probot, timings?: Partial<EngineTimings>): ProductionDeps {
   const settings = loadSettings();
