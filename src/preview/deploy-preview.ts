@@ -93,6 +93,11 @@ export async function deployPreview(
   };
 
   await reporter.start();
+  // Said at once, not at the safe point: a deploy may not reach one before berth exits.
+  const onAbort = () => {
+    if (signal.reason instanceof RestartSignal) void reporter.stopping();
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
   try {
     const config = request.withoutSecrets ? { ...request.config, secrets: {}, compose_secrets: {} } : request.config;
     const base = await deps.base();
@@ -265,6 +270,8 @@ export async function deployPreview(
     else log.warn({ message }, "deploy failed");
     await reporter.fail(error instanceof InputError ? undefined : phase, message, extra);
     return "failure";
+  } finally {
+    signal.removeEventListener("abort", onAbort);
   }
 }
 

@@ -20,6 +20,7 @@ export class DeployReporter {
   /** The last check run update sent, to skip identical ones (an image wait polls for many minutes). */
   private lastPushed: string | undefined;
   private deploymentId: number | undefined;
+  private pushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly github: RepoGitHub,
@@ -183,7 +184,23 @@ export class DeployReporter {
     });
   }
 
-  private async push(final = false): Promise<void> {
+  /**
+   * berth was asked to stop while this deploy runs: until it reaches its next safe point the run
+   * says so, and still says so if berth exits first (the next process's resync concludes it).
+   */
+  stopping(): Promise<void> {
+    this.report.stopping = true;
+    return this.push();
+  }
+
+  /** Sends updates one after the other: `stopping` comes from outside the deploy's own sequence. */
+  private push(final = false): Promise<void> {
+    const next = this.pushing.then(() => this.send(final));
+    this.pushing = next;
+    return next;
+  }
+
+  private async send(final: boolean): Promise<void> {
     if (!this.checkRun) return;
     const { id } = this.checkRun;
     const output = renderCheckRun(this.report);

@@ -55,6 +55,8 @@ export interface DeployReport {
   };
   /** Which attempt at this head the deploy is; absent: the first. */
   attempt?: DeployAttempt;
+  /** Set while running when berth is stopping: the deploy stops at its next safe point. */
+  stopping?: boolean;
   /** The SHA that replaced this deploy, when superseded. */
   supersededBy?: string;
   /** Things berth accepted but changed or ignored (see Warning in src/errors.ts). */
@@ -129,7 +131,7 @@ function renderTitle(report: DeployReport): string {
     case "running": {
       const current = phasesInOrder(report).find((p) => p.status === "running" || p.status === "waiting");
       const where = current === undefined ? "" : ` (${current.status === "waiting" ? "waiting for " : ""}${current.name})`;
-      return `${verb.ing} ${shortSha(report.sha)}${where}`;
+      return `${verb.ing} ${shortSha(report.sha)}${report.stopping ? " (stopping: berth is restarting)" : where}`;
     }
     case "success":
       return report.url === undefined ? "Preview ready" : `Preview ready: ${report.url}`;
@@ -173,7 +175,8 @@ function renderSummary(report: DeployReport): string {
 
   switch (report.outcome) {
     case "running":
-      if (report.url !== undefined) parts.push(`The preview will be at ${markdownLink(report.url)} once it is healthy.`);
+      if (report.stopping) parts.push(`berth is restarting: this ${verb.noun.toLowerCase()} stops at its next safe point and resumes when berth is back.`);
+      else if (report.url !== undefined) parts.push(`The preview will be at ${markdownLink(report.url)} once it is healthy.`);
       break;
     case "success":
       parts.push(report.url === undefined ? "**Preview ready.**" : `**Preview ready:** ${markdownLink(report.url)}`);

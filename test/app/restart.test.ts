@@ -103,7 +103,9 @@ describe("restarts through the app", () => {
     await vi.waitFor(() => expect(h.aws.commands("elbv2")).toContain("DescribeTargetHealth"), { timeout: 60_000, interval: 5 });
 
     expect(await h.previews.drain(20)).toBe("deadline");
-    expect(h.github.checkRuns(SHA1).map((r) => r.status)).toEqual(["in_progress"]);
+    const [stuck] = h.github.checkRuns(SHA1);
+    expect(stuck).toMatchObject({ status: "in_progress", output: { title: "Deploying 1111111 (stopping: berth is restarting)" } });
+    expect(stuck?.output.summary).toContain("berth is restarting: this deploy stops at its next safe point and resumes when berth is back.");
 
     h.restart();
     expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, redeployed: 1, concluded: 1 });
