@@ -93,8 +93,8 @@ export class PreviewService {
   }
 
   /**
-   * Queues a job; returns false (and does nothing) when this webhook delivery was seen already.
-   * Deliveries are at-least-once: GitHub and operators may redeliver.
+   * Queues a job; returns false (and does nothing) when this webhook delivery was seen already,
+   * or while berth drains. Deliveries are at-least-once: GitHub and operators may redeliver.
    */
   enqueue(job: PreviewJob, deliveryId?: string): boolean {
     if (this.refuseWhileDraining("job", deliveryId)) return false;
@@ -134,7 +134,7 @@ export class PreviewService {
 
   /**
    * Handles a PR comment that may hold a `/preview` command, off the request path. Returns false
-   * for a duplicate delivery.
+   * for a duplicate delivery, or while berth drains.
    */
   command(input: CommentCommand, deliveryId?: string): boolean {
     if (this.refuseWhileDraining("command", deliveryId)) return false;
@@ -299,8 +299,8 @@ export class PreviewService {
       }
       approvalMarker = approvalMarkerFor(job.sha);
     }
-    // Stopped for a restart before the deploy began: it opens no check run only to close it; the
-    // head has none, so the next process's resync deploys it.
+    // Stopped for a restart before the deploy began: it opens no check run only to close it, and
+    // the next process's resync judges the head as if this job never ran.
     if (signal.aborted && signal.reason instanceof RestartSignal) {
       log.info({}, "draining: deploy not started");
       return;
