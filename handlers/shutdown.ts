@@ -55,7 +55,7 @@ export function handleShutdown(deps: ShutdownDeps): { stop: (signal: string) => 
       log.info({}, "stopping: webhooks are answered 503 and /ping says DRAINING");
       const outcome = await deps.previews.drain(deps.deadlineMs - closeReserveMs(deps.deadlineMs));
       if (outcome === "drained") log.info({}, "stopping: no work runs any more");
-      else log.warn({}, "stopping: deploys still running at the drain deadline are left to the next start's resync");
+      else log.warn({}, "stopping: deploys still running at the drain deadline were paused where they stand; the next start resumes them");
       await deps.server.close();
       log.info({}, "stopping: server closed");
     } catch (error) {

@@ -93,9 +93,12 @@ export async function deployPreview(
   };
 
   await reporter.start();
-  // Said at once, not at the safe point: a deploy may not reach one before berth exits.
+  // Said at once, not at the safe point: a deploy may not reach one before berth's stop deadline,
+  // and then it is paused where it stands (inside a stack update or a release step).
   const onAbort = () => {
-    if (signal.reason instanceof RestartSignal) void reporter.stopping();
+    if (!(signal.reason instanceof RestartSignal)) return;
+    void reporter.stopping();
+    signal.reason.onDeadline(() => reporter.restarting());
   };
   signal.addEventListener("abort", onAbort, { once: true });
   try {

@@ -21,6 +21,9 @@ export class DeployReporter {
   private lastPushed: string | undefined;
   private deploymentId: number | undefined;
   private pushing: Promise<void> = Promise.resolve();
+  /** Set by `restarting`: it reports once; after it, nothing more is reported. */
+  private paused = false;
+  private silenced = false;
 
   constructor(
     private readonly github: RepoGitHub,
@@ -159,10 +162,15 @@ export class DeployReporter {
    * deploys the head again); the deployment goes inactive. Never left in progress.
    */
   async restarting(): Promise<void> {
+    if (this.paused) return;
+    this.paused = true;
     this.report.outcome = "restarting";
     this.finishOpenPhases("paused");
     await this.push(true);
     await this.setDeployment("inactive", "Paused: berth is restarting; the deploy resumes when it is back");
+    // Said for a deploy still inside a call when berth's stop deadline came: whatever that deploy
+    // reports later (berth exits first, in production) must not contradict it.
+    this.silenced = true;
   }
 
   private update(name: PhaseName, patch: Partial<PhaseReport>): void {
@@ -235,6 +243,7 @@ export class DeployReporter {
   }
 
   private async quietly<T>(what: string, action: () => Promise<T>): Promise<T | undefined> {
+    if (this.silenced) return undefined;
     try {
       return await action();
     } catch (error) {

@@ -120,7 +120,21 @@ export class SupersededSignal<J = unknown> {
   constructor(public by: J) {}
 }
 
-/** The abort reason a job sees when berth stops (SIGTERM): it stops at its next safe point, and the next process resumes it. */
+/**
+ * The abort reason a job sees when berth stops (SIGTERM): it stops at its next safe point, and the
+ * next process resumes it. A job that may not reach one in time registers what to say then with
+ * `onDeadline`; the stopping side calls `expire` when its deadline comes.
+ */
 export class RestartSignal {
   readonly reason = "berth is restarting";
+  private readonly atDeadline: Array<() => Promise<void>> = [];
+
+  onDeadline(action: () => Promise<void>): void {
+    this.atDeadline.push(action);
+  }
+
+  /** Runs what the jobs still running registered; resolves when all of it has settled. */
+  async expire(): Promise<void> {
+    await Promise.allSettled(this.atDeadline.splice(0).map((action) => action()));
+  }
 }

@@ -178,12 +178,14 @@ export class PreviewService {
    * refused), jobs waiting in the queue are dropped (the next process's start-up resync finds them
    * again from GitHub and AWS), and every running deploy stops at its next safe point, its check
    * run saying that berth is restarting and the deploy resumes when it is back. Resolves once
-   * nothing runs any more ("drained") or when `deadlineMs` has passed ("deadline"); a deploy still
-   * running then is concluded as interrupted by the next process's resync.
+   * nothing runs any more ("drained"), or once `deadlineMs` has passed and the deploys still
+   * running (inside a stack update, a release step, a call that does not return) have said the
+   * same where they stand ("deadline"). The next process's resync resumes them all.
    */
   async drain(deadlineMs: number): Promise<"drained" | "deadline"> {
     this.draining = true;
-    const dropped = this.queue.stop(new RestartSignal());
+    const restart = new RestartSignal();
+    const dropped = this.queue.stop(restart);
     this.deps.log.info(
       { running: this.queue.runningCount, commands: this.background.size, dropped: dropped.map((job) => `${prKey(job.repo, job.pr)} ${job.action}`) },
       "draining: no new work starts; running deploys stop at their next safe point",
@@ -193,11 +195,14 @@ export class PreviewService {
       timer = setTimeout(() => resolve("deadline"), deadlineMs);
       timer.unref();
     });
+    let outcome: "drained" | "deadline";
     try {
-      return await Promise.race([this.idle().then(() => "drained" as const), deadline]);
+      outcome = await Promise.race([this.idle().then(() => "drained" as const), deadline]);
     } finally {
       clearTimeout(timer);
     }
+    if (outcome === "deadline") await restart.expire();
+    return outcome;
   }
 
   /** Resolves when no job or command runs or waits. */

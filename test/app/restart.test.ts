@@ -94,7 +94,7 @@ describe("restarts through the app", () => {
     expect(h.github.state.checkRuns).toHaveLength(2);
   });
 
-  it("gives up on a deploy stuck in an AWS call at the drain deadline; the next process concludes its run and deploys again", async () => {
+  it("pauses a deploy stuck in an AWS call where it stands at the drain deadline; the next process resumes it", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
     h.aws.putImage(IMAGE(SHA1));
     h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
@@ -102,18 +102,21 @@ describe("restarts through the app", () => {
     await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
     await vi.waitFor(() => expect(h.aws.commands("elbv2")).toContain("DescribeTargetHealth"), { timeout: 60_000, interval: 5 });
 
-    expect(await h.previews.drain(20)).toBe("deadline");
-    const [stuck] = h.github.checkRuns(SHA1);
-    expect(stuck).toMatchObject({ status: "in_progress", output: { title: "Deploying 1111111 (stopping: berth is restarting)" } });
-    expect(stuck?.output.summary).toContain("berth is restarting: this deploy stops at its next safe point and resumes when berth is back.");
+    const drained = h.previews.drain(1_500);
+    // Said at once, while the deploy is still inside the call.
+    await vi.waitFor(() => expect(h.github.checkRun(SHA1)?.output.title).toBe("Deploying 1111111 (stopping: berth is restarting)"), { timeout: 1_400, interval: 2 });
+    expect(h.github.checkRun(SHA1)?.output.summary).toContain("berth is restarting: this deploy stops at its next safe point and resumes when berth is back.");
+    expect(await drained).toBe("deadline");
+
+    const [paused] = h.github.checkRuns(SHA1);
+    expect(paused).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Paused: berth is restarting" } });
+    expect(paused?.output.summary).toContain("| Rollout | ✅ success |");
+    expect(paused?.output.summary).toContain("| Health | ⏸️ paused |");
+    expect(h.github.deploymentsOf(SHA1)[0]?.statuses.map((s) => s.state)).toEqual(["in_progress", "inactive"]);
 
     h.restart();
-    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, redeployed: 1, concluded: 1 });
-    const [interrupted, retried, ...more] = h.github.checkRuns(SHA1);
-    expect(more).toEqual([]);
-    expect(interrupted).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Interrupted" } });
-    expect(retried).toMatchObject({ status: "completed", conclusion: "success" });
-    expect(h.github.stickyComments()).toHaveLength(1);
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, redeployed: 1 });
+    expectResumedAndReady(h);
   });
 
   it("on SIGTERM answers webhooks 503, drains, closes the server and exits 0; the next process finishes the deploy", async () => {

@@ -78,7 +78,7 @@ describe("handleShutdown", () => {
 
     expect(s.exits).toEqual([{ code: 0, at: 95_000 }]);
     expect(s.lines.slice(-3)).toEqual([
-      "warn stopping: deploys still running at the drain deadline are left to the next start's resync",
+      "warn stopping: deploys still running at the drain deadline were paused where they stand; the next start resumes them",
       "info stopping: server closed",
       "info stopped: exiting",
     ]);
