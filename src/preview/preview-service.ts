@@ -49,6 +49,8 @@ export interface PreviewServiceDeps extends Omit<DeployDeps, "log" | "logs"> {
 }
 
 const REMOVALS = new Set<PreviewJob["action"]>(["destroy", "close"]);
+/** Jobs only a `/preview` command asks for. */
+const ASKED_BY_COMMAND = new Set<PreviewJob["action"]>(["reset", "redeploy", "destroy"]);
 
 /** GitHub requests one resync spends per installation looking for open pull requests without a stack. */
 export const RESYNC_BUDGET = 100;
@@ -186,6 +188,7 @@ export class PreviewService {
     this.draining = true;
     const restart = new RestartSignal();
     const dropped = this.queue.stop(restart);
+    for (const job of dropped) if (ASKED_BY_COMMAND.has(job.action)) this.tellDropped(job);
     this.deps.log.info(
       { running: this.queue.runningCount, commands: this.background.size, dropped: dropped.map((job) => `${prKey(job.repo, job.pr)} ${job.action}`) },
       "draining: no new work starts; running deploys stop at their next safe point",
@@ -203,6 +206,20 @@ export class PreviewService {
     }
     if (outcome === "deadline") await restart.expire();
     return outcome;
+  }
+
+  /**
+   * Says on the pull request that a waiting `/preview` command will not run: unlike a deploy, the
+   * next process's resync does not find it again. Counted as work, so the drain waits for it.
+   */
+  private tellDropped(job: PreviewJob): void {
+    const body = `berth is restarting and did not get to \`/preview ${job.action}\`; comment it again once berth is back.`;
+    const work = this.deps
+      .github(job.repo)
+      .then((github) => github.comments.reply(job.pr, body))
+      .catch((error: unknown) => this.deps.log.warn({ err: error, pr: job.pr }, "could not say that a command was dropped"))
+      .finally(() => this.background.delete(work));
+    this.background.add(work);
   }
 
   /** Resolves when no job or command runs or waits. */

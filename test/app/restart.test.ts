@@ -11,7 +11,7 @@ import { createWebhookServer, listen, type WebhookServer } from "../../handlers/
 import type { ReconcileSummary } from "../../src/preview/reconcile.js";
 import { createHarness, readFixtureRepo, WEBHOOK_SECRET, type Harness } from "../helpers/app-harness.js";
 import { IMAGE, SHA1, SHA2, STACK } from "../helpers/app-fixtures.js";
-import { pullRequestPayload } from "../helpers/webhook-payloads.js";
+import { prCommentPayload, pullRequestPayload } from "../helpers/webhook-payloads.js";
 
 const BRANCH = "feature/checkout";
 const NOTHING: ReconcileSummary = { checked: 0, pulls: 0, removed: 0, redeployed: 0, concluded: 0, deferred: 0, errors: 0 };
@@ -92,6 +92,23 @@ describe("restarts through the app", () => {
     expectResumedAndReady(h);
     expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
     expect(h.github.state.checkRuns).toHaveLength(2);
+  });
+
+  it("says on the pull request that a /preview command still waiting will not run", async () => {
+    h = await waitingForImage();
+    h.github.setPermission("maintainer", "maintain");
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await imageWaitStarted(h);
+    // Same head: the redeploy waits behind the running deploy instead of replacing it.
+    const id = h.github.addComment("/preview redeploy", { login: "maintainer", type: "User" });
+    await h.receive("issue_comment", prCommentPayload({ pr: 7, body: "/preview redeploy", commentId: id, user: "maintainer" }));
+    await vi.waitFor(() => expect(h.logs.some((line) => line.includes('"msg":"comment handled"'))).toBe(true), { timeout: 30_000, interval: 5 });
+    expect(h.github.state.comments.find((c) => c.id === id)?.reactions).toEqual(["eyes"]);
+
+    expect(await h.previews.drain(60_000)).toBe("drained");
+
+    expect(h.github.replies()).toEqual(["berth is restarting and did not get to `/preview redeploy`; comment it again once berth is back."]);
+    expect(h.github.checkRuns(SHA1).map((r) => r.output.title)).toEqual(["Paused: berth is restarting"]);
   });
 
   it("pauses a deploy stuck in an AWS call where it stands at the drain deadline; the next process resumes it", async () => {
