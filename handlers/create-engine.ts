@@ -37,8 +37,8 @@ export interface EngineTimings {
 
 const PRODUCTION: EngineTimings = { pollDelayMs: 5_000, imagePollMs: 15_000, baseOutputsTtlMs: 5 * 60_000, githubRetryMs: CREATE_RETRY.baseDelayMs };
 
-/** The settings the engine reads; when resyncs run is the composition root's business (`scheduleResync`). */
-export type EngineSettings = Omit<BerthSettings, "BERTH_RESYNC_MINUTES">;
+/** The settings the engine reads; when resyncs run and how long a stop takes are the composition root's business. */
+export type EngineSettings = Omit<BerthSettings, "BERTH_RESYNC_MINUTES" | "BERTH_DRAIN_SECONDS">;
 
 /**
  * Wires the engine: AWS adapters over the given clients, GitHub over installation tokens from
@@ -112,8 +112,12 @@ export function createEngine(input: {
   });
 }
 
-/** The first resync runs this long after start: it repairs the webhooks missed while berth was down. */
-export const FIRST_RESYNC_DELAY_MS = 30_000;
+/**
+ * The first resync runs this long after start: it repairs the webhooks missed while berth was
+ * down. Longer than deploy/bot.yml's deregistration delay + StopTimeout (150 s): ECS may start the
+ * new task while the old one still drains, and the resync must not judge a deploy that one runs.
+ */
+export const FIRST_RESYNC_DELAY_MS = 180_000;
 
 /**
  * Runs `previews.resync()` once `firstDelayMs` after start, then `everyMs` after each one ends, so

@@ -9,6 +9,7 @@ import type { HandlerDeps } from "./deps.js";
 import { onIssueComment } from "./issue-comment.js";
 import { onPullRequest } from "./pull-request.js";
 import { loadSettings } from "./settings.js";
+import type { PreviewService } from "../src/preview/index.js";
 
 const PULL_REQUEST_EVENTS = [
   "pull_request.opened",
@@ -49,17 +50,24 @@ export function createAwsClients(region: string): AwsClients {
   };
 }
 
+/** The real engine and the way to stop its resync schedule (for a graceful stop). */
+export interface ProductionDeps extends HandlerDeps {
+  previews: PreviewService;
+  stopResync: () => void;
+}
+
 /**
  * Builds the real engine from the environment (settings parsed once, failing fast) and schedules
- * its resync: 30 s after start, then every BERTH_RESYNC_MINUTES (0 turns it off).
+ * its resync: 3 min after start, then every BERTH_RESYNC_MINUTES (0 turns it off).
  */
-export function productionDeps(app: Probot, timings?: Partial<EngineTimings>): HandlerDeps {
+export function productionDeps(app: Probot, timings?: Partial<EngineTimings>): ProductionDeps {
   const settings = loadSettings();
   const previews = createEngine({ app, settings, clients: createAwsClients(settings.AWS_REGION), ...(timings ? { timings } : {}) });
-  if (settings.BERTH_RESYNC_MINUTES > 0) {
-    scheduleResync(previews, { firstDelayMs: FIRST_RESYNC_DELAY_MS, everyMs: settings.BERTH_RESYNC_MINUTES * 60_000, log: app.log });
-  }
-  return { previews };
+  const stopResync =
+    settings.BERTH_RESYNC_MINUTES > 0
+      ? scheduleResync(previews, { firstDelayMs: FIRST_RESYNC_DELAY_MS, everyMs: settings.BERTH_RESYNC_MINUTES * 60_000, log: app.log })
+      : () => {};
+  return { previews, stopResync };
 }
 
 export default createApp((app) => productionDeps(app));

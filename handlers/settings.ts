@@ -1,5 +1,8 @@
 import { z } from "zod";
 
+/** Seconds a stop may take by default: below deploy/bot.yml's StopTimeout of 120 s, with time left to close the server and exit. */
+export const DEFAULT_DRAIN_SECONDS = 100;
+
 const Settings = z.object({
   AWS_REGION: z
     .string({ error: "AWS_REGION is not set: the AWS region berth deploys previews in, e.g. us-east-1 (AWS_DEFAULT_REGION works too)" })
@@ -9,6 +12,12 @@ const Settings = z.object({
   BERTH_IMAGE_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(7200).default(1800),
   /** Minutes between resyncs that repair missed webhooks; 0 turns them off. */
   BERTH_RESYNC_MINUTES: z.coerce.number().int().min(0).max(1440).default(15),
+  /**
+   * Seconds berth takes at most to stop after SIGTERM: running deploys stop at their next safe
+   * point, then the process exits. Keep it below the container's stop timeout (ECS then sends
+   * SIGKILL): deploy/bot.yml sets StopTimeout 120, Fargate's maximum.
+   */
+  BERTH_DRAIN_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULT_DRAIN_SECONDS),
 });
 
 /** berth's own settings, read once when the app loads. */

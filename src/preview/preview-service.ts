@@ -4,7 +4,7 @@ import type { PreviewTarget } from "../plan/plan-preview.js";
 import { previewLabel, stackName } from "../stack/naming.js";
 import type { Logger } from "../util/logger.js";
 import { DeployReporter, renderComment } from "./report/index.js";
-import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, type DeployDeps, deployPreview, describeFailure, destroyPreview, forkGate, KeyedQueue, reconcile, type ReconcileSummary } from "./flow/index.js";
+import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, type DeployDeps, deployPreview, describeFailure, destroyPreview, forkGate, KeyedQueue, reconcile, RestartSignal, type ReconcileSummary } from "./flow/index.js";
 import { type CommentCommand, handleCommand } from "./commands/index.js";
 import type { PreviewJob } from "./job.js";
 import type { AppGitHub, LogPort, RepoGitHub, RepoRef } from "./ports.js";
@@ -23,6 +23,8 @@ export interface PreviewServiceDeps extends Omit<DeployDeps, "log" | "logs"> {
 }
 
 const REMOVALS = new Set<PreviewJob["action"]>(["destroy", "close"]);
+/** Jobs only a `/preview` command asks for. */
+const ASKED_BY_COMMAND = new Set<PreviewJob["action"]>(["reset", "redeploy", "destroy"]);
 
 /** GitHub requests one resync spends per installation looking for open pull requests without a stack. */
 export const RESYNC_BUDGET = 100;
@@ -46,6 +48,8 @@ export class PreviewService {
   private resynced = false;
   /** Counts job starts and ends per pull request: a resync sees whether a job came or went while it read. */
   private readonly activity = new Map<string, number>();
+  /** Set by `drain`: berth is stopping, and no new work starts. */
+  private draining = false;
 
   constructor(private readonly deps: PreviewServiceDeps) {
     this.queue = new KeyedQueue<PreviewJob>({
@@ -65,10 +69,11 @@ export class PreviewService {
   }
 
   /**
-   * Queues a job; returns false (and does nothing) when this webhook delivery was seen already.
-   * Deliveries are at-least-once: GitHub and operators may redeliver.
+   * Queues a job; returns false (and does nothing) when this webhook delivery was seen already,
+   * or while berth drains. Deliveries are at-least-once: GitHub and operators may redeliver.
    */
   enqueue(job: PreviewJob, deliveryId?: string): boolean {
+    if (this.refuseWhileDraining("job", deliveryId)) return false;
     if (!this.firstDelivery(deliveryId)) return false;
     this.push(job);
     return true;
@@ -105,9 +110,10 @@ export class PreviewService {
 
   /**
    * Handles a PR comment that may hold a `/preview` command, off the request path. Returns false
-   * for a duplicate delivery.
+   * for a duplicate delivery, or while berth drains.
    */
   command(input: CommentCommand, deliveryId?: string): boolean {
+    if (this.refuseWhileDraining("command", deliveryId)) return false;
     if (!this.firstDelivery(deliveryId)) return false;
     const log = this.deps.log.child({ repo: `${input.repo.owner}/${input.repo.repo}`, pr: input.pr, commentId: input.commentId });
     const work = (async () => {
@@ -143,6 +149,53 @@ export class PreviewService {
     return true;
   }
 
+  /**
+   * Stops berth's work for a restart (SIGTERM): nothing new starts (later jobs and commands are
+   * refused), jobs waiting in the queue are dropped (the next process's start-up resync finds them
+   * again from GitHub and AWS), and every running deploy stops at its next safe point, its check
+   * run saying that berth is restarting and the deploy resumes when it is back. Resolves once
+   * nothing runs any more ("drained"), or once `deadlineMs` has passed and the deploys still
+   * running (inside a stack update, a release step, a call that does not return) have said the
+   * same where they stand ("deadline"). The next process's resync resumes them all.
+   */
+  async drain(deadlineMs: number): Promise<"drained" | "deadline"> {
+    this.draining = true;
+    const restart = new RestartSignal();
+    const dropped = this.queue.stop(restart);
+    for (const job of dropped) if (ASKED_BY_COMMAND.has(job.action)) this.tellDropped(job);
+    this.deps.log.info(
+      { running: this.queue.runningCount, commands: this.background.size, dropped: dropped.map((job) => `${prKey(job.repo, job.pr)} ${job.action}`) },
+      "draining: no new work starts; running deploys stop at their next safe point",
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<"deadline">((resolve) => {
+      timer = setTimeout(() => resolve("deadline"), deadlineMs);
+      timer.unref();
+    });
+    let outcome: "drained" | "deadline";
+    try {
+      outcome = await Promise.race([this.idle().then(() => "drained" as const), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (outcome === "deadline") await restart.expire();
+    return outcome;
+  }
+
+  /**
+   * Says on the pull request that a waiting `/preview` command will not run: unlike a deploy, the
+   * next process's resync does not find it again. Counted as work, so the drain waits for it.
+   */
+  private tellDropped(job: PreviewJob): void {
+    const body = `berth is restarting and did not get to \`/preview ${job.action}\`; comment it again once berth is back.`;
+    const work = this.deps
+      .github(job.repo)
+      .then((github) => github.comments.reply(job.pr, body))
+      .catch((error: unknown) => this.deps.log.warn({ err: error, pr: job.pr }, "could not say that a command was dropped"))
+      .finally(() => this.background.delete(work));
+    this.background.add(work);
+  }
+
   /** Resolves when no job or command runs or waits. */
   async idle(): Promise<void> {
     while (this.background.size > 0) await Promise.all([...this.background]);
@@ -151,6 +204,7 @@ export class PreviewService {
   }
 
   private push(newer: PreviewJob): void {
+    if (this.draining) return;
     const key = prKey(newer.repo, newer.pr);
     // A job that interrupts a running one inherits what it was asked for: a reset stopped after
     // wiping the data, before seeding, must not leave the next head on an empty database.
@@ -165,6 +219,13 @@ export class PreviewService {
   private touch(key: string): void {
     this.activity.set(key, (this.activity.get(key) ?? 0) + 1);
     if (this.activity.size > 10_000) this.activity.delete(this.activity.keys().next().value as string);
+  }
+
+  /** While draining, says so and refuses: the delivery is not marked seen, so a redelivery to the next process counts. */
+  private refuseWhileDraining(what: "job" | "command", deliveryId: string | undefined): boolean {
+    if (!this.draining) return false;
+    this.deps.log.info({ deliveryId }, `draining: ${what} not started`);
+    return true;
   }
 
   private firstDelivery(deliveryId: string | undefined): boolean {
@@ -233,6 +294,12 @@ export class PreviewService {
         return;
       }
       approvalMarker = approvalMarkerFor(job.sha);
+    }
+    // Stopped for a restart before the deploy began: it opens no check run only to close it, and
+    // the next process's resync judges the head as if this job never ran.
+    if (signal.aborted && signal.reason instanceof RestartSignal) {
+      log.info({}, "draining: deploy not started");
+      return;
     }
     await deployPreview(
       this.deps,

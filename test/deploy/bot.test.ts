@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { FIRST_RESYNC_DELAY_MS } from "../../handlers/create-engine.js";
+import { DEFAULT_DRAIN_SECONDS } from "../../handlers/settings.js";
+import { createWebhookServer, listen } from "../../handlers/webhook-server.js";
 import { buildTemplate } from "../../src/stack/build-template.js";
 import { parseCfnYaml } from "../helpers/bot-policy.js";
 import { lintTemplate } from "../helpers/cfn-lint.js";
@@ -34,6 +36,9 @@ function statementsOf(roleName: string): Statement[] {
 
 const allStatements = [...statementsOf("TaskRole"), ...statementsOf("ExecutionRole")];
 const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const containerEnv = () =>
+  ((template.Resources as Record<string, Json>).TaskDefinition as { Properties: { ContainerDefinitions: Array<{ Environment: Array<{ Name: string; Value: Json }> }> } }).Properties
+    .ContainerDefinitions[0]!.Environment;
 const importOf = (name: string) => ({ "Fn::ImportValue": { "Fn::Sub": `\${BaseStackName}-${name}` } });
 
 /** Every value under a key with the given name, anywhere in the document. */
@@ -285,7 +290,7 @@ describe("deploy/bot.yml", () => {
         { Name: "WEBHOOK_SECRET", ValueFrom: { Ref: "WebhookSecretArn" } },
       ]);
       const envNames = (container.Environment as Array<{ Name: string }>).map((e) => e.Name);
-      expect(envNames).toEqual(["APP_ID", "AWS_REGION", "BERTH_BASE_STACK", "NODE_ENV", "LOG_FORMAT", "PORT", "WEBHOOK_PATH"]);
+      expect(envNames).toEqual(["APP_ID", "AWS_REGION", "BERTH_BASE_STACK", "BERTH_DRAIN_SECONDS", "NODE_ENV", "LOG_FORMAT", "PORT", "HOST", "WEBHOOK_PATH"]);
     });
 
     it.each([
@@ -310,12 +315,21 @@ describe("deploy/bot.yml", () => {
   });
 
   describe("endpoint", () => {
-    it("health-checks the ping route that Probot's server answers", () => {
-      const require = createRequire(import.meta.url);
-      const probotMain = require.resolve("probot");
-      const ping = readFileSync(path.join(path.dirname(probotMain), "server/handlers/ping.js"), "utf8");
-      expect(ping).toContain('path === "/ping"');
+    it("health-checks the ping route that berth's server answers", async () => {
+      const web = createWebhookServer(() => false);
+      const port = await listen(web.server, 0, "127.0.0.1");
+      try {
+        const ping = await fetch(`http://127.0.0.1:${port}/ping`);
+        expect([ping.status, await ping.text()]).toEqual([200, "PONG"]);
+      } finally {
+        await web.close();
+      }
       expect(resource("TargetGroup").Properties).toMatchObject({ HealthCheckPath: "/ping", Matcher: { HttpCode: "200" }, Port: 3000 });
+    });
+
+    it("listens on every interface of the task, where the load balancer reaches it", () => {
+      expect(containerEnv().find((e) => e.Name === "HOST")?.Value).toBe("0.0.0.0");
+      expect(containerEnv().find((e) => e.Name === "PORT")?.Value).toBe("3000");
     });
 
     it("exposes only berth.<Domain> with the webhook path and the ping", () => {
@@ -328,6 +342,36 @@ describe("deploy/bot.yml", () => {
       ]);
       const env = (resource("TaskDefinition").Properties.ContainerDefinitions as Array<{ Environment: Array<{ Name: string; Value: Json }> }>)[0]!.Environment;
       expect(env.find((e) => e.Name === "WEBHOOK_PATH")?.Value).toBe("/api/github/webhooks");
+    });
+  });
+
+  describe("restarts", () => {
+    const service = () => resource("Service").Properties;
+    const container = () => (resource("TaskDefinition").Properties.ContainerDefinitions as Array<Record<string, Json>>)[0]!;
+    const deregistrationDelay = () =>
+      Number((resource("TargetGroup").Properties.TargetGroupAttributes as Array<{ Key: string; Value: string }>).find((a) => a.Key === "deregistration_delay.timeout_seconds")?.Value);
+
+    it("never runs two copies on purpose: one task, stopped before its replacement starts", () => {
+      // ECS rolling update: MaximumPercent caps the tasks RUNNING or PENDING at 100 % of one, so
+      // the scheduler does not start the new task beside a running old one; MinimumHealthyPercent
+      // 0 lets it stop the old one first (with 100 it could never replace the only task).
+      expect(service()).toMatchObject({ DesiredCount: 1, DeploymentConfiguration: { MinimumHealthyPercent: 0, MaximumPercent: 100 } });
+    });
+
+    it("gives berth's drain time before SIGKILL: StopTimeout is Fargate's maximum, BERTH_DRAIN_SECONDS the default and below it", () => {
+      // Fargate sends SIGTERM, then SIGKILL StopTimeout seconds later; 120 is the most it allows.
+      expect(container().StopTimeout).toBe(120);
+      const drain = Number(containerEnv().find((e) => e.Name === "BERTH_DRAIN_SECONDS")?.Value);
+      expect(drain).toBe(DEFAULT_DRAIN_SECONDS);
+      expect(drain).toBeLessThan(120);
+    });
+
+    it("starts the first resync after any old copy has exited, even when ECS started the new one early", () => {
+      // ECS deregisters the old task, waits the deregistration delay, sends SIGTERM and kills it
+      // StopTimeout later; the new task may start as soon as the old one is told to stop.
+      const oldCopyGoneMs = (deregistrationDelay() + Number(container().StopTimeout)) * 1000;
+      expect(oldCopyGoneMs).toBe(150_000);
+      expect(FIRST_RESYNC_DELAY_MS).toBeGreaterThan(oldCopyGoneMs);
     });
   });
 });

@@ -3,7 +3,7 @@ import { checkAppSettings, loadSettings } from "../../handlers/settings.js";
 
 describe("loadSettings", () => {
   it("applies defaults", () => {
-    expect(loadSettings({ AWS_REGION: "eu-west-1" })).toEqual({ AWS_REGION: "eu-west-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 1800, BERTH_RESYNC_MINUTES: 15 });
+    expect(loadSettings({ AWS_REGION: "eu-west-1" })).toEqual({ AWS_REGION: "eu-west-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 1800, BERTH_RESYNC_MINUTES: 15, BERTH_DRAIN_SECONDS: 100 });
   });
 
   it("takes the region from AWS_DEFAULT_REGION when AWS_REGION is not set, AWS_REGION first", () => {
@@ -16,6 +16,7 @@ describe("loadSettings", () => {
     [{ AWS_REGION: "Frankfurt" }, "- AWS_REGION: AWS_REGION must look like us-east-1"],
     [{ AWS_REGION: "us-east-1", BERTH_BASE_STACK: "1-bad name" }, "- BERTH_BASE_STACK: BERTH_BASE_STACK must be a CloudFormation stack name"],
     [{ AWS_REGION: "us-east-1", BERTH_CONCURRENCY: "0" }, "- BERTH_CONCURRENCY: Too small: expected number to be >=1"],
+    [{ AWS_REGION: "us-east-1", BERTH_DRAIN_SECONDS: "0" }, "- BERTH_DRAIN_SECONDS: Too small: expected number to be >=1"],
   ])("rejects %j", (env, line) => {
     expect(() => loadSettings(env)).toThrow(`berth cannot start; fix these environment variables:\n${line}`);
   });

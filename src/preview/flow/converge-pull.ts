@@ -68,7 +68,7 @@ export async function convergePull(deps: ConvergeDeps, summary: ConvergeCounts, 
   deps.enqueue({
     repo,
     pr,
-    action: "deploy",
+    action: decision.action ?? "deploy",
     sha: pull.headSha,
     baseSha: pull.baseSha,
     branch: pull.branch,
@@ -81,7 +81,13 @@ export async function convergePull(deps: ConvergeDeps, summary: ConvergeCounts, 
   return spent;
 }
 
-type Decision = { kind: "done" } | { kind: "leave"; why: string } | { kind: "deploy"; why: string; attempt?: DeployAttempt };
+type Decision =
+  | { kind: "done" }
+  | { kind: "leave"; why: string }
+  | { kind: "deploy"; why: string; attempt?: DeployAttempt; action?: "deploy" | "reset" };
+
+/** Why a deploy runs again after berth stopped it at a safe point to restart. */
+export const RESUMED = "resumed after berth restarted";
 
 /** What the head's newest berth check run (and the stack's tag) say to do next. Pure but for `tried`. */
 function decide(deps: ConvergeDeps, state: PullState, runs: CheckRunInfo[]): Decision {
@@ -92,7 +98,7 @@ function decide(deps: ConvergeDeps, state: PullState, runs: CheckRunInfo[]): Dec
     if (deps.tried(repo, pull.number, head)) return { kind: "done" };
     return { kind: "deploy", why: stack ? "head moved" : "never deployed" };
   }
-  const { attempt, transient } = readAttemptMarkers(latest.output.summary);
+  const { attempt, transient, restarted } = readAttemptMarkers(latest.output.summary);
   const again = (previous: string): Decision =>
     attempt < DEPLOY_ATTEMPTS
       ? { kind: "deploy", why: previous, attempt: { number: attempt + 1, previous } }
@@ -105,7 +111,12 @@ function decide(deps: ConvergeDeps, state: PullState, runs: CheckRunInfo[]): Dec
     case "failure":
       return transient ? again(`the last one failed on a transient ${transient.source} error: ${transient.reason}`) : { kind: "done" };
     case "neutral":
-      // Stopped at a safe point (a restart concluded it) with nothing newer on this head.
+      // Stopped at a safe point because berth was restarting (SIGTERM): an ordinary restart is
+      // not a failed attempt, so the same attempt resumes, a reset as a reset.
+      if (restarted !== undefined) {
+        return { kind: "deploy", why: RESUMED, attempt: { number: attempt, previous: RESUMED }, action: restarted === "reset" ? "reset" : "deploy" };
+      }
+      // Concluded by a resync after a process died mid-deploy, with nothing newer on this head.
       return again("the last one was interrupted: berth restarted before it finished");
     default:
       // cancelled: the preview was being removed; anything else is not berth's.

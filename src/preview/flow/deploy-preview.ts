@@ -12,7 +12,7 @@ import { buildDataTasksTag, DATA_TASKS_TAG, replacedDataServices } from "./data-
 import { pinImage, shortDigest } from "./pin-image.js";
 import { runReleaseStep, ReleaseStepError, type StepRetry } from "./release-step.js";
 import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
-import { SupersededSignal } from "./keyed-queue.js";
+import { RestartSignal, SupersededSignal } from "./keyed-queue.js";
 import { buildBaseParameters } from "../../stack/base-stack.js";
 import { isOneShotStep, type ConfigReleaseStep, type ReleaseStep } from "../../stack/release.js";
 
@@ -64,9 +64,14 @@ export function ownershipTags(target: PreviewTarget): Record<string, string> {
  * One deploy of one pull request: image -> stack (release phase) -> one-shot services -> migrate
  * -> seed -> rollout -> health, reported on the PR as it goes. The new version takes traffic only after every release
  * step exited 0; until then the services built from the repository keep the images now serving.
- * Stops at the next safe point when `signal` aborts (superseded or closed).
+ * Stops at the next safe point when `signal` aborts: superseded, closed, or berth restarting
+ * (`RestartSignal`: the check run says so, and the next process's resync resumes the deploy).
  */
-export async function deployPreview(deps: DeployDeps, request: DeployRequest, signal: AbortSignal): Promise<"success" | "failure" | "superseded"> {
+export async function deployPreview(
+  deps: DeployDeps,
+  request: DeployRequest,
+  signal: AbortSignal,
+): Promise<"success" | "failure" | "superseded" | "restarting"> {
   const { target, github } = request;
   const log = deps.log.child({ repo: `${target.owner}/${target.repo}`, pr: target.pr, sha: target.sha });
   const reporter = new DeployReporter(github, {
@@ -81,10 +86,19 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
   });
   let phase: PhaseName | undefined;
   const checkpoint = () => {
-    if (signal.aborted) throw signal.reason instanceof SupersededSignal ? signal.reason : new SupersededSignal(undefined);
+    if (!signal.aborted) return;
+    throw signal.reason instanceof SupersededSignal || signal.reason instanceof RestartSignal ? signal.reason : new SupersededSignal(undefined);
   };
 
   await reporter.start();
+  // Said at once, not at the safe point: a deploy may not reach one before berth's stop deadline,
+  // and then it is paused where it stands (inside a stack update or a release step).
+  const onAbort = () => {
+    if (!(signal.reason instanceof RestartSignal)) return;
+    void reporter.stopping();
+    signal.reason.onDeadline(() => reporter.restarting());
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
   try {
     const config = request.withoutSecrets ? { ...request.config, secrets: {}, compose_secrets: {} } : request.config;
     const base = await deps.base();
@@ -236,6 +250,11 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
     log.info({ url: outputs.url }, "preview ready");
     return "success";
   } catch (error) {
+    if (error instanceof RestartSignal || (signal.reason instanceof RestartSignal && isAbort(error, signal))) {
+      await reporter.restarting();
+      log.info({ phase }, "deploy stopped at a safe point: berth is restarting");
+      return "restarting";
+    }
     if (error instanceof SupersededSignal || (signal.aborted && isAbort(error, signal))) {
       const by = (error instanceof SupersededSignal ? error : signal.reason instanceof SupersededSignal ? signal.reason : undefined)?.by as
         | { sha?: string; action?: string }
@@ -252,6 +271,8 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
     else log.warn({ message }, "deploy failed");
     await reporter.fail(error instanceof InputError ? undefined : phase, message, extra);
     return "failure";
+  } finally {
+    signal.removeEventListener("abort", onAbort);
   }
 }
 

@@ -5,7 +5,7 @@
 export { deployPreview, describeFailure, ownershipTags, type DeployDeps } from "./deploy-preview.js";
 export { destroyPreview } from "./destroy-preview.js";
 export { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, forkGate } from "./fork-approval.js";
-export { KeyedQueue } from "./keyed-queue.js";
+export { KeyedQueue, RestartSignal } from "./keyed-queue.js";
 export { ListenerPriorityAllocator } from "./listener-priority.js";
 export { reconcile, type ReconcileSummary } from "./reconcile.js";
 export { parsePairs } from "./stack-outputs.js";

@@ -10,6 +10,8 @@ export class KeyedQueue<J> {
   private readonly ready: string[] = [];
   private active = 0;
   private idleWaiters: Array<() => void> = [];
+  /** Set by `stop`: nothing starts any more and pushes are dropped. */
+  private stopped = false;
 
   constructor(
     private readonly options: {
@@ -23,8 +25,9 @@ export class KeyedQueue<J> {
     },
   ) {}
 
-  /** Adds a job for the key. Returns at once; the job runs later. */
-  push(key: string, job: J): void {
+  /** Adds a job for the key. Returns at once; the job runs later. Returns false once the queue is stopped. */
+  push(key: string, job: J): boolean {
+    if (this.stopped) return false;
     const older = this.waiting.get(key);
     const merged = older !== undefined && this.options.merge ? this.options.merge(older, job) : job;
     this.waiting.set(key, merged);
@@ -34,10 +37,33 @@ export class KeyedQueue<J> {
       // Already stopping: it is the newest waiting job, not the first of a burst, that replaces it.
       if (reason instanceof SupersededSignal) reason.by = merged;
       else if (this.options.supersedes?.(current.job, merged) ?? true) current.controller.abort(new SupersededSignal(merged));
-      return;
+      return true;
     }
     if (older === undefined) this.ready.push(key);
     this.pump();
+    return true;
+  }
+
+  /**
+   * Stops the queue for good: drops the waiting jobs (returned, so the caller can say what was
+   * left), refuses later pushes and aborts every running job with `reason`, so each stops at its
+   * next safe point. `idle()` resolves once the running jobs have ended.
+   */
+  stop(reason: unknown): J[] {
+    this.stopped = true;
+    const dropped = [...this.waiting.values()];
+    this.waiting.clear();
+    this.ready.length = 0;
+    // A job already stopping for a newer one keeps that reason: the newer head is what the next
+    // process deploys (it has no check run yet, so the start-up resync queues it).
+    for (const { controller } of this.running.values()) controller.abort(reason);
+    this.pump();
+    return dropped;
+  }
+
+  /** How many jobs run now. */
+  get runningCount(): number {
+    return this.running.size;
   }
 
   /** The job now running for the key, if any. */
@@ -92,4 +118,23 @@ export class KeyedQueue<J> {
  */
 export class SupersededSignal<J = unknown> {
   constructor(public by: J) {}
+}
+
+/**
+ * The abort reason a job sees when berth stops (SIGTERM): it stops at its next safe point, and the
+ * next process resumes it. A job that may not reach one in time registers what to say then with
+ * `onDeadline`; the stopping side calls `expire` when its deadline comes.
+ */
+export class RestartSignal {
+  readonly reason = "berth is restarting";
+  private readonly atDeadline: Array<() => Promise<void>> = [];
+
+  onDeadline(action: () => Promise<void>): void {
+    this.atDeadline.push(action);
+  }
+
+  /** Runs what the jobs still running registered; resolves when all of it has settled. */
+  async expire(): Promise<void> {
+    await Promise.allSettled(this.atDeadline.splice(0).map((action) => action()));
+  }
 }

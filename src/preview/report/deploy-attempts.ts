@@ -16,14 +16,18 @@ export interface AttemptRecord {
   attempt: number;
   /** Set when the deploy failed on an error that may pass. */
   transient?: { source: TransientSource; reason: string };
+  /** Set when the deploy stopped because berth was restarting: what it was, so the next process resumes it as such. */
+  restarted?: "deploy" | "redeploy" | "reset";
 }
 
 const ATTEMPT = /<!-- berth:attempt (\d+) -->/;
 const TRANSIENT = /<!-- berth:transient (AWS|GitHub): (.*?) -->/;
+const RESTARTED = /<!-- berth:restarted (deploy|redeploy|reset) -->/;
 
 /**
- * Hidden lines for the end of a check run summary: the attempt number (from 2 on) and, for a
- * transient failure, its source and reason. A reason cannot close the HTML comment early.
+ * Hidden lines for the end of a check run summary: the attempt number (from 2 on), for a
+ * transient failure its source and reason, and for a deploy stopped by a restart what it was. A
+ * reason cannot close the HTML comment early.
  */
 export function buildAttemptMarkers(record: AttemptRecord): string[] {
   const lines: string[] = [];
@@ -32,15 +36,18 @@ export function buildAttemptMarkers(record: AttemptRecord): string[] {
     const reason = record.transient.reason.replace(/\s+/g, " ").replace(/-{2,}/g, "-").replace(/>/g, "›").trim().slice(0, 300);
     lines.push(`<!-- berth:transient ${record.transient.source}: ${reason} -->`);
   }
+  if (record.restarted) lines.push(`<!-- berth:restarted ${record.restarted} -->`);
   return lines;
 }
 
-/** Reads what `buildAttemptMarkers` wrote; a summary without markers is attempt 1, not transient. */
+/** Reads what `buildAttemptMarkers` wrote; a summary without markers is attempt 1, not transient, not restarted. */
 export function readAttemptMarkers(summary: string): AttemptRecord {
   const attempt = Number(ATTEMPT.exec(summary)?.[1] ?? 1);
   const transient = TRANSIENT.exec(summary);
+  const restarted = RESTARTED.exec(summary);
   return {
     attempt: Number.isSafeInteger(attempt) && attempt >= 1 ? attempt : 1,
     ...(transient ? { transient: { source: transient[1] as TransientSource, reason: transient[2]! } } : {}),
+    ...(restarted ? { restarted: restarted[1] as NonNullable<AttemptRecord["restarted"]> } : {}),
   };
 }

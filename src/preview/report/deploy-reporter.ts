@@ -20,6 +20,10 @@ export class DeployReporter {
   /** The last check run update sent, to skip identical ones (an image wait polls for many minutes). */
   private lastPushed: string | undefined;
   private deploymentId: number | undefined;
+  private pushing: Promise<void> = Promise.resolve();
+  /** Set by `restarting`: it reports once; after it, nothing more is reported. */
+  private paused = false;
+  private silenced = false;
 
   constructor(
     private readonly github: RepoGitHub,
@@ -152,6 +156,23 @@ export class DeployReporter {
     await this.setDeployment("inactive", reason);
   }
 
+  /**
+   * berth is restarting and the deploy stopped at a safe point: the check run concludes neutral
+   * and says the deploy resumes when berth is back (the next process's resync reads that and
+   * deploys the head again); the deployment goes inactive. Never left in progress.
+   */
+  async restarting(): Promise<void> {
+    if (this.paused) return;
+    this.paused = true;
+    this.report.outcome = "restarting";
+    this.finishOpenPhases("paused");
+    await this.push(true);
+    await this.setDeployment("inactive", "Paused: berth is restarting; the deploy resumes when it is back");
+    // Said for a deploy still inside a call when berth's stop deadline came: whatever that deploy
+    // reports later (berth exits first, in production) must not contradict it.
+    this.silenced = true;
+  }
+
   private update(name: PhaseName, patch: Partial<PhaseReport>): void {
     this.report.phases = this.report.phases.map((p) => (p.name === name ? { ...p, ...patch } : p));
   }
@@ -160,7 +181,7 @@ export class DeployReporter {
     return this.report.phases.find((p) => p.status === "running" || p.status === "waiting")?.name;
   }
 
-  private finishOpenPhases(status: "failure" | "cancelled", failed?: PhaseName): void {
+  private finishOpenPhases(status: "failure" | "cancelled" | "paused", failed?: PhaseName): void {
     const now = this.context.now().getTime();
     this.report.phases = this.report.phases.map((p) => {
       if (p.status === "running" || p.status === "waiting" || (failed === p.name && p.status === "pending")) {
@@ -171,7 +192,23 @@ export class DeployReporter {
     });
   }
 
-  private async push(final = false): Promise<void> {
+  /**
+   * berth was asked to stop while this deploy runs: until it reaches its next safe point the run
+   * says so, and still says so if berth exits first (the next process's resync concludes it).
+   */
+  stopping(): Promise<void> {
+    this.report.stopping = true;
+    return this.push();
+  }
+
+  /** Sends updates one after the other: `stopping` comes from outside the deploy's own sequence. */
+  private push(final = false): Promise<void> {
+    const next = this.pushing.then(() => this.send(final));
+    this.pushing = next;
+    return next;
+  }
+
+  private async send(final: boolean): Promise<void> {
     if (!this.checkRun) return;
     const { id } = this.checkRun;
     const output = renderCheckRun(this.report);
@@ -206,6 +243,7 @@ export class DeployReporter {
   }
 
   private async quietly<T>(what: string, action: () => Promise<T>): Promise<T | undefined> {
+    if (this.silenced) return undefined;
     try {
       return await action();
     } catch (error) {

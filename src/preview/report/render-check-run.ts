@@ -17,7 +17,7 @@ export function buildPhases(oneShots: readonly `init:${string}`[] = []): PhaseNa
   return ["image", "stack", ...oneShots, "migrate", "seed", "rollout", "health"];
 }
 
-export type PhaseStatus = "pending" | "running" | "waiting" | "success" | "failure" | "skipped" | "cancelled";
+export type PhaseStatus = "pending" | "running" | "waiting" | "success" | "failure" | "skipped" | "cancelled" | "paused";
 
 /** Where one phase stands. */
 export interface PhaseReport {
@@ -40,7 +40,8 @@ export interface DeployReport {
   phases: PhaseReport[];
   /** The preview's public URL, once known. */
   url?: string;
-  outcome: "running" | "success" | "failure" | "superseded" | "cancelled";
+  /** `restarting`: berth stopped (SIGTERM) and the deploy stopped at a safe point; the next process resumes it. */
+  outcome: "running" | "success" | "failure" | "superseded" | "cancelled" | "restarting";
   /** Why the deploy failed: the phase, a message for the PR, the tail of the phase's log. */
   failure?: {
     /** The phase that failed; undefined when the repository's files are wrong (nothing ran). */
@@ -54,6 +55,8 @@ export interface DeployReport {
   };
   /** Which attempt at this head the deploy is; absent: the first. */
   attempt?: DeployAttempt;
+  /** Set while running when berth is stopping: the deploy stops at its next safe point. */
+  stopping?: boolean;
   /** The SHA that replaced this deploy, when superseded. */
   supersededBy?: string;
   /** Things berth accepted but changed or ignored (see Warning in src/errors.ts). */
@@ -68,6 +71,7 @@ const STATUS_LABEL: Record<PhaseStatus, string> = {
   failure: "❌ failure",
   skipped: "⏭️ skipped",
   cancelled: "🚫 cancelled",
+  paused: "⏸️ paused",
 };
 
 const PHASE_LABEL: Record<string, string> = {
@@ -109,6 +113,7 @@ export function checkConclusion(report: DeployReport): CheckConclusion | undefin
     case "failure":
       return "failure";
     case "superseded":
+    case "restarting":
       return "neutral";
     case "cancelled":
       return "cancelled";
@@ -126,7 +131,7 @@ function renderTitle(report: DeployReport): string {
     case "running": {
       const current = phasesInOrder(report).find((p) => p.status === "running" || p.status === "waiting");
       const where = current === undefined ? "" : ` (${current.status === "waiting" ? "waiting for " : ""}${current.name})`;
-      return `${verb.ing} ${shortSha(report.sha)}${where}`;
+      return `${verb.ing} ${shortSha(report.sha)}${report.stopping ? " (stopping: berth is restarting)" : where}`;
     }
     case "success":
       return report.url === undefined ? "Preview ready" : `Preview ready: ${report.url}`;
@@ -136,8 +141,13 @@ function renderTitle(report: DeployReport): string {
       return report.supersededBy === undefined ? "Superseded" : `Superseded by ${shortSha(report.supersededBy)}`;
     case "cancelled":
       return `${verb.noun} cancelled`;
+    case "restarting":
+      return RESTARTING_TITLE;
   }
 }
+
+/** The title of a check run whose deploy stopped because berth was restarting. */
+export const RESTARTING_TITLE = "Paused: berth is restarting";
 
 /** "Migrate"; a one-shot service `init:createbuckets` is "Init: createbuckets". */
 export function phaseLabel(name: PhaseName): string {
@@ -152,7 +162,9 @@ function phasesInOrder(report: DeployReport): PhaseReport[] {
 function renderSummary(report: DeployReport): string {
   const verb = KIND_VERB[report.kind];
   const attempt = report.attempt?.number ?? 1;
-  const retry = attempt > 1 ? `, attempt ${attempt} of ${DEPLOY_ATTEMPTS}${report.attempt?.previous ? ` (${escapeMarkdown(report.attempt.previous)})` : ""}` : "";
+  const previous = report.attempt?.previous ? ` (${escapeMarkdown(report.attempt.previous)})` : "";
+  // A deploy resumed after a restart is the same attempt: it says why, without a number.
+  const retry = attempt > 1 ? `, attempt ${attempt} of ${DEPLOY_ATTEMPTS}${previous}` : previous;
   const parts: string[] = [`${verb.noun} of ${inlineCode(shortSha(report.sha))} for pull request #${report.pr}${retry}`];
 
   const rows = phasesInOrder(report).map(
@@ -163,7 +175,8 @@ function renderSummary(report: DeployReport): string {
 
   switch (report.outcome) {
     case "running":
-      if (report.url !== undefined) parts.push(`The preview will be at ${markdownLink(report.url)} once it is healthy.`);
+      if (report.stopping) parts.push(`berth is restarting: this ${verb.noun.toLowerCase()} stops at its next safe point and resumes when berth is back.`);
+      else if (report.url !== undefined) parts.push(`The preview will be at ${markdownLink(report.url)} once it is healthy.`);
       break;
     case "success":
       parts.push(report.url === undefined ? "**Preview ready.**" : `**Preview ready:** ${markdownLink(report.url)}`);
@@ -181,13 +194,20 @@ function renderSummary(report: DeployReport): string {
     case "cancelled":
       parts.push(`The ${verb.noun.toLowerCase()} was cancelled; the previous version, if any, keeps serving.`);
       break;
+    case "restarting":
+      parts.push(`berth is restarting, so this ${verb.noun.toLowerCase()} stopped at a safe point; it resumes when berth is back.`);
+      break;
   }
 
   if (report.warnings.length > 0) {
     parts.push(["**Warnings**", "", ...report.warnings.map((w) => `- ${escapeMarkdown(w)}`)].join("\n"));
   }
   const transient = report.outcome === "failure" ? report.failure?.transient : undefined;
-  const markers = buildAttemptMarkers({ attempt, ...(transient ? { transient: { source: transient, reason: report.failure!.message } } : {}) });
+  const markers = buildAttemptMarkers({
+    attempt,
+    ...(transient ? { transient: { source: transient, reason: report.failure!.message } } : {}),
+    ...(report.outcome === "restarting" ? { restarted: report.kind } : {}),
+  });
   if (markers.length > 0) parts.push(markers.join("\n"));
   return parts.join("\n\n");
 }

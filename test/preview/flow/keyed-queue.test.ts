@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KeyedQueue, SupersededSignal } from "../../../src/preview/flow/keyed-queue.js";
+import { KeyedQueue, RestartSignal, SupersededSignal } from "../../../src/preview/flow/keyed-queue.js";
 
 interface Job {
   sha: string;
@@ -19,7 +19,9 @@ function harness(options: { concurrency?: number; merge?: (a: Job, b: Job) => Jo
       running += 1;
       maxRunning = Math.max(maxRunning, running);
       started.push(`${key}:${job.sha}`);
-      signal.addEventListener("abort", () => aborted.push({ job: job.sha, by: (signal.reason as SupersededSignal<Job>).by.sha }));
+      signal.addEventListener("abort", () =>
+        aborted.push({ job: job.sha, by: signal.reason instanceof SupersededSignal ? (signal.reason as SupersededSignal<Job>).by.sha : String(signal.reason) }),
+      );
       await new Promise<void>((resolve) => release.set(`${key}:${job.sha}`, resolve));
       running -= 1;
     },
@@ -125,5 +127,26 @@ describe("KeyedQueue", () => {
 
     expect(ran).toEqual(["bad", "good"]);
     expect(errors).toEqual(["pr1:bad:boom"]);
+  });
+
+  it("stop drops the waiting jobs, refuses new ones and aborts the running ones with the reason", async () => {
+    const h = harness({ concurrency: 1 });
+    h.queue.push("pr1", { sha: "a" });
+    h.queue.push("pr2", { sha: "b" });
+    const restart = new RestartSignal();
+    Object.defineProperty(restart, "toString", { value: () => "restart" });
+
+    expect(h.queue.stop(restart)).toEqual([{ sha: "b" }]);
+    expect(h.queue.push("pr3", { sha: "c" })).toBe(false);
+    expect(h.aborted).toEqual([{ job: "a", by: "restart" }]);
+    expect(h.queue.runningCount).toBe(1);
+
+    let idle = false;
+    void h.queue.idle().then(() => (idle = true));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(idle).toBe(false);
+    await h.finish("pr1:a");
+    expect(idle).toBe(true);
+    expect(h.started).toEqual(["pr1:a"]);
   });
 });

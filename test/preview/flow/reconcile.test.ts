@@ -174,6 +174,24 @@ describe("reconcile", () => {
     ["interrupted run a restart concluded before its retry started: attempt 2", [run("completed", "neutral")], [deployJob(7, { attempt: { number: 2, previous: "the last one was interrupted: berth restarted before it finished" } })], []],
     ["cancelled while the preview was being removed: nothing", [run("completed", "cancelled")], [], []],
     [
+      "stopped at a safe point while berth restarted: resumed as the same attempt",
+      [run("completed", "neutral", ["<!-- berth:restarted deploy -->"])],
+      [deployJob(7, { attempt: { number: 1, previous: "resumed after berth restarted" } })],
+      [],
+    ],
+    [
+      "third attempt stopped while berth restarted: resumed, a restart is no failed attempt",
+      [run("completed", "neutral", ["<!-- berth:attempt 3 -->", "<!-- berth:restarted redeploy -->"])],
+      [deployJob(7, { attempt: { number: 3, previous: "resumed after berth restarted" } })],
+      [],
+    ],
+    [
+      "reset stopped while berth restarted: resumed as a reset",
+      [run("completed", "neutral", ["<!-- berth:restarted reset -->"])],
+      [deployJob(7, { action: "reset", attempt: { number: 1, previous: "resumed after berth restarted" } })],
+      [],
+    ],
+    [
       "a later success of the same head, an older attempt left open: concluded as replaced",
       [{ ...run("completed", "success"), id: 43 }, run("in_progress")],
       [],

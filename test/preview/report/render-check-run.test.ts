@@ -205,6 +205,30 @@ describe("renderCheckRun", () => {
     expect(renderCheckRun({ ...base, ...patch }).title).toBe(title);
   });
 
+  it("says a running deploy stops because berth is restarting, then that it paused and resumes", () => {
+    const stopping = renderCheckRun({ ...base, kind: "reset", phases: [{ name: "stack", status: "running" }], stopping: true });
+    expect(stopping.title).toBe("Resetting abc1234 (stopping: berth is restarting)");
+    expect(stopping.summary.split("\n\n").at(-1)).toBe("berth is restarting: this reset stops at its next safe point and resumes when berth is back.");
+
+    const paused: DeployReport = { ...base, kind: "reset", phases: [{ name: "stack", status: "paused" }], outcome: "restarting", attempt: { number: 2, previous: "x" } };
+    const output = renderCheckRun(paused);
+    expect(checkConclusion(paused)).toBe("neutral");
+    expect(output.title).toBe("Paused: berth is restarting");
+    expect(output.summary).toContain("| Stack | ⏸️ paused |");
+    expect(output.summary.split("\n\n").slice(-2)).toEqual([
+      "berth is restarting, so this reset stopped at a safe point; it resumes when berth is back.",
+      "<!-- berth:attempt 2 -->\n<!-- berth:restarted reset -->",
+    ]);
+    // What the next process's resync reads: the same attempt, and that it was a reset.
+    expect(readAttemptMarkers(output.summary)).toEqual({ attempt: 2, restarted: "reset" });
+  });
+
+  it("names why a resumed first attempt runs, without a number", () => {
+    expect(renderCheckRun({ ...base, attempt: { number: 1, previous: "resumed after berth restarted" } }).summary.split("\n")[0]).toBe(
+      "Deploy of `abc1234` for pull request #42 (resumed after berth restarted)",
+    );
+  });
+
   it("explains a superseded deploy", () => {
     expect(renderCheckRun({ ...base, outcome: "superseded", supersededBy: "def5678abc" }).summary.split("\n\n").at(-1)).toBe(
       "Commit `def5678` is being deployed instead; this deploy stopped at a safe point.",

@@ -1,0 +1,45 @@
+import type { Probot } from "probot";
+import { createNodeMiddleware, createProbot, type ProbotOctokit } from "probot";
+import { createApp, productionDeps, type ProductionDeps } from "./index.js";
+import type { BerthSettings } from "./settings.js";
+import { handleShutdown } from "./shutdown.js";
+import { createWebhookServer, listen } from "./webhook-server.js";
+
+/**
+ * Runs the configured app: Probot's webhook middleware behind berth's own HTTP server (so that a
+ * stopping berth can answer 503), on PORT (default 3000) and HOST (default localhost, as Probot's
+ * server; a container sets 0.0.0.0), and a graceful stop on SIGTERM and SIGINT within
+ * BERTH_DRAIN_SECONDS. Resolves with the port once listening.
+ */
+export async function serve(input: {
+  env: NodeJS.ProcessEnv;
+  settings: BerthSettings;
+  Octokit: typeof ProbotOctokit;
+  process: { on(signal: "SIGTERM" | "SIGINT", listener: () => void): unknown; exit: (code: number) => void };
+}): Promise<{ port: number }> {
+  const { env } = input;
+  const probot: Probot = createProbot({
+    // Probot's own server logs at info level, JSON in production; createProbot alone would log warnings only.
+    env: { LOG_LEVEL: "info", LOG_FORMAT: env.NODE_ENV === "production" ? "json" : "pretty", ...env },
+    overrides: { Octokit: input.Octokit },
+  });
+  let deps: ProductionDeps | undefined;
+  const middleware = await createNodeMiddleware(
+    createApp((app) => (deps = productionDeps(app))),
+    { probot },
+  );
+  if (!deps) throw new Error("the app did not load");
+  const web = createWebhookServer(middleware);
+  const port = await listen(web.server, env.PORT ? Number(env.PORT) : 3000, env.HOST || "localhost");
+  probot.log.info({ port }, `berth listening on port ${port}`);
+  handleShutdown({
+    signals: input.process,
+    exit: input.process.exit,
+    stopResync: deps.stopResync,
+    server: web,
+    previews: deps.previews,
+    deadlineMs: input.settings.BERTH_DRAIN_SECONDS * 1000,
+    log: probot.log,
+  });
+  return { port };
+}

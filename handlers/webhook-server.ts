@@ -1,0 +1,61 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+
+/** Probot's Node middleware (`createNodeMiddleware`): true when it answered the request. */
+export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next?: () => void) => Promise<boolean | void> | boolean | void;
+
+/** berth's HTTP server: the webhooks, `GET /ping` for the load balancer's health check, 404 for the rest. */
+export interface WebhookServer {
+  readonly server: Server;
+  /**
+   * From now on every webhook is answered 503 (GitHub's delivery log shows it failed, and it can
+   * be redelivered) and `/ping` says DRAINING: berth is stopping and starts no new work.
+   */
+  refuse(): void;
+  /** Stops listening; resolves once the requests being answered have ended. */
+  close(): Promise<void>;
+}
+
+/** Serves `middleware` until `refuse()`; `/ping` answers PONG, as Probot's own server does. */
+export function createWebhookServer(middleware: NodeMiddleware): WebhookServer {
+  let refusing = false;
+  const server = createServer((req, res) => {
+    const path = req.url?.split("?")[0];
+    if (req.method === "GET" && path === "/ping") {
+      res.writeHead(refusing ? 503 : 200, { "content-type": "text/plain" }).end(refusing ? "DRAINING" : "PONG");
+      return;
+    }
+    if (refusing) {
+      res.writeHead(503, { "content-type": "text/plain", connection: "close" }).end("berth is restarting; redeliver this webhook once it is back\n");
+      return;
+    }
+    Promise.resolve(middleware(req, res, () => res.writeHead(404).end())).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  return {
+    server,
+    refuse: () => {
+      refusing = true;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        if (!server.listening) return resolve();
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Keep-alive connections waiting for a next request would hold close() open.
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+/** Starts listening; resolves with the port (0 picks a free one). */
+export function listen(server: Server, port: number, host?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const address = server.address();
+      resolve(typeof address === "object" && address ? address.port : port);
+    });
+  });
+}
