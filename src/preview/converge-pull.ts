@@ -5,6 +5,7 @@ import type { CheckRunInfo, PullRequestInfo, RepoGitHub, RepoRef, StackSummary }
 import type { PreviewJob } from "./preview-service.js";
 import { shortSha } from "./render-check-run.js";
 import { deploymentDescription, deploymentEnvironment } from "./render-deployment.js";
+import { DEPLOYING_TAG, SERVING_TAG, servingState } from "./serving-tags.js";
 import { renderInterrupted, renderSupersededWhileDown, type InterruptedNext } from "./render-stale-run.js";
 
 /** What converging one pull request reads and writes on its repository. */
@@ -81,7 +82,7 @@ export async function convergePull(deps: ConvergeDeps, summary: ConvergeCounts, 
     ...(decision.attempt ? { attempt: decision.attempt } : {}),
   });
   summary.redeployed += 1;
-  log.info({ pr, serving: stack?.tags["berth:sha"], head: pull.headSha, attempt: decision.attempt?.number ?? 1, why: decision.why }, "deploying the head");
+  log.info({ pr, serving: stack?.tags[SERVING_TAG], deploying: stack?.tags[DEPLOYING_TAG], head: pull.headSha, attempt: decision.attempt?.number ?? 1, why: decision.why }, "deploying the head");
   return spent;
 }
 
@@ -103,9 +104,15 @@ function decide(deps: ConvergeDeps, state: PullState, runs: CheckRunInfo[]): Dec
       : { kind: "leave", why: `${previous}; ${DEPLOY_ATTEMPTS} attempts made` };
   if (latest.status !== "completed") return again("the last one was interrupted: berth restarted before it finished");
   switch (latest.conclusion) {
-    case "success":
+    case "success": {
       // No stack after a success: someone removed the preview (`/preview destroy`); it stays removed.
-      return stack === undefined || stack.tags["berth:sha"]?.toLowerCase() === head ? { kind: "done" } : { kind: "deploy", why: "the stack serves another commit" };
+      if (stack === undefined) return { kind: "done" };
+      const state = servingState(stack.tags, head);
+      if (state === "serving") return { kind: "done" };
+      // The head rolled out after that success (a redeploy) and was never confirmed.
+      if (state === "unconfirmed") return again("the last one was interrupted: its rollout and health were never confirmed");
+      return { kind: "deploy", why: "the stack serves another commit" };
+    }
     case "failure":
       return transient ? again(`the last one failed on a transient ${transient.source} error: ${transient.reason}`) : { kind: "done" };
     case "neutral":

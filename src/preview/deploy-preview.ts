@@ -12,6 +12,7 @@ import type { ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, Stack
 import { buildDataTasksTag, DATA_TASKS_TAG, replacedDataServices } from "./data-tasks.js";
 import { pinImage, shortDigest } from "./pin-image.js";
 import { runReleaseStep, ReleaseStepError, type StepRetry } from "./release-step.js";
+import { DEPLOYING_TAG, SERVING_TAG } from "./serving-tags.js";
 import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
 import { SupersededSignal } from "./keyed-queue.js";
 import type { PhaseName } from "./render-check-run.js";
@@ -138,7 +139,8 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
       template: releaseStack.template,
       tags: {
         ...baseTags,
-        "berth:sha": existing?.tags["berth:sha"] ?? "none",
+        [SERVING_TAG]: existing?.tags[SERVING_TAG] ?? "none",
+        [DEPLOYING_TAG]: target.sha,
         ...(recordedDataTasks === undefined ? {} : { [DATA_TASKS_TAG]: recordedDataTasks }),
         ...(reseed && seeded ? { [NEEDS_SEED]: "true" } : {}),
       },
@@ -216,15 +218,24 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
 
     phase = "rollout";
     await reporter.phase("rollout");
-    const { stack: live } = await ensureWithPriority(deps, {
+    // The new version rolls out under `berth:deploying`; `berth:sha` keeps naming what served
+    // before until rollout and health are confirmed.
+    const rolloutInput = {
       name: finalStack.stackName,
       template: finalStack.template,
-      tags: { ...baseTags, "berth:sha": target.sha, "berth:seeded": "true", ...(dataTasks === undefined ? {} : { [DATA_TASKS_TAG]: dataTasks }) },
+      tags: {
+        ...baseTags,
+        [SERVING_TAG]: existing?.tags[SERVING_TAG] ?? "none",
+        [DEPLOYING_TAG]: target.sha,
+        "berth:seeded": "true",
+        ...(dataTasks === undefined ? {} : { [DATA_TASKS_TAG]: dataTasks }),
+      },
       listenerArn: need(base.outputs, "ListenerArn", base.name),
       parameters: baseParameters,
       priority: rulePriority,
-      onProgress: (line) => log.debug({ line }, "stack progress"),
-    });
+      onProgress: (line: string) => log.debug({ line }, "stack progress"),
+    };
+    const { stack: live } = await ensureWithPriority(deps, rolloutInput);
     outputs = parsePreviewOutputs(live.name, live.outputs);
     await deps.tasks.waitForRollout({ cluster, service: outputs.publicServiceArn, signal });
     await reporter.done("rollout");
@@ -232,6 +243,7 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
     phase = "health";
     await reporter.phase("health");
     await deps.loadBalancers.waitHealthy({ targetGroupArn: outputs.targetGroupArn, signal });
+    await confirmServing(deps, { ...rolloutInput, priority: rulePriority }, live, target.sha);
     await reporter.done("health");
 
     await reporter.succeed(outputs.url);
@@ -330,6 +342,28 @@ async function ensureWithPriority(
       priority = await deps.priorities.allocate(input.listenerArn);
     }
   }
+}
+
+/**
+ * Records that the stack serves `sha` now that its rollout and health are confirmed: a tags-only
+ * stack update (the rollout's template and parameters, `berth:sha` set), which CloudFormation
+ * applies by retagging the stack's resources in place. Skipped when the stack says so already (a
+ * redeploy or reset of the head it serves).
+ */
+async function confirmServing(
+  deps: DeployDeps,
+  rollout: Parameters<typeof ensureWithPriority>[1] & { priority: number },
+  live: StackSummary,
+  sha: string,
+): Promise<void> {
+  if (live.tags[SERVING_TAG] === sha) return;
+  await deps.stacks.ensure({
+    name: rollout.name,
+    template: rollout.template,
+    tags: { ...rollout.tags, [SERVING_TAG]: sha },
+    parameters: { ...rollout.parameters, ListenerRulePriority: String(rollout.priority) },
+    onProgress: rollout.onProgress,
+  });
 }
 
 /** Fails with the limit and the way out when the listener or its load balancer holds no further preview. */
