@@ -347,6 +347,11 @@ export class FakeCloudFormation {
     const name = input.StackName ?? "";
     const type = input.ChangeSetType === "CREATE" ? "CREATE" : "UPDATE";
     let stack = this.stacks.get(name);
+    // A request repeated with its ClientToken never gets here (see `once`); without one, the
+    // name is taken by the change set the first request created.
+    if (stack && [...this.changeSets.values()].some((c) => c.stack === stack && c.name === input.ChangeSetName)) {
+      throw awsError("cloudformation", "AlreadyExistsException", `ChangeSet [${input.ChangeSetName}] already exists`);
+    }
     if (type === "CREATE" && stack && stack.status !== "REVIEW_IN_PROGRESS") {
       throw awsError("cloudformation", "ValidationError", `Stack [${name}] already exists and cannot be created again with the changeSet [${input.ChangeSetName}].`);
     }
