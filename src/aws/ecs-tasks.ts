@@ -189,6 +189,21 @@ export class EcsTasks implements TaskPort {
     return out;
   }
 
+  /** Reads the services (ten per DescribeServices) and returns the first of their latest events that tells of a placement shortage. */
+  async findPlacementShortage(input: { cluster: string; services: string[] }): Promise<string | undefined> {
+    for (let i = 0; i < input.services.length; i += 10) {
+      const batch = input.services.slice(i, i + 10);
+      const out = await awsCall("DescribeServices", `services ${batch.join(", ")}`, () =>
+        this.client.send(new DescribeServicesCommand({ cluster: input.cluster, services: batch })),
+      );
+      for (const service of out.services ?? []) {
+        const found = this.latestEvents(service).find((message) => SHORTAGE.test(message));
+        if (found !== undefined) return found;
+      }
+    }
+    return undefined;
+  }
+
   /** Waits until the service's newest deployment is PRIMARY and COMPLETED. */
   async waitForRollout(input: { cluster: string; service: string; signal?: Signal }): Promise<void> {
     await this.waitDeployment(input.cluster, input.service, undefined, input.signal);

@@ -1,5 +1,5 @@
 import { BerthError, InputError, formatDiagnostic, type TransientSource } from "../errors.js";
-import { ImageTimeoutError, LimitError } from "./errors.js";
+import { ImageTimeoutError, LimitError, StackError } from "./errors.js";
 import type { RepoConfig } from "../config/schema.js";
 import type { ConfigLineOf } from "../stack/diagnostics.js";
 import { formatWarning, planWithConfig, renderPlan, type PreviewPlan, type PreviewTarget } from "../plan/plan-preview.js";
@@ -235,7 +235,9 @@ export async function deployPreview(deps: DeployDeps, request: DeployRequest, si
       priority: rulePriority,
       onProgress: (line: string) => log.debug({ line }, "stack progress"),
     };
-    const { stack: live } = await ensureWithPriority(deps, rolloutInput);
+    const { stack: live } = await ensureWithPriority(deps, rolloutInput).catch((error: unknown) =>
+      rethrowWithShortage(deps, error, { cluster, services: Object.values(outputs.services) }),
+    );
     outputs = parsePreviewOutputs(live.name, live.outputs);
     await deps.tasks.waitForRollout({ cluster, service: outputs.publicServiceArn, signal });
     await reporter.done("rollout");
@@ -363,6 +365,25 @@ async function confirmServing(
     tags: { ...rollout.tags, [SERVING_TAG]: sha },
     parameters: { ...rollout.parameters, ListenerRulePriority: String(rollout.priority) },
     onProgress: rollout.onProgress,
+  });
+}
+
+/**
+ * CloudFormation fails a rollout whose ECS service the circuit breaker stopped without saying why
+ * the tasks failed; when the services' events say ECS could not place them for want of capacity,
+ * the failure may pass, and is rethrown as transient with ECS's words.
+ */
+async function rethrowWithShortage(deps: DeployDeps, error: unknown, input: { cluster: string; services: string[] }): Promise<never> {
+  if (!(error instanceof StackError) || error.transient !== undefined || error.firstFailure?.type !== "AWS::ECS::Service") throw error;
+  const shortage = await deps.tasks.findPlacementShortage(input).catch(() => undefined);
+  if (shortage === undefined) throw error;
+  throw new StackError(error.message, {
+    cause: error,
+    stackName: error.stackName,
+    ...(error.status === undefined ? {} : { status: error.status }),
+    ...(error.firstFailure === undefined ? {} : { firstFailure: error.firstFailure }),
+    userMessage: `${error.userMessage}\nECS: ${shortage}`,
+    transient: "AWS",
   });
 }
 

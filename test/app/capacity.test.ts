@@ -85,6 +85,64 @@ describe("Fargate capacity", () => {
     expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
   });
 
+  it("a rollout CloudFormation failed because ECS could not place the tasks fails as transient, with ECS's words, and the resync deploys it again", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await h.settle();
+
+    // CloudFormation waits for the service and fails the update when the circuit breaker stops it;
+    // only the service's events say the tasks found no capacity.
+    h.aws.failStack({
+      stack: STACK,
+      resource: "WebService",
+      reason: `Resource handler returned message: "Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'." (HandlerErrorCode: GeneralServiceException)`,
+      skip: 1,
+      alongside: () => h.aws.state.ecs.addServiceEvent("WebService", `(service {service}) was unable to place a task. Reason: ${CAPACITY}.`),
+    });
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    await h.settle();
+
+    const [failed] = h.github.checkRuns(SHA2);
+    expect(failed?.conclusion).toBe("failure");
+    expect(failed?.output.summary).toMatch(/\| Rollout \| ❌ failure \|/);
+    expect(failed?.output.summary).toContain(`was unable to place a task. Reason: ${CAPACITY}.`);
+    expect(failed?.output.summary).toContain("This looks like a passing AWS problem: berth deploys this commit again at its next resync (attempt 2 of 3).");
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA1);
+
+    await resync(h);
+
+    expect(h.github.checkRuns(SHA2).map((r) => r.conclusion)).toEqual(["failure", "success"]);
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
+  });
+
+  it("a rollout CloudFormation failed on the service for a reason ECS's events do not tie to capacity is not deployed again", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await h.settle();
+
+    h.aws.failStack({
+      stack: STACK,
+      resource: "WebService",
+      reason: `Resource handler returned message: "Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'." (HandlerErrorCode: GeneralServiceException)`,
+      skip: 1,
+    });
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    await h.settle();
+    await resync(h);
+
+    expect(h.github.checkRuns(SHA2).map((r) => r.conclusion)).toEqual(["failure"]);
+    expect(h.github.checkRun(SHA2)?.output.summary).toMatch(/\| Rollout \| ❌ failure \|/);
+    expect(h.github.checkRun(SHA2)?.output.summary).not.toContain("This looks like a passing");
+  });
+
   it("a rollout the circuit breaker stopped for another reason is not deployed again by the resync", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
     h.aws.putImage(IMAGE(SHA1));

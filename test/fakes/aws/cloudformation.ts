@@ -129,6 +129,10 @@ export interface StackFault {
    */
   rollbackFails?: string;
   times?: number;
+  /** Matching operations that succeed first (e.g. 1: a deploy's release phase passes, its rollout fails). */
+  skip?: number;
+  /** What else happens as the resource fails (e.g. the ECS service's events telling why). */
+  alongside?: () => void;
 }
 
 export interface CloudFormationTiming {
@@ -562,8 +566,13 @@ export class FakeCloudFormation {
     );
     const fault = this.faults[index];
     if (!fault) return undefined;
+    if ((fault.skip ?? 0) > 0) {
+      fault.skip! -= 1;
+      return undefined;
+    }
     fault.times = (fault.times ?? 1) - 1;
     if (fault.times <= 0) this.faults.splice(index, 1);
+    fault.alongside?.();
     return fault;
   }
 

@@ -325,6 +325,11 @@ export class FakeEcs {
     this.event(service, `(service ${name}) has reached a steady state.`);
   }
 
+  /** Adds an event to the services whose name contains `match`, as ECS's scheduler would (e.g. a placement failure). */
+  addServiceEvent(match: string, message: string): void {
+    for (const service of this.services.values()) if (service.serviceName.includes(match)) this.event(service, message.replace("{service}", service.serviceName));
+  }
+
   private event(service: FakeServiceState, message: string): void {
     service.events?.unshift({ id: this.world.uuid(), createdAt: this.world.now(), message });
   }
