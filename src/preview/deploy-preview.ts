@@ -359,13 +359,19 @@ async function confirmServing(
   sha: string,
 ): Promise<void> {
   if (live.tags[SERVING_TAG] === sha) return;
-  await deps.stacks.ensure({
+  const confirmed = await deps.stacks.ensure({
     name: rollout.name,
     template: rollout.template,
     tags: { ...rollout.tags, [SERVING_TAG]: sha },
     parameters: { ...rollout.parameters, ListenerRulePriority: String(rollout.priority) },
     onProgress: rollout.onProgress,
   });
+  // Success must not be reported over a tag that still names another commit.
+  if (confirmed.tags[SERVING_TAG] !== sha) {
+    throw new BerthError(`stack ${rollout.name}: ${SERVING_TAG} is ${confirmed.tags[SERVING_TAG] ?? "absent"} after the update that sets it to ${sha}`, {
+      userMessage: `CloudFormation did not record the new commit on stack ${rollout.name} (tag ${SERVING_TAG}); the new version serves, but berth cannot vouch for it.`,
+    });
+  }
 }
 
 /**
