@@ -84,7 +84,8 @@ export class EcsTasks implements TaskPort {
       }
       if (attempt >= this.runTaskAttempts) {
         const reasons = "failures" in outcome ? outcome.reasons : describeStop(outcome);
-        throw this.notStarted(container, reasons, attempt);
+        // Still no capacity after the back-off: a later deploy may well find some.
+        throw this.notStarted(container, reasons, attempt, true);
       }
       await input.onRetry?.({ reason: transient, attempt: attempt + 1, attempts: this.runTaskAttempts });
       await pause(delay, signal);
@@ -92,11 +93,12 @@ export class EcsTasks implements TaskPort {
     }
   }
 
-  private notStarted(container: string, reasons: string, attempts: number): TaskError {
+  private notStarted(container: string, reasons: string, attempts: number, transient = false): TaskError {
     const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
     return new TaskError(`run ${container} task: ${reasons}${tries}`, {
       container,
       userMessage: `ECS could not start the ${container} task${tries}: ${reasons}`,
+      ...(transient ? { transient: "AWS" as const } : {}),
     });
   }
 
@@ -187,6 +189,21 @@ export class EcsTasks implements TaskPort {
     return out;
   }
 
+  /** Reads the services (ten per DescribeServices) and returns the first of their latest events that tells of a placement shortage. */
+  async findPlacementShortage(input: { cluster: string; services: string[] }): Promise<string | undefined> {
+    for (let i = 0; i < input.services.length; i += 10) {
+      const batch = input.services.slice(i, i + 10);
+      const out = await awsCall("DescribeServices", `services ${batch.join(", ")}`, () =>
+        this.client.send(new DescribeServicesCommand({ cluster: input.cluster, services: batch })),
+      );
+      for (const service of out.services ?? []) {
+        const found = this.latestEvents(service).find((message) => SHORTAGE.test(message));
+        if (found !== undefined) return found;
+      }
+    }
+    return undefined;
+  }
+
   /** Waits until the service's newest deployment is PRIMARY and COMPLETED. */
   async waitForRollout(input: { cluster: string; service: string; signal?: Signal }): Promise<void> {
     await this.waitDeployment(input.cluster, input.service, undefined, input.signal);
@@ -236,10 +253,12 @@ export class EcsTasks implements TaskPort {
       return ours.rolloutState === "COMPLETED" && isNewest(ours, deployments) ? true : undefined;
     }, this.rolloutTiming, signal);
     if (!done) {
+      const ours = last?.deployments?.find((d) => d.id === target);
       throw new RolloutError(`rollout of ${service}: not completed within ${this.rolloutTiming.timeoutMs} ms`, {
         service,
         events: this.latestEvents(last),
         userMessage: withEvents(`The rollout of ${service} did not complete within ${formatDuration(this.rolloutTiming.timeoutMs)}.`, this.latestEvents(last)),
+        ...(placementShortage(last, ours) ? { transient: "AWS" as const } : {}),
       });
     }
   }
@@ -254,6 +273,8 @@ export class EcsTasks implements TaskPort {
       reason,
       events,
       userMessage: withEvents(`The rollout of ${service} failed: ${reason}`, events),
+      // ECS could not place the new tasks for want of capacity: a later deploy may well find some.
+      ...(placementShortage(current, ours) ? { transient: "AWS" as const } : {}),
     });
   }
 
@@ -314,6 +335,22 @@ export function transientStartFailure(result: TaskResult): string | undefined {
   if (/^InternalError\b|Internal error/i.test(reason)) return "ECS internal error";
   return undefined;
 }
+
+/**
+ * Whether ECS failed to place a deployment's tasks for a reason that passes (no Fargate capacity,
+ * no network interface): its rolloutStateReason, or a service event since the deployment began,
+ * e.g. `(service web) was unable to place a task. Reason: Capacity is unavailable at this time.`
+ */
+export function placementShortage(service: Service | undefined, deployment: Deployment | undefined): boolean {
+  const since = deployment?.createdAt?.getTime() ?? 0;
+  const texts = [
+    deployment?.rolloutStateReason,
+    ...(service?.events ?? []).filter((e) => (e.createdAt?.getTime() ?? 0) >= since).map((e) => e.message),
+  ];
+  return texts.some((text) => text !== undefined && SHORTAGE.test(text));
+}
+
+const SHORTAGE = /capacity is unavailable|insufficient capacity|RESOURCE:(?:ENI|FARGATE)\b|network interface provisioning/i;
 
 function describeStop(result: TaskResult): string {
   return [result.stopCode, result.stoppedReason].filter(Boolean).join(": ") || "the task stopped before its container started";

@@ -78,7 +78,7 @@ export async function buildBotRoleRequests(account: BotRoleAccount): Promise<Sim
     stackName: plan.stack.stackName,
     base,
     ...where,
-    stackTags: { ...ownershipTags(SAMPLE_TARGET), "berth:sha": SAMPLE_TARGET.sha, "berth:seeded": "true" },
+    stackTags: { ...ownershipTags(SAMPLE_TARGET), "berth:deploying": SAMPLE_TARGET.sha, "berth:sha": SAMPLE_TARGET.sha, "berth:seeded": "true" },
   });
   const lifecycle = LIFECYCLE_STEPS.flatMap((step) => steps[step]);
   const images = lifecycle.filter((r) => r.action === "ecr:DescribeImages");

@@ -31,7 +31,7 @@ export interface IamRequest {
 export const LIFECYCLE_STEPS = ["deploy", "push", "reset", "teardown"] as const;
 /**
  * `deploy`: the first deploy (stack created, release steps, rollout); `push`: a later deploy, with
- * the stack's tags changed (`berth:sha` on every one); `reset`: `/preview reset` (data services
+ * the stack's tags changed (`berth:deploying` and `berth:sha` on every one); `reset`: `/preview reset` (data services
  * restarted, migrate and seed again); `teardown`: the pull request closed (stack deleted), and the
  * resync that finds such stacks.
  */
@@ -53,7 +53,7 @@ export interface PreviewRequestsInput {
   region: string;
   /** Default `aws`. */
   partition?: string;
-  /** The stack's tags as berth sets them (`berth:managed`, `berth:repository`, `berth:pr`, `berth:sha`, `berth:seeded`). */
+  /** The stack's tags as berth sets them (`berth:managed`, `berth:repository`, `berth:pr`, `berth:deploying`, `berth:sha`, `berth:seeded`). */
   stackTags: Record<string, string>;
 }
 
@@ -112,8 +112,12 @@ const ECS_CLUSTER_ACTIONS = new Set([
 ]);
 /** Who receives the roles a task definition names. */
 const ECS_TASKS = "ecs-tasks.amazonaws.com";
-/** Stack tags a later deploy changes, and the one a finished seed removes (deploy-preview.ts). */
-const CHANGED_ON_PUSH = ["berth:sha", "berth:seeded", "berth:needs-seed"];
+/**
+ * Stack tags a later deploy changes (`berth:deploying` as it rolls out, `berth:sha` in the
+ * tags-only update once rollout and health are confirmed), and the one a finished seed removes
+ * (deploy-preview.ts).
+ */
+const CHANGED_ON_PUSH = ["berth:deploying", "berth:sha", "berth:seeded", "berth:needs-seed"];
 const REMOVED_ON_PUSH = ["berth:needs-seed"];
 
 /** Joins the callers of one request. */

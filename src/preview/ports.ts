@@ -109,6 +109,11 @@ export interface TaskPort {
   waitForRollout(input: { cluster: string; service: string; signal?: Signal }): Promise<void>;
   /** Starts new tasks for the services (fresh ephemeral storage) and waits until they are stable. */
   restartServices(input: { cluster: string; services: string[]; signal?: Signal }): Promise<void>;
+  /**
+   * The latest service event saying ECS could not place a task of one of the services for a
+   * reason that passes (no Fargate capacity, no network interface), or undefined.
+   */
+  findPlacementShortage(input: { cluster: string; services: string[] }): Promise<string | undefined>;
 }
 
 /** How much of a load balancer's capacity for previews is used, and AWS's limits. */

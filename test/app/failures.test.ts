@@ -189,7 +189,7 @@ describe("concurrency", () => {
     await h.settle();
 
     expect(h.github.state.checkRuns).toHaveLength(1);
-    expect(h.aws.commands("cloudformation").filter((c) => c === "ExecuteChangeSet")).toHaveLength(2);
+    expect(h.aws.commands("cloudformation").filter((c) => c === "ExecuteChangeSet")).toHaveLength(3);
   });
 });
 

@@ -66,7 +66,8 @@ describe("deploy on open and push", () => {
     const later = h.aws.calls.slice(before);
     const runTask = later.findIndex((c) => c.command === "RunTask");
     const executes = later.map((c, i) => (c.command === "ExecuteChangeSet" ? i : -1)).filter((i) => i >= 0);
-    expect(executes).toHaveLength(2);
+    // Release phase, rollout, then the tags-only update that records the confirmed commit.
+    expect(executes).toHaveLength(3);
     expect(executes[0]).toBeLessThan(runTask);
     expect(runTask).toBeLessThan(executes[1]!);
     expect(releaseRuns(h).slice(2)).toEqual(["berth/migrate: bin/rails db:migrate"]);

@@ -136,16 +136,16 @@ describe("resync through the app", () => {
     expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA1);
   });
 
-  it("finishes a deploy a restart interrupted after the stack took the new SHA, and concludes the old run", async () => {
+  it("finishes a deploy a restart interrupted after the stack rolled the new SHA out, and concludes the old run", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
     h.aws.putImage(IMAGE(SHA1));
     h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
     // The process dies while it waits for the load balancer: the rollout's stack update has
-    // tagged the stack with the head, but health was never confirmed.
+    // tagged the stack as deploying the head, which serves nothing confirmed yet.
     h.aws.fail("DescribeTargetHealth", { hang: true });
     await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
     await vi.waitFor(() => expect(h.aws.commands("elbv2")).toContain("DescribeTargetHealth"), { timeout: 60_000, interval: 5 });
-    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA1);
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags).toMatchObject({ "berth:sha": "none", "berth:deploying": SHA1 });
     expect(h.github.checkRuns(SHA1).map((r) => r.status)).toEqual(["in_progress"]);
 
     h.restart();

@@ -122,6 +122,8 @@ describe("EcsTasks.runTask", () => {
 
     expect(error).toBeInstanceOf(TaskError);
     expect(error.userMessage).toBe("ECS could not start the release task: ATTRIBUTE: requires ecs.capability.secrets.asm.environment-variables");
+    // Repeats until someone acts: not worth another deploy by itself.
+    expect(error.transient).toBeUndefined();
     expect(fake.calls.slice(before).map((c) => c.command)).toEqual(["RunTask"]);
   });
 
@@ -156,6 +158,26 @@ describe("EcsTasks.runTask", () => {
     expect(error).toBeInstanceOf(TaskError);
     expect(error.userMessage).toBe("ECS could not start the release task after 4 attempts: Capacity is unavailable at this time");
     expect(fake.calls.slice(before).map((c) => c.command)).toEqual(["RunTask", "RunTask", "RunTask", "RunTask"]);
+    // A passing shortage: the resync deploys again later.
+    expect(error.transient).toBe("AWS");
+  });
+
+  it.each(["RESOURCE:ENI", "RESOURCE:FARGATE"])("gives up after four attempts failing with %s as a shortage that may pass", async (reason) => {
+    const { fake, tasks, outputs } = await setup({}, { retryDelayMs: 1 });
+    fake.fail("RunTask", { failures: [{ arn: "arn:aws:ecs:us-east-1:123456789012:cluster/berth-previews", reason }], times: 10 });
+    const error = await rejection(tasks.runTask(release(fake, outputs, ["bin/rails", "db:migrate"])));
+
+    expect(error.userMessage).toBe(`ECS could not start the release task after 4 attempts: ${reason}`);
+    expect(error.transient).toBe("AWS");
+  });
+
+  it("gives up on a task that kept stopping before its container started for want of a network interface, as a shortage that may pass", async () => {
+    const { fake, tasks, outputs } = await setup({}, { retryDelayMs: 1 });
+    fake.scriptTask({ commandIncludes: "db:migrate", failToStart: "Timeout waiting for network interface provisioning to complete.", times: 4 });
+    const error = await rejection(tasks.runTask(release(fake, outputs, ["bin/rails", "db:migrate"])));
+
+    expect(error.userMessage).toBe("ECS could not start the release task after 4 attempts: TaskFailedToStart: Timeout waiting for network interface provisioning to complete.");
+    expect(error.transient).toBe("AWS");
   });
 
   it.each([
@@ -227,6 +249,8 @@ describe("EcsTasks.waitForRollout", () => {
 
     expect(error).toBeInstanceOf(RolloutError);
     expect(error.reason).toBe("ECS deployment circuit breaker: tasks failed to start.");
+    // Nothing says the tasks lacked capacity: the same version fails the same way again.
+    expect(error.transient).toBeUndefined();
     expect(error.userMessage).toMatch(
       new RegExp(
         "^The rollout of arn:aws:ecs:us-east-1:123456789012:service/berth-previews/shop-pr-7-acme-1a2b3c-web failed: ECS deployment circuit breaker: tasks failed to start\\.\n" +
@@ -245,6 +269,18 @@ describe("EcsTasks.waitForRollout", () => {
     expect(service?.deployments.map((d) => [d.status, d.rolloutState, d.taskDefinition])).toEqual([
       ["PRIMARY", "COMPLETED", `arn:aws:ecs:us-east-1:123456789012:task-definition/${LABEL}-web:1`],
     ]);
+  });
+
+  it("fails a rollout whose tasks ECS could not place for want of Fargate capacity as a shortage that may pass", async () => {
+    const { fake, tasks, outputs, deploy } = await setup();
+    await tasks.waitForRollout({ cluster: CLUSTER, service: outputs.PublicServiceArn ?? "" });
+    fake.scriptRollout({ service: "web", fail: "tasks failed to start", placement: "Capacity is unavailable at this time. Please try again later or in a different availability zone." });
+    await deploy("123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:def5678");
+    const error = await rejection(tasks.waitForRollout({ cluster: CLUSTER, service: outputs.PublicServiceArn ?? "" }));
+
+    expect(error).toBeInstanceOf(RolloutError);
+    expect(error.userMessage).toContain("was unable to place a task. Reason: Capacity is unavailable at this time.");
+    expect(error.transient).toBe("AWS");
   });
 
   it("gives up on a rollout that does not finish in time", async () => {

@@ -48,7 +48,7 @@ function requestsOf(stack: PreviewStack, baseStack = BASE_STACK) {
     base: { name: baseStack, outputs: BASE_OUTPUTS },
     account: FAKE_ACCOUNT,
     region: FAKE_REGION,
-    stackTags: { ...owner, "berth:sha": SHA, "berth:seeded": "true" },
+    stackTags: { ...owner, "berth:deploying": SHA, "berth:sha": SHA, "berth:seeded": "true" },
   });
 }
 

@@ -1,4 +1,4 @@
-import { DescribeStacksCommand, GetTemplateCommand } from "@aws-sdk/client-cloudformation";
+import { CreateChangeSetCommand, DescribeChangeSetCommand, DescribeStacksCommand, GetTemplateCommand } from "@aws-sdk/client-cloudformation";
 import { DescribeTasksCommand } from "@aws-sdk/client-ecs";
 import { describe, expect, it } from "vitest";
 import { BASE_OUTPUTS, createAwsFake } from "./aws-fake.js";
@@ -24,6 +24,39 @@ describe("createAwsFake", () => {
       { service: "cloudformation", command: "DescribeStacks", input: { StackName: "berth-base" } },
       { service: "cloudformation", command: "DescribeStacks", input: { StackName: "berth-base" } },
     ]);
+  });
+
+  describe("the SDK's retry of a request AWS applied but answered with an error", () => {
+    const TEMPLATE = JSON.stringify({ Resources: { Group: { Type: "AWS::EC2::SecurityGroup", Properties: { GroupDescription: "x", VpcId: "vpc-1" } } } });
+    const create = (ClientToken?: string) =>
+      new CreateChangeSetCommand({ StackName: "berth-x", ChangeSetName: "berth-1", ChangeSetType: "CREATE", TemplateBody: TEMPLATE, ...(ClientToken ? { ClientToken } : {}) });
+
+    it("gets the first answer for a CreateChangeSet repeated with its ClientToken, and one change set", async () => {
+      const fake = createAwsFake({ sdkMaxAttempts: 3 });
+      fake.fail("CreateChangeSet", { error: { name: "InternalFailure", message: "We encountered an internal error. Please try again.", status: 500 }, applied: true });
+
+      const out = await fake.clients.cloudformation.send(create("berth-token-1"));
+
+      const sent = fake.calls.filter((c) => c.command === "CreateChangeSet");
+      expect(sent.map((c) => c.input.ClientToken)).toEqual(["berth-token-1", "berth-token-1"]);
+      const described = await fake.clients.cloudformation.send(new DescribeChangeSetCommand({ StackName: "berth-x", ChangeSetName: "berth-1" }));
+      expect(described.ChangeSetId).toBe(out.Id);
+    });
+
+    it("fails the SDK's retry of an applied CreateChangeSet without a ClientToken: the name is taken", async () => {
+      const fake = createAwsFake({ sdkMaxAttempts: 3 });
+      fake.fail("CreateChangeSet", { connectionError: "ECONNRESET", applied: true });
+
+      await expect(fake.clients.cloudformation.send(create())).rejects.toMatchObject({ name: "AlreadyExistsException", message: "ChangeSet [berth-1] already exists" });
+      expect(fake.commands("cloudformation")).toEqual(["CreateChangeSet", "CreateChangeSet"]);
+    });
+
+    it("surfaces the error when the SDK makes one attempt, as aws-sdk-client-mock's stubbed send alone would", async () => {
+      const fake = createAwsFake();
+      fake.fail("CreateChangeSet", { error: { name: "ServiceUnavailable", message: "Service Unavailable", status: 503 }, applied: true });
+
+      await expect(fake.clients.cloudformation.send(create("berth-token-1"))).rejects.toMatchObject({ name: "ServiceUnavailable", $fault: "server", $metadata: { httpStatusCode: 503 } });
+    });
   });
 
   it("refuses operations it does not implement, by name", async () => {

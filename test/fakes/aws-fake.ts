@@ -84,6 +84,11 @@ export interface AwsFakeOptions {
   rulesPageSize?: number;
   /** Latency before every answer: milliseconds for all operations, or per operation name. */
   latencyMs?: number | Partial<Record<string, number>>;
+  /**
+   * Attempts the SDK makes at one request, as berth's clients are configured (`AWS_RETRY`); default 1.
+   * The stubbed `send` skips the SDK's retry middleware, so the fake sends a retryable failure again itself.
+   */
+  sdkMaxAttempts?: number;
 }
 
 export interface AwsFake {
@@ -148,7 +153,7 @@ export interface AwsFake {
 /** Creates a fake AWS account with the base stack `berth-base` deployed. */
 export function createAwsFake(options: AwsFakeOptions = {}): AwsFake {
   const region = options.region ?? FAKE_REGION;
-  const world = new World({ region, account: options.account ?? FAKE_ACCOUNT, latencyMs: options.latencyMs });
+  const world = new World({ region, account: options.account ?? FAKE_ACCOUNT, latencyMs: options.latencyMs, ...(options.sdkMaxAttempts === undefined ? {} : { sdkMaxAttempts: options.sdkMaxAttempts }) });
   const logs = new FakeLogs(world);
   const ecr = new FakeEcr(world);
   const ecs = new FakeEcs(world, logs, {

@@ -8,7 +8,7 @@ import { BASE_OUTPUTS, FAKE_ACCOUNT, FAKE_REGION } from "../fakes/aws-fake.js";
 import { BASE, rails, TARGET } from "../stack/fixtures/projects.js";
 
 const stack = buildTemplate({ ...rails, target: TARGET, baseStack: BASE });
-const STACK_TAGS = { "berth:managed": "true", "berth:repository": "acme/shop", "berth:pr": "42", "berth:sha": TARGET.sha, "berth:seeded": "true" };
+const STACK_TAGS = { "berth:managed": "true", "berth:repository": "acme/shop", "berth:pr": "42", "berth:deploying": TARGET.sha, "berth:sha": TARGET.sha, "berth:seeded": "true" };
 const input = { stackName: stack.stackName, base: { name: BASE, outputs: BASE_OUTPUTS }, account: FAKE_ACCOUNT, region: FAKE_REGION, stackTags: STACK_TAGS };
 const requests = buildPreviewRequests({ ...input, template: stack.template as never });
 
@@ -54,10 +54,11 @@ describe("buildPreviewRequests", () => {
     expect(request!.context).toEqual({
       "aws:RequestedRegion": FAKE_REGION,
       "aws:ResourceTag/berth:managed": "true",
+      "aws:RequestTag/berth:deploying": TARGET.sha,
       "aws:RequestTag/berth:sha": TARGET.sha,
       "aws:RequestTag/berth:seeded": "true",
       "aws:RequestTag/berth:needs-seed": "true",
-      "aws:TagKeys": ["berth:sha", "berth:seeded", "berth:needs-seed"],
+      "aws:TagKeys": ["berth:deploying", "berth:sha", "berth:seeded", "berth:needs-seed"],
     });
     expect(request!.resource).toMatch(new RegExp(`^${arn("ecs", `service/${BASE_OUTPUTS.ClusterName}/${stack.stackName}-WebService-`)}[A-Z0-9]{12}$`));
   });

@@ -2,6 +2,7 @@ import type { Logger } from "../../util/logger.js";
 import { CHECK_NAME, DEPLOY_ATTEMPTS, type DeployAttempt, deploymentDescription, deploymentEnvironment, type InterruptedNext, readAttemptMarkers, renderInterrupted, renderSupersededWhileDown, shortSha } from "../report/index.js";
 import type { CheckRunInfo, PullRequestInfo, RepoGitHub, RepoRef, StackSummary } from "../ports.js";
 import type { PreviewJob } from "../job.js";
+import { DEPLOYING_TAG, SERVING_TAG, servingState } from "./serving-tags.js";
 
 /** What converging one pull request reads and writes on its repository. */
 export type ConvergeGitHub = Pick<RepoGitHub, "checks" | "deployments">;
@@ -77,7 +78,7 @@ export async function convergePull(deps: ConvergeDeps, summary: ConvergeCounts, 
     ...(decision.attempt ? { attempt: decision.attempt } : {}),
   });
   summary.redeployed += 1;
-  log.info({ pr, serving: stack?.tags["berth:sha"], head: pull.headSha, attempt: decision.attempt?.number ?? 1, why: decision.why }, "deploying the head");
+  log.info({ pr, serving: stack?.tags[SERVING_TAG], deploying: stack?.tags[DEPLOYING_TAG], head: pull.headSha, attempt: decision.attempt?.number ?? 1, why: decision.why }, "deploying the head");
   return spent;
 }
 
@@ -105,9 +106,15 @@ function decide(deps: ConvergeDeps, state: PullState, runs: CheckRunInfo[]): Dec
       : { kind: "leave", why: `${previous}; ${DEPLOY_ATTEMPTS} attempts made` };
   if (latest.status !== "completed") return again("the last one was interrupted: berth restarted before it finished");
   switch (latest.conclusion) {
-    case "success":
+    case "success": {
       // No stack after a success: someone removed the preview (`/preview destroy`); it stays removed.
-      return stack === undefined || stack.tags["berth:sha"]?.toLowerCase() === head ? { kind: "done" } : { kind: "deploy", why: "the stack serves another commit" };
+      if (stack === undefined) return { kind: "done" };
+      const state = servingState(stack.tags, head);
+      if (state === "serving") return { kind: "done" };
+      // The head rolled out after that success (a redeploy) and was never confirmed.
+      if (state === "unconfirmed") return again("the last one was interrupted: its rollout and health were never confirmed");
+      return { kind: "deploy", why: "the stack serves another commit" };
+    }
     case "failure":
       return transient ? again(`the last one failed on a transient ${transient.source} error: ${transient.reason}`) : { kind: "done" };
     case "neutral":

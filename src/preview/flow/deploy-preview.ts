@@ -1,5 +1,5 @@
 import { BerthError, InputError, formatDiagnostic, type TransientSource } from "../../errors.js";
-import { ImageTimeoutError, LimitError } from "../errors.js";
+import { ImageTimeoutError, LimitError, StackError } from "../errors.js";
 import type { RepoConfig } from "../../config/schema.js";
 import type { ConfigLineOf } from "../../stack/diagnostics.js";
 import { formatWarning, planWithConfig, renderPlan, type PreviewPlan, type PreviewTarget } from "../../plan/plan-preview.js";
@@ -11,6 +11,7 @@ import type { ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, Stack
 import { buildDataTasksTag, DATA_TASKS_TAG, replacedDataServices } from "./data-tasks.js";
 import { pinImage, shortDigest } from "./pin-image.js";
 import { runReleaseStep, ReleaseStepError, type StepRetry } from "./release-step.js";
+import { DEPLOYING_TAG, SERVING_TAG } from "./serving-tags.js";
 import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
 import { RestartSignal, SupersededSignal } from "./keyed-queue.js";
 import { buildBaseParameters } from "../../stack/base-stack.js";
@@ -150,7 +151,8 @@ export async function deployPreview(
       template: releaseStack.template,
       tags: {
         ...baseTags,
-        "berth:sha": existing?.tags["berth:sha"] ?? "none",
+        [SERVING_TAG]: existing?.tags[SERVING_TAG] ?? "none",
+        [DEPLOYING_TAG]: target.sha,
         ...(recordedDataTasks === undefined ? {} : { [DATA_TASKS_TAG]: recordedDataTasks }),
         ...(reseed && seeded ? { [NEEDS_SEED]: "true" } : {}),
       },
@@ -228,15 +230,26 @@ export async function deployPreview(
 
     phase = "rollout";
     await reporter.phase("rollout");
-    const { stack: live } = await ensureWithPriority(deps, {
+    // The new version rolls out under `berth:deploying`; `berth:sha` keeps naming what served
+    // before until rollout and health are confirmed.
+    const rolloutInput = {
       name: finalStack.stackName,
       template: finalStack.template,
-      tags: { ...baseTags, "berth:sha": target.sha, "berth:seeded": "true", ...(dataTasks === undefined ? {} : { [DATA_TASKS_TAG]: dataTasks }) },
+      tags: {
+        ...baseTags,
+        [SERVING_TAG]: existing?.tags[SERVING_TAG] ?? "none",
+        [DEPLOYING_TAG]: target.sha,
+        "berth:seeded": "true",
+        ...(dataTasks === undefined ? {} : { [DATA_TASKS_TAG]: dataTasks }),
+      },
       listenerArn: need(base.outputs, "ListenerArn", base.name),
       parameters: baseParameters,
       priority: rulePriority,
-      onProgress: (line) => log.debug({ line }, "stack progress"),
-    });
+      onProgress: (line: string) => log.debug({ line }, "stack progress"),
+    };
+    const { stack: live } = await ensureWithPriority(deps, rolloutInput).catch((error: unknown) =>
+      rethrowWithShortage(deps, error, { cluster, services: Object.values(outputs.services) }),
+    );
     outputs = parsePreviewOutputs(live.name, live.outputs);
     await deps.tasks.waitForRollout({ cluster, service: outputs.publicServiceArn, signal });
     await reporter.done("rollout");
@@ -244,6 +257,7 @@ export async function deployPreview(
     phase = "health";
     await reporter.phase("health");
     await deps.loadBalancers.waitHealthy({ targetGroupArn: outputs.targetGroupArn, signal });
+    await confirmServing(deps, { ...rolloutInput, priority: rulePriority }, live, target.sha);
     await reporter.done("health");
 
     await reporter.succeed(outputs.url);
@@ -349,6 +363,53 @@ async function ensureWithPriority(
       priority = await deps.priorities.allocate(input.listenerArn);
     }
   }
+}
+
+/**
+ * Records that the stack serves `sha` now that its rollout and health are confirmed: a tags-only
+ * stack update (the rollout's template and parameters, `berth:sha` set), which CloudFormation
+ * applies by retagging the stack's resources in place. Skipped when the stack says so already (a
+ * redeploy or reset of the head it serves).
+ */
+async function confirmServing(
+  deps: DeployDeps,
+  rollout: Parameters<typeof ensureWithPriority>[1] & { priority: number },
+  live: StackSummary,
+  sha: string,
+): Promise<void> {
+  if (live.tags[SERVING_TAG] === sha) return;
+  const confirmed = await deps.stacks.ensure({
+    name: rollout.name,
+    template: rollout.template,
+    tags: { ...rollout.tags, [SERVING_TAG]: sha },
+    parameters: { ...rollout.parameters, ListenerRulePriority: String(rollout.priority) },
+    onProgress: rollout.onProgress,
+  });
+  // Success must not be reported over a tag that still names another commit.
+  if (confirmed.tags[SERVING_TAG] !== sha) {
+    throw new BerthError(`stack ${rollout.name}: ${SERVING_TAG} is ${confirmed.tags[SERVING_TAG] ?? "absent"} after the update that sets it to ${sha}`, {
+      userMessage: `CloudFormation did not record the new commit on stack ${rollout.name} (tag ${SERVING_TAG}); the new version serves, but berth cannot vouch for it.`,
+    });
+  }
+}
+
+/**
+ * CloudFormation fails a rollout whose ECS service the circuit breaker stopped without saying why
+ * the tasks failed; when the services' events say ECS could not place them for want of capacity,
+ * the failure may pass, and is rethrown as transient with ECS's words.
+ */
+async function rethrowWithShortage(deps: DeployDeps, error: unknown, input: { cluster: string; services: string[] }): Promise<never> {
+  if (!(error instanceof StackError) || error.transient !== undefined || error.firstFailure?.type !== "AWS::ECS::Service") throw error;
+  const shortage = await deps.tasks.findPlacementShortage(input).catch(() => undefined);
+  if (shortage === undefined) throw error;
+  throw new StackError(error.message, {
+    cause: error,
+    stackName: error.stackName,
+    ...(error.status === undefined ? {} : { status: error.status }),
+    ...(error.firstFailure === undefined ? {} : { firstFailure: error.firstFailure }),
+    userMessage: `${error.userMessage}\nECS: ${shortage}`,
+    transient: "AWS",
+  });
 }
 
 /** Fails with the limit and the way out when the listener or its load balancer holds no further preview. */

@@ -3,6 +3,7 @@ import type { Logger } from "../../util/logger.js";
 import { convergePull, type ConvergeDeps } from "./converge-pull.js";
 import type { AppGitHub, InstalledRepo, RepoGitHub, RepoRef, StackPort, StackSummary } from "../ports.js";
 import type { PreviewJob } from "../job.js";
+import { DEPLOYING_TAG, SERVING_TAG } from "./serving-tags.js";
 
 /** What one resync looked at, queued and repaired. */
 export interface ReconcileSummary {
@@ -115,7 +116,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
       const github = await repoGitHub(repo);
       const pull = await github.pullRequest(pr);
       if (!pull || pull.state === "closed") {
-        deps.enqueue({ repo, pr, action: "close", sha: pull?.headSha ?? stack.tags["berth:sha"] ?? "" });
+        deps.enqueue({ repo, pr, action: "close", sha: pull?.headSha ?? stack.tags[DEPLOYING_TAG] ?? stack.tags[SERVING_TAG] ?? "" });
         summary.removed += 1;
         log.info({ pr, state: pull ? "closed" : "missing" }, "pull request is not open; removing its preview");
         continue;

@@ -30,6 +30,7 @@ import {
   type Stack,
   type StackEvent,
 } from "@aws-sdk/client-cloudformation";
+import { getHandlerPermissions, HANDLER_PERMISSIONS } from "../../../src/iam/handler-permissions.js";
 import { camelCase, type FakeEcs } from "./ecs.js";
 import type { FakeElbV2 } from "./elbv2.js";
 import { resolve, TemplateError, type IntrinsicContext } from "./intrinsics.js";
@@ -60,6 +61,11 @@ export interface FakeResource {
   props: Record<string, unknown>;
   /** Names and numbers GetAtt and the other fakes need (service name, family, revision...). */
   meta: Record<string, string | number>;
+  /**
+   * The tags the resource carries: the stack's, which CloudFormation propagates to every resource
+   * that takes tags, and its own `Tags`; undefined for a type that takes none.
+   */
+  tags?: Record<string, string>;
 }
 
 /** A template evaluated against parameters, imports and the stack's current resources. */
@@ -123,6 +129,10 @@ export interface StackFault {
    */
   rollbackFails?: string;
   times?: number;
+  /** Matching operations that succeed first (e.g. 1: a deploy's release phase passes, its rollout fails). */
+  skip?: number;
+  /** What else happens as the resource fails (e.g. the ECS service's events telling why). */
+  alongside?: () => void;
 }
 
 export interface CloudFormationTiming {
@@ -142,6 +152,8 @@ export class FakeCloudFormation {
   private readonly faults: StackFault[] = [];
   /** Idempotency tokens of requests already applied, `<operation>:<token>` -> answer. */
   private readonly tokens = new Map<string, unknown>();
+  /** Every change set executed, in order, with the changes it listed (for assertions; AWS keeps no such record). */
+  readonly executed: Array<{ stack: string; changeSetName: string; changes: Change[] }> = [];
   /** ListStacks page size; tests lower it to see pagination. */
   listPageSize = 100;
 
@@ -339,6 +351,11 @@ export class FakeCloudFormation {
     const name = input.StackName ?? "";
     const type = input.ChangeSetType === "CREATE" ? "CREATE" : "UPDATE";
     let stack = this.stacks.get(name);
+    // A request repeated with its ClientToken never gets here (see `once`); without one, the
+    // name is taken by the change set the first request created.
+    if (stack && [...this.changeSets.values()].some((c) => c.stack === stack && c.name === input.ChangeSetName)) {
+      throw awsError("cloudformation", "AlreadyExistsException", `ChangeSet [${input.ChangeSetName}] already exists`);
+    }
     if (type === "CREATE" && stack && stack.status !== "REVIEW_IN_PROGRESS") {
       throw awsError("cloudformation", "ValidationError", `Stack [${name}] already exists and cannot be created again with the changeSet [${input.ChangeSetName}].`);
     }
@@ -439,6 +456,7 @@ export class FakeCloudFormation {
       throw awsError("cloudformation", "InvalidChangeSetStatusException", `ChangeSet [${cs.id}] cannot be executed in its current status of [${cs.status}]`);
     }
     const stack = cs.stack;
+    this.executed.push({ stack: stack.name, changeSetName: cs.name, changes: structuredClone(cs.plan.changes) });
     // Executing one change set deletes the stack's others, as in AWS.
     for (const [id, other] of this.changeSets) if (other.stack === stack) this.changeSets.delete(id);
     const plan = cs.plan;
@@ -548,8 +566,13 @@ export class FakeCloudFormation {
     );
     const fault = this.faults[index];
     if (!fault) return undefined;
+    if ((fault.skip ?? 0) > 0) {
+      fault.skip! -= 1;
+      return undefined;
+    }
     fault.times = (fault.times ?? 1) - 1;
     if (fault.times <= 0) this.faults.splice(index, 1);
+    fault.alongside?.();
     return fault;
   }
 
@@ -770,7 +793,7 @@ export class FakeCloudFormation {
         default:
           physicalId = before?.physicalId ?? `${stack.name}-${id}-${w.hex(12).toUpperCase()}`;
       }
-      const r: FakeResource = { logicalId: id, type, physicalId, props: p, meta };
+      const r: FakeResource = { logicalId: id, type, physicalId, props: p, meta, ...tagsOf(type, p, tags) };
       ids.set(id, r);
       resolving.delete(id);
       return r;
@@ -827,7 +850,16 @@ export class FakeCloudFormation {
     const changes: Change[] = [];
     for (const r of resources.values()) {
       const before = previous.get(r.logicalId);
-      if (before && before.physicalId === r.physicalId && JSON.stringify(before.props) === JSON.stringify(r.props)) continue;
+      const sameProps = before !== undefined && before.physicalId === r.physicalId && JSON.stringify(before.props) === JSON.stringify(r.props);
+      if (sameProps && JSON.stringify(before.tags) === JSON.stringify(r.tags)) continue;
+      if (sameProps) {
+        // Only the tags changed (the stack's, propagated): retagged in place, as every type of a
+        // preview template allows (test/stack/tags-updatable.test.ts). AWS would replace a type
+        // whose tags are create-only; the fake does not model that.
+        if (!taggingOf(r.type).tagUpdatable) throw new Error(`fake CloudFormation: a tag change would replace ${r.logicalId} (${r.type}); not modelled`);
+        changes.push(change("Modify", r, false, ["Tags"]));
+        continue;
+      }
       changes.push(change(before ? "Modify" : "Add", r, before !== undefined && before.physicalId !== r.physicalId));
     }
     for (const before of previous.values()) if (!resources.has(before.logicalId)) changes.push(change("Remove", before, false));
@@ -931,7 +963,7 @@ function forwardsTo(r: FakeResource): string | undefined {
   return action?.TargetGroupArn;
 }
 
-function change(action: "Add" | "Modify" | "Remove", r: FakeResource, replace: boolean): Change {
+function change(action: "Add" | "Modify" | "Remove", r: FakeResource, replace: boolean, scope: Array<"Properties" | "Tags"> = ["Properties"]): Change {
   return {
     Type: "Resource",
     ResourceChange: {
@@ -940,6 +972,20 @@ function change(action: "Add" | "Modify" | "Remove", r: FakeResource, replace: b
       PhysicalResourceId: action === "Add" ? undefined : r.physicalId,
       ResourceType: r.type,
       Replacement: action === "Modify" ? (replace ? "True" : "False") : undefined,
+      Scope: action === "Modify" ? scope : undefined,
     },
   };
+}
+
+/** Tagging facts of a resource type (from its resource schema); types berth has none for count as taking no tags. */
+function taggingOf(type: string): { taggable: boolean; tagUpdatable: boolean } {
+  if (type !== "AWS::ServiceDiscovery::Service" && HANDLER_PERMISSIONS[type] === undefined) return { taggable: false, tagUpdatable: false };
+  return getHandlerPermissions(type).tagging;
+}
+
+/** The tags a resource gets: the stack's and its own `Tags` (own ones win), if its type takes tags. */
+function tagsOf(type: string, props: Record<string, unknown>, stackTags: Record<string, string>): { tags?: Record<string, string> } {
+  if (!taggingOf(type).taggable) return {};
+  const own = Array.isArray(props.Tags) ? (props.Tags as Array<{ Key?: unknown; Value?: unknown }>) : [];
+  return { tags: { ...stackTags, ...Object.fromEntries(own.map((t) => [String(t.Key ?? ""), String(t.Value ?? "")])) } };
 }

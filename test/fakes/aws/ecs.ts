@@ -51,6 +51,11 @@ export interface RolloutScript {
   service?: string;
   /** The circuit breaker stops the deployment with this reason, e.g. `tasks failed to start`. */
   fail: string;
+  /**
+   * ECS could not place the deployment's tasks, for this reason (e.g. `Capacity is unavailable at
+   * this time. ...`): the service's events say `(service x) was unable to place a task. Reason: …`.
+   */
+  placement?: string;
   times?: number;
 }
 
@@ -65,6 +70,7 @@ interface FakeDeployment extends Deployment {
   /** DescribeServices calls left before this deployment settles. */
   pollsLeft: number;
   failWith?: string;
+  placementFailure?: string;
 }
 
 interface FakeTask extends Task {
@@ -237,6 +243,7 @@ export class FakeEcs {
       launchType: "FARGATE",
       pollsLeft: this.timing.rolloutPolls,
       failWith: script?.fail,
+      ...(script?.placement === undefined ? {} : { placementFailure: script.placement }),
     };
     service.deployments.unshift(deployment);
     service.taskDefinition = taskDefinition;
@@ -291,6 +298,7 @@ export class FakeEcs {
     const name = service.serviceName;
     if (primary.failWith) {
       const reason = `ECS deployment circuit breaker: ${primary.failWith}.`;
+      if (primary.placementFailure) this.event(service, `(service ${name}) was unable to place a task. Reason: ${primary.placementFailure}`);
       Object.assign(primary, { rolloutState: "FAILED", rolloutStateReason: reason, failedTasks: 3, runningCount: 0, pendingCount: 0 });
       this.event(service, `(service ${name}) (deployment ${primary.id}) deployment failed: ${primary.failWith}.`);
       const previous = service.deployments.find((d) => d !== primary && d.status === "ACTIVE");
@@ -315,6 +323,11 @@ export class FakeEcs {
     service.pendingCount = 0;
     this.event(service, `(service ${name}) (deployment ${primary.id}) deployment completed.`);
     this.event(service, `(service ${name}) has reached a steady state.`);
+  }
+
+  /** Adds an event to the services whose name contains `match`, as ECS's scheduler would (e.g. a placement failure). */
+  addServiceEvent(match: string, message: string): void {
+    for (const service of this.services.values()) if (service.serviceName.includes(match)) this.event(service, message.replace("{service}", service.serviceName));
   }
 
   private event(service: FakeServiceState, message: string): void {
@@ -491,7 +504,7 @@ function clusterName(cluster: string | undefined): string {
 }
 
 function publicService(s: FakeServiceState): Service {
-  return structuredClone({ ...s, deployments: s.deployments.map(({ pollsLeft: _p, failWith: _f, ...d }) => d) });
+  return structuredClone({ ...s, deployments: s.deployments.map(({ pollsLeft: _p, failWith: _f, placementFailure: _pf, ...d }) => d) });
 }
 
 function publicTask(t: FakeTask): Task {

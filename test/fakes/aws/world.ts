@@ -13,6 +13,8 @@ import { ECSServiceException } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2ServiceException } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { IAMServiceException } from "@aws-sdk/client-iam";
 import { STSServiceException } from "@aws-sdk/client-sts";
+import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
+import type { SdkError } from "@smithy/types";
 import type { AwsStub } from "aws-sdk-client-mock";
 
 /** A mocked client of any service; aws-sdk-client-mock types its stubs per client. */
@@ -31,8 +33,12 @@ export interface FakeCall {
 
 /** A fault injected into the next call(s) of one operation. */
 export interface Fault {
-  /** Throw this SDK error (its `name` is the AWS error code). */
-  error?: { name: string; message: string };
+  /** Throw this SDK error (its `name` is the AWS error code; `status` 5xx makes it a server fault). */
+  error?: { name: string; message: string; status?: number };
+  /** The connection breaks (`ECONNRESET`, `EPIPE`, `ETIMEDOUT`) instead of any answer, as the SDK's Node handler reports it. */
+  connectionError?: "ECONNRESET" | "EPIPE" | "ETIMEDOUT";
+  /** AWS applied the request before the error or the broken connection: the effect happened, the answer was lost. */
+  applied?: true;
   /** RunTask only: return these failures and no task. */
   failures?: Array<{ arn?: string; reason: string; detail?: string }>;
   /** How many calls the fault affects; default 1. */
@@ -52,10 +58,24 @@ const EXCEPTIONS = {
   sts: STSServiceException,
 } as const;
 
-/** An error shaped like the SDK's for an AWS error code. */
-export function awsError(service: FakeService, name: string, message: string): Error {
+/** An error shaped like the SDK's for an AWS error code (HTTP 400 unless `status` says otherwise). */
+export function awsError(service: FakeService, name: string, message: string, status = 400): Error {
   const Exception = EXCEPTIONS[service];
-  return new Exception({ name, message, $fault: "client", $metadata: { httpStatusCode: 400 } });
+  return new Exception({ name, message, $fault: status >= 500 ? "server" : "client", $metadata: { httpStatusCode: status } });
+}
+
+/** A broken connection as @smithy/node-http-handler rejects with it: Node's error, renamed `TimeoutError`. */
+function connectionError(code: string): Error {
+  return Object.assign(new Error(`read ${code}`), { code, name: "TimeoutError" });
+}
+
+/**
+ * What the SDK's standard retry strategy sends again: throttling, transient errors (timeouts,
+ * resets, 502/503/504) and other server errors, judged by the SDK's own classification.
+ */
+function sdkRetries(error: unknown): boolean {
+  const e = error as SdkError;
+  return isThrottlingError(e) || isTransientError(e) || isServerError(e);
 }
 
 export interface WorldOptions {
@@ -63,6 +83,12 @@ export interface WorldOptions {
   account: string;
   /** Added before every call; a number for all operations or per operation name. */
   latencyMs?: number | Partial<Record<string, number>>;
+  /**
+   * Attempts the SDK makes at one request (`maxAttempts`); default 1. aws-sdk-client-mock stubs
+   * `send`, which skips the SDK's retry middleware: above 1, a request that failed with an error
+   * the SDK retries is sent again with the same input, as the middleware does (without its delays).
+   */
+  sdkMaxAttempts?: number;
 }
 
 export class World {
@@ -71,6 +97,7 @@ export class World {
   readonly calls: FakeCall[] = [];
   private readonly faults = new Map<string, Fault[]>();
   private readonly latencyMs: WorldOptions["latencyMs"];
+  private readonly sdkMaxAttempts: number;
   private clock = Date.parse("2025-01-01T00:00:00Z");
   private counter = 0;
 
@@ -78,6 +105,7 @@ export class World {
     this.region = options.region;
     this.account = options.account;
     this.latencyMs = options.latencyMs;
+    this.sdkMaxAttempts = options.sdkMaxAttempts ?? 1;
   }
 
   /** The fake clock: every reading is one second later, so events and deployments are ordered. */
@@ -130,14 +158,25 @@ export class World {
     handler: (input: I, fault: Fault | undefined) => unknown,
   ): void {
     const name = command.name.replace(/Command$/, "");
-    mock.on(command).callsFake(async (input: I) => {
+    const answer = async (input: I): Promise<unknown> => {
       this.calls.push({ service, command: name, input: structuredClone(input) as Record<string, unknown> });
       const latency = typeof this.latencyMs === "number" ? this.latencyMs : this.latencyMs?.[name];
       if (latency) await sleep(latency);
       const fault = this.takeFault(name);
       if (fault?.hang) return new Promise(() => {});
-      if (fault?.error) throw awsError(service, fault.error.name, fault.error.message);
+      if (fault?.applied) await handler(input, undefined);
+      if (fault?.error) throw awsError(service, fault.error.name, fault.error.message, fault.error.status);
+      if (fault?.connectionError) throw connectionError(fault.connectionError);
       return handler(input, fault);
+    };
+    mock.on(command).callsFake(async (input: I) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await answer(input);
+        } catch (error) {
+          if (attempt >= this.sdkMaxAttempts || !sdkRetries(error)) throw error;
+        }
+      }
     });
   }
 }

@@ -206,6 +206,31 @@ describe("reconcile", () => {
     expect(concluded).toEqual(conclusions);
   });
 
+  const tagged = (sha: string, deploying: string) => stack(7, { tags: { ...stack(7).tags, "berth:sha": sha, "berth:deploying": deploying } });
+  it.each<[string, StackSummary, PreviewJob[]]>([
+    [
+      "the head rolled out after its success and never confirmed (berth:deploying is the head, berth:sha is not): attempt 2",
+      tagged(SHA1, SHA2),
+      [deployJob(7, { attempt: { number: 2, previous: "the last one was interrupted: its rollout and health were never confirmed" } })],
+    ],
+    ["the head confirmed (berth:sha is the head): nothing", tagged(SHA2, SHA2), []],
+    ["the stack serves and rolls out another commit: deploy the head", tagged(SHA1, SHA1), [deployJob(7)]],
+  ])("after a success on the head: %s", async (_case, found, expected) => {
+    const { deps, jobs } = setup({ stacks: [found], pulls: { "acme/shop": { 7: pull(7, { headSha: SHA2 }) } }, runs: { [SHA2]: [run("completed", "success")] } });
+
+    await reconcile(deps);
+
+    expect(jobs).toEqual(expected);
+  });
+
+  it("removes the stack of a vanished pull request under the commit it last rolled out", async () => {
+    const { deps, jobs } = setup({ stacks: [tagged(SHA1, SHA2)], pulls: { "acme/shop": {} } });
+
+    await reconcile(deps);
+
+    expect(jobs).toEqual([closeJob(7, SHA2)]);
+  });
+
   it("leaves a run read as open alone when a job of the pull request ended meanwhile (it may have concluded it)", async () => {
     const { deps, jobs, concluded } = setup({
       stacks: [stack(7, { sha: SHA2 })],

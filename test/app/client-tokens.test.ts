@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { AWS_RETRY } from "../../handlers/index.js";
+import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
+import { IMAGE, SHA1, STACK } from "../helpers/app-fixtures.js";
+import { pullRequestPayload } from "../helpers/webhook-payloads.js";
+
+/**
+ * CloudFormation applied a request but its answer was lost (a 5xx, a reset connection): the SDK
+ * sends the same request again, with the same idempotency token, and CloudFormation answers it as
+ * the request it already applied. The deploy and the removal go on as if nothing happened.
+ */
+
+let h: Harness;
+afterEach(() => {
+  expect(h.github.problems()).toEqual([]);
+  h.close();
+});
+
+const INTERNAL = { name: "InternalFailure", message: "We encountered an internal error. Please try again.", status: 500 };
+
+function sent(harness: Harness, command: string): Array<Record<string, unknown>> {
+  return harness.aws.calls.filter((c) => c.command === command).map((c) => c.input);
+}
+
+describe("AWS requests applied but answered with an error", () => {
+  it("a CreateChangeSet answered 500 and an ExecuteChangeSet whose connection reset still make one change each and one successful deploy", async () => {
+    // The SDK as berth configures it: the same request again on a 5xx or a reset.
+    h = createHarness({ files: readFixtureRepo("rails-postgres"), aws: { sdkMaxAttempts: AWS_RETRY.maxAttempts } });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.fail("CreateChangeSet", { error: INTERNAL, applied: true });
+    h.aws.fail("ExecuteChangeSet", { connectionError: "ECONNRESET", applied: true });
+
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await h.settle();
+
+    expect(h.github.checkRuns(SHA1).map((r) => r.conclusion)).toEqual(["success"]);
+    expect(h.github.state.deployments.map((d) => d.statuses.at(-1)?.state)).toEqual(["success"]);
+    // Release phase, rollout, confirmation: three change sets, each created and executed once.
+    expect(h.aws.state.cloudformation.executed.filter((e) => e.stack === STACK).map((e) => e.changeSetName)).toHaveLength(3);
+    const [first, retry, ...others] = sent(h, "CreateChangeSet");
+    expect(others).toHaveLength(2);
+    expect(retry).toEqual(first);
+    expect(new Set(sent(h, "CreateChangeSet").map((i) => i.ClientToken)).size).toBe(3);
+    const executes = sent(h, "ExecuteChangeSet");
+    expect(executes).toHaveLength(4);
+    expect(executes[1]).toEqual(executes[0]);
+    const stack = h.aws.state.cloudformation.stacks.get(STACK);
+    expect(stack?.status).toBe("UPDATE_COMPLETE");
+    expect(stack?.events.filter((e) => e.LogicalResourceId === STACK && e.ResourceStatus === "CREATE_IN_PROGRESS")).toHaveLength(1);
+  });
+
+  it("a DeleteStack answered 503 still removes the preview once, and says so", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres"), aws: { sdkMaxAttempts: AWS_RETRY.maxAttempts } });
+    h.aws.putImage(IMAGE(SHA1));
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await h.settle();
+    const stack = h.aws.state.cloudformation.stacks.get(STACK)!;
+    h.aws.fail("DeleteStack", { error: { name: "ServiceUnavailable", message: "Service Unavailable", status: 503 }, applied: true });
+
+    await h.receive("pull_request", pullRequestPayload("closed", { number: 7, sha: SHA1 }));
+    await h.settle();
+
+    expect(h.aws.state.cloudformation.stacks.has(STACK)).toBe(false);
+    const deletes = sent(h, "DeleteStack");
+    expect(deletes).toHaveLength(2);
+    expect(deletes[1]).toEqual(deletes[0]);
+    expect(stack.events.filter((e) => e.LogicalResourceId === STACK && e.ResourceStatus === "DELETE_IN_PROGRESS")).toHaveLength(1);
+    expect(h.github.stickyComments()[0]?.body).toContain("Preview removed");
+  });
+});
