@@ -1,5 +1,5 @@
 /**
- * Render time of one preview template, in-process CDK synthesis included, for two projects: the
+ * Render time of one preview template, for two projects: the
  * Django + nginx + Postgres example (three services) and the self-hosted helpdesk of the
  * real-world fixtures (ten services and a one-shot createbuckets, anchors, an override file).
  * Run with `npm run bench` (200 runs of each; `BENCH_RUNS=20 npm run bench` for a quick look).
@@ -36,7 +36,7 @@ renderDjango();
 const coldMs = performance.now() - first;
 console.log(
   `buildTemplate (django example), ${RUNS} renders: ${figures(await time(renderDjango))} ` +
-    `(loading aws-cdk-lib ${loadMs.toFixed(0)} ms, first render ${coldMs.toFixed(0)} ms)`,
+    `(loading the template builder ${loadMs.toFixed(0)} ms, first render ${coldMs.toFixed(0)} ms)`,
 );
 
 // The whole of `berth plan` after start-up: read config and compose from disk, validate, render.

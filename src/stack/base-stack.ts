@@ -1,5 +1,6 @@
-import { CfnParameter, Fn, type Stack } from "aws-cdk-lib";
 import { BerthError } from "../errors.js";
+import { ref, type Ref } from "./template/intrinsics.js";
+import type { TemplateBuilder } from "./template/template-builder.js";
 
 /**
  * The outputs of the operator's base stack (`deploy/base.yml`), which berth reads before every
@@ -74,19 +75,19 @@ const DESCRIPTIONS: Record<BaseParameter, string> = {
 };
 
 /** Declares every `Base<Name>` parameter, without defaults: a deploy always passes the base stack's current outputs. */
-export function addBaseParameters(stack: Stack, baseStack: string): void {
+export function addBaseParameters(template: TemplateBuilder, baseStack: string): void {
   for (const name of BASE_PARAMETERS) {
-    new CfnParameter(stack, baseParameterName(name), {
-      type: "String",
-      description: `${DESCRIPTIONS[name]} (output ${name} of the base stack, e.g. ${baseStack})`,
-      ...(name === "AssignPublicIp" ? { allowedValues: ["ENABLED", "DISABLED"] } : {}),
+    template.addParameter(baseParameterName(name), {
+      Type: "String",
+      Description: `${DESCRIPTIONS[name]} (output ${name} of the base stack, e.g. ${baseStack})`,
+      ...(name === "AssignPublicIp" ? { AllowedValues: ["ENABLED", "DISABLED"] } : {}),
     });
   }
 }
 
-/** `Ref: Base<Name>`, as a CDK token: the value of one base stack output in the preview template. */
-export function fromBase(name: BaseParameter): string {
-  return Fn.ref(baseParameterName(name));
+/** `Ref: Base<Name>`: the value of one base stack output in the preview template. */
+export function fromBase(name: BaseParameter): Ref {
+  return ref(baseParameterName(name));
 }
 
 /**

@@ -1,9 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { App, Aws, CfnOutput, DefaultStackSynthesizer, Fn, Stack } from "aws-cdk-lib";
-import { CfnService } from "aws-cdk-lib/aws-ecs";
-import { Construct } from "constructs";
 import type { ComposeProject, ComposeService } from "../compose/model.js";
 import { PlaceholderError, previewValues, resolvePlaceholders } from "../config/preview-placeholders.js";
 import type { RepoConfig } from "../config/schema.js";
@@ -25,6 +19,8 @@ import { oneShotSteps, releaseSteps, selectReleaseService, type ReleaseStep } fr
 import { previewResourceTags, type ResourceTag } from "./resource-tags.js";
 import { selectPublicService } from "./select-public-service.js";
 import { addTaskDefinition, taskVolumes } from "./task-definition.js";
+import { AWS_REGION, join, type Value } from "./template/intrinsics.js";
+import { TemplateBuilder, type ResourceHandle } from "./template/template-builder.js";
 
 /** The name of the release task's container; RunTask overrides its command. */
 export const RELEASE_CONTAINER = "release";
@@ -87,8 +83,8 @@ interface ServicePlan {
  * Renders one pull request's preview as a single CloudFormation template: per compose service a
  * Fargate task definition, an ECS service and a Cloud Map name; for the public service a target
  * group and a host-header listener rule; a release task definition; the preview's security group.
- * Shared infrastructure comes from the base stack's outputs, as template parameters. Pure apart from CDK's temporary output
- * directory. Throws InputError, with every problem found, for what cannot be deployed.
+ * Shared infrastructure comes from the base stack's outputs, as template parameters. Pure.
+ * Throws InputError, with every problem found, for what cannot be deployed.
  */
 export function buildTemplate(input: BuildTemplateInput): PreviewStack {
   const { project, config, target } = input;
@@ -155,17 +151,17 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     };
   });
 
-  const template = synthesize(stackName, (stack) => {
-    stack.templateOptions.description = `berth preview of ${target.owner}/${target.repo}#${target.pr}`;
-    addBaseParameters(stack, input.baseStack);
-    const network = addPreviewNetwork(stack, label);
-    const logging: LogSettings = { group: fromBase("LogGroup"), region: Aws.REGION, streamPrefix: label };
-    const endpoint = addPublicEndpoint(stack, { label, port: publicService.port, healthPath: config.healthcheck.path });
+  const template = renderTemplate(`berth preview of ${target.owner}/${target.repo}#${target.pr}`, (builder) => {
+    addBaseParameters(builder, input.baseStack);
+    const network = addPreviewNetwork(builder, label);
+    const logging: LogSettings = { group: fromBase("LogGroup"), region: AWS_REGION, streamPrefix: label };
+    const endpoint = addPublicEndpoint(builder, { label, port: publicService.port, healthPath: config.healthcheck.path });
     const families = familyNames(label, project.services);
-    const address = { url: Fn.join("", ["https://", endpoint.hostname]), host: endpoint.hostname };
+    // Text from the compose file and the config holds the address; the template joins it in at deploy time.
+    const address = { url: builder.embed(join("", ["https://", endpoint.hostname])), host: builder.embed(endpoint.hostname) };
 
-    const ecsServices = new Map<string, CfnService>();
-    const oneShotTaskDefinitions: Array<[string, string]> = [];
+    const ecsServices = new Map<string, ResourceHandle<"AWS::ECS::Service">>();
+    const oneShotTaskDefinitions: Array<[string, Value]> = [];
     for (const plan of plans) {
       const { service } = plan;
       const secrets = plan.built || plan.isPublic ? config.secrets : {};
@@ -185,7 +181,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
         ...(plan.isPublic ? { extraPort: publicService.port } : {}),
       });
       const imageFiles = buildImageFilesContainer(plan.image, files, logging);
-      const taskDefinition = addTaskDefinition(stack, `${plan.id}TaskDefinition`, {
+      const taskDefinition = addTaskDefinition(builder, `${plan.id}TaskDefinition`, {
         family: families.get(service.name)!,
         size: plan.size,
         containers: [...(imageFiles ? [imageFiles] : []), buildDnsInitContainer(network.searchDomain, logging, tmpfs, files), container],
@@ -196,42 +192,42 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
         oneShotTaskDefinitions.push([service.name, taskDefinition.ref]);
         continue;
       }
-      const discovery = addServiceDiscovery(stack, `${plan.id}Discovery`, service.name, label);
+      const discovery = addServiceDiscovery(builder, `${plan.id}Discovery`, service.name, label);
       const zeroDowntime = plan.built || plan.isPublic;
-      const ecsService = new CfnService(stack, `${plan.id}Service`, {
-        cluster: fromBase("ClusterName"),
-        launchType: "FARGATE",
-        platformVersion: "LATEST",
-        taskDefinition: taskDefinition.ref,
-        desiredCount: plan.desiredCount,
-        deploymentConfiguration: {
+      const ecsService = builder.addResource(`${plan.id}Service`, "AWS::ECS::Service", {
+        Cluster: fromBase("ClusterName"),
+        LaunchType: "FARGATE",
+        PlatformVersion: "LATEST",
+        TaskDefinition: taskDefinition.ref,
+        DesiredCount: plan.desiredCount,
+        DeploymentConfiguration: {
           // A third-party image (a database) must never run twice over the same data: stop, then start.
-          minimumHealthyPercent: zeroDowntime ? 100 : 0,
-          maximumPercent: zeroDowntime ? 200 : 100,
-          deploymentCircuitBreaker: { enable: true, rollback: true },
+          MinimumHealthyPercent: zeroDowntime ? 100 : 0,
+          MaximumPercent: zeroDowntime ? 200 : 100,
+          DeploymentCircuitBreaker: { Enable: true, Rollback: true },
         },
-        networkConfiguration: {
-          awsvpcConfiguration: {
-            subnets: network.subnets,
-            securityGroups: network.securityGroups,
-            assignPublicIp: network.assignPublicIp,
+        NetworkConfiguration: {
+          AwsvpcConfiguration: {
+            Subnets: network.subnets,
+            SecurityGroups: network.securityGroups,
+            AssignPublicIp: network.assignPublicIp,
           },
         },
-        serviceRegistries: [{ registryArn: discovery.attrArn }],
-        enableEcsManagedTags: true,
-        propagateTags: "SERVICE",
-        tags: previewResourceTags(),
+        ServiceRegistries: [{ RegistryArn: discovery.getAtt("Arn") }],
+        EnableECSManagedTags: true,
+        PropagateTags: "SERVICE",
+        Tags: previewResourceTags(),
         ...(plan.isPublic
           ? {
-              healthCheckGracePeriodSeconds: config.healthcheck.grace_period,
-              loadBalancers: [
-                { containerName: containerName(service.name), containerPort: publicService.port, targetGroupArn: endpoint.targetGroup.ref },
+              HealthCheckGracePeriodSeconds: config.healthcheck.grace_period,
+              LoadBalancers: [
+                { ContainerName: containerName(service.name), ContainerPort: publicService.port, TargetGroupArn: endpoint.targetGroup.ref },
               ],
             }
           : {}),
       });
       // ECS refuses a target group that no listener uses yet.
-      if (plan.isPublic) ecsService.addResourceDependency(endpoint.listenerRule);
+      if (plan.isPublic) ecsService.addDependency(endpoint.listenerRule);
       ecsServices.set(service.name, ecsService);
     }
     for (const plan of plans) {
@@ -239,11 +235,11 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       // A one-shot dependency has run, and succeeded, before the final template starts its dependents.
       for (const dep of plan.service.dependsOn) {
         const before = ecsServices.get(dep.service);
-        if (ecsService && before) ecsService.addResourceDependency(before);
+        if (ecsService && before) ecsService.addDependency(before);
       }
     }
 
-    const releaseTaskDefinition = addReleaseTaskDefinition(stack, {
+    const releaseTaskDefinition = addReleaseTaskDefinition(builder, {
       service: releaseService,
       image: imageOf(releaseService, input.images, sources),
       family: releaseFamily(label),
@@ -258,34 +254,32 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
 
     const publicEcs = ecsServices.get(publicService.service.name)!;
     const longRunning = plans.filter((p) => !p.oneShot);
-    const pairs = (list: ServicePlan[]): string => Fn.join(",", list.map((p) => Fn.join("=", [p.service.name, ecsServices.get(p.service.name)!.ref])));
+    const pairs = (list: ServicePlan[]): Value => join(",", list.map((p) => join("=", [p.service.name, ecsServices.get(p.service.name)!.ref])));
     const stateful = longRunning.filter((p) => !p.built && !p.isPublic);
     const running = longRunning.filter((p) => p.built && p.desiredCount > 0);
-    const outputs: Record<string, string | undefined> = {
+    const outputs: Record<string, Value | undefined> = {
       Hostname: endpoint.hostname,
-      Url: Fn.join("", ["https://", label, ".", fromBase("Domain")]),
+      Url: join("", ["https://", label, ".", fromBase("Domain")]),
       PublicServiceArn: publicEcs.ref,
-      PublicServiceName: publicEcs.attrName,
+      PublicServiceName: publicEcs.getAtt("Name"),
       ServiceArns: pairs(longRunning),
       // CloudFormation refuses an output with an empty value: an empty list is an absent output.
       StatefulServiceArns: stateful.length > 0 ? pairs(stateful) : undefined,
       ReleaseTaskDefinitionArn: releaseTaskDefinition.ref,
       ReleaseContainerName: RELEASE_CONTAINER,
       OneShotTaskDefinitions:
-        oneShotTaskDefinitions.length > 0 ? Fn.join(",", oneShotTaskDefinitions.map(([name, ref]) => Fn.join("=", [name, ref]))) : undefined,
+        oneShotTaskDefinitions.length > 0 ? join(",", oneShotTaskDefinitions.map(([name, ref]) => join("=", [name, ref]))) : undefined,
       TargetGroupArn: endpoint.targetGroup.ref,
       TaskSubnets: fromBase("Subnets"),
-      TaskSecurityGroups: Fn.join(",", network.securityGroups),
+      TaskSecurityGroups: join(",", network.securityGroups),
       AssignPublicIp: network.assignPublicIp,
       ServiceImages: running.length > 0 ? running.map((p) => `${p.service.name}=${p.image}`).join(",") : undefined,
       LogGroup: logging.group,
       LogStreamPrefix: label,
-      ListenerRulePriority: endpoint.priority.valueAsString,
+      ListenerRulePriority: endpoint.priority,
     };
-    // Outputs live in their own scope: `ListenerRulePriority` is also the parameter's name.
-    const scope = new Construct(stack, "Outputs");
     for (const [name, value] of Object.entries(outputs)) {
-      if (value !== undefined) new CfnOutput(scope, name, { value }).overrideLogicalId(name);
+      if (value !== undefined) builder.addOutput(name, value);
     }
   });
 
@@ -404,7 +398,7 @@ function templateTooLarge(project: ComposeProject, bytes: number): Diagnostic {
 
 /** The release task: one essential container, `release`, that RunTask starts with a step's command. */
 function addReleaseTaskDefinition(
-  stack: Stack,
+  template: TemplateBuilder,
   input: {
     service: ComposeService;
     image: string;
@@ -433,7 +427,7 @@ function addReleaseTaskDefinition(
     address: input.address,
   });
   const imageFiles = buildImageFilesContainer(input.image, files, input.logging);
-  return addTaskDefinition(stack, "ReleaseTaskDefinition", {
+  return addTaskDefinition(template, "ReleaseTaskDefinition", {
     family: input.family,
     size: input.size,
     containers: [...(imageFiles ? [imageFiles] : []), buildDnsInitContainer(input.searchDomain, input.logging, tmpfs, files), container],
@@ -442,21 +436,12 @@ function addReleaseTaskDefinition(
   });
 }
 
-/** Synthesizes one stack in-process: no CDK CLI, no bootstrap, no metadata. */
-function synthesize(stackName: string, define: (stack: Stack) => void): Record<string, unknown> {
-  const outdir = mkdtempSync(path.join(tmpdir(), "berth-synth-"));
-  try {
-    const app = new App({ analyticsReporting: false, builtinCloudFormationValidation: false, outdir });
-    const stack = new Stack(app, "Preview", {
-      stackName,
-      synthesizer: new DefaultStackSynthesizer({ generateBootstrapVersionRule: false }),
-    });
-    define(stack);
-    const template = app.synth().getStackByName(stackName).template as Record<string, unknown>;
-    return { ...template, Resources: escapeLiteralPlaceholders(template.Resources) };
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
+/** Renders the template `define` declares, with the literal `${...}` in its resources marked as such. */
+function renderTemplate(description: string, define: (builder: TemplateBuilder) => void): Record<string, unknown> {
+  const builder = new TemplateBuilder(description);
+  define(builder);
+  const template = builder.render();
+  return { ...template, Resources: escapeLiteralPlaceholders(template.Resources) };
 }
 
 /** A built service's image for this commit; a compose `image:` from where the operator wants Docker Hub's images pulled. */

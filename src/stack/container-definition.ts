@@ -1,12 +1,9 @@
-import type { CfnTaskDefinition } from "aws-cdk-lib/aws-ecs";
 import type { ComposeHealthcheck, ComposeService } from "../compose/model.js";
 import { replaceDeployTimeValues } from "../config/preview-placeholders.js";
 import { FILES_ROOT, IMAGE_FILES_CONTAINER, imageFilesScript, type FileVolume, type MountedFilesPlan } from "./mounted-files.js";
 import type { TmpfsVolume } from "./task-definition.js";
-
-type ContainerDefinition = CfnTaskDefinition.ContainerDefinitionProperty;
-/** Built up key by key before it is handed to CDK. */
-type Writable<T> = { -readonly [K in keyof T]: T[K] };
+import type { Value } from "./template/intrinsics.js";
+import type { ContainerDefinition, HealthCheck, LogConfiguration, PortMapping } from "./template/resource-types.js";
 
 /** The init container that makes compose service names resolve in every task of a preview. */
 export const DNS_INIT_CONTAINER = "berth-dns-init";
@@ -15,8 +12,8 @@ export const DNS_INIT_IMAGE = "public.ecr.aws/docker/library/busybox:stable";
 
 /** Where a task's containers send their output: the base stack's log group, one prefix per preview. */
 export interface LogSettings {
-  group: string;
-  region: string;
+  group: Value;
+  region: Value;
   /** The preview label; streams read `<label>/<container>/<task-id>`. */
   streamPrefix: string;
 }
@@ -61,47 +58,47 @@ export function buildContainerDefinition(input: ContainerInput): ContainerDefini
   const environment = Object.keys(input.environment)
     .filter((name) => !(name in input.secrets))
     .sort()
-    .map((name) => ({ name, value: replaceDeployTimeValues(input.environment[name]!, input.address) }));
+    .map((name) => ({ Name: name, Value: replaceDeployTimeValues(input.environment[name]!, input.address) }));
 
-  const container: Writable<ContainerDefinition> = {
-    name: input.name,
-    image: input.image,
-    essential: true,
-    ...(service.entrypoint ? { entryPoint: service.entrypoint } : {}),
-    ...(service.command ? { command: service.command } : {}),
-    ...(service.workingDir ? { workingDirectory: service.workingDir } : {}),
-    ...(service.user ? { user: service.user } : {}),
-    ...(environment.length > 0 ? { environment } : {}),
-    ...(secretNames.length > 0 ? { secrets: secretNames.map((name) => ({ name, valueFrom: input.secrets[name]! })) } : {}),
-    dependsOn: [{ containerName: DNS_INIT_CONTAINER, condition: "SUCCESS" }],
-    logConfiguration: awslogs(input.logging),
+  const container: ContainerDefinition = {
+    Name: input.name,
+    Image: input.image,
+    Essential: true,
+    ...(service.entrypoint ? { EntryPoint: service.entrypoint } : {}),
+    ...(service.command ? { Command: service.command } : {}),
+    ...(service.workingDir ? { WorkingDirectory: service.workingDir } : {}),
+    ...(service.user ? { User: service.user } : {}),
+    ...(environment.length > 0 ? { Environment: environment } : {}),
+    ...(secretNames.length > 0 ? { Secrets: secretNames.map((name) => ({ Name: name, ValueFrom: input.secrets[name]! })) } : {}),
+    DependsOn: [{ ContainerName: DNS_INIT_CONTAINER, Condition: "SUCCESS" }],
+    LogConfiguration: awslogs(input.logging),
   };
   if (input.role === "service") {
     const portMappings = portMappingsOf(service, input.extraPort);
-    if (portMappings.length > 0) container.portMappings = portMappings;
-    if (service.healthcheck) container.healthCheck = healthCheckOf(service.healthcheck);
+    if (portMappings.length > 0) container.PortMappings = portMappings;
+    if (service.healthcheck) container.HealthCheck = healthCheckOf(service.healthcheck);
   }
   const mountPoints = [
-    ...service.volumes.map((mount, i) => ({ sourceVolume: input.volumeNames[i]!, containerPath: mount.target, readOnly: mount.readOnly })),
-    ...(input.fileVolumes ?? []).map((v) => ({ sourceVolume: v.volume, containerPath: v.containerPath, readOnly: v.readOnly })),
+    ...service.volumes.map((mount, i) => ({ SourceVolume: input.volumeNames[i]!, ContainerPath: mount.target, ReadOnly: mount.readOnly })),
+    ...(input.fileVolumes ?? []).map((v) => ({ SourceVolume: v.volume, ContainerPath: v.containerPath, ReadOnly: v.readOnly })),
   ];
-  if (mountPoints.length > 0) container.mountPoints = mountPoints;
+  if (mountPoints.length > 0) container.MountPoints = mountPoints;
   const capabilities = {
-    ...(service.capAdd?.length ? { add: service.capAdd } : {}),
-    ...(service.capDrop?.length ? { drop: service.capDrop } : {}),
+    ...(service.capAdd?.length ? { Add: service.capAdd } : {}),
+    ...(service.capDrop?.length ? { Drop: service.capDrop } : {}),
   };
   if (service.init || Object.keys(capabilities).length > 0) {
-    container.linuxParameters = {
-      ...(service.init ? { initProcessEnabled: true } : {}),
-      ...(Object.keys(capabilities).length > 0 ? { capabilities } : {}),
+    container.LinuxParameters = {
+      ...(service.init ? { InitProcessEnabled: true } : {}),
+      ...(Object.keys(capabilities).length > 0 ? { Capabilities: capabilities } : {}),
     };
   }
-  if (service.readOnly) container.readonlyRootFilesystem = true;
-  if (service.stopGracePeriodSeconds !== undefined) container.stopTimeout = service.stopGracePeriodSeconds;
-  if (Object.keys(service.labels).length > 0) container.dockerLabels = sortedRecord(service.labels);
-  if (service.ulimits.length > 0) container.ulimits = service.ulimits.map((u) => ({ name: u.name, softLimit: u.soft, hardLimit: u.hard }));
-  if (service.tty) container.pseudoTerminal = true;
-  if (service.stdinOpen) container.interactive = true;
+  if (service.readOnly) container.ReadonlyRootFilesystem = true;
+  if (service.stopGracePeriodSeconds !== undefined) container.StopTimeout = service.stopGracePeriodSeconds;
+  if (Object.keys(service.labels).length > 0) container.DockerLabels = sortedRecord(service.labels);
+  if (service.ulimits.length > 0) container.Ulimits = service.ulimits.map((u) => ({ Name: u.name, SoftLimit: u.soft, HardLimit: u.hard }));
+  if (service.tty) container.PseudoTerminal = true;
+  if (service.stdinOpen) container.Interactive = true;
   return container;
 }
 
@@ -141,20 +138,20 @@ export function buildDnsInitContainer(
   const mountPath = (volume: string): string => `/berth-tmpfs/${volume}`;
   const script = [buildSearchLineScript(searchDomain), ...tmpfs.map((t) => `chmod ${t.mode} ${mountPath(t.volume)}`), ...(files?.commands ?? [])].join("; ");
   const mountPoints = [
-    ...tmpfs.map((t) => ({ sourceVolume: t.volume, containerPath: mountPath(t.volume), readOnly: false })),
-    ...(files?.volumes ?? []).map((v) => ({ sourceVolume: v.volume, containerPath: `${FILES_ROOT}/${v.volume}`, readOnly: false })),
+    ...tmpfs.map((t) => ({ SourceVolume: t.volume, ContainerPath: mountPath(t.volume), ReadOnly: false })),
+    ...(files?.volumes ?? []).map((v) => ({ SourceVolume: v.volume, ContainerPath: `${FILES_ROOT}/${v.volume}`, ReadOnly: false })),
   ];
   const copies = files !== undefined && files.volumes.some((v) => v.keepImageFiles);
   return {
-    name: DNS_INIT_CONTAINER,
-    image: DNS_INIT_IMAGE,
-    essential: false,
-    command: ["sh", "-c", script],
-    ...(files && files.environment.length > 0 ? { environment: files.environment } : {}),
-    ...(files && files.secrets.length > 0 ? { secrets: files.secrets } : {}),
-    ...(mountPoints.length > 0 ? { mountPoints } : {}),
-    ...(copies ? { dependsOn: [{ containerName: IMAGE_FILES_CONTAINER, condition: "SUCCESS" }] } : {}),
-    logConfiguration: awslogs(logging),
+    Name: DNS_INIT_CONTAINER,
+    Image: DNS_INIT_IMAGE,
+    Essential: false,
+    Command: ["sh", "-c", script],
+    ...(files && files.environment.length > 0 ? { Environment: files.environment.map((e) => ({ Name: e.name, Value: e.value })) } : {}),
+    ...(files && files.secrets.length > 0 ? { Secrets: files.secrets.map((s) => ({ Name: s.name, ValueFrom: s.valueFrom })) } : {}),
+    ...(mountPoints.length > 0 ? { MountPoints: mountPoints } : {}),
+    ...(copies ? { DependsOn: [{ ContainerName: IMAGE_FILES_CONTAINER, Condition: "SUCCESS" }] } : {}),
+    LogConfiguration: awslogs(logging),
   };
 }
 
@@ -167,16 +164,16 @@ export function buildImageFilesContainer(image: string, files: MountedFilesPlan,
   const script = imageFilesScript(files.volumes);
   if (script === undefined) return undefined;
   return {
-    name: IMAGE_FILES_CONTAINER,
-    image,
-    essential: false,
-    user: "0",
-    entryPoint: ["sh", "-c"],
-    command: [script],
-    mountPoints: files.volumes
+    Name: IMAGE_FILES_CONTAINER,
+    Image: image,
+    Essential: false,
+    User: "0",
+    EntryPoint: ["sh", "-c"],
+    Command: [script],
+    MountPoints: files.volumes
       .filter((v) => v.keepImageFiles)
-      .map((v) => ({ sourceVolume: v.volume, containerPath: `${FILES_ROOT}/${v.volume}`, readOnly: false })),
-    logConfiguration: awslogs(logging),
+      .map((v) => ({ SourceVolume: v.volume, ContainerPath: `${FILES_ROOT}/${v.volume}`, ReadOnly: false })),
+    LogConfiguration: awslogs(logging),
   };
 }
 
@@ -202,10 +199,10 @@ export function buildSearchLineScript(domain: string): string {
 }
 
 /** The awslogs driver into the base stack's log group. */
-function awslogs(logging: LogSettings): CfnTaskDefinition.LogConfigurationProperty {
+function awslogs(logging: LogSettings): LogConfiguration {
   return {
-    logDriver: "awslogs",
-    options: {
+    LogDriver: "awslogs",
+    Options: {
       "awslogs-group": logging.group,
       "awslogs-region": logging.region,
       "awslogs-stream-prefix": logging.streamPrefix,
@@ -214,14 +211,14 @@ function awslogs(logging: LogSettings): CfnTaskDefinition.LogConfigurationProper
 }
 
 /** Container ports of `ports` and `expose` (host ports mean nothing in awsvpc), without repeats. */
-function portMappingsOf(service: ComposeService, extraPort: number | undefined): CfnTaskDefinition.PortMappingProperty[] {
+function portMappingsOf(service: ComposeService, extraPort: number | undefined): PortMapping[] {
   const seen = new Set<string>();
-  const out: CfnTaskDefinition.PortMappingProperty[] = [];
+  const out: PortMapping[] = [];
   const add = (containerPort: number, protocol: "tcp" | "udp"): void => {
     const key = `${containerPort}/${protocol}`;
     if (seen.has(key)) return;
     seen.add(key);
-    out.push({ containerPort, protocol });
+    out.push({ ContainerPort: containerPort, Protocol: protocol });
   };
   for (const port of service.ports) add(port.target, port.protocol);
   for (const port of service.expose) add(port, "tcp");
@@ -229,13 +226,13 @@ function portMappingsOf(service: ComposeService, extraPort: number | undefined):
   return out;
 }
 
-function healthCheckOf(hc: ComposeHealthcheck): CfnTaskDefinition.HealthCheckProperty {
+function healthCheckOf(hc: ComposeHealthcheck): HealthCheck {
   return {
-    command: hc.test,
-    ...(hc.intervalSeconds === undefined ? {} : { interval: hc.intervalSeconds }),
-    ...(hc.timeoutSeconds === undefined ? {} : { timeout: hc.timeoutSeconds }),
-    ...(hc.retries === undefined ? {} : { retries: hc.retries }),
-    ...(hc.startPeriodSeconds === undefined ? {} : { startPeriod: hc.startPeriodSeconds }),
+    Command: hc.test,
+    ...(hc.intervalSeconds === undefined ? {} : { Interval: hc.intervalSeconds }),
+    ...(hc.timeoutSeconds === undefined ? {} : { Timeout: hc.timeoutSeconds }),
+    ...(hc.retries === undefined ? {} : { Retries: hc.retries }),
+    ...(hc.startPeriodSeconds === undefined ? {} : { StartPeriod: hc.startPeriodSeconds }),
   };
 }
 

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { CfnParameter, Fn, type Stack } from "aws-cdk-lib";
-import { CfnListenerRule, CfnTargetGroup } from "aws-cdk-lib/aws-elasticloadbalancingv2";
 import { fromBase } from "./base-stack.js";
 import { previewResourceTags } from "./resource-tags.js";
+import { join, type Ref, type Value } from "./template/intrinsics.js";
+import type { ResourceHandle, TemplateBuilder } from "./template/template-builder.js";
 
 /** The template parameter that carries the listener rule's priority (the app allocates it). */
 export const PRIORITY_PARAMETER = "ListenerRulePriority";
@@ -19,11 +19,12 @@ export const MAX_PRIORITY = 50_000;
 
 /** The public service's way in: a target group behind a host-header rule on the shared listener. */
 export interface PublicEndpoint {
-  targetGroup: CfnTargetGroup;
-  listenerRule: CfnListenerRule;
-  priority: CfnParameter;
-  /** `<label>.<domain>` as a token. */
-  hostname: string;
+  targetGroup: ResourceHandle<"AWS::ElasticLoadBalancingV2::TargetGroup">;
+  listenerRule: ResourceHandle<"AWS::ElasticLoadBalancingV2::ListenerRule">;
+  /** `Ref` of the priority parameter. */
+  priority: Ref;
+  /** `<label>.<domain>`, joined at deploy time. */
+  hostname: Value;
 }
 
 /**
@@ -50,37 +51,37 @@ export function targetGroupName(label: string, port: number): string {
  * every 5 s, 2 to change state, 5 s deregistration) and the listener rule that forwards
  * `<label>.<domain>` to it on the base stack's HTTPS listener.
  */
-export function addPublicEndpoint(stack: Stack, input: { label: string; port: number; healthPath: string }): PublicEndpoint {
-  const priority = new CfnParameter(stack, PRIORITY_PARAMETER, {
-    type: "Number",
-    minValue: 1,
-    maxValue: MAX_PRIORITY,
-    default: defaultRulePriority(input.label),
-    description: "Priority of the preview's rule on the shared HTTPS listener; unique per listener",
+export function addPublicEndpoint(template: TemplateBuilder, input: { label: string; port: number; healthPath: string }): PublicEndpoint {
+  const priority = template.addParameter(PRIORITY_PARAMETER, {
+    Type: "Number",
+    MinValue: 1,
+    MaxValue: MAX_PRIORITY,
+    Default: defaultRulePriority(input.label),
+    Description: "Priority of the preview's rule on the shared HTTPS listener; unique per listener",
   });
-  const targetGroup = new CfnTargetGroup(stack, "PublicTargetGroup", {
-    name: targetGroupName(input.label, input.port),
-    targetType: "ip",
-    protocol: "HTTP",
-    port: input.port,
-    vpcId: fromBase("VpcId"),
-    healthCheckEnabled: true,
-    healthCheckProtocol: "HTTP",
-    healthCheckPath: input.healthPath,
-    healthCheckIntervalSeconds: 5,
-    healthCheckTimeoutSeconds: 4,
-    healthyThresholdCount: 2,
-    unhealthyThresholdCount: 2,
-    matcher: { httpCode: "200-399" },
-    targetGroupAttributes: [{ key: "deregistration_delay.timeout_seconds", value: "5" }],
-    tags: previewResourceTags(),
+  const targetGroup = template.addResource("PublicTargetGroup", "AWS::ElasticLoadBalancingV2::TargetGroup", {
+    Name: targetGroupName(input.label, input.port),
+    TargetType: "ip",
+    Protocol: "HTTP",
+    Port: input.port,
+    VpcId: fromBase("VpcId"),
+    HealthCheckEnabled: true,
+    HealthCheckProtocol: "HTTP",
+    HealthCheckPath: input.healthPath,
+    HealthCheckIntervalSeconds: 5,
+    HealthCheckTimeoutSeconds: 4,
+    HealthyThresholdCount: 2,
+    UnhealthyThresholdCount: 2,
+    Matcher: { HttpCode: "200-399" },
+    TargetGroupAttributes: [{ Key: "deregistration_delay.timeout_seconds", Value: "5" }],
+    Tags: previewResourceTags(),
   });
-  const hostname = Fn.join(".", [input.label, fromBase("Domain")]);
-  const listenerRule = new CfnListenerRule(stack, "PublicListenerRule", {
-    listenerArn: fromBase("ListenerArn"),
-    priority: priority.valueAsNumber,
-    conditions: [{ field: "host-header", hostHeaderConfig: { values: [hostname] } }],
-    actions: [{ type: "forward", targetGroupArn: targetGroup.ref }],
+  const hostname = join(".", [input.label, fromBase("Domain")]);
+  const listenerRule = template.addResource("PublicListenerRule", "AWS::ElasticLoadBalancingV2::ListenerRule", {
+    ListenerArn: fromBase("ListenerArn"),
+    Priority: priority,
+    Conditions: [{ Field: "host-header", HostHeaderConfig: { Values: [hostname] } }],
+    Actions: [{ Type: "forward", TargetGroupArn: targetGroup.ref }],
   });
   return { targetGroup, listenerRule, priority, hostname };
 }

@@ -1,22 +1,24 @@
-import { Fn, type Stack } from "aws-cdk-lib";
-import { CfnSecurityGroup, CfnSecurityGroupIngress } from "aws-cdk-lib/aws-ec2";
-import { CfnService as CfnDiscoveryService } from "aws-cdk-lib/aws-servicediscovery";
 import { fromBase } from "./base-stack.js";
 import { previewResourceTags } from "./resource-tags.js";
+import { split, type ListValue, type Value } from "./template/intrinsics.js";
+import type { ResourceHandle, TemplateBuilder } from "./template/template-builder.js";
 
 /** Seconds a resolver may cache a service's address: short, as tasks come and go on every deploy. */
 const DNS_TTL = 10;
 
 /** The network every task of a preview joins. */
 export interface PreviewNetwork {
-  securityGroup: CfnSecurityGroup;
-  /** Task subnets (a list token) from the base stack. */
-  subnets: string[];
+  securityGroup: ResourceHandle<"AWS::EC2::SecurityGroup">;
+  /** Task subnets: the base stack's comma-separated list, split at deploy time. */
+  subnets: ListValue;
   /** The base stack's task security group (reachable from the ALB) and the preview's own. */
-  securityGroups: string[];
+  securityGroups: Value[];
   /** `ENABLED` or `DISABLED`, from the base stack. */
-  assignPublicIp: string;
-  /** `<label>.<namespace>`: the search domain under which compose service names resolve. */
+  assignPublicIp: Value;
+  /**
+   * `<label>.<namespace>`: the search domain under which compose service names resolve, as text
+   * that may stand inside other text (the namespace is known at deploy time).
+   */
   searchDomain: string;
 }
 
@@ -24,24 +26,24 @@ export interface PreviewNetwork {
  * Creates the preview's own security group, which admits all traffic from itself only: the
  * services of one preview reach each other, and no other preview reaches them.
  */
-export function addPreviewNetwork(stack: Stack, label: string): PreviewNetwork {
-  const securityGroup = new CfnSecurityGroup(stack, "PreviewSecurityGroup", {
-    groupDescription: `berth preview ${label}: its tasks reach each other`,
-    vpcId: fromBase("VpcId"),
-    tags: previewResourceTags(),
+export function addPreviewNetwork(template: TemplateBuilder, label: string): PreviewNetwork {
+  const securityGroup = template.addResource("PreviewSecurityGroup", "AWS::EC2::SecurityGroup", {
+    GroupDescription: `berth preview ${label}: its tasks reach each other`,
+    VpcId: fromBase("VpcId"),
+    Tags: previewResourceTags(),
   });
-  new CfnSecurityGroupIngress(stack, "PreviewSecurityGroupSelfIngress", {
-    groupId: securityGroup.attrGroupId,
-    sourceSecurityGroupId: securityGroup.attrGroupId,
-    ipProtocol: "-1",
-    description: "Services of the same preview",
+  template.addResource("PreviewSecurityGroupSelfIngress", "AWS::EC2::SecurityGroupIngress", {
+    GroupId: securityGroup.getAtt("GroupId"),
+    SourceSecurityGroupId: securityGroup.getAtt("GroupId"),
+    IpProtocol: "-1",
+    Description: "Services of the same preview",
   });
   return {
     securityGroup,
-    subnets: Fn.split(",", fromBase("Subnets")),
-    securityGroups: [fromBase("SecurityGroup"), securityGroup.attrGroupId],
+    subnets: split(",", fromBase("Subnets")),
+    securityGroups: [fromBase("SecurityGroup"), securityGroup.getAtt("GroupId")],
     assignPublicIp: fromBase("AssignPublicIp"),
-    searchDomain: `${label}.${fromBase("NamespaceName")}`,
+    searchDomain: `${label}.${template.embed(fromBase("NamespaceName"))}`,
   };
 }
 
@@ -49,14 +51,19 @@ export function addPreviewNetwork(stack: Stack, label: string): PreviewNetwork {
  * Registers a compose service in the base stack's private DNS namespace as `<service>.<label>`,
  * one A record per task (awsvpc), so `<service>` resolves under the preview's search domain.
  */
-export function addServiceDiscovery(stack: Stack, id: string, service: string, label: string): CfnDiscoveryService {
-  return new CfnDiscoveryService(stack, id, {
-    name: `${service}.${label}`,
-    description: `berth preview ${label}: compose service ${service}`,
-    namespaceId: fromBase("NamespaceId"),
-    dnsConfig: { dnsRecords: [{ type: "A", ttl: DNS_TTL }], routingPolicy: "MULTIVALUE" },
+export function addServiceDiscovery(
+  template: TemplateBuilder,
+  id: string,
+  service: string,
+  label: string,
+): ResourceHandle<"AWS::ServiceDiscovery::Service"> {
+  return template.addResource(id, "AWS::ServiceDiscovery::Service", {
+    Name: `${service}.${label}`,
+    Description: `berth preview ${label}: compose service ${service}`,
+    NamespaceId: fromBase("NamespaceId"),
+    DnsConfig: { DnsRecords: [{ Type: "A", TTL: DNS_TTL }], RoutingPolicy: "MULTIVALUE" },
     // ECS reports task health to Cloud Map itself.
-    healthCheckCustomConfig: { failureThreshold: 1 },
-    tags: previewResourceTags(),
+    HealthCheckCustomConfig: { FailureThreshold: 1 },
+    Tags: previewResourceTags(),
   });
 }

@@ -1,3 +1,5 @@
+import type { Tag } from "./template/resource-types.js";
+
 /**
  * The tag that marks a resource as one berth created for a preview. The bot's role (deploy/bot.yml)
  * changes and deletes target groups, ECS services and security groups only when they carry it, and
@@ -5,11 +7,8 @@
  */
 export const MANAGED_TAG = "berth:managed";
 
-/** A tag as CDK's L1 constructs take it. */
-export interface ResourceTag {
-  key: string;
-  value: string;
-}
+/** A resource tag, as the template carries it. */
+export type ResourceTag = Tag;
 
 /**
  * The tags every taggable resource of a preview carries, set in the template itself rather than
@@ -18,5 +17,5 @@ export interface ResourceTag {
  * service, and the template must stay under CloudFormation's inline size limit.
  */
 export function previewResourceTags(): ResourceTag[] {
-  return [{ key: MANAGED_TAG, value: "true" }];
+  return [{ Key: MANAGED_TAG, Value: "true" }];
 }

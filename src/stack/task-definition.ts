@@ -1,9 +1,9 @@
-import type { Stack } from "aws-cdk-lib";
-import { CfnTaskDefinition } from "aws-cdk-lib/aws-ecs";
 import type { ComposeService } from "../compose/model.js";
 import { fromBase } from "./base-stack.js";
 import type { FargateSize } from "./fargate-size.js";
 import type { ResourceTag } from "./resource-tags.js";
+import type { ContainerDefinition } from "./template/resource-types.js";
+import type { ResourceHandle, TemplateBuilder } from "./template/template-builder.js";
 
 /**
  * Task-level volumes for a service's mounts. Fargate gives each volume without a host a piece of
@@ -37,27 +37,27 @@ export interface TmpfsVolume {
 
 /** A Fargate task definition in awsvpc mode with the base stack's roles. */
 export function addTaskDefinition(
-  stack: Stack,
+  template: TemplateBuilder,
   id: string,
   input: {
     family: string;
     size: FargateSize;
-    containers: CfnTaskDefinition.ContainerDefinitionProperty[];
+    containers: ContainerDefinition[];
     volumes: string[];
     tags: ResourceTag[];
   },
-): CfnTaskDefinition {
-  return new CfnTaskDefinition(stack, id, {
-    family: input.family,
-    requiresCompatibilities: ["FARGATE"],
-    networkMode: "awsvpc",
-    cpu: String(input.size.cpu),
-    memory: String(input.size.memory),
-    executionRoleArn: fromBase("ExecutionRoleArn"),
-    taskRoleArn: fromBase("TaskRoleArn"),
-    containerDefinitions: input.containers,
-    ...(input.volumes.length > 0 ? { volumes: input.volumes.map((name) => ({ name })) } : {}),
-    tags: input.tags,
+): ResourceHandle<"AWS::ECS::TaskDefinition"> {
+  return template.addResource(id, "AWS::ECS::TaskDefinition", {
+    Family: input.family,
+    RequiresCompatibilities: ["FARGATE"],
+    NetworkMode: "awsvpc",
+    Cpu: String(input.size.cpu),
+    Memory: String(input.size.memory),
+    ExecutionRoleArn: fromBase("ExecutionRoleArn"),
+    TaskRoleArn: fromBase("TaskRoleArn"),
+    ContainerDefinitions: input.containers,
+    ...(input.volumes.length > 0 ? { Volumes: input.volumes.map((name) => ({ Name: name })) } : {}),
+    Tags: input.tags,
   });
 }
 

@@ -65,7 +65,7 @@ describe("the DNS init container's script", () => {
   });
 
   it("is the command of the init container", () => {
-    expect(buildDnsInitContainer(DOMAIN, { group: "/berth/previews", region: "us-east-1", streamPrefix: "p" }).command).toEqual([
+    expect(buildDnsInitContainer(DOMAIN, { group: "/berth/previews", region: "us-east-1", streamPrefix: "p" }).Command).toEqual([
       "sh",
       "-c",
       buildSearchLineScript(DOMAIN),
