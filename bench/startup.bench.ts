@@ -1,6 +1,6 @@
 /**
  * Start-up time of the built bot (`npm run build` first): from spawning `node dist/handlers/main.js`
- * (what `npm start` runs) to Probot's "Listening on" line, and the time a fresh Node process takes
+ * (what `npm start` runs) to the "listening on port" log line, and the time a fresh Node process takes
  * to import the template builder. The app runs with a throwaway key, no resync and a free port;
  * it makes no network call before it listens. Run with `npm run bench:startup` (10 starts;
  * `BENCH_RUNS=3` for a quick look). Beside the wall time it prints the CPU time the process used
@@ -47,7 +47,7 @@ function cpuMs(pid: number | undefined): number | undefined {
   }
 }
 
-/** Milliseconds from spawn to the "Listening on" log line, and the CPU time used by then; the process is stopped afterwards. */
+/** Milliseconds from spawn to the "listening on port" log line, and the CPU time used by then; the process is stopped afterwards. */
 async function timeToListening(): Promise<{ wall: number; cpu: number | undefined }> {
   const port = await freePort();
   const env = {
@@ -65,10 +65,10 @@ async function timeToListening(): Promise<{ wall: number; cpu: number | undefine
   try {
     return await new Promise((resolve, reject) => {
       let output = "";
-      const timer = setTimeout(() => reject(new Error(`no "Listening on" within ${GIVE_UP_MS} ms:\n${output}`)), GIVE_UP_MS);
+      const timer = setTimeout(() => reject(new Error(`no "listening on" within ${GIVE_UP_MS} ms:\n${output}`)), GIVE_UP_MS);
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
-        if (output.includes("Listening on")) {
+        if (/listening on/i.test(output)) {
           clearTimeout(timer);
           resolve({ wall: performance.now() - start, cpu: cpuMs(child.pid) });
         }
