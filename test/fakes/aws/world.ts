@@ -31,8 +31,14 @@ export interface FakeCall {
 
 /** A fault injected into the next call(s) of one operation. */
 export interface Fault {
-  /** Throw this SDK error (its `name` is the AWS error code). */
-  error?: { name: string; message: string };
+  /**
+   * Throw this SDK error: its `name` is the AWS error code (or the SDK's, e.g. `TimeoutError`);
+   * `status` the HTTP status AWS answered (default 400; 5xx are server faults); `code` a Node
+   * network error code (e.g. `ECONNRESET`) when the connection broke and no answer came.
+   */
+  error?: { name: string; message: string; status?: number; code?: string };
+  /** The request took effect before the answer was lost (a time-out or a reset after AWS acted). */
+  applied?: true;
   /** RunTask only: return these failures and no task. */
   failures?: Array<{ arn?: string; reason: string; detail?: string }>;
   /** How many calls the fault affects; default 1. */
@@ -52,11 +58,51 @@ const EXCEPTIONS = {
   sts: STSServiceException,
 } as const;
 
-/** An error shaped like the SDK's for an AWS error code. */
-export function awsError(service: FakeService, name: string, message: string): Error {
+/** An error shaped like the SDK's for an AWS error code (HTTP 400 unless `status` says otherwise). */
+export function awsError(service: FakeService, name: string, message: string, status = 400): Error {
   const Exception = EXCEPTIONS[service];
-  return new Exception({ name, message, $fault: "client", $metadata: { httpStatusCode: 400 } });
+  return new Exception({ name, message, $fault: status >= 500 ? "server" : "client", $metadata: { httpStatusCode: status } });
 }
+
+/** The error a fault's `error` makes: an AWS answer, or a broken connection as Node reports it. */
+function faultError(service: FakeService, error: NonNullable<Fault["error"]>): Error {
+  if (error.code !== undefined) return Object.assign(new Error(error.message), { name: error.name, code: error.code, $metadata: {} });
+  if (error.name === "TimeoutError") return Object.assign(new Error(error.message), { name: "TimeoutError", $metadata: {} });
+  return awsError(service, error.name, error.message, error.status);
+}
+
+/** Attempts per call of the SDK's standard retry mode (its default). */
+export const SDK_MAX_ATTEMPTS = 3;
+
+/**
+ * Whether the SDK's standard retry mode sends the request again after this error: throttling,
+ * a time-out, a broken connection, or a 5xx (as @smithy/core's retry classification decides).
+ */
+export function sdkRetries(error: Error & { code?: string; $metadata?: { httpStatusCode?: number } }): boolean {
+  const status = error.$metadata?.httpStatusCode ?? 0;
+  return (
+    status === 429 ||
+    status >= 500 ||
+    SDK_THROTTLING.has(error.name) ||
+    ["TimeoutError", "RequestTimeout", "RequestTimeoutException"].includes(error.name) ||
+    ["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT"].includes(error.code ?? "")
+  );
+}
+
+const SDK_THROTTLING = new Set([
+  "PriorRequestNotComplete",
+  "RequestLimitExceeded",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "SlowDown",
+  "ThrottledException",
+  "Throttling",
+  "ThrottlingException",
+  "TooManyRequestsException",
+]);
+
+/** Decides, for each request AWS receives (the SDK's own retries included), whether it fails and how. */
+export type ChaosHook = (request: { service: FakeService; command: string; input: Record<string, unknown> }) => Fault | undefined;
 
 export interface WorldOptions {
   region: string;
@@ -69,6 +115,10 @@ export class World {
   readonly region: string;
   readonly account: string;
   readonly calls: FakeCall[] = [];
+  /** Requests AWS received: one per call, plus the SDK's own retries of chaos faults. */
+  requests = 0;
+  /** See `chaos()`. */
+  chaosHook: ChaosHook | undefined;
   private readonly faults = new Map<string, Fault[]>();
   private readonly latencyMs: WorldOptions["latencyMs"];
   private clock = Date.parse("2025-01-01T00:00:00Z");
@@ -134,10 +184,39 @@ export class World {
       this.calls.push({ service, command: name, input: structuredClone(input) as Record<string, unknown> });
       const latency = typeof this.latencyMs === "number" ? this.latencyMs : this.latencyMs?.[name];
       if (latency) await sleep(latency);
+      this.requests += 1;
       const fault = this.takeFault(name);
+      if (fault === undefined && this.chaosHook !== undefined) return this.withChaos(service, name, input, handler);
       if (fault?.hang) return new Promise(() => {});
-      if (fault?.error) throw awsError(service, fault.error.name, fault.error.message);
+      if (fault?.applied) await applyQuietly(() => handler(input, undefined));
+      if (fault?.error) throw faultError(service, fault.error);
       return handler(input, fault);
     });
+  }
+
+  /**
+   * Answers one SDK call whose requests the chaos hook may fail. aws-sdk-client-mock replaces
+   * `send` above the SDK's retry middleware, so the SDK's standard retry is replayed here: a
+   * throttled, timed-out, reset or 5xx request is sent again, 3 attempts in all (with the same
+   * input, and so the same client tokens), and only the last failure reaches the caller.
+   */
+  private async withChaos<I extends object>(service: FakeService, command: string, input: I, handler: (input: I, fault: Fault | undefined) => unknown): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      const fault = this.chaosHook!({ service, command, input: input as Record<string, unknown> });
+      if (fault === undefined || fault.error === undefined) return handler(input, fault);
+      if (fault.applied) await applyQuietly(() => handler(input, undefined));
+      const error = faultError(service, fault.error);
+      if (attempt >= SDK_MAX_ATTEMPTS || !sdkRetries(error)) throw error;
+      this.requests += 1;
+    }
+  }
+}
+
+/** Does what a request asked for whose answer is lost anyway: its own error never reaches the caller. */
+async function applyQuietly(apply: () => unknown): Promise<void> {
+  try {
+    await apply();
+  } catch {
+    // The connection broke: the caller sees the fault's error, not this one.
   }
 }
