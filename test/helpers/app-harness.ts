@@ -44,9 +44,13 @@ export interface Harness {
   /** Waits until every queued deploy, removal and command has finished. */
   settle(): Promise<void>;
   /**
-   * A restart: a new app and engine over the same AWS and GitHub state, as after the process died.
-   * The old engine's work is abandoned where it stands (make it wait for ever first, e.g. with a
-   * `hang` fault, so it writes nothing more); memory (queues, seen deliveries) starts empty.
+   * The process dies: from now on every AWS call and GitHub request of the running app waits for
+   * ever, so its work is abandoned where it stands and it never writes again.
+   */
+  kill(): void;
+  /**
+   * A restart: a new app and engine over the same AWS and GitHub state, as after the process died
+   * (`kill()` first if it has not). Memory (queues, seen deliveries) starts empty.
    */
   restart(): void;
   /** Resolves once the app (and so `previews`) is loaded, after creation or a restart. */
@@ -55,6 +59,17 @@ export interface Harness {
 }
 
 let deliveries = 0;
+
+/** The AWS clients as one boot of the app sees them: once it is dead, every call waits for ever. */
+function gate<T extends object>(clients: T, live: () => boolean): T {
+  const gated = Object.entries(clients).map(([name, client]: [string, { send: (...args: unknown[]) => Promise<unknown> }]) => [
+    name,
+    new Proxy(client, {
+      get: (target, key, receiver) => (key === "send" ? (...args: unknown[]) => (live() ? target.send(...args) : new Promise(() => {})) : Reflect.get(target, key, receiver)),
+    }),
+  ]);
+  return Object.fromEntries(gated) as T;
+}
 
 /**
  * Stands in for the throttling plugin's write limiters (one write a second per installation, as
@@ -93,21 +108,31 @@ export function createHarness(input: {
   const logs: string[] = [];
   const log = pino({ level: "debug" }, { write: (line: string) => logs.push(line) });
   let previews: PreviewService | undefined;
+  // Each boot is one life of the process; a dead one's requests never reach AWS or GitHub.
+  let generation = 0;
+  let alive = true;
   const boot = () => {
+    const mine = ++generation;
+    alive = true;
+    const live = () => alive && generation === mine;
+    const Octokit = input.githubRetries
+      ? createGitHubOctokit({ msPerSecond: input.githubRetries.msPerSecond, throttle: { write: UNPACED, notifications: UNPACED } })
+      : ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o?.throttle, enabled: false } }));
     const probot = new Probot({
       appId: 1,
       privateKey: testKey(),
       secret: WEBHOOK_SECRET,
       log,
-      Octokit: input.githubRetries
-        ? createGitHubOctokit({ msPerSecond: input.githubRetries.msPerSecond, throttle: { write: UNPACED, notifications: UNPACED } })
-        : ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o?.throttle, enabled: false } })),
+      Octokit: Octokit.defaults((o: { request?: object }) => ({
+        ...o,
+        request: { ...o?.request, fetch: (...args: Parameters<typeof fetch>) => (live() ? globalThis.fetch(...args) : new Promise<Response>(() => {})) },
+      })),
     });
     const appFn = createApp((app) => {
       previews = createEngine({
         app,
         settings: { AWS_REGION: "us-east-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 60 },
-        clients: aws.clients,
+        clients: gate(aws.clients, live),
         timings: { pollDelayMs: 1, imagePollMs: 1, baseOutputsTtlMs: 60_000, githubRetryMs: 1 },
         ...(input.now ? { now: input.now } : {}),
         ...(input.resyncBudget === undefined ? {} : { resyncBudget: input.resyncBudget }),
@@ -136,7 +161,11 @@ export function createHarness(input: {
       await probot.receive({ id: id ?? `delivery-${++deliveries}`, name, payload } as never);
     },
     settle: () => previews!.idle(),
+    kill() {
+      alive = false;
+    },
     restart() {
+      alive = false;
       previews = undefined;
       ({ probot, appFn } = boot());
       loaded = probot.load(appFn);
