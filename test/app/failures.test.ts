@@ -65,6 +65,8 @@ describe("a deploy that fails", () => {
     expect(run?.conclusion).toBe("failure");
     expect(run?.output.summary).toContain("ECS could not start the release task after 4 attempts: Capacity is unavailable at this time");
     expect(run?.output.summary).toMatch(/\| Migrate \| ❌ failure \|/);
+    // Capacity comes back by itself: the next resync deploys the head again.
+    expect(run?.output.summary).toContain("berth deploys this commit again at its next resync (attempt 2 of 3).");
   });
 
   it("reports the first failing resource of a rolled-back stack", async () => {

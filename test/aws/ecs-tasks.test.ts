@@ -122,6 +122,7 @@ describe("EcsTasks.runTask", () => {
 
     expect(error).toBeInstanceOf(TaskError);
     expect(error.userMessage).toBe("ECS could not start the release task: ATTRIBUTE: requires ecs.capability.secrets.asm.environment-variables");
+    expect(error.transient).toBeUndefined();
     expect(fake.calls.slice(before).map((c) => c.command)).toEqual(["RunTask"]);
   });
 
@@ -156,6 +157,8 @@ describe("EcsTasks.runTask", () => {
     expect(error).toBeInstanceOf(TaskError);
     expect(error.userMessage).toBe("ECS could not start the release task after 4 attempts: Capacity is unavailable at this time");
     expect(fake.calls.slice(before).map((c) => c.command)).toEqual(["RunTask", "RunTask", "RunTask", "RunTask"]);
+    // Capacity comes back: the deploy may be tried again later, unlike a task ECS refuses outright.
+    expect(error.transient).toBe("AWS");
   });
 
   it.each([
