@@ -208,8 +208,11 @@ export interface CommentPort {
   ensureSticky(pr: number, body: string): Promise<void>;
   /** The body of berth's sticky comment on the PR, or undefined when there is none. */
   readSticky(pr: number): Promise<string | undefined>;
-  /** A plain reply on the PR. */
-  reply(pr: number, body: string): Promise<void>;
+  /**
+   * A plain reply on the PR to the comment `commentId` (a command): posted once, however often
+   * it is asked for or GitHub answers the post ambiguously (a hidden marker names the comment).
+   */
+  reply(pr: number, body: string, commentId: number): Promise<void>;
   react(commentId: number, content: ReactionContent): Promise<void>;
 }
 

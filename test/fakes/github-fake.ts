@@ -457,11 +457,14 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
     stickyComments(pr?: number): FakeComment[] {
       return state.comments.filter((c) => !c.deleted && c.user.login === BOT_LOGIN && c.body.includes("<!-- berth:preview -->") && (pr === undefined || c.issue === pr));
     },
-    /** Replies berth posted that are not the sticky comment, on every pull request or on one. */
+    /**
+     * Replies berth posted that are not the sticky comment, on every pull request or on one, as
+     * GitHub shows them: without berth's hidden reply markers.
+     */
     replies(pr?: number): string[] {
       return state.comments
         .filter((c) => !c.deleted && c.user.login === BOT_LOGIN && !c.body.includes("<!-- berth:preview -->") && (pr === undefined || c.issue === pr))
-        .map((c) => c.body);
+        .map((c) => c.body.replace(/\n\n<!-- berth:reply-to:\d+ -->$/, ""));
     },
     checkRun(sha: string): FakeCheckRun | undefined {
       return state.checkRuns.filter((r) => r.head_sha === sha).at(-1);
