@@ -224,6 +224,27 @@ describe("resync through the app", () => {
     expect(h.github.state.requests.slice(requests).filter((r) => r.includes("/deployments"))).toEqual([]);
   });
 
+  it("concludes the run a restart left open when the pull request is closed, which no resync looks at again", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await vi.waitFor(() => expect(h.aws.commands("elbv2")).toContain("DescribeTargetHealth"), { timeout: 60_000, interval: 5 });
+
+    h.restart();
+    await h.ready();
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH, state: "closed" });
+    await h.receive("pull_request", pullRequestPayload("closed", { number: 7, sha: SHA1 }));
+    await h.settle();
+
+    expect(h.aws.state.cloudformation.stacks.has(STACK)).toBe(false);
+    expect(h.github.checkRuns(SHA1)).toHaveLength(1);
+    expect(h.github.checkRun(SHA1)).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Preview removed" } });
+    expect(h.github.checkRun(SHA1)?.output.summary.split("\n")[0]).toBe("Preview removed before this deploy finished: The pull request was closed.");
+    expect(h.github.deploymentsOf(SHA1)[0]?.statuses.at(-1)?.state).toBe("inactive");
+    expect(await resync(h)).toEqual(NOTHING);
+  });
+
   it("deploys an open pull request whose opened webhook was lost", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
     h.aws.putImage(IMAGE(SHA1));
