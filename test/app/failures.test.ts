@@ -69,6 +69,18 @@ describe("a deploy that fails", () => {
     expect(run?.output.summary).toContain("berth deploys this commit again at its next resync (attempt 2 of 3).");
   });
 
+  it("a stack rolled back on AWS's own internal error is deployed again by the next resync, and says so", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.failStack({ resource: "WebService", reason: 'Resource handler returned message: "Service Unavailable (Service: Ecs, Status Code: 503)" (HandlerErrorCode: ServiceInternalError)' });
+
+    await open(h);
+
+    const run = h.github.checkRun(SHA1);
+    expect(run?.conclusion).toBe("failure");
+    expect(run?.output.summary).toContain("berth deploys this commit again at its next resync (attempt 2 of 3).");
+  });
+
   it("reports the first failing resource of a rolled-back stack", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
     h.aws.putImage(IMAGE(SHA1));
