@@ -1,6 +1,7 @@
 import type { Logger } from "../util/logger.js";
 import { DEPLOY_ATTEMPTS, readAttemptMarkers, type DeployAttempt } from "./deploy-attempts.js";
 import { CHECK_NAME } from "./deploy-reporter.js";
+import { REMOVED_ON_CLOSE_MARKER } from "./destroy-preview.js";
 import type { CheckRunInfo, PullRequestInfo, RepoGitHub, RepoRef, StackSummary } from "./ports.js";
 import type { PreviewJob } from "./preview-service.js";
 import { shortSha } from "./render-check-run.js";
@@ -8,7 +9,7 @@ import { deploymentDescription, deploymentEnvironment } from "./render-deploymen
 import { renderInterrupted, renderSupersededWhileDown, type InterruptedNext } from "./render-stale-run.js";
 
 /** What converging one pull request reads and writes on its repository. */
-export type ConvergeGitHub = Pick<RepoGitHub, "checks" | "deployments">;
+export type ConvergeGitHub = Pick<RepoGitHub, "checks" | "deployments" | "comments">;
 
 /** What converging one pull request asks of the rest of berth (ReconcileDeps says more). */
 export interface ConvergeDeps {
@@ -58,7 +59,12 @@ export async function convergePull(deps: ConvergeDeps, summary: ConvergeCounts, 
   // A job that started meanwhile owns the newest run, one that ended may have concluded what was
   // read as open: either way the next resync judges again.
   if (deps.busy(repo, pr) || deps.activity(repo, pr) !== activity) return spent;
-  const decision = decide(deps, state, runs);
+  let decision = decide(deps, state, runs);
+  if (decision.kind === "done" && decision.removed) {
+    // Removed on close, open again: the reopened webhook was lost. One read, only in this case.
+    spent += 1;
+    if ((await github.comments.readSticky(pr))?.includes(REMOVED_ON_CLOSE_MARKER)) decision = { kind: "deploy", why: "reopened after its preview was removed on close" };
+  }
   const open = runs.filter((run) => run.status !== "completed");
   if (open.length > 0 || decision.kind === "deploy" || deps.sweep) {
     const next = decision.kind === "deploy" ? "retrying" : decision.kind === "leave" ? "exhausted" : "replaced";
@@ -85,7 +91,10 @@ export async function convergePull(deps: ConvergeDeps, summary: ConvergeCounts, 
   return spent;
 }
 
-type Decision = { kind: "done" } | { kind: "leave"; why: string } | { kind: "deploy"; why: string; attempt?: DeployAttempt };
+type Decision =
+  | { kind: "done"; removed?: true }
+  | { kind: "leave"; why: string }
+  | { kind: "deploy"; why: string; attempt?: DeployAttempt };
 
 /** What the head's newest berth check run (and the stack's tag) say to do next. Pure but for `tried`. */
 function decide(deps: ConvergeDeps, state: PullState, runs: CheckRunInfo[]): Decision {
@@ -104,8 +113,10 @@ function decide(deps: ConvergeDeps, state: PullState, runs: CheckRunInfo[]): Dec
   if (latest.status !== "completed") return again("the last one was interrupted: berth restarted before it finished");
   switch (latest.conclusion) {
     case "success":
-      // No stack after a success: someone removed the preview (`/preview destroy`); it stays removed.
-      return stack === undefined || stack.tags["berth:sha"]?.toLowerCase() === head ? { kind: "done" } : { kind: "deploy", why: "the stack serves another commit" };
+      // No stack after a success: the preview was removed, by `/preview destroy` (it stays removed)
+      // or because the pull request was closed (convergePull looks which).
+      if (stack === undefined) return { kind: "done", removed: true };
+      return stack.tags["berth:sha"]?.toLowerCase() === head ? { kind: "done" } : { kind: "deploy", why: "the stack serves another commit" };
     case "failure":
       return transient ? again(`the last one failed on a transient ${transient.source} error: ${transient.reason}`) : { kind: "done" };
     case "neutral":

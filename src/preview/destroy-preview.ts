@@ -8,6 +8,13 @@ import { renderComment } from "./render-comment.js";
 import { deploymentEnvironment } from "./render-deployment.js";
 import { renderRemovedWhileOpen } from "./render-stale-run.js";
 
+/**
+ * Hidden in the sticky comment of a preview removed because its pull request was closed: a
+ * resync that finds the pull request open again (its reopened webhook lost) deploys it, while a
+ * preview removed by `/preview destroy` stays removed.
+ */
+export const REMOVED_ON_CLOSE_MARKER = "<!-- berth:removed-on-close -->";
+
 /** Deployments of the preview read for check runs a restart left open when it is removed. */
 const RECENT_DEPLOYMENTS = 3;
 
@@ -38,8 +45,9 @@ export async function destroyPreview(
     .catch((e: unknown) => log.warn({ err: e }, "deactivating deployments failed"));
   const message = input.reason === "closed" ? "The pull request was closed." : "Removed by `/preview destroy`; push or comment `/preview redeploy` to bring it back.";
   await concludeLeftOpen(github, target.pr, message).catch((e: unknown) => log.warn({ err: e }, "concluding check runs left open failed"));
+  const body = renderComment({ state: "removed", message, updatedAt: deps.now() });
   await github.comments
-    .ensureSticky(target.pr, renderComment({ state: "removed", message, updatedAt: deps.now() }))
+    .ensureSticky(target.pr, input.reason === "closed" ? `${body}\n${REMOVED_ON_CLOSE_MARKER}` : body)
     .catch((e: unknown) => log.warn({ err: e }, "sticky comment failed"));
   log.info({ reason: input.reason }, "preview removed");
   return "removed";

@@ -23,7 +23,7 @@ export interface ReconcileSummary {
 }
 
 /** What a resync reads and writes on one repository. */
-export type ReconcileGitHub = Pick<RepoGitHub, "pullRequest" | "openPullRequests" | "checks" | "deployments" | "reader">;
+export type ReconcileGitHub = Pick<RepoGitHub, "pullRequest" | "openPullRequests" | "checks" | "deployments" | "comments" | "reader">;
 
 /** The collaborators of a resync. */
 export interface ReconcileDeps extends ConvergeDeps {

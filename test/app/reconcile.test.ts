@@ -245,6 +245,36 @@ describe("resync through the app", () => {
     expect(await resync(h)).toEqual(NOTHING);
   });
 
+  it("deploys a pull request reopened while berth was down, whose preview was removed on close", async () => {
+    h = await deployed();
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH, state: "closed" });
+    await h.receive("pull_request", pullRequestPayload("closed", { number: 7, sha: SHA1 }));
+    await h.settle();
+    expect(h.aws.state.cloudformation.stacks.has(STACK)).toBe(false);
+    // Reopened while berth was down: the reopened webhook reached nobody.
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    h.restart();
+
+    expect(await resync(h)).toEqual({ ...NOTHING, pulls: 1, redeployed: 1 });
+
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA1);
+    expect(h.github.checkRuns(SHA1).map((r) => r.conclusion)).toEqual(["success", "success"]);
+    expect(h.github.stickyComments(7)[0]?.body).toContain("Preview ready");
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
+  });
+
+  it("leaves a preview removed by /preview destroy removed", async () => {
+    h = await deployed();
+    h.github.setPermission("maintainer", "maintain");
+    const id = h.github.addComment("/preview destroy", { login: "maintainer", type: "User" });
+    await h.receive("issue_comment", prCommentPayload({ pr: 7, body: "/preview destroy", commentId: id, user: "maintainer" }));
+    await h.settle();
+    expect(h.aws.state.cloudformation.stacks.has(STACK)).toBe(false);
+
+    expect(await resync(h)).toEqual({ ...NOTHING, pulls: 1 });
+    expect(h.aws.state.cloudformation.stacks.has(STACK)).toBe(false);
+  });
+
   it("deploys an open pull request whose opened webhook was lost", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
     h.aws.putImage(IMAGE(SHA1));
