@@ -289,7 +289,7 @@ describe("resync through the app", () => {
     expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
   });
 
-  it("looks at no pull request of a repository without .github/preview.yml on its default branch", async () => {
+  it("in a repository without .github/preview.yml on its default branch, reads only the open pull requests' heads", async () => {
     h = createHarness({ files: { "compose.yaml": "services:\n  web:\n    image: nginx\n" } });
     h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
     h.github.setPull({ number: 8, headSha: SHA2, branch: "feature/other" });
@@ -303,8 +303,30 @@ describe("resync through the app", () => {
       "GET /app",
       "GET /repos/acme/shop/contents/.github%2Fpreview.yml",
       "GET /repos/acme/shop/contents/.github%2Fpreview.yaml",
+      "GET /repos/acme/shop/pulls",
+      "GET /repos/acme/shop/contents/.github%2Fpreview.yml",
+      "GET /repos/acme/shop/contents/.github%2Fpreview.yaml",
+      "GET /repos/acme/shop/contents/.github%2Fpreview.yml",
+      "GET /repos/acme/shop/contents/.github%2Fpreview.yaml",
     ]);
     expect(h.github.state.checkRuns).toEqual([]);
+  });
+
+  it("deploys a pull request that adds .github/preview.yml for the first time, whose webhooks were lost", async () => {
+    const app = readFixtureRepo("rails-postgres");
+    const withoutConfig = Object.fromEntries(Object.entries(app).filter(([file]) => !file.startsWith(".github/")));
+    h = createHarness({ files: withoutConfig });
+    h.github.setFiles(SHA1, app);
+    h.aws.putImage(IMAGE(SHA1));
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    h.github.setPull({ number: 8, headSha: SHA2, branch: "feature/other" });
+
+    expect(await resync(h)).toEqual({ ...NOTHING, pulls: 1, redeployed: 1 });
+
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA1);
+    expect(h.github.checkRuns(SHA1).map((r) => r.conclusion)).toEqual(["success"]);
+    expect(h.github.checkRuns(SHA2)).toEqual([]);
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
   });
 
   it("stops looking for pull requests when the installation's budget is spent, and goes on there next time", async () => {
