@@ -107,6 +107,9 @@ export class PreviewService {
    * resync runs shares that one.
    */
   resync(): Promise<ReconcileSummary> {
+    // The sweep is done once a resync looked at every pull request: one it found busy (a push's
+    // deploy running) or could not read is swept next time.
+    let skipped = false;
     this.resyncing ??= reconcile({
       stacks: this.deps.stacks,
       github: this.deps.github,
@@ -114,15 +117,18 @@ export class PreviewService {
       budget: this.deps.resyncBudget ?? RESYNC_BUDGET,
       resumeAt: this.resumeAt,
       enqueue: (job) => this.push(job),
-      busy: (repo, pr) => this.queue.runningJob(prKey(repo, pr)) !== undefined,
+      busy: (repo, pr) => {
+        const busy = this.queue.runningJob(prKey(repo, pr)) !== undefined;
+        skipped ||= busy;
+        return busy;
+      },
       activity: (repo, pr) => this.activity.get(prKey(repo, pr)) ?? 0,
       tried: (repo, pr, sha) => this.heads.get(prKey(repo, pr)) === sha.toLowerCase(),
       sweep: !this.resynced,
       log: this.deps.log.child({ resync: true }),
     })
       .then((summary) => {
-        // The sweep for older heads' open runs is done once a resync got through.
-        this.resynced = true;
+        if (!skipped && summary.errors === 0) this.resynced = true;
         return summary;
       })
       .finally(() => (this.resyncing = undefined));

@@ -224,6 +224,29 @@ describe("resync through the app", () => {
     expect(h.github.state.requests.slice(requests).filter((r) => r.includes("/deployments"))).toEqual([]);
   });
 
+  it("sweeps an older head's run a restart left open at a later resync when the first one found the pull request busy", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await vi.waitFor(() => expect(h.aws.commands("elbv2")).toContain("DescribeTargetHealth"), { timeout: 60_000, interval: 5 });
+
+    h.restart();
+    await h.ready();
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    // The start-up resync runs while the push's deploy does: it leaves the pull request to it.
+    expect(await h.previews.resync()).toEqual({ ...NOTHING, checked: 1 });
+    await h.settle();
+    expect(h.github.checkRun(SHA1)?.status).toBe("in_progress");
+
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, concluded: 1 });
+
+    expect(h.github.checkRun(SHA1)).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Superseded by 2222222" } });
+    expect(h.github.checkRuns(SHA2).map((r) => r.conclusion)).toEqual(["success"]);
+  });
+
   it("concludes the run a restart left open when the pull request is closed, which no resync looks at again", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
     h.aws.putImage(IMAGE(SHA1));
