@@ -197,7 +197,7 @@ describe("resync through the app", () => {
     expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
   });
 
-  it("concludes an older head's run a restart left open even when the next push deployed before the first resync", async () => {
+  it("the next push's successful deploy concludes an older head's run a restart left open, before any resync", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
     h.aws.putImage(IMAGE(SHA1));
     h.aws.putImage(IMAGE(SHA2));
@@ -211,13 +211,12 @@ describe("resync through the app", () => {
     h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
     await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
     await h.settle();
-    // The success marked the older deployment inactive, but its check run is still open.
-    expect(h.github.checkRun(SHA1)?.status).toBe("in_progress");
 
-    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, concluded: 1 });
-
+    // The success found the older deployment still in progress: its run was cut off too.
     expect(h.github.checkRun(SHA1)).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Superseded by 2222222" } });
+    expect(h.github.deploymentsOf(SHA1)[0]?.statuses.map((s) => s.state)).toEqual(["in_progress", "inactive"]);
     expect(h.github.checkRuns(SHA2).map((r) => r.conclusion)).toEqual(["success"]);
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
     // Done once: later resyncs do not read the deployments again.
     const requests = h.github.state.requests.length;
     expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
@@ -234,6 +233,8 @@ describe("resync through the app", () => {
 
     h.restart();
     await h.ready();
+    // A sweep cut off between its two writes: the deployment is inactive, its check run still open.
+    h.github.deploymentsOf(SHA1)[0]!.statuses.push({ state: "inactive" });
     h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
     await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
     // The start-up resync runs while the push's deploy does: it leaves the pull request to it.
