@@ -122,8 +122,10 @@ function decide(deps: ConvergeDeps, state: PullState, runs: CheckRunInfo[]): Dec
     case "neutral":
       // Stopped at a safe point (a restart concluded it) with nothing newer on this head.
       return again("the last one was interrupted: berth restarted before it finished");
+    case "cancelled":
+      // The preview was being removed (closed, or /preview destroy) while this deploy ran.
+      return stack === undefined ? { kind: "done", removed: true } : { kind: "done" };
     default:
-      // cancelled: the preview was being removed; anything else is not berth's.
       return { kind: "done" };
   }
 }

@@ -287,6 +287,25 @@ describe("resync through the app", () => {
     expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
   });
 
+  it("deploys a pull request reopened while berth was down, whose deploy the close had cancelled", async () => {
+    h = await deployed();
+    h.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 40, times: 1 });
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    await vi.waitFor(() => expect(h.aws.commands("ecs").filter((c) => c === "RunTask")).toHaveLength(3), { timeout: 60_000, interval: 2 });
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH, state: "closed" });
+    await h.receive("pull_request", pullRequestPayload("closed", { number: 7, sha: SHA2 }));
+    await h.settle();
+    expect(h.github.checkRun(SHA2)?.conclusion).toBe("cancelled");
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    h.restart();
+
+    expect(await resync(h)).toEqual({ ...NOTHING, pulls: 1, redeployed: 1 });
+
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
+    expect(h.github.checkRun(SHA2)?.conclusion).toBe("success");
+  });
+
   it("leaves a preview removed by /preview destroy removed", async () => {
     h = await deployed();
     h.github.setPermission("maintainer", "maintain");
