@@ -1,12 +1,13 @@
 /**
  * The long profile of the randomized fault-and-restart lives (test/app/chaos.test.ts runs a few):
  *
- *   npm run chaos -- --lives 1000 --seed 1 --workers 3 --baseline 100
+ *   npm run chaos -- --lives 1000 --seed 1 --workers 3 --baseline 100 [--minutes 40]
  *
  * runs lives seed, seed+1, ... in `workers` processes with faults (1 AWS request in 10, 1 GitHub
  * request in 20) and restarts, and `baseline` of the same seeds again without faults or restarts,
  * then prints the lives run, the share that converged, the failing seeds grouped by class of
- * failure, and the AWS requests per successful deploy with faults and without. A failing life is
+ * failure, and the AWS requests per successful deploy with faults and without (`--minutes` stops
+ * the run then and counts the lives that finished). A failing life is
  * replayed with `CHAOS_SEED=<seed> npx vitest run test/app/chaos.test.ts`.
  */
 import { spawn } from "node:child_process";
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     baseline: { type: "string", default: "50" },
     worker: { type: "string" },
     calm: { type: "boolean", default: false },
+    minutes: { type: "string" },
   },
 });
 
@@ -58,7 +60,7 @@ async function work(range: string, calm: boolean): Promise<void> {
       ms: Math.round(performance.now() - started),
     };
     process.stdout.write(`${JSON.stringify(line)}\n`);
-    if (!line.converged) process.stderr.write(`seed ${seed}:\n${result.events.map((e) => `  ${e}`).join("\n")}\n`);
+    if (!line.converged) process.stderr.write(`seed ${seed}:\n${[...line.failures, "events:", ...result.events].map((e) => `  ${e}`).join("\n")}\n`);
   }
   process.exit(0);
 }
@@ -70,16 +72,24 @@ async function main(): Promise<void> {
   const baseline = Math.min(lives, Number(values.baseline));
   const started = performance.now();
   const jobs: Array<{ range: string; calm: boolean }> = [];
+  // Small batches, the baseline's first, so that a run stopped by --minutes has both.
   const split = (count: number, calm: boolean) => {
-    const per = Math.ceil(count / workers);
-    for (let from = first; from < first + count; from += per) jobs.push({ range: `${from}-${Math.min(first + count - 1, from + per - 1)}`, calm });
+    for (let from = first; from < first + count; from += BATCH) jobs.push({ range: `${from}-${Math.min(first + count - 1, from + BATCH - 1)}`, calm });
   };
-  split(lives, false);
   if (baseline > 0) split(baseline, true);
+  split(lives, false);
   const lines: Line[] = [];
   const running = new Set<Promise<void>>();
+  let stopped = false;
+  if (values.minutes !== undefined) {
+    setTimeout(() => {
+      stopped = true;
+      for (const child of children) child.kill();
+    }, Number(values.minutes) * 60_000).unref();
+  }
   for (const job of jobs) {
     while (running.size >= workers) await Promise.race(running);
+    if (stopped) break;
     const done = runWorker(job, (line) => {
       lines.push(line);
       if (line.faults && lines.filter((l) => l.faults).length % 50 === 0) process.stderr.write(`${lines.filter((l) => l.faults).length} lives...\n`);
@@ -90,17 +100,23 @@ async function main(): Promise<void> {
   summarize(lines, performance.now() - started);
 }
 
+const BATCH = 5;
+const children = new Set<ReturnType<typeof spawn>>();
+
 function runWorker(job: { range: string; calm: boolean }, onLine: (line: Line) => void): Promise<void> {
-  const args = ["tsx", "scripts/chaos.ts", "--worker", job.range, ...(job.calm ? ["--calm"] : [])];
-  const child = spawn("npx", args, { stdio: ["ignore", "pipe", "pipe"] });
+  const args = ["--import", "tsx", "scripts/chaos.ts", "--worker", job.range, ...(job.calm ? ["--calm"] : [])];
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
   createInterface({ input: child.stdout }).on("line", (text) => {
     if (text.startsWith("{")) onLine(JSON.parse(text) as Line);
   });
   const log: string[] = [];
   createInterface({ input: child.stderr }).on("line", (text) => log.push(text));
   return new Promise((resolve) =>
-    child.on("exit", (code) => {
-      if (code !== 0) process.stderr.write(`worker ${job.range} exited with ${code}:\n${log.slice(-20).join("\n")}\n`);
+    child.on("exit", (code, signal) => {
+      children.delete(child);
+      if (signal !== null) process.stderr.write(`worker ${job.range} stopped (--minutes)\n`);
+      else if (code !== 0) process.stderr.write(`worker ${job.range} exited with ${code}:\n${log.slice(-20).join("\n")}\n`);
       else if (log.some((l) => l.startsWith("seed "))) process.stderr.write(`${log.filter((l) => !l.startsWith("(node") && !/NodeVersionSupport|node >=22|AWS SDK|a\.co|trace-warnings|security updates|published after|^To continue/.test(l)).join("\n")}\n`);
       resolve();
     }),

@@ -6,7 +6,7 @@ import { runLife, type LifeResult } from "../helpers/chaos/life.js";
  * one). CHAOS_SEED=<seed> replays one life; CHAOS_LIVES=<n> runs more.
  */
 const replay = process.env.CHAOS_SEED === undefined ? undefined : Number(process.env.CHAOS_SEED);
-const LIVES = Number(process.env.CHAOS_LIVES ?? 4);
+const LIVES = Number(process.env.CHAOS_LIVES ?? 3);
 const FIRST_SEED = 9001;
 
 function report(result: LifeResult): string {

@@ -5,6 +5,7 @@
  * and GitHub; webhooks sent while the process is down are lost. After the last event come two
  * hours of quiet with a resync every 15 minutes, then `judgeLife` says whether berth converged.
  */
+import { writeFileSync } from "node:fs";
 import { createHarness, readFixtureRepo, type Harness } from "../app-harness.js";
 import { IMAGE } from "../app-fixtures.js";
 import { prCommentPayload, pullRequestPayload } from "../webhook-payloads.js";
@@ -58,7 +59,11 @@ export async function runLife(options: LifeOptions): Promise<LifeResult> {
   const githubRate = options.githubFaultRate ?? 0.05;
   const restarts = options.restarts ?? true;
   let clock = Date.parse("2026-03-02T09:00:00Z");
-  const h = createHarness({ files: readFixtureRepo("rails-postgres"), githubRetries: { msPerSecond: 1 }, now: () => new Date(clock) });
+  // Some lives start in a repository without config on its default branch: the pull requests add it.
+  const app = readFixtureRepo("rails-postgres");
+  const configInPulls = events.chance(0.2);
+  const files = configInPulls ? Object.fromEntries(Object.entries(app).filter(([file]) => !file.startsWith(".github/"))) : app;
+  const h = createHarness({ files, githubRetries: { msPerSecond: 1 }, now: () => new Date(clock) });
   const log: string[] = [];
   const faultCounts = new Map<string, number>();
   const rejections: unknown[] = [];
@@ -91,8 +96,10 @@ export async function runLife(options: LifeOptions): Promise<LifeResult> {
     };
     const push = (pull: PullModel) => {
       pull.head = events.hex(40);
+      if (configInPulls) h.github.setFiles(pull.head, app);
       h.aws.putImage(IMAGE(pull.head));
     };
+    if (configInPulls) note("the default branch has no .github/preview.yml; each pull request adds it");
     const setPull = (pull: PullModel) => h.github.setPull({ number: pull.number, headSha: pull.head, branch: pull.branch, state: pull.state });
 
     const count = events.int(1, 3);
@@ -179,6 +186,8 @@ export async function runLife(options: LifeOptions): Promise<LifeResult> {
     const verdict = judgeLife(h, { pulls, foreign, rejections });
     return { seed, verdict, events: log, awsRequests: h.aws.requests(), faults: Object.fromEntries(faultCounts) };
   } finally {
+    // CHAOS_LOGS=<file>: berth's own log lines of the life, for a replayed seed.
+    if (process.env.CHAOS_LOGS) writeFileSync(process.env.CHAOS_LOGS, `${h.logs.join("")}`);
     process.off("unhandledRejection", onRejection);
     h.kill();
     h.close();
