@@ -37,6 +37,10 @@ const { values } = parseArgs({
   },
 });
 
+/** Lives per worker process. */
+const BATCH = 5;
+const children = new Set<ReturnType<typeof spawn>>();
+
 if (values.worker !== undefined) await work(values.worker, values.calm);
 else await main();
 
@@ -99,9 +103,6 @@ async function main(): Promise<void> {
   await Promise.all(running);
   summarize(lines, performance.now() - started);
 }
-
-const BATCH = 5;
-const children = new Set<ReturnType<typeof spawn>>();
 
 function runWorker(job: { range: string; calm: boolean }, onLine: (line: Line) => void): Promise<void> {
   const args = ["--import", "tsx", "scripts/chaos.ts", "--worker", job.range, ...(job.calm ? ["--calm"] : [])];
