@@ -72,8 +72,11 @@ function gate<T extends object>(clients: T, live: () => boolean): T {
 }
 
 /**
- * Stands in for the throttling plugin's write limiters (one write a second per installation, as
- * GitHub asks of production): it runs each job at once, so a deploy's dozens of writes take no time.
+ * Stands in for the throttling plugin's limiters (one write a second per installation, as GitHub
+ * asks of production): it runs each job at once, so a deploy's dozens of writes take no time. The
+ * plugin's own limiters are one set for the whole process, so a dead boot's requests, which never
+ * end, would hold their places (10 at once per installation, 1 token request) and stall every
+ * later boot; each boot gets these instead, as each real process has its own.
  */
 const UNPACED = { key: () => ({ schedule: <T>(_options: object, job: (...args: unknown[]) => T, ...args: unknown[]) => job(...args) }) };
 
@@ -116,7 +119,7 @@ export function createHarness(input: {
     alive = true;
     const live = () => alive && generation === mine;
     const Octokit = input.githubRetries
-      ? createGitHubOctokit({ msPerSecond: input.githubRetries.msPerSecond, throttle: { write: UNPACED, notifications: UNPACED } })
+      ? createGitHubOctokit({ msPerSecond: input.githubRetries.msPerSecond, throttle: { global: UNPACED, auth: UNPACED, write: UNPACED, notifications: UNPACED } })
       : ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o?.throttle, enabled: false } }));
     const probot = new Probot({
       appId: 1,
