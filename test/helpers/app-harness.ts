@@ -60,6 +60,18 @@ export interface Harness {
 
 let deliveries = 0;
 
+/**
+ * What a dead boot's GitHub request gets: no answer, ever. Except an installation token request:
+ * @octokit/auth-app shares one pending token request per installation across the whole process,
+ * so a dead boot's, left hanging, would stall every later boot's; it fails instead (its caller's
+ * next request waits for ever as the others do, so nothing more is written).
+ */
+function dead(url: Parameters<typeof fetch>[0]): Promise<Response> {
+  const href = typeof url === "string" ? url : url instanceof URL ? url.href : url.url;
+  if (/\/app\/installations\/\d+\/access_tokens$/.test(href)) return Promise.reject(new Error("the process is dead"));
+  return new Promise<Response>(() => {});
+}
+
 /** The AWS clients as one boot of the app sees them: once it is dead, every call waits for ever. */
 function gate<T extends object>(clients: T, live: () => boolean): T {
   const gated = Object.entries(clients).map(([name, client]: [string, { send: (...args: unknown[]) => Promise<unknown> }]) => [
@@ -128,7 +140,7 @@ export function createHarness(input: {
       log,
       Octokit: Octokit.defaults((o: { request?: object }) => ({
         ...o,
-        request: { ...o?.request, fetch: (...args: Parameters<typeof fetch>) => (live() ? globalThis.fetch(...args) : new Promise<Response>(() => {})) },
+        request: { ...o?.request, fetch: (...args: Parameters<typeof fetch>) => (live() ? globalThis.fetch(...args) : dead(args[0])) },
       })),
     });
     const appFn = createApp((app) => {
