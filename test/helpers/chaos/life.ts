@@ -215,7 +215,8 @@ async function run(h: Harness, pacing: Random, input: { alive: boolean; until: "
     return;
   }
   const target = h.aws.requests() + pacing.int(1, 40);
-  for (;;) {
+  // Bounded: an app that stalls is the quiet period's watchdog's to report, not a loop's to hide.
+  for (let spins = 0; spins < 200_000; spins++) {
     const outcome = await Promise.race([idle, new Promise<"tick">((resolve) => setImmediate(() => resolve("tick")))]);
     if (outcome === "idle" || h.aws.requests() >= target) return;
   }
