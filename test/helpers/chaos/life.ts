@@ -172,10 +172,12 @@ export async function runLife(options: LifeOptions): Promise<LifeResult> {
     const watchdog = options.watchdogMs ?? 60_000;
     for (let i = 0; i < QUIET_RESYNCS; i++) {
       clock += RESYNC_EVERY_MS;
+      let timer: NodeJS.Timeout | undefined;
       const settled = await Promise.race([
         resync(h, note).then(() => h.settle()).then(() => true),
-        new Promise<false>((resolve) => setTimeout(() => resolve(false), watchdog).unref()),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), watchdog))),
       ]);
+      clearTimeout(timer);
       if (!settled) {
         note("still busy after the watchdog's limit");
         break;
