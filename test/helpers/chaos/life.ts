@@ -170,6 +170,7 @@ export async function runLife(options: LifeOptions): Promise<LifeResult> {
     }
     note("quiet: a resync every 15 minutes for two hours");
     const watchdog = options.watchdogMs ?? 60_000;
+    let stalled = false;
     for (let i = 0; i < QUIET_RESYNCS; i++) {
       clock += RESYNC_EVERY_MS;
       let timer: NodeJS.Timeout | undefined;
@@ -180,12 +181,15 @@ export async function runLife(options: LifeOptions): Promise<LifeResult> {
       clearTimeout(timer);
       if (!settled) {
         note("still busy after the watchdog's limit");
+        stalled = true;
         break;
       }
     }
     h.aws.chaos(undefined);
     h.github.chaos(undefined);
     const verdict = judgeLife(h, { pulls, foreign, rejections });
+    if (stalled) verdict.failures.unshift(`stalled: a resync or job still ran after ${watchdog / 1000} s`);
+    verdict.converged = verdict.failures.length === 0;
     return { seed, verdict, events: log, awsRequests: h.aws.requests(), faults: Object.fromEntries(faultCounts) };
   } finally {
     // CHAOS_LOGS=<file>: berth's own log lines of the life, for a replayed seed.
