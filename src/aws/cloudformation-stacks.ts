@@ -445,7 +445,18 @@ function failedOperation(
     status,
     firstFailure: failure,
     userMessage: `CloudFormation could not ${verb} stack ${name} (${status})${tries}: ${cause}`,
+    ...(failure && isRetriableHandlerError(failure.reason) ? { transient: "AWS" as const } : {}),
   });
+}
+
+/**
+ * Whether a resource failed with one of the handler error codes CloudFormation's resource
+ * handler contract calls retriable (the downstream service's 5xx, throttling, a network failure,
+ * a conflicting operation in progress): the same operation may succeed later. Everything else
+ * (an invalid request, a limit, access denied) repeats until something changes.
+ */
+export function isRetriableHandlerError(reason: string): boolean {
+  return /\(HandlerErrorCode: (ServiceInternalError|Throttling|NetworkFailure|ResourceConflict)\)/.test(reason);
 }
 
 function summarize(stack: Stack): StackSummary {

@@ -84,8 +84,8 @@ export class EcsTasks implements TaskPort {
       }
       if (attempt >= this.runTaskAttempts) {
         const reasons = "failures" in outcome ? outcome.reasons : describeStop(outcome);
-        // Still no capacity after the back-off: a later deploy may well find some.
-        throw this.notStarted(container, reasons, attempt, true);
+        // Capacity comes back by itself: the deploy failed, but a later attempt may not.
+        throw this.notStarted(container, reasons, attempt, "AWS");
       }
       await input.onRetry?.({ reason: transient, attempt: attempt + 1, attempts: this.runTaskAttempts });
       await pause(delay, signal);
@@ -93,12 +93,12 @@ export class EcsTasks implements TaskPort {
     }
   }
 
-  private notStarted(container: string, reasons: string, attempts: number, transient = false): TaskError {
+  private notStarted(container: string, reasons: string, attempts: number, transient?: "AWS"): TaskError {
     const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
     return new TaskError(`run ${container} task: ${reasons}${tries}`, {
       container,
       userMessage: `ECS could not start the ${container} task${tries}: ${reasons}`,
-      ...(transient ? { transient: "AWS" as const } : {}),
+      ...(transient ? { transient } : {}),
     });
   }
 

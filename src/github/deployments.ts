@@ -113,18 +113,23 @@ export function createDeployments(octokit: Octokit, repo: RepoRef, options: Depl
     setStatus,
 
     async deactivateOthers({ environment, exceptId }) {
-      const others: number[] = [];
+      const others: Array<{ id: number; sha: string }> = [];
       for (let page = 1; ; page++) {
         const response = await requireGitHub(`list deployments in ${environment}`, () =>
           octokit.request("GET /repos/{owner}/{repo}/deployments", { owner, repo: name, environment, per_page: 100, page }),
         );
-        for (const deployment of response.data) if (Number(deployment.id) !== exceptId) others.push(Number(deployment.id));
+        for (const deployment of response.data) if (Number(deployment.id) !== exceptId) others.push({ id: Number(deployment.id), sha: deployment.sha });
         if (!hasNextPage(response.headers)) break;
       }
       // Reading first keeps repeated calls from piling inactive statuses onto old deployments.
-      for (const id of others) {
-        if ((await latestState(id)) !== "inactive") await setStatus(id, { state: "inactive" });
+      const cutOff = new Set<string>();
+      for (const { id, sha } of others) {
+        const state = await latestState(id);
+        if (state === "inactive") continue;
+        if (state === undefined || ["queued", "in_progress", "pending"].includes(state)) cutOff.add(sha);
+        await setStatus(id, { state: "inactive" });
       }
+      return [...cutOff];
     },
   };
 }

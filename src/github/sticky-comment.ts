@@ -8,6 +8,11 @@ import { hasNextPage, requireGitHub } from "./github-error.js";
 // The marker belongs to the comment's renderer; the adapter only looks for it.
 export { STICKY_MARKER };
 
+/** The hidden marker of berth's reply to the comment `commentId` (a command). */
+export function replyMarker(commentId: number): string {
+  return `<!-- berth:reply-to:${commentId} -->`;
+}
+
 /** GitHub's limit on an issue comment body. */
 export const COMMENT_BODY_LIMIT = 65536;
 
@@ -41,7 +46,13 @@ export function createComments(octokit: Octokit, repo: RepoRef, options: Comment
     (comment.body ?? "").includes(STICKY_MARKER) &&
     (options.botLogin === undefined ? comment.user?.type === "Bot" : comment.user?.login === options.botLogin);
 
+  const isBerths = (comment: IssueComment): boolean => (options.botLogin === undefined ? comment.user?.type === "Bot" : comment.user?.login === options.botLogin);
+
   async function findSticky(pr: number): Promise<IssueComment[]> {
+    return findComments(pr, isOurs);
+  }
+
+  async function findComments(pr: number, wanted: (comment: IssueComment) => boolean): Promise<IssueComment[]> {
     const found: IssueComment[] = [];
     for (let page = 1; ; page++) {
       const response = await requireGitHub(`list comments on #${pr}`, () =>
@@ -53,21 +64,32 @@ export function createComments(octokit: Octokit, repo: RepoRef, options: Comment
           page,
         }),
       );
-      found.push(...response.data.filter(isOurs));
+      found.push(...response.data.filter(wanted));
       if (!hasNextPage(response.headers)) break;
     }
     return found;
   }
 
-  async function reply(pr: number, body: string): Promise<void> {
-    await requireGitHub(`comment on #${pr}`, () =>
-      octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-        owner,
-        repo: name,
-        issue_number: pr,
-        body: truncateUtf8(body, COMMENT_BODY_LIMIT, "\n\n…(truncated)"),
-      }),
-    );
+  async function reply(pr: number, body: string, commentId: number): Promise<void> {
+    const marker = replyMarker(commentId);
+    const replied = async () => ((await findComments(pr, (c) => isBerths(c) && (c.body ?? "").includes(marker))).length > 0 ? true : undefined);
+    // Looked up first: the same command handled again (a redelivery, a retry) says nothing twice.
+    if (await replied()) return;
+    await createOnce({
+      action: `comment on #${pr}`,
+      ...(options.retry === undefined ? {} : { retry: options.retry }),
+      create: async () => {
+        await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+          owner,
+          repo: name,
+          issue_number: pr,
+          body: `${truncateUtf8(body, COMMENT_BODY_LIMIT - marker.length - 2, "\n\n…(truncated)")}\n\n${marker}`,
+          request: NO_BLIND_RETRY,
+        });
+        return true;
+      },
+      find: replied,
+    });
   }
 
   return {

@@ -20,4 +20,9 @@ export interface PreviewJob {
   approvedSha?: string;
   /** Set by a resync that deploys a head again after an interrupted or transiently failed attempt. */
   attempt?: DeployAttempt;
+  /**
+   * The `/preview` comment that alone asked for this job (reset, redeploy, destroy: no resync
+   * finds them again; an approval is recorded in the sticky comment and is): told if dropped.
+   */
+  asked?: { commentId: number; command: string };
 }

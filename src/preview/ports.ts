@@ -189,8 +189,11 @@ export interface DeploymentPort {
   /** Creates a transient, non-production deployment of the SHA in the environment; returns its id. */
   create(input: { sha: string; environment: string; description: string }): Promise<number>;
   setStatus(id: number, input: { state: DeploymentState; environmentUrl?: string; logUrl?: string; description?: string }): Promise<void>;
-  /** Marks every other deployment of the environment inactive. */
-  deactivateOthers(input: { environment: string; exceptId?: number }): Promise<void>;
+  /**
+   * Marks every other deployment of the environment inactive. Returns the commits of those that
+   * were still queued or in progress: deploys a restart cut off, whose check runs may be open too.
+   */
+  deactivateOthers(input: { environment: string; exceptId?: number }): Promise<string[]>;
   /**
    * The newest `limit` deployments of the environment, newest first, each with the state of its
    * latest status (undefined: none yet). One request, plus one per deployment read.
@@ -213,8 +216,11 @@ export interface CommentPort {
   ensureSticky(pr: number, body: string): Promise<void>;
   /** The body of berth's sticky comment on the PR, or undefined when there is none. */
   readSticky(pr: number): Promise<string | undefined>;
-  /** A plain reply on the PR. */
-  reply(pr: number, body: string): Promise<void>;
+  /**
+   * A plain reply on the PR to the comment `commentId` (a command): posted once, however often
+   * it is asked for or GitHub answers the post ambiguously (a hidden marker names the comment).
+   */
+  reply(pr: number, body: string, commentId: number): Promise<void>;
   react(commentId: number, content: ReactionContent): Promise<void>;
 }
 

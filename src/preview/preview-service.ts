@@ -23,9 +23,6 @@ export interface PreviewServiceDeps extends Omit<DeployDeps, "log" | "logs"> {
 }
 
 const REMOVALS = new Set<PreviewJob["action"]>(["destroy", "close"]);
-/** Jobs only a `/preview` command asks for. */
-const ASKED_BY_COMMAND = new Set<PreviewJob["action"]>(["reset", "redeploy", "destroy"]);
-
 /** GitHub requests one resync spends per installation looking for open pull requests without a stack. */
 export const RESYNC_BUDGET = 100;
 
@@ -86,6 +83,9 @@ export class PreviewService {
    * resync runs shares that one.
    */
   resync(): Promise<ReconcileSummary> {
+    // The sweep is done once a resync looked at every pull request: one it found busy (a push's
+    // deploy running) or could not read is swept next time.
+    let skipped = false;
     this.resyncing ??= reconcile({
       stacks: this.deps.stacks,
       github: this.deps.github,
@@ -93,15 +93,18 @@ export class PreviewService {
       budget: this.deps.resyncBudget ?? RESYNC_BUDGET,
       resumeAt: this.resumeAt,
       enqueue: (job) => this.push(job),
-      busy: (repo, pr) => this.queue.runningJob(prKey(repo, pr)) !== undefined,
+      busy: (repo, pr) => {
+        const busy = this.queue.runningJob(prKey(repo, pr)) !== undefined;
+        skipped ||= busy;
+        return busy;
+      },
       activity: (repo, pr) => this.activity.get(prKey(repo, pr)) ?? 0,
       tried: (repo, pr, sha) => this.heads.get(prKey(repo, pr)) === sha.toLowerCase(),
       sweep: !this.resynced,
       log: this.deps.log.child({ resync: true }),
     })
       .then((summary) => {
-        // The sweep for older heads' open runs is done once a resync got through.
-        this.resynced = true;
+        if (!skipped && summary.errors === 0) this.resynced = true;
         return summary;
       })
       .finally(() => (this.resyncing = undefined));
@@ -162,7 +165,7 @@ export class PreviewService {
     this.draining = true;
     const restart = new RestartSignal();
     const dropped = this.queue.stop(restart);
-    for (const job of dropped) if (ASKED_BY_COMMAND.has(job.action)) this.tellDropped(job);
+    for (const job of dropped) if (job.asked !== undefined) this.tellDropped(job, job.asked);
     this.deps.log.info(
       { running: this.queue.runningCount, commands: this.background.size, dropped: dropped.map((job) => `${prKey(job.repo, job.pr)} ${job.action}`) },
       "draining: no new work starts; running deploys stop at their next safe point",
@@ -186,11 +189,11 @@ export class PreviewService {
    * Says on the pull request that a waiting `/preview` command will not run: unlike a deploy, the
    * next process's resync does not find it again. Counted as work, so the drain waits for it.
    */
-  private tellDropped(job: PreviewJob): void {
-    const body = `berth is restarting and did not get to \`/preview ${job.action}\`; comment it again once berth is back.`;
+  private tellDropped(job: PreviewJob, asked: NonNullable<PreviewJob["asked"]>): void {
+    const body = `berth is restarting and did not get to \`/preview ${asked.command}\`; comment it again once berth is back.`;
     const work = this.deps
       .github(job.repo)
-      .then((github) => github.comments.reply(job.pr, body))
+      .then((github) => github.comments.reply(job.pr, body, asked.commentId))
       .catch((error: unknown) => this.deps.log.warn({ err: error, pr: job.pr }, "could not say that a command was dropped"))
       .finally(() => this.background.delete(work));
     this.background.add(work);

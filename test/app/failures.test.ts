@@ -65,6 +65,20 @@ describe("a deploy that fails", () => {
     expect(run?.conclusion).toBe("failure");
     expect(run?.output.summary).toContain("ECS could not start the release task after 4 attempts: Capacity is unavailable at this time");
     expect(run?.output.summary).toMatch(/\| Migrate \| ❌ failure \|/);
+    // Capacity comes back by itself: the next resync deploys the head again.
+    expect(run?.output.summary).toContain("berth deploys this commit again at its next resync (attempt 2 of 3).");
+  });
+
+  it("a stack rolled back on AWS's own internal error is deployed again by the next resync, and says so", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.failStack({ resource: "WebService", reason: 'Resource handler returned message: "Service Unavailable (Service: Ecs, Status Code: 503)" (HandlerErrorCode: ServiceInternalError)' });
+
+    await open(h);
+
+    const run = h.github.checkRun(SHA1);
+    expect(run?.conclusion).toBe("failure");
+    expect(run?.output.summary).toContain("berth deploys this commit again at its next resync (attempt 2 of 3).");
   });
 
   it("reports the first failing resource of a rolled-back stack", async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
 import { IMAGE, SHA1 } from "../helpers/app-fixtures.js";
-import { pullRequestPayload } from "../helpers/webhook-payloads.js";
+import { prCommentPayload, pullRequestPayload } from "../helpers/webhook-payloads.js";
 
 const URL = "https://shop-pr-7-acme-d21b2c.preview.example.com";
 const SECONDARY_LIMIT = {
@@ -70,6 +70,21 @@ describe("GitHub answers a create with 502 after doing it", () => {
     });
 
     expect(onThePullRequest(h)).toEqual(ONE_OF_EACH);
+  });
+});
+
+describe("GitHub answers a command's reply with 502 after posting it", () => {
+  it("the reply appears once", async () => {
+    await openWithFaults(() => {});
+    h.github.setPermission("maintainer", "maintain");
+    h.github.fail("POST issues/{number}/comments", { status: 502, applied: true, when: (body) => String(body.body).startsWith("berth understands") });
+
+    const id = h.github.addComment("/preview help", { login: "maintainer", type: "User" }, 7);
+    await h.receive("issue_comment", prCommentPayload({ pr: 7, body: "/preview help", commentId: id, user: "maintainer" }));
+    await h.settle();
+
+    expect(h.github.replies(7).map((r) => r.split("\n")[0])).toEqual(["berth understands:"]);
+    expect(h.github.count("POST /repos/acme/shop/issues/7/comments")).toBe(2);
   });
 });
 

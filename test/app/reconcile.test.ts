@@ -197,7 +197,7 @@ describe("resync through the app", () => {
     expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
   });
 
-  it("concludes an older head's run a restart left open even when the next push deployed before the first resync", async () => {
+  it("the next push's successful deploy concludes an older head's run a restart left open, before any resync", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
     h.aws.putImage(IMAGE(SHA1));
     h.aws.putImage(IMAGE(SHA2));
@@ -211,17 +211,111 @@ describe("resync through the app", () => {
     h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
     await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
     await h.settle();
-    // The success marked the older deployment inactive, but its check run is still open.
+
+    // The success found the older deployment still in progress: its run was cut off too.
+    expect(h.github.checkRun(SHA1)).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Superseded by 2222222" } });
+    expect(h.github.deploymentsOf(SHA1)[0]?.statuses.map((s) => s.state)).toEqual(["in_progress", "inactive"]);
+    expect(h.github.checkRuns(SHA2).map((r) => r.conclusion)).toEqual(["success"]);
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
+    // Done once: later resyncs do not read the deployments again.
+    const requests = h.github.state.requests.length;
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
+    expect(h.github.state.requests.slice(requests).filter((r) => r.includes("/deployments"))).toEqual([]);
+  });
+
+  it("sweeps an older head's run a restart left open at a later resync when the first one found the pull request busy", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await vi.waitFor(() => expect(h.aws.commands("elbv2")).toContain("DescribeTargetHealth"), { timeout: 60_000, interval: 5 });
+
+    h.restart();
+    await h.ready();
+    // A sweep cut off between its two writes: the deployment is inactive, its check run still open.
+    h.github.deploymentsOf(SHA1)[0]!.statuses.push({ state: "inactive" });
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    // The start-up resync runs while the push's deploy does: it leaves the pull request to it.
+    expect(await h.previews.resync()).toEqual({ ...NOTHING, checked: 1 });
+    await h.settle();
     expect(h.github.checkRun(SHA1)?.status).toBe("in_progress");
 
     expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, concluded: 1 });
 
     expect(h.github.checkRun(SHA1)).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Superseded by 2222222" } });
     expect(h.github.checkRuns(SHA2).map((r) => r.conclusion)).toEqual(["success"]);
-    // Done once: later resyncs do not read the deployments again.
-    const requests = h.github.state.requests.length;
+  });
+
+  it("concludes the run a restart left open when the pull request is closed, which no resync looks at again", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await vi.waitFor(() => expect(h.aws.commands("elbv2")).toContain("DescribeTargetHealth"), { timeout: 60_000, interval: 5 });
+
+    h.restart();
+    await h.ready();
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH, state: "closed" });
+    await h.receive("pull_request", pullRequestPayload("closed", { number: 7, sha: SHA1 }));
+    await h.settle();
+
+    expect(h.aws.state.cloudformation.stacks.has(STACK)).toBe(false);
+    expect(h.github.checkRuns(SHA1)).toHaveLength(1);
+    expect(h.github.checkRun(SHA1)).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Preview removed" } });
+    expect(h.github.checkRun(SHA1)?.output.summary.split("\n")[0]).toBe("Preview removed before this deploy finished: The pull request was closed.");
+    expect(h.github.deploymentsOf(SHA1)[0]?.statuses.at(-1)?.state).toBe("inactive");
+    expect(await resync(h)).toEqual(NOTHING);
+  });
+
+  it("deploys a pull request reopened while berth was down, whose preview was removed on close", async () => {
+    h = await deployed();
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH, state: "closed" });
+    await h.receive("pull_request", pullRequestPayload("closed", { number: 7, sha: SHA1 }));
+    await h.settle();
+    expect(h.aws.state.cloudformation.stacks.has(STACK)).toBe(false);
+    // Reopened while berth was down: the reopened webhook reached nobody.
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    h.restart();
+
+    expect(await resync(h)).toEqual({ ...NOTHING, pulls: 1, redeployed: 1 });
+
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA1);
+    expect(h.github.checkRuns(SHA1).map((r) => r.conclusion)).toEqual(["success", "success"]);
+    expect(h.github.stickyComments(7)[0]?.body).toContain("Preview ready");
     expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
-    expect(h.github.state.requests.slice(requests).filter((r) => r.includes("/deployments"))).toEqual([]);
+  });
+
+  it("deploys a pull request reopened while berth was down, whose deploy the close had cancelled", async () => {
+    h = await deployed();
+    h.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 40, times: 1 });
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    await vi.waitFor(() => expect(h.aws.commands("ecs").filter((c) => c === "RunTask")).toHaveLength(3), { timeout: 60_000, interval: 2 });
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH, state: "closed" });
+    await h.receive("pull_request", pullRequestPayload("closed", { number: 7, sha: SHA2 }));
+    await h.settle();
+    expect(h.github.checkRun(SHA2)?.conclusion).toBe("cancelled");
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    h.restart();
+
+    expect(await resync(h)).toEqual({ ...NOTHING, pulls: 1, redeployed: 1 });
+
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
+    expect(h.github.checkRun(SHA2)?.conclusion).toBe("success");
+  });
+
+  it("leaves a preview removed by /preview destroy removed", async () => {
+    h = await deployed();
+    h.github.setPermission("maintainer", "maintain");
+    const id = h.github.addComment("/preview destroy", { login: "maintainer", type: "User" });
+    await h.receive("issue_comment", prCommentPayload({ pr: 7, body: "/preview destroy", commentId: id, user: "maintainer" }));
+    await h.settle();
+    expect(h.aws.state.cloudformation.stacks.has(STACK)).toBe(false);
+
+    expect(await resync(h)).toEqual({ ...NOTHING, pulls: 1 });
+    expect(h.aws.state.cloudformation.stacks.has(STACK)).toBe(false);
   });
 
   it("deploys an open pull request whose opened webhook was lost", async () => {
@@ -238,7 +332,7 @@ describe("resync through the app", () => {
     expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
   });
 
-  it("looks at no pull request of a repository without .github/preview.yml on its default branch", async () => {
+  it("in a repository without .github/preview.yml on its default branch, reads only the open pull requests' heads", async () => {
     h = createHarness({ files: { "compose.yaml": "services:\n  web:\n    image: nginx\n" } });
     h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
     h.github.setPull({ number: 8, headSha: SHA2, branch: "feature/other" });
@@ -252,8 +346,30 @@ describe("resync through the app", () => {
       "GET /app",
       "GET /repos/acme/shop/contents/.github%2Fpreview.yml",
       "GET /repos/acme/shop/contents/.github%2Fpreview.yaml",
+      "GET /repos/acme/shop/pulls",
+      "GET /repos/acme/shop/contents/.github%2Fpreview.yml",
+      "GET /repos/acme/shop/contents/.github%2Fpreview.yaml",
+      "GET /repos/acme/shop/contents/.github%2Fpreview.yml",
+      "GET /repos/acme/shop/contents/.github%2Fpreview.yaml",
     ]);
     expect(h.github.state.checkRuns).toEqual([]);
+  });
+
+  it("deploys a pull request that adds .github/preview.yml for the first time, whose webhooks were lost", async () => {
+    const app = readFixtureRepo("rails-postgres");
+    const withoutConfig = Object.fromEntries(Object.entries(app).filter(([file]) => !file.startsWith(".github/")));
+    h = createHarness({ files: withoutConfig });
+    h.github.setFiles(SHA1, app);
+    h.aws.putImage(IMAGE(SHA1));
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    h.github.setPull({ number: 8, headSha: SHA2, branch: "feature/other" });
+
+    expect(await resync(h)).toEqual({ ...NOTHING, pulls: 1, redeployed: 1 });
+
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA1);
+    expect(h.github.checkRuns(SHA1).map((r) => r.conclusion)).toEqual(["success"]);
+    expect(h.github.checkRuns(SHA2)).toEqual([]);
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
   });
 
   it("stops looking for pull requests when the installation's budget is spent, and goes on there next time", async () => {

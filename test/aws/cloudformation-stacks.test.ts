@@ -131,6 +131,23 @@ describe("CloudFormationStacks.ensure", () => {
     const after = await new CloudFormationStacks({ client: fake.clients.cloudformation, ownership: { prefix: "berth-", tagKey: "berth:managed" } }).find(NAME);
     expect(after?.status).toBe("UPDATE_ROLLBACK_COMPLETE");
     expect(after?.outputs).toEqual(created.outputs);
+    // An invalid request fails the same way next time.
+    expect(error.transient).toBeUndefined();
+  });
+
+  it.each([
+    ['Resource handler returned message: "Service Unavailable (Service: Ecs, Status Code: 503)" (HandlerErrorCode: ServiceInternalError)', "AWS"],
+    ['Resource handler returned message: "Rate exceeded (Service: Ecs, Status Code: 400)" (HandlerErrorCode: Throttling)', "AWS"],
+    ['Resource handler returned message: "Unable to assume the service linked role" (HandlerErrorCode: GeneralServiceException)', undefined],
+    ['Resource handler returned message: "Limit exceeded for resource of type AWS::ECS::Service" (HandlerErrorCode: ServiceLimitExceeded)', undefined],
+  ])("a rolled-back update whose resource failed with %s may pass: %s", async (reason, transient) => {
+    const { fake, ensure } = setup();
+    await ensure();
+    fake.failStack({ resource: "WebService", reason });
+    const error = await rejection(ensure("123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:def5678"));
+
+    expect(error.status).toBe("UPDATE_ROLLBACK_COMPLETE");
+    expect(error.transient).toBe(transient);
   });
 
   it("repairs a stack left in UPDATE_ROLLBACK_FAILED, skipping what failed to roll back, then updates it", async () => {

@@ -29,9 +29,9 @@ import { FakeElbV2, type TargetHealthScript } from "./aws/elbv2.js";
 import { FakeIam } from "./aws/iam.js";
 import { FakeLogs } from "./aws/logs.js";
 import { FakeSts } from "./aws/sts.js";
-import { awsError, World, type AnyStub, type FakeCall, type FakeService, type Fault } from "./aws/world.js";
+import { awsError, World, type AnyStub, type ChaosHook, type FakeCall, type FakeService, type Fault } from "./aws/world.js";
 
-export type { FakeCall, Fault, StackFault, TaskScript, RolloutScript, TargetHealthScript };
+export type { ChaosHook, FakeCall, Fault, StackFault, TaskScript, RolloutScript, TargetHealthScript };
 
 export const FAKE_REGION = "us-east-1";
 export const FAKE_ACCOUNT = "123456789012";
@@ -122,6 +122,13 @@ export interface AwsFake {
   mutations(): string[];
   /** Injects a fault into the next call(s) of an operation, e.g. `fail("RunTask", { failures: [...] })`. */
   fail(command: string, fault: Fault): void;
+  /**
+   * Asks `hook` about every request of a call no `fail()` fault answers; a transient fault it
+   * returns is retried as the SDK's standard retry mode would (see World). `undefined` turns it off.
+   */
+  chaos(hook: ChaosHook | undefined): void;
+  /** Requests AWS received: calls, plus the SDK's own retries of chaos faults. */
+  requests(): number;
   /** Fails a resource in the next matching stack operation (create/update rolls back; delete ends DELETE_FAILED). */
   failStack(fault: StackFault): void;
   /** Decides how one-off tasks whose command matches end (exit code, log lines). */
@@ -225,6 +232,8 @@ export function createAwsFake(options: AwsFakeOptions = {}): AwsFake {
     commands: (service) => world.calls.filter((c) => !service || c.service === service).map((c) => c.command),
     mutations: () => world.calls.map((c) => c.command).filter((c) => MUTATING.test(c)),
     fail: (command, fault) => world.addFault(command, fault),
+    chaos: (hook) => (world.chaosHook = hook),
+    requests: () => world.requests,
     failStack: (fault) => cloudformation.failStack(fault),
     scriptTask: (script) => ecs.scriptTask(script),
     scriptRollout: (script) => ecs.scriptRollout(script),

@@ -41,6 +41,8 @@ export interface FakeDeployment {
 
 export interface FakeComment {
   id: number;
+  /** The issue or pull request the comment is on; a comment a test added without one shows on every one. */
+  issue?: number;
   body: string;
   user: { login: string; type: string };
   reactions: string[];
@@ -131,6 +133,7 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
     faults: new Map<FakeRoute, FakeFault[]>(),
   };
   let nextId = 1000;
+  let chaos: ((request: { route: FakeRoute; body: Record<string, unknown> }) => FakeFault | undefined) | undefined;
   const prefix = `/repos/${owner}/${repo}`;
   const baseRepo = { id: 1, full_name: `${owner}/${repo}` };
   const pullJson = (pull: FakePull) => ({
@@ -299,13 +302,16 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
     [
       "GET issues/{number}/comments",
       new RegExp(`^${prefix}/issues/(\\d+)/comments$`),
-      () => [200, state.comments.filter((c) => !c.deleted).map((c) => ({ id: c.id, body: c.body, user: c.user }))],
+      (_req, m) => [
+        200,
+        state.comments.filter((c) => !c.deleted && (c.issue === undefined || c.issue === Number(m[1]))).map((c) => ({ id: c.id, body: c.body, user: c.user })),
+      ],
     ],
     [
       "POST issues/{number}/comments",
       new RegExp(`^${prefix}/issues/(\\d+)/comments$`),
-      (req) => {
-        const comment: FakeComment = { id: nextId++, body: String(req.body.body), user: { login: BOT_LOGIN, type: "Bot" }, reactions: [] };
+      (req, m) => {
+        const comment: FakeComment = { id: nextId++, issue: Number(m[1]), body: String(req.body.body), user: { login: BOT_LOGIN, type: "Bot" }, reactions: [] };
         state.comments.push(comment);
         return [201, { id: comment.id, body: comment.body }];
       },
@@ -406,7 +412,7 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
         if (!route.startsWith(`${method} `)) continue;
         const match = url.pathname.match(pattern);
         if (!match) continue;
-        const fault = takeFault(route, body);
+        const fault = takeFault(route, body) ?? chaos?.({ route, body });
         if (fault === undefined || fault.applied === true) {
           const [status, payload, headers] = handler({ method, path: url.pathname, url, body }, match);
           if (fault === undefined && method === "GET" && status === 200) {
@@ -453,19 +459,24 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
     deploymentsOf(sha: string): FakeDeployment[] {
       return state.deployments.filter((d) => d.sha === sha);
     },
-    /** A comment someone else wrote (for commands), returns its id. */
-    addComment(body: string, user = { login: "octocat", type: "User" }): number {
-      const comment: FakeComment = { id: nextId++, body, user, reactions: [] };
+    /** A comment someone else wrote (for commands), on pull request `issue` (or every one), returns its id. */
+    addComment(body: string, user = { login: "octocat", type: "User" }, issue?: number): number {
+      const comment: FakeComment = { id: nextId++, body, user, reactions: [], ...(issue === undefined ? {} : { issue }) };
       state.comments.push(comment);
       return comment.id;
     },
-    /** berth's sticky comments still present. */
-    stickyComments(): FakeComment[] {
-      return state.comments.filter((c) => !c.deleted && c.user.login === BOT_LOGIN && c.body.includes("<!-- berth:preview -->"));
+    /** berth's sticky comments still present, on every pull request or on one. */
+    stickyComments(pr?: number): FakeComment[] {
+      return state.comments.filter((c) => !c.deleted && c.user.login === BOT_LOGIN && c.body.includes("<!-- berth:preview -->") && (pr === undefined || c.issue === pr));
     },
-    /** Replies berth posted that are not the sticky comment. */
-    replies(): string[] {
-      return state.comments.filter((c) => !c.deleted && c.user.login === BOT_LOGIN && !c.body.includes("<!-- berth:preview -->")).map((c) => c.body);
+    /**
+     * Replies berth posted that are not the sticky comment, on every pull request or on one, as
+     * GitHub shows them: without berth's hidden reply markers.
+     */
+    replies(pr?: number): string[] {
+      return state.comments
+        .filter((c) => !c.deleted && c.user.login === BOT_LOGIN && !c.body.includes("<!-- berth:preview -->") && (pr === undefined || c.issue === pr))
+        .map((c) => c.body.replace(/\n\n<!-- berth:reply-to:\d+ -->$/, ""));
     },
     checkRun(sha: string): FakeCheckRun | undefined {
       return state.checkRuns.filter((r) => r.head_sha === sha).at(-1);
@@ -476,6 +487,13 @@ export function createGitHubFake(options: { owner: string; repo: string; files: 
      */
     fail(route: FakeRoute, fault: FakeFault) {
       state.faults.set(route, [...(state.faults.get(route) ?? []), fault]);
+    },
+    /**
+     * Asks `hook` about every request that no `fail()` fault answers: the fault it returns (or none)
+     * answers that request. Randomized tests fail a share of all requests this way.
+     */
+    chaos(hook: ((request: { route: FakeRoute; body: Record<string, unknown> }) => FakeFault | undefined) | undefined) {
+      chaos = hook;
     },
     /** How many requests of `METHOD /path` the app sent, e.g. `POST /repos/acme/shop/check-runs`. */
     count(request: string): number {

@@ -129,10 +129,10 @@ describe("createDeployments", () => {
     githubApi()
       .get("/repos/acme/shop/deployments")
       .query({ environment: "preview/pr-7", per_page: "100", page: "1" })
-      .reply(200, [{ id: 903 }, { id: 902 }], next(2))
+      .reply(200, [{ id: 903, sha: "d903" }, { id: 902, sha: "d902" }], next(2))
       .get("/repos/acme/shop/deployments")
       .query({ environment: "preview/pr-7", per_page: "100", page: "2" })
-      .reply(200, [{ id: 901 }, { id: 900 }])
+      .reply(200, [{ id: 901, sha: "d901" }, { id: 900, sha: "d900" }])
       // 902 is already inactive; 900 has no status yet.
       .get("/repos/acme/shop/deployments/902/statuses?per_page=1")
       .reply(200, [{ state: "inactive" }])
@@ -145,18 +145,31 @@ describe("createDeployments", () => {
       .post("/repos/acme/shop/deployments/900/statuses", { state: "inactive" })
       .reply(201, { id: 3 });
 
-    await deployments().deactivateOthers({ environment: "preview/pr-7", exceptId: 903 });
+    // 900 was created and never reported on: a deploy cut off, whose check run may be open too.
+    expect(await deployments().deactivateOthers({ environment: "preview/pr-7", exceptId: 903 })).toEqual(["d900"]);
+  });
+
+  it("names the commits of deployments it found still in progress", async () => {
+    githubApi()
+      .get("/repos/acme/shop/deployments?environment=preview%2Fpr-7&per_page=100&page=1")
+      .reply(200, [{ id: 905, sha: "d905" }, { id: 904, sha: "d904" }])
+      .get("/repos/acme/shop/deployments/904/statuses?per_page=1")
+      .reply(200, [{ state: "in_progress" }])
+      .post("/repos/acme/shop/deployments/904/statuses", { state: "inactive" })
+      .reply(201, { id: 5 });
+
+    expect(await deployments().deactivateOthers({ environment: "preview/pr-7", exceptId: 905 })).toEqual(["d904"]);
   });
 
   it("marks all deployments inactive when none is excepted", async () => {
     githubApi()
       .get("/repos/acme/shop/deployments?environment=preview%2Fpr-7&per_page=100&page=1")
-      .reply(200, [{ id: 903 }])
+      .reply(200, [{ id: 903, sha: "d903" }])
       .get("/repos/acme/shop/deployments/903/statuses?per_page=1")
       .reply(200, [{ state: "success" }])
       .post("/repos/acme/shop/deployments/903/statuses", { state: "inactive" })
       .reply(201, { id: 4 });
 
-    await deployments().deactivateOthers({ environment: "preview/pr-7" });
+    expect(await deployments().deactivateOthers({ environment: "preview/pr-7" })).toEqual([]);
   });
 });

@@ -106,28 +106,55 @@ describe("createComments", () => {
     await createComments(octokit(), repo).ensureSticky(7, "hello");
   });
 
-  it("replies and reacts", async () => {
+  it("replies to a command once, with a hidden marker naming the command's comment, and reacts", async () => {
     githubApi()
-      .post("/repos/acme/shop/issues/7/comments", { body: "Resetting the preview." })
+      .get(`${list}&page=1`)
+      .reply(200, [])
+      .post("/repos/acme/shop/issues/7/comments", { body: "Resetting the preview.\n\n<!-- berth:reply-to:19 -->" })
       .reply(201, { id: 20 })
       .post("/repos/acme/shop/issues/comments/19/reactions", { content: "eyes" })
       .reply(201, { id: 1, content: "eyes" });
 
     const comments = createComments(octokit(), repo);
-    await comments.reply(7, "Resetting the preview.");
+    await comments.reply(7, "Resetting the preview.", 19);
     await comments.react(19, "eyes");
   });
 
-  it("cuts a reply to GitHub's body limit", async () => {
+  it("posts no reply when berth already answered that command", async () => {
+    githubApi()
+      .get(`${list}&page=1`)
+      .reply(200, [{ id: 20, body: "Resetting the preview.\n\n<!-- berth:reply-to:19 -->", user: bot }]);
+
+    await createComments(octokit(), repo).reply(7, "Resetting the preview.", 19);
+  });
+
+  it("a reply GitHub answered 502 after posting it is found, not posted twice", async () => {
+    const posted = { id: 20, body: "Resetting the preview.\n\n<!-- berth:reply-to:19 -->", user: bot };
+    githubApi()
+      .get(`${list}&page=1`)
+      .reply(200, [])
+      .post("/repos/acme/shop/issues/7/comments")
+      .reply(502, { message: "Server Error" })
+      .get(`${list}&page=1`)
+      .reply(200, [posted]);
+
+    await createComments(octokit(), repo, { retry: { attempts: 3, baseDelayMs: 0 } }).reply(7, "Resetting the preview.", 19);
+  });
+
+  it("cuts a reply to GitHub's body limit, keeping the marker", async () => {
     let sent = "";
     githubApi()
+      .get(`${list}&page=1`)
+      .reply(200, [])
       .post("/repos/acme/shop/issues/7/comments", (b: { body: string }) => {
         sent = b.body;
         return true;
       })
       .reply(201, { id: 21 });
 
-    await createComments(octokit(), repo).reply(7, "z".repeat(70_000));
-    expect(sent).toBe(`${"z".repeat(65536 - 16)}\n\n…(truncated)`);
+    await createComments(octokit(), repo).reply(7, "z".repeat(70_000), 19);
+    const marker = "\n\n<!-- berth:reply-to:19 -->";
+    expect(sent).toBe(`${"z".repeat(65536 - 16 - marker.length)}\n\n…(truncated)${marker}`);
+    expect(Buffer.byteLength(sent)).toBe(65536);
   });
 });

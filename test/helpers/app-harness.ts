@@ -44,9 +44,13 @@ export interface Harness {
   /** Waits until every queued deploy, removal and command has finished. */
   settle(): Promise<void>;
   /**
-   * A restart: a new app and engine over the same AWS and GitHub state, as after the process died.
-   * The old engine's work is abandoned where it stands (make it wait for ever first, e.g. with a
-   * `hang` fault, so it writes nothing more); memory (queues, seen deliveries) starts empty.
+   * The process dies: from now on every AWS call and GitHub request of the running app waits for
+   * ever, so its work is abandoned where it stands and it never writes again.
+   */
+  kill(): void;
+  /**
+   * A restart: a new app and engine over the same AWS and GitHub state, as after the process died
+   * (`kill()` first if it has not). Memory (queues, seen deliveries) starts empty.
    */
   restart(): void;
   /** Resolves once the app (and so `previews`) is loaded, after creation or a restart. */
@@ -57,8 +61,34 @@ export interface Harness {
 let deliveries = 0;
 
 /**
- * Stands in for the throttling plugin's write limiters (one write a second per installation, as
- * GitHub asks of production): it runs each job at once, so a deploy's dozens of writes take no time.
+ * What a dead boot's GitHub request gets: no answer, ever. Except an installation token request:
+ * @octokit/auth-app shares one pending token request per installation across the whole process,
+ * so a dead boot's, left hanging, would stall every later boot's; it fails instead (its caller's
+ * next request waits for ever as the others do, so nothing more is written).
+ */
+function dead(url: Parameters<typeof fetch>[0]): Promise<Response> {
+  const href = typeof url === "string" ? url : url instanceof URL ? url.href : url.url;
+  if (/\/app\/installations\/\d+\/access_tokens$/.test(href)) return Promise.reject(new Error("the process is dead"));
+  return new Promise<Response>(() => {});
+}
+
+/** The AWS clients as one boot of the app sees them: once it is dead, every call waits for ever. */
+function gate<T extends object>(clients: T, live: () => boolean): T {
+  const gated = Object.entries(clients).map(([name, client]: [string, { send: (...args: unknown[]) => Promise<unknown> }]) => [
+    name,
+    new Proxy(client, {
+      get: (target, key, receiver) => (key === "send" ? (...args: unknown[]) => (live() ? target.send(...args) : new Promise(() => {})) : Reflect.get(target, key, receiver)),
+    }),
+  ]);
+  return Object.fromEntries(gated) as T;
+}
+
+/**
+ * Stands in for the throttling plugin's limiters (one write a second per installation, as GitHub
+ * asks of production): it runs each job at once, so a deploy's dozens of writes take no time. The
+ * plugin's own limiters are one set for the whole process, so a dead boot's requests, which never
+ * end, would hold their places (10 at once per installation, 1 token request) and stall every
+ * later boot; each boot gets these instead, as each real process has its own.
  */
 const UNPACED = { key: () => ({ schedule: <T>(_options: object, job: (...args: unknown[]) => T, ...args: unknown[]) => job(...args) }) };
 
@@ -93,21 +123,31 @@ export function createHarness(input: {
   const logs: string[] = [];
   const log = pino({ level: "debug" }, { write: (line: string) => logs.push(line) });
   let previews: PreviewService | undefined;
+  // Each boot is one life of the process; a dead one's requests never reach AWS or GitHub.
+  let generation = 0;
+  let alive = true;
   const boot = () => {
+    const mine = ++generation;
+    alive = true;
+    const live = () => alive && generation === mine;
+    const Octokit = input.githubRetries
+      ? createGitHubOctokit({ msPerSecond: input.githubRetries.msPerSecond, throttle: { global: UNPACED, auth: UNPACED, write: UNPACED, notifications: UNPACED } })
+      : ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o?.throttle, enabled: false } }));
     const probot = new Probot({
       appId: 1,
       privateKey: testKey(),
       secret: WEBHOOK_SECRET,
       log,
-      Octokit: input.githubRetries
-        ? createGitHubOctokit({ msPerSecond: input.githubRetries.msPerSecond, throttle: { write: UNPACED, notifications: UNPACED } })
-        : ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, retry: { enabled: false }, throttle: { ...o?.throttle, enabled: false } })),
+      Octokit: Octokit.defaults((o: { request?: object }) => ({
+        ...o,
+        request: { ...o?.request, fetch: (...args: Parameters<typeof fetch>) => (live() ? globalThis.fetch(...args) : dead(args[0])) },
+      })),
     });
     const appFn = createApp((app) => {
       previews = createEngine({
         app,
         settings: { AWS_REGION: "us-east-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 60 },
-        clients: aws.clients,
+        clients: gate(aws.clients, live),
         timings: { pollDelayMs: 1, imagePollMs: 1, baseOutputsTtlMs: 60_000, githubRetryMs: 1 },
         ...(input.now ? { now: input.now } : {}),
         ...(input.resyncBudget === undefined ? {} : { resyncBudget: input.resyncBudget }),
@@ -136,7 +176,11 @@ export function createHarness(input: {
       await probot.receive({ id: id ?? `delivery-${++deliveries}`, name, payload } as never);
     },
     settle: () => previews!.idle(),
+    kill() {
+      alive = false;
+    },
     restart() {
+      alive = false;
       previews = undefined;
       ({ probot, appFn } = boot());
       loaded = probot.load(appFn);

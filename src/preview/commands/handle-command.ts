@@ -55,6 +55,7 @@ export async function handleCommand(deps: CommandDeps, github: RepoGitHub, input
       await github.comments.reply(
         input.pr,
         `${who}: ${inlineCode(spec.usage)} needs write access to this repository; you have ${permission === "none" ? "no" : permission} access. Ask a maintainer to run it.`,
+            input.commentId,
       );
       return "refused";
     }
@@ -63,14 +64,14 @@ export async function handleCommand(deps: CommandDeps, github: RepoGitHub, input
 
   if (command.name === "help") {
     const unknown = command.unknown === undefined ? "" : `Unknown command ${inlineCode(`/preview ${command.unknown}`)}. `;
-    await github.comments.reply(input.pr, `${unknown}berth understands:\n\n${renderHelp()}`);
+    await github.comments.reply(input.pr, `${unknown}berth understands:\n\n${renderHelp()}`, input.commentId);
     return "help";
   }
 
   const pr = await github.pullRequest(input.pr);
   if (!pr) return "not a pull request";
   if (pr.state !== "open" && command.name !== "logs") {
-    await github.comments.reply(input.pr, `This pull request is closed, so it has no preview to ${command.name}.`);
+    await github.comments.reply(input.pr, `This pull request is closed, so it has no preview to ${command.name}.`, input.commentId);
     return "closed";
   }
   const base = { repo: input.repo, pr: input.pr, sha: pr.headSha, baseSha: pr.baseSha, branch: pr.branch, fork: pr.fork, draft: pr.draft };
@@ -78,14 +79,14 @@ export async function handleCommand(deps: CommandDeps, github: RepoGitHub, input
   switch (command.name) {
     case "reset":
     case "redeploy":
-      deps.enqueue({ ...base, action: command.name });
+      deps.enqueue({ ...base, action: command.name, asked: { commentId: input.commentId, command: command.name } });
       return command.name;
     case "destroy":
-      deps.enqueue({ ...base, action: "destroy" });
+      deps.enqueue({ ...base, action: "destroy", asked: { commentId: input.commentId, command: "destroy" } });
       return "destroy";
     case "approve":
       if (!pr.fork) {
-        await github.comments.reply(input.pr, "This pull request is not from a fork; it deploys without approval.");
+        await github.comments.reply(input.pr, "This pull request is not from a fork; it deploys without approval.", input.commentId);
         return "not a fork";
       }
       {
@@ -97,6 +98,7 @@ export async function handleCommand(deps: CommandDeps, github: RepoGitHub, input
           await github.comments.reply(
             input.pr,
             `Not approved: the head of this pull request is now ${inlineCode(head)}${seen === undefined ? "" : `, not ${inlineCode(seen.slice(0, 7))}`}. Review it, then comment ${inlineCode(`/preview approve ${head}`)}.`,
+            input.commentId,
           );
           return "approval refused";
         }
@@ -105,7 +107,7 @@ export async function handleCommand(deps: CommandDeps, github: RepoGitHub, input
       deps.enqueue({ ...base, action: "deploy", approvedSha: pr.headSha });
       return "approve";
     case "logs":
-      await github.comments.reply(input.pr, await renderLogs(deps, input, command));
+      await github.comments.reply(input.pr, await renderLogs(deps, input, command), input.commentId);
       return "logs";
   }
 }

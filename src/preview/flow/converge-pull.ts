@@ -2,10 +2,11 @@ import type { Logger } from "../../util/logger.js";
 import { CHECK_NAME, DEPLOY_ATTEMPTS, type DeployAttempt, deploymentDescription, deploymentEnvironment, type InterruptedNext, readAttemptMarkers, renderInterrupted, renderSupersededWhileDown, shortSha } from "../report/index.js";
 import type { CheckRunInfo, PullRequestInfo, RepoGitHub, RepoRef, StackSummary } from "../ports.js";
 import type { PreviewJob } from "../job.js";
+import { REMOVED_ON_CLOSE_MARKER } from "./destroy-preview.js";
 import { DEPLOYING_TAG, SERVING_TAG, servingState } from "./serving-tags.js";
 
 /** What converging one pull request reads and writes on its repository. */
-export type ConvergeGitHub = Pick<RepoGitHub, "checks" | "deployments">;
+export type ConvergeGitHub = Pick<RepoGitHub, "checks" | "deployments" | "comments">;
 
 /** What converging one pull request asks of the rest of berth (ReconcileDeps says more). */
 export interface ConvergeDeps {
@@ -55,7 +56,12 @@ export async function convergePull(deps: ConvergeDeps, summary: ConvergeCounts, 
   // A job that started meanwhile owns the newest run, one that ended may have concluded what was
   // read as open: either way the next resync judges again.
   if (deps.busy(repo, pr) || deps.activity(repo, pr) !== activity) return spent;
-  const decision = decide(deps, state, runs);
+  let decision = decide(deps, state, runs);
+  if (decision.kind === "done" && decision.removed) {
+    // Removed on close, open again: the reopened webhook was lost. One read, only in this case.
+    spent += 1;
+    if ((await github.comments.readSticky(pr))?.includes(REMOVED_ON_CLOSE_MARKER)) decision = { kind: "deploy", why: "reopened after its preview was removed on close" };
+  }
   const open = runs.filter((run) => run.status !== "completed");
   if (open.length > 0 || decision.kind === "deploy" || deps.sweep) {
     const next = decision.kind === "deploy" ? "retrying" : decision.kind === "leave" ? "exhausted" : "replaced";
@@ -83,7 +89,7 @@ export async function convergePull(deps: ConvergeDeps, summary: ConvergeCounts, 
 }
 
 type Decision =
-  | { kind: "done" }
+  | { kind: "done"; removed?: true }
   | { kind: "leave"; why: string }
   | { kind: "deploy"; why: string; attempt?: DeployAttempt; action?: "deploy" | "reset" };
 
@@ -107,8 +113,9 @@ function decide(deps: ConvergeDeps, state: PullState, runs: CheckRunInfo[]): Dec
   if (latest.status !== "completed") return again("the last one was interrupted: berth restarted before it finished");
   switch (latest.conclusion) {
     case "success": {
-      // No stack after a success: someone removed the preview (`/preview destroy`); it stays removed.
-      if (stack === undefined) return { kind: "done" };
+      // No stack after a success: the preview was removed, by `/preview destroy` (it stays removed)
+      // or because the pull request was closed (convergePull looks which).
+      if (stack === undefined) return { kind: "done", removed: true };
       const state = servingState(stack.tags, head);
       if (state === "serving") return { kind: "done" };
       // The head rolled out after that success (a redeploy) and was never confirmed.
@@ -125,8 +132,10 @@ function decide(deps: ConvergeDeps, state: PullState, runs: CheckRunInfo[]): Dec
       }
       // Concluded by a resync after a process died mid-deploy, with nothing newer on this head.
       return again("the last one was interrupted: berth restarted before it finished");
+    case "cancelled":
+      // The preview was being removed (closed, or /preview destroy) while this deploy ran.
+      return stack === undefined ? { kind: "done", removed: true } : { kind: "done" };
     default:
-      // cancelled: the preview was being removed; anything else is not berth's.
       return { kind: "done" };
   }
 }

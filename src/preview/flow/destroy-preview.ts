@@ -3,7 +3,17 @@ import type { PreviewTarget } from "../../plan/plan-preview.js";
 import { previewLabel, stackName } from "../../stack/naming.js";
 import type { Logger } from "../../util/logger.js";
 import type { RepoGitHub, StackPort } from "../ports.js";
-import { deploymentEnvironment, renderComment } from "../report/index.js";
+import { CHECK_NAME, deploymentEnvironment, renderComment, renderRemovedWhileOpen } from "../report/index.js";
+
+/**
+ * Hidden in the sticky comment of a preview removed because its pull request was closed: a
+ * resync that finds the pull request open again (its reopened webhook lost) deploys it, while a
+ * preview removed by `/preview destroy` stays removed.
+ */
+export const REMOVED_ON_CLOSE_MARKER = "<!-- berth:removed-on-close -->";
+
+/** Deployments of the preview read for check runs a restart left open when it is removed. */
+const RECENT_DEPLOYMENTS = 3;
 
 /**
  * Removes a pull request's preview: deletes its stack and waits until it is gone (DELETE_FAILED is
@@ -31,9 +41,26 @@ export async function destroyPreview(
     .deactivateOthers({ environment: deploymentEnvironment(target.pr) })
     .catch((e: unknown) => log.warn({ err: e }, "deactivating deployments failed"));
   const message = input.reason === "closed" ? "The pull request was closed." : "Removed by `/preview destroy`; push or comment `/preview redeploy` to bring it back.";
+  await concludeLeftOpen(github, target.pr, message).catch((e: unknown) => log.warn({ err: e }, "concluding check runs left open failed"));
+  const body = renderComment({ state: "removed", message, updatedAt: deps.now() });
   await github.comments
-    .ensureSticky(target.pr, renderComment({ state: "removed", message, updatedAt: deps.now() }))
+    .ensureSticky(target.pr, input.reason === "closed" ? `${body}\n${REMOVED_ON_CLOSE_MARKER}` : body)
     .catch((e: unknown) => log.warn({ err: e }, "sticky comment failed"));
   log.info({ reason: input.reason }, "preview removed");
   return "removed";
+}
+
+/**
+ * Concludes the check runs of the preview's recent deploys that a restart left open: nothing runs
+ * them now (this removal is the pull request's job), and once the preview is gone no resync looks
+ * at a closed pull request again.
+ */
+async function concludeLeftOpen(github: RepoGitHub, pr: number, why: string): Promise<void> {
+  const deployments = await github.deployments.listRecent({ environment: deploymentEnvironment(pr), limit: RECENT_DEPLOYMENTS });
+  for (const sha of new Set(deployments.map((d) => d.sha))) {
+    for (const run of await github.checks.list({ headSha: sha, name: CHECK_NAME })) {
+      if (run.status === "completed") continue;
+      await github.checks.update(run.id, { output: renderRemovedWhileOpen(run.output, why), conclusion: "neutral" });
+    }
+  }
 }

@@ -24,7 +24,7 @@ export interface ReconcileSummary {
 }
 
 /** What a resync reads and writes on one repository. */
-export type ReconcileGitHub = Pick<RepoGitHub, "pullRequest" | "openPullRequests" | "checks" | "deployments" | "reader">;
+export type ReconcileGitHub = Pick<RepoGitHub, "pullRequest" | "openPullRequests" | "checks" | "deployments" | "comments" | "reader">;
 
 /** The collaborators of a resync. */
 export interface ReconcileDeps extends ConvergeDeps {
@@ -69,8 +69,9 @@ export interface ReconcileDeps extends ConvergeDeps {
  * their tags (from AWS) and berth's own check runs and deployments (from GitHub):
  *
  * - a stack whose pull request is closed or gone: removed;
- * - an open pull request, with a stack or found by listing the installations' repositories that
- *   have `.github/preview.yml` on their default branch: its head's newest `preview` check run decides.
+ * - an open pull request, with a stack or found by listing the installations' repositories and
+ *   their open pull requests (all of them where the default branch has `.github/preview.yml`,
+ *   else those whose head adds it): its head's newest `preview` check run decides.
  *   None: deploy. Open while nothing here runs the PR (a restart): concluded neutral, deploy again.
  *   Success: done (if the stack serves the head or was removed on purpose). Failure on an error
  *   that may pass: deploy again, `DEPLOY_ATTEMPTS` attempts in all per head. Any other failure:
@@ -201,21 +202,12 @@ async function convergeRepository(
   const { repo, log } = input;
   const github = await deps.github(repo);
   let spent = 0;
-  // A repository without config on its default branch is skipped for the whole resync: no deploy
-  // is queued (and no config read) per pull request. The deploy itself reads the head's config.
-  const reader = github.reader(repo.defaultBranch);
-  let configured = false;
-  for (const file of REPO_CONFIG_FILES) {
-    spent += 1;
-    if ((await reader.readFile(file)) !== undefined) {
-      configured = true;
-      break;
-    }
-  }
-  if (!configured) {
-    log.debug({}, "no .github/preview.yml on the default branch; its pull requests are not looked at");
-    return { spent };
-  }
+  // With config on the default branch every open pull request is converged (the deploy reads the
+  // head's config). Without, only those whose head adds one: a pull request that brings
+  // .github/preview.yml for the first time and whose webhooks were lost.
+  const configured = await hasConfig(github.reader(repo.defaultBranch));
+  spent += configured.reads;
+  if (!configured.found) log.debug({}, "no .github/preview.yml on the default branch; only pull requests whose head adds one are converged");
   let last = input.afterPr;
   for (let page = 1, more = true; more; page++) {
     if (spent >= input.budget) return { spent, stoppedAfter: last };
@@ -228,6 +220,11 @@ async function convergeRepository(
       last = pull.number;
       if (input.judged.has(pullKey(repo, pull.number))) continue;
       input.judged.add(pullKey(repo, pull.number));
+      if (!configured.found) {
+        const atHead = await hasConfig(github.reader(pull.headSha));
+        spent += atHead.reads;
+        if (!atHead.found) continue;
+      }
       summary.pulls += 1;
       try {
         spent += await convergePull(deps, summary, { repo, github, pull, stack: undefined, log: log.child({ pr: pull.number }) });
@@ -238,6 +235,16 @@ async function convergeRepository(
     }
   }
   return { spent };
+}
+
+/** Whether a commit has berth's config, and the GitHub requests it took to find out. */
+async function hasConfig(reader: ReturnType<ReconcileGitHub["reader"]>): Promise<{ found: boolean; reads: number }> {
+  let reads = 0;
+  for (const file of REPO_CONFIG_FILES) {
+    reads += 1;
+    if ((await reader.readFile(file)) !== undefined) return { found: true, reads };
+  }
+  return { found: false, reads };
 }
 
 /** The pull request a stack belongs to, from its tags; undefined when they are missing or malformed. */

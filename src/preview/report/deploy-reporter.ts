@@ -4,6 +4,7 @@ import type { DeployAttempt } from "./deploy-attempts.js";
 import { PHASES, buildPhases, checkConclusion, renderCheckRun, type DeployReport, type PhaseName, type PhaseReport } from "./render-check-run.js";
 import { renderComment, type CommentState } from "./render-comment.js";
 import { deploymentDescription, deploymentEnvironment } from "./render-deployment.js";
+import { renderSupersededWhileDown } from "./render-stale-run.js";
 import type { RepoGitHub } from "../ports.js";
 
 export const CHECK_NAME = "preview";
@@ -112,7 +113,10 @@ export class DeployReporter {
       await this.quietly("deployment success", () =>
         this.github.deployments.setStatus(id, { state: "success", environmentUrl: url, ...(this.checkRun ? { logUrl: this.checkRun.url } : {}), description: "Preview ready" }),
       );
-      await this.quietly("deactivate older deployments", () => this.github.deployments.deactivateOthers({ environment: this.environment, exceptId: id }));
+      const cutOff = await this.quietly("deactivate older deployments", () => this.github.deployments.deactivateOthers({ environment: this.environment, exceptId: id }));
+      for (const sha of cutOff ?? []) {
+        if (sha.toLowerCase() !== this.context.sha.toLowerCase()) await this.quietly("conclude superseded check runs", () => this.concludeSuperseded(sha));
+      }
     }
     await this.comment({ state: "ready", url });
   }
@@ -240,6 +244,13 @@ export class DeployReporter {
     });
     const suffix = this.context.commentSuffix === undefined ? "" : `\n${this.context.commentSuffix}`;
     await this.quietly("sticky comment", () => this.github.comments.ensureSticky(this.context.pr, `${body}${suffix}`));
+  }
+
+  /** Concludes the open runs of an older head whose deploy a restart cut off: this head replaced it. */
+  private async concludeSuperseded(sha: string): Promise<void> {
+    for (const run of await this.github.checks.list({ headSha: sha, name: CHECK_NAME })) {
+      if (run.status !== "completed") await this.github.checks.update(run.id, { output: renderSupersededWhileDown(run.output, this.context.sha), conclusion: "neutral" });
+    }
   }
 
   private async quietly<T>(what: string, action: () => Promise<T>): Promise<T | undefined> {

@@ -7,4 +7,4 @@ export { DEPLOY_ATTEMPTS, readAttemptMarkers, type DeployAttempt } from "./deplo
 export { shortSha, type PhaseName } from "./render-check-run.js";
 export { renderComment, STICKY_MARKER } from "./render-comment.js";
 export { deploymentDescription, deploymentEnvironment } from "./render-deployment.js";
-export { renderInterrupted, renderSupersededWhileDown, type InterruptedNext } from "./render-stale-run.js";
+export { renderInterrupted, renderRemovedWhileOpen, renderSupersededWhileDown, type InterruptedNext } from "./render-stale-run.js";

@@ -28,6 +28,11 @@ export function renderSupersededWhileDown(previous: CheckRunOutput, newerSha: st
   };
 }
 
+/** A check run left open by a restart, concluded when the preview was removed. */
+export function renderRemovedWhileOpen(previous: CheckRunOutput, why: string): CheckRunOutput {
+  return { title: "Preview removed", summary: withPrevious(`Preview removed before this deploy finished: ${why}`, previous) };
+}
+
 // The old summary keeps its hidden attempt lines, so the next resync still counts this attempt.
 function withPrevious(reason: string, previous: CheckRunOutput): string {
   return previous.summary === "" ? reason : `${reason}\n\nThe deploy as it stood when berth stopped:\n\n${previous.summary}`;

@@ -33,8 +33,12 @@ export interface FakeCall {
 
 /** A fault injected into the next call(s) of one operation. */
 export interface Fault {
-  /** Throw this SDK error (its `name` is the AWS error code; `status` 5xx makes it a server fault). */
-  error?: { name: string; message: string; status?: number };
+  /**
+   * Throw this SDK error: its `name` is the AWS error code (or the SDK's, e.g. `TimeoutError`);
+   * `status` the HTTP status AWS answered (default 400; 5xx are server faults); `code` a Node
+   * network error code (e.g. `ECONNRESET`) when the connection broke and no answer came.
+   */
+  error?: { name: string; message: string; status?: number; code?: string };
   /** The connection breaks (`ECONNRESET`, `EPIPE`, `ETIMEDOUT`) instead of any answer, as the SDK's Node handler reports it. */
   connectionError?: "ECONNRESET" | "EPIPE" | "ETIMEDOUT";
   /** AWS applied the request before the error or the broken connection: the effect happened, the answer was lost. */
@@ -69,6 +73,16 @@ function connectionError(code: string): Error {
   return Object.assign(new Error(`read ${code}`), { code, name: "TimeoutError" });
 }
 
+/** The error a fault's `error` makes: an AWS answer, or a broken connection as Node reports it. */
+function faultError(service: FakeService, error: NonNullable<Fault["error"]>): Error {
+  if (error.code !== undefined) return Object.assign(new Error(error.message), { name: error.name, code: error.code, $metadata: {} });
+  if (error.name === "TimeoutError") return Object.assign(new Error(error.message), { name: "TimeoutError", $metadata: {} });
+  return awsError(service, error.name, error.message, error.status);
+}
+
+/** Attempts per call of the SDK's standard retry mode (its default). */
+export const SDK_MAX_ATTEMPTS = 3;
+
 /**
  * What the SDK's standard retry strategy sends again: throttling, transient errors (timeouts,
  * resets, 502/503/504) and other server errors, judged by the SDK's own classification.
@@ -78,13 +92,17 @@ function sdkRetries(error: unknown): boolean {
   return isThrottlingError(e) || isTransientError(e) || isServerError(e);
 }
 
+/** Decides, for each request AWS receives (the SDK's own retries included), whether it fails and how. */
+export type ChaosHook = (request: { service: FakeService; command: string; input: Record<string, unknown> }) => Fault | undefined;
+
 export interface WorldOptions {
   region: string;
   account: string;
   /** Added before every call; a number for all operations or per operation name. */
   latencyMs?: number | Partial<Record<string, number>>;
   /**
-   * Attempts the SDK makes at one request (`maxAttempts`); default 1. aws-sdk-client-mock stubs
+   * Attempts the SDK makes at one request (`maxAttempts`); default 1, or the SDK's own 3 once a
+   * chaos hook is set. aws-sdk-client-mock stubs
    * `send`, which skips the SDK's retry middleware: above 1, a request that failed with an error
    * the SDK retries is sent again with the same input, as the middleware does (without its delays).
    */
@@ -95,6 +113,10 @@ export class World {
   readonly region: string;
   readonly account: string;
   readonly calls: FakeCall[] = [];
+  /** Requests AWS received, the SDK's own retries included. */
+  requests = 0;
+  /** See `chaos()`. */
+  chaosHook: ChaosHook | undefined;
   private readonly faults = new Map<string, Fault[]>();
   private readonly latencyMs: WorldOptions["latencyMs"];
   private readonly sdkMaxAttempts: number;
@@ -162,21 +184,35 @@ export class World {
       this.calls.push({ service, command: name, input: structuredClone(input) as Record<string, unknown> });
       const latency = typeof this.latencyMs === "number" ? this.latencyMs : this.latencyMs?.[name];
       if (latency) await sleep(latency);
-      const fault = this.takeFault(name);
+      this.requests += 1;
+      const fault = this.takeFault(name) ?? this.chaosHook?.({ service, command: name, input: input as Record<string, unknown> });
       if (fault?.hang) return new Promise(() => {});
-      if (fault?.applied) await handler(input, undefined);
-      if (fault?.error) throw awsError(service, fault.error.name, fault.error.message, fault.error.status);
+      if (fault?.applied) await applyQuietly(() => handler(input, undefined));
+      if (fault?.error) throw faultError(service, fault.error);
       if (fault?.connectionError) throw connectionError(fault.connectionError);
       return handler(input, fault);
     };
+    // aws-sdk-client-mock replaces `send` above the SDK's retry middleware, so the SDK's standard
+    // retry is replayed here: a throttled, timed-out, reset or 5xx request is sent again with the
+    // same input (and so the same client tokens), and only the last failure reaches the caller.
     mock.on(command).callsFake(async (input: I) => {
+      const attempts = this.chaosHook === undefined ? this.sdkMaxAttempts : SDK_MAX_ATTEMPTS;
       for (let attempt = 1; ; attempt++) {
         try {
           return await answer(input);
         } catch (error) {
-          if (attempt >= this.sdkMaxAttempts || !sdkRetries(error)) throw error;
+          if (attempt >= attempts || !sdkRetries(error)) throw error;
         }
       }
     });
+  }
+}
+
+/** Does what a request asked for whose answer is lost anyway: its own error never reaches the caller. */
+async function applyQuietly(apply: () => unknown): Promise<void> {
+  try {
+    await apply();
+  } catch {
+    // The connection broke: the caller sees the fault's error, not this one.
   }
 }

@@ -81,7 +81,8 @@ function setup(input: {
             return runs[headSha] ?? [];
           },
         },
-        deployments: { create: async () => 1, setStatus: async () => {}, deactivateOthers: async () => {}, listRecent: async () => [] },
+        deployments: { create: async () => 1, setStatus: async () => {}, deactivateOthers: async () => [], listRecent: async () => [] },
+        comments: { ensureSticky: async () => {}, readSticky: async () => undefined, reply: async () => {}, react: async () => {} },
       };
     },
     budget: 100,

@@ -18,7 +18,7 @@ function recordingGitHub() {
     deployments: {
       create: async () => 5,
       setStatus: async (_id, input) => void sent.push(`deployment ${input.state}: ${input.description ?? ""}`),
-      deactivateOthers: async () => {},
+      deactivateOthers: async () => [],
       listRecent: async () => [],
     },
     comments: { ensureSticky: async () => {}, readSticky: async () => undefined, reply: async () => {}, react: async () => {} },

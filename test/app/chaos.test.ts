@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { runLife, type LifeResult } from "../helpers/chaos/life.js";
+
+/**
+ * The quick profile of the randomized fault-and-restart lives (scripts/chaos.ts runs the long
+ * one). CHAOS_SEED=<seed> replays one life; CHAOS_LIVES=<n> runs more.
+ */
+const replay = process.env.CHAOS_SEED === undefined ? undefined : Number(process.env.CHAOS_SEED);
+const LIVES = Number(process.env.CHAOS_LIVES ?? 3);
+const FIRST_SEED = 9001;
+
+function report(result: LifeResult): string {
+  return [`life ${result.seed} did not converge (replay: CHAOS_SEED=${result.seed} npx vitest run test/app/chaos.test.ts):`, ...result.verdict.failures.map((f) => `  ${f}`), "events:", ...result.events.map((e) => `  ${e}`)].join("\n");
+}
+
+describe("randomized lives with faults and restarts", () => {
+  it(`converge: ${replay === undefined ? `${LIVES} lives from seed ${FIRST_SEED}` : `seed ${replay}`}`, { timeout: 600_000 }, async () => {
+    const seeds = replay === undefined ? Array.from({ length: LIVES }, (_, i) => FIRST_SEED + i) : [replay];
+    const failing: string[] = [];
+    for (const seed of seeds) {
+      const result = await runLife({ seed });
+      if (process.env.CHAOS_VERBOSE) console.log(`${seed}: ${result.verdict.converged ? "converged" : "FAILED"} ${result.verdict.endings.join(", ")} ${JSON.stringify(result.faults)}\n${result.events.join("\n")}`);
+      if (!result.verdict.converged) failing.push(report(result));
+    }
+    expect(failing.join("\n\n")).toBe("");
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * What a person would check after a randomized life: every open pull request shows a successful
+ * preview of its head (or a clear failure berth stopped retrying), every closed one has no stack,
+ * one sticky comment each, nothing of berth's left queued or in progress, no reply twice, no
+ * unhandled rejection, and nothing that is not berth's touched.
+ */
+import type { Harness } from "../app-harness.js";
+import type { PullModel } from "./life.js";
+
+/** The judge's findings: empty `failures` means the life converged. */
+export interface Verdict {
+  converged: boolean;
+  /** One line per broken promise, starting with its class, e.g. `open check run: ...`. */
+  failures: string[];
+  /** How each open pull request ended: `success`, or `gave up: <reason>` for a clear failure. */
+  endings: string[];
+  /** Heads deployed successfully (berth check runs that concluded success). */
+  deploys: number;
+}
+
+/** Resources that are not berth's, seeded before the life; the judge checks they are unchanged. */
+export interface Foreign {
+  snapshot(): string;
+  before: string;
+}
+
+/** Seeds stacks that look like berth's but are not, and another app's check run. */
+export function seedForeign(h: Harness): Foreign {
+  const prTags = { "berth:repository": "acme/shop", "berth:pr": "7", "berth:sha": "f".repeat(40) };
+  h.aws.state.cloudformation.seedStack({ name: "shop-pr-7-copy", outputs: { Url: "https://copy.example.com" }, tags: { "berth:managed": "true", ...prTags } });
+  h.aws.state.cloudformation.seedStack({ name: "berth-legacy-pr-8", outputs: {}, tags: prTags });
+  h.github.state.checkRuns.push({
+    id: 1,
+    head_sha: "f".repeat(40),
+    name: "preview",
+    status: "in_progress",
+    output: { title: "ci", summary: "another app's run" },
+    updates: 0,
+    app: { id: 2, slug: "other-ci" },
+  });
+  const snapshot = () =>
+    JSON.stringify({
+      stacks: ["shop-pr-7-copy", "berth-legacy-pr-8"].map((name) => {
+        const stack = h.aws.state.cloudformation.stacks.get(name);
+        return stack && { status: stack.status, tags: stack.tags, updated: stack.lastUpdatedTime };
+      }),
+      run: h.github.state.checkRuns.find((r) => r.app.id === 2),
+    });
+  return { snapshot, before: snapshot() };
+}
+
+const OPEN_DEPLOYMENT = new Set(["queued", "in_progress", "pending"]);
+/** The check run's summary when berth will deploy the head again by itself. */
+const RETRY_PROMISED = /berth deploys this commit again/;
+
+/** Judges the end state of a life. */
+export function judgeLife(h: Harness, input: { pulls: PullModel[]; foreign: Foreign; rejections: unknown[] }): Verdict {
+  const failures: string[] = [];
+  const endings: string[] = [];
+  const stacks = [...h.aws.state.cloudformation.stacks.values()].filter((s) => s.name.startsWith("berth-shop-pr-") && s.tags["berth:managed"] === "true");
+  const berthRuns = h.github.state.checkRuns.filter((r) => r.app.id === 1);
+
+  for (const pull of input.pulls) {
+    const pr = `#${pull.number}`;
+    const stack = stacks.find((s) => s.tags["berth:pr"] === String(pull.number));
+    const stickies = h.github.stickyComments(pull.number);
+    if (stickies.length > 1) failures.push(`sticky comments: ${pr} has ${stickies.length}`);
+    const replies = h.github.replies(pull.number);
+    if (replies.length > pull.commandsWhileClosed) failures.push(`replies: ${pr} got ${replies.length} for ${pull.commandsWhileClosed} commands`);
+    if (pull.state === "closed") {
+      if (stack) failures.push(`stack of closed PR: ${pr} still has ${stack.name} (${stack.status})`);
+      continue;
+    }
+    if (stickies.length !== 1) failures.push(`sticky comments: open ${pr} has ${stickies.length}`);
+    const runs = berthRuns.filter((r) => r.head_sha === pull.head);
+    const latest = runs.at(-1);
+    if (!latest) {
+      failures.push(`head never deployed: ${pr} at ${pull.head.slice(0, 7)} has no check run`);
+      continue;
+    }
+    if (latest.conclusion === "success") {
+      const serving = stack?.tags["berth:sha"];
+      const deployment = h.github.deploymentsOf(pull.head).at(-1)?.statuses.at(-1);
+      if (serving !== pull.head) failures.push(`stack not on head: ${pr} check run succeeded but the stack serves ${serving?.slice(0, 7) ?? "nothing"}`);
+      else if (deployment?.state !== "success") failures.push(`deployment not successful: ${pr} head's deployment is ${deployment?.state ?? "without status"}`);
+      else endings.push("success");
+    } else if (latest.conclusion === "failure" && !RETRY_PROMISED.test(latest.output.summary)) {
+      const reason = latest.output.summary.split("\n").find((line) => /fail|could not|error/i.test(line)) ?? latest.output.title;
+      if (/attempt 3 of 3/.test(latest.output.summary)) endings.push(`gave up: ${reason}`);
+      else failures.push(`permanent failure on a passing fault: ${pr}: ${latest.output.title}: ${reason.slice(0, 200)}`);
+    } else failures.push(`head not converged: ${pr} newest run is ${latest.status} ${latest.conclusion ?? ""}: ${latest.output.title}`);
+  }
+
+  for (const run of berthRuns.filter((r) => r.status !== "completed")) failures.push(`open check run: ${run.id} on ${run.head_sha.slice(0, 7)} is ${run.status}: ${run.output.title}`);
+  for (const deployment of h.github.state.deployments) {
+    const state = deployment.statuses.at(-1)?.state ?? "pending";
+    if (OPEN_DEPLOYMENT.has(state)) failures.push(`open deployment: ${deployment.id} of ${deployment.sha.slice(0, 7)} is ${state}`);
+  }
+  for (const reason of input.rejections) failures.push(`unhandled rejection: ${String(reason)}`);
+  if (input.foreign.snapshot() !== input.foreign.before) failures.push("foreign resource touched");
+  for (const problem of h.github.problems()) failures.push(`bad GitHub request: ${problem}`);
+  const deploys = berthRuns.filter((r) => r.conclusion === "success").length;
+  return { converged: failures.length === 0, failures, endings, deploys };
+}
