@@ -242,6 +242,7 @@ export class PreviewService {
         config,
         configLineOf: source.lineOf,
         configFile: source.file,
+        configText: source.text,
         kind: kindOf(job),
         ...(job.attempt ? { attempt: job.attempt } : {}),
         ...(job.fork ? { withoutSecrets: true } : {}),
