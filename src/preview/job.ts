@@ -20,4 +20,6 @@ export interface PreviewJob {
   approvedSha?: string;
   /** Set by a resync that deploys a head again after an interrupted or transiently failed attempt. */
   attempt?: DeployAttempt;
+  /** The head a push replaced (a `synchronize` webhook's `before`): tells a push delivered late from the newest one. */
+  replaces?: string;
 }

@@ -46,6 +46,8 @@ export class PreviewService {
   private resynced = false;
   /** Counts job starts and ends per pull request: a resync sees whether a job came or went while it read. */
   private readonly activity = new Map<string, number>();
+  /** Heads that pushes replaced, per pull request, newest last: a push delivered after a newer one names one of them. */
+  private readonly replaced = new Map<string, string[]>();
 
   constructor(private readonly deps: PreviewServiceDeps) {
     this.queue = new KeyedQueue<PreviewJob>({
@@ -65,11 +67,13 @@ export class PreviewService {
   }
 
   /**
-   * Queues a job; returns false (and does nothing) when this webhook delivery was seen already.
-   * Deliveries are at-least-once: GitHub and operators may redeliver.
+   * Queues a job; returns false (and does nothing) when this webhook delivery was seen already,
+   * or when it asks to deploy a head that a push already queued replaced. Deliveries are
+   * at-least-once (GitHub and operators may redeliver) and in no guaranteed order.
    */
   enqueue(job: PreviewJob, deliveryId?: string): boolean {
     if (!this.firstDelivery(deliveryId)) return false;
+    if (this.replacedAlready(job)) return false;
     this.push(job);
     return true;
   }
@@ -165,6 +169,28 @@ export class PreviewService {
   private touch(key: string): void {
     this.activity.set(key, (this.activity.get(key) ?? 0) + 1);
     if (this.activity.size > 10_000) this.activity.delete(this.activity.keys().next().value as string);
+  }
+
+  /**
+   * Whether a deploy asks for a head that a later push replaced (the later push's `before`), and
+   * does not itself follow the newest head queued: a push (or an opened) delivered after a newer
+   * push. A push back to an earlier head follows the newest one, so it deploys. Records the head
+   * this job's push replaced.
+   */
+  private replacedAlready(job: PreviewJob): boolean {
+    if (job.action !== "deploy") return false;
+    const key = prKey(job.repo, job.pr);
+    const sha = job.sha.toLowerCase();
+    const replaced = this.replaced.get(key) ?? [];
+    if (replaced.includes(sha) && job.replaces?.toLowerCase() !== this.heads.get(key)) {
+      this.deps.log.info({ key, sha, newest: this.heads.get(key) }, "push delivered after a newer one; its head is not deployed");
+      return true;
+    }
+    if (job.replaces === undefined) return false;
+    this.replaced.delete(key);
+    this.replaced.set(key, [...replaced.slice(-19), job.replaces.toLowerCase()]);
+    if (this.replaced.size > 10_000) this.replaced.delete(this.replaced.keys().next().value as string);
+    return false;
   }
 
   private firstDelivery(deliveryId: string | undefined): boolean {
