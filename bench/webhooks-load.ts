@@ -10,7 +10,8 @@ import { prCommentPayload, pullRequestPayload } from "../test/helpers/webhook-pa
 
 /** One delivery of the schedule. */
 export type Delivery =
-  | { event: "pull_request"; action: "opened" | "synchronize"; pr: number; sha: string }
+  | { event: "pull_request"; action: "opened"; pr: number; sha: string }
+  | { event: "pull_request"; action: "synchronize"; pr: number; sha: string; before: string }
   | { event: "issue_comment"; pr: number; body: string; commentId: number };
 
 /** What the bench asks of this process. */
@@ -36,15 +37,18 @@ export interface LoadResult {
 // Payloads are rendered once per kind with placeholders, then filled in for each delivery.
 const NUMBER = 987654321;
 const SHA = "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed";
+const BEFORE = "befbefbefbefbefbefbefbefbefbefbefbefbefb";
 const templates = {
   opened: JSON.stringify(pullRequestPayload("opened", { number: NUMBER, sha: SHA })),
-  synchronize: JSON.stringify(pullRequestPayload("synchronize", { number: NUMBER, sha: SHA })),
+  // A push says which head it replaced (`before`) and which it made (`after`, the new head).
+  synchronize: JSON.stringify({ ...pullRequestPayload("synchronize", { number: NUMBER, sha: SHA }), before: BEFORE, after: SHA }),
   comment: JSON.stringify(prCommentPayload({ pr: NUMBER, body: "BODY", commentId: NUMBER + 1 })),
 };
 
 function bodyOf(delivery: Delivery): string {
   if (delivery.event === "pull_request") {
-    return templates[delivery.action].replaceAll(String(NUMBER), String(delivery.pr)).replaceAll(SHA, delivery.sha);
+    const body = templates[delivery.action].replaceAll(String(NUMBER), String(delivery.pr)).replaceAll(SHA, delivery.sha);
+    return delivery.action === "synchronize" ? body.replaceAll(BEFORE, delivery.before) : body;
   }
   return templates.comment
     .replaceAll(String(NUMBER + 1), String(delivery.commentId))
