@@ -41,7 +41,7 @@ const BEFORE = "befbefbefbefbefbefbefbefbefbefbefbefbefb";
 const templates = {
   opened: JSON.stringify(pullRequestPayload("opened", { number: NUMBER, sha: SHA })),
   // A push says which head it replaced (`before`) and which it made (`after`, the new head).
-  synchronize: JSON.stringify({ ...pullRequestPayload("synchronize", { number: NUMBER, sha: SHA }), before: BEFORE, after: SHA }),
+  synchronize: JSON.stringify(pullRequestPayload("synchronize", { number: NUMBER, sha: SHA, before: BEFORE })),
   comment: JSON.stringify(prCommentPayload({ pr: NUMBER, body: "BODY", commentId: NUMBER + 1 })),
 };
 

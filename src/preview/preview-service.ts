@@ -46,8 +46,8 @@ export class PreviewService {
   private resynced = false;
   /** Counts job starts and ends per pull request: a resync sees whether a job came or went while it read. */
   private readonly activity = new Map<string, number>();
-  /** Heads that pushes replaced, per pull request, newest last: a push delivered after a newer one names one of them. */
-  private readonly replaced = new Map<string, string[]>();
+  /** Per pull request, the heads pushes replaced and every head its deploys named (newest last): late pushes name them. */
+  private readonly pushes = new Map<string, { replaced: string[]; seen: string[] }>();
 
   constructor(private readonly deps: PreviewServiceDeps) {
     this.queue = new KeyedQueue<PreviewJob>({
@@ -172,24 +172,28 @@ export class PreviewService {
   }
 
   /**
-   * Whether a deploy asks for a head that a later push replaced (the later push's `before`), and
-   * does not itself follow the newest head queued: a push (or an opened) delivered after a newer
-   * push. A push back to an earlier head follows the newest one, so it deploys. Records the head
-   * this job's push replaced.
+   * Whether a deploy was delivered after a newer push: it asks for a head that a queued push
+   * replaced (that push's `before`), or its push starts from a head berth knew that is no longer
+   * the newest (a branch moves from its newest head only). A push back to an earlier head starts
+   * from the newest one, so it deploys; a push from a head berth never heard of (a lost delivery)
+   * deploys too. Records the heads of a deploy it lets through.
    */
   private replacedAlready(job: PreviewJob): boolean {
     if (job.action !== "deploy") return false;
     const key = prKey(job.repo, job.pr);
     const sha = job.sha.toLowerCase();
-    const replaced = this.replaced.get(key) ?? [];
-    if (replaced.includes(sha) && job.replaces?.toLowerCase() !== this.heads.get(key)) {
-      this.deps.log.info({ key, sha, newest: this.heads.get(key) }, "push delivered after a newer one; its head is not deployed");
+    const before = job.replaces?.toLowerCase();
+    const newest = this.heads.get(key);
+    const known = this.pushes.get(key) ?? { replaced: [], seen: [] };
+    const late = before !== newest && (known.replaced.includes(sha) || (before !== undefined && known.seen.includes(before)));
+    if (late) {
+      this.deps.log.info({ key, sha, before, newest }, "push delivered after a newer one; its head is not deployed");
       return true;
     }
-    if (job.replaces === undefined) return false;
-    this.replaced.delete(key);
-    this.replaced.set(key, [...replaced.slice(-19), job.replaces.toLowerCase()]);
-    if (this.replaced.size > 10_000) this.replaced.delete(this.replaced.keys().next().value as string);
+    const keep = (list: string[], ...more: Array<string | undefined>) => [...list, ...more.filter((m): m is string => m !== undefined)].slice(-40);
+    this.pushes.delete(key);
+    this.pushes.set(key, { replaced: keep(known.replaced, before), seen: keep(known.seen, before, sha) });
+    if (this.pushes.size > 10_000) this.pushes.delete(this.pushes.keys().next().value as string);
     return false;
   }
 
