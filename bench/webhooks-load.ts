@@ -26,7 +26,7 @@ export interface LoadRequest {
 export interface LoadResult {
   /** Milliseconds from the start of each request to the end of its response, in sending order. */
   latenciesMs: number[];
-  /** Status counts of the answers that were not 2xx ("error" for a request that failed). */
+  /** Status counts of the answers that were not 2xx ("error CODE" for a request that failed). */
   failures: Record<string, number>;
   /** How late the most delayed request started against its schedule, in ms. */
   maxLatenessMs: number;
@@ -92,9 +92,10 @@ async function run(input: LoadRequest): Promise<LoadResult> {
           });
         },
       );
-      req.on("error", () => {
+      req.on("error", (error: NodeJS.ErrnoException) => {
         latenciesMs[index] = performance.now() - start;
-        failures.error = (failures.error ?? 0) + 1;
+        const name = `error ${error.code ?? error.message}`;
+        failures[name] = (failures[name] ?? 0) + 1;
         resolve();
       });
       req.end(body);
@@ -117,6 +118,8 @@ async function run(input: LoadRequest): Promise<LoadResult> {
   return { latenciesMs, failures, maxLatenessMs, sendingSeconds: (lastStart - origin) / 1000 };
 }
 
+// The schedule comes first, then "go": its transfer is not part of the measured seconds.
 process.once("message", (message) => {
-  void run(message as LoadRequest).then((result) => process.send!(result, () => process.exit(0)));
+  process.once("message", () => void run(message as LoadRequest).then((result) => process.send!(result, () => process.exit(0))));
+  process.send!("ready");
 });

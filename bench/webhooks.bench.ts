@@ -126,6 +126,11 @@ const idleLoop = new Promise<{ p50: number; p99: number; max: number }>((resolve
 
 const loop = monitorEventLoopDelay({ resolution: 1 });
 const sender = fork(new URL("./webhooks-load.ts", import.meta.url), { execArgv: ["--import", "tsx"] });
+await new Promise<void>((resolve, reject) => {
+  sender.once("message", () => resolve());
+  sender.once("error", reject);
+  sender.send({ url, secret: WEBHOOK_SECRET, ratePerSecond: RATE, deliveries } satisfies LoadRequest);
+});
 const started = performance.now();
 const cpuBefore = process.cpuUsage();
 const eluBefore = performance.eventLoopUtilization();
@@ -133,7 +138,7 @@ loop.enable();
 const result = await new Promise<LoadResult>((resolve, reject) => {
   sender.once("message", (message) => resolve(message as LoadResult));
   sender.once("error", reject);
-  sender.send({ url, secret: WEBHOOK_SECRET, ratePerSecond: RATE, deliveries } satisfies LoadRequest);
+  sender.send("go");
 });
 loop.disable();
 const loadSeconds = (performance.now() - started) / 1000;
