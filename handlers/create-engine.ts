@@ -13,6 +13,7 @@ import { CREATE_RETRY } from "../src/github/create-once.js";
 import { createRepoGitHub } from "../src/github/create-repo-github.js";
 import { createAppGitHub } from "../src/github/installations.js";
 import { ListenerPriorityAllocator, PreviewService } from "../src/preview/index.js";
+import type { Planner } from "../src/plan/planner.js";
 import type { Logger } from "../src/util/logger.js";
 import { createRedactor } from "../src/util/redact.js";
 import { sleep } from "../src/util/sleep.js";
@@ -52,6 +53,8 @@ export function createEngine(input: {
   now?: () => Date;
   /** GitHub requests a resync spends per installation finding pull requests without a stack; default RESYNC_BUDGET. */
   resyncBudget?: number;
+  /** Plans and renders templates; default on the main thread (production passes worker threads). */
+  planner?: Planner;
 }): PreviewService {
   const { app, settings, clients } = input;
   const timings = { ...PRODUCTION, ...input.timings };
@@ -103,6 +106,7 @@ export function createEngine(input: {
     },
     app: createAppGitHub({ app: () => app.auth(), installation: (id) => app.auth(id) }),
     ...(input.resyncBudget === undefined ? {} : { resyncBudget: input.resyncBudget }),
+    ...(input.planner ? { planner: input.planner } : {}),
     log: app.log,
     now: input.now ?? (() => new Date()),
     sleep,

@@ -8,6 +8,7 @@ import { createEngine, FIRST_RESYNC_DELAY_MS, scheduleResync, type AwsClients, t
 import type { HandlerDeps } from "./deps.js";
 import { onIssueComment } from "./issue-comment.js";
 import { onPullRequest } from "./pull-request.js";
+import { createWorkerPlanner } from "../src/plan/worker-planner.js";
 import { loadSettings } from "./settings.js";
 import type { PreviewService } from "../src/preview/index.js";
 
@@ -58,11 +59,18 @@ export interface ProductionDeps extends HandlerDeps {
 
 /**
  * Builds the real engine from the environment (settings parsed once, failing fast) and schedules
- * its resync: 3 min after start, then every BERTH_RESYNC_MINUTES (0 turns it off).
+ * its resync: 3 min after start, then every BERTH_RESYNC_MINUTES (0 turns it off). Templates are
+ * planned and rendered on a worker thread, so the main thread stays free to answer webhooks.
  */
 export function productionDeps(app: Probot, timings?: Partial<EngineTimings>): ProductionDeps {
   const settings = loadSettings();
-  const previews = createEngine({ app, settings, clients: createAwsClients(settings.AWS_REGION), ...(timings ? { timings } : {}) });
+  const previews = createEngine({
+    app,
+    settings,
+    clients: createAwsClients(settings.AWS_REGION),
+    planner: createWorkerPlanner(),
+    ...(timings ? { timings } : {}),
+  });
   const stopResync =
     settings.BERTH_RESYNC_MINUTES > 0
       ? scheduleResync(previews, { firstDelayMs: FIRST_RESYNC_DELAY_MS, everyMs: settings.BERTH_RESYNC_MINUTES * 60_000, log: app.log })

@@ -18,6 +18,7 @@ export async function onPullRequest(ctx: Context<"pull_request">, deps: HandlerD
     branch: pr.head.ref,
     fork: pr.head.repo?.id !== pr.base.repo.id,
     draft: pr.draft === true,
+    ...(ctx.payload.action === "synchronize" ? { replaces: ctx.payload.before } : {}),
   };
   deps.previews.enqueue(job, ctx.id);
 }

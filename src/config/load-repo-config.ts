@@ -12,6 +12,8 @@ export interface RepoConfigSource {
   config: RepoConfig;
   /** `.github/preview.yml` or `.github/preview.yaml`. */
   file: string;
+  /** The file's text as read. */
+  text: string;
   /** 1-based line of a key path in the file (or of its nearest existing ancestor). */
   lineOf(path: KeyPath): number | undefined;
 }
@@ -39,5 +41,5 @@ export async function loadRepoConfigSource(reader: RepoReader): Promise<RepoConf
   const text = ymlText ?? yamlText;
   if (text === undefined) return undefined;
   const source = parseYamlSource(file, text);
-  return { config: parseRepoConfig(source), file, lineOf: source.lineOf };
+  return { config: parseRepoConfig(source), file, text, lineOf: source.lineOf };
 }

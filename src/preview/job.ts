@@ -25,4 +25,6 @@ export interface PreviewJob {
    * finds them again; an approval is recorded in the sticky comment and is): told if dropped.
    */
   asked?: { commentId: number; command: string };
+  /** The head a push replaced (a `synchronize` webhook's `before`): tells a push delivered late from the newest one. */
+  replaces?: string;
 }

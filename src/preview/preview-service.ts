@@ -47,6 +47,8 @@ export class PreviewService {
   private readonly activity = new Map<string, number>();
   /** Set by `drain`: berth is stopping, and no new work starts. */
   private draining = false;
+  /** Per pull request, the heads pushes replaced and every head its deploys named (newest last): late pushes name them. */
+  private readonly pushes = new Map<string, { replaced: string[]; seen: string[] }>();
 
   constructor(private readonly deps: PreviewServiceDeps) {
     this.queue = new KeyedQueue<PreviewJob>({
@@ -67,11 +69,13 @@ export class PreviewService {
 
   /**
    * Queues a job; returns false (and does nothing) when this webhook delivery was seen already,
-   * or while berth drains. Deliveries are at-least-once: GitHub and operators may redeliver.
+ * or while berth drains, or when it asks to deploy a head that a push already queued replaced.
+   * Deliveries are at-least-once (GitHub and operators may redeliver) and in no guaranteed order.
    */
   enqueue(job: PreviewJob, deliveryId?: string): boolean {
     if (this.refuseWhileDraining("job", deliveryId)) return false;
     if (!this.firstDelivery(deliveryId)) return false;
+    if (this.replacedAlready(job)) return false;
     this.push(job);
     return true;
   }
@@ -231,6 +235,32 @@ export class PreviewService {
     return true;
   }
 
+  /**
+   * Whether a deploy was delivered after a newer push: it asks for a head that a queued push
+   * replaced (that push's `before`), or its push starts from a head berth knew that is no longer
+   * the newest (a branch moves from its newest head only). A push back to an earlier head starts
+   * from the newest one, so it deploys; a push from a head berth never heard of (a lost delivery)
+   * deploys too. Records the heads of a deploy it lets through.
+   */
+  private replacedAlready(job: PreviewJob): boolean {
+    if (job.action !== "deploy") return false;
+    const key = prKey(job.repo, job.pr);
+    const sha = job.sha.toLowerCase();
+    const before = job.replaces?.toLowerCase();
+    const newest = this.heads.get(key);
+    const known = this.pushes.get(key) ?? { replaced: [], seen: [] };
+    const late = before !== newest && (known.replaced.includes(sha) || (before !== undefined && known.seen.includes(before)));
+    if (late) {
+      this.deps.log.info({ key, sha, before, newest }, "push delivered after a newer one; its head is not deployed");
+      return true;
+    }
+    const keep = (list: string[], ...more: Array<string | undefined>) => [...list, ...more.filter((m): m is string => m !== undefined)].slice(-40);
+    this.pushes.delete(key);
+    this.pushes.set(key, { replaced: keep(known.replaced, before), seen: keep(known.seen, before, sha) });
+    if (this.pushes.size > 10_000) this.pushes.delete(this.pushes.keys().next().value as string);
+    return false;
+  }
+
   private firstDelivery(deliveryId: string | undefined): boolean {
     if (deliveryId === undefined) return true;
     if (this.seenDeliveries.has(deliveryId)) {
@@ -312,6 +342,7 @@ export class PreviewService {
         config,
         configLineOf: source.lineOf,
         configFile: source.file,
+        configText: source.text,
         kind: kindOf(job),
         ...(job.attempt ? { attempt: job.attempt } : {}),
         ...(job.fork ? { withoutSecrets: true } : {}),

@@ -4,8 +4,9 @@ import path from "node:path";
 import { Probot, ProbotOctokit, type ApplicationFunction } from "probot";
 import pino from "pino";
 import { createApp } from "../../handlers/index.js";
-import { createEngine } from "../../handlers/create-engine.js";
+import { createEngine, type EngineTimings } from "../../handlers/create-engine.js";
 import { createGitHubOctokit } from "../../handlers/github-octokit.js";
+import type { Planner } from "../../src/plan/planner.js";
 import type { PreviewService } from "../../src/preview/preview-service.js";
 import { createAwsFake, type AwsFake } from "../fakes/aws-fake.js";
 import { createGitHubFake, type GitHubFake } from "../fakes/github-fake.js";
@@ -111,6 +112,16 @@ export function createHarness(input: {
   githubRetries?: { msPerSecond: number };
   /** GitHub requests a resync may spend per installation finding pull requests without a stack. */
   resyncBudget?: number;
+  /** Where the app logs; default a debug-level pino writing into `logs`. */
+  log?: pino.Logger;
+  /** Poll delays over the harness's 1 ms ones, e.g. for a benchmark whose deploys take a while. */
+  timings?: Partial<EngineTimings>;
+  /** How many pull requests deploy at once; default 4. */
+  concurrency?: number;
+  /** Plans and renders templates; default on the test's own thread. */
+  planner?: Planner;
+  /** `false` skips checking GitHub requests against the OpenAPI description (a benchmark's CPU is the app's). */
+  checkGitHubRequests?: boolean;
 }): Harness {
   const aws = createAwsFake(input.aws);
   const github = createGitHubFake({
@@ -119,9 +130,10 @@ export function createHarness(input: {
     files: input.files,
     installationId: INSTALLATION_ID,
     ...(input.executable ? { executable: input.executable } : {}),
+    ...(input.checkGitHubRequests === false ? { checkRequests: false } : {}),
   });
   const logs: string[] = [];
-  const log = pino({ level: "debug" }, { write: (line: string) => logs.push(line) });
+  const log = input.log ?? pino({ level: "debug" }, { write: (line: string) => logs.push(line) });
   let previews: PreviewService | undefined;
   // Each boot is one life of the process; a dead one's requests never reach AWS or GitHub.
   let generation = 0;
@@ -146,11 +158,12 @@ export function createHarness(input: {
     const appFn = createApp((app) => {
       previews = createEngine({
         app,
-        settings: { AWS_REGION: "us-east-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 60 },
+        settings: { AWS_REGION: "us-east-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: input.concurrency ?? 4, BERTH_IMAGE_TIMEOUT_SECONDS: 60 },
         clients: gate(aws.clients, live),
-        timings: { pollDelayMs: 1, imagePollMs: 1, baseOutputsTtlMs: 60_000, githubRetryMs: 1 },
+        timings: { pollDelayMs: 1, imagePollMs: 1, baseOutputsTtlMs: 60_000, githubRetryMs: 1, ...input.timings },
         ...(input.now ? { now: input.now } : {}),
         ...(input.resyncBudget === undefined ? {} : { resyncBudget: input.resyncBudget }),
+        ...(input.planner ? { planner: input.planner } : {}),
       });
       return { previews };
     });

@@ -3,6 +3,7 @@
  * (the examples have no installation on some, no comment on a pull request, no fork).
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- payloads are JSON fixtures patched field by field */
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 
 interface Definition {
@@ -33,9 +34,24 @@ function retarget(payload: Record<string, any>): void {
 /** A real `pull_request.<action>` payload for PR `number` of acme/shop at `sha`. */
 export function pullRequestPayload(
   action: "opened" | "reopened" | "synchronize" | "ready_for_review" | "closed" | "labeled",
-  input: { number: number; sha: string; branch?: string; fork?: boolean; draft?: boolean; merged?: boolean; title?: string },
+  input: {
+    number: number;
+    sha: string;
+    branch?: string;
+    fork?: boolean;
+    draft?: boolean;
+    merged?: boolean;
+    title?: string;
+    /** A push's previous head (`before`); default a commit no other payload names. */
+    before?: string;
+  },
 ): Record<string, any> {
   const payload = example("pull_request", action);
+  if (action === "synchronize") {
+    // A push moves the head from `before` to `after`; the example's own pair belongs to another repository.
+    payload.before = input.before ?? createHash("sha1").update(`parent of ${input.sha}`).digest("hex");
+    payload.after = input.sha;
+  }
   retarget(payload);
   const pr = payload.pull_request;
   payload.number = input.number;

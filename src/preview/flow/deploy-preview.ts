@@ -2,7 +2,8 @@ import { BerthError, InputError, formatDiagnostic, type TransientSource } from "
 import { ImageTimeoutError, LimitError, StackError } from "../errors.js";
 import type { RepoConfig } from "../../config/schema.js";
 import type { ConfigLineOf } from "../../stack/diagnostics.js";
-import { formatWarning, planWithConfig, renderPlan, type PreviewPlan, type PreviewTarget } from "../../plan/plan-preview.js";
+import { formatWarning, type PreviewPlan, type PreviewTarget } from "../../plan/plan-preview.js";
+import { inProcessPlanner, type Planner } from "../../plan/planner.js";
 import type { Logger } from "../../util/logger.js";
 import { createRedactor, redactLines } from "../../util/redact.js";
 import { type DeployAttempt, DeployReporter, type PhaseName } from "../report/index.js";
@@ -32,6 +33,8 @@ export interface DeployDeps {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   redact: (text: string) => string;
   options: { imageTimeoutMs: number; imagePollMs: number; logTailLines: number };
+  /** Plans and renders templates; default on this thread (the app passes one that uses worker threads). */
+  planner?: Planner;
 }
 
 export interface DeployRequest {
@@ -44,6 +47,8 @@ export interface DeployRequest {
   configLineOf?: ConfigLineOf;
   /** The config's file: `.github/preview.yml` or `.github/preview.yaml`. */
   configFile?: string;
+  /** The config file's text, for a planner on another thread to find its lines in. */
+  configText?: string;
   /** `reset` wipes data and re-seeds; `redeploy` and `deploy` seed only on the first deploy. */
   kind: "deploy" | "redeploy" | "reset";
   /** Fork pull requests never receive the repository's secrets. */
@@ -105,7 +110,8 @@ export async function deployPreview(
     const base = await deps.base();
     // Passed on every create and update, so an update of the base stack reaches the preview.
     const baseParameters = buildBaseParameters(base);
-    const finalPlan = await planWithConfig({
+    const planner = deps.planner ?? inProcessPlanner;
+    const finalPlan = await planner.plan({
       reader: github.reader(target.sha),
       config,
       target,
@@ -113,6 +119,7 @@ export async function deployPreview(
       baseOutputs: base.outputs,
       ...(request.configLineOf ? { configLineOf: request.configLineOf } : {}),
       ...(request.configFile ? { configFile: request.configFile } : {}),
+      ...(request.configText === undefined ? {} : { configText: request.configText }),
     });
     const warnings = finalPlan.stack.warnings.map(formatWarning);
     if (request.withoutSecrets && Object.keys({ ...request.config.secrets, ...request.config.compose_secrets }).length > 0) {
@@ -131,7 +138,7 @@ export async function deployPreview(
       ...finalPlan,
       images: Object.fromEntries(Object.entries(finalPlan.images).map(([service, ref]) => [service, pinImage(ref, digests[ref]!)])),
     };
-    const finalStack = renderPlan(pinned, { target, baseStack: base.name });
+    const finalStack = await planner.render(pinned, { target, baseStack: base.name });
 
     phase = "stack";
     await reporter.phase("stack");
@@ -140,7 +147,7 @@ export async function deployPreview(
     // A reset wipes the data before it seeds; until a seed succeeds, every deploy seeds again.
     let reseed = request.kind === "reset" || !seeded || existing?.tags[NEEDS_SEED] === "true";
     const servingImages = existing && seeded ? parsePairs(existing.outputs.ServiceImages) : undefined;
-    const releaseStack = renderPlan(pinned, { target, baseStack: base.name, hold: servingImages ? { servingImages } : {} });
+    const releaseStack = await planner.render(pinned, { target, baseStack: base.name, hold: servingImages ? { servingImages } : {} });
     const priority = existing?.parameters.ListenerRulePriority ?? undefined;
     // A new preview adds a listener rule and a target group; say so when the load balancer is full,
     // before CloudFormation tries and rolls the whole stack back.
