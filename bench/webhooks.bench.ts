@@ -1,5 +1,5 @@
 /**
- * The webhook front door under load: the real app (Probot's Node middleware, handlers, engine,
+ * The webhook front door under load: the real app (berth's webhook endpoint, handlers, engine,
  * AWS and GitHub adapters) over the AWS and GitHub fakes, behind a real HTTP server on
  * 127.0.0.1, receives signed deliveries at a fixed rate from another process (bench/webhooks-load.ts)
  * while the deploys they start run in this process. 50 pull requests open, then each gets bursts
@@ -13,7 +13,9 @@
  * were coalesced into.
  *
  * `npm run bench:webhooks` (500 deliveries a second for 10 s); BENCH_RATE, BENCH_SECONDS, BENCH_PRS,
- * BENCH_BURST to vary it, BENCH_PLANNER=main to render templates on the main thread.
+ * BENCH_BURST to vary it, BENCH_PLANNER=main to render templates on the main thread,
+ * BENCH_MIDDLEWARE=probot to serve webhooks through Probot's own middleware (a GitHub client built
+ * per event) as berth did before.
  */
 import { execFile, fork } from "node:child_process";
 import { createServer } from "node:http";
@@ -22,6 +24,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import nock from "nock";
 import pino from "pino";
 import { createNodeMiddleware } from "probot";
+import { createWebhookMiddleware } from "../handlers/webhooks.js";
 import { createWorkerPlanner } from "../src/plan/worker-planner.js";
 import { stackName, previewLabel } from "../src/stack/naming.js";
 import { createHarness, readFixtureRepo, WEBHOOK_SECRET } from "../test/helpers/app-harness.js";
@@ -80,11 +83,13 @@ function schedule(): { deliveries: Delivery[]; newest: Map<number, string> } {
 }
 
 const { deliveries, newest } = schedule();
+const PROBOT_MIDDLEWARE = process.env.BENCH_MIDDLEWARE === "probot";
 const planner = PLANNER === "worker thread" ? createWorkerPlanner() : undefined;
 
 const h = createHarness({
   files: readFixtureRepo("rails-postgres"),
-  load: false,
+  // Probot's middleware loads the app itself.
+  load: !PROBOT_MIDDLEWARE,
   aws: { latencyMs: AWS_LATENCY_MS },
   timings: { pollDelayMs: POLL_MS, imagePollMs: POLL_MS },
   concurrency: CONCURRENCY,
@@ -98,7 +103,10 @@ for (const delivery of deliveries) if (delivery.event === "pull_request") h.aws.
 for (const [pr, sha] of newest) h.github.setPull({ number: pr, headSha: sha, branch: "feature/checkout" });
 h.github.setPermission("octocat", "write");
 
-const middleware = await createNodeMiddleware(h.app, { probot: h.probot });
+await h.ready();
+const middleware = PROBOT_MIDDLEWARE
+  ? await createNodeMiddleware(h.app, { probot: h.probot })
+  : createWebhookMiddleware({ secret: WEBHOOK_SECRET, deps: { previews: h.previews }, log: h.probot.log });
 /** Delivery numbers in the order the server received them: connections may overtake each other. */
 const arrivals: number[] = [];
 const server = createServer((req, res) => {
@@ -178,7 +186,7 @@ const ms = (n: number) => `${n.toFixed(1)} ms`;
 const loopMs = (ns: number) => `${(ns / 1e6).toFixed(1)} ms`;
 const nonOk = Object.values(result.failures).reduce((a, b) => a + b, 0);
 
-console.log(`${deliveries.length} deliveries at ${RATE}/s over ${result.sendingSeconds.toFixed(1)} s (${PRS} PRs, bursts of ${BURST} pushes, ${COMMANDS} commands); deploys at most ${CONCURRENCY} at once, templates rendered on the ${PLANNER}; AWS answers after ${AWS_LATENCY_MS} ms`);
+console.log(`${deliveries.length} deliveries at ${RATE}/s over ${result.sendingSeconds.toFixed(1)} s (${PRS} PRs, bursts of ${BURST} pushes, ${COMMANDS} commands); deploys at most ${CONCURRENCY} at once, templates rendered on the ${PLANNER}, webhooks through ${PROBOT_MIDDLEWARE ? "Probot's middleware" : "berth's endpoint"}; AWS answers after ${AWS_LATENCY_MS} ms`);
 console.table({
   "acknowledgement (send to response end)": { p50: ms(at(0.5)), p99: ms(at(0.99)), max: ms(sorted.at(-1)!), goal: "p99 < 20 ms" },
   "event-loop delay while the load ran": { p50: loopMs(loop.percentile(50)), p99: loopMs(loop.percentile(99)), max: loopMs(loop.max), goal: "p99 < 10 ms" },

@@ -8,17 +8,10 @@ import { createEngine, FIRST_RESYNC_DELAY_MS, scheduleResync, type AwsClients, t
 import type { HandlerDeps } from "./deps.js";
 import { onIssueComment } from "./issue-comment.js";
 import { onPullRequest } from "./pull-request.js";
+import { PULL_REQUEST_EVENTS } from "./webhooks.js";
 import { createWorkerPlanner } from "../src/plan/worker-planner.js";
 import { loadSettings } from "./settings.js";
 import type { PreviewService } from "../src/preview/index.js";
-
-const PULL_REQUEST_EVENTS = [
-  "pull_request.opened",
-  "pull_request.reopened",
-  "pull_request.synchronize",
-  "pull_request.ready_for_review",
-  "pull_request.closed",
-] as const;
 
 /**
  * The Probot app, given a way to build its dependencies once per app instance. Handlers only

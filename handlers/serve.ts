@@ -1,13 +1,14 @@
 import type { Probot } from "probot";
-import { createNodeMiddleware, createProbot, type ProbotOctokit } from "probot";
-import { createApp, productionDeps, type ProductionDeps } from "./index.js";
+import { createProbot, type ProbotOctokit } from "probot";
+import { productionDeps, type ProductionDeps } from "./index.js";
 import type { BerthSettings } from "./settings.js";
 import { handleShutdown } from "./shutdown.js";
 import { createWebhookServer, listen } from "./webhook-server.js";
+import { createWebhookMiddleware } from "./webhooks.js";
 
 /**
- * Runs the configured app: Probot's webhook middleware behind berth's own HTTP server (so that a
- * stopping berth can answer 503), on PORT (default 3000) and HOST (default localhost, as Probot's
+ * Runs the configured app: the webhook endpoint (webhooks.ts) behind berth's own HTTP server (so
+ * that a stopping berth can answer 503), on PORT (default 3000) and HOST (default localhost, as Probot's
  * server; a container sets 0.0.0.0), and a graceful stop on SIGTERM and SIGINT within
  * BERTH_DRAIN_SECONDS. Resolves with the port once listening.
  */
@@ -23,12 +24,14 @@ export async function serve(input: {
     env: { LOG_LEVEL: "info", LOG_FORMAT: env.NODE_ENV === "production" ? "json" : "pretty", ...env },
     overrides: { Octokit: input.Octokit },
   });
+  if (!env.WEBHOOK_SECRET) throw new Error("WEBHOOK_SECRET is not set: berth rejects unsigned webhooks");
   let deps: ProductionDeps | undefined;
-  const middleware = await createNodeMiddleware(
-    createApp((app) => (deps = productionDeps(app))),
-    { probot },
-  );
+  // Probot stays for what it is good at: the app's GitHub authentication and logging.
+  await probot.load((app) => {
+    deps = productionDeps(app);
+  });
   if (!deps) throw new Error("the app did not load");
+  const middleware = createWebhookMiddleware({ secret: env.WEBHOOK_SECRET, deps, log: probot.log, ...(env.WEBHOOK_PATH ? { path: env.WEBHOOK_PATH } : {}) });
   const web = createWebhookServer(middleware);
   const port = await listen(web.server, env.PORT ? Number(env.PORT) : 3000, env.HOST || "localhost");
   probot.log.info({ port }, `berth listening on port ${port}`);

@@ -1,13 +1,13 @@
 /**
- * Forged webhooks, over HTTP: the real app behind Probot's own Node middleware on an ephemeral
- * port, receiving real payload bodies. Only a delivery signed with the app's webhook secret over
+ * Forged webhooks, over HTTP: the real app behind berth's webhook endpoint (the one `npm start`
+ * serves) on an ephemeral port, receiving real payload bodies. Only a delivery signed with the app's webhook secret over
  * exactly the bytes received reaches a handler; everything else is refused before any handler
  * runs, so neither AWS nor GitHub hears of it.
  */
 import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createNodeMiddleware } from "probot";
+import { createWebhookMiddleware } from "../../handlers/webhooks.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHarness, readFixtureRepo, WEBHOOK_SECRET, type Harness } from "../helpers/app-harness.js";
 import { SHA1, SHA2, STACK } from "../helpers/app-fixtures.js";
@@ -26,11 +26,12 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** The real app behind `createNodeMiddleware` on 127.0.0.1; returns the webhook URL. */
+/** The real app behind `createWebhookMiddleware` on 127.0.0.1; returns the webhook URL. */
 async function serve(): Promise<string> {
-  h = createHarness({ files: readFixtureRepo("rails-postgres"), load: false });
+  h = createHarness({ files: readFixtureRepo("rails-postgres") });
   h.aws.putImage(IMAGE);
-  const middleware = await createNodeMiddleware(h.app, { probot: h.probot });
+  await h.ready();
+  const middleware = createWebhookMiddleware({ secret: WEBHOOK_SECRET, deps: { previews: h.previews }, log: h.probot.log });
   const listening = createServer((req, res) => {
     void middleware(req, res, () => res.writeHead(404).end());
   });

@@ -1,0 +1,35 @@
+import { createNodeMiddleware, Webhooks } from "@octokit/webhooks";
+import type { Logger } from "pino";
+import type { HandlerDeps } from "./deps.js";
+import { onIssueComment } from "./issue-comment.js";
+import { onPullRequest } from "./pull-request.js";
+import type { NodeMiddleware } from "./webhook-server.js";
+
+/** The pull_request actions berth acts on (onPullRequest says how). */
+export const PULL_REQUEST_EVENTS = [
+  "pull_request.opened",
+  "pull_request.reopened",
+  "pull_request.synchronize",
+  "pull_request.ready_for_review",
+  "pull_request.closed",
+] as const;
+
+/** Where GitHub delivers webhooks, as Probot serves them (`WEBHOOK_PATH` changes it there too). */
+export const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
+
+/**
+ * The webhook endpoint on the request path: checks the delivery's `X-Hub-Signature-256` over the
+ * bytes received, parses it, hands it to the handlers (which only enqueue) and answers 200.
+ *
+ * Probot's own middleware builds an authenticated GitHub client for every event before any
+ * handler runs (its `Context.octokit`, with all its plugins): a third of the CPU a delivery costs,
+ * for a client the handlers never use. This one is @octokit/webhooks alone, the library Probot
+ * verifies with, so the answers (400 for a bad signature, 415, 404, 500 when a handler throws)
+ * are Probot's; the engine asks for its GitHub clients off the request path, when it works.
+ */
+export function createWebhookMiddleware(input: { secret: string; deps: HandlerDeps; log: Logger; path?: string }): NodeMiddleware {
+  const webhooks = new Webhooks({ secret: input.secret });
+  webhooks.on([...PULL_REQUEST_EVENTS], (event) => onPullRequest(event, input.deps));
+  webhooks.on("issue_comment.created", (event) => onIssueComment(event, input.deps));
+  return createNodeMiddleware(webhooks, { path: input.path ?? DEFAULT_WEBHOOK_PATH, log: input.log.child({ name: "webhooks" }) });
+}
