@@ -41,7 +41,7 @@ function recorder(): HandlerDeps & { jobs: Array<[PreviewJob, string | undefined
     commands,
     previews: {
       enqueue: (job, id) => jobs.push([job, id]) > 0,
-      command: (input, id) => void commands.push([input, id]),
+      command: (input, id) => commands.push([input, id]) > 0,
     },
   };
 }
@@ -114,7 +114,7 @@ describe("createWebhookMiddleware", () => {
         enqueue: () => {
           throw new Error("queue is gone");
         },
-        command: () => undefined,
+        command: () => true,
       },
     });
 
