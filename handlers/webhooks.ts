@@ -12,6 +12,8 @@ export const PULL_REQUEST_EVENTS = [
   "pull_request.synchronize",
   "pull_request.ready_for_review",
   "pull_request.closed",
+  "pull_request.labeled",
+  "pull_request.unlabeled",
 ] as const;
 
 /** Where GitHub delivers webhooks, as Probot serves them (`WEBHOOK_PATH` changes it there too). */

@@ -127,6 +127,47 @@ const SecretRef = z
     sensitive: true,
   });
 
+/** Globs in the syntax of GitHub Actions' branch and path filters; `!` before one excludes. */
+const Globs = (what: string, examples: string) =>
+  z
+    .array(z.string().trim().min(1, `a ${what} pattern must not be empty`).max(512))
+    .min(1, { abort: true })
+    .max(100)
+    .refine((patterns) => patterns.some((p) => !p.startsWith("!")), { message: `needs at least one ${what} pattern without \`!\`: one that includes` })
+    .register(configHints, { expected: `a list of ${what} globs such as ${examples}` });
+
+/** Label names as GitHub takes them (at most 50 characters). */
+const LabelName = z.string().trim().min(1).max(50).register(configHints, { expected: "a label name of 1 to 50 characters" });
+
+const DeployRules = z
+  .object({
+    /** `auto`: every pull request; `label`: only while it has `label`; `command`: only after `/preview deploy`. */
+    mode: z
+      .enum(["auto", "label", "command"])
+      .default("auto")
+      .describe("`auto`: every pull request deploys; `label`: only while it has `label` (adding it deploys, removing it removes the preview); `command`: only after `/preview deploy`."),
+    /** The label of `mode: label`; in every mode, adding it deploys a pull request the rules skipped. */
+    label: LabelName.default("preview").describe("The label of `mode: label`. In every mode, a pull request with this label deploys even when a rule below would skip it."),
+    /** Head branches that deploy on their own (globs); all when unset. */
+    branches: Globs("branch", '"feature/**", "!feature/wip-*"').optional().describe("Head-branch globs of the pull requests that deploy on their own (GitHub Actions filter syntax, `!` excludes); all branches when unset."),
+    /** Base branches whose pull requests deploy on their own (globs); all when unset. */
+    base_branches: Globs("branch", '"main", "release/**"')
+      .optional()
+      .describe("Base-branch globs of the pull requests that deploy on their own (GitHub Actions filter syntax, `!` excludes); all base branches when unset."),
+    /** A push that changes none of these files does not redeploy a live preview; all paths when unset. */
+    paths: Globs("path", '"app/**", "!docs/**"')
+      .optional()
+      .describe("Path globs, as in GitHub Actions' `paths` filter (`!` excludes; the last matching pattern decides): a push whose changed files match none of them does not redeploy a live preview. All paths when unset."),
+    /** Whether pull requests opened by bot accounts (Dependabot, Renovate, ...) deploy on their own. */
+    bots: z
+      .boolean()
+      .default(false)
+      .describe("Whether pull requests opened by bot accounts (Dependabot, Renovate, ...) deploy on their own; without it they deploy only with the label or `/preview deploy`."),
+  })
+  .strict()
+  .default({ mode: "auto", label: "preview", bots: false })
+  .describe("Which pull requests and pushes deploy on their own. `/preview deploy` deploys regardless (forks still need approval).");
+
 /**
  * `.github/preview.yml`: its presence turns previews on for a repository.
  * Every field is documented here; the JSON Schema in `schema/preview.schema.json` is generated from it.
@@ -306,6 +347,8 @@ export const RepoConfigSchema = z
       .describe("Pull requests from forks: `approve` (deploy after a maintainer's `/preview approve`) or `never`."),
     /** Whether draft pull requests get a preview. */
     drafts: z.boolean().default(true).describe("Whether draft pull requests get a preview."),
+    /** Which pull requests and pushes deploy on their own; `/preview deploy` deploys regardless. */
+    deploy: DeployRules,
   })
   .strict()
   .superRefine(

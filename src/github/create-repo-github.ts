@@ -5,7 +5,7 @@ import type { CreateRetry } from "./create-once.js";
 import { createDeployments, listRecentDeployments } from "./deployments.js";
 import { createRepoFileReader, findPermission } from "./repo-files.js";
 import { createComments } from "./sticky-comment.js";
-import { findPullRequest, listOpenPullRequests } from "./pull-requests.js";
+import { compareFiles, findPullRequest, listOpenPullRequests } from "./pull-requests.js";
 
 export interface RepoGitHubOptions {
   /** Clock for check run timestamps; tests pass a fixed one. */
@@ -36,6 +36,7 @@ export function createRepoGitHub(octokit: Octokit, repo: RepoRef, options: RepoG
     comments: createComments(octokit, repo, { ...(options.botLogin === undefined ? {} : { botLogin: options.botLogin }), ...retry }),
     reader: (sha) => createRepoFileReader(octokit, repo, sha),
     pullRequest: (pr) => findPullRequest(octokit, repo, pr),
+    changedFiles: (base, head) => compareFiles(octokit, repo, base, head),
     openPullRequests: (page) => listOpenPullRequests(octokit, repo, page),
     permission: (user) => findPermission(octokit, repo, user),
   };

@@ -29,7 +29,9 @@ interface PullData {
   state: string;
   draft?: boolean | undefined;
   head: { sha: string; ref: string; repo: { id: number | bigint } | null };
-  base: { sha: string; repo: { id: number | bigint } };
+  base: { sha: string; ref: string; repo: { id: number | bigint } };
+  labels?: Array<{ name?: string }>;
+  user?: { type?: string; login?: string } | null;
 }
 
 function toPullRequestInfo(data: PullData): PullRequestInfo {
@@ -41,5 +43,26 @@ function toPullRequestInfo(data: PullData): PullRequestInfo {
     fork: data.head.repo?.id !== data.base.repo.id,
     state: data.state === "open" ? "open" : "closed",
     draft: data.draft === true,
+    labels: (data.labels ?? []).flatMap((label) => (label.name ? [label.name] : [])),
+    bot: isBot(data.user),
+    baseBranch: data.base.ref,
   };
 }
+
+/** A bot account: GitHub says so (`type: Bot`, as for Dependabot and every app), or its login ends in `[bot]`. */
+export function isBot(user: { type?: string; login?: string } | null | undefined): boolean {
+  return user?.type === "Bot" || (user?.login ?? "").endsWith("[bot]");
+}
+
+/** The files that differ between two commits, as GitHub's comparison lists them (at most 300: more is undefined). */
+export async function compareFiles(octokit: Octokit, repo: RepoRef, base: string, head: string): Promise<string[] | undefined> {
+  const response = await requireGitHub(`compare ${base.slice(0, 7)}...${head.slice(0, 7)}`, () =>
+    // One commit a page: the files come with the first page whatever its size.
+    octokit.request("GET /repos/{owner}/{repo}/compare/{basehead}", { owner: repo.owner, repo: repo.repo, basehead: `${base}...${head}`, per_page: 1 }),
+  );
+  const files = response.data.files ?? [];
+  return files.length >= COMPARE_FILE_LIMIT ? undefined : files.map((file) => file.filename);
+}
+
+/** GitHub's comparison lists at most this many files. */
+const COMPARE_FILE_LIMIT = 300;

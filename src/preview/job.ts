@@ -14,6 +14,12 @@ export interface PreviewJob {
   fork?: boolean;
   /** Draft pull requests deploy only when the config allows (`drafts: true`, the default). */
   draft?: boolean;
+  /** The pull request's labels, its author being a bot and its base branch: what `deploy` rules judge. */
+  labels?: string[];
+  bot?: boolean;
+  baseBranch?: string;
+  /** Set for a `labeled` or `unlabeled` event: the label, and whether it was added. */
+  label?: { name: string; added: boolean };
   /** The base branch's commit: a fork's say over berth's own settings never counts, the base's does. */
   baseSha?: string;
   /** Set by `/preview approve`: the fork head SHA a maintainer approved. */

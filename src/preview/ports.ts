@@ -235,6 +235,10 @@ export interface PullRequestInfo {
   fork: boolean;
   state: "open" | "closed";
   draft: boolean;
+  labels: string[];
+  /** Opened by a bot account (Dependabot, Renovate, an app). */
+  bot: boolean;
+  baseBranch: string;
 }
 
 export type RepoPermission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
@@ -248,6 +252,11 @@ export interface RepoGitHub {
   reader(sha: string): RepoReader;
   /** The pull request, or undefined when it does not exist (a comment on an issue, say). */
   pullRequest(pr: number): Promise<PullRequestInfo | undefined>;
+  /**
+   * Paths of the files that differ between two commits (GitHub's comparison), or undefined when
+   * GitHub cannot list them all (it lists at most 300).
+   */
+  changedFiles(base: string, head: string): Promise<string[] | undefined>;
   /** One page (1-based, up to 100) of the repository's open pull requests, and whether more follow. One request. */
   openPullRequests(page: number): Promise<{ pulls: PullRequestInfo[]; more: boolean }>;
   /** The user's permission on the repository, from the API (never from the payload alone). */

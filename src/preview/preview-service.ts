@@ -4,7 +4,7 @@ import type { PreviewTarget } from "../plan/plan-preview.js";
 import { previewLabel, stackName } from "../stack/naming.js";
 import type { Logger } from "../util/logger.js";
 import { DeployReporter, renderComment } from "./report/index.js";
-import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, type DeployDeps, deployPreview, describeFailure, destroyPreview, forkGate, KeyedQueue, reconcile, RestartSignal, type ReconcileSummary } from "./flow/index.js";
+import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, type DeployDeps, deployPreview, describeFailure, destroyPreview, forkGate, gateDeploy, KeyedQueue, reconcile, RestartSignal, type ReconcileSummary } from "./flow/index.js";
 import { type CommentCommand, handleCommand } from "./commands/index.js";
 import type { PreviewJob } from "./job.js";
 import type { AppGitHub, LogPort, RepoGitHub, RepoRef } from "./ports.js";
@@ -316,6 +316,13 @@ export class PreviewService {
       log.info({}, "draft pull request and drafts: false; not deploying");
       return;
     }
+    const gate = await gateDeploy({ stacks: this.deps.stacks, log }, { github, job, rules: config.deploy, target });
+    if (gate === "remove") {
+      // `mode: label` and the label was taken off: the preview goes, as with /preview destroy.
+      if (await this.deps.stacks.find(stackName(previewLabel(target)))) await destroyPreview(this.deps, { github, target, reason: "destroy" });
+      return;
+    }
+    if (gate === "skipped") return;
     let approvalMarker: string | undefined;
     if (job.fork) {
       const gate = await forkGate(github, { ...job, approvedSha: job.approvedSha ?? this.approvals.get(prKey(job.repo, job.pr)) });
@@ -368,11 +375,13 @@ export function prKey(repo: Pick<RepoRef, "owner" | "repo">, pr: number): string
 }
 
 /**
- * Coalesces an older job (waiting, or running and interrupted) with a newer one: removal wins over
- * everything; a reset stays a reset (with the newer head) so the data wipe someone asked for is
+ * Coalesces an older job (waiting, or running and interrupted) with a newer one: a label event
+ * only updates the labels of what waits; removal wins over everything else; a reset stays a reset (with the newer head) so the data wipe someone asked for is
  * not lost; otherwise newest wins.
  */
 export function mergeJobs(older: PreviewJob, newer: PreviewJob): PreviewJob {
+  // A label event brings the pull request's labels, not work of its own: what waits still runs.
+  if (newer.label !== undefined && older.label === undefined) return { ...older, ...(newer.labels ? { labels: newer.labels } : {}) };
   if (REMOVALS.has(newer.action)) return newer;
   if (older.action === "reset" && !REMOVALS.has(newer.action)) return { ...newer, action: "reset" };
   return newer;

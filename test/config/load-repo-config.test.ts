@@ -33,6 +33,7 @@ const DEFAULTS = {
   resources: { services: {} },
   forks: "approve",
   drafts: true,
+  deploy: { mode: "auto", label: "preview", bots: false },
 } satisfies Partial<RepoConfig>;
 
 describe("loadRepoConfig: valid configs", () => {
@@ -89,6 +90,14 @@ describe("loadRepoConfig: valid configs", () => {
         resources: { cpu: 512, memory: 1024, services: { worker: { cpu: 1024, memory: 2048 } } },
         forks: "never",
         drafts: false,
+        deploy: {
+          mode: "label",
+          label: "deploy-preview",
+          branches: ["feature/**", "!feature/wip-*"],
+          base_branches: ["main"],
+          paths: ["app/**", "db/**", "!docs/**"],
+          bots: true,
+        },
       },
     },
   ])("$name parses to the exact config", async ({ name, expected }) => {
@@ -210,7 +219,16 @@ describe("loadRepoConfig: invalid configs", () => {
       name: "unknown top-level key with nothing close",
       yaml: "ttl: 3d\n",
       expected: [
-        `${F}:1: ttl: unknown key; allowed keys: compose, profiles, service, port, healthcheck, image, release, environment, secrets, compose_secrets, resources, forks, drafts`,
+        `${F}:1: ttl: unknown key; allowed keys: compose, profiles, service, port, healthcheck, image, release, environment, secrets, compose_secrets, resources, forks, drafts, deploy`,
+      ],
+    },
+    {
+      name: "deploy rules that cannot mean anything",
+      yaml: 'deploy:\n  mode: labels\n  paths: ["!docs/**"]\n  branches: []\n',
+      expected: [
+        `${F}:2: deploy.mode: expected "auto", "label" or "command", got "labels"`,
+        `${F}:3: deploy.paths: needs at least one path pattern without \`!\`: one that includes`,
+        `${F}:4: deploy.branches: expected a list of branch globs such as "feature/**", "!feature/wip-*", got an empty list`,
       ],
     },
     {

@@ -56,6 +56,10 @@ export interface FakePull {
   fork?: boolean;
   state?: "open" | "closed";
   draft?: boolean;
+  labels?: string[];
+  /** Who opened it; default octocat, a person. */
+  user?: { login: string; type: "User" | "Bot" };
+  baseBranch?: string;
 }
 
 /**
@@ -82,6 +86,7 @@ export type FakeRoute =
   | "POST issues/comments/{id}/reactions"
   | "GET collaborators/{user}/permission"
   | "GET pulls/{number}"
+  | "GET compare/{basehead}"
   | "GET pulls"
   | "GET app/installations"
   | "GET installation/repositories";
@@ -149,7 +154,9 @@ export function createGitHubFake(options: {
     state: pull.state ?? "open",
     draft: pull.draft ?? false,
     head: { sha: pull.headSha, ref: pull.branch, repo: pull.fork ? { id: 2, full_name: `someone/${repo}` } : baseRepo },
-    base: { sha: "b".repeat(40), ref: "main", repo: baseRepo },
+    base: { sha: "b".repeat(40), ref: pull.baseBranch ?? "main", repo: baseRepo },
+    labels: (pull.labels ?? []).map((name, i) => ({ id: 9000 + i, name })),
+    user: pull.user ?? { login: "octocat", type: "User" },
   });
   /** One page of a list as GitHub pages it (`per_page`, `page`, a Link header when more follow). */
   const paginate = <T>(req: Request, items: T[], defaultPerPage = 30): [T[], Record<string, string>] => {
@@ -360,6 +367,18 @@ export function createGitHubFake(options: {
         if (permission === undefined || permission === "none") return [404, { message: "Not Found" }];
         const base = permission === "maintain" ? "write" : permission === "triage" ? "read" : permission;
         return [200, { permission: base, role_name: permission, user: { login: m[1] } }];
+      },
+    ],
+    [
+      "GET compare/{basehead}",
+      new RegExp(`^${prefix}/compare/([0-9a-f]+)\\.\\.\\.([0-9a-f]+)$`),
+      (_req, m) => {
+        // The files whose content differs between the two commits' trees (the fake has no history).
+        const before = state.filesBySha.get(m[1]!) ?? state.defaultFiles;
+        const after = state.filesBySha.get(m[2]!) ?? state.defaultFiles;
+        const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((name) => before[name] !== after[name]).sort();
+        const files = names.slice(0, 300).map((filename) => ({ filename, status: !(filename in before) ? "added" : !(filename in after) ? "removed" : "modified" }));
+        return [200, { status: "ahead", ahead_by: 1, behind_by: 0, total_commits: 1, commits: [], files }];
       },
     ],
     [

@@ -66,17 +66,32 @@ describe("reading berth's own record back", () => {
       .reply(
         200,
         [
-          { number: 7, state: "open", draft: true, head: { sha: SHA, ref: "feature/x", repo: baseRepo }, base: { sha: "b".repeat(40), repo: baseRepo } },
-          { number: 9, state: "open", head: { sha: SHA, ref: "patch-1", repo: null }, base: { sha: "b".repeat(40), repo: baseRepo } },
+          {
+            number: 7,
+            state: "open",
+            draft: true,
+            head: { sha: SHA, ref: "feature/x", repo: baseRepo },
+            base: { sha: "b".repeat(40), ref: "main", repo: baseRepo },
+            labels: [{ id: 1, name: "preview" }],
+            user: { login: "octocat", type: "User" },
+          },
+          {
+            number: 9,
+            state: "open",
+            head: { sha: SHA, ref: "patch-1", repo: null },
+            base: { sha: "b".repeat(40), ref: "release/2", repo: baseRepo },
+            labels: [],
+            user: { login: "dependabot[bot]", type: "Bot" },
+          },
         ],
         { link: '<https://api.github.com/repositories/1/pulls?page=3>; rel="next"' },
       );
 
     expect(await listOpenPullRequests(octokit(), repo, 2)).toEqual({
       pulls: [
-        { number: 7, headSha: SHA, baseSha: "b".repeat(40), branch: "feature/x", fork: false, state: "open", draft: true },
+        { number: 7, headSha: SHA, baseSha: "b".repeat(40), branch: "feature/x", fork: false, state: "open", draft: true, labels: ["preview"], bot: false, baseBranch: "main" },
         // A head repository that was deleted counts as a fork: its code is not the base's.
-        { number: 9, headSha: SHA, baseSha: "b".repeat(40), branch: "patch-1", fork: true, state: "open", draft: false },
+        { number: 9, headSha: SHA, baseSha: "b".repeat(40), branch: "patch-1", fork: true, state: "open", draft: false, labels: [], bot: true, baseBranch: "release/2" },
       ],
       more: true,
     });

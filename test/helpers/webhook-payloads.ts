@@ -33,7 +33,7 @@ function retarget(payload: Record<string, any>): void {
 
 /** A real `pull_request.<action>` payload for PR `number` of acme/shop at `sha`. */
 export function pullRequestPayload(
-  action: "opened" | "reopened" | "synchronize" | "ready_for_review" | "closed" | "labeled",
+  action: "opened" | "reopened" | "synchronize" | "ready_for_review" | "closed" | "labeled" | "unlabeled",
   input: {
     number: number;
     sha: string;
@@ -44,6 +44,13 @@ export function pullRequestPayload(
     title?: string;
     /** A push's previous head (`before`); default a commit no other payload names. */
     before?: string;
+    /** The pull request's labels after the event; default the example's. */
+    labels?: string[];
+    /** Who opened it; default the example's person. */
+    user?: { login: string; type: "User" | "Bot" };
+    /** labeled/unlabeled: the label added or removed. */
+    label?: string;
+    baseBranch?: string;
   },
 ): Record<string, any> {
   const payload = example("pull_request", action);
@@ -60,6 +67,10 @@ export function pullRequestPayload(
   pr.head.ref = input.branch ?? "feature/checkout";
   pr.draft = input.draft ?? false;
   if (input.title !== undefined) pr.title = input.title;
+  if (input.labels !== undefined) pr.labels = input.labels.map((name, i) => ({ ...structuredClone(pr.labels?.[0] ?? {}), id: 7000 + i, name }));
+  if (input.user !== undefined) pr.user = { ...pr.user, login: input.user.login, type: input.user.type };
+  if (input.baseBranch !== undefined) pr.base.ref = input.baseBranch;
+  if (input.label !== undefined) payload.label = { ...structuredClone(payload.label ?? pr.labels?.[0] ?? {}), name: input.label };
   if (action === "closed") pr.merged = input.merged ?? false;
   pr.base.repo = structuredClone(payload.repository);
   pr.head.repo = input.fork

@@ -74,9 +74,10 @@ export async function handleCommand(deps: CommandDeps, github: RepoGitHub, input
     await github.comments.reply(input.pr, `This pull request is closed, so it has no preview to ${command.name}.`, input.commentId);
     return "closed";
   }
-  const base = { repo: input.repo, pr: input.pr, sha: pr.headSha, baseSha: pr.baseSha, branch: pr.branch, fork: pr.fork, draft: pr.draft };
+  const base = { repo: input.repo, pr: input.pr, sha: pr.headSha, baseSha: pr.baseSha, branch: pr.branch, fork: pr.fork, draft: pr.draft, labels: pr.labels, bot: pr.bot, baseBranch: pr.baseBranch };
 
   switch (command.name) {
+    case "deploy":
     case "reset":
     case "redeploy":
       deps.enqueue({ ...base, action: command.name, asked: { commentId: input.commentId, command: command.name } });

@@ -5,11 +5,11 @@
  */
 
 /** The name of a comment command. */
-export type CommandName = "reset" | "redeploy" | "destroy" | "logs" | "approve" | "help";
+export type CommandName = "deploy" | "reset" | "redeploy" | "destroy" | "logs" | "approve" | "help";
 
 /** A command as parsed from a comment. */
 export type ParsedCommand =
-  | { name: "reset" | "redeploy" | "destroy" }
+  | { name: "deploy" | "reset" | "redeploy" | "destroy" }
   | {
       name: "approve";
       /** The commit the maintainer reviewed (7 to 40 hex digits); it must be the head's. */
@@ -44,6 +44,13 @@ export interface CommandSpec {
 
 /** Every command berth understands, in the order the help table lists them. */
 export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: "deploy",
+    usage: "/preview deploy",
+    description: "Deploys the head commit, whatever the repository's deploy rules (label, branches, bots) say.",
+    requiresWrite: true,
+    deploys: true,
+  },
   {
     name: "reset",
     usage: "/preview reset",
@@ -348,6 +355,7 @@ function parseCommandLine(line: string): ParsedCommand | undefined {
   const verb = asciiLower(words[0]!);
   const args = words.slice(1);
   switch (verb) {
+    case "deploy":
     case "reset":
     case "redeploy":
     case "destroy":

@@ -81,6 +81,9 @@ export async function convergePull(deps: ConvergeDeps, summary: ConvergeCounts, 
     branch: pull.branch,
     fork: pull.fork,
     draft: pull.draft,
+    labels: pull.labels,
+    bot: pull.bot,
+    baseBranch: pull.baseBranch,
     ...(decision.attempt ? { attempt: decision.attempt } : {}),
   });
   summary.redeployed += 1;

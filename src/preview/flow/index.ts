@@ -3,6 +3,7 @@
  * per-pull-request queue that runs them one at a time.
  */
 export { deployPreview, describeFailure, ownershipTags, type DeployDeps } from "./deploy-preview.js";
+export { gateDeploy } from "./deploy-gate.js";
 export { destroyPreview } from "./destroy-preview.js";
 export { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, forkGate } from "./fork-approval.js";
 export { KeyedQueue, RestartSignal } from "./keyed-queue.js";

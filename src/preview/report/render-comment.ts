@@ -6,7 +6,7 @@ export const STICKY_MARKER = "<!-- berth:preview -->";
 
 /** What the sticky comment on a pull request says. */
 export interface CommentState {
-  state: "deploying" | "ready" | "failed" | "removed" | "awaiting-approval" | "disabled-for-forks";
+  state: "deploying" | "ready" | "failed" | "removed" | "awaiting-approval" | "disabled-for-forks" | "skipped";
   /** The preview's public URL. */
   url?: string;
   /** The commit deployed (or waiting for approval). */
@@ -15,11 +15,14 @@ export interface CommentState {
   commitUrl?: string;
   /** The PR's head branch: user-controlled, always escaped. */
   branch?: string;
-  updatedAt: Date;
+  /** When it was written; left out where the comment must not change while nothing else does (a skip a resync repeats). */
+  updatedAt?: Date;
   /** The check run with the phase details. */
   checkRunUrl?: string;
   /** One more line for the people on the PR, e.g. why the deploy failed. User-controlled, escaped. */
   message?: string;
+  /** Why there is no preview (skipped): Markdown berth wrote, any user text in it already escaped. */
+  explanation?: string;
 }
 
 const HEADLINE: Record<CommentState["state"], string> = {
@@ -29,6 +32,7 @@ const HEADLINE: Record<CommentState["state"], string> = {
   removed: "🗑️ Preview removed",
   "awaiting-approval": "✋ Preview waiting for approval",
   "disabled-for-forks": "🔒 No preview for pull requests from forks",
+  skipped: "⏸️ No preview for this pull request yet",
 };
 
 const COMMANDS: ReadonlyArray<[command: string, what: string]> = [
@@ -54,11 +58,11 @@ export function renderComment(state: CommentState): string {
   } else if (state.branch !== undefined) {
     facts.push(`**Branch:** ${escapeMarkdown(state.branch)}`);
   }
-  facts.push(`**Updated:** ${state.updatedAt.toISOString().replace(/\.\d{3}Z$/, "Z")}`);
+  if (state.updatedAt !== undefined) facts.push(`**Updated:** ${state.updatedAt.toISOString().replace(/\.\d{3}Z$/, "Z")}`);
   if (state.checkRunUrl !== undefined) facts.push(`**Details:** ${markdownLink(state.checkRunUrl, "check run")}`);
 
   const parts = [STICKY_MARKER, `### ${HEADLINE[state.state]}`];
-  const explanation = explain(state);
+  const explanation = state.explanation ?? explain(state);
   if (explanation !== undefined) parts.push(explanation);
   if (state.message !== undefined) parts.push(`> ${escapeMarkdown(state.message)}`);
   parts.push(facts.map((f) => `- ${f}`).join("\n"));
@@ -88,7 +92,9 @@ function renderCommands(state: CommentState["state"]): string | undefined {
   const list: ReadonlyArray<readonly [string, string]> =
     state === "awaiting-approval"
       ? [["/preview approve", "deploy the head commit of this fork"], COMMANDS[COMMANDS.length - 1]!]
-      : COMMANDS;
+      : state === "skipped"
+        ? [["/preview deploy", "deploy the head commit, whatever the deploy rules say"], COMMANDS[COMMANDS.length - 1]!]
+        : COMMANDS;
   const items = list.map(([command, what]) => `- ${inlineCode(command)}: ${what}`);
   return ["<details><summary>Commands (comment on this pull request; write access needed)</summary>", "", ...items, "", "</details>"].join("\n");
 }

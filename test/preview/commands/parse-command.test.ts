@@ -26,7 +26,9 @@ const corpus: Array<[string, string, ParsedCommand | undefined]> = [
   ["CRLF line endings", "Please refresh.\r\n/preview reset\r\n", { name: "reset" }],
   ["old Mac CR line endings", "hi\r/preview destroy\r", { name: "destroy" }],
   ["only the first command counts", "/preview logs db\n/preview destroy", { name: "logs", service: "db" }],
-  ["a help reply wins when it comes first", "/preview deploy\n/preview destroy", { name: "help", unknown: "deploy" }],
+  ["a help reply wins when it comes first", "/preview deploy-it\n/preview destroy", { name: "help", unknown: "deploy-it" }],
+  ["deploy", "/preview deploy", { name: "deploy" }],
+  ["deploy with an argument", "/preview deploy now", { name: "help", unknown: "deploy now" }],
   ["after a closed fence", "```\n/preview destroy\n```\n/preview reset", { name: "reset" }],
   ["after a block quote and a blank line", "> /preview destroy\n\n/preview reset", { name: "reset" }],
   ["after a list item holding a fence", "- ```\n  /preview destroy\n  ```\n/preview reset", { name: "reset" }],
@@ -74,7 +76,7 @@ const corpus: Array<[string, string, ParsedCommand | undefined]> = [
   ["list item", "- /preview reset", undefined],
   ["heading", "# /preview reset", undefined],
   // what a typo or a trick gives: help with what was typed
-  ["unknown verb", "/preview deploy", { name: "help", unknown: "deploy" }],
+  ["unknown verb", "/preview ship", { name: "help", unknown: "ship" }],
   ["extra argument", "/preview reset now", { name: "help", unknown: "reset now" }],
   ["help with arguments", "/preview help me", { name: "help", unknown: "help me" }],
   ["two services", "/preview logs web db", { name: "help", unknown: "logs web db" }],
@@ -150,7 +152,7 @@ describe("COMMANDS", () => {
   });
 
   it("marks the commands that run the pull request's code", () => {
-    expect(COMMANDS.filter((c) => c.deploys).map((c) => c.name)).toEqual(["reset", "redeploy", "approve"]);
+    expect(COMMANDS.filter((c) => c.deploys).map((c) => c.name)).toEqual(["deploy", "reset", "redeploy", "approve"]);
   });
 
   it("parses every usage line back to its own command", () => {
@@ -164,6 +166,7 @@ describe("renderHelp", () => {
       [
         "| Command | What it does | Who may use it |",
         "| --- | --- | --- |",
+        "| `/preview deploy` | Deploys the head commit, whatever the repository's deploy rules (label, branches, bots) say. | write |",
         "| `/preview reset` | Wipes the preview's data, then runs migrate and seed again. | write |",
         "| `/preview redeploy` | Deploys the head commit again, keeping the data. | write |",
         "| `/preview destroy` | Deletes the preview now; the next push creates it again. | write |",

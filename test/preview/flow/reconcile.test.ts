@@ -21,7 +21,7 @@ function stack(pr: number, options: { repo?: string; sha?: string; status?: stri
 }
 
 function pull(number: number, patch: Partial<PullRequestInfo> = {}): PullRequestInfo {
-  return { number, headSha: SHA1, baseSha: BASE, branch: "feature/checkout", fork: false, state: "open", draft: false, ...patch };
+  return { number, headSha: SHA1, baseSha: BASE, branch: "feature/checkout", fork: false, state: "open", draft: false, labels: [], bot: false, baseBranch: "main", ...patch };
 }
 
 interface LogEntry {
@@ -114,6 +114,9 @@ const deployJob = (pr: number, patch: Partial<PreviewJob> = {}): PreviewJob => (
   branch: "feature/checkout",
   fork: false,
   draft: false,
+  labels: [],
+  bot: false,
+  baseBranch: "main",
   ...patch,
 });
 

@@ -24,6 +24,7 @@ function recordingGitHub() {
     comments: { ensureSticky: async () => {}, readSticky: async () => undefined, reply: async () => {}, react: async () => {} },
     reader: () => ({ readFile: async () => undefined, listFiles: async () => undefined }),
     pullRequest: async () => undefined,
+    changedFiles: async () => undefined,
     openPullRequests: async () => ({ pulls: [], more: false }),
     permission: async () => "none",
   };

@@ -103,6 +103,7 @@ describe("renderComment", () => {
     ["removed", "### 🗑️ Preview removed"],
     ["awaiting-approval", "### ✋ Preview waiting for approval"],
     ["disabled-for-forks", "### 🔒 No preview for pull requests from forks"],
+    ["skipped", "### ⏸️ No preview for this pull request yet"],
   ] as const)("starts with the marker and the %s headline", (state, headline) => {
     const lines = renderComment({ state, updatedAt }).split("\n");
     expect(lines.slice(0, 3)).toEqual([STICKY_MARKER, "", headline]);
@@ -111,6 +112,7 @@ describe("renderComment", () => {
   it.each([
     ["deploying", ["/preview reset", "/preview redeploy", "/preview destroy", "/preview logs [service]", "/preview help"]],
     ["awaiting-approval", ["/preview approve", "/preview help"]],
+    ["skipped", ["/preview deploy", "/preview help"]],
     ["disabled-for-forks", []],
   ] as const)("lists the commands for %s", (state, commands) => {
     const listed = [...renderComment({ state, updatedAt }).matchAll(/^- `([^`]+)`:/gm)].map((m) => m[1]);
