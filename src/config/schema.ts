@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { environmentValueProblems } from "./preview-placeholders.js";
 import { imageTemplateProblems } from "./resolve-image.js";
@@ -167,6 +168,41 @@ const DeployRules = z
   .strict()
   .default({ mode: "auto", label: "preview", bots: false })
   .describe("Which pull requests and pushes deploy on their own. `/preview deploy` deploys regardless (forks still need approval).");
+
+/** Source addresses a listener rule may name besides the host name (ELBv2 evaluates at most five values per rule). */
+export const MAX_ALLOWED_CIDRS = 4;
+
+/** An IPv4 or IPv6 network in CIDR notation, as ELBv2's source-ip condition takes it (no wildcards). */
+const Cidr = z
+  .string()
+  .trim()
+  .refine((value) => isCidr(value), { message: "must be an IPv4 or IPv6 network in CIDR notation, e.g. 203.0.113.0/24 or 2001:db8::/32" });
+
+/** Whether `value` is `<address>/<prefix>` with a prefix the address family allows. */
+export function isCidr(value: string): boolean {
+  const match = /^([^/]+)\/(\d{1,3})$/.exec(value);
+  if (!match) return false;
+  const family = isIP(match[1]!);
+  const bits = Number(match[2]);
+  return (family === 4 && bits <= 32) || (family === 6 && bits <= 128);
+}
+
+const Access = z
+  .object({
+    /** Only requests from these networks reach the preview; anyone when unset. */
+    allow_cidrs: z
+      .array(Cidr)
+      .min(1, { abort: true })
+      .max(MAX_ALLOWED_CIDRS, `at most ${MAX_ALLOWED_CIDRS} networks: a load balancer rule evaluates at most 5 values, and the preview's host name takes one`)
+      .register(configHints, { expected: `a list of 1 to ${MAX_ALLOWED_CIDRS} networks in CIDR notation, e.g. ["203.0.113.0/24"]` })
+      .optional()
+      .describe(
+        `Only requests whose source address is in one of these networks (CIDR, IPv4 or IPv6, at most ${MAX_ALLOWED_CIDRS}) reach the preview; others get the load balancer's default answer. The address is the one that connects to the load balancer (a proxy's, not X-Forwarded-For). Anyone when unset.`,
+      ),
+  })
+  .strict()
+  .default({})
+  .describe("Who may open the preview.");
 
 /**
  * `.github/preview.yml`: its presence turns previews on for a repository.
@@ -349,6 +385,8 @@ export const RepoConfigSchema = z
     drafts: z.boolean().default(true).describe("Whether draft pull requests get a preview."),
     /** Which pull requests and pushes deploy on their own; `/preview deploy` deploys regardless. */
     deploy: DeployRules,
+    /** Who may open the preview. */
+    access: Access,
   })
   .strict()
   .superRefine(

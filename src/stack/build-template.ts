@@ -155,7 +155,12 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     addBaseParameters(builder, input.baseStack);
     const network = addPreviewNetwork(builder, label);
     const logging: LogSettings = { group: fromBase("LogGroup"), region: AWS_REGION, streamPrefix: label };
-    const endpoint = addPublicEndpoint(builder, { label, port: publicService.port, healthPath: config.healthcheck.path });
+    const endpoint = addPublicEndpoint(builder, {
+      label,
+      port: publicService.port,
+      healthPath: config.healthcheck.path,
+      ...(config.access.allow_cidrs ? { allowCidrs: config.access.allow_cidrs } : {}),
+    });
     const families = familyNames(label, project.services);
     // Text from the compose file and the config holds the address; the template joins it in at deploy time.
     const address = { url: builder.embed(join("", ["https://", endpoint.hostname])), host: builder.embed(endpoint.hostname) };

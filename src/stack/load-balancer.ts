@@ -49,9 +49,9 @@ export function targetGroupName(label: string, port: number): string {
 /**
  * Adds the target group (IP targets, HTTP on `port`, a health check fast enough for previews:
  * every 5 s, 2 to change state, 5 s deregistration) and the listener rule that forwards
- * `<label>.<domain>` to it on the base stack's HTTPS listener.
+ * `<label>.<domain>` to it on the base stack's HTTPS listener, from `allowCidrs` only when given.
  */
-export function addPublicEndpoint(template: TemplateBuilder, input: { label: string; port: number; healthPath: string }): PublicEndpoint {
+export function addPublicEndpoint(template: TemplateBuilder, input: { label: string; port: number; healthPath: string; allowCidrs?: readonly string[] }): PublicEndpoint {
   const priority = template.addParameter(PRIORITY_PARAMETER, {
     Type: "Number",
     MinValue: 1,
@@ -80,7 +80,11 @@ export function addPublicEndpoint(template: TemplateBuilder, input: { label: str
   const listenerRule = template.addResource("PublicListenerRule", "AWS::ElasticLoadBalancingV2::ListenerRule", {
     ListenerArn: fromBase("ListenerArn"),
     Priority: priority,
-    Conditions: [{ Field: "host-header", HostHeaderConfig: { Values: [hostname] } }],
+    Conditions: [
+      { Field: "host-header", HostHeaderConfig: { Values: [hostname] } },
+      // Requests from elsewhere match no preview rule and get the listener's default answer.
+      ...(input.allowCidrs ? [{ Field: "source-ip" as const, SourceIpConfig: { Values: [...input.allowCidrs] } }] : []),
+    ],
     Actions: [{ Type: "forward", TargetGroupArn: targetGroup.ref }],
   });
   return { targetGroup, listenerRule, priority, hostname };

@@ -34,6 +34,7 @@ const DEFAULTS = {
   forks: "approve",
   drafts: true,
   deploy: { mode: "auto", label: "preview", bots: false },
+  access: {},
 } satisfies Partial<RepoConfig>;
 
 describe("loadRepoConfig: valid configs", () => {
@@ -98,6 +99,7 @@ describe("loadRepoConfig: valid configs", () => {
           paths: ["app/**", "db/**", "!docs/**"],
           bots: true,
         },
+        access: { allow_cidrs: ["203.0.113.0/24", "2001:db8::/32"] },
       },
     },
   ])("$name parses to the exact config", async ({ name, expected }) => {
@@ -219,7 +221,7 @@ describe("loadRepoConfig: invalid configs", () => {
       name: "unknown top-level key with nothing close",
       yaml: "ttl: 3d\n",
       expected: [
-        `${F}:1: ttl: unknown key; allowed keys: compose, profiles, service, port, healthcheck, image, release, environment, secrets, compose_secrets, resources, forks, drafts, deploy`,
+        `${F}:1: ttl: unknown key; allowed keys: compose, profiles, service, port, healthcheck, image, release, environment, secrets, compose_secrets, resources, forks, drafts, deploy, access`,
       ],
     },
     {
@@ -230,6 +232,19 @@ describe("loadRepoConfig: invalid configs", () => {
         `${F}:3: deploy.paths: needs at least one path pattern without \`!\`: one that includes`,
         `${F}:4: deploy.branches: expected a list of branch globs such as "feature/**", "!feature/wip-*", got an empty list`,
       ],
+    },
+    {
+      name: "access networks that are not networks",
+      yaml: "access:\n  allow_cidrs:\n    - 203.0.113.0\n    - 10.0.0.0/33\n    - ::/0\n",
+      expected: [
+        `${F}:3: access.allow_cidrs[0]: must be an IPv4 or IPv6 network in CIDR notation, e.g. 203.0.113.0/24 or 2001:db8::/32`,
+        `${F}:4: access.allow_cidrs[1]: must be an IPv4 or IPv6 network in CIDR notation, e.g. 203.0.113.0/24 or 2001:db8::/32`,
+      ],
+    },
+    {
+      name: "more access networks than a load balancer rule takes",
+      yaml: 'access:\n  allow_cidrs: ["203.0.113.0/24", "198.51.100.0/24", "192.0.2.0/24", "10.0.0.0/8", "172.16.0.0/12"]\n',
+      expected: [`${F}:2: access.allow_cidrs: at most 4 networks: a load balancer rule evaluates at most 5 values, and the preview's host name takes one`],
     },
     {
       name: "misspelt nested keys",

@@ -74,6 +74,7 @@ describe("buildTemplate: every rendered template passes cfn-lint", () => {
     { name: "multi", input: multi },
     { name: "rails-hold-serving", input: { ...rails, hold: { servingImages: { web: "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:old" } } } },
     { name: "rails-hold-first", input: { ...rails, hold: {} } },
+    { name: "rails-allow-cidrs", input: { ...rails, config: { ...rails.config, access: { allow_cidrs: ["203.0.113.0/24", "2001:db8::/32"] } } } },
     {
       name: "literal-shell-placeholders",
       input: {
@@ -273,6 +274,14 @@ describe("buildTemplate: Rails + Postgres", () => {
       Conditions: [{ Field: "host-header", HostHeaderConfig: { Values: [{ "Fn::Join": [".", [LABEL, imported("Domain")]] }] } }],
       Actions: [{ Type: "forward", TargetGroupArn: { Ref: "PublicTargetGroup" } }],
     });
+  });
+
+  it("lets only access.allow_cidrs reach the preview when set: a source-ip condition beside the host name", () => {
+    const { template } = render({ ...rails, config: { ...rails.config, access: { allow_cidrs: ["203.0.113.0/24", "2001:db8::/32"] } } });
+    expect(resource(template, "PublicListenerRule", "AWS::ElasticLoadBalancingV2::ListenerRule").Properties.Conditions).toEqual([
+      { Field: "host-header", HostHeaderConfig: { Values: [{ "Fn::Join": [".", [LABEL, imported("Domain")]] }] } },
+      { Field: "source-ip", SourceIpConfig: { Values: ["203.0.113.0/24", "2001:db8::/32"] } },
+    ]);
   });
 
   it("tags every resource that takes tags berth:managed in the template itself, which the bot's role fences deletes on", () => {

@@ -61,7 +61,7 @@ export interface TargetGroupProperties {
 export interface ListenerRuleProperties {
   ListenerArn: Value;
   Priority: Value<number>;
-  Conditions: Array<{ Field: "host-header"; HostHeaderConfig: { Values: Value[] } }>;
+  Conditions: Array<{ Field: "host-header"; HostHeaderConfig: { Values: Value[] } } | { Field: "source-ip"; SourceIpConfig: { Values: string[] } }>;
   Actions: Array<{ Type: "forward"; TargetGroupArn: Value }>;
 }
 
