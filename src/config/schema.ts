@@ -187,6 +187,39 @@ export function isCidr(value: string): boolean {
   return (family === 4 && bits <= 32) || (family === 6 && bits <= 128);
 }
 
+/** An https URL, as ELBv2 requires of an OIDC issuer and its endpoints. */
+const HttpsUrl = (what: string, where = "") =>
+  z
+    .string()
+    .trim()
+    .max(2048)
+    .refine((value) => URL.canParse(value) && new URL(value).protocol === "https:", { message: `must be the ${what}'s https:// URL` })
+    .register(configHints, { expected: `the ${what}'s https:// URL${where}` });
+
+/** Where an OIDC provider publishes its endpoints. */
+const DISCOVERY = " (the provider's <issuer>/.well-known/openid-configuration lists it)";
+
+/** A Secrets Manager secret ARN: CloudFormation resolves it with a dynamic reference. */
+export const SECRETS_MANAGER_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+
+const Oidc = z
+  .object({
+    issuer: HttpsUrl("identity provider"),
+    /** The provider's endpoints, from `<issuer>/.well-known/openid-configuration`. */
+    authorization_endpoint: HttpsUrl("authorization endpoint", DISCOVERY),
+    token_endpoint: HttpsUrl("token endpoint", DISCOVERY),
+    user_info_endpoint: HttpsUrl("user info endpoint", DISCOVERY),
+    client_id: z.string().trim().min(1).max(256),
+    client_secret: z
+      .string()
+      .trim()
+      .regex(SECRETS_MANAGER_ARN)
+      .register(configHints, { expected: "a Secrets Manager secret ARN whose value is the client secret", sensitive: true }),
+    /** What the load balancer asks the provider for; default `openid`. */
+    scope: z.string().trim().min(1).max(256).default("openid"),
+  })
+  .strict();
+
 const Access = z
   .object({
     /** Only requests from these networks reach the preview; anyone when unset. */
@@ -199,6 +232,10 @@ const Access = z
       .describe(
         `Only requests whose source address is in one of these networks (CIDR, IPv4 or IPv6, at most ${MAX_ALLOWED_CIDRS}) reach the preview; others get the load balancer's default answer. The address is the one that connects to the load balancer (a proxy's, not X-Forwarded-For). Anyone when unset.`,
       ),
+    /** Sign-in in front of the preview, by the load balancer's `authenticate-oidc` action. */
+    oidc: Oidc.optional().describe(
+      "Sign-in in front of the preview: the load balancer's `authenticate-oidc` action sends a visitor to the identity provider first. The client secret is given by reference (a Secrets Manager secret ARN) and CloudFormation resolves it at deploy time; it never appears in a template.",
+    ),
   })
   .strict()
   .default({})

@@ -152,6 +152,9 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
   const dataServices = ctx.dataServices(services);
 
   const stack = ctx.stackCalls();
+  // CloudFormation resolves the template's dynamic references (an OIDC client secret) with
+  // berth's credentials on every create and update.
+  const resolved = ctx.dynamicReferences();
   // Which tasks hold the data services' storage, looked at on every deploy (src/preview/flow/data-tasks.ts).
   const dataTasks = ctx.hasStatefulOutput() && dataServices.length > 0 ? [ctx.listTasks()] : [];
   const rollout = [
@@ -165,6 +168,7 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
   const replaceTaskDefinitions = [...handlers("create", taskDefinitions, 2), ...handlers("delete", taskDefinitions)];
   const push = [
     ...stack.update,
+    ...resolved,
     ...ctx.imageChecks(resources),
     ...handlers("update", resources),
     ...handlers("read", resources),
@@ -178,6 +182,7 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
     deploy: unique([
       ...ctx.headroomCalls(),
       ...stack.create,
+      ...resolved,
       ...ctx.imageChecks(resources),
       ...handlers("create", resources),
       ...handlers("read", resources),
@@ -215,6 +220,12 @@ class Context {
 
   arn(service: string, resource: string): string {
     return `arn:${this.partition}:${service}:${this.input.region}:${this.input.account}:${resource}`;
+  }
+
+  /** `secretsmanager:GetSecretValue` for each `{{resolve:secretsmanager:ARN...}}` in the template. */
+  dynamicReferences(): IamRequest[] {
+    const arns = [...JSON.stringify(this.input.template).matchAll(/\{\{resolve:secretsmanager:(arn:[^:]+:secretsmanager:[^:]+:\d{12}:secret:[^:}]+)/g)].map((m) => m[1]!);
+    return [...new Set(arns)].map((arn) => this.request("secretsmanager:GetSecretValue", arn, "CloudFormation resolves a dynamic reference in the preview's template"));
   }
 
   /** A stable made-up id of `length` characters from `alphabet`, for one resource. */

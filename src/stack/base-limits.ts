@@ -62,7 +62,9 @@ export function secretDiagnostics(input: {
   outputs: Record<string, string>;
   lineOf?: ConfigLineOf;
   /** The config key the secrets are under. */
-  key?: "secrets" | "compose_secrets";
+  key?: "secrets" | "compose_secrets" | readonly ["access", "oidc"];
+  /** Who reads them, for the message; default the previews' execution role. */
+  reader?: string;
 }): Diagnostic[] {
   const here = baseLocation(input.outputs);
   const prefix = input.outputs.SecretsPrefix;
@@ -86,8 +88,8 @@ export function secretDiagnostics(input: {
     const scope = `${here ? `${here.region} of account ${here.account}` : "the preview's region"}${prefix ? ` whose names start with "${prefix}"` : ""}`;
     out.push(
       configDiagnostic(
-        [input.key ?? "secrets", variable],
-        `${problems.join("; ")}; the previews' execution role reads only secrets in ${scope}: move the secret there, or ask the operator to change SecretsPrefix`,
+        [...(typeof input.key === "object" ? input.key : [input.key ?? "secrets"]), variable],
+        `${problems.join("; ")}; ${input.reader ?? "the previews' execution role"} reads only secrets in ${scope}: move the secret there, or ask the operator to change SecretsPrefix`,
         input.lineOf,
       ),
     );

@@ -99,6 +99,8 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       ...hostHeaderDiagnostics({ label, baseStack: input.baseStack, outputs: input.baseOutputs }),
       ...secretDiagnostics({ secrets: config.secrets, outputs: input.baseOutputs, ...(lineOf ? { lineOf } : {}) }),
       ...secretDiagnostics({ secrets: config.compose_secrets, outputs: input.baseOutputs, key: "compose_secrets", ...(lineOf ? { lineOf } : {}) }),
+      // berth's own role reads the sign-in secret for CloudFormation, fenced as the previews' secrets are.
+      ...secretDiagnostics({ secrets: config.access.oidc ? { client_secret: config.access.oidc.client_secret } : {}, outputs: input.baseOutputs, key: ["access", "oidc"], reader: "berth's role (CloudFormation resolves the secret with it)", ...(lineOf ? { lineOf } : {}) }),
     );
   }
   const publicService = collect(diagnostics, () => selectPublicService(project, config, lineOf));
@@ -160,6 +162,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       port: publicService.port,
       healthPath: config.healthcheck.path,
       ...(config.access.allow_cidrs ? { allowCidrs: config.access.allow_cidrs } : {}),
+      ...(config.access.oidc ? { oidc: config.access.oidc } : {}),
     });
     const families = familyNames(label, project.services);
     // Text from the compose file and the config holds the address; the template joins it in at deploy time.

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { fromBase } from "./base-stack.js";
 import { previewResourceTags } from "./resource-tags.js";
 import { join, type Ref, type Value } from "./template/intrinsics.js";
+import type { AuthenticateOidcConfig } from "./template/resource-types.js";
 import type { ResourceHandle, TemplateBuilder } from "./template/template-builder.js";
 
 /** The template parameter that carries the listener rule's priority (the app allocates it). */
@@ -25,6 +26,36 @@ export interface PublicEndpoint {
   priority: Ref;
   /** `<label>.<domain>`, joined at deploy time. */
   hostname: Value;
+}
+
+/** `access.oidc`: the identity provider a visitor signs in with before the preview answers. */
+export interface OidcSignIn {
+  issuer: string;
+  authorization_endpoint: string;
+  token_endpoint: string;
+  user_info_endpoint: string;
+  client_id: string;
+  /** A Secrets Manager secret ARN; the template holds only a dynamic reference to it. */
+  client_secret: string;
+  scope: string;
+}
+
+/**
+ * The `authenticate-oidc` settings: the client secret as a CloudFormation dynamic reference, which
+ * CloudFormation resolves when it creates or updates the rule (never shown in the template, its
+ * events or the console).
+ */
+function oidcConfig(oidc: OidcSignIn): AuthenticateOidcConfig {
+  return {
+    Issuer: oidc.issuer,
+    AuthorizationEndpoint: oidc.authorization_endpoint,
+    TokenEndpoint: oidc.token_endpoint,
+    UserInfoEndpoint: oidc.user_info_endpoint,
+    ClientId: oidc.client_id,
+    ClientSecret: `{{resolve:secretsmanager:${oidc.client_secret}:SecretString}}`,
+    Scope: oidc.scope,
+    OnUnauthenticatedRequest: "authenticate",
+  };
 }
 
 /**
@@ -51,7 +82,10 @@ export function targetGroupName(label: string, port: number): string {
  * every 5 s, 2 to change state, 5 s deregistration) and the listener rule that forwards
  * `<label>.<domain>` to it on the base stack's HTTPS listener, from `allowCidrs` only when given.
  */
-export function addPublicEndpoint(template: TemplateBuilder, input: { label: string; port: number; healthPath: string; allowCidrs?: readonly string[] }): PublicEndpoint {
+export function addPublicEndpoint(
+  template: TemplateBuilder,
+  input: { label: string; port: number; healthPath: string; allowCidrs?: readonly string[]; oidc?: OidcSignIn },
+): PublicEndpoint {
   const priority = template.addParameter(PRIORITY_PARAMETER, {
     Type: "Number",
     MinValue: 1,
@@ -85,7 +119,12 @@ export function addPublicEndpoint(template: TemplateBuilder, input: { label: str
       // Requests from elsewhere match no preview rule and get the listener's default answer.
       ...(input.allowCidrs ? [{ Field: "source-ip" as const, SourceIpConfig: { Values: [...input.allowCidrs] } }] : []),
     ],
-    Actions: [{ Type: "forward", TargetGroupArn: targetGroup.ref }],
+    Actions: input.oidc
+      ? [
+          { Type: "authenticate-oidc", Order: 1, AuthenticateOidcConfig: oidcConfig(input.oidc) },
+          { Type: "forward", Order: 2, TargetGroupArn: targetGroup.ref },
+        ]
+      : [{ Type: "forward", TargetGroupArn: targetGroup.ref }],
   });
   return { targetGroup, listenerRule, priority, hostname };
 }

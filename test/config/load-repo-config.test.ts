@@ -99,7 +99,18 @@ describe("loadRepoConfig: valid configs", () => {
           paths: ["app/**", "db/**", "!docs/**"],
           bots: true,
         },
-        access: { allow_cidrs: ["203.0.113.0/24", "2001:db8::/32"] },
+        access: {
+          allow_cidrs: ["203.0.113.0/24", "2001:db8::/32"],
+          oidc: {
+            issuer: "https://accounts.example.com",
+            authorization_endpoint: "https://accounts.example.com/authorize",
+            token_endpoint: "https://accounts.example.com/token",
+            user_info_endpoint: "https://accounts.example.com/userinfo",
+            client_id: "berth-previews",
+            client_secret: "arn:aws:secretsmanager:eu-central-1:123456789012:secret:acme/oidc-AbCdEf",
+            scope: "openid",
+          },
+        },
       },
     },
   ])("$name parses to the exact config", async ({ name, expected }) => {
@@ -245,6 +256,15 @@ describe("loadRepoConfig: invalid configs", () => {
       name: "more access networks than a load balancer rule takes",
       yaml: 'access:\n  allow_cidrs: ["203.0.113.0/24", "198.51.100.0/24", "192.0.2.0/24", "10.0.0.0/8", "172.16.0.0/12"]\n',
       expected: [`${F}:2: access.allow_cidrs: at most 4 networks: a load balancer rule evaluates at most 5 values, and the preview's host name takes one`],
+    },
+    {
+      name: "sign-in with a plain client secret and an http issuer",
+      yaml: "access:\n  oidc:\n    issuer: http://accounts.example.com\n    authorization_endpoint: https://accounts.example.com/authorize\n    token_endpoint: https://accounts.example.com/token\n    client_id: berth\n    client_secret: s3cr3t-value\n",
+      expected: [
+        `${F}:2: access.oidc.user_info_endpoint: missing; expected the user info endpoint's https:// URL (the provider's <issuer>/.well-known/openid-configuration lists it)`,
+        `${F}:3: access.oidc.issuer: must be the identity provider's https:// URL`,
+        `${F}:7: access.oidc.client_secret: expected a Secrets Manager secret ARN whose value is the client secret; a plain value is never accepted`,
+      ],
     },
     {
       name: "misspelt nested keys",

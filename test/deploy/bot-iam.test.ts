@@ -31,10 +31,21 @@ async function planRepo(repo: string, dir = REAL_WORLD): Promise<PreviewStack> {
   return plan.stack;
 }
 
+const OIDC = {
+  issuer: "https://accounts.example.com",
+  authorization_endpoint: "https://accounts.example.com/authorize",
+  token_endpoint: "https://accounts.example.com/token",
+  user_info_endpoint: "https://accounts.example.com/userinfo",
+  client_id: "berth-previews",
+  client_secret: `arn:aws:secretsmanager:${FAKE_REGION}:${FAKE_ACCOUNT}:secret:previews/oidc-client-AbCdEf`,
+  scope: "openid",
+};
+
 /** Realistic repositories: a built public app with a database, a third-party proxy in front, a worker, several images. */
 const CASES: Array<[string, PreviewStack]> = [
   ["Rails + Postgres", buildTemplate({ ...rails, target: TARGET, baseStack: BASE })],
   ["nginx in front of Django + Postgres", buildTemplate({ ...django, target: TARGET, baseStack: BASE })],
+  ["Rails + Postgres behind sign-in (access.oidc)", buildTemplate({ ...rails, config: { ...rails.config, access: { oidc: OIDC } }, target: TARGET, baseStack: BASE })],
   ["rails-sidekiq (web, worker, Postgres, Redis)", await planRepo("rails-sidekiq")],
   ["monorepo (several images built from the repository)", await planRepo("monorepo")],
   ["uploads-oneshot (one-shot createbuckets and migrate services run as tasks)", await planRepo("uploads-oneshot", path.dirname(REAL_WORLD))],
@@ -217,6 +228,7 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
     /** The actions whose requests each Allow statement alone lets through. */
     const NEEDED_BY: Array<[string, string[]]> = [
       ["PreviewStacks", ["cloudformation:ContinueUpdateRollback", "cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet", "cloudformation:DeleteStack", "cloudformation:DescribeChangeSet", "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks", "cloudformation:ExecuteChangeSet", "cloudformation:ListStackResources", "cloudformation:TagResource", "cloudformation:UntagResource"]],
+      ["ResolveSignInSecrets", ["secretsmanager:GetSecretValue"]],
       ["ReadBaseStack", ["cloudformation:DescribeStacks"]],
       ["ListStacks", ["cloudformation:ListStacks"]],
       ["ReleaseTasks", ["ecs:RunTask"]],

@@ -58,7 +58,7 @@ describe("deploy/bot.yml", () => {
     const exported = new Set([...baseText.matchAll(/\$\{AWS::StackName\}-([A-Za-z]+)/g)].map((m) => m[1]));
     expect([...imported].sort()).toEqual([
       "AssignPublicIp", "ClusterName", "Domain", "ExecutionRoleArn", "ListenerArn", "LogGroup",
-      "NamespaceId", "SecurityGroup", "Subnets", "TaskRoleArn", "VpcId",
+      "NamespaceId", "SecretsPrefix", "SecurityGroup", "Subnets", "TaskRoleArn", "VpcId",
     ]);
     expect([...imported].filter((name) => !exported.has(name))).toEqual([]);
     expect(base.Outputs).toBeDefined();
@@ -306,11 +306,17 @@ describe("deploy/bot.yml", () => {
       }
     });
 
-    it("lets the execution role read exactly those two secrets", () => {
+    it("lets the execution role read exactly those two secrets, and berth's role only sign-in secrets under the base stack's SecretsPrefix", () => {
       const reading = allStatements.filter((s) => actionsOf(s).some((a) => a.startsWith("secretsmanager:")));
-      expect(reading.map((s) => [s.Action, s.Resource])).toEqual([
-        ["secretsmanager:GetSecretValue", [{ Ref: "PrivateKeySecretArn" }, { Ref: "WebhookSecretArn" }]],
+      expect(reading.map((s) => [s.Sid, s.Action]).sort()).toEqual([
+        ["ReadAppSecrets", "secretsmanager:GetSecretValue"],
+        ["ResolveSignInSecrets", "secretsmanager:GetSecretValue"],
       ]);
+      const bySid = new Map(reading.map((s) => [s.Sid, s.Resource]));
+      expect(bySid.get("ReadAppSecrets")).toEqual([{ Ref: "PrivateKeySecretArn" }, { Ref: "WebhookSecretArn" }]);
+      const signIn = JSON.stringify(bySid.get("ResolveSignInSecrets"));
+      expect(signIn).toContain(":secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${Prefix}*");
+      expect(signIn).toContain('{"Prefix":{"Fn::ImportValue":{"Fn::Sub":"${BaseStackName}-SecretsPrefix"}}}');
     });
   });
 

@@ -79,3 +79,37 @@ describe("buildTemplate: secrets the previews' execution role can read", () => {
     expect(problems({}, { KEY: "arn:aws:ssm:eu-west-1:210987654321:parameter/x" })).toEqual([]);
   });
 });
+
+describe("buildTemplate: the sign-in client secret berth's role resolves", () => {
+  const base = { ListenerArn: LISTENER, SecretsPrefix: "preview/" };
+  const oidc = (client_secret: string) =>
+    config({
+      service: "web",
+      access: {
+        oidc: {
+          issuer: "https://id.example.com",
+          authorization_endpoint: "https://id.example.com/authorize",
+          token_endpoint: "https://id.example.com/token",
+          user_info_endpoint: "https://id.example.com/userinfo",
+          client_id: "berth",
+          client_secret,
+        },
+      },
+    });
+  const refusal = (client_secret: string): string[] => {
+    try {
+      buildTemplate({ ...rails, config: oidc(client_secret), target: TARGET, baseStack: BASE, baseOutputs: base, configLineOf: (path) => (path.join(".") === "access.oidc.client_secret" ? 21 : undefined) });
+      return [];
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      return error.diagnostics.map(formatDiagnostic);
+    }
+  };
+
+  it("accepts one under the base stack's SecretsPrefix and refuses one outside it at its line, naming berth's role", () => {
+    expect(refusal("arn:aws:secretsmanager:us-east-1:123456789012:secret:preview/oidc-AbCdEf")).toEqual([]);
+    expect(refusal("arn:aws:secretsmanager:us-east-1:123456789012:secret:team/oidc-AbCdEf")).toEqual([
+      `.github/preview.yml:21: access.oidc.client_secret: the Secrets Manager secret's name does not start with "preview/", the base stack's SecretsPrefix; berth's role (CloudFormation resolves the secret with it) reads only secrets in us-east-1 of account 123456789012 whose names start with "preview/": move the secret there, or ask the operator to change SecretsPrefix`,
+    ]);
+  });
+});

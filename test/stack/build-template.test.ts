@@ -9,6 +9,16 @@ import { BASE, config, django, node, project, rails, SECRET_ARN, service, TARGET
 import { containers, idsOfType, imported, resource, type Json } from "./fixtures/template.js";
 
 const LABEL = previewLabel(TARGET);
+const OIDC_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:previews/oidc-client-AbCdEf";
+const OIDC = {
+  issuer: "https://accounts.example.com",
+  authorization_endpoint: "https://accounts.example.com/oauth2/authorize",
+  token_endpoint: "https://accounts.example.com/oauth2/token",
+  user_info_endpoint: "https://accounts.example.com/oauth2/userinfo",
+  client_id: "berth-previews",
+  client_secret: OIDC_SECRET,
+  scope: "openid email",
+};
 const render = (input: Pick<BuildTemplateInput, "project" | "config" | "images"> & Partial<BuildTemplateInput>) =>
   buildTemplate({ target: TARGET, baseStack: BASE, ...input });
 
@@ -74,6 +84,7 @@ describe("buildTemplate: every rendered template passes cfn-lint", () => {
     { name: "multi", input: multi },
     { name: "rails-hold-serving", input: { ...rails, hold: { servingImages: { web: "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:old" } } } },
     { name: "rails-hold-first", input: { ...rails, hold: {} } },
+    { name: "rails-oidc", input: { ...rails, config: { ...rails.config, access: { oidc: OIDC } } } },
     { name: "rails-allow-cidrs", input: { ...rails, config: { ...rails.config, access: { allow_cidrs: ["203.0.113.0/24", "2001:db8::/32"] } } } },
     {
       name: "literal-shell-placeholders",
@@ -281,6 +292,27 @@ describe("buildTemplate: Rails + Postgres", () => {
     expect(resource(template, "PublicListenerRule", "AWS::ElasticLoadBalancingV2::ListenerRule").Properties.Conditions).toEqual([
       { Field: "host-header", HostHeaderConfig: { Values: [{ "Fn::Join": [".", [LABEL, imported("Domain")]] }] } },
       { Field: "source-ip", SourceIpConfig: { Values: ["203.0.113.0/24", "2001:db8::/32"] } },
+    ]);
+  });
+
+  it("puts sign-in (access.oidc) in front of the preview, naming the client secret only by a dynamic reference", () => {
+    const { template } = render({ ...rails, config: { ...rails.config, access: { oidc: OIDC } } });
+    expect(resource(template, "PublicListenerRule", "AWS::ElasticLoadBalancingV2::ListenerRule").Properties.Actions).toEqual([
+      {
+        Type: "authenticate-oidc",
+        Order: 1,
+        AuthenticateOidcConfig: {
+          Issuer: "https://accounts.example.com",
+          AuthorizationEndpoint: "https://accounts.example.com/oauth2/authorize",
+          TokenEndpoint: "https://accounts.example.com/oauth2/token",
+          UserInfoEndpoint: "https://accounts.example.com/oauth2/userinfo",
+          ClientId: "berth-previews",
+          ClientSecret: `{{resolve:secretsmanager:${OIDC_SECRET}:SecretString}}`,
+          Scope: "openid email",
+          OnUnauthenticatedRequest: "authenticate",
+        },
+      },
+      { Type: "forward", Order: 2, TargetGroupArn: { Ref: "PublicTargetGroup" } },
     ]);
   });
 

@@ -62,7 +62,20 @@ export interface ListenerRuleProperties {
   ListenerArn: Value;
   Priority: Value<number>;
   Conditions: Array<{ Field: "host-header"; HostHeaderConfig: { Values: Value[] } } | { Field: "source-ip"; SourceIpConfig: { Values: string[] } }>;
-  Actions: Array<{ Type: "forward"; TargetGroupArn: Value }>;
+  Actions: Array<{ Type: "forward"; Order?: number; TargetGroupArn: Value } | { Type: "authenticate-oidc"; Order: number; AuthenticateOidcConfig: AuthenticateOidcConfig }>;
+}
+
+/** A listener rule's `authenticate-oidc` settings. */
+export interface AuthenticateOidcConfig {
+  Issuer: string;
+  AuthorizationEndpoint: string;
+  TokenEndpoint: string;
+  UserInfoEndpoint: string;
+  ClientId: string;
+  /** A dynamic reference (`{{resolve:secretsmanager:...}}`), never the secret itself. */
+  ClientSecret: string;
+  Scope?: string;
+  OnUnauthenticatedRequest?: "deny" | "allow" | "authenticate";
 }
 
 /** One container of an ECS task definition (`ContainerDefinition`). */

@@ -959,7 +959,7 @@ function propertyLimitProblem(r: FakeResource, stackTags: Record<string, string>
 
 /** The target group a listener rule forwards to. */
 function forwardsTo(r: FakeResource): string | undefined {
-  const action = (r.props.Actions as Array<{ TargetGroupArn?: string }> | undefined)?.[0];
+  const action = (r.props.Actions as Array<{ Type?: string; TargetGroupArn?: string }> | undefined)?.find((a) => a.Type === "forward");
   return action?.TargetGroupArn;
 }
 

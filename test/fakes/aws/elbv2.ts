@@ -70,7 +70,7 @@ export class FakeElbV2 {
     w.on("elbv2", mock, DescribeListenersCommand, (input: DescribeListenersCommandInput) => this.describeListeners(input));
     w.on("elbv2", mock, DescribeTargetGroupsCommand, (input: DescribeTargetGroupsCommandInput) => this.describeTargetGroups(input));
     w.on("elbv2", mock, CreateRuleCommand, (input: CreateRuleCommandInput) => {
-      const targetGroupArn = input.Actions?.[0]?.TargetGroupArn;
+      const targetGroupArn = input.Actions?.find((action) => action.Type === "forward")?.TargetGroupArn;
       const refused = this.refusal(input.ListenerArn ?? "", undefined, targetGroupArn);
       if (refused) throw awsError("elbv2", refused.code, refused.message);
       const rule = this.addRule(input.ListenerArn ?? "", input.Priority ?? 0, undefined, targetGroupArn);
