@@ -468,6 +468,7 @@ function summarize(stack: Stack): StackSummary {
     outputs: pairs(stack.Outputs, (o) => o.OutputKey, (o) => o.OutputValue),
     tags: pairs(stack.Tags, (t) => t.Key, (t) => t.Value),
     parameters: pairs(stack.Parameters, (p) => p.ParameterKey, (p) => p.ParameterValue),
+    ...(stack.CreationTime ? { createdAt: stack.CreationTime } : {}),
   };
 }
 

@@ -18,6 +18,8 @@ export interface StackSummary {
   outputs: Record<string, string>;
   tags: Record<string, string>;
   parameters: Record<string, string>;
+  /** When CloudFormation created the stack. */
+  createdAt?: Date;
 }
 
 export interface EnsureStackInput {

@@ -395,6 +395,8 @@ describe("CloudFormationStacks.list", () => {
       outputs: { Url: "https://pr-2.preview.example.com" },
       tags: { ...OWNED, "berth:pr": "2" },
       parameters: {},
+      // CloudFormation's CreationTime: what the sticky comment's "so far" counts from.
+      createdAt: expect.any(Date),
     });
     const lists = fake.calls.filter((c) => c.command === "ListStacks").map((c) => c.input);
     expect(lists.map((input) => input.NextToken)).toEqual([undefined, "2", "4"]);

@@ -12,6 +12,7 @@ import type { ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, Stack
 import { buildDataTasksTag, DATA_TASKS_TAG, replacedDataServices } from "./data-tasks.js";
 import { pinImage, shortDigest } from "./pin-image.js";
 import { runReleaseStep, ReleaseStepError, type StepRetry } from "./release-step.js";
+import { previewCost } from "./preview-cost.js";
 import { DEPLOYING_TAG, SERVING_TAG } from "./serving-tags.js";
 import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
 import { RestartSignal, SupersededSignal } from "./keyed-queue.js";
@@ -267,7 +268,7 @@ export async function deployPreview(
     await confirmServing(deps, { ...rolloutInput, priority: rulePriority }, live, target.sha);
     await reporter.done("health");
 
-    await reporter.succeed(outputs.url);
+    await reporter.succeed(outputs.url, previewCost({ template: finalStack.template, baseOutputs: base.outputs, createdAt: live.createdAt ?? existing?.createdAt, now: deps.now() }));
     log.info({ url: outputs.url }, "preview ready");
     return "success";
   } catch (error) {

@@ -2,7 +2,7 @@ import type { TransientSource } from "../../errors.js";
 import type { Logger } from "../../util/logger.js";
 import type { DeployAttempt } from "./deploy-attempts.js";
 import { PHASES, buildPhases, checkConclusion, renderCheckRun, type DeployReport, type PhaseName, type PhaseReport } from "./render-check-run.js";
-import { renderComment, type CommentState } from "./render-comment.js";
+import { renderComment, type CommentState, type PreviewCost } from "./render-comment.js";
 import { deploymentDescription, deploymentEnvironment } from "./render-deployment.js";
 import { renderSupersededWhileDown } from "./render-stale-run.js";
 import type { RepoGitHub } from "../ports.js";
@@ -104,7 +104,7 @@ export class DeployReporter {
   }
 
   /** The deploy succeeded: check run success with the URL, deployment success, comment ready. */
-  async succeed(url: string): Promise<void> {
+  async succeed(url: string, cost?: PreviewCost): Promise<void> {
     this.report.outcome = "success";
     this.report.url = url;
     await this.push(true);
@@ -118,7 +118,7 @@ export class DeployReporter {
         if (sha.toLowerCase() !== this.context.sha.toLowerCase()) await this.quietly("conclude superseded check runs", () => this.concludeSuperseded(sha));
       }
     }
-    await this.comment({ state: "ready", url });
+    await this.comment({ state: "ready", url, ...(cost ? { cost } : {}) });
   }
 
   /**

@@ -23,6 +23,21 @@ export interface CommentState {
   message?: string;
   /** Why there is no preview (skipped): Markdown berth wrote, any user text in it already escaped. */
   explanation?: string;
+  /** What the preview costs on Fargate while it runs. */
+  cost?: PreviewCost;
+}
+
+/** The preview's Fargate price, from the running services' sizes and AWS's public prices. */
+export interface PreviewCost {
+  /** Dollars an hour. */
+  perHour: number;
+  vcpu: number;
+  gb: number;
+  region: string;
+  /** When the prices were read, e.g. `2026-12`. */
+  pricesAsOf: string;
+  /** Dollars since the preview was created, at today's size. */
+  soFar?: number;
 }
 
 const HEADLINE: Record<CommentState["state"], string> = {
@@ -60,6 +75,7 @@ export function renderComment(state: CommentState): string {
   }
   if (state.updatedAt !== undefined) facts.push(`**Updated:** ${state.updatedAt.toISOString().replace(/\.\d{3}Z$/, "Z")}`);
   if (state.checkRunUrl !== undefined) facts.push(`**Details:** ${markdownLink(state.checkRunUrl, "check run")}`);
+  if (state.cost !== undefined) facts.push(renderCost(state.cost));
 
   const parts = [STICKY_MARKER, `### ${HEADLINE[state.state]}`];
   const explanation = state.explanation ?? explain(state);
@@ -97,6 +113,20 @@ function renderCommands(state: CommentState["state"]): string | undefined {
         : COMMANDS;
   const items = list.map(([command, what]) => `- ${inlineCode(command)}: ${what}`);
   return ["<details><summary>Commands (comment on this pull request; write access needed)</summary>", "", ...items, "", "</details>"].join("\n");
+}
+
+function renderCost(cost: PreviewCost): string {
+  const size = `${trim(cost.vcpu)} vCPU and ${trim(cost.gb)} GB on Fargate in ${cost.region}, prices of ${cost.pricesAsOf}`;
+  const soFar = cost.soFar === undefined ? "" : `; about ${dollars(cost.soFar)} so far`;
+  return `**Cost:** about ${dollars(cost.perHour)} an hour while it runs (${size})${soFar}`;
+}
+
+function dollars(amount: number): string {
+  return amount < 0.01 ? "less than $0.01" : `$${amount.toFixed(2)}`;
+}
+
+function trim(value: number): string {
+  return String(Math.round(value * 100) / 100);
 }
 
 function linkCode(code: string, url: string): string {

@@ -143,3 +143,16 @@ describe("renderComment", () => {
     expect(renderComment({ state: "ready", sha, commitUrl: "javascript:alert(1)", updatedAt })).toContain("- **Commit:** `abc1234`\n- **Updated:**");
   });
 });
+
+describe("renderComment: the preview's price", () => {
+  const updatedAt = new Date("2026-12-03T10:00:00Z");
+  it("gives the hourly price with the size it is for, and what it has cost so far", () => {
+    const body = renderComment({ state: "ready", url: "https://x.example.com", updatedAt, cost: { perHour: 0.024685, vcpu: 0.5, gb: 1, region: "us-east-1", pricesAsOf: "2026-12", soFar: 1.1849 } });
+    expect(body).toContain("- **Cost:** about $0.02 an hour while it runs (0.5 vCPU and 1 GB on Fargate in us-east-1, prices of 2026-12); about $1.18 so far");
+  });
+
+  it("says less than a cent rather than $0.00", () => {
+    const body = renderComment({ state: "ready", url: "https://x.example.com", updatedAt, cost: { perHour: 0.0247, vcpu: 0.5, gb: 1, region: "us-east-1", pricesAsOf: "2026-12", soFar: 0.001 } });
+    expect(body).toContain("; about less than $0.01 so far");
+  });
+});

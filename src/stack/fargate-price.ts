@@ -1,0 +1,52 @@
+/**
+ * What a preview costs while it runs: AWS Fargate's on-demand prices (Linux, x86, per second with
+ * a one-minute minimum) for the vCPU and memory of every task the preview keeps running. The
+ * 20 GB of ephemeral storage each task gets is free; load balancer, logs and data transfer are
+ * shared or usage-priced and left out.
+ */
+
+/** When the prices below were read from https://aws.amazon.com/fargate/pricing/. */
+export const PRICES_AS_OF = "2026-12";
+
+/** US dollars per vCPU-hour and per GB-hour, by region; a region not listed has no price shown. */
+export const FARGATE_PRICES: Readonly<Record<string, { vcpuHour: number; gbHour: number }>> = {
+  "us-east-1": { vcpuHour: 0.04048, gbHour: 0.004445 },
+  "us-east-2": { vcpuHour: 0.04048, gbHour: 0.004445 },
+  "us-west-2": { vcpuHour: 0.04048, gbHour: 0.004445 },
+  "eu-west-1": { vcpuHour: 0.04048, gbHour: 0.004445 },
+  "eu-central-1": { vcpuHour: 0.04656, gbHour: 0.00511 },
+};
+
+/** The Fargate capacity a preview keeps running: every ECS service's task size times its desired count. */
+export interface PreviewSize {
+  vcpu: number;
+  gb: number;
+  tasks: number;
+}
+
+interface TemplateLike {
+  Resources?: Record<string, { Type?: string; Properties?: Record<string, unknown> }>;
+}
+
+/** Sums the running services of a rendered preview template (one-off release tasks are not counted). */
+export function previewSize(template: object): PreviewSize {
+  const resources = (template as TemplateLike).Resources ?? {};
+  const size: PreviewSize = { vcpu: 0, gb: 0, tasks: 0 };
+  for (const resource of Object.values(resources)) {
+    if (resource.Type !== "AWS::ECS::Service") continue;
+    const count = Number(resource.Properties?.DesiredCount ?? 1);
+    const ref = (resource.Properties?.TaskDefinition as { Ref?: string } | undefined)?.Ref;
+    const definition = ref === undefined ? undefined : resources[ref]?.Properties;
+    if (!definition || !Number.isFinite(count)) continue;
+    size.vcpu += (Number(definition.Cpu) / 1024) * count;
+    size.gb += (Number(definition.Memory) / 1024) * count;
+    size.tasks += count;
+  }
+  return size;
+}
+
+/** Dollars an hour for `size` in `region`, or undefined when berth ships no price for the region. */
+export function hourlyPrice(size: PreviewSize, region: string): number | undefined {
+  const price = FARGATE_PRICES[region];
+  return price === undefined ? undefined : size.vcpu * price.vcpuHour + size.gb * price.gbHour;
+}
