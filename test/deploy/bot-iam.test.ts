@@ -216,7 +216,7 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
 
     /** The actions whose requests each Allow statement alone lets through. */
     const NEEDED_BY: Array<[string, string[]]> = [
-      ["PreviewStacks", ["cloudformation:ContinueUpdateRollback", "cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet", "cloudformation:DeleteStack", "cloudformation:DescribeChangeSet", "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks", "cloudformation:ExecuteChangeSet", "cloudformation:ListStackResources", "cloudformation:TagResource", "cloudformation:UntagResource"]],
+      ["PreviewStacks", ["cloudformation:ContinueUpdateRollback", "cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet", "cloudformation:DeleteStack", "cloudformation:DescribeChangeSet", "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks", "cloudformation:ExecuteChangeSet", "cloudformation:GetTemplate", "cloudformation:ListStackResources", "cloudformation:TagResource", "cloudformation:UntagResource"]],
       ["ReadBaseStack", ["cloudformation:DescribeStacks"]],
       ["ListStacks", ["cloudformation:ListStacks"]],
       ["ReleaseTasks", ["ecs:RunTask"]],
