@@ -2,7 +2,9 @@ import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
+  DeleteTaskDefinitionsCommand,
   DeregisterTaskDefinitionCommand,
+  ListTaskDefinitionsCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
@@ -254,6 +256,39 @@ export class EcsTasks implements TaskPort {
   /** Deregisters a revision berth registered for one run (it runs no task once that run stopped). */
   async deregisterTaskDefinition(arn: string): Promise<void> {
     await awsCall("DeregisterTaskDefinition", arn, () => this.client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn })));
+  }
+
+  /**
+   * Deregisters the family's ACTIVE revisions and deletes its INACTIVE ones (ListTaskDefinitions
+   * by the full family name, DeleteTaskDefinitions ten at a time). A revision ECS refuses to delete
+   * is left and not counted.
+   */
+  async removeTaskDefinitions(family: string): Promise<number> {
+    for (const arn of await this.listRevisions(family, "ACTIVE")) await this.deregisterTaskDefinition(arn);
+    const inactive = await this.listRevisions(family, "INACTIVE");
+    let deleted = 0;
+    for (let i = 0; i < inactive.length; i += 10) {
+      const batch = inactive.slice(i, i + 10);
+      const out = await awsCall("DeleteTaskDefinitions", `${batch.length} revisions of ${family}`, () =>
+        this.client.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: batch })),
+      );
+      deleted += out.taskDefinitions?.length ?? 0;
+    }
+    return deleted;
+  }
+
+  private async listRevisions(family: string, status: "ACTIVE" | "INACTIVE"): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await awsCall("ListTaskDefinitions", `${status} revisions of ${family}`, () =>
+        this.client.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status, nextToken })),
+      );
+      // The filter is the full family name; a family that merely starts with it is not ours to touch.
+      arns.push(...(page.taskDefinitionArns ?? []).filter((arn) => arn.split("/").at(-1)?.replace(/:\d+$/, "") === family));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return arns;
   }
 
   /**

@@ -71,6 +71,7 @@ export const NO_RESOURCE_LEVEL: ReadonlySet<string> = new Set([
   "ec2:DescribeVpcEndpoints",
   "ecs:DeregisterTaskDefinition",
   "ecs:DescribeTaskDefinition",
+  "ecs:ListTaskDefinitions",
   "elasticloadbalancing:DescribeListeners",
   "elasticloadbalancing:DescribeRules",
   "elasticloadbalancing:DescribeTags",
@@ -196,7 +197,7 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
       ...push,
       ...dataServices.map((s) => ctx.request("ecs:UpdateService", s.arn, "berth restarts a data service with empty storage", { ...ctx.ecs(s.arn), ...ctx.resourceTags(s) })),
     ]),
-    teardown: unique([...stack.delete, ...handlers("delete", resources), ...handlers("read", resources)]),
+    teardown: unique([...stack.delete, ...handlers("delete", resources), ...handlers("read", resources), ...(releaseTask ? ctx.releaseFamilyRemoval(releaseTask) : [])]),
   };
 }
 
@@ -528,6 +529,17 @@ class Context {
       ...[this.base("ExecutionRoleArn"), this.base("TaskRoleArn")].map((role) => this.request("iam:PassRole", role, caller, { "iam:PassedToService": ECS_TASKS })),
       ...this.releaseCalls({ ...revision, templateTags: tags }),
       this.request("ecs:DeregisterTaskDefinition", revision.arn, caller),
+    ];
+  }
+
+  /** When a preview is removed, berth deregisters what is left of the release family and deletes its revisions (removeTaskDefinitions). */
+  releaseFamilyRemoval(taskDefinition: Physical): IamRequest[] {
+    const caller = "berth removes the release task definition's revisions";
+    const revision = this.revision(taskDefinition, 9_000);
+    return [
+      this.request("ecs:ListTaskDefinitions", "*", caller),
+      this.request("ecs:DeregisterTaskDefinition", revision.arn, caller),
+      this.request("ecs:DeleteTaskDefinitions", taskDefinition.arn, caller),
     ];
   }
 

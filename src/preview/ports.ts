@@ -148,6 +148,12 @@ export interface TaskPort {
   /** Deregisters a task definition revision berth registered itself. */
   deregisterTaskDefinition(arn: string): Promise<void>;
   /**
+   * Removes what is left of a task definition family once its preview is gone: deregisters the
+   * revisions still ACTIVE (a release run's revision whose deregistration a crash cut off), then
+   * deletes the INACTIVE ones. Returns how many revisions ECS accepted to delete.
+   */
+  removeTaskDefinitions(family: string): Promise<number>;
+  /**
    * The ids of the tasks running now for each service (by ARN, as given): a data service's task
    * storage lives exactly as long as its task, so a different id means the data is gone.
    */

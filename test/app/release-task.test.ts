@@ -206,3 +206,30 @@ describe("Fargate launches and stack updates", () => {
     expect(push.filter((c) => c === "ExecuteChangeSet")).toHaveLength(2);
   });
 });
+
+describe("removing the preview", () => {
+  it("deregisters a release revision a crash left ACTIVE and deletes every revision of the release family", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    await deploy(h, SHA1, "opened");
+    const { ecs } = h.aws.state;
+    const family = ownRevisions(h)[0]!.family!;
+    // A release run whose process died before it deregistered its revision.
+    const revision = ecs.nextRevision(family);
+    const leftover = `arn:aws:ecs:us-east-1:123456789012:task-definition/${family}:${revision}`;
+    ecs.registerTaskDefinition(leftover, family, revision, { ContainerDefinitions: [{ Name: "migrate", Image: "shop:1" }] });
+    // Another preview's family that merely starts with the same name is not touched.
+    ecs.registerTaskDefinition(`arn:aws:ecs:us-east-1:123456789012:task-definition/${family}-2:1`, `${family}-2`, 1, { ContainerDefinitions: [] });
+
+    h.github.setPull({ number: 7, headSha: SHA1, branch: "feature/checkout", state: "closed" });
+    await h.receive("pull_request", pullRequestPayload("closed", { number: 7, sha: SHA1 }));
+    await h.settle();
+
+    expect(h.aws.state.cloudformation.stacks.has(STACK)).toBe(false);
+    const statuses = [...ecs.taskDefinitions.values()].filter((td) => td.family === family).map((td) => td.status);
+    expect(statuses.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(statuses)).toEqual(new Set(["DELETE_IN_PROGRESS"]));
+    expect(ecs.findTaskDefinition(`${family}-2:1`)?.status).toBe("ACTIVE");
+    expect(h.github.stickyComments()[0]?.body).toContain("removed");
+  });
+});

@@ -14,7 +14,9 @@ import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
+  DeleteTaskDefinitionsCommand,
   DeregisterTaskDefinitionCommand,
+  ListTaskDefinitionsCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
@@ -25,7 +27,9 @@ import {
   type DescribeServicesCommandInput,
   type DescribeTaskDefinitionCommandInput,
   type DescribeTasksCommandInput,
+  type DeleteTaskDefinitionsCommandInput,
   type DeregisterTaskDefinitionCommandInput,
+  type ListTaskDefinitionsCommandInput,
   type RegisterTaskDefinitionCommandInput,
   type ListTasksCommandInput,
   type RunTaskCommandInput,
@@ -147,6 +151,28 @@ export class FakeEcs {
       td.status = "INACTIVE";
       td.deregisteredAt = this.world.now();
       return { taskDefinition: structuredClone(td) };
+    });
+    w.on("ecs", mock, ListTaskDefinitionsCommand, (input: ListTaskDefinitionsCommandInput) => ({
+      // familyPrefix is the full family name, as ECS documents.
+      taskDefinitionArns: [...this.taskDefinitions.values()]
+        .filter((td) => (input.familyPrefix === undefined || td.family === input.familyPrefix) && td.status === (input.status ?? "ACTIVE"))
+        .map((td) => td.taskDefinitionArn!),
+    }));
+    w.on("ecs", mock, DeleteTaskDefinitionsCommand, (input: DeleteTaskDefinitionsCommandInput) => {
+      const refs = input.taskDefinitions ?? [];
+      if (refs.length === 0 || refs.length > 10) throw awsError("ecs", "InvalidParameterException", "taskDefinitions must contain between 1 and 10 items.");
+      const deleted: TaskDefinition[] = [];
+      const failures: Array<{ arn: string; reason: string }> = [];
+      for (const ref of refs) {
+        const td = this.findTaskDefinition(ref);
+        if (!td) failures.push({ arn: ref, reason: "The specified task definition does not exist." });
+        else if (td.status === "ACTIVE") failures.push({ arn: ref, reason: "The specified task definition is still in ACTIVE status. Please deregister the target and try again." });
+        else {
+          td.status = "DELETE_IN_PROGRESS";
+          deleted.push(structuredClone(td));
+        }
+      }
+      return { taskDefinitions: deleted, failures };
     });
     w.on("ecs", mock, DescribeServicesCommand, (input: DescribeServicesCommandInput) => this.describeServices(input));
     w.on("ecs", mock, UpdateServiceCommand, (input: UpdateServiceCommandInput) => this.updateService(input));
