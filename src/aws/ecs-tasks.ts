@@ -55,6 +55,8 @@ export class EcsTasks implements TaskPort {
   private readonly eventCount: number;
   private readonly runTaskAttempts: number;
   private readonly retryDelayMs: number;
+  /** Container definitions of the revisions registered by registerStepChain, until deregistered. */
+  private readonly registered = new Map<string, ContainerDefinition[]>();
 
   constructor(options: EcsTasksOptions) {
     this.client = options.client;
@@ -246,6 +248,7 @@ export class EcsTasks implements TaskPort {
       ),
     );
     const arn = out.taskDefinition?.taskDefinitionArn;
+    if (arn && out.taskDefinition?.containerDefinitions) this.registered.set(arn, out.taskDefinition.containerDefinitions);
     if (!arn) throw new TaskError(`register ${td.family}: no task definition ARN in the answer`, {
       container: input.container,
       userMessage: `ECS registered no revision of ${td.family} for the release steps.`,
@@ -255,6 +258,7 @@ export class EcsTasks implements TaskPort {
 
   /** Deregisters a revision berth registered for one run (it runs no task once that run stopped). */
   async deregisterTaskDefinition(arn: string): Promise<void> {
+    this.registered.delete(arn);
     await awsCall("DeregisterTaskDefinition", arn, () => this.client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn })));
   }
 
@@ -411,12 +415,14 @@ export class EcsTasks implements TaskPort {
 
   /** Each container's log stream, from its task definition's awslogs options (one DescribeTaskDefinition). */
   private async logStreams(taskDefinition: string, containers: string[], taskArn: string): Promise<Record<string, string | undefined>> {
-    const out = await awsCall("DescribeTaskDefinition", taskDefinition, () =>
-      this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition })),
-    );
+    // A revision berth registered itself is known already: no second look.
+    const definitions =
+      this.registered.get(taskDefinition) ??
+      (await awsCall("DescribeTaskDefinition", taskDefinition, () => this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition })))).taskDefinition
+        ?.containerDefinitions;
     const streams: Record<string, string | undefined> = {};
     for (const container of containers) {
-      const logs = out.taskDefinition?.containerDefinitions?.find((c) => c.name === container)?.logConfiguration;
+      const logs = definitions?.find((c) => c.name === container)?.logConfiguration;
       const prefix = logs?.logDriver === "awslogs" ? logs.options?.["awslogs-stream-prefix"] : undefined;
       streams[container] = prefix ? `${prefix}/${container}/${taskArn.split("/").at(-1)}` : undefined;
     }
