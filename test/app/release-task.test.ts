@@ -186,6 +186,29 @@ describe("a push that changes only code", () => {
   });
 });
 
+describe("/preview redeploy of the head that serves", () => {
+  it("runs no stack update and registers nothing: migrate runs on the stack's own release task definition", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    await deploy(h, SHA1, "opened");
+    const before = h.aws.calls.length;
+    h.github.setPermission("maintainer", "maintain");
+    const id = h.github.addComment("/preview redeploy", { login: "maintainer", type: "User" });
+
+    await h.receive("issue_comment", prCommentPayload({ pr: 7, body: "/preview redeploy", commentId: id, user: "maintainer", userType: "User" }));
+    await h.settle();
+
+    const later = commands(h, before);
+    const runTask = later.indexOf("RunTask");
+    expect(runTask).toBeGreaterThan(0);
+    expect(later.slice(0, runTask)).not.toContain("ExecuteChangeSet");
+    expect(later).not.toContain("RegisterTaskDefinition");
+    const run = h.github.checkRuns(SHA1).at(-1);
+    expect(run?.conclusion).toBe("success");
+    expect(row(run?.output.summary, "Stack")).toContain("no stack update: nothing changes before the rollout");
+  });
+});
+
 describe("Fargate launches and stack updates", () => {
   it("a first deploy: the data service with the stack, one release task, the web service: 3 launches in a row; a push: 1 release task, 1 rollout", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });

@@ -71,6 +71,9 @@ export function ownershipTags(target: PreviewTarget): Record<string, string> {
  * One deploy of one pull request: image -> stack (release phase) -> one-shot services -> migrate
  * -> seed -> rollout -> health, reported on the PR as it goes. The new version takes traffic only after every release
  * step exited 0; until then the services built from the repository keep the images now serving.
+ * migrate and seed, when both are due, run in one task (seed's container after migrate's exited
+ * 0); a release phase that would change only the release task's image (a code-only push) runs no
+ * stack update: berth registers the release task's revision with the new image itself.
  * Stops at the next safe point when `signal` aborts: superseded, closed, or berth restarting
  * (`RestartSignal`: the check run says so, and the next process's resync resumes the deploy).
  */
@@ -205,7 +208,7 @@ export async function deployPreview(
       reseed = true;
       log.info({ recorded: recordedDataTasks, now: dataTasks }, "data service replaced; seeding again");
     }
-    await reporter.done("stack", "success", change === "other" ? undefined : "no stack update: the release task's new image is registered directly");
+    await reporter.done("stack", "success", STACK_NOTES[change]);
     checkpoint();
 
     // One-shot compose services run on every deploy, as `docker compose up` runs them every time,
@@ -466,6 +469,13 @@ async function rethrowWithShortage(deps: DeployDeps, error: unknown, input: { cl
     transient: "AWS",
   });
 }
+
+/** What the check run's Stack row says when the release phase needed no stack update. */
+const STACK_NOTES: Record<"none" | "release-image" | "other", string | undefined> = {
+  none: "no stack update: nothing changes before the rollout",
+  "release-image": "no stack update: the release task's new image is registered directly",
+  other: undefined,
+};
 
 /** Stack states whose template is settled: what GetTemplate returns is what runs. */
 const SETTLED = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"]);
