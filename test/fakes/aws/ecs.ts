@@ -608,18 +608,21 @@ export class FakeEcs {
 
   private stop(task: FakeTask, how: { stopCode: Task["stopCode"]; reason: string }, userInitiated = false): void {
     const started = task.lastStatus === "RUNNING";
+    // Of the chain, only the first container not yet stopped runs; those after it wait, unstarted.
+    const running = task.chain.find((l) => task.containers?.find((c) => c.name === l.name)?.lastStatus !== "STOPPED");
     Object.assign(task, { lastStatus: "STOPPED", desiredStatus: "STOPPED", stopCode: how.stopCode, stoppedReason: how.reason, stoppedAt: this.world.now() });
     for (const c of task.containers ?? []) {
       if (c.lastStatus === "STOPPED") continue;
       c.lastStatus = "STOPPED";
       const link = task.chain.find((l) => l.name === c.name);
-      if (!started) {
+      if (!started || (link && link !== running)) {
         if (link || c.name === task.container) c.reason = how.reason;
         continue;
       }
       // Helpers (init containers) have exited 0; a workload container still running is killed.
       c.exitCode = userInitiated ? 137 : link ? (link.script?.exitCode ?? 0) : 0;
-      if (link && !userInitiated) this.writeLogs(task, link);
+      // What a killed container wrote before it was stopped is in its stream all the same.
+      if (link) this.writeLogs(task, link);
     }
   }
 
