@@ -276,6 +276,23 @@ describe("EcsTasks.registerStepChain", () => {
     expect(told).toEqual([]);
   });
 
+  it("a chained task stopped for running too long: the running container exits 137, the one waiting on it never started", async () => {
+    const { fake, tasks, outputs } = await setup({}, { taskTimeoutMs: 30 });
+    fake.scriptTask({ commandIncludes: "db:migrate", runningPolls: 1_000_000 });
+    const arn = await tasks.registerStepChain({ from: outputs.ReleaseTaskDefinitionArn ?? "", container: "release", steps: ["migrate", "seed"], tags: { "berth:managed": "true" } });
+
+    const error = await rejection(
+      tasks.runTask({ ...release(fake, outputs, ["bin/rails", "db:seed"]), taskDefinition: arn, container: "seed", before: [{ container: "migrate", command: ["bin/rails", "db:migrate"] }] }),
+    );
+
+    expect(error).toBeInstanceOf(TaskError);
+    const task = [...fake.state.ecs.tasks.values()].find((t) => t.taskDefinitionArn === arn);
+    const byName = Object.fromEntries((task?.containers ?? []).map((c) => [c.name, c]));
+    expect(byName.migrate?.exitCode).toBe(137);
+    expect(byName.seed?.exitCode).toBeUndefined();
+    expect(byName.seed?.reason).toBe("berth: release step timed out");
+  });
+
   it("tells of migrate's exit while seed still runs", async () => {
     const { fake, tasks, outputs } = await setup();
     fake.scriptTask({ commandIncludes: "db:seed", runningPolls: 3 });
