@@ -165,6 +165,22 @@ describe("a push that changes only code", () => {
     expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
   });
 
+  it("a bot role that may not read the stack's template (GetTemplate denied) takes the release-phase update, as before", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    await deploy(h, SHA1, "opened");
+    h.aws.fail("GetTemplate", { error: { name: "AccessDenied", message: "User is not authorized to perform: cloudformation:GetTemplate", status: 403 } });
+    const before = h.aws.calls.length;
+
+    await deploy(h, SHA2, "synchronize");
+
+    const later = commands(h, before);
+    expect(later.slice(0, later.indexOf("RunTask"))).toContain("ExecuteChangeSet");
+    expect(h.github.checkRun(SHA2)?.conclusion).toBe("success");
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
+  });
+
   it("a push that also changes the environment still takes the release-phase update before migrate", async () => {
     const files = readFixtureRepo("rails-postgres");
     h = createHarness({ files });
