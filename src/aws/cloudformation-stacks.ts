@@ -8,6 +8,7 @@ import {
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
+  GetTemplateCommand,
   ListStackResourcesCommand,
   ListStacksCommand,
   StackStatus,
@@ -88,6 +89,28 @@ export class CloudFormationStacks implements StackPort {
   async find(name: string): Promise<StackSummary | undefined> {
     const stack = await this.describe(name);
     return stack && summarize(stack);
+  }
+
+  /**
+   * The stack's template as berth sent it (GetTemplate, stage Original): after a rolled-back
+   * update, the template it rolled back to. Undefined when the stack does not exist, or its
+   * template is not JSON (berth sends only JSON, so not a template berth wrote).
+   */
+  async findTemplate(name: string): Promise<Record<string, unknown> | undefined> {
+    this.assertPrefix(name, "read");
+    let body: string | undefined;
+    try {
+      body = (await this.client.send(new GetTemplateCommand({ StackName: name, TemplateStage: "Original" }))).TemplateBody;
+    } catch (error) {
+      if (errorName(error) === "ValidationError" && /does not exist/.test(errorMessage(error))) return undefined;
+      return awsCall("GetTemplate", `stack ${name}`, () => Promise.reject(error));
+    }
+    try {
+      const parsed: unknown = JSON.parse(body ?? "");
+      return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**

@@ -2,17 +2,23 @@ import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
+  DeleteTaskDefinitionsCommand,
+  DeregisterTaskDefinitionCommand,
+  ListTaskDefinitionsCommand,
   ListTasksCommand,
+  RegisterTaskDefinitionCommand,
   RunTaskCommand,
   StopTaskCommand,
   UpdateServiceCommand,
+  type ContainerDefinition,
   type Deployment,
   type ECSClient,
   type Service,
+  type Task,
 } from "@aws-sdk/client-ecs";
 import { randomUUID } from "node:crypto";
 import { RolloutError, TaskError } from "../preview/errors.js";
-import type { RunTaskInput, Signal, TaskPort, TaskResult } from "../preview/ports.js";
+import type { ContainerOutcome, RunTaskInput, Signal, StepChainInput, TaskPort, TaskResult } from "../preview/ports.js";
 import { awsCall } from "./aws-call.js";
 import { formatDuration, pause, pollUntil, timing, type PollTiming } from "./poll.js";
 
@@ -49,6 +55,8 @@ export class EcsTasks implements TaskPort {
   private readonly eventCount: number;
   private readonly runTaskAttempts: number;
   private readonly retryDelayMs: number;
+  /** Container definitions of the revisions registered by registerStepChain, until deregistered. */
+  private readonly registered = new Map<string, ContainerDefinition[]>();
 
   constructor(options: EcsTasksOptions) {
     this.client = options.client;
@@ -79,13 +87,13 @@ export class EcsTasks implements TaskPort {
       const outcome = await this.runOnce(input, `${token}-${attempt}`);
       const transient = "failures" in outcome ? outcome.transient : transientStartFailure(outcome);
       if (!transient) {
-        if ("failures" in outcome) throw this.notStarted(container, outcome.reasons, attempt);
+        if ("failures" in outcome) throw this.notStarted(input.label ?? container, outcome.reasons, attempt);
         return outcome;
       }
       if (attempt >= this.runTaskAttempts) {
         const reasons = "failures" in outcome ? outcome.reasons : describeStop(outcome);
         // Capacity comes back by itself: the deploy failed, but a later attempt may not.
-        throw this.notStarted(container, reasons, attempt, "AWS");
+        throw this.notStarted(input.label ?? container, reasons, attempt, "AWS");
       }
       await input.onRetry?.({ reason: transient, attempt: attempt + 1, attempts: this.runTaskAttempts });
       await pause(delay, signal);
@@ -122,7 +130,12 @@ export class EcsTasks implements TaskPort {
               assignPublicIp: input.assignPublicIp ? "ENABLED" : "DISABLED",
             },
           },
-          overrides: { containerOverrides: [{ name: container, ...(input.command ? { command: input.command } : {}) }] },
+          overrides: {
+            containerOverrides: [...(input.before ?? []), { container, command: input.command }].map((c) => ({
+              name: c.container,
+              ...(c.command ? { command: c.command } : {}),
+            })),
+          },
           clientToken,
         }),
         { abortSignal: signal },
@@ -136,11 +149,13 @@ export class EcsTasks implements TaskPort {
       return { failures: true, reasons, transient };
     }
 
+    const told = new Set<string>();
     const task = await pollUntil(async () => {
       const described = await awsCall("DescribeTasks", taskArn, () =>
         this.client.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] })),
       );
       const found = described.tasks?.[0];
+      if (found?.lastStatus !== "STOPPED") await this.tellExits(input, found, told);
       return found?.lastStatus === "STOPPED" ? found : undefined;
     }, this.taskTiming, signal);
     if (!task) {
@@ -158,13 +173,126 @@ export class EcsTasks implements TaskPort {
     // A container that never started repeats the task's reason; say it once.
     const reasons = [task.stoppedReason, result?.reason].filter((r): r is string => Boolean(r));
     const stoppedReason = [...new Set(reasons)].join(": ") || undefined;
+    const names = [...(input.before ?? []).map((c) => c.container), container];
+    const streams = await this.logStreams(task.taskDefinitionArn ?? input.taskDefinition, names, taskArn);
+    const outcomes: Record<string, ContainerOutcome> = {};
+    for (const name of names) {
+      const c = task.containers?.find((x) => x.name === name);
+      outcomes[name] = {
+        ...(c?.exitCode == null ? {} : { exitCode: c.exitCode }),
+        ...(c?.reason ? { reason: c.reason } : {}),
+        ...(streams[name] ? { logStream: streams[name] } : {}),
+      };
+    }
     return {
       taskArn,
       exitCode: result?.exitCode ?? undefined,
       stopCode: task.stopCode,
       stoppedReason,
-      logStream: await this.logStream(task.taskDefinitionArn ?? input.taskDefinition, container, taskArn),
+      logStream: streams[container],
+      ...(input.before?.length ? { containers: outcomes } : {}),
     };
+  }
+
+  /** Tells `onContainerExit` of each `before` container seen stopped for the first time. */
+  private async tellExits(input: RunTaskInput, task: Task | undefined, told: Set<string>): Promise<void> {
+    if (!input.onContainerExit) return;
+    for (const { container } of input.before ?? []) {
+      const state = task?.containers?.find((c) => c.name === container);
+      if (state?.lastStatus !== "STOPPED" || told.has(container)) continue;
+      told.add(container);
+      await input.onContainerExit(container, state.exitCode ?? undefined);
+    }
+  }
+
+  /**
+   * Registers the release steps' task definition revision: `from`'s container copied once per step,
+   * each depending on the one before with condition SUCCESS. ECS refuses a SUCCESS dependency on
+   * an essential container, so only the last step is essential: the task stops when it stops, and
+   * a step after one that exited non-zero never starts.
+   */
+  async registerStepChain(input: StepChainInput): Promise<string> {
+    const described = await awsCall("DescribeTaskDefinition", input.from, () =>
+      this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: input.from })),
+    );
+    const td = described.taskDefinition;
+    const base = td?.containerDefinitions?.find((c) => c.name === input.container);
+    if (!td || !base) throw new TaskError(`task definition ${input.from} has no container ${input.container}`, {
+      container: input.container,
+      userMessage: `The release task definition ${input.from} has no container ${input.container}; push again to deploy it.`,
+    });
+    const swap = (c: ContainerDefinition): ContainerDefinition => (input.image !== undefined && c.image === base.image ? { ...c, image: input.image } : c);
+    const helpers = (td.containerDefinitions ?? []).filter((c) => c.name !== input.container).map(swap);
+    const steps = input.steps.map((step, i): ContainerDefinition => ({
+      ...swap(base),
+      name: step,
+      essential: i === input.steps.length - 1,
+      dependsOn: [...(base.dependsOn ?? []), ...(i > 0 ? [{ containerName: input.steps[i - 1]!, condition: "SUCCESS" as const }] : [])],
+    }));
+    const out = await awsCall("RegisterTaskDefinition", `family ${td.family}`, () =>
+      this.client.send(
+        new RegisterTaskDefinitionCommand({
+          family: td.family,
+          taskRoleArn: td.taskRoleArn,
+          executionRoleArn: td.executionRoleArn,
+          networkMode: td.networkMode,
+          requiresCompatibilities: td.requiresCompatibilities,
+          cpu: td.cpu,
+          memory: td.memory,
+          ...(td.runtimePlatform ? { runtimePlatform: td.runtimePlatform } : {}),
+          ...(td.ephemeralStorage ? { ephemeralStorage: td.ephemeralStorage } : {}),
+          ...(td.volumes?.length ? { volumes: td.volumes } : {}),
+          containerDefinitions: [...helpers, ...steps],
+          tags: Object.entries(input.tags).map(([key, value]) => ({ key, value })),
+        }),
+      ),
+    );
+    const arn = out.taskDefinition?.taskDefinitionArn;
+    if (arn && out.taskDefinition?.containerDefinitions) this.registered.set(arn, out.taskDefinition.containerDefinitions);
+    if (!arn) throw new TaskError(`register ${td.family}: no task definition ARN in the answer`, {
+      container: input.container,
+      userMessage: `ECS registered no revision of ${td.family} for the release steps.`,
+    });
+    return arn;
+  }
+
+  /** Deregisters a revision berth registered for one run (it runs no task once that run stopped). */
+  async deregisterTaskDefinition(arn: string): Promise<void> {
+    this.registered.delete(arn);
+    await awsCall("DeregisterTaskDefinition", arn, () => this.client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn })));
+  }
+
+  /**
+   * Deregisters the family's ACTIVE revisions and deletes its INACTIVE ones (ListTaskDefinitions
+   * by the full family name, DeleteTaskDefinitions ten at a time). A revision ECS refuses to delete
+   * is left and not counted.
+   */
+  async removeTaskDefinitions(family: string): Promise<number> {
+    for (const arn of await this.listRevisions(family, "ACTIVE")) await this.deregisterTaskDefinition(arn);
+    const inactive = await this.listRevisions(family, "INACTIVE");
+    let deleted = 0;
+    for (let i = 0; i < inactive.length; i += 10) {
+      const batch = inactive.slice(i, i + 10);
+      const out = await awsCall("DeleteTaskDefinitions", `${batch.length} revisions of ${family}`, () =>
+        this.client.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: batch })),
+      );
+      deleted += out.taskDefinitions?.length ?? 0;
+    }
+    return deleted;
+  }
+
+  private async listRevisions(family: string, status: "ACTIVE" | "INACTIVE"): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await awsCall("ListTaskDefinitions", `${status} revisions of ${family}`, () =>
+        this.client.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status, nextToken })),
+      );
+      // The filter is the full family name; a family that merely starts with it is not ours to touch.
+      arns.push(...(page.taskDefinitionArns ?? []).filter((arn) => arn.split("/").at(-1)?.replace(/:\d+$/, "") === family));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return arns;
   }
 
   /**
@@ -285,15 +413,20 @@ export class EcsTasks implements TaskPort {
       .filter(Boolean);
   }
 
-  private async logStream(taskDefinition: string, container: string, taskArn: string): Promise<string | undefined> {
-    const out = await awsCall("DescribeTaskDefinition", taskDefinition, () =>
-      this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition })),
-    );
-    const definition = out.taskDefinition?.containerDefinitions?.find((c) => c.name === container);
-    const logs = definition?.logConfiguration;
-    const prefix = logs?.logDriver === "awslogs" ? logs.options?.["awslogs-stream-prefix"] : undefined;
-    if (!prefix) return undefined;
-    return `${prefix}/${container}/${taskArn.split("/").at(-1)}`;
+  /** Each container's log stream, from its task definition's awslogs options (one DescribeTaskDefinition). */
+  private async logStreams(taskDefinition: string, containers: string[], taskArn: string): Promise<Record<string, string | undefined>> {
+    // A revision berth registered itself is known already: no second look.
+    const definitions =
+      this.registered.get(taskDefinition) ??
+      (await awsCall("DescribeTaskDefinition", taskDefinition, () => this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition })))).taskDefinition
+        ?.containerDefinitions;
+    const streams: Record<string, string | undefined> = {};
+    for (const container of containers) {
+      const logs = definitions?.find((c) => c.name === container)?.logConfiguration;
+      const prefix = logs?.logDriver === "awslogs" ? logs.options?.["awslogs-stream-prefix"] : undefined;
+      streams[container] = prefix ? `${prefix}/${container}/${taskArn.split("/").at(-1)}` : undefined;
+    }
+    return streams;
   }
 }
 

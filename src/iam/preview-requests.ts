@@ -71,6 +71,7 @@ export const NO_RESOURCE_LEVEL: ReadonlySet<string> = new Set([
   "ec2:DescribeVpcEndpoints",
   "ecs:DeregisterTaskDefinition",
   "ecs:DescribeTaskDefinition",
+  "ecs:ListTaskDefinitions",
   "elasticloadbalancing:DescribeListeners",
   "elasticloadbalancing:DescribeRules",
   "elasticloadbalancing:DescribeTags",
@@ -162,7 +163,10 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
     ctx.request("elasticloadbalancing:DescribeTargetHealth", "*", "berth waits for a healthy target"),
   ];
   // Release steps run the release task definition; one-shot compose services run their own.
-  const release = [releaseTask, ...ctx.oneShotTaskDefinitions(resources)].flatMap((t) => (t ? ctx.releaseCalls(t) : []));
+  const release = [
+    ...[releaseTask, ...ctx.oneShotTaskDefinitions(resources)].flatMap((t) => (t ? ctx.releaseCalls(t) : [])),
+    ...(releaseTask ? ctx.releaseRevisionCalls(releaseTask) : []),
+  ];
   // A later deploy registers new task definitions (a changed image replaces them) and deregisters
   // the old ones once the stack update is complete.
   const replaceTaskDefinitions = [...handlers("create", taskDefinitions, 2), ...handlers("delete", taskDefinitions)];
@@ -198,7 +202,7 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
       ...push,
       ...dataServices.map((s) => ctx.request("ecs:UpdateService", s.arn, "berth restarts a data service with empty storage", { ...ctx.ecs(s.arn), ...ctx.resourceTags(s) })),
     ]),
-    teardown: unique([...stack.delete, ...handlers("delete", resources), ...handlers("read", resources)]),
+    teardown: unique([...stack.delete, ...handlers("delete", resources), ...handlers("read", resources), ...(releaseTask ? ctx.releaseFamilyRemoval(releaseTask) : [])]),
   };
 }
 
@@ -486,6 +490,8 @@ class Context {
     return {
       create: changeSet("CreateChangeSet"),
       update: [
+        // Whether a push's release phase changes more than the release task's image.
+        this.request("cloudformation:GetTemplate", stack, `${caller} compares the stack's template with the release phase's`),
         // A stack left in UPDATE_ROLLBACK_FAILED is repaired first, skipping what failed to roll back.
         this.request("cloudformation:ListStackResources", stack, `${caller} repairs a stuck rollback`),
         this.request("cloudformation:ContinueUpdateRollback", stack, `${caller} repairs a stuck rollback`),
@@ -511,6 +517,41 @@ class Context {
     return images.map(([, account, region, repository]) =>
       this.request("ecr:DescribeImages", `arn:${this.partition}:ecr:${region}:${account}:repository/${repository}`, "berth waits for CI's image"),
     );
+  }
+
+  /**
+   * berth's own revision of the release task definition for one run (migrate and seed in one task,
+   * or a push's new image without a stack update; src/aws/ecs-tasks.ts registerStepChain): read
+   * the stack's revision, register a copy tagged with the stack's ownership tags, run it,
+   * deregister it.
+   */
+  releaseRevisionCalls(taskDefinition: Physical): IamRequest[] {
+    const caller = "berth registers the release steps' task definition";
+    const revision = this.revision(taskDefinition, 9_000);
+    const tags = Object.fromEntries(Object.entries(this.input.stackTags).filter(([k]) => OWNERSHIP_TAGS.includes(k)));
+    const requestTags = {
+      ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])),
+      "aws:TagKeys": Object.keys(tags),
+    };
+    return [
+      this.request("ecs:DescribeTaskDefinition", taskDefinition.arn, caller),
+      this.request("ecs:RegisterTaskDefinition", revision.arn, caller, requestTags),
+      this.request("ecs:TagResource", revision.arn, caller, { ...requestTags, "ecs:CreateAction": "RegisterTaskDefinition" }),
+      ...[this.base("ExecutionRoleArn"), this.base("TaskRoleArn")].map((role) => this.request("iam:PassRole", role, caller, { "iam:PassedToService": ECS_TASKS })),
+      ...this.releaseCalls({ ...revision, templateTags: tags }),
+      this.request("ecs:DeregisterTaskDefinition", revision.arn, caller),
+    ];
+  }
+
+  /** When a preview is removed, berth deregisters what is left of the release family and deletes its revisions (removeTaskDefinitions). */
+  releaseFamilyRemoval(taskDefinition: Physical): IamRequest[] {
+    const caller = "berth removes the release task definition's revisions";
+    const revision = this.revision(taskDefinition, 9_000);
+    return [
+      this.request("ecs:ListTaskDefinitions", "*", caller),
+      this.request("ecs:DeregisterTaskDefinition", revision.arn, caller),
+      this.request("ecs:DeleteTaskDefinitions", taskDefinition.arn, caller),
+    ];
   }
 
   /** A release step: RunTask, its wait and its log (src/aws/ecs-tasks.ts, cloudwatch-logs.ts). */
@@ -539,6 +580,9 @@ class Context {
     ];
   }
 }
+
+/** The stack tags that say a resource is berth's; berth copies them onto what it registers itself. */
+const OWNERSHIP_TAGS = ["berth:managed", "berth:repository", "berth:pr"];
 
 /** The service name in a service or service-deployment ARN. */
 function serviceOf(arn: string): string {

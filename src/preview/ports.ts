@@ -48,6 +48,11 @@ export interface StackPort {
    * rolled-back state, including UPDATE_ROLLBACK_COMPLETE.
    */
   ensure(input: EnsureStackInput): Promise<StackSummary>;
+  /**
+   * The template the stack runs now (the last successful create or update), as berth sent it; undefined
+   * when the stack does not exist. Lets a deploy tell whether an update would change anything it must.
+   */
+  findTemplate(name: string): Promise<Record<string, unknown> | undefined>;
   /** Deletes and waits until gone; DELETE_FAILED is retried, then thrown as StackError. Missing stack: no-op. */
   delete(name: string, signal?: Signal): Promise<void>;
   /** Outputs of a stack berth does not own (the operator's base stack). Throws when missing. */
@@ -70,9 +75,19 @@ export interface RunTaskInput {
   container: string;
   /** Overrides the container's command; absent: the task definition's own (a one-shot service). */
   command?: string[];
+  /**
+   * Containers of the same task that run before `container`, in this order, each once the one
+   * before it exited 0 (the task definition's `dependsOn` with condition SUCCESS), with their
+   * commands. Their outcomes, and the container's, come back in `TaskResult.containers`.
+   */
+  before?: Array<{ container: string; command?: string[] }>;
+  /** Told, while the task still runs, that a `before` container stopped, with its exit code. */
+  onContainerExit?: (container: string, exitCode: number | undefined) => void | Promise<void>;
   subnets: string[];
   securityGroups: string[];
   assignPublicIp: boolean;
+  /** What messages call the task (`ECS could not start the <label> task`); default `container`. */
+  label?: string;
   /** Tag-like marker shown in the ECS console, e.g. `berth/migrate`. */
   startedBy: string;
   signal?: Signal;
@@ -88,6 +103,32 @@ export interface TaskResult {
   stoppedReason?: string;
   /** CloudWatch log stream of the container, when known. */
   logStream?: string;
+  /** With `before`: each named container's outcome (its own exit code, reason and log stream). */
+  containers?: Record<string, ContainerOutcome>;
+}
+
+/** How one container of a stopped task ended. */
+export interface ContainerOutcome {
+  /** Absent when the container never started. */
+  exitCode?: number;
+  /** Why it stopped, when ECS says (e.g. a dependency that did not exit 0). */
+  reason?: string;
+  /** Its own CloudWatch log stream, when known. */
+  logStream?: string;
+}
+
+/** A revision of the release task definition registered for one run of the release steps. */
+export interface StepChainInput {
+  /** The task definition to copy (the stack's release task definition). */
+  from: string;
+  /** Its container that runs a step's command; copied once per step. */
+  container: string;
+  /** The steps' names, in the order they run: each container is named after its step. */
+  steps: string[];
+  /** Replaces the image `container` runs, wherever `from` runs it; absent: kept. */
+  image?: string;
+  /** The revision's tags (berth's ownership tags: IAM lets berth register only tagged ones). */
+  tags: Record<string, string>;
 }
 
 /** ECS. */
@@ -99,6 +140,21 @@ export interface TaskPort {
    * the caller to judge.
    */
   runTask(input: RunTaskInput): Promise<TaskResult>;
+  /**
+   * Registers a revision of the family of `from` that runs the steps in one task: `container`
+   * copied once per step, strictly ordered (each depends on the one before with condition SUCCESS;
+   * only the last is essential, as ECS requires), with `image` in place of the image it ran.
+   * Returns the revision's ARN.
+   */
+  registerStepChain(input: StepChainInput): Promise<string>;
+  /** Deregisters a task definition revision berth registered itself. */
+  deregisterTaskDefinition(arn: string): Promise<void>;
+  /**
+   * Removes what is left of a task definition family once its preview is gone: deregisters the
+   * revisions still ACTIVE (a release run's revision whose deregistration a crash cut off), then
+   * deletes the INACTIVE ones. Returns how many revisions ECS accepted to delete.
+   */
+  removeTaskDefinitions(family: string): Promise<number>;
   /**
    * The ids of the tasks running now for each service (by ARN, as given): a data service's task
    * storage lives exactly as long as its task, so a different id means the data is gone.

@@ -25,6 +25,9 @@ import { TemplateBuilder, type ResourceHandle } from "./template/template-builde
 /** The name of the release task's container; RunTask overrides its command. */
 export const RELEASE_CONTAINER = "release";
 
+/** The release task definition's logical id in a preview template. */
+export const RELEASE_TASK_DEFINITION_ID = "ReleaseTaskDefinition";
+
 /** Everything one preview's template is made of. */
 export interface BuildTemplateInput {
   project: ComposeProject;
@@ -435,7 +438,7 @@ function addReleaseTaskDefinition(
     address: input.address,
   });
   const imageFiles = buildImageFilesContainer(input.image, files, input.logging);
-  return addTaskDefinition(template, "ReleaseTaskDefinition", {
+  return addTaskDefinition(template, RELEASE_TASK_DEFINITION_ID, {
     family: input.family,
     size: input.size,
     containers: [...(imageFiles ? [imageFiles] : []), buildDnsInitContainer(input.searchDomain, input.logging, tmpfs, files), container],

@@ -686,7 +686,8 @@ describe("duplicate deliveries", () => {
     await open(h, { sha: SHA2, action: "synchronize", id: "dup-push" });
 
     expect(h.github.state.checkRuns.filter((r) => r.head_sha === SHA2)).toHaveLength(1);
-    expect(h.aws.calls.filter((c) => c.command === "RunTask")).toHaveLength(3);
+    // One task for the open (migrate and seed together), one for the push.
+    expect(h.aws.calls.filter((c) => c.command === "RunTask")).toHaveLength(2);
   });
 
   it("the same close delivered twice: one deletion", async () => {

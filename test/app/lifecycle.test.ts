@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
 import { SHA1, SHA2, STACK, IMAGE } from "../helpers/app-fixtures.js";
 import { pullRequestPayload } from "../helpers/webhook-payloads.js";
+import { releaseStepRuns } from "../helpers/release-runs.js";
 
 const URL = "https://shop-pr-7-acme-d21b2c.preview.example.com";
 
@@ -11,14 +12,9 @@ afterEach(() => {
   h.close();
 });
 
-/** The one-off tasks run so far, as `step: command`. */
+/** The release steps run so far, as `step: command`. */
 function releaseRuns(harness: Harness): string[] {
-  return harness.aws.calls
-    .filter((c) => c.command === "RunTask")
-    .map((c) => {
-      const input = c.input as { startedBy?: string; overrides?: { containerOverrides?: Array<{ command?: string[] }> } };
-      return `${input.startedBy}: ${input.overrides?.containerOverrides?.[0]?.command?.join(" ")}`;
-    });
+  return releaseStepRuns(harness, { commands: true });
 }
 
 describe("deploy on open and push", () => {
@@ -66,10 +62,13 @@ describe("deploy on open and push", () => {
     const later = h.aws.calls.slice(before);
     const runTask = later.findIndex((c) => c.command === "RunTask");
     const executes = later.map((c, i) => (c.command === "ExecuteChangeSet" ? i : -1)).filter((i) => i >= 0);
-    // Release phase, rollout, then the tags-only update that records the confirmed commit.
-    expect(executes).toHaveLength(3);
-    expect(executes[0]).toBeLessThan(runTask);
-    expect(runTask).toBeLessThan(executes[1]!);
+    // Only the code changed: no stack update before migrate (the release task's new image is
+    // registered directly), then the rollout, then the tags-only update that records the confirmed commit.
+    expect(executes).toHaveLength(2);
+    expect(later.slice(0, runTask).map((c) => c.command)).not.toContain("CreateChangeSet");
+    expect(later.slice(0, runTask).map((c) => c.command)).toContain("RegisterTaskDefinition");
+    expect(runTask).toBeLessThan(executes[0]!);
+    expect(h.github.checkRun(SHA2)?.output.summary).toMatch(/\| Stack \| ✅ success \| [^|]* \| no stack update: the release task's new image is registered directly \|/);
     expect(releaseRuns(h).slice(2)).toEqual(["berth/migrate: bin/rails db:migrate"]);
     expect(h.github.checkRun(SHA2)?.output.summary).toMatch(/\| Seed \| ⏭️ skipped \|/);
     expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);

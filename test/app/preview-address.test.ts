@@ -14,18 +14,20 @@ afterEach(() => {
 
 type Container = { name: string; environment?: Array<{ name: string; value: string }> };
 
-/** The environment ECS gives a container: of a running service's task, or of the task RunTask started for `step`. */
+/** The environment ECS gives a container: of a running service's task, or of the task RunTask started for `step` (its container of that name when the task chains steps). */
 function environmentOf(harness: Harness, container: string, step?: string): Record<string, string> {
   const { ecs } = harness.aws.state;
   let arn: string | undefined;
   if (step === undefined) {
     arn = [...ecs.services.values()].find((s) => (ecs.taskDefinitions.get(s.taskDefinition ?? "")?.containerDefinitions as Container[] | undefined)?.some((c) => c.name === container))?.taskDefinition;
   } else {
-    const run = harness.aws.calls.find((c) => c.command === "RunTask" && (c.input as { startedBy?: string }).startedBy === `berth/${step}`);
+    // A task that chains steps (`berth/migrate+seed`) runs each in a container named after it.
+    const run = harness.aws.calls.find((c) => c.command === "RunTask" && String((c.input as { startedBy?: string }).startedBy).replace(/^berth\//, "").split("+").includes(step));
     arn = (run?.input as { taskDefinition?: string } | undefined)?.taskDefinition;
   }
   const definition = arn === undefined ? undefined : [...ecs.taskDefinitions.values()].find((td) => td.taskDefinitionArn === arn || td.family === arn);
-  const found = (definition?.containerDefinitions as Container[] | undefined)?.find((c) => c.name === container);
+  const containers = (definition?.containerDefinitions as Container[] | undefined) ?? [];
+  const found = containers.find((c) => c.name === container) ?? (step === undefined ? undefined : containers.find((c) => c.name === step));
   return Object.fromEntries((found?.environment ?? []).map((e) => [e.name, e.value]));
 }
 

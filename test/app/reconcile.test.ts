@@ -58,8 +58,12 @@ describe("resync through the app", () => {
 
     expect(h.aws.state.cloudformation.stacks.has(STACK)).toBe(false);
     expect([...h.aws.state.cloudformation.stacks.keys()]).toEqual(["berth-base", "shop-pr-7-copy", "berth-legacy-pr-7"]);
-    expect(h.aws.mutations().slice(before)).toEqual(["DeleteStack"]);
+    // The stack, then its release task definition's revisions: nothing of any other preview.
+    expect(h.aws.mutations().slice(before)).toEqual(["DeleteStack", "DeleteTaskDefinitions"]);
     expect(h.aws.calls.filter((c) => c.command === "DeleteStack").map((c) => c.input.StackName)).toEqual([STACK]);
+    const deleted = h.aws.calls.filter((c) => c.command === "DeleteTaskDefinitions").flatMap((c) => c.input.taskDefinitions as string[]);
+    expect(deleted.length).toBeGreaterThan(0);
+    for (const arn of deleted) expect(arn).toMatch(new RegExp(`:task-definition/${STACK}-release:\\d+$`));
     expect(h.github.state.deployments.every((d) => d.statuses.at(-1)?.state === "inactive")).toBe(true);
     const comments = h.github.stickyComments();
     expect(comments).toHaveLength(1);
@@ -292,7 +296,8 @@ describe("resync through the app", () => {
     h.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 40, times: 1 });
     h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
     await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
-    await vi.waitFor(() => expect(h.aws.commands("ecs").filter((c) => c === "RunTask")).toHaveLength(3), { timeout: 60_000, interval: 2 });
+    // The open's one release task (migrate and seed), then the push's migrate.
+    await vi.waitFor(() => expect(h.aws.commands("ecs").filter((c) => c === "RunTask")).toHaveLength(2), { timeout: 60_000, interval: 2 });
     h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH, state: "closed" });
     await h.receive("pull_request", pullRequestPayload("closed", { number: 7, sha: SHA2 }));
     await h.settle();

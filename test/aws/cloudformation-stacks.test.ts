@@ -448,3 +448,21 @@ describe("CloudFormationStacks.list", () => {
     expect(error.userMessage).toBe("AWS ListStacks failed for stacks named berth-*: not authorized to perform: cloudformation:ListStacks");
   });
 });
+
+describe("CloudFormationStacks.findTemplate", () => {
+  it("returns the template the stack runs, as berth sent it; after a rolled-back update, the one it rolled back to", async () => {
+    const { fake, stacks, ensure } = await setup();
+    await ensure(IMAGE);
+    expect(await stacks.findTemplate(NAME)).toEqual(JSON.parse(JSON.stringify(previewTemplate({ label: LABEL, image: IMAGE }))));
+
+    fake.failStack({ stack: NAME, resource: "WebService", reason: "Resource handler returned message: \"boom\"" });
+    await rejection(ensure(`${IMAGE}-2`));
+    expect(JSON.stringify(await stacks.findTemplate(NAME))).not.toContain(`${IMAGE}-2`);
+  });
+
+  it("is undefined for a stack that does not exist, and refuses a name without berth's prefix", async () => {
+    const { stacks } = setup();
+    expect(await stacks.findTemplate(`${NAME}-gone`)).toBeUndefined();
+    await expect(stacks.findTemplate("shop-production")).rejects.toThrow(/lacks the prefix berth-/);
+  });
+});

@@ -230,6 +230,88 @@ describe("EcsTasks.runTask", () => {
   });
 });
 
+describe("EcsTasks.registerStepChain", () => {
+  const NEW = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop@sha256:" + "2".repeat(64);
+
+  it("registers migrate and seed as containers of one revision: seed after migrate exited 0, only seed essential, the new image, berth's tags", async () => {
+    const { fake, tasks, outputs } = await setup();
+
+    const arn = await tasks.registerStepChain({ from: outputs.ReleaseTaskDefinitionArn ?? "", container: "release", steps: ["migrate", "seed"], image: NEW, tags: { "berth:managed": "true" } });
+
+    const td = fake.state.ecs.taskDefinitions.get(arn);
+    expect(td?.family).toBe(fake.state.ecs.findTaskDefinition(outputs.ReleaseTaskDefinitionArn ?? "")?.family);
+    expect(td?.containerDefinitions?.map((c) => [c.name, c.essential, c.image, c.dependsOn ?? []])).toEqual([
+      ["berth-dns-init", false, "public.ecr.aws/docker/library/busybox:stable", []],
+      ["migrate", false, NEW, []],
+      ["seed", true, NEW, [{ containerName: "migrate", condition: "SUCCESS" }]],
+    ]);
+    expect(fake.state.ecs.registeredTags.get(arn)).toEqual([{ key: "berth:managed", value: "true" }]);
+  });
+
+  it("runs the chain: each container its own exit code and log stream; a seed after a failed migrate never starts", async () => {
+    const { fake, tasks, outputs } = await setup();
+    fake.scriptTask({ commandIncludes: "db:migrate", exitCode: 1, logLines: ["PG::UndefinedTable: ERROR"] });
+    const arn = await tasks.registerStepChain({ from: outputs.ReleaseTaskDefinitionArn ?? "", container: "release", steps: ["migrate", "seed"], tags: { "berth:managed": "true" } });
+    const told: Array<[string, number | undefined]> = [];
+
+    const result = await tasks.runTask({
+      ...release(fake, outputs, ["bin/rails", "db:seed"]),
+      taskDefinition: arn,
+      container: "seed",
+      before: [{ container: "migrate", command: ["bin/rails", "db:migrate"] }],
+      onContainerExit: (container, exitCode) => void told.push([container, exitCode]),
+    });
+
+    const id = taskId(result.taskArn);
+    expect(result.containers).toEqual({
+      migrate: { exitCode: 1, logStream: `${LABEL}/migrate/${id}` },
+      seed: { exitCode: 143, reason: expect.stringMatching(/^CannotStartContainerError: dependency graph: failed to resolve container ordering dependency \[migrate/), logStream: `${LABEL}/seed/${id}` },
+    });
+    expect(result.stopCode).toBe("EssentialContainerExited");
+    const logs = new CloudWatchLogs({ client: fake.clients.logs });
+    expect(await logs.tail({ group: BASE_OUTPUTS.LogGroup, stream: `${LABEL}/migrate/${id}`, lines: 5 })).toEqual(["PG::UndefinedTable: ERROR"]);
+    await tasks.deregisterTaskDefinition(arn);
+    expect(fake.state.ecs.taskDefinitions.get(arn)?.status).toBe("INACTIVE");
+    // The task stopped in the same look that saw migrate fail: nothing to tell while it ran.
+    expect(told).toEqual([]);
+  });
+
+  it("a chained task stopped for running too long: the running container exits 137, the one waiting on it never started", async () => {
+    const { fake, tasks, outputs } = await setup({}, { taskTimeoutMs: 30 });
+    fake.scriptTask({ commandIncludes: "db:migrate", runningPolls: 1_000_000 });
+    const arn = await tasks.registerStepChain({ from: outputs.ReleaseTaskDefinitionArn ?? "", container: "release", steps: ["migrate", "seed"], tags: { "berth:managed": "true" } });
+
+    const error = await rejection(
+      tasks.runTask({ ...release(fake, outputs, ["bin/rails", "db:seed"]), taskDefinition: arn, container: "seed", before: [{ container: "migrate", command: ["bin/rails", "db:migrate"] }] }),
+    );
+
+    expect(error).toBeInstanceOf(TaskError);
+    const task = [...fake.state.ecs.tasks.values()].find((t) => t.taskDefinitionArn === arn);
+    const byName = Object.fromEntries((task?.containers ?? []).map((c) => [c.name, c]));
+    expect(byName.migrate?.exitCode).toBe(137);
+    expect(byName.seed?.exitCode).toBeUndefined();
+    expect(byName.seed?.reason).toBe("berth: release step timed out");
+  });
+
+  it("tells of migrate's exit while seed still runs", async () => {
+    const { fake, tasks, outputs } = await setup();
+    fake.scriptTask({ commandIncludes: "db:seed", runningPolls: 3 });
+    const arn = await tasks.registerStepChain({ from: outputs.ReleaseTaskDefinitionArn ?? "", container: "release", steps: ["migrate", "seed"], tags: { "berth:managed": "true" } });
+    const told: Array<[string, number | undefined]> = [];
+
+    const result = await tasks.runTask({
+      ...release(fake, outputs, ["bin/rails", "db:seed"]),
+      taskDefinition: arn,
+      container: "seed",
+      before: [{ container: "migrate", command: ["bin/rails", "db:migrate"] }],
+      onContainerExit: (container, exitCode) => void told.push([container, exitCode]),
+    });
+
+    expect(told).toEqual([["migrate", 0]]);
+    expect(result.containers).toMatchObject({ migrate: { exitCode: 0 }, seed: { exitCode: 0 } });
+  });
+});
+
 describe("EcsTasks.waitForRollout", () => {
   it("waits until the PRIMARY deployment is COMPLETED", async () => {
     const { fake, tasks, outputs } = await setup({ rolloutPolls: 3 });

@@ -227,7 +227,7 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
 
     /** The actions whose requests each Allow statement alone lets through. */
     const NEEDED_BY: Array<[string, string[]]> = [
-      ["PreviewStacks", ["cloudformation:ContinueUpdateRollback", "cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet", "cloudformation:DeleteStack", "cloudformation:DescribeChangeSet", "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks", "cloudformation:ExecuteChangeSet", "cloudformation:ListStackResources", "cloudformation:TagResource", "cloudformation:UntagResource"]],
+      ["PreviewStacks", ["cloudformation:ContinueUpdateRollback", "cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet", "cloudformation:DeleteStack", "cloudformation:DescribeChangeSet", "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks", "cloudformation:ExecuteChangeSet", "cloudformation:GetTemplate", "cloudformation:ListStackResources", "cloudformation:TagResource", "cloudformation:UntagResource"]],
       ["ResolveSignInSecrets", ["secretsmanager:GetSecretValue"]],
       ["ReadBaseStack", ["cloudformation:DescribeStacks"]],
       ["ListStacks", ["cloudformation:ListStacks"]],
@@ -239,7 +239,8 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
       ["TagPreviewEcsOnCreate", ["ecs:TagResource"]],
       ["RetagPreviewEcs", ["ecs:ListTagsForResource", "ecs:TagResource", "ecs:UntagResource"]],
       ["RegisterTaskDefinitions", ["ecs:RegisterTaskDefinition"]],
-      ["TaskDefinitions", ["ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition"]],
+      ["TaskDefinitions", ["ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions"]],
+      ["DeletePreviewTaskDefinitions", ["ecs:DeleteTaskDefinitions"]],
       ["ListPreviewTasks", ["ecs:ListTasks"]],
       ["PassPreviewRoles", ["iam:PassRole"]],
       ["ReadPreviewRoles", ["iam:GetRole"]],

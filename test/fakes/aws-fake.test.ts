@@ -1,5 +1,5 @@
-import { CreateChangeSetCommand, DescribeChangeSetCommand, DescribeStacksCommand, GetTemplateCommand } from "@aws-sdk/client-cloudformation";
-import { DescribeTasksCommand } from "@aws-sdk/client-ecs";
+import { CreateChangeSetCommand, DescribeChangeSetCommand, DescribeStacksCommand, ValidateTemplateCommand } from "@aws-sdk/client-cloudformation";
+import { DescribeTasksCommand, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { describe, expect, it } from "vitest";
 import { BASE_OUTPUTS, createAwsFake } from "./aws-fake.js";
 
@@ -61,9 +61,25 @@ describe("createAwsFake", () => {
 
   it("refuses operations it does not implement, by name", async () => {
     const fake = createAwsFake();
-    await expect(fake.clients.cloudformation.send(new GetTemplateCommand({ StackName: "berth-base" }))).rejects.toThrow(
+    await expect(fake.clients.cloudformation.send(new ValidateTemplateCommand({ TemplateBody: "{}" }))).rejects.toThrow(
       "aws fake: cloudformation operation not implemented (add it to test/fakes/aws/)",
     );
+  });
+
+  it("refuses, as ECS does, a task definition whose container waits for SUCCESS of an essential one", async () => {
+    const fake = createAwsFake();
+    const register = (essential: boolean) =>
+      fake.clients.ecs.send(
+        new RegisterTaskDefinitionCommand({
+          family: "berth-x-release",
+          containerDefinitions: [
+            { name: "migrate", image: "shop:1", essential },
+            { name: "seed", image: "shop:1", essential: true, dependsOn: [{ containerName: "migrate", condition: "SUCCESS" }] },
+          ],
+        }),
+      );
+    await expect(register(true)).rejects.toMatchObject({ name: "ClientException", message: "A dependency container with SUCCESS or COMPLETE condition cannot be an essential container" });
+    await expect(register(false)).resolves.toMatchObject({ taskDefinition: { family: "berth-x-release", revision: 1, status: "ACTIVE" } });
   });
 
   it("reports unknown tasks as MISSING, like ECS", async () => {

@@ -158,6 +158,20 @@ describe("buildPreviewRequests", () => {
       `${plan!.stack.stackName}-createbuckets`,
       `${plan!.stack.stackName}-migrate`,
       `${plan!.stack.stackName}-release`,
+      // berth's own revision of the release family, for migrate and seed in one task.
+      `${plan!.stack.stackName}-release`,
     ]);
+  });
+
+  it("lets berth register, run and deregister its own revision of the release task definition, tagged as berth's", () => {
+    const steps = requests;
+    const register = steps.push.find((r) => r.action === "ecs:RegisterTaskDefinition" && r.caller.startsWith("berth registers"));
+    expect(register?.resource).toMatch(/:task-definition\/berth-[^:]+-release:9000$/);
+    expect(register?.context["aws:RequestTag/berth:managed"]).toBe("true");
+    const own = steps.push.filter((r) => r.resource === register?.resource).map((r) => r.action);
+    expect(own).toEqual(expect.arrayContaining(["ecs:RegisterTaskDefinition", "ecs:TagResource", "ecs:RunTask"]));
+    // Deregistering has no resource-level permissions: IAM sees it on "*".
+    expect(steps.push.some((r) => r.action === "ecs:DeregisterTaskDefinition" && r.caller.includes("berth registers"))).toBe(true);
+    expect(steps.push.map((r) => r.action)).toContain("cloudformation:GetTemplate");
   });
 });

@@ -11,7 +11,8 @@ import { isPriorityInUse, type ListenerPriorityAllocator } from "./listener-prio
 import type { ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "../ports.js";
 import { buildDataTasksTag, DATA_TASKS_TAG, replacedDataServices } from "./data-tasks.js";
 import { pinImage, shortDigest } from "./pin-image.js";
-import { runReleaseStep, ReleaseStepError, type StepRetry } from "./release-step.js";
+import { compareReleasePhase, sameTags } from "./release-phase-change.js";
+import { runReleaseChain, runReleaseStep, ReleaseStepError, type StepRetry } from "./release-step.js";
 import { previewCost } from "./preview-cost.js";
 import { DEPLOYING_TAG, SERVING_TAG } from "./serving-tags.js";
 import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
@@ -71,6 +72,9 @@ export function ownershipTags(target: PreviewTarget): Record<string, string> {
  * One deploy of one pull request: image -> stack (release phase) -> one-shot services -> migrate
  * -> seed -> rollout -> health, reported on the PR as it goes. The new version takes traffic only after every release
  * step exited 0; until then the services built from the repository keep the images now serving.
+ * migrate and seed, when both are due, run in one task (seed's container after migrate's exited
+ * 0); a release phase that would change only the release task's image (a code-only push) runs no
+ * stack update: berth registers the release task's revision with the new image itself.
  * Stops at the next safe point when `signal` aborts: superseded, closed, or berth restarting
  * (`RestartSignal`: the check run says so, and the next process's resync resumes the deploy).
  */
@@ -154,21 +158,36 @@ export async function deployPreview(
     // before CloudFormation tries and rolls the whole stack back.
     if (!existing) await assertHeadroom(deps, need(base.outputs, "ListenerArn", base.name));
     const { [NEEDS_SEED]: _pending, [DATA_TASKS_TAG]: recordedDataTasks, ...baseTags } = { ...pickBerthTags(existing), ...ownershipTags(target) };
-    const { stack: held, priority: rulePriority } = await ensureWithPriority(deps, {
-      name: releaseStack.stackName,
-      template: releaseStack.template,
-      tags: {
-        ...baseTags,
-        [SERVING_TAG]: existing?.tags[SERVING_TAG] ?? "none",
-        [DEPLOYING_TAG]: target.sha,
-        ...(recordedDataTasks === undefined ? {} : { [DATA_TASKS_TAG]: recordedDataTasks }),
-        ...(reseed && seeded ? { [NEEDS_SEED]: "true" } : {}),
-      },
-      listenerArn: need(base.outputs, "ListenerArn", base.name),
-      parameters: baseParameters,
-      priority: priority === undefined ? undefined : Number(priority),
-      onProgress: (line) => log.debug({ line }, "stack progress"),
-    });
+    const releaseTags = {
+      ...baseTags,
+      [SERVING_TAG]: existing?.tags[SERVING_TAG] ?? "none",
+      [DEPLOYING_TAG]: target.sha,
+      ...(recordedDataTasks === undefined ? {} : { [DATA_TASKS_TAG]: recordedDataTasks }),
+      ...(reseed && seeded ? { [NEEDS_SEED]: "true" } : {}),
+    };
+    // A push that changed only code changes only the release task's image before the rollout:
+    // berth registers that revision itself rather than waiting on a stack update for it.
+    const releaseImage = pinned.images[finalStack.releaseService];
+    const change = await releasePhaseChange(deps, existing, { template: releaseStack.template, tags: releaseTags, parameters: baseParameters, image: releaseImage });
+    let held: StackSummary;
+    let rulePriority: number;
+    if (existing && priority !== undefined && change !== "other") {
+      held = existing;
+      rulePriority = Number(priority);
+      log.info({ change }, "release phase needs no stack update");
+    } else {
+      ({ stack: held, priority: rulePriority } = await ensureWithPriority(deps, {
+        name: releaseStack.stackName,
+        template: releaseStack.template,
+        tags: releaseTags,
+        listenerArn: need(base.outputs, "ListenerArn", base.name),
+        parameters: baseParameters,
+        priority: priority === undefined ? undefined : Number(priority),
+        onProgress: (line) => log.debug({ line }, "stack progress"),
+      }));
+    }
+    // The release task runs this commit's image: registered by berth when the stack still names the previous one.
+    const swapImage = change === "release-image" ? releaseImage : undefined;
     let outputs = parsePreviewOutputs(held.name, held.outputs);
     const cluster = need(base.outputs, "ClusterName", base.name);
     if (request.kind === "reset" && seeded && Object.keys(outputs.statefulServices).length > 0) {
@@ -190,7 +209,7 @@ export async function deployPreview(
       reseed = true;
       log.info({ recorded: recordedDataTasks, now: dataTasks }, "data service replaced; seeding again");
     }
-    await reporter.done("stack");
+    await reporter.done("stack", "success", STACK_NOTES[change]);
     checkpoint();
 
     // One-shot compose services run on every deploy, as `docker compose up` runs them every time,
@@ -217,22 +236,54 @@ export async function deployPreview(
       await reporter.done(step.name, "success", retried ? `retried: ${retried.reason}; passed on attempt ${retried.attempt} of ${retried.attempts}` : undefined);
       checkpoint();
     }
+    const due: ConfigReleaseStep[] = [];
     for (const name of ["migrate", "seed"] as const) {
-      phase = name;
       const step = steps.find((s): s is ConfigReleaseStep => s.name === name);
-      if (!step) {
-        await reporter.done(name, "skipped", `no release.${name} in .github/preview.yml`);
-        continue;
-      }
-      if (name === "seed" && !reseed) {
-        await reporter.done("seed", "skipped", "data kept from the previous deploy");
-        continue;
-      }
-      await reporter.phase(name, "running", name === "seed" && dataGone ? `seeding again: ${dataGone}` : undefined);
-      const retried = await runStep(name, step);
+      if (!step) await reporter.done(name, "skipped", `no release.${name} in .github/preview.yml`);
+      else if (name === "seed" && !reseed) await reporter.done("seed", "skipped", "data kept from the previous deploy");
+      else due.push(step);
+    }
+    const startNote = (name: ConfigReleaseStep["name"], next: ConfigReleaseStep | undefined): string | undefined =>
+      [name === "seed" && dataGone ? `seeding again: ${dataGone}` : undefined, next ? `${next.name} follows in the same task` : undefined].filter(Boolean).join("; ") ||
+      undefined;
+    const doneNote = (name: ConfigReleaseStep["name"], retried: StepRetry | undefined): string | undefined => {
       const why = name === "seed" && dataGone ? `seeded again: ${dataGone}` : undefined;
       const retriedNote = retried ? `retried: ${retried.reason}; started on attempt ${retried.attempt}` : undefined;
-      await reporter.done(name, "success", [why, retriedNote].filter(Boolean).join("; ") || undefined);
+      return [why, retriedNote].filter(Boolean).join("; ") || undefined;
+    };
+    if (due.length === 1 && swapImage === undefined) {
+      // One step on the stack's own release task definition: nothing to register.
+      const step = due[0]!;
+      phase = step.name;
+      await reporter.phase(step.name, "running", startNote(step.name, undefined));
+      const retried = await runStep(step.name, step);
+      await reporter.done(step.name, "success", doneNote(step.name, retried));
+      checkpoint();
+    } else if (due.length > 0) {
+      // migrate and seed in one task, strictly ordered: one Fargate launch for both.
+      const first = due[0]!;
+      phase = first.name;
+      let retried: StepRetry | undefined;
+      await reporter.phase(first.name, "running", startNote(first.name, due[1]));
+      await runReleaseChain(deps, {
+        cluster,
+        outputs,
+        steps: due,
+        ...(swapImage === undefined ? {} : { image: swapImage }),
+        tags: ownershipTags(target),
+        onRetry: (retry) => {
+          retried = retry;
+          return reporter.phase(first.name, "running", `retrying: ${retry.reason}, attempt ${retry.attempt} of ${retry.attempts}`);
+        },
+        onPassed: async (name) => {
+          await reporter.done(name, "success", doneNote(name, retried));
+          const next = due[due.findIndex((s) => s.name === name) + 1];
+          if (!next) return;
+          phase = next.name;
+          await reporter.phase(next.name, "running", startNote(next.name, due[due.indexOf(next) + 1]));
+        },
+        onCleanupError: (error) => log.warn({ err: error }, "could not deregister the release run's task definition"),
+      });
       checkpoint();
     }
 
@@ -418,6 +469,38 @@ async function rethrowWithShortage(deps: DeployDeps, error: unknown, input: { cl
     userMessage: `${error.userMessage}\nECS: ${shortage}`,
     transient: "AWS",
   });
+}
+
+/** What the check run's Stack row says when the release phase needed no stack update. */
+const STACK_NOTES: Record<"none" | "release-image" | "other", string | undefined> = {
+  none: "no stack update: nothing changes before the rollout",
+  "release-image": "no stack update: the release task's new image is registered directly",
+  other: undefined,
+};
+
+/** Stack states whose template is settled: what GetTemplate returns is what runs. */
+const SETTLED = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"]);
+
+/**
+ * What the release phase's update would change on the existing stack (see compareReleasePhase):
+ * read only when the stack is settled and its tags (apart from `berth:deploying`, which the
+ * rollout sets anyway) and parameters are already those the update would set. A template that
+ * cannot be read counts as `other`: the update runs, as it always did.
+ */
+async function releasePhaseChange(
+  deps: DeployDeps,
+  existing: StackSummary | undefined,
+  wanted: { template: Record<string, unknown>; tags: Record<string, string>; parameters: Record<string, string>; image: string | undefined },
+): Promise<"none" | "release-image" | "other"> {
+  if (!existing || !SETTLED.has(existing.status) || existing.parameters.ListenerRulePriority === undefined) return "other";
+  if (!sameTags(existing.tags, wanted.tags, [DEPLOYING_TAG])) return "other";
+  if (Object.entries(wanted.parameters).some(([key, value]) => existing.parameters[key] !== value)) return "other";
+  // Unreadable (a bot role without cloudformation:GetTemplate yet): the stack update decides, as before.
+  const current = await deps.stacks.findTemplate(existing.name).catch((error: unknown) => {
+    deps.log.warn({ err: error, stack: existing.name }, "could not read the stack's template; updating it for the release phase");
+    return undefined;
+  });
+  return compareReleasePhase(current, wanted.template, wanted.image);
 }
 
 /** Fails with the limit and the way out when the listener or its load balancer holds no further preview. */

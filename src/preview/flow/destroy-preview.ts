@@ -1,8 +1,9 @@
 import { BerthError } from "../../errors.js";
 import type { PreviewTarget } from "../../plan/plan-preview.js";
+import { releaseFamily } from "../../stack/build-template.js";
 import { previewLabel, stackName } from "../../stack/naming.js";
 import type { Logger } from "../../util/logger.js";
-import type { RepoGitHub, StackPort } from "../ports.js";
+import type { RepoGitHub, StackPort, TaskPort } from "../ports.js";
 import { CHECK_NAME, deploymentEnvironment, renderComment, renderRemovedWhileOpen } from "../report/index.js";
 
 /**
@@ -17,11 +18,12 @@ const RECENT_DEPLOYMENTS = 3;
 
 /**
  * Removes a pull request's preview: deletes its stack and waits until it is gone (DELETE_FAILED is
- * retried by the stack port, then reported), marks every deployment of the PR's environment
+ * retried by the stack port, then reported), removes the release task definition's revisions
+ * (those berth registered for release runs too), marks every deployment of the PR's environment
  * inactive and updates the sticky comment. Safe to repeat: a missing stack is already removed.
  */
 export async function destroyPreview(
-  deps: { stacks: StackPort; log: Logger; now: () => Date },
+  deps: { stacks: StackPort; tasks?: Pick<TaskPort, "removeTaskDefinitions">; log: Logger; now: () => Date },
   input: { github: RepoGitHub; target: Omit<PreviewTarget, "sha"> & { sha?: string }; reason: "closed" | "destroy" },
 ): Promise<"removed" | "failure"> {
   const { target, github } = input;
@@ -37,6 +39,10 @@ export async function destroyPreview(
       .catch((e: unknown) => log.warn({ err: e }, "sticky comment failed"));
     return "failure";
   }
+  // The stack deregistered its own revisions; what berth registered for release runs is berth's to remove.
+  await deps.tasks
+    ?.removeTaskDefinitions(releaseFamily(previewLabel(target)))
+    .catch((e: unknown) => log.warn({ err: e }, "removing the release task definition's revisions failed"));
   await github.deployments
     .deactivateOthers({ environment: deploymentEnvironment(target.pr) })
     .catch((e: unknown) => log.warn({ err: e }, "deactivating deployments failed"));

@@ -1,7 +1,7 @@
 import { BerthError } from "../../errors.js";
 import { containerName } from "../../stack/naming.js";
-import { isOneShotStep, type ReleaseStep } from "../../stack/release.js";
-import type { LogPort, RunTaskInput, TaskPort } from "../ports.js";
+import { isOneShotStep, type ConfigReleaseStep, type ReleaseStep } from "../../stack/release.js";
+import type { ContainerOutcome, LogPort, RunTaskInput, TaskPort } from "../ports.js";
 import type { PreviewOutputs } from "./stack-outputs.js";
 
 /** A release step failed; carries the tail of its log for the check run. */
@@ -10,6 +10,8 @@ export class ReleaseStepError extends BerthError {
     readonly step: string,
     message: string,
     readonly logTail: string[],
+    /** Steps of the same task that never ran because this one failed. */
+    readonly notRun: string[] = [],
   ) {
     super(`${step}: ${message}`, { userMessage: message });
   }
@@ -82,4 +84,87 @@ function taskOf(outputs: PreviewOutputs, step: ReleaseStep): { taskDefinition: s
     });
   }
   return { taskDefinition, container: containerName(step.service) };
+}
+
+/**
+ * Runs `migrate` and `seed` (those due, in that order) in ONE task: a revision of the release task
+ * definition registered for this run, one container per step, each starting only once the one
+ * before exited 0 (ECS `dependsOn` with condition SUCCESS). One Fargate launch instead of one per
+ * step. Each step is judged by its own container, in order: the first that did not exit 0 fails
+ * with its own log tail, and a step after it never ran. `image` replaces the image the stack's
+ * release task definition runs (a push whose stack update berth skipped). The revision is
+ * deregistered once the task stopped. Calls `onPassed` with each step that exited 0, in order.
+ */
+export async function runReleaseChain(
+  deps: { tasks: TaskPort; logs: LogPort; options: { logTailLines: number } },
+  input: {
+    cluster: string;
+    outputs: PreviewOutputs;
+    steps: ConfigReleaseStep[];
+    image?: string;
+    tags: Record<string, string>;
+    onRetry?: (retry: StepRetry) => void | Promise<void>;
+    onPassed?: (step: ConfigReleaseStep["name"]) => void | Promise<void>;
+    /** Told when deregistering the run's revision failed (it is left ACTIVE, and harmless). */
+    onCleanupError?: (error: unknown) => void;
+  },
+): Promise<void> {
+  const { outputs, steps } = input;
+  const last = steps.at(-1);
+  if (!last) return;
+  const taskDefinition = await deps.tasks.registerStepChain({
+    from: outputs.releaseTaskDefinitionArn,
+    container: outputs.releaseContainerName,
+    steps: steps.map((s) => s.name),
+    ...(input.image === undefined ? {} : { image: input.image }),
+    tags: input.tags,
+  });
+  const passed = new Set<string>();
+  const pass = async (name: ConfigReleaseStep["name"]) => {
+    if (passed.has(name)) return;
+    passed.add(name);
+    await input.onPassed?.(name);
+  };
+  let result: Awaited<ReturnType<TaskPort["runTask"]>>;
+  try {
+    result = await deps.tasks.runTask({
+      cluster: input.cluster,
+      taskDefinition,
+      container: last.name,
+      command: last.command,
+      ...(steps.length > 1 ? { before: steps.slice(0, -1).map((s) => ({ container: s.name, command: s.command })) } : {}),
+      subnets: outputs.subnets,
+      securityGroups: outputs.securityGroups,
+      assignPublicIp: outputs.assignPublicIp,
+      label: outputs.releaseContainerName,
+      startedBy: `berth/${steps.map((s) => s.name).join("+")}`,
+      ...(input.onRetry ? { onRetry: input.onRetry } : {}),
+      // A step that exited 0 while the next one runs is reported at once, so each phase has its own time.
+      onContainerExit: async (container, exitCode) => {
+        const step = steps.find((s) => s.name === container);
+        if (step && exitCode === 0) await pass(step.name);
+      },
+    });
+  } finally {
+    await deps.tasks.deregisterTaskDefinition(taskDefinition).catch((error: unknown) => input.onCleanupError?.(error));
+  }
+  const taskId = result.taskArn.split("/").pop() ?? result.taskArn;
+  for (const [i, step] of steps.entries()) {
+    const outcome: ContainerOutcome = result.containers?.[step.name] ?? {
+      ...(result.exitCode === undefined ? {} : { exitCode: result.exitCode }),
+      ...(result.logStream ? { logStream: result.logStream } : {}),
+    };
+    if (outcome.exitCode === 0) {
+      await pass(step.name);
+      continue;
+    }
+    const stream = outcome.logStream ?? `${outputs.logStreamPrefix}/${step.name}/${taskId}`;
+    const tail = await deps.logs.tail({ group: outputs.logGroup, stream, lines: deps.options.logTailLines }).catch(() => []);
+    const why =
+      outcome.exitCode === undefined
+        ? `the container never started (${[result.stopCode, result.stoppedReason].filter(Boolean).join(": ") || "no exit code"})`
+        : `${step.command.join(" ")} exited with code ${outcome.exitCode}`;
+    const after = steps.slice(i + 1).map((s) => s.name);
+    throw new ReleaseStepError(step.name, why, tail, after);
+  }
 }

@@ -15,6 +15,7 @@ import {
   ExecuteChangeSetCommand,
   ListStackResourcesCommand,
   ListStacksCommand,
+  GetTemplateCommand,
   type Change,
   type ContinueUpdateRollbackCommandInput,
   type ListStackResourcesCommandInput,
@@ -26,6 +27,7 @@ import {
   type DescribeStacksCommandInput,
   type ExecuteChangeSetCommandInput,
   type ListStacksCommandInput,
+  type GetTemplateCommandInput,
   type Output,
   type Stack,
   type StackEvent,
@@ -167,6 +169,13 @@ export class FakeCloudFormation {
     const w = this.world;
     w.on("cloudformation", mock, DescribeStacksCommand, (input: DescribeStacksCommandInput) => this.describeStacks(input));
     w.on("cloudformation", mock, ListStacksCommand, (input: ListStacksCommandInput) => this.listStacks(input));
+    w.on("cloudformation", mock, GetTemplateCommand, (input: GetTemplateCommandInput) => {
+      const stack = this.mustFind(input.StackName ?? "");
+      if (stack.status === "DELETE_COMPLETE" && input.StackName === stack.name) {
+        throw awsError("cloudformation", "ValidationError", `Stack with id ${input.StackName} does not exist`);
+      }
+      return { TemplateBody: stack.current?.templateBody ?? "{}", StagesAvailable: ["Original", "Processed"] };
+    });
     w.on("cloudformation", mock, DescribeStackEventsCommand, (input: DescribeStackEventsCommandInput) => this.describeEvents(input));
     w.on("cloudformation", mock, CreateChangeSetCommand, (input: CreateChangeSetCommandInput) => this.once("CreateChangeSet", input.ClientToken, () => this.createChangeSet(input)));
     w.on("cloudformation", mock, DescribeChangeSetCommand, (input: DescribeChangeSetCommandInput) => this.describeChangeSet(input));

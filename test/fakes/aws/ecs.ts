@@ -1,13 +1,24 @@
 /**
- * Fake ECS: task definitions (registered by stacks), services whose deployments roll over
- * successive DescribeServices calls (COMPLETED, or FAILED with a circuit-breaker rollback when
- * scripted), and one-off tasks that go PROVISIONING -> RUNNING -> STOPPED with a scripted exit code.
+ * Fake ECS: task definitions (registered by stacks or by RegisterTaskDefinition), services whose
+ * deployments roll over successive DescribeServices calls (COMPLETED, or FAILED with a
+ * circuit-breaker rollback when scripted), and one-off tasks that go PROVISIONING -> RUNNING ->
+ * STOPPED with a scripted exit code per container.
+ *
+ * A task's workload containers (those RunTask overrides, else the essential ones) start in the
+ * order their `dependsOn` gives and each runs for its script's polls. As ECS documents: a container
+ * waiting on `SUCCESS` of one that exited non-zero never starts (the agent stops it with exit code
+ * 143 and a `CannotStartContainerError: dependency graph` reason); the task stops when an essential
+ * container stops; each container logs to its own stream `<prefix>/<container>/<task id>`.
  */
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
+  DeleteTaskDefinitionsCommand,
+  DeregisterTaskDefinitionCommand,
+  ListTaskDefinitionsCommand,
   ListTasksCommand,
+  RegisterTaskDefinitionCommand,
   RunTaskCommand,
   StopTaskCommand,
   UpdateServiceCommand,
@@ -16,6 +27,10 @@ import {
   type DescribeServicesCommandInput,
   type DescribeTaskDefinitionCommandInput,
   type DescribeTasksCommandInput,
+  type DeleteTaskDefinitionsCommandInput,
+  type DeregisterTaskDefinitionCommandInput,
+  type ListTaskDefinitionsCommandInput,
+  type RegisterTaskDefinitionCommandInput,
   type ListTasksCommandInput,
   type RunTaskCommandInput,
   type Service,
@@ -73,11 +88,25 @@ interface FakeDeployment extends Deployment {
   placementFailure?: string;
 }
 
+/** A workload container of a one-off task: its script and how many DescribeTasks polls it runs. */
+interface ChainLink {
+  name: string;
+  script: TaskScript | undefined;
+  polls: number;
+  essential: boolean;
+  /** Containers of the chain that must exit 0 before this one starts. */
+  needsSuccessOf: string[];
+  /** Containers of the chain that must have exited (any code) before this one starts. */
+  needsExitOf: string[];
+}
+
 interface FakeTask extends Task {
   taskArn: string;
   step: number;
   script: TaskScript | undefined;
   container: string;
+  /** The workload containers, in the order they start. */
+  chain: ChainLink[];
   /** The service whose task this is (long-running: it does not step towards STOPPED). */
   service?: string;
 }
@@ -114,6 +143,36 @@ export class FakeEcs {
       const td = this.findTaskDefinition(input.taskDefinition ?? "");
       if (!td) throw awsError("ecs", "ClientException", "Unable to describe task definition.");
       return { taskDefinition: td };
+    });
+    w.on("ecs", mock, RegisterTaskDefinitionCommand, (input: RegisterTaskDefinitionCommandInput) => this.registerFromApi(input));
+    w.on("ecs", mock, DeregisterTaskDefinitionCommand, (input: DeregisterTaskDefinitionCommandInput) => {
+      const td = this.findTaskDefinition(input.taskDefinition ?? "");
+      if (!td || !input.taskDefinition?.includes(":")) throw awsError("ecs", "ClientException", "The specified task definition does not exist.");
+      td.status = "INACTIVE";
+      td.deregisteredAt = this.world.now();
+      return { taskDefinition: structuredClone(td) };
+    });
+    w.on("ecs", mock, ListTaskDefinitionsCommand, (input: ListTaskDefinitionsCommandInput) => ({
+      // familyPrefix is the full family name, as ECS documents.
+      taskDefinitionArns: [...this.taskDefinitions.values()]
+        .filter((td) => (input.familyPrefix === undefined || td.family === input.familyPrefix) && td.status === (input.status ?? "ACTIVE"))
+        .map((td) => td.taskDefinitionArn!),
+    }));
+    w.on("ecs", mock, DeleteTaskDefinitionsCommand, (input: DeleteTaskDefinitionsCommandInput) => {
+      const refs = input.taskDefinitions ?? [];
+      if (refs.length === 0 || refs.length > 10) throw awsError("ecs", "InvalidParameterException", "taskDefinitions must contain between 1 and 10 items.");
+      const deleted: TaskDefinition[] = [];
+      const failures: Array<{ arn: string; reason: string }> = [];
+      for (const ref of refs) {
+        const td = this.findTaskDefinition(ref);
+        if (!td) failures.push({ arn: ref, reason: "The specified task definition does not exist." });
+        else if (td.status === "ACTIVE") failures.push({ arn: ref, reason: "The specified task definition is still in ACTIVE status. Please deregister the target and try again." });
+        else {
+          td.status = "DELETE_IN_PROGRESS";
+          deleted.push(structuredClone(td));
+        }
+      }
+      return { taskDefinitions: deleted, failures };
     });
     w.on("ecs", mock, DescribeServicesCommand, (input: DescribeServicesCommandInput) => this.describeServices(input));
     w.on("ecs", mock, UpdateServiceCommand, (input: UpdateServiceCommandInput) => this.updateService(input));
@@ -164,6 +223,38 @@ export class FakeEcs {
     };
     this.taskDefinitions.set(arn, td);
     return td;
+  }
+
+  /** Task definitions registered through the API (not by a stack), with the tags they were given. */
+  readonly registeredTags = new Map<string, Array<{ key?: string; value?: string }>>();
+
+  /**
+   * RegisterTaskDefinition: a new revision of the family. Refuses, as ECS does, a `SUCCESS` or
+   * `COMPLETE` dependency on an essential container, a dependency on a container the definition
+   * lacks, and a definition without an essential container.
+   */
+  private registerFromApi(input: RegisterTaskDefinitionCommandInput) {
+    const family = input.family ?? "";
+    const containers = input.containerDefinitions ?? [];
+    if (!/^[A-Za-z0-9_-]{1,255}$/.test(family)) throw awsError("ecs", "ClientException", "Family contains invalid characters.");
+    const byName = new Map(containers.map((c) => [c.name, c]));
+    for (const container of containers) {
+      for (const dependency of container.dependsOn ?? []) {
+        const target = byName.get(dependency.containerName);
+        if (!target) throw awsError("ecs", "ClientException", `Container ${container.name} depends on ${dependency.containerName}, which is not a container in the task definition.`);
+        if ((dependency.condition === "SUCCESS" || dependency.condition === "COMPLETE") && target.essential !== false) {
+          throw awsError("ecs", "ClientException", "A dependency container with SUCCESS or COMPLETE condition cannot be an essential container");
+        }
+      }
+    }
+    if (!containers.some((c) => c.essential !== false)) throw awsError("ecs", "ClientException", "Task definition must have at least one essential container.");
+    const revision = this.nextRevision(family);
+    const arn = this.world.arn("ecs", `task-definition/${family}:${revision}`);
+    const { tags, ...definition } = input;
+    const td: TaskDefinition = { ...structuredClone(definition), taskDefinitionArn: arn, family, revision, status: "ACTIVE", registeredAt: this.world.now() };
+    this.taskDefinitions.set(arn, td);
+    this.registeredTags.set(arn, tags ?? []);
+    return { taskDefinition: structuredClone(td), tags: tags ?? [] };
   }
 
   deregisterTaskDefinition(arn: string): void {
@@ -273,6 +364,7 @@ export class FakeEcs {
       step: 0,
       script: undefined,
       container: "",
+      chain: [],
       service: service.serviceArn,
     };
     this.tasks.set(taskArn, task);
@@ -395,17 +487,16 @@ export class FakeEcs {
     if (td.networkMode === "awsvpc" && !input.networkConfiguration?.awsvpcConfiguration?.subnets?.length) {
       throw awsError("ecs", "InvalidParameterException", "Network Configuration must be provided when networkMode 'awsvpc' is specified.");
     }
-    const override = input.overrides?.containerOverrides?.[0];
+    const overrides = input.overrides?.containerOverrides ?? [];
     const definitions = td.containerDefinitions ?? [];
-    if (override?.name && !definitions.some((c) => c.name === override.name)) {
-      throw awsError("ecs", "InvalidParameterException", `Override for container named ${override.name} is not a container in the TaskDefinition.`);
+    for (const override of overrides) {
+      if (override.name && !definitions.some((c) => c.name === override.name)) {
+        throw awsError("ecs", "InvalidParameterException", `Override for container named ${override.name} is not a container in the TaskDefinition.`);
+      }
     }
-    const container = override?.name ?? definitions.find((c) => c.essential !== false)?.name ?? "";
-    const command = (override?.command ?? definitions.find((c) => c.name === container)?.command ?? []).join(" ");
-    const script = takeScript(
-      this.taskScripts,
-      (s) => (!s.commandIncludes || command.includes(s.commandIncludes)) && (!s.container || s.container === container),
-    );
+    const chain = this.chainOf(definitions, overrides);
+    const container = [...chain].reverse().find((c) => c.essential)?.name ?? chain.at(-1)?.name ?? "";
+    const script = chain.find((c) => c.name === container)?.script;
     const cluster = clusterName(input.cluster);
     const taskArn = this.world.arn("ecs", `task/${cluster}/${this.world.hex(32)}`);
     const task: FakeTask = {
@@ -422,9 +513,40 @@ export class FakeEcs {
       step: 0,
       script,
       container,
+      chain,
     };
     this.tasks.set(taskArn, task);
     return { tasks: [publicTask(task)], failures: [] };
+  }
+
+  /**
+   * The containers RunTask's overrides name (else the essential ones) in the order they start:
+   * a container after those it depends on. Each takes the first script that matches its command.
+   */
+  private chainOf(definitions: ContainerDefinition[], overrides: Array<{ name?: string; command?: string[] }>): ChainLink[] {
+    const names = overrides.length > 0 ? overrides.map((o) => o.name ?? "") : definitions.filter((c) => c.essential !== false).map((c) => c.name ?? "");
+    const inChain = new Set(names);
+    const ordered: ChainLink[] = [];
+    const placed = new Set<string>();
+    const place = (name: string): void => {
+      if (placed.has(name)) return;
+      placed.add(name);
+      const definition = definitions.find((c) => c.name === name);
+      const dependencies = (definition?.dependsOn ?? []).filter((d) => inChain.has(d.containerName ?? ""));
+      for (const d of dependencies) place(d.containerName!);
+      const command = (overrides.find((o) => o.name === name)?.command ?? definition?.command ?? []).join(" ");
+      const script = takeScript(this.taskScripts, (s) => (!s.commandIncludes || command.includes(s.commandIncludes)) && (!s.container || s.container === name));
+      ordered.push({
+        name,
+        script,
+        polls: script?.runningPolls ?? this.timing.runningPolls,
+        essential: definition?.essential !== false,
+        needsSuccessOf: dependencies.filter((d) => d.condition === "SUCCESS").map((d) => d.containerName!),
+        needsExitOf: dependencies.filter((d) => d.condition === "COMPLETE").map((d) => d.containerName!),
+      });
+    };
+    for (const name of names) place(name);
+    return ordered;
   }
 
   private describeTasks(input: DescribeTasksCommandInput) {
@@ -445,32 +567,63 @@ export class FakeEcs {
   private step(task: FakeTask): void {
     if (task.lastStatus === "STOPPED" || task.service !== undefined) return;
     task.step += 1;
-    const running = task.script?.runningPolls ?? this.timing.runningPolls;
-    const failToStart = task.script?.failToStart;
+    const failToStart = task.chain.find((c) => c.script?.failToStart)?.script?.failToStart;
     if (task.step < this.timing.provisioningPolls) return;
-    if (!failToStart && task.step < this.timing.provisioningPolls + running) {
-      if (task.lastStatus !== "RUNNING") {
-        task.lastStatus = "RUNNING";
-        task.startedAt = this.world.now();
-        for (const c of task.containers ?? []) c.lastStatus = "RUNNING";
-      }
+    if (failToStart) {
+      this.stop(task, { stopCode: "TaskFailedToStart", reason: failToStart });
       return;
     }
-    this.stop(task, failToStart ? { stopCode: "TaskFailedToStart", reason: failToStart } : { stopCode: "EssentialContainerExited", reason: "Essential container in task exited" });
+    if (task.lastStatus !== "RUNNING") {
+      task.lastStatus = "RUNNING";
+      task.startedAt = this.world.now();
+      for (const c of task.containers ?? []) c.lastStatus = "RUNNING";
+    }
+    // Each workload container runs its polls after those before it in the chain stopped.
+    let elapsed = task.step - this.timing.provisioningPolls;
+    for (const link of task.chain) {
+      const state = task.containers?.find((c) => c.name === link.name);
+      if (!state || state.lastStatus === "STOPPED") continue;
+      const unmet = link.needsSuccessOf.find((name) => task.containers?.find((c) => c.name === name)?.exitCode !== 0);
+      if (unmet !== undefined) {
+        const failed = task.containers?.find((c) => c.name === unmet);
+        Object.assign(state, {
+          lastStatus: "STOPPED",
+          exitCode: 143,
+          reason: `CannotStartContainerError: dependency graph: failed to resolve container ordering dependency [${unmet} (STOPPED) - Exit: ${failed?.exitCode ?? "none"}] for target [${link.name} (NONE->RUNNING)] as dependency did not exit successfully.`,
+        });
+        if (link.essential) break;
+        continue;
+      }
+      if (elapsed < link.polls) break;
+      elapsed -= link.polls;
+      state.lastStatus = "STOPPED";
+      state.exitCode = link.script?.exitCode ?? 0;
+      this.writeLogs(task, link);
+      if (link.essential) break;
+    }
+    const essentialStopped = task.chain.some((link) => link.essential && task.containers?.find((c) => c.name === link.name)?.lastStatus === "STOPPED");
+    const allStopped = task.chain.every((link) => task.containers?.find((c) => c.name === link.name)?.lastStatus === "STOPPED");
+    if (essentialStopped || allStopped) this.stop(task, { stopCode: "EssentialContainerExited", reason: "Essential container in task exited" });
   }
 
   private stop(task: FakeTask, how: { stopCode: Task["stopCode"]; reason: string }, userInitiated = false): void {
     const started = task.lastStatus === "RUNNING";
+    // Of the chain, only the first container not yet stopped runs; those after it wait, unstarted.
+    const running = task.chain.find((l) => task.containers?.find((c) => c.name === l.name)?.lastStatus !== "STOPPED");
     Object.assign(task, { lastStatus: "STOPPED", desiredStatus: "STOPPED", stopCode: how.stopCode, stoppedReason: how.reason, stoppedAt: this.world.now() });
     for (const c of task.containers ?? []) {
+      if (c.lastStatus === "STOPPED") continue;
       c.lastStatus = "STOPPED";
-      if (!started) {
-        if (c.name === task.container) c.reason = how.reason;
+      const link = task.chain.find((l) => l.name === c.name);
+      if (!started || (link && link !== running)) {
+        if (link || c.name === task.container) c.reason = how.reason;
         continue;
       }
-      c.exitCode = userInitiated ? 137 : c.name === task.container ? (task.script?.exitCode ?? 0) : 0;
+      // Helpers (init containers) have exited 0; a workload container still running is killed.
+      c.exitCode = userInitiated ? 137 : link ? (link.script?.exitCode ?? 0) : 0;
+      // What a killed container wrote before it was stopped is in its stream all the same.
+      if (link) this.writeLogs(task, link);
     }
-    if (started) this.writeLogs(task);
   }
 
   private stopTask(input: StopTaskCommandInput): Task {
@@ -480,14 +633,14 @@ export class FakeEcs {
     return publicTask(task);
   }
 
-  private writeLogs(task: FakeTask): void {
-    const lines = task.script?.logLines ?? [];
-    const definition = this.findTaskDefinition(task.taskDefinitionArn ?? "")?.containerDefinitions?.find((c: ContainerDefinition) => c.name === task.container);
+  private writeLogs(task: FakeTask, link: ChainLink): void {
+    const lines = link.script?.logLines ?? [];
+    const definition = this.findTaskDefinition(task.taskDefinitionArn ?? "")?.containerDefinitions?.find((c: ContainerDefinition) => c.name === link.name);
     const options = definition?.logConfiguration?.options ?? {};
     const group = options["awslogs-group"];
     const prefix = options["awslogs-stream-prefix"];
     if (!group || !prefix || lines.length === 0) return;
-    this.logs.put(group, `${prefix}/${task.container}/${task.taskArn.split("/").at(-1)}`, lines);
+    this.logs.put(group, `${prefix}/${link.name}/${task.taskArn.split("/").at(-1)}`, lines);
   }
 }
 
@@ -508,7 +661,7 @@ function publicService(s: FakeServiceState): Service {
 }
 
 function publicTask(t: FakeTask): Task {
-  const { step: _s, script: _sc, container: _c, service: _sv, ...task } = t;
+  const { step: _s, script: _sc, container: _c, service: _sv, chain: _ch, ...task } = t;
   return structuredClone(task);
 }
 

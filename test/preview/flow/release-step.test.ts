@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { LogPort, RunTaskInput, TaskPort, TaskResult } from "../../../src/preview/ports.js";
-import { ReleaseStepError, runReleaseStep } from "../../../src/preview/flow/release-step.js";
+import type { LogPort, RunTaskInput, StepChainInput, TaskPort, TaskResult } from "../../../src/preview/ports.js";
+import { ReleaseStepError, runReleaseChain, runReleaseStep } from "../../../src/preview/flow/release-step.js";
 import type { PreviewOutputs } from "../../../src/preview/flow/stack-outputs.js";
 
 const OUTPUTS = {
@@ -163,5 +163,88 @@ describe("runReleaseStep", () => {
     const error = (await runReleaseStep(d, { cluster: "c", outputs: OUTPUTS, step }).catch((e: unknown) => e)) as ReleaseStepError;
 
     expect([error.userMessage, error.logTail]).toEqual(["bin/rails db:migrate exited with code 2", []]);
+  });
+});
+
+describe("runReleaseChain", () => {
+  const seed = { name: "seed" as const, command: ["bin/rails", "db:seed"] };
+  const REVISION = "arn:aws:ecs:us-east-1:123456789012:task-definition/berth-x-release:9";
+
+  /** A TaskPort whose task ends with `result`; `during` are the container exits told while it runs. */
+  function chain(result: Omit<TaskResult, "taskArn">, during: Array<[string, number]> = []) {
+    const events: string[] = [];
+    const registered: StepChainInput[] = [];
+    const runs: RunTaskInput[] = [];
+    const tasks = {
+      registerStepChain: async (input: StepChainInput) => (registered.push(input), events.push("register"), REVISION),
+      deregisterTaskDefinition: async (arn: string) => void events.push(`deregister ${arn.split("/").at(-1)}`),
+      runTask: async (input: RunTaskInput) => {
+        runs.push(input);
+        events.push("run");
+        for (const [container, exitCode] of during) await input.onContainerExit?.(container, exitCode);
+        events.push("stopped");
+        return { taskArn: TASK, ...result };
+      },
+    } as unknown as TaskPort;
+    const tails: string[] = [];
+    const logs = { tail: async ({ stream }: { stream: string }) => (tails.push(stream), [`tail of ${stream}`]), latestStream: async () => undefined } as LogPort;
+    return { events, registered, runs, tails, deps: { tasks, logs, options: { logTailLines: 30 } } };
+  }
+
+  it("registers one revision for both steps, runs it once with each step's command, tells each pass in order and deregisters it", async () => {
+    const c = chain({ exitCode: 0, containers: { migrate: { exitCode: 0 }, seed: { exitCode: 0 } } }, [["migrate", 0]]);
+
+    await runReleaseChain(c.deps, { cluster: "berth-previews", outputs: OUTPUTS, steps: [step, seed], image: "repo@sha256:2", tags: { "berth:managed": "true" }, onPassed: (name) => void c.events.push(`passed ${name}`) });
+
+    expect(c.registered).toEqual([{ from: OUTPUTS.releaseTaskDefinitionArn, container: "release", steps: ["migrate", "seed"], image: "repo@sha256:2", tags: { "berth:managed": "true" } }]);
+    expect(c.runs[0]).toMatchObject({
+      taskDefinition: REVISION,
+      container: "seed",
+      command: ["bin/rails", "db:seed"],
+      before: [{ container: "migrate", command: ["bin/rails", "db:migrate"] }],
+      startedBy: "berth/migrate+seed",
+      label: "release",
+    });
+    // migrate's pass is told while seed still runs, not when the task stopped.
+    expect(c.events).toEqual(["register", "run", "passed migrate", "stopped", "deregister berth-x-release:9", "passed seed"]);
+    expect(c.tails).toEqual([]);
+  });
+
+  it("fails on the first step that did not exit 0, with its own log tail, naming the steps that never ran", async () => {
+    const c = chain({
+      exitCode: 143,
+      containers: {
+        migrate: { exitCode: 1, logStream: "x/migrate/0123abcd" },
+        seed: { exitCode: 143, reason: "CannotStartContainerError: dependency graph: failed to resolve container ordering dependency", logStream: "x/seed/0123abcd" },
+      },
+    });
+    const passed: string[] = [];
+
+    const error = await runReleaseChain(c.deps, { cluster: "c", outputs: OUTPUTS, steps: [step, seed], tags: {}, onPassed: (name) => void passed.push(name) }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ReleaseStepError);
+    expect(error).toMatchObject({ step: "migrate", userMessage: "bin/rails db:migrate exited with code 1", logTail: ["tail of x/migrate/0123abcd"], notRun: ["seed"] });
+    expect(passed).toEqual([]);
+    expect(c.events).toContain("deregister berth-x-release:9");
+  });
+
+  it("a seed that exits non-zero after migrate passed fails as seed, with seed's log", async () => {
+    const c = chain({ exitCode: 1, containers: { migrate: { exitCode: 0, logStream: "x/migrate/0123abcd" }, seed: { exitCode: 1, logStream: "x/seed/0123abcd" } } }, [["migrate", 0]]);
+    const passed: string[] = [];
+
+    const error = await runReleaseChain(c.deps, { cluster: "c", outputs: OUTPUTS, steps: [step, seed], tags: {}, onPassed: (name) => void passed.push(name) }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ step: "seed", userMessage: "bin/rails db:seed exited with code 1", logTail: ["tail of x/seed/0123abcd"], notRun: [] });
+    expect(passed).toEqual(["migrate"]);
+  });
+
+  it("a task that never started fails its first step with ECS's reason, and still deregisters the revision", async () => {
+    const c = chain({ stopCode: "TaskFailedToStart", stoppedReason: "CannotPullContainerError: not found", containers: { migrate: {}, seed: {} } });
+
+    const error = await runReleaseChain(c.deps, { cluster: "c", outputs: OUTPUTS, steps: [step, seed], tags: {} }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ step: "migrate", userMessage: "the container never started (TaskFailedToStart: CannotPullContainerError: not found)" });
+    expect(c.tails).toEqual(["x/migrate/0123abcd"]);
+    expect(c.events.at(-1)).toBe("deregister berth-x-release:9");
   });
 });
