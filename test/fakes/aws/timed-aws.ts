@@ -55,6 +55,7 @@ interface StackOperation {
 }
 
 interface TimedTask {
+  runAt: number;
   launchAt: number;
   stopAt: number;
   completion: Completion;
@@ -79,6 +80,12 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
   };
   const templates = new Map<string, { template: ModelTemplate; parameters: Record<string, string> }>();
   const operations = new Map<string, StackOperation>();
+  /** How many events each stack had before the call that starts an operation. */
+  const eventsBefore = new Map<string, number>();
+  /** The fake stamps events by its own clock; AWS stamps them when they happen. */
+  const stamp = (stack: string, from: number, at: number) => {
+    for (const event of cf.stacks.get(stack)?.events.slice(from) ?? []) event.Timestamp = new Date(at);
+  };
   const tasks = new Map<string, TimedTask>();
   /** When each ECS deployment completes, by deployment id. */
   const deploymentDue = new Map<string, { at: number; completion?: Completion }>();
@@ -118,7 +125,9 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
     for (const op of operations.values()) {
       if (op.drained || now() < op.end) continue;
       op.drained = true;
+      const from = cf.stacks.get(op.stack)?.events.length ?? 0;
       for (const step of op.steps) step();
+      stamp(op.stack, from, op.end);
       dateDeployments(op.end);
     }
   };
@@ -126,6 +135,13 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
   const before = (name: string, input: Record<string, unknown>) => {
     advance();
     switch (name) {
+      case "ExecuteChangeSet":
+      case "DeleteStack":
+      case "ContinueUpdateRollback": {
+        const stack = cf.stacks.get(String(input.StackName));
+        if (stack) eventsBefore.set(stack.name, stack.events.length);
+        break;
+      }
       case "CreateChangeSet": {
         const parameters = Object.fromEntries(((input.Parameters ?? []) as Array<{ ParameterKey: string; ParameterValue: string }>).map((p) => [p.ParameterKey, p.ParameterValue]));
         templates.set(`${String(input.StackName)}/${String(input.ChangeSetName)}`, { template: JSON.parse(String(input.TemplateBody)) as ModelTemplate, parameters });
@@ -136,6 +152,12 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
           const task = ecs.tasks.get(ref);
           const timed = tasks.get(ref);
           if (!task || !timed || task.lastStatus === "STOPPED") continue;
+          // A launched task has run, even when nobody looked while it ran (its container exits with a code).
+          if (now() >= timed.launchAt && task.lastStatus === "PROVISIONING") {
+            task.lastStatus = "RUNNING";
+            task.startedAt = new Date(timed.launchAt);
+            for (const container of task.containers ?? []) container.lastStatus = "RUNNING";
+          }
           // The fake moves a task one phase per describe: PROVISIONING below 1, RUNNING at 1, STOPPED above.
           task.step = now() < timed.launchAt ? -1e9 : now() < timed.stopAt ? 0 : 1e9;
         }
@@ -189,6 +211,7 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
         }
         // The operation's first events (resources in progress) at once, the rest at its end.
         stack.steps.shift()?.();
+        stamp(stack.name, eventsBefore.get(stack.name) ?? stack.events.length, now());
         const op: StackOperation = { stack: stack.name, what, end: now() + ms(seconds), steps: stack.steps, completion: complete(what, now() + ms(seconds), true), drained: false };
         stack.steps = [];
         operations.set(stack.name, op);
@@ -215,14 +238,20 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
           const run = taskRunSeconds(model, commands);
           const launchAt = now() + ms(model.taskLaunch);
           const stopAt = launchAt + ms(run.seconds);
-          tasks.set(started.taskArn, { launchAt, stopAt, completion: complete(`task ${run.steps.join("+") || "(no step)"} stopped`, stopAt, true) });
+          tasks.set(started.taskArn, { runAt: now(), launchAt, stopAt, completion: complete(`task ${run.steps.join("+") || "(no step)"} stopped`, stopAt, true) });
           result.launches.push({ what: `task ${run.steps.join("+")}`, start: now(), end: launchAt });
         }
         break;
       }
       case "DescribeTasks":
-        for (const task of (out?.tasks ?? []) as Array<{ taskArn?: string; lastStatus?: string }>) {
-          if (task.lastStatus === "STOPPED") notice(tasks.get(task.taskArn ?? "")?.completion);
+        for (const task of (out?.tasks ?? []) as Array<{ taskArn?: string; lastStatus?: string; createdAt?: Date; startedAt?: Date; stoppedAt?: Date }>) {
+          const timed = tasks.get(task.taskArn ?? "");
+          if (!timed) continue;
+          // The fake's timestamps come from its own clock; AWS's tell when each phase happened.
+          task.createdAt = new Date(timed.runAt);
+          if (task.startedAt) task.startedAt = new Date(timed.launchAt);
+          if (task.stoppedAt) task.stoppedAt = new Date(Math.min(now(), timed.stopAt));
+          if (task.lastStatus === "STOPPED") notice(timed.completion);
         }
         break;
       case "DescribeServices":
