@@ -14,6 +14,7 @@ import { randomUUID } from "node:crypto";
 import { RolloutError, TaskError } from "../preview/errors.js";
 import type { RunTaskInput, Signal, TaskPort, TaskResult } from "../preview/ports.js";
 import { awsCall } from "./aws-call.js";
+import { DurationMemory, TYPICAL_MS } from "./expected-duration.js";
 import { formatDuration, pause, pollUntil, timing, type PollTiming } from "./poll.js";
 
 export interface EcsTasksOptions {
@@ -49,6 +50,8 @@ export class EcsTasks implements TaskPort {
   private readonly eventCount: number;
   private readonly runTaskAttempts: number;
   private readonly retryDelayMs: number;
+  /** How long each kind of one-off task (task definition family, container, command) last ran, from RunTask to stopped. */
+  private readonly durations = new DurationMemory();
 
   constructor(options: EcsTasksOptions) {
     this.client = options.client;
@@ -136,13 +139,19 @@ export class EcsTasks implements TaskPort {
       return { failures: true, reasons, transient };
     }
 
+    // Nothing to see before the launch: the first look is at the expected end (this kind of task's
+    // last run, else a typical Fargate launch and step), then every couple of seconds around it.
+    const kind = `${input.taskDefinition.replace(/:\d+$/, "")}|${container}|${(input.command ?? []).join(" ")}`;
+    const expected = this.durations.find(kind) ?? TYPICAL_MS.taskLaunch + TYPICAL_MS.step;
+    const started = Date.now();
     const task = await pollUntil(async () => {
       const described = await awsCall("DescribeTasks", taskArn, () =>
         this.client.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] })),
       );
       const found = described.tasks?.[0];
       return found?.lastStatus === "STOPPED" ? found : undefined;
-    }, this.taskTiming, signal);
+    }, { ...this.taskTiming, expectedMs: () => expected, checkAtOnce: false }, signal);
+    if (task) this.durations.record(kind, ranFor(task) ?? Date.now() - started);
     if (!task) {
       await awsCall("StopTask", taskArn, () =>
         this.client.send(new StopTaskCommand({ cluster, task: taskArn, reason: "berth: release step timed out" })),
@@ -251,7 +260,8 @@ export class EcsTasks implements TaskPort {
       if (ours?.rolloutState === "FAILED") throw this.rolloutFailed(service, last, ours);
       if (!ours || primary?.id !== target) throw this.rolloutFailed(service, last, ours, primary);
       return ours.rolloutState === "COMPLETED" && isNewest(ours, deployments) ? true : undefined;
-    }, this.rolloutTiming, signal);
+      // A deployment berth just started cannot be done before its tasks launch and pass health checks.
+    }, deploymentId === undefined ? this.rolloutTiming : { ...this.rolloutTiming, expectedMs: () => TYPICAL_MS.serviceRollout, checkAtOnce: false }, signal);
     if (!done) {
       const ours = last?.deployments?.find((d) => d.id === target);
       throw new RolloutError(`rollout of ${service}: not completed within ${this.rolloutTiming.timeoutMs} ms`, {
@@ -295,6 +305,13 @@ export class EcsTasks implements TaskPort {
     if (!prefix) return undefined;
     return `${prefix}/${container}/${taskArn.split("/").at(-1)}`;
   }
+}
+
+/** How long a stopped task took from RunTask to stopped, by ECS's own timestamps. */
+function ranFor(task: { createdAt?: Date; stoppedAt?: Date }): number | undefined {
+  if (!task.createdAt || !task.stoppedAt) return undefined;
+  const ms = new Date(task.stoppedAt).getTime() - new Date(task.createdAt).getTime();
+  return ms > 0 ? ms : undefined;
 }
 
 function isNewest(deployment: Deployment, all: Deployment[]): boolean {
