@@ -34,9 +34,9 @@ export interface Cadence extends PollTiming {
  *
  * - no expected end: exponential back-off, `delayMs` doubling up to `maxDelayMs`;
  * - before the expected end: straight to it, or `farDelayMs` when it is further;
- * - after it: every `noticeMs` for a while (a quarter of the expected duration, at least five
- *   checks), then backing off with the lateness (a quarter of it, up to `maxDelayMs`), so a
- *   wrong estimate costs a few checks and never turns into hot polling.
+ * - after it: every `noticeMs` for five checks, then backing off with the lateness (a quarter of
+ *   it, up to `maxDelayMs`), so a short estimate costs a few checks and never turns into hot
+ *   polling; the next estimate learns from the duration AWS reports.
  */
 export function nextCheckDelay(input: { elapsedMs: number; expectedMs: number | undefined; previousDelayMs: number | undefined; timing: PollTiming }): number {
   const { elapsedMs, expectedMs, previousDelayMs, timing } = input;
@@ -45,7 +45,7 @@ export function nextCheckDelay(input: { elapsedMs: number; expectedMs: number | 
   const far = timing.farDelayMs ?? timing.delayMs * 12;
   if (elapsedMs < expectedMs) return Math.min(expectedMs - elapsedMs, far);
   const late = elapsedMs - expectedMs;
-  if (late < Math.max(notice * 5, expectedMs / 4)) return notice;
+  if (late < notice * 5) return notice;
   return Math.max(notice, Math.min(late / 4, timing.maxDelayMs));
 }
 
