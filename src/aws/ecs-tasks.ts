@@ -50,7 +50,10 @@ export class EcsTasks implements TaskPort {
   private readonly eventCount: number;
   private readonly runTaskAttempts: number;
   private readonly retryDelayMs: number;
-  /** How long each kind of one-off task (task definition family, container, command) last ran, from RunTask to stopped. */
+  /**
+   * By ECS's timestamps: how long the last one-off task took to launch (RunTask to running; key
+   * `launch`), and how long each kind of task (task definition family, container, command) last ran.
+   */
   private readonly durations = new DurationMemory();
 
   constructor(options: EcsTasksOptions) {
@@ -139,19 +142,27 @@ export class EcsTasks implements TaskPort {
       return { failures: true, reasons, transient };
     }
 
-    // Nothing to see before the launch: the first look is at the expected end (this kind of task's
-    // last run, else a typical Fargate launch and step), then every couple of seconds around it.
+    // Nothing to see before the launch: the first look is at the expected end (the last launch and
+    // this kind of task's last run, else typical ones), then every couple of seconds around it.
+    // Once ECS says when the task started, the end is expected that long after its start.
     const kind = `${input.taskDefinition.replace(/:\d+$/, "")}|${container}|${(input.command ?? []).join(" ")}`;
-    const expected = this.durations.find(kind) ?? TYPICAL_MS.taskLaunch + TYPICAL_MS.step;
+    const run = this.durations.find(kind) ?? TYPICAL_MS.step;
+    let expected = (this.durations.find("launch") ?? TYPICAL_MS.taskLaunch) + run;
     const started = Date.now();
     const task = await pollUntil(async () => {
       const described = await awsCall("DescribeTasks", taskArn, () =>
         this.client.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] })),
       );
       const found = described.tasks?.[0];
+      const launch = span(found?.createdAt, found?.startedAt);
+      if (launch !== undefined) expected = launch + run;
       return found?.lastStatus === "STOPPED" ? found : undefined;
     }, { ...this.taskTiming, expectedMs: () => expected, checkAtOnce: false }, signal);
-    if (task) this.durations.record(kind, ranFor(task) ?? Date.now() - started);
+    if (task) {
+      const launch = span(task.createdAt, task.startedAt);
+      if (launch !== undefined) this.durations.record("launch", launch);
+      this.durations.record(kind, span(task.startedAt, task.stoppedAt) ?? Date.now() - started - (launch ?? TYPICAL_MS.taskLaunch));
+    }
     if (!task) {
       await awsCall("StopTask", taskArn, () =>
         this.client.send(new StopTaskCommand({ cluster, task: taskArn, reason: "berth: release step timed out" })),
@@ -307,10 +318,10 @@ export class EcsTasks implements TaskPort {
   }
 }
 
-/** How long a stopped task took from RunTask to stopped, by ECS's own timestamps. */
-function ranFor(task: { createdAt?: Date; stoppedAt?: Date }): number | undefined {
-  if (!task.createdAt || !task.stoppedAt) return undefined;
-  const ms = new Date(task.stoppedAt).getTime() - new Date(task.createdAt).getTime();
+/** Milliseconds between two of ECS's timestamps, when both are there and in order. */
+function span(from: Date | undefined, to: Date | undefined): number | undefined {
+  if (!from || !to) return undefined;
+  const ms = new Date(to).getTime() - new Date(from).getTime();
   return ms > 0 ? ms : undefined;
 }
 
