@@ -11,7 +11,9 @@
  * the AWS calls (by operation), the sequential Fargate launches, and the lag between each AWS
  * completion berth waited for and berth noticing it.
  *
- * `npm run bench:latency`; BENCH_JSON=1 prints the figures as JSON as well.
+ * `npm run bench:latency`; BENCH_JSON=1 prints the figures as JSON as well. BENCH_SLOWER=1.3 makes
+ * every AWS duration of the model (not the API calls) 1.3 times as long, to see how the waits do
+ * when AWS is slower (or, below 1, faster) than berth's typical figures; the bound stays the issue's.
  */
 import { syncBuiltinESMExports } from "node:module";
 import FakeTimers from "@sinonjs/fake-timers";
@@ -44,10 +46,19 @@ const REAL_PATIENCE_MS = 30_000;
 /** Virtual time after which a scenario counts as stuck. */
 const LIMIT_MS = 30 * 60_000;
 
-const model = ISSUE_10_MODEL;
+const slower = Number(process.env.BENCH_SLOWER ?? 1);
+const model = {
+  ...ISSUE_10_MODEL,
+  stackResources: ISSUE_10_MODEL.stackResources * slower,
+  serviceLaunch: ISSUE_10_MODEL.serviceLaunch * slower,
+  serviceHealthy: ISSUE_10_MODEL.serviceHealthy * slower,
+  taskLaunch: ISSUE_10_MODEL.taskLaunch * slower,
+  deleteStack: ISSUE_10_MODEL.deleteStack * slower,
+  steps: ISSUE_10_MODEL.steps.map((step) => ({ ...step, seconds: step.seconds * slower })),
+};
 // The reference app: one data service (db, no dependencies) before release; migrate and seed on
 // the first deploy, migrate on a push.
-const bound = criticalPathBound(model, { dataServiceLevels: 1, firstSteps: ["migrate", "seed"], pushSteps: ["migrate"] });
+const bound = criticalPathBound(ISSUE_10_MODEL, { dataServiceLevels: 1, firstSteps: ["migrate", "seed"], pushSteps: ["migrate"] });
 
 const h = createHarness({
   files: readFixtureRepo("rails-postgres"),
@@ -169,7 +180,7 @@ const track0 = track(h.ready());
 await runUntil(() => track0.done);
 const first = await scenario("first deploy (pull request opened)", SHA1, "opened", bound.first);
 const push = await scenario("push (synchronize)", SHA2, "synchronize", bound.push);
-console.log(`berth under the issue #10 latency model (virtual time; every AWS call ${model.apiCall} s)`);
+console.log(`berth under the issue #10 latency model (virtual time; every AWS call ${model.apiCall} s${slower === 1 ? "" : `; AWS durations x ${slower}`})`);
 print(first);
 print(push);
 if (process.env.BENCH_JSON) console.log(JSON.stringify([first, push], null, 2));
