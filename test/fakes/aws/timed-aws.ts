@@ -39,6 +39,8 @@ export interface Launch {
 export interface TimedAws {
   /** Calls received since the last `reset()`, by operation name. */
   readonly calls: Map<string, number>;
+  /** The same calls in order, each with the virtual time AWS received it. */
+  readonly log: Array<{ command: string; at: number }>;
   readonly completions: Completion[];
   readonly launches: Launch[];
   /** Forgets the calls, completions and launches recorded so far (the state of AWS stays). */
@@ -70,10 +72,12 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
   const now = () => Date.now();
   const result: TimedAws = {
     calls: new Map(),
+    log: [],
     completions: [],
     launches: [],
     reset() {
       result.calls.clear();
+      result.log.length = 0;
       result.completions.length = 0;
       result.launches.length = 0;
     },
@@ -283,6 +287,7 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
       const input = command.input;
       await sleep(ms(model.apiCall));
       result.calls.set(name, (result.calls.get(name) ?? 0) + 1);
+      result.log.push({ command: name, at: now() });
       before(name, input);
       try {
         const out = (await original(command, ...rest)) as Record<string, unknown>;
