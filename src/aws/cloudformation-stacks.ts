@@ -20,7 +20,8 @@ import {
 import { OwnershipError, StackError } from "../preview/errors.js";
 import type { EnsureStackInput, Signal, StackPort, StackSummary } from "../preview/ports.js";
 import { awsCall, errorMessage, errorName } from "./aws-call.js";
-import { formatDuration, pause, pollUntil, timing, type PollTiming } from "./poll.js";
+import { DurationMemory, expectStackChangeMs, TYPICAL_MS } from "./expected-duration.js";
+import { formatDuration, pause, pollUntil, timing, type Cadence, type PollTiming } from "./poll.js";
 import { findFirstFailure, formatStackEvent } from "./stack-events.js";
 
 /** CloudFormation's limit for an inline TemplateBody; larger templates need an S3 upload. */
@@ -75,6 +76,8 @@ export class CloudFormationStacks implements StackPort {
   private readonly timing: PollTiming;
   private readonly deleteRetries: number;
   private readonly deleteRetryDelayMs: number;
+  /** How each stack's last operation compared with its estimate (a ratio), for its next estimate. */
+  private readonly pace = new DurationMemory();
   private changeSetCount = 0;
 
   constructor(options: CloudFormationStacksOptions) {
@@ -234,12 +237,24 @@ export class CloudFormationStacks implements StackPort {
     }
     progress(`change set for ${name}: ${changeSet.Changes?.length ?? 0} resource changes`);
 
-    const events = new EventCursor(this.client, name);
-    await events.start();
+    const estimate = expectStackChangeMs({
+      template: input.template,
+      parameters: input.parameters ?? {},
+      changes: (changeSet.Changes ?? []).map((c) => ({
+        action: c.ResourceChange?.Action,
+        logicalId: c.ResourceChange?.LogicalResourceId,
+        type: c.ResourceChange?.ResourceType,
+        replacement: c.ResourceChange?.Replacement,
+        scope: c.ResourceChange?.Scope,
+      })),
+    });
+    // The operation's events carry the token of the call that started it, so no marker is read first.
+    const executeToken = token();
+    const events = new EventCursor(this.client, name, executeToken);
     await awsCall("ExecuteChangeSet", `stack ${name}`, () =>
-      this.client.send(new ExecuteChangeSetCommand({ StackName: name, ChangeSetName: changeSetName, ClientRequestToken: token() }), { abortSignal: signal }),
+      this.client.send(new ExecuteChangeSetCommand({ StackName: name, ChangeSetName: changeSetName, ClientRequestToken: executeToken }), { abortSignal: signal }),
     );
-    const final = await this.waitSettled(name, signal, events, progress);
+    const final = await this.waitSettled(name, signal, { events, progress, expectedMs: estimate, paceKey: name });
     if (final && DONE.has(final.StackStatus ?? "")) return summarize(final);
     throw failedOperation(verb, name, final, events.all);
   }
@@ -256,15 +271,20 @@ export class CloudFormationStacks implements StackPort {
   private async deleteOwned(stack: Stack, signal: Signal): Promise<void> {
     const name = stack.StackName ?? "";
     const events = new EventCursor(this.client, name);
-    await events.start();
     let status = stack.StackStatus;
+    // A deletion berth did not start (already in progress) has no token berth knows: mark where its events end.
+    if (status === "DELETE_IN_PROGRESS") await events.start();
     for (let attempt = 1; ; attempt++) {
+      let expectedMs: number | undefined;
       if (status !== "DELETE_IN_PROGRESS") {
+        const deleteToken = token();
+        events.follow(deleteToken);
+        expectedMs = TYPICAL_MS.deleteStack;
         await awsCall("DeleteStack", `stack ${name}`, () =>
-          this.client.send(new DeleteStackCommand({ StackName: name, ClientRequestToken: token() }), { abortSignal: signal }),
+          this.client.send(new DeleteStackCommand({ StackName: name, ClientRequestToken: deleteToken }), { abortSignal: signal }),
         );
       }
-      const left = await this.waitSettled(name, signal, events);
+      const left = await this.waitSettled(name, signal, { events, expectedMs, paceKey: "delete" });
       if (!left) return;
       status = left.StackStatus;
       if (status === "DELETE_FAILED" && attempt <= this.deleteRetries) {
@@ -295,12 +315,12 @@ export class CloudFormationStacks implements StackPort {
       }
       next = page.NextToken;
     } while (next);
-    const events = new EventCursor(this.client, name);
-    await events.start();
+    const rollbackToken = token();
+    const events = new EventCursor(this.client, name, rollbackToken);
     await awsCall("ContinueUpdateRollback", `stack ${name}`, () =>
-      this.client.send(new ContinueUpdateRollbackCommand({ StackName: name, ResourcesToSkip: skip, ClientRequestToken: token() }), { abortSignal: signal }),
+      this.client.send(new ContinueUpdateRollbackCommand({ StackName: name, ResourcesToSkip: skip, ClientRequestToken: rollbackToken }), { abortSignal: signal }),
     );
-    const settled = await this.waitSettled(name, signal, events);
+    const settled = await this.waitSettled(name, signal, { events, expectedMs: TYPICAL_MS.stackResources, paceKey: "rollback" });
     if (settled?.StackStatus === "UPDATE_ROLLBACK_COMPLETE") return settled;
     const failed = failedOperation("roll back", name, settled, events.all);
     throw new StackError(failed.message, {
@@ -337,26 +357,44 @@ export class CloudFormationStacks implements StackPort {
     );
   }
 
-  /** Polls until the stack is no longer in progress; reports new events on the way. */
+  /**
+   * Polls DescribeStacks until the stack is no longer in progress, then reads the operation's
+   * events once (progress lines, and the first failure when it failed).
+   *
+   * For an operation berth started, `expectedMs` (the estimate from what it changes, scaled by how
+   * this stack's last operation compared with its estimate) sets the cadence: no check at once,
+   * few before the expected end, one every couple of seconds around it (see `nextCheckDelay`).
+   * An operation someone else started is polled with plain back-off from at once.
+   */
   private async waitSettled(
     name: string,
     signal: Signal,
-    events?: EventCursor,
-    progress?: (line: string) => void,
+    follow: { events?: EventCursor; progress?: (line: string) => void; expectedMs?: number; paceKey?: string } = {},
   ): Promise<Stack | undefined> {
+    const { events, progress, paceKey } = follow;
+    const pace = paceKey === undefined ? 1 : Math.min(Math.max(this.pace.find(paceKey) ?? 1, 0.25), 4);
+    const expectedMs = follow.expectedMs === undefined ? undefined : follow.expectedMs * pace;
+    const cadence: Cadence = expectedMs === undefined ? this.timing : { ...this.timing, expectedMs: () => expectedMs, checkAtOnce: false };
+    const started = Date.now();
     const settled = await pollUntil(async () => {
       const stack = await this.describe(name);
-      if (events) for (const event of await events.read()) progress?.(formatStackEvent(event));
       if (!stack) return null;
       // Right after ExecuteChangeSet a new stack may still read REVIEW_IN_PROGRESS.
       const busy = isBusy(stack.StackStatus) || (events !== undefined && stack.StackStatus === "REVIEW_IN_PROGRESS");
       return busy ? undefined : stack;
-    }, this.timing, signal);
+    }, cadence, signal);
     if (settled === undefined) {
       throw new StackError(`wait for stack ${name}: still in progress after ${this.timing.timeoutMs} ms`, {
         stackName: name,
         userMessage: `Stack ${name} was still changing after ${formatDuration(this.timing.timeoutMs)}.`,
       });
+    }
+    // A stack that is gone has no events left to read, and nothing failed.
+    if (events && settled) for (const event of await events.read()) progress?.(formatStackEvent(event));
+    if (follow.expectedMs && paceKey !== undefined) {
+      // How long it really took, from the operation's own first and last events; else until berth saw the end.
+      const took = (events && operationSpan(events.all)) ?? Date.now() - started;
+      this.pace.record(paceKey, took / follow.expectedMs);
     }
     return settled ?? undefined;
   }
@@ -399,11 +437,15 @@ export class CloudFormationStacks implements StackPort {
 }
 
 /**
- * Reads a stack's events newer than a marker, oldest first, without repeating any. Events come
- * newest first and paginated, so reading stops at the first event already seen.
+ * Reads the events of berth's operations on a stack, oldest first, without repeating any: those
+ * carrying the ClientRequestToken of a call that started one (CloudFormation gives every event of
+ * an operation its token), or, for an operation berth did not start, those newer than a marker.
+ * Events come newest first and paginated, so reading stops at the first event already seen or
+ * belonging to an earlier operation.
  */
 class EventCursor {
   private readonly seen = new Set<string>();
+  private readonly tokens = new Set<string>();
   private marker: string | undefined;
   /** Every event of the operation read so far, oldest first. */
   readonly all: StackEvent[] = [];
@@ -411,12 +453,26 @@ class EventCursor {
   constructor(
     private readonly client: CloudFormationClient,
     private readonly name: string,
-  ) {}
+    token?: string,
+  ) {
+    if (token !== undefined) this.tokens.add(token);
+  }
 
-  /** Marks the newest existing event, so only the coming operation's events are read. */
+  /** Reads the events of the operation this token starts too. */
+  follow(token: string): void {
+    this.tokens.add(token);
+  }
+
+  /** Marks the newest existing event, so only events after it are read (for an operation started by someone else). */
   async start(): Promise<void> {
     const page = await this.page(undefined);
     this.marker = page?.StackEvents?.[0]?.EventId;
+  }
+
+  /** Whether an event belongs to an operation before the ones followed. */
+  private isEarlier(event: StackEvent): boolean {
+    if (event.EventId === this.marker) return true;
+    return this.tokens.size > 0 && this.marker === undefined && !this.tokens.has(event.ClientRequestToken ?? "");
   }
 
   async read(): Promise<StackEvent[]> {
@@ -427,7 +483,7 @@ class EventCursor {
       if (!page) break;
       for (const event of page.StackEvents ?? []) {
         const id = event.EventId ?? "";
-        if (id === this.marker || this.seen.has(id)) break pages;
+        if (this.isEarlier(event) || this.seen.has(id)) break pages;
         fresh.push(event);
       }
       token = page.NextToken;
@@ -447,6 +503,14 @@ class EventCursor {
       return awsCall("DescribeStackEvents", `stack ${this.name}`, () => Promise.reject(error));
     }
   }
+}
+
+/** Milliseconds from the first to the last of the stack's own events (its statuses), when they tell. */
+function operationSpan(events: readonly StackEvent[]): number | undefined {
+  const times = events.filter((e) => e.ResourceType === "AWS::CloudFormation::Stack" && e.Timestamp).map((e) => new Date(e.Timestamp!).getTime());
+  if (times.length < 2) return undefined;
+  const span = Math.max(...times) - Math.min(...times);
+  return span > 0 ? span : undefined;
 }
 
 /** The StackError for an operation that ended in a failed or rolled-back state. */

@@ -20,6 +20,7 @@ import { randomUUID } from "node:crypto";
 import { RolloutError, TaskError } from "../preview/errors.js";
 import type { ContainerOutcome, RunTaskInput, Signal, StepChainInput, TaskPort, TaskResult } from "../preview/ports.js";
 import { awsCall } from "./aws-call.js";
+import { DurationMemory, TYPICAL_MS } from "./expected-duration.js";
 import { formatDuration, pause, pollUntil, timing, type PollTiming } from "./poll.js";
 
 export interface EcsTasksOptions {
@@ -57,6 +58,11 @@ export class EcsTasks implements TaskPort {
   private readonly retryDelayMs: number;
   /** Container definitions of the revisions registered by registerStepChain, until deregistered. */
   private readonly registered = new Map<string, ContainerDefinition[]>();
+  /**
+   * By ECS's timestamps: how long the last one-off task took to launch (RunTask to running; key
+   * `launch`), and how long each kind of task (task definition family, container, command) last ran.
+   */
+  private readonly durations = new DurationMemory();
 
   constructor(options: EcsTasksOptions) {
     this.client = options.client;
@@ -150,14 +156,28 @@ export class EcsTasks implements TaskPort {
     }
 
     const told = new Set<string>();
+    // Nothing to see before the launch: the first look is at the expected end (the last launch and
+    // this kind of task's last run, else typical ones), then every couple of seconds around it.
+    // Once ECS says when the task started, the end is expected that long after its start.
+    const kind = `${input.taskDefinition.replace(/:\d+$/, "")}|${container}|${(input.command ?? []).join(" ")}`;
+    const run = this.durations.find(kind) ?? TYPICAL_MS.step;
+    let expected = (this.durations.find("launch") ?? TYPICAL_MS.taskLaunch) + run;
+    const started = Date.now();
     const task = await pollUntil(async () => {
       const described = await awsCall("DescribeTasks", taskArn, () =>
         this.client.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] })),
       );
       const found = described.tasks?.[0];
       if (found?.lastStatus !== "STOPPED") await this.tellExits(input, found, told);
+      const launch = span(found?.createdAt, found?.startedAt);
+      if (launch !== undefined) expected = launch + run;
       return found?.lastStatus === "STOPPED" ? found : undefined;
-    }, this.taskTiming, signal);
+    }, { ...this.taskTiming, expectedMs: () => expected, checkAtOnce: false }, signal);
+    if (task) {
+      const launch = span(task.createdAt, task.startedAt);
+      if (launch !== undefined) this.durations.record("launch", launch);
+      this.durations.record(kind, span(task.startedAt, task.stoppedAt) ?? Date.now() - started - (launch ?? TYPICAL_MS.taskLaunch));
+    }
     if (!task) {
       await awsCall("StopTask", taskArn, () =>
         this.client.send(new StopTaskCommand({ cluster, task: taskArn, reason: "berth: release step timed out" })),
@@ -379,7 +399,8 @@ export class EcsTasks implements TaskPort {
       if (ours?.rolloutState === "FAILED") throw this.rolloutFailed(service, last, ours);
       if (!ours || primary?.id !== target) throw this.rolloutFailed(service, last, ours, primary);
       return ours.rolloutState === "COMPLETED" && isNewest(ours, deployments) ? true : undefined;
-    }, this.rolloutTiming, signal);
+      // A deployment berth just started cannot be done before its tasks launch and pass health checks.
+    }, deploymentId === undefined ? this.rolloutTiming : { ...this.rolloutTiming, expectedMs: () => TYPICAL_MS.serviceRollout, checkAtOnce: false }, signal);
     if (!done) {
       const ours = last?.deployments?.find((d) => d.id === target);
       throw new RolloutError(`rollout of ${service}: not completed within ${this.rolloutTiming.timeoutMs} ms`, {
@@ -428,6 +449,13 @@ export class EcsTasks implements TaskPort {
     }
     return streams;
   }
+}
+
+/** Milliseconds between two of ECS's timestamps, when both are there and in order. */
+function span(from: Date | undefined, to: Date | undefined): number | undefined {
+  if (!from || !to) return undefined;
+  const ms = new Date(to).getTime() - new Date(from).getTime();
+  return ms > 0 ? ms : undefined;
 }
 
 function isNewest(deployment: Deployment, all: Deployment[]): boolean {

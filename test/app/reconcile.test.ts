@@ -232,6 +232,8 @@ describe("resync through the app", () => {
     h.aws.putImage(IMAGE(SHA1));
     h.aws.putImage(IMAGE(SHA2));
     h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    // The process dies in its health check, however fast its waits got there.
+    h.aws.fail("DescribeTargetHealth", { hang: true });
     await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
     await vi.waitFor(() => expect(h.aws.commands("elbv2")).toContain("DescribeTargetHealth"), { timeout: 60_000, interval: 5 });
 

@@ -44,10 +44,8 @@ describe("the tag that says which commit a preview serves", () => {
       "DescribeStacks",
       "CreateChangeSet",
       "DescribeChangeSet",
-      "DescribeStackEvents",
       "ExecuteChangeSet",
       "DescribeStacks",
-      "DescribeStackEvents",
       "DescribeStacks",
       "DescribeStackEvents",
     ]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isThrottling, wrapAwsError } from "../../src/aws/aws-call.js";
-import { formatDuration, pollUntil } from "../../src/aws/poll.js";
+import { formatDuration, nextCheckDelay, pollUntil } from "../../src/aws/poll.js";
 
 describe("pollUntil", () => {
   it("checks at once, then until a value comes back", async () => {
@@ -77,5 +77,50 @@ describe("formatDuration", () => {
     [20 * 60_000, "20 min"],
   ])("%i ms is %s", (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe("nextCheckDelay", () => {
+  // Production's stack timing: 5 s first delay, 20 s at most; so notice within 2 s, 60 s far from the end.
+  const timing = { delayMs: 5_000, maxDelayMs: 20_000, timeoutMs: 3_600_000 };
+
+  it.each([
+    ["no expected end: the first delay", 0, undefined, undefined, 5_000],
+    ["no expected end: doubles", 5_000, undefined, 5_000, 10_000],
+    ["no expected end: up to the longest delay", 35_000, undefined, 20_000, 20_000],
+    ["straight to an expected end within reach", 0, 30_000, undefined, 30_000],
+    ["a far end: one early check at the far delay", 0, 80_000, undefined, 60_000],
+    ["after the early check: to the end", 60_050, 80_000, 60_000, 19_950],
+    ["just past the end: every 2 s", 80_050, 80_000, 19_950, 2_000],
+    ["still every 2 s for five checks", 89_000, 80_000, 2_000, 2_000],
+    ["later: a quarter of the lateness", 120_000, 80_000, 2_000, 10_000],
+    ["past five checks: the lateness sets the pace", 92_000, 80_000, 2_000, 3_000],
+    ["much later: the longest delay", 400_000, 80_000, 10_000, 20_000],
+  ])("%s", (_name, elapsedMs, expectedMs, previousDelayMs, delay) => {
+    expect(nextCheckDelay({ elapsedMs, expectedMs, previousDelayMs, timing })).toBe(delay);
+  });
+
+  it("honours explicit notice and far delays", () => {
+    const tight = { ...timing, noticeMs: 500, farDelayMs: 10_000 };
+    expect(nextCheckDelay({ elapsedMs: 0, expectedMs: 80_000, previousDelayMs: undefined, timing: tight })).toBe(10_000);
+    expect(nextCheckDelay({ elapsedMs: 80_100, expectedMs: 80_000, previousDelayMs: 10_000, timing: tight })).toBe(500);
+  });
+});
+
+describe("pollUntil with an expected end", () => {
+  it("does not check at once when told not to, and asks for the expected end before each delay", async () => {
+    const checks: number[] = [];
+    let asked = 0;
+    const start = Date.now();
+    const value = await pollUntil(async (attempt) => {
+      checks.push(attempt);
+      return attempt === 1 ? "done" : undefined;
+    }, { delayMs: 1, maxDelayMs: 2, timeoutMs: 1_000, noticeMs: 1, expectedMs: () => (++asked, 5), checkAtOnce: false });
+
+    expect(value).toBe("done");
+    expect(checks).toEqual([0, 1]);
+    // Once before the first check, once after it.
+    expect(asked).toBe(2);
+    expect(Date.now() - start).toBeGreaterThanOrEqual(5);
   });
 });

@@ -99,6 +99,8 @@ export interface FakeStack {
   seededOutputs?: Output[];
   /** Resources whose rollback failed (UPDATE_FAILED in an UPDATE_ROLLBACK_FAILED stack). */
   rollbackFailed?: Map<string, string>;
+  /** ClientRequestToken of the call that started the running or last operation: every event of it carries the token. */
+  operationToken?: string;
 }
 
 interface FakeChangeSet {
@@ -344,6 +346,7 @@ export class FakeCloudFormation {
       Timestamp: this.world.now(),
       ResourceStatus: status as StackEvent["ResourceStatus"],
       ResourceStatusReason: reason,
+      ClientRequestToken: stack.operationToken,
     });
   }
 
@@ -471,6 +474,7 @@ export class FakeCloudFormation {
     const plan = cs.plan;
     const creating = cs.type === "CREATE";
     const operation = creating ? "create" : "update";
+    stack.operationToken = input.ClientRequestToken;
     this.stackEvent(stack, creating ? "CREATE_IN_PROGRESS" : "UPDATE_IN_PROGRESS", "User Initiated");
     if (!creating) stack.lastUpdatedTime = this.world.now();
 
@@ -621,6 +625,7 @@ export class FakeCloudFormation {
     }
     const again = this.takeFault(stack.name, "rollback", (id) => stack.current?.resources.has(id) === true);
     if (again) failed.set(again.resource, again.reason);
+    stack.operationToken = input.ClientRequestToken;
     this.stackEvent(stack, "UPDATE_ROLLBACK_IN_PROGRESS", "Continue rollback requested by user.");
     const steps: Array<() => void> = [];
     for (let i = 1; i < this.timing.stackPolls; i++) steps.push(() => {});
@@ -661,6 +666,7 @@ export class FakeCloudFormation {
     }
     const resources = [...(stack.current?.resources.values() ?? [])].filter((r) => !retain.has(r.logicalId)).reverse();
     const failure = this.takeFault(stack.name, "delete", (id) => resources.some((r) => r.logicalId === id));
+    stack.operationToken = input.ClientRequestToken;
     this.stackEvent(stack, "DELETE_IN_PROGRESS", "User Initiated");
     const steps: Array<() => void> = [() => resources.forEach((r) => this.event(stack, r.logicalId, r.type, r.physicalId, "DELETE_IN_PROGRESS"))];
     for (let i = 2; i < this.timing.stackPolls; i++) steps.push(() => {});

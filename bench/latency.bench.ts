@@ -1,0 +1,189 @@
+/**
+ * Time to URL under the latency model of issue #10: the real app (handlers, engine, AWS and GitHub
+ * adapters, production poll timings) over the stateful AWS fake with the timed layer
+ * (test/fakes/aws/timed-aws.ts), on a virtual clock (`@sinonjs/fake-timers`) that drives the
+ * app's own sleeps and waits as well as the model's timings. The clock moves only when nothing is
+ * left to do at the current instant, so the figures are virtual seconds and the same on every run.
+ *
+ * For a first deploy and a push of the Rails + Postgres reference app
+ * (test/fixtures/repos/rails-postgres) it prints: the time from the webhook to berth reporting
+ * success with the URL serving the new head, the critical-path bound beside it and their ratio,
+ * the AWS calls (by operation), the sequential Fargate launches, and the lag between each AWS
+ * completion berth waited for and berth noticing it.
+ *
+ * `npm run bench:latency`; BENCH_JSON=1 prints the figures as JSON as well. BENCH_SLOWER=1.3 makes
+ * every AWS duration of the model (not the API calls) 1.3 times as long, to see how the waits do
+ * when AWS is slower (or, below 1, faster) than berth's typical figures; the bound stays the issue's.
+ */
+import { syncBuiltinESMExports } from "node:module";
+import FakeTimers from "@sinonjs/fake-timers";
+
+// Faked before the app loads: its sleeps (node:timers/promises) and Date read the virtual clock.
+const realSetImmediate = globalThis.setImmediate;
+const realSetTimeout = globalThis.setTimeout;
+const clock = FakeTimers.install({ now: Date.parse("2026-12-01T00:00:00Z"), toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
+syncBuiltinESMExports();
+
+const { default: nock } = await import("nock");
+const { default: pino } = await import("pino");
+const { createHarness, readFixtureRepo } = await import("../test/helpers/app-harness.js");
+const { IMAGE, SHA1, SHA2 } = await import("../test/helpers/app-fixtures.js");
+const { pullRequestPayload } = await import("../test/helpers/webhook-payloads.js");
+const { TIMED_FAKE_OPTIONS, timeAws } = await import("../test/fakes/aws/timed-aws.js");
+const { ISSUE_10_MODEL, criticalPathBound } = await import("../test/fakes/aws/latency-model.js");
+
+nock.disableNetConnect();
+process.env.AWS_ACCESS_KEY_ID ??= "AKIDBENCHONLY";
+process.env.AWS_SECRET_ACCESS_KEY ??= "bench-secret-only";
+
+/** Real event-loop turns given to the app at one virtual instant before the clock moves on. */
+const TURNS = 50;
+/**
+ * Real milliseconds the app may spend at one virtual instant on work outside the event loop (the
+ * JWT that @octokit/auth-app signs on WebCrypto's thread pool) before the bench gives up.
+ */
+const REAL_PATIENCE_MS = 30_000;
+/** Virtual time after which a scenario counts as stuck. */
+const LIMIT_MS = 30 * 60_000;
+
+const slower = Number(process.env.BENCH_SLOWER ?? 1);
+const model = {
+  ...ISSUE_10_MODEL,
+  stackResources: ISSUE_10_MODEL.stackResources * slower,
+  serviceLaunch: ISSUE_10_MODEL.serviceLaunch * slower,
+  serviceHealthy: ISSUE_10_MODEL.serviceHealthy * slower,
+  taskLaunch: ISSUE_10_MODEL.taskLaunch * slower,
+  deleteStack: ISSUE_10_MODEL.deleteStack * slower,
+  steps: ISSUE_10_MODEL.steps.map((step) => ({ ...step, seconds: step.seconds * slower })),
+};
+// The reference app: one data service (db, no dependencies) before release; migrate and seed on
+// the first deploy, migrate on a push.
+const bound = criticalPathBound(ISSUE_10_MODEL, { dataServiceLevels: 1, firstSteps: ["migrate", "seed"], pushSteps: ["migrate"] });
+
+const h = createHarness({
+  files: readFixtureRepo("rails-postgres"),
+  aws: TIMED_FAKE_OPTIONS,
+  log: process.env.BENCH_LOG ? pino({ level: process.env.BENCH_LOG }, pino.destination(2)) : pino({ level: "silent" }),
+  checkGitHubRequests: false,
+  // Production's poll timings (handlers/create-engine.ts); GitHub is not part of the model.
+  timings: { pollDelayMs: 5_000, imagePollMs: 15_000, baseOutputsTtlMs: 5 * 60_000 },
+});
+const timed = timeAws(h.aws, model);
+h.aws.putImage(IMAGE(SHA1));
+h.aws.putImage(IMAGE(SHA2));
+
+/**
+ * Lets the app run at the current instant, then moves the clock to the next timer, until `done`.
+ * Work off the event loop (a thread-pool job) shows no timer: while there is none, the bench waits
+ * in real time for the app to set one.
+ */
+async function runUntil(done: () => boolean): Promise<void> {
+  const start = Date.now();
+  for (;;) {
+    for (let i = 0; i < TURNS; i++) await new Promise((resolve) => realSetImmediate(resolve));
+    if (done()) return;
+    if (Date.now() - start > LIMIT_MS) throw new Error(`still busy after ${LIMIT_MS / 60_000} virtual minutes`);
+    for (let waited = 0; clock.countTimers() === 0 && !done(); waited += 5) {
+      if (waited > REAL_PATIENCE_MS) throw new Error(`the app waits for nothing the clock can move (last AWS calls: ${h.aws.commands().slice(-5).join(", ")})`);
+      await new Promise((resolve) => realSetTimeout(resolve, 5));
+    }
+    if (done()) return;
+    clock.next();
+  }
+}
+
+/** A promise's settlement as a flag the clock loop can read. */
+function track(promise: Promise<unknown>): { done: boolean } {
+  const flag = { done: false };
+  promise.then(
+    () => (flag.done = true),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+  return flag;
+}
+
+interface Figures {
+  scenario: string;
+  timeToUrl: number;
+  bound: number;
+  ratio: number;
+  calls: number;
+  byOperation: Record<string, number>;
+  sequentialLaunches: number;
+  lagMax: number;
+  lagTotal: number;
+  awaited: Array<{ what: string; lag: number }>;
+}
+
+/** Launches that overlap in time count as one. */
+function sequential(launches: Array<{ start: number; end: number }>, until: number): number {
+  const sorted = launches.filter((l) => l.start < until).sort((a, b) => a.start - b.start);
+  let count = 0;
+  let reach = Number.NEGATIVE_INFINITY;
+  for (const l of sorted) {
+    if (l.start >= reach) count += 1;
+    reach = Math.max(reach, l.end);
+  }
+  return count;
+}
+
+async function scenario(name: string, sha: string, action: "opened" | "synchronize", boundSeconds: number): Promise<Figures> {
+  timed.reset();
+  const t0 = Date.now();
+  let reportedAt: number | undefined;
+  const succeeded = () => {
+    const run = h.github.checkRun(sha);
+    const deployment = h.github.state.deployments.find((d) => d.sha === sha);
+    return run?.conclusion === "success" && deployment?.statuses.at(-1)?.state === "success";
+  };
+  const received = track(h.receive("pull_request", pullRequestPayload(action, { number: 7, sha })));
+  let idle: { done: boolean } | undefined;
+  await runUntil(() => {
+    if (reportedAt === undefined && succeeded()) reportedAt = Date.now();
+    if (received.done && !idle) idle = track(h.settle());
+    return idle?.done === true;
+  });
+  if (reportedAt === undefined) throw new Error(`${name}: berth never reported success (check run: ${h.github.checkRun(sha)?.output.title})`);
+  const timeToUrl = (reportedAt - t0) / 1000;
+  const awaited = timed.completions
+    .filter((c) => c.awaited && c.at <= reportedAt! && c.noticedAt !== undefined)
+    .map((c) => ({ what: c.what, lag: (c.noticedAt! - c.at) / 1000 }));
+  const byOperation = Object.fromEntries([...timed.calls].sort((a, b) => b[1] - a[1]));
+  return {
+    scenario: name,
+    timeToUrl,
+    bound: boundSeconds,
+    ratio: timeToUrl / boundSeconds,
+    calls: [...timed.calls.values()].reduce((a, b) => a + b, 0),
+    byOperation,
+    sequentialLaunches: sequential(timed.launches, reportedAt),
+    lagMax: Math.max(0, ...awaited.map((a) => a.lag)),
+    lagTotal: awaited.reduce((sum, a) => sum + a.lag, 0),
+    awaited,
+  };
+}
+
+function print(f: Figures): void {
+  const s = (n: number) => `${n.toFixed(2)} s`;
+  console.log(`\n${f.scenario}`);
+  console.log(`  time to URL          ${s(f.timeToUrl)}   bound ${s(f.bound)}   ratio ${f.ratio.toFixed(2)}`);
+  console.log(`  AWS calls            ${f.calls}   (${Object.entries(f.byOperation).map(([op, n]) => `${op} ${n}`).join(", ")})`);
+  console.log(`  sequential launches  ${f.sequentialLaunches}`);
+  console.log(`  noticing lag         max ${s(f.lagMax)}   total ${s(f.lagTotal)}`);
+  for (const a of f.awaited) console.log(`    ${a.what.padEnd(48)} ${s(a.lag)}`);
+}
+
+const track0 = track(h.ready());
+await runUntil(() => track0.done);
+const first = await scenario("first deploy (pull request opened)", SHA1, "opened", bound.first);
+const push = await scenario("push (synchronize)", SHA2, "synchronize", bound.push);
+console.log(`berth under the issue #10 latency model (virtual time; every AWS call ${model.apiCall} s${slower === 1 ? "" : `; AWS durations x ${slower}`})`);
+print(first);
+print(push);
+if (process.env.BENCH_JSON) console.log(JSON.stringify([first, push], null, 2));
+h.close();
+clock.uninstall();
+process.exit(0);

@@ -1,0 +1,115 @@
+/**
+ * When berth expects an AWS operation to end, so its waits check rarely before that and often
+ * around it (see `nextCheckDelay`). A first estimate comes from typical AWS timings and what the
+ * operation changes; after that, from how long the same thing took last time in this process.
+ */
+
+/** Typical AWS timings (milliseconds), berth's estimate before it has seen its own. */
+export const TYPICAL_MS = {
+  /** A stack's resources other than ECS services (security groups, target groups, rules, task definitions). */
+  stackResources: 30_000,
+  /** One ECS service rolling: Fargate start (typically 30-60 s) and two health checks. CloudFormation waits for it. */
+  serviceRollout: 50_000,
+  /** A one-off Fargate task from RunTask to its container running. */
+  taskLaunch: 35_000,
+  /** A release step's command, before berth has timed it. */
+  step: 10_000,
+  /** A preview stack's deletion. */
+  deleteStack: 60_000,
+} as const;
+
+/** One entry of a change set's Changes, as DescribeChangeSet lists it. */
+export interface PlannedChange {
+  action?: string;
+  logicalId?: string;
+  type?: string;
+  replacement?: string;
+  scope?: string[];
+}
+
+interface TemplateResource {
+  Type?: string;
+  Properties?: Record<string, unknown>;
+  DependsOn?: string | string[];
+}
+
+const SERVICE = "AWS::ECS::Service";
+
+/**
+ * How long a change set should take to execute: the resources other than ECS services, then one
+ * service rollout for each level of ECS services that start new tasks (added with tasks, or with
+ * changed properties such as a replaced task definition), a service being one level above the
+ * rolling services it depends on. A tags-only change starts no task.
+ */
+export function expectStackChangeMs(input: { template: unknown; changes: PlannedChange[]; parameters?: Record<string, string> }): number {
+  const { changes, parameters = {} } = input;
+  if (changes.length === 0) return 0;
+  const resources = ((input.template as { Resources?: Record<string, TemplateResource> } | undefined)?.Resources ?? {});
+  const rolls = (change: PlannedChange): boolean => {
+    const resource = resources[change.logicalId ?? ""];
+    if (change.type !== SERVICE || !resource || desiredCount(resource, parameters) <= 0) return false;
+    return change.action === "Add" || (change.action === "Modify" && (change.scope ?? []).includes("Properties"));
+  };
+  const rolling = new Set(changes.filter(rolls).map((c) => c.logicalId ?? ""));
+  const levels = new Map<string, number>();
+  const level = (id: string, path: Set<string>): number => {
+    const known = levels.get(id);
+    if (known !== undefined) return known;
+    if (path.has(id)) return 0;
+    path.add(id);
+    const below = dependencies(resources[id]).filter((d) => rolling.has(d) && d !== id);
+    const value = below.length === 0 ? 0 : 1 + Math.max(...below.map((d) => level(d, path)));
+    levels.set(id, value);
+    return value;
+  };
+  const depth = rolling.size === 0 ? 0 : 1 + Math.max(...[...rolling].map((id) => level(id, new Set())));
+  const others = changes.some((c) => c.type !== SERVICE) ? TYPICAL_MS.stackResources : 0;
+  return others + depth * TYPICAL_MS.serviceRollout;
+}
+
+/**
+ * How long things took, by key (as AWS's own timestamps tell, when they do), for the next
+ * estimate of the same thing. Bounded: the oldest key goes first.
+ */
+export class DurationMemory {
+  private readonly entries = new Map<string, number>();
+
+  constructor(private readonly capacity = 500) {}
+
+  /** The last value recorded for `key`. */
+  find(key: string): number | undefined {
+    return this.entries.get(key);
+  }
+
+  record(key: string, value: number): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+  }
+}
+
+function desiredCount(resource: TemplateResource, parameters: Record<string, string>): number {
+  const value = resource.Properties?.DesiredCount;
+  if (typeof value === "number") return value;
+  if (typeof value === "string") return Number(value);
+  const ref = value && typeof value === "object" && "Ref" in value ? String(value.Ref) : undefined;
+  if (ref !== undefined && parameters[ref] !== undefined) return Number(parameters[ref]);
+  return 1;
+}
+
+/** Logical ids a resource depends on: DependsOn, and every Ref or GetAtt in its properties. */
+function dependencies(resource: TemplateResource | undefined): string[] {
+  if (!resource) return [];
+  const out = new Set<string>([resource.DependsOn ?? []].flat());
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(walk);
+    if (!value || typeof value !== "object") return;
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === "Ref" && typeof inner === "string") out.add(inner);
+      else if (key === "Fn::GetAtt") out.add(Array.isArray(inner) ? String(inner[0]) : String(inner).split(".")[0] ?? "");
+      else walk(inner);
+    }
+  };
+  walk(resource.Properties);
+  return [...out];
+}

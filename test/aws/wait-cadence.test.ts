@@ -1,0 +1,98 @@
+import { syncBuiltinESMExports } from "node:module";
+import FakeTimers from "@sinonjs/fake-timers";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CloudFormationStacks } from "../../src/aws/cloudformation-stacks.js";
+import { EcsTasks } from "../../src/aws/ecs-tasks.js";
+import { BASE_OUTPUTS, createAwsFake } from "../fakes/aws-fake.js";
+import { ISSUE_10_MODEL } from "../fakes/aws/latency-model.js";
+import { previewTemplate } from "../fakes/aws/preview-template.js";
+import { TIMED_FAKE_OPTIONS, timeAws } from "../fakes/aws/timed-aws.js";
+
+// The adapters' waits with production timings over the AWS fake timed by the issue #10 model, on
+// a virtual clock: what is asserted is when the adapters look and how many calls they make, in
+// virtual time, never how long the test takes.
+
+const LABEL = "shop-pr-7-acme-1a2b3c";
+const NAME = `berth-${LABEL}`;
+const IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop";
+
+let clock: ReturnType<typeof FakeTimers.install>;
+beforeEach(() => {
+  clock = FakeTimers.install({ now: Date.parse("2026-12-01T00:00:00Z"), toFake: ["setTimeout", "clearTimeout", "Date"] });
+  syncBuiltinESMExports();
+});
+afterEach(() => {
+  clock.uninstall();
+  syncBuiltinESMExports();
+});
+
+/** Moves the virtual clock from timer to timer until the promise settles. */
+async function run<T>(promise: Promise<T>): Promise<T> {
+  let settled = false;
+  const done = promise.finally(() => (settled = true));
+  while (!settled) await clock.nextAsync();
+  return done;
+}
+
+function setup() {
+  const fake = createAwsFake(TIMED_FAKE_OPTIONS);
+  const timed = timeAws(fake, ISSUE_10_MODEL);
+  const stacks = new CloudFormationStacks({ client: fake.clients.cloudformation, ownership: { prefix: "berth-", tagKey: "berth:managed" }, pollDelayMs: 5_000 });
+  const tasks = new EcsTasks({ client: fake.clients.ecs, pollDelayMs: 5_000 });
+  const ensure = (tag: string) => stacks.ensure({ name: NAME, template: previewTemplate({ label: LABEL, image: `${IMAGE}:${tag}` }), tags: {}, parameters: { ListenerRulePriority: "4242" } });
+  /** Virtual seconds after the last call of `command` before `index` at which each later call of `look` came. */
+  const looks = (after: string, look: string) => {
+    const start = timed.log.findLastIndex((c) => c.command === after);
+    return timed.log.slice(start + 1).filter((c) => c.command === look).map((c) => (c.at - timed.log[start]!.at) / 1000);
+  };
+  return { fake, timed, stacks, tasks, ensure, looks };
+}
+
+describe("waits on the latency model", () => {
+  it("looks at a stack create once far from its expected end and once at it, and notices the end at once", async () => {
+    const { timed, ensure, looks } = setup();
+    const stack = await run(ensure("abc1234"));
+
+    expect(stack.status).toBe("CREATE_COMPLETE");
+    // db and web start together after the other resources: 30 s + 50 s; looks 60 s and 80 s after ExecuteChangeSet answered.
+    expect(looks("ExecuteChangeSet", "DescribeStacks")).toEqual([60.05, 80.05]);
+    expect(looks("ExecuteChangeSet", "DescribeStackEvents")).toEqual([80.1]);
+    const create = timed.completions.find((c) => c.what.startsWith("create of"));
+    expect(create && create.noticedAt! - create.at).toBeLessThanOrEqual(2_000);
+  });
+
+  it("expects a tags-only update to take the stack's resources alone", async () => {
+    const { ensure, looks, stacks } = setup();
+    await run(ensure("abc1234"));
+    await run(stacks.ensure({ name: NAME, template: previewTemplate({ label: LABEL, image: `${IMAGE}:abc1234` }), tags: { "berth:sha": "abc1234" }, parameters: { ListenerRulePriority: "4242" } }));
+
+    expect(looks("ExecuteChangeSet", "DescribeStacks")).toEqual([30.05]);
+  });
+
+  it("looks at a release task at its expected end, and learns a longer step for the next run", async () => {
+    const { fake, timed, ensure, tasks, looks } = setup();
+    const { outputs } = await run(ensure("abc1234"));
+    const seed = () =>
+      tasks.runTask({
+        cluster: BASE_OUTPUTS.ClusterName,
+        taskDefinition: outputs.ReleaseTaskDefinitionArn ?? "",
+        container: "release",
+        command: ["bin/rails", "db:seed"],
+        subnets: (outputs.TaskSubnets ?? "").split(","),
+        securityGroups: (outputs.TaskSecurityGroups ?? "").split(","),
+        assignPublicIp: true,
+        startedBy: "berth/seed",
+      });
+
+    // Nothing timed yet: 35 s launch + 10 s step expected; ECS's startedAt re-aims it, and the 15 s seed is seen within 2 s.
+    expect((await run(seed())).exitCode).toBe(0);
+    expect(looks("RunTask", "DescribeTasks")).toEqual([45.05, 47.1, 49.15, 51.2]);
+    const first = timed.completions.find((c) => c.what === "task seed stopped");
+    expect(first && first.noticedAt! - first.at).toBeLessThanOrEqual(2_000);
+
+    // The next seed is expected when the last one ended by ECS's timestamps: one look.
+    expect((await run(seed())).exitCode).toBe(0);
+    expect(looks("RunTask", "DescribeTasks")).toEqual([50.05]);
+    expect(fake.commands("ecs").filter((c) => c === "DescribeTasks")).toHaveLength(5);
+  });
+});

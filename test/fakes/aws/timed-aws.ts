@@ -1,0 +1,303 @@
+/**
+ * A timed layer over the stateful AWS fake: on a virtual clock (the caller installs
+ * `@sinonjs/fake-timers`, which also drives the app's own sleeps), every call takes
+ * `model.apiCall` seconds, and what the fakes would do on successive polls happens at the times
+ * the latency model gives instead: a stack operation completes when its resources and launching
+ * services would have, a one-off task starts after its launch and stops after its steps, a service
+ * rolled outside CloudFormation completes after one launch and health, a target group turns healthy
+ * with its service. It records what a benchmark reports: the calls by operation, each AWS
+ * completion and when the app first saw it, and every Fargate launch.
+ *
+ * The fakes are wrapped, not changed: the layer holds a stack's remaining steps until the
+ * operation's end, and sets a task's, deployment's or target group's poll counter before each
+ * describe so the fake answers what AWS would at that moment. It expects the fake built with
+ * `TIMED_FAKE_OPTIONS` (one poll per step).
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { AwsFake, AwsFakeOptions } from "../aws-fake.js";
+import { stackOperationTiming, taskRunSeconds, type LatencyModel, type ModelChange, type ModelTemplate } from "./latency-model.js";
+
+/** The fake's poll counts the timed layer steers: each transition takes one describe. */
+export const TIMED_FAKE_OPTIONS: AwsFakeOptions = { stackPolls: 2, changeSetPolls: 1, taskPolls: { provisioning: 1, running: 1 }, rolloutPolls: 1, healthPolls: 1 };
+
+/** Something AWS finished, and when the app first saw it finished (virtual ms since the epoch). */
+export interface Completion {
+  what: string;
+  at: number;
+  noticedAt?: number;
+  /** Whether the app was waiting for it (saw it unfinished, or it is a stack operation or task the app started). */
+  awaited: boolean;
+}
+
+/** A Fargate launch: from its start to the container running. */
+export interface Launch {
+  what: string;
+  start: number;
+  end: number;
+}
+
+export interface TimedAws {
+  /** Calls received since the last `reset()`, by operation name. */
+  readonly calls: Map<string, number>;
+  /** The same calls in order, each with the virtual time AWS received it. */
+  readonly log: Array<{ command: string; at: number }>;
+  readonly completions: Completion[];
+  readonly launches: Launch[];
+  /** Forgets the calls, completions and launches recorded so far (the state of AWS stays). */
+  reset(): void;
+}
+
+interface StackOperation {
+  stack: string;
+  what: string;
+  end: number;
+  steps: Array<() => void>;
+  completion: Completion;
+  drained: boolean;
+}
+
+interface TimedTask {
+  runAt: number;
+  launchAt: number;
+  stopAt: number;
+  completion: Completion;
+}
+
+type Send = (command: { input: Record<string, unknown>; constructor: { name: string } }, ...rest: unknown[]) => Promise<unknown>;
+
+/** Puts the timed layer over `fake`'s clients (the ones the app was given): call it before the app's first AWS call. */
+export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
+  const { cloudformation: cf, ecs, elbv2: elb } = fake.state;
+  const ms = (seconds: number) => Math.round(seconds * 1000);
+  const now = () => Date.now();
+  const result: TimedAws = {
+    calls: new Map(),
+    log: [],
+    completions: [],
+    launches: [],
+    reset() {
+      result.calls.clear();
+      result.log.length = 0;
+      result.completions.length = 0;
+      result.launches.length = 0;
+    },
+  };
+  const templates = new Map<string, { template: ModelTemplate; parameters: Record<string, string> }>();
+  const operations = new Map<string, StackOperation>();
+  /** How many events each stack had before the call that starts an operation. */
+  const eventsBefore = new Map<string, number>();
+  /** The fake stamps events by its own clock; AWS stamps them when they happen. */
+  const stamp = (stack: string, from: number, at: number) => {
+    for (const event of cf.stacks.get(stack)?.events.slice(from) ?? []) event.Timestamp = new Date(at);
+  };
+  const tasks = new Map<string, TimedTask>();
+  /** When each ECS deployment completes, by deployment id. */
+  const deploymentDue = new Map<string, { at: number; completion?: Completion }>();
+  /** When each target group's targets turn healthy, by ARN. */
+  const healthyAt = new Map<string, { at: number; completion: Completion }>();
+
+  const complete = (what: string, at: number, awaited: boolean): Completion => {
+    const completion: Completion = { what, at, awaited };
+    result.completions.push(completion);
+    return completion;
+  };
+  const notice = (completion: Completion | undefined) => {
+    if (completion && completion.noticedAt === undefined && now() >= completion.at) completion.noticedAt = now();
+  };
+
+  /** New ECS deployments get their due time: `at` when CloudFormation waited for them, else one launch and health from now. */
+  const dateDeployments = (at: number | undefined) => {
+    for (const service of ecs.services.values()) {
+      for (const deployment of service.deployments) {
+        if (deploymentDue.has(deployment.id) || deployment.rolloutState !== "IN_PROGRESS") continue;
+        const outside = at === undefined;
+        const due = at ?? now() + ms(model.serviceLaunch + model.serviceHealthy);
+        const completion = outside ? complete(`rollout of ${service.serviceName}`, due, false) : undefined;
+        deploymentDue.set(deployment.id, { at: due, ...(completion ? { completion } : {}) });
+        if (outside) result.launches.push({ what: `service ${service.serviceName}`, start: now(), end: now() + ms(model.serviceLaunch) });
+        if ((service.desiredCount ?? 0) > 0) {
+          for (const lb of service.loadBalancers ?? []) {
+            if (lb.targetGroupArn) healthyAt.set(lb.targetGroupArn, { at: due, completion: complete(`targets of ${service.serviceName} healthy`, due, false) });
+          }
+        }
+      }
+    }
+  };
+
+  /** Whatever AWS finished by now happens in the fakes. */
+  const advance = () => {
+    for (const op of operations.values()) {
+      if (op.drained || now() < op.end) continue;
+      op.drained = true;
+      const from = cf.stacks.get(op.stack)?.events.length ?? 0;
+      for (const step of op.steps) step();
+      stamp(op.stack, from, op.end);
+      dateDeployments(op.end);
+    }
+  };
+
+  const before = (name: string, input: Record<string, unknown>) => {
+    advance();
+    switch (name) {
+      case "ExecuteChangeSet":
+      case "DeleteStack":
+      case "ContinueUpdateRollback": {
+        const stack = cf.stacks.get(String(input.StackName));
+        if (stack) eventsBefore.set(stack.name, stack.events.length);
+        break;
+      }
+      case "CreateChangeSet": {
+        const parameters = Object.fromEntries(((input.Parameters ?? []) as Array<{ ParameterKey: string; ParameterValue: string }>).map((p) => [p.ParameterKey, p.ParameterValue]));
+        templates.set(`${String(input.StackName)}/${String(input.ChangeSetName)}`, { template: JSON.parse(String(input.TemplateBody)) as ModelTemplate, parameters });
+        break;
+      }
+      case "DescribeTasks":
+        for (const ref of (input.tasks ?? []) as string[]) {
+          const task = ecs.tasks.get(ref);
+          const timed = tasks.get(ref);
+          if (!task || !timed || task.lastStatus === "STOPPED") continue;
+          // A launched task has run, even when nobody looked while it ran (its container exits with a code).
+          if (now() >= timed.launchAt && task.lastStatus === "PROVISIONING") {
+            task.lastStatus = "RUNNING";
+            task.startedAt = new Date(timed.launchAt);
+            for (const container of task.containers ?? []) container.lastStatus = "RUNNING";
+          }
+          // The fake moves a task one phase per describe: PROVISIONING below 1, RUNNING at 1, STOPPED above.
+          task.step = now() < timed.launchAt ? -1e9 : now() < timed.stopAt ? 0 : 1e9;
+        }
+        break;
+      case "DescribeServices":
+        for (const service of ecs.services.values()) {
+          for (const deployment of service.deployments) {
+            const due = deploymentDue.get(deployment.id);
+            if (due && deployment.rolloutState === "IN_PROGRESS") deployment.pollsLeft = now() >= due.at ? 1 : Number.POSITIVE_INFINITY;
+          }
+        }
+        break;
+      case "DescribeTargetHealth": {
+        const group = elb.targetGroups.get(String(input.TargetGroupArn));
+        const healthy = healthyAt.get(String(input.TargetGroupArn));
+        if (group && healthy) group.polls = now() >= healthy.at ? 1e9 : -1e9;
+        break;
+      }
+    }
+  };
+
+  const after = (name: string, input: Record<string, unknown>, out: Record<string, unknown> | undefined, error: unknown) => {
+    switch (name) {
+      case "ExecuteChangeSet":
+      case "DeleteStack":
+      case "ContinueUpdateRollback": {
+        if (error) break;
+        const stack = cf.stacks.get(String(input.StackName)) ?? [...cf.stacks.values()].find((s) => s.stackId === input.StackName);
+        if (!stack || stack.steps.length === 0 || operations.get(stack.name)?.drained === false) break;
+        let seconds = model.stackResources;
+        let what = `${name === "DeleteStack" ? "delete" : "rollback"} of ${stack.name}`;
+        if (name === "DeleteStack") seconds = model.deleteStack;
+        if (name === "ExecuteChangeSet") {
+          const executed = cf.executed.at(-1);
+          const sent = templates.get(`${stack.name}/${String(input.ChangeSetName)}`);
+          const changes: ModelChange[] = (executed?.changes ?? []).map((c) => ({
+            action: c.ResourceChange?.Action ?? "",
+            logicalId: c.ResourceChange?.LogicalResourceId ?? "",
+            type: c.ResourceChange?.ResourceType ?? "",
+            ...(c.ResourceChange?.Replacement ? { replacement: c.ResourceChange.Replacement } : {}),
+          }));
+          const previous = stack.current ? (JSON.parse(stack.current.templateBody) as ModelTemplate) : undefined;
+          const timing = stackOperationTiming({ model, changes, template: sent?.template ?? {}, ...(previous ? { previous } : {}), parameters: sent?.parameters ?? {} });
+          seconds = timing.seconds;
+          what = `${stack.current ? "update" : "create"} of ${stack.name}`;
+          const nonService = timing.seconds - timing.levels.length * (model.serviceLaunch + model.serviceHealthy);
+          timing.levels.forEach((ids, level) => {
+            const start = now() + ms(nonService + level * (model.serviceLaunch + model.serviceHealthy));
+            result.launches.push({ what: `services ${ids.join(", ")} of ${stack.name}`, start, end: start + ms(model.serviceLaunch) });
+          });
+        }
+        // The operation's first events (resources in progress) at once, the rest at its end.
+        stack.steps.shift()?.();
+        stamp(stack.name, eventsBefore.get(stack.name) ?? stack.events.length, now());
+        const op: StackOperation = { stack: stack.name, what, end: now() + ms(seconds), steps: stack.steps, completion: complete(what, now() + ms(seconds), true), drained: false };
+        stack.steps = [];
+        operations.set(stack.name, op);
+        break;
+      }
+      case "DescribeStacks":
+      case "DescribeStackEvents": {
+        const op = operations.get(String(input.StackName)) ?? [...operations.values()].find((o) => cf.stacks.get(o.stack)?.stackId === input.StackName);
+        if (!op?.drained) break;
+        const gone = error !== undefined && /does not exist/.test(String((error as Error).message));
+        const stacks = (out?.Stacks ?? []) as Array<{ StackStatus?: string }>;
+        const events = (out?.StackEvents ?? []) as Array<{ ResourceType?: string; ResourceStatus?: string }>;
+        const settled = gone || stacks.some((s) => !String(s.StackStatus).endsWith("_IN_PROGRESS")) ||
+          events.some((e) => e.ResourceType === "AWS::CloudFormation::Stack" && !String(e.ResourceStatus).endsWith("_IN_PROGRESS"));
+        if (settled) notice(op.completion);
+        break;
+      }
+      case "RunTask": {
+        for (const started of (out?.tasks ?? []) as Array<{ taskArn?: string; taskDefinitionArn?: string; overrides?: { containerOverrides?: Array<{ name?: string; command?: string[] }> } }>) {
+          if (!started.taskArn || tasks.has(started.taskArn)) continue;
+          const definition = ecs.findTaskDefinition(started.taskDefinitionArn ?? "");
+          const overrides = started.overrides?.containerOverrides ?? [];
+          const commands = (definition?.containerDefinitions ?? []).map((c) => (overrides.find((o) => o.name === c.name)?.command ?? c.command ?? []).join(" "));
+          const run = taskRunSeconds(model, commands);
+          const launchAt = now() + ms(model.taskLaunch);
+          const stopAt = launchAt + ms(run.seconds);
+          tasks.set(started.taskArn, { runAt: now(), launchAt, stopAt, completion: complete(`task ${run.steps.join("+") || "(no step)"} stopped`, stopAt, true) });
+          result.launches.push({ what: `task ${run.steps.join("+")}`, start: now(), end: launchAt });
+        }
+        break;
+      }
+      case "DescribeTasks":
+        for (const task of (out?.tasks ?? []) as Array<{ taskArn?: string; lastStatus?: string; createdAt?: Date; startedAt?: Date; stoppedAt?: Date }>) {
+          const timed = tasks.get(task.taskArn ?? "");
+          if (!timed) continue;
+          // The fake's timestamps come from its own clock; AWS's tell when each phase happened.
+          task.createdAt = new Date(timed.runAt);
+          if (task.startedAt) task.startedAt = new Date(timed.launchAt);
+          if (task.stoppedAt) task.stoppedAt = new Date(Math.min(now(), timed.stopAt));
+          if (task.lastStatus === "STOPPED") notice(timed.completion);
+        }
+        break;
+      case "DescribeServices":
+        for (const service of (out?.services ?? []) as Array<{ deployments?: Array<{ id?: string; rolloutState?: string }> }>) {
+          for (const deployment of service.deployments ?? []) {
+            const due = deploymentDue.get(deployment.id ?? "");
+            if (!due?.completion) continue;
+            if (deployment.rolloutState === "IN_PROGRESS") due.completion.awaited = true;
+            else notice(due.completion);
+          }
+        }
+        break;
+      case "DescribeTargetHealth": {
+        const healthy = healthyAt.get(String(input.TargetGroupArn));
+        const descriptions = (out?.TargetHealthDescriptions ?? []) as Array<{ TargetHealth?: { State?: string } }>;
+        if (!healthy) break;
+        if (descriptions.some((d) => d.TargetHealth?.State === "healthy")) notice(healthy.completion);
+        else healthy.completion.awaited = true;
+        break;
+      }
+    }
+    dateDeployments(undefined);
+  };
+
+  for (const client of Object.values(fake.clients) as unknown as Array<{ send: Send }>) {
+    const original = client.send.bind(client) as Send;
+    client.send = async (command, ...rest) => {
+      const name = command.constructor.name.replace(/Command$/, "");
+      const input = command.input;
+      await sleep(ms(model.apiCall));
+      result.calls.set(name, (result.calls.get(name) ?? 0) + 1);
+      result.log.push({ command: name, at: now() });
+      before(name, input);
+      try {
+        const out = (await original(command, ...rest)) as Record<string, unknown>;
+        after(name, input, out, undefined);
+        return out;
+      } catch (error) {
+        after(name, input, undefined, error);
+        throw error;
+      }
+    };
+  }
+  return result;
+}
