@@ -29,9 +29,10 @@ const { default: pino } = await import("pino");
 const { createHarness, readFixtureRepo } = await import("../test/helpers/app-harness.js");
 const { IMAGE, SHA1, SHA2 } = await import("../test/helpers/app-fixtures.js");
 const { pullRequestPayload } = await import("../test/helpers/webhook-payloads.js");
-const { TIMED_FAKE_OPTIONS, timeAws } = await import("../test/fakes/aws/timed-aws.js");
+const { assertClockDrivesSleeps, TIMED_FAKE_OPTIONS, timeAws } = await import("../test/fakes/aws/timed-aws.js");
 const { ISSUE_10_MODEL, criticalPathBound } = await import("../test/fakes/aws/latency-model.js");
 
+assertClockDrivesSleeps(clock);
 nock.disableNetConnect();
 process.env.AWS_ACCESS_KEY_ID ??= "AKIDBENCHONLY";
 process.env.AWS_SECRET_ACCESS_KEY ??= "bench-secret-only";

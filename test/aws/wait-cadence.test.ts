@@ -6,7 +6,7 @@ import { EcsTasks } from "../../src/aws/ecs-tasks.js";
 import { BASE_OUTPUTS, createAwsFake } from "../fakes/aws-fake.js";
 import { ISSUE_10_MODEL } from "../fakes/aws/latency-model.js";
 import { previewTemplate } from "../fakes/aws/preview-template.js";
-import { TIMED_FAKE_OPTIONS, timeAws } from "../fakes/aws/timed-aws.js";
+import { assertClockDrivesSleeps, TIMED_FAKE_OPTIONS, timeAws } from "../fakes/aws/timed-aws.js";
 
 // The adapters' waits with production timings over the AWS fake timed by the issue #10 model, on
 // a virtual clock: what is asserted is when the adapters look and how many calls they make, in
@@ -20,6 +20,7 @@ let clock: ReturnType<typeof FakeTimers.install>;
 beforeEach(() => {
   clock = FakeTimers.install({ now: Date.parse("2026-12-01T00:00:00Z"), toFake: ["setTimeout", "clearTimeout", "Date"] });
   syncBuiltinESMExports();
+  assertClockDrivesSleeps(clock);
 });
 afterEach(() => {
   clock.uninstall();
@@ -94,5 +95,33 @@ describe("waits on the latency model", () => {
     expect((await run(seed())).exitCode).toBe(0);
     expect(looks("RunTask", "DescribeTasks")).toEqual([50.05]);
     expect(fake.commands("ecs").filter((c) => c === "DescribeTasks")).toHaveLength(5);
+  });
+
+  it("times a chained release task as one launch, then migrate and seed in turn", async () => {
+    const { timed, ensure, tasks, looks } = setup();
+    const { outputs } = await run(ensure("abc1234"));
+    const taskDefinition = await run(tasks.registerStepChain({ from: outputs.ReleaseTaskDefinitionArn ?? "", container: "release", steps: ["migrate", "seed"], tags: {} }));
+    const result = await run(
+      tasks.runTask({
+        cluster: BASE_OUTPUTS.ClusterName,
+        taskDefinition,
+        container: "seed",
+        command: ["bin/rails", "db:seed"],
+        before: [{ container: "migrate", command: ["bin/rails", "db:migrate"] }],
+        subnets: (outputs.TaskSubnets ?? "").split(","),
+        securityGroups: (outputs.TaskSecurityGroups ?? "").split(","),
+        assignPublicIp: true,
+        startedBy: "berth/release",
+      }),
+    );
+
+    expect(result.exitCode).toBe(0);
+    expect(timed.launches.filter((l) => l.what.startsWith("task"))).toHaveLength(1);
+    // 35 s launch, then 10 s migrate and 15 s seed one after the other: it stops 60 s after RunTask.
+    const stopped = timed.completions.find((c) => c.what === "task migrate+seed stopped");
+    const ranAt = timed.log.findLast((c) => c.command === "RunTask")!.at;
+    expect(stopped && stopped.at - ranAt).toBe(60_000);
+    expect(stopped && stopped.noticedAt! - stopped.at).toBeLessThanOrEqual(2_000);
+    expect(looks("RunTask", "DescribeTasks").at(-1)).toBeGreaterThanOrEqual(60);
   });
 });

@@ -65,6 +65,22 @@ interface TimedTask {
 
 type Send = (command: { input: Record<string, unknown>; constructor: { name: string } }, ...rest: unknown[]) => Promise<unknown>;
 
+/**
+ * Throws unless `clock` drives `node:timers/promises`, where the adapters and this layer sleep:
+ * @sinonjs/fake-timers fakes it from version 15 on. With an older one every wait would hang on a
+ * timer the virtual clock never fires, until the test times out.
+ */
+export function assertClockDrivesSleeps(clock: { countTimers(): number }): void {
+  const before = clock.countTimers();
+  const probe = new AbortController();
+  sleep(1, undefined, { signal: probe.signal }).catch(() => {});
+  const counted = clock.countTimers() - before;
+  probe.abort();
+  if (counted !== 1) {
+    throw new Error("the virtual clock does not drive node:timers/promises: @sinonjs/fake-timers before 15 leaves it real (is node_modules older than package-lock.json? npm ci)");
+  }
+}
+
 /** Puts the timed layer over `fake`'s clients (the ones the app was given): call it before the app's first AWS call. */
 export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
   const { cloudformation: cf, ecs, elbv2: elb } = fake.state;
@@ -238,7 +254,7 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
           if (!started.taskArn || tasks.has(started.taskArn)) continue;
           const definition = ecs.findTaskDefinition(started.taskDefinitionArn ?? "");
           const overrides = started.overrides?.containerOverrides ?? [];
-          const commands = (definition?.containerDefinitions ?? []).map((c) => (overrides.find((o) => o.name === c.name)?.command ?? c.command ?? []).join(" "));
+          const commands = runOrder(definition?.containerDefinitions ?? []).map((c) => (overrides.find((o) => o.name === c.name)?.command ?? c.command ?? []).join(" "));
           const run = taskRunSeconds(model, commands);
           const launchAt = now() + ms(model.taskLaunch);
           const stopAt = launchAt + ms(run.seconds);
@@ -300,4 +316,24 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
     };
   }
   return result;
+}
+
+/**
+ * A task's containers in the order they run: each after those its `dependsOn` names (a chained
+ * release task's steps one after the other), the others in the definition's order.
+ */
+function runOrder<C extends { name?: string; dependsOn?: Array<{ containerName?: string }> }>(containers: C[]): C[] {
+  const ordered: C[] = [];
+  const placed = new Set<string>();
+  const place = (container: C): void => {
+    if (placed.has(container.name ?? "")) return;
+    placed.add(container.name ?? "");
+    for (const dependency of container.dependsOn ?? []) {
+      const before = containers.find((c) => c.name === dependency.containerName);
+      if (before) place(before);
+    }
+    ordered.push(container);
+  };
+  containers.forEach(place);
+  return ordered;
 }
