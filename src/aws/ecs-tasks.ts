@@ -60,7 +60,8 @@ export class EcsTasks implements TaskPort {
   private readonly registered = new Map<string, ContainerDefinition[]>();
   /**
    * By ECS's timestamps: how long the last one-off task took to launch (RunTask to running; key
-   * `launch`), and how long each kind of task (task definition family, container, command) last ran.
+   * `launch`), and how long each kind of task (task definition family, each step's container and
+   * command) last ran.
    */
   private readonly durations = new DurationMemory();
 
@@ -158,9 +159,11 @@ export class EcsTasks implements TaskPort {
     const told = new Set<string>();
     // Nothing to see before the launch: the first look is at the expected end (the last launch and
     // this kind of task's last run, else typical ones), then every couple of seconds around it.
-    // Once ECS says when the task started, the end is expected that long after its start.
-    const kind = `${input.taskDefinition.replace(/:\d+$/, "")}|${container}|${(input.command ?? []).join(" ")}`;
-    const run = this.durations.find(kind) ?? TYPICAL_MS.step;
+    // Once ECS says when the task started, the end is expected that long after its start. A
+    // chained task runs its `before` steps first: its kind names them all, and each adds a step.
+    const steps = [...(input.before ?? []), { container, command: input.command }].map((s) => `${s.container}|${(s.command ?? []).join(" ")}`);
+    const kind = `${input.taskDefinition.replace(/:\d+$/, "")}|${steps.join("|")}`;
+    const run = this.durations.find(kind) ?? TYPICAL_MS.step * steps.length;
     let expected = (this.durations.find("launch") ?? TYPICAL_MS.taskLaunch) + run;
     const started = Date.now();
     const task = await pollUntil(async () => {
