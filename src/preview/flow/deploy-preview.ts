@@ -142,7 +142,14 @@ export async function deployPreview(
 
     phase = "stack";
     await reporter.phase("stack");
-    const existing = await deps.stacks.find(finalPlan.stack.stackName);
+    let existing = await deps.stacks.find(finalPlan.stack.stackName);
+    if (existing?.status === "DELETE_FAILED") {
+      // A removal that failed (its pull request closed, then reopened): the stack is half gone and
+      // can only be deleted. Finish the removal and create the preview anew, seeded.
+      await reporter.phase("stack", "running", "removing what an earlier removal left behind");
+      await deps.stacks.delete(finalPlan.stack.stackName, signal);
+      existing = undefined;
+    }
     const seeded = existing?.tags["berth:seeded"] === "true";
     // A reset wipes the data before it seeds; until a seed succeeds, every deploy seeds again.
     let reseed = request.kind === "reset" || !seeded || existing?.tags[NEEDS_SEED] === "true";
