@@ -306,6 +306,29 @@ describe("resync through the app", () => {
     expect(h.github.checkRun(SHA2)?.conclusion).toBe("success");
   });
 
+  it("deploys a pull request reopened while berth was down, whose close cancelled its deploy and whose removal ended in DELETE_FAILED", async () => {
+    h = await deployed();
+    h.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 40, times: 1 });
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    await vi.waitFor(() => expect(h.aws.commands("ecs").filter((c) => c === "RunTask")).toHaveLength(3), { timeout: 60_000, interval: 2 });
+    // The DeleteStack and both of its retries fail: the stack is left half deleted.
+    h.aws.failStack({ operation: "delete", resource: "PreviewSecurityGroup", reason: "resource sg-0abc has a dependent object", times: 3 });
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH, state: "closed" });
+    await h.receive("pull_request", pullRequestPayload("closed", { number: 7, sha: SHA2 }));
+    await h.settle();
+    expect(h.github.checkRun(SHA2)?.conclusion).toBe("cancelled");
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.status).toBe("DELETE_FAILED");
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    h.restart();
+
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, redeployed: 1 });
+
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
+    expect(h.github.checkRun(SHA2)?.conclusion).toBe("success");
+    expect(h.github.stickyComments(7)[0]?.body).toContain("Preview ready");
+  });
+
   it("leaves a preview removed by /preview destroy removed", async () => {
     h = await deployed();
     h.github.setPermission("maintainer", "maintain");

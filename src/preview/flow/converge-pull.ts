@@ -105,7 +105,7 @@ function decide(deps: ConvergeDeps, state: PullState, runs: CheckRunInfo[]): Dec
     if (deps.tried(repo, pull.number, head)) return { kind: "done" };
     return { kind: "deploy", why: stack ? "head moved" : "never deployed" };
   }
-  const { attempt, transient, restarted } = readAttemptMarkers(latest.output.summary);
+  const { attempt, transient, restarted, cancelled } = readAttemptMarkers(latest.output.summary);
   const again = (previous: string): Decision =>
     attempt < DEPLOY_ATTEMPTS
       ? { kind: "deploy", why: previous, attempt: { number: attempt + 1, previous } }
@@ -133,7 +133,10 @@ function decide(deps: ConvergeDeps, state: PullState, runs: CheckRunInfo[]): Dec
       // Concluded by a resync after a process died mid-deploy, with nothing newer on this head.
       return again("the last one was interrupted: berth restarted before it finished");
     case "cancelled":
-      // The preview was being removed (closed, or /preview destroy) while this deploy ran.
+      // Stopped by a close, and the pull request is open again (its reopened webhook lost): deploy,
+      // whether the removal finished, failed (DELETE_FAILED) or was cut off by a restart.
+      if (cancelled === "close") return { kind: "deploy", why: "reopened after a close stopped its deploy" };
+      // The preview was being removed (/preview destroy, or a close before berth said which) while this deploy ran.
       return stack === undefined ? { kind: "done", removed: true } : { kind: "done" };
     default:
       return { kind: "done" };

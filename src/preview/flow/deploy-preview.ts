@@ -287,7 +287,7 @@ export async function deployPreview(
       const by = (error instanceof SupersededSignal ? error : signal.reason instanceof SupersededSignal ? signal.reason : undefined)?.by as
         | { sha?: string; action?: string }
         | undefined;
-      if (by?.action === "close" || by?.action === "destroy") await reporter.cancel("Stopped: the preview is being removed");
+      if (by?.action === "close" || by?.action === "destroy") await reporter.cancel("Stopped: the preview is being removed", by.action);
       else await reporter.supersede(by?.sha);
       log.info({ by: by?.sha }, "deploy superseded");
       return "superseded";

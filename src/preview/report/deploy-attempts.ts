@@ -18,15 +18,19 @@ export interface AttemptRecord {
   transient?: { source: TransientSource; reason: string };
   /** Set when the deploy stopped because berth was restarting: what it was, so the next process resumes it as such. */
   restarted?: "deploy" | "redeploy" | "reset";
+  /** Set when the deploy was stopped because the preview was being removed: by a close, or by `/preview destroy`. */
+  cancelled?: "close" | "destroy";
 }
 
 const ATTEMPT = /<!-- berth:attempt (\d+) -->/;
 const TRANSIENT = /<!-- berth:transient (AWS|GitHub): (.*?) -->/;
 const RESTARTED = /<!-- berth:restarted (deploy|redeploy|reset) -->/;
+const CANCELLED = /<!-- berth:cancelled (close|destroy) -->/;
 
 /**
  * Hidden lines for the end of a check run summary: the attempt number (from 2 on), for a
- * transient failure its source and reason, and for a deploy stopped by a restart what it was. A
+ * transient failure its source and reason, for a deploy stopped by a restart what it was, and for
+ * one stopped by a removal what removed it. A
  * reason cannot close the HTML comment early.
  */
 export function buildAttemptMarkers(record: AttemptRecord): string[] {
@@ -37,6 +41,7 @@ export function buildAttemptMarkers(record: AttemptRecord): string[] {
     lines.push(`<!-- berth:transient ${record.transient.source}: ${reason} -->`);
   }
   if (record.restarted) lines.push(`<!-- berth:restarted ${record.restarted} -->`);
+  if (record.cancelled) lines.push(`<!-- berth:cancelled ${record.cancelled} -->`);
   return lines;
 }
 
@@ -45,9 +50,11 @@ export function readAttemptMarkers(summary: string): AttemptRecord {
   const attempt = Number(ATTEMPT.exec(summary)?.[1] ?? 1);
   const transient = TRANSIENT.exec(summary);
   const restarted = RESTARTED.exec(summary);
+  const cancelled = CANCELLED.exec(summary);
   return {
     attempt: Number.isSafeInteger(attempt) && attempt >= 1 ? attempt : 1,
     ...(transient ? { transient: { source: transient[1] as TransientSource, reason: transient[2]! } } : {}),
     ...(restarted ? { restarted: restarted[1] as NonNullable<AttemptRecord["restarted"]> } : {}),
+    ...(cancelled ? { cancelled: cancelled[1] as NonNullable<AttemptRecord["cancelled"]> } : {}),
   };
 }

@@ -150,9 +150,13 @@ export class DeployReporter {
     await this.setDeployment("inactive", newerSha ? `Superseded by ${newerSha.slice(0, 7)}` : "Superseded");
   }
 
-  /** The deploy was stopped (e.g. the PR closed while it ran). */
-  async cancel(reason: string): Promise<void> {
+  /**
+   * The deploy was stopped (e.g. the PR closed while it ran); `by` names the removal that stopped
+   * it, hidden in the check run for a resync that finds the pull request open again.
+   */
+  async cancel(reason: string, by?: "close" | "destroy"): Promise<void> {
     this.report.outcome = "cancelled";
+    if (by !== undefined) this.report.cancelledBy = by;
     this.finishOpenPhases("cancelled");
     const current = this.currentPhase();
     this.report.failure = { message: reason, ...(current === undefined ? {} : { phase: current }) };
