@@ -159,6 +159,7 @@ export async function deployPreview(
     // A new preview adds a listener rule and a target group; say so when the load balancer is full,
     // before CloudFormation tries and rolls the whole stack back.
     if (!existing) await assertHeadroom(deps, need(base.outputs, "ListenerArn", base.name));
+    const cluster = need(base.outputs, "ClusterName", base.name);
     const { [NEEDS_SEED]: _pending, [DATA_TASKS_TAG]: recordedDataTasks, ...baseTags } = { ...pickBerthTags(existing), ...ownershipTags(target) };
     const { stack: held, priority: rulePriority } = await ensureWithPriority(deps, {
       name: releaseStack.stackName,
@@ -174,9 +175,9 @@ export async function deployPreview(
       parameters: baseParameters,
       priority: priority === undefined ? undefined : Number(priority),
       onProgress: (line) => log.debug({ line }, "stack progress"),
-    });
+      // The release phase starts the data services: ECS may find no capacity for them as for a rollout.
+    }).catch((error: unknown) => rethrowWithShortage(deps, error, { cluster, services: Object.values(parsePairs(existing?.outputs.ServiceArns)) }));
     let outputs = parsePreviewOutputs(held.name, held.outputs);
-    const cluster = need(base.outputs, "ClusterName", base.name);
     if (request.kind === "reset" && seeded && Object.keys(outputs.statefulServices).length > 0) {
       await reporter.phase("stack", "running", `restarting ${Object.keys(outputs.statefulServices).join(", ")} with empty storage`);
       await deps.tasks.restartServices({ cluster, services: Object.values(outputs.statefulServices) });
