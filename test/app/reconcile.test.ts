@@ -88,7 +88,7 @@ describe("resync through the app", () => {
     let requests = h.github.state.requests.length;
 
     // The first resync after a start also reads the preview's recent deployments for older heads'
-    // check runs a restart may have left open.
+    // check runs a restart may have left open, and the repository's for closed pull requests'.
     expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
     expect(h.github.state.requests.slice(requests)).toEqual([
       "GET /repos/acme/shop/installation",
@@ -100,6 +100,8 @@ describe("resync through the app", () => {
       "GET /installation/repositories",
       "GET /repos/acme/shop/contents/.github%2Fpreview.yml",
       "GET /repos/acme/shop/pulls",
+      "GET /repos/acme/shop/deployments",
+      "GET /repos/acme/shop/deployments/1001/statuses",
     ]);
     requests = h.github.state.requests.length;
 
@@ -269,6 +271,27 @@ describe("resync through the app", () => {
     expect(await resync(h)).toEqual(NOTHING);
   });
 
+  it("concludes the run a restart left open before the pull request had a stack, when it closed while berth was down", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    // No image yet: the deploy waits in its image phase, before any stack exists.
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await vi.waitFor(() => expect(h.github.checkRun(SHA1)?.output.summary).toMatch(/\| Image \| ⏳ waiting/), { timeout: 60_000, interval: 5 });
+    h.kill();
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH, state: "closed" });
+    h.restart();
+
+    expect(await resync(h)).toEqual({ ...NOTHING, concluded: 1 });
+
+    expect(h.aws.state.cloudformation.stacks.has(STACK)).toBe(false);
+    expect(h.github.checkRuns(SHA1)).toHaveLength(1);
+    expect(h.github.checkRun(SHA1)).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Preview removed" } });
+    expect(h.github.checkRun(SHA1)?.output.summary.split("\n")[0]).toBe("Preview removed before this deploy finished: The pull request was closed.");
+    expect(h.github.deploymentsOf(SHA1)[0]?.statuses.at(-1)?.state).toBe("inactive");
+    h.restart();
+    expect(await resync(h)).toEqual(NOTHING);
+  });
+
   it("deploys a pull request reopened while berth was down, whose preview was removed on close", async () => {
     h = await deployed();
     h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH, state: "closed" });
@@ -374,6 +397,7 @@ describe("resync through the app", () => {
       "GET /repos/acme/shop/contents/.github%2Fpreview.yaml",
       "GET /repos/acme/shop/contents/.github%2Fpreview.yml",
       "GET /repos/acme/shop/contents/.github%2Fpreview.yaml",
+      "GET /repos/acme/shop/deployments",
     ]);
     expect(h.github.state.checkRuns).toEqual([]);
   });

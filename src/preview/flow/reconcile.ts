@@ -1,5 +1,6 @@
 import { REPO_CONFIG_FILES } from "../../config/load-repo-config.js";
 import type { Logger } from "../../util/logger.js";
+import { concludeClosedLeftOpen } from "./conclude-closed.js";
 import { convergePull, type ConvergeDeps } from "./converge-pull.js";
 import type { AppGitHub, InstalledRepo, RepoGitHub, RepoRef, StackPort, StackSummary } from "../ports.js";
 import type { PreviewJob } from "../job.js";
@@ -209,12 +210,14 @@ async function convergeRepository(
   spent += configured.reads;
   if (!configured.found) log.debug({}, "no .github/preview.yml on the default branch; only pull requests whose head adds one are converged");
   let last = input.afterPr;
+  const open = new Set<number>();
   for (let page = 1, more = true; more; page++) {
     if (spent >= input.budget) return { spent, stoppedAfter: last };
     const listed = await github.openPullRequests(page);
     spent += 1;
     more = listed.more;
     for (const pull of listed.pulls) {
+      open.add(pull.number);
       if (pull.number <= input.afterPr) continue;
       if (spent >= input.budget) return { spent, stoppedAfter: last };
       last = pull.number;
@@ -234,6 +237,9 @@ async function convergeRepository(
       }
     }
   }
+  // Every open pull request listed: the first resync of a process also concludes what a restart
+  // left open on pull requests that closed before they had a stack.
+  if (deps.sweep && input.afterPr === 0) spent += await concludeClosedLeftOpen(deps, summary, { repo, github, open });
   return { spent };
 }
 
