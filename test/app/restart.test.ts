@@ -94,6 +94,33 @@ describe("restarts through the app", () => {
     expect(h.github.state.checkRuns).toHaveLength(2);
   });
 
+  it("resumes an attempt three times; the fourth restart that pauses it counts as a failed attempt", async () => {
+    h = await waitingForImage();
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    for (let pause = 1; pause <= 4; pause++) {
+      await imageWaitStarted(h);
+      expect(await h.previews.drain(60_000)).toBe("drained");
+      h.restart();
+      if (pause < 4) {
+        await h.ready();
+        void h.previews.resync();
+        await vi.waitFor(() => expect(h.github.checkRuns(SHA1)).toHaveLength(pause + 1), { timeout: 30_000, interval: 5 });
+      }
+    }
+    h.aws.putImage(IMAGE(SHA1));
+    expect(await resync(h)).toEqual({ ...NOTHING, pulls: 1, redeployed: 1 });
+
+    const runs = h.github.checkRuns(SHA1);
+    expect(runs.map((r) => r.conclusion)).toEqual(["neutral", "neutral", "neutral", "neutral", "success"]);
+    expect(runs.map((r) => r.output.summary.split("\n")[0])).toEqual([
+      "Deploy of `1111111` for pull request #7",
+      "Deploy of `1111111` for pull request #7 (resumed after berth restarted)",
+      "Deploy of `1111111` for pull request #7 (resumed after berth restarted)",
+      "Deploy of `1111111` for pull request #7 (resumed after berth restarted)",
+      "Deploy of `1111111` for pull request #7, attempt 2 of 3 (the last one was paused by 4 restarts)",
+    ]);
+  });
+
   it("says on the pull request that a /preview command still waiting will not run", async () => {
     h = await waitingForImage();
     h.github.setPermission("maintainer", "maintain");

@@ -207,6 +207,7 @@ function renderSummary(report: DeployReport): string {
   const transient = report.outcome === "failure" ? report.failure?.transient : undefined;
   const markers = buildAttemptMarkers({
     attempt,
+    ...(report.attempt?.resumed ? { resumed: report.attempt.resumed } : {}),
     ...(transient ? { transient: { source: transient, reason: report.failure!.message } } : {}),
     ...(report.outcome === "restarting" ? { restarted: report.kind } : {}),
     ...(report.outcome === "cancelled" && report.cancelledBy ? { cancelled: report.cancelledBy } : {}),

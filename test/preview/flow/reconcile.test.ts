@@ -177,21 +177,34 @@ describe("reconcile", () => {
     [
       "stopped at a safe point while berth restarted: resumed as the same attempt",
       [run("completed", "neutral", ["<!-- berth:restarted deploy -->"])],
-      [deployJob(7, { attempt: { number: 1, previous: "resumed after berth restarted" } })],
+      [deployJob(7, { attempt: { number: 1, previous: "resumed after berth restarted", resumed: 1 } })],
       [],
     ],
     [
       "third attempt stopped while berth restarted: resumed, a restart is no failed attempt",
       [run("completed", "neutral", ["<!-- berth:attempt 3 -->", "<!-- berth:restarted redeploy -->"])],
-      [deployJob(7, { attempt: { number: 3, previous: "resumed after berth restarted" } })],
+      [deployJob(7, { attempt: { number: 3, previous: "resumed after berth restarted", resumed: 1 } })],
       [],
     ],
     [
       "reset stopped while berth restarted: resumed as a reset",
       [run("completed", "neutral", ["<!-- berth:restarted reset -->"])],
-      [deployJob(7, { action: "reset", attempt: { number: 1, previous: "resumed after berth restarted" } })],
+      [deployJob(7, { action: "reset", attempt: { number: 1, previous: "resumed after berth restarted", resumed: 1 } })],
       [],
     ],
+    [
+      "an attempt resumed twice, paused again: resumed a third time",
+      [run("completed", "neutral", ["<!-- berth:resumed 2 -->", "<!-- berth:restarted deploy -->"])],
+      [deployJob(7, { attempt: { number: 1, previous: "resumed after berth restarted", resumed: 3 } })],
+      [],
+    ],
+    [
+      "a reset resumed three times, paused a fourth time: that counts as a failed attempt, attempt 2 (still a reset)",
+      [run("completed", "neutral", ["<!-- berth:resumed 3 -->", "<!-- berth:restarted reset -->"])],
+      [deployJob(7, { action: "reset", attempt: { number: 2, previous: "the last one was paused by 4 restarts" } })],
+      [],
+    ],
+    ["the third attempt resumed three times, paused a fourth time: not again", [run("completed", "neutral", ["<!-- berth:attempt 3 -->", "<!-- berth:resumed 3 -->", "<!-- berth:restarted deploy -->"])], [], []],
     [
       "a later success of the same head, an older attempt left open: concluded as replaced",
       [{ ...run("completed", "success"), id: 43 }, run("in_progress")],
