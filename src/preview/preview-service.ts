@@ -283,7 +283,7 @@ export class PreviewService {
         log.debug({}, "no preview to remove");
         return;
       }
-      await destroyPreview(this.deps, { github, target, reason: job.action === "close" ? "closed" : "destroy" });
+      await destroyPreview(this.deps, { github, target, reason: job.action === "close" ? "closed" : "destroy" }, signal);
       return;
     }
 

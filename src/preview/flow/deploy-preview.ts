@@ -143,9 +143,9 @@ export async function deployPreview(
     phase = "stack";
     await reporter.phase("stack");
     let existing = await deps.stacks.find(finalPlan.stack.stackName);
-    if (existing?.status === "DELETE_FAILED") {
-      // A removal that failed (its pull request closed, then reopened): the stack is half gone and
-      // can only be deleted. Finish the removal and create the preview anew, seeded.
+    if (existing?.status === "DELETE_FAILED" || existing?.status === "DELETE_IN_PROGRESS") {
+      // A removal that failed or still runs (its pull request closed, then reopened): the stack is
+      // half gone and can only be deleted. Finish the removal and create the preview anew, seeded.
       await reporter.phase("stack", "running", "removing what an earlier removal left behind");
       await deps.stacks.delete(finalPlan.stack.stackName, signal);
       existing = undefined;

@@ -4,6 +4,7 @@ import { previewLabel, stackName } from "../../stack/naming.js";
 import type { Logger } from "../../util/logger.js";
 import type { RepoGitHub, StackPort } from "../ports.js";
 import { CHECK_NAME, deploymentEnvironment, renderComment, renderRemovedWhileOpen } from "../report/index.js";
+import { RestartSignal } from "./keyed-queue.js";
 
 /**
  * Hidden in the sticky comment of a preview removed because its pull request was closed: a
@@ -18,18 +19,28 @@ const RECENT_DEPLOYMENTS = 3;
 /**
  * Removes a pull request's preview: deletes its stack and waits until it is gone (DELETE_FAILED is
  * retried by the stack port, then reported), marks every deployment of the PR's environment
- * inactive and updates the sticky comment. Safe to repeat: a missing stack is already removed.
+ * inactive and updates the sticky comment. Safe to repeat: a missing stack is already removed, one
+ * being deleted is waited for.
+ *
+ * When berth stops (`signal` aborts with a RestartSignal) it stops waiting at once: CloudFormation
+ * goes on deleting the stack, and the next process's resync finds the closed pull request's stack
+ * (deleting, or failed to delete) and finishes the removal.
  */
 export async function destroyPreview(
   deps: { stacks: StackPort; log: Logger; now: () => Date },
   input: { github: RepoGitHub; target: Omit<PreviewTarget, "sha"> & { sha?: string }; reason: "closed" | "destroy" },
-): Promise<"removed" | "failure"> {
+  signal?: AbortSignal,
+): Promise<"removed" | "failure" | "restarting"> {
   const { target, github } = input;
   const name = stackName(previewLabel(target));
   const log = deps.log.child({ repo: `${target.owner}/${target.repo}`, pr: target.pr, stack: name });
   try {
-    await deps.stacks.delete(name);
+    await deps.stacks.delete(name, signal);
   } catch (error) {
+    if (signal?.aborted && signal.reason instanceof RestartSignal) {
+      log.info({}, "removal stopped waiting: berth is restarting; the next resync finishes it");
+      return "restarting";
+    }
     const message = error instanceof BerthError ? error.userMessage : "internal error while deleting the stack";
     log.error({ err: error }, "preview removal failed");
     await github.comments

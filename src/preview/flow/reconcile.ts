@@ -110,7 +110,9 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     }
     const { repo, pr } = owner;
     judged.add(pullKey(repo, pr));
-    if (isChanging(stack.status)) {
+    // A deletion in progress is judged now: a removal berth stopped waiting for (a restart) is
+    // finished by the pull request's close job, which waits for it.
+    if (isChanging(stack.status) && stack.status !== "DELETE_IN_PROGRESS") {
       log.debug({ status: stack.status }, "stack is changing; looked at again next resync");
       continue;
     }
