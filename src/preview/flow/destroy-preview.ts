@@ -48,11 +48,15 @@ export async function destroyPreview(
       .catch((e: unknown) => log.warn({ err: e }, "sticky comment failed"));
     return "failure";
   }
-  await github.deployments
+  // The deployments still open are deploys a restart cut off, however old: their check runs are concluded too.
+  const cutOff = await github.deployments
     .deactivateOthers({ environment: deploymentEnvironment(target.pr) })
-    .catch((e: unknown) => log.warn({ err: e }, "deactivating deployments failed"));
+    .catch((e: unknown) => {
+      log.warn({ err: e }, "deactivating deployments failed");
+      return [];
+    });
   const message = input.reason === "closed" ? "The pull request was closed." : "Removed by `/preview destroy`; push or comment `/preview redeploy` to bring it back.";
-  await concludeLeftOpen(github, target.pr, message).catch((e: unknown) => log.warn({ err: e }, "concluding check runs left open failed"));
+  await concludeLeftOpen(github, target.pr, message, cutOff).catch((e: unknown) => log.warn({ err: e }, "concluding check runs left open failed"));
   const body = renderComment({ state: "removed", message, updatedAt: deps.now() });
   await github.comments
     .ensureSticky(target.pr, input.reason === "closed" ? `${body}\n${REMOVED_ON_CLOSE_MARKER}` : body)
@@ -66,9 +70,9 @@ export async function destroyPreview(
  * them now (this removal is the pull request's job), and once the preview is gone no resync looks
  * at a closed pull request again.
  */
-async function concludeLeftOpen(github: RepoGitHub, pr: number, why: string): Promise<void> {
+async function concludeLeftOpen(github: RepoGitHub, pr: number, why: string, cutOff: string[]): Promise<void> {
   const deployments = await github.deployments.listRecent({ environment: deploymentEnvironment(pr), limit: RECENT_DEPLOYMENTS });
-  for (const sha of new Set(deployments.map((d) => d.sha))) {
+  for (const sha of new Set([...deployments.map((d) => d.sha), ...cutOff])) {
     for (const run of await github.checks.list({ headSha: sha, name: CHECK_NAME })) {
       if (run.status === "completed") continue;
       await github.checks.update(run.id, { output: renderRemovedWhileOpen(run.output, why), conclusion: "neutral" });

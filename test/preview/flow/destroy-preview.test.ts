@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { destroyPreview } from "../../../src/preview/flow/destroy-preview.js";
+import type { CheckRunInfo, RepoGitHub, StackPort } from "../../../src/preview/ports.js";
+import { silentLogger } from "../../../src/util/logger.js";
+
+const OLD = "a".repeat(40);
+const RECENT = ["b", "c", "d"].map((c) => c.repeat(40));
+
+describe("destroyPreview", () => {
+  it("concludes the check run of every deploy a restart left open, also one older than the recent deployments it reads", async () => {
+    const updates: string[] = [];
+    const runs: Record<string, CheckRunInfo[]> = { [OLD]: [{ id: 1, headSha: OLD, status: "in_progress", output: { title: "Deploying aaaaaaa", summary: "" } }] };
+    const github = {
+      deployments: {
+        // The old deploy's deployment was still in progress when the removal marked it inactive.
+        deactivateOthers: async () => [OLD],
+        listRecent: async () => RECENT.map((sha, i) => ({ id: 10 + i, sha, environment: "preview/pr-7", state: "inactive" })),
+      },
+      checks: {
+        list: async ({ headSha }: { headSha: string }) => runs[headSha] ?? [],
+        update: async (id: number, input: { output: { summary: string }; conclusion: string }) => void updates.push(`${id} ${input.conclusion}: ${input.output.summary.split("\n")[0]}`),
+      },
+      comments: { ensureSticky: async () => {} },
+    } as unknown as RepoGitHub;
+    const stacks = { delete: async () => {} } as unknown as StackPort;
+
+    expect(await destroyPreview({ stacks, log: silentLogger, now: () => new Date(0) }, { github, target: { owner: "acme", repo: "shop", pr: 7 }, reason: "closed" })).toBe("removed");
+
+    expect(updates).toEqual(["1 neutral: Preview removed before this deploy finished: The pull request was closed."]);
+  });
+});
