@@ -56,6 +56,8 @@ export interface ReconcileDeps extends ConvergeDeps {
    * approval) is not queued again every resync. A restart forgets it, which costs one more pass.
    */
   tried: (repo: RepoRef, pr: number, sha: string) => boolean;
+  /** Told when a stack was not judged because it was changing: the sweep is then not done. */
+  onSkipped?: () => void;
   /**
    * The first resync of a process: also reads each open pull request's recent deployments for
    * check runs of older heads a restart left open, even when the head needs nothing.
@@ -114,6 +116,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     // finished by the pull request's close job, which waits for it.
     if (isChanging(stack.status) && stack.status !== "DELETE_IN_PROGRESS") {
       log.debug({ status: stack.status }, "stack is changing; looked at again next resync");
+      deps.onSkipped?.();
       continue;
     }
     try {

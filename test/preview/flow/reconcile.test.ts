@@ -226,6 +226,16 @@ describe("reconcile", () => {
     expect(concluded).toEqual(conclusions);
   });
 
+  it("tells that a changing stack was not judged, so the first resync's sweep is not taken as done", async () => {
+    const { deps, jobs } = setup({ stacks: [stack(7, { status: "UPDATE_IN_PROGRESS" })], pulls: { "acme/shop": { 7: pull(7) } } });
+    let skipped = 0;
+
+    await reconcile({ ...deps, onSkipped: () => void (skipped += 1) });
+
+    expect(skipped).toBe(1);
+    expect(jobs).toEqual([]);
+  });
+
   const tagged = (sha: string, deploying: string) => stack(7, { tags: { ...stack(7).tags, "berth:sha": sha, "berth:deploying": deploying } });
   it.each<[string, StackSummary, PreviewJob[]]>([
     [
