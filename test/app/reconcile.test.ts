@@ -250,6 +250,26 @@ describe("resync through the app", () => {
     expect(h.github.checkRuns(SHA2).map((r) => r.conclusion)).toEqual(["success"]);
   });
 
+  it("a later successful deploy of the same head concludes the run a restart left open on it", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await vi.waitFor(() => expect(h.aws.commands("elbv2")).toContain("DescribeTargetHealth"), { timeout: 60_000, interval: 5 });
+    h.kill();
+
+    h.restart();
+    await h.ready();
+    // A webhook deploys the head before any resync looked at the pull request.
+    await h.receive("pull_request", pullRequestPayload("reopened", { number: 7, sha: SHA1 }));
+    await h.settle();
+
+    const [cutOff, later] = h.github.checkRuns(SHA1);
+    expect(later).toMatchObject({ status: "completed", conclusion: "success" });
+    expect(cutOff).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Interrupted" } });
+    expect(cutOff?.output.summary.split("\n")[0]).toBe("Interrupted: berth restarted before this deploy finished; a later deploy of this commit took its place.");
+  });
+
   it("concludes the run a restart left open when the pull request is closed, which no resync looks at again", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
     h.aws.putImage(IMAGE(SHA1));
