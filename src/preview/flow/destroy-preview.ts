@@ -48,6 +48,12 @@ export async function destroyPreview(
       .catch((e: unknown) => log.warn({ err: e }, "sticky comment failed"));
     return "failure";
   }
+  const message = input.reason === "closed" ? "The pull request was closed." : "Removed by `/preview destroy`; push or comment `/preview redeploy` to bring it back.";
+  const conclude = (shas: string[]) =>
+    concludeLeftOpen(github, target.pr, message, shas).catch((e: unknown) => log.warn({ err: e }, "concluding check runs left open failed"));
+  // Runs before deployments: a process that dies between the two leaves an open deployment, which
+  // the next resync finds, rather than an inactive one over a run nobody looks at again.
+  await conclude([]);
   // The deployments still open are deploys a restart cut off, however old: their check runs are concluded too.
   const cutOff = await github.deployments
     .deactivateOthers({ environment: deploymentEnvironment(target.pr) })
@@ -55,8 +61,7 @@ export async function destroyPreview(
       log.warn({ err: e }, "deactivating deployments failed");
       return [];
     });
-  const message = input.reason === "closed" ? "The pull request was closed." : "Removed by `/preview destroy`; push or comment `/preview redeploy` to bring it back.";
-  await concludeLeftOpen(github, target.pr, message, cutOff).catch((e: unknown) => log.warn({ err: e }, "concluding check runs left open failed"));
+  if (cutOff.length > 0) await conclude(cutOff);
   const body = renderComment({ state: "removed", message, updatedAt: deps.now() });
   await github.comments
     .ensureSticky(target.pr, input.reason === "closed" ? `${body}\n${REMOVED_ON_CLOSE_MARKER}` : body)
