@@ -3,6 +3,7 @@ import { createProbot, type ProbotOctokit } from "probot";
 import { productionDeps, type ProductionDeps } from "./index.js";
 import type { BerthSettings } from "./settings.js";
 import { handleShutdown } from "./shutdown.js";
+import { startWebhookProxy, type SmeeModule, type WebhookProxy } from "./webhook-proxy.js";
 import { createWebhookServer, listen } from "./webhook-server.js";
 import { createWebhookMiddleware } from "./webhooks.js";
 
@@ -10,13 +11,17 @@ import { createWebhookMiddleware } from "./webhooks.js";
  * Runs the configured app: the webhook endpoint (webhooks.ts) behind berth's own HTTP server (so
  * that a stopping berth can answer 503), on PORT (default 3000) and HOST (default localhost, as Probot's
  * server; a container sets 0.0.0.0), and a graceful stop on SIGTERM and SIGINT within
- * BERTH_DRAIN_SECONDS. Resolves with the port once listening.
+ * BERTH_DRAIN_SECONDS. With WEBHOOK_PROXY_URL (a smee.io channel, for local development) it
+ * forwards that channel's webhooks to itself, as Probot's server does. Resolves with the port once
+ * listening.
  */
 export async function serve(input: {
   env: NodeJS.ProcessEnv;
   settings: BerthSettings;
   Octokit: typeof ProbotOctokit;
   process: { on(signal: "SIGTERM" | "SIGINT", listener: () => void): unknown; exit: (code: number) => void };
+  /** Loads smee-client; default an import by name (it is optional). */
+  loadSmee?: () => Promise<SmeeModule>;
 }): Promise<{ port: number }> {
   const { env } = input;
   const probot: Probot = createProbot({
@@ -33,13 +38,30 @@ export async function serve(input: {
   if (!deps) throw new Error("the app did not load");
   const middleware = createWebhookMiddleware({ secret: env.WEBHOOK_SECRET, deps, log: probot.log, ...(env.WEBHOOK_PATH ? { path: env.WEBHOOK_PATH } : {}) });
   const web = createWebhookServer(middleware);
-  const port = await listen(web.server, env.PORT ? Number(env.PORT) : 3000, env.HOST || "localhost");
+  const host = env.HOST || "localhost";
+  const port = await listen(web.server, env.PORT ? Number(env.PORT) : 3000, host);
   probot.log.info({ port }, `berth listening on port ${port}`);
+  let proxy: WebhookProxy | undefined;
+  if (env.WEBHOOK_PROXY_URL) {
+    proxy = await startWebhookProxy({
+      url: env.WEBHOOK_PROXY_URL,
+      target: `http://${host}:${port}/api/github/webhooks`,
+      log: probot.log,
+      ...(input.loadSmee ? { load: input.loadSmee } : {}),
+    });
+  }
   handleShutdown({
     signals: input.process,
     exit: input.process.exit,
     stopResync: deps.stopResync,
-    server: web,
+    // A stopping berth takes no more webhooks from the proxy either.
+    server: {
+      refuse: () => {
+        proxy?.close();
+        web.refuse();
+      },
+      close: () => web.close(),
+    },
     previews: deps.previews,
     deadlineMs: input.settings.BERTH_DRAIN_SECONDS * 1000,
     log: probot.log,

@@ -138,10 +138,15 @@ export function createDeployments(octokit: Octokit, repo: RepoRef, options: Depl
  * The newest `limit` deployments of the environment (at most 100), newest first, each with the
  * state of its latest status: one request for the list and one per deployment.
  */
-export async function listRecentDeployments(octokit: Octokit, repo: RepoRef, input: { environment: string; limit: number }): Promise<DeploymentInfo[]> {
+export async function listRecentDeployments(octokit: Octokit, repo: RepoRef, input: { environment?: string; limit: number }): Promise<DeploymentInfo[]> {
   const { owner, repo: name } = repo;
-  const { data } = await requireGitHub(`list deployments in ${input.environment}`, () =>
-    octokit.request("GET /repos/{owner}/{repo}/deployments", { owner, repo: name, environment: input.environment, per_page: Math.min(100, input.limit) }),
+  const { data } = await requireGitHub(`list deployments in ${input.environment ?? "every environment"}`, () =>
+    octokit.request("GET /repos/{owner}/{repo}/deployments", {
+      owner,
+      repo: name,
+      ...(input.environment === undefined ? {} : { environment: input.environment }),
+      per_page: Math.min(100, input.limit),
+    }),
   );
   const found: DeploymentInfo[] = [];
   for (const deployment of data.slice(0, input.limit)) {
@@ -149,7 +154,7 @@ export async function listRecentDeployments(octokit: Octokit, repo: RepoRef, inp
     const statuses = await requireGitHub(`read statuses of deployment ${id}`, () =>
       octokit.request("GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", { owner, repo: name, deployment_id: id, per_page: 1 }),
     );
-    found.push({ id, sha: deployment.sha, state: statuses.data[0]?.state });
+    found.push({ id, sha: deployment.sha, environment: deployment.environment, state: statuses.data[0]?.state });
   }
   return found;
 }

@@ -253,16 +253,19 @@ export interface DeploymentPort {
    */
   deactivateOthers(input: { environment: string; exceptId?: number }): Promise<string[]>;
   /**
-   * The newest `limit` deployments of the environment, newest first, each with the state of its
-   * latest status (undefined: none yet). One request, plus one per deployment read.
+   * The newest `limit` deployments of the environment (of every environment when absent), newest
+   * first, each with the state of its latest status (undefined: none yet). One request, plus one
+   * per deployment read.
    */
-  listRecent(input: { environment: string; limit: number }): Promise<DeploymentInfo[]>;
+  listRecent(input: { environment?: string; limit: number }): Promise<DeploymentInfo[]>;
 }
 
 /** A deployment berth created, with where its latest status left it. */
 export interface DeploymentInfo {
   id: number;
   sha: string;
+  /** The environment it deployed to, e.g. `preview/pr-7`. */
+  environment: string;
   state: DeploymentState | "pending" | undefined;
 }
 

@@ -88,7 +88,7 @@ export class PreviewService {
    */
   resync(): Promise<ReconcileSummary> {
     // The sweep is done once a resync looked at every pull request: one it found busy (a push's
-    // deploy running) or could not read is swept next time.
+    // deploy running), whose stack was changing or that it could not read is swept next time.
     let skipped = false;
     this.resyncing ??= reconcile({
       stacks: this.deps.stacks,
@@ -104,6 +104,7 @@ export class PreviewService {
       },
       activity: (repo, pr) => this.activity.get(prKey(repo, pr)) ?? 0,
       tried: (repo, pr, sha) => this.heads.get(prKey(repo, pr)) === sha.toLowerCase(),
+      onSkipped: () => (skipped = true),
       sweep: !this.resynced,
       log: this.deps.log.child({ resync: true }),
     })
@@ -283,7 +284,7 @@ export class PreviewService {
         log.debug({}, "no preview to remove");
         return;
       }
-      await destroyPreview(this.deps, { github, target, reason: job.action === "close" ? "closed" : "destroy" });
+      await destroyPreview(this.deps, { github, target, reason: job.action === "close" ? "closed" : "destroy" }, signal);
       return;
     }
 

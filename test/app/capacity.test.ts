@@ -119,6 +119,37 @@ describe("Fargate capacity", () => {
     expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
   });
 
+  it("a release phase CloudFormation failed because ECS could not place a data service's tasks fails as transient, and the resync deploys it again", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await h.settle();
+
+    // The release phase's stack update, before migrate: the database's service finds no Fargate capacity.
+    h.aws.failStack({
+      stack: STACK,
+      resource: "DbService",
+      reason: `Resource handler returned message: "Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'." (HandlerErrorCode: GeneralServiceException)`,
+      alongside: () => h.aws.state.ecs.addServiceEvent("DbService", `(service {service}) was unable to place a task. Reason: RESOURCE:ENI.`),
+    });
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    await h.settle();
+
+    const [failed] = h.github.checkRuns(SHA2);
+    expect(failed?.conclusion).toBe("failure");
+    expect(failed?.output.summary).toMatch(/\| Stack \| ❌ failure \|/);
+    expect(failed?.output.summary).toContain("was unable to place a task. Reason: RESOURCE:ENI.");
+    expect(failed?.output.summary).toContain("This looks like a passing AWS problem: berth deploys this commit again at its next resync (attempt 2 of 3).");
+
+    await resync(h);
+
+    expect(h.github.checkRuns(SHA2).map((r) => r.conclusion)).toEqual(["failure", "success"]);
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
+  });
+
   it("a rollout CloudFormation failed on the service for a reason ECS's events do not tie to capacity is not deployed again", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
     h.aws.putImage(IMAGE(SHA1));

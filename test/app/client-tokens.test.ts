@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { AWS_RETRY } from "../../handlers/index.js";
 import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
 import { IMAGE, SHA1, STACK } from "../helpers/app-fixtures.js";
-import { pullRequestPayload } from "../helpers/webhook-payloads.js";
+import { prCommentPayload, pullRequestPayload } from "../helpers/webhook-payloads.js";
 
 /**
  * CloudFormation applied a request but its answer was lost (a 5xx, a reset connection): the SDK
@@ -66,5 +66,24 @@ describe("AWS requests applied but answered with an error", () => {
     expect(deletes[1]).toEqual(deletes[0]);
     expect(stack.events.filter((e) => e.LogicalResourceId === STACK && e.ResourceStatus === "DELETE_IN_PROGRESS")).toHaveLength(1);
     expect(h.github.stickyComments()[0]?.body).toContain("Preview removed");
+  });
+
+  it("a DeleteChangeSet of an unchanged stack answered 500 after AWS deleted it does not fail the redeploy: AWS answers the retry with success", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres"), aws: { sdkMaxAttempts: AWS_RETRY.maxAttempts } });
+    h.aws.putImage(IMAGE(SHA1));
+    h.github.setPull({ number: 7, headSha: SHA1, branch: "feature/checkout" });
+    h.github.setPermission("maintainer", "write");
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await h.settle();
+    h.aws.fail("DeleteChangeSet", { error: INTERNAL, applied: true });
+
+    const id = h.github.addComment("/preview redeploy", { login: "maintainer", type: "User" });
+    await h.receive("issue_comment", prCommentPayload({ pr: 7, body: "/preview redeploy", commentId: id, user: "maintainer" }));
+    await h.settle();
+
+    expect(h.github.checkRuns(SHA1).map((r) => r.conclusion)).toEqual(["success", "success"]);
+    const deletes = sent(h, "DeleteChangeSet");
+    expect(deletes.length).toBeGreaterThanOrEqual(2);
+    expect(deletes[1]).toEqual(deletes[0]);
   });
 });

@@ -97,6 +97,26 @@ describe("/preview commands", () => {
     expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:needs-seed"]).toBeUndefined();
   });
 
+
+  it("/preview reset sent while the pull request was open but handled after it closed is answered once: it is closed, nothing was reset", async () => {
+    h = await deployed();
+    const runs = h.github.state.checkRuns.length;
+    const id = h.github.addComment("/preview reset", { login: "maintainer", type: "User" });
+    // The close lands on GitHub before berth reads the pull request for the command.
+    h.github.setPull({ number: 7, headSha: SHA1, branch: "feature/checkout", state: "closed" });
+    const payload = prCommentPayload({ pr: 7, body: "/preview reset", commentId: id, user: "maintainer", userType: "User" });
+
+    await h.receive("issue_comment", payload, "comment-1");
+    await h.settle();
+    // The same comment delivered again (an operator's redelivery) is not answered twice.
+    h.restart();
+    await h.ready();
+    await h.receive("issue_comment", payload, "comment-1");
+    await h.settle();
+
+    expect(h.github.replies()).toEqual(["This pull request is closed, so it has no preview to reset."]);
+    expect(h.github.state.checkRuns).toHaveLength(runs);
+  });
   it("/preview reset from a reader gets one reply saying why, and nothing happens", async () => {
     h = await deployed();
     const mutations = h.aws.mutations().length;

@@ -272,6 +272,28 @@ describe("teardown", () => {
     expect(h.github.stickyComments()[0]?.body).toContain("Preview removed");
   });
 
+  it("a pull request reopened after its removal ended in DELETE_FAILED is deployed anew: the remains are deleted, the new stack seeded", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    await open(h);
+    // The first DeleteStack and both of the stack port's retries fail.
+    h.aws.failStack({ operation: "delete", resource: "PreviewSecurityGroup", reason: "resource sg-0abc has a dependent object", times: 3 });
+    await h.receive("pull_request", pullRequestPayload("closed", { number: 7, sha: SHA1 }));
+    await h.settle();
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.status).toBe("DELETE_FAILED");
+    const before = h.aws.calls.length;
+
+    await h.receive("pull_request", pullRequestPayload("reopened", { number: 7, sha: SHA1 }));
+    await h.settle();
+
+    const run = h.github.checkRuns(SHA1).at(-1);
+    expect(run?.conclusion).toBe("success");
+    expect(run?.output.summary).toMatch(/\| Seed \| ✅ success/);
+    const later = h.aws.calls.slice(before).map((c) => c.command);
+    expect(later.indexOf("DeleteStack")).toBeLessThan(later.indexOf("CreateChangeSet"));
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.status).toBe("UPDATE_COMPLETE");
+  });
+
   it("closing a pull request that never had a preview does nothing", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
 

@@ -92,7 +92,7 @@ describe("resync through the app", () => {
     let requests = h.github.state.requests.length;
 
     // The first resync after a start also reads the preview's recent deployments for older heads'
-    // check runs a restart may have left open.
+    // check runs a restart may have left open, and the repository's for closed pull requests'.
     expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
     expect(h.github.state.requests.slice(requests)).toEqual([
       "GET /repos/acme/shop/installation",
@@ -104,6 +104,8 @@ describe("resync through the app", () => {
       "GET /installation/repositories",
       "GET /repos/acme/shop/contents/.github%2Fpreview.yml",
       "GET /repos/acme/shop/pulls",
+      "GET /repos/acme/shop/deployments",
+      "GET /repos/acme/shop/deployments/1001/statuses",
     ]);
     requests = h.github.state.requests.length;
 
@@ -254,6 +256,26 @@ describe("resync through the app", () => {
     expect(h.github.checkRuns(SHA2).map((r) => r.conclusion)).toEqual(["success"]);
   });
 
+  it("a later successful deploy of the same head concludes the run a restart left open on it", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await vi.waitFor(() => expect(h.aws.commands("elbv2")).toContain("DescribeTargetHealth"), { timeout: 60_000, interval: 5 });
+    h.kill();
+
+    h.restart();
+    await h.ready();
+    // A webhook deploys the head before any resync looked at the pull request.
+    await h.receive("pull_request", pullRequestPayload("reopened", { number: 7, sha: SHA1 }));
+    await h.settle();
+
+    const [cutOff, later] = h.github.checkRuns(SHA1);
+    expect(later).toMatchObject({ status: "completed", conclusion: "success" });
+    expect(cutOff).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Interrupted" } });
+    expect(cutOff?.output.summary.split("\n")[0]).toBe("Interrupted: berth restarted before this deploy finished; a later deploy of this commit took its place.");
+  });
+
   it("concludes the run a restart left open when the pull request is closed, which no resync looks at again", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
     h.aws.putImage(IMAGE(SHA1));
@@ -272,6 +294,27 @@ describe("resync through the app", () => {
     expect(h.github.checkRun(SHA1)).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Preview removed" } });
     expect(h.github.checkRun(SHA1)?.output.summary.split("\n")[0]).toBe("Preview removed before this deploy finished: The pull request was closed.");
     expect(h.github.deploymentsOf(SHA1)[0]?.statuses.at(-1)?.state).toBe("inactive");
+    expect(await resync(h)).toEqual(NOTHING);
+  });
+
+  it("concludes the run a restart left open before the pull request had a stack, when it closed while berth was down", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    // No image yet: the deploy waits in its image phase, before any stack exists.
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await vi.waitFor(() => expect(h.github.checkRun(SHA1)?.output.summary).toMatch(/\| Image \| ⏳ waiting/), { timeout: 60_000, interval: 5 });
+    h.kill();
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH, state: "closed" });
+    h.restart();
+
+    expect(await resync(h)).toEqual({ ...NOTHING, concluded: 1 });
+
+    expect(h.aws.state.cloudformation.stacks.has(STACK)).toBe(false);
+    expect(h.github.checkRuns(SHA1)).toHaveLength(1);
+    expect(h.github.checkRun(SHA1)).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Preview removed" } });
+    expect(h.github.checkRun(SHA1)?.output.summary.split("\n")[0]).toBe("Preview removed before this deploy finished: The pull request was closed.");
+    expect(h.github.deploymentsOf(SHA1)[0]?.statuses.at(-1)?.state).toBe("inactive");
+    h.restart();
     expect(await resync(h)).toEqual(NOTHING);
   });
 
@@ -311,6 +354,29 @@ describe("resync through the app", () => {
 
     expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
     expect(h.github.checkRun(SHA2)?.conclusion).toBe("success");
+  });
+
+  it("deploys a pull request reopened while berth was down, whose close cancelled its deploy and whose removal ended in DELETE_FAILED", async () => {
+    h = await deployed();
+    h.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 40, times: 1 });
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    await vi.waitFor(() => expect(h.aws.commands("ecs").filter((c) => c === "RunTask")).toHaveLength(3), { timeout: 60_000, interval: 2 });
+    // The DeleteStack and both of its retries fail: the stack is left half deleted.
+    h.aws.failStack({ operation: "delete", resource: "PreviewSecurityGroup", reason: "resource sg-0abc has a dependent object", times: 3 });
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH, state: "closed" });
+    await h.receive("pull_request", pullRequestPayload("closed", { number: 7, sha: SHA2 }));
+    await h.settle();
+    expect(h.github.checkRun(SHA2)?.conclusion).toBe("cancelled");
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.status).toBe("DELETE_FAILED");
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    h.restart();
+
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, redeployed: 1 });
+
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
+    expect(h.github.checkRun(SHA2)?.conclusion).toBe("success");
+    expect(h.github.stickyComments(7)[0]?.body).toContain("Preview ready");
   });
 
   it("leaves a preview removed by /preview destroy removed", async () => {
@@ -358,6 +424,7 @@ describe("resync through the app", () => {
       "GET /repos/acme/shop/contents/.github%2Fpreview.yaml",
       "GET /repos/acme/shop/contents/.github%2Fpreview.yml",
       "GET /repos/acme/shop/contents/.github%2Fpreview.yaml",
+      "GET /repos/acme/shop/deployments",
     ]);
     expect(h.github.state.checkRuns).toEqual([]);
   });

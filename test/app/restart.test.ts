@@ -94,6 +94,59 @@ describe("restarts through the app", () => {
     expect(h.github.state.checkRuns).toHaveLength(2);
   });
 
+  it("resumes an attempt three times; the fourth restart that pauses it counts as a failed attempt", async () => {
+    h = await waitingForImage();
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    for (let pause = 1; pause <= 4; pause++) {
+      await imageWaitStarted(h);
+      expect(await h.previews.drain(60_000)).toBe("drained");
+      h.restart();
+      if (pause < 4) {
+        await h.ready();
+        void h.previews.resync();
+        await vi.waitFor(() => expect(h.github.checkRuns(SHA1)).toHaveLength(pause + 1), { timeout: 30_000, interval: 5 });
+      }
+    }
+    h.aws.putImage(IMAGE(SHA1));
+    expect(await resync(h)).toEqual({ ...NOTHING, pulls: 1, redeployed: 1 });
+
+    const runs = h.github.checkRuns(SHA1);
+    expect(runs.map((r) => r.conclusion)).toEqual(["neutral", "neutral", "neutral", "neutral", "success"]);
+    expect(runs.map((r) => r.output.summary.split("\n")[0])).toEqual([
+      "Deploy of `1111111` for pull request #7",
+      "Deploy of `1111111` for pull request #7 (resumed after berth restarted)",
+      "Deploy of `1111111` for pull request #7 (resumed after berth restarted)",
+      "Deploy of `1111111` for pull request #7 (resumed after berth restarted)",
+      "Deploy of `1111111` for pull request #7, attempt 2 of 3 (the last one was paused by 4 restarts)",
+    ]);
+  });
+
+  it("stops waiting for a stack deletion at the drain; CloudFormation goes on, and the next process's resync finishes the removal", async () => {
+    // Each DescribeStacks sees the deletion still running 50 times: a wait of many minutes.
+    h = createHarness({ files: readFixtureRepo("rails-postgres"), aws: { stackPolls: 50 } });
+    h.aws.putImage(IMAGE(SHA1));
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await h.settle();
+    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH, state: "closed" });
+    await h.receive("pull_request", pullRequestPayload("closed", { number: 7, sha: SHA1 }));
+    await vi.waitFor(() => expect(h.aws.commands("cloudformation")).toContain("DeleteStack"), { timeout: 30_000, interval: 5 });
+
+    expect(await h.previews.drain(60_000)).toBe("drained");
+
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.status).toBe("DELETE_IN_PROGRESS");
+    expect(h.github.stickyComments()[0]?.body).toContain("Preview ready");
+    expect(h.github.replies()).toEqual([]);
+    h.restart();
+
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, removed: 1 });
+
+    expect(h.aws.state.cloudformation.stacks.has(STACK)).toBe(false);
+    expect(h.aws.commands("cloudformation").filter((c) => c === "DeleteStack")).toHaveLength(1);
+    expect(h.github.stickyComments()[0]?.body).toContain("Preview removed");
+    expect(h.github.deploymentsOf(SHA1).map((d) => d.statuses.at(-1)?.state)).toEqual(["inactive"]);
+  });
+
   it("says on the pull request that a /preview command still waiting will not run", async () => {
     h = await waitingForImage();
     h.github.setPermission("maintainer", "maintain");

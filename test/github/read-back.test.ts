@@ -53,8 +53,8 @@ describe("reading berth's own record back", () => {
       .reply(200, []);
 
     expect(await listRecentDeployments(octokit(), repo, { environment: "preview/pr-7", limit: 3 })).toEqual([
-      { id: 3, sha: SHA, state: "in_progress" },
-      { id: 2, sha: "1".repeat(40), state: undefined },
+      { id: 3, sha: SHA, environment: "preview/pr-7", state: "in_progress" },
+      { id: 2, sha: "1".repeat(40), environment: "preview/pr-7", state: undefined },
     ]);
   });
 

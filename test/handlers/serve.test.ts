@@ -2,6 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { ProbotOctokit } from "probot";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { serve } from "../../handlers/serve.js";
+import { startWebhookProxy, type SmeeModule } from "../../handlers/webhook-proxy.js";
 import { loadSettings } from "../../handlers/settings.js";
 
 describe("serve (npm start with a configured app)", () => {
@@ -37,5 +38,50 @@ describe("serve (npm start with a configured app)", () => {
     signals.get("SIGTERM")!();
     await vi.waitFor(() => expect(exits).toEqual([0]), { timeout: 10_000, interval: 5 });
     await expect(fetch(`${url}/ping`)).rejects.toThrow("fetch failed");
+  });
+
+  it("with WEBHOOK_PROXY_URL forwards the smee channel's webhooks to its own webhook path, and stops forwarding on SIGTERM", async () => {
+    vi.stubEnv("AWS_REGION", "us-east-1");
+    const privateKey = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const signals = new Map<string, () => void>();
+    const exits: number[] = [];
+    const proxies: Array<{ source: string; target: string; closed: boolean }> = [];
+    const loadSmee = async (): Promise<SmeeModule> => ({
+      SmeeClient: class {
+        constructor(private readonly options: { source: string; target: string }) {}
+        async start() {
+          const proxy = { source: this.options.source, target: this.options.target, closed: false };
+          proxies.push(proxy);
+          return { close: () => void (proxy.closed = true) };
+        }
+      },
+    });
+    const env: NodeJS.ProcessEnv = {
+      APP_ID: "1",
+      PRIVATE_KEY: privateKey,
+      WEBHOOK_SECRET: "s",
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "silent",
+      AWS_REGION: "us-east-1",
+      WEBHOOK_PROXY_URL: "https://smee.io/berth-dev",
+    };
+
+    const { port } = await serve({ env, settings: loadSettings(env), Octokit: ProbotOctokit, loadSmee, process: { on: (signal, listener) => signals.set(signal, listener), exit: (code) => void exits.push(code) } });
+
+    expect(proxies).toEqual([{ source: "https://smee.io/berth-dev", target: `http://127.0.0.1:${port}/api/github/webhooks`, closed: false }]);
+    signals.get("SIGTERM")!();
+    await vi.waitFor(() => expect(exits).toEqual([0]), { timeout: 10_000, interval: 5 });
+    expect(proxies[0]?.closed).toBe(true);
+  });
+
+  it("without smee-client installed says how to install it, and serves without a proxy", async () => {
+    const warnings: string[] = [];
+    const log = { info: () => {}, error: () => {}, warn: (message: string) => void warnings.push(message) };
+
+    const proxy = await startWebhookProxy({ url: "https://smee.io/berth-dev", target: "http://localhost:3000/api/github/webhooks", log: log as never, load: () => Promise.reject(new Error("Cannot find package 'smee-client'")) });
+
+    expect(proxy).toBeUndefined();
+    expect(warnings).toEqual(["Run `npm install --save-dev smee-client` to proxy webhooks to localhost."]);
   });
 });

@@ -1,5 +1,5 @@
 import type { Logger } from "../../util/logger.js";
-import { CHECK_NAME, DEPLOY_ATTEMPTS, type DeployAttempt, deploymentDescription, deploymentEnvironment, type InterruptedNext, readAttemptMarkers, renderInterrupted, renderSupersededWhileDown, shortSha } from "../report/index.js";
+import { CHECK_NAME, DEPLOY_ATTEMPTS, RESUMES_PER_ATTEMPT, type DeployAttempt, deploymentDescription, deploymentEnvironment, type InterruptedNext, readAttemptMarkers, renderInterrupted, renderSupersededWhileDown, shortSha } from "../report/index.js";
 import type { CheckRunInfo, PullRequestInfo, RepoGitHub, RepoRef, StackSummary } from "../ports.js";
 import type { PreviewJob } from "../job.js";
 import { REMOVED_ON_CLOSE_MARKER } from "./destroy-preview.js";
@@ -108,7 +108,7 @@ function decide(deps: ConvergeDeps, state: PullState, runs: CheckRunInfo[]): Dec
     if (deps.tried(repo, pull.number, head)) return { kind: "done" };
     return { kind: "deploy", why: stack ? "head moved" : "never deployed" };
   }
-  const { attempt, transient, restarted } = readAttemptMarkers(latest.output.summary);
+  const { attempt, resumed = 0, transient, restarted, cancelled } = readAttemptMarkers(latest.output.summary);
   const again = (previous: string): Decision =>
     attempt < DEPLOY_ATTEMPTS
       ? { kind: "deploy", why: previous, attempt: { number: attempt + 1, previous } }
@@ -129,14 +129,22 @@ function decide(deps: ConvergeDeps, state: PullState, runs: CheckRunInfo[]): Dec
       return transient ? again(`the last one failed on a transient ${transient.source} error: ${transient.reason}`) : { kind: "done" };
     case "neutral":
       // Stopped at a safe point because berth was restarting (SIGTERM): an ordinary restart is
-      // not a failed attempt, so the same attempt resumes, a reset as a reset.
+      // not a failed attempt, so the same attempt resumes, a reset as a reset; but an attempt
+      // paused RESUMES_PER_ATTEMPT times already counts as failed, so it never resumes for ever.
       if (restarted !== undefined) {
-        return { kind: "deploy", why: RESUMED, attempt: { number: attempt, previous: RESUMED }, action: restarted === "reset" ? "reset" : "deploy" };
+        const action = restarted === "reset" ? "reset" : "deploy";
+        if (resumed < RESUMES_PER_ATTEMPT) return { kind: "deploy", why: RESUMED, attempt: { number: attempt, previous: RESUMED, resumed: resumed + 1 }, action };
+        const paused = `the last one was paused by ${resumed + 1} restarts`;
+        const next = again(paused);
+        return next.kind === "deploy" ? { ...next, action } : next;
       }
       // Concluded by a resync after a process died mid-deploy, with nothing newer on this head.
       return again("the last one was interrupted: berth restarted before it finished");
     case "cancelled":
-      // The preview was being removed (closed, or /preview destroy) while this deploy ran.
+      // Stopped by a close, and the pull request is open again (its reopened webhook lost): deploy,
+      // whether the removal finished, failed (DELETE_FAILED) or was cut off by a restart.
+      if (cancelled === "close") return { kind: "deploy", why: "reopened after a close stopped its deploy" };
+      // The preview was being removed (/preview destroy, or a close before berth said which) while this deploy ran.
       return stack === undefined ? { kind: "done", removed: true } : { kind: "done" };
     default:
       return { kind: "done" };

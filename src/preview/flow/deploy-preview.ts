@@ -147,7 +147,14 @@ export async function deployPreview(
 
     phase = "stack";
     await reporter.phase("stack");
-    const existing = await deps.stacks.find(finalPlan.stack.stackName);
+    let existing = await deps.stacks.find(finalPlan.stack.stackName);
+    if (existing?.status === "DELETE_FAILED" || existing?.status === "DELETE_IN_PROGRESS") {
+      // A removal that failed or still runs (its pull request closed, then reopened): the stack is
+      // half gone and can only be deleted. Finish the removal and create the preview anew, seeded.
+      await reporter.phase("stack", "running", "removing what an earlier removal left behind");
+      await deps.stacks.delete(finalPlan.stack.stackName, signal);
+      existing = undefined;
+    }
     const seeded = existing?.tags["berth:seeded"] === "true";
     // A reset wipes the data before it seeds; until a seed succeeds, every deploy seeds again.
     let reseed = request.kind === "reset" || !seeded || existing?.tags[NEEDS_SEED] === "true";
@@ -157,6 +164,7 @@ export async function deployPreview(
     // A new preview adds a listener rule and a target group; say so when the load balancer is full,
     // before CloudFormation tries and rolls the whole stack back.
     if (!existing) await assertHeadroom(deps, need(base.outputs, "ListenerArn", base.name));
+    const cluster = need(base.outputs, "ClusterName", base.name);
     const { [NEEDS_SEED]: _pending, [DATA_TASKS_TAG]: recordedDataTasks, ...baseTags } = { ...pickBerthTags(existing), ...ownershipTags(target) };
     const releaseTags = {
       ...baseTags,
@@ -184,12 +192,12 @@ export async function deployPreview(
         parameters: baseParameters,
         priority: priority === undefined ? undefined : Number(priority),
         onProgress: (line) => log.debug({ line }, "stack progress"),
-      }));
+        // The release phase starts the data services: ECS may find no capacity for them as for a rollout.
+      }).catch((error: unknown) => rethrowWithShortage(deps, error, { cluster, services: Object.values(parsePairs(existing?.outputs.ServiceArns)) })));
     }
     // The release task runs this commit's image: registered by berth when the stack still names the previous one.
     const swapImage = change === "release-image" ? releaseImage : undefined;
     let outputs = parsePreviewOutputs(held.name, held.outputs);
-    const cluster = need(base.outputs, "ClusterName", base.name);
     if (request.kind === "reset" && seeded && Object.keys(outputs.statefulServices).length > 0) {
       await reporter.phase("stack", "running", `restarting ${Object.keys(outputs.statefulServices).join(", ")} with empty storage`);
       await deps.tasks.restartServices({ cluster, services: Object.values(outputs.statefulServices) });
@@ -332,7 +340,7 @@ export async function deployPreview(
       const by = (error instanceof SupersededSignal ? error : signal.reason instanceof SupersededSignal ? signal.reason : undefined)?.by as
         | { sha?: string; action?: string }
         | undefined;
-      if (by?.action === "close" || by?.action === "destroy") await reporter.cancel("Stopped: the preview is being removed");
+      if (by?.action === "close" || by?.action === "destroy") await reporter.cancel("Stopped: the preview is being removed", by.action);
       else await reporter.supersede(by?.sha);
       log.info({ by: by?.sha }, "deploy superseded");
       return "superseded";

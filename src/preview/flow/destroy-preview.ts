@@ -5,6 +5,7 @@ import { previewLabel, stackName } from "../../stack/naming.js";
 import type { Logger } from "../../util/logger.js";
 import type { RepoGitHub, StackPort, TaskPort } from "../ports.js";
 import { CHECK_NAME, deploymentEnvironment, renderComment, renderRemovedWhileOpen } from "../report/index.js";
+import { RestartSignal } from "./keyed-queue.js";
 
 /**
  * Hidden in the sticky comment of a preview removed because its pull request was closed: a
@@ -20,18 +21,28 @@ const RECENT_DEPLOYMENTS = 3;
  * Removes a pull request's preview: deletes its stack and waits until it is gone (DELETE_FAILED is
  * retried by the stack port, then reported), removes the release task definition's revisions
  * (those berth registered for release runs too), marks every deployment of the PR's environment
- * inactive and updates the sticky comment. Safe to repeat: a missing stack is already removed.
+ * inactive and updates the sticky comment. Safe to repeat: a missing stack is already removed, one
+ * being deleted is waited for.
+ *
+ * When berth stops (`signal` aborts with a RestartSignal) it stops waiting at once: CloudFormation
+ * goes on deleting the stack, and the next process's resync finds the closed pull request's stack
+ * (deleting, or failed to delete) and finishes the removal.
  */
 export async function destroyPreview(
   deps: { stacks: StackPort; tasks?: Pick<TaskPort, "removeTaskDefinitions">; log: Logger; now: () => Date },
   input: { github: RepoGitHub; target: Omit<PreviewTarget, "sha"> & { sha?: string }; reason: "closed" | "destroy" },
-): Promise<"removed" | "failure"> {
+  signal?: AbortSignal,
+): Promise<"removed" | "failure" | "restarting"> {
   const { target, github } = input;
   const name = stackName(previewLabel(target));
   const log = deps.log.child({ repo: `${target.owner}/${target.repo}`, pr: target.pr, stack: name });
   try {
-    await deps.stacks.delete(name);
+    await deps.stacks.delete(name, signal);
   } catch (error) {
+    if (signal?.aborted && signal.reason instanceof RestartSignal) {
+      log.info({}, "removal stopped waiting: berth is restarting; the next resync finishes it");
+      return "restarting";
+    }
     const message = error instanceof BerthError ? error.userMessage : "internal error while deleting the stack";
     log.error({ err: error }, "preview removal failed");
     await github.comments
@@ -43,11 +54,20 @@ export async function destroyPreview(
   await deps.tasks
     ?.removeTaskDefinitions(releaseFamily(previewLabel(target)))
     .catch((e: unknown) => log.warn({ err: e }, "removing the release task definition's revisions failed"));
-  await github.deployments
-    .deactivateOthers({ environment: deploymentEnvironment(target.pr) })
-    .catch((e: unknown) => log.warn({ err: e }, "deactivating deployments failed"));
   const message = input.reason === "closed" ? "The pull request was closed." : "Removed by `/preview destroy`; push or comment `/preview redeploy` to bring it back.";
-  await concludeLeftOpen(github, target.pr, message).catch((e: unknown) => log.warn({ err: e }, "concluding check runs left open failed"));
+  const conclude = (shas: string[]) =>
+    concludeLeftOpen(github, target.pr, message, shas).catch((e: unknown) => log.warn({ err: e }, "concluding check runs left open failed"));
+  // Runs before deployments: a process that dies between the two leaves an open deployment, which
+  // the next resync finds, rather than an inactive one over a run nobody looks at again.
+  await conclude([]);
+  // The deployments still open are deploys a restart cut off, however old: their check runs are concluded too.
+  const cutOff = await github.deployments
+    .deactivateOthers({ environment: deploymentEnvironment(target.pr) })
+    .catch((e: unknown) => {
+      log.warn({ err: e }, "deactivating deployments failed");
+      return [];
+    });
+  if (cutOff.length > 0) await conclude(cutOff);
   const body = renderComment({ state: "removed", message, updatedAt: deps.now() });
   await github.comments
     .ensureSticky(target.pr, input.reason === "closed" ? `${body}\n${REMOVED_ON_CLOSE_MARKER}` : body)
@@ -61,9 +81,9 @@ export async function destroyPreview(
  * them now (this removal is the pull request's job), and once the preview is gone no resync looks
  * at a closed pull request again.
  */
-async function concludeLeftOpen(github: RepoGitHub, pr: number, why: string): Promise<void> {
+async function concludeLeftOpen(github: RepoGitHub, pr: number, why: string, cutOff: string[]): Promise<void> {
   const deployments = await github.deployments.listRecent({ environment: deploymentEnvironment(pr), limit: RECENT_DEPLOYMENTS });
-  for (const sha of new Set(deployments.map((d) => d.sha))) {
+  for (const sha of new Set([...deployments.map((d) => d.sha), ...cutOff])) {
     for (const run of await github.checks.list({ headSha: sha, name: CHECK_NAME })) {
       if (run.status === "completed") continue;
       await github.checks.update(run.id, { output: renderRemovedWhileOpen(run.output, why), conclusion: "neutral" });

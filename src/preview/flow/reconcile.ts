@@ -1,5 +1,6 @@
 import { REPO_CONFIG_FILES } from "../../config/load-repo-config.js";
 import type { Logger } from "../../util/logger.js";
+import { concludeClosedLeftOpen } from "./conclude-closed.js";
 import { convergePull, type ConvergeDeps } from "./converge-pull.js";
 import type { AppGitHub, InstalledRepo, RepoGitHub, RepoRef, StackPort, StackSummary } from "../ports.js";
 import type { PreviewJob } from "../job.js";
@@ -55,6 +56,8 @@ export interface ReconcileDeps extends ConvergeDeps {
    * approval) is not queued again every resync. A restart forgets it, which costs one more pass.
    */
   tried: (repo: RepoRef, pr: number, sha: string) => boolean;
+  /** Told when a stack was not judged because it was changing: the sweep is then not done. */
+  onSkipped?: () => void;
   /**
    * The first resync of a process: also reads each open pull request's recent deployments for
    * check runs of older heads a restart left open, even when the head needs nothing.
@@ -109,8 +112,11 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     }
     const { repo, pr } = owner;
     judged.add(pullKey(repo, pr));
-    if (isChanging(stack.status)) {
+    // A deletion in progress is judged now: a removal berth stopped waiting for (a restart) is
+    // finished by the pull request's close job, which waits for it.
+    if (isChanging(stack.status) && stack.status !== "DELETE_IN_PROGRESS") {
       log.debug({ status: stack.status }, "stack is changing; looked at again next resync");
+      deps.onSkipped?.();
       continue;
     }
     try {
@@ -209,12 +215,14 @@ async function convergeRepository(
   spent += configured.reads;
   if (!configured.found) log.debug({}, "no .github/preview.yml on the default branch; only pull requests whose head adds one are converged");
   let last = input.afterPr;
+  const open = new Set<number>();
   for (let page = 1, more = true; more; page++) {
     if (spent >= input.budget) return { spent, stoppedAfter: last };
     const listed = await github.openPullRequests(page);
     spent += 1;
     more = listed.more;
     for (const pull of listed.pulls) {
+      open.add(pull.number);
       if (pull.number <= input.afterPr) continue;
       if (spent >= input.budget) return { spent, stoppedAfter: last };
       last = pull.number;
@@ -234,6 +242,9 @@ async function convergeRepository(
       }
     }
   }
+  // Every open pull request listed: the first resync of a process also concludes what a restart
+  // left open on pull requests that closed before they had a stack.
+  if (deps.sweep && input.afterPr === 0) spent += await concludeClosedLeftOpen(deps, summary, { repo, github, open });
   return { spent };
 }
 

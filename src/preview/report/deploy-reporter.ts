@@ -4,7 +4,7 @@ import type { DeployAttempt } from "./deploy-attempts.js";
 import { PHASES, buildPhases, checkConclusion, renderCheckRun, type DeployReport, type PhaseName, type PhaseReport } from "./render-check-run.js";
 import { renderComment, type CommentState, type PreviewCost } from "./render-comment.js";
 import { deploymentDescription, deploymentEnvironment } from "./render-deployment.js";
-import { renderSupersededWhileDown } from "./render-stale-run.js";
+import { renderInterrupted, renderSupersededWhileDown } from "./render-stale-run.js";
 import type { RepoGitHub } from "../ports.js";
 
 export const CHECK_NAME = "preview";
@@ -114,9 +114,7 @@ export class DeployReporter {
         this.github.deployments.setStatus(id, { state: "success", environmentUrl: url, ...(this.checkRun ? { logUrl: this.checkRun.url } : {}), description: "Preview ready" }),
       );
       const cutOff = await this.quietly("deactivate older deployments", () => this.github.deployments.deactivateOthers({ environment: this.environment, exceptId: id }));
-      for (const sha of cutOff ?? []) {
-        if (sha.toLowerCase() !== this.context.sha.toLowerCase()) await this.quietly("conclude superseded check runs", () => this.concludeSuperseded(sha));
-      }
+      for (const sha of new Set(cutOff ?? [])) await this.quietly("conclude superseded check runs", () => this.concludeSuperseded(sha));
     }
     await this.comment({ state: "ready", url, ...(cost ? { cost } : {}) });
   }
@@ -150,9 +148,13 @@ export class DeployReporter {
     await this.setDeployment("inactive", newerSha ? `Superseded by ${newerSha.slice(0, 7)}` : "Superseded");
   }
 
-  /** The deploy was stopped (e.g. the PR closed while it ran). */
-  async cancel(reason: string): Promise<void> {
+  /**
+   * The deploy was stopped (e.g. the PR closed while it ran); `by` names the removal that stopped
+   * it, hidden in the check run for a resync that finds the pull request open again.
+   */
+  async cancel(reason: string, by?: "close" | "destroy"): Promise<void> {
     this.report.outcome = "cancelled";
+    if (by !== undefined) this.report.cancelledBy = by;
     this.finishOpenPhases("cancelled");
     const current = this.currentPhase();
     this.report.failure = { message: reason, ...(current === undefined ? {} : { phase: current }) };
@@ -246,10 +248,16 @@ export class DeployReporter {
     await this.quietly("sticky comment", () => this.github.comments.ensureSticky(this.context.pr, `${body}${suffix}`));
   }
 
-  /** Concludes the open runs of an older head whose deploy a restart cut off: this head replaced it. */
+  /**
+   * Concludes the open runs of a deploy a restart cut off: an older head's (this head replaced it),
+   * or an earlier run of this head (this deploy took its place).
+   */
   private async concludeSuperseded(sha: string): Promise<void> {
+    const same = sha.toLowerCase() === this.context.sha.toLowerCase();
     for (const run of await this.github.checks.list({ headSha: sha, name: CHECK_NAME })) {
-      if (run.status !== "completed") await this.github.checks.update(run.id, { output: renderSupersededWhileDown(run.output, this.context.sha), conclusion: "neutral" });
+      if (run.status === "completed" || run.id === this.checkRun?.id) continue;
+      const output = same ? renderInterrupted(run.output, "replaced") : renderSupersededWhileDown(run.output, this.context.sha);
+      await this.github.checks.update(run.id, { output, conclusion: "neutral" });
     }
   }
 

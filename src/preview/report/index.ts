@@ -3,7 +3,7 @@
  * deployment, and the hidden markers in them that a resync reads back.
  */
 export { CHECK_NAME, DeployReporter } from "./deploy-reporter.js";
-export { DEPLOY_ATTEMPTS, readAttemptMarkers, type DeployAttempt } from "./deploy-attempts.js";
+export { DEPLOY_ATTEMPTS, readAttemptMarkers, RESUMES_PER_ATTEMPT, type DeployAttempt } from "./deploy-attempts.js";
 export { shortSha, type PhaseName } from "./render-check-run.js";
 export { renderComment, STICKY_MARKER, type PreviewCost } from "./render-comment.js";
 export { deploymentDescription, deploymentEnvironment } from "./render-deployment.js";

@@ -57,6 +57,8 @@ export interface DeployReport {
   attempt?: DeployAttempt;
   /** Set while running when berth is stopping: the deploy stops at its next safe point. */
   stopping?: boolean;
+  /** What stopped this deploy, when cancelled because the preview was being removed. */
+  cancelledBy?: "close" | "destroy";
   /** The SHA that replaced this deploy, when superseded. */
   supersededBy?: string;
   /** Things berth accepted but changed or ignored (see Warning in src/errors.ts). */
@@ -205,8 +207,10 @@ function renderSummary(report: DeployReport): string {
   const transient = report.outcome === "failure" ? report.failure?.transient : undefined;
   const markers = buildAttemptMarkers({
     attempt,
+    ...(report.attempt?.resumed ? { resumed: report.attempt.resumed } : {}),
     ...(transient ? { transient: { source: transient, reason: report.failure!.message } } : {}),
     ...(report.outcome === "restarting" ? { restarted: report.kind } : {}),
+    ...(report.outcome === "cancelled" && report.cancelledBy ? { cancelled: report.cancelledBy } : {}),
   });
   if (markers.length > 0) parts.push(markers.join("\n"));
   return parts.join("\n\n");

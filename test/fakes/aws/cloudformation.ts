@@ -454,6 +454,16 @@ export class FakeCloudFormation {
   }
 
   private deleteChangeSet(input: DeleteChangeSetCommandInput) {
+    // CloudFormation answers DeleteChangeSet of a change set that is gone (deleted already, or
+    // never created) with success on an existing stack; only the API's InvalidChangeSetStatus is an
+    // error of its own. A retry of a delete AWS applied therefore succeeds.
+    const byId = this.changeSets.has(input.ChangeSetName ?? "");
+    const stackName = input.StackName;
+    const known = byId || [...this.changeSets.values()].some((c) => c.name === input.ChangeSetName && (c.stack.name === stackName || c.stack.stackId === stackName));
+    if (!known) {
+      this.mustFind(stackName);
+      return {};
+    }
     const cs = this.findChangeSet(input.ChangeSetName, input.StackName);
     if (cs.executionStatus === "EXECUTE_IN_PROGRESS") {
       throw awsError("cloudformation", "InvalidChangeSetStatusException", `ChangeSet [${cs.id}] cannot be deleted in its current status`);

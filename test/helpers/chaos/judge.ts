@@ -5,6 +5,7 @@
  * unhandled rejection, and nothing that is not berth's touched.
  */
 import type { Harness } from "../app-harness.js";
+import { BOT_LOGIN } from "../../fakes/github-fake.js";
 import type { PullModel } from "./life.js";
 
 /** The judge's findings: empty `failures` means the life converged. */
@@ -53,6 +54,26 @@ const OPEN_DEPLOYMENT = new Set(["queued", "in_progress", "pending"]);
 /** The check run's summary when berth will deploy the head again by itself. */
 const RETRY_PROMISED = /berth deploys this commit again/;
 
+/**
+ * Whether every reply berth wrote answers one of the pull request's commands, and none twice. A
+ * command sent while the pull request was open may be answered too: handled after the pull
+ * request closed ("This pull request is closed, so it has no preview to reset.") or dropped by a
+ * drain ("berth is restarting and did not get to ..."); the person who asked learns why nothing
+ * happened, which is right. What must never happen is a second answer to one command.
+ */
+function judgeReplies(h: Harness, pull: PullModel): string[] {
+  const problems: string[] = [];
+  const answered = new Map<number, number>();
+  const replies = h.github.state.comments.filter((c) => !c.deleted && c.issue === pull.number && c.user.login === BOT_LOGIN && !c.body.includes("<!-- berth:preview -->"));
+  for (const reply of replies) {
+    const to = Number(/<!-- berth:reply-to:(\d+) -->/.exec(reply.body)?.[1]);
+    if (!pull.commands.includes(to)) problems.push(`reply to no command of it: ${reply.body.slice(0, 80)}`);
+    else answered.set(to, (answered.get(to) ?? 0) + 1);
+  }
+  for (const [id, count] of answered) if (count > 1) problems.push(`command ${id} answered ${count} times`);
+  return problems;
+}
+
 /** Judges the end state of a life. */
 export function judgeLife(h: Harness, input: { pulls: PullModel[]; foreign: Foreign; rejections: unknown[] }): Verdict {
   const failures: string[] = [];
@@ -65,8 +86,7 @@ export function judgeLife(h: Harness, input: { pulls: PullModel[]; foreign: Fore
     const stack = stacks.find((s) => s.tags["berth:pr"] === String(pull.number));
     const stickies = h.github.stickyComments(pull.number);
     if (stickies.length > 1) failures.push(`sticky comments: ${pr} has ${stickies.length}`);
-    const replies = h.github.replies(pull.number);
-    if (replies.length > pull.commandsWhileClosed) failures.push(`replies: ${pr} got ${replies.length} for ${pull.commandsWhileClosed} commands`);
+    for (const problem of judgeReplies(h, pull)) failures.push(`replies: ${pr} ${problem}`);
     if (pull.state === "closed") {
       if (stack) failures.push(`stack of closed PR: ${pr} still has ${stack.name} (${stack.status})`);
       continue;

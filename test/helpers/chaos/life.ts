@@ -41,8 +41,11 @@ export interface PullModel {
   branch: string;
   head: string;
   state: "open" | "closed";
-  /** `/preview` commands sent while the pull request was closed: each may get one reply. */
-  commandsWhileClosed: number;
+  /**
+   * `/preview` commands sent to the pull request, open or closed: each may get one reply (a
+   * command handled after the pull request closed is answered "closed"), none two.
+   */
+  commands: number[];
 }
 
 const RESYNC_EVERY_MS = 15 * 60_000;
@@ -118,7 +121,7 @@ export async function runLife(options: LifeOptions): Promise<LifeResult> {
       if (restarts && alive) choices.push("restart");
       const choice = events.pick(choices);
       if (choice === "open") {
-        const pull: PullModel = { number: 7 + pulls.length, branch: `feature/pr-${7 + pulls.length}`, head: "", state: "open", commandsWhileClosed: 0 };
+        const pull: PullModel = { number: 7 + pulls.length, branch: `feature/pr-${7 + pulls.length}`, head: "", state: "open", commands: [] };
         pulls.push(pull);
         push(pull);
         setPull(pull);
@@ -130,8 +133,8 @@ export async function runLife(options: LifeOptions): Promise<LifeResult> {
         await deliver("pull_request", pullRequestPayload("synchronize", { number: pull.number, sha: pull.head, branch: pull.branch }), `push #${pull.number} -> ${pull.head.slice(0, 7)}`);
       } else if (choice === "reset" || choice === "command on closed") {
         const pull = events.pick(choice === "reset" ? open : closed);
-        if (pull.state === "closed") pull.commandsWhileClosed += 1;
         const id = h.github.addComment("/preview reset", { login: MAINTAINER, type: "User" }, pull.number);
+        pull.commands.push(id);
         await deliver("issue_comment", prCommentPayload({ pr: pull.number, body: "/preview reset", commentId: id, user: MAINTAINER }), `/preview reset on #${pull.number} (${pull.state})`);
       } else if (choice === "close") {
         const pull = events.pick(open);

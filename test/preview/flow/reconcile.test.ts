@@ -128,7 +128,13 @@ describe("reconcile", () => {
     ["closed pull request whose stack failed to delete: remove again", stack(7, { status: "DELETE_FAILED" }), pull(7, { state: "closed" }), {}, [closeJob(7)]],
     ["closed pull request whose stack never left REVIEW_IN_PROGRESS: remove", stack(7, { status: "REVIEW_IN_PROGRESS" }), pull(7, { state: "closed" }), {}, [closeJob(7)]],
     ["closed pull request whose stack is being updated: wait for the next resync", stack(7, { status: "UPDATE_IN_PROGRESS" }), pull(7, { state: "closed" }), {}, []],
-    ["stack being deleted: wait", stack(7, { status: "DELETE_IN_PROGRESS" }), pull(7, { state: "closed" }), {}, []],
+    [
+      "closed pull request whose stack is being deleted: remove (the close waits for the deletion a restart stopped berth waiting for, then finishes the removal)",
+      stack(7, { status: "DELETE_IN_PROGRESS" }),
+      pull(7, { state: "closed" }),
+      {},
+      [closeJob(7)],
+    ],
     ["moved head: deploy it", stack(7), pull(7, { headSha: SHA2 }), {}, [deployJob(7)]],
     ["moved head of a first deploy that never finished", stack(7, { sha: "none" }), pull(7, { headSha: SHA2 }), {}, [deployJob(7)]],
     ["moved head of a fork: deploy through the approval gate", stack(7), pull(7, { headSha: SHA2, fork: true, branch: "patch-1" }), {}, [deployJob(7, { fork: true, branch: "patch-1" })]],
@@ -180,21 +186,34 @@ describe("reconcile", () => {
     [
       "stopped at a safe point while berth restarted: resumed as the same attempt",
       [run("completed", "neutral", ["<!-- berth:restarted deploy -->"])],
-      [deployJob(7, { attempt: { number: 1, previous: "resumed after berth restarted" } })],
+      [deployJob(7, { attempt: { number: 1, previous: "resumed after berth restarted", resumed: 1 } })],
       [],
     ],
     [
       "third attempt stopped while berth restarted: resumed, a restart is no failed attempt",
       [run("completed", "neutral", ["<!-- berth:attempt 3 -->", "<!-- berth:restarted redeploy -->"])],
-      [deployJob(7, { attempt: { number: 3, previous: "resumed after berth restarted" } })],
+      [deployJob(7, { attempt: { number: 3, previous: "resumed after berth restarted", resumed: 1 } })],
       [],
     ],
     [
       "reset stopped while berth restarted: resumed as a reset",
       [run("completed", "neutral", ["<!-- berth:restarted reset -->"])],
-      [deployJob(7, { action: "reset", attempt: { number: 1, previous: "resumed after berth restarted" } })],
+      [deployJob(7, { action: "reset", attempt: { number: 1, previous: "resumed after berth restarted", resumed: 1 } })],
       [],
     ],
+    [
+      "an attempt resumed twice, paused again: resumed a third time",
+      [run("completed", "neutral", ["<!-- berth:resumed 2 -->", "<!-- berth:restarted deploy -->"])],
+      [deployJob(7, { attempt: { number: 1, previous: "resumed after berth restarted", resumed: 3 } })],
+      [],
+    ],
+    [
+      "a reset resumed three times, paused a fourth time: that counts as a failed attempt, attempt 2 (still a reset)",
+      [run("completed", "neutral", ["<!-- berth:resumed 3 -->", "<!-- berth:restarted reset -->"])],
+      [deployJob(7, { action: "reset", attempt: { number: 2, previous: "the last one was paused by 4 restarts" } })],
+      [],
+    ],
+    ["the third attempt resumed three times, paused a fourth time: not again", [run("completed", "neutral", ["<!-- berth:attempt 3 -->", "<!-- berth:resumed 3 -->", "<!-- berth:restarted deploy -->"])], [], []],
     [
       "a later success of the same head, an older attempt left open: concluded as replaced",
       [{ ...run("completed", "success"), id: 43 }, run("in_progress")],
@@ -208,6 +227,16 @@ describe("reconcile", () => {
 
     expect(jobs).toEqual(expected);
     expect(concluded).toEqual(conclusions);
+  });
+
+  it("tells that a changing stack was not judged, so the first resync's sweep is not taken as done", async () => {
+    const { deps, jobs } = setup({ stacks: [stack(7, { status: "UPDATE_IN_PROGRESS" })], pulls: { "acme/shop": { 7: pull(7) } } });
+    let skipped = 0;
+
+    await reconcile({ ...deps, onSkipped: () => void (skipped += 1) });
+
+    expect(skipped).toBe(1);
+    expect(jobs).toEqual([]);
   });
 
   const tagged = (sha: string, deploying: string) => stack(7, { tags: { ...stack(7).tags, "berth:sha": sha, "berth:deploying": deploying } });

@@ -223,6 +223,13 @@ describe("renderCheckRun", () => {
     expect(readAttemptMarkers(output.summary)).toEqual({ attempt: 2, restarted: "reset" });
   });
 
+  it("counts in the paused run how many times its attempt was resumed, for the next resync to bound", () => {
+    const paused: DeployReport = { ...base, phases: [{ name: "migrate", status: "paused" }], outcome: "restarting", attempt: { number: 1, previous: "resumed after berth restarted", resumed: 2 } };
+    const output = renderCheckRun(paused);
+    expect(output.summary.split("\n\n").at(-1)).toBe("<!-- berth:resumed 2 -->\n<!-- berth:restarted deploy -->");
+    expect(readAttemptMarkers(output.summary)).toEqual({ attempt: 1, resumed: 2, restarted: "deploy" });
+  });
+
   it("names why a resumed first attempt runs, without a number", () => {
     expect(renderCheckRun({ ...base, attempt: { number: 1, previous: "resumed after berth restarted" } }).summary.split("\n")[0]).toBe(
       "Deploy of `abc1234` for pull request #42 (resumed after berth restarted)",
