@@ -127,7 +127,11 @@ describe("Fargate capacity", () => {
     await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
     await h.settle();
 
-    // The release phase's stack update, before migrate: the database's service finds no Fargate capacity.
+    // The push changes the environment, so the release phase updates the stack before migrate
+    // (a push of code alone registers the release task itself): the database's service finds no
+    // Fargate capacity.
+    const files = readFixtureRepo("rails-postgres");
+    h.github.setFiles(SHA2, { ...files, ".github/preview.yml": files[".github/preview.yml"]!.replace("RAILS_ENV: staging", "RAILS_ENV: staging\n  FEATURE_X: on") });
     h.aws.failStack({
       stack: STACK,
       resource: "DbService",
