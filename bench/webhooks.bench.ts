@@ -39,9 +39,13 @@ const PRS = Number(process.env.BENCH_PRS ?? 50);
 const BURST = Number(process.env.BENCH_BURST ?? 5);
 /** Pull requests that get a `/preview redeploy` after their last push. */
 const COMMANDS = 5;
-/** Each AWS call answers after this long; the engine polls every POLL_MS. */
+/**
+ * Each AWS call answers after this long; the engine's poll unit is POLL_MS. Waits look near the
+ * end they expect (typical AWS durations) and at most 12 units apart before it, so a unit of 25 ms
+ * keeps the fake's instant operations from being waited on for seconds.
+ */
 const AWS_LATENCY_MS = 25;
-const POLL_MS = 250;
+const POLL_MS = 25;
 const CONCURRENCY = 4;
 /** Where templates are planned and rendered: on worker threads as in production, or `main` for comparison. */
 const PLANNER = process.env.BENCH_PLANNER === "main" ? "main thread" : "worker thread";
