@@ -75,6 +75,14 @@ export function createComments(octokit: Octokit, repo: RepoRef, options: Comment
     const replied = async () => ((await findComments(pr, (c) => isBerths(c) && (c.body ?? "").includes(marker))).length > 0 ? true : undefined);
     // Looked up first: the same command handled again (a redelivery, a retry) says nothing twice.
     if (await replied()) return;
+    await postOnce(pr, `${truncateUtf8(body, COMMENT_BODY_LIMIT - marker.length - 2, "\n\n…(truncated)")}\n\n${marker}`, replied);
+  }
+
+  /**
+   * Posts a comment without a blind retry: after an answer that may hide an applied POST (a 5xx,
+   * a dropped connection), `find` looks for it before posting again.
+   */
+  async function postOnce(pr: number, body: string, find: () => Promise<true | undefined>): Promise<void> {
     await createOnce({
       action: `comment on #${pr}`,
       ...(options.retry === undefined ? {} : { retry: options.retry }),
@@ -83,12 +91,12 @@ export function createComments(octokit: Octokit, repo: RepoRef, options: Comment
           owner,
           repo: name,
           issue_number: pr,
-          body: `${truncateUtf8(body, COMMENT_BODY_LIMIT - marker.length - 2, "\n\n…(truncated)")}\n\n${marker}`,
+          body,
           request: NO_BLIND_RETRY,
         });
         return true;
       },
-      find: replied,
+      find,
     });
   }
 
@@ -103,21 +111,7 @@ export function createComments(octokit: Octokit, repo: RepoRef, options: Comment
       // left over from two deliveries racing to create it.
       const [first, ...duplicates] = await findSticky(pr);
       if (first === undefined) {
-        await createOnce({
-          action: `comment on #${pr}`,
-          ...(options.retry === undefined ? {} : { retry: options.retry }),
-          create: async () => {
-            await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-              owner,
-              repo: name,
-              issue_number: pr,
-              body,
-              request: NO_BLIND_RETRY,
-            });
-            return true;
-          },
-          find: async () => ((await findSticky(pr)).length > 0 ? true : undefined),
-        });
+        await postOnce(pr, body, async () => ((await findSticky(pr)).length > 0 ? true : undefined));
         return;
       }
       if (first.body !== body) {
