@@ -69,7 +69,7 @@ export class PreviewService {
 
   /**
    * Queues a job; returns false (and does nothing) when this webhook delivery was seen already,
- * or while berth drains, or when it asks to deploy a head that a push already queued replaced.
+   * or while berth drains, or when it asks to deploy a head that a push already queued replaced.
    * Deliveries are at-least-once (GitHub and operators may redeliver) and in no guaranteed order.
    */
   enqueue(job: PreviewJob, deliveryId?: string): boolean {
@@ -320,7 +320,7 @@ export class PreviewService {
     const gate = await gateDeploy({ stacks: this.deps.stacks, log }, { github, job, rules: config.deploy, target });
     if (gate === "remove") {
       // `mode: label` and the label was taken off: the preview goes, as with /preview destroy.
-      if (await this.deps.stacks.find(stackName(previewLabel(target)))) await destroyPreview(this.deps, { github, target, reason: "destroy" });
+      if (await this.deps.stacks.find(stackName(previewLabel(target)))) await destroyPreview(this.deps, { github, target, reason: "destroy" }, signal);
       return;
     }
     if (gate === "skipped") return;
