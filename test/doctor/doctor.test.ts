@@ -377,7 +377,7 @@ secrets:
     ["a role that is no role ARN", ["doctor", "--role-arn", "berth-bot"], { AWS_REGION: "us-east-1" }, 'berth doctor: --role-arn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "berth-bot"'],
     ["a bad stack name", ["doctor", "--base-stack", "9base"], { AWS_REGION: "us-east-1" }, 'berth doctor: --base-stack must be a CloudFormation stack name, got "9base"'],
     ["a config file that is not there", ["doctor", "--config", "/nonexistent/preview.yml"], { AWS_REGION: "us-east-1" }, "berth doctor: --config /nonexistent/preview.yml: no such file"],
-    ["an unknown option", ["doctor", "--fix"], { AWS_REGION: "us-east-1" }, "berth doctor: Unknown option '--fix'"],
+    ["an unknown option", ["doctor", "--fix"], { AWS_REGION: "us-east-1" }, "berth doctor: Unknown option '--fix'; known options: --base-stack, --region, --role-arn, --config, --image, --json, --help"],
   ])("exits 2 on %s, before any AWS call", async (_name, args, env, line) => {
     const fake = healthy();
     const { code, stdout, stderr } = await doctorCli(args, fake, env);

@@ -1,7 +1,7 @@
 import { createAwsDoctorPort } from "../../src/aws/aws-doctor-port.js";
 import { CloudFormationStacks } from "../../src/aws/cloudformation-stacks.js";
 import { ElbV2 } from "../../src/aws/elbv2.js";
-import { runCli } from "../../src/cli.js";
+import { runCli } from "../../src/cli/index.js";
 import type { DoctorPort } from "../../src/doctor/doctor-port.js";
 import { createAwsFake, FAKE_REGION, type AwsFake } from "../fakes/aws-fake.js";
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli.js";
+import { runCli } from "../../src/cli/index.js";
 import { planPreview, type PreviewTarget } from "../../src/plan/plan-preview.js";
 import { createDirReader, createMemoryReader } from "../../src/util/repo-reader.js";
 import { lintTemplate } from "../helpers/cfn-lint.js";
