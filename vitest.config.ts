@@ -14,5 +14,8 @@ export default defineConfig({
     // SDK afresh: 2.5-3 s a file, most of the suite's time. No file relies on fresh module state;
     // those that change globals (timers, Date.now, process.env) restore them in afterEach/afterAll.
     isolate: false,
+    // GitHub's workflow parser imports its JSON schema without the `type: "json"` attribute Node
+    // asks for; Vite transforms it when the package is inlined rather than loaded by Node.
+    server: { deps: { inline: ["@actions/workflow-parser"] } },
   },
 });
