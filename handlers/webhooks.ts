@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { HandlerDeps } from "./deps.js";
 import { onIssueComment } from "./issue-comment.js";
 import { onPullRequest } from "./pull-request.js";
+import { onWorkflowRun } from "./workflow-run.js";
 import type { NodeMiddleware } from "./webhook-server.js";
 
 /** The pull_request actions berth acts on (onPullRequest says how). */
@@ -15,6 +16,9 @@ export const PULL_REQUEST_EVENTS = [
   "pull_request.labeled",
   "pull_request.unlabeled",
 ] as const;
+
+/** CI runs that may build a preview's images: berth links them and looks at ECR once one completes. */
+export const WORKFLOW_RUN_EVENTS = ["workflow_run.in_progress", "workflow_run.completed"] as const;
 
 /** Where GitHub delivers webhooks, as Probot serves them (`WEBHOOK_PATH` changes it there too). */
 export const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
@@ -33,5 +37,6 @@ export function createWebhookMiddleware(input: { secret: string; deps: HandlerDe
   const webhooks = new Webhooks({ secret: input.secret });
   webhooks.on([...PULL_REQUEST_EVENTS], (event) => onPullRequest(event, input.deps));
   webhooks.on("issue_comment.created", (event) => onIssueComment(event, input.deps));
+  webhooks.on([...WORKFLOW_RUN_EVENTS], (event) => onWorkflowRun(event, input.deps));
   return createNodeMiddleware(webhooks, { path: input.path ?? DEFAULT_WEBHOOK_PATH, log: input.log.child({ name: "webhooks" }) });
 }

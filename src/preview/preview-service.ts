@@ -4,7 +4,7 @@ import type { PreviewTarget } from "../plan/plan-preview.js";
 import { previewLabel, stackName } from "../stack/naming.js";
 import type { Logger } from "../util/logger.js";
 import { DeployReporter, renderComment } from "./report/index.js";
-import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, type DeployDeps, deployPreview, describeFailure, destroyPreview, forkGate, gateDeploy, KeyedQueue, reconcile, RestartSignal, type ReconcileSummary } from "./flow/index.js";
+import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, type BuildRun, type DeployDeps, ImageBuilds, deployPreview, describeFailure, destroyPreview, forkGate, gateDeploy, KeyedQueue, reconcile, RestartSignal, type ReconcileSummary } from "./flow/index.js";
 import { type CommentCommand, handleCommand } from "./commands/index.js";
 import type { PreviewJob } from "./job.js";
 import type { AppGitHub, LogPort, RepoGitHub, RepoRef } from "./ports.js";
@@ -49,8 +49,11 @@ export class PreviewService {
   private draining = false;
   /** Per pull request, the heads pushes replaced and every head its deploys named (newest last): late pushes name them. */
   private readonly pushes = new Map<string, { replaced: string[]; seen: string[] }>();
+  /** CI's builds of each commit's images, from `workflow_run`. */
+  private readonly builds: ImageBuilds;
 
   constructor(private readonly deps: PreviewServiceDeps) {
+    this.builds = deps.builds ?? new ImageBuilds(deps.sleep);
     this.queue = new KeyedQueue<PreviewJob>({
       concurrency: deps.concurrency,
       run: async (key, job, signal) => {
@@ -114,6 +117,14 @@ export class PreviewService {
       })
       .finally(() => (this.resyncing = undefined));
     return this.resyncing;
+  }
+
+  /**
+   * News of a CI run that builds a commit's images (`workflow_run`): a deploy waiting for that
+   * commit's images looks at ECR again as soon as the run completes, and its check run links to it.
+   */
+  imageBuild(repo: RepoRef, sha: string, run: BuildRun): void {
+    this.builds.note(repo, sha, run);
   }
 
   /**
@@ -343,7 +354,7 @@ export class PreviewService {
       return;
     }
     await deployPreview(
-      this.deps,
+      { ...this.deps, builds: this.builds },
       {
         github,
         target,

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createWebhookMiddleware } from "../../handlers/webhooks.js";
 import type { HandlerDeps } from "../../handlers/deps.js";
 import type { PreviewJob } from "../../src/preview/index.js";
-import { INSTALLATION_ID, prCommentPayload, pullRequestPayload } from "../helpers/webhook-payloads.js";
+import { INSTALLATION_ID, prCommentPayload, pullRequestPayload, workflowRunPayload } from "../helpers/webhook-payloads.js";
 
 const SECRET = "webhook-secret";
 const SHA = "a".repeat(40);
@@ -33,15 +33,18 @@ async function serve(deps: HandlerDeps, path?: string): Promise<string> {
   return `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
 }
 
-function recorder(): HandlerDeps & { jobs: Array<[PreviewJob, string | undefined]>; commands: unknown[] } {
+function recorder(): HandlerDeps & { jobs: Array<[PreviewJob, string | undefined]>; commands: unknown[]; builds: unknown[] } {
   const jobs: Array<[PreviewJob, string | undefined]> = [];
   const commands: unknown[] = [];
+  const builds: unknown[] = [];
   return {
     jobs,
     commands,
+    builds,
     previews: {
       enqueue: (job, id) => jobs.push([job, id]) > 0,
       command: (input, id) => commands.push([input, id]) > 0,
+      imageBuild: (repo, sha, run) => void builds.push([repo, sha, run]),
     },
   };
 }
@@ -62,6 +65,34 @@ async function deliver(url: string, event: string, payload: object, id: string, 
 }
 
 describe("createWebhookMiddleware", () => {
+  it("passes a pull request's CI run on to the engine, as news of the head's image build", async () => {
+    const deps = recorder();
+    const url = await serve(deps);
+
+    const started = await deliver(`${url}/api/github/webhooks`, "workflow_run", workflowRunPayload("in_progress", { sha: SHA, pr: 7 }), "delivery-wr-1");
+    const ended = await deliver(`${url}/api/github/webhooks`, "workflow_run", workflowRunPayload("completed", { sha: SHA, pr: 7, conclusion: "failure" }), "delivery-wr-2");
+
+    expect([started.status, ended.status]).toEqual([200, 200]);
+    const repo = { owner: "acme", repo: "shop", installationId: INSTALLATION_ID };
+    const run = { name: "preview images", url: "https://github.com/acme/shop/actions/runs/30433642" };
+    expect(deps.builds).toEqual([
+      [repo, SHA, { ...run, status: "in_progress", conclusion: null }],
+      [repo, SHA, { ...run, status: "completed", conclusion: "failure" }],
+    ]);
+    expect(deps.jobs).toEqual([]);
+  });
+
+  it("ignores CI runs that build no pull request (a push to main, a schedule)", async () => {
+    const deps = recorder();
+    const url = await serve(deps);
+    const payload = workflowRunPayload("completed", { sha: SHA, pr: 7 });
+    payload.workflow_run.event = "push";
+    payload.workflow_run.pull_requests = [];
+
+    expect((await deliver(`${url}/api/github/webhooks`, "workflow_run", payload, "delivery-wr-3")).status).toBe(200);
+    expect(deps.builds).toEqual([]);
+  });
+
   it("turns a signed push into a deploy job carrying the delivery id and the head it replaces, and answers 200", async () => {
     const deps = recorder();
     const url = await serve(deps);
@@ -118,6 +149,7 @@ describe("createWebhookMiddleware", () => {
           throw new Error("queue is gone");
         },
         command: () => true,
+        imageBuild: () => {},
       },
     });
 

@@ -99,3 +99,23 @@ export function prCommentPayload(input: { pr: number; body: string; commentId: n
   payload.sender.type = input.userType ?? "User";
   return payload;
 }
+
+/** A real `workflow_run.<action>` payload, turned into a pull request's CI run at `sha` in acme/shop. */
+export function workflowRunPayload(
+  action: "in_progress" | "completed",
+  input: { sha: string; pr: number; name?: string; conclusion?: "success" | "failure" | "cancelled"; runId?: number },
+): Record<string, any> {
+  const payload = example("workflow_run", "completed");
+  payload.action = action;
+  retarget(payload);
+  const run = payload.workflow_run;
+  run.id = input.runId ?? 30433642;
+  run.name = input.name ?? "preview images";
+  run.event = "pull_request";
+  run.head_sha = input.sha;
+  run.status = action === "completed" ? "completed" : "in_progress";
+  run.conclusion = action === "completed" ? (input.conclusion ?? "success") : null;
+  run.html_url = `https://github.com/${OWNER}/${REPO}/actions/runs/${run.id}`;
+  run.pull_requests = [{ url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/${input.pr}`, id: 1000 + input.pr, number: input.pr, head: { ref: "feature/checkout", sha: input.sha, repo: { id: payload.repository.id, url: payload.repository.url, name: REPO } }, base: { ref: "main", sha: "0".repeat(40), repo: { id: payload.repository.id, url: payload.repository.url, name: REPO } } }];
+  return payload;
+}

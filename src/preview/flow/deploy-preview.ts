@@ -10,6 +10,7 @@ import { type DeployAttempt, DeployReporter, type PhaseName } from "../report/in
 import { isPriorityInUse, type ListenerPriorityAllocator } from "./listener-priority.js";
 import type { ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "../ports.js";
 import { buildDataTasksTag, DATA_TASKS_TAG, replacedDataServices } from "./data-tasks.js";
+import type { ImageBuilds } from "./image-builds.js";
 import { pinImage, shortDigest } from "./pin-image.js";
 import { compareReleasePhase, sameTags } from "./release-phase-change.js";
 import { runReleaseChain, runReleaseStep, ReleaseStepError, type StepRetry } from "./release-step.js";
@@ -37,6 +38,8 @@ export interface DeployDeps {
   options: { imageTimeoutMs: number; imagePollMs: number; logTailLines: number };
   /** Plans and renders templates; default on this thread (the app passes one that uses worker threads). */
   planner?: Planner;
+  /** What CI said about the builds of a commit's images (`workflow_run`): the image wait wakes on a finished build. */
+  builds?: ImageBuilds;
 }
 
 export interface DeployRequest {
@@ -136,7 +139,7 @@ export async function deployPreview(
     if (oneShots.length > 0) await reporter.setOneShots(oneShots.map((s) => s.name));
 
     phase = "image";
-    const digests = await waitForImages(deps, reporter, finalPlan, signal, checkpoint);
+    const digests = await waitForImages(deps, reporter, finalPlan, target, signal, checkpoint);
     checkpoint();
     // Deploy what the tags point to now, by digest: a tag pushed again then changes the task definition.
     const pinned: PreviewPlan = {
@@ -362,6 +365,7 @@ async function waitForImages(
   deps: DeployDeps,
   reporter: DeployReporter,
   plan: PreviewPlan,
+  target: PreviewTarget,
   signal: AbortSignal,
   checkpoint: () => void,
 ): Promise<Record<string, string>> {
@@ -375,6 +379,7 @@ async function waitForImages(
   const digests: Record<string, string> = {};
   const missing = new Set(refs);
   for (;;) {
+    const mark = deps.builds?.mark(target, target.sha) ?? 0;
     for (const ref of [...missing]) {
       const digest = await deps.images.findDigest(ref);
       if (digest === undefined) continue;
@@ -390,10 +395,13 @@ async function waitForImages(
         waitedMs: waited,
       });
     }
+    if (deps.builds) await reporter.setBuilds(deps.builds.runsOf(target, target.sha));
     await reporter.phase("image", "waiting", `waiting for ${[...missing].join(", ")}`);
-    await deps.sleep(deps.options.imagePollMs, signal);
+    // A finished build (its workflow_run webhook) ends the wait early: ECR is read again at once.
+    await (deps.builds ? deps.builds.wait(target, target.sha, deps.options.imagePollMs, signal, mark) : deps.sleep(deps.options.imagePollMs, signal));
     checkpoint();
   }
+  if (deps.builds) await reporter.setBuilds(deps.builds.runsOf(target, target.sha));
   await reporter.done("image", "success", refs.map((ref) => `${ref} @ ${shortDigest(digests[ref]!)}`).join(", "));
   return digests;
 }

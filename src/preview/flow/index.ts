@@ -5,6 +5,7 @@
 export { deployPreview, describeFailure, ownershipTags, type DeployDeps } from "./deploy-preview.js";
 export { gateDeploy } from "./deploy-gate.js";
 export { destroyPreview } from "./destroy-preview.js";
+export { ImageBuilds, type BuildRun } from "./image-builds.js";
 export { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, forkGate } from "./fork-approval.js";
 export { KeyedQueue, RestartSignal } from "./keyed-queue.js";
 export { ListenerPriorityAllocator } from "./listener-priority.js";

@@ -79,6 +79,13 @@ export class DeployReporter {
     return this.push();
   }
 
+  /** Links the CI runs that build the images (published with the next change, or now when they changed). */
+  setBuilds(builds: NonNullable<DeployReport["builds"]>): Promise<void> {
+    if (JSON.stringify(builds) === JSON.stringify(this.report.builds ?? [])) return Promise.resolve();
+    this.report.builds = builds;
+    return this.push();
+  }
+
   /** Lists the one-shot services' phases (`init:<service>`, in run order) after the stack, pending. */
   setOneShots(names: readonly `init:${string}`[]): Promise<void> {
     this.report.phases = buildPhases(names).map((name) => this.report.phases.find((p) => p.name === name) ?? { name, status: "pending" });

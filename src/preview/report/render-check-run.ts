@@ -63,6 +63,8 @@ export interface DeployReport {
   supersededBy?: string;
   /** Things berth accepted but changed or ignored (see Warning in src/errors.ts). */
   warnings: string[];
+  /** The CI runs that build the images, as `workflow_run` told them, linked under the table. */
+  builds?: Array<{ name: string; url: string; status: string; conclusion?: string | null }>;
 }
 
 const STATUS_LABEL: Record<PhaseStatus, string> = {
@@ -161,6 +163,14 @@ function phasesInOrder(report: DeployReport): PhaseReport[] {
   return buildPhases(oneShots).map((name) => report.phases.find((p) => p.name === name) ?? { name, status: "pending" });
 }
 
+/** "built by [preview images](url)", "being built by ...", or that the run ended otherwise. */
+function renderBuild(run: NonNullable<DeployReport["builds"]>[number]): string {
+  const link = markdownLink(run.url, run.name);
+  if (run.status !== "completed") return `being built by ${link}`;
+  if (run.conclusion === "success") return `built by ${link}`;
+  return `${link} ended ${escapeMarkdown(run.conclusion ?? "without a conclusion")}: re-run it, or push again`;
+}
+
 function renderSummary(report: DeployReport): string {
   const verb = KIND_VERB[report.kind];
   const attempt = report.attempt?.number ?? 1;
@@ -174,6 +184,7 @@ function renderSummary(report: DeployReport): string {
       `| ${escapeMarkdown(phaseLabel(p.name))} | ${STATUS_LABEL[p.status]} | ${p.durationMs === undefined ? "" : formatDuration(p.durationMs)} | ${p.detail === undefined ? "" : escapeMarkdown(p.detail)} |`,
   );
   parts.push(["| Phase | Status | Duration | Detail |", "| --- | --- | --- | --- |", ...rows].join("\n"));
+  if (report.builds && report.builds.length > 0) parts.push(`**Images:** ${report.builds.map(renderBuild).join("; ")}`);
 
   switch (report.outcome) {
     case "running":
