@@ -8,7 +8,8 @@ import { createEngine, FIRST_RESYNC_DELAY_MS, scheduleResync, type AwsClients, t
 import type { HandlerDeps } from "./deps.js";
 import { onIssueComment } from "./issue-comment.js";
 import { onPullRequest } from "./pull-request.js";
-import { PULL_REQUEST_EVENTS, WORKFLOW_RUN_EVENTS } from "./webhooks.js";
+import { onCheckRun } from "./check-run.js";
+import { CHECK_RUN_EVENTS, PULL_REQUEST_EVENTS, WORKFLOW_RUN_EVENTS } from "./webhooks.js";
 import { onWorkflowRun } from "./workflow-run.js";
 import { createWorkerPlanner } from "../src/plan/worker-planner.js";
 import { loadSettings } from "./settings.js";
@@ -25,6 +26,7 @@ export function createApp(build: (app: Probot) => HandlerDeps): ApplicationFunct
     app.on([...PULL_REQUEST_EVENTS], (ctx) => onPullRequest(ctx, deps));
     app.on("issue_comment.created", (ctx) => onIssueComment(ctx, deps));
     app.on([...WORKFLOW_RUN_EVENTS], (ctx) => onWorkflowRun(ctx, deps));
+    app.on([...CHECK_RUN_EVENTS], (ctx) => onCheckRun(ctx, deps));
   };
 }
 

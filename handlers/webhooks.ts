@@ -1,6 +1,7 @@
 import { createNodeMiddleware, Webhooks } from "@octokit/webhooks";
 import type { Logger } from "pino";
 import type { HandlerDeps } from "./deps.js";
+import { onCheckRun } from "./check-run.js";
 import { onIssueComment } from "./issue-comment.js";
 import { onPullRequest } from "./pull-request.js";
 import { onWorkflowRun } from "./workflow-run.js";
@@ -20,6 +21,9 @@ export const PULL_REQUEST_EVENTS = [
 /** CI runs that may build a preview's images: berth links them and looks at ECR once one completes. */
 export const WORKFLOW_RUN_EVENTS = ["workflow_run.in_progress", "workflow_run.completed"] as const;
 
+/** Buttons pressed on berth's check run, and its "Re-run". */
+export const CHECK_RUN_EVENTS = ["check_run.requested_action", "check_run.rerequested"] as const;
+
 /** Where GitHub delivers webhooks, as Probot serves them (`WEBHOOK_PATH` changes it there too). */
 export const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
 
@@ -38,5 +42,6 @@ export function createWebhookMiddleware(input: { secret: string; deps: HandlerDe
   webhooks.on([...PULL_REQUEST_EVENTS], (event) => onPullRequest(event, input.deps));
   webhooks.on("issue_comment.created", (event) => onIssueComment(event, input.deps));
   webhooks.on([...WORKFLOW_RUN_EVENTS], (event) => onWorkflowRun(event, input.deps));
+  webhooks.on([...CHECK_RUN_EVENTS], (event) => onCheckRun(event, input.deps));
   return createNodeMiddleware(webhooks, { path: input.path ?? DEFAULT_WEBHOOK_PATH, log: input.log.child({ name: "webhooks" }) });
 }

@@ -89,7 +89,7 @@ export function createCheckRuns(octokit: Octokit, repo: RepoRef, options: CheckR
       });
     },
 
-    async update(id, { output, conclusion, detailsUrl }) {
+    async update(id, { output, conclusion, detailsUrl, actions }) {
       await requireGitHub(`update check run ${id}`, () =>
         octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
           owner,
@@ -98,6 +98,7 @@ export function createCheckRuns(octokit: Octokit, repo: RepoRef, options: CheckR
           output: fitCheckRunOutput(output),
           ...(conclusion === undefined ? {} : { status: "completed", conclusion, completed_at: now().toISOString() }),
           ...(detailsUrl === undefined ? {} : { details_url: detailsUrl }),
+          ...(actions === undefined ? {} : { actions }),
         }),
       );
     },

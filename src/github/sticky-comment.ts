@@ -8,9 +8,9 @@ import { hasNextPage, requireGitHub } from "./github-error.js";
 // The marker belongs to the comment's renderer; the adapter only looks for it.
 export { STICKY_MARKER };
 
-/** The hidden marker of berth's reply to the comment `commentId` (a command). */
-export function replyMarker(commentId: number): string {
-  return `<!-- berth:reply-to:${commentId} -->`;
+/** The hidden marker of berth's reply to the comment `replyTo` (a command), or to a button press's key. */
+export function replyMarker(replyTo: number | string): string {
+  return `<!-- berth:reply-to:${replyTo} -->`;
 }
 
 /** GitHub's limit on an issue comment body. */
@@ -70,8 +70,8 @@ export function createComments(octokit: Octokit, repo: RepoRef, options: Comment
     return found;
   }
 
-  async function reply(pr: number, body: string, commentId: number): Promise<void> {
-    const marker = replyMarker(commentId);
+  async function reply(pr: number, body: string, replyTo: number | string): Promise<void> {
+    const marker = replyMarker(replyTo);
     const replied = async () => ((await findComments(pr, (c) => isBerths(c) && (c.body ?? "").includes(marker))).length > 0 ? true : undefined);
     // Looked up first: the same command handled again (a redelivery, a retry) says nothing twice.
     if (await replied()) return;

@@ -5,3 +5,4 @@
 export { PreviewService, type PreviewServiceDeps } from "./preview-service.js";
 export type { PreviewJob } from "./job.js";
 export { ListenerPriorityAllocator, type ReconcileSummary } from "./flow/index.js";
+export { CHECK_NAME, CHECK_RUN_ACTIONS, type CheckRunActionId } from "./report/index.js";

@@ -27,10 +27,11 @@ export interface PreviewJob {
   /** Set by a resync that deploys a head again after an interrupted or transiently failed attempt. */
   attempt?: DeployAttempt;
   /**
-   * The `/preview` comment that alone asked for this job (reset, redeploy, destroy: no resync
-   * finds them again; an approval is recorded in the sticky comment and is): told if dropped.
+   * The `/preview` comment (its id) or check-run button (`button`: its label, and a key for the
+   * reply) that alone asked for this job (reset, redeploy, destroy: no resync finds them again; an
+   * approval is recorded in the sticky comment and is): told if dropped. Deploy rules do not apply.
    */
-  asked?: { commentId: number; command: string };
+  asked?: { commentId: number | string; command: string; button?: string };
   /** The head a push replaced (a `synchronize` webhook's `before`): tells a push delivered late from the newest one. */
   replaces?: string;
 }

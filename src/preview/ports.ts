@@ -232,10 +232,20 @@ export interface CheckRunInfo {
 }
 
 /** Check runs on one repository. */
+/** A button on a check run; GitHub sends `check_run.requested_action` with its identifier when pressed. */
+export interface CheckRunAction {
+  /** At most 20 characters. */
+  label: string;
+  /** At most 40 characters. */
+  description: string;
+  /** At most 20 characters. */
+  identifier: string;
+}
+
 export interface CheckRunPort {
   /** Creates an in-progress check run on the SHA; returns its id and html URL. */
   create(input: { headSha: string; name: string; output: CheckRunOutput; detailsUrl?: string }): Promise<{ id: number; url: string }>;
-  update(id: number, input: { output: CheckRunOutput; conclusion?: CheckConclusion; detailsUrl?: string }): Promise<void>;
+  update(id: number, input: { output: CheckRunOutput; conclusion?: CheckConclusion; detailsUrl?: string; actions?: CheckRunAction[] }): Promise<void>;
   /** berth's own check runs of that name on the SHA (other apps' runs left out), newest first. */
   list(input: { headSha: string; name: string }): Promise<CheckRunInfo[]>;
 }
@@ -278,10 +288,11 @@ export interface CommentPort {
   /** The body of berth's sticky comment on the PR, or undefined when there is none. */
   readSticky(pr: number): Promise<string | undefined>;
   /**
-   * A plain reply on the PR to the comment `commentId` (a command): posted once, however often
-   * it is asked for or GitHub answers the post ambiguously (a hidden marker names the comment).
+   * A plain reply on the PR to the comment `replyTo` (a command's id), or to another request
+   * (a check-run button press: a key naming it): posted once, however often it is asked for or
+   * GitHub answers the post ambiguously (a hidden marker names what it answers).
    */
-  reply(pr: number, body: string, commentId: number): Promise<void>;
+  reply(pr: number, body: string, replyTo: number | string): Promise<void>;
   react(commentId: number, content: ReactionContent): Promise<void>;
 }
 

@@ -5,7 +5,7 @@ import { previewLabel, stackName } from "../stack/naming.js";
 import type { Logger } from "../util/logger.js";
 import { DeployReporter, renderComment } from "./report/index.js";
 import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, type BuildRun, type DeployDeps, ImageBuilds, deployPreview, describeFailure, destroyPreview, forkGate, gateDeploy, KeyedQueue, reconcile, RestartSignal, type ReconcileSummary } from "./flow/index.js";
-import { type CommentCommand, handleCommand } from "./commands/index.js";
+import { type CheckRunRequest, type CommandDeps, type CommentCommand, handleCheckRunAction, handleCommand } from "./commands/index.js";
 import type { PreviewJob } from "./job.js";
 import type { AppGitHub, LogPort, RepoGitHub, RepoRef } from "./ports.js";
 
@@ -132,40 +132,58 @@ export class PreviewService {
    * for a duplicate delivery, or while berth drains.
    */
   command(input: CommentCommand, deliveryId?: string): boolean {
-    if (this.refuseWhileDraining("command", deliveryId)) return false;
-    if (!this.firstDelivery(deliveryId)) return false;
     const log = this.deps.log.child({ repo: `${input.repo.owner}/${input.repo.repo}`, pr: input.pr, commentId: input.commentId });
-    const work = (async () => {
+    return this.runInBackground("command", deliveryId, log, async () => {
       const github = await this.deps.github(input.repo);
-      const outcome = await handleCommand(
-        {
-          stacks: this.deps.stacks,
-          logs: this.deps.logs,
-          log,
-          redact: this.deps.redact,
-          enqueue: (job) => this.push(job),
-          approve: async (repo, pr, sha) => {
-            this.approvals.set(prKey(repo, pr), sha);
-          },
-          awaitingApproval,
-          refusedBefore: (repo, pr, user) => {
-            const key = `${prKey(repo, pr)} ${user.toLowerCase()}`;
-            if (this.refusals.has(key)) return true;
-            this.refusals.add(key);
-            if (this.refusals.size > 10_000) this.refusals.delete(this.refusals.values().next().value as string);
-            return false;
-          },
-          logTailLines: this.deps.options.logTailLines,
-        },
-        github,
-        input,
-      );
+      const outcome = await handleCommand(this.commandDeps(log), github, input);
       log.info({ outcome }, "comment handled");
-    })()
-      .catch((error: unknown) => log.error({ err: error }, "command failed"))
-      .finally(() => this.background.delete(work));
-    this.background.add(work);
+    });
+  }
+
+  /**
+   * Handles a button pressed on berth's check run, or its "Re-run", off the request path: as the
+   * `/preview` command of the same name. Returns false for a duplicate delivery, or while berth drains.
+   */
+  checkRunAction(input: CheckRunRequest, deliveryId?: string): boolean {
+    const log = this.deps.log.child({ repo: `${input.repo.owner}/${input.repo.repo}`, sha: input.sha, checkRunId: input.checkRunId });
+    return this.runInBackground("check run action", deliveryId, log, async () => {
+      const github = await this.deps.github(input.repo);
+      const outcome = await handleCheckRunAction(this.commandDeps(log), github, input);
+      log.info({ outcome, action: input.action, by: input.author }, "check run action handled");
+    });
+  }
+
+  /** Runs `work` off the request path, once per delivery, unless berth drains; failures are logged. */
+  private runInBackground(what: "command" | "check run action", deliveryId: string | undefined, log: Logger, work: () => Promise<void>): boolean {
+    if (this.refuseWhileDraining(what === "command" ? "command" : "job", deliveryId)) return false;
+    if (!this.firstDelivery(deliveryId)) return false;
+    const running = work()
+      .catch((error: unknown) => log.error({ err: error }, `${what} failed`))
+      .finally(() => this.background.delete(running));
+    this.background.add(running);
     return true;
+  }
+
+  private commandDeps(log: Logger): CommandDeps {
+    return {
+      stacks: this.deps.stacks,
+      logs: this.deps.logs,
+      log,
+      redact: this.deps.redact,
+      enqueue: (job) => this.push(job),
+      approve: async (repo, pr, sha) => {
+        this.approvals.set(prKey(repo, pr), sha);
+      },
+      awaitingApproval,
+      refusedBefore: (repo, pr, user) => {
+        const key = `${prKey(repo, pr)} ${user.toLowerCase()}`;
+        if (this.refusals.has(key)) return true;
+        this.refusals.add(key);
+        if (this.refusals.size > 10_000) this.refusals.delete(this.refusals.values().next().value as string);
+        return false;
+      },
+      logTailLines: this.deps.options.logTailLines,
+    };
   }
 
   /**
@@ -206,7 +224,10 @@ export class PreviewService {
    * next process's resync does not find it again. Counted as work, so the drain waits for it.
    */
   private tellDropped(job: PreviewJob, asked: NonNullable<PreviewJob["asked"]>): void {
-    const body = `berth is restarting and did not get to \`/preview ${asked.command}\`; comment it again once berth is back.`;
+    const body =
+      asked.button === undefined
+        ? `berth is restarting and did not get to \`/preview ${asked.command}\`; comment it again once berth is back.`
+        : `berth is restarting and did not get to the check run's \`${asked.button}\` button; press it again once berth is back.`;
     const work = this.deps
       .github(job.repo)
       .then((github) => github.comments.reply(job.pr, body, asked.commentId))

@@ -23,6 +23,8 @@ export interface FakeCheckRun {
   conclusion?: string;
   output: { title: string; summary: string; text?: string };
   details_url?: string;
+  /** The buttons the run offers (GitHub keeps the last list sent). */
+  actions?: Array<{ label: string; description: string; identifier: string }>;
   updates: number;
   /** The app that created the run; berth's unless a test adds another app's run. */
   app: { id: number; slug: string };
@@ -263,6 +265,7 @@ export function createGitHubFake(options: {
         if (req.body.status) run.status = String(req.body.status);
         if (req.body.conclusion) run.conclusion = String(req.body.conclusion);
         if (req.body.details_url) run.details_url = String(req.body.details_url);
+        if (req.body.actions) run.actions = req.body.actions as FakeCheckRun["actions"];
         run.updates += 1;
         return [200, { id: run.id }];
       },

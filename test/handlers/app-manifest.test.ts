@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { PULL_REQUEST_EVENTS, WORKFLOW_RUN_EVENTS } from "../../handlers/webhooks.js";
+import { CHECK_RUN_EVENTS, PULL_REQUEST_EVENTS, WORKFLOW_RUN_EVENTS } from "../../handlers/webhooks.js";
 
 const manifest = parse(readFileSync(new URL("../../app.yml", import.meta.url), "utf8")) as { default_events: string[]; default_permissions: Record<string, string> };
 
 describe("app.yml, the GitHub App manifest", () => {
   it("asks for exactly the events the webhook endpoint handles", () => {
-    const handled = new Set([...PULL_REQUEST_EVENTS, "issue_comment.created", ...WORKFLOW_RUN_EVENTS].map((event) => event.split(".")[0]));
+    const handled = new Set([...PULL_REQUEST_EVENTS, "issue_comment.created", ...WORKFLOW_RUN_EVENTS, ...CHECK_RUN_EVENTS].map((event) => event.split(".")[0]));
 
     expect(new Set(manifest.default_events)).toEqual(handled);
   });

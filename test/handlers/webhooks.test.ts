@@ -45,6 +45,7 @@ function recorder(): HandlerDeps & { jobs: Array<[PreviewJob, string | undefined
       enqueue: (job, id) => jobs.push([job, id]) > 0,
       command: (input, id) => commands.push([input, id]) > 0,
       imageBuild: (repo, sha, run) => void builds.push([repo, sha, run]),
+      checkRunAction: (input, id) => commands.push([input, id]) > 0,
     },
   };
 }
@@ -150,6 +151,7 @@ describe("createWebhookMiddleware", () => {
         },
         command: () => true,
         imageBuild: () => {},
+        checkRunAction: () => true,
       },
     });
 

@@ -119,3 +119,27 @@ export function workflowRunPayload(
   run.pull_requests = [{ url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/${input.pr}`, id: 1000 + input.pr, number: input.pr, head: { ref: "feature/checkout", sha: input.sha, repo: { id: payload.repository.id, url: payload.repository.url, name: REPO } }, base: { ref: "main", sha: "0".repeat(40), repo: { id: payload.repository.id, url: payload.repository.url, name: REPO } } }];
   return payload;
 }
+
+/**
+ * A real `check_run.requested_action` (a button pressed) or `check_run.rerequested` ("Re-run")
+ * payload, turned into a press by `user` on berth's check run `checkRunId` at `sha`.
+ */
+export function checkRunPayload(
+  action: "requested_action" | "rerequested",
+  input: { sha: string; pr?: number; checkRunId: number; user: string; identifier?: string; name?: string },
+): Record<string, any> {
+  const payload = example("check_run", action);
+  retarget(payload);
+  const run = payload.check_run;
+  run.id = input.checkRunId;
+  run.name = input.name ?? "preview";
+  run.head_sha = input.sha;
+  run.pull_requests =
+    input.pr === undefined
+      ? []
+      : [{ url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/${input.pr}`, id: 1000 + input.pr, number: input.pr, head: { ref: "feature/checkout", sha: input.sha, repo: { id: payload.repository.id, url: payload.repository.url, name: REPO } }, base: { ref: "main", sha: "0".repeat(40), repo: { id: payload.repository.id, url: payload.repository.url, name: REPO } } }];
+  if (action === "requested_action") payload.requested_action = { identifier: input.identifier ?? "redeploy" };
+  payload.sender.login = input.user;
+  payload.sender.type = "User";
+  return payload;
+}

@@ -6,6 +6,7 @@ import { COMMANDS, parseCommand, renderHelp, type ParsedCommand } from "./parse-
 import type { LogPort, RepoGitHub, RepoPermission, RepoRef, StackPort } from "../ports.js";
 import type { PreviewJob } from "../job.js";
 import { parsePairs } from "../flow/index.js";
+import { CHECK_RUN_ACTIONS, type CheckRunActionId } from "../report/index.js";
 
 /** A comment on a pull request that may hold a `/preview` command. */
 export interface CommentCommand {
@@ -35,6 +36,57 @@ export interface CommandDeps {
 }
 
 const WRITERS = new Set<RepoPermission>(["admin", "maintain", "write"]);
+
+/** A button pressed on berth's check run (`requested_action`), or its "Re-run" (`rerequested`: redeploy). */
+export interface CheckRunRequest {
+  repo: RepoRef;
+  /** The pull requests GitHub names for the run's commit; empty for a fork's (berth then looks). */
+  prs: number[];
+  sha: string;
+  checkRunId: number;
+  author: string;
+  action: CheckRunActionId;
+}
+
+/** Labels of the buttons, for messages: "Reset data". */
+const BUTTON_LABEL = Object.fromEntries(CHECK_RUN_ACTIONS.map((a) => [a.identifier, a.label])) as Record<CheckRunActionId, string>;
+
+/**
+ * Runs a check-run button as its `/preview` command: the presser needs write access (checked
+ * through the API); a refusal is said once on the pull request. Redeploy and reset act on the pull
+ * request's head: a button pressed on an older commit's run deploys what the pull request is now.
+ */
+export async function handleCheckRunAction(deps: CommandDeps, github: RepoGitHub, input: CheckRunRequest): Promise<string> {
+  const number = input.prs[0] ?? (await findPullOf(github, input.sha));
+  if (number === undefined) return "no open pull request";
+  const label = BUTTON_LABEL[input.action];
+  const permission = await github.permission(input.author);
+  if (!WRITERS.has(permission)) {
+    if (deps.refusedBefore(input.repo, number, input.author)) return "refused again";
+    await github.comments.reply(
+      number,
+      `${escapeMarkdown(input.author)}: the check run's ${inlineCode(label)} button needs write access to this repository; you have ${permission === "none" ? "no" : permission} access. Ask a maintainer to press it.`,
+      `check-run-${input.checkRunId}-refused-${input.author.toLowerCase()}`,
+    );
+    return "refused";
+  }
+  const pr = await github.pullRequest(number);
+  if (!pr || pr.state !== "open") return "closed";
+  const base = { repo: input.repo, pr: number, sha: pr.headSha, baseSha: pr.baseSha, branch: pr.branch, fork: pr.fork, draft: pr.draft, labels: pr.labels, bot: pr.bot, baseBranch: pr.baseBranch };
+  deps.enqueue({ ...base, action: input.action, asked: { commentId: `check-run-${input.checkRunId}-${input.action}`, command: input.action, button: label } });
+  return input.action;
+}
+
+/** The open pull request whose head is `sha` (GitHub names none for a fork's check run); reads at most 3 pages. */
+async function findPullOf(github: RepoGitHub, sha: string): Promise<number | undefined> {
+  for (let page = 1; page <= 3; page++) {
+    const { pulls, more } = await github.openPullRequests(page);
+    const found = pulls.find((p) => p.headSha.toLowerCase() === sha.toLowerCase());
+    if (found) return found.number;
+    if (!more) return undefined;
+  }
+  return undefined;
+}
 
 /**
  * Runs one `/preview` command from a PR comment: checks the author's permission through the API

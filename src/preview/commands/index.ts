@@ -1,2 +1,2 @@
 /** The `/preview` commands of pull-request comments: parsing, permissions and replies. */
-export { handleCommand, type CommentCommand } from "./handle-command.js";
+export { handleCheckRunAction, handleCommand, type CheckRunRequest, type CommandDeps, type CommentCommand } from "./handle-command.js";

@@ -1,3 +1,4 @@
+import { actionsFor } from "./check-run-actions.js";
 import type { TransientSource } from "../../errors.js";
 import type { Logger } from "../../util/logger.js";
 import type { DeployAttempt } from "./deploy-attempts.js";
@@ -225,7 +226,13 @@ export class DeployReporter {
     if (!this.checkRun) return;
     const { id } = this.checkRun;
     const output = renderCheckRun(this.report);
-    const update = { output, ...(final ? { conclusion: checkConclusion(this.report) } : {}), ...(this.report.url ? { detailsUrl: this.report.url } : {}) };
+    const actions = final ? actionsFor(this.report) : undefined;
+    const update = {
+      output,
+      ...(final ? { conclusion: checkConclusion(this.report) } : {}),
+      ...(this.report.url ? { detailsUrl: this.report.url } : {}),
+      ...(actions ? { actions } : {}),
+    };
     const key = JSON.stringify(update);
     if (key === this.lastPushed) return;
     const sent = await this.quietly("update check run", async () => {

@@ -8,3 +8,4 @@ export { shortSha, type PhaseName } from "./render-check-run.js";
 export { renderComment, STICKY_MARKER, type PreviewCost } from "./render-comment.js";
 export { deploymentDescription, deploymentEnvironment } from "./render-deployment.js";
 export { renderInterrupted, renderRemovedWhileOpen, renderSupersededWhileDown, type InterruptedNext } from "./render-stale-run.js";
+export { CHECK_RUN_ACTIONS, type CheckRunActionId } from "./check-run-actions.js";
