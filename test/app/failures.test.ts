@@ -51,7 +51,10 @@ describe("a deploy that fails", () => {
     expect(JSON.stringify(stack?.current?.resources.get("WebTaskDefinition"))).toContain(`/shop@${digest1}`);
     expect(webImageBefore).toBeDefined();
     expect(h.github.state.deployments.at(-1)?.statuses.at(-1)?.state).toBe("failure");
-    expect(h.github.stickyComments()[0]?.body).toContain("Preview failed");
+    const sticky = h.github.stickyComments()[0]?.body ?? "";
+    expect(sticky).toContain("Preview failed");
+    // The comment still gives the URL, and says which commit it serves.
+    expect(sticky).toContain("- **URL:** [https://shop-pr-7-acme-d21b2c.preview.example.com](<https://shop-pr-7-acme-d21b2c.preview.example.com>)\n- **Serving:** `1111111` (the new commit did not deploy)\n- **Commit:** `2222222`");
   });
 
   it("fails when the migrate task cannot be placed (capacity) and says why", async () => {

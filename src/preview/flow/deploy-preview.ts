@@ -158,6 +158,10 @@ export async function deployPreview(
       await deps.stacks.delete(finalPlan.stack.stackName, signal);
       existing = undefined;
     }
+    const servingSha = existing?.tags[SERVING_TAG];
+    if (servingSha !== undefined && servingSha !== "none" && existing?.status.endsWith("_COMPLETE") && !existing.status.includes("ROLLBACK_FAILED")) {
+      await reporter.setServing({ sha: servingSha, ...(existing.outputs.Url ? { url: existing.outputs.Url } : {}) });
+    }
     const seeded = existing?.tags["berth:seeded"] === "true";
     // A reset wipes the data before it seeds; until a seed succeeds, every deploy seeds again.
     let reseed = request.kind === "reset" || !seeded || existing?.tags[NEEDS_SEED] === "true";

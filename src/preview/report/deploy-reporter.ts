@@ -26,6 +26,8 @@ export class DeployReporter {
   /** Set by `restarting`: it reports once; after it, nothing more is reported. */
   private paused = false;
   private silenced = false;
+  /** The version serving while this one deploys, once the deploy read it from the stack. */
+  private serving: { sha: string; url?: string } | undefined;
 
   constructor(
     private readonly github: RepoGitHub,
@@ -72,6 +74,16 @@ export class DeployReporter {
         this.github.deployments.setStatus(id, { state: "in_progress", ...(this.checkRun ? { logUrl: this.checkRun.url } : {}), description: "Deploying" }),
       );
     }
+    await this.comment({ state: "deploying" });
+  }
+
+  /**
+   * Names the version that serves while this one deploys (the stack's confirmed commit and URL):
+   * the sticky comment says so now, and again if this deploy fails.
+   */
+  async setServing(serving: { sha: string; url?: string }): Promise<void> {
+    if (serving.sha.toLowerCase() === this.context.sha.toLowerCase()) return;
+    this.serving = serving;
     await this.comment({ state: "deploying" });
   }
 
@@ -250,9 +262,10 @@ export class DeployReporter {
     );
   }
 
-  private async comment(state: Omit<CommentState, "updatedAt" | "sha" | "branch" | "checkRunUrl">): Promise<void> {
+  private async comment(state: Omit<CommentState, "updatedAt" | "sha" | "branch" | "checkRunUrl" | "serving">): Promise<void> {
     const body = renderComment({
       ...state,
+      ...(this.serving ? { serving: this.serving } : {}),
       sha: this.context.sha,
       ...(this.context.branch === undefined ? {} : { branch: this.context.branch }),
       updatedAt: this.context.now(),

@@ -25,6 +25,8 @@ export interface CommentState {
   explanation?: string;
   /** What the preview costs on Fargate while it runs. */
   cost?: PreviewCost;
+  /** The version that serves while this one deploys or after it failed: its commit and URL. */
+  serving?: { sha: string; url?: string };
 }
 
 /** The preview's Fargate price, from the running services' sizes and AWS's public prices. */
@@ -65,15 +67,23 @@ const COMMANDS: ReadonlyArray<[command: string, what: string]> = [
  */
 export function renderComment(state: CommentState): string {
   const facts: string[] = [];
-  if (state.url !== undefined) facts.push(`**URL:** ${markdownLink(state.url)}`);
+  // While a new version deploys, and after it failed, the previous one still serves: say which.
+  const serving = (state.state === "deploying" || state.state === "failed") && state.serving && state.serving.sha !== state.sha ? state.serving : undefined;
+  const url = state.url ?? serving?.url;
+  if (url !== undefined) facts.push(`**URL:** ${markdownLink(url)}`);
+  if (serving) {
+    const until = state.state === "deploying" ? "until the new commit is ready" : "the new commit did not deploy";
+    facts.push(`**Serving:** ${inlineCode(shortSha(serving.sha))} (${until})`);
+  }
   if (state.sha !== undefined) {
     const sha = inlineCode(shortSha(state.sha));
     const commit = state.commitUrl === undefined ? sha : linkCode(sha, state.commitUrl);
-    facts.push(`**Commit:** ${commit}${state.branch === undefined ? "" : ` on ${escapeMarkdown(state.branch)}`}`);
+    const label = serving && state.state === "deploying" ? "Deploying" : "Commit";
+    facts.push(`**${label}:** ${commit}${state.branch === undefined ? "" : ` on ${escapeMarkdown(state.branch)}`}`);
   } else if (state.branch !== undefined) {
     facts.push(`**Branch:** ${escapeMarkdown(state.branch)}`);
   }
-  if (state.updatedAt !== undefined) facts.push(`**Updated:** ${state.updatedAt.toISOString().replace(/\.\d{3}Z$/, "Z")}`);
+  if (state.updatedAt !== undefined) facts.push(`**Updated:** ${readableTime(state.updatedAt)}`);
   if (state.checkRunUrl !== undefined) facts.push(`**Details:** ${markdownLink(state.checkRunUrl, "check run")}`);
   if (state.cost !== undefined) facts.push(renderCost(state.cost));
 
@@ -127,6 +137,20 @@ function dollars(amount: number): string {
 
 function trim(value: number): string {
   return String(Math.round(value * 100) / 100);
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/**
+ * A time as people read it, `Dec 3, 2026, 07:30 UTC`, with the exact instant in the element's
+ * title (shown on hover): a comment is read long after it is written, so a relative time written
+ * into it would go stale.
+ */
+export function readableTime(at: Date): string {
+  const exact = at.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const hh = String(at.getUTCHours()).padStart(2, "0");
+  const mm = String(at.getUTCMinutes()).padStart(2, "0");
+  return `<span title="${exact}">${MONTHS[at.getUTCMonth()]} ${at.getUTCDate()}, ${at.getUTCFullYear()}, ${hh}:${mm} UTC</span>`;
 }
 
 function linkCode(code: string, url: string): string {

@@ -5,6 +5,21 @@ const updatedAt = new Date("2024-05-06T07:08:09.123Z");
 const sha = "abc1234def5678901234567890abcdef12345678";
 
 describe("renderComment", () => {
+  const serving = { sha: "1111111222222233333334444444555555566666", url: "https://pr-42.preview.example.com" };
+
+  it("says which commit serves, and at which URL, while a new one deploys", () => {
+    const body = renderComment({ state: "deploying", sha, branch: "feature/login", serving, updatedAt });
+
+    expect(body).toContain("- **URL:** [https://pr-42.preview.example.com](<https://pr-42.preview.example.com>)\n- **Serving:** `1111111` (until the new commit is ready)\n- **Deploying:** `abc1234` on feature/login\n");
+  });
+
+  it("says the previous commit still serves after a failure, and forgets it once the new one is ready", () => {
+    expect(renderComment({ state: "failed", sha, serving, message: "migrate exited 1" })).toContain("- **Serving:** `1111111` (the new commit did not deploy)\n- **Commit:** `abc1234`");
+    const ready = renderComment({ state: "ready", sha, url: "https://pr-42.preview.example.com", serving });
+    expect(ready).not.toContain("Serving");
+    expect(ready).toContain("- **Commit:** `abc1234`");
+  });
+
   it("shows a ready preview", () => {
     expect(
       renderComment({
@@ -23,7 +38,7 @@ describe("renderComment", () => {
 
       - **URL:** [https://pr-42.preview.example.com](<https://pr-42.preview.example.com>)
       - **Commit:** [\`abc1234\`](<https://github.com/acme/shop/commit/abc1234def5678901234567890abcdef12345678>) on feature/login
-      - **Updated:** 2024-05-06T07:08:09Z
+      - **Updated:** <span title="2024-05-06T07:08:09Z">May 6, 2024, 07:08 UTC</span>
       - **Details:** [check run](<https://github.com/acme/shop/runs/7>)
 
       <details><summary>Commands (comment on this pull request; write access needed)</summary>
@@ -49,7 +64,7 @@ describe("renderComment", () => {
       > Migrate failed: exit code 1
 
       - **Commit:** \`abc1234\` on fix/db
-      - **Updated:** 2024-05-06T07:08:09Z
+      - **Updated:** <span title="2024-05-06T07:08:09Z">May 6, 2024, 07:08 UTC</span>
       - **Details:** [check run](<https://github.com/acme/shop/runs/8>)
 
       <details><summary>Commands (comment on this pull request; write access needed)</summary>
@@ -73,7 +88,7 @@ describe("renderComment", () => {
       This pull request comes from a fork. Someone with write access must review the changes, then comment \`/preview approve\` to deploy this commit.
 
       - **Commit:** \`abc1234\` on patch-1
-      - **Updated:** 2024-05-06T07:08:09Z
+      - **Updated:** <span title="2024-05-06T07:08:09Z">May 6, 2024, 07:08 UTC</span>
 
       <details><summary>Commands (comment on this pull request; write access needed)</summary>
 
@@ -92,7 +107,7 @@ describe("renderComment", () => {
 
       This repository does not deploy pull requests from forks.
 
-      - **Updated:** 2024-05-06T07:08:09Z"
+      - **Updated:** <span title="2024-05-06T07:08:09Z">May 6, 2024, 07:08 UTC</span>"
     `);
   });
 
