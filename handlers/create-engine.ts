@@ -89,7 +89,7 @@ export function createEngine(input: {
     // A task ECS could not place is asked for again after 15 s, 30 s, 60 s (with production timings).
     tasks: new EcsTasks({ client: clients.ecs, pollDelayMs: timings.pollDelayMs, retryDelayMs: timings.pollDelayMs * 3 }),
     loadBalancers,
-    logs: new CloudWatchLogs({ client: clients.logs }),
+    logs: new CloudWatchLogs({ client: clients.logs, region: settings.AWS_REGION }),
     priorities: new ListenerPriorityAllocator(loadBalancers),
     base: readBase,
     github: async (repo) => {

@@ -7,14 +7,33 @@ const MAX_LIMIT = 10_000;
 
 export interface CloudWatchLogsOptions {
   client: CloudWatchLogsClient;
+  /** The client's region, for links to the console. */
+  region?: string;
+}
+
+/**
+ * The CloudWatch console's way of putting a name in its URL fragment: percent-encoded twice,
+ * then `%` written as `$` (`/ecs/app` becomes `$252Fecs$252Fapp`).
+ */
+function consoleEncode(text: string): string {
+  return encodeURIComponent(encodeURIComponent(text)).replace(/%/g, "$");
 }
 
 /** LogPort on CloudWatch Logs. */
 export class CloudWatchLogs implements LogPort {
   private readonly client: CloudWatchLogsClient;
+  private readonly region: string | undefined;
 
   constructor(options: CloudWatchLogsOptions) {
     this.client = options.client;
+    this.region = options.region;
+  }
+
+  consoleUrl(input: { group: string; stream: string } | { group: string; prefix: string }): string | undefined {
+    if (this.region === undefined || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(this.region)) return undefined;
+    const host = this.region.startsWith("cn-") ? "console.amazonaws.cn" : this.region.startsWith("us-gov-") ? "console.amazonaws-us-gov.com" : "console.aws.amazon.com";
+    const base = `https://${this.region}.${host}/cloudwatch/home?region=${this.region}#logsV2:log-groups/log-group/${consoleEncode(input.group)}`;
+    return "stream" in input ? `${base}/log-events/${consoleEncode(input.stream)}` : `${base}${consoleEncode(`?logStreamNameFilter=${input.prefix}`)}`;
   }
 
   /** The stream's last `lines` messages, oldest first, without trailing newlines; [] when the stream does not exist. */

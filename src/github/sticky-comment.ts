@@ -1,6 +1,6 @@
 import type { Octokit } from "@octokit/core";
 import type { CommentPort, RepoRef } from "../preview/ports.js";
-import { STICKY_MARKER } from "../preview/report/index.js";
+import { LOGS_MARKER, STICKY_MARKER } from "../preview/report/index.js";
 import { truncateUtf8 } from "../util/markdown.js";
 import { createOnce, NO_BLIND_RETRY, type CreateRetry } from "./create-once.js";
 import { hasNextPage, requireGitHub } from "./github-error.js";
@@ -42,14 +42,36 @@ interface IssueComment {
 export function createComments(octokit: Octokit, repo: RepoRef, options: CommentOptions = {}): CommentPort {
   const { owner, repo: name } = repo;
 
-  const isOurs = (comment: IssueComment): boolean =>
-    (comment.body ?? "").includes(STICKY_MARKER) &&
-    (options.botLogin === undefined ? comment.user?.type === "Bot" : comment.user?.login === options.botLogin);
-
   const isBerths = (comment: IssueComment): boolean => (options.botLogin === undefined ? comment.user?.type === "Bot" : comment.user?.login === options.botLogin);
+  const marked = (marker: string) => (comment: IssueComment): boolean => (comment.body ?? "").includes(marker) && isBerths(comment);
 
   async function findSticky(pr: number): Promise<IssueComment[]> {
-    return findComments(pr, isOurs);
+    return findComments(pr, marked(STICKY_MARKER));
+  }
+
+  /**
+   * Edits berth's comment that carries `marker`, or posts it when there is none: one such comment
+   * per pull request, whatever races or retries happened (duplicates are deleted).
+   */
+  async function ensureMarked(pr: number, marker: string, text: string): Promise<void> {
+    const body = truncateUtf8(text.includes(marker) ? text : `${marker}\n${text}`, COMMENT_BODY_LIMIT, "\n\n…(truncated)");
+    // Comments come oldest first: the first one is the comment, any later ones are left over
+    // from two deliveries racing to create it.
+    const [first, ...duplicates] = await findComments(pr, marked(marker));
+    if (first === undefined) {
+      await postOnce(pr, body, async () => ((await findComments(pr, marked(marker))).length > 0 ? true : undefined));
+      return;
+    }
+    if (first.body !== body) {
+      await requireGitHub(`edit comment ${first.id} on #${pr}`, () =>
+        octokit.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner, repo: name, comment_id: first.id, body }),
+      );
+    }
+    for (const duplicate of duplicates) {
+      await requireGitHub(`delete duplicate comment ${duplicate.id} on #${pr}`, () =>
+        octokit.request("DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner, repo: name, comment_id: duplicate.id }),
+      );
+    }
   }
 
   async function findComments(pr: number, wanted: (comment: IssueComment) => boolean): Promise<IssueComment[]> {
@@ -105,23 +127,17 @@ export function createComments(octokit: Octokit, repo: RepoRef, options: Comment
       const [first] = await findSticky(pr);
       return first?.body ?? undefined;
     },
-    async ensureSticky(pr, text) {
-      const body = truncateUtf8(text.includes(STICKY_MARKER) ? text : `${STICKY_MARKER}\n${text}`, COMMENT_BODY_LIMIT, "\n\n…(truncated)");
-      // Comments come oldest first: the first one is the sticky comment, any later ones are
-      // left over from two deliveries racing to create it.
-      const [first, ...duplicates] = await findSticky(pr);
-      if (first === undefined) {
-        await postOnce(pr, body, async () => ((await findSticky(pr)).length > 0 ? true : undefined));
-        return;
-      }
-      if (first.body !== body) {
-        await requireGitHub(`edit comment ${first.id} on #${pr}`, () =>
-          octokit.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner, repo: name, comment_id: first.id, body }),
-        );
-      }
-      for (const duplicate of duplicates) {
-        await requireGitHub(`delete duplicate comment ${duplicate.id} on #${pr}`, () =>
-          octokit.request("DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner, repo: name, comment_id: duplicate.id }),
+    ensureSticky: (pr, text) => ensureMarked(pr, STICKY_MARKER, text),
+    async replaceLogs(pr, text, replyTo) {
+      const marker = replyMarker(replyTo);
+      const earlier = await findComments(pr, marked(LOGS_MARKER));
+      // The same command handled again (a redelivery, a retry) posts nothing new.
+      if (earlier.some((c) => (c.body ?? "").includes(marker))) return;
+      const body = `${LOGS_MARKER}\n${truncateUtf8(text, COMMENT_BODY_LIMIT - LOGS_MARKER.length - marker.length - 3, "\n\n…(truncated)")}\n\n${marker}`;
+      await postOnce(pr, body, async () => ((await findComments(pr, (c) => isBerths(c) && (c.body ?? "").includes(marker))).length > 0 ? true : undefined));
+      for (const old of earlier) {
+        await requireGitHub(`delete earlier log comment ${old.id} on #${pr}`, () =>
+          octokit.request("DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}", { owner, repo: name, comment_id: old.id }),
         );
       }
     },

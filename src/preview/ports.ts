@@ -199,6 +199,11 @@ export interface LogPort {
   tail(input: { group: string; stream: string; lines: number }): Promise<string[]>;
   /** The stream under `prefix` (e.g. `<label>/web/`) with the newest event, or undefined. */
   latestStream(input: { group: string; prefix: string }): Promise<string | undefined>;
+  /**
+   * Where a person reads the log in the AWS console: one stream, or every stream under a prefix.
+   * Undefined when the adapter does not know its region.
+   */
+  consoleUrl(input: { group: string; stream: string } | { group: string; prefix: string }): string | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,6 +298,12 @@ export interface CommentPort {
    * GitHub answers the post ambiguously (a hidden marker names what it answers).
    */
   reply(pr: number, body: string, replyTo: number | string): Promise<void>;
+  /**
+   * Posts berth's log comment for the command `replyTo` (`/preview logs`) and deletes the earlier
+   * one, so the conversation holds one, the newest, at its end. Once per command, however often
+   * asked or however GitHub answers.
+   */
+  replaceLogs(pr: number, body: string, replyTo: number): Promise<void>;
   react(commentId: number, content: ReactionContent): Promise<void>;
 }
 

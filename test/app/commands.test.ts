@@ -210,6 +210,34 @@ describe("/preview commands", () => {
     expect(reply).not.toContain("wJalrXUtnFEMI");
   });
 
+  it("/preview logs keeps one collapsed log comment at the end of the conversation, linking CloudWatch", async () => {
+    h = await deployed();
+    const prefix = "shop-pr-7-acme-d21b2c";
+    h.aws.putLogEvents("/berth/previews", `${prefix}/web/0123456789abcdef`, ["Puma starting", "Listening on http://0.0.0.0:3000"]);
+
+    await comment(h, "/preview logs");
+    await comment(h, "/preview logs");
+
+    expect(h.github.replies()).toEqual([
+      [
+        "<!-- berth:logs -->",
+        "<details><summary>Last 2 lines of `web`, asked for by maintainer (secrets redacted)</summary>",
+        "",
+        "```",
+        "Puma starting",
+        "Listening on http://0.0.0.0:3000",
+        "```",
+        "",
+        "</details>",
+        "",
+        "[this log in CloudWatch](<https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:log-groups/log-group/$252Fberth$252Fpreviews/log-events/shop-pr-7-acme-d21b2c$252Fweb$252F0123456789abcdef>) · " +
+          "[every task's log of web](<https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:log-groups/log-group/$252Fberth$252Fpreviews$253FlogStreamNameFilter$253Dshop-pr-7-acme-d21b2c$252Fweb$252F>)",
+      ].join("\n"),
+    ]);
+    // The first request's comment was deleted once the second one's was posted.
+    expect(h.github.state.comments.filter((c) => c.body.startsWith("<!-- berth:logs -->")).map((c) => c.deleted === true)).toEqual([true, false]);
+  });
+
   it("/preview logs for an unknown service names the services there are", async () => {
     h = await deployed();
 

@@ -59,7 +59,7 @@ describe("GitHub answers a create with 502 after doing it", () => {
     expect(h.github.count("POST /repos/acme/shop/issues/7/comments")).toBe(1);
     const run = h.github.checkRun(SHA1);
     expect(run?.output.title).toContain(URL);
-    expect(h.github.state.deployments[0]?.statuses.at(-1)).toMatchObject({ environment_url: URL, log_url: `https://github.com/acme/shop/runs/${run?.id}` });
+    expect(h.github.state.deployments[0]?.statuses.at(-1)).toMatchObject({ environment_url: URL, log_url: "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:log-groups/log-group/$252Fberth$252Fpreviews$253FlogStreamNameFilter$253Dshop-pr-7-acme-d21b2c$252Fweb$252F" });
   });
 
   it("also when the connection breaks after the write", async () => {

@@ -490,8 +490,12 @@ describe("secret leaks through logs: /preview logs", () => {
     await comment(h, { body: "/preview logs" });
     const [reply, ...more] = since.replies();
     expect(more).toEqual([]);
-    expect(reply).toMatch(/^Last \d+ lines? of `web` \(secrets redacted\):\n\n`{3,}\n/);
-    return reply!.split("\n").slice(3, -1);
+    expect(reply).toMatch(/^<!-- berth:logs -->\n<details><summary>Last \d+ lines? of `web`, asked for by \S+ \(secrets redacted\)<\/summary>\n\n`{3,}\n/);
+    // The code block's lines: between the fence after the summary and the fence that closes it.
+    const body = reply!.split("\n");
+    const start = body.findIndex((line) => /^`{3,}$/.test(line));
+    const end = body.findIndex((line, i) => i > start && line === body[start]);
+    return body.slice(start + 1, end);
   }
 
   it.each<[string, string, string]>([

@@ -39,7 +39,8 @@ describe("deploy on open and push", () => {
     expect(deployment).toMatchObject({ sha: SHA1, environment: "preview/pr-7", transient_environment: true, production_environment: false });
     expect(deployment?.statuses.map((s) => s.state)).toEqual(["in_progress", "success"]);
     expect(deployment?.statuses.at(-1)?.environment_url).toBe(URL);
-    expect(deployment?.statuses.at(-1)?.log_url).toBe(`https://github.com/acme/shop/runs/${run?.id}`);
+    // The deployment's log link opens the public service's log in CloudWatch.
+    expect(deployment?.statuses.at(-1)?.log_url).toBe("https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logsV2:log-groups/log-group/$252Fberth$252Fpreviews$253FlogStreamNameFilter$253Dshop-pr-7-acme-d21b2c$252Fweb$252F");
 
     const comments = h.github.stickyComments();
     expect(comments).toHaveLength(1);

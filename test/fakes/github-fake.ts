@@ -506,7 +506,7 @@ export function createGitHubFake(options: {
     replies(pr?: number): string[] {
       return state.comments
         .filter((c) => !c.deleted && c.user.login === BOT_LOGIN && !c.body.includes("<!-- berth:preview -->") && (pr === undefined || c.issue === pr))
-        .map((c) => c.body.replace(/\n\n<!-- berth:reply-to:\d+ -->$/, ""));
+        .map((c) => c.body.replace(/\n\n<!-- berth:reply-to:[\w-]+ -->$/, ""));
     },
     checkRun(sha: string): FakeCheckRun | undefined {
       return state.checkRuns.filter((r) => r.head_sha === sha).at(-1);

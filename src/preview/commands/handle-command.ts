@@ -1,5 +1,5 @@
 import { previewLabel, stackName } from "../../stack/naming.js";
-import { codeBlock, escapeMarkdown, inlineCode } from "../../util/markdown.js";
+import { codeBlock, escapeMarkdown, inlineCode, markdownLink } from "../../util/markdown.js";
 import type { Logger } from "../../util/logger.js";
 import { redactLines } from "../../util/redact.js";
 import { COMMANDS, parseCommand, renderHelp, type ParsedCommand } from "./parse-command.js";
@@ -159,33 +159,52 @@ export async function handleCommand(deps: CommandDeps, github: RepoGitHub, input
       await deps.approve(input.repo, input.pr, pr.headSha);
       deps.enqueue({ ...base, action: "deploy", approvedSha: pr.headSha });
       return "approve";
-    case "logs":
-      await github.comments.reply(input.pr, await renderLogs(deps, input, command), input.commentId);
+    case "logs": {
+      const logs = await renderLogs(deps, input, command);
+      // Log lines go to one collapsed comment that replaces the previous one; a short answer
+      // (no preview, no such service, nothing logged) is a plain reply.
+      if (logs.collapsed) await github.comments.replaceLogs(input.pr, logs.text, input.commentId);
+      else await github.comments.reply(input.pr, logs.text, input.commentId);
       return "logs";
+    }
   }
 }
 
-async function renderLogs(deps: CommandDeps, input: CommentCommand, command: Extract<ParsedCommand, { name: "logs" }>): Promise<string> {
+async function renderLogs(deps: CommandDeps, input: CommentCommand, command: Extract<ParsedCommand, { name: "logs" }>): Promise<{ text: string; collapsed: boolean }> {
+  const short = (text: string) => ({ text, collapsed: false });
   const stack = await deps.stacks.find(stackName(previewLabel({ owner: input.repo.owner, repo: input.repo.repo, pr: input.pr })));
-  if (!stack) return "This pull request has no preview, so there are no logs to show.";
+  if (!stack) return short("This pull request has no preview, so there are no logs to show.");
   // Outputs of a stack berth did not create could point at any log group: relay none of them.
   if (stack.tags["berth:managed"] !== "true") {
-    return `berth shows no logs of stack ${stack.name}: it lacks the tag berth:managed=true, so berth did not create it.`;
+    return short(`berth shows no logs of stack ${stack.name}: it lacks the tag berth:managed=true, so berth did not create it.`);
   }
   const services = parsePairs(stack.outputs.ServiceArns);
   const publicArn = stack.outputs.PublicServiceArn;
   const service = command.service ?? Object.keys(services).find((name) => services[name] === publicArn);
   if (service === undefined || !(service in services)) {
     const known = Object.keys(services).map((s) => inlineCode(s)).join(", ");
-    return `No service ${inlineCode(command.service ?? "?")} in this preview. Services: ${known || "none"}.`;
+    return short(`No service ${inlineCode(command.service ?? "?")} in this preview. Services: ${known || "none"}.`);
   }
   const group = stack.outputs.LogGroup ?? "";
-  const prefix = stack.outputs.LogStreamPrefix ?? "";
-  const stream = await deps.logs.latestStream({ group, prefix: `${prefix}/${service}/` });
-  if (!stream) return `${inlineCode(service)} has written no log yet.`;
+  const prefix = `${stack.outputs.LogStreamPrefix ?? ""}/${service}/`;
+  const stream = await deps.logs.latestStream({ group, prefix });
+  if (!stream) return short(`${inlineCode(service)} has written no log yet.`);
   const lines = await deps.logs.tail({ group, stream, lines: deps.logTailLines });
-  if (lines.length === 0) return `${inlineCode(service)} has written no log yet.`;
+  if (lines.length === 0) return short(`${inlineCode(service)} has written no log yet.`);
   const redacted = redactLines(deps.redact, lines);
   const what = redacted.length === 1 ? "line" : `${redacted.length} lines`;
-  return `Last ${what} of ${inlineCode(service)} (secrets redacted):\n\n${codeBlock(redacted)}`;
+  const console = deps.logs.consoleUrl({ group, stream });
+  const all = deps.logs.consoleUrl({ group, prefix });
+  const links = [console ? markdownLink(console, "this log in CloudWatch") : undefined, all ? markdownLink(all, `every task's log of ${service}`) : undefined].filter(Boolean);
+  return {
+    text: [
+      `<details><summary>Last ${what} of ${inlineCode(service)}, asked for by ${escapeMarkdown(input.author)} (secrets redacted)</summary>`,
+      "",
+      codeBlock(redacted),
+      "",
+      "</details>",
+      ...(links.length === 0 ? [] : ["", links.join(" · ")]),
+    ].join("\n"),
+    collapsed: true,
+  };
 }

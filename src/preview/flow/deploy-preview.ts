@@ -334,7 +334,10 @@ export async function deployPreview(
     await confirmServing(deps, { ...rolloutInput, priority: rulePriority }, live, target.sha);
     await reporter.done("health");
 
-    await reporter.succeed(outputs.url, previewCost({ template: finalStack.template, baseOutputs: base.outputs, createdAt: live.createdAt ?? existing?.createdAt, now: deps.now() }));
+    // The deployment's "log" link opens the public service's log in CloudWatch (every task's stream).
+    const publicService = Object.keys(outputs.services).find((name) => outputs.services[name] === outputs.publicServiceArn);
+    const logUrl = publicService === undefined ? undefined : deps.logs.consoleUrl({ group: outputs.logGroup, prefix: `${outputs.logStreamPrefix}/${publicService}/` });
+    await reporter.succeed(outputs.url, logUrl, previewCost({ template: finalStack.template, baseOutputs: base.outputs, createdAt: live.createdAt ?? existing?.createdAt, now: deps.now() }));
     log.info({ url: outputs.url }, "preview ready");
     return "success";
   } catch (error) {

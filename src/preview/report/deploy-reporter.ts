@@ -124,14 +124,20 @@ export class DeployReporter {
   }
 
   /** The deploy succeeded: check run success with the URL, deployment success, comment ready. */
-  async succeed(url: string, cost?: PreviewCost): Promise<void> {
+  /** The preview serves `url`; the deployment's log link is `logUrl` (CloudWatch) when given, else the check run. */
+  async succeed(url: string, logUrl?: string, cost?: PreviewCost): Promise<void> {
     this.report.outcome = "success";
     this.report.url = url;
     await this.push(true);
     if (this.deploymentId !== undefined) {
       const id = this.deploymentId;
       await this.quietly("deployment success", () =>
-        this.github.deployments.setStatus(id, { state: "success", environmentUrl: url, ...(this.checkRun ? { logUrl: this.checkRun.url } : {}), description: "Preview ready" }),
+        this.github.deployments.setStatus(id, {
+          state: "success",
+          environmentUrl: url,
+          ...(logUrl ? { logUrl } : this.checkRun ? { logUrl: this.checkRun.url } : {}),
+          description: "Preview ready",
+        }),
       );
       const cutOff = await this.quietly("deactivate older deployments", () => this.github.deployments.deactivateOthers({ environment: this.environment, exceptId: id }));
       for (const sha of new Set(cutOff ?? [])) await this.quietly("conclude superseded check runs", () => this.concludeSuperseded(sha));

@@ -4,6 +4,9 @@ import { shortSha } from "./render-check-run.js";
 /** The hidden marker that starts berth's sticky comment; the GitHub adapter finds the comment by it. */
 export const STICKY_MARKER = "<!-- berth:preview -->";
 
+/** The hidden marker of berth's one `/preview logs` comment on a pull request, edited on each request. */
+export const LOGS_MARKER = "<!-- berth:logs -->";
+
 /** What the sticky comment on a pull request says. */
 export interface CommentState {
   state: "deploying" | "ready" | "failed" | "removed" | "awaiting-approval" | "disabled-for-forks" | "skipped";

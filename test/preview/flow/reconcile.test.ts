@@ -82,7 +82,7 @@ function setup(input: {
           },
         },
         deployments: { create: async () => 1, setStatus: async () => {}, deactivateOthers: async () => [], listRecent: async () => [] },
-        comments: { ensureSticky: async () => {}, readSticky: async () => undefined, reply: async () => {}, react: async () => {} },
+        comments: { ensureSticky: async () => {}, readSticky: async () => undefined, reply: async () => {}, replaceLogs: async () => {}, react: async () => {} },
       };
     },
     budget: 100,

@@ -21,6 +21,7 @@ function deps(result: Omit<TaskResult, "taskArn">, logs: Partial<LogPort> = {}) 
   const logPort = {
     tail: async ({ stream }: { stream: string }) => (tails.push(stream), ["line 1", "boom"]),
     latestStream: async () => undefined,
+    consoleUrl: () => undefined,
     ...logs,
   } as LogPort;
   return { runs, tails, deps: { tasks, logs: logPort, options: { logTailLines: 30 } } };
@@ -96,7 +97,7 @@ describe("runReleaseStep", () => {
           return { taskArn: `${TASK}${runs.length}`, ...results[runs.length - 1]! };
         },
       } as unknown as TaskPort;
-      const logs = { tail: async ({ stream }: { stream: string }) => (tails.push(stream), [`log of ${stream}`]), latestStream: async () => undefined } as LogPort;
+      const logs = { tail: async ({ stream }: { stream: string }) => (tails.push(stream), [`log of ${stream}`]), latestStream: async () => undefined, consoleUrl: () => undefined } as LogPort;
       return { runs, tails, deps: { tasks, logs, options: { logTailLines: 30 } } };
     }
 
@@ -187,7 +188,7 @@ describe("runReleaseChain", () => {
       },
     } as unknown as TaskPort;
     const tails: string[] = [];
-    const logs = { tail: async ({ stream }: { stream: string }) => (tails.push(stream), [`tail of ${stream}`]), latestStream: async () => undefined } as LogPort;
+    const logs = { tail: async ({ stream }: { stream: string }) => (tails.push(stream), [`tail of ${stream}`]), latestStream: async () => undefined, consoleUrl: () => undefined } as LogPort;
     return { events, registered, runs, tails, deps: { tasks, logs, options: { logTailLines: 30 } } };
   }
 

@@ -21,7 +21,7 @@ function recordingGitHub() {
       deactivateOthers: async () => [],
       listRecent: async () => [],
     },
-    comments: { ensureSticky: async () => {}, readSticky: async () => undefined, reply: async () => {}, react: async () => {} },
+    comments: { ensureSticky: async () => {}, readSticky: async () => undefined, reply: async () => {}, replaceLogs: async () => {}, react: async () => {} },
     reader: () => ({ readFile: async () => undefined, listFiles: async () => undefined }),
     pullRequest: async () => undefined,
     changedFiles: async () => undefined,
