@@ -112,6 +112,7 @@ export function createEngine(input: {
     sleep,
     redact: createRedactor(),
     concurrency: settings.BERTH_CONCURRENCY,
+    hostKey: settings.BERTH_HOST_KEY,
     options: { imageTimeoutMs: settings.BERTH_IMAGE_TIMEOUT_SECONDS * 1000, imagePollMs: timings.imagePollMs, logTailLines: 30 },
   });
 }

@@ -10,7 +10,7 @@ import { onIssueComment } from "./issue-comment.js";
 import { onPullRequest } from "./pull-request.js";
 import { PULL_REQUEST_EVENTS } from "./webhooks.js";
 import { createWorkerPlanner } from "../src/plan/worker-planner.js";
-import { loadSettings } from "./settings.js";
+import { DEVELOPMENT_HOST_KEY, loadSettings } from "./settings.js";
 import type { PreviewService } from "../src/preview/index.js";
 
 /**
@@ -57,6 +57,9 @@ export interface ProductionDeps extends HandlerDeps {
  */
 export function productionDeps(app: Probot, timings?: Partial<EngineTimings>): ProductionDeps {
   const settings = loadSettings();
+  if (settings.BERTH_HOST_KEY === DEVELOPMENT_HOST_KEY) {
+    app.log.warn("BERTH_HOST_KEY is not set: preview host names use the public development key, so anyone can derive them; set it before previews hold anything private");
+  }
   const previews = createEngine({
     app,
     settings,

@@ -18,7 +18,7 @@ import { parseYamlSource } from "./util/yaml-source.js";
 import { InputError, formatDiagnostic } from "./errors.js";
 import { CONFIG_FILE, formatWarning, planPreview } from "./plan/plan-preview.js";
 import { createDirReader } from "./util/repo-reader.js";
-import { hostname } from "./stack/naming.js";
+import { hostname, previewHostLabel, UNKEYED_HOST_SECRET } from "./stack/naming.js";
 import { BASE_EXPORTS, renderBaseParameters } from "./stack/base-stack.js";
 import { PRIORITY_PARAMETER } from "./stack/load-balancer.js";
 
@@ -40,7 +40,9 @@ const USAGE = `usage: berth plan [DIR] --repo OWNER/NAME --pr N --sha SHA [--bra
        berth doctor [--base-stack NAME] [--region REGION] [--role-arn ARN] [--config FILE ...] [--image REF ...] [--json]
 
 plan reads DIR (default .) as a repository checkout and prints the preview's plan as JSON:
-{ "stackName", "url", "template", "parameters", "release", "warnings" }.
+{ "stackName", "url", "hostKey", "template", "parameters", "release", "warnings" }.
+The host name's last 16 characters are a secret berth derives with its host key: with BERTH_HOST_KEY
+set, "url" is the deployed one; without it they are zeros, a stand-in ("hostKey" says which).
 --base-output gives one of the base stack's outputs (ListenerArn, SecretsPrefix, DockerHubMirror, ...),
 so the plan is checked and rendered as a deploy would; "parameters" shows a placeholder for each one not given.
 doctor checks, read-only, that the AWS account is ready for previews; exit 1 when a check fails.`;
@@ -101,6 +103,8 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps = {}): Pro
     } else baseOutputs[match[1]!] = match[2]!;
   }
   if (values.domain !== undefined) baseOutputs.Domain ??= values.domain.toLowerCase();
+  const hostKey = (deps.env ?? process.env).BERTH_HOST_KEY || undefined;
+  if (hostKey !== undefined && hostKey.length < 32) problems.push("BERTH_HOST_KEY must be at least 32 characters, as berth requires");
   if (problems.length > 0 || !repoMatch) {
     io.stderr(`${problems.map((p) => `berth plan: ${p}`).join("\n")}\n${USAGE}\n`);
     return 2;
@@ -116,6 +120,7 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps = {}): Pro
         pr,
         sha: values.sha!.toLowerCase(),
         ...(values.branch ? { branch: values.branch } : {}),
+        ...(hostKey === undefined ? {} : { host: previewHostLabel({ owner: repoMatch[1]!, repo: repoMatch[2]!, pr }, hostKey) }),
       },
       baseStack,
       baseOutputs,
@@ -127,7 +132,8 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps = {}): Pro
     const { stack } = plan;
     const output = {
       stackName: stack.stackName,
-      url: baseOutputs.Domain ? `https://${hostname(stack.label, baseOutputs.Domain)}` : null,
+      url: baseOutputs.Domain ? `https://${hostname(stack.host, baseOutputs.Domain)}` : null,
+      hostKey: hostKey === undefined ? `unset: the host name ends in ${UNKEYED_HOST_SECRET}, a stand-in for the secret a deploy derives with BERTH_HOST_KEY` : "BERTH_HOST_KEY: the host name is the deployed one",
       template: stack.template,
       // What a deploy passes: the base stack's outputs, and a priority berth allocates then.
       parameters: { ...renderBaseParameters({ name: baseStack, outputs: baseOutputs }), [PRIORITY_PARAMETER]: "<allocated at deploy>" },

@@ -1,7 +1,7 @@
 import { loadRepoConfigSource } from "../config/load-repo-config.js";
 import { BerthError } from "../errors.js";
 import type { PreviewTarget } from "../plan/plan-preview.js";
-import { previewLabel, stackName } from "../stack/naming.js";
+import { previewHostLabel, previewLabel, stackName } from "../stack/naming.js";
 import type { Logger } from "../util/logger.js";
 import { DeployReporter, renderComment } from "./report/index.js";
 import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, type DeployDeps, deployPreview, describeFailure, destroyPreview, forkGate, gateDeploy, KeyedQueue, reconcile, RestartSignal, type ReconcileSummary } from "./flow/index.js";
@@ -20,6 +20,8 @@ export interface PreviewServiceDeps extends Omit<DeployDeps, "log" | "logs"> {
   log: Logger;
   /** How many pull requests deploy at once. */
   concurrency: number;
+  /** The operator's secret key of preview host names (previewHostLabel). */
+  hostKey: string;
 }
 
 const REMOVALS = new Set<PreviewJob["action"]>(["destroy", "close"]);
@@ -275,7 +277,8 @@ export class PreviewService {
 
   private async run(job: PreviewJob, signal: AbortSignal): Promise<void> {
     const github = await this.deps.github(job.repo);
-    const target: PreviewTarget = { owner: job.repo.owner, repo: job.repo.repo, pr: job.pr, sha: job.sha, ...(job.branch ? { branch: job.branch } : {}) };
+    const ref = { owner: job.repo.owner, repo: job.repo.repo, pr: job.pr };
+    const target: PreviewTarget = { ...ref, sha: job.sha, ...(job.branch ? { branch: job.branch } : {}), host: previewHostLabel(ref, this.deps.hostKey) };
     const log = this.deps.log.child({ repo: `${job.repo.owner}/${job.repo.repo}`, pr: job.pr, action: job.action });
 
     if (REMOVALS.has(job.action)) {

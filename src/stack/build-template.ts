@@ -11,7 +11,7 @@ import { fargateSize, resourceDiagnostics, type FargateSize } from "./fargate-si
 import { addPublicEndpoint } from "./load-balancer.js";
 import { logicalIdPrefixes } from "./logical-ids.js";
 import { encodedBytes, MAX_ENCODED_FILE_BYTES, planMountedFiles } from "./mounted-files.js";
-import { containerName, previewLabel, stackName as toStackName } from "./naming.js";
+import { containerName, previewHostLabel, previewLabel, stackName as toStackName } from "./naming.js";
 import { addPreviewNetwork, addServiceDiscovery } from "./preview-network.js";
 import { projectDiagnostics } from "./project-diagnostics.js";
 import { anonymousPullWarning, buildPullImage, type ImageSources } from "./pull-image.js";
@@ -32,7 +32,8 @@ export const RELEASE_TASK_DEFINITION_ID = "ReleaseTaskDefinition";
 export interface BuildTemplateInput {
   project: ComposeProject;
   config: RepoConfig;
-  target: { owner: string; repo: string; pr: number; sha: string; branch?: string };
+  /** `host`: the public host name's DNS label (previewHostLabel); absent, the label without the host key. */
+  target: { owner: string; repo: string; pr: number; sha: string; branch?: string; host?: string };
   /** Name of the operator's base stack, whose outputs the deploy passes as the template's `Base<Name>` parameters. */
   baseStack: string;
   /**
@@ -57,6 +58,8 @@ export interface BuildTemplateInput {
 export interface PreviewStack {
   stackName: string;
   label: string;
+  /** The DNS label of the public host name, `<host>.<domain>`. */
+  host: string;
   template: Record<string, unknown>;
   /** The compose service behind the preview URL, and its container port. */
   publicService: string;
@@ -94,12 +97,13 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
   const lineOf = input.configLineOf;
   const label = previewLabel(target);
   const stackName = toStackName(label);
+  const host = target.host ?? previewHostLabel(target, undefined);
 
   const diagnostics: Diagnostic[] = [...projectDiagnostics(project, config, lineOf), ...resourceDiagnostics(config.resources, lineOf)];
   if (input.baseOutputs) {
     // What AWS would refuse later, said now: the limits that depend on the operator's base stack.
     diagnostics.push(
-      ...hostHeaderDiagnostics({ label, baseStack: input.baseStack, outputs: input.baseOutputs }),
+      ...hostHeaderDiagnostics({ label: host, baseStack: input.baseStack, outputs: input.baseOutputs }),
       ...secretDiagnostics({ secrets: config.secrets, outputs: input.baseOutputs, ...(lineOf ? { lineOf } : {}) }),
       ...secretDiagnostics({ secrets: config.compose_secrets, outputs: input.baseOutputs, key: "compose_secrets", ...(lineOf ? { lineOf } : {}) }),
       // berth's own role reads the sign-in secret for CloudFormation, fenced as the previews' secrets are.
@@ -162,6 +166,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     const logging: LogSettings = { group: fromBase("LogGroup"), region: AWS_REGION, streamPrefix: label };
     const endpoint = addPublicEndpoint(builder, {
       label,
+      host,
       port: publicService.port,
       healthPath: config.healthcheck.path,
       ...(config.access.allow_cidrs ? { allowCidrs: config.access.allow_cidrs } : {}),
@@ -270,7 +275,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     const running = longRunning.filter((p) => p.built && p.desiredCount > 0);
     const outputs: Record<string, Value | undefined> = {
       Hostname: endpoint.hostname,
-      Url: join("", ["https://", label, ".", fromBase("Domain")]),
+      Url: join("", ["https://", host, ".", fromBase("Domain")]),
       PublicServiceArn: publicEcs.ref,
       PublicServiceName: publicEcs.getAtt("Name"),
       ServiceArns: pairs(longRunning),
@@ -303,6 +308,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
   return {
     stackName,
     label,
+    host,
     template,
     publicService: publicService.service.name,
     port: publicService.port,
