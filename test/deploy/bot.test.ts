@@ -284,10 +284,11 @@ describe("deploy/bot.yml", () => {
   describe("secrets", () => {
     const container = (resource("TaskDefinition").Properties.ContainerDefinitions as Array<Record<string, Json>>)[0]!;
 
-    it("injects the private key and webhook secret from Secrets Manager through ECS secrets", () => {
+    it("injects the private key, the webhook secret and the host key from Secrets Manager through ECS secrets", () => {
       expect(container.Secrets).toEqual([
         { Name: "PRIVATE_KEY", ValueFrom: { Ref: "PrivateKeySecretArn" } },
         { Name: "WEBHOOK_SECRET", ValueFrom: { Ref: "WebhookSecretArn" } },
+        { Name: "BERTH_HOST_KEY", ValueFrom: { Ref: "HostKeySecret" } },
       ]);
       const envNames = (container.Environment as Array<{ Name: string }>).map((e) => e.Name);
       expect(envNames).toEqual(["APP_ID", "AWS_REGION", "BERTH_BASE_STACK", "BERTH_DRAIN_SECONDS", "NODE_ENV", "LOG_FORMAT", "PORT", "HOST", "WEBHOOK_PATH"]);
@@ -306,14 +307,22 @@ describe("deploy/bot.yml", () => {
       }
     });
 
-    it("lets the execution role read exactly those two secrets, and berth's role only sign-in secrets under the base stack's SecretsPrefix", () => {
+    it("generates the host key in Secrets Manager, long enough for berth's settings, so nobody has to choose or see it", () => {
+      expect(resource("HostKeySecret")).toMatchObject({
+        Type: "AWS::SecretsManager::Secret",
+        Properties: { GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true } },
+      });
+      expect(resource("HostKeySecret").Properties).not.toHaveProperty("SecretString");
+    });
+
+    it("lets the execution role read exactly those three secrets, and berth's role only sign-in secrets under the base stack's SecretsPrefix", () => {
       const reading = allStatements.filter((s) => actionsOf(s).some((a) => a.startsWith("secretsmanager:")));
       expect(reading.map((s) => [s.Sid, s.Action]).sort()).toEqual([
         ["ReadAppSecrets", "secretsmanager:GetSecretValue"],
         ["ResolveSignInSecrets", "secretsmanager:GetSecretValue"],
       ]);
       const bySid = new Map(reading.map((s) => [s.Sid, s.Resource]));
-      expect(bySid.get("ReadAppSecrets")).toEqual([{ Ref: "PrivateKeySecretArn" }, { Ref: "WebhookSecretArn" }]);
+      expect(bySid.get("ReadAppSecrets")).toEqual([{ Ref: "PrivateKeySecretArn" }, { Ref: "WebhookSecretArn" }, { Ref: "HostKeySecret" }]);
       const signIn = JSON.stringify(bySid.get("ResolveSignInSecrets"));
       expect(signIn).toContain(":secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${Prefix}*");
       expect(signIn).toContain('{"Prefix":{"Fn::ImportValue":{"Fn::Sub":"${BaseStackName}-SecretsPrefix"}}}');
