@@ -3,6 +3,7 @@ import { PlaceholderError, previewValues, resolvePlaceholders } from "../config/
 import type { RepoConfig } from "../config/schema.js";
 import { InputError, type Diagnostic, type Warning } from "../errors.js";
 import { hostHeaderDiagnostics, secretDiagnostics } from "./base-limits.js";
+import { ACCESS_DEFAULT_OUTPUTS, baseAccessDefaults, effectiveAccess } from "./access-defaults.js";
 import { addBaseParameters, fromBase } from "./base-stack.js";
 import { buildContainerDefinition, buildDnsInitContainer, buildImageFilesContainer, type LogSettings } from "./container-definition.js";
 import { configDiagnostic, type ConfigLineOf } from "./diagnostics.js";
@@ -100,6 +101,10 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
   const host = target.host ?? previewHostLabel(target, undefined);
 
   const diagnostics: Diagnostic[] = [...projectDiagnostics(project, config, lineOf), ...resourceDiagnostics(config.resources, lineOf)];
+  // The operator's defaults for `access`, from the base stack when its outputs are known.
+  const defaults = input.baseOutputs ? baseAccessDefaults({ outputs: input.baseOutputs, baseStack: input.baseStack }) : { access: {}, diagnostics: [] };
+  diagnostics.push(...defaults.diagnostics);
+  const access = effectiveAccess(config.access, defaults.access);
   if (input.baseOutputs) {
     // What AWS would refuse later, said now: the limits that depend on the operator's base stack.
     diagnostics.push(
@@ -107,7 +112,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       ...secretDiagnostics({ secrets: config.secrets, outputs: input.baseOutputs, ...(lineOf ? { lineOf } : {}) }),
       ...secretDiagnostics({ secrets: config.compose_secrets, outputs: input.baseOutputs, key: "compose_secrets", ...(lineOf ? { lineOf } : {}) }),
       // berth's own role reads the sign-in secret for CloudFormation, fenced as the previews' secrets are.
-      ...secretDiagnostics({ secrets: config.access.oidc ? { client_secret: config.access.oidc.client_secret } : {}, outputs: input.baseOutputs, key: ["access", "oidc"], reader: "berth's role (CloudFormation resolves the secret with it)", ...(lineOf ? { lineOf } : {}) }),
+      ...signInSecretDiagnostics(access, { baseStack: input.baseStack, outputs: input.baseOutputs, ...(lineOf ? { lineOf } : {}) }),
     );
   }
   const publicService = collect(diagnostics, () => selectPublicService(project, config, lineOf));
@@ -169,8 +174,8 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       host,
       port: publicService.port,
       healthPath: config.healthcheck.path,
-      ...(config.access.allow_cidrs ? { allowCidrs: config.access.allow_cidrs } : {}),
-      ...(config.access.oidc ? { oidc: config.access.oidc } : {}),
+      ...(access.allow_cidrs ? { allowCidrs: access.allow_cidrs } : {}),
+      ...(access.oidc ? { oidc: access.oidc } : {}),
     });
     const families = familyNames(label, project.services);
     // Text from the compose file and the config holds the address; the template joins it in at deploy time.
@@ -316,6 +321,27 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     release,
     warnings,
   };
+}
+
+/**
+ * The sign-in client secret against what berth's role may resolve: on its `access.oidc` line when
+ * the repository gave it, on the base stack's `DefaultOidc` output when the operator did.
+ */
+function signInSecretDiagnostics(
+  access: ReturnType<typeof effectiveAccess>,
+  input: { baseStack: string; outputs: Record<string, string>; lineOf?: ConfigLineOf },
+): Diagnostic[] {
+  if (!access.oidc) return [];
+  const found = secretDiagnostics({
+    secrets: { client_secret: access.oidc.client_secret },
+    outputs: input.outputs,
+    key: ["access", "oidc"],
+    reader: "berth's role (CloudFormation resolves the secret with it)",
+    ...(input.lineOf ? { lineOf: input.lineOf } : {}),
+  });
+  if (access.from.oidc === "repository") return found;
+  const output = ACCESS_DEFAULT_OUTPUTS.oidc;
+  return found.map((d) => ({ file: `base stack ${input.baseStack}`, path: output, message: d.message.replace(/^access\.oidc\.client_secret: /, `${output}: client_secret: `) }));
 }
 
 /** A one-shot service exits: it cannot answer on the preview URL. */
