@@ -10,7 +10,9 @@ import { onIssueComment } from "./issue-comment.js";
 import { onPullRequest } from "./pull-request.js";
 import { PULL_REQUEST_EVENTS } from "./webhooks.js";
 import { createWorkerPlanner } from "../src/plan/worker-planner.js";
+import { createReadiness, type Readiness } from "./readiness.js";
 import { DEVELOPMENT_HOST_KEY, loadSettings } from "./settings.js";
+import { CloudFormationStacks } from "../src/aws/cloudformation-stacks.js";
 import type { PreviewService } from "../src/preview/index.js";
 
 /**
@@ -44,10 +46,12 @@ export function createAwsClients(region: string): AwsClients {
   };
 }
 
-/** The real engine and the way to stop its resync schedule (for a graceful stop). */
+/** The real engine, the way to stop its resync schedule (for a graceful stop) and `/readyz`'s answer. */
 export interface ProductionDeps extends HandlerDeps {
   previews: PreviewService;
   stopResync: () => void;
+  /** Whether GitHub and the base stack answer berth's credentials now (cached a few seconds). */
+  ready: () => Promise<Readiness>;
 }
 
 /**
@@ -60,10 +64,11 @@ export function productionDeps(app: Probot, timings?: Partial<EngineTimings>): P
   if (settings.BERTH_HOST_KEY === DEVELOPMENT_HOST_KEY) {
     app.log.warn("BERTH_HOST_KEY is not set: preview host names use the public development key, so anyone can derive them; set it before previews hold anything private");
   }
+  const clients = createAwsClients(settings.AWS_REGION);
   const previews = createEngine({
     app,
     settings,
-    clients: createAwsClients(settings.AWS_REGION),
+    clients,
     planner: createWorkerPlanner(),
     ...(timings ? { timings } : {}),
   });
@@ -71,7 +76,14 @@ export function productionDeps(app: Probot, timings?: Partial<EngineTimings>): P
     settings.BERTH_RESYNC_MINUTES > 0
       ? scheduleResync(previews, { firstDelayMs: FIRST_RESYNC_DELAY_MS, everyMs: settings.BERTH_RESYNC_MINUTES * 60_000, log: app.log })
       : () => {};
-  return { previews, stopResync };
+  const baseStack = new CloudFormationStacks({ client: clients.cloudformation, ownership: { prefix: "berth-", tagKey: "berth:managed" } });
+  const ready = createReadiness({
+    checks: {
+      github: () => app.auth().then((octokit) => octokit.request("GET /app")),
+      baseStack: () => baseStack.getOutputs(settings.BERTH_BASE_STACK),
+    },
+  });
+  return { previews, stopResync, ready };
 }
 
 export default createApp((app) => productionDeps(app));

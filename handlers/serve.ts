@@ -37,7 +37,7 @@ export async function serve(input: {
   });
   if (!deps) throw new Error("the app did not load");
   const middleware = createWebhookMiddleware({ secret: env.WEBHOOK_SECRET, deps, log: probot.log, ...(env.WEBHOOK_PATH ? { path: env.WEBHOOK_PATH } : {}) });
-  const web = createWebhookServer(middleware);
+  const web = createWebhookServer(middleware, { ready: deps.ready });
   const host = env.HOST || "localhost";
   const port = await listen(web.server, env.PORT ? Number(env.PORT) : 3000, host);
   probot.log.info({ port }, `berth listening on port ${port}`);

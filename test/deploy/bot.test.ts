@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { FIRST_RESYNC_DELAY_MS } from "../../handlers/create-engine.js";
 import { DEFAULT_DRAIN_SECONDS } from "../../handlers/settings.js";
+import { createReadiness } from "../../handlers/readiness.js";
 import { createWebhookServer, listen } from "../../handlers/webhook-server.js";
 import { buildTemplate } from "../../src/stack/build-template.js";
 import { parseCfnYaml } from "../helpers/bot-policy.js";
@@ -330,16 +331,18 @@ describe("deploy/bot.yml", () => {
   });
 
   describe("endpoint", () => {
-    it("health-checks the ping route that berth's server answers", async () => {
-      const web = createWebhookServer(() => false);
+    it("health-checks /readyz, which berth's server answers 200 only when GitHub and the base stack answer it", async () => {
+      let reachable = true;
+      const web = createWebhookServer(() => false, { ready: createReadiness({ checks: { github: async () => (reachable ? {} : Promise.reject(new Error("down"))) }, ttlMs: 0 }) });
       const port = await listen(web.server, 0, "127.0.0.1");
       try {
-        const ping = await fetch(`http://127.0.0.1:${port}/ping`);
-        expect([ping.status, await ping.text()]).toEqual([200, "PONG"]);
+        expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+        reachable = false;
+        expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
       } finally {
         await web.close();
       }
-      expect(resource("TargetGroup").Properties).toMatchObject({ HealthCheckPath: "/ping", Matcher: { HttpCode: "200" }, Port: 3000 });
+      expect(resource("TargetGroup").Properties).toMatchObject({ HealthCheckPath: "/readyz", Matcher: { HttpCode: "200" }, Port: 3000, HealthCheckTimeoutSeconds: 5 });
     });
 
     it("listens on every interface of the task, where the load balancer reaches it", () => {
