@@ -6,7 +6,8 @@ export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next?: 
 
 /**
  * berth's HTTP server: the webhooks, `GET /ping` (the process answers), `GET /readyz` (GitHub and
- * the base stack answer berth; the load balancer's health check), 404 for the rest.
+ * the base stack answer berth; the load balancer's health check), `GET /metrics` (Prometheus),
+ * 404 for the rest.
  */
 export interface WebhookServer {
   readonly server: Server;
@@ -23,12 +24,22 @@ export interface WebhookServer {
  * Serves `middleware` until `refuse()`; `/ping` answers PONG, as Probot's own server does;
  * `/readyz` answers 200 when `ready` says so, 503 otherwise, with the checks as JSON.
  */
-export function createWebhookServer(middleware: NodeMiddleware, options: { ready?: () => Promise<Readiness> } = {}): WebhookServer {
+export function createWebhookServer(
+  middleware: NodeMiddleware,
+  options: { ready?: () => Promise<Readiness>; metrics?: () => Promise<{ contentType: string; body: string }> } = {},
+): WebhookServer {
   let refusing = false;
   const server = createServer((req, res) => {
     const path = req.url?.split("?")[0];
     if (req.method === "GET" && path === "/ping") {
       res.writeHead(refusing ? 503 : 200, { "content-type": "text/plain" }).end(refusing ? "DRAINING" : "PONG");
+      return;
+    }
+    if (req.method === "GET" && path === "/metrics" && options.metrics) {
+      options.metrics().then(
+        ({ contentType, body }) => res.writeHead(200, { "content-type": contentType }).end(body),
+        () => res.writeHead(500).end(),
+      );
       return;
     }
     if (req.method === "GET" && path === "/readyz" && options.ready) {

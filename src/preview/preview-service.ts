@@ -82,6 +82,11 @@ export class PreviewService {
     return true;
   }
 
+  /** How many pull requests deploy or remove now, and how many wait for their turn. */
+  stats(): { running: number; waiting: number } {
+    return { running: this.queue.runningCount, waiting: this.queue.waitingCount };
+  }
+
   /**
    * Repairs what missed webhooks and restarts left behind (see `reconcile`): removes previews of
    * closed pull requests, deploys heads that moved or never deployed, concludes check runs a
@@ -345,22 +350,28 @@ export class PreviewService {
       log.info({}, "draining: deploy not started");
       return;
     }
-    await deployPreview(
-      this.deps,
-      {
-        github,
-        target,
-        config,
-        configLineOf: source.lineOf,
-        configFile: source.file,
-        configText: source.text,
-        kind: kindOf(job),
-        ...(job.attempt ? { attempt: job.attempt } : {}),
-        ...(job.fork ? { withoutSecrets: true } : {}),
-        ...(approvalMarker ? { commentSuffix: approvalMarker } : {}),
-      },
-      signal,
-    );
+    const started = this.deps.now().getTime();
+    let outcome = "error";
+    try {
+      outcome = await deployPreview(
+        this.deps,
+        {
+          github,
+          target,
+          config,
+          configLineOf: source.lineOf,
+          configFile: source.file,
+          configText: source.text,
+          kind: kindOf(job),
+          ...(job.attempt ? { attempt: job.attempt } : {}),
+          ...(job.fork ? { withoutSecrets: true } : {}),
+          ...(approvalMarker ? { commentSuffix: approvalMarker } : {}),
+        },
+        signal,
+      );
+    } finally {
+      this.deps.metrics?.deployFinished(outcome, (this.deps.now().getTime() - started) / 1000);
+    }
   }
 }
 

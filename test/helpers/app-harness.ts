@@ -8,6 +8,7 @@ import { createEngine, type EngineTimings } from "../../handlers/create-engine.j
 import { createGitHubOctokit } from "../../handlers/github-octokit.js";
 import type { Planner } from "../../src/plan/planner.js";
 import type { PreviewService } from "../../src/preview/preview-service.js";
+import type { EngineMetrics } from "../../src/preview/index.js";
 import { createAwsFake, type AwsFake } from "../fakes/aws-fake.js";
 import { createGitHubFake, type GitHubFake } from "../fakes/github-fake.js";
 import { HOST_KEY } from "./app-fixtures.js";
@@ -125,6 +126,8 @@ export function createHarness(input: {
   checkGitHubRequests?: boolean;
   /** The operator's host key; default HOST_KEY. */
   hostKey?: string;
+  /** Told how deploys and their phases end. */
+  metrics?: EngineMetrics;
 }): Harness {
   let hostKey = input.hostKey ?? HOST_KEY;
   const aws = createAwsFake(input.aws);
@@ -168,6 +171,7 @@ export function createHarness(input: {
         ...(input.now ? { now: input.now } : {}),
         ...(input.resyncBudget === undefined ? {} : { resyncBudget: input.resyncBudget }),
         ...(input.planner ? { planner: input.planner } : {}),
+        ...(input.metrics ? { metrics: input.metrics } : {}),
       });
       return { previews };
     });
