@@ -12,7 +12,7 @@ import { ElbV2 } from "../src/aws/elbv2.js";
 import { CREATE_RETRY } from "../src/github/create-once.js";
 import { createRepoGitHub } from "../src/github/create-repo-github.js";
 import { createAppGitHub } from "../src/github/installations.js";
-import { ListenerPriorityAllocator, PreviewService } from "../src/preview/index.js";
+import { ListenerPriorityAllocator, PreviewService, type EngineMetrics } from "../src/preview/index.js";
 import type { Planner } from "../src/plan/planner.js";
 import type { Logger } from "../src/util/logger.js";
 import { createRedactor } from "../src/util/redact.js";
@@ -55,6 +55,8 @@ export function createEngine(input: {
   resyncBudget?: number;
   /** Plans and renders templates; default on the main thread (production passes worker threads). */
   planner?: Planner;
+  /** Told how deploys and their phases end. */
+  metrics?: EngineMetrics;
 }): PreviewService {
   const { app, settings, clients } = input;
   const timings = { ...PRODUCTION, ...input.timings };
@@ -107,11 +109,13 @@ export function createEngine(input: {
     app: createAppGitHub({ app: () => app.auth(), installation: (id) => app.auth(id) }),
     ...(input.resyncBudget === undefined ? {} : { resyncBudget: input.resyncBudget }),
     ...(input.planner ? { planner: input.planner } : {}),
+    ...(input.metrics ? { metrics: input.metrics } : {}),
     log: app.log,
     now: input.now ?? (() => new Date()),
     sleep,
     redact: createRedactor(),
     concurrency: settings.BERTH_CONCURRENCY,
+    hostKey: settings.BERTH_HOST_KEY,
     options: { imageTimeoutMs: settings.BERTH_IMAGE_TIMEOUT_SECONDS * 1000, imagePollMs: timings.imagePollMs, logTailLines: 30 },
   });
 }

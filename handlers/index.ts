@@ -12,7 +12,10 @@ import { onCheckRun } from "./check-run.js";
 import { CHECK_RUN_EVENTS, PULL_REQUEST_EVENTS, WORKFLOW_RUN_EVENTS } from "./webhooks.js";
 import { onWorkflowRun } from "./workflow-run.js";
 import { createWorkerPlanner } from "../src/plan/worker-planner.js";
-import { loadSettings } from "./settings.js";
+import { createReadiness, type Readiness } from "./readiness.js";
+import { instrumentAwsClient, type BerthMetrics } from "./metrics.js";
+import { DEVELOPMENT_HOST_KEY, loadSettings } from "./settings.js";
+import { CloudFormationStacks } from "../src/aws/cloudformation-stacks.js";
 import type { PreviewService } from "../src/preview/index.js";
 
 /**
@@ -36,22 +39,32 @@ export function createApp(build: (app: Probot) => HandlerDeps): ApplicationFunct
  */
 export const AWS_RETRY = { retryMode: "adaptive", maxAttempts: 6 } as const;
 
-/** The SDK clients, from the default credential chain; the only place berth constructs them. */
-export function createAwsClients(region: string): AwsClients {
+/**
+ * The SDK clients, from the default credential chain; the only place berth constructs them. With
+ * `metrics`, every call is counted by service and operation.
+ */
+export function createAwsClients(region: string, metrics?: Pick<BerthMetrics, "awsCall">): AwsClients {
   const config = { region, ...AWS_RETRY };
-  return {
+  const clients: AwsClients = {
     cloudformation: new CloudFormationClient(config),
     ecs: new ECSClient(config),
     ecr: new ECRClient(config),
     logs: new CloudWatchLogsClient(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
   };
+  if (metrics) {
+    const services: Record<keyof AwsClients, string> = { cloudformation: "CloudFormation", ecs: "ECS", ecr: "ECR", logs: "CloudWatchLogs", elbv2: "ElasticLoadBalancingV2" };
+    for (const [key, client] of Object.entries(clients) as Array<[keyof AwsClients, AwsClients[keyof AwsClients]]>) instrumentAwsClient(client, services[key], metrics);
+  }
+  return clients;
 }
 
-/** The real engine and the way to stop its resync schedule (for a graceful stop). */
+/** The real engine, the way to stop its resync schedule (for a graceful stop) and `/readyz`'s answer. */
 export interface ProductionDeps extends HandlerDeps {
   previews: PreviewService;
   stopResync: () => void;
+  /** Whether GitHub and the base stack answer berth's credentials now (cached a few seconds). */
+  ready: () => Promise<Readiness>;
 }
 
 /**
@@ -59,20 +72,35 @@ export interface ProductionDeps extends HandlerDeps {
  * its resync: 3 min after start, then every BERTH_RESYNC_MINUTES (0 turns it off). Templates are
  * planned and rendered on a worker thread, so the main thread stays free to answer webhooks.
  */
-export function productionDeps(app: Probot, timings?: Partial<EngineTimings>): ProductionDeps {
+export function productionDeps(app: Probot, timings?: Partial<EngineTimings>, metrics?: BerthMetrics): ProductionDeps {
   const settings = loadSettings();
+  if (settings.BERTH_HOST_KEY === DEVELOPMENT_HOST_KEY) {
+    app.log.warn("BERTH_HOST_KEY is not set: preview host names use the public development key, so anyone can derive them; set it before previews hold anything private");
+  }
+  const clients = createAwsClients(settings.AWS_REGION, metrics);
   const previews = createEngine({
     app,
     settings,
-    clients: createAwsClients(settings.AWS_REGION),
+    clients,
+    ...(metrics ? { metrics: metrics.engine } : {}),
     planner: createWorkerPlanner(),
     ...(timings ? { timings } : {}),
   });
+  metrics?.watchQueue(() => previews.stats());
+  // The resync looks at every stack of berth's: its count is the number of live previews.
+  const resyncing = metrics ? { resync: () => previews.resync().then((summary) => (metrics.setLivePreviews(summary.checked), summary)) } : previews;
   const stopResync =
     settings.BERTH_RESYNC_MINUTES > 0
-      ? scheduleResync(previews, { firstDelayMs: FIRST_RESYNC_DELAY_MS, everyMs: settings.BERTH_RESYNC_MINUTES * 60_000, log: app.log })
+      ? scheduleResync(resyncing, { firstDelayMs: FIRST_RESYNC_DELAY_MS, everyMs: settings.BERTH_RESYNC_MINUTES * 60_000, log: app.log })
       : () => {};
-  return { previews, stopResync };
+  const baseStack = new CloudFormationStacks({ client: clients.cloudformation, ownership: { prefix: "berth-", tagKey: "berth:managed" } });
+  const ready = createReadiness({
+    checks: {
+      github: () => app.auth().then((octokit) => octokit.request("GET /app")),
+      baseStack: () => baseStack.getOutputs(settings.BERTH_BASE_STACK),
+    },
+  });
+  return { previews, stopResync, ready };
 }
 
 export default createApp((app) => productionDeps(app));

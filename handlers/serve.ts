@@ -4,6 +4,7 @@ import { productionDeps, type ProductionDeps } from "./index.js";
 import type { BerthSettings } from "./settings.js";
 import { handleShutdown } from "./shutdown.js";
 import { startWebhookProxy, type SmeeModule, type WebhookProxy } from "./webhook-proxy.js";
+import { createMetrics, githubMetricsPlugin } from "./metrics.js";
 import { createWebhookServer, listen } from "./webhook-server.js";
 import { createWebhookMiddleware } from "./webhooks.js";
 
@@ -24,20 +25,21 @@ export async function serve(input: {
   loadSmee?: () => Promise<SmeeModule>;
 }): Promise<{ port: number }> {
   const { env } = input;
+  const metrics = createMetrics();
   const probot: Probot = createProbot({
     // Probot's own server logs at info level, JSON in production; createProbot alone would log warnings only.
     env: { LOG_LEVEL: "info", LOG_FORMAT: env.NODE_ENV === "production" ? "json" : "pretty", ...env },
-    overrides: { Octokit: input.Octokit },
+    overrides: { Octokit: input.Octokit.plugin(githubMetricsPlugin(metrics)) },
   });
   if (!env.WEBHOOK_SECRET) throw new Error("WEBHOOK_SECRET is not set: berth rejects unsigned webhooks");
   let deps: ProductionDeps | undefined;
   // Probot stays for what it is good at: the app's GitHub authentication and logging.
   await probot.load((app) => {
-    deps = productionDeps(app);
+    deps = productionDeps(app, undefined, metrics);
   });
   if (!deps) throw new Error("the app did not load");
-  const middleware = createWebhookMiddleware({ secret: env.WEBHOOK_SECRET, deps, log: probot.log, ...(env.WEBHOOK_PATH ? { path: env.WEBHOOK_PATH } : {}) });
-  const web = createWebhookServer(middleware);
+  const webhooks = createWebhookMiddleware({ secret: env.WEBHOOK_SECRET, deps, log: probot.log, ...(env.WEBHOOK_PATH ? { path: env.WEBHOOK_PATH } : {}) });
+  const web = createWebhookServer(metrics.timeWebhooks(webhooks), { ready: deps.ready, metrics: () => metrics.render() });
   const host = env.HOST || "localhost";
   const port = await listen(web.server, env.PORT ? Number(env.PORT) : 3000, host);
   probot.log.info({ port }, `berth listening on port ${port}`);

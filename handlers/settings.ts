@@ -18,7 +18,22 @@ const Settings = z.object({
    * SIGKILL): deploy/bot.yml sets StopTimeout 120, Fargate's maximum.
    */
   BERTH_DRAIN_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULT_DRAIN_SECONDS),
+  /**
+   * The key of the HMAC in every preview's host name: without it nobody can derive a preview's
+   * address from its repository's name. Changing it moves every preview to a new host on its next
+   * deploy. Required in production; elsewhere DEVELOPMENT_HOST_KEY stands in, with a warning.
+   */
+  BERTH_HOST_KEY: z
+    .string()
+    .min(32, "BERTH_HOST_KEY must be at least 32 characters (e.g. the output of openssl rand -hex 32)")
+    .default(() => DEVELOPMENT_HOST_KEY),
 });
+
+/**
+ * The host key of a berth outside production without BERTH_HOST_KEY: public, so preview host
+ * names made with it can be derived by anyone. Production refuses to start without a key.
+ */
+export const DEVELOPMENT_HOST_KEY = "berth-development-host-key-not-secret";
 
 /** berth's own settings, read once when the app loads. */
 export type BerthSettings = z.output<typeof Settings>;
@@ -26,9 +41,13 @@ export type BerthSettings = z.output<typeof Settings>;
 /** Parses berth's settings from the environment; throws one message naming every missing or bad variable. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): BerthSettings {
   // AWS_DEFAULT_REGION is what the AWS CLI reads; accept it when AWS_REGION is not set.
-  const parsed = Settings.safeParse({ ...env, AWS_REGION: env.AWS_REGION ?? env.AWS_DEFAULT_REGION });
-  if (parsed.success) return parsed.data;
-  throw new Error(settingsMessage(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)));
+  const parsed = Settings.safeParse({ ...env, AWS_REGION: env.AWS_REGION ?? env.AWS_DEFAULT_REGION, BERTH_HOST_KEY: env.BERTH_HOST_KEY || undefined });
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  if (env.NODE_ENV === "production" && !env.BERTH_HOST_KEY) {
+    problems.push("BERTH_HOST_KEY: BERTH_HOST_KEY is not set: the secret preview host names are derived with (deploy/bot.yml keeps one in Secrets Manager); without it anyone could guess a preview's address");
+  }
+  if (parsed.success && problems.length === 0) return parsed.data;
+  throw new Error(settingsMessage(problems));
 }
 
 const AppSettings = z.object({

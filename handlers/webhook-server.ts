@@ -1,9 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Readiness } from "./readiness.js";
 
 /** Probot's Node middleware (`createNodeMiddleware`): true when it answered the request. */
 export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next?: () => void) => Promise<boolean | void> | boolean | void;
 
-/** berth's HTTP server: the webhooks, `GET /ping` for the load balancer's health check, 404 for the rest. */
+/**
+ * berth's HTTP server: the webhooks, `GET /ping` (the process answers), `GET /readyz` (GitHub and
+ * the base stack answer berth; the load balancer's health check), `GET /metrics` (Prometheus),
+ * 404 for the rest.
+ */
 export interface WebhookServer {
   readonly server: Server;
   /**
@@ -15,13 +20,37 @@ export interface WebhookServer {
   close(): Promise<void>;
 }
 
-/** Serves `middleware` until `refuse()`; `/ping` answers PONG, as Probot's own server does. */
-export function createWebhookServer(middleware: NodeMiddleware): WebhookServer {
+/**
+ * Serves `middleware` until `refuse()`; `/ping` answers PONG, as Probot's own server does;
+ * `/readyz` answers 200 when `ready` says so, 503 otherwise, with the checks as JSON.
+ */
+export function createWebhookServer(
+  middleware: NodeMiddleware,
+  options: { ready?: () => Promise<Readiness>; metrics?: () => Promise<{ contentType: string; body: string }> } = {},
+): WebhookServer {
   let refusing = false;
   const server = createServer((req, res) => {
     const path = req.url?.split("?")[0];
     if (req.method === "GET" && path === "/ping") {
       res.writeHead(refusing ? 503 : 200, { "content-type": "text/plain" }).end(refusing ? "DRAINING" : "PONG");
+      return;
+    }
+    if (req.method === "GET" && path === "/metrics" && options.metrics) {
+      options.metrics().then(
+        ({ contentType, body }) => res.writeHead(200, { "content-type": contentType }).end(body),
+        () => res.writeHead(500).end(),
+      );
+      return;
+    }
+    if (req.method === "GET" && path === "/readyz" && options.ready) {
+      if (refusing) {
+        res.writeHead(503, { "content-type": "application/json" }).end(`${JSON.stringify({ ready: false, draining: true })}\n`);
+        return;
+      }
+      options.ready().then(
+        (answer) => res.writeHead(answer.ready ? 200 : 503, { "content-type": "application/json" }).end(`${JSON.stringify(answer)}\n`),
+        () => res.writeHead(503).end(),
+      );
       return;
     }
     if (refusing) {

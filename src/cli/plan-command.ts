@@ -5,7 +5,7 @@ import { CONFIG_FILE, planPreview } from "../plan/plan-preview.js";
 import { renderPlanSummary, summarizePlan } from "../plan/plan-summary.js";
 import { BASE_EXPORTS, baseLocation, renderBaseParameters } from "../stack/base-stack.js";
 import { PRIORITY_PARAMETER } from "../stack/load-balancer.js";
-import { hostname } from "../stack/naming.js";
+import { hostname, previewHostLabel, UNKEYED_HOST_SECRET } from "../stack/naming.js";
 import { createDirReader } from "../util/repo-reader.js";
 import { readCheckout } from "./git-checkout.js";
 import { parseCommandLine, UsageError, type CliIo } from "./options.js";
@@ -28,6 +28,9 @@ the volumes, the warnings with their codes and the price an hour. Nothing is dep
                          it; repeatable. N is one of:
 ${wrap(BASE_EXPORTS.join(", "), 72, "                         ")}
   --json                 print the whole plan, template included, as one JSON object
+
+The host name's last 16 characters are a secret berth derives with its host key: with BERTH_HOST_KEY
+set, the URL is the deployed one; without it they are zeros, a stand-in.
   --output DIR           write the template to DIR/template.json
 
 Exit 0 planned, 1 a problem in the repository's files (FILE:LINE: message on stderr), 2 bad usage.`;
@@ -91,12 +94,21 @@ export async function planCommand(args: string[], io: CliIo, env: Record<string,
     } else baseOutputs[match[1]!] = match[2]!;
   }
   if (values.domain !== undefined) baseOutputs.Domain ??= values.domain.toLowerCase();
+  const hostKey = env.BERTH_HOST_KEY || undefined;
+  if (hostKey !== undefined && hostKey.length < 32) problems.push("BERTH_HOST_KEY must be at least 32 characters, as berth requires");
   if (problems.length > 0 || !repoMatch || sha === undefined) return usage(io, problems);
 
   try {
     const plan = await planPreview({
       reader: createDirReader(dir),
-      target: { owner: repoMatch[1]!, repo: repoMatch[2]!, pr, sha: sha.toLowerCase(), ...(branch ? { branch } : {}) },
+      target: {
+        owner: repoMatch[1]!,
+        repo: repoMatch[2]!,
+        pr,
+        sha: sha.toLowerCase(),
+        ...(branch ? { branch } : {}),
+        ...(hostKey === undefined ? {} : { host: previewHostLabel({ owner: repoMatch[1]!, repo: repoMatch[2]!, pr }, hostKey) }),
+      },
       baseStack,
       baseOutputs,
     });
@@ -105,7 +117,11 @@ export async function planCommand(args: string[], io: CliIo, env: Record<string,
       return 1;
     }
     const { stack } = plan;
-    const url = baseOutputs.Domain ? `https://${hostname(stack.label, baseOutputs.Domain)}` : undefined;
+    const url = baseOutputs.Domain ? `https://${hostname(stack.host, baseOutputs.Domain)}` : undefined;
+    const hostNote =
+      hostKey === undefined
+        ? `unset: the host name ends in ${UNKEYED_HOST_SECRET}, a stand-in for the secret a deploy derives with BERTH_HOST_KEY`
+        : "BERTH_HOST_KEY: the host name is the deployed one";
     const region = values.region ?? baseLocation(baseOutputs)?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
     const summary = summarizePlan(plan, { url, region });
     if (values.output !== undefined) {
@@ -120,6 +136,7 @@ export async function planCommand(args: string[], io: CliIo, env: Record<string,
           {
             stackName: summary.stackName,
             url: summary.url ?? null,
+            hostKey: hostNote,
             services: summary.services,
             release: summary.release,
             price: summary.price ?? null,
@@ -136,7 +153,12 @@ export async function planCommand(args: string[], io: CliIo, env: Record<string,
       for (const warning of summary.warnings) io.stderr(`warning: ${warning}\n`);
       return 0;
     }
-    io.stdout(renderPlanSummary(summary, region === undefined ? {} : { price: `unknown: berth ships no Fargate prices for ${region}` }));
+    io.stdout(
+      renderPlanSummary(summary, {
+        ...(region === undefined ? {} : { price: `unknown: berth ships no Fargate prices for ${region}` }),
+        ...(hostKey === undefined && url !== undefined ? { urlNote: `(${UNKEYED_HOST_SECRET} stands in for the secret BERTH_HOST_KEY gives)` } : {}),
+      }),
+    );
     return 0;
   } catch (error) {
     if (error instanceof InputError) {

@@ -220,7 +220,11 @@ const Oidc = z
   })
   .strict();
 
-const Access = z
+/**
+ * `access`: who may open the preview. Also what the operator's defaults in the base stack are
+ * checked against (`baseAccessDefaults`).
+ */
+export const AccessSchema = z
   .object({
     /** Only requests from these networks reach the preview; anyone when unset. */
     allow_cidrs: z
@@ -423,7 +427,7 @@ export const RepoConfigSchema = z
     /** Which pull requests and pushes deploy on their own; `/preview deploy` deploys regardless. */
     deploy: DeployRules,
     /** Who may open the preview. */
-    access: Access,
+    access: AccessSchema,
   })
   .strict()
   .superRefine(

@@ -8,7 +8,7 @@ import { buildDoctorRequests } from "../iam/doctor-requests.js";
 import { buildPreviewRequests, LIFECYCLE_STEPS, type IamRequest } from "../iam/preview-requests.js";
 import { planPreview } from "../plan/plan-preview.js";
 import { ownershipTags } from "../preview/flow/index.js";
-import type { BaseExport } from "../stack/base-stack.js";
+import type { BaseExport, OptionalBaseExport } from "../stack/base-stack.js";
 import { createMemoryReader } from "../util/repo-reader.js";
 import type { RepositoryRef, SimulationRequest } from "./doctor-port.js";
 
@@ -19,7 +19,7 @@ export interface BotRoleAccount {
   account: string;
   baseStack: string;
   /** The base stack's outputs (those every base stack has). */
-  outputs: Record<Exclude<BaseExport, "DockerHubMirror">, string>;
+  outputs: Record<Exclude<BaseExport, OptionalBaseExport>, string>;
   /** The bot's task role. */
   botRoleArn: string;
   /** ECR repositories the previews' images come from; none: no ECR request is simulated. */

@@ -4,13 +4,13 @@
  */
 import { BerthError } from "../errors.js";
 import { AwsCallError } from "../preview/errors.js";
-import { BASE_EXPORTS, type BaseExport } from "../stack/base-stack.js";
+import { BASE_EXPORTS, OPTIONAL_BASE_EXPORTS, type BaseExport } from "../stack/base-stack.js";
 import { assessSubnetEgress, type SubnetEgress } from "./assess-subnet-egress.js";
 import type { DoctorPort, RepositoryRef, SimulationRequest } from "./doctor-port.js";
 import { buildBotRoleRequests, type BotRoleAccount } from "./bot-role-requests.js";
 
 /** The outputs every base stack has; DockerHubMirror exists only when the operator set up a Docker Hub cache. */
-const REQUIRED_OUTPUTS = BASE_EXPORTS.filter((name) => name !== "DockerHubMirror");
+const REQUIRED_OUTPUTS = BASE_EXPORTS.filter((name) => !(OPTIONAL_BASE_EXPORTS as readonly string[]).includes(name));
 
 /** The checks, in the order they run and print. */
 export const CHECK_IDS = ["base-stack", "vpc-dns", "subnet-egress", "listener-rules", "target-groups", "secrets", "bot-role", "ecr-repositories"] as const;

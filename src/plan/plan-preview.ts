@@ -16,6 +16,12 @@ export interface PreviewTarget {
   pr: number;
   sha: string;
   branch?: string;
+  /**
+   * The DNS label of the preview's public host name, `previewHostLabel` with the operator's host
+   * key (the engine always sets it). Absent: rendered without the key (`berth plan`), with a
+   * stand-in for the secret part.
+   */
+  host?: string;
 }
 
 /** Everything needed to create or update one preview, computed without touching AWS. */

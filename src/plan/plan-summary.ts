@@ -96,10 +96,10 @@ export function summarizePlan(plan: PreviewPlan, input: { url: string | undefine
 }
 
 /** The summary as a person reads it on a terminal: aligned columns, one fact a line. */
-export function renderPlanSummary(summary: PlanSummary, notes: { url?: string; price?: string } = {}): string {
+export function renderPlanSummary(summary: PlanSummary, notes: { urlNote?: string; price?: string } = {}): string {
   const lines: string[] = [];
   lines.push(`Stack     ${summary.stackName}`);
-  lines.push(`URL       ${summary.url ?? notes.url ?? "(pass --domain to see it)"}`);
+  lines.push(`URL       ${summary.url === undefined ? "(pass --domain to see it)" : `${summary.url}${notes.urlNote ? ` ${notes.urlNote}` : ""}`}`);
   lines.push("");
   lines.push("Services");
   const rows = summary.services.map((s) => [

@@ -359,3 +359,14 @@ export interface AppGitHub {
   /** One page (1-based, up to 100) of the repositories an installation may read, and whether more follow. One request. */
   repositories(installationId: number, page: number): Promise<{ repos: InstalledRepo[]; more: boolean }>;
 }
+
+/**
+ * What the engine tells whoever counts (the app records it as Prometheus metrics): how deploys
+ * end and how long their phases take. Never throws into the engine.
+ */
+export interface EngineMetrics {
+  /** A deploy ended: `success`, `failure`, `superseded`, `restarting`, or `error` (an unexpected throw). */
+  deployFinished(outcome: string, seconds: number): void;
+  /** A phase of a deploy ended with `status` (success, skipped, failure, cancelled, paused) after `seconds`. */
+  phaseFinished(phase: string, status: string, seconds: number): void;
+}

@@ -1,7 +1,7 @@
 import { loadRepoConfigSource } from "../config/load-repo-config.js";
 import { BerthError } from "../errors.js";
 import type { PreviewTarget } from "../plan/plan-preview.js";
-import { previewLabel, stackName } from "../stack/naming.js";
+import { previewHostLabel, previewLabel, stackName } from "../stack/naming.js";
 import type { Logger } from "../util/logger.js";
 import { DeployReporter, renderComment } from "./report/index.js";
 import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, type BuildRun, type DeployDeps, ImageBuilds, deployPreview, describeFailure, destroyPreview, forkGate, gateDeploy, KeyedQueue, reconcile, RestartSignal, type ReconcileSummary } from "./flow/index.js";
@@ -20,6 +20,8 @@ export interface PreviewServiceDeps extends Omit<DeployDeps, "log" | "logs"> {
   log: Logger;
   /** How many pull requests deploy at once. */
   concurrency: number;
+  /** The operator's secret key of preview host names (previewHostLabel). */
+  hostKey: string;
 }
 
 const REMOVALS = new Set<PreviewJob["action"]>(["destroy", "close"]);
@@ -81,6 +83,11 @@ export class PreviewService {
     if (this.replacedAlready(job)) return false;
     this.push(job);
     return true;
+  }
+
+  /** How many pull requests deploy or remove now, and how many wait for their turn. */
+  stats(): { running: number; waiting: number } {
+    return { running: this.queue.runningCount, waiting: this.queue.waitingCount };
   }
 
   /**
@@ -307,7 +314,8 @@ export class PreviewService {
 
   private async run(job: PreviewJob, signal: AbortSignal): Promise<void> {
     const github = await this.deps.github(job.repo);
-    const target: PreviewTarget = { owner: job.repo.owner, repo: job.repo.repo, pr: job.pr, sha: job.sha, ...(job.branch ? { branch: job.branch } : {}) };
+    const ref = { owner: job.repo.owner, repo: job.repo.repo, pr: job.pr };
+    const target: PreviewTarget = { ...ref, sha: job.sha, ...(job.branch ? { branch: job.branch } : {}), host: previewHostLabel(ref, this.deps.hostKey) };
     const log = this.deps.log.child({ repo: `${job.repo.owner}/${job.repo.repo}`, pr: job.pr, action: job.action });
 
     if (REMOVALS.has(job.action)) {
@@ -374,22 +382,28 @@ export class PreviewService {
       log.info({}, "draining: deploy not started");
       return;
     }
-    await deployPreview(
-      { ...this.deps, builds: this.builds },
-      {
-        github,
-        target,
-        config,
-        configLineOf: source.lineOf,
-        configFile: source.file,
-        configText: source.text,
-        kind: kindOf(job),
-        ...(job.attempt ? { attempt: job.attempt } : {}),
-        ...(job.fork ? { withoutSecrets: true } : {}),
-        ...(approvalMarker ? { commentSuffix: approvalMarker } : {}),
-      },
-      signal,
-    );
+    const started = this.deps.now().getTime();
+    let outcome = "error";
+    try {
+      outcome = await deployPreview(
+        { ...this.deps, builds: this.builds },
+        {
+          github,
+          target,
+          config,
+          configLineOf: source.lineOf,
+          configFile: source.file,
+          configText: source.text,
+          kind: kindOf(job),
+          ...(job.attempt ? { attempt: job.attempt } : {}),
+          ...(job.fork ? { withoutSecrets: true } : {}),
+          ...(approvalMarker ? { commentSuffix: approvalMarker } : {}),
+        },
+        signal,
+      );
+    } finally {
+      this.deps.metrics?.deployFinished(outcome, (this.deps.now().getTime() - started) / 1000);
+    }
   }
 }
 

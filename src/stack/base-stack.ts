@@ -25,7 +25,15 @@ export const BASE_EXPORTS = [
   "SecretsPrefix",
   "DockerHubMirror",
   "OfficialImagesFrom",
+  "DefaultAllowCidrs",
+  "DefaultOidc",
 ] as const;
+
+/** The base stack's outputs that exist only when the operator set what they carry. */
+export const OPTIONAL_BASE_EXPORTS = ["DockerHubMirror", "DefaultAllowCidrs", "DefaultOidc"] as const satisfies readonly (typeof BASE_EXPORTS)[number][];
+
+/** One of the outputs a base stack may lack. */
+export type OptionalBaseExport = (typeof OPTIONAL_BASE_EXPORTS)[number];
 
 /** One of the base stack's outputs. */
 export type BaseExport = (typeof BASE_EXPORTS)[number];

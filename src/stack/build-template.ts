@@ -3,6 +3,7 @@ import { PlaceholderError, previewValues, resolvePlaceholders } from "../config/
 import type { RepoConfig } from "../config/schema.js";
 import { InputError, type Diagnostic, type Warning } from "../errors.js";
 import { hostHeaderDiagnostics, secretDiagnostics } from "./base-limits.js";
+import { ACCESS_DEFAULT_OUTPUTS, baseAccessDefaults, effectiveAccess } from "./access-defaults.js";
 import { addBaseParameters, fromBase } from "./base-stack.js";
 import { buildContainerDefinition, buildDnsInitContainer, buildImageFilesContainer, type LogSettings } from "./container-definition.js";
 import { configDiagnostic, type ConfigLineOf } from "./diagnostics.js";
@@ -11,7 +12,7 @@ import { fargateSize, resourceDiagnostics, type FargateSize } from "./fargate-si
 import { addPublicEndpoint } from "./load-balancer.js";
 import { logicalIdPrefixes } from "./logical-ids.js";
 import { encodedBytes, MAX_ENCODED_FILE_BYTES, planMountedFiles } from "./mounted-files.js";
-import { containerName, previewLabel, stackName as toStackName } from "./naming.js";
+import { containerName, previewHostLabel, previewLabel, stackName as toStackName } from "./naming.js";
 import { addPreviewNetwork, addServiceDiscovery } from "./preview-network.js";
 import { projectDiagnostics } from "./project-diagnostics.js";
 import { anonymousPullWarning, buildPullImage, type ImageSources } from "./pull-image.js";
@@ -32,7 +33,8 @@ export const RELEASE_TASK_DEFINITION_ID = "ReleaseTaskDefinition";
 export interface BuildTemplateInput {
   project: ComposeProject;
   config: RepoConfig;
-  target: { owner: string; repo: string; pr: number; sha: string; branch?: string };
+  /** `host`: the public host name's DNS label (previewHostLabel); absent, the label without the host key. */
+  target: { owner: string; repo: string; pr: number; sha: string; branch?: string; host?: string };
   /** Name of the operator's base stack, whose outputs the deploy passes as the template's `Base<Name>` parameters. */
   baseStack: string;
   /**
@@ -57,6 +59,8 @@ export interface BuildTemplateInput {
 export interface PreviewStack {
   stackName: string;
   label: string;
+  /** The DNS label of the public host name, `<host>.<domain>`. */
+  host: string;
   template: Record<string, unknown>;
   /** The compose service behind the preview URL, and its container port. */
   publicService: string;
@@ -94,16 +98,21 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
   const lineOf = input.configLineOf;
   const label = previewLabel(target);
   const stackName = toStackName(label);
+  const host = target.host ?? previewHostLabel(target, undefined);
 
   const diagnostics: Diagnostic[] = [...projectDiagnostics(project, config, lineOf), ...resourceDiagnostics(config.resources, lineOf)];
+  // The operator's defaults for `access`, from the base stack when its outputs are known.
+  const defaults = input.baseOutputs ? baseAccessDefaults({ outputs: input.baseOutputs, baseStack: input.baseStack }) : { access: {}, diagnostics: [] };
+  diagnostics.push(...defaults.diagnostics);
+  const access = effectiveAccess(config.access, defaults.access);
   if (input.baseOutputs) {
     // What AWS would refuse later, said now: the limits that depend on the operator's base stack.
     diagnostics.push(
-      ...hostHeaderDiagnostics({ label, baseStack: input.baseStack, outputs: input.baseOutputs }),
+      ...hostHeaderDiagnostics({ label: host, baseStack: input.baseStack, outputs: input.baseOutputs }),
       ...secretDiagnostics({ secrets: config.secrets, outputs: input.baseOutputs, ...(lineOf ? { lineOf } : {}) }),
       ...secretDiagnostics({ secrets: config.compose_secrets, outputs: input.baseOutputs, key: "compose_secrets", ...(lineOf ? { lineOf } : {}) }),
       // berth's own role reads the sign-in secret for CloudFormation, fenced as the previews' secrets are.
-      ...secretDiagnostics({ secrets: config.access.oidc ? { client_secret: config.access.oidc.client_secret } : {}, outputs: input.baseOutputs, key: ["access", "oidc"], reader: "berth's role (CloudFormation resolves the secret with it)", ...(lineOf ? { lineOf } : {}) }),
+      ...signInSecretDiagnostics(access, { baseStack: input.baseStack, outputs: input.baseOutputs, ...(lineOf ? { lineOf } : {}) }),
     );
   }
   const publicService = collect(diagnostics, () => selectPublicService(project, config, lineOf));
@@ -162,10 +171,11 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     const logging: LogSettings = { group: fromBase("LogGroup"), region: AWS_REGION, streamPrefix: label };
     const endpoint = addPublicEndpoint(builder, {
       label,
+      host,
       port: publicService.port,
       healthPath: config.healthcheck.path,
-      ...(config.access.allow_cidrs ? { allowCidrs: config.access.allow_cidrs } : {}),
-      ...(config.access.oidc ? { oidc: config.access.oidc } : {}),
+      ...(access.allow_cidrs ? { allowCidrs: access.allow_cidrs } : {}),
+      ...(access.oidc ? { oidc: access.oidc } : {}),
     });
     const families = familyNames(label, project.services);
     // Text from the compose file and the config holds the address; the template joins it in at deploy time.
@@ -270,7 +280,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     const running = longRunning.filter((p) => p.built && p.desiredCount > 0);
     const outputs: Record<string, Value | undefined> = {
       Hostname: endpoint.hostname,
-      Url: join("", ["https://", label, ".", fromBase("Domain")]),
+      Url: join("", ["https://", host, ".", fromBase("Domain")]),
       PublicServiceArn: publicEcs.ref,
       PublicServiceName: publicEcs.getAtt("Name"),
       ServiceArns: pairs(longRunning),
@@ -303,6 +313,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
   return {
     stackName,
     label,
+    host,
     template,
     publicService: publicService.service.name,
     port: publicService.port,
@@ -310,6 +321,27 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     release,
     warnings,
   };
+}
+
+/**
+ * The sign-in client secret against what berth's role may resolve: on its `access.oidc` line when
+ * the repository gave it, on the base stack's `DefaultOidc` output when the operator did.
+ */
+function signInSecretDiagnostics(
+  access: ReturnType<typeof effectiveAccess>,
+  input: { baseStack: string; outputs: Record<string, string>; lineOf?: ConfigLineOf },
+): Diagnostic[] {
+  if (!access.oidc) return [];
+  const found = secretDiagnostics({
+    secrets: { client_secret: access.oidc.client_secret },
+    outputs: input.outputs,
+    key: ["access", "oidc"],
+    reader: "berth's role (CloudFormation resolves the secret with it)",
+    ...(input.lineOf ? { lineOf: input.lineOf } : {}),
+  });
+  if (access.from.oidc === "repository") return found;
+  const output = ACCESS_DEFAULT_OUTPUTS.oidc;
+  return found.map((d) => ({ file: `base stack ${input.baseStack}`, path: output, message: d.message.replace(/^access\.oidc\.client_secret: /, `${output}: client_secret: `) }));
 }
 
 /** A one-shot service exits: it cannot answer on the preview URL. */

@@ -24,7 +24,7 @@ export interface PublicEndpoint {
   listenerRule: ResourceHandle<"AWS::ElasticLoadBalancingV2::ListenerRule">;
   /** `Ref` of the priority parameter. */
   priority: Ref;
-  /** `<label>.<domain>`, joined at deploy time. */
+  /** `<host>.<domain>`, joined at deploy time. */
   hostname: Value;
 }
 
@@ -80,11 +80,20 @@ export function targetGroupName(label: string, port: number): string {
 /**
  * Adds the target group (IP targets, HTTP on `port`, a health check fast enough for previews:
  * every 5 s, 2 to change state, 5 s deregistration) and the listener rule that forwards
- * `<label>.<domain>` to it on the base stack's HTTPS listener, from `allowCidrs` only when given.
+ * `<host>.<domain>` to it on the base stack's HTTPS listener, from `allowCidrs` only when given.
  */
 export function addPublicEndpoint(
   template: TemplateBuilder,
-  input: { label: string; port: number; healthPath: string; allowCidrs?: readonly string[]; oidc?: OidcSignIn },
+  input: {
+    /** The stack's label: names the target group and seeds the plan's default priority. */
+    label: string;
+    /** The public host name's DNS label (previewHostLabel). */
+    host: string;
+    port: number;
+    healthPath: string;
+    allowCidrs?: readonly string[];
+    oidc?: OidcSignIn;
+  },
 ): PublicEndpoint {
   const priority = template.addParameter(PRIORITY_PARAMETER, {
     Type: "Number",
@@ -110,7 +119,7 @@ export function addPublicEndpoint(
     TargetGroupAttributes: [{ Key: "deregistration_delay.timeout_seconds", Value: "5" }],
     Tags: previewResourceTags(),
   });
-  const hostname = join(".", [input.label, fromBase("Domain")]);
+  const hostname = join(".", [input.host, fromBase("Domain")]);
   const listenerRule = template.addResource("PublicListenerRule", "AWS::ElasticLoadBalancingV2::ListenerRule", {
     ListenerArn: fromBase("ListenerArn"),
     Priority: priority,

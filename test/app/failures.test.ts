@@ -54,7 +54,7 @@ describe("a deploy that fails", () => {
     const sticky = h.github.stickyComments()[0]?.body ?? "";
     expect(sticky).toContain("Preview failed");
     // The comment still gives the URL, and says which commit it serves.
-    expect(sticky).toContain("- **URL:** [https://shop-pr-7-acme-d21b2c.preview.example.com](<https://shop-pr-7-acme-d21b2c.preview.example.com>)\n- **Serving:** `1111111` (the new commit did not deploy)\n- **Commit:** `2222222`");
+    expect(sticky).toContain("- **URL:** [https://shop-pr-7-acme-73pyonfhiqawoco7.preview.example.com](<https://shop-pr-7-acme-73pyonfhiqawoco7.preview.example.com>)\n- **Serving:** `1111111` (the new commit did not deploy)\n- **Commit:** `2222222`");
   });
 
   it("fails when the migrate task cannot be placed (capacity) and says why", async () => {

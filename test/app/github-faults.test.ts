@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
-import { IMAGE, SHA1 } from "../helpers/app-fixtures.js";
+import { HOST, IMAGE, SHA1 } from "../helpers/app-fixtures.js";
 import { prCommentPayload, pullRequestPayload } from "../helpers/webhook-payloads.js";
 
-const URL = "https://shop-pr-7-acme-d21b2c.preview.example.com";
+const URL = `https://${HOST}`;
 const SECONDARY_LIMIT = {
   message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
   documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
-import { SHA1, SHA2, STACK, IMAGE } from "../helpers/app-fixtures.js";
+import { HOST, SHA1, SHA2, STACK, IMAGE } from "../helpers/app-fixtures.js";
 import { pullRequestPayload } from "../helpers/webhook-payloads.js";
 import { releaseStepRuns } from "../helpers/release-runs.js";
 
-const URL = "https://shop-pr-7-acme-d21b2c.preview.example.com";
+const URL = `https://${HOST}`;
 
 let h: Harness;
 afterEach(() => {

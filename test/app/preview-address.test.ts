@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
-import { SHA1, IMAGE } from "../helpers/app-fixtures.js";
+import { HOST, SHA1, IMAGE } from "../helpers/app-fixtures.js";
 import { pullRequestPayload } from "../helpers/webhook-payloads.js";
 
-const HOST = "shop-pr-7-acme-d21b2c.preview.example.com";
 const URL = `https://${HOST}`;
 
 let h: Harness;

@@ -12,10 +12,10 @@ const REPOS = path.join(import.meta.dirname, "..", "fixtures", "repos");
 const NOT_A_CHECKOUT = mkdtempSync(path.join(tmpdir(), "berth-cli-bare-"));
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 
-async function plan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function plan(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, { env: {} });
+  const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, { env });
   return { code, stdout, stderr };
 }
 
@@ -42,14 +42,35 @@ describe("berth plan", () => {
     expect(stderr).toBe(out0(stdout).warnings.map((w: string) => `warning: ${w}\n`).join(""));
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
-    expect(Object.keys(out)).toEqual(["stackName", "url", "services", "release", "price", "warnings", "parameters", "template"]);
+    expect(Object.keys(out)).toEqual(["stackName", "url", "hostKey", "services", "release", "price", "warnings", "parameters", "template"]);
     expect(out.stackName).toBe("berth-shop-pr-42-acme-d21b2c");
-    expect(out.url).toBe("https://shop-pr-42-acme-d21b2c.preview.example.com");
+    expect(out.url).toBe("https://shop-pr-42-acme-0000000000000000.preview.example.com");
+    expect(out.hostKey).toBe("unset: the host name ends in 0000000000000000, a stand-in for the secret a deploy derives with BERTH_HOST_KEY");
     expect(out.release).toEqual([
       { name: "migrate", command: migrate },
       { name: "seed", command: seed },
     ]);
     expect(await lintTemplate(out.template, name)).toEqual([]);
+  });
+
+  it("with BERTH_HOST_KEY shows the host a deploy gives, in the listener rule too", async () => {
+    const key = "test-host-key-6f1d0c2a9b8e7d6c5b4a39281706f5e4";
+    const { code, stdout } = await plan(["plan", path.join(REPOS, "rails-postgres"), "--repo", "acme/shop", "--pr", "42", "--sha", SHA, "--domain", "preview.example.com", "--json"], { BERTH_HOST_KEY: key });
+
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    // HMAC-SHA256(key, "acme/shop#42"), base32, first 16 characters.
+    expect(out.url).toBe("https://shop-pr-42-acme-oizlyle2yrfxekpb.preview.example.com");
+    expect(out.hostKey).toBe("BERTH_HOST_KEY: the host name is the deployed one");
+    expect(out.stackName).toBe("berth-shop-pr-42-acme-d21b2c");
+    expect(out.template.Resources.PublicListenerRule.Properties.Conditions[0].HostHeaderConfig.Values).toEqual([{ "Fn::Join": [".", ["shop-pr-42-acme-oizlyle2yrfxekpb", { Ref: "BaseDomain" }]] }]);
+  });
+
+  it("refuses a BERTH_HOST_KEY shorter than berth accepts", async () => {
+    const { code, stderr } = await plan(["plan", path.join(REPOS, "rails-postgres"), "--repo", "acme/shop", "--pr", "42", "--sha", SHA], { BERTH_HOST_KEY: "short" });
+
+    expect(code).toBe(2);
+    expect(stderr).toContain("berth plan: BERTH_HOST_KEY must be at least 32 characters, as berth requires\n");
   });
 
   it("gives url null without --domain, and names the warnings", async () => {
@@ -159,7 +180,7 @@ describe("berth plan on a terminal", () => {
     expect(stdout).toBe(
       [
         "Stack     berth-shop-pr-42-acme-d21b2c",
-        "URL       https://shop-pr-42-acme-d21b2c.preview.example.com",
+        "URL       https://shop-pr-42-acme-0000000000000000.preview.example.com (0000000000000000 stands in for the secret BERTH_HOST_KEY gives)",
         "",
         "Services",
         `  web  123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:${SHA}  0.25 vCPU / 0.5 GiB  port 3000 (public)`,

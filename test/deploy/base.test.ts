@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse, type Tags } from "yaml";
+import { baseAccessDefaults } from "../../src/stack/access-defaults.js";
 import { BASE_EXPORTS } from "../../src/stack/base-stack.js";
 import { lintTemplate } from "../helpers/cfn-lint.js";
 
@@ -9,7 +10,7 @@ const TEXT = readFileSync(new URL("../../deploy/base.yml", import.meta.url), "ut
 /** CloudFormation's short-form tags, read as their long form so the test can look inside. */
 const CFN_TAGS: Tags = [
   ["Ref", "scalar"], ["Sub", "scalar"], ["Sub", "seq"], ["GetAtt", "scalar"], ["Join", "seq"], ["If", "seq"],
-  ["Not", "seq"], ["Equals", "seq"], ["Split", "seq"], ["Select", "seq"], ["ImportValue", "scalar"], ["Condition", "scalar"],
+  ["Not", "seq"], ["And", "seq"], ["Equals", "seq"], ["Split", "seq"], ["Select", "seq"], ["ImportValue", "scalar"], ["Condition", "scalar"],
 ].map(([name, collection]) => ({
   tag: `!${name}`,
   ...(collection === "seq" ? { collection: "seq" as const } : {}),
@@ -43,10 +44,72 @@ describe("deploy/base.yml", () => {
       "VpcId", "PublicSubnets", "TaskSubnets", "AssignPublicIp", "CertificateArn", "Domain", "HostedZoneId",
       "NamespaceName", "LogRetentionDays", "SecretsPrefix", "SecretsKmsKeyArn", "ContainerInsights",
       "DockerHubCachePrefix", "OfficialImagesFrom",
+      "DefaultAllowCidrs", "DefaultOidcIssuer", "DefaultOidcAuthorizationEndpoint", "DefaultOidcTokenEndpoint",
+      "DefaultOidcUserInfoEndpoint", "DefaultOidcClientId", "DefaultOidcClientSecretArn", "DefaultOidcScope",
     ]);
     expect(base.Parameters.NamespaceName.Default).toBe("berth.internal");
     expect(base.Parameters.LogRetentionDays.Default).toBe(14);
     expect(base.Parameters.AssignPublicIp.AllowedValues).toEqual(["ENABLED", "DISABLED"]);
+  });
+
+  describe("access defaults for every repository", () => {
+    const OIDC = {
+      DefaultOidcIssuer: "https://accounts.example.com",
+      DefaultOidcAuthorizationEndpoint: "https://accounts.example.com/oauth2/authorize",
+      DefaultOidcTokenEndpoint: "https://accounts.example.com/oauth2/token",
+      DefaultOidcUserInfoEndpoint: "https://accounts.example.com/oauth2/userinfo",
+      DefaultOidcClientId: "berth-previews",
+      DefaultOidcClientSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:preview/oidc-AbCdEf",
+      DefaultOidcScope: "openid email",
+    };
+    /** The output's value as CloudFormation substitutes the parameters into it. */
+    const substitute = (template: string, parameters: Record<string, string>) => template.replace(/\$\{(\w+)\}/g, (_m, name: string) => parameters[name] ?? "");
+
+    it("outputs each default only when the operator set it", () => {
+      expect(base.Conditions.HasDefaultAllowCidrs).toEqual({ "Fn::Not": [{ "Fn::Equals": [{ Ref: "DefaultAllowCidrs" }, ""] }] });
+      expect(base.Conditions.HasDefaultOidc).toEqual({ "Fn::Not": [{ "Fn::Equals": [{ Ref: "DefaultOidcIssuer" }, ""] }] });
+      expect(base.Outputs.DefaultAllowCidrs).toMatchObject({ Condition: "HasDefaultAllowCidrs", Value: { Ref: "DefaultAllowCidrs" } });
+      expect(base.Outputs.DefaultOidc.Condition).toBe("HasDefaultOidc");
+    });
+
+    it("gives the identity provider as JSON that berth reads back as access.oidc", () => {
+      const json = substitute(base.Outputs.DefaultOidc.Value["Fn::Sub"], OIDC);
+      const { access, diagnostics } = baseAccessDefaults({ outputs: { DefaultOidc: json, DefaultAllowCidrs: "203.0.113.0/24, 2001:db8::/32" }, baseStack: "berth-base" });
+      expect(diagnostics).toEqual([]);
+      expect(access).toEqual({
+        allow_cidrs: ["203.0.113.0/24", "2001:db8::/32"],
+        oidc: {
+          issuer: OIDC.DefaultOidcIssuer,
+          authorization_endpoint: OIDC.DefaultOidcAuthorizationEndpoint,
+          token_endpoint: OIDC.DefaultOidcTokenEndpoint,
+          user_info_endpoint: OIDC.DefaultOidcUserInfoEndpoint,
+          client_id: OIDC.DefaultOidcClientId,
+          client_secret: OIDC.DefaultOidcClientSecretArn,
+          scope: OIDC.DefaultOidcScope,
+        },
+      });
+    });
+
+    it.each([
+      ["DefaultOidcIssuer", "http://accounts.example.com", false],
+      ["DefaultOidcIssuer", 'https://x.example.com/","client_id":"evil', false],
+      ["DefaultOidcIssuer", "", true],
+      ["DefaultOidcClientId", 'berth"', false],
+      ["DefaultOidcClientId", "berth-previews", true],
+      ["DefaultOidcClientSecretArn", "s3cr3t", false],
+      ["DefaultOidcScope", "openid email", true],
+      ["DefaultAllowCidrs", "203.0.113.0/24,2001:db8::/32", true],
+      ["DefaultAllowCidrs", "office", false],
+    ])("%s accepts %j: %s (the JSON output stays well-formed)", (name, value, ok) => {
+      expect(new RegExp(base.Parameters[name].AllowedPattern).test(value)).toBe(ok);
+    });
+
+    it("refuses a default identity provider without its endpoints, client id or secret", () => {
+      const rule = base.Rules.DefaultOidcComplete;
+      expect(rule.RuleCondition).toEqual({ "Fn::Not": [{ "Fn::Equals": [{ Ref: "DefaultOidcIssuer" }, ""] }] });
+      const required = rule.Assertions[0].Assert["Fn::And"].map((c: { "Fn::Not": [{ "Fn::Equals": [{ Ref: string }, string] }] }) => c["Fn::Not"][0]["Fn::Equals"][0].Ref);
+      expect(required).toEqual(["DefaultOidcAuthorizationEndpoint", "DefaultOidcTokenEndpoint", "DefaultOidcUserInfoEndpoint", "DefaultOidcClientId", "DefaultOidcClientSecretArn"]);
+    });
   });
 
   it("answers unknown hosts with 404 over modern TLS and redirects HTTP to HTTPS", () => {

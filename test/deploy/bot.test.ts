@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { FIRST_RESYNC_DELAY_MS } from "../../handlers/create-engine.js";
 import { DEFAULT_DRAIN_SECONDS } from "../../handlers/settings.js";
+import { createReadiness } from "../../handlers/readiness.js";
 import { createWebhookServer, listen } from "../../handlers/webhook-server.js";
 import { buildTemplate } from "../../src/stack/build-template.js";
 import { parseCfnYaml } from "../helpers/bot-policy.js";
@@ -284,10 +285,11 @@ describe("deploy/bot.yml", () => {
   describe("secrets", () => {
     const container = (resource("TaskDefinition").Properties.ContainerDefinitions as Array<Record<string, Json>>)[0]!;
 
-    it("injects the private key and webhook secret from Secrets Manager through ECS secrets", () => {
+    it("injects the private key, the webhook secret and the host key from Secrets Manager through ECS secrets", () => {
       expect(container.Secrets).toEqual([
         { Name: "PRIVATE_KEY", ValueFrom: { Ref: "PrivateKeySecretArn" } },
         { Name: "WEBHOOK_SECRET", ValueFrom: { Ref: "WebhookSecretArn" } },
+        { Name: "BERTH_HOST_KEY", ValueFrom: { Ref: "HostKeySecret" } },
       ]);
       const envNames = (container.Environment as Array<{ Name: string }>).map((e) => e.Name);
       expect(envNames).toEqual(["APP_ID", "AWS_REGION", "BERTH_BASE_STACK", "BERTH_DRAIN_SECONDS", "NODE_ENV", "LOG_FORMAT", "PORT", "HOST", "WEBHOOK_PATH"]);
@@ -306,14 +308,22 @@ describe("deploy/bot.yml", () => {
       }
     });
 
-    it("lets the execution role read exactly those two secrets, and berth's role only sign-in secrets under the base stack's SecretsPrefix", () => {
+    it("generates the host key in Secrets Manager, long enough for berth's settings, so nobody has to choose or see it", () => {
+      expect(resource("HostKeySecret")).toMatchObject({
+        Type: "AWS::SecretsManager::Secret",
+        Properties: { GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true } },
+      });
+      expect(resource("HostKeySecret").Properties).not.toHaveProperty("SecretString");
+    });
+
+    it("lets the execution role read exactly those three secrets, and berth's role only sign-in secrets under the base stack's SecretsPrefix", () => {
       const reading = allStatements.filter((s) => actionsOf(s).some((a) => a.startsWith("secretsmanager:")));
       expect(reading.map((s) => [s.Sid, s.Action]).sort()).toEqual([
         ["ReadAppSecrets", "secretsmanager:GetSecretValue"],
         ["ResolveSignInSecrets", "secretsmanager:GetSecretValue"],
       ]);
       const bySid = new Map(reading.map((s) => [s.Sid, s.Resource]));
-      expect(bySid.get("ReadAppSecrets")).toEqual([{ Ref: "PrivateKeySecretArn" }, { Ref: "WebhookSecretArn" }]);
+      expect(bySid.get("ReadAppSecrets")).toEqual([{ Ref: "PrivateKeySecretArn" }, { Ref: "WebhookSecretArn" }, { Ref: "HostKeySecret" }]);
       const signIn = JSON.stringify(bySid.get("ResolveSignInSecrets"));
       expect(signIn).toContain(":secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${Prefix}*");
       expect(signIn).toContain('{"Prefix":{"Fn::ImportValue":{"Fn::Sub":"${BaseStackName}-SecretsPrefix"}}}');
@@ -321,16 +331,18 @@ describe("deploy/bot.yml", () => {
   });
 
   describe("endpoint", () => {
-    it("health-checks the ping route that berth's server answers", async () => {
-      const web = createWebhookServer(() => false);
+    it("health-checks /readyz, which berth's server answers 200 only when GitHub and the base stack answer it", async () => {
+      let reachable = true;
+      const web = createWebhookServer(() => false, { ready: createReadiness({ checks: { github: async () => (reachable ? {} : Promise.reject(new Error("down"))) }, ttlMs: 0 }) });
       const port = await listen(web.server, 0, "127.0.0.1");
       try {
-        const ping = await fetch(`http://127.0.0.1:${port}/ping`);
-        expect([ping.status, await ping.text()]).toEqual([200, "PONG"]);
+        expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+        reachable = false;
+        expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
       } finally {
         await web.close();
       }
-      expect(resource("TargetGroup").Properties).toMatchObject({ HealthCheckPath: "/ping", Matcher: { HttpCode: "200" }, Port: 3000 });
+      expect(resource("TargetGroup").Properties).toMatchObject({ HealthCheckPath: "/readyz", Matcher: { HttpCode: "200" }, Port: 3000, HealthCheckTimeoutSeconds: 5 });
     });
 
     it("listens on every interface of the task, where the load balancer reaches it", () => {

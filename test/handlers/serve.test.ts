@@ -34,6 +34,12 @@ describe("serve (npm start with a configured app)", () => {
     });
     expect(unsigned.status).toBe(400);
     expect((await fetch(`${url}/setup`)).status).toBe(404);
+    // The production wiring serves metrics, with the unsigned delivery's answer timed.
+    const metrics = await fetch(`${url}/metrics`);
+    const text = await metrics.text();
+    expect(metrics.status).toBe(200);
+    expect(text).toContain('berth_webhook_ack_seconds_count{status="400"} 1\n');
+    expect(text).toContain('berth_queue_jobs{state="waiting"} 0\n');
 
     signals.get("SIGTERM")!();
     await vi.waitFor(() => expect(exits).toEqual([0]), { timeout: 10_000, interval: 5 });

@@ -1,9 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { checkAppSettings, loadSettings } from "../../handlers/settings.js";
+import { checkAppSettings, DEVELOPMENT_HOST_KEY, loadSettings } from "../../handlers/settings.js";
 
 describe("loadSettings", () => {
   it("applies defaults", () => {
-    expect(loadSettings({ AWS_REGION: "eu-west-1" })).toEqual({ AWS_REGION: "eu-west-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 1800, BERTH_RESYNC_MINUTES: 15, BERTH_DRAIN_SECONDS: 100 });
+    expect(loadSettings({ AWS_REGION: "eu-west-1" })).toEqual({ AWS_REGION: "eu-west-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 1800, BERTH_RESYNC_MINUTES: 15, BERTH_DRAIN_SECONDS: 100, BERTH_HOST_KEY: DEVELOPMENT_HOST_KEY });
+  });
+
+  it("takes the host key from BERTH_HOST_KEY, in production too", () => {
+    const key = "0123456789abcdef0123456789abcdef";
+    expect(loadSettings({ AWS_REGION: "eu-west-1", BERTH_HOST_KEY: key }).BERTH_HOST_KEY).toBe(key);
+    expect(loadSettings({ AWS_REGION: "eu-west-1", BERTH_HOST_KEY: key, NODE_ENV: "production" }).BERTH_HOST_KEY).toBe(key);
+  });
+
+  it("refuses to start in production without BERTH_HOST_KEY, rather than give previews guessable host names", () => {
+    expect(() => loadSettings({ AWS_REGION: "eu-west-1", NODE_ENV: "production", BERTH_HOST_KEY: "" })).toThrow(
+      "berth cannot start; fix these environment variables:\n- BERTH_HOST_KEY: BERTH_HOST_KEY is not set: the secret preview host names are derived with (deploy/bot.yml keeps one in Secrets Manager); without it anyone could guess a preview's address",
+    );
   });
 
   it("takes the region from AWS_DEFAULT_REGION when AWS_REGION is not set, AWS_REGION first", () => {
@@ -17,6 +29,7 @@ describe("loadSettings", () => {
     [{ AWS_REGION: "us-east-1", BERTH_BASE_STACK: "1-bad name" }, "- BERTH_BASE_STACK: BERTH_BASE_STACK must be a CloudFormation stack name"],
     [{ AWS_REGION: "us-east-1", BERTH_CONCURRENCY: "0" }, "- BERTH_CONCURRENCY: Too small: expected number to be >=1"],
     [{ AWS_REGION: "us-east-1", BERTH_DRAIN_SECONDS: "0" }, "- BERTH_DRAIN_SECONDS: Too small: expected number to be >=1"],
+    [{ AWS_REGION: "us-east-1", BERTH_HOST_KEY: "short" }, "- BERTH_HOST_KEY: BERTH_HOST_KEY must be at least 32 characters (e.g. the output of openssl rand -hex 32)"],
   ])("rejects %j", (env, line) => {
     expect(() => loadSettings(env)).toThrow(`berth cannot start; fix these environment variables:\n${line}`);
   });

@@ -8,8 +8,10 @@ import { createEngine, type EngineTimings } from "../../handlers/create-engine.j
 import { createGitHubOctokit } from "../../handlers/github-octokit.js";
 import type { Planner } from "../../src/plan/planner.js";
 import type { PreviewService } from "../../src/preview/preview-service.js";
+import type { EngineMetrics } from "../../src/preview/index.js";
 import { createAwsFake, type AwsFake } from "../fakes/aws-fake.js";
 import { createGitHubFake, type GitHubFake } from "../fakes/github-fake.js";
+import { HOST_KEY } from "./app-fixtures.js";
 import { INSTALLATION_ID, OWNER, REPO } from "./webhook-payloads.js";
 
 let privateKey: string | undefined;
@@ -53,7 +55,7 @@ export interface Harness {
    * A restart: a new app and engine over the same AWS and GitHub state, as after the process died
    * (`kill()` first if it has not). Memory (queues, seen deliveries) starts empty.
    */
-  restart(): void;
+  restart(options?: { hostKey?: string }): void;
   /** Resolves once the app (and so `previews`) is loaded, after creation or a restart. */
   ready(): Promise<void>;
   close(): void;
@@ -122,7 +124,12 @@ export function createHarness(input: {
   planner?: Planner;
   /** `false` skips checking GitHub requests against the OpenAPI description (a benchmark's CPU is the app's). */
   checkGitHubRequests?: boolean;
+  /** The operator's host key; default HOST_KEY. */
+  hostKey?: string;
+  /** Told how deploys and their phases end. */
+  metrics?: EngineMetrics;
 }): Harness {
+  let hostKey = input.hostKey ?? HOST_KEY;
   const aws = createAwsFake(input.aws);
   const github = createGitHubFake({
     owner: OWNER,
@@ -158,12 +165,13 @@ export function createHarness(input: {
     const appFn = createApp((app) => {
       previews = createEngine({
         app,
-        settings: { AWS_REGION: "us-east-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: input.concurrency ?? 4, BERTH_IMAGE_TIMEOUT_SECONDS: 60 },
+        settings: { AWS_REGION: "us-east-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: input.concurrency ?? 4, BERTH_IMAGE_TIMEOUT_SECONDS: 60, BERTH_HOST_KEY: hostKey },
         clients: gate(aws.clients, live),
         timings: { pollDelayMs: 1, imagePollMs: 1, baseOutputsTtlMs: 60_000, githubRetryMs: 1, ...input.timings },
         ...(input.now ? { now: input.now } : {}),
         ...(input.resyncBudget === undefined ? {} : { resyncBudget: input.resyncBudget }),
         ...(input.planner ? { planner: input.planner } : {}),
+        ...(input.metrics ? { metrics: input.metrics } : {}),
       });
       return { previews };
     });
@@ -192,7 +200,8 @@ export function createHarness(input: {
     kill() {
       alive = false;
     },
-    restart() {
+    restart(options) {
+      if (options?.hostKey !== undefined) hostKey = options.hostKey;
       alive = false;
       previews = undefined;
       ({ probot, appFn } = boot());

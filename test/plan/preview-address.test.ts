@@ -14,7 +14,8 @@ import { lintTemplate } from "../helpers/cfn-lint.js";
  */
 const REPOS = path.join(import.meta.dirname, "..", "fixtures", "repos");
 const SHA = "4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e";
-const HOST = "shop-pr-7-acme-d21b2c.preview.example.com";
+/** Planned without the operator's host key: the host's secret part is a stand-in. */
+const HOST = "shop-pr-7-acme-0000000000000000.preview.example.com";
 const URL = `https://${HOST}`;
 const TARGET = { owner: "acme", repo: "shop", pr: 7, sha: SHA, branch: "feature/login" };
 

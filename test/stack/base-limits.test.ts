@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { buildTemplate } from "../../src/stack/build-template.js";
 import { formatDiagnostic, InputError } from "../../src/errors.js";
-import { previewLabel } from "../../src/stack/naming.js";
 import { BASE, config, rails, TARGET } from "./fixtures/projects.js";
 
 const LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/berth-base-alb/50dc6c495c0c9188/f2f7dc8efc522ab2";
-const LABEL = previewLabel(TARGET);
+const HOST_LABEL = TARGET.host;
 
 /** The `FILE:LINE: key: message` lines buildTemplate refuses the rails example with, given the base stack's outputs and secrets. */
 function problems(outputs: Record<string, string>, secrets: Record<string, string> = {}): string[] {
@@ -33,7 +32,7 @@ describe("buildTemplate: the host name against the ALB's host-header limit", () 
 
   it("refuses a host name over 128 characters, naming the limit and the domain's room", () => {
     const domain = `${"previews-for-the-whole-engineering-organisation".repeat(2)}.example.com`;
-    const host = `${LABEL}.${domain}`;
+    const host = `${HOST_LABEL}.${domain}`;
     expect(host.length).toBeGreaterThan(128);
     expect(problems({ Domain: domain })).toEqual([
       `base stack ${BASE}: Domain: the preview's host name ${host} is ${host.length} characters, over the 128 an ALB host-header condition takes (its label is at most 63); the base stack's Domain (${domain.length} characters) must be at most 64 characters long`,

@@ -9,6 +9,8 @@ import { BASE, config, django, node, project, rails, SECRET_ARN, service, TARGET
 import { containers, idsOfType, imported, resource, type Json } from "./fixtures/template.js";
 
 const LABEL = previewLabel(TARGET);
+/** The public host's label: the engine passes it in the target, keyed with the operator's host key. */
+const HOST = TARGET.host;
 const OIDC_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:previews/oidc-client-AbCdEf";
 const OIDC = {
   issuer: "https://accounts.example.com",
@@ -115,6 +117,7 @@ describe("buildTemplate: Rails + Postgres", () => {
     expect(stack).toMatchObject({
       stackName: `berth-${LABEL}`,
       label: LABEL,
+      host: HOST,
       publicService: "web",
       port: 3000,
       releaseService: "web",
@@ -261,7 +264,7 @@ describe("buildTemplate: Rails + Postgres", () => {
     });
   });
 
-  it("routes <label>.<domain> to a fast-checking target group", () => {
+  it("routes <host>.<domain>, the keyed host label, to a fast-checking target group", () => {
     expect(resource(t, "PublicTargetGroup", "AWS::ElasticLoadBalancingV2::TargetGroup").Properties).toEqual({
       Name: targetGroupName(LABEL, 3000),
       TargetType: "ip",
@@ -282,7 +285,7 @@ describe("buildTemplate: Rails + Postgres", () => {
     expect(resource(t, "PublicListenerRule", "AWS::ElasticLoadBalancingV2::ListenerRule").Properties).toEqual({
       ListenerArn: imported("ListenerArn"),
       Priority: { Ref: "ListenerRulePriority" },
-      Conditions: [{ Field: "host-header", HostHeaderConfig: { Values: [{ "Fn::Join": [".", [LABEL, imported("Domain")]] }] } }],
+      Conditions: [{ Field: "host-header", HostHeaderConfig: { Values: [{ "Fn::Join": [".", [HOST, imported("Domain")]] }] } }],
       Actions: [{ Type: "forward", TargetGroupArn: { Ref: "PublicTargetGroup" } }],
     });
   });
@@ -290,7 +293,7 @@ describe("buildTemplate: Rails + Postgres", () => {
   it("lets only access.allow_cidrs reach the preview when set: a source-ip condition beside the host name", () => {
     const { template } = render({ ...rails, config: { ...rails.config, access: { allow_cidrs: ["203.0.113.0/24", "2001:db8::/32"] } } });
     expect(resource(template, "PublicListenerRule", "AWS::ElasticLoadBalancingV2::ListenerRule").Properties.Conditions).toEqual([
-      { Field: "host-header", HostHeaderConfig: { Values: [{ "Fn::Join": [".", [LABEL, imported("Domain")]] }] } },
+      { Field: "host-header", HostHeaderConfig: { Values: [{ "Fn::Join": [".", [HOST, imported("Domain")]] }] } },
       { Field: "source-ip", SourceIpConfig: { Values: ["203.0.113.0/24", "2001:db8::/32"] } },
     ]);
   });
@@ -350,8 +353,8 @@ describe("buildTemplate: Rails + Postgres", () => {
   it("outputs everything the app reads, with exact values where they are literal", () => {
     const outputs = t.Outputs as Record<string, { Value: Json }>;
     expect(Object.keys(outputs).sort()).toEqual([...OUTPUTS].sort());
-    expect(outputs.Url!.Value).toEqual({ "Fn::Join": ["", [`https://${LABEL}.`, imported("Domain")]] });
-    expect(outputs.Hostname!.Value).toEqual({ "Fn::Join": [".", [LABEL, imported("Domain")]] });
+    expect(outputs.Url!.Value).toEqual({ "Fn::Join": ["", [`https://${HOST}.`, imported("Domain")]] });
+    expect(outputs.Hostname!.Value).toEqual({ "Fn::Join": [".", [HOST, imported("Domain")]] });
     expect(outputs.PublicServiceArn!.Value).toEqual({ Ref: "WebService" });
     expect(outputs.PublicServiceName!.Value).toEqual({ "Fn::GetAtt": ["WebService", "Name"] });
     expect(outputs.ServiceArns!.Value).toEqual({

@@ -159,7 +159,7 @@ describe("files a compose file mounts, in the rendered template", () => {
     expect({ mode: (stripe.mode & 0o777).toString(8), uid: stripe.uid }).toEqual({ mode: "400", uid: 1000 });
     // The config's ${PREVIEW_URL} is the preview's own address.
     expect(readFileSync(path.join(volume("berth-files-1"), "settings.toml"), "utf8")).toBe(
-      '[site]\nbase_url = "https://shop-pr-7-acme-d21b2c.preview.example.com"\ncurrency = "EUR"\n',
+      '[site]\nbase_url = "https://shop-pr-7-acme-0000000000000000.preview.example.com"\ncurrency = "EUR"\n',
     );
   });
 

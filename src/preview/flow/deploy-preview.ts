@@ -8,7 +8,7 @@ import type { Logger } from "../../util/logger.js";
 import { createRedactor, redactLines } from "../../util/redact.js";
 import { type DeployAttempt, DeployReporter, type PhaseName } from "../report/index.js";
 import { isPriorityInUse, type ListenerPriorityAllocator } from "./listener-priority.js";
-import type { ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "../ports.js";
+import type { EngineMetrics, ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "../ports.js";
 import { buildDataTasksTag, DATA_TASKS_TAG, replacedDataServices } from "./data-tasks.js";
 import type { ImageBuilds } from "./image-builds.js";
 import { pinImage, shortDigest } from "./pin-image.js";
@@ -40,6 +40,8 @@ export interface DeployDeps {
   planner?: Planner;
   /** What CI said about the builds of a commit's images (`workflow_run`): the image wait wakes on a finished build. */
   builds?: ImageBuilds;
+  /** Told how deploys and their phases end. */
+  metrics?: EngineMetrics;
 }
 
 export interface DeployRequest {
@@ -97,6 +99,7 @@ export async function deployPreview(
     ...(target.branch === undefined ? {} : { branch: target.branch }),
     ...(request.commentSuffix === undefined ? {} : { commentSuffix: request.commentSuffix }),
     ...(request.attempt === undefined ? {} : { attempt: request.attempt }),
+    ...(deps.metrics ? { onPhase: deps.metrics.phaseFinished.bind(deps.metrics) } : {}),
   });
   let phase: PhaseName | undefined;
   const checkpoint = () => {

@@ -66,6 +66,11 @@ export class KeyedQueue<J> {
     return this.running.size;
   }
 
+  /** How many jobs wait for a slot or for their key's running job. */
+  get waitingCount(): number {
+    return this.waiting.size;
+  }
+
   /** The job now running for the key, if any. */
   runningJob(key: string): J | undefined {
     return this.running.get(key)?.job;

@@ -42,6 +42,8 @@ export class DeployReporter {
       commentSuffix?: string;
       /** Which attempt at this head the deploy is (a resync's retry); absent: the first. */
       attempt?: DeployAttempt;
+      /** Told each phase's end, its status and duration (for metrics). */
+      onPhase?: (phase: PhaseName, status: string, seconds: number) => void;
     },
   ) {
     this.report = {
@@ -115,11 +117,13 @@ export class DeployReporter {
   /** Marks a phase finished; the duration counts from its first `phase()` call. */
   async done(name: PhaseName, status: "success" | "skipped" = "success", detail?: string): Promise<void> {
     const start = this.started.get(name);
+    const durationMs = start === undefined ? undefined : this.context.now().getTime() - start;
     this.update(name, {
       status,
-      ...(start === undefined ? {} : { durationMs: this.context.now().getTime() - start }),
+      ...(durationMs === undefined ? {} : { durationMs }),
       ...(detail === undefined ? {} : { detail }),
     });
+    if (durationMs !== undefined) this.context.onPhase?.(name, status, durationMs / 1000);
     await this.push();
   }
 
@@ -218,7 +222,9 @@ export class DeployReporter {
     this.report.phases = this.report.phases.map((p) => {
       if (p.status === "running" || p.status === "waiting" || (failed === p.name && p.status === "pending")) {
         const start = this.started.get(p.name);
-        return { ...p, status: p.name === failed ? "failure" : status, ...(start === undefined ? {} : { durationMs: now - start }) };
+        const ended = p.name === failed ? "failure" : status;
+        if (start !== undefined) this.context.onPhase?.(p.name, ended, (now - start) / 1000);
+        return { ...p, status: ended, ...(start === undefined ? {} : { durationMs: now - start }) };
       }
       return p;
     });

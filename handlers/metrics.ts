@@ -1,0 +1,141 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { Octokit } from "@octokit/core";
+import type { EngineMetrics } from "../src/preview/index.js";
+import type { NodeMiddleware } from "./webhook-server.js";
+
+/** Seconds buckets of a deploy or a phase: from a release-only push (a minute) to a long image wait. */
+const DEPLOY_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600];
+/** Seconds buckets of a webhook's answer: GitHub gives up after 10 s. */
+const ACK_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** What the app counts, in Prometheus' exposition format (`GET /metrics`). The engine sees only `engine`. */
+export interface BerthMetrics {
+  registry: Registry;
+  /** The engine's port: deploy outcomes and phase durations. */
+  engine: EngineMetrics;
+  /** One AWS SDK call ended (`service` e.g. ECS, `operation` e.g. RunTask), failed with `error` (its name) or not. */
+  awsCall(service: string, operation: string, error?: string): void;
+  /** One GitHub request ended; `operation` is the route (`POST /repos/{owner}/{repo}/check-runs`). */
+  githubCall(operation: string, status: number | undefined): void;
+  /** `middleware` timing each webhook delivery (a POST) from its first byte to the end of its answer. */
+  timeWebhooks(middleware: NodeMiddleware): NodeMiddleware;
+  /** The last resync found this many previews (berth's stacks). */
+  setLivePreviews(count: number): void;
+  /** Where each scrape reads the queue from (the engine, once built). */
+  watchQueue(read: () => { running: number; waiting: number }): void;
+  /** The body and content type of `GET /metrics`. */
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+/**
+ * berth's Prometheus metrics, in a registry of their own, with Node's process metrics. The queue
+ * (see `watchQueue`) is read at each scrape.
+ */
+export function createMetrics(): BerthMetrics {
+  let queue = (): { running: number; waiting: number } => ({ running: 0, waiting: 0 });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "berth_" });
+  const deploys = new Counter({ name: "berth_deploys_total", help: "Deploys that ended, by outcome", labelNames: ["outcome"], registers: [registry] });
+  const deploySeconds = new Histogram({ name: "berth_deploy_duration_seconds", help: "How long deploys took, by outcome", labelNames: ["outcome"], buckets: DEPLOY_BUCKETS, registers: [registry] });
+  const phaseSeconds = new Histogram({ name: "berth_deploy_phase_duration_seconds", help: "How long each deploy phase took, by phase and how it ended", labelNames: ["phase", "status"], buckets: DEPLOY_BUCKETS, registers: [registry] });
+  new Gauge({
+    name: "berth_queue_jobs",
+    help: "Pull request jobs running and waiting",
+    labelNames: ["state"],
+    registers: [registry],
+    collect() {
+      const { running, waiting } = queue();
+      this.set({ state: "running" }, running);
+      this.set({ state: "waiting" }, waiting);
+    },
+  });
+  const live = new Gauge({ name: "berth_previews_live", help: "Previews (berth's stacks) the last resync found", registers: [registry] });
+  const awsCalls = new Counter({ name: "berth_aws_calls_total", help: "AWS API calls, by service and operation", labelNames: ["service", "operation"], registers: [registry] });
+  const awsErrors = new Counter({ name: "berth_aws_errors_total", help: "AWS API calls that failed, by service, operation and error", labelNames: ["service", "operation", "error"], registers: [registry] });
+  const githubCalls = new Counter({ name: "berth_github_requests_total", help: "GitHub API requests, by route", labelNames: ["operation"], registers: [registry] });
+  const githubErrors = new Counter({ name: "berth_github_errors_total", help: "GitHub API requests that failed, by route and status (0: no answer)", labelNames: ["operation", "status"], registers: [registry] });
+  const ack = new Histogram({ name: "berth_webhook_ack_seconds", help: "Time to answer a webhook delivery, by status", labelNames: ["status"], buckets: ACK_BUCKETS, registers: [registry] });
+
+  return {
+    registry,
+    engine: {
+      deployFinished(outcome, seconds) {
+        deploys.inc({ outcome });
+        deploySeconds.observe({ outcome }, seconds);
+      },
+      phaseFinished(phase, status, seconds) {
+        phaseSeconds.observe({ phase, status }, seconds);
+      },
+    },
+    awsCall(service, operation, error) {
+      awsCalls.inc({ service, operation });
+      if (error !== undefined) awsErrors.inc({ service, operation, error });
+    },
+    githubCall(operation, status) {
+      githubCalls.inc({ operation });
+      if (status === undefined || status >= 400) githubErrors.inc({ operation, status: String(status ?? 0) });
+    },
+    timeWebhooks(middleware) {
+      return (req: IncomingMessage, res: ServerResponse, next?: () => void) => {
+        if (req.method === "POST") {
+          const end = ack.startTimer();
+          res.once("finish", () => end({ status: String(res.statusCode) }));
+        }
+        return middleware(req, res, next);
+      };
+    },
+    setLivePreviews(count) {
+      live.set(count);
+    },
+    watchQueue(read) {
+      queue = read;
+    },
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
+
+/** The part of an AWS SDK v3 client the metrics middleware needs. */
+interface InstrumentableClient {
+  middlewareStack: { add(middleware: unknown, options: { step: "initialize"; name: string }): void };
+}
+
+/**
+ * Counts every call of an AWS SDK client by operation, and its failures by error name, once per
+ * call (retries included), at the client's outermost step.
+ */
+export function instrumentAwsClient(client: InstrumentableClient, service: string, metrics: Pick<BerthMetrics, "awsCall">): void {
+  const middleware =
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+    async (args: unknown): Promise<unknown> => {
+      const operation = context.commandName?.replace(/Command$/, "") ?? "unknown";
+      try {
+        const output = await next(args);
+        metrics.awsCall(service, operation);
+        return output;
+      } catch (error) {
+        metrics.awsCall(service, operation, (error as Error).name || "Error");
+        throw error;
+      }
+    };
+  client.middlewareStack.add(middleware, { step: "initialize", name: "berthMetrics" });
+}
+
+/** An Octokit plugin that counts every GitHub request by route (`GET /repos/{owner}/{repo}/pulls`) and its failures by status. */
+export function githubMetricsPlugin(metrics: Pick<BerthMetrics, "githubCall">): (octokit: Octokit) => void {
+  return (octokit) => {
+    octokit.hook.wrap("request", async (request, options) => {
+      const operation = `${options.method} ${options.url}`;
+      try {
+        const response = await request(options);
+        metrics.githubCall(operation, response.status);
+        return response;
+      } catch (error) {
+        metrics.githubCall(operation, (error as { status?: number }).status);
+        throw error;
+      }
+    });
+  };
+}
