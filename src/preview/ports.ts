@@ -193,6 +193,16 @@ export interface LoadBalancerPort {
   usedPriorities(listenerArn: string): Promise<number[]>;
 }
 
+/** CloudWatch metrics: how the shared load balancer counts what it sends to a preview. */
+export interface RequestMetricsPort {
+  /**
+   * Requests the load balancer `loadBalancer` (its full name, `app/<name>/<id>`) routed to the target
+   * group between `start` and `end`: the sum of `AWS/ApplicationELB` `RequestCount` with the
+   * `TargetGroup` and `LoadBalancer` dimensions. Minutes without a request have no data point and count 0.
+   */
+  requestCount(input: { loadBalancer: string; targetGroupArn: string; start: Date; end: Date }): Promise<number>;
+}
+
 /** CloudWatch Logs. */
 export interface LogPort {
   /** The last `lines` lines of a stream, oldest first; empty when the stream does not exist. */
