@@ -1,4 +1,5 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { ECSClient } from "@aws-sdk/client-ecs";
@@ -40,6 +41,7 @@ export function createAwsClients(region: string): AwsClients {
     ecs: new ECSClient(config),
     ecr: new ECRClient(config),
     logs: new CloudWatchLogsClient(config),
+    cloudwatch: new CloudWatchClient(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
   };
 }
@@ -66,9 +68,23 @@ export function productionDeps(app: Probot, timings?: Partial<EngineTimings>): P
   });
   const stopResync =
     settings.BERTH_RESYNC_MINUTES > 0
-      ? scheduleResync(previews, { firstDelayMs: FIRST_RESYNC_DELAY_MS, everyMs: settings.BERTH_RESYNC_MINUTES * 60_000, log: app.log })
+      ? scheduleResync(withIdleSweep(previews, app.log), { firstDelayMs: FIRST_RESYNC_DELAY_MS, everyMs: settings.BERTH_RESYNC_MINUTES * 60_000, log: app.log })
       : () => {};
   return { previews, stopResync };
+}
+
+/**
+ * Each scheduled resync is followed by the idle sweep (`sleep_after`, `expire_after`): both only
+ * queue jobs, and they share the schedule so that one timer drives them. A failed sweep is logged.
+ */
+export function withIdleSweep(previews: Pick<PreviewService, "resync" | "sweepIdle">, log: Pick<Probot["log"], "error">): Pick<PreviewService, "resync"> {
+  return {
+    resync: async () => {
+      const summary = await previews.resync();
+      await previews.sweepIdle().catch((error: unknown) => log.error({ err: error }, "idle sweep failed"));
+      return summary;
+    },
+  };
 }
 
 export default createApp((app) => productionDeps(app));

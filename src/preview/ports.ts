@@ -165,6 +165,11 @@ export interface TaskPort {
    * deployment is PRIMARY with rolloutState COMPLETED. Throws RolloutError when FAILED (circuit breaker).
    */
   waitForRollout(input: { cluster: string; service: string; signal?: Signal }): Promise<void>;
+  /**
+   * Sets the services' desired task count (ECS UpdateService), without waiting: a preview going to
+   * sleep scales its services built from the repository to 0, a wake back to 1.
+   */
+  scaleServices(input: { cluster: string; services: string[]; desiredCount: number; signal?: Signal }): Promise<void>;
   /** Starts new tasks for the services (fresh ephemeral storage) and waits until they are stable. */
   restartServices(input: { cluster: string; services: string[]; signal?: Signal }): Promise<void>;
   /**

@@ -15,6 +15,8 @@ import { compareReleasePhase, sameTags } from "./release-phase-change.js";
 import { runReleaseChain, runReleaseStep, ReleaseStepError, type StepRetry } from "./release-step.js";
 import { previewCost } from "./preview-cost.js";
 import { DEPLOYING_TAG, SERVING_TAG } from "./serving-tags.js";
+import { buildIdleTags, withoutIdleTags } from "./idle-tags.js";
+import { awakeIdle } from "./sleep-wake.js";
 import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
 import { RestartSignal, SupersededSignal } from "./keyed-queue.js";
 import { buildBaseParameters } from "../../stack/base-stack.js";
@@ -303,7 +305,9 @@ export async function deployPreview(
       name: finalStack.stackName,
       template: finalStack.template,
       tags: {
-        ...baseTags,
+        // The idle windows as this commit's config says, and the deploy as the latest activity.
+        ...withoutIdleTags(baseTags),
+        ...buildIdleTags(config, deps.now()),
         [SERVING_TAG]: existing?.tags[SERVING_TAG] ?? "none",
         [DEPLOYING_TAG]: target.sha,
         "berth:seeded": "true",
@@ -327,7 +331,11 @@ export async function deployPreview(
     await confirmServing(deps, { ...rolloutInput, priority: rulePriority }, live, target.sha);
     await reporter.done("health");
 
-    await reporter.succeed(outputs.url, previewCost({ template: finalStack.template, baseOutputs: base.outputs, createdAt: live.createdAt ?? existing?.createdAt, now: deps.now() }));
+    await reporter.succeed(
+      outputs.url,
+      previewCost({ template: finalStack.template, baseOutputs: base.outputs, createdAt: live.createdAt ?? existing?.createdAt, now: deps.now() }),
+      awakeIdle(rolloutInput.tags, deps.now()),
+    );
     log.info({ url: outputs.url }, "preview ready");
     return "success";
   } catch (error) {
