@@ -11,6 +11,10 @@
  * the AWS calls (by operation), the sequential Fargate launches, and the lag between each AWS
  * completion berth waited for and berth noticing it.
  *
+ * Then the preview (whose config sets `sleep_after: 30m`) sleeps after half an hour without a
+ * request, and `/preview wake` wakes it: the time from the command to the sticky comment saying
+ * the preview is ready again, against one service launch and health check (issue #11's goal: 60 s).
+ *
  * `npm run bench:latency`; BENCH_JSON=1 prints the figures as JSON as well. BENCH_SLOWER=1.3 makes
  * every AWS duration of the model (not the API calls) 1.3 times as long, to see how the waits do
  * when AWS is slower (or, below 1, faster) than berth's typical figures; the bound stays the issue's.
@@ -28,7 +32,7 @@ const { default: nock } = await import("nock");
 const { default: pino } = await import("pino");
 const { createHarness, readFixtureRepo } = await import("../test/helpers/app-harness.js");
 const { IMAGE, SHA1, SHA2 } = await import("../test/helpers/app-fixtures.js");
-const { pullRequestPayload } = await import("../test/helpers/webhook-payloads.js");
+const { prCommentPayload, pullRequestPayload } = await import("../test/helpers/webhook-payloads.js");
 const { assertClockDrivesSleeps, TIMED_FAKE_OPTIONS, timeAws } = await import("../test/fakes/aws/timed-aws.js");
 const { ISSUE_10_MODEL, criticalPathBound } = await import("../test/fakes/aws/latency-model.js");
 
@@ -61,8 +65,10 @@ const model = {
 // the first deploy, migrate on a push.
 const bound = criticalPathBound(ISSUE_10_MODEL, { dataServiceLevels: 1, firstSteps: ["migrate", "seed"], pushSteps: ["migrate"] });
 
+const files = readFixtureRepo("rails-postgres");
+files[".github/preview.yml"] += "sleep_after: 30m\n";
 const h = createHarness({
-  files: readFixtureRepo("rails-postgres"),
+  files,
   aws: TIMED_FAKE_OPTIONS,
   log: process.env.BENCH_LOG ? pino({ level: process.env.BENCH_LOG }, pino.destination(2)) : pino({ level: "silent" }),
   checkGitHubRequests: false,
@@ -72,6 +78,7 @@ const h = createHarness({
 const timed = timeAws(h.aws, model);
 h.aws.putImage(IMAGE(SHA1));
 h.aws.putImage(IMAGE(SHA2));
+h.github.setPermission("maintainer", "write");
 
 /**
  * Lets the app run at the current instant, then moves the clock to the next timer, until `done`.
@@ -167,6 +174,43 @@ async function scenario(name: string, sha: string, action: "opened" | "synchroni
   };
 }
 
+/**
+ * Half an hour passes without a request; the idle sweep puts the preview to sleep. Then
+ * `/preview wake`: the time until the sticky comment says it is ready again.
+ */
+async function wakeScenario(boundSeconds: number): Promise<Figures> {
+  clock.setSystemTime(Date.now() + 31 * 60_000);
+  const swept = track(h.previews.sweepIdle().then(() => h.settle()));
+  await runUntil(() => swept.done);
+  if (!h.github.stickyComments()[0]?.body.includes("Preview asleep")) throw new Error("the preview did not fall asleep");
+  h.github.setPull({ number: 7, headSha: SHA2, branch: "feature/checkout" });
+  timed.reset();
+  const t0 = Date.now();
+  let reportedAt: number | undefined;
+  const id = h.github.addComment("/preview wake", { login: "maintainer", type: "User" });
+  const received = track(h.receive("issue_comment", prCommentPayload({ pr: 7, body: "/preview wake", commentId: id, user: "maintainer" })));
+  let idle: { done: boolean } | undefined;
+  await runUntil(() => {
+    if (reportedAt === undefined && h.github.stickyComments()[0]?.body.includes("Preview ready")) reportedAt = Date.now();
+    if (received.done && !idle) idle = track(h.settle());
+    return idle?.done === true;
+  });
+  if (reportedAt === undefined) throw new Error("wake: berth never said the preview is ready");
+  const timeToUrl = (reportedAt - t0) / 1000;
+  return {
+    scenario: "wake (/preview wake on a sleeping preview)",
+    timeToUrl,
+    bound: boundSeconds,
+    ratio: timeToUrl / boundSeconds,
+    calls: [...timed.calls.values()].reduce((a, b) => a + b, 0),
+    byOperation: Object.fromEntries([...timed.calls].sort((a, b) => b[1] - a[1])),
+    sequentialLaunches: sequential(timed.launches, reportedAt),
+    lagMax: 0,
+    lagTotal: 0,
+    awaited: [],
+  };
+}
+
 function print(f: Figures): void {
   const s = (n: number) => `${n.toFixed(2)} s`;
   console.log(`\n${f.scenario}`);
@@ -181,10 +225,13 @@ const track0 = track(h.ready());
 await runUntil(() => track0.done);
 const first = await scenario("first deploy (pull request opened)", SHA1, "opened", bound.first);
 const push = await scenario("push (synchronize)", SHA2, "synchronize", bound.push);
+// A wake launches the public service once and waits for its health check; the stack update that clears the tag runs beside it.
+const wake = await wakeScenario(model.serviceLaunch + model.serviceHealthy);
 console.log(`berth under the issue #10 latency model (virtual time; every AWS call ${model.apiCall} s${slower === 1 ? "" : `; AWS durations x ${slower}`})`);
 print(first);
 print(push);
-if (process.env.BENCH_JSON) console.log(JSON.stringify([first, push], null, 2));
+print(wake);
+if (process.env.BENCH_JSON) console.log(JSON.stringify([first, push, wake], null, 2));
 h.close();
 clock.uninstall();
 process.exit(0);

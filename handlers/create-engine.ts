@@ -1,4 +1,5 @@
 import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { ECRClient } from "@aws-sdk/client-ecr";
 import type { ECSClient } from "@aws-sdk/client-ecs";
@@ -6,6 +7,7 @@ import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-
 import type { Probot } from "probot";
 import { CloudFormationStacks } from "../src/aws/cloudformation-stacks.js";
 import { CloudWatchLogs } from "../src/aws/cloudwatch-logs.js";
+import { CloudWatchRequests } from "../src/aws/cloudwatch-requests.js";
 import { EcrImages } from "../src/aws/ecr-images.js";
 import { EcsTasks } from "../src/aws/ecs-tasks.js";
 import { ElbV2 } from "../src/aws/elbv2.js";
@@ -24,6 +26,7 @@ export interface AwsClients {
   ecs: ECSClient;
   ecr: ECRClient;
   logs: CloudWatchLogsClient;
+  cloudwatch: CloudWatchClient;
   elbv2: ElasticLoadBalancingV2Client;
 }
 
@@ -92,6 +95,7 @@ export function createEngine(input: {
     tasks: new EcsTasks({ client: clients.ecs, pollDelayMs: timings.pollDelayMs, retryDelayMs: timings.pollDelayMs * 3 }),
     loadBalancers,
     logs: new CloudWatchLogs({ client: clients.logs, region: settings.AWS_REGION }),
+    requests: new CloudWatchRequests({ client: clients.cloudwatch, ...(input.now ? { now: input.now } : {}) }),
     priorities: new ListenerPriorityAllocator(loadBalancers),
     base: readBase,
     github: async (repo) => {

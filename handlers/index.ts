@@ -1,4 +1,5 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { ECSClient } from "@aws-sdk/client-ecs";
@@ -50,10 +51,11 @@ export function createAwsClients(region: string, metrics?: Pick<BerthMetrics, "a
     ecs: new ECSClient(config),
     ecr: new ECRClient(config),
     logs: new CloudWatchLogsClient(config),
+    cloudwatch: new CloudWatchClient(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
   };
   if (metrics) {
-    const services: Record<keyof AwsClients, string> = { cloudformation: "CloudFormation", ecs: "ECS", ecr: "ECR", logs: "CloudWatchLogs", elbv2: "ElasticLoadBalancingV2" };
+    const services: Record<keyof AwsClients, string> = { cloudformation: "CloudFormation", ecs: "ECS", ecr: "ECR", logs: "CloudWatchLogs", cloudwatch: "CloudWatch", elbv2: "ElasticLoadBalancingV2" };
     for (const [key, client] of Object.entries(clients) as Array<[keyof AwsClients, AwsClients[keyof AwsClients]]>) instrumentAwsClient(client, services[key], metrics);
   }
   return clients;
@@ -91,7 +93,11 @@ export function productionDeps(app: Probot, timings?: Partial<EngineTimings>, me
   const resyncing = metrics ? { resync: () => previews.resync().then((summary) => (metrics.setLivePreviews(summary.checked), summary)) } : previews;
   const stopResync =
     settings.BERTH_RESYNC_MINUTES > 0
-      ? scheduleResync(resyncing, { firstDelayMs: FIRST_RESYNC_DELAY_MS, everyMs: settings.BERTH_RESYNC_MINUTES * 60_000, log: app.log })
+      ? scheduleResync(withIdleSweep({ resync: () => resyncing.resync(), sweepIdle: () => previews.sweepIdle() }, app.log), {
+          firstDelayMs: FIRST_RESYNC_DELAY_MS,
+          everyMs: settings.BERTH_RESYNC_MINUTES * 60_000,
+          log: app.log,
+        })
       : () => {};
   const baseStack = new CloudFormationStacks({ client: clients.cloudformation, ownership: { prefix: "berth-", tagKey: "berth:managed" } });
   const ready = createReadiness({
@@ -101,6 +107,20 @@ export function productionDeps(app: Probot, timings?: Partial<EngineTimings>, me
     },
   });
   return { previews, stopResync, ready };
+}
+
+/**
+ * Each scheduled resync is followed by the idle sweep (`sleep_after`, `expire_after`): both only
+ * queue jobs, and they share the schedule so that one timer drives them. A failed sweep is logged.
+ */
+export function withIdleSweep(previews: Pick<PreviewService, "resync" | "sweepIdle">, log: Pick<Probot["log"], "error">): Pick<PreviewService, "resync"> {
+  return {
+    resync: async () => {
+      const summary = await previews.resync();
+      await previews.sweepIdle().catch((error: unknown) => log.error({ err: error }, "idle sweep failed"));
+      return summary;
+    },
+  };
 }
 
 export default createApp((app) => productionDeps(app));

@@ -360,6 +360,16 @@ export class EcsTasks implements TaskPort {
     await this.waitDeployment(input.cluster, input.service, undefined, input.signal);
   }
 
+  /** Sets each service's desired count; ECS starts or stops the tasks on its own. */
+  async scaleServices(input: { cluster: string; services: string[]; desiredCount: number; signal?: Signal }): Promise<void> {
+    const { cluster, desiredCount, signal } = input;
+    await Promise.all(
+      input.services.map((service) =>
+        awsCall("UpdateService", `service ${service}`, () => this.client.send(new UpdateServiceCommand({ cluster, service, desiredCount }), { abortSignal: signal })),
+      ),
+    );
+  }
+
   /** Forces a new deployment of each service (fresh tasks, fresh ephemeral storage) and waits for all. */
   async restartServices(input: { cluster: string; services: string[]; signal?: Signal }): Promise<void> {
     const { cluster, signal } = input;

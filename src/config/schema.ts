@@ -69,6 +69,59 @@ const GracePeriod = z
     return seconds;
   });
 
+/** A window of idleness: days, hours and minutes such as `30m`, `2h`, `7d`, `1d12h`; whole minutes, as the load balancer counts requests per minute. */
+const IDLE_WINDOW = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/;
+
+/** Seconds of an idle window written as in the config (`30m`, `7d`), or undefined when it is not one. */
+export function parseIdleWindowSeconds(value: string): number | undefined {
+  const text = value.trim();
+  const match = IDLE_WINDOW.exec(text);
+  if (!match || text === "") return undefined;
+  const [, d = "0", h = "0", m = "0"] = match;
+  return Number(d) * 86_400 + Number(h) * 3600 + Number(m) * 60;
+}
+
+/** An idle window as a message shows it: `30m`, `2h`, `7d`, `1d12h`. */
+export function formatIdleWindow(seconds: number): string {
+  const d = Math.floor(seconds / 86_400);
+  const h = Math.floor((seconds % 86_400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  return [d ? `${d}d` : "", h ? `${h}h` : "", m ? `${m}m` : ""].join("") || "0m";
+}
+
+/**
+ * The shortest `sleep_after`: the load balancer publishes its request counts once a minute, a few
+ * minutes late, so a shorter window would put a preview to sleep while someone is using it.
+ */
+export const MIN_SLEEP_AFTER_SECONDS = 5 * 60;
+/** The longest `sleep_after` (a preview idle for a week should rather expire). */
+export const MAX_SLEEP_AFTER_SECONDS = 7 * 86_400;
+/** The shortest `expire_after`: an hour, so that a preview is never removed between two looks of one working session. */
+export const MIN_EXPIRE_AFTER_SECONDS = 3600;
+/** The longest `expire_after`: CloudWatch keeps hourly request counts for 455 days; a year stays well inside. */
+export const MAX_EXPIRE_AFTER_SECONDS = 365 * 86_400;
+
+const IdleWindow = (min: number, max: number) => {
+  const hint: ConfigHint = { expected: `a duration from ${formatIdleWindow(min)} to ${formatIdleWindow(max)} in days, hours and minutes, such as 30m, 2h, 7d or 1d12h` };
+  return z
+    .string()
+    .regex(/^\s*(?:\d+d)?(?:\d+h)?(?:\d+m)?\s*$/)
+    .regex(/\d/)
+    .register(configHints, hint)
+    .transform((value, ctx) => {
+      const seconds = parseIdleWindowSeconds(value);
+      if (seconds === undefined) {
+        ctx.addIssue({ code: "custom", message: `expected ${hint.expected}, got ${JSON.stringify(value)}`, input: value });
+        return z.NEVER;
+      }
+      if (seconds < min || seconds > max) {
+        ctx.addIssue({ code: "custom", message: `must be from ${formatIdleWindow(min)} to ${formatIdleWindow(max)}, got ${value.trim()}`, input: value });
+        return z.NEVER;
+      }
+      return seconds;
+    });
+};
+
 /** A POSIX-style environment variable name. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -428,11 +481,38 @@ export const RepoConfigSchema = z
     deploy: DeployRules,
     /** Who may open the preview. */
     access: AccessSchema,
+    /**
+     * No request to the preview for this long (days, hours, minutes: `30m`, `2h`): it sleeps. The
+     * services built from the repository scale to zero; data services keep running, so the data
+     * survives. The next request to its URL, or `/preview wake`, wakes it. Off when unset.
+     */
+    sleep_after: IdleWindow(MIN_SLEEP_AFTER_SECONDS, MAX_SLEEP_AFTER_SECONDS)
+      .optional()
+      .describe(
+        "No request to the preview for this long (days, hours, minutes: `30m`, `2h`, from 5m to 7d): it sleeps. The services built from the repository scale to zero; the data services keep running, so the data survives. The next request to its URL (a waking page answers meanwhile), or `/preview wake`, wakes it. Idle is read from the load balancer's request counts. Off when unset.",
+      ),
+    /**
+     * No push, command or request for this long (`7d`, `36h`): the preview is removed. A push or
+     * `/preview redeploy` brings it back, seeded anew. Off when unset.
+     */
+    expire_after: IdleWindow(MIN_EXPIRE_AFTER_SECONDS, MAX_EXPIRE_AFTER_SECONDS)
+      .optional()
+      .describe(
+        "No push, command or request for this long (days, hours, minutes: `7d`, `36h`, from 1h to 365d): the preview is removed, its data with it. A push or `/preview redeploy` brings it back, seeded anew. Off when unset.",
+      ),
   })
   .strict()
   .superRefine(
     (config, ctx) => {
       // Runs even when other keys are wrong, so that one pass reports every problem.
+      const { sleep_after: sleep, expire_after: expire } = config as { sleep_after?: unknown; expire_after?: unknown };
+      if (typeof sleep === "number" && typeof expire === "number" && expire <= sleep) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["expire_after"],
+          message: `must be longer than sleep_after (${formatIdleWindow(sleep)}): a preview would be removed before it ever slept`,
+        });
+      }
       const environment = asRecord(config.environment);
       for (const name of Object.keys(asRecord(config.secrets))) {
         if (Object.hasOwn(environment, name)) {

@@ -28,12 +28,13 @@ export interface IamRequest {
 }
 
 /** The moments of a preview's life that call AWS. */
-export const LIFECYCLE_STEPS = ["deploy", "push", "reset", "teardown"] as const;
+export const LIFECYCLE_STEPS = ["deploy", "push", "reset", "idle", "teardown"] as const;
 /**
  * `deploy`: the first deploy (stack created, release steps, rollout); `push`: a later deploy, with
  * the stack's tags changed (`berth:deploying` and `berth:sha` on every one); `reset`: `/preview reset` (data services
- * restarted, migrate and seed again); `teardown`: the pull request closed (stack deleted), and the
- * resync that finds such stacks.
+ * restarted, migrate and seed again); `idle`: the idle sweep (request counts), a sleep and a wake
+ * (a tags-only stack update, the services built from the repository scaled); `teardown`: the pull
+ * request closed or the preview expired (stack deleted), and the resync that finds such stacks.
  */
 export type LifecycleStep = (typeof LIFECYCLE_STEPS)[number];
 
@@ -201,6 +202,17 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
     reset: unique([
       ...push,
       ...dataServices.map((s) => ctx.request("ecs:UpdateService", s.arn, "berth restarts a data service with empty storage", { ...ctx.ecs(s.arn), ...ctx.resourceTags(s) })),
+    ]),
+    idle: unique([
+      ctx.request("cloudformation:ListStacks", "*", "berth's idle sweep lists the previews"),
+      ctx.request("cloudwatch:GetMetricData", "*", "berth's idle sweep reads the load balancer's request counts"),
+      ...stack.update,
+      ...services
+        .filter((s) => !dataServices.includes(s))
+        .map((s) => ctx.request("ecs:UpdateService", s.arn, "berth scales a sleeping preview's services built from the repository", { ...ctx.ecs(s.arn), ...ctx.resourceTags(s) })),
+      ...handlers("update", resources),
+      ...handlers("read", resources),
+      ...rollout,
     ]),
     teardown: unique([...stack.delete, ...handlers("delete", resources), ...handlers("read", resources), ...(releaseTask ? ctx.releaseFamilyRemoval(releaseTask) : [])]),
   };

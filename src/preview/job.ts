@@ -5,8 +5,12 @@ import type { RepoRef } from "./ports.js";
 export interface PreviewJob {
   repo: RepoRef;
   pr: number;
-  /** deploy: a push or an opened PR; redeploy: deploy the head again; reset: wipe data, migrate, seed; destroy/close: remove. */
-  action: "deploy" | "redeploy" | "reset" | "destroy" | "close";
+  /**
+   * deploy: a push or an opened PR; redeploy: deploy the head again; reset: wipe data, migrate,
+   * seed; destroy/close: remove; sleep/expire: the idle sweep found nobody looking (`sleep_after`,
+   * `expire_after`); wake: `/preview wake`.
+   */
+  action: "deploy" | "redeploy" | "reset" | "destroy" | "close" | "sleep" | "wake" | "expire";
   /** The head SHA to deploy (ignored by destroy/close). */
   sha: string;
   branch?: string;

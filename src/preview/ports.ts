@@ -165,6 +165,11 @@ export interface TaskPort {
    * deployment is PRIMARY with rolloutState COMPLETED. Throws RolloutError when FAILED (circuit breaker).
    */
   waitForRollout(input: { cluster: string; service: string; signal?: Signal }): Promise<void>;
+  /**
+   * Sets the services' desired task count (ECS UpdateService), without waiting: a preview going to
+   * sleep scales its services built from the repository to 0, a wake back to 1.
+   */
+  scaleServices(input: { cluster: string; services: string[]; desiredCount: number; signal?: Signal }): Promise<void>;
   /** Starts new tasks for the services (fresh ephemeral storage) and waits until they are stable. */
   restartServices(input: { cluster: string; services: string[]; signal?: Signal }): Promise<void>;
   /**
@@ -191,6 +196,16 @@ export interface LoadBalancerPort {
   waitHealthy(input: { targetGroupArn: string; signal?: Signal }): Promise<void>;
   /** Listener rule priorities in use on the listener. */
   usedPriorities(listenerArn: string): Promise<number[]>;
+}
+
+/** CloudWatch metrics: how the shared load balancer counts what it sends to a preview. */
+export interface RequestMetricsPort {
+  /**
+   * Requests the load balancer `loadBalancer` (its full name, `app/<name>/<id>`) routed to the target
+   * group between `start` and `end`: the sum of `AWS/ApplicationELB` `RequestCount` with the
+   * `TargetGroup` and `LoadBalancer` dimensions. Minutes without a request have no data point and count 0.
+   */
+  requestCount(input: { loadBalancer: string; targetGroupArn: string; start: Date; end: Date }): Promise<number>;
 }
 
 /** CloudWatch Logs. */

@@ -4,13 +4,16 @@ import type { PreviewTarget } from "../plan/plan-preview.js";
 import { previewHostLabel, previewLabel, stackName } from "../stack/naming.js";
 import type { Logger } from "../util/logger.js";
 import { DeployReporter, renderComment } from "./report/index.js";
-import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, type BuildRun, type DeployDeps, ImageBuilds, deployPreview, describeFailure, destroyPreview, forkGate, gateDeploy, KeyedQueue, reconcile, RestartSignal, type ReconcileSummary } from "./flow/index.js";
+import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, type BuildRun, type DeployDeps, ImageBuilds, deployPreview, describeFailure, destroyPreview, forkGate, gateDeploy, KeyedQueue, readIdleState, reconcile, RestartSignal, sleepPreview, sweepIdle, wakePreview, type IdleSweepSummary, type ReconcileSummary } from "./flow/index.js";
 import { type CheckRunRequest, type CommandDeps, type CommentCommand, handleCheckRunAction, handleCommand } from "./commands/index.js";
 import type { PreviewJob } from "./job.js";
-import type { AppGitHub, LogPort, RepoGitHub, RepoRef } from "./ports.js";
+import type { AppGitHub, LogPort, RepoGitHub, RepoRef, RequestMetricsPort } from "./ports.js";
+import { formatIdleWindow } from "../config/schema.js";
 
 export interface PreviewServiceDeps extends Omit<DeployDeps, "log" | "logs"> {
   logs: LogPort;
+  /** The load balancer's request counts: what the idle sweep judges `sleep_after` and `expire_after` by. */
+  requests: RequestMetricsPort;
   /** GitHub access for one repository (an installation token under the hood). */
   github: (repo: RepoRef) => Promise<RepoGitHub>;
   /** The app's installations and repositories: a resync finds open pull requests without a stack there. */
@@ -25,6 +28,10 @@ export interface PreviewServiceDeps extends Omit<DeployDeps, "log" | "logs"> {
 }
 
 const REMOVALS = new Set<PreviewJob["action"]>(["destroy", "close"]);
+/** Jobs about a preview's idleness: they run to their end, and never interrupt a deploy. */
+const IDLE_JOBS = new Set<PreviewJob["action"]>(["sleep", "wake", "expire"]);
+/** Jobs only the idle sweep queues: any other job waiting for the pull request is worth more. */
+const SWEPT = new Set<PreviewJob["action"]>(["sleep", "expire"]);
 /** GitHub requests one resync spends per installation looking for open pull requests without a stack. */
 export const RESYNC_BUDGET = 100;
 
@@ -132,6 +139,23 @@ export class PreviewService {
    */
   imageBuild(repo: RepoRef, sha: string, run: BuildRun): void {
     this.builds.note(repo, sha, run);
+  }
+
+  /**
+   * The idle sweep (`sleep_after`, `expire_after`): queues a sleep or an expiry for every preview
+   * whose load balancer counted no request in its window (see `sweepIdle`). Jobs go through the
+   * pull request's queue like deploys, so they never race one.
+   */
+  sweepIdle(): Promise<IdleSweepSummary> {
+    return sweepIdle({
+      stacks: this.deps.stacks,
+      requests: this.deps.requests,
+      base: this.deps.base,
+      enqueue: (job) => this.push(job),
+      busy: (repo, pr) => this.queue.runningJob(prKey(repo, pr)) !== undefined,
+      now: this.deps.now,
+      log: this.deps.log.child({ sweep: "idle" }),
+    });
   }
 
   /**
@@ -257,8 +281,8 @@ export class PreviewService {
     // wiping the data, before seeding, must not leave the next head on an empty database.
     const running = this.queue.runningJob(key);
     const job = running && supersedes(running, newer) ? mergeJobs(running, newer) : newer;
-    if (REMOVALS.has(job.action)) this.heads.delete(key);
-    else this.heads.set(key, job.sha.toLowerCase());
+    if (REMOVALS.has(job.action) || job.action === "expire") this.heads.delete(key);
+    else if (!IDLE_JOBS.has(job.action)) this.heads.set(key, job.sha.toLowerCase());
     if (this.heads.size > 10_000) this.heads.delete(this.heads.keys().next().value as string);
     this.queue.push(key, job);
   }
@@ -328,6 +352,10 @@ export class PreviewService {
       return;
     }
 
+    if (IDLE_JOBS.has(job.action)) {
+      await this.runIdleJob(job, github, target, log, signal);
+      return;
+    }
     let source;
     try {
       source = await loadRepoConfigSource(github.reader(job.sha));
@@ -382,6 +410,9 @@ export class PreviewService {
       log.info({}, "draining: deploy not started");
       return;
     }
+    // A sleeping preview wakes before it deploys: the rollout waits for its public service to be
+    // healthy, and the deploy must leave it awake and its tags consistent.
+    await wakePreview(this.deps, { github, target, signal, silent: true });
     const started = this.deps.now().getTime();
     let outcome = "error";
     try {
@@ -405,10 +436,33 @@ export class PreviewService {
       this.deps.metrics?.deployFinished(outcome, (this.deps.now().getTime() - started) / 1000);
     }
   }
+
+  /** Runs a sleep, a wake or an expiry; a `/preview wake` that found nothing to wake says so. */
+  private async runIdleJob(job: PreviewJob, github: RepoGitHub, target: PreviewTarget, log: Logger, signal: AbortSignal): Promise<void> {
+    const deps = { ...this.deps, log };
+    if (job.action === "sleep") {
+      log.info({ outcome: await sleepPreview(deps, { github, target, signal }) }, "sleep");
+      return;
+    }
+    if (job.action === "wake") {
+      const outcome = await wakePreview(deps, { github, target, signal });
+      log.info({ outcome }, "wake");
+      if (outcome !== "awake" && job.asked) {
+        const body = outcome === "no-preview" ? "There is no preview to wake; push or comment `/preview deploy`." : "The preview is awake already.";
+        await github.comments.reply(job.pr, body, job.asked.commentId);
+      }
+      return;
+    }
+    const stack = await this.deps.stacks.find(stackName(previewLabel(target)));
+    if (!stack) return;
+    const window = readIdleState(stack.tags).expireAfterSeconds;
+    await destroyPreview(this.deps, { github, target, reason: { expired: window === undefined ? "a while" : formatIdleWindow(window) } }, signal);
+  }
 }
 
-/** Whether `newer` stops the running job at its next safe point; removals run to the end. */
+/** Whether `newer` stops the running job at its next safe point; removals and idle jobs run to the end, and idle jobs never interrupt. */
 function supersedes(running: PreviewJob, newer: PreviewJob): boolean {
+  if (IDLE_JOBS.has(running.action) || IDLE_JOBS.has(newer.action)) return false;
   return !REMOVALS.has(running.action) && (REMOVALS.has(newer.action) || newer.action === "reset" || newer.sha !== running.sha);
 }
 
@@ -429,6 +483,8 @@ export function prKey(repo: Pick<RepoRef, "owner" | "repo">, pr: number): string
 export function mergeJobs(older: PreviewJob, newer: PreviewJob): PreviewJob {
   // A label event brings the pull request's labels, not work of its own: what waits still runs.
   if (newer.label !== undefined && older.label === undefined) return { ...older, ...(newer.labels ? { labels: newer.labels } : {}) };
+  // The sweep judged idleness from AWS before a job came: a deploy, a command or a wake waiting is activity.
+  if (SWEPT.has(newer.action) && !SWEPT.has(older.action)) return older;
   if (REMOVALS.has(newer.action)) return newer;
   if (older.action === "reset" && !REMOVALS.has(newer.action)) return { ...newer, action: "reset" };
   return newer;

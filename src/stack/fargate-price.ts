@@ -30,10 +30,32 @@ interface TemplateLike {
 
 /** Sums the running services of a rendered preview template (one-off release tasks are not counted). */
 export function previewSize(template: object): PreviewSize {
+  return sizeOf(template, () => true);
+}
+
+/**
+ * What keeps running while the preview sleeps: the data services, which the template's
+ * `StatefulServiceArns` output names (by `Ref`); the services built from the repository scale to zero.
+ */
+export function asleepSize(template: object): PreviewSize {
+  const kept = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (typeof value === "object" && value !== null) {
+      const ref = (value as { Ref?: unknown }).Ref;
+      if (typeof ref === "string") kept.add(ref);
+      Object.values(value).forEach(walk);
+    }
+  };
+  walk((template as { Outputs?: Record<string, { Value?: unknown }> }).Outputs?.StatefulServiceArns?.Value);
+  return sizeOf(template, (id) => kept.has(id));
+}
+
+function sizeOf(template: object, counts: (logicalId: string) => boolean): PreviewSize {
   const resources = (template as TemplateLike).Resources ?? {};
   const size: PreviewSize = { vcpu: 0, gb: 0, tasks: 0 };
-  for (const resource of Object.values(resources)) {
-    if (resource.Type !== "AWS::ECS::Service") continue;
+  for (const [id, resource] of Object.entries(resources)) {
+    if (resource.Type !== "AWS::ECS::Service" || !counts(id)) continue;
     const count = Number(resource.Properties?.DesiredCount ?? 1);
     const ref = (resource.Properties?.TaskDefinition as { Ref?: string } | undefined)?.Ref;
     const definition = ref === undefined ? undefined : resources[ref]?.Properties;

@@ -129,6 +129,15 @@ describe("loadRepoConfig: valid configs", () => {
     expect(config?.healthcheck).toStrictEqual({ path: "/", grace_period: seconds });
   });
 
+  it.each([
+    ["minutes", "sleep_after: 30m\n", { sleep_after: 1800 }],
+    ["days", "expire_after: 7d\n", { expire_after: 604_800 }],
+    ["days and hours, both keys", "sleep_after: 2h\nexpire_after: 1d12h\n", { sleep_after: 7200, expire_after: 129_600 }],
+  ])("reads idle windows in %s", async (_name, yaml, expected) => {
+    const config = await loadRepoConfig(createMemoryReader({ [F]: yaml }));
+    expect(config).toStrictEqual({ ...DEFAULTS, ...expected });
+  });
+
   it("takes an SSM parameter by name, with its leading slash", async () => {
     const config = await loadRepoConfig(createMemoryReader({ [F]: "secrets:\n  STRIPE_KEY: /shop/preview/stripe_key\n" }));
     expect(config?.secrets).toStrictEqual({ STRIPE_KEY: "/shop/preview/stripe_key" });
@@ -232,7 +241,7 @@ describe("loadRepoConfig: invalid configs", () => {
       name: "unknown top-level key with nothing close",
       yaml: "ttl: 3d\n",
       expected: [
-        `${F}:1: ttl: unknown key; allowed keys: compose, profiles, service, port, healthcheck, image, release, environment, secrets, compose_secrets, resources, forks, drafts, deploy, access`,
+        `${F}:1: ttl: unknown key; allowed keys: compose, profiles, service, port, healthcheck, image, release, environment, secrets, compose_secrets, resources, forks, drafts, deploy, access, sleep_after, expire_after`,
       ],
     },
     {
@@ -355,6 +364,26 @@ describe("loadRepoConfig: invalid configs", () => {
       name: "health check grace period longer than ECS allows",
       yaml: "healthcheck:\n  grace_period: 600000h\n",
       expected: [`${F}:2: healthcheck.grace_period: must be at most 2147483647 seconds, as ECS allows`],
+    },
+    {
+      name: "sleep_after in seconds",
+      yaml: "sleep_after: 90s\n",
+      expected: [`${F}:1: sleep_after: expected a duration from 5m to 7d in days, hours and minutes, such as 30m, 2h, 7d or 1d12h, got "90s"`],
+    },
+    {
+      name: "sleep_after shorter than the load balancer's counts allow",
+      yaml: "sleep_after: 1m\n",
+      expected: [`${F}:1: sleep_after: must be from 5m to 7d, got 1m`],
+    },
+    {
+      name: "expire_after as a bare number",
+      yaml: "expire_after: 7\n",
+      expected: [`${F}:1: expire_after: expected a duration from 1h to 365d in days, hours and minutes, such as 30m, 2h, 7d or 1d12h, got 7`],
+    },
+    {
+      name: "expire_after no longer than sleep_after",
+      yaml: "sleep_after: 2h\nexpire_after: 1h\n",
+      expected: [`${F}:2: expire_after: must be longer than sleep_after (2h): a preview would be removed before it ever slept`],
     },
     {
       name: "secret given as a number",

@@ -126,6 +126,7 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
     /** IAM service prefix of each AWS SDK client the adapters use. */
     const PREFIX: Record<string, string> = {
       "client-cloudformation": "cloudformation",
+      "client-cloudwatch": "cloudwatch",
       "client-cloudwatch-logs": "logs",
       "client-ec2": "ec2",
       "client-ecr": "ecr",
@@ -244,7 +245,7 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
       ["ListPreviewTasks", ["ecs:ListTasks"]],
       ["PassPreviewRoles", ["iam:PassRole"]],
       ["ReadPreviewRoles", ["iam:GetRole"]],
-      ["DescribeLoadBalancing", ["elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTags", "elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"]],
+      ["DescribeLoadBalancing", ["cloudwatch:GetMetricData", "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTags", "elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"]],
       ["PreviewListenerRules", ["elasticloadbalancing:CreateRule", "elasticloadbalancing:DeleteRule", "elasticloadbalancing:ModifyRule", "elasticloadbalancing:SetRulePriorities"]],
       ["PreviewTargetGroups", ["elasticloadbalancing:AddTags", "elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:ModifyTargetGroup", "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:RegisterTargets", "elasticloadbalancing:RemoveTags"]],
       ["DeletePreviewTargetGroups", ["elasticloadbalancing:DeleteTargetGroup"]],

@@ -206,6 +206,7 @@ describe("deploy/bot.yml", () => {
     /** IAM service prefix of each AWS SDK client the adapters use. */
     const PREFIX: Record<string, string> = {
       "client-cloudformation": "cloudformation",
+      "client-cloudwatch": "cloudwatch",
       "client-cloudwatch-logs": "logs",
       "client-ecr": "ecr",
       "client-ecs": "ecs",

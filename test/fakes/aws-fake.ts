@@ -1,6 +1,6 @@
 /**
  * A stateful fake AWS account for tests, driven through aws-sdk-client-mock: real SDK clients
- * whose `send` is answered by fakes of CloudFormation, ECS, ECR, CloudWatch Logs and ELBv2 (and,
+ * whose `send` is answered by fakes of CloudFormation, ECS, ECR, CloudWatch Logs and metrics, and ELBv2 (and,
  * for berth doctor, EC2, IAM and STS) that share one state. Stacks move through their statuses, tasks stop with scripted exit codes,
  * services roll (or fail and roll back), target groups turn healthy, images appear.
  *
@@ -13,6 +13,7 @@
  * ```
  */
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECRClient } from "@aws-sdk/client-ecr";
@@ -22,6 +23,7 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { FakeCloudFormation, type StackFault } from "./aws/cloudformation.js";
+import { FakeCloudWatch } from "./aws/cloudwatch.js";
 import { FakeEc2 } from "./aws/ec2.js";
 import { FakeEcr } from "./aws/ecr.js";
 import { FakeEcs, type RolloutScript, type TaskScript } from "./aws/ecs.js";
@@ -98,6 +100,7 @@ export interface AwsFake {
     ecs: ECSClient;
     ecr: ECRClient;
     logs: CloudWatchLogsClient;
+    cloudwatch: CloudWatchClient;
     elbv2: ElasticLoadBalancingV2Client;
     ec2: EC2Client;
     iam: IAMClient;
@@ -109,6 +112,7 @@ export interface AwsFake {
     ecs: FakeEcs;
     ecr: FakeEcr;
     logs: FakeLogs;
+    cloudwatch: FakeCloudWatch;
     elbv2: FakeElbV2;
     ec2: FakeEc2;
     iam: FakeIam;
@@ -174,6 +178,7 @@ export function createAwsFake(options: AwsFakeOptions = {}): AwsFake {
     targetsOf: (arn) => ecs.targetsOf(arn),
   });
   const ec2 = new FakeEc2(world);
+  const cloudwatch = new FakeCloudWatch(world);
   const iam = new FakeIam(world, { pageSize: 25 });
   const sts = new FakeSts(world, `arn:aws:sts::${world.account}:assumed-role/${BOT_ROLE_ARN.split("/").at(-1)}/berth-7f3c9a1e`);
   iam.addRole(BOT_ROLE_ARN);
@@ -190,6 +195,7 @@ export function createAwsFake(options: AwsFakeOptions = {}): AwsFake {
     ecs: new ECSClient(config),
     ecr: new ECRClient(config),
     logs: new CloudWatchLogsClient(config),
+    cloudwatch: new CloudWatchClient(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
     ec2: new EC2Client(config),
     iam: new IAMClient(config),
@@ -208,6 +214,7 @@ export function createAwsFake(options: AwsFakeOptions = {}): AwsFake {
   install("ecs", clients.ecs, ecs);
   install("ecr", clients.ecr, ecr);
   install("logs", clients.logs, logs);
+  install("cloudwatch", clients.cloudwatch, cloudwatch);
   install("elbv2", clients.elbv2, elbv2);
   install("ec2", clients.ec2, ec2);
   install("iam", clients.iam, iam);
@@ -227,7 +234,7 @@ export function createAwsFake(options: AwsFakeOptions = {}): AwsFake {
 
   return {
     clients,
-    state: { cloudformation, ecs, ecr, logs, elbv2, ec2, iam, sts },
+    state: { cloudformation, ecs, ecr, logs, cloudwatch, elbv2, ec2, iam, sts },
     calls: world.calls,
     commands: (service) => world.calls.filter((c) => !service || c.service === service).map((c) => c.command),
     mutations: () => world.calls.map((c) => c.command).filter((c) => MUTATING.test(c)),

@@ -134,9 +134,10 @@ export async function handleCommand(deps: CommandDeps, github: RepoGitHub, input
     case "redeploy":
       deps.enqueue({ ...base, action: command.name, asked: { commentId: input.commentId, command: command.name } });
       return command.name;
+    case "wake":
     case "destroy":
-      deps.enqueue({ ...base, action: "destroy", asked: { commentId: input.commentId, command: "destroy" } });
-      return "destroy";
+      deps.enqueue({ ...base, action: command.name, asked: { commentId: input.commentId, command: command.name } });
+      return command.name;
     case "approve":
       if (!pr.fork) {
         await github.comments.reply(input.pr, "This pull request is not from a fork; it deploys without approval.", input.commentId);

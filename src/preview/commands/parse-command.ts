@@ -5,11 +5,11 @@
  */
 
 /** The name of a comment command. */
-export type CommandName = "deploy" | "reset" | "redeploy" | "destroy" | "logs" | "approve" | "help";
+export type CommandName = "deploy" | "reset" | "redeploy" | "wake" | "destroy" | "logs" | "approve" | "help";
 
 /** A command as parsed from a comment. */
 export type ParsedCommand =
-  | { name: "deploy" | "reset" | "redeploy" | "destroy" }
+  | { name: "deploy" | "reset" | "redeploy" | "wake" | "destroy" }
   | {
       name: "approve";
       /** The commit the maintainer reviewed (7 to 40 hex digits); it must be the head's. */
@@ -64,6 +64,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: "Deploys the head commit again, keeping the data.",
     requiresWrite: true,
     deploys: true,
+  },
+  {
+    name: "wake",
+    usage: "/preview wake",
+    description: "Wakes a preview that sleeps (`sleep_after`): starts its services again and waits until it answers.",
+    requiresWrite: true,
+    deploys: false,
   },
   {
     name: "destroy",
@@ -358,6 +365,7 @@ function parseCommandLine(line: string): ParsedCommand | undefined {
     case "deploy":
     case "reset":
     case "redeploy":
+    case "wake":
     case "destroy":
     case "help":
       if (args.length === 0) return { name: verb };

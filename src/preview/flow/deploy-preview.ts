@@ -16,6 +16,8 @@ import { compareReleasePhase, sameTags } from "./release-phase-change.js";
 import { runReleaseChain, runReleaseStep, ReleaseStepError, type StepRetry } from "./release-step.js";
 import { previewCost } from "./preview-cost.js";
 import { DEPLOYING_TAG, SERVING_TAG } from "./serving-tags.js";
+import { buildIdleTags, withoutIdleTags } from "./idle-tags.js";
+import { awakeIdle } from "./sleep-wake.js";
 import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
 import { RestartSignal, SupersededSignal } from "./keyed-queue.js";
 import { buildBaseParameters } from "../../stack/base-stack.js";
@@ -313,7 +315,9 @@ export async function deployPreview(
       name: finalStack.stackName,
       template: finalStack.template,
       tags: {
-        ...baseTags,
+        // The idle windows as this commit's config says, and the deploy as the latest activity.
+        ...withoutIdleTags(baseTags),
+        ...buildIdleTags(config, deps.now()),
         [SERVING_TAG]: existing?.tags[SERVING_TAG] ?? "none",
         [DEPLOYING_TAG]: target.sha,
         "berth:seeded": "true",
@@ -340,7 +344,12 @@ export async function deployPreview(
     // The deployment's "log" link opens the public service's log in CloudWatch (every task's stream).
     const publicService = Object.keys(outputs.services).find((name) => outputs.services[name] === outputs.publicServiceArn);
     const logUrl = publicService === undefined ? undefined : deps.logs.consoleUrl({ group: outputs.logGroup, prefix: `${outputs.logStreamPrefix}/${publicService}/` });
-    await reporter.succeed(outputs.url, logUrl, previewCost({ template: finalStack.template, baseOutputs: base.outputs, createdAt: live.createdAt ?? existing?.createdAt, now: deps.now() }));
+    await reporter.succeed(
+      outputs.url,
+      logUrl,
+      previewCost({ template: finalStack.template, baseOutputs: base.outputs, createdAt: live.createdAt ?? existing?.createdAt, now: deps.now() }),
+      awakeIdle(rolloutInput.tags, deps.now()),
+    );
     log.info({ url: outputs.url }, "preview ready");
     return "success";
   } catch (error) {

@@ -30,7 +30,12 @@ const RECENT_DEPLOYMENTS = 3;
  */
 export async function destroyPreview(
   deps: { stacks: StackPort; tasks?: Pick<TaskPort, "removeTaskDefinitions">; log: Logger; now: () => Date },
-  input: { github: RepoGitHub; target: Omit<PreviewTarget, "sha"> & { sha?: string }; reason: "closed" | "destroy" },
+  input: {
+    github: RepoGitHub;
+    target: Omit<PreviewTarget, "sha"> & { sha?: string };
+    /** `expired`: nobody pushed, commanded or opened it for `expire_after` (the window, in words). */
+    reason: "closed" | "destroy" | { expired: string };
+  },
   signal?: AbortSignal,
 ): Promise<"removed" | "failure" | "restarting"> {
   const { target, github } = input;
@@ -54,7 +59,12 @@ export async function destroyPreview(
   await deps.tasks
     ?.removeTaskDefinitions(releaseFamily(previewLabel(target)))
     .catch((e: unknown) => log.warn({ err: e }, "removing the release task definition's revisions failed"));
-  const message = input.reason === "closed" ? "The pull request was closed." : "Removed by `/preview destroy`; push or comment `/preview redeploy` to bring it back.";
+  const message =
+    input.reason === "closed"
+      ? "The pull request was closed."
+      : input.reason === "destroy"
+        ? "Removed by `/preview destroy`; push or comment `/preview redeploy` to bring it back."
+        : `Removed after ${input.reason.expired} without a push, command or request (expire_after); push or comment \`/preview redeploy\` to bring it back.`;
   const conclude = (shas: string[]) =>
     concludeLeftOpen(github, target.pr, message, shas).catch((e: unknown) => log.warn({ err: e }, "concluding check runs left open failed"));
   // Runs before deployments: a process that dies between the two leaves an open deployment, which

@@ -11,3 +11,6 @@ export { KeyedQueue, RestartSignal } from "./keyed-queue.js";
 export { ListenerPriorityAllocator } from "./listener-priority.js";
 export { reconcile, type ReconcileSummary } from "./reconcile.js";
 export { parsePairs } from "./stack-outputs.js";
+export { readIdleState } from "./idle-tags.js";
+export { sleepPreview, wakePreview } from "./sleep-wake.js";
+export { sweepIdle, type IdleSweepSummary } from "./sweep-idle.js";

@@ -3,7 +3,7 @@ import type { TransientSource } from "../../errors.js";
 import type { Logger } from "../../util/logger.js";
 import type { DeployAttempt } from "./deploy-attempts.js";
 import { PHASES, buildPhases, checkConclusion, renderCheckRun, type DeployReport, type PhaseName, type PhaseReport } from "./render-check-run.js";
-import { renderComment, type CommentState, type PreviewCost } from "./render-comment.js";
+import { renderComment, type CommentState, type IdleFacts, type PreviewCost } from "./render-comment.js";
 import { deploymentDescription, deploymentEnvironment } from "./render-deployment.js";
 import { renderInterrupted, renderSupersededWhileDown } from "./render-stale-run.js";
 import type { RepoGitHub } from "../ports.js";
@@ -129,7 +129,7 @@ export class DeployReporter {
 
   /** The deploy succeeded: check run success with the URL, deployment success, comment ready. */
   /** The preview serves `url`; the deployment's log link is `logUrl` (CloudWatch) when given, else the check run. */
-  async succeed(url: string, logUrl?: string, cost?: PreviewCost): Promise<void> {
+  async succeed(url: string, logUrl?: string, cost?: PreviewCost, idle?: IdleFacts): Promise<void> {
     this.report.outcome = "success";
     this.report.url = url;
     await this.push(true);
@@ -146,7 +146,7 @@ export class DeployReporter {
       const cutOff = await this.quietly("deactivate older deployments", () => this.github.deployments.deactivateOthers({ environment: this.environment, exceptId: id }));
       for (const sha of new Set(cutOff ?? [])) await this.quietly("conclude superseded check runs", () => this.concludeSuperseded(sha));
     }
-    await this.comment({ state: "ready", url, ...(cost ? { cost } : {}) });
+    await this.comment({ state: "ready", url, ...(cost ? { cost } : {}), ...(idle ? { idle } : {}) });
   }
 
   /**

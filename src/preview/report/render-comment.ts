@@ -9,7 +9,7 @@ export const LOGS_MARKER = "<!-- berth:logs -->";
 
 /** What the sticky comment on a pull request says. */
 export interface CommentState {
-  state: "deploying" | "ready" | "failed" | "removed" | "awaiting-approval" | "disabled-for-forks" | "skipped";
+  state: "deploying" | "ready" | "asleep" | "failed" | "removed" | "awaiting-approval" | "disabled-for-forks" | "skipped";
   /** The preview's public URL. */
   url?: string;
   /** The commit deployed (or waiting for approval). */
@@ -30,6 +30,19 @@ export interface CommentState {
   cost?: PreviewCost;
   /** The version that serves while this one deploys or after it failed: its commit and URL. */
   serving?: { sha: string; url?: string };
+  /** Whether the preview sleeps or expires when nobody looks (`sleep_after`, `expire_after`). */
+  idle?: IdleFacts;
+}
+
+/** The comment's state line: asleep since when, or awake and when it would sleep and expire. */
+export interface IdleFacts {
+  /** Set while it sleeps. */
+  asleepSince?: Date;
+  /** Dollars an hour while it sleeps: its data services. */
+  asleepPerHour?: number;
+  sleepAfterSeconds?: number;
+  /** Time left before it is removed unless someone pushes, comments a command or opens it. */
+  expiresInSeconds?: number;
 }
 
 /** The preview's Fargate price, from the running services' sizes and AWS's public prices. */
@@ -48,6 +61,7 @@ export interface PreviewCost {
 const HEADLINE: Record<CommentState["state"], string> = {
   deploying: "⏳ Deploying preview",
   ready: "✅ Preview ready",
+  asleep: "😴 Preview asleep",
   failed: "❌ Preview failed",
   removed: "🗑️ Preview removed",
   "awaiting-approval": "✋ Preview waiting for approval",
@@ -57,6 +71,7 @@ const HEADLINE: Record<CommentState["state"], string> = {
 
 const COMMANDS: ReadonlyArray<[command: string, what: string]> = [
   ["/preview reset", "wipe the data, run migrate and seed again"],
+  ["/preview wake", "wake a sleeping preview"],
   ["/preview redeploy", "deploy the head commit again"],
   ["/preview destroy", "remove the preview until the next push"],
   ["/preview logs [service]", "post the last log lines of a service"],
@@ -88,6 +103,7 @@ export function renderComment(state: CommentState): string {
   }
   if (state.updatedAt !== undefined) facts.push(`**Updated:** ${readableTime(state.updatedAt)}`);
   if (state.checkRunUrl !== undefined) facts.push(`**Details:** ${markdownLink(state.checkRunUrl, "check run")}`);
+  if (state.idle !== undefined) facts.push(renderIdle(state.idle));
   if (state.cost !== undefined) facts.push(renderCost(state.cost));
 
   const parts = [STICKY_MARKER, `### ${HEADLINE[state.state]}`];
@@ -111,6 +127,8 @@ function explain(state: CommentState): string | undefined {
       return "This repository does not deploy pull requests from forks.";
     case "removed":
       return "The preview and its data are gone.";
+    case "asleep":
+      return `Nobody opened the preview for a while, so the services built from the repository were stopped; the data services keep running and keep the data. Comment ${inlineCode("/preview wake")} to wake it, or push.`;
     default:
       return undefined;
   }
@@ -126,6 +144,30 @@ function renderCommands(state: CommentState["state"]): string | undefined {
         : COMMANDS;
   const items = list.map(([command, what]) => `- ${inlineCode(command)}: ${what}`);
   return ["<details><summary>Commands (comment on this pull request; write access needed)</summary>", "", ...items, "", "</details>"].join("\n");
+}
+
+function renderIdle(idle: IdleFacts): string {
+  if (idle.asleepSince !== undefined) {
+    const perHour = idle.asleepPerHour;
+    const cost =
+      perHour === undefined
+        ? ""
+        : perHour === 0
+          ? "; nothing while asleep (no data service runs)"
+          : `; ${perHour < 0.01 ? "less than $0.01" : `about ${dollars(perHour)}`} an hour asleep (its data services)`;
+    return `**State:** asleep since ${idle.asleepSince.toISOString().replace(/\.\d{3}Z$/, "Z")}${cost}`;
+  }
+  const parts = ["awake"];
+  if (idle.sleepAfterSeconds !== undefined) parts.push(`sleeps after ${span(idle.sleepAfterSeconds)} without a request`);
+  if (idle.expiresInSeconds !== undefined) parts.push(`expires in ${span(idle.expiresInSeconds)} without a push, command or request`);
+  return `**State:** ${parts.join("; ")}`;
+}
+
+/** A span of time in its largest whole unit: `7 days`, `30 minutes`. */
+function span(seconds: number): string {
+  const unit = seconds >= 86_400 ? ([86_400, "day"] as const) : seconds >= 3600 ? ([3600, "hour"] as const) : ([60, "minute"] as const);
+  const n = Math.max(seconds < 60 ? 0 : 1, Math.floor(seconds / unit[0]));
+  return `${n} ${unit[1]}${n === 1 ? "" : "s"}`;
 }
 
 function renderCost(cost: PreviewCost): string {

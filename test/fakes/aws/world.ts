@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CloudFormationServiceException } from "@aws-sdk/client-cloudformation";
+import { CloudWatchServiceException } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsServiceException } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2ServiceException } from "@aws-sdk/client-ec2";
 import { ECRServiceException } from "@aws-sdk/client-ecr";
@@ -21,7 +22,7 @@ import type { AwsStub } from "aws-sdk-client-mock";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyStub = AwsStub<any, any, any>;
 
-export type FakeService = "cloudformation" | "ecs" | "ecr" | "logs" | "elbv2" | "ec2" | "iam" | "sts";
+export type FakeService = "cloudformation" | "ecs" | "ecr" | "logs" | "cloudwatch" | "elbv2" | "ec2" | "iam" | "sts";
 
 /** One SDK call the fake received, in order. */
 export interface FakeCall {
@@ -56,6 +57,7 @@ const EXCEPTIONS = {
   ecs: ECSServiceException,
   ecr: ECRServiceException,
   logs: CloudWatchLogsServiceException,
+  cloudwatch: CloudWatchServiceException,
   elbv2: ElasticLoadBalancingV2ServiceException,
   ec2: EC2ServiceException,
   iam: IAMServiceException,

@@ -169,6 +169,7 @@ describe("renderHelp", () => {
         "| `/preview deploy` | Deploys the head commit, whatever the repository's deploy rules (label, branches, bots) say. | write |",
         "| `/preview reset` | Wipes the preview's data, then runs migrate and seed again. | write |",
         "| `/preview redeploy` | Deploys the head commit again, keeping the data. | write |",
+        "| `/preview wake` | Wakes a preview that sleeps (`sleep_after`): starts its services again and waits until it answers. | write |",
         "| `/preview destroy` | Deletes the preview now; the next push creates it again. | write |",
         "| `/preview logs [service]` | Replies with the last lines of a service's log (default: the public service), secrets redacted. | write |",
         "| `/preview approve [sha]` | Approves the head commit of a pull request from a fork for deployment (the one berth named, or the given SHA). | write |",

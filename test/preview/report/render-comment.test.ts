@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderComment, STICKY_MARKER, type CommentState } from "../../../src/preview/report/render-comment.js";
+import { renderComment, STICKY_MARKER, type CommentState, type IdleFacts } from "../../../src/preview/report/render-comment.js";
 
 const updatedAt = new Date("2024-05-06T07:08:09.123Z");
 const sha = "abc1234def5678901234567890abcdef12345678";
@@ -44,6 +44,7 @@ describe("renderComment", () => {
       <details><summary>Commands (comment on this pull request; write access needed)</summary>
 
       - \`/preview reset\`: wipe the data, run migrate and seed again
+      - \`/preview wake\`: wake a sleeping preview
       - \`/preview redeploy\`: deploy the head commit again
       - \`/preview destroy\`: remove the preview until the next push
       - \`/preview logs [service]\`: post the last log lines of a service
@@ -70,6 +71,7 @@ describe("renderComment", () => {
       <details><summary>Commands (comment on this pull request; write access needed)</summary>
 
       - \`/preview reset\`: wipe the data, run migrate and seed again
+      - \`/preview wake\`: wake a sleeping preview
       - \`/preview redeploy\`: deploy the head commit again
       - \`/preview destroy\`: remove the preview until the next push
       - \`/preview logs [service]\`: post the last log lines of a service
@@ -116,6 +118,7 @@ describe("renderComment", () => {
     ["ready", "### ✅ Preview ready"],
     ["failed", "### ❌ Preview failed"],
     ["removed", "### 🗑️ Preview removed"],
+    ["asleep", "### 😴 Preview asleep"],
     ["awaiting-approval", "### ✋ Preview waiting for approval"],
     ["disabled-for-forks", "### 🔒 No preview for pull requests from forks"],
     ["skipped", "### ⏸️ No preview for this pull request yet"],
@@ -125,13 +128,26 @@ describe("renderComment", () => {
   });
 
   it.each([
-    ["deploying", ["/preview reset", "/preview redeploy", "/preview destroy", "/preview logs [service]", "/preview help"]],
+    ["deploying", ["/preview reset", "/preview wake", "/preview redeploy", "/preview destroy", "/preview logs [service]", "/preview help"]],
     ["awaiting-approval", ["/preview approve", "/preview help"]],
     ["skipped", ["/preview deploy", "/preview help"]],
     ["disabled-for-forks", []],
   ] as const)("lists the commands for %s", (state, commands) => {
     const listed = [...renderComment({ state, updatedAt }).matchAll(/^- `([^`]+)`:/gm)].map((m) => m[1]);
     expect(listed).toEqual(commands);
+  });
+
+  it.each([
+    [{ sleepAfterSeconds: 1800 }, "- **State:** awake; sleeps after 30 minutes without a request"],
+    [{ expiresInSeconds: 6.5 * 86_400 }, "- **State:** awake; expires in 6 days without a push, command or request"],
+    [{ sleepAfterSeconds: 7200, expiresInSeconds: 5400 }, "- **State:** awake; sleeps after 2 hours without a request; expires in 1 hour without a push, command or request"],
+    [{ expiresInSeconds: 20 }, "- **State:** awake; expires in 0 minutes without a push, command or request"],
+    [{ asleepSince: new Date("2026-12-03T10:45:00.123Z"), asleepPerHour: 0.0124 }, "- **State:** asleep since 2026-12-03T10:45:00Z; about $0.01 an hour asleep (its data services)"],
+    [{ asleepSince: new Date("2026-12-03T10:45:00Z"), asleepPerHour: 0.004 }, "- **State:** asleep since 2026-12-03T10:45:00Z; less than $0.01 an hour asleep (its data services)"],
+    [{ asleepSince: new Date("2026-12-03T10:45:00Z"), asleepPerHour: 0 }, "- **State:** asleep since 2026-12-03T10:45:00Z; nothing while asleep (no data service runs)"],
+  ] as Array<[IdleFacts, string]>)("shows whether the preview sleeps and when it expires: %o", (idle, line) => {
+    const lines = renderComment({ state: idle.asleepSince ? "asleep" : "ready", url: "https://x.preview.example.com", idle }).split("\n");
+    expect(lines).toContain(line);
   });
 
   it("escapes a hostile branch name and message", () => {

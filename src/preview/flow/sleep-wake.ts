@@ -1,0 +1,146 @@
+import { BerthError } from "../../errors.js";
+import type { PreviewTarget } from "../../plan/plan-preview.js";
+import { baseLocation } from "../../stack/base-stack.js";
+import { asleepSize, hourlyPrice } from "../../stack/fargate-price.js";
+import { previewLabel, stackName } from "../../stack/naming.js";
+import type { Logger } from "../../util/logger.js";
+import { renderComment, type CommentState, type IdleFacts } from "../report/index.js";
+import type { LoadBalancerPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "../ports.js";
+import { ACTIVE_AT_TAG, ASLEEP_TAG, readIdleState } from "./idle-tags.js";
+import { previewCost } from "./preview-cost.js";
+import { SERVING_TAG } from "./serving-tags.js";
+import { parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
+
+/** What sleeping and waking a preview need. */
+export interface SleepWakeDeps {
+  stacks: StackPort;
+  tasks: Pick<TaskPort, "scaleServices">;
+  loadBalancers: Pick<LoadBalancerPort, "waitHealthy">;
+  base: () => Promise<{ name: string; outputs: Record<string, string> }>;
+  log: Logger;
+  now: () => Date;
+}
+
+/**
+ * The services a sleep scales to zero: every long-running service but the data services (third-party
+ * images such as a database), whose task storage holds the preview's data and would not survive
+ * their tasks stopping.
+ */
+export function sleepingServices(outputs: PreviewOutputs): string[] {
+  const data = new Set(Object.values(outputs.statefulServices));
+  return Object.values(outputs.services).filter((arn) => !data.has(arn));
+}
+
+/**
+ * Puts a preview to sleep: records `berth:asleep` on the stack first (a tags-only update, which
+ * leaves the services as they are), then scales the services built from the repository to zero with
+ * ECS directly. In this order a stack update can never start them again behind berth's back, and a
+ * crash between the two leaves a preview marked asleep that still runs: the next wake or deploy
+ * puts it right. The data services keep running, so the data survives. Nobody waits for a sleep,
+ * so the 30 s of a stack update cost nothing. Safe to repeat: a sleeping preview is left alone.
+ */
+export async function sleepPreview(
+  deps: SleepWakeDeps,
+  input: { github: RepoGitHub; target: Omit<PreviewTarget, "sha">; signal?: AbortSignal },
+): Promise<"asleep" | "no-preview" | "already-asleep"> {
+  const stack = await deps.stacks.find(stackName(previewLabel(input.target)));
+  if (!stack) return "no-preview";
+  if (readIdleState(stack.tags).asleepSince) return "already-asleep";
+  const now = deps.now();
+  const updated = await retag(deps, stack, { ...stack.tags, [ASLEEP_TAG]: now.toISOString() });
+  const outputs = parsePreviewOutputs(stack.name, updated.outputs);
+  const { cluster } = await clusterOf(deps);
+  await deps.tasks.scaleServices({ cluster, services: sleepingServices(outputs), desiredCount: 0, ...(input.signal ? { signal: input.signal } : {}) });
+  const base = await deps.base();
+  const template = await deps.stacks.findTemplate(stack.name);
+  await postState(deps, input, updated, {
+    state: "asleep",
+    idle: { asleepSince: now, ...asleepCost(template, base.outputs) },
+  });
+  deps.log.info({ stack: stack.name }, "preview asleep");
+  return "asleep";
+}
+
+/**
+ * Wakes a sleeping preview: scales its services back to one task each and waits until the load
+ * balancer finds the public one healthy, while a tags-only stack update clears `berth:asleep` and
+ * records the wake as activity, in parallel: the wait is one service launch, not a launch after a
+ * stack update. Safe to repeat and to ask for many times: a preview that is awake is left alone.
+ */
+export async function wakePreview(
+  deps: SleepWakeDeps,
+  input: { github: RepoGitHub; target: Omit<PreviewTarget, "sha">; signal?: AbortSignal; silent?: boolean },
+): Promise<"awake" | "no-preview" | "not-asleep"> {
+  const stack = await deps.stacks.find(stackName(previewLabel(input.target)));
+  if (!stack) return "no-preview";
+  if (!readIdleState(stack.tags).asleepSince) return "not-asleep";
+  const outputs = parsePreviewOutputs(stack.name, stack.outputs);
+  const { cluster } = await clusterOf(deps);
+  const { [ASLEEP_TAG]: _asleep, ...tags } = stack.tags;
+  const signal = input.signal ? { signal: input.signal } : {};
+  const [, updated] = await Promise.all([
+    (async () => {
+      await deps.tasks.scaleServices({ cluster, services: sleepingServices(outputs), desiredCount: 1, ...signal });
+      await deps.loadBalancers.waitHealthy({ targetGroupArn: outputs.targetGroupArn, ...signal });
+    })(),
+    retag(deps, stack, { ...tags, [ACTIVE_AT_TAG]: deps.now().toISOString() }),
+  ]);
+  if (!input.silent) {
+    const base = await deps.base();
+    const template = await deps.stacks.findTemplate(stack.name);
+    const cost = template ? previewCost({ template, baseOutputs: base.outputs, createdAt: stack.createdAt, now: deps.now() }) : undefined;
+    const idle = awakeIdle(updated.tags, deps.now());
+    await postState(deps, input, updated, { state: "ready", ...(cost ? { cost } : {}), ...(idle ? { idle } : {}) });
+  }
+  deps.log.info({ stack: stack.name }, "preview awake");
+  return "awake";
+}
+
+/** The comment's idle facts for an awake preview, from its stack's tags; undefined when neither key is set. */
+export function awakeIdle(tags: Record<string, string>, now: Date): IdleFacts | undefined {
+  const state = readIdleState(tags);
+  if (state.sleepAfterSeconds === undefined && state.expireAfterSeconds === undefined) return undefined;
+  const since = state.activeAt ?? now;
+  return {
+    ...(state.sleepAfterSeconds === undefined ? {} : { sleepAfterSeconds: state.sleepAfterSeconds }),
+    ...(state.expireAfterSeconds === undefined ? {} : { expiresInSeconds: Math.max(0, state.expireAfterSeconds - (now.getTime() - since.getTime()) / 1000) }),
+  };
+}
+
+/** What the preview costs asleep: its data services, which keep running. */
+function asleepCost(template: Record<string, unknown> | undefined, baseOutputs: Record<string, string>): { asleepPerHour?: number } {
+  const region = baseLocation(baseOutputs)?.region;
+  const perHour = template && region ? hourlyPrice(asleepSize(template), region) : undefined;
+  return perHour === undefined ? {} : { asleepPerHour: perHour };
+}
+
+/** A tags-only stack update: the template and parameters it runs now, with `tags`. */
+async function retag(deps: SleepWakeDeps, stack: StackSummary, tags: Record<string, string>): Promise<StackSummary> {
+  const template = await deps.stacks.findTemplate(stack.name);
+  if (!template) throw new BerthError(`stack ${stack.name}: no template to update its tags with`, { userMessage: `The preview stack ${stack.name} could not be read.` });
+  return deps.stacks.ensure({ name: stack.name, template, tags, parameters: stack.parameters });
+}
+
+async function clusterOf(deps: SleepWakeDeps): Promise<{ cluster: string }> {
+  const base = await deps.base();
+  const cluster = base.outputs.ClusterName;
+  if (!cluster) throw new BerthError(`base stack ${base.name} has no output ClusterName`, { userMessage: `The base stack ${base.name} has no ClusterName output; deploy deploy/base.yml again.` });
+  return { cluster };
+}
+
+async function postState(
+  deps: SleepWakeDeps,
+  input: { github: RepoGitHub; target: Omit<PreviewTarget, "sha"> },
+  stack: StackSummary,
+  state: Pick<CommentState, "state"> & Partial<Pick<CommentState, "cost" | "idle">>,
+): Promise<void> {
+  const sha = stack.tags[SERVING_TAG];
+  const body = renderComment({
+    ...state,
+    url: stack.outputs.Url ?? "",
+    ...(sha && sha !== "none" ? { sha } : {}),
+    ...(input.target.branch === undefined ? {} : { branch: input.target.branch }),
+    updatedAt: deps.now(),
+  });
+  await input.github.comments.ensureSticky(input.target.pr, body).catch((error: unknown) => deps.log.warn({ err: error }, "sticky comment failed"));
+}
