@@ -14,7 +14,7 @@ import { pinImage, shortDigest } from "./pin-image.js";
 import { compareReleasePhase, sameTags } from "./release-phase-change.js";
 import { runReleaseChain, runReleaseStep, ReleaseStepError, type StepRetry } from "./release-step.js";
 import { previewCost } from "./preview-cost.js";
-import { DEPLOYING_TAG, SERVING_TAG } from "./serving-tags.js";
+import { DEPLOYING_TAG, findServingCommit, SERVING_TAG } from "./serving-tags.js";
 import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
 import { RestartSignal, SupersededSignal } from "./keyed-queue.js";
 import { buildBaseParameters } from "../../stack/base-stack.js";
@@ -166,9 +166,10 @@ export async function deployPreview(
     if (!existing) await assertHeadroom(deps, need(base.outputs, "ListenerArn", base.name));
     const cluster = need(base.outputs, "ClusterName", base.name);
     const { [NEEDS_SEED]: _pending, [DATA_TASKS_TAG]: recordedDataTasks, ...baseTags } = { ...pickBerthTags(existing), ...ownershipTags(target) };
+    const servedBefore = (existing && findServingCommit(existing)) ?? "none";
     const releaseTags = {
       ...baseTags,
-      [SERVING_TAG]: existing?.tags[SERVING_TAG] ?? "none",
+      [SERVING_TAG]: servedBefore,
       [DEPLOYING_TAG]: target.sha,
       ...(recordedDataTasks === undefined ? {} : { [DATA_TASKS_TAG]: recordedDataTasks }),
       ...(reseed && seeded ? { [NEEDS_SEED]: "true" } : {}),
@@ -297,14 +298,15 @@ export async function deployPreview(
 
     phase = "rollout";
     await reporter.phase("rollout");
-    // The new version rolls out under `berth:deploying`; `berth:sha` keeps naming what served
-    // before until rollout and health are confirmed.
+    // The rollout names the new commit in `berth:sha` itself: CloudFormation completes the update
+    // only once ECS counts the new tasks healthy behind the load balancer, and restores the old tags
+    // when it rolls the update back. Readers check the stack's status too (serving-tags.ts).
     const rolloutInput = {
       name: finalStack.stackName,
       template: finalStack.template,
       tags: {
         ...baseTags,
-        [SERVING_TAG]: existing?.tags[SERVING_TAG] ?? "none",
+        [SERVING_TAG]: target.sha,
         [DEPLOYING_TAG]: target.sha,
         "berth:seeded": "true",
         ...(dataTasks === undefined ? {} : { [DATA_TASKS_TAG]: dataTasks }),
@@ -314,18 +316,28 @@ export async function deployPreview(
       priority: rulePriority,
       onProgress: (line: string) => log.debug({ line }, "stack progress"),
     };
-    const { stack: live } = await ensureWithPriority(deps, rolloutInput).catch((error: unknown) =>
+    const { stack: live, priority: livePriority } = await ensureWithPriority(deps, rolloutInput).catch((error: unknown) =>
       rethrowWithShortage(deps, error, { cluster, services: Object.values(outputs.services) }),
     );
     outputs = parsePreviewOutputs(live.name, live.outputs);
-    await deps.tasks.waitForRollout({ cluster, service: outputs.publicServiceArn, signal });
-    await reporter.done("rollout");
+    try {
+      await deps.tasks.waitForRollout({ cluster, service: outputs.publicServiceArn, signal });
+      await reporter.done("rollout");
 
-    phase = "health";
-    await reporter.phase("health");
-    await deps.loadBalancers.waitHealthy({ targetGroupArn: outputs.targetGroupArn, signal });
-    await confirmServing(deps, { ...rolloutInput, priority: rulePriority }, live, target.sha);
-    await reporter.done("health");
+      phase = "health";
+      await reporter.phase("health");
+      await deps.loadBalancers.waitHealthy({ targetGroupArn: outputs.targetGroupArn, signal });
+      await reporter.done("health");
+    } catch (error) {
+      // berth's own checks found what CloudFormation did not (ECS rolled back after the update, or
+      // the target turned unhealthy): the commit that served before is named again.
+      if (!signal.aborted && servedBefore !== target.sha) {
+        await restoreServingTag(deps, { ...rolloutInput, priority: livePriority }, servedBefore).catch((restoreError: unknown) =>
+          log.warn({ err: restoreError }, "could not name the commit that served before on the stack again"),
+        );
+      }
+      throw error;
+    }
 
     await reporter.succeed(outputs.url, previewCost({ template: finalStack.template, baseOutputs: base.outputs, createdAt: live.createdAt ?? existing?.createdAt, now: deps.now() }));
     log.info({ url: outputs.url }, "preview ready");
@@ -433,31 +445,21 @@ async function ensureWithPriority(
 }
 
 /**
- * Records that the stack serves `sha` now that its rollout and health are confirmed: a tags-only
- * stack update (the rollout's template and parameters, `berth:sha` set), which CloudFormation
- * applies by retagging the stack's resources in place. Skipped when the stack says so already (a
- * redeploy or reset of the head it serves).
+ * Names the commit that served before in `berth:sha` again, after the rollout update named the new
+ * one and berth's own rollout or health check failed: a tags-only update of the rollout's template.
  */
-async function confirmServing(
+async function restoreServingTag(
   deps: DeployDeps,
   rollout: Parameters<typeof ensureWithPriority>[1] & { priority: number },
-  live: StackSummary,
-  sha: string,
+  servedBefore: string,
 ): Promise<void> {
-  if (live.tags[SERVING_TAG] === sha) return;
-  const confirmed = await deps.stacks.ensure({
+  await deps.stacks.ensure({
     name: rollout.name,
     template: rollout.template,
-    tags: { ...rollout.tags, [SERVING_TAG]: sha },
+    tags: { ...rollout.tags, [SERVING_TAG]: servedBefore },
     parameters: { ...rollout.parameters, ListenerRulePriority: String(rollout.priority) },
     onProgress: rollout.onProgress,
   });
-  // Success must not be reported over a tag that still names another commit.
-  if (confirmed.tags[SERVING_TAG] !== sha) {
-    throw new BerthError(`stack ${rollout.name}: ${SERVING_TAG} is ${confirmed.tags[SERVING_TAG] ?? "absent"} after the update that sets it to ${sha}`, {
-      userMessage: `CloudFormation did not record the new commit on stack ${rollout.name} (tag ${SERVING_TAG}); the new version serves, but berth cannot vouch for it.`,
-    });
-  }
 }
 
 /**

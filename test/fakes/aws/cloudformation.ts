@@ -486,7 +486,12 @@ export class FakeCloudFormation {
     const operation = creating ? "create" : "update";
     stack.operationToken = input.ClientRequestToken;
     this.stackEvent(stack, creating ? "CREATE_IN_PROGRESS" : "UPDATE_IN_PROGRESS", "User Initiated");
-    if (!creating) stack.lastUpdatedTime = this.world.now();
+    // The stack carries the update's tags from its start; a rollback that completes restores the
+    // last successful operation's (a failed rollback leaves the new ones, naming what never served).
+    if (!creating) {
+      stack.lastUpdatedTime = this.world.now();
+      stack.tags = plan.tags;
+    }
 
     const changed = creating ? [...plan.resources.values()] : plan.changes
       .filter((c) => c.ResourceChange?.Action !== "Remove")
@@ -553,6 +558,7 @@ export class FakeCloudFormation {
           this.stackEvent(stack, "UPDATE_ROLLBACK_FAILED", `The following resource(s) failed to update: [${[...stack.rollbackFailed.keys()].join(", ")}]. `);
           return;
         }
+        stack.tags = stack.current?.tags ?? stack.tags;
         this.stackEvent(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS");
         this.stackEvent(stack, "UPDATE_ROLLBACK_COMPLETE");
       });
@@ -654,6 +660,7 @@ export class FakeCloudFormation {
         return;
       }
       stack.rollbackFailed = undefined;
+      stack.tags = stack.current?.tags ?? stack.tags;
       this.stackEvent(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS");
       this.stackEvent(stack, "UPDATE_ROLLBACK_COMPLETE");
     });
@@ -895,7 +902,13 @@ export class FakeCloudFormation {
   private commit(stack: FakeStack, plan: Plan): void {
     const before = stack.current?.resources ?? new Map<string, FakeResource>();
     for (const [id, r] of before) if (plan.resources.get(id)?.physicalId !== r.physicalId) this.removeResource(r);
-    for (const r of plan.resources.values()) this.applyResource(r);
+    for (const r of plan.resources.values()) {
+      // An update that leaves a resource's properties alone (a retag) calls no API of its service
+      // but tagging: an ECS service is not deployed again.
+      const was = before.get(r.logicalId);
+      if (was?.physicalId === r.physicalId && JSON.stringify(was.props) === JSON.stringify(r.props)) continue;
+      this.applyResource(r);
+    }
     for (const [name, e] of this.exports) if (e.stackId === stack.stackId) this.exports.delete(name);
     for (const o of plan.outputs) if (o.ExportName) this.exports.set(o.ExportName, { value: o.OutputValue ?? "", stackId: stack.stackId });
     stack.current = plan;
