@@ -9,6 +9,7 @@ import { CloudWatchLogs } from "../src/aws/cloudwatch-logs.js";
 import { EcrImages } from "../src/aws/ecr-images.js";
 import { EcsTasks } from "../src/aws/ecs-tasks.js";
 import { ElbV2 } from "../src/aws/elbv2.js";
+import { createGateSignals } from "../src/aws/wait-condition-signals.js";
 import { CREATE_RETRY } from "../src/github/create-once.js";
 import { createRepoGitHub } from "../src/github/create-repo-github.js";
 import { createAppGitHub } from "../src/github/installations.js";
@@ -55,6 +56,10 @@ export function createEngine(input: {
   resyncBudget?: number;
   /** Plans and renders templates; default on the main thread (production passes worker threads). */
   planner?: Planner;
+  /** What signals reach wait condition handles through (their presigned URLs); default the global fetch. */
+  fetch?: typeof fetch;
+  /** Start a push's rollout with its release steps behind a release gate; default off (see DeployDeps). */
+  releaseGate?: boolean;
 }): PreviewService {
   const { app, settings, clients } = input;
   const timings = { ...PRODUCTION, ...input.timings };
@@ -91,6 +96,7 @@ export function createEngine(input: {
     loadBalancers,
     logs: new CloudWatchLogs({ client: clients.logs }),
     priorities: new ListenerPriorityAllocator(loadBalancers),
+    gates: createGateSignals(input.fetch ? { fetch: input.fetch } : {}),
     base: readBase,
     github: async (repo) => {
       let installationId = repo.installationId;
@@ -112,7 +118,12 @@ export function createEngine(input: {
     sleep,
     redact: createRedactor(),
     concurrency: settings.BERTH_CONCURRENCY,
-    options: { imageTimeoutMs: settings.BERTH_IMAGE_TIMEOUT_SECONDS * 1000, imagePollMs: timings.imagePollMs, logTailLines: 30 },
+    options: {
+      imageTimeoutMs: settings.BERTH_IMAGE_TIMEOUT_SECONDS * 1000,
+      imagePollMs: timings.imagePollMs,
+      logTailLines: 30,
+      ...(input.releaseGate ? { releaseGate: true } : {}),
+    },
   });
 }
 

@@ -31,3 +31,25 @@ export interface GateSignal {
   UniqueId: string;
   Data: string;
 }
+
+const GATE_TYPES = new Set(["AWS::CloudFormation::WaitConditionHandle", "AWS::CloudFormation::WaitCondition"]);
+
+/**
+ * The template without any release gate: its two resources gone, and the services' `DependsOn` on
+ * it. A gate belongs to one deploy's rollout; what the stack runs otherwise is the rest. Pure.
+ */
+export function withoutReleaseGate(template: Record<string, unknown>): Record<string, unknown> {
+  const resources = template.Resources as Record<string, { Type?: string; DependsOn?: string | string[] }> | undefined;
+  if (!resources) return template;
+  const gateIds = new Set(Object.entries(resources).filter(([, r]) => GATE_TYPES.has(r.Type ?? "")).map(([id]) => id));
+  if (gateIds.size === 0) return template;
+  const kept = Object.entries(resources)
+    .filter(([id]) => !gateIds.has(id))
+    .map(([id, r]) => {
+      if (r.DependsOn === undefined) return [id, r];
+      const { DependsOn, ...rest } = r;
+      const left = [DependsOn].flat().filter((d) => !gateIds.has(d));
+      return [id, left.length === 0 ? rest : { ...rest, DependsOn: left }];
+    });
+  return { ...template, Resources: Object.fromEntries(kept) };
+}

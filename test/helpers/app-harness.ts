@@ -122,6 +122,8 @@ export function createHarness(input: {
   planner?: Planner;
   /** `false` skips checking GitHub requests against the OpenAPI description (a benchmark's CPU is the app's). */
   checkGitHubRequests?: boolean;
+  /** Gate a push's rollout on its release steps (off by default, as in the app). */
+  releaseGate?: boolean;
 }): Harness {
   const aws = createAwsFake(input.aws);
   const github = createGitHubFake({
@@ -164,6 +166,9 @@ export function createHarness(input: {
         ...(input.now ? { now: input.now } : {}),
         ...(input.resyncBudget === undefined ? {} : { resyncBudget: input.resyncBudget }),
         ...(input.planner ? { planner: input.planner } : {}),
+        // A process that died signals nothing any more.
+        fetch: (...args: Parameters<typeof fetch>) => (live() ? aws.fetch(...args) : dead(args[0])),
+        ...(input.releaseGate ? { releaseGate: true } : {}),
       });
       return { previews };
     });

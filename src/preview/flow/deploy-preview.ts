@@ -8,12 +8,13 @@ import type { Logger } from "../../util/logger.js";
 import { createRedactor, redactLines } from "../../util/redact.js";
 import { type DeployAttempt, DeployReporter, type PhaseName } from "../report/index.js";
 import { isPriorityInUse, type ListenerPriorityAllocator } from "./listener-priority.js";
-import type { ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "../ports.js";
+import type { EnsureStackInput, GatePort, ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "../ports.js";
 import { buildDataTasksTag, DATA_TASKS_TAG, replacedDataServices } from "./data-tasks.js";
 import { pinImage, shortDigest } from "./pin-image.js";
 import { compareReleasePhase, sameTags } from "./release-phase-change.js";
 import { runReleaseChain, runReleaseStep, ReleaseStepError, type StepRetry } from "./release-step.js";
 import { previewCost } from "./preview-cost.js";
+import { GATE_TIMEOUT_SECONDS, gateId, rollOutGated } from "./gated-rollout.js";
 import { DEPLOYING_TAG, findServingCommit, SERVING_TAG } from "./serving-tags.js";
 import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
 import { RestartSignal, SupersededSignal } from "./keyed-queue.js";
@@ -28,13 +29,27 @@ export interface DeployDeps {
   loadBalancers: LoadBalancerPort;
   logs: LogPort;
   priorities: ListenerPriorityAllocator;
+  /** Signals the release gate of a rollout that starts while the release steps run. */
+  gates: GatePort;
   /** The operator's base stack: name and outputs (ClusterName, ListenerArn, ...). */
   base: () => Promise<{ name: string; outputs: Record<string, string> }>;
   log: Logger;
   now: () => Date;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   redact: (text: string) => string;
-  options: { imageTimeoutMs: number; imagePollMs: number; logTailLines: number };
+  options: {
+    imageTimeoutMs: number;
+    imagePollMs: number;
+    logTailLines: number;
+    /**
+     * Start a push's rollout with its release steps, behind a release gate (gated-rollout.ts).
+     * Off by default: a berth that restarts does not yet close a gate the process before it left
+     * open, so such an update waits for the gate's timeout.
+     */
+    releaseGate?: boolean;
+    /** How long a rollout's release gate waits for berth's signal; default GATE_TIMEOUT_SECONDS. */
+    gateTimeoutSeconds?: number;
+  };
   /** Plans and renders templates; default on this thread (the app passes one that uses worker threads). */
   planner?: Planner;
 }
@@ -238,18 +253,13 @@ export async function deployPreview(
       });
       return retried;
     };
-    for (const step of oneShots) {
-      phase = step.name;
-      await reporter.phase(step.name);
-      const retried = await runStep(step.name, step);
-      await reporter.done(step.name, "success", retried ? `retried: ${retried.reason}; passed on attempt ${retried.attempt} of ${retried.attempts}` : undefined);
-      checkpoint();
-    }
     const due: ConfigReleaseStep[] = [];
+    /** The steps not due, said on the check run once the one-shot services passed. */
+    const skipped: Array<[ConfigReleaseStep["name"], string]> = [];
     for (const name of ["migrate", "seed"] as const) {
       const step = steps.find((s): s is ConfigReleaseStep => s.name === name);
-      if (!step) await reporter.done(name, "skipped", `no release.${name} in .github/preview.yml`);
-      else if (name === "seed" && !reseed) await reporter.done("seed", "skipped", "data kept from the previous deploy");
+      if (!step) skipped.push([name, `no release.${name} in .github/preview.yml`]);
+      else if (name === "seed" && !reseed) skipped.push(["seed", "data kept from the previous deploy"]);
       else due.push(step);
     }
     const startNote = (name: ConfigReleaseStep["name"], next: ConfigReleaseStep | undefined): string | undefined =>
@@ -260,50 +270,65 @@ export async function deployPreview(
       const retriedNote = retried ? `retried: ${retried.reason}; started on attempt ${retried.attempt}` : undefined;
       return [why, retriedNote].filter(Boolean).join("; ") || undefined;
     };
-    if (due.length === 1 && swapImage === undefined) {
-      // One step on the stack's own release task definition: nothing to register.
-      const step = due[0]!;
-      phase = step.name;
-      await reporter.phase(step.name, "running", startNote(step.name, undefined));
-      const retried = await runStep(step.name, step);
-      await reporter.done(step.name, "success", doneNote(step.name, retried));
-      checkpoint();
-    } else if (due.length > 0) {
-      // migrate and seed in one task, strictly ordered: one Fargate launch for both.
-      const first = due[0]!;
-      phase = first.name;
-      let retried: StepRetry | undefined;
-      await reporter.phase(first.name, "running", startNote(first.name, due[1]));
-      await runReleaseChain(deps, {
-        cluster,
-        outputs,
-        steps: due,
-        ...(swapImage === undefined ? {} : { image: swapImage }),
-        tags: ownershipTags(target),
-        onRetry: (retry) => {
-          retried = retry;
-          return reporter.phase(first.name, "running", `retrying: ${retry.reason}, attempt ${retry.attempt} of ${retry.attempts}`);
-        },
-        onPassed: async (name) => {
-          await reporter.done(name, "success", doneNote(name, retried));
-          const next = due[due.findIndex((s) => s.name === name) + 1];
-          if (!next) return;
-          phase = next.name;
-          await reporter.phase(next.name, "running", startNote(next.name, due[due.indexOf(next) + 1]));
-        },
-        onCleanupError: (error) => log.warn({ err: error }, "could not deregister the release run's task definition"),
-      });
-      checkpoint();
-    }
+    /** The release steps in order: the one-shot services, then migrate and seed. */
+    const runSteps = async (): Promise<void> => {
+      for (const step of oneShots) {
+        phase = step.name;
+        await reporter.phase(step.name);
+        const retried = await runStep(step.name, step);
+        await reporter.done(step.name, "success", retried ? `retried: ${retried.reason}; passed on attempt ${retried.attempt} of ${retried.attempts}` : undefined);
+        checkpoint();
+      }
+      for (const [name, why] of skipped) await reporter.done(name, "skipped", why);
+      if (due.length === 1 && swapImage === undefined) {
+        // One step on the stack's own release task definition: nothing to register.
+        const step = due[0]!;
+        phase = step.name;
+        await reporter.phase(step.name, "running", startNote(step.name, undefined));
+        const retried = await runStep(step.name, step);
+        await reporter.done(step.name, "success", doneNote(step.name, retried));
+        checkpoint();
+      } else if (due.length > 0) {
+        // migrate and seed in one task, strictly ordered: one Fargate launch for both.
+        const first = due[0]!;
+        phase = first.name;
+        let retried: StepRetry | undefined;
+        await reporter.phase(first.name, "running", startNote(first.name, due[1]));
+        await runReleaseChain(deps, {
+          cluster,
+          outputs,
+          steps: due,
+          ...(swapImage === undefined ? {} : { image: swapImage }),
+          tags: ownershipTags(target),
+          onRetry: (retry) => {
+            retried = retry;
+            return reporter.phase(first.name, "running", `retrying: ${retry.reason}, attempt ${retry.attempt} of ${retry.attempts}`);
+          },
+          onPassed: async (name) => {
+            await reporter.done(name, "success", doneNote(name, retried));
+            const next = due[due.findIndex((s) => s.name === name) + 1];
+            if (!next) return;
+            phase = next.name;
+            await reporter.phase(next.name, "running", startNote(next.name, due[due.indexOf(next) + 1]));
+          },
+          onCleanupError: (error) => log.warn({ err: error }, "could not deregister the release run's task definition"),
+        });
+        checkpoint();
+      }
+    };
 
-    phase = "rollout";
-    await reporter.phase("rollout");
+    // A push whose release phase needed no stack update starts the rollout with the steps, the new
+    // version held behind a wait condition that berth opens once every step exited 0.
+    const gate = deps.options.releaseGate === true && existing !== undefined && change !== "other" && (oneShots.length > 0 || due.length > 0)
+      ? { id: gateId(target.sha, deps.now()), timeoutSeconds: deps.options.gateTimeoutSeconds ?? GATE_TIMEOUT_SECONDS }
+      : undefined;
+    const rolloutStack = gate ? await planner.render(pinned, { target, baseStack: base.name, gate }) : finalStack;
     // The rollout names the new commit in `berth:sha` itself: CloudFormation completes the update
     // only once ECS counts the new tasks healthy behind the load balancer, and restores the old tags
     // when it rolls the update back. Readers check the stack's status too (serving-tags.ts).
     const rolloutInput = {
       name: finalStack.stackName,
-      template: finalStack.template,
+      template: rolloutStack.template,
       tags: {
         ...baseTags,
         [SERVING_TAG]: target.sha,
@@ -316,9 +341,29 @@ export async function deployPreview(
       priority: rulePriority,
       onProgress: (line: string) => log.debug({ line }, "stack progress"),
     };
-    const { stack: live, priority: livePriority } = await ensureWithPriority(deps, rolloutInput).catch((error: unknown) =>
-      rethrowWithShortage(deps, error, { cluster, services: Object.values(outputs.services) }),
-    );
+    const startRollout = (watch?: EnsureStackInput["watch"]) =>
+      ensureWithPriority(deps, { ...rolloutInput, ...(watch ? { watch } : {}) }).catch((error: unknown) =>
+        rethrowWithShortage(deps, error, { cluster, services: Object.values(outputs.services) }),
+      );
+    let rollout: Promise<{ stack: StackSummary; priority: number }>;
+    if (gate) {
+      rollout = rollOutGated(deps, {
+        gate,
+        uniqueId: target.sha,
+        start: startRollout,
+        runSteps,
+        onOpened: async () => {
+          phase = "rollout";
+          await reporter.phase("rollout", "running", "started with the release steps; the new version starts now that they passed");
+        },
+      });
+    } else {
+      await runSteps();
+      phase = "rollout";
+      await reporter.phase("rollout");
+      rollout = startRollout();
+    }
+    const { stack: live, priority: livePriority } = await rollout;
     outputs = parsePreviewOutputs(live.name, live.outputs);
     try {
       await deps.tasks.waitForRollout({ cluster, service: outputs.publicServiceArn, signal });
@@ -421,6 +466,7 @@ async function ensureWithPriority(
     parameters: Record<string, string>;
     priority: number | undefined;
     onProgress: (line: string) => void;
+    watch?: EnsureStackInput["watch"];
   },
 ): Promise<{ stack: StackSummary; priority: number }> {
   let priority = input.priority ?? (await deps.priorities.allocate(input.listenerArn));
@@ -432,6 +478,7 @@ async function ensureWithPriority(
         tags: input.tags,
         parameters: { ...input.parameters, ListenerRulePriority: String(priority) },
         onProgress: input.onProgress,
+        ...(input.watch ? { watch: input.watch } : {}),
       });
       return { stack, priority };
     } catch (error) {
