@@ -74,6 +74,8 @@ const h = createHarness({
   checkGitHubRequests: false,
   // Production's poll timings (handlers/create-engine.ts); GitHub is not part of the model.
   timings: { pollDelayMs: 5_000, imagePollMs: 15_000, baseOutputsTtlMs: 5 * 60_000 },
+  // BENCH_GATE=0 measures without the release gate.
+  releaseGate: process.env.BENCH_GATE !== "0",
 });
 const timed = timeAws(h.aws, model);
 h.aws.putImage(IMAGE(SHA1));

@@ -11,6 +11,7 @@ import { CloudWatchRequests } from "../src/aws/cloudwatch-requests.js";
 import { EcrImages } from "../src/aws/ecr-images.js";
 import { EcsTasks } from "../src/aws/ecs-tasks.js";
 import { ElbV2 } from "../src/aws/elbv2.js";
+import { createGateSignals } from "../src/aws/wait-condition-signals.js";
 import { CREATE_RETRY } from "../src/github/create-once.js";
 import { createRepoGitHub } from "../src/github/create-repo-github.js";
 import { createAppGitHub } from "../src/github/installations.js";
@@ -60,6 +61,10 @@ export function createEngine(input: {
   planner?: Planner;
   /** Told how deploys and their phases end. */
   metrics?: EngineMetrics;
+  /** What signals reach wait condition handles through (their presigned URLs); default the global fetch. */
+  fetch?: typeof fetch;
+  /** Start a push's rollout with its release steps behind a release gate; default off (see DeployDeps). */
+  releaseGate?: boolean;
 }): PreviewService {
   const { app, settings, clients } = input;
   const timings = { ...PRODUCTION, ...input.timings };
@@ -97,6 +102,7 @@ export function createEngine(input: {
     logs: new CloudWatchLogs({ client: clients.logs, region: settings.AWS_REGION }),
     requests: new CloudWatchRequests({ client: clients.cloudwatch, ...(input.now ? { now: input.now } : {}) }),
     priorities: new ListenerPriorityAllocator(loadBalancers),
+    gates: createGateSignals(input.fetch ? { fetch: input.fetch } : {}),
     base: readBase,
     github: async (repo) => {
       let installationId = repo.installationId;
@@ -120,7 +126,12 @@ export function createEngine(input: {
     redact: createRedactor(),
     concurrency: settings.BERTH_CONCURRENCY,
     hostKey: settings.BERTH_HOST_KEY,
-    options: { imageTimeoutMs: settings.BERTH_IMAGE_TIMEOUT_SECONDS * 1000, imagePollMs: timings.imagePollMs, logTailLines: 30 },
+    options: {
+      imageTimeoutMs: settings.BERTH_IMAGE_TIMEOUT_SECONDS * 1000,
+      imagePollMs: timings.imagePollMs,
+      logTailLines: 30,
+      ...(input.releaseGate ? { releaseGate: true } : {}),
+    },
   });
 }
 

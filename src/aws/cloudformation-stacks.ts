@@ -254,9 +254,24 @@ export class CloudFormationStacks implements StackPort {
     await awsCall("ExecuteChangeSet", `stack ${name}`, () =>
       this.client.send(new ExecuteChangeSetCommand({ StackName: name, ChangeSetName: changeSetName, ClientRequestToken: executeToken }), { abortSignal: signal }),
     );
+    if (input.watch) await this.watchCreated(name, events, input.watch, signal);
     const final = await this.waitSettled(name, signal, { events, progress, expectedMs: estimate, paceKey: name });
     if (final && DONE.has(final.StackStatus ?? "")) return summarize(final);
     throw failedOperation(verb, name, final, events.all);
+  }
+
+  /**
+   * Reads the operation's events until the watched resource's CREATE_COMPLETE shows (CloudFormation
+   * creates a resource nothing holds back within seconds), the operation ends, or the signal aborts.
+   */
+  private async watchCreated(name: string, events: EventCursor, watch: NonNullable<EnsureStackInput["watch"]>, signal: Signal): Promise<void> {
+    for (let delay = this.timing.delayMs / 5; ; delay = Math.min(delay * 2, this.timing.delayMs)) {
+      await events.read();
+      const created = events.all.find((e) => e.LogicalResourceId === watch.logicalId && e.ResourceStatus === "CREATE_COMPLETE" && e.PhysicalResourceId);
+      if (created) return watch.onCreated(created.PhysicalResourceId!);
+      if (events.all.some((e) => e.ResourceType === "AWS::CloudFormation::Stack" && !String(e.ResourceStatus).endsWith("_IN_PROGRESS"))) return;
+      await pause(delay, signal);
+    }
   }
 
   /** Deletes the stack and waits until it is gone; a missing stack is a no-op. */

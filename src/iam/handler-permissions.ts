@@ -315,9 +315,24 @@ export const CLOUD_MAP_SERVICE: HandlerPermissions = {
   tagging: { taggable: true, tagOnCreate: true, tagUpdatable: true, cloudFormationSystemTags: true, tagProperty: "/properties/Tags" },
 };
 
+/**
+ * Types CloudFormation implements itself, without a resource provider or a service API: they have
+ * no published handler permissions and need no IAM action of the caller. Their handle is a
+ * presigned URL that carries its own authorization; they take no tags.
+ */
+const CLOUDFORMATION_OWN = new Set(["AWS::CloudFormation::WaitConditionHandle", "AWS::CloudFormation::WaitCondition"]);
+const NO_HANDLER: HandlerPermissions = {
+  create: [],
+  read: [],
+  update: [],
+  delete: [],
+  tagging: { taggable: false, tagOnCreate: false, tagUpdatable: false, cloudFormationSystemTags: false },
+};
+
 /** The handler permissions of a resource type; throws for a type berth has no facts about. */
 export function getHandlerPermissions(type: string): HandlerPermissions {
   if (type === "AWS::ServiceDiscovery::Service") return CLOUD_MAP_SERVICE;
+  if (CLOUDFORMATION_OWN.has(type)) return NO_HANDLER;
   const found = HANDLER_PERMISSIONS[type];
   if (!found) throw new Error(`no handler permissions known for ${type}`);
   return found;

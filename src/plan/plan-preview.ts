@@ -1,6 +1,7 @@
 import type { ComposeProject } from "../compose/model.js";
 import { loadCompose } from "../compose/load-compose.js";
 import { loadRepoConfigSource } from "../config/load-repo-config.js";
+import type { ReleaseGate } from "../stack/release-gate.js";
 import { deployTimeVariable, previewValues, previewVariables } from "../config/preview-placeholders.js";
 import { ImageReferenceError, resolveImage } from "../config/resolve-image.js";
 import type { RepoConfig } from "../config/schema.js";
@@ -99,7 +100,7 @@ export async function planWithConfig(input: {
 }
 
 /** Renders the plan's stack again with other options (the release phase of a deploy holds images). */
-export function renderPlan(plan: PreviewPlan, input: { target: PreviewTarget; baseStack: string; hold?: { servingImages?: Record<string, string> } }): PreviewStack {
+export function renderPlan(plan: PreviewPlan, input: { target: PreviewTarget; baseStack: string; hold?: { servingImages?: Record<string, string> }; gate?: ReleaseGate }): PreviewStack {
   return buildTemplate({
     project: plan.project,
     config: plan.config,
@@ -108,6 +109,7 @@ export function renderPlan(plan: PreviewPlan, input: { target: PreviewTarget; ba
     images: plan.images,
     ...(plan.baseOutputs ? { baseOutputs: plan.baseOutputs } : {}),
     ...(input.hold ? { hold: input.hold } : {}),
+    ...(input.gate ? { gate: input.gate } : {}),
   });
 }
 

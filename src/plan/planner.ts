@@ -1,3 +1,4 @@
+import type { ReleaseGate } from "../stack/release-gate.js";
 import type { PreviewStack } from "../stack/build-template.js";
 import { planWithConfig, renderPlan, type PreviewPlan, type PreviewTarget } from "./plan-preview.js";
 
@@ -8,7 +9,7 @@ export type PlanInput = Parameters<typeof planWithConfig>[0] & {
 };
 
 /** What `Planner.render` takes besides the plan. */
-export type RenderInput = { target: PreviewTarget; baseStack: string; hold?: { servingImages?: Record<string, string> } };
+export type RenderInput = { target: PreviewTarget; baseStack: string; hold?: { servingImages?: Record<string, string> }; gate?: ReleaseGate };
 
 /**
  * Plans and renders previews: reading and validating the compose project and rendering its

@@ -5,6 +5,8 @@
 import type { RepoReader } from "../util/repo-reader.js";
 
 /** Cancels long waits when a deploy is superseded or the process stops. */
+import type { GateSignal } from "../stack/release-gate.js";
+
 export type Signal = AbortSignal | undefined;
 
 // ---------------------------------------------------------------------------------------------
@@ -31,6 +33,20 @@ export interface EnsureStackInput {
   signal?: Signal;
   /** Called with a short human-readable progress line (e.g. `UPDATE_IN_PROGRESS WebService`). */
   onProgress?: (line: string) => void;
+  /**
+   * A resource the operation creates whose physical id the caller needs while the operation still
+   * runs (a wait condition handle's URL): told once its CREATE_COMPLETE event shows, before the
+   * operation ends; never told when the operation ends without creating it.
+   */
+  watch?: { logicalId: string; onCreated: (physicalId: string) => void };
+}
+
+/**
+ * CloudFormation wait condition handles: a signal is an HTTPS PUT of a JSON document to the
+ * handle's presigned URL, outside the AWS APIs. Throws a BerthError when the URL refuses it.
+ */
+export interface GatePort {
+  signal(url: string, signal: GateSignal): Promise<void>;
 }
 
 /** CloudFormation. Implementations refuse stacks without berth's ownership tags and name prefix. */

@@ -17,6 +17,7 @@ import { addPreviewNetwork, addServiceDiscovery } from "./preview-network.js";
 import { projectDiagnostics } from "./project-diagnostics.js";
 import { anonymousPullWarning, buildPullImage, type ImageSources } from "./pull-image.js";
 import { oneShotSteps, releaseSteps, selectReleaseService, type ReleaseStep } from "./release.js";
+import { MAX_GATE_TIMEOUT_SECONDS, releaseGateIds, type ReleaseGate } from "./release-gate.js";
 import { previewResourceTags, type ResourceTag } from "./resource-tags.js";
 import { selectPublicService } from "./select-public-service.js";
 import { addTaskDefinition, taskVolumes } from "./task-definition.js";
@@ -51,6 +52,11 @@ export interface BuildTemplateInput {
    * serving image (first deploy, or new in this commit) gets no tasks until the final template.
    */
   hold?: { servingImages?: Record<string, string> };
+  /**
+   * The rollout's release gate (see release-gate.ts): the services built from the repository start
+   * the new version only once berth signals that the release steps passed.
+   */
+  gate?: ReleaseGate;
   /** Lines of `.github/preview.yml` keys, for diagnostics, when the caller still has the parsed file. */
   configLineOf?: ConfigLineOf;
 }
@@ -181,6 +187,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     // Text from the compose file and the config holds the address; the template joins it in at deploy time.
     const address = { url: builder.embed(join("", ["https://", endpoint.hostname])), host: builder.embed(endpoint.hostname) };
 
+    const gate = input.gate && addReleaseGate(builder, input.gate);
     const ecsServices = new Map<string, ResourceHandle<"AWS::ECS::Service">>();
     const oneShotTaskDefinitions: Array<[string, Value]> = [];
     for (const plan of plans) {
@@ -249,6 +256,8 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       });
       // ECS refuses a target group that no listener uses yet.
       if (plan.isPublic) ecsService.addDependency(endpoint.listenerRule);
+      // The new version starts only after the release steps passed; the data services need not wait.
+      if (gate && plan.built) ecsService.addDependency(gate);
       ecsServices.set(service.name, ecsService);
     }
     for (const plan of plans) {
@@ -511,6 +520,14 @@ function imageSources(outputs: Record<string, string> | undefined): ImageSources
  * family. The `berth-` prefix is what the bot's IAM policy allows RunTask on (deploy/bot.yml).
  */
 const FAMILY_PREFIX = "berth-";
+
+/** Adds a release gate's handle and wait condition (one SUCCESS signal); returns the wait condition. */
+function addReleaseGate(builder: TemplateBuilder, gate: ReleaseGate): ResourceHandle<"AWS::CloudFormation::WaitCondition"> {
+  const ids = releaseGateIds(gate);
+  const timeout = Math.min(Math.max(1, Math.ceil(gate.timeoutSeconds)), MAX_GATE_TIMEOUT_SECONDS);
+  const handle = builder.addResource(ids.handle, "AWS::CloudFormation::WaitConditionHandle", {});
+  return builder.addResource(ids.condition, "AWS::CloudFormation::WaitCondition", { Handle: handle.ref, Timeout: String(timeout), Count: 1 });
+}
 
 /** The release task definition's family: `berth-<label>-release`. */
 export function releaseFamily(label: string): string {

@@ -206,7 +206,7 @@ describe("concurrency", () => {
     await h.settle();
 
     expect(h.github.state.checkRuns).toHaveLength(1);
-    expect(h.aws.commands("cloudformation").filter((c) => c === "ExecuteChangeSet")).toHaveLength(3);
+    expect(h.aws.commands("cloudformation").filter((c) => c === "ExecuteChangeSet")).toHaveLength(2);
   });
 });
 

@@ -64,8 +64,8 @@ describe("deploy on open and push", () => {
     const runTask = later.findIndex((c) => c.command === "RunTask");
     const executes = later.map((c, i) => (c.command === "ExecuteChangeSet" ? i : -1)).filter((i) => i >= 0);
     // Only the code changed: no stack update before migrate (the release task's new image is
-    // registered directly), then the rollout, then the tags-only update that records the confirmed commit.
-    expect(executes).toHaveLength(2);
+    // registered directly), then the rollout, which also names the new commit in the stack's tags.
+    expect(executes).toHaveLength(1);
     expect(later.slice(0, runTask).map((c) => c.command)).not.toContain("CreateChangeSet");
     expect(later.slice(0, runTask).map((c) => c.command)).toContain("RegisterTaskDefinition");
     expect(runTask).toBeLessThan(executes[0]!);

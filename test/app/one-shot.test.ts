@@ -47,8 +47,8 @@ describe("one-shot compose services on AWS", () => {
     ]);
     const calls = h.aws.calls.map((c) => c.command);
     const executes = calls.flatMap((c, i) => (c === "ExecuteChangeSet" ? [i] : []));
-    // Release phase, rollout, then the tags-only update that records the confirmed commit.
-    expect(executes).toHaveLength(3);
+    // Release phase, then the rollout (which names the commit in the stack's tags).
+    expect(executes).toHaveLength(2);
     expect(executes[0]).toBeLessThan(calls.indexOf("RunTask"));
     expect(calls.lastIndexOf("RunTask")).toBeLessThan(executes[1]!);
     expect([...h.aws.state.ecs.services.values()].some((s) => /migrate|createbuckets/.test(s.serviceName))).toBe(false);

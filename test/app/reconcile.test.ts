@@ -146,12 +146,12 @@ describe("resync through the app", () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
     h.aws.putImage(IMAGE(SHA1));
     h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
-    // The process dies while it waits for the load balancer: the rollout's stack update has
-    // tagged the stack as deploying the head, which serves nothing confirmed yet.
+    // The process dies while it waits for the load balancer, after the rollout's stack update
+    // completed (naming the head): the check run left open is what tells the resync to finish.
     h.aws.fail("DescribeTargetHealth", { hang: true });
     await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
     await vi.waitFor(() => expect(h.aws.commands("elbv2")).toContain("DescribeTargetHealth"), { timeout: 60_000, interval: 5 });
-    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags).toMatchObject({ "berth:sha": "none", "berth:deploying": SHA1 });
+    expect(h.aws.state.cloudformation.stacks.get(STACK)).toMatchObject({ status: "UPDATE_COMPLETE", tags: { "berth:sha": SHA1, "berth:deploying": SHA1 } });
     expect(h.github.checkRuns(SHA1).map((r) => r.status)).toEqual(["in_progress"]);
 
     h.restart();

@@ -148,8 +148,8 @@ describe("a push that changes only code", () => {
     expect(runTask).toBeGreaterThan(0);
     for (const update of ["CreateChangeSet", "ExecuteChangeSet", "UpdateStack"]) expect(later.slice(0, runTask)).not.toContain(update);
     expect(later.slice(0, runTask)).toContain("GetTemplate");
-    // The rollout, then the tags-only update that records the confirmed commit.
-    expect(later.filter((c) => c === "ExecuteChangeSet")).toHaveLength(2);
+    // The rollout alone, which also names the commit in the stack's tags.
+    expect(later.filter((c) => c === "ExecuteChangeSet")).toHaveLength(1);
     expect(later.indexOf("ExecuteChangeSet")).toBeGreaterThan(runTask);
 
     const revision = ownRevisions(h).at(-1);
@@ -195,7 +195,8 @@ describe("a push that changes only code", () => {
     const later = commands(h, before);
     const runTask = later.indexOf("RunTask");
     expect(later.slice(0, runTask)).toContain("ExecuteChangeSet");
-    expect(later.filter((c) => c === "ExecuteChangeSet")).toHaveLength(3);
+    // The release-phase update, then the rollout.
+    expect(later.filter((c) => c === "ExecuteChangeSet")).toHaveLength(2);
     // The stack's release task definition has the new image and environment: nothing to register.
     expect(later).not.toContain("RegisterTaskDefinition");
     expect(h.github.checkRun(SHA2)?.conclusion).toBe("success");
@@ -233,16 +234,16 @@ describe("Fargate launches and stack updates", () => {
 
     await deploy(h, SHA1, "opened");
     const first = commands(h);
-    // Create (starts db), release task (migrate + seed), rollout (starts web), tags-only confirmation.
+    // Create (starts db), release task (migrate + seed), rollout (starts web, names the commit).
     expect(first.filter((c) => c === "RunTask")).toHaveLength(1);
-    expect(first.filter((c) => c === "ExecuteChangeSet")).toHaveLength(3);
+    expect(first.filter((c) => c === "ExecuteChangeSet")).toHaveLength(2);
 
     const before = h.aws.calls.length;
     await deploy(h, SHA2, "synchronize");
     const push = commands(h, before);
     expect(push.filter((c) => c === "RunTask")).toHaveLength(1);
-    // Rollout (starts web) and the tags-only confirmation; no release-phase update.
-    expect(push.filter((c) => c === "ExecuteChangeSet")).toHaveLength(2);
+    // Rollout (starts web); no release-phase update.
+    expect(push.filter((c) => c === "ExecuteChangeSet")).toHaveLength(1);
   });
 });
 

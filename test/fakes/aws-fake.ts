@@ -157,6 +157,11 @@ export interface AwsFake {
   fillLoadBalancer(input: { rules: number; targetGroups?: number }): void;
   /** The SDK error the fake throws for an AWS error code. */
   error(service: FakeService, name: string, message: string): Error;
+  /**
+   * A fetch that answers PUTs to wait condition handles' presigned URLs as S3 and CloudFormation
+   * would (see FakeCloudFormation.signalGate), counting each as a request; anything else is refused.
+   */
+  fetch: typeof fetch;
   /** Restores the clients' real `send`. */
   restore(): void;
 }
@@ -258,6 +263,14 @@ export function createAwsFake(options: AwsFakeOptions = {}): AwsFake {
       }
     },
     error: awsError,
+    fetch: async (url, init) => {
+      const href = String(url instanceof Request ? url.url : url);
+      if (init?.method !== "PUT" || !/^https:\/\/cloudformation-waitcondition-[a-z0-9-]+\.s3\.amazonaws\.com\//.test(href)) {
+        throw new TypeError(`fetch failed: the AWS fake answers only PUTs to wait condition handles, not ${init?.method ?? "GET"} ${href}`);
+      }
+      const answer = cloudformation.signalGate(href, String(init.body ?? ""));
+      return new Response(answer.body, { status: answer.status });
+    },
     restore: () => mocks.forEach((m) => m.restore()),
   };
 }

@@ -128,6 +128,8 @@ export function createHarness(input: {
   hostKey?: string;
   /** Told how deploys and their phases end. */
   metrics?: EngineMetrics;
+  /** Gate a push's rollout on its release steps (off by default, as in the app). */
+  releaseGate?: boolean;
 }): Harness {
   let hostKey = input.hostKey ?? HOST_KEY;
   const aws = createAwsFake(input.aws);
@@ -172,6 +174,9 @@ export function createHarness(input: {
         ...(input.resyncBudget === undefined ? {} : { resyncBudget: input.resyncBudget }),
         ...(input.planner ? { planner: input.planner } : {}),
         ...(input.metrics ? { metrics: input.metrics } : {}),
+        // A process that died signals nothing any more.
+        fetch: (...args: Parameters<typeof fetch>) => (live() ? aws.fetch(...args) : dead(args[0])),
+        ...(input.releaseGate ? { releaseGate: true } : {}),
       });
       return { previews };
     });

@@ -25,3 +25,13 @@ export function releaseStepRuns(harness: Harness, options: { commands?: boolean 
       });
     });
 }
+
+/**
+ * When the newest release task stopped and when `service`'s newest ECS deployment began (ms): a
+ * rollout held behind the release gate starts the new version only after the task exited 0.
+ */
+export function releaseThenDeployment(harness: Harness, service = "WebService"): { released: number; deployed: number } {
+  const task = [...harness.aws.state.ecs.tasks.values()].filter((t) => String(t.startedBy).startsWith("berth/")).at(-1);
+  const ecsService = [...harness.aws.state.ecs.services.values()].find((s) => s.serviceName.includes(service));
+  return { released: task?.stoppedAt?.getTime() ?? Number.NaN, deployed: ecsService?.deployments.at(-1)?.createdAt?.getTime() ?? Number.NaN };
+}

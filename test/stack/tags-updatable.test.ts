@@ -3,9 +3,9 @@ import { getHandlerPermissions } from "../../src/iam/handler-permissions.js";
 import { findCfnLintSchemas, previewTemplateTypes, readCfnLintTagging, readResourceTaggingFile } from "../helpers/cfn-resource-schemas.js";
 
 /**
- * A deploy confirms the commit it serves with a stack update that changes only the stack's tags
- * (src/preview/deploy-preview.ts), which CloudFormation propagates to every taggable resource. That
- * update must retag in place: no resource type of a preview template may list its tags among its
+ * Stack updates that change only the stack's tags (a redeploy's, or the one that names the commit
+ * that served again after a failed rollout check, src/preview/flow/deploy-preview.ts) are
+ * propagated by CloudFormation to every taggable resource. Such an update must retag in place: no resource type of a preview template may list its tags among its
  * `createOnlyProperties` (a change there replaces the resource: a new task definition revision, a
  * new target group), per AWS's resource schemas as cfn-lint ships them.
  */

@@ -119,9 +119,9 @@ function decide(deps: ConvergeDeps, state: PullState, runs: CheckRunInfo[]): Dec
       // No stack after a success: the preview was removed, by `/preview destroy` (it stays removed)
       // or because the pull request was closed (convergePull looks which).
       if (stack === undefined) return { kind: "done", removed: true };
-      const state = servingState(stack.tags, head);
+      const state = servingState(stack, head);
       if (state === "serving") return { kind: "done" };
-      // The head rolled out after that success (a redeploy) and was never confirmed.
+      // A deploy of the head began after that success (a redeploy) and its rollout never completed.
       if (state === "unconfirmed") return again("the last one was interrupted: its rollout and health were never confirmed");
       return { kind: "deploy", why: "the stack serves another commit" };
     }

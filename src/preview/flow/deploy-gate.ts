@@ -5,7 +5,7 @@ import type { PreviewJob } from "../job.js";
 import type { RepoGitHub, StackPort, StackSummary } from "../ports.js";
 import { CHECK_NAME, renderComment, shortSha } from "../report/index.js";
 import { judgeDeploy, renderSkip, touchesPaths, type DeployRules } from "./deploy-rules.js";
-import { SERVING_TAG } from "./serving-tags.js";
+import { findServingCommit } from "./serving-tags.js";
 
 /** What a deploy job does once the `deploy` rules have looked at it. */
 export type GateOutcome = "deploy" | "skipped" | "remove";
@@ -35,7 +35,8 @@ export async function gateDeploy(
     if (job.label.name !== rules.label) return "skipped";
     if (!job.label.added) return rules.mode === "label" ? "remove" : "skipped";
     // Labelled again while its head is served: nothing to do.
-    return (await live())?.tags[SERVING_TAG]?.toLowerCase() === job.sha.toLowerCase() ? "skipped" : "deploy";
+    const stack = await live();
+    return stack && findServingCommit(stack)?.toLowerCase() === job.sha.toLowerCase() ? "skipped" : "deploy";
   }
 
   const skip = judgeDeploy(rules, { asked, labels: job.labels ?? [], bot: job.bot === true, branch: job.branch, baseBranch: job.baseBranch });
@@ -47,8 +48,10 @@ export async function gateDeploy(
   }
 
   if (job.replaces !== undefined && rules.paths !== undefined && !asked) {
-    const serving = (await live())?.tags[SERVING_TAG];
-    if (serving === undefined || serving === "none") return "deploy";
+    // A stack whose update runs or rolled back badly serves no commit berth can name: deploy.
+    const stack = await live();
+    const serving = stack && findServingCommit(stack);
+    if (serving === undefined) return "deploy";
     const files = await github.changedFiles(job.replaces, job.sha);
     if (files !== undefined && !touchesPaths(rules.paths, files)) {
       const output = {

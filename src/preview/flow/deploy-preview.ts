@@ -8,14 +8,15 @@ import type { Logger } from "../../util/logger.js";
 import { createRedactor, redactLines } from "../../util/redact.js";
 import { type DeployAttempt, DeployReporter, type PhaseName } from "../report/index.js";
 import { isPriorityInUse, type ListenerPriorityAllocator } from "./listener-priority.js";
-import type { EngineMetrics, ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "../ports.js";
+import type { EngineMetrics, EnsureStackInput, GatePort, ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "../ports.js";
 import { buildDataTasksTag, DATA_TASKS_TAG, replacedDataServices } from "./data-tasks.js";
 import type { ImageBuilds } from "./image-builds.js";
 import { pinImage, shortDigest } from "./pin-image.js";
 import { compareReleasePhase, sameTags } from "./release-phase-change.js";
 import { runReleaseChain, runReleaseStep, ReleaseStepError, type StepRetry } from "./release-step.js";
 import { previewCost } from "./preview-cost.js";
-import { DEPLOYING_TAG, SERVING_TAG } from "./serving-tags.js";
+import { GATE_TIMEOUT_SECONDS, gateId, rollOutGated } from "./gated-rollout.js";
+import { DEPLOYING_TAG, findServingCommit, SERVING_TAG } from "./serving-tags.js";
 import { buildIdleTags, withoutIdleTags } from "./idle-tags.js";
 import { awakeIdle } from "./sleep-wake.js";
 import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
@@ -31,13 +32,27 @@ export interface DeployDeps {
   loadBalancers: LoadBalancerPort;
   logs: LogPort;
   priorities: ListenerPriorityAllocator;
+  /** Signals the release gate of a rollout that starts while the release steps run. */
+  gates: GatePort;
   /** The operator's base stack: name and outputs (ClusterName, ListenerArn, ...). */
   base: () => Promise<{ name: string; outputs: Record<string, string> }>;
   log: Logger;
   now: () => Date;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   redact: (text: string) => string;
-  options: { imageTimeoutMs: number; imagePollMs: number; logTailLines: number };
+  options: {
+    imageTimeoutMs: number;
+    imagePollMs: number;
+    logTailLines: number;
+    /**
+     * Start a push's rollout with its release steps, behind a release gate (gated-rollout.ts).
+     * Off by default: a berth that restarts does not yet close a gate the process before it left
+     * open, so such an update waits for the gate's timeout.
+     */
+    releaseGate?: boolean;
+    /** How long a rollout's release gate waits for berth's signal; default GATE_TIMEOUT_SECONDS. */
+    gateTimeoutSeconds?: number;
+  };
   /** Plans and renders templates; default on this thread (the app passes one that uses worker threads). */
   planner?: Planner;
   /** What CI said about the builds of a commit's images (`workflow_run`): the image wait wakes on a finished build. */
@@ -163,10 +178,8 @@ export async function deployPreview(
       await deps.stacks.delete(finalPlan.stack.stackName, signal);
       existing = undefined;
     }
-    const servingSha = existing?.tags[SERVING_TAG];
-    if (servingSha !== undefined && servingSha !== "none" && existing?.status.endsWith("_COMPLETE") && !existing.status.includes("ROLLBACK_FAILED")) {
-      await reporter.setServing({ sha: servingSha, ...(existing.outputs.Url ? { url: existing.outputs.Url } : {}) });
-    }
+    const servingSha = existing ? findServingCommit(existing) : undefined;
+    if (existing && servingSha !== undefined) await reporter.setServing({ sha: servingSha, ...(existing.outputs.Url ? { url: existing.outputs.Url } : {}) });
     const seeded = existing?.tags["berth:seeded"] === "true";
     // A reset wipes the data before it seeds; until a seed succeeds, every deploy seeds again.
     let reseed = request.kind === "reset" || !seeded || existing?.tags[NEEDS_SEED] === "true";
@@ -178,9 +191,10 @@ export async function deployPreview(
     if (!existing) await assertHeadroom(deps, need(base.outputs, "ListenerArn", base.name));
     const cluster = need(base.outputs, "ClusterName", base.name);
     const { [NEEDS_SEED]: _pending, [DATA_TASKS_TAG]: recordedDataTasks, ...baseTags } = { ...pickBerthTags(existing), ...ownershipTags(target) };
+    const servedBefore = (existing && findServingCommit(existing)) ?? "none";
     const releaseTags = {
       ...baseTags,
-      [SERVING_TAG]: existing?.tags[SERVING_TAG] ?? "none",
+      [SERVING_TAG]: servedBefore,
       [DEPLOYING_TAG]: target.sha,
       ...(recordedDataTasks === undefined ? {} : { [DATA_TASKS_TAG]: recordedDataTasks }),
       ...(reseed && seeded ? { [NEEDS_SEED]: "true" } : {}),
@@ -249,18 +263,13 @@ export async function deployPreview(
       });
       return retried;
     };
-    for (const step of oneShots) {
-      phase = step.name;
-      await reporter.phase(step.name);
-      const retried = await runStep(step.name, step);
-      await reporter.done(step.name, "success", retried ? `retried: ${retried.reason}; passed on attempt ${retried.attempt} of ${retried.attempts}` : undefined);
-      checkpoint();
-    }
     const due: ConfigReleaseStep[] = [];
+    /** The steps not due, said on the check run once the one-shot services passed. */
+    const skipped: Array<[ConfigReleaseStep["name"], string]> = [];
     for (const name of ["migrate", "seed"] as const) {
       const step = steps.find((s): s is ConfigReleaseStep => s.name === name);
-      if (!step) await reporter.done(name, "skipped", `no release.${name} in .github/preview.yml`);
-      else if (name === "seed" && !reseed) await reporter.done("seed", "skipped", "data kept from the previous deploy");
+      if (!step) skipped.push([name, `no release.${name} in .github/preview.yml`]);
+      else if (name === "seed" && !reseed) skipped.push(["seed", "data kept from the previous deploy"]);
       else due.push(step);
     }
     const startNote = (name: ConfigReleaseStep["name"], next: ConfigReleaseStep | undefined): string | undefined =>
@@ -271,54 +280,70 @@ export async function deployPreview(
       const retriedNote = retried ? `retried: ${retried.reason}; started on attempt ${retried.attempt}` : undefined;
       return [why, retriedNote].filter(Boolean).join("; ") || undefined;
     };
-    if (due.length === 1 && swapImage === undefined) {
-      // One step on the stack's own release task definition: nothing to register.
-      const step = due[0]!;
-      phase = step.name;
-      await reporter.phase(step.name, "running", startNote(step.name, undefined));
-      const retried = await runStep(step.name, step);
-      await reporter.done(step.name, "success", doneNote(step.name, retried));
-      checkpoint();
-    } else if (due.length > 0) {
-      // migrate and seed in one task, strictly ordered: one Fargate launch for both.
-      const first = due[0]!;
-      phase = first.name;
-      let retried: StepRetry | undefined;
-      await reporter.phase(first.name, "running", startNote(first.name, due[1]));
-      await runReleaseChain(deps, {
-        cluster,
-        outputs,
-        steps: due,
-        ...(swapImage === undefined ? {} : { image: swapImage }),
-        tags: ownershipTags(target),
-        onRetry: (retry) => {
-          retried = retry;
-          return reporter.phase(first.name, "running", `retrying: ${retry.reason}, attempt ${retry.attempt} of ${retry.attempts}`);
-        },
-        onPassed: async (name) => {
-          await reporter.done(name, "success", doneNote(name, retried));
-          const next = due[due.findIndex((s) => s.name === name) + 1];
-          if (!next) return;
-          phase = next.name;
-          await reporter.phase(next.name, "running", startNote(next.name, due[due.indexOf(next) + 1]));
-        },
-        onCleanupError: (error) => log.warn({ err: error }, "could not deregister the release run's task definition"),
-      });
-      checkpoint();
-    }
+    /** The release steps in order: the one-shot services, then migrate and seed. */
+    const runSteps = async (): Promise<void> => {
+      for (const step of oneShots) {
+        phase = step.name;
+        await reporter.phase(step.name);
+        const retried = await runStep(step.name, step);
+        await reporter.done(step.name, "success", retried ? `retried: ${retried.reason}; passed on attempt ${retried.attempt} of ${retried.attempts}` : undefined);
+        checkpoint();
+      }
+      for (const [name, why] of skipped) await reporter.done(name, "skipped", why);
+      if (due.length === 1 && swapImage === undefined) {
+        // One step on the stack's own release task definition: nothing to register.
+        const step = due[0]!;
+        phase = step.name;
+        await reporter.phase(step.name, "running", startNote(step.name, undefined));
+        const retried = await runStep(step.name, step);
+        await reporter.done(step.name, "success", doneNote(step.name, retried));
+        checkpoint();
+      } else if (due.length > 0) {
+        // migrate and seed in one task, strictly ordered: one Fargate launch for both.
+        const first = due[0]!;
+        phase = first.name;
+        let retried: StepRetry | undefined;
+        await reporter.phase(first.name, "running", startNote(first.name, due[1]));
+        await runReleaseChain(deps, {
+          cluster,
+          outputs,
+          steps: due,
+          ...(swapImage === undefined ? {} : { image: swapImage }),
+          tags: ownershipTags(target),
+          onRetry: (retry) => {
+            retried = retry;
+            return reporter.phase(first.name, "running", `retrying: ${retry.reason}, attempt ${retry.attempt} of ${retry.attempts}`);
+          },
+          onPassed: async (name) => {
+            await reporter.done(name, "success", doneNote(name, retried));
+            const next = due[due.findIndex((s) => s.name === name) + 1];
+            if (!next) return;
+            phase = next.name;
+            await reporter.phase(next.name, "running", startNote(next.name, due[due.indexOf(next) + 1]));
+          },
+          onCleanupError: (error) => log.warn({ err: error }, "could not deregister the release run's task definition"),
+        });
+        checkpoint();
+      }
+    };
 
-    phase = "rollout";
-    await reporter.phase("rollout");
-    // The new version rolls out under `berth:deploying`; `berth:sha` keeps naming what served
-    // before until rollout and health are confirmed.
+    // A push whose release phase needed no stack update starts the rollout with the steps, the new
+    // version held behind a wait condition that berth opens once every step exited 0.
+    const gate = deps.options.releaseGate === true && existing !== undefined && change !== "other" && (oneShots.length > 0 || due.length > 0)
+      ? { id: gateId(target.sha, deps.now()), timeoutSeconds: deps.options.gateTimeoutSeconds ?? GATE_TIMEOUT_SECONDS }
+      : undefined;
+    const rolloutStack = gate ? await planner.render(pinned, { target, baseStack: base.name, gate }) : finalStack;
+    // The rollout names the new commit in `berth:sha` itself: CloudFormation completes the update
+    // only once ECS counts the new tasks healthy behind the load balancer, and restores the old tags
+    // when it rolls the update back. Readers check the stack's status too (serving-tags.ts).
     const rolloutInput = {
       name: finalStack.stackName,
-      template: finalStack.template,
+      template: rolloutStack.template,
       tags: {
         // The idle windows as this commit's config says, and the deploy as the latest activity.
         ...withoutIdleTags(baseTags),
         ...buildIdleTags(config, deps.now()),
-        [SERVING_TAG]: existing?.tags[SERVING_TAG] ?? "none",
+        [SERVING_TAG]: target.sha,
         [DEPLOYING_TAG]: target.sha,
         "berth:seeded": "true",
         ...(dataTasks === undefined ? {} : { [DATA_TASKS_TAG]: dataTasks }),
@@ -328,18 +353,48 @@ export async function deployPreview(
       priority: rulePriority,
       onProgress: (line: string) => log.debug({ line }, "stack progress"),
     };
-    const { stack: live } = await ensureWithPriority(deps, rolloutInput).catch((error: unknown) =>
-      rethrowWithShortage(deps, error, { cluster, services: Object.values(outputs.services) }),
-    );
+    const startRollout = (watch?: EnsureStackInput["watch"]) =>
+      ensureWithPriority(deps, { ...rolloutInput, ...(watch ? { watch } : {}) }).catch((error: unknown) =>
+        rethrowWithShortage(deps, error, { cluster, services: Object.values(outputs.services) }),
+      );
+    let rollout: Promise<{ stack: StackSummary; priority: number }>;
+    if (gate) {
+      rollout = rollOutGated(deps, {
+        gate,
+        uniqueId: target.sha,
+        start: startRollout,
+        runSteps,
+        onOpened: async () => {
+          phase = "rollout";
+          await reporter.phase("rollout", "running", "started with the release steps; the new version starts now that they passed");
+        },
+      });
+    } else {
+      await runSteps();
+      phase = "rollout";
+      await reporter.phase("rollout");
+      rollout = startRollout();
+    }
+    const { stack: live, priority: livePriority } = await rollout;
     outputs = parsePreviewOutputs(live.name, live.outputs);
-    await deps.tasks.waitForRollout({ cluster, service: outputs.publicServiceArn, signal });
-    await reporter.done("rollout");
+    try {
+      await deps.tasks.waitForRollout({ cluster, service: outputs.publicServiceArn, signal });
+      await reporter.done("rollout");
 
-    phase = "health";
-    await reporter.phase("health");
-    await deps.loadBalancers.waitHealthy({ targetGroupArn: outputs.targetGroupArn, signal });
-    await confirmServing(deps, { ...rolloutInput, priority: rulePriority }, live, target.sha);
-    await reporter.done("health");
+      phase = "health";
+      await reporter.phase("health");
+      await deps.loadBalancers.waitHealthy({ targetGroupArn: outputs.targetGroupArn, signal });
+      await reporter.done("health");
+    } catch (error) {
+      // berth's own checks found what CloudFormation did not (ECS rolled back after the update, or
+      // the target turned unhealthy): the commit that served before is named again.
+      if (!signal.aborted && servedBefore !== target.sha) {
+        await restoreServingTag(deps, { ...rolloutInput, priority: livePriority }, servedBefore).catch((restoreError: unknown) =>
+          log.warn({ err: restoreError }, "could not name the commit that served before on the stack again"),
+        );
+      }
+      throw error;
+    }
 
     // The deployment's "log" link opens the public service's log in CloudWatch (every task's stream).
     const publicService = Object.keys(outputs.services).find((name) => outputs.services[name] === outputs.publicServiceArn);
@@ -436,6 +491,7 @@ async function ensureWithPriority(
     parameters: Record<string, string>;
     priority: number | undefined;
     onProgress: (line: string) => void;
+    watch?: EnsureStackInput["watch"];
   },
 ): Promise<{ stack: StackSummary; priority: number }> {
   let priority = input.priority ?? (await deps.priorities.allocate(input.listenerArn));
@@ -447,6 +503,7 @@ async function ensureWithPriority(
         tags: input.tags,
         parameters: { ...input.parameters, ListenerRulePriority: String(priority) },
         onProgress: input.onProgress,
+        ...(input.watch ? { watch: input.watch } : {}),
       });
       return { stack, priority };
     } catch (error) {
@@ -460,31 +517,21 @@ async function ensureWithPriority(
 }
 
 /**
- * Records that the stack serves `sha` now that its rollout and health are confirmed: a tags-only
- * stack update (the rollout's template and parameters, `berth:sha` set), which CloudFormation
- * applies by retagging the stack's resources in place. Skipped when the stack says so already (a
- * redeploy or reset of the head it serves).
+ * Names the commit that served before in `berth:sha` again, after the rollout update named the new
+ * one and berth's own rollout or health check failed: a tags-only update of the rollout's template.
  */
-async function confirmServing(
+async function restoreServingTag(
   deps: DeployDeps,
   rollout: Parameters<typeof ensureWithPriority>[1] & { priority: number },
-  live: StackSummary,
-  sha: string,
+  servedBefore: string,
 ): Promise<void> {
-  if (live.tags[SERVING_TAG] === sha) return;
-  const confirmed = await deps.stacks.ensure({
+  await deps.stacks.ensure({
     name: rollout.name,
     template: rollout.template,
-    tags: { ...rollout.tags, [SERVING_TAG]: sha },
+    tags: { ...rollout.tags, [SERVING_TAG]: servedBefore },
     parameters: { ...rollout.parameters, ListenerRulePriority: String(rollout.priority) },
     onProgress: rollout.onProgress,
   });
-  // Success must not be reported over a tag that still names another commit.
-  if (confirmed.tags[SERVING_TAG] !== sha) {
-    throw new BerthError(`stack ${rollout.name}: ${SERVING_TAG} is ${confirmed.tags[SERVING_TAG] ?? "absent"} after the update that sets it to ${sha}`, {
-      userMessage: `CloudFormation did not record the new commit on stack ${rollout.name} (tag ${SERVING_TAG}); the new version serves, but berth cannot vouch for it.`,
-    });
-  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { RELEASE_TASK_DEFINITION_ID } from "../../stack/build-template.js";
+import { withoutReleaseGate } from "../../stack/release-gate.js";
 
 /**
  * What the release phase's stack update would change, compared with the template the stack runs
@@ -15,6 +16,8 @@ export function compareReleasePhase(
   releaseImage: string | undefined,
 ): "none" | "release-image" | "other" {
   if (current === undefined) return "other";
+  // The last rollout's release gate is no part of what the release phase runs.
+  current = withoutReleaseGate(current);
   // As CloudFormation stores it: JSON, without the keys an object held undefined.
   const wanted = JSON.parse(JSON.stringify(candidate)) as Record<string, unknown>;
   if (isDeepStrictEqual(current, wanted)) return "none";

@@ -164,8 +164,21 @@ export interface EcsServiceProperties {
   Tags?: Tag[];
 }
 
+/** `AWS::CloudFormation::WaitConditionHandle`: takes no properties; its `Ref` is a presigned URL to signal. */
+export type WaitConditionHandleProperties = Record<string, never>;
+
+/** `AWS::CloudFormation::WaitCondition`: completes once `Count` SUCCESS signals reached its handle's URL. */
+export interface WaitConditionProperties {
+  Handle: Value;
+  /** Seconds, as a string, at most 43200 (12 hours). */
+  Timeout: string;
+  Count?: number;
+}
+
 /** The properties of each resource type, by its CloudFormation type name. */
 export interface ResourceTypes {
+  "AWS::CloudFormation::WaitConditionHandle": WaitConditionHandleProperties;
+  "AWS::CloudFormation::WaitCondition": WaitConditionProperties;
   "AWS::EC2::SecurityGroup": SecurityGroupProperties;
   "AWS::EC2::SecurityGroupIngress": SecurityGroupIngressProperties;
   "AWS::ServiceDiscovery::Service": DiscoveryServiceProperties;
@@ -177,6 +190,8 @@ export interface ResourceTypes {
 
 /** The attributes `Fn::GetAtt` reads from each resource type (those berth reads). */
 export interface ResourceAttributes {
+  "AWS::CloudFormation::WaitConditionHandle": never;
+  "AWS::CloudFormation::WaitCondition": "Data";
   "AWS::EC2::SecurityGroup": "GroupId" | "VpcId";
   "AWS::EC2::SecurityGroupIngress": "Id";
   "AWS::ServiceDiscovery::Service": "Arn" | "Id" | "Name";

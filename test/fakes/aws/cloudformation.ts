@@ -101,6 +101,28 @@ export interface FakeStack {
   rollbackFailed?: Map<string, string>;
   /** ClientRequestToken of the call that started the running or last operation: every event of it carries the token. */
   operationToken?: string;
+  /** The wait condition the running update waits on, if any. */
+  gate?: FakeGate;
+}
+
+/** A wait condition of a running operation: its handle's presigned URL and the signals it received. */
+export interface FakeGate {
+  condition: string;
+  url: string;
+  count: number;
+  /** When the wait condition times out (world clock, ms). */
+  deadline: number;
+  /** SUCCESS signals by UniqueId (one per id counts). */
+  successes: Set<string>;
+  outcome?: { status: "SUCCESS" } | { status: "FAILURE"; reason: string };
+  /** The step the operation halts at until the outcome is known. */
+  step: () => void;
+}
+
+/** What a signal's PUT to a wait condition handle's URL came back with. */
+export interface GateSignalAnswer {
+  status: number;
+  body: string;
 }
 
 interface FakeChangeSet {
@@ -206,6 +228,47 @@ export class FakeCloudFormation {
     this.faults.push({ times: 1, ...fault });
   }
 
+  /** Told when a wait condition of a stack's running operation gets its outcome (the timed layer times the rest by it). */
+  readonly gateListeners: Array<(stack: string, outcome: NonNullable<FakeGate["outcome"]>) => void> = [];
+
+  /**
+   * A PUT of `body` to a wait condition handle's presigned URL, as CloudFormation documents it: a
+   * JSON object with `Status` (SUCCESS or FAILURE), `Reason`, `UniqueId` and `Data`. `Count`
+   * SUCCESS signals of distinct ids complete the wait condition; one FAILURE fails it (and the
+   * operation rolls back). A URL whose operation ended still takes the PUT (S3 stores it) to no
+   * effect; a URL no handle ever had is refused as S3 refuses a bad signature.
+   */
+  signalGate(url: string, body: string): GateSignalAnswer {
+    const signal = JSON.parse(body) as { Status?: unknown; Reason?: unknown; UniqueId?: unknown; Data?: unknown };
+    this.signals.push({ url, status: String(signal.Status), reason: String(signal.Reason) });
+    const stack = [...this.stacks.values()].find((s) => s.gate?.url === url);
+    if (!stack?.gate) {
+      const known = [...this.stacks.values(), ...this.byId.values()].some((s) => s.current?.resources && [...s.current.resources.values()].some((r) => r.physicalId === url));
+      return known || this.spentGates.has(url) ? { status: 200, body: "" } : { status: 403, body: "<Error><Code>SignatureDoesNotMatch</Code></Error>" };
+    }
+    const gate = stack.gate;
+    const keys = ["Status", "Reason", "UniqueId", "Data"] as const;
+    const missing = keys.filter((k) => typeof signal[k] !== "string");
+    if (missing.length > 0 || (signal.Status !== "SUCCESS" && signal.Status !== "FAILURE")) {
+      throw new Error(`the fake refuses a wait condition signal without string ${missing.join(", ") || "Status SUCCESS or FAILURE"}: ${body}`);
+    }
+    if (gate.outcome || this.world.now().getTime() >= gate.deadline) return { status: 200, body: "" };
+    if (signal.Status === "FAILURE") {
+      gate.outcome = { status: "FAILURE", reason: `WaitCondition received failed message: '${String(signal.Reason)}' for uniqueId: ${String(signal.UniqueId)}` };
+    } else {
+      gate.successes.add(String(signal.UniqueId));
+      if (gate.successes.size >= gate.count) gate.outcome = { status: "SUCCESS" };
+    }
+    if (gate.outcome) for (const listener of this.gateListeners) listener(stack.name, gate.outcome);
+    return { status: 200, body: "" };
+  }
+
+  /** Every signal PUT to a handle's URL, in order (for assertions). */
+  readonly signals: Array<{ url: string; status: string; reason: string }> = [];
+
+  /** URLs of handles whose operation ended (a later PUT to them changes nothing). */
+  private readonly spentGates = new Set<string>();
+
   /** A complete stack without a template, with outputs exported as `<name>-<OutputKey>` when `exportPrefix` is set. */
   seedStack(input: { name: string; outputs: Record<string, string>; tags?: Record<string, string>; status?: string; exportPrefix?: string }): FakeStack {
     const stack = this.newStack(input.name, input.tags ?? {});
@@ -280,11 +343,17 @@ export class FakeCloudFormation {
   private describeStacks(input: DescribeStacksCommandInput) {
     if (!input.StackName) return { Stacks: [...this.stacks.values()].map((s) => this.publicStack(s)) };
     const stack = this.mustFind(input.StackName);
-    stack.steps.shift()?.();
+    // An operation waiting on its wait condition stays where it is until a signal or the timeout.
+    const halted = stack.gate !== undefined && stack.steps[0] === stack.gate.step && !this.gateDecided(stack.gate);
+    if (!halted) stack.steps.shift()?.();
     if (stack.status === "DELETE_COMPLETE" && input.StackName === stack.name) {
       throw awsError("cloudformation", "ValidationError", `Stack with id ${input.StackName} does not exist`);
     }
     return { Stacks: [this.publicStack(stack)] };
+  }
+
+  private gateDecided(gate: FakeGate): boolean {
+    return gate.outcome !== undefined || this.world.now().getTime() >= gate.deadline;
   }
 
   /** Names and statuses of every stack ever created, deleted ones too (as AWS keeps them for 90 days), oldest first. */
@@ -486,7 +555,12 @@ export class FakeCloudFormation {
     const operation = creating ? "create" : "update";
     stack.operationToken = input.ClientRequestToken;
     this.stackEvent(stack, creating ? "CREATE_IN_PROGRESS" : "UPDATE_IN_PROGRESS", "User Initiated");
-    if (!creating) stack.lastUpdatedTime = this.world.now();
+    // The stack carries the update's tags from its start; a rollback that completes restores the
+    // last successful operation's (a failed rollback leaves the new ones, naming what never served).
+    if (!creating) {
+      stack.lastUpdatedTime = this.world.now();
+      stack.tags = plan.tags;
+    }
 
     const changed = creating ? [...plan.resources.values()] : plan.changes
       .filter((c) => c.ResourceChange?.Action !== "Remove")
@@ -497,13 +571,36 @@ export class FakeCloudFormation {
     const inProgress = creating ? "CREATE_IN_PROGRESS" : "UPDATE_IN_PROGRESS";
     const doneStatus = (r: FakeResource) => (creating || !stack.current?.resources.has(r.logicalId) ? "CREATE" : "UPDATE");
 
+    // A wait condition added by this operation: its handle is created at once (its physical id, the
+    // presigned URL, shows in its CREATE_COMPLETE event), and the resources that depend on it wait.
+    const condition = changed.find((r) => r.type === "AWS::CloudFormation::WaitCondition" && !stack.current?.resources.has(r.logicalId));
+    const handle = condition && changed.find((r) => r.type === "AWS::CloudFormation::WaitConditionHandle" && r.physicalId === condition.props.Handle);
     const steps: Array<() => void> = [];
     steps.push(() => {
-      for (const r of changed) this.event(stack, r.logicalId, r.type, r.physicalId, stack.current?.resources.has(r.logicalId) ? inProgress : "CREATE_IN_PROGRESS");
+      for (const r of changed) {
+        if (r === handle) continue;
+        this.event(stack, r.logicalId, r.type, r.physicalId, stack.current?.resources.has(r.logicalId) ? inProgress : "CREATE_IN_PROGRESS");
+      }
     });
+    if (handle && condition) {
+      this.event(stack, handle.logicalId, handle.type, handle.physicalId, "CREATE_IN_PROGRESS");
+      this.event(stack, handle.logicalId, handle.type, handle.physicalId, "CREATE_COMPLETE");
+      const timeout = Number(condition.props.Timeout ?? 0);
+      stack.gate = {
+        condition: condition.logicalId,
+        url: handle.physicalId,
+        count: Number(condition.props.Count ?? 1),
+        deadline: this.world.now().getTime() + timeout * 1000,
+        successes: new Set(),
+        step: () => {},
+      };
+    }
     for (let i = 2; i < this.timing.stackPolls; i++) steps.push(() => {});
+    /** The operation's end: complete, or fail on `failed` and roll back (two steps). */
+    const finish = (failure: { resource: string; reason: string; rollbackFails?: string } | undefined): Array<() => void> => {
+    const out: Array<() => void> = [];
     if (!failure) {
-      steps.push(() => {
+      out.push(() => {
         for (const r of changed) this.event(stack, r.logicalId, r.type, r.physicalId, `${doneStatus(r)}_COMPLETE`);
         if (!creating) {
           this.stackEvent(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS");
@@ -517,7 +614,7 @@ export class FakeCloudFormation {
         this.stackEvent(stack, creating ? "CREATE_COMPLETE" : "UPDATE_COMPLETE");
       });
     } else {
-      steps.push(() => {
+      out.push(() => {
         const index = changed.findIndex((r) => r.logicalId === failure.resource);
         const failed = plan.resources.get(failure.resource);
         changed.slice(0, Math.max(index, 0)).forEach((r) => this.event(stack, r.logicalId, r.type, r.physicalId, `${doneStatus(r)}_COMPLETE`));
@@ -529,7 +626,7 @@ export class FakeCloudFormation {
         const list = `The following resource(s) failed to ${operation}: [${failure.resource}].`;
         this.stackEvent(stack, creating ? "ROLLBACK_IN_PROGRESS" : "UPDATE_ROLLBACK_IN_PROGRESS", creating ? `${list} Rollback requested by user.` : `${list} `);
       });
-      steps.push(() => {
+      out.push(() => {
         if (creating) {
           for (const r of [...changed].reverse()) {
             this.event(stack, r.logicalId, r.type, r.physicalId, "DELETE_IN_PROGRESS");
@@ -553,9 +650,29 @@ export class FakeCloudFormation {
           this.stackEvent(stack, "UPDATE_ROLLBACK_FAILED", `The following resource(s) failed to update: [${[...stack.rollbackFailed.keys()].join(", ")}]. `);
           return;
         }
+        stack.tags = stack.current?.tags ?? stack.tags;
         this.stackEvent(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS");
         this.stackEvent(stack, "UPDATE_ROLLBACK_COMPLETE");
       });
+    }
+    return out;
+    };
+    const gate = stack.gate;
+    if (!gate || !condition) steps.push(...finish(failure));
+    else {
+      // Halted at the gate (see describeStacks) until its outcome; a FAILURE or the timeout fails the wait condition.
+      let end: Array<() => void> = [];
+      steps.push(gate.step, () => {
+        const gateFailure = gate.outcome?.status === "FAILURE"
+          ? { resource: condition.logicalId, reason: gate.outcome.reason }
+          : gate.outcome === undefined
+            ? { resource: condition.logicalId, reason: `WaitCondition timed out. Received ${gate.successes.size} conditions when expecting ${gate.count}` }
+            : undefined;
+        end = finish(gateFailure ?? failure);
+        this.spentGates.add(gate.url);
+        stack.gate = undefined;
+        end.shift()?.();
+      }, () => end.shift()?.());
     }
     stack.steps = steps;
     return {};
@@ -654,6 +771,7 @@ export class FakeCloudFormation {
         return;
       }
       stack.rollbackFailed = undefined;
+      stack.tags = stack.current?.tags ?? stack.tags;
       this.stackEvent(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS");
       this.stackEvent(stack, "UPDATE_ROLLBACK_COMPLETE");
     });
@@ -812,6 +930,13 @@ export class FakeCloudFormation {
         case "AWS::ServiceDiscovery::Service":
           physicalId = before?.physicalId ?? `srv-${w.hex(16)}`;
           break;
+        case "AWS::CloudFormation::WaitConditionHandle": {
+          // A presigned S3 URL, as CloudFormation hands out (the signature is what authorizes a signal).
+          const key = encodeURIComponent(`${stack.stackId}/${id}`);
+          physicalId = before?.physicalId ??
+            `https://cloudformation-waitcondition-${w.region}.s3.amazonaws.com/${key}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261203T000000Z&X-Amz-SignedHeaders=host&X-Amz-Expires=86399&X-Amz-Credential=AKIAFAKE%2F20261203%2F${w.region}%2Fs3%2Faws4_request&X-Amz-Signature=${w.hex(64)}`;
+          break;
+        }
         case "AWS::Logs::LogGroup":
           physicalId = String(p.LogGroupName ?? before?.physicalId ?? `${stack.name}-${id}-${w.hex(12).toUpperCase()}`);
           break;
@@ -895,7 +1020,13 @@ export class FakeCloudFormation {
   private commit(stack: FakeStack, plan: Plan): void {
     const before = stack.current?.resources ?? new Map<string, FakeResource>();
     for (const [id, r] of before) if (plan.resources.get(id)?.physicalId !== r.physicalId) this.removeResource(r);
-    for (const r of plan.resources.values()) this.applyResource(r);
+    for (const r of plan.resources.values()) {
+      // An update that leaves a resource's properties alone (a retag) calls no API of its service
+      // but tagging: an ECS service is not deployed again.
+      const was = before.get(r.logicalId);
+      if (was?.physicalId === r.physicalId && JSON.stringify(was.props) === JSON.stringify(r.props)) continue;
+      this.applyResource(r);
+    }
     for (const [name, e] of this.exports) if (e.stackId === stack.stackId) this.exports.delete(name);
     for (const o of plan.outputs) if (o.ExportName) this.exports.set(o.ExportName, { value: o.OutputValue ?? "", stackId: stack.stackId });
     stack.current = plan;

@@ -107,6 +107,12 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
     for (const event of cf.stacks.get(stack)?.events.slice(from) ?? []) event.Timestamp = new Date(at);
   };
   const tasks = new Map<string, TimedTask>();
+  /** What happens when the wait condition of a stack's running operation gets its outcome. */
+  const gated = new Map<string, (status: "SUCCESS" | "FAILURE") => void>();
+  cf.gateListeners.push((stack, outcome) => {
+    gated.get(stack)?.(outcome.status);
+    gated.delete(stack);
+  });
   /** When each ECS deployment completes, by deployment id. */
   const deploymentDue = new Map<string, { at: number; completion?: Completion }>();
   /** When each target group's targets turn healthy, by ARN. */
@@ -208,6 +214,7 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
         const stack = cf.stacks.get(String(input.StackName)) ?? [...cf.stacks.values()].find((s) => s.stackId === input.StackName);
         if (!stack || stack.steps.length === 0 || operations.get(stack.name)?.drained === false) break;
         let seconds = model.stackResources;
+        const execAt = now();
         let what = `${name === "DeleteStack" ? "delete" : "rollback"} of ${stack.name}`;
         if (name === "DeleteStack") seconds = model.deleteStack;
         if (name === "ExecuteChangeSet") {
@@ -224,15 +231,32 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
           seconds = timing.seconds;
           what = `${stack.current ? "update" : "create"} of ${stack.name}`;
           const nonService = timing.seconds - timing.levels.length * (model.serviceLaunch + model.serviceHealthy);
-          timing.levels.forEach((ids, level) => {
-            const start = now() + ms(nonService + level * (model.serviceLaunch + model.serviceHealthy));
-            result.launches.push({ what: `services ${ids.join(", ")} of ${stack.name}`, start, end: start + ms(model.serviceLaunch) });
-          });
+          const launchFrom = (at: number) =>
+            timing.levels.forEach((ids, level) => {
+              const start = at + ms(level * (model.serviceLaunch + model.serviceHealthy));
+              result.launches.push({ what: `services ${ids.join(", ")} of ${stack.name}`, start, end: start + ms(model.serviceLaunch) });
+            });
+          if (stack.gate) {
+            // Held behind its wait condition: the services start their levels once the gate opens
+            // (and the non-service resources are done); a closed gate fails and rolls back.
+            gated.set(stack.name, (status) => {
+              const op = operations.get(stack.name);
+              if (!op) return;
+              const end = status === "SUCCESS"
+                ? Math.max(execAt + ms(nonService), now()) + ms(timing.levels.length * (model.serviceLaunch + model.serviceHealthy))
+                : now() + ms(model.stackResources);
+              if (status === "SUCCESS") launchFrom(Math.max(execAt + ms(nonService), now()));
+              op.end = end;
+              op.completion.at = end;
+            });
+            seconds = Number.POSITIVE_INFINITY;
+          } else launchFrom(now() + ms(nonService));
         }
         // The operation's first events (resources in progress) at once, the rest at its end.
         stack.steps.shift()?.();
         stamp(stack.name, eventsBefore.get(stack.name) ?? stack.events.length, now());
-        const op: StackOperation = { stack: stack.name, what, end: now() + ms(seconds), steps: stack.steps, completion: complete(what, now() + ms(seconds), true), drained: false };
+        const end = Number.isFinite(seconds) ? now() + ms(seconds) : Number.POSITIVE_INFINITY;
+        const op: StackOperation = { stack: stack.name, what, end, steps: stack.steps, completion: complete(what, end, true), drained: false };
         stack.steps = [];
         operations.set(stack.name, op);
         break;

@@ -4,6 +4,7 @@
  * one sticky comment each, nothing of berth's left queued or in progress, no reply twice, no
  * unhandled rejection, and nothing that is not berth's touched.
  */
+import { findServingCommit } from "../../../src/preview/flow/serving-tags.js";
 import type { Harness } from "../app-harness.js";
 import { BOT_LOGIN } from "../../fakes/github-fake.js";
 import type { PullModel } from "./life.js";
@@ -99,9 +100,10 @@ export function judgeLife(h: Harness, input: { pulls: PullModel[]; foreign: Fore
       continue;
     }
     if (latest.conclusion === "success") {
-      const serving = stack?.tags["berth:sha"];
+      // The tags of a stack whose update runs or failed to roll back may name what never served.
+      const serving = stack && findServingCommit(stack);
       const deployment = h.github.deploymentsOf(pull.head).at(-1)?.statuses.at(-1);
-      if (serving !== pull.head) failures.push(`stack not on head: ${pr} check run succeeded but the stack serves ${serving?.slice(0, 7) ?? "nothing"}`);
+      if (serving !== pull.head) failures.push(`stack not on head: ${pr} check run succeeded but the stack serves ${serving?.slice(0, 7) ?? `nothing (${stack?.status ?? "no stack"})`}`);
       else if (deployment?.state !== "success") failures.push(`deployment not successful: ${pr} head's deployment is ${deployment?.state ?? "without status"}`);
       else endings.push("success");
     } else if (latest.conclusion === "failure" && !RETRY_PROMISED.test(latest.output.summary)) {

@@ -247,6 +247,11 @@ describe("reconcile", () => {
       [deployJob(7, { attempt: { number: 2, previous: "the last one was interrupted: its rollout and health were never confirmed" } })],
     ],
     ["the head confirmed (berth:sha is the head): nothing", tagged(SHA2, SHA2), []],
+    [
+      "the head's rollout failed to roll back (berth:sha names the head, the stack UPDATE_ROLLBACK_FAILED): attempt 2",
+      { ...tagged(SHA2, SHA2), status: "UPDATE_ROLLBACK_FAILED" },
+      [deployJob(7, { attempt: { number: 2, previous: "the last one was interrupted: its rollout and health were never confirmed" } })],
+    ],
     ["the stack serves and rolls out another commit: deploy the head", tagged(SHA1, SHA1), [deployJob(7)]],
   ])("after a success on the head: %s", async (_case, found, expected) => {
     const { deps, jobs } = setup({ stacks: [found], pulls: { "acme/shop": { 7: pull(7, { headSha: SHA2 }) } }, runs: { [SHA2]: [run("completed", "success")] } });

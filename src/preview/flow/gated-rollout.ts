@@ -1,0 +1,80 @@
+import { BerthError } from "../../errors.js";
+import { releaseGateIds, type ReleaseGate } from "../../stack/release-gate.js";
+import type { Logger } from "../../util/logger.js";
+import type { EnsureStackInput, GatePort, StackSummary } from "../ports.js";
+import { RestartSignal, SupersededSignal } from "./keyed-queue.js";
+import { ReleaseStepError } from "./release-step.js";
+
+/**
+ * How long a release gate waits for berth's signal: the release task's own wait (30 min), its
+ * capacity retries' back-off and a margin. A berth that died mid-deploy leaves the update waiting
+ * this long at most before CloudFormation rolls it back.
+ */
+export const GATE_TIMEOUT_SECONDS = 45 * 60;
+
+/** A gate id new for each deploy: the commit's short SHA and the time, letters and digits only. */
+export function gateId(sha: string, now: Date): string {
+  return `${sha.slice(0, 7)}${now.getTime().toString(36)}`.replace(/[^A-Za-z0-9]/g, "");
+}
+
+/**
+ * Starts the rollout update (its template carries `gate`) and runs the release steps meanwhile.
+ * When every step passed, signals SUCCESS to the gate's handle (its URL read from the update's
+ * events) and returns the update's outcome. When a step failed, or the deploy stops (superseded,
+ * berth restarting), signals FAILURE with the reason, so nothing waits for the timeout, waits until
+ * CloudFormation rolled the update back (the previous version serves throughout), and rethrows
+ * the step's error. The engine knows the signal only through `GatePort`.
+ */
+export async function rollOutGated(
+  deps: { gates: GatePort; log: Logger; redact: (text: string) => string },
+  input: {
+    gate: ReleaseGate;
+    /** Signals with the same id count once. */
+    uniqueId: string;
+    start: (watch: NonNullable<EnsureStackInput["watch"]>) => Promise<{ stack: StackSummary; priority: number }>;
+    runSteps: () => Promise<void>;
+    /** Told once the gate is open: the new version starts. */
+    onOpened: () => Promise<void>;
+  },
+): Promise<{ stack: StackSummary; priority: number }> {
+  const ids = releaseGateIds(input.gate);
+  let created: (url: string) => void = () => {};
+  const handle = new Promise<string>((resolve) => (created = resolve));
+  const update = input.start({ logicalId: ids.handle, onCreated: (url) => created(url) });
+  // Read below either way; a failure here is the update's, reported by whoever awaits `update`.
+  const ended = update.then(
+    () => undefined,
+    () => undefined,
+  );
+  /** Signals the gate once its handle exists; false when the update ended without creating it. */
+  const signal = async (status: "SUCCESS" | "FAILURE", reason: string): Promise<boolean> => {
+    const url = await Promise.race([handle, ended]);
+    if (url === undefined) return false;
+    await deps.gates.signal(url, { Status: status, Reason: reason, UniqueId: input.uniqueId, Data: reason });
+    return true;
+  };
+
+  try {
+    await input.runSteps();
+  } catch (error) {
+    const reason = deps.redact(whyClosed(error)).slice(0, 240);
+    await signal("FAILURE", reason).catch((signalError: unknown) =>
+      deps.log.warn({ err: signalError }, "could not close the release gate; CloudFormation rolls the update back at its timeout"),
+    );
+    // The previous version serves until the rollback completes, which the check run then says.
+    await ended;
+    throw error;
+  }
+  await signal("SUCCESS", "every release step exited 0");
+  await input.onOpened();
+  return update;
+}
+
+/** Why the gate stays closed, for the stack's events. */
+function whyClosed(error: unknown): string {
+  if (error instanceof ReleaseStepError) return `${error.step} failed: ${error.userMessage}`;
+  if (error instanceof SupersededSignal) return "the deploy was superseded";
+  if (error instanceof RestartSignal) return "berth is restarting";
+  if (error instanceof BerthError) return error.userMessage;
+  return "the release steps did not finish";
+}

@@ -1,0 +1,117 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
+import { IMAGE, SHA1, SHA2, STACK } from "../helpers/app-fixtures.js";
+import { releaseThenDeployment } from "../helpers/release-runs.js";
+import { pullRequestPayload } from "../helpers/webhook-payloads.js";
+
+/**
+ * A push whose release phase needs no stack update starts its rollout update with migrate, the new
+ * version held behind a CloudFormation wait condition that berth opens only when migrate exited 0.
+ */
+
+let h: Harness;
+afterEach(() => {
+  expect(h.github.problems()).toEqual([]);
+  h.close();
+});
+
+const BRANCH = "feature/checkout";
+const SHA3 = "3333333333333333333333333333333333333333";
+
+async function deployed(harness: Harness, sha: string, action: "opened" | "synchronize"): Promise<void> {
+  harness.github.setPull({ number: 7, headSha: sha, branch: BRANCH });
+  await harness.receive("pull_request", pullRequestPayload(action, { number: 7, sha }));
+  await harness.settle();
+}
+
+function webTaskDefinition(harness: Harness): string | undefined {
+  return [...harness.aws.state.ecs.services.values()].find((s) => s.serviceName.includes("WebService"))?.taskDefinition;
+}
+
+describe("the release gate of a push", () => {
+  it("starts the rollout update with migrate and the new version only after migrate exited 0", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres"), releaseGate: true });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    await deployed(h, SHA1, "opened");
+    const before = h.aws.calls.length;
+
+    await deployed(h, SHA2, "synchronize");
+
+    const later = h.aws.calls.slice(before).map((c) => c.command);
+    expect(later.filter((c) => c === "ExecuteChangeSet")).toHaveLength(1);
+    expect(later.indexOf("ExecuteChangeSet")).toBeLessThan(later.indexOf("RunTask"));
+    const { released, deployed: started } = releaseThenDeployment(h);
+    expect(started).toBeGreaterThanOrEqual(released);
+    expect(h.aws.state.cloudformation.signals.map((s) => `${s.status}: ${s.reason}`)).toEqual(["SUCCESS: every release step exited 0"]);
+    const run = h.github.checkRun(SHA2);
+    expect(run?.conclusion).toBe("success");
+    expect(run?.output.summary).toMatch(/\| Rollout \| ✅ success \| [^|]* \| started with the release steps; the new version starts now that they passed \|/);
+    const stack = h.aws.state.cloudformation.stacks.get(STACK);
+    expect(stack?.tags["berth:sha"]).toBe(SHA2);
+    // The gate is part of the template the stack runs until the next rollout replaces it.
+    expect([...h.aws.state.cloudformation.resources(STACK).values()].filter((r) => r.type.startsWith("AWS::CloudFormation::Wait")).map((r) => r.type).sort()).toEqual([
+      "AWS::CloudFormation::WaitCondition",
+      "AWS::CloudFormation::WaitConditionHandle",
+    ]);
+  });
+
+  it("stays closed when migrate fails: the update rolls back, the old version serves, the check run shows migrate's failure and log tail", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres"), releaseGate: true });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    await deployed(h, SHA1, "opened");
+    const serving = webTaskDefinition(h);
+    h.aws.scriptTask({ commandIncludes: "db:migrate", exitCode: 1, logLines: ["== 20261121 AddSkuToProducts: migrating", 'PG::UndefinedTable: ERROR:  relation "skus" does not exist'], times: 1 });
+
+    await deployed(h, SHA2, "synchronize");
+
+    const run = h.github.checkRun(SHA2);
+    expect(run?.conclusion).toBe("failure");
+    expect(run?.output.summary).toMatch(/\| Migrate \| ❌ failure \|/);
+    expect(run?.output.summary).toMatch(/\| Rollout \| ⚪ pending \|/);
+    expect(run?.output.summary).toContain("**Migrate failed:** bin/rails db:migrate exited with code 1");
+    expect(run?.output.summary).toContain('PG::UndefinedTable: ERROR:  relation "skus" does not exist');
+    expect(h.aws.state.cloudformation.signals.map((s) => `${s.status}: ${s.reason}`)).toEqual(["FAILURE: migrate failed: bin/rails db:migrate exited with code 1"]);
+    const stack = h.aws.state.cloudformation.stacks.get(STACK);
+    expect(stack?.status).toBe("UPDATE_ROLLBACK_COMPLETE");
+    expect(stack?.tags["berth:sha"]).toBe(SHA1);
+    expect(stack?.events.find((e) => e.ResourceType === "AWS::CloudFormation::WaitCondition" && e.ResourceStatus === "CREATE_FAILED")?.ResourceStatusReason).toBe(
+      "WaitCondition received failed message: 'migrate failed: bin/rails db:migrate exited with code 1' for uniqueId: " + SHA2,
+    );
+    // ECS never got SHA2's web task definition: the old version served throughout.
+    expect(webTaskDefinition(h)).toBe(serving);
+
+    // The next push deploys normally over the rolled-back stack.
+    h.aws.putImage(IMAGE(SHA3));
+    await deployed(h, SHA3, "synchronize");
+    expect(h.github.checkRun(SHA3)?.conclusion).toBe("success");
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA3);
+  });
+
+  it("is closed when a newer push supersedes the deploy during migrate, so the update does not wait for its timeout", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres"), releaseGate: true });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    h.aws.putImage(IMAGE(SHA3));
+    await deployed(h, SHA1, "opened");
+    const runTasks = () => h.aws.commands("ecs").filter((c) => c === "RunTask").length;
+    const before = runTasks();
+    h.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 300, times: 1 });
+
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    await vi.waitFor(() => expect(runTasks()).toBeGreaterThan(before), { timeout: 30_000, interval: 5 });
+    await deployed(h, SHA3, "synchronize");
+
+    expect(h.github.checkRun(SHA2)?.conclusion).toBe("neutral");
+    expect(h.aws.state.cloudformation.signals.map((s) => `${s.status}: ${s.reason}`)).toEqual([
+      "FAILURE: the deploy was superseded",
+      "SUCCESS: every release step exited 0",
+    ]);
+    expect(h.github.checkRun(SHA3)?.conclusion).toBe("success");
+    const stack = h.aws.state.cloudformation.stacks.get(STACK);
+    expect(stack?.status).toBe("UPDATE_COMPLETE");
+    expect(stack?.tags["berth:sha"]).toBe(SHA3);
+  });
+});
