@@ -1,11 +1,12 @@
 import { execFile, execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/index.js";
 import { lintTemplate } from "../helpers/cfn-lint.js";
+import { repoWith } from "../helpers/fixture-checkout.js";
 
 const REPOS = path.join(import.meta.dirname, "..", "fixtures", "repos");
 /** A folder outside any git checkout: nothing to take --repo or --sha from. */
@@ -22,13 +23,6 @@ async function plan(args: string[], env: Record<string, string> = {}): Promise<{
 /** A copy of a fixture repository with some files replaced. */
 function out0(stdout: string): { warnings: string[] } {
   return JSON.parse(stdout) as { warnings: string[] };
-}
-
-function repoWith(name: string, files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "berth-cli-"));
-  cpSync(path.join(REPOS, name), dir, { recursive: true });
-  for (const [file, text] of Object.entries(files)) writeFileSync(path.join(dir, file), text);
-  return dir;
 }
 
 describe("berth plan", () => {

@@ -1,8 +1,7 @@
-import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/index.js";
+import { repoWith } from "../helpers/fixture-checkout.js";
 
 const REPOS = path.join(import.meta.dirname, "..", "fixtures", "repos");
 
@@ -11,13 +10,6 @@ async function validate(args: string[]): Promise<{ code: number; stdout: string;
   let stderr = "";
   const code = await runCli(["validate", ...args], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, { env: {} });
   return { code, stdout, stderr };
-}
-
-function repoWith(name: string, files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "berth-validate-"));
-  cpSync(path.join(REPOS, name), dir, { recursive: true });
-  for (const [file, text] of Object.entries(files)) writeFileSync(path.join(dir, file), text);
-  return dir;
 }
 
 describe("berth validate", () => {
