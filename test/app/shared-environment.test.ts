@@ -44,15 +44,15 @@ function deployments(harness: Harness): string[] {
   });
 }
 
-/** A deployment an earlier version left: in its per-pull-request environment, no PR in its payload. */
-function legacyDeployment(harness: Harness, input: { environment: string; sha: string; state: string }): FakeDeployment {
+/** A deployment made earlier: by default as earlier versions did, in a per-pull-request environment with no PR in its payload. */
+function legacyDeployment(harness: Harness, input: { environment: string; sha: string; state: string; payload?: object }): FakeDeployment {
   const deployment: FakeDeployment = {
     id: 500 + harness.github.state.deployments.length,
     sha: input.sha,
     environment: input.environment,
     transient_environment: true,
     production_environment: false,
-    payload: { berth_key: "from-before" },
+    payload: input.payload ?? { berth_key: "from-before" },
     statuses: [{ state: input.state }],
   };
   harness.github.state.deployments.unshift(deployment);
@@ -149,11 +149,15 @@ describe("one environment for all previews", () => {
     expect(h.github.checkRun(OLD)).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "Superseded by 1111111" } });
   });
 
-  it.each(["preview/pr-9", "preview/shop/pr-9"])("the first resync after the upgrade concludes a closed pull request's deploy left open in %s", async (environment) => {
+  it.each([
+    ["preview/pr-9", undefined],
+    ["preview/shop/pr-9", undefined],
+    ["preview", { berth_key: "k", berth_pr: 9 }],
+  ])("the first resync after a start concludes a closed pull request's deploy left open in %s (payload %j)", async (environment, payload) => {
     h = twoPulls();
     await open(h, 7, SHA1);
     h.github.setPull({ number: 9, headSha: OLD, branch: "feature/nine", state: "closed" });
-    legacyDeployment(h, { environment, sha: OLD, state: "in_progress" });
+    legacyDeployment(h, { environment, sha: OLD, state: "in_progress", ...(payload ? { payload } : {}) });
     openCheckRun(h, 600, OLD);
 
     h.restart();
