@@ -18,6 +18,16 @@ export interface DeploymentOptions {
 /** Where a deployment's `payload` carries the key of the create that made it. */
 export const DEPLOYMENT_KEY = "berth_key";
 
+/** Where a deployment's `payload` carries the number of the pull request it previews. */
+export const DEPLOYMENT_PR = "berth_pr";
+
+/** The pull request a listed deployment's payload names; undefined when it names none. */
+function pullOf(payload: unknown): number | undefined {
+  if (typeof payload !== "object" || payload === null) return undefined;
+  const pr = (payload as Record<string, unknown>)[DEPLOYMENT_PR];
+  return typeof pr === "number" && Number.isSafeInteger(pr) && pr > 0 ? pr : undefined;
+}
+
 /**
  * Deployments of one repository through the REST API. A create carries a key of its own in the
  * deployment's `payload`, so one that failed ambiguously is looked up (by SHA and environment)
@@ -80,7 +90,7 @@ export function createDeployments(octokit: Octokit, repo: RepoRef, options: Depl
   }
 
   return {
-    async create({ sha, environment, description }) {
+    async create({ sha, environment, pr, description }) {
       const action = `create deployment of ${sha.slice(0, 7)} in ${environment}`;
       const key = newKey();
       return createOnce({
@@ -93,7 +103,7 @@ export function createDeployments(octokit: Octokit, repo: RepoRef, options: Depl
             ref: sha,
             environment,
             description: truncate(description, DEPLOYMENT_DESCRIPTION_LIMIT),
-            payload: { [DEPLOYMENT_KEY]: key },
+            payload: { [DEPLOYMENT_KEY]: key, [DEPLOYMENT_PR]: pr },
             transient_environment: true,
             production_environment: false,
             // The SHA is deployed as is: no merge of the default branch, and no wait on the
@@ -112,13 +122,16 @@ export function createDeployments(octokit: Octokit, repo: RepoRef, options: Depl
 
     setStatus,
 
-    async deactivateOthers({ environment, exceptId }) {
+    async deactivateOthers({ environment, pr, exceptId }) {
       const others: Array<{ id: number; sha: string }> = [];
       for (let page = 1; ; page++) {
         const response = await requireGitHub(`list deployments in ${environment}`, () =>
           octokit.request("GET /repos/{owner}/{repo}/deployments", { owner, repo: name, environment, per_page: 100, page }),
         );
-        for (const deployment of response.data) if (Number(deployment.id) !== exceptId) others.push({ id: Number(deployment.id), sha: deployment.sha });
+        for (const deployment of response.data) {
+          if (Number(deployment.id) === exceptId || (pr !== undefined && pullOf(deployment.payload) !== pr)) continue;
+          others.push({ id: Number(deployment.id), sha: deployment.sha });
+        }
         if (!hasNextPage(response.headers)) break;
       }
       // Reading first keeps repeated calls from piling inactive statuses onto old deployments.
@@ -136,25 +149,40 @@ export function createDeployments(octokit: Octokit, repo: RepoRef, options: Depl
 
 /**
  * The newest `limit` deployments of the environment (at most 100), newest first, each with the
- * state of its latest status: one request for the list and one per deployment.
+ * state of its latest status: one request per page of the list and one per deployment. With `pr`,
+ * only those whose payload names it, read page by page until `limit` are found; without, one page.
  */
-export async function listRecentDeployments(octokit: Octokit, repo: RepoRef, input: { environment?: string; limit: number }): Promise<DeploymentInfo[]> {
+export async function listRecentDeployments(
+  octokit: Octokit,
+  repo: RepoRef,
+  input: { environment?: string; pr?: number; limit: number },
+): Promise<DeploymentInfo[]> {
   const { owner, repo: name } = repo;
-  const { data } = await requireGitHub(`list deployments in ${input.environment ?? "every environment"}`, () =>
-    octokit.request("GET /repos/{owner}/{repo}/deployments", {
-      owner,
-      repo: name,
-      ...(input.environment === undefined ? {} : { environment: input.environment }),
-      per_page: Math.min(100, input.limit),
-    }),
-  );
-  const found: DeploymentInfo[] = [];
-  for (const deployment of data.slice(0, input.limit)) {
-    const id = Number(deployment.id);
-    const statuses = await requireGitHub(`read statuses of deployment ${id}`, () =>
-      octokit.request("GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", { owner, repo: name, deployment_id: id, per_page: 1 }),
+  const { environment, pr, limit } = input;
+  const where = `${environment ?? "every environment"}${pr === undefined ? "" : ` of PR #${pr}`}`;
+  const picked: Array<{ id: number; sha: string; environment: string; pr: number | undefined }> = [];
+  for (let page = 1; picked.length < limit; page++) {
+    const response = await requireGitHub(`list deployments in ${where}`, () =>
+      octokit.request("GET /repos/{owner}/{repo}/deployments", {
+        owner,
+        repo: name,
+        ...(environment === undefined ? {} : { environment }),
+        per_page: pr === undefined ? Math.min(100, limit) : 100,
+        ...(page === 1 ? {} : { page }),
+      }),
     );
-    found.push({ id, sha: deployment.sha, environment: deployment.environment, state: statuses.data[0]?.state });
+    for (const deployment of response.data) {
+      const of = pullOf(deployment.payload);
+      if (pr === undefined || of === pr) picked.push({ id: Number(deployment.id), sha: deployment.sha, environment: deployment.environment, pr: of });
+    }
+    if (pr === undefined || !hasNextPage(response.headers)) break;
+  }
+  const found: DeploymentInfo[] = [];
+  for (const deployment of picked.slice(0, limit)) {
+    const statuses = await requireGitHub(`read statuses of deployment ${deployment.id}`, () =>
+      octokit.request("GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses", { owner, repo: name, deployment_id: deployment.id, per_page: 1 }),
+    );
+    found.push({ ...deployment, state: statuses.data[0]?.state });
   }
   return found;
 }

@@ -290,28 +290,35 @@ export type DeploymentState = "in_progress" | "success" | "failure" | "error" | 
 
 /** Deployments on one repository. */
 export interface DeploymentPort {
-  /** Creates a transient, non-production deployment of the SHA in the environment; returns its id. */
-  create(input: { sha: string; environment: string; description: string }): Promise<number>;
+  /**
+   * Creates a transient, non-production deployment of the SHA in the environment, its `payload`
+   * naming the pull request; returns its id.
+   */
+  create(input: { sha: string; environment: string; pr: number; description: string }): Promise<number>;
   setStatus(id: number, input: { state: DeploymentState; environmentUrl?: string; logUrl?: string; description?: string }): Promise<void>;
   /**
-   * Marks every other deployment of the environment inactive. Returns the commits of those that
-   * were still queued or in progress: deploys a restart cut off, whose check runs may be open too.
+   * Marks every other deployment of the environment inactive (with `pr`, only those whose payload
+   * names that pull request). Returns the commits of those that were still queued or in progress:
+   * deploys a restart cut off, whose check runs may be open too.
    */
-  deactivateOthers(input: { environment: string; exceptId?: number }): Promise<string[]>;
+  deactivateOthers(input: { environment: string; pr?: number; exceptId?: number }): Promise<string[]>;
   /**
    * The newest `limit` deployments of the environment (of every environment when absent), newest
-   * first, each with the state of its latest status (undefined: none yet). One request, plus one
-   * per deployment read.
+   * first, each with the state of its latest status (undefined: none yet). With `pr`, only those
+   * whose payload names that pull request, read page by page until `limit` are found. One request
+   * per page, plus one per deployment returned.
    */
-  listRecent(input: { environment?: string; limit: number }): Promise<DeploymentInfo[]>;
+  listRecent(input: { environment?: string; pr?: number; limit: number }): Promise<DeploymentInfo[]>;
 }
 
 /** A deployment berth created, with where its latest status left it. */
 export interface DeploymentInfo {
   id: number;
   sha: string;
-  /** The environment it deployed to, e.g. `preview/pr-7`. */
+  /** The environment it deployed to: `preview`, or a legacy per-pull-request one like `preview/pr-7`. */
   environment: string;
+  /** The pull request its payload names; undefined for one made before deployments carried it. */
+  pr: number | undefined;
   state: DeploymentState | "pending" | undefined;
 }
 

@@ -37,7 +37,7 @@ function onThePullRequest(harness: Harness) {
 
 const ONE_OF_EACH = {
   checkRuns: ["preview 1111111 completed success"],
-  deployments: ["preview/pr-7 1111111: in_progress, success"],
+  deployments: ["preview 1111111: in_progress, success"],
   comments: ["Preview ready"],
   replies: [],
 };

@@ -36,7 +36,7 @@ describe("deploy on open and push", () => {
     for (const phase of ["Image", "Stack", "Migrate", "Seed", "Rollout", "Health"]) expect(run?.output.summary).toMatch(new RegExp(`\\| ${phase} \\| ✅ success \\|`));
 
     const [deployment] = h.github.state.deployments;
-    expect(deployment).toMatchObject({ sha: SHA1, environment: "preview/pr-7", transient_environment: true, production_environment: false });
+    expect(deployment).toMatchObject({ sha: SHA1, environment: "preview", payload: expect.objectContaining({ berth_pr: 7 }), transient_environment: true, production_environment: false });
     expect(deployment?.statuses.map((s) => s.state)).toEqual(["in_progress", "success"]);
     expect(deployment?.statuses.at(-1)?.environment_url).toBe(URL);
     // The deployment's log link opens the public service's log in CloudWatch.

@@ -92,7 +92,8 @@ describe("resync through the app", () => {
     let requests = h.github.state.requests.length;
 
     // The first resync after a start also reads the preview's recent deployments for older heads'
-    // check runs a restart may have left open, and the repository's for closed pull requests'.
+    // check runs a restart may have left open (in `preview`, then in its legacy environment
+    // `preview/pr-7`, empty here), and the repository's for closed pull requests'.
     expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
     expect(h.github.state.requests.slice(requests)).toEqual([
       "GET /repos/acme/shop/installation",
@@ -100,6 +101,7 @@ describe("resync through the app", () => {
       `GET /repos/acme/shop/commits/${SHA1}/check-runs`,
       "GET /repos/acme/shop/deployments",
       "GET /repos/acme/shop/deployments/1001/statuses",
+      "GET /repos/acme/shop/deployments",
       "GET /app/installations",
       "GET /installation/repositories",
       "GET /repos/acme/shop/contents/.github%2Fpreview.yml",

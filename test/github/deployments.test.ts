@@ -13,13 +13,13 @@ const next = (page: number) => ({
 });
 
 describe("createDeployments", () => {
-  it("creates a transient, non-production deployment of the exact SHA that waits on no checks", async () => {
+  it("creates a transient, non-production deployment of the exact SHA that waits on no checks, its payload naming the pull request", async () => {
     githubApi()
       .post("/repos/acme/shop/deployments", {
         ref: "abc1234def",
-        environment: "preview/pr-7",
+        environment: "preview",
         description: "Preview of #7",
-        payload: { berth_key: "key-1" },
+        payload: { berth_key: "key-1", berth_pr: 7 },
         transient_environment: true,
         production_environment: false,
         auto_merge: false,
@@ -27,7 +27,7 @@ describe("createDeployments", () => {
       })
       .reply(201, { id: 901 });
 
-    await expect(deployments().create({ sha: "abc1234def", environment: "preview/pr-7", description: "Preview of #7" })).resolves.toBe(901);
+    await expect(deployments().create({ sha: "abc1234def", environment: "preview", pr: 7, description: "Preview of #7" })).resolves.toBe(901);
   });
 
   it("cuts a description to 140 characters", async () => {
@@ -39,7 +39,7 @@ describe("createDeployments", () => {
       })
       .reply(201, { id: 902 });
 
-    await deployments().create({ sha: "abc", environment: "preview/pr-7", description: "d".repeat(200) });
+    await deployments().create({ sha: "abc", environment: "preview", pr: 7, description: "d".repeat(200) });
     expect(description).toBe(`${"d".repeat(139)}…`);
   });
 
@@ -48,14 +48,14 @@ describe("createDeployments", () => {
       .post("/repos/acme/shop/deployments")
       .reply(502, { message: "Server Error" })
       .get("/repos/acme/shop/deployments")
-      .query({ sha: "abc1234def", environment: "preview/pr-7", per_page: "100", page: "1" })
+      .query({ sha: "abc1234def", environment: "preview", per_page: "100", page: "1" })
       .reply(200, [
         { id: 905, payload: "" },
         { id: 904, payload: { berth_key: "key-1" } },
         { id: 903, payload: { berth_key: "key-0" } },
       ]);
 
-    await expect(deployments().create({ sha: "abc1234def", environment: "preview/pr-7", description: "d" })).resolves.toBe(904);
+    await expect(deployments().create({ sha: "abc1234def", environment: "preview", pr: 7, description: "d" })).resolves.toBe(904);
   });
 
   it("creates again when a connection broke and the look-up finds nothing", async () => {
@@ -63,31 +63,31 @@ describe("createDeployments", () => {
       .post("/repos/acme/shop/deployments")
       .replyWithError({ code: "ECONNRESET", message: "socket hang up" })
       .get("/repos/acme/shop/deployments")
-      .query({ sha: "abc1234def", environment: "preview/pr-7", per_page: "100", page: "1" })
+      .query({ sha: "abc1234def", environment: "preview", per_page: "100", page: "1" })
       .reply(200, [])
-      .post("/repos/acme/shop/deployments", (b: { payload: object }) => JSON.stringify(b.payload) === '{"berth_key":"key-1"}')
+      .post("/repos/acme/shop/deployments", (b: { payload: object }) => JSON.stringify(b.payload) === '{"berth_key":"key-1","berth_pr":7}')
       .reply(201, { id: 906 });
 
-    await expect(deployments().create({ sha: "abc1234def", environment: "preview/pr-7", description: "d" })).resolves.toBe(906);
+    await expect(deployments().create({ sha: "abc1234def", environment: "preview", pr: 7, description: "d" })).resolves.toBe(906);
   });
 
   it("does not look up or repeat a create GitHub refused", async () => {
     githubApi().post("/repos/acme/shop/deployments").reply(422, { message: "Validation Failed" });
 
     const error = await deployments()
-      .create({ sha: "abc1234def", environment: "preview/pr-7", description: "d" })
+      .create({ sha: "abc1234def", environment: "preview", pr: 7, description: "d" })
       .catch((e: unknown) => e);
-    expect((error as Error).message).toBe("create deployment of abc1234 in preview/pr-7: HTTP 422: Validation Failed");
+    expect((error as Error).message).toBe("create deployment of abc1234 in preview: HTTP 422: Validation Failed");
   });
 
   it("refuses a 202 answer that created no deployment", async () => {
     githubApi().post("/repos/acme/shop/deployments").reply(202, { message: "Auto-merged main into topic on deployment." });
 
     const error = await deployments()
-      .create({ sha: "abc1234def", environment: "preview/pr-7", description: "d" })
+      .create({ sha: "abc1234def", environment: "preview", pr: 7, description: "d" })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitHubError);
-    expect((error as Error).message).toBe("create deployment of abc1234 in preview/pr-7: Auto-merged main into topic on deployment.");
+    expect((error as Error).message).toBe("create deployment of abc1234 in preview: Auto-merged main into topic on deployment.");
   });
 
   it.each([
@@ -125,7 +125,7 @@ describe("createDeployments", () => {
     await deployments().setStatus(901, { state: "success" });
   });
 
-  it("marks every other deployment of the environment inactive, across pages, once", async () => {
+  it("marks every other deployment of a legacy per-PR environment inactive, across pages, once", async () => {
     githubApi()
       .get("/repos/acme/shop/deployments")
       .query({ environment: "preview/pr-7", per_page: "100", page: "1" })
@@ -147,6 +147,39 @@ describe("createDeployments", () => {
 
     // 900 was created and never reported on: a deploy cut off, whose check run may be open too.
     expect(await deployments().deactivateOthers({ environment: "preview/pr-7", exceptId: 903 })).toEqual(["d900"]);
+  });
+
+  it("marks inactive only the pull request's own deployments in the shared environment, across pages", async () => {
+    githubApi()
+      .get("/repos/acme/shop/deployments")
+      .query({ environment: "preview", per_page: "100", page: "1" })
+      .reply(
+        200,
+        [
+          { id: 906, sha: "d906", payload: { berth_key: "k6", berth_pr: 7 } },
+          { id: 905, sha: "d905", payload: { berth_key: "k5", berth_pr: 8 } },
+          { id: 904, sha: "d904", payload: { berth_key: "k4", berth_pr: 7 } },
+        ],
+        { link: '<https://api.github.com/repositories/1/deployments?environment=preview&per_page=100&page=2>; rel="next"' },
+      )
+      .get("/repos/acme/shop/deployments")
+      .query({ environment: "preview", per_page: "100", page: "2" })
+      // 903 names PR 70 and 902 names no pull request: neither is PR 7's.
+      .reply(200, [
+        { id: 903, sha: "d903", payload: { berth_key: "k3", berth_pr: 70 } },
+        { id: 902, sha: "d902", payload: "" },
+        { id: 901, sha: "d901", payload: { berth_key: "k1", berth_pr: 7 } },
+      ])
+      .get("/repos/acme/shop/deployments/904/statuses?per_page=1")
+      .reply(200, [{ state: "success" }])
+      .get("/repos/acme/shop/deployments/901/statuses?per_page=1")
+      .reply(200, [{ state: "in_progress" }])
+      .post("/repos/acme/shop/deployments/904/statuses", { state: "inactive" })
+      .reply(201, { id: 7 })
+      .post("/repos/acme/shop/deployments/901/statuses", { state: "inactive" })
+      .reply(201, { id: 8 });
+
+    expect(await deployments().deactivateOthers({ environment: "preview", pr: 7, exceptId: 906 })).toEqual(["d901"]);
   });
 
   it("names the commits of deployments it found still in progress", async () => {

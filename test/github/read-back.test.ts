@@ -37,7 +37,7 @@ describe("reading berth's own record back", () => {
     ]);
   });
 
-  it("reads the newest deployments of an environment with the state of each one's latest status", async () => {
+  it("reads the newest deployments of a legacy environment with the state of each one's latest status", async () => {
     githubApi()
       .get("/repos/acme/shop/deployments")
       .query({ environment: "preview/pr-7", per_page: "3" })
@@ -53,8 +53,45 @@ describe("reading berth's own record back", () => {
       .reply(200, []);
 
     expect(await listRecentDeployments(octokit(), repo, { environment: "preview/pr-7", limit: 3 })).toEqual([
-      { id: 3, sha: SHA, environment: "preview/pr-7", state: "in_progress" },
-      { id: 2, sha: "1".repeat(40), environment: "preview/pr-7", state: undefined },
+      { id: 3, sha: SHA, environment: "preview/pr-7", pr: undefined, state: "in_progress" },
+      { id: 2, sha: "1".repeat(40), environment: "preview/pr-7", pr: undefined, state: undefined },
+    ]);
+  });
+
+  it("reads a pull request's newest deployments in the shared environment by the PR in their payload, page after page", async () => {
+    const page = (n: number) => ({ link: `<https://api.github.com/repositories/1/deployments?environment=preview&per_page=100&page=${n}>; rel="next"` });
+    githubApi()
+      .get("/repos/acme/shop/deployments")
+      .query({ environment: "preview", per_page: "100" })
+      .reply(
+        200,
+        [
+          { id: 9, sha: "9".repeat(40), environment: "preview", payload: { berth_key: "k9", berth_pr: 8 } },
+          { id: 8, sha: SHA, environment: "preview", payload: { berth_key: "k8", berth_pr: 7 } },
+        ],
+        page(2),
+      )
+      .get("/repos/acme/shop/deployments")
+      .query({ environment: "preview", per_page: "100", page: "2" })
+      .reply(
+        200,
+        [
+          { id: 6, sha: "6".repeat(40), environment: "preview", payload: { berth_key: "k6", berth_pr: 7 } },
+          { id: 5, sha: "5".repeat(40), environment: "preview", payload: { berth_key: "k5", berth_pr: 7 } },
+        ],
+        page(3),
+      )
+      .get("/repos/acme/shop/deployments/8/statuses")
+      .query({ per_page: "1" })
+      .reply(200, [{ id: 80, state: "success" }])
+      .get("/repos/acme/shop/deployments/6/statuses")
+      .query({ per_page: "1" })
+      .reply(200, [{ id: 60, state: "inactive" }]);
+
+    // Two found by the second page: the third is never asked for.
+    expect(await listRecentDeployments(octokit(), repo, { environment: "preview", pr: 7, limit: 2 })).toEqual([
+      { id: 8, sha: SHA, environment: "preview", pr: 7, state: "success" },
+      { id: 6, sha: "6".repeat(40), environment: "preview", pr: 7, state: "inactive" },
     ]);
   });
 

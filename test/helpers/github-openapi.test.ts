@@ -8,8 +8,9 @@ describe("findGitHubRequestProblems", () => {
   it.each([
     ["POST", "/repos/o/r/check-runs", { name: "berth", head_sha: "abc", status: "in_progress", output: { title: "t", summary: "s" } }],
     ["PATCH", "/repos/o/r/check-runs/12", { status: "completed", conclusion: "neutral", completed_at: "2024-01-02T03:04:05.000Z" }],
-    ["POST", "/repos/o/r/deployments", { ref: "abc", environment: "preview/pr-1", required_contexts: [], transient_environment: true }],
+    ["POST", "/repos/o/r/deployments", { ref: "abc", environment: "preview", payload: { berth_key: "k", berth_pr: 1 }, required_contexts: [], transient_environment: true }],
     ["POST", "/repos/o/r/deployments/7/statuses", { state: "inactive" }],
+    ["GET", "/repos/o/r/deployments?environment=preview&per_page=100&page=2", undefined],
     ["GET", "/repos/o/r/deployments?environment=preview%2Fpr-1&per_page=100&page=2", undefined],
     ["GET", "/repos/o/r/contents/.github%2Fpreview.yml?ref=abc", undefined],
     ["DELETE", "/repos/o/r/issues/comments/5", ""],

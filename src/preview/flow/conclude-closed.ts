@@ -1,19 +1,18 @@
 import type { Logger } from "../../util/logger.js";
-import { CHECK_NAME, deploymentDescription, renderRemovedWhileOpen } from "../report/index.js";
+import { CHECK_NAME, deploymentDescription, pullOfDeployment, renderRemovedWhileOpen } from "../report/index.js";
 import type { RepoGitHub, RepoRef } from "../ports.js";
 
 /** A repository's newest deployments a process's first resync reads for deploys of closed pull requests. */
 export const SWEPT_DEPLOYMENTS = 10;
 const OPEN_DEPLOYMENT = new Set(["in_progress", "queued", "pending"]);
-/** `deploymentEnvironment`'s names: `preview/pr-7`, `preview/<repo>/pr-7`. */
-const PREVIEW_ENVIRONMENT = /^preview\/(?:[^/]+\/)?pr-(\d+)$/;
 const CLOSED = "The pull request was closed.";
 
 /**
  * Concludes the deployments and check runs of deploys that a restart cut off before their pull
  * request had a stack, and whose pull request closed meanwhile (its webhook lost, or handled while
  * nothing of it was on AWS): no stack leads a resync to them, and closed pull requests are not
- * listed with the open ones. Reads the repository's newest deployments of every environment; for
+ * listed with the open ones. Reads the repository's newest deployments of every environment (the
+ * pull request named in the payload of one in `preview`, or in a legacy environment's name); for
  * each one still open whose pull request is not open and runs no job here, marks it inactive and
  * concludes the open check runs of its commit. Returns the GitHub requests spent.
  */
@@ -26,8 +25,8 @@ export async function concludeClosedLeftOpen(
   const deployments = await github.deployments.listRecent({ limit: SWEPT_DEPLOYMENTS });
   let spent = 1 + deployments.length;
   for (const deployment of deployments) {
-    const pr = Number(PREVIEW_ENVIRONMENT.exec(deployment.environment)?.[1]);
-    if (!Number.isSafeInteger(pr) || input.open.has(pr) || deployment.state === undefined || !OPEN_DEPLOYMENT.has(deployment.state)) continue;
+    const pr = pullOfDeployment(deployment);
+    if (pr === undefined || input.open.has(pr) || deployment.state === undefined || !OPEN_DEPLOYMENT.has(deployment.state)) continue;
     if (deps.busy(repo, pr)) continue;
     // Opened since the list was read, or listed beyond it: the pull request's own convergence concludes its runs.
     const pull = await github.pullRequest(pr);

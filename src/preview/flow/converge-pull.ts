@@ -1,5 +1,5 @@
 import type { Logger } from "../../util/logger.js";
-import { CHECK_NAME, DEPLOY_ATTEMPTS, RESUMES_PER_ATTEMPT, type DeployAttempt, deploymentDescription, deploymentEnvironment, type InterruptedNext, readAttemptMarkers, renderInterrupted, renderSupersededWhileDown, shortSha } from "../report/index.js";
+import { CHECK_NAME, DEPLOY_ATTEMPTS, RESUMES_PER_ATTEMPT, type DeployAttempt, deploymentDescription, type InterruptedNext, listPullDeployments, readAttemptMarkers, renderInterrupted, renderSupersededWhileDown, shortSha } from "../report/index.js";
 import type { CheckRunInfo, PullRequestInfo, RepoGitHub, RepoRef, StackSummary } from "../ports.js";
 import type { PreviewJob } from "../job.js";
 import { REMOVED_ON_CLOSE_MARKER } from "./destroy-preview.js";
@@ -28,7 +28,7 @@ export interface ConvergeCounts {
   concluded: number;
 }
 
-/** Deployments of a preview's environment read when looking for deploys a restart left open. */
+/** A pull request's deployments (in `preview`, and in its legacy environment) read when looking for deploys a restart left open. */
 const RECENT_DEPLOYMENTS = 3;
 const OPEN_DEPLOYMENT = new Set(["in_progress", "queued", "pending"]);
 
@@ -165,8 +165,8 @@ async function concludeLeftOpen(summary: ConvergeCounts, state: PullState, openO
     summary.concluded += 1;
     log.info({ pr: pull.number, checkRun: run.id }, "check run left open by a restart concluded as interrupted");
   }
-  const deployments = await github.deployments.listRecent({ environment: deploymentEnvironment(pull.number), limit: RECENT_DEPLOYMENTS });
-  spent += 1 + deployments.length;
+  const deployments = await listPullDeployments(github.deployments, pull.number, RECENT_DEPLOYMENTS);
+  spent += 2 + deployments.length;
   const olderHeads = new Set<string>();
   for (const deployment of deployments) {
     const older = deployment.sha.toLowerCase() !== head;

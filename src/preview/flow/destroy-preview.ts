@@ -4,7 +4,7 @@ import { releaseFamily } from "../../stack/build-template.js";
 import { previewLabel, stackName } from "../../stack/naming.js";
 import type { Logger } from "../../util/logger.js";
 import type { RepoGitHub, StackPort, TaskPort } from "../ports.js";
-import { CHECK_NAME, deploymentEnvironment, renderComment, renderRemovedWhileOpen } from "../report/index.js";
+import { CHECK_NAME, deactivatePullDeployments, listPullDeployments, renderComment, renderRemovedWhileOpen } from "../report/index.js";
 import { RestartSignal } from "./keyed-queue.js";
 
 /**
@@ -20,8 +20,8 @@ const RECENT_DEPLOYMENTS = 3;
 /**
  * Removes a pull request's preview: deletes its stack and waits until it is gone (DELETE_FAILED is
  * retried by the stack port, then reported), removes the release task definition's revisions
- * (those berth registered for release runs too), marks every deployment of the PR's environment
- * inactive and updates the sticky comment. Safe to repeat: a missing stack is already removed, one
+ * (those berth registered for release runs too), marks every deployment of the PR inactive (its
+ * own in `preview` and those of its legacy per-PR environment) and updates the sticky comment. Safe to repeat: a missing stack is already removed, one
  * being deleted is waited for.
  *
  * When berth stops (`signal` aborts with a RestartSignal) it stops waiting at once: CloudFormation
@@ -71,9 +71,7 @@ export async function destroyPreview(
   // the next resync finds, rather than an inactive one over a run nobody looks at again.
   await conclude([]);
   // The deployments still open are deploys a restart cut off, however old: their check runs are concluded too.
-  const cutOff = await github.deployments
-    .deactivateOthers({ environment: deploymentEnvironment(target.pr) })
-    .catch((e: unknown) => {
+  const cutOff = await deactivatePullDeployments(github.deployments, target.pr).catch((e: unknown) => {
       log.warn({ err: e }, "deactivating deployments failed");
       return [];
     });
@@ -92,7 +90,7 @@ export async function destroyPreview(
  * at a closed pull request again.
  */
 async function concludeLeftOpen(github: RepoGitHub, pr: number, why: string, cutOff: string[]): Promise<void> {
-  const deployments = await github.deployments.listRecent({ environment: deploymentEnvironment(pr), limit: RECENT_DEPLOYMENTS });
+  const deployments = await listPullDeployments(github.deployments, pr, RECENT_DEPLOYMENTS);
   for (const sha of new Set([...deployments.map((d) => d.sha), ...cutOff])) {
     for (const run of await github.checks.list({ headSha: sha, name: CHECK_NAME })) {
       if (run.status === "completed") continue;

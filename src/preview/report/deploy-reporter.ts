@@ -4,7 +4,8 @@ import type { Logger } from "../../util/logger.js";
 import type { DeployAttempt } from "./deploy-attempts.js";
 import { PHASES, buildPhases, checkConclusion, renderCheckRun, type DeployReport, type PhaseName, type PhaseReport } from "./render-check-run.js";
 import { renderComment, type CommentState, type IdleFacts, type PreviewCost } from "./render-comment.js";
-import { deploymentDescription, deploymentEnvironment } from "./render-deployment.js";
+import { deactivatePullDeployments } from "./pull-deployments.js";
+import { deploymentDescription, PREVIEW_ENVIRONMENT } from "./render-deployment.js";
 import { renderInterrupted, renderSupersededWhileDown } from "./render-stale-run.js";
 import type { RepoGitHub } from "../ports.js";
 
@@ -12,7 +13,7 @@ export const CHECK_NAME = "preview";
 
 /**
  * Keeps the three things people see on the PR in step with one deploy: the `preview` check run
- * on the head SHA (a phase table), the GitHub Deployment of the PR's environment, and the sticky
+ * on the head SHA (a phase table), the PR's GitHub Deployment in `preview`, and the sticky
  * comment. Reporting failures are logged and never fail the deploy itself.
  */
 export class DeployReporter {
@@ -57,10 +58,6 @@ export class DeployReporter {
     };
   }
 
-  get environment(): string {
-    return deploymentEnvironment(this.context.pr);
-  }
-
   /** Opens the check run, the deployment and marks the comment as deploying. */
   async start(warnings: string[] = []): Promise<void> {
     this.report.warnings = warnings;
@@ -68,7 +65,7 @@ export class DeployReporter {
       this.github.checks.create({ headSha: this.context.sha, name: CHECK_NAME, output: renderCheckRun(this.report) }),
     );
     this.deploymentId = await this.quietly("create deployment", () =>
-      this.github.deployments.create({ sha: this.context.sha, environment: this.environment, description: `Preview of PR #${this.context.pr}` }),
+      this.github.deployments.create({ sha: this.context.sha, environment: PREVIEW_ENVIRONMENT, pr: this.context.pr, description: `Preview of PR #${this.context.pr}` }),
     );
     if (this.deploymentId !== undefined) {
       const id = this.deploymentId;
@@ -143,7 +140,7 @@ export class DeployReporter {
           description: "Preview ready",
         }),
       );
-      const cutOff = await this.quietly("deactivate older deployments", () => this.github.deployments.deactivateOthers({ environment: this.environment, exceptId: id }));
+      const cutOff = await this.quietly("deactivate older deployments", () => deactivatePullDeployments(this.github.deployments, this.context.pr, id));
       for (const sha of new Set(cutOff ?? [])) await this.quietly("conclude superseded check runs", () => this.concludeSuperseded(sha));
     }
     await this.comment({ state: "ready", url, ...(cost ? { cost } : {}), ...(idle ? { idle } : {}) });

@@ -4,12 +4,28 @@ import { stripInvisible, truncate } from "../../util/markdown.js";
 export const DESCRIPTION_LIMIT = 140;
 
 /**
- * The GitHub environment of a PR's preview: `preview/pr-42`, or `preview/<name>/pr-42` when
- * a name (e.g. the app within a monorepo) is given. The name is reduced to `[a-z0-9._-]`.
+ * The one GitHub environment every preview deploys to; each deployment names its pull request in
+ * its `payload`. One environment per pull request would pile up for ever: deleting an environment
+ * needs the `administration: write` permission, which a preview bot should not hold.
  */
-export function deploymentEnvironment(pr: number, repo?: string): string {
-  const name = repo === undefined ? "" : repo.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "");
-  return name === "" ? `preview/pr-${pr}` : `preview/${name}/pr-${pr}`;
+export const PREVIEW_ENVIRONMENT = "preview";
+
+/** The environment a pull request's previews deployed to before they shared `preview`. */
+export function legacyEnvironment(pr: number): string {
+  return `preview/pr-${pr}`;
+}
+
+/** The per-pull-request environments of earlier versions: `preview/pr-7`, `preview/<name>/pr-7`. */
+const LEGACY_ENVIRONMENT = /^preview\/(?:[^/]+\/)?pr-(\d+)$/;
+
+/**
+ * The pull request a deployment previews: the one its payload names in `preview`, or the one in
+ * the name of a legacy per-pull-request environment; undefined for any other deployment.
+ */
+export function pullOfDeployment(deployment: { environment: string; pr: number | undefined }): number | undefined {
+  if (deployment.environment === PREVIEW_ENVIRONMENT) return deployment.pr;
+  const pr = Number(LEGACY_ENVIRONMENT.exec(deployment.environment)?.[1]);
+  return Number.isSafeInteger(pr) && pr > 0 ? pr : undefined;
 }
 
 /** A deployment description: plain text (GitHub shows it as is), one line, at most 140 characters. */

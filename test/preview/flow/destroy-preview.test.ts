@@ -14,7 +14,8 @@ describe("destroyPreview", () => {
       deployments: {
         // The old deploy's deployment was still in progress when the removal marked it inactive.
         deactivateOthers: async () => [OLD],
-        listRecent: async () => RECENT.map((sha, i) => ({ id: 10 + i, sha, environment: "preview/pr-7", state: "inactive" })),
+        listRecent: async ({ environment }: { environment: string }) =>
+          environment === "preview" ? RECENT.map((sha, i) => ({ id: 10 + i, sha, environment, pr: 7, state: "inactive" })) : [],
       },
       checks: {
         list: async ({ headSha }: { headSha: string }) => runs[headSha] ?? [],
@@ -35,7 +36,7 @@ describe("destroyPreview", () => {
       deployments: {
         // The process dies here: this answer never comes.
         deactivateOthers: () => new Promise<string[]>(() => {}),
-        listRecent: async () => [{ id: 10, sha: OLD, environment: "preview/pr-7", state: "in_progress" }],
+        listRecent: async ({ environment }: { environment: string }) => (environment === "preview" ? [{ id: 10, sha: OLD, environment, pr: 7, state: "in_progress" }] : []),
       },
       checks: {
         list: async () => [{ id: 1, headSha: OLD, status: "in_progress", output: { title: "Deploying aaaaaaa", summary: "" } }],

@@ -16,9 +16,15 @@ function recordingGitHub() {
       list: async () => [],
     },
     deployments: {
-      create: async () => 5,
+      create: async (input) => {
+        sent.push(`deployment create in ${input.environment} for PR #${input.pr}`);
+        return 5;
+      },
       setStatus: async (_id, input) => void sent.push(`deployment ${input.state}: ${input.description ?? ""}`),
-      deactivateOthers: async () => [],
+      deactivateOthers: async (input) => {
+        sent.push(`deactivate in ${input.environment}${input.pr === undefined ? "" : ` of PR #${input.pr}`} except ${input.exceptId ?? "none"}`);
+        return [];
+      },
       listRecent: async () => [],
     },
     comments: { ensureSticky: async () => {}, readSticky: async () => undefined, reply: async () => {}, replaceLogs: async () => {}, react: async () => {} },
@@ -46,6 +52,19 @@ describe("DeployReporter", () => {
     await reporter.done("image");
 
     expect(sent).toEqual(["check update", "check update"]);
+  });
+
+  it("deploys into preview naming the pull request, and a success retires only that PR's older deployments, there and in its legacy environment", async () => {
+    const { github, sent } = recordingGitHub();
+    const reporter = new DeployReporter(github, context);
+    await reporter.start();
+    await reporter.succeed("https://shop-pr-7.preview.example");
+
+    expect(sent.filter((line) => line.startsWith("deployment create") || line.startsWith("deactivate"))).toEqual([
+      "deployment create in preview for PR #7",
+      "deactivate in preview of PR #7 except 5",
+      "deactivate in preview/pr-7 except 5",
+    ]);
   });
 
   it("gives the deployment a one-line plain-text description, even for a multi-line failure with bidi controls", async () => {

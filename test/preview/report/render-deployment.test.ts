@@ -1,14 +1,24 @@
 import { describe, expect, it } from "vitest";
-import { deploymentDescription, deploymentEnvironment } from "../../../src/preview/report/render-deployment.js";
+import { deploymentDescription, legacyEnvironment, pullOfDeployment } from "../../../src/preview/report/render-deployment.js";
 
-describe("deploymentEnvironment", () => {
+describe("pullOfDeployment", () => {
   it.each([
-    [42, undefined, "preview/pr-42"],
-    [7, "shop", "preview/shop/pr-7"],
-    [7, "Acme Shop/API", "preview/acme-shop-api/pr-7"],
-    [7, "--", "preview/pr-7"],
-  ])("pr %d in %s -> %s", (pr, repo, env) => {
-    expect(deploymentEnvironment(pr, repo)).toBe(env);
+    ["preview", 42, 42],
+    ["preview", undefined, undefined],
+    ["preview/pr-7", undefined, 7],
+    ["preview/shop/pr-7", undefined, 7],
+    // A legacy environment's name wins over a payload: it was the only record then.
+    ["preview/pr-7", 9, 7],
+    ["production", 7, undefined],
+    ["preview/pr-0", undefined, undefined],
+    ["preview/a/b/pr-7", undefined, undefined],
+    ["preview/pr-7x", undefined, undefined],
+  ])("%s with payload PR %s -> %s", (environment, pr, expected) => {
+    expect(pullOfDeployment({ environment, pr })).toBe(expected);
+  });
+
+  it("reads back the legacy environment it names", () => {
+    expect(pullOfDeployment({ environment: legacyEnvironment(12), pr: undefined })).toBe(12);
   });
 });
 
