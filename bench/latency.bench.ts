@@ -31,7 +31,8 @@ syncBuiltinESMExports();
 const { default: nock } = await import("nock");
 const { default: pino } = await import("pino");
 const { createHarness, readFixtureRepo } = await import("../test/helpers/app-harness.js");
-const { IMAGE, SHA1, SHA2 } = await import("../test/helpers/app-fixtures.js");
+const { IMAGE, SHA1, SHA2, STACK } = await import("../test/helpers/app-fixtures.js");
+const { WAKING_POLL_SECONDS } = await import("../handlers/waking-page.js");
 const { prCommentPayload, pullRequestPayload } = await import("../test/helpers/webhook-payloads.js");
 const { assertClockDrivesSleeps, TIMED_FAKE_OPTIONS, timeAws } = await import("../test/fakes/aws/timed-aws.js");
 const { ISSUE_10_MODEL, criticalPathBound } = await import("../test/fakes/aws/latency-model.js");
@@ -76,6 +77,8 @@ const h = createHarness({
   timings: { pollDelayMs: 5_000, imagePollMs: 15_000, baseOutputsTtlMs: 5 * 60_000 },
   // BENCH_GATE=0 measures without the release gate.
   releaseGate: process.env.BENCH_GATE !== "0",
+  // A sleeping preview's rule forwards to berth, whose waking page wakes it.
+  wakeTargetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/berth-TargetGroup-1ABCDEFGHIJK/0123456789abcdef",
 });
 const timed = timeAws(h.aws, model);
 h.aws.putImage(IMAGE(SHA1));
@@ -213,6 +216,52 @@ async function wakeScenario(boundSeconds: number): Promise<Figures> {
   };
 }
 
+/**
+ * The preview sleeps again; then someone opens its URL. The request reaches berth, which answers
+ * with the waking page and queues a wake; the page looks at the URL every WAKING_POLL_SECONDS and
+ * reloads onto the app at its first look after the rule forwards to the preview again and its
+ * target is healthy (berth's sticky comment says ready at that moment). The time is from the
+ * request to that reload.
+ */
+async function requestWakeScenario(boundSeconds: number): Promise<Figures> {
+  clock.setSystemTime(Date.now() + 31 * 60_000);
+  const swept = track(h.previews.sweepIdle().then(() => h.settle()));
+  await runUntil(() => swept.done);
+  if (!h.github.stickyComments()[0]?.body.includes("Preview asleep")) throw new Error("the preview did not fall asleep again");
+  const stack = h.aws.state.cloudformation.stacks.get(STACK)!.current!;
+  const hostname = stack.outputs.find((o) => o.OutputKey === "Hostname")!.OutputValue!;
+  timed.reset();
+  const t0 = Date.now();
+  let answer: string | undefined;
+  let readyAt: number | undefined;
+  const asked = track(h.previews.wakeOnRequest(hostname).then((a) => (answer = a)));
+  let idle: { done: boolean } | undefined;
+  await runUntil(() => {
+    if (readyAt === undefined && h.github.stickyComments()[0]?.body.includes("Preview ready")) readyAt = Date.now();
+    if (asked.done && !idle) idle = track(h.settle());
+    return idle?.done === true;
+  });
+  if (answer !== "waking") throw new Error(`the preview's host was answered ${answer}, not with the waking page`);
+  if (readyAt === undefined) throw new Error("request wake: the preview never became ready");
+  const rule = [...h.aws.state.elbv2.rules.values()].find((r) => r.targetGroupArn === stack.outputs.find((o) => o.OutputKey === "TargetGroupArn")!.OutputValue);
+  if (!rule) throw new Error("request wake: the rule does not forward to the preview again");
+  // The page's looks come every WAKING_POLL_SECONDS from the moment it loaded (the request).
+  const looks = Math.ceil((readyAt - t0) / 1000 / WAKING_POLL_SECONDS);
+  const timeToUrl = looks * WAKING_POLL_SECONDS;
+  return {
+    scenario: "wake (a request to a sleeping preview's URL, to the app's first page)",
+    timeToUrl,
+    bound: boundSeconds,
+    ratio: timeToUrl / boundSeconds,
+    calls: [...timed.calls.values()].reduce((a, b) => a + b, 0),
+    byOperation: Object.fromEntries([...timed.calls].sort((a, b) => b[1] - a[1])),
+    sequentialLaunches: sequential(timed.launches, readyAt),
+    lagMax: 0,
+    lagTotal: 0,
+    awaited: [],
+  };
+}
+
 function print(f: Figures): void {
   const s = (n: number) => `${n.toFixed(2)} s`;
   console.log(`\n${f.scenario}`);
@@ -229,11 +278,14 @@ const first = await scenario("first deploy (pull request opened)", SHA1, "opened
 const push = await scenario("push (synchronize)", SHA2, "synchronize", bound.push);
 // A wake launches the public service once and waits for its health check; the stack update that clears the tag runs beside it.
 const wake = await wakeScenario(model.serviceLaunch + model.serviceHealthy);
+// The same wake, and the waking page's next look after it.
+const requestWake = await requestWakeScenario(model.serviceLaunch + model.serviceHealthy);
 console.log(`berth under the issue #10 latency model (virtual time; every AWS call ${model.apiCall} s${slower === 1 ? "" : `; AWS durations x ${slower}`})`);
 print(first);
 print(push);
 print(wake);
-if (process.env.BENCH_JSON) console.log(JSON.stringify([first, push, wake], null, 2));
+print(requestWake);
+if (process.env.BENCH_JSON) console.log(JSON.stringify([first, push, wake, requestWake], null, 2));
 h.close();
 clock.uninstall();
 process.exit(0);

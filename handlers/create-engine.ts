@@ -126,6 +126,7 @@ export function createEngine(input: {
     redact: createRedactor(),
     concurrency: settings.BERTH_CONCURRENCY,
     hostKey: settings.BERTH_HOST_KEY,
+    ...(settings.BERTH_WAKE_TARGET_GROUP_ARN ? { wakeTargetGroupArn: settings.BERTH_WAKE_TARGET_GROUP_ARN } : {}),
     options: {
       imageTimeoutMs: settings.BERTH_IMAGE_TIMEOUT_SECONDS * 1000,
       imagePollMs: timings.imagePollMs,

@@ -39,7 +39,7 @@ export async function serve(input: {
   });
   if (!deps) throw new Error("the app did not load");
   const webhooks = createWebhookMiddleware({ secret: env.WEBHOOK_SECRET, deps, log: probot.log, ...(env.WEBHOOK_PATH ? { path: env.WEBHOOK_PATH } : {}) });
-  const web = createWebhookServer(metrics.timeWebhooks(webhooks), { ready: deps.ready, metrics: () => metrics.render() });
+  const web = createWebhookServer(metrics.timeWebhooks(webhooks), { ready: deps.ready, metrics: () => metrics.render(), wake: (host) => deps!.previews.wakeOnRequest(host) });
   const host = env.HOST || "localhost";
   const port = await listen(web.server, env.PORT ? Number(env.PORT) : 3000, host);
   probot.log.info({ port }, `berth listening on port ${port}`);

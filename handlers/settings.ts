@@ -23,6 +23,15 @@ const Settings = z.object({
    * address from its repository's name. Changing it moves every preview to a new host on its next
    * deploy. Required in production; elsewhere DEVELOPMENT_HOST_KEY stands in, with a warning.
    */
+  /**
+   * berth's own target group (deploy/bot.yml sets it): while a preview sleeps its listener rule
+   * forwards there, and its URL answers with a page that wakes it. Unset, a sleeping preview's URL
+   * answers 503 until `/preview wake` or a push.
+   */
+  BERTH_WAKE_TARGET_GROUP_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/, "BERTH_WAKE_TARGET_GROUP_ARN must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>)")
+    .optional(),
   BERTH_HOST_KEY: z
     .string()
     .min(32, "BERTH_HOST_KEY must be at least 32 characters (e.g. the output of openssl rand -hex 32)")
@@ -41,7 +50,7 @@ export type BerthSettings = z.output<typeof Settings>;
 /** Parses berth's settings from the environment; throws one message naming every missing or bad variable. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): BerthSettings {
   // AWS_DEFAULT_REGION is what the AWS CLI reads; accept it when AWS_REGION is not set.
-  const parsed = Settings.safeParse({ ...env, AWS_REGION: env.AWS_REGION ?? env.AWS_DEFAULT_REGION, BERTH_HOST_KEY: env.BERTH_HOST_KEY || undefined });
+  const parsed = Settings.safeParse({ ...env, AWS_REGION: env.AWS_REGION ?? env.AWS_DEFAULT_REGION, BERTH_HOST_KEY: env.BERTH_HOST_KEY || undefined, BERTH_WAKE_TARGET_GROUP_ARN: env.BERTH_WAKE_TARGET_GROUP_ARN || undefined });
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
   if (env.NODE_ENV === "production" && !env.BERTH_HOST_KEY) {
     problems.push("BERTH_HOST_KEY: BERTH_HOST_KEY is not set: the secret preview host names are derived with (deploy/bot.yml keeps one in Secrets Manager); without it anyone could guess a preview's address");

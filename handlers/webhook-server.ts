@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Readiness } from "./readiness.js";
+import { renderWakingPage, WAKING_HEADERS } from "./waking-page.js";
 
 /** Probot's Node middleware (`createNodeMiddleware`): true when it answered the request. */
 export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next?: () => void) => Promise<boolean | void> | boolean | void;
@@ -7,7 +8,7 @@ export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next?: 
 /**
  * berth's HTTP server: the webhooks, `GET /ping` (the process answers), `GET /readyz` (GitHub and
  * the base stack answer berth; the load balancer's health check), `GET /metrics` (Prometheus),
- * 404 for the rest.
+ * the waking page for any other GET or HEAD whose Host is a sleeping preview's, 404 for the rest.
  */
 export interface WebhookServer {
   readonly server: Server;
@@ -26,7 +27,12 @@ export interface WebhookServer {
  */
 export function createWebhookServer(
   middleware: NodeMiddleware,
-  options: { ready?: () => Promise<Readiness>; metrics?: () => Promise<{ contentType: string; body: string }> } = {},
+  options: {
+    ready?: () => Promise<Readiness>;
+    metrics?: () => Promise<{ contentType: string; body: string }>;
+    /** Says whether a host is a preview's (and wakes it): its GET and HEAD requests get the waking page, other hosts' a bare 404. */
+    wake?: (host: string) => Promise<"waking" | "unknown">;
+  } = {},
 ): WebhookServer {
   let refusing = false;
   const server = createServer((req, res) => {
@@ -53,6 +59,11 @@ export function createWebhookServer(
       );
       return;
     }
+    if ((req.method === "GET" || req.method === "HEAD") && options.wake) {
+      const wake = options.wake;
+      void answerWake(wake, req, res);
+      return;
+    }
     if (refusing) {
       res.writeHead(503, { "content-type": "text/plain", connection: "close" }).end("berth is restarting; redeliver this webhook once it is back\n");
       return;
@@ -75,6 +86,13 @@ export function createWebhookServer(
         server.closeIdleConnections();
       }),
   };
+}
+
+/** The waking page for a preview's host, a bare 404 for any other (and when the look-up fails). */
+async function answerWake(wake: (host: string) => Promise<"waking" | "unknown">, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const answer = await wake(req.headers.host ?? "").catch(() => "unknown" as const);
+  if (answer === "waking") res.writeHead(503, WAKING_HEADERS).end(req.method === "HEAD" ? undefined : renderWakingPage());
+  else res.writeHead(404, { "content-type": "text/plain" }).end("Not Found\n");
 }
 
 /** Starts listening; resolves with the port (0 picks a free one). */

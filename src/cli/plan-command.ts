@@ -4,7 +4,7 @@ import { InputError, formatDiagnostic } from "../errors.js";
 import { CONFIG_FILE, planPreview } from "../plan/plan-preview.js";
 import { renderPlanSummary, summarizePlan } from "../plan/plan-summary.js";
 import { BASE_EXPORTS, baseLocation, renderBaseParameters } from "../stack/base-stack.js";
-import { PRIORITY_PARAMETER } from "../stack/load-balancer.js";
+import { ASLEEP_TARGET_PARAMETER, PRIORITY_PARAMETER } from "../stack/load-balancer.js";
 import { hostname, previewHostLabel, UNKEYED_HOST_SECRET } from "../stack/naming.js";
 import { createDirReader } from "../util/repo-reader.js";
 import { readCheckout } from "./git-checkout.js";
@@ -141,8 +141,9 @@ export async function planCommand(args: string[], io: CliIo, env: Record<string,
             release: summary.release,
             price: summary.price ?? null,
             warnings: summary.warnings,
-            // What a deploy passes: the base stack's outputs, and a priority berth allocates then.
-            parameters: { ...renderBaseParameters({ name: baseStack, outputs: baseOutputs }), [PRIORITY_PARAMETER]: "<allocated at deploy>" },
+            // What a deploy passes: the base stack's outputs, a priority berth allocates then, and
+            // no asleep target (a deployed preview is awake; a sleep sets berth's target group).
+            parameters: { ...renderBaseParameters({ name: baseStack, outputs: baseOutputs }), [PRIORITY_PARAMETER]: "<allocated at deploy>", [ASLEEP_TARGET_PARAMETER]: "" },
             template: stack.template,
           },
           null,

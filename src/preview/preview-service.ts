@@ -4,7 +4,7 @@ import type { PreviewTarget } from "../plan/plan-preview.js";
 import { previewHostLabel, previewLabel, stackName } from "../stack/naming.js";
 import type { Logger } from "../util/logger.js";
 import { DeployReporter, renderComment } from "./report/index.js";
-import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, type BuildRun, type DeployDeps, ImageBuilds, deployPreview, describeFailure, destroyPreview, forkGate, gateDeploy, KeyedQueue, readIdleState, reconcile, RestartSignal, sleepPreview, sweepIdle, wakePreview, type IdleSweepSummary, type ReconcileSummary } from "./flow/index.js";
+import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, type BuildRun, type DeployDeps, ImageBuilds, deployPreview, describeFailure, destroyPreview, forkGate, gateDeploy, KeyedQueue, createWakeOnRequest, readIdleState, reconcile, RestartSignal, sleepPreview, sweepIdle, wakePreview, type IdleSweepSummary, type ReconcileSummary } from "./flow/index.js";
 import { type CheckRunRequest, type CommandDeps, type CommentCommand, handleCheckRunAction, handleCommand } from "./commands/index.js";
 import type { PreviewJob } from "./job.js";
 import type { AppGitHub, LogPort, RepoGitHub, RepoRef, RequestMetricsPort } from "./ports.js";
@@ -25,6 +25,8 @@ export interface PreviewServiceDeps extends Omit<DeployDeps, "log" | "logs"> {
   concurrency: number;
   /** The operator's secret key of preview host names (previewHostLabel). */
   hostKey: string;
+  /** berth's own target group, where a sleeping preview's rule forwards (see SleepWakeDeps). */
+  wakeTargetGroupArn?: string;
 }
 
 const REMOVALS = new Set<PreviewJob["action"]>(["destroy", "close"]);
@@ -52,6 +54,7 @@ export class PreviewService {
   /** Where each installation's search for pull requests without a stack resumes next resync. */
   private readonly resumeAt = new Map<number, { repo: number; afterPr: number }>();
   private resynced = false;
+  private waker: ((host: string) => Promise<"waking" | "unknown">) | undefined;
   /** Counts job starts and ends per pull request: a resync sees whether a job came or went while it read. */
   private readonly activity = new Map<string, number>();
   /** Set by `drain`: berth is stopping, and no new work starts. */
@@ -156,6 +159,16 @@ export class PreviewService {
       now: this.deps.now,
       log: this.deps.log.child({ sweep: "idle" }),
     });
+  }
+
+  /**
+   * A request for `host` reached berth: a sleeping preview's rule forwards there. Answers "waking"
+   * when `host` is a preview's (and queues one wake for it through its pull request's queue, at
+   * most one per preview every 30 s), "unknown" otherwise.
+   */
+  wakeOnRequest(host: string): Promise<"waking" | "unknown"> {
+    this.waker ??= createWakeOnRequest({ stacks: this.deps.stacks, enqueue: (job) => this.push(job), now: this.deps.now, log: this.deps.log.child({ wake: "request" }) });
+    return this.waker(host);
   }
 
   /**

@@ -1,12 +1,19 @@
 import { createHash } from "node:crypto";
 import { fromBase } from "./base-stack.js";
 import { previewResourceTags } from "./resource-tags.js";
-import { join, type Ref, type Value } from "./template/intrinsics.js";
+import { ifCondition, join, type Ref, type Value } from "./template/intrinsics.js";
 import type { AuthenticateOidcConfig } from "./template/resource-types.js";
 import type { ResourceHandle, TemplateBuilder } from "./template/template-builder.js";
 
 /** The template parameter that carries the listener rule's priority (the app allocates it). */
 export const PRIORITY_PARAMETER = "ListenerRulePriority";
+/**
+ * The template parameter that carries the target group the rule forwards to while the preview
+ * sleeps (berth's own, which answers with the waking page); empty while it is awake. A sleep and a
+ * wake switch it with a stack update, so CloudFormation's view of the rule stays the truth.
+ */
+export const ASLEEP_TARGET_PARAMETER = "AsleepTargetGroupArn";
+
 /**
  * Every preview target group's name starts with this: target group ARNs name neither their stack
  * nor their load balancer, so the bot's role tells its target groups apart by name (deploy/bot.yml).
@@ -119,6 +126,13 @@ export function addPublicEndpoint(
     TargetGroupAttributes: [{ Key: "deregistration_delay.timeout_seconds", Value: "5" }],
     Tags: previewResourceTags(),
   });
+  const asleepTarget = template.addParameter(ASLEEP_TARGET_PARAMETER, {
+    Type: "String",
+    Default: "",
+    Description: "While the preview sleeps, the target group its rule forwards to (berth's, which wakes it); empty while awake",
+  });
+  const asleep = template.addCondition("PreviewAsleep", { "Fn::Not": [{ "Fn::Equals": [asleepTarget, ""] }] });
+  const forwardTo = ifCondition(asleep, asleepTarget, targetGroup.ref);
   const hostname = join(".", [input.host, fromBase("Domain")]);
   const listenerRule = template.addResource("PublicListenerRule", "AWS::ElasticLoadBalancingV2::ListenerRule", {
     ListenerArn: fromBase("ListenerArn"),
@@ -131,9 +145,9 @@ export function addPublicEndpoint(
     Actions: input.oidc
       ? [
           { Type: "authenticate-oidc", Order: 1, AuthenticateOidcConfig: oidcConfig(input.oidc) },
-          { Type: "forward", Order: 2, TargetGroupArn: targetGroup.ref },
+          { Type: "forward", Order: 2, TargetGroupArn: forwardTo },
         ]
-      : [{ Type: "forward", TargetGroupArn: targetGroup.ref }],
+      : [{ Type: "forward", TargetGroupArn: forwardTo }],
   });
   return { targetGroup, listenerRule, priority, hostname };
 }

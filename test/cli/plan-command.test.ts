@@ -94,6 +94,7 @@ describe("berth plan", () => {
       BaseDomain: "preview.example.com",
       BaseVpcId: "<output VpcId of stack previews>",
       ListenerRulePriority: "<allocated at deploy>",
+      AsleepTargetGroupArn: "",
     });
     expect(Object.keys(out.parameters).sort()).toEqual(Object.keys(out.template.Parameters).sort());
   });

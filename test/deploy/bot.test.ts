@@ -293,7 +293,9 @@ describe("deploy/bot.yml", () => {
         { Name: "BERTH_HOST_KEY", ValueFrom: { Ref: "HostKeySecret" } },
       ]);
       const envNames = (container.Environment as Array<{ Name: string }>).map((e) => e.Name);
-      expect(envNames).toEqual(["APP_ID", "AWS_REGION", "BERTH_BASE_STACK", "BERTH_DRAIN_SECONDS", "NODE_ENV", "LOG_FORMAT", "PORT", "HOST", "WEBHOOK_PATH"]);
+      expect(envNames).toEqual(["APP_ID", "AWS_REGION", "BERTH_BASE_STACK", "BERTH_DRAIN_SECONDS", "NODE_ENV", "LOG_FORMAT", "PORT", "HOST", "WEBHOOK_PATH", "BERTH_WAKE_TARGET_GROUP_ARN"]);
+      // A sleeping preview's rule forwards to berth's own target group, named to berth here.
+      expect((container.Environment as Array<{ Name: string; Value: unknown }>).find((e) => e.Name === "BERTH_WAKE_TARGET_GROUP_ARN")?.Value).toEqual({ Ref: "TargetGroup" });
     });
 
     it.each([

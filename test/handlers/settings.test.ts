@@ -18,6 +18,12 @@ describe("loadSettings", () => {
     );
   });
 
+  it("takes berth's own target group, where sleeping previews' rules forward, from BERTH_WAKE_TARGET_GROUP_ARN", () => {
+    const arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/berth-Targe-1ABCDEFGHIJK/0123456789abcdef";
+    expect(loadSettings({ AWS_REGION: "eu-west-1", BERTH_WAKE_TARGET_GROUP_ARN: arn }).BERTH_WAKE_TARGET_GROUP_ARN).toBe(arn);
+    expect(loadSettings({ AWS_REGION: "eu-west-1", BERTH_WAKE_TARGET_GROUP_ARN: "" }).BERTH_WAKE_TARGET_GROUP_ARN).toBeUndefined();
+  });
+
   it("takes the region from AWS_DEFAULT_REGION when AWS_REGION is not set, AWS_REGION first", () => {
     expect(loadSettings({ AWS_DEFAULT_REGION: "ap-southeast-2" }).AWS_REGION).toBe("ap-southeast-2");
     expect(loadSettings({ AWS_REGION: "eu-west-1", AWS_DEFAULT_REGION: "ap-southeast-2" }).AWS_REGION).toBe("eu-west-1");
@@ -30,6 +36,10 @@ describe("loadSettings", () => {
     [{ AWS_REGION: "us-east-1", BERTH_CONCURRENCY: "0" }, "- BERTH_CONCURRENCY: Too small: expected number to be >=1"],
     [{ AWS_REGION: "us-east-1", BERTH_DRAIN_SECONDS: "0" }, "- BERTH_DRAIN_SECONDS: Too small: expected number to be >=1"],
     [{ AWS_REGION: "us-east-1", BERTH_HOST_KEY: "short" }, "- BERTH_HOST_KEY: BERTH_HOST_KEY must be at least 32 characters (e.g. the output of openssl rand -hex 32)"],
+    [
+      { AWS_REGION: "us-east-1", BERTH_WAKE_TARGET_GROUP_ARN: "berth-TargetGroup" },
+      "- BERTH_WAKE_TARGET_GROUP_ARN: BERTH_WAKE_TARGET_GROUP_ARN must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>)",
+    ],
   ])("rejects %j", (env, line) => {
     expect(() => loadSettings(env)).toThrow(`berth cannot start; fix these environment variables:\n${line}`);
   });

@@ -130,6 +130,8 @@ export function createHarness(input: {
   metrics?: EngineMetrics;
   /** Gate a push's rollout on its release steps (off by default, as in the app). */
   releaseGate?: boolean;
+  /** berth's own target group (BERTH_WAKE_TARGET_GROUP_ARN): a sleeping preview's rule forwards there. */
+  wakeTargetGroupArn?: string;
 }): Harness {
   let hostKey = input.hostKey ?? HOST_KEY;
   const aws = createAwsFake(input.aws);
@@ -167,7 +169,7 @@ export function createHarness(input: {
     const appFn = createApp((app) => {
       previews = createEngine({
         app,
-        settings: { AWS_REGION: "us-east-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: input.concurrency ?? 4, BERTH_IMAGE_TIMEOUT_SECONDS: 60, BERTH_HOST_KEY: hostKey },
+        settings: { AWS_REGION: "us-east-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: input.concurrency ?? 4, BERTH_IMAGE_TIMEOUT_SECONDS: 60, BERTH_HOST_KEY: hostKey, ...(input.wakeTargetGroupArn ? { BERTH_WAKE_TARGET_GROUP_ARN: input.wakeTargetGroupArn } : {}) },
         clients: gate(aws.clients, live),
         timings: { pollDelayMs: 1, imagePollMs: 1, baseOutputsTtlMs: 60_000, githubRetryMs: 1, ...input.timings },
         ...(input.now ? { now: input.now } : {}),

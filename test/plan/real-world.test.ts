@@ -589,7 +589,7 @@ describe("real-world repositories that berth refuses", () => {
       repo: "telemetry-shop",
       args: [],
       stderr: [
-        "docker-compose.yml:13: services: the preview's CloudFormation template would be 77,849 bytes for 22 services (about 4 KB each), over the 51,200 bytes CloudFormation accepts; leave services out of the preview with `profiles` (in an override file listed under `compose` in .github/preview.yml)",
+        "docker-compose.yml:13: services: the preview's CloudFormation template would be 78,184 bytes for 22 services (about 4 KB each), over the 51,200 bytes CloudFormation accepts; leave services out of the preview with `profiles` (in an override file listed under `compose` in .github/preview.yml)",
       ],
     },
     {

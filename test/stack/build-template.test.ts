@@ -30,6 +30,9 @@ const OUTPUTS = [
   "AssignPublicIp", "ServiceImages", "LogGroup", "LogStreamPrefix", "ListenerRulePriority",
 ];
 
+/** The rule forwards to berth's target group while the preview sleeps, to its own otherwise. */
+const FORWARD_TO = { "Fn::If": ["PreviewAsleep", { Ref: "AsleepTargetGroupArn" }, { Ref: "PublicTargetGroup" }] };
+
 /** The script's text around the namespace, which the template takes from the base stack. */
 const withNamespace = (script: string) => {
   const [before, after] = script.split("NAMESPACE");
@@ -146,6 +149,11 @@ describe("buildTemplate: Rails + Postgres", () => {
         MinValue: 1,
         MaxValue: 50000,
         Description: "Priority of the preview's rule on the shared HTTPS listener; unique per listener",
+      },
+      AsleepTargetGroupArn: {
+        Type: "String",
+        Default: "",
+        Description: "While the preview sleeps, the target group its rule forwards to (berth's, which wakes it); empty while awake",
       },
     });
     expect(defaultRulePriority(LABEL)).toBeGreaterThanOrEqual(1);
@@ -286,8 +294,10 @@ describe("buildTemplate: Rails + Postgres", () => {
       ListenerArn: imported("ListenerArn"),
       Priority: { Ref: "ListenerRulePriority" },
       Conditions: [{ Field: "host-header", HostHeaderConfig: { Values: [{ "Fn::Join": [".", [HOST, imported("Domain")]] }] } }],
-      Actions: [{ Type: "forward", TargetGroupArn: { Ref: "PublicTargetGroup" } }],
+      Actions: [{ Type: "forward", TargetGroupArn: FORWARD_TO }],
     });
+    // A sleep sets the parameter to berth's own target group; a wake empties it again.
+    expect(t.Conditions).toEqual({ PreviewAsleep: { "Fn::Not": [{ "Fn::Equals": [{ Ref: "AsleepTargetGroupArn" }, ""] }] } });
   });
 
   it("lets only access.allow_cidrs reach the preview when set: a source-ip condition beside the host name", () => {
@@ -315,7 +325,7 @@ describe("buildTemplate: Rails + Postgres", () => {
           OnUnauthenticatedRequest: "authenticate",
         },
       },
-      { Type: "forward", Order: 2, TargetGroupArn: { Ref: "PublicTargetGroup" } },
+      { Type: "forward", Order: 2, TargetGroupArn: FORWARD_TO },
     ]);
   });
 

@@ -14,3 +14,4 @@ export { parsePairs } from "./stack-outputs.js";
 export { readIdleState } from "./idle-tags.js";
 export { sleepPreview, wakePreview } from "./sleep-wake.js";
 export { sweepIdle, type IdleSweepSummary } from "./sweep-idle.js";
+export { createWakeOnRequest, normalizeHost } from "./wake-on-request.js";

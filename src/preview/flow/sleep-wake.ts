@@ -1,6 +1,7 @@
 import { BerthError } from "../../errors.js";
 import type { PreviewTarget } from "../../plan/plan-preview.js";
 import { baseLocation } from "../../stack/base-stack.js";
+import { ASLEEP_TARGET_PARAMETER } from "../../stack/load-balancer.js";
 import { asleepSize, hourlyPrice } from "../../stack/fargate-price.js";
 import { previewLabel, stackName } from "../../stack/naming.js";
 import type { Logger } from "../../util/logger.js";
@@ -19,6 +20,12 @@ export interface SleepWakeDeps {
   base: () => Promise<{ name: string; outputs: Record<string, string> }>;
   log: Logger;
   now: () => Date;
+  /**
+   * berth's own target group: while a preview sleeps its listener rule forwards there, and berth
+   * answers its URL with the waking page. Unset, a sleeping preview's rule keeps forwarding to its
+   * empty target group (the load balancer answers 503).
+   */
+  wakeTargetGroupArn?: string;
 }
 
 /**
@@ -32,8 +39,9 @@ export function sleepingServices(outputs: PreviewOutputs): string[] {
 }
 
 /**
- * Puts a preview to sleep: records `berth:asleep` on the stack first (a tags-only update, which
- * leaves the services as they are), then scales the services built from the repository to zero with
+ * Puts a preview to sleep: records `berth:asleep` on the stack first (a tags-and-parameters update
+ * that leaves the services as they are and points the listener rule at berth's own target group,
+ * whose waking page wakes the preview on its first request), then scales the services built from the repository to zero with
  * ECS directly. In this order a stack update can never start them again behind berth's back, and a
  * crash between the two leaves a preview marked asleep that still runs: the next wake or deploy
  * puts it right. The data services keep running, so the data survives. Nobody waits for a sleep,
@@ -47,7 +55,7 @@ export async function sleepPreview(
   if (!stack) return "no-preview";
   if (readIdleState(stack.tags).asleepSince) return "already-asleep";
   const now = deps.now();
-  const updated = await retag(deps, stack, { ...stack.tags, [ASLEEP_TAG]: now.toISOString() });
+  const updated = await retag(deps, stack, { ...stack.tags, [ASLEEP_TAG]: now.toISOString() }, deps.wakeTargetGroupArn ?? "");
   const outputs = parsePreviewOutputs(stack.name, updated.outputs);
   const { cluster } = await clusterOf(deps);
   await deps.tasks.scaleServices({ cluster, services: sleepingServices(outputs), desiredCount: 0, ...(input.signal ? { signal: input.signal } : {}) });
@@ -63,9 +71,10 @@ export async function sleepPreview(
 
 /**
  * Wakes a sleeping preview: scales its services back to one task each and waits until the load
- * balancer finds the public one healthy, while a tags-only stack update clears `berth:asleep` and
- * records the wake as activity, in parallel: the wait is one service launch, not a launch after a
- * stack update. Safe to repeat and to ask for many times: a preview that is awake is left alone.
+ * balancer finds the public one healthy, while a stack update clears `berth:asleep`, records the
+ * wake as activity and points the listener rule at the preview's own target group again, in
+ * parallel: the wait is one service launch, not a launch after a stack update. The waking page
+ * polls until the preview answers, so the rule may switch before the target is healthy. Safe to repeat and to ask for many times: a preview that is awake is left alone.
  */
 export async function wakePreview(
   deps: SleepWakeDeps,
@@ -83,7 +92,7 @@ export async function wakePreview(
       await deps.tasks.scaleServices({ cluster, services: sleepingServices(outputs), desiredCount: 1, ...signal });
       await deps.loadBalancers.waitHealthy({ targetGroupArn: outputs.targetGroupArn, ...signal });
     })(),
-    retag(deps, stack, { ...tags, [ACTIVE_AT_TAG]: deps.now().toISOString() }),
+    retag(deps, stack, { ...tags, [ACTIVE_AT_TAG]: deps.now().toISOString() }, ""),
   ]);
   if (!input.silent) {
     const base = await deps.base();
@@ -114,11 +123,17 @@ function asleepCost(template: Record<string, unknown> | undefined, baseOutputs: 
   return perHour === undefined ? {} : { asleepPerHour: perHour };
 }
 
-/** A tags-only stack update: the template and parameters it runs now, with `tags`. */
-async function retag(deps: SleepWakeDeps, stack: StackSummary, tags: Record<string, string>): Promise<StackSummary> {
+/**
+ * A stack update of the template it runs now, with `tags` and the rule's asleep target
+ * (`asleepTarget`, empty for the preview's own). A stack rendered before the rule could switch
+ * declares no such parameter and keeps its parameters.
+ */
+async function retag(deps: SleepWakeDeps, stack: StackSummary, tags: Record<string, string>, asleepTarget: string): Promise<StackSummary> {
   const template = await deps.stacks.findTemplate(stack.name);
   if (!template) throw new BerthError(`stack ${stack.name}: no template to update its tags with`, { userMessage: `The preview stack ${stack.name} could not be read.` });
-  return deps.stacks.ensure({ name: stack.name, template, tags, parameters: stack.parameters });
+  const declared = (template.Parameters as Record<string, unknown> | undefined)?.[ASLEEP_TARGET_PARAMETER] !== undefined;
+  const parameters = declared ? { ...stack.parameters, [ASLEEP_TARGET_PARAMETER]: asleepTarget } : stack.parameters;
+  return deps.stacks.ensure({ name: stack.name, template, tags, parameters });
 }
 
 async function clusterOf(deps: SleepWakeDeps): Promise<{ cluster: string }> {

@@ -92,7 +92,7 @@ export async function sweepIdle(deps: {
   return summary;
 }
 
-function ownerOf(stack: StackSummary): { repo: RepoRef; pr: number } | undefined {
+export function ownerOf(stack: StackSummary): { repo: RepoRef; pr: number } | undefined {
   const [owner, repo, ...rest] = (stack.tags["berth:repository"] ?? "").split("/");
   const pr = Number(stack.tags["berth:pr"]);
   if (!owner || !repo || rest.length > 0 || !Number.isSafeInteger(pr) || pr <= 0) return undefined;

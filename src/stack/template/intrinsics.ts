@@ -28,8 +28,16 @@ export interface Sub {
   "Fn::Sub": string;
 }
 
+/** `Fn::If`: the first value where the template's condition holds, the second otherwise. */
+export interface If {
+  "Fn::If": [condition: string, whenTrue: Value, whenFalse: Value];
+}
+
+/** A condition of the template's `Conditions` section: `Fn::Equals` of two values, maybe negated. */
+export type ConditionExpression = { "Fn::Equals": [Value, Value] } | { "Fn::Not": [ConditionExpression] };
+
 /** An intrinsic function whose result is text (or a number, where the property takes one). */
-export type Intrinsic = Ref | GetAtt | Join | Sub;
+export type Intrinsic = Ref | GetAtt | Join | Sub | If;
 
 /** A property value: literal, or an intrinsic function that CloudFormation evaluates to one. */
 export type Value<T = string> = T | Intrinsic;
@@ -45,6 +53,11 @@ export function ref(logicalId: string): Ref {
 /** `{ "Fn::GetAtt": [logicalId, attribute] }`. */
 export function getAtt(logicalId: string, attribute: string): GetAtt {
   return { "Fn::GetAtt": [logicalId, attribute] };
+}
+
+/** `{ "Fn::If": [condition, whenTrue, whenFalse] }`. */
+export function ifCondition(condition: string, whenTrue: Value, whenFalse: Value): If {
+  return { "Fn::If": [condition, whenTrue, whenFalse] };
 }
 
 /** The region the stack is deployed in. */

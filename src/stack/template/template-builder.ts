@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { getAtt, isJoin, join, ref, type GetAtt, type Ref, type Value } from "./intrinsics.js";
+import { getAtt, isJoin, join, ref, type ConditionExpression, type GetAtt, type Ref, type Value } from "./intrinsics.js";
 import type { ResourceAttributes, ResourceType, ResourceTypes } from "./resource-types.js";
 
 /** A template parameter, as CloudFormation's `Parameters` section takes it. */
@@ -35,6 +35,7 @@ interface ResourceEntry {
  */
 export class TemplateBuilder {
   private readonly parameters = new Map<string, Parameter>();
+  private readonly conditions = new Map<string, ConditionExpression>();
   private readonly resources = new Map<string, ResourceEntry>();
   private readonly outputs = new Map<string, Value>();
   private readonly embedded: Value[] = [];
@@ -48,6 +49,13 @@ export class TemplateBuilder {
     this.claim(logicalId, this.parameters);
     this.parameters.set(logicalId, parameter);
     return ref(logicalId);
+  }
+
+  /** Declares a condition (for `Fn::If`); returns its name. */
+  addCondition(name: string, expression: ConditionExpression): string {
+    if (this.conditions.has(name)) throw new Error(`TemplateBuilder: condition ${name} is declared twice`);
+    this.conditions.set(name, expression);
+    return name;
   }
 
   /** Declares a resource of `type` with its properties. */
@@ -83,7 +91,7 @@ export class TemplateBuilder {
   }
 
   /**
-   * The template: `Description`, `Parameters`, `Resources` (with `DependsOn` in logical ID order)
+   * The template: `Description`, `Parameters`, `Conditions`, `Resources` (with `DependsOn` in logical ID order)
    * and `Outputs`; sections without entries are left out, as are properties set to undefined.
    */
   render(): Record<string, unknown> {
@@ -97,6 +105,7 @@ export class TemplateBuilder {
     return {
       ...(this.description === undefined ? {} : { Description: this.description }),
       ...(this.parameters.size > 0 ? { Parameters: Object.fromEntries(this.parameters) } : {}),
+      ...(this.conditions.size > 0 ? { Conditions: Object.fromEntries(this.conditions) } : {}),
       ...(this.resources.size > 0 ? { Resources: resources } : {}),
       ...(this.outputs.size > 0 ? { Outputs: outputs } : {}),
     };
