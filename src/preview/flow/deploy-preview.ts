@@ -15,7 +15,7 @@ import { pinImage, shortDigest } from "./pin-image.js";
 import { compareReleasePhase, sameTags } from "./release-phase-change.js";
 import { runReleaseChain, runReleaseStep, ReleaseStepError, type StepRetry } from "./release-step.js";
 import { previewCost } from "./preview-cost.js";
-import { GATE_TIMEOUT_SECONDS, gateId, rollOutGated } from "./gated-rollout.js";
+import { closeAbandonedGate, GATE_TIMEOUT_SECONDS, gateId, rollOutGated } from "./gated-rollout.js";
 import { DEPLOYING_TAG, findServingCommit, SERVING_TAG } from "./serving-tags.js";
 import { buildIdleTags, withoutIdleTags } from "./idle-tags.js";
 import { awakeIdle } from "./sleep-wake.js";
@@ -177,6 +177,12 @@ export async function deployPreview(
       await reporter.phase("stack", "running", "removing what an earlier removal left behind");
       await deps.stacks.delete(finalPlan.stack.stackName, signal);
       existing = undefined;
+    }
+    // An update that waits on a release gate nobody here owns (this pull request's deploys run one
+    // at a time): a berth stopped during its release steps. Close it so the update rolls back now;
+    // the update below waits for that, then deploys the head.
+    if (existing?.status === "UPDATE_IN_PROGRESS" && (await closeAbandonedGate(deps, existing.name))) {
+      await reporter.phase("stack", "running", "rolling back an update a restarted berth left waiting on its release gate");
     }
     const servingSha = existing ? findServingCommit(existing) : undefined;
     if (existing && servingSha !== undefined) await reporter.setServing({ sha: servingSha, ...(existing.outputs.Url ? { url: existing.outputs.Url } : {}) });
