@@ -276,6 +276,8 @@ export class CloudFormationStacks implements StackPort {
         replacement: c.ResourceChange?.Replacement,
         scope: c.ResourceChange?.Scope,
       })),
+      // A watched handle is a release gate: the services wait for a release task's launch and its steps.
+      ...(input.watch ? { heldMs: TYPICAL_MS.taskLaunch + TYPICAL_MS.step } : {}),
     });
     // The operation's events carry the token of the call that started it, so no marker is read first.
     const executeToken = token();
@@ -284,7 +286,8 @@ export class CloudFormationStacks implements StackPort {
       this.client.send(new ExecuteChangeSetCommand({ StackName: name, ChangeSetName: changeSetName, ClientRequestToken: executeToken }), { abortSignal: signal }),
     );
     if (input.watch) await this.watchCreated(name, events, input.watch, signal);
-    const final = await this.waitSettled(name, signal, { events, progress, expectedMs: estimate, paceKey: name });
+    // A gated update's pace is learned apart: its length follows the release steps.
+    const final = await this.waitSettled(name, signal, { events, progress, expectedMs: estimate, paceKey: input.watch ? `${name} gated` : name });
     if (final && DONE.has(final.StackStatus ?? "")) return summarize(final);
     throw failedOperation(verb, name, final, events.all);
   }
