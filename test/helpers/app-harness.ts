@@ -128,7 +128,7 @@ export function createHarness(input: {
   hostKey?: string;
   /** Told how deploys and their phases end. */
   metrics?: EngineMetrics;
-  /** Gate a push's rollout on its release steps (off by default, as in the app). */
+  /** Gate a push's rollout on its release steps (on by default, as in the app). */
   releaseGate?: boolean;
 }): Harness {
   let hostKey = input.hostKey ?? HOST_KEY;
@@ -176,7 +176,7 @@ export function createHarness(input: {
         ...(input.metrics ? { metrics: input.metrics } : {}),
         // A process that died signals nothing any more.
         fetch: (...args: Parameters<typeof fetch>) => (live() ? aws.fetch(...args) : dead(args[0])),
-        ...(input.releaseGate ? { releaseGate: true } : {}),
+        ...(input.releaseGate === undefined ? {} : { releaseGate: input.releaseGate }),
       });
       return { previews };
     });

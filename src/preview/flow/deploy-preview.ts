@@ -45,9 +45,8 @@ export interface DeployDeps {
     imagePollMs: number;
     logTailLines: number;
     /**
-     * Start a push's rollout with its release steps, behind a release gate (gated-rollout.ts).
-     * Off by default: a berth that restarts does not yet close a gate the process before it left
-     * open, so such an update waits for the gate's timeout.
+     * Start a push's rollout with its release steps, behind a release gate (gated-rollout.ts); on
+     * unless false. A restarted berth closes a gate the process before it left open.
      */
     releaseGate?: boolean;
     /** How long a rollout's release gate waits for berth's signal; default GATE_TIMEOUT_SECONDS. */
@@ -335,7 +334,7 @@ export async function deployPreview(
 
     // A push whose release phase needed no stack update starts the rollout with the steps, the new
     // version held behind a wait condition that berth opens once every step exited 0.
-    const gate = deps.options.releaseGate === true && existing !== undefined && change !== "other" && (oneShots.length > 0 || due.length > 0)
+    const gate = deps.options.releaseGate !== false && existing !== undefined && change !== "other" && (oneShots.length > 0 || due.length > 0)
       ? { id: gateId(target.sha, deps.now()), timeoutSeconds: deps.options.gateTimeoutSeconds ?? GATE_TIMEOUT_SECONDS }
       : undefined;
     const rolloutStack = gate ? await planner.render(pinned, { target, baseStack: base.name, gate }) : finalStack;
