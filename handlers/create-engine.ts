@@ -43,7 +43,7 @@ export interface EngineTimings {
 const PRODUCTION: EngineTimings = { pollDelayMs: 5_000, imagePollMs: 15_000, baseOutputsTtlMs: 5 * 60_000, githubRetryMs: CREATE_RETRY.baseDelayMs };
 
 /** The settings the engine reads; when resyncs run and how long a stop takes are the composition root's business. */
-export type EngineSettings = Omit<BerthSettings, "BERTH_RESYNC_MINUTES" | "BERTH_DRAIN_SECONDS">;
+export type EngineSettings = Omit<BerthSettings, "BERTH_RESYNC_MINUTES" | "BERTH_DRAIN_SECONDS" | "BERTH_RELEASE_GATE"> & Partial<Pick<BerthSettings, "BERTH_RELEASE_GATE">>;
 
 /**
  * Wires the engine: AWS adapters over the given clients, GitHub over installation tokens from
@@ -63,7 +63,7 @@ export function createEngine(input: {
   metrics?: EngineMetrics;
   /** What signals reach wait condition handles through (their presigned URLs); default the global fetch. */
   fetch?: typeof fetch;
-  /** Start a push's rollout with its release steps behind a release gate; default off (see DeployDeps). */
+  /** Start a push's rollout with its release steps behind a release gate; default: BERTH_RELEASE_GATE (see DeployDeps). */
   releaseGate?: boolean;
 }): PreviewService {
   const { app, settings, clients } = input;
@@ -131,7 +131,7 @@ export function createEngine(input: {
       imageTimeoutMs: settings.BERTH_IMAGE_TIMEOUT_SECONDS * 1000,
       imagePollMs: timings.imagePollMs,
       logTailLines: 30,
-      ...(input.releaseGate ? { releaseGate: true } : {}),
+      releaseGate: input.releaseGate ?? settings.BERTH_RELEASE_GATE !== "off",
     },
   });
 }

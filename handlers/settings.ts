@@ -19,6 +19,12 @@ const Settings = z.object({
    */
   BERTH_DRAIN_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULT_DRAIN_SECONDS),
   /**
+   * `on`: a push whose release phase needs no stack update starts its rollout with the release
+   * steps, the new version held behind a CloudFormation wait condition until they passed. `off`:
+   * the steps, then the rollout.
+   */
+  BERTH_RELEASE_GATE: z.enum(["on", "off"], { error: "BERTH_RELEASE_GATE must be on or off" }).default("on"),
+  /**
    * The key of the HMAC in every preview's host name: without it nobody can derive a preview's
    * address from its repository's name. Changing it moves every preview to a new host on its next
    * deploy. Required in production; elsewhere DEVELOPMENT_HOST_KEY stands in, with a warning.

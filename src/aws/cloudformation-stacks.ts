@@ -117,6 +117,35 @@ export class CloudFormationStacks implements StackPort {
   }
 
   /**
+   * The presigned URL of the wait condition handle the stack's running update waits on, read from
+   * that update's events (newest first, back to the stack's own UPDATE_IN_PROGRESS): a handle
+   * created, its wait condition neither complete nor failed. Undefined when no update runs or it
+   * waits on no gate.
+   */
+  async findOpenGate(name: string): Promise<string | undefined> {
+    this.assertPrefix(name, "read");
+    const stack = await this.describe(name);
+    if (stack?.StackStatus !== "UPDATE_IN_PROGRESS") return undefined;
+    let handle: string | undefined;
+    let token: string | undefined;
+    do {
+      const page = await awsCall("DescribeStackEvents", `stack ${name}`, () =>
+        this.client.send(new DescribeStackEventsCommand({ StackName: name, NextToken: token })),
+      );
+      for (const event of page.StackEvents ?? []) {
+        // The running update's own first event: everything older belongs to earlier operations.
+        if (event.ResourceType === "AWS::CloudFormation::Stack") return event.ResourceStatus === "UPDATE_IN_PROGRESS" ? handle : undefined;
+        if (event.ResourceType === "AWS::CloudFormation::WaitCondition" && event.ResourceStatus !== "CREATE_IN_PROGRESS") return undefined;
+        if (event.ResourceType === "AWS::CloudFormation::WaitConditionHandle" && event.ResourceStatus === "CREATE_COMPLETE" && event.PhysicalResourceId) {
+          handle ??= event.PhysicalResourceId;
+        }
+      }
+      token = page.NextToken;
+    } while (token);
+    return undefined;
+  }
+
+  /**
    * berth's stacks: ListStacks (paginated) for the names with the prefix, then DescribeStacks of
    * each for its tags, keeping those with the ownership tag. Two steps rather than one unnamed
    * DescribeStacks, which would need read access to every stack's outputs in the account; the
@@ -247,6 +276,8 @@ export class CloudFormationStacks implements StackPort {
         replacement: c.ResourceChange?.Replacement,
         scope: c.ResourceChange?.Scope,
       })),
+      // A watched handle is a release gate: the services wait for a release task's launch and its steps.
+      ...(input.watch ? { heldMs: TYPICAL_MS.taskLaunch + TYPICAL_MS.step } : {}),
     });
     // The operation's events carry the token of the call that started it, so no marker is read first.
     const executeToken = token();
@@ -255,7 +286,8 @@ export class CloudFormationStacks implements StackPort {
       this.client.send(new ExecuteChangeSetCommand({ StackName: name, ChangeSetName: changeSetName, ClientRequestToken: executeToken }), { abortSignal: signal }),
     );
     if (input.watch) await this.watchCreated(name, events, input.watch, signal);
-    const final = await this.waitSettled(name, signal, { events, progress, expectedMs: estimate, paceKey: name });
+    // A gated update's pace is learned apart: its length follows the release steps.
+    const final = await this.waitSettled(name, signal, { events, progress, expectedMs: estimate, paceKey: input.watch ? `${name} gated` : name });
     if (final && DONE.has(final.StackStatus ?? "")) return summarize(final);
     throw failedOperation(verb, name, final, events.all);
   }
@@ -547,7 +579,8 @@ function failedOperation(
     status,
     firstFailure: failure,
     userMessage: `CloudFormation could not ${verb} stack ${name} (${status})${tries}: ${cause}`,
-    ...(failure && isRetriableHandlerError(failure.reason) ? { transient: "AWS" as const } : {}),
+    // A release gate closed by a restarted berth, or timed out, fails this update only: the next deploy opens a new one.
+    ...(failure && (isRetriableHandlerError(failure.reason) || failure.type === "AWS::CloudFormation::WaitCondition") ? { transient: "AWS" as const } : {}),
   });
 }
 

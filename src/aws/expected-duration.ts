@@ -39,9 +39,17 @@ const SERVICE = "AWS::ECS::Service";
  * How long a change set should take to execute: the resources other than ECS services, then one
  * service rollout for each level of ECS services that start new tasks (added with tasks, or with
  * changed properties such as a replaced task definition), a service being one level above the
- * rolling services it depends on. A tags-only change starts no task.
+ * rolling services it depends on. A tags-only change starts no task. Behind a release gate, the
+ * services start only after `heldMs` (the release steps' expected time), which the other resources
+ * overlap.
  */
-export function expectStackChangeMs(input: { template: unknown; changes: PlannedChange[]; parameters?: Record<string, string> }): number {
+export function expectStackChangeMs(input: {
+  template: unknown;
+  changes: PlannedChange[];
+  parameters?: Record<string, string>;
+  /** A release gate holds the rolling services this long (the release steps run meanwhile); the other resources change alongside. */
+  heldMs?: number;
+}): number {
   const { changes, parameters = {} } = input;
   if (changes.length === 0) return 0;
   const resources = ((input.template as { Resources?: Record<string, TemplateResource> } | undefined)?.Resources ?? {});
@@ -64,7 +72,7 @@ export function expectStackChangeMs(input: { template: unknown; changes: Planned
   };
   const depth = rolling.size === 0 ? 0 : 1 + Math.max(...[...rolling].map((id) => level(id, new Set())));
   const others = changes.some((c) => c.type !== SERVICE) ? TYPICAL_MS.stackResources : 0;
-  return others + depth * TYPICAL_MS.serviceRollout;
+  return Math.max(others, input.heldMs ?? 0) + depth * TYPICAL_MS.serviceRollout;
 }
 
 /**

@@ -69,6 +69,11 @@ export interface StackPort {
    * when the stack does not exist. Lets a deploy tell whether an update would change anything it must.
    */
   findTemplate(name: string): Promise<Record<string, unknown> | undefined>;
+  /**
+   * The URL of the release gate (a wait condition handle) the stack's running update waits on,
+   * or undefined when no update runs or it waits on none: a gate a stopped berth left open.
+   */
+  findOpenGate(name: string): Promise<string | undefined>;
   /** Deletes and waits until gone; DELETE_FAILED is retried, then thrown as StackError. Missing stack: no-op. */
   delete(name: string, signal?: Signal): Promise<void>;
   /** Outputs of a stack berth does not own (the operator's base stack). Throws when missing. */

@@ -112,6 +112,7 @@ export class PreviewService {
     let skipped = false;
     this.resyncing ??= reconcile({
       stacks: this.deps.stacks,
+      gates: this.deps.gates,
       github: this.deps.github,
       ...(this.deps.app ? { app: this.deps.app } : {}),
       budget: this.deps.resyncBudget ?? RESYNC_BUDGET,

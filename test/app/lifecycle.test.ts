@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
 import { HOST, SHA1, SHA2, STACK, IMAGE } from "../helpers/app-fixtures.js";
 import { pullRequestPayload } from "../helpers/webhook-payloads.js";
-import { releaseStepRuns } from "../helpers/release-runs.js";
+import { releaseStepRuns, releaseThenDeployment } from "../helpers/release-runs.js";
 
 const URL = `https://${HOST}`;
 
@@ -63,12 +63,14 @@ describe("deploy on open and push", () => {
     const later = h.aws.calls.slice(before);
     const runTask = later.findIndex((c) => c.command === "RunTask");
     const executes = later.map((c, i) => (c.command === "ExecuteChangeSet" ? i : -1)).filter((i) => i >= 0);
-    // Only the code changed: no stack update before migrate (the release task's new image is
-    // registered directly), then the rollout, which also names the new commit in the stack's tags.
+    // Only the code changed: no release-phase update (the release task's new image is registered
+    // directly); the rollout update, which also names the new commit in the stack's tags, starts
+    // with migrate behind the release gate, and ECS starts the new version only after migrate exited 0.
     expect(executes).toHaveLength(1);
-    expect(later.slice(0, runTask).map((c) => c.command)).not.toContain("CreateChangeSet");
     expect(later.slice(0, runTask).map((c) => c.command)).toContain("RegisterTaskDefinition");
-    expect(runTask).toBeLessThan(executes[0]!);
+    const { released, deployed } = releaseThenDeployment(h);
+    expect(deployed).toBeGreaterThanOrEqual(released);
+    expect(h.aws.state.cloudformation.signals.map((s) => `${s.status}: ${s.reason}`)).toEqual(["SUCCESS: every release step exited 0"]);
     expect(h.github.checkRun(SHA2)?.output.summary).toMatch(/\| Stack \| ✅ success \| [^|]* \| no stack update: the release task's new image is registered directly \|/);
     expect(releaseRuns(h).slice(2)).toEqual(["berth/migrate: bin/rails db:migrate"]);
     expect(h.github.checkRun(SHA2)?.output.summary).toMatch(/\| Seed \| ⏭️ skipped \|/);

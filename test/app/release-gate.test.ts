@@ -114,4 +114,57 @@ describe("the release gate of a push", () => {
     expect(stack?.status).toBe("UPDATE_COMPLETE");
     expect(stack?.tags["berth:sha"]).toBe(SHA3);
   });
+
+  describe("left open by a berth that stopped during migrate", () => {
+    /** SHA1 serves; a push of SHA2 starts its gated rollout, and berth dies while migrate runs. */
+    async function diedDuringMigrate(): Promise<Harness> {
+      const harness = createHarness({ files: readFixtureRepo("rails-postgres"), releaseGate: true });
+      harness.aws.putImage(IMAGE(SHA1));
+      harness.aws.putImage(IMAGE(SHA2));
+      await deployed(harness, SHA1, "opened");
+      harness.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 100_000, times: 1 });
+      harness.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+      await harness.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+      const runTasks = () => harness.aws.commands("ecs").filter((c) => c === "RunTask").length;
+      const before = runTasks();
+      await vi.waitFor(() => expect(runTasks()).toBeGreaterThan(before), { timeout: 30_000, interval: 5 });
+      await vi.waitFor(() => expect(harness.aws.state.cloudformation.stacks.get(STACK)?.events.some((e) => e.ResourceType === "AWS::CloudFormation::WaitConditionHandle" && e.ResourceStatus === "CREATE_COMPLETE")).toBe(true), { timeout: 30_000, interval: 5 });
+      harness.restart();
+      await harness.ready();
+      return harness;
+    }
+
+    it("is closed by the resync of the restarted berth, and the next resync deploys the head", async () => {
+      h = await diedDuringMigrate();
+      expect(h.aws.state.cloudformation.stacks.get(STACK)?.status).toBe("UPDATE_IN_PROGRESS");
+
+      await h.previews.resync();
+      expect(h.aws.state.cloudformation.signals.map((s) => `${s.status}: ${s.reason}`)).toEqual(["FAILURE: berth restarted during the release steps"]);
+      await vi.waitFor(async () => expect((await h.previews.resync()).redeployed).toBe(1), { timeout: 30_000, interval: 5 });
+      await h.settle();
+
+      expect(h.github.checkRuns(SHA2).map((r) => r.conclusion)).toEqual(["neutral", "success"]);
+      const stack = h.aws.state.cloudformation.stacks.get(STACK);
+      expect(stack?.status).toBe("UPDATE_COMPLETE");
+      expect(stack?.tags["berth:sha"]).toBe(SHA2);
+      expect(stack?.events.find((e) => e.ResourceType === "AWS::CloudFormation::WaitCondition" && e.ResourceStatus === "CREATE_FAILED")?.ResourceStatusReason).toBe(
+        "WaitCondition received failed message: 'berth restarted during the release steps' for uniqueId: berth-restart",
+      );
+    });
+
+    it("is closed by the restarted berth's next deploy, which then deploys the new head", async () => {
+      h = await diedDuringMigrate();
+      h.aws.putImage(IMAGE(SHA3));
+
+      expect(h.aws.state.cloudformation.stacks.get(STACK)?.status).toBe("UPDATE_IN_PROGRESS");
+      await deployed(h, SHA3, "synchronize");
+
+      // Found changing, the stack gets the release phase's update once rolled back: no gate this time.
+      expect(h.aws.state.cloudformation.signals.map((s) => `${s.status}: ${s.reason}`)).toEqual(["FAILURE: berth restarted during the release steps"]);
+      const run = h.github.checkRun(SHA3);
+      expect(run?.conclusion).toBe("success");
+      expect(run?.output.summary).toContain("rolling back an update a restarted berth left waiting on its release gate");
+      expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA3);
+    });
+  });
 });

@@ -135,7 +135,8 @@ describe("migrate and seed in one release task", () => {
 
 describe("a push that changes only code", () => {
   it("runs no stack update before migrate: berth registers the release revision with the new image, migrate alone, seed not due", async () => {
-    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    // The steps-then-rollout order (BERTH_RELEASE_GATE=off); release-gate.test.ts covers the gated push.
+    h = createHarness({ files: readFixtureRepo("rails-postgres"), releaseGate: false });
     h.aws.putImage(IMAGE(SHA1));
     const digest2 = h.aws.putImage(IMAGE(SHA2));
     await deploy(h, SHA1, "opened");
@@ -205,7 +206,8 @@ describe("a push that changes only code", () => {
 
 describe("/preview redeploy of the head that serves", () => {
   it("runs no stack update and registers nothing: migrate runs on the stack's own release task definition", async () => {
-    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    // Without the release gate: a gated rollout adds this deploy's gate, an update of its own.
+    h = createHarness({ files: readFixtureRepo("rails-postgres"), releaseGate: false });
     h.aws.putImage(IMAGE(SHA1));
     await deploy(h, SHA1, "opened");
     const before = h.aws.calls.length;

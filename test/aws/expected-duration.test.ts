@@ -41,6 +41,16 @@ describe("expectStackChangeMs", () => {
   });
 });
 
+describe("expectStackChangeMs behind a release gate", () => {
+  const push = [modify("WebTaskDefinition", ["Properties"], "True"), modify("WebService", ["Properties"])];
+  it.each([
+    ["the release steps take longer than the other resources: web rolls after them", 45_000, 95_000],
+    ["the other resources take longer: web rolls after them", 10_000, 80_000],
+  ])("%s", (_name, heldMs, ms) => {
+    expect(expectStackChangeMs({ template: template(1), changes: push, heldMs })).toBe(ms);
+  });
+});
+
 describe("DurationMemory", () => {
   it("keeps the last value per key and forgets the oldest key past its capacity", () => {
     const memory = new DurationMemory(2);

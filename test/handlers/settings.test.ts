@@ -3,7 +3,7 @@ import { checkAppSettings, DEVELOPMENT_HOST_KEY, loadSettings } from "../../hand
 
 describe("loadSettings", () => {
   it("applies defaults", () => {
-    expect(loadSettings({ AWS_REGION: "eu-west-1" })).toEqual({ AWS_REGION: "eu-west-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 1800, BERTH_RESYNC_MINUTES: 15, BERTH_DRAIN_SECONDS: 100, BERTH_HOST_KEY: DEVELOPMENT_HOST_KEY });
+    expect(loadSettings({ AWS_REGION: "eu-west-1" })).toEqual({ AWS_REGION: "eu-west-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 1800, BERTH_RESYNC_MINUTES: 15, BERTH_DRAIN_SECONDS: 100, BERTH_RELEASE_GATE: "on", BERTH_HOST_KEY: DEVELOPMENT_HOST_KEY });
   });
 
   it("takes the host key from BERTH_HOST_KEY, in production too", () => {
@@ -35,6 +35,7 @@ describe("loadSettings", () => {
     [{ AWS_REGION: "us-east-1", BERTH_BASE_STACK: "1-bad name" }, "- BERTH_BASE_STACK: BERTH_BASE_STACK must be a CloudFormation stack name"],
     [{ AWS_REGION: "us-east-1", BERTH_CONCURRENCY: "0" }, "- BERTH_CONCURRENCY: Too small: expected number to be >=1"],
     [{ AWS_REGION: "us-east-1", BERTH_DRAIN_SECONDS: "0" }, "- BERTH_DRAIN_SECONDS: Too small: expected number to be >=1"],
+    [{ AWS_REGION: "us-east-1", BERTH_RELEASE_GATE: "no" }, "- BERTH_RELEASE_GATE: BERTH_RELEASE_GATE must be on or off"],
     [{ AWS_REGION: "us-east-1", BERTH_HOST_KEY: "short" }, "- BERTH_HOST_KEY: BERTH_HOST_KEY must be at least 32 characters (e.g. the output of openssl rand -hex 32)"],
     [
       { AWS_REGION: "us-east-1", BERTH_WAKE_TARGET_GROUP_ARN: "berth-TargetGroup" },

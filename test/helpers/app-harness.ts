@@ -128,7 +128,7 @@ export function createHarness(input: {
   hostKey?: string;
   /** Told how deploys and their phases end. */
   metrics?: EngineMetrics;
-  /** Gate a push's rollout on its release steps (off by default, as in the app). */
+  /** Gate a push's rollout on its release steps (on by default, as in the app). */
   releaseGate?: boolean;
   /** berth's own target group (BERTH_WAKE_TARGET_GROUP_ARN): a sleeping preview's rule forwards there. */
   wakeTargetGroupArn?: string;
@@ -178,7 +178,7 @@ export function createHarness(input: {
         ...(input.metrics ? { metrics: input.metrics } : {}),
         // A process that died signals nothing any more.
         fetch: (...args: Parameters<typeof fetch>) => (live() ? aws.fetch(...args) : dead(args[0])),
-        ...(input.releaseGate ? { releaseGate: true } : {}),
+        ...(input.releaseGate === undefined ? {} : { releaseGate: input.releaseGate }),
       });
       return { previews };
     });

@@ -15,7 +15,7 @@ import { pinImage, shortDigest } from "./pin-image.js";
 import { compareReleasePhase, sameTags } from "./release-phase-change.js";
 import { runReleaseChain, runReleaseStep, ReleaseStepError, type StepRetry } from "./release-step.js";
 import { previewCost } from "./preview-cost.js";
-import { GATE_TIMEOUT_SECONDS, gateId, rollOutGated } from "./gated-rollout.js";
+import { closeAbandonedGate, GATE_TIMEOUT_SECONDS, gateId, rollOutGated } from "./gated-rollout.js";
 import { DEPLOYING_TAG, findServingCommit, SERVING_TAG } from "./serving-tags.js";
 import { buildIdleTags, withoutIdleTags } from "./idle-tags.js";
 import { awakeIdle } from "./sleep-wake.js";
@@ -45,9 +45,8 @@ export interface DeployDeps {
     imagePollMs: number;
     logTailLines: number;
     /**
-     * Start a push's rollout with its release steps, behind a release gate (gated-rollout.ts).
-     * Off by default: a berth that restarts does not yet close a gate the process before it left
-     * open, so such an update waits for the gate's timeout.
+     * Start a push's rollout with its release steps, behind a release gate (gated-rollout.ts); on
+     * unless false. A restarted berth closes a gate the process before it left open.
      */
     releaseGate?: boolean;
     /** How long a rollout's release gate waits for berth's signal; default GATE_TIMEOUT_SECONDS. */
@@ -177,6 +176,12 @@ export async function deployPreview(
       await reporter.phase("stack", "running", "removing what an earlier removal left behind");
       await deps.stacks.delete(finalPlan.stack.stackName, signal);
       existing = undefined;
+    }
+    // An update that waits on a release gate nobody here owns (this pull request's deploys run one
+    // at a time): a berth stopped during its release steps. Close it so the update rolls back now;
+    // the update below waits for that, then deploys the head.
+    if (existing?.status === "UPDATE_IN_PROGRESS" && (await closeAbandonedGate(deps, existing.name))) {
+      await reporter.phase("stack", "running", "rolling back an update a restarted berth left waiting on its release gate");
     }
     const servingSha = existing ? findServingCommit(existing) : undefined;
     if (existing && servingSha !== undefined) await reporter.setServing({ sha: servingSha, ...(existing.outputs.Url ? { url: existing.outputs.Url } : {}) });
@@ -329,7 +334,7 @@ export async function deployPreview(
 
     // A push whose release phase needed no stack update starts the rollout with the steps, the new
     // version held behind a wait condition that berth opens once every step exited 0.
-    const gate = deps.options.releaseGate === true && existing !== undefined && change !== "other" && (oneShots.length > 0 || due.length > 0)
+    const gate = deps.options.releaseGate !== false && existing !== undefined && change !== "other" && (oneShots.length > 0 || due.length > 0)
       ? { id: gateId(target.sha, deps.now()), timeoutSeconds: deps.options.gateTimeoutSeconds ?? GATE_TIMEOUT_SECONDS }
       : undefined;
     const rolloutStack = gate ? await planner.render(pinned, { target, baseStack: base.name, gate }) : finalStack;

@@ -1,7 +1,7 @@
 import { BerthError } from "../../errors.js";
 import { releaseGateIds, type ReleaseGate } from "../../stack/release-gate.js";
 import type { Logger } from "../../util/logger.js";
-import type { EnsureStackInput, GatePort, StackSummary } from "../ports.js";
+import type { EnsureStackInput, GatePort, StackPort, StackSummary } from "../ports.js";
 import { RestartSignal, SupersededSignal } from "./keyed-queue.js";
 import { ReleaseStepError } from "./release-step.js";
 
@@ -77,4 +77,30 @@ function whyClosed(error: unknown): string {
   if (error instanceof RestartSignal) return "berth is restarting";
   if (error instanceof BerthError) return error.userMessage;
   return "the release steps did not finish";
+}
+
+/** Why a gate found open at a deploy's start or by the resync is closed, for the stack's events. */
+export const ABANDONED_GATE_REASON = "berth restarted during the release steps";
+
+/**
+ * Closes a release gate that a stopped berth left open: when the stack's running update waits on
+ * one, signals FAILURE with the reason, so CloudFormation rolls the update back at once rather than
+ * at the gate's timeout (the previous version serves throughout). Call it only where no deploy of
+ * this process owns the gate. Returns whether it closed one; a signal that fails is logged, and the
+ * timeout remains.
+ */
+export async function closeAbandonedGate(
+  deps: { stacks: Pick<StackPort, "findOpenGate">; gates: GatePort; log: Logger },
+  stackName: string,
+): Promise<boolean> {
+  const url = await deps.stacks.findOpenGate(stackName);
+  if (url === undefined) return false;
+  try {
+    await deps.gates.signal(url, { Status: "FAILURE", Reason: ABANDONED_GATE_REASON, UniqueId: "berth-restart", Data: ABANDONED_GATE_REASON });
+  } catch (error) {
+    deps.log.warn({ err: error, stack: stackName }, "could not close the release gate left open; CloudFormation rolls the update back at its timeout");
+    return false;
+  }
+  deps.log.info({ stack: stackName }, "closed a release gate left open by a stopped berth");
+  return true;
 }

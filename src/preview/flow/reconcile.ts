@@ -2,7 +2,8 @@ import { REPO_CONFIG_FILES } from "../../config/load-repo-config.js";
 import type { Logger } from "../../util/logger.js";
 import { concludeClosedLeftOpen } from "./conclude-closed.js";
 import { convergePull, type ConvergeDeps } from "./converge-pull.js";
-import type { AppGitHub, InstalledRepo, RepoGitHub, RepoRef, StackPort, StackSummary } from "../ports.js";
+import type { AppGitHub, GatePort, InstalledRepo, RepoGitHub, RepoRef, StackPort, StackSummary } from "../ports.js";
+import { closeAbandonedGate } from "./gated-rollout.js";
 import type { PreviewJob } from "../job.js";
 import { DEPLOYING_TAG, SERVING_TAG } from "./serving-tags.js";
 
@@ -29,7 +30,9 @@ export type ReconcileGitHub = Pick<RepoGitHub, "pullRequest" | "openPullRequests
 
 /** The collaborators of a resync. */
 export interface ReconcileDeps extends ConvergeDeps {
-  stacks: Pick<StackPort, "list">;
+  stacks: Pick<StackPort, "list" | "findOpenGate">;
+  /** Closes release gates a stopped berth left open; absent: changing stacks are only skipped. */
+  gates?: GatePort;
   /** GitHub access for one repository; the installation is looked up when `installationId` is absent. */
   github: (repo: RepoRef) => Promise<ReconcileGitHub>;
   /** The app's installations and their repositories; absent: open pull requests are found from stacks only. */
@@ -82,7 +85,8 @@ export interface ReconcileDeps extends ConvergeDeps {
  *   restart left open are concluded "Superseded by".
  *
  * Forks keep `fork: true`, so the approval gate applies. Stacks that are changing are looked at
- * again next time. An error on one pull request does not stop the others. It never waits for a
+ * again next time; one whose update waits on a release gate while nothing here runs its pull
+ * request gets the gate closed first (a restart during the release steps left it open). An error on one pull request does not stop the others. It never waits for a
  * deploy: it only queues.
  */
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> {
@@ -115,6 +119,14 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     // A deletion in progress is judged now: a removal berth stopped waiting for (a restart) is
     // finished by the pull request's close job, which waits for it.
     if (isChanging(stack.status) && stack.status !== "DELETE_IN_PROGRESS") {
+      // An update waiting on a release gate while no deploy here runs the pull request: a berth
+      // stopped during the release steps left it open. Closed, it rolls back; the next resync
+      // judges the pull request on the settled stack.
+      if (deps.gates && !deps.busy(repo, pr)) {
+        await closeAbandonedGate({ stacks: deps.stacks, gates: deps.gates, log }, stack.name).catch((error: unknown) =>
+          log.warn({ err: error }, "could not read whether the changing stack waits on a release gate"),
+        );
+      }
       log.debug({ status: stack.status }, "stack is changing; looked at again next resync");
       deps.onSkipped?.();
       continue;

@@ -59,7 +59,7 @@ function setup(input: {
   const runs = input.runs ?? { [SHA1]: [run("completed", "success")] };
   const key = (repo: RepoRef, pr: number) => `${repo.owner}/${repo.repo}#${pr}`;
   const deps: ReconcileDeps = {
-    stacks: { list: async () => input.stacks },
+    stacks: { list: async () => input.stacks, findOpenGate: async () => undefined },
     github: async (repo) => {
       const name = `${repo.owner}/${repo.repo}`;
       asked.push(`installation ${name}`);
@@ -337,7 +337,7 @@ describe("reconcile", () => {
 
   it("fails as a whole when the stacks cannot be listed", async () => {
     const { deps } = setup({ stacks: [], pulls: {} });
-    deps.stacks = { list: () => Promise.reject(new Error("AWS ListStacks failed for stacks named berth-*: throttled")) };
+    deps.stacks = { list: () => Promise.reject(new Error("AWS ListStacks failed for stacks named berth-*: throttled")), findOpenGate: async () => undefined };
 
     await expect(reconcile(deps)).rejects.toThrow("AWS ListStacks failed for stacks named berth-*: throttled");
   });
