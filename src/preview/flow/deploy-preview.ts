@@ -183,8 +183,11 @@ export async function deployPreview(
     if (existing?.status === "UPDATE_IN_PROGRESS" && (await closeAbandonedGate(deps, existing.name))) {
       await reporter.phase("stack", "running", "rolling back an update a restarted berth left waiting on its release gate");
     }
+    // What serves now, if anything: the comment names it while this deploy runs, and a failed
+    // rollout names it on the stack again.
     const servingSha = existing ? findServingCommit(existing) : undefined;
     if (existing && servingSha !== undefined) await reporter.setServing({ sha: servingSha, ...(existing.outputs.Url ? { url: existing.outputs.Url } : {}) });
+    const servedBefore = servingSha ?? "none";
     const seeded = existing?.tags["berth:seeded"] === "true";
     // A reset wipes the data before it seeds; until a seed succeeds, every deploy seeds again.
     let reseed = request.kind === "reset" || !seeded || existing?.tags[NEEDS_SEED] === "true";
@@ -196,7 +199,6 @@ export async function deployPreview(
     if (!existing) await assertHeadroom(deps, need(base.outputs, "ListenerArn", base.name));
     const cluster = need(base.outputs, "ClusterName", base.name);
     const { [NEEDS_SEED]: _pending, [DATA_TASKS_TAG]: recordedDataTasks, ...baseTags } = { ...pickBerthTags(existing), ...ownershipTags(target) };
-    const servedBefore = (existing && findServingCommit(existing)) ?? "none";
     const releaseTags = {
       ...baseTags,
       [SERVING_TAG]: servedBefore,
