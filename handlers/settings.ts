@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AWS_REGION_PATTERN } from "../src/util/aws-region.js";
 
 /** Seconds a stop may take by default: below deploy/bot.yml's StopTimeout of 120 s, with time left to close the server and exit. */
 export const DEFAULT_DRAIN_SECONDS = 100;
@@ -6,7 +7,7 @@ export const DEFAULT_DRAIN_SECONDS = 100;
 const Settings = z.object({
   AWS_REGION: z
     .string({ error: "AWS_REGION is not set: the AWS region berth deploys previews in, e.g. us-east-1 (AWS_DEFAULT_REGION works too)" })
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "AWS_REGION must look like us-east-1"),
+    .regex(AWS_REGION_PATTERN, "AWS_REGION must look like us-east-1"),
   BERTH_BASE_STACK: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, "BERTH_BASE_STACK must be a CloudFormation stack name").default("berth-base"),
   BERTH_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(4),
   BERTH_IMAGE_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(7200).default(1800),

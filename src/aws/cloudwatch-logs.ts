@@ -1,6 +1,7 @@
 import { DescribeLogStreamsCommand, GetLogEventsCommand, type CloudWatchLogsClient, type LogStream } from "@aws-sdk/client-cloudwatch-logs";
 import type { LogPort } from "../preview/ports.js";
 import { awsCall, errorName } from "./aws-call.js";
+import { AWS_REGION_PATTERN } from "../util/aws-region.js";
 
 /** GetLogEvents returns at most this many events per call. */
 const MAX_LIMIT = 10_000;
@@ -30,7 +31,7 @@ export class CloudWatchLogs implements LogPort {
   }
 
   consoleUrl(input: { group: string; stream: string } | { group: string; prefix: string }): string | undefined {
-    if (this.region === undefined || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(this.region)) return undefined;
+    if (this.region === undefined || !AWS_REGION_PATTERN.test(this.region)) return undefined;
     const host = this.region.startsWith("cn-") ? "console.amazonaws.cn" : this.region.startsWith("us-gov-") ? "console.amazonaws-us-gov.com" : "console.aws.amazon.com";
     const base = `https://${this.region}.${host}/cloudwatch/home?region=${this.region}#logsV2:log-groups/log-group/${consoleEncode(input.group)}`;
     return "stream" in input ? `${base}/log-events/${consoleEncode(input.stream)}` : `${base}${consoleEncode(`?logStreamNameFilter=${input.prefix}`)}`;

@@ -15,6 +15,7 @@ import { runDoctor } from "../doctor/run-doctor.js";
 import { InputError, formatDiagnostic } from "../errors.js";
 import { parseYamlSource } from "../util/yaml-source.js";
 import { parseCommandLine, UsageError, type CliIo } from "./options.js";
+import { AWS_REGION_PATTERN } from "../util/aws-region.js";
 
 export const DOCTOR_USAGE = `usage: berth doctor [--base-stack NAME] [--region REGION] [--role-arn ARN] [--config FILE ...] [--image REF ...] [--json]
 
@@ -63,7 +64,7 @@ export async function doctorCommand(
   if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(baseStack)) problems.push(`--base-stack must be a CloudFormation stack name, got "${baseStack}"`);
   const region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) problems.push("no region: pass --region or set AWS_REGION");
-  else if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) problems.push(`--region must be an AWS region such as us-east-1, got "${region}"`);
+  else if (!AWS_REGION_PATTERN.test(region)) problems.push(`--region must be an AWS region such as us-east-1, got "${region}"`);
   const roleArn = values["role-arn"];
   if (roleArn !== undefined && !/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(roleArn)) problems.push(`--role-arn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "${roleArn}"`);
   const images = [...(values.image ?? [])];

@@ -1,6 +1,7 @@
 import type { StackSummary } from "../preview/ports.js";
 import { table } from "../plan/plan-summary.js";
 import { parseCommandLine, UsageError, type CliIo } from "./options.js";
+import { AWS_REGION_PATTERN } from "../util/aws-region.js";
 
 export const LIST_USAGE = `usage: berth list [--region REGION] [--json]
 
@@ -79,7 +80,7 @@ export async function listCommand(
   }
   const region = values.region ?? input.env.AWS_REGION ?? input.env.AWS_DEFAULT_REGION;
   if (!region) return usage(io, "no region: pass --region or set AWS_REGION");
-  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) return usage(io, `--region must be an AWS region such as us-east-1, got "${region}"`);
+  if (!AWS_REGION_PATTERN.test(region)) return usage(io, `--region must be an AWS region such as us-east-1, got "${region}"`);
   let stacks: StackSummary[];
   try {
     stacks = await input.stacks(region).list();

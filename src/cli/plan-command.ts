@@ -9,6 +9,7 @@ import { hostname, previewHostLabel, UNKEYED_HOST_SECRET } from "../stack/naming
 import { createDirReader } from "../util/repo-reader.js";
 import { readCheckout } from "./git-checkout.js";
 import { parseCommandLine, UsageError, type CliIo } from "./options.js";
+import { AWS_REGION_PATTERN } from "../util/aws-region.js";
 
 export const PLAN_USAGE = `usage: berth plan [DIR] [--repo OWNER/NAME] --pr N [--sha SHA] [--branch NAME] [--domain DOMAIN]
                   [--region REGION] [--base-stack NAME] [--base-output NAME=VALUE ...] [--json] [--output DIR]
@@ -85,7 +86,7 @@ export async function planCommand(args: string[], io: CliIo, env: Record<string,
   if (values.domain !== undefined && !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(values.domain)) {
     problems.push(`--domain must be a DNS name such as preview.example.com, got "${values.domain}"`);
   }
-  if (values.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(values.region)) problems.push(`--region must be an AWS region such as us-east-1, got "${values.region}"`);
+  if (values.region !== undefined && !AWS_REGION_PATTERN.test(values.region)) problems.push(`--region must be an AWS region such as us-east-1, got "${values.region}"`);
   const baseOutputs: Record<string, string> = {};
   for (const pair of values["base-output"] ?? []) {
     const match = /^([A-Za-z]+)=(.*)$/.exec(pair);
