@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AWS_REGION_PATTERN } from "../src/util/aws-region.js";
+import { TARGET_GROUP_ARN_PATTERN } from "../src/util/target-group-arn.js";
 
 /** Seconds a stop may take by default: below deploy/bot.yml's StopTimeout of 120 s, with time left to close the server and exit. */
 export const DEFAULT_DRAIN_SECONDS = 100;
@@ -37,7 +38,7 @@ const Settings = z.object({
    */
   BERTH_WAKE_TARGET_GROUP_ARN: z
     .string()
-    .regex(/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/, "BERTH_WAKE_TARGET_GROUP_ARN must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>)")
+    .regex(TARGET_GROUP_ARN_PATTERN, "BERTH_WAKE_TARGET_GROUP_ARN must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>)")
     .optional(),
   BERTH_HOST_KEY: z
     .string()

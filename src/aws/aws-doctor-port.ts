@@ -13,7 +13,7 @@ import { IamRoles } from "./iam-roles.js";
 /** What the doctor port is made of: the deploy's own stack and load balancer adapters, and SDK clients. */
 export interface AwsDoctorPortOptions {
   stacks: Pick<StackPort, "find">;
-  loadBalancers: Pick<ElbV2, "usedPriorities" | "countTargetGroups">;
+  loadBalancers: Pick<ElbV2, "usedPriorities" | "countTargetGroups" | "describeTargetGroup">;
   ec2: EC2Client;
   iam: IAMClient;
   sts: STSClient;
@@ -34,6 +34,7 @@ export function createAwsDoctorPort(options: AwsDoctorPortOptions): DoctorPort {
     vpcEndpoints: (vpcId) => network.vpcEndpoints(vpcId),
     listenerRuleCount: async (listenerArn) => (await options.loadBalancers.usedPriorities(listenerArn)).length,
     targetGroupCount: (loadBalancerArn) => options.loadBalancers.countTargetGroups(loadBalancerArn),
+    targetGroup: (targetGroupArn) => options.loadBalancers.describeTargetGroup(targetGroupArn),
     simulate: (principalArn, requests) => roles.simulate(principalArn, requests),
     callerIdentity: () => getCallerIdentity(options.sts),
     findRoleArn: (roleName) => roles.findRoleArn(roleName),

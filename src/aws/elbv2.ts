@@ -6,7 +6,7 @@ import {
   type ElasticLoadBalancingV2Client,
   type TargetHealthDescription,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { HealthError } from "../preview/errors.js";
+import { AwsCallError, HealthError } from "../preview/errors.js";
 import type { LoadBalancerHeadroom, LoadBalancerPort, Signal } from "../preview/ports.js";
 import { awsCall } from "./aws-call.js";
 import { formatDuration, pollUntil, timing, type PollTiming } from "./poll.js";
@@ -78,6 +78,33 @@ export class ElbV2 implements LoadBalancerPort {
       marker = out.NextMarker;
     } while (marker);
     return priorities.sort((a, b) => a - b);
+  }
+
+  /**
+   * The target group's VPC, target type and protocol, and each registered target's health state;
+   * undefined when there is no such group (DescribeTargetGroups, DescribeTargetHealth).
+   */
+  async describeTargetGroup(targetGroupArn: string): Promise<{ vpcId?: string; targetType?: string; protocol?: string; targetStates: string[] } | undefined> {
+    let group;
+    try {
+      const out = await awsCall("DescribeTargetGroups", targetGroupArn, () =>
+        this.client.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [targetGroupArn] })),
+      );
+      group = out.TargetGroups?.[0];
+    } catch (error) {
+      if (error instanceof AwsCallError && error.code === "TargetGroupNotFoundException") return undefined;
+      throw error;
+    }
+    if (!group) return undefined;
+    const health = await awsCall("DescribeTargetHealth", targetGroupArn, () =>
+      this.client.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })),
+    );
+    return {
+      ...(group.VpcId ? { vpcId: group.VpcId } : {}),
+      ...(group.TargetType ? { targetType: group.TargetType } : {}),
+      ...(group.Protocol ? { protocol: group.Protocol } : {}),
+      targetStates: (health.TargetHealthDescriptions ?? []).map((t) => t.TargetHealth?.State ?? "unknown"),
+    };
   }
 
   /** How many target groups the load balancer routes to (all pages); an ALB holds at most 100. */

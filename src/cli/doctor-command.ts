@@ -16,8 +16,9 @@ import { InputError, formatDiagnostic } from "../errors.js";
 import { parseYamlSource } from "../util/yaml-source.js";
 import { parseCommandLine, UsageError, type CliIo } from "./options.js";
 import { AWS_REGION_PATTERN } from "../util/aws-region.js";
+import { TARGET_GROUP_ARN_PATTERN } from "../util/target-group-arn.js";
 
-export const DOCTOR_USAGE = `usage: berth doctor [--base-stack NAME] [--region REGION] [--role-arn ARN] [--config FILE ...] [--image REF ...] [--json]
+export const DOCTOR_USAGE = `usage: berth doctor [--base-stack NAME] [--region REGION] [--role-arn ARN] [--wake-target-group ARN] [--config FILE ...] [--image REF ...] [--json]
 
 Checks, read-only, that the AWS account is ready for previews: the base stack, its network and
 load balancer, the bot's role, the images and the secrets the given configs name.
@@ -25,6 +26,9 @@ load balancer, the bot's role, the images and the secrets the given configs name
   --base-stack NAME   the base stack (default BERTH_BASE_STACK, else berth-base)
   --region REGION     its region (default AWS_REGION, else AWS_DEFAULT_REGION)
   --role-arn ARN      the bot's role, to simulate its permissions
+  --wake-target-group ARN
+                      berth's own target group, where sleeping previews' URLs forward (default
+                      BERTH_WAKE_TARGET_GROUP_ARN)
   --config FILE       a repository's .github/preview.yml, to check its image and secrets; repeatable
   --image REF         an image to look for in ECR; repeatable
   --json              the report as JSON
@@ -35,6 +39,7 @@ const OPTIONS = {
   "base-stack": { type: "string" },
   region: { type: "string" },
   "role-arn": { type: "string" },
+  "wake-target-group": { type: "string" },
   config: { type: "string", multiple: true },
   image: { type: "string", multiple: true },
   json: { type: "boolean" },
@@ -67,6 +72,10 @@ export async function doctorCommand(
   else if (!AWS_REGION_PATTERN.test(region)) problems.push(`--region must be an AWS region such as us-east-1, got "${region}"`);
   const roleArn = values["role-arn"];
   if (roleArn !== undefined && !/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(roleArn)) problems.push(`--role-arn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "${roleArn}"`);
+  const wakeTargetGroupArn = values["wake-target-group"] ?? (env.BERTH_WAKE_TARGET_GROUP_ARN || undefined);
+  if (wakeTargetGroupArn !== undefined && !TARGET_GROUP_ARN_PATTERN.test(wakeTargetGroupArn)) {
+    problems.push(`--wake-target-group must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>), got "${wakeTargetGroupArn}"`);
+  }
   const images = [...(values.image ?? [])];
   const secrets: string[] = [];
   for (const file of values.config ?? []) {
@@ -92,7 +101,7 @@ export async function doctorCommand(
   }
 
   const port = (deps.doctorPort ?? createDoctorPort)(region);
-  const report = await runDoctor({ port, baseStack, region, images, secrets, ...(roleArn ? { roleArn } : {}) });
+  const report = await runDoctor({ port, baseStack, region, images, secrets, ...(roleArn ? { roleArn } : {}), ...(wakeTargetGroupArn ? { wakeTargetGroupArn } : {}) });
   io.stdout(values.json ? renderDoctorJson(report) : renderDoctorReport(report));
   return report.ok ? 0 : 1;
 }

@@ -66,6 +66,17 @@ export interface RepositoryRef {
   name: string;
 }
 
+/** A target group as doctor judges it: where it is, what it routes to, and its targets' health. */
+export interface TargetGroupInfo {
+  vpcId?: string;
+  /** `ip` (what Fargate tasks register as), `instance`, `lambda`, `alb`. */
+  targetType?: string;
+  /** `HTTP`, `HTTPS`, ... */
+  protocol?: string;
+  /** Each registered target's health state: `healthy`, `unhealthy`, `initial`, `draining`, ... */
+  targetStates: string[];
+}
+
 /** The AWS reads berth doctor needs. */
 export interface DoctorPort {
   /** The stack (any owner), or undefined when it does not exist. */
@@ -82,6 +93,8 @@ export interface DoctorPort {
   listenerRuleCount(listenerArn: string): Promise<number>;
   /** How many target groups are attached to the load balancer. */
   targetGroupCount(loadBalancerArn: string): Promise<number>;
+  /** The target group with its targets' health, or undefined when there is no such group. */
+  targetGroup(targetGroupArn: string): Promise<TargetGroupInfo | undefined>;
   /** Simulates the principal's policies (identity policies, boundaries) for each request. */
   simulate(principalArn: string, requests: SimulationRequest[]): Promise<SimulationResult[]>;
   callerIdentity(): Promise<CallerIdentity>;

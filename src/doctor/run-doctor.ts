@@ -6,14 +6,14 @@ import { BerthError } from "../errors.js";
 import { AwsCallError } from "../preview/errors.js";
 import { BASE_EXPORTS, OPTIONAL_BASE_EXPORTS, type BaseExport } from "../stack/base-stack.js";
 import { assessSubnetEgress, type SubnetEgress } from "./assess-subnet-egress.js";
-import type { DoctorPort, RepositoryRef, SimulationRequest } from "./doctor-port.js";
+import type { DoctorPort, RepositoryRef, SimulationRequest, TargetGroupInfo } from "./doctor-port.js";
 import { buildBotRoleRequests, type BotRoleAccount } from "./bot-role-requests.js";
 
 /** The outputs every base stack has; DockerHubMirror exists only when the operator set up a Docker Hub cache. */
 const REQUIRED_OUTPUTS = BASE_EXPORTS.filter((name) => !(OPTIONAL_BASE_EXPORTS as readonly string[]).includes(name));
 
 /** The checks, in the order they run and print. */
-export const CHECK_IDS = ["base-stack", "vpc-dns", "subnet-egress", "listener-rules", "target-groups", "secrets", "bot-role", "ecr-repositories"] as const;
+export const CHECK_IDS = ["base-stack", "vpc-dns", "subnet-egress", "listener-rules", "target-groups", "wake-target", "secrets", "bot-role", "ecr-repositories"] as const;
 /** A check's stable name, as `--json` prints it. */
 export type CheckId = (typeof CHECK_IDS)[number];
 
@@ -48,6 +48,8 @@ export interface DoctorInput {
   images?: readonly string[];
   /** SSM parameter or Secrets Manager ARNs (or SSM parameter names) the previews inject. */
   secrets?: readonly string[];
+  /** berth's own target group (BERTH_WAKE_TARGET_GROUP_ARN), where a sleeping preview's listener rule forwards. */
+  wakeTargetGroupArn?: string;
   /** The requests the bot's role must be allowed; default `buildBotRoleRequests`. */
   botRoleRequests?: (account: BotRoleAccount) => Promise<SimulationRequest[]>;
 }
@@ -161,6 +163,18 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
       "close stale previews, or deploy a second base stack (its own load balancer) for some repositories: this limit cannot be raised");
   });
 
+  if (!input.wakeTargetGroupArn) {
+    checks.push({
+      id: "wake-target",
+      status: "skip",
+      title: "Waking page",
+      fix: "no target group given: pass --wake-target-group (or set BERTH_WAKE_TARGET_GROUP_ARN) with the bot stack's TargetGroup; without it a sleeping preview's URL answers 503 until /preview wake or a push",
+    });
+  } else {
+    const arn = input.wakeTargetGroupArn;
+    await needs("wake-target", "Waking page", ["VpcId"], async ({ VpcId }) => wakeTargetResult(arn, VpcId, await port.targetGroup(arn)));
+  }
+
   const prefix = parameters.SecretsPrefix ?? DEFAULT_SECRETS_PREFIX;
   await needs("secrets", "Secrets", ["ExecutionRoleArn", "ListenerArn"], async ({ ExecutionRoleArn, ListenerArn }) => {
     const where = arnParts(ListenerArn);
@@ -250,6 +264,30 @@ function egressResult(egress: SubnetEgress[]): CheckResult {
     fix: "route 0.0.0.0/0 of their route table to a NAT gateway, or use public subnets with AssignPublicIp=ENABLED in the base stack",
     details,
   };
+}
+
+/**
+ * Whether a sleeping preview's listener rule can forward to berth: the target group exists in the
+ * base stack's VPC (a rule forwards only within its load balancer's VPC), takes Fargate tasks by
+ * IP over HTTP, and has a healthy target (berth running behind it).
+ */
+function wakeTargetResult(arn: string, vpcId: string, group: TargetGroupInfo | undefined): CheckResult {
+  const name = arn.split("/").at(-2) ?? arn;
+  const fail = (title: string, fix: string): CheckResult => ({ id: "wake-target", status: "fail", title: `Waking page: ${title}`, fix });
+  const useBotGroup = "set BERTH_WAKE_TARGET_GROUP_ARN to the TargetGroup of the bot's stack (deploy/bot.yml sets it so)";
+  if (!group) return fail(`target group ${arn} does not exist`, useBotGroup);
+  if (group.vpcId !== undefined && group.vpcId !== vpcId) return fail(`target group ${name} is in ${group.vpcId}, not in the base stack's ${vpcId}: no listener rule of the base load balancer can forward to it`, useBotGroup);
+  if (group.targetType !== undefined && group.targetType !== "ip") return fail(`target group ${name} takes targets of type ${group.targetType}: berth's Fargate task registers by IP`, useBotGroup);
+  if (group.protocol !== undefined && group.protocol !== "HTTP") return fail(`target group ${name} speaks ${group.protocol}: berth answers HTTP`, useBotGroup);
+  const healthy = group.targetStates.filter((state) => state === "healthy").length;
+  if (healthy === 0) {
+    const states = group.targetStates.length === 0 ? "no target registered" : `targets ${group.targetStates.join(", ")}`;
+    return fail(
+      `target group ${name} has no healthy target (${states}): a sleeping preview's URL answers 503 instead of waking it`,
+      "run berth's service in the bot's stack until its task answers GET /readyz (its logs say why it does not)",
+    );
+  }
+  return { id: "wake-target", status: "pass", title: `Waking page: target group ${name} routes to berth (${healthy} healthy target${healthy > 1 ? "s" : ""})` };
 }
 
 function headroom(id: CheckId, title: string, used: number, fix: string): CheckResult {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildBotRoleRequests } from "../../src/doctor/bot-role-requests.js";
-import { BASE_OUTPUTS, BOT_ROLE_ARN, createAwsFake, type AwsFake } from "../fakes/aws-fake.js";
+import { BASE_OUTPUTS, BOT_ROLE_ARN, BOT_TARGET_GROUP_ARN, createAwsFake, type AwsFake } from "../fakes/aws-fake.js";
 import { doctorCli } from "../helpers/doctor-harness.js";
 
 const SHOP = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:{sha}";
@@ -43,11 +43,12 @@ describe("berth doctor", () => {
 ✓ Task subnets subnet-0a1b2c3d4e5f60001, subnet-0a1b2c3d4e5f60002 reach ECR, ECR Public and CloudWatch Logs through igw-0a1b2c3d4e5f60001
 ✓ Listener rules: 0 of 100 used
 ✓ Target groups on the load balancer: 0 of 100 used
+✓ Waking page: target group berth-bot-TargetGroup-1A2B3C routes to berth (1 healthy target)
 ✓ Execution role reads secrets under preview/
 ✓ Bot role arn:aws:iam::123456789012:role/berth/berth-bot-TaskRole-0A1B2C3D4E5F is allowed all ${REQUESTS} requests a preview makes
 ✓ ECR repositories exist: shop
 
-All checks passed (8 passed).
+All checks passed (9 passed).
 `);
     expect(code).toBe(0);
   });
@@ -213,8 +214,81 @@ All checks passed (8 passed).
 
     const failed = stdout.split("\n").filter((line) => line.startsWith("✗") || line.startsWith("    "));
     expect(failed).toEqual(lines);
-    expect(stdout).toMatch(/^1 of 8 checks failed \(7 passed\)\.$/m);
+    expect(stdout).toMatch(/^1 of 9 checks failed \(8 passed\)\.$/m);
     expect(code).toBe(1);
+  });
+
+  const BOT_GROUP = "berth-bot-TargetGroup-1A2B3C";
+  it.each<[string, (fake: AwsFake) => void, string[]]>([
+    [
+      "berth's target group is gone",
+      (fake) => fake.state.elbv2.targetGroups.delete(BOT_TARGET_GROUP_ARN),
+      [
+        `✗ Waking page: target group ${BOT_TARGET_GROUP_ARN} does not exist`,
+        "    fix: set BERTH_WAKE_TARGET_GROUP_ARN to the TargetGroup of the bot's stack (deploy/bot.yml sets it so)",
+      ],
+    ],
+    [
+      "berth's target group is in another VPC",
+      (fake) => (fake.state.elbv2.targetGroups.get(BOT_TARGET_GROUP_ARN)!.vpcId = "vpc-0fedcba9876543210"),
+      [
+        `✗ Waking page: target group ${BOT_GROUP} is in vpc-0fedcba9876543210, not in the base stack's vpc-0abc1234def567890: no listener rule of the base load balancer can forward to it`,
+        "    fix: set BERTH_WAKE_TARGET_GROUP_ARN to the TargetGroup of the bot's stack (deploy/bot.yml sets it so)",
+      ],
+    ],
+    [
+      "berth's target group takes instances",
+      (fake) => (fake.state.elbv2.targetGroups.get(BOT_TARGET_GROUP_ARN)!.targetType = "instance"),
+      [
+        `✗ Waking page: target group ${BOT_GROUP} takes targets of type instance: berth's Fargate task registers by IP`,
+        "    fix: set BERTH_WAKE_TARGET_GROUP_ARN to the TargetGroup of the bot's stack (deploy/bot.yml sets it so)",
+      ],
+    ],
+    [
+      "berth is not healthy behind its target group",
+      (fake) => (fake.state.elbv2.targetGroups.get(BOT_TARGET_GROUP_ARN)!.health = { state: "unhealthy", reason: "Target.ResponseCodeMismatch" }),
+      [
+        `✗ Waking page: target group ${BOT_GROUP} has no healthy target (targets unhealthy): a sleeping preview's URL answers 503 instead of waking it`,
+        "    fix: run berth's service in the bot's stack until its task answers GET /readyz (its logs say why it does not)",
+      ],
+    ],
+    [
+      "no berth task is registered",
+      (fake) => (fake.state.elbv2.targetGroups.get(BOT_TARGET_GROUP_ARN)!.targets = []),
+      [
+        `✗ Waking page: target group ${BOT_GROUP} has no healthy target (no target registered): a sleeping preview's URL answers 503 instead of waking it`,
+        "    fix: run berth's service in the bot's stack until its task answers GET /readyz (its logs say why it does not)",
+      ],
+    ],
+  ])("fails the waking page when %s: the ✗ line with its fix, exit 1", async (_name, breakIt, lines) => {
+    const fake = healthy();
+    breakIt(fake);
+    const { code, stdout } = await doctorCli(["doctor", "--image", SHOP], fake);
+
+    expect(stdout.split("\n").filter((line) => line.startsWith("✗") || line.startsWith("    "))).toEqual(lines);
+    expect(stdout).toMatch(/^1 of 9 checks failed \(8 passed\)\.$/m);
+    expect(code).toBe(1);
+  });
+
+  it("skips the waking page without berth's target group, saying what a sleeping preview then answers", async () => {
+    const fake = healthy();
+    const { code, stdout } = await doctorCli(["doctor", "--image", SHOP], fake, { AWS_REGION: "us-east-1" });
+
+    expect(stdout).toContain(
+      "○ Waking page: skipped (no target group given: pass --wake-target-group (or set BERTH_WAKE_TARGET_GROUP_ARN) with the bot stack's TargetGroup; without it a sleeping preview's URL answers 503 until /preview wake or a push)\n",
+    );
+    expect(stdout).toMatch(/^All checks passed \(8 passed, 1 skipped\)\.$/m);
+    expect(fake.commands("elbv2")).not.toContain("DescribeTargetHealth");
+    expect(code).toBe(0);
+  });
+
+  it("checks the target group --wake-target-group names over BERTH_WAKE_TARGET_GROUP_ARN", async () => {
+    const fake = healthy();
+    const other = BOT_TARGET_GROUP_ARN.replace("0123456789abcdef", "fedcba9876543210");
+    const { stdout } = await doctorCli(["doctor", "--wake-target-group", other], fake);
+
+    expect(stdout).toContain(`✗ Waking page: target group ${other} does not exist\n`);
+    expect(fake.calls.filter((c) => c.command === "DescribeTargetGroups" && c.input.TargetGroupArns).map((c) => c.input.TargetGroupArns)).toEqual([[other]]);
   });
 
   it("fails on a missing base stack and skips what needs its outputs", async () => {
@@ -226,11 +300,12 @@ All checks passed (8 passed).
 ○ Task subnets: skipped (the base stack gives no VpcId, Subnets, AssignPublicIp)
 ○ Listener rules: skipped (the base stack gives no ListenerArn)
 ○ Target groups: skipped (the base stack gives no ListenerArn)
+○ Waking page: skipped (the base stack gives no VpcId)
 ○ Secrets: skipped (the base stack gives no ExecutionRoleArn, ListenerArn)
 ○ Bot role: skipped (the base stack gives no ClusterName, ListenerArn, VpcId, NamespaceId, LogGroup, SecurityGroup, ExecutionRoleArn, TaskRoleArn)
 ✓ ECR repositories exist: shop
 
-1 of 8 checks failed (1 passed, 6 skipped).
+1 of 9 checks failed (1 passed, 7 skipped).
 `);
     expect(code).toBe(1);
   });
@@ -345,7 +420,7 @@ secrets:
     const report = JSON.parse(stdout);
     expect(report.ok).toBe(false);
     expect(report.checks.map((c: { id: string; status: string }) => `${c.id}:${c.status}`)).toEqual([
-      "base-stack:pass", "vpc-dns:fail", "subnet-egress:pass", "listener-rules:pass", "target-groups:pass", "secrets:pass", "bot-role:pass", "ecr-repositories:skip",
+      "base-stack:pass", "vpc-dns:fail", "subnet-egress:pass", "listener-rules:pass", "target-groups:pass", "wake-target:pass", "secrets:pass", "bot-role:pass", "ecr-repositories:skip",
     ]);
     expect(report.checks[1]).toEqual({
       id: "vpc-dns",
@@ -367,7 +442,7 @@ secrets:
     expect(stdout).toContain(`✗ Task subnets: could not check
     fix: AWS DescribeRouteTables failed for route tables of VPC vpc-0abc1234def567890: ${message}${hint}
 `);
-    expect(stdout).toMatch(/^1 of 8 checks failed/m);
+    expect(stdout).toMatch(/^1 of 9 checks failed/m);
     expect(code).toBe(1);
   });
 
@@ -377,13 +452,14 @@ secrets:
     ["a role that is no role ARN", ["doctor", "--role-arn", "berth-bot"], { AWS_REGION: "us-east-1" }, 'berth doctor: --role-arn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "berth-bot"'],
     ["a bad stack name", ["doctor", "--base-stack", "9base"], { AWS_REGION: "us-east-1" }, 'berth doctor: --base-stack must be a CloudFormation stack name, got "9base"'],
     ["a config file that is not there", ["doctor", "--config", "/nonexistent/preview.yml"], { AWS_REGION: "us-east-1" }, "berth doctor: --config /nonexistent/preview.yml: no such file"],
-    ["an unknown option", ["doctor", "--fix"], { AWS_REGION: "us-east-1" }, "berth doctor: Unknown option '--fix'; known options: --base-stack, --region, --role-arn, --config, --image, --json, --help"],
+    ["a wake target group that is no target group ARN", ["doctor", "--wake-target-group", "berth-TargetGroup"], { AWS_REGION: "us-east-1" }, 'berth doctor: --wake-target-group must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>), got "berth-TargetGroup"'],
+    ["an unknown option", ["doctor", "--fix"], { AWS_REGION: "us-east-1" }, "berth doctor: Unknown option '--fix'; known options: --base-stack, --region, --role-arn, --wake-target-group, --config, --image, --json, --help"],
   ])("exits 2 on %s, before any AWS call", async (_name, args, env, line) => {
     const fake = healthy();
     const { code, stdout, stderr } = await doctorCli(args, fake, env);
 
     expect({ code, stdout, first: stderr.split("\n")[0] }).toEqual({ code: 2, stdout: "", first: line });
-    expect(stderr).toContain("berth doctor [--base-stack NAME] [--region REGION] [--role-arn ARN] [--config FILE ...] [--image REF ...] [--json]");
+    expect(stderr).toContain("berth doctor [--base-stack NAME] [--region REGION] [--role-arn ARN] [--wake-target-group ARN] [--config FILE ...] [--image REF ...] [--json]");
     expect(fake.calls).toEqual([]);
   });
 

@@ -61,6 +61,8 @@ export const BASE_OUTPUTS = {
 } as const;
 
 /** The bot's own task role (deploy/bot.yml), with a path; the fake's caller is a session of it. */
+/** berth's own target group (the bot stack's TargetGroup), with berth's task healthy behind it. */
+export const BOT_TARGET_GROUP_ARN = `arn:aws:elasticloadbalancing:${FAKE_REGION}:${FAKE_ACCOUNT}:targetgroup/berth-bot-TargetGroup-1A2B3C/0123456789abcdef`;
 export const BOT_ROLE_ARN = `arn:aws:iam::${FAKE_ACCOUNT}:role/berth/berth-bot-TaskRole-0A1B2C3D4E5F`;
 
 const MUTATING = /^(Create|Delete|Execute|Update|Run|Stop|Put|Register|Deregister|Modify|Continue)/;
@@ -235,6 +237,8 @@ export function createAwsFake(options: AwsFakeOptions = {}): AwsFake {
     ec2.seedNetwork({ vpcId: outputs.VpcId, subnetIds: outputs.Subnets.split(","), egress: outputs.AssignPublicIp === "ENABLED" ? "igw" : "nat" });
     iam.addRole(outputs.ExecutionRoleArn);
     iam.addRole(outputs.TaskRoleArn);
+    // berth itself, running behind its target group.
+    elbv2.addTargetGroup({ arn: BOT_TARGET_GROUP_ARN, name: "berth-bot-TargetGroup-1A2B3C", port: 3000, vpcId: outputs.VpcId, targetType: "ip", protocol: "HTTP", targets: [{ id: "10.0.1.20", port: 3000 }], health: { state: "healthy" } });
   }
 
   return {

@@ -3,7 +3,7 @@ import { CloudFormationStacks } from "../../src/aws/cloudformation-stacks.js";
 import { ElbV2 } from "../../src/aws/elbv2.js";
 import { runCli } from "../../src/cli/index.js";
 import type { DoctorPort } from "../../src/doctor/doctor-port.js";
-import { createAwsFake, FAKE_REGION, type AwsFake } from "../fakes/aws-fake.js";
+import { BOT_TARGET_GROUP_ARN, createAwsFake, FAKE_REGION, type AwsFake } from "../fakes/aws-fake.js";
 
 /** The doctor port on the fake account's clients, through the real adapters. */
 export function fakeDoctorPort(fake: AwsFake): DoctorPort {
@@ -17,11 +17,11 @@ export function fakeDoctorPort(fake: AwsFake): DoctorPort {
   });
 }
 
-/** Runs `berth <args>` against the fake account, with AWS_REGION set as in a shell. */
+/** Runs `berth <args>` against the fake account, with AWS_REGION and berth's own target group set as in berth's task. */
 export async function doctorCli(
   args: string[],
   fake: AwsFake = createAwsFake(),
-  env: Record<string, string | undefined> = { AWS_REGION: FAKE_REGION },
+  env: Record<string, string | undefined> = { AWS_REGION: FAKE_REGION, BERTH_WAKE_TARGET_GROUP_ARN: BOT_TARGET_GROUP_ARN },
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";

@@ -17,6 +17,7 @@ describe("buildDoctorRequests", () => {
     ["ec2:DescribeVpcAttribute", arn("ec2", `vpc/${BASE_OUTPUTS.VpcId}`), { "aws:RequestedRegion": FAKE_REGION }],
     ["ec2:DescribeSubnets", "*", { "aws:RequestedRegion": FAKE_REGION }],
     ["elasticloadbalancing:DescribeTargetGroups", "*", { "aws:RequestedRegion": FAKE_REGION }],
+    ["elasticloadbalancing:DescribeTargetHealth", "*", { "aws:RequestedRegion": FAKE_REGION }],
     ["iam:GetRole", BOT_ROLE_ARN, {}],
     // A repository is read in its own region.
     ["ecr:DescribeRepositories", `arn:aws:ecr:eu-west-1:${FAKE_ACCOUNT}:repository/shop`, { "aws:RequestedRegion": "eu-west-1" }],

@@ -1050,7 +1050,14 @@ export class FakeCloudFormation {
         });
         break;
       case "AWS::ElasticLoadBalancingV2::TargetGroup":
-        elb.addTargetGroup({ arn: r.physicalId, name: String(r.meta.name), port: Number(r.props.Port ?? 80) });
+        elb.addTargetGroup({
+          arn: r.physicalId,
+          name: String(r.meta.name),
+          port: Number(r.props.Port ?? 80),
+          ...(typeof r.props.VpcId === "string" ? { vpcId: r.props.VpcId } : {}),
+          ...(typeof r.props.TargetType === "string" ? { targetType: r.props.TargetType } : {}),
+          ...(typeof r.props.Protocol === "string" ? { protocol: r.props.Protocol } : {}),
+        });
         break;
       case "AWS::ElasticLoadBalancingV2::ListenerRule":
         elb.rules.set(r.physicalId, { arn: r.physicalId, listenerArn: String(r.props.ListenerArn), priority: Number(r.props.Priority), targetGroupArn: forwardsTo(r) });

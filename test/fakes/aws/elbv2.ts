@@ -36,6 +36,10 @@ export interface FakeTargetGroup {
   targets: Array<{ id: string; port: number }>;
   polls: number;
   health?: TargetHealthScript;
+  vpcId?: string;
+  /** `ip` for Fargate tasks. */
+  targetType?: string;
+  protocol?: string;
 }
 
 export interface FakeRule {
@@ -129,10 +133,29 @@ export class FakeElbV2 {
     return `${listenerArn.replace(":listener/", ":listener-rule/")}/${this.world.hex(16)}`;
   }
 
-  addTargetGroup(input: { name: string; port: number; arn?: string; targets?: Array<{ id: string; port: number }> }): FakeTargetGroup {
+  addTargetGroup(input: {
+    name: string;
+    port: number;
+    arn?: string;
+    targets?: Array<{ id: string; port: number }>;
+    vpcId?: string;
+    targetType?: string;
+    protocol?: string;
+    health?: TargetHealthScript;
+  }): FakeTargetGroup {
     const arn = input.arn ?? this.world.arn("elasticloadbalancing", `targetgroup/${input.name}/${this.world.hex(16)}`);
     const existing = this.targetGroups.get(arn);
-    const group: FakeTargetGroup = { arn, name: input.name, port: input.port, targets: input.targets ?? existing?.targets ?? [], polls: existing?.polls ?? 0, health: existing?.health };
+    const group: FakeTargetGroup = {
+      arn,
+      name: input.name,
+      port: input.port,
+      targets: input.targets ?? existing?.targets ?? [],
+      polls: existing?.polls ?? 0,
+      health: input.health ?? existing?.health,
+      ...(input.vpcId === undefined ? {} : { vpcId: input.vpcId }),
+      ...(input.targetType === undefined ? {} : { targetType: input.targetType }),
+      ...(input.protocol === undefined ? {} : { protocol: input.protocol }),
+    };
     this.targetGroups.set(arn, group);
     return group;
   }
@@ -161,8 +184,13 @@ export class FakeElbV2 {
     return { Listeners: arns.map((arn) => ({ ListenerArn: arn, LoadBalancerArn: this.loadBalancerOf(arn), Port: 443, Protocol: "HTTPS" as const })) };
   }
 
-  /** By load balancer: the groups it routes to (pages of 20, as the rules); otherwise every group. */
+  /** By ARN (every one must exist, as AWS answers); by load balancer: the groups it routes to (pages of 20, as the rules); otherwise every group. */
   private describeTargetGroups(input: DescribeTargetGroupsCommandInput) {
+    if (input.TargetGroupArns !== undefined) {
+      const groups = input.TargetGroupArns.map((arn) => this.targetGroups.get(arn));
+      if (groups.some((g) => g === undefined)) throw awsError("elbv2", "TargetGroupNotFoundException", "One or more target groups not found");
+      return { TargetGroups: groups.map((g) => this.targetGroupJson(g!, [])) };
+    }
     const lb = input.LoadBalancerArn;
     if (lb !== undefined && ![...this.listeners].some((l) => this.loadBalancerOf(l) === lb)) {
       throw awsError("elbv2", "LoadBalancerNotFoundException", "One or more load balancers not found");
@@ -170,12 +198,23 @@ export class FakeElbV2 {
     const arns = lb === undefined ? [...this.targetGroups.keys()] : [...this.routedTargetGroups(lb)];
     const size = input.PageSize ?? this.options.rulesPageSize;
     const start = Number(input.Marker ?? 0);
-    const page = arns.slice(start, start + size).map((arn) => ({
-      TargetGroupArn: arn,
-      TargetGroupName: this.targetGroups.get(arn)?.name ?? arn.split("/").at(-2),
-      LoadBalancerArns: lb === undefined ? [] : [lb],
-    }));
+    const page = arns.slice(start, start + size).map((arn) => {
+      const group = this.targetGroups.get(arn);
+      return group ? this.targetGroupJson(group, lb === undefined ? [] : [lb]) : { TargetGroupArn: arn, TargetGroupName: arn.split("/").at(-2), LoadBalancerArns: lb === undefined ? [] : [lb] };
+    });
     return { TargetGroups: page, NextMarker: start + size < arns.length ? String(start + size) : undefined };
+  }
+
+  private targetGroupJson(group: FakeTargetGroup, loadBalancerArns: string[]) {
+    return {
+      TargetGroupArn: group.arn,
+      TargetGroupName: group.name,
+      Port: group.port,
+      ...(group.vpcId === undefined ? {} : { VpcId: group.vpcId }),
+      ...(group.targetType === undefined ? {} : { TargetType: group.targetType as "ip" }),
+      ...(group.protocol === undefined ? {} : { Protocol: group.protocol as "HTTP" }),
+      LoadBalancerArns: loadBalancerArns,
+    };
   }
 
   private describeRules(input: DescribeRulesCommandInput) {
