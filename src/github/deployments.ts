@@ -21,6 +21,38 @@ export const DEPLOYMENT_KEY = "berth_key";
 /** Where a deployment's `payload` carries the number of the pull request it previews. */
 export const DEPLOYMENT_PR = "berth_pr";
 
+/**
+ * The `task` of a pull request's deployments. GitHub filters its list of deployments by task, so
+ * one pull request's deployments in the shared environment are found without reading every other
+ * pull request's.
+ */
+export function pullTask(pr: number): string {
+  return `deploy:pr-${pr}`;
+}
+
+/** The task GitHub gives a deployment created without one, as berth's were before they named their pull request. */
+const DEFAULT_TASK = "deploy";
+
+type ListedDeployment = { id: number | bigint; sha: string; environment: string; payload: unknown };
+
+/**
+ * A pull request's deployments in the environment, newest first, page by page as they are read:
+ * those of its task, then those made before deployments had one (task `deploy`) whose payload
+ * names it. Stop iterating to stop reading.
+ */
+async function* pullDeployments(octokit: Octokit, repo: RepoRef, environment: string, pr: number): AsyncGenerator<ListedDeployment> {
+  const { owner, repo: name } = repo;
+  for (const task of [pullTask(pr), DEFAULT_TASK]) {
+    for (let page = 1; ; page++) {
+      const response = await requireGitHub(`list deployments of PR #${pr} in ${environment}`, () =>
+        octokit.request("GET /repos/{owner}/{repo}/deployments", { owner, repo: name, environment, task, per_page: 100, page }),
+      );
+      for (const deployment of response.data) if (task !== DEFAULT_TASK || pullOf(deployment.payload) === pr) yield deployment;
+      if (!hasNextPage(response.headers)) break;
+    }
+  }
+}
+
 /** The pull request a listed deployment's payload names; undefined when it names none. */
 function pullOf(payload: unknown): number | undefined {
   if (typeof payload !== "object" || payload === null) return undefined;
@@ -102,6 +134,7 @@ export function createDeployments(octokit: Octokit, repo: RepoRef, options: Depl
             repo: name,
             ref: sha,
             environment,
+            task: pullTask(pr),
             description: truncate(description, DEPLOYMENT_DESCRIPTION_LIMIT),
             payload: { [DEPLOYMENT_KEY]: key, [DEPLOYMENT_PR]: pr },
             transient_environment: true,
@@ -124,15 +157,19 @@ export function createDeployments(octokit: Octokit, repo: RepoRef, options: Depl
 
     async deactivateOthers({ environment, pr, exceptId }) {
       const others: Array<{ id: number; sha: string }> = [];
-      for (let page = 1; ; page++) {
-        const response = await requireGitHub(`list deployments in ${environment}`, () =>
-          octokit.request("GET /repos/{owner}/{repo}/deployments", { owner, repo: name, environment, per_page: 100, page }),
-        );
-        for (const deployment of response.data) {
-          if (Number(deployment.id) === exceptId || (pr !== undefined && pullOf(deployment.payload) !== pr)) continue;
-          others.push({ id: Number(deployment.id), sha: deployment.sha });
+      const add = (deployment: ListedDeployment) => {
+        if (Number(deployment.id) !== exceptId) others.push({ id: Number(deployment.id), sha: deployment.sha });
+      };
+      if (pr !== undefined) {
+        for await (const deployment of pullDeployments(octokit, repo, environment, pr)) add(deployment);
+      } else {
+        for (let page = 1; ; page++) {
+          const response = await requireGitHub(`list deployments in ${environment}`, () =>
+            octokit.request("GET /repos/{owner}/{repo}/deployments", { owner, repo: name, environment, per_page: 100, page }),
+          );
+          response.data.forEach(add);
+          if (!hasNextPage(response.headers)) break;
         }
-        if (!hasNextPage(response.headers)) break;
       }
       // Reading first keeps repeated calls from piling inactive statuses onto old deployments.
       const cutOff = new Set<string>();
@@ -149,8 +186,9 @@ export function createDeployments(octokit: Octokit, repo: RepoRef, options: Depl
 
 /**
  * The newest `limit` deployments of the environment (at most 100), newest first, each with the
- * state of its latest status: one request per page of the list and one per deployment. With `pr`,
- * only those whose payload names it, read page by page until `limit` are found; without, one page.
+ * state of its latest status: one request per page of the list and one per deployment. With `pr`
+ * and `environment`, only that pull request's (its task's, then older ones its payload names),
+ * read page by page until `limit` are found; otherwise one page.
  */
 export async function listRecentDeployments(
   octokit: Octokit,
@@ -161,21 +199,17 @@ export async function listRecentDeployments(
   const { environment, pr, limit } = input;
   const where = `${environment ?? "every environment"}${pr === undefined ? "" : ` of PR #${pr}`}`;
   const picked: Array<{ id: number; sha: string; environment: string; pr: number | undefined }> = [];
-  for (let page = 1; picked.length < limit; page++) {
-    const response = await requireGitHub(`list deployments in ${where}`, () =>
-      octokit.request("GET /repos/{owner}/{repo}/deployments", {
-        owner,
-        repo: name,
-        ...(environment === undefined ? {} : { environment }),
-        per_page: pr === undefined ? Math.min(100, limit) : 100,
-        ...(page === 1 ? {} : { page }),
-      }),
-    );
-    for (const deployment of response.data) {
-      const of = pullOf(deployment.payload);
-      if (pr === undefined || of === pr) picked.push({ id: Number(deployment.id), sha: deployment.sha, environment: deployment.environment, pr: of });
+  const pick = (deployment: ListedDeployment) => picked.push({ id: Number(deployment.id), sha: deployment.sha, environment: deployment.environment, pr: pullOf(deployment.payload) });
+  if (pr !== undefined && environment !== undefined) {
+    for await (const deployment of pullDeployments(octokit, repo, environment, pr)) {
+      pick(deployment);
+      if (picked.length >= limit) break;
     }
-    if (pr === undefined || !hasNextPage(response.headers)) break;
+  } else {
+    const response = await requireGitHub(`list deployments in ${where}`, () =>
+      octokit.request("GET /repos/{owner}/{repo}/deployments", { owner, repo: name, ...(environment === undefined ? {} : { environment }), per_page: Math.min(100, limit) }),
+    );
+    for (const deployment of response.data) if (pr === undefined || pullOf(deployment.payload) === pr) pick(deployment);
   }
   const found: DeploymentInfo[] = [];
   for (const deployment of picked.slice(0, limit)) {

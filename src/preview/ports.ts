@@ -296,21 +296,21 @@ export type DeploymentState = "in_progress" | "success" | "failure" | "error" | 
 /** Deployments on one repository. */
 export interface DeploymentPort {
   /**
-   * Creates a transient, non-production deployment of the SHA in the environment, its `payload`
-   * naming the pull request; returns its id.
+   * Creates a transient, non-production deployment of the SHA in the environment, its task
+   * (`deploy:pr-<n>`) and its `payload` naming the pull request; returns its id.
    */
   create(input: { sha: string; environment: string; pr: number; description: string }): Promise<number>;
   setStatus(id: number, input: { state: DeploymentState; environmentUrl?: string; logUrl?: string; description?: string }): Promise<void>;
   /**
-   * Marks every other deployment of the environment inactive (with `pr`, only those whose payload
-   * names that pull request). Returns the commits of those that were still queued or in progress:
+   * Marks every other deployment of the environment inactive (with `pr`, only that pull request's:
+   * those of its task `deploy:pr-<n>`, and older ones of task `deploy` whose payload names it). Returns the commits of those that were still queued or in progress:
    * deploys a restart cut off, whose check runs may be open too.
    */
   deactivateOthers(input: { environment: string; pr?: number; exceptId?: number }): Promise<string[]>;
   /**
    * The newest `limit` deployments of the environment (of every environment when absent), newest
-   * first, each with the state of its latest status (undefined: none yet). With `pr`, only those
-   * whose payload names that pull request, read page by page until `limit` are found. One request
+   * first, each with the state of its latest status (undefined: none yet). With `pr`, only that
+   * pull request's (as `deactivateOthers` finds them), read page by page until `limit` are found. One request
    * per page, plus one per deployment returned.
    */
   listRecent(input: { environment?: string; pr?: number; limit: number }): Promise<DeploymentInfo[]>;

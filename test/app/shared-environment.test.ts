@@ -50,6 +50,7 @@ function legacyDeployment(harness: Harness, input: { environment: string; sha: s
     id: 500 + harness.github.state.deployments.length,
     sha: input.sha,
     environment: input.environment,
+    task: "deploy",
     transient_environment: true,
     production_environment: false,
     payload: input.payload ?? { berth_key: "from-before" },
@@ -96,6 +97,34 @@ describe("one environment for all previews", () => {
     const [, eight, seven] = h.github.state.deployments;
     expect(seven?.statuses.at(-1)?.environment_url).toMatch(/^https:\/\/shop-pr-7-/);
     expect(eight?.statuses.at(-1)?.environment_url).toMatch(/^https:\/\/shop-pr-8-/);
+  });
+
+  it("a push reads only its own pull request's deployments: GitHub filters them by the task that names the pull request", async () => {
+    h = twoPulls();
+    await open(h, 7, SHA1);
+    await open(h, 8, SHA2);
+    const before = h.github.state.requests.length;
+
+    h.github.setPull({ number: 7, headSha: SHA3, branch: "feature/seven" });
+    await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA3 }));
+    await h.settle();
+
+    expect(h.github.state.deployments.map((d) => `${d.task} ${d.sha.slice(0, 7)}`)).toEqual(["deploy:pr-7 1111111", "deploy:pr-8 2222222", "deploy:pr-7 3333333"]);
+    const reads = h.github.state.requests.slice(before).filter((r) => /^GET \/repos\/acme\/shop\/deployments(\/\d+\/statuses)?$/.test(r));
+    // PR 8's deployment (id of 2222222) is never read: neither listed nor its statuses asked for.
+    const eight = h.github.state.deployments.find((d) => d.sha === SHA2)!.id;
+    expect(reads.some((r) => r.includes(`/deployments/${eight}/`))).toBe(false);
+    expect(deployments(h)).toEqual(["preview 7 1111111: inactive", "preview 8 2222222: success", "preview 7 3333333: success"]);
+  });
+
+  it("a deployment in preview from before deployments named their pull request's task is still retired by its own pull request", async () => {
+    h = twoPulls();
+    legacyDeployment(h, { environment: "preview", sha: OLD, state: "success", payload: { berth_key: "k", berth_pr: 8 } });
+    legacyDeployment(h, { environment: "preview", sha: OLD, state: "success", payload: { berth_key: "k", berth_pr: 7 } });
+
+    await open(h, 7, SHA1);
+
+    expect(deployments(h)).toEqual(["preview 7 0000000: inactive", "preview 8 0000000: success", "preview 7 1111111: success"]);
   });
 
   it("closing one pull request deactivates only its deployments", async () => {

@@ -34,6 +34,8 @@ export interface FakeDeployment {
   id: number;
   sha: string;
   environment: string;
+  /** `deploy` unless the create named one. */
+  task: string;
   transient_environment: boolean;
   production_environment: boolean;
   /** What the create sent as `payload`; GitHub answers {} when none was given. */
@@ -278,6 +280,7 @@ export function createGitHubFake(options: {
           id: nextId++,
           sha: String(req.body.ref),
           environment: String(req.body.environment),
+          task: typeof req.body.task === "string" ? req.body.task : "deploy",
           transient_environment: req.body.transient_environment === true,
           production_environment: req.body.production_environment === true,
           payload: req.body.payload ?? {},
@@ -303,7 +306,8 @@ export function createGitHubFake(options: {
       (req) => {
         const env = req.url.searchParams.get("environment");
         const sha = req.url.searchParams.get("sha");
-        const list = state.deployments.filter((d) => (env === null || d.environment === env) && (sha === null || d.sha === sha)).reverse();
+        const task = req.url.searchParams.get("task");
+        const list = state.deployments.filter((d) => (env === null || d.environment === env) && (sha === null || d.sha === sha) && (task === null || d.task === task)).reverse();
         const [page, headers] = paginate(req, list);
         return [200, page.map(deploymentJson), headers];
       },
@@ -410,7 +414,7 @@ export function createGitHubFake(options: {
   }
 
   function deploymentJson(deployment: FakeDeployment) {
-    return { id: deployment.id, sha: deployment.sha, environment: deployment.environment, payload: deployment.payload };
+    return { id: deployment.id, sha: deployment.sha, environment: deployment.environment, task: deployment.task, payload: deployment.payload };
   }
 
   /** The first injected fault of the route that applies to the request, used up as it is returned. */

@@ -13,11 +13,12 @@ const next = (page: number) => ({
 });
 
 describe("createDeployments", () => {
-  it("creates a transient, non-production deployment of the exact SHA that waits on no checks, its payload naming the pull request", async () => {
+  it("creates a transient, non-production deployment of the exact SHA that waits on no checks, its task and payload naming the pull request", async () => {
     githubApi()
       .post("/repos/acme/shop/deployments", {
         ref: "abc1234def",
         environment: "preview",
+        task: "deploy:pr-7",
         description: "Preview of #7",
         payload: { berth_key: "key-1", berth_pr: 7 },
         transient_environment: true,
@@ -149,37 +150,41 @@ describe("createDeployments", () => {
     expect(await deployments().deactivateOthers({ environment: "preview/pr-7", exceptId: 903 })).toEqual(["d900"]);
   });
 
-  it("marks inactive only the pull request's own deployments in the shared environment, across pages", async () => {
+  it("marks inactive only the pull request's own deployments in the shared environment: its task's, across pages, then older ones its payload names", async () => {
     githubApi()
       .get("/repos/acme/shop/deployments")
-      .query({ environment: "preview", per_page: "100", page: "1" })
+      .query({ environment: "preview", task: "deploy:pr-7", per_page: "100", page: "1" })
       .reply(
         200,
         [
           { id: 906, sha: "d906", payload: { berth_key: "k6", berth_pr: 7 } },
-          { id: 905, sha: "d905", payload: { berth_key: "k5", berth_pr: 8 } },
           { id: 904, sha: "d904", payload: { berth_key: "k4", berth_pr: 7 } },
         ],
-        { link: '<https://api.github.com/repositories/1/deployments?environment=preview&per_page=100&page=2>; rel="next"' },
+        { link: '<https://api.github.com/repositories/1/deployments?environment=preview&task=deploy%3Apr-7&per_page=100&page=2>; rel="next"' },
       )
       .get("/repos/acme/shop/deployments")
-      .query({ environment: "preview", per_page: "100", page: "2" })
-      // 903 names PR 70 and 902 names no pull request: neither is PR 7's.
+      .query({ environment: "preview", task: "deploy:pr-7", per_page: "100", page: "2" })
+      .reply(200, [{ id: 903, sha: "d903", payload: { berth_key: "k3", berth_pr: 7 } }])
+      // Made before deployments named their pull request's task: 902 names PR 70, 901 no pull request, 900 PR 7.
+      .get("/repos/acme/shop/deployments")
+      .query({ environment: "preview", task: "deploy", per_page: "100", page: "1" })
       .reply(200, [
-        { id: 903, sha: "d903", payload: { berth_key: "k3", berth_pr: 70 } },
-        { id: 902, sha: "d902", payload: "" },
-        { id: 901, sha: "d901", payload: { berth_key: "k1", berth_pr: 7 } },
+        { id: 902, sha: "d902", payload: { berth_key: "k2", berth_pr: 70 } },
+        { id: 901, sha: "d901", payload: "" },
+        { id: 900, sha: "d900", payload: { berth_key: "k0", berth_pr: 7 } },
       ])
       .get("/repos/acme/shop/deployments/904/statuses?per_page=1")
       .reply(200, [{ state: "success" }])
-      .get("/repos/acme/shop/deployments/901/statuses?per_page=1")
+      .get("/repos/acme/shop/deployments/903/statuses?per_page=1")
+      .reply(200, [{ state: "inactive" }])
+      .get("/repos/acme/shop/deployments/900/statuses?per_page=1")
       .reply(200, [{ state: "in_progress" }])
       .post("/repos/acme/shop/deployments/904/statuses", { state: "inactive" })
       .reply(201, { id: 7 })
-      .post("/repos/acme/shop/deployments/901/statuses", { state: "inactive" })
+      .post("/repos/acme/shop/deployments/900/statuses", { state: "inactive" })
       .reply(201, { id: 8 });
 
-    expect(await deployments().deactivateOthers({ environment: "preview", pr: 7, exceptId: 906 })).toEqual(["d901"]);
+    expect(await deployments().deactivateOthers({ environment: "preview", pr: 7, exceptId: 906 })).toEqual(["d900"]);
   });
 
   it("names the commits of deployments it found still in progress", async () => {
