@@ -93,7 +93,7 @@ export function productionDeps(app: Probot, timings?: Partial<EngineTimings>, me
   const resyncing = metrics ? { resync: () => previews.resync().then((summary) => (metrics.setLivePreviews(summary.checked), summary)) } : previews;
   const stopResync =
     settings.BERTH_RESYNC_MINUTES > 0
-      ? scheduleResync(withIdleSweep({ resync: () => resyncing.resync(), sweepIdle: () => previews.sweepIdle() }, app.log), {
+      ? scheduleResync(withIdleSweep({ resync: () => resyncing.resync(), sweepIdle: () => previews.sweepIdle().then((summary) => (metrics?.setSleepingPreviews(summary.asleep), summary)) }, app.log), {
           firstDelayMs: FIRST_RESYNC_DELAY_MS,
           everyMs: settings.BERTH_RESYNC_MINUTES * 60_000,
           log: app.log,

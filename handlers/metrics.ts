@@ -22,6 +22,8 @@ export interface BerthMetrics {
   timeWebhooks(middleware: NodeMiddleware): NodeMiddleware;
   /** The last resync found this many previews (berth's stacks). */
   setLivePreviews(count: number): void;
+  /** Sets the sleeping previews' gauge: the idle sweep's count of stacks tagged asleep. */
+  setSleepingPreviews(count: number): void;
   /** Where each scrape reads the queue from (the engine, once built). */
   watchQueue(read: () => { running: number; waiting: number }): void;
   /** The body and content type of `GET /metrics`. */
@@ -51,6 +53,7 @@ export function createMetrics(): BerthMetrics {
     },
   });
   const live = new Gauge({ name: "berth_previews_live", help: "Previews (berth's stacks) the last resync found", registers: [registry] });
+  const sleeping = new Gauge({ name: "berth_previews_sleeping", help: "Previews the last idle sweep found asleep", registers: [registry] });
   const awsCalls = new Counter({ name: "berth_aws_calls_total", help: "AWS API calls, by service and operation", labelNames: ["service", "operation"], registers: [registry] });
   const awsErrors = new Counter({ name: "berth_aws_errors_total", help: "AWS API calls that failed, by service, operation and error", labelNames: ["service", "operation", "error"], registers: [registry] });
   const githubCalls = new Counter({ name: "berth_github_requests_total", help: "GitHub API requests, by route", labelNames: ["operation"], registers: [registry] });
@@ -87,6 +90,9 @@ export function createMetrics(): BerthMetrics {
     },
     setLivePreviews(count) {
       live.set(count);
+    },
+    setSleepingPreviews(count) {
+      sleeping.set(count);
     },
     watchQueue(read) {
       queue = read;

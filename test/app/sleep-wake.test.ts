@@ -69,7 +69,7 @@ describe("sleep_after", () => {
     // Someone looked 10 minutes in: 35 minutes after the deploy, the last 30 minutes saw a request.
     request(h, clock + 10 * MINUTE);
     clock += 35 * MINUTE;
-    await expect(sweep(h)).resolves.toMatchObject({ checked: 1, slept: 0 });
+    await expect(sweep(h)).resolves.toMatchObject({ checked: 1, slept: 0, asleep: 0 });
     expect(services(h).web!.desired).toBe(1);
 
     clock += 10 * MINUTE;
@@ -79,9 +79,9 @@ describe("sleep_after", () => {
     expect(sticky(h)).toContain("### 😴 Preview asleep");
     expect(sticky(h)).toContain("**State:** asleep since 2026-12-03T10:45:00Z; about $0.01 an hour asleep (its data services)");
 
-    // Asleep already: a second sweep queues nothing.
+    // Asleep already: a second sweep queues nothing, and counts it asleep.
     clock += 40 * MINUTE;
-    await expect(sweep(h)).resolves.toMatchObject({ slept: 0 });
+    await expect(sweep(h)).resolves.toMatchObject({ slept: 0, asleep: 1 });
 
     await comment(h, "/preview wake");
     expect(services(h)).toMatchObject({ web: { desired: 1 }, db: { desired: 1, tasks: db } });
@@ -156,7 +156,7 @@ describe("neither key", () => {
     expect(sticky(h)).not.toContain("**State:**");
     const before = h.aws.calls.length;
     clock += 400 * 86_400_000;
-    await expect(sweep(h)).resolves.toEqual({ checked: 0, slept: 0, expired: 0, errors: 0 });
+    await expect(sweep(h)).resolves.toEqual({ checked: 0, slept: 0, expired: 0, asleep: 0, errors: 0 });
     // It lists berth's stacks and asks CloudWatch nothing.
     expect(h.aws.calls.slice(before).map((c) => c.command)).toEqual(["ListStacks", "DescribeStacks", "DescribeStacks"]);
     expect(services(h).web!.desired).toBe(1);

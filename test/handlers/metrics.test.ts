@@ -50,7 +50,7 @@ describe("GET /metrics", () => {
     expect(phases).toEqual(["image success", "stack success", "migrate success", "seed success", "rollout success", "health success"]);
   });
 
-  it("gives the queue's depth at each scrape", async () => {
+  it("gives the queue's depth at each scrape, and the live and sleeping previews last counted", async () => {
     const metrics = createMetrics();
     let queue = { running: 2, waiting: 3 };
     metrics.watchQueue(() => queue);
@@ -59,9 +59,11 @@ describe("GET /metrics", () => {
     expect(sample((await get()).lines, "berth_queue_jobs")).toEqual(['berth_queue_jobs{state="running"} 2', 'berth_queue_jobs{state="waiting"} 3']);
     queue = { running: 0, waiting: 0 };
     metrics.setLivePreviews(12);
+    metrics.setSleepingPreviews(5);
     const { lines } = await get();
     expect(sample(lines, "berth_queue_jobs")).toEqual(['berth_queue_jobs{state="running"} 0', 'berth_queue_jobs{state="waiting"} 0']);
     expect(sample(lines, "berth_previews_live")).toEqual(["berth_previews_live 12"]);
+    expect(sample(lines, "berth_previews_sleeping")).toEqual(["berth_previews_sleeping 5"]);
   });
 
   it("counts AWS calls and their errors by operation, once per call, from the SDK client itself", async () => {

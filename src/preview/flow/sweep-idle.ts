@@ -10,6 +10,8 @@ export interface IdleSweepSummary {
   checked: number;
   slept: number;
   expired: number;
+  /** Previews found asleep (their stack tagged so), whether or not they were judged. */
+  asleep: number;
   /** Stacks that could not be judged (unreadable tags or outputs, CloudWatch failed); next sweep. */
   errors: number;
 }
@@ -52,10 +54,11 @@ export async function sweepIdle(deps: {
   now: () => Date;
   log: Logger;
 }): Promise<IdleSweepSummary> {
-  const summary: IdleSweepSummary = { checked: 0, slept: 0, expired: 0, errors: 0 };
+  const summary: IdleSweepSummary = { checked: 0, slept: 0, expired: 0, asleep: 0, errors: 0 };
   let loadBalancer: string | undefined;
   for (const stack of await deps.stacks.list()) {
     const state = readIdleState(stack.tags);
+    if (state.asleepSince !== undefined) summary.asleep += 1;
     if (state.sleepAfterSeconds === undefined && state.expireAfterSeconds === undefined) continue;
     summary.checked += 1;
     const log = deps.log.child({ stack: stack.name });
