@@ -37,12 +37,12 @@ type ListedDeployment = { id: number | bigint; sha: string; environment: string;
 
 /**
  * A pull request's deployments in the environment, newest first, page by page as they are read:
- * those of its task, then those made before deployments had one (task `deploy`) whose payload
- * names it. Stop iterating to stop reading.
+ * those of its task, then, with `older`, those made before deployments had one (task `deploy`)
+ * whose payload names it. Stop iterating to stop reading.
  */
-async function* pullDeployments(octokit: Octokit, repo: RepoRef, environment: string, pr: number): AsyncGenerator<ListedDeployment> {
+async function* pullDeployments(octokit: Octokit, repo: RepoRef, environment: string, pr: number, older: boolean): AsyncGenerator<ListedDeployment> {
   const { owner, repo: name } = repo;
-  for (const task of [pullTask(pr), DEFAULT_TASK]) {
+  for (const task of older ? [pullTask(pr), DEFAULT_TASK] : [pullTask(pr)]) {
     for (let page = 1; ; page++) {
       const response = await requireGitHub(`list deployments of PR #${pr} in ${environment}`, () =>
         octokit.request("GET /repos/{owner}/{repo}/deployments", { owner, repo: name, environment, task, per_page: 100, page }),
@@ -161,7 +161,7 @@ export function createDeployments(octokit: Octokit, repo: RepoRef, options: Depl
         if (Number(deployment.id) !== exceptId) others.push({ id: Number(deployment.id), sha: deployment.sha });
       };
       if (pr !== undefined) {
-        for await (const deployment of pullDeployments(octokit, repo, environment, pr)) add(deployment);
+        for await (const deployment of pullDeployments(octokit, repo, environment, pr, true)) add(deployment);
       } else {
         for (let page = 1; ; page++) {
           const response = await requireGitHub(`list deployments in ${environment}`, () =>
@@ -187,8 +187,8 @@ export function createDeployments(octokit: Octokit, repo: RepoRef, options: Depl
 /**
  * The newest `limit` deployments of the environment (at most 100), newest first, each with the
  * state of its latest status: one request per page of the list and one per deployment. With `pr`
- * and `environment`, only that pull request's (its task's, then older ones its payload names),
- * read page by page until `limit` are found; otherwise one page.
+ * and `environment`, only that pull request's (of its task), read page by page until `limit` are
+ * found; otherwise one page.
  */
 export async function listRecentDeployments(
   octokit: Octokit,
@@ -201,7 +201,9 @@ export async function listRecentDeployments(
   const picked: Array<{ id: number; sha: string; environment: string; pr: number | undefined }> = [];
   const pick = (deployment: ListedDeployment) => picked.push({ id: Number(deployment.id), sha: deployment.sha, environment: deployment.environment, pr: pullOf(deployment.payload) });
   if (pr !== undefined && environment !== undefined) {
-    for await (const deployment of pullDeployments(octokit, repo, environment, pr)) {
+    // Only the task's: a steady resync reads this for every open pull request, and those made
+    // before deployments had a task are retired by the pull request's next success or close.
+    for await (const deployment of pullDeployments(octokit, repo, environment, pr, false)) {
       pick(deployment);
       if (picked.length >= limit) break;
     }

@@ -310,7 +310,7 @@ export interface DeploymentPort {
   /**
    * The newest `limit` deployments of the environment (of every environment when absent), newest
    * first, each with the state of its latest status (undefined: none yet). With `pr`, only that
-   * pull request's (as `deactivateOthers` finds them), read page by page until `limit` are found. One request
+   * pull request's of its task `deploy:pr-<n>`, read page by page until `limit` are found. One request
    * per page, plus one per deployment returned.
    */
   listRecent(input: { environment?: string; pr?: number; limit: number }): Promise<DeploymentInfo[]>;

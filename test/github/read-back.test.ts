@@ -58,20 +58,21 @@ describe("reading berth's own record back", () => {
     ]);
   });
 
-  it("reads a pull request's newest deployments in the shared environment by its task, then older ones by the PR in their payload, until it has enough", async () => {
+  it("reads a pull request's newest deployments in the shared environment by its task, page after page until it has enough", async () => {
+    const page = (n: number) => ({ link: `<https://api.github.com/repositories/1/deployments?environment=preview&task=deploy%3Apr-7&per_page=100&page=${n}>; rel="next"` });
     githubApi()
       .get("/repos/acme/shop/deployments")
       .query({ environment: "preview", task: "deploy:pr-7", per_page: "100", page: "1" })
-      .reply(200, [{ id: 8, sha: SHA, environment: "preview", payload: { berth_key: "k8", berth_pr: 7 } }])
+      .reply(200, [{ id: 8, sha: SHA, environment: "preview", payload: { berth_key: "k8", berth_pr: 7 } }], page(2))
       .get("/repos/acme/shop/deployments")
-      .query({ environment: "preview", task: "deploy", per_page: "100", page: "1" })
+      .query({ environment: "preview", task: "deploy:pr-7", per_page: "100", page: "2" })
       .reply(
         200,
         [
-          { id: 7, sha: "7".repeat(40), environment: "preview", payload: { berth_key: "k7", berth_pr: 8 } },
           { id: 6, sha: "6".repeat(40), environment: "preview", payload: { berth_key: "k6", berth_pr: 7 } },
+          { id: 5, sha: "5".repeat(40), environment: "preview", payload: { berth_key: "k5", berth_pr: 7 } },
         ],
-        { link: '<https://api.github.com/repositories/1/deployments?environment=preview&task=deploy&per_page=100&page=2>; rel="next"' },
+        page(3),
       )
       .get("/repos/acme/shop/deployments/8/statuses")
       .query({ per_page: "1" })
@@ -80,7 +81,7 @@ describe("reading berth's own record back", () => {
       .query({ per_page: "1" })
       .reply(200, [{ id: 60, state: "inactive" }]);
 
-    // Two found by the first page of older ones: their second page is never asked for.
+    // Two found by the second page: the third is never asked for.
     expect(await listRecentDeployments(octokit(), repo, { environment: "preview", pr: 7, limit: 2 })).toEqual([
       { id: 8, sha: SHA, environment: "preview", pr: 7, state: "success" },
       { id: 6, sha: "6".repeat(40), environment: "preview", pr: 7, state: "inactive" },
