@@ -88,7 +88,7 @@ export function renderSignInPage(notice?: string): string {
     "",
     `${notice === undefined ? "" : `<p class="notice refused" role="alert">${escapeHtml(notice)}</p>`}
 <p>The live previews of pull requests that berth runs, for the repositories you can read on GitHub.</p>
-<p><a href="/login">Sign in with GitHub</a></p>`,
+<p><a href="/auth/login">Sign in with GitHub</a></p>`,
   );
 }
 
@@ -116,7 +116,7 @@ export function renderDashboardPage(view: DashboardView): string {
   const repositories = [...new Set(view.rows.map((r) => r.repository))].sort();
   const shown = filterRows(view.rows, view.filter);
   const option = (value: string, label: string, selected: boolean) => `<option value="${escapeHtml(value)}"${selected ? " selected" : ""}>${escapeHtml(label)}</option>`;
-  const header = `<form method="post" action="/logout"><span class="muted">Signed in as ${escapeHtml(view.login)}</span> <input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}"><button type="submit">Sign out</button></form>`;
+  const header = `<form method="post" action="/auth/logout"><span class="muted">Signed in as ${escapeHtml(view.login)}</span> <input type="hidden" name="csrf" value="${escapeHtml(view.csrf)}"><button type="submit">Sign out</button></form>`;
   const notice = view.notice === undefined ? "" : `<p class="notice${view.notice.refused ? " refused" : ""}" role="${view.notice.refused ? "alert" : "status"}">${escapeHtml(view.notice.text)}</p>`;
   const filters = `<form class="filters" method="get" action="/" aria-label="Filter previews">
 <div><label for="filter-repository">Repository</label><select id="filter-repository" name="repository">${option("", "All repositories", view.filter.repository === undefined)}${repositories.map((r) => option(r, r, r.toLowerCase() === view.filter.repository?.toLowerCase())).join("")}</select></div>

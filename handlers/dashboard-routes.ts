@@ -38,15 +38,16 @@ const MAX_BODY = 4096;
 
 /**
  * The dashboard of live previews on berth's own host: `/` (the list, or the sign-in page),
- * `/login` and `/auth/callback` (GitHub's web flow), `POST /logout`, and
+ * `/auth/login` and `/auth/callback` (GitHub's web flow), `POST /auth/logout`, and
  * `POST /previews/{owner}/{repo}/{pr}/{action}` (an action, from a person with write access).
+ * Three path patterns (`/`, `/auth/*`, `/previews/*`): a load balancer rule matches at most three.
  */
 export function createDashboard(deps: DashboardDeps): Dashboard {
   const origin = new URL(deps.publicUrl).origin;
   return {
     host: new URL(deps.publicUrl).host,
     answers: (method, path) =>
-      ((method === "GET" || method === "HEAD") && (path === "/" || path === "/login" || path === "/auth/callback")) || (method === "POST" && (path === "/logout" || path.startsWith("/previews/"))),
+      ((method === "GET" || method === "HEAD") && (path === "/" || path === "/auth/login" || path === "/auth/callback")) || (method === "POST" && (path === "/auth/logout" || path.startsWith("/previews/"))),
     handle: (req, res) =>
       route(deps, origin, req, res).catch((error: unknown) => {
         deps.log.error({ err: error }, "dashboard request failed");
@@ -61,7 +62,7 @@ async function route(deps: DashboardDeps, origin: string, req: IncomingMessage, 
   const cookies = readCookies(req.headers.cookie);
   const session = deps.sessions.find(cookies[SESSION_COOKIE]);
   if (req.method === "GET" || req.method === "HEAD") {
-    if (url.pathname === "/login") return login(deps, res);
+    if (url.pathname === "/auth/login") return login(deps, res);
     if (url.pathname === "/auth/callback") return callback(deps, url, cookies[STATE_COOKIE], res);
     if (!session) return send(res, 200, renderSignInPage(), req.method === "HEAD");
     return list(deps, session, url, res, req.method === "HEAD");
@@ -76,7 +77,7 @@ async function route(deps: DashboardDeps, origin: string, req: IncomingMessage, 
   if (!sameSecret(form.get("csrf") ?? undefined, session.csrf)) {
     return send(res, 403, renderMessagePage("Refused", "The form's CSRF token is missing or stale: reload the dashboard and try again."));
   }
-  if (url.pathname === "/logout") {
+  if (url.pathname === "/auth/logout") {
     deps.sessions.end(session.id);
     res.writeHead(303, { location: "/", "set-cookie": cookie(SESSION_COOKIE, "", { maxAgeSeconds: 0 }), "cache-control": "no-store" }).end();
     return;

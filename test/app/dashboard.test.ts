@@ -51,9 +51,9 @@ function githubExchanges(code: string, token: string): void {
     .reply(200, { access_token: token, token_type: "bearer", scope: "" });
 }
 
-/** Signs in through /login and /auth/callback as the person whose user token GitHub hands out; returns the session cookie. */
+/** Signs in through /auth/login and /auth/callback as the person whose user token GitHub hands out; returns the session cookie. */
 async function signIn(token: string): Promise<string> {
-  const login = await call(port, { path: "/login", host: BERTH });
+  const login = await call(port, { path: "/auth/login", host: BERTH });
   const state = new URL(login.headers.location as string).searchParams.get("state")!;
   githubExchanges(`code-${token}`, token);
   const back = await call(port, { path: `/auth/callback?code=code-${token}&state=${state}`, host: BERTH, cookie: setCookie(login, STATE)! });
@@ -80,13 +80,13 @@ describe("the dashboard's sign-in", () => {
     expect(answer.status).toBe(200);
     expect(answer.headers["content-security-policy"]).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]+=*'; form-action 'self'/);
     expect(visibleText(answer.text)).toContain("Sign in with GitHub");
-    expect(answer.text).toContain('href="/login"');
+    expect(answer.text).toContain('href="/auth/login"');
     expect(h.aws.calls.length).toBe(calls);
   });
 
   it("sends the browser to GitHub with the App's client id, the callback and a state bound to the browser by a cookie", async () => {
     await deployed();
-    const login = await call(port, { path: "/login", host: BERTH });
+    const login = await call(port, { path: "/auth/login", host: BERTH });
     expect(login.status).toBe(302);
     const to = new URL(login.headers.location as string);
     expect(`${to.origin}${to.pathname}`).toBe("https://github.com/login/oauth/authorize");
@@ -103,7 +103,7 @@ describe("the dashboard's sign-in", () => {
     ["no state cookie at all", (state: string) => `state=${state}`, false],
   ])("refuses a callback with %s, and exchanges no code", async (_what, query, withCookie) => {
     await deployed();
-    const login = await call(port, { path: "/login", host: BERTH });
+    const login = await call(port, { path: "/auth/login", host: BERTH });
     const state = new URL(login.headers.location as string).searchParams.get("state")!;
     const back = await call(port, { path: `/auth/callback?code=abc&${query(state)}`, host: BERTH, ...(withCookie ? { cookie: setCookie(login, STATE)! } : {}) });
     expect(back.status).toBe(400);
@@ -113,7 +113,7 @@ describe("the dashboard's sign-in", () => {
 
   it("says so when GitHub refuses the code, and signs nobody in", async () => {
     await deployed();
-    const login = await call(port, { path: "/login", host: BERTH });
+    const login = await call(port, { path: "/auth/login", host: BERTH });
     const state = new URL(login.headers.location as string).searchParams.get("state")!;
     nock("https://github.com").post("/login/oauth/access_token").reply(200, { error: "bad_verification_code", error_description: "The code passed is incorrect or expired.", error_uri: "https://docs.github.com" });
     const back = await call(port, { path: `/auth/callback?code=old&state=${state}`, host: BERTH, cookie: setCookie(login, STATE)! });
@@ -128,7 +128,7 @@ describe("the dashboard's sign-in", () => {
     expect(cookie).toMatch(new RegExp(`^${SESSION}=[A-Za-z0-9_-]{43}$`));
     expect(cookie).not.toContain("ghu_alice");
     const { html } = await page(cookie);
-    const out = await call(port, { method: "POST", path: "/logout", host: BERTH, cookie, origin: ORIGIN, form: { csrf: csrfOf(html) } });
+    const out = await call(port, { method: "POST", path: "/auth/logout", host: BERTH, cookie, origin: ORIGIN, form: { csrf: csrfOf(html) } });
     expect(out.status).toBe(303);
     expect(setCookie(out, SESSION)).toBe(`${SESSION}=`);
     expect((await page(cookie)).text).toContain("Sign in with GitHub");
@@ -271,7 +271,7 @@ describe("actions from the dashboard", () => {
 });
 
 describe("other hosts", () => {
-  it.each(["/", "/login"])("a preview's host still gets the waking page at %s, never the dashboard", async (path) => {
+  it.each(["/", "/auth/login"])("a preview's host still gets the waking page at %s, never the dashboard", async (path) => {
     await deployed();
     const answer = await call(port, { path, host: HOST });
     expect(answer.status).toBe(503);
