@@ -32,6 +32,11 @@ table{width:100%;border-collapse:collapse}
 th,td{text-align:left;vertical-align:top;padding:.5rem;border-bottom:1px solid var(--line)}
 th{font-size:.875rem;background:var(--soft)}
 td ul{margin:0;padding-left:1rem}
+a.host{overflow-wrap:anywhere}
+.state,.nowrap{white-space:nowrap}
+ul.phases{padding:0;list-style:none;font-size:.875rem}
+ul.phases li{display:inline}
+ul.phases li+li::before{content:" · "}
 .state{display:inline-block;font-weight:600;padding:0 .5rem;border-radius:1rem;border:2px solid}
 .state-ready{border-color:#1a7f37}.state-deploying{border-color:#9a6700}.state-failed{border-color:#cf222e}.state-asleep{border-color:#6e7781}.state-removing{border-color:#6e7781}
 .actions{display:flex;flex-wrap:wrap;gap:.25rem}
@@ -140,14 +145,15 @@ ${shown.map((row) => renderRow(row, view)).join("\n")}
 function renderRow(row: DashboardRow, view: DashboardView): string {
   const repo = escapeHtml(row.repository);
   const pullUrl = `${view.githubUrl}/${row.repository}/pull/${row.pr}`;
-  const cell = (label: string, html: string) => `<td data-label="${label}">${html}</td>`;
+  // One element inside each cell: on a phone the cell is a two-column grid, its label and this.
+  const cell = (label: string, html: string) => `<td data-label="${label}"><div>${html}</div></td>`;
   const commit = (sha: string) => `<a href="${escapeHtml(`${view.githubUrl}/${row.repository}/commit/${sha}`)}"><code>${escapeHtml(shortSha(sha))}</code></a>`;
-  const pull = `<a href="${escapeHtml(pullUrl)}">${repo}#${row.pr}</a>${row.title === undefined ? "" : `<br>${escapeHtml(row.title)}`}${row.branch === undefined ? "" : `<br><span class="muted">branch <code>${escapeHtml(row.branch)}</code></span>`}`;
+  const pull = `<a class="nowrap" href="${escapeHtml(pullUrl)}">${repo}#${row.pr}</a>${row.title === undefined ? "" : `<br>${escapeHtml(row.title)}`}${row.branch === undefined ? "" : `<br><span class="muted">branch <code>${escapeHtml(row.branch)}</code></span>`}`;
   const state = `<span class="state state-${row.state}">${row.state}</span>${row.asleepSince ? `<br><span class="muted">since ${readableTime(row.asleepSince)}</span>` : ""}`;
   const commits = row.sha === undefined && row.deploying === undefined ? "-" : [row.sha ? `${commit(row.sha)}` : "", row.deploying ? `<span class="muted">deploying</span> ${commit(row.deploying)}` : ""].filter(Boolean).join("<br>");
-  const url = row.url !== undefined && /^https?:\/\//.test(row.url) ? `<a href="${escapeHtml(row.url)}">${escapeHtml(row.url.replace(/^https?:\/\//, ""))}</a>` : "-";
+  const url = row.url !== undefined && /^https?:\/\//.test(row.url) ? `<a class="host" href="${escapeHtml(row.url)}">${escapeHtml(row.url.replace(/^https?:\/\//, ""))}</a>` : "-";
   const age = row.createdAt === undefined ? "-" : `${formatAge(row.createdAt, view.now)}<br><span class="muted">${readableTime(row.createdAt)}</span>`;
-  const phases = row.phases.length === 0 ? "-" : `<ul>${row.phases.map((p) => `<li>${escapeHtml(p.phase)} ${formatDuration(p.durationMs)}</li>`).join("")}</ul>`;
+  const phases = row.phases.length === 0 ? "-" : `<ul class="phases">${row.phases.map((p) => `<li>${escapeHtml(p.phase)} ${formatDuration(p.durationMs)}</li>`).join("")}</ul>`;
   const size = row.services.length === 0 ? "-" : `<ul>${row.services.map((s) => `<li>${escapeHtml(s.name)}: ${trim(s.vcpu)} vCPU, ${trim(s.gb)} GiB${s.tasks > 1 ? ` (${s.tasks} tasks)` : ""}</li>`).join("")}</ul>`;
   const cost =
     row.perHour === undefined

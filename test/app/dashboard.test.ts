@@ -146,10 +146,10 @@ describe("the list of previews", () => {
     expect(text).toContain("1 of 1 preview shown.");
     expect(text).toContain("acme/shop#7 Add <b>checkout</b> & pay branch feature/checkout");
     expect(html).toContain("Add &lt;b&gt;checkout&lt;/b&gt; &amp; pay");
-    expect(html).toContain('<a href="https://github.com/acme/shop/pull/7">acme/shop#7</a>');
+    expect(html).toContain('<a class="nowrap" href="https://github.com/acme/shop/pull/7">acme/shop#7</a>');
     expect(text).toContain("ready");
     expect(text).toContain(SHA1.slice(0, 7));
-    expect(html).toContain(`<a href="https://${HOST}">${HOST}</a>`);
+    expect(html).toContain(`<a class="host" href="https://${HOST}">${HOST}</a>`);
     // The fake's CloudFormation created the stack at its own clock's time.
     const created = h.aws.state.cloudformation.stacks.get(STACK)!.creationTime;
     expect(text).toContain(`${formatAge(created, new Date(clock))} ${visibleText(readableTime(created))}`);
