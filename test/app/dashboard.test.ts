@@ -172,6 +172,24 @@ describe("the list of previews", () => {
     expect(outsider.text).not.toContain("acme/shop");
   });
 
+  it("reads each template once per deploy and GitHub once a minute: a second look costs only the stack list", async () => {
+    await deployed();
+    const cookie = await signIn("ghu_alice");
+    const aws = h.aws.calls.length;
+    const github = h.github.state.requests.length;
+    await page(cookie);
+    const first = h.aws.calls.slice(aws).map((c) => c.command);
+    expect(first).toContain("GetTemplate");
+    // The repository's installation, the pull request, the last deploy's check run.
+    expect(h.github.state.requests.slice(github)).toEqual(["GET /repos/acme/shop/installation", "GET /repos/acme/shop/pulls/7", "GET /repos/acme/shop/commits/1111111111111111111111111111111111111111/check-runs"]);
+    const before = h.aws.calls.length;
+    const githubBefore = h.github.state.requests.length;
+    await page(cookie);
+    expect(h.aws.calls.slice(before).map((c) => c.command)).toEqual(first.filter((c) => c !== "GetTemplate"));
+    expect(h.github.state.requests.slice(githubBefore)).toEqual([]);
+    expect(first.filter((c) => /^(Create|Update|Delete|Execute)/.test(c))).toEqual([]);
+  });
+
   it("filters by repository and state, and says what a bad state filter is", async () => {
     await deployed();
     const cookie = await signIn("ghu_alice");
