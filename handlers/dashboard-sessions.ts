@@ -72,9 +72,9 @@ export function readCookies(header: string | undefined): Record<string, string> 
   const cookies: Record<string, string> = {};
   for (const part of (header ?? "").split(";")) {
     const at = part.indexOf("=");
-    if (at <= 0) continue;
-    const name = part.slice(0, at).trim();
-    if (!(name in cookies)) cookies[name] = part.slice(at + 1).trim();
+    const name = part.slice(0, Math.max(0, at)).trim();
+    if (at < 0 || name === "" || name in cookies) continue;
+    cookies[name] = part.slice(at + 1).trim();
   }
   return cookies;
 }
