@@ -26,10 +26,10 @@ afterEach(async () => {
 });
 
 /** acme/shop#7 deployed (with `expire_after: 1d`), four people GitHub knows, and berth's server with its dashboard. */
-async function deployed(): Promise<void> {
+async function deployed(config = "expire_after: 1d\n"): Promise<void> {
   clock = Date.parse("2026-12-03T10:00:00Z");
   const files = readFixtureRepo("rails-postgres");
-  files[".github/preview.yml"] += "expire_after: 1d\n";
+  files[".github/preview.yml"] += config;
   h = createHarness({ files, now: () => new Date(clock) });
   h.aws.putImage(IMAGE(SHA1));
   h.github.setPull({ number: 7, headSha: SHA1, branch: "feature/checkout", title: "Add <b>checkout</b> & pay" });
@@ -234,6 +234,27 @@ describe("actions from the dashboard", () => {
     expect(h.aws.state.cloudformation.stacks.get(STACK)!.tags["berth:active-at"]).toBe("2026-12-03T15:00:00.000Z");
     expect((await page(cookie)).text).toContain("expires in 24h (Dec 4, 2026, 15:00 UTC) at the earliest");
     expect(h.github.stickyComments()[0]?.body).toContain("### ✅ Preview ready");
+  });
+
+  it.each(["wake", "extend"])("%s on a sleeping preview wakes it: the page offers Wake, and after it the preview is ready again", async (action) => {
+    await deployed("sleep_after: 30m\nexpire_after: 1d\n");
+    clock += 31 * 60_000;
+    await h.previews.sweepIdle();
+    await h.settle();
+    const cookie = await signIn("ghu_alice");
+    const asleep = await page(cookie);
+    expect(asleep.text).toContain("asleep since Dec 3, 2026, 10:31 UTC");
+    expect(asleep.text).toContain("Wake acme/shop#7");
+    expect(asleep.text).not.toContain("Extend expiry acme/shop#7");
+    const answer = await call(port, { method: "POST", path: `/previews/acme/shop/7/${action}`, host: BERTH, cookie, origin: ORIGIN, form: { csrf: csrfOf(asleep.html) } });
+    expect(answer.status).toBe(303);
+    await h.settle();
+    const tags = h.aws.state.cloudformation.stacks.get(STACK)!.tags;
+    expect(tags["berth:asleep"]).toBeUndefined();
+    expect(tags["berth:active-at"]).toBe("2026-12-03T10:31:00.000Z");
+    const awake = await page(cookie);
+    expect(awake.text).toContain(`${action === "wake" ? "Wake" : "Extend expiry"} of acme/shop#7 queued.`);
+    expect(awake.text).toContain("sleeps in 30m (Dec 3, 2026, 11:01 UTC) at the earliest");
   });
 
   it("refuses a reader's forged POST with 403 and a clear message, and nothing happens", async () => {
