@@ -43,7 +43,10 @@ export interface EngineTimings {
 const PRODUCTION: EngineTimings = { pollDelayMs: 5_000, imagePollMs: 15_000, baseOutputsTtlMs: 5 * 60_000, githubRetryMs: CREATE_RETRY.baseDelayMs };
 
 /** The settings the engine reads; when resyncs run and how long a stop takes are the composition root's business. */
-export type EngineSettings = Omit<BerthSettings, "BERTH_RESYNC_MINUTES" | "BERTH_DRAIN_SECONDS" | "BERTH_RELEASE_GATE"> & Partial<Pick<BerthSettings, "BERTH_RELEASE_GATE">>;
+export type EngineSettings = Omit<BerthSettings, "BERTH_RESYNC_MINUTES" | "BERTH_DRAIN_SECONDS" | "BERTH_RELEASE_GATE" | DashboardSettingName> & Partial<Pick<BerthSettings, "BERTH_RELEASE_GATE">>;
+
+/** The dashboard's settings: its HTTP face reads them, the engine does not. */
+type DashboardSettingName = "BERTH_PUBLIC_URL" | "BERTH_GITHUB_URL" | "GITHUB_CLIENT_ID" | "GITHUB_CLIENT_SECRET";
 
 /**
  * Wires the engine: AWS adapters over the given clients, GitHub over installation tokens from

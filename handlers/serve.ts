@@ -7,6 +7,10 @@ import { startWebhookProxy, type SmeeModule, type WebhookProxy } from "./webhook
 import { createMetrics, githubMetricsPlugin } from "./metrics.js";
 import { createWebhookServer, listen } from "./webhook-server.js";
 import { createWebhookMiddleware } from "./webhooks.js";
+import { createGitHubSignIn } from "./dashboard-oauth.js";
+import { createDashboard, type Dashboard } from "./dashboard-routes.js";
+import { createSessionStore } from "./dashboard-sessions.js";
+import type { Logger } from "../src/util/logger.js";
 
 /**
  * Runs the configured app: the webhook endpoint (webhooks.ts) behind berth's own HTTP server (so
@@ -39,7 +43,13 @@ export async function serve(input: {
   });
   if (!deps) throw new Error("the app did not load");
   const webhooks = createWebhookMiddleware({ secret: env.WEBHOOK_SECRET, deps, log: probot.log, ...(env.WEBHOOK_PATH ? { path: env.WEBHOOK_PATH } : {}) });
-  const web = createWebhookServer(metrics.timeWebhooks(webhooks), { ready: deps.ready, metrics: () => metrics.render(), wake: (host) => deps!.previews.wakeOnRequest(host) });
+  const dashboard = buildDashboard(input.settings, deps.previews, probot.log);
+  const web = createWebhookServer(metrics.timeWebhooks(webhooks), {
+    ready: deps.ready,
+    metrics: () => metrics.render(),
+    wake: (host) => deps!.previews.wakeOnRequest(host),
+    ...(dashboard ? { dashboard } : {}),
+  });
   const host = env.HOST || "localhost";
   const port = await listen(web.server, env.PORT ? Number(env.PORT) : 3000, host);
   probot.log.info({ port }, `berth listening on port ${port}`);
@@ -69,4 +79,28 @@ export async function serve(input: {
     log: probot.log,
   });
   return { port };
+}
+
+/** The dashboard on BERTH_PUBLIC_URL's host, signing people in with the App's client id and secret; none without BERTH_PUBLIC_URL. */
+export function buildDashboard(settings: BerthSettings, previews: ProductionDeps["previews"], log: Logger): Dashboard | undefined {
+  const publicUrl = settings.BERTH_PUBLIC_URL;
+  if (publicUrl === undefined) return undefined;
+  const githubUrl = settings.BERTH_GITHUB_URL;
+  const enterprise = !/^https:\/\/github\.com$/.test(githubUrl);
+  return createDashboard({
+    previews,
+    signIn: createGitHubSignIn({
+      clientId: settings.GITHUB_CLIENT_ID ?? "",
+      clientSecret: settings.GITHUB_CLIENT_SECRET ?? "",
+      redirectUrl: `${publicUrl}/auth/callback`,
+      githubUrl,
+      // A GitHub Enterprise server answers its REST API under /api/v3.
+      ...(enterprise ? { apiUrl: `${githubUrl}/api/v3` } : {}),
+    }),
+    sessions: createSessionStore(),
+    publicUrl,
+    githubUrl,
+    now: () => new Date(),
+    log: log.child({ name: "dashboard" }),
+  });
 }

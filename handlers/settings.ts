@@ -40,11 +40,38 @@ const Settings = z.object({
     .string()
     .regex(TARGET_GROUP_ARN_PATTERN, "BERTH_WAKE_TARGET_GROUP_ARN must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>)")
     .optional(),
+  /**
+   * Where people reach berth itself, `https://berth.<Domain>` (deploy/bot.yml sets it): requests
+   * with this host get the dashboard of live previews, its sign-in with GitHub calls back to
+   * `<this>/auth/callback`. Needs GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET. Unset, there is no
+   * dashboard. `http://` only for localhost, in development.
+   */
+  BERTH_PUBLIC_URL: z
+    .string()
+    .refine(isPublicUrl, "BERTH_PUBLIC_URL must be berth's own address without a path, such as https://berth.example.com (http:// only for localhost)")
+    .transform((url) => new URL(url).origin)
+    .optional(),
+  /** GitHub's web address, where the dashboard's sign-in goes: https://github.com, or a GitHub Enterprise server's. */
+  BERTH_GITHUB_URL: z
+    .string()
+    .refine((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), "BERTH_GITHUB_URL must be a URL such as https://github.com")
+    .transform((url) => url.replace(/\/+$/, ""))
+    .default("https://github.com"),
+  GITHUB_CLIENT_ID: z.string().optional(),
+  GITHUB_CLIENT_SECRET: z.string().optional(),
   BERTH_HOST_KEY: z
     .string()
     .min(32, "BERTH_HOST_KEY must be at least 32 characters (e.g. the output of openssl rand -hex 32)")
     .default(() => DEVELOPMENT_HOST_KEY),
 });
+
+/** An https origin, or http on localhost, with no path, query or credentials. */
+function isPublicUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  const local = url.hostname === "localhost" || url.hostname === "127.0.0.1";
+  return (url.protocol === "https:" || (url.protocol === "http:" && local)) && (url.pathname === "/" || url.pathname === "") && !url.search && !url.hash && !url.username && !url.password;
+}
 
 /**
  * The host key of a berth outside production without BERTH_HOST_KEY: public, so preview host
@@ -58,8 +85,22 @@ export type BerthSettings = z.output<typeof Settings>;
 /** Parses berth's settings from the environment; throws one message naming every missing or bad variable. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): BerthSettings {
   // AWS_DEFAULT_REGION is what the AWS CLI reads; accept it when AWS_REGION is not set.
-  const parsed = Settings.safeParse({ ...env, AWS_REGION: env.AWS_REGION ?? env.AWS_DEFAULT_REGION, BERTH_HOST_KEY: env.BERTH_HOST_KEY || undefined, BERTH_WAKE_TARGET_GROUP_ARN: env.BERTH_WAKE_TARGET_GROUP_ARN || undefined });
+  const parsed = Settings.safeParse({
+    ...env,
+    AWS_REGION: env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
+    BERTH_HOST_KEY: env.BERTH_HOST_KEY || undefined,
+    BERTH_WAKE_TARGET_GROUP_ARN: env.BERTH_WAKE_TARGET_GROUP_ARN || undefined,
+    BERTH_PUBLIC_URL: env.BERTH_PUBLIC_URL || undefined,
+    BERTH_GITHUB_URL: env.BERTH_GITHUB_URL || undefined,
+    GITHUB_CLIENT_ID: env.GITHUB_CLIENT_ID || undefined,
+    GITHUB_CLIENT_SECRET: env.GITHUB_CLIENT_SECRET || undefined,
+  });
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  if (env.BERTH_PUBLIC_URL) {
+    for (const name of ["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"]) {
+      if (!env[name]) problems.push(`${name}: ${name} is not set: the dashboard at BERTH_PUBLIC_URL signs people in with the GitHub App's client id and secret (App settings > General); unset BERTH_PUBLIC_URL to run without the dashboard`);
+    }
+  }
   if (env.NODE_ENV === "production" && !env.BERTH_HOST_KEY) {
     problems.push("BERTH_HOST_KEY: BERTH_HOST_KEY is not set: the secret preview host names are derived with (deploy/bot.yml keeps one in Secrets Manager); without it anyone could guess a preview's address");
   }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Readiness } from "./readiness.js";
+import type { Dashboard } from "./dashboard-routes.js";
 import { renderWakingPage, WAKING_HEADERS } from "./waking-page.js";
 
 /** Probot's Node middleware (`createNodeMiddleware`): true when it answered the request. */
@@ -8,7 +9,8 @@ export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next?: 
 /**
  * berth's HTTP server: the webhooks, `GET /ping` (the process answers), `GET /readyz` (GitHub and
  * the base stack answer berth; the load balancer's health check), `GET /metrics` (Prometheus),
- * the waking page for any other GET or HEAD whose Host is a sleeping preview's, 404 for the rest.
+ * the dashboard on berth's own host, the waking page for any other GET or HEAD whose Host is a
+ * sleeping preview's, 404 for the rest.
  */
 export interface WebhookServer {
   readonly server: Server;
@@ -32,6 +34,8 @@ export function createWebhookServer(
     metrics?: () => Promise<{ contentType: string; body: string }>;
     /** Says whether a host is a preview's (and wakes it): its GET and HEAD requests get the waking page, other hosts' a bare 404. */
     wake?: (host: string) => Promise<"waking" | "unknown">;
+    /** The dashboard of live previews: answered on its own host, before any look-up of a preview's. */
+    dashboard?: Dashboard;
   } = {},
 ): WebhookServer {
   let refusing = false;
@@ -59,7 +63,12 @@ export function createWebhookServer(
       );
       return;
     }
-    if ((req.method === "GET" || req.method === "HEAD") && options.wake) {
+    const own = options.dashboard !== undefined && sameHost(req.headers.host, options.dashboard.host);
+    if (own && options.dashboard!.answers(req.method ?? "", path ?? "")) {
+      void options.dashboard!.handle(req, res);
+      return;
+    }
+    if ((req.method === "GET" || req.method === "HEAD") && options.wake && !own) {
       const wake = options.wake;
       void answerWake(wake, req, res);
       return;
@@ -93,6 +102,11 @@ async function answerWake(wake: (host: string) => Promise<"waking" | "unknown">,
   const answer = await wake(req.headers.host ?? "").catch(() => "unknown" as const);
   if (answer === "waking") res.writeHead(503, WAKING_HEADERS).end(req.method === "HEAD" ? undefined : renderWakingPage());
   else res.writeHead(404, { "content-type": "text/plain" }).end("Not Found\n");
+}
+
+/** Whether a Host header names `host` (without case, a default port ignored). */
+function sameHost(header: string | undefined, host: string): boolean {
+  return (header ?? "").toLowerCase().replace(/:(443|80)$/, "") === host.toLowerCase();
 }
 
 /** Starts listening; resolves with the port (0 picks a free one). */

@@ -26,6 +26,7 @@ export async function listOpenPullRequests(octokit: Octokit, repo: RepoRef, page
 
 interface PullData {
   number: number;
+  title?: string;
   state: string;
   draft?: boolean | undefined;
   head: { sha: string; ref: string; repo: { id: number | bigint } | null };
@@ -46,6 +47,7 @@ function toPullRequestInfo(data: PullData): PullRequestInfo {
     labels: (data.labels ?? []).flatMap((label) => (label.name ? [label.name] : [])),
     bot: isBot(data.user),
     baseBranch: data.base.ref,
+    ...(typeof data.title === "string" ? { title: data.title } : {}),
   };
 }
 

@@ -8,9 +8,10 @@ export interface PreviewJob {
   /**
    * deploy: a push or an opened PR; redeploy: deploy the head again; reset: wipe data, migrate,
    * seed; destroy/close: remove; sleep/expire: the idle sweep found nobody looking (`sleep_after`,
-   * `expire_after`); wake: `/preview wake`.
+   * `expire_after`); wake: `/preview wake`; extend: someone asked for more time (the dashboard),
+   * recorded as activity, which restarts both idle windows.
    */
-  action: "deploy" | "redeploy" | "reset" | "destroy" | "close" | "sleep" | "wake" | "expire";
+  action: "deploy" | "redeploy" | "reset" | "destroy" | "close" | "sleep" | "wake" | "expire" | "extend";
   /** The head SHA to deploy (ignored by destroy/close). */
   sha: string;
   branch?: string;
@@ -35,7 +36,7 @@ export interface PreviewJob {
    * reply) that alone asked for this job (reset, redeploy, destroy: no resync finds them again; an
    * approval is recorded in the sticky comment and is): told if dropped. Deploy rules do not apply.
    */
-  asked?: { commentId: number | string; command: string; button?: string };
+  asked?: { commentId: number | string; command: string; button?: string; from?: "check run" | "dashboard" };
   /** The head a push replaced (a `synchronize` webhook's `before`): tells a push delivered late from the newest one. */
   replaces?: string;
 }

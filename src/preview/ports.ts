@@ -365,6 +365,8 @@ export interface PullRequestInfo {
   /** Opened by a bot account (Dependabot, Renovate, an app). */
   bot: boolean;
   baseBranch: string;
+  /** Its title (user-controlled), when GitHub sent it. */
+  title?: string;
 }
 
 export type RepoPermission = "admin" | "maintain" | "write" | "triage" | "read" | "none";

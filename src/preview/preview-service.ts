@@ -4,11 +4,13 @@ import type { PreviewTarget } from "../plan/plan-preview.js";
 import { previewHostLabel, previewLabel, stackName } from "../stack/naming.js";
 import type { Logger } from "../util/logger.js";
 import { DeployReporter, renderComment } from "./report/index.js";
-import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, type BuildRun, type DeployDeps, ImageBuilds, deployPreview, describeFailure, destroyPreview, forkGate, gateDeploy, KeyedQueue, createWakeOnRequest, readIdleState, reconcile, RestartSignal, sleepPreview, sweepIdle, wakePreview, type IdleSweepSummary, type ReconcileSummary } from "./flow/index.js";
-import { type CheckRunRequest, type CommandDeps, type CommentCommand, handleCheckRunAction, handleCommand } from "./commands/index.js";
+import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, type BuildRun, type DeployDeps, ImageBuilds, deployPreview, describeFailure, destroyPreview, forkGate, gateDeploy, KeyedQueue, createWakeOnRequest, readIdleState, reconcile, RestartSignal, sleepPreview, sweepIdle, wakePreview, extendPreview, type IdleSweepSummary, type ReconcileSummary } from "./flow/index.js";
+import { type CheckRunRequest, type CommandDeps, type CommentCommand, type DashboardActionRequest, handleCheckRunAction, handleCommand, handleDashboardAction } from "./commands/index.js";
 import type { PreviewJob } from "./job.js";
 import type { AppGitHub, LogPort, RepoGitHub, RepoRef, RequestMetricsPort } from "./ports.js";
 import { formatIdleWindow } from "../config/schema.js";
+import { createListPreviews, type ListPreviews } from "../dashboard/list-previews.js";
+import type { DashboardRow } from "../dashboard/dashboard-row.js";
 
 export interface PreviewServiceDeps extends Omit<DeployDeps, "log" | "logs"> {
   logs: LogPort;
@@ -31,7 +33,7 @@ export interface PreviewServiceDeps extends Omit<DeployDeps, "log" | "logs"> {
 
 const REMOVALS = new Set<PreviewJob["action"]>(["destroy", "close"]);
 /** Jobs about a preview's idleness: they run to their end, and never interrupt a deploy. */
-const IDLE_JOBS = new Set<PreviewJob["action"]>(["sleep", "wake", "expire"]);
+const IDLE_JOBS = new Set<PreviewJob["action"]>(["sleep", "wake", "expire", "extend"]);
 /** Jobs only the idle sweep queues: any other job waiting for the pull request is worth more. */
 const SWEPT = new Set<PreviewJob["action"]>(["sleep", "expire"]);
 /** GitHub requests one resync spends per installation looking for open pull requests without a stack. */
@@ -55,6 +57,7 @@ export class PreviewService {
   private readonly resumeAt = new Map<number, { repo: number; afterPr: number }>();
   private resynced = false;
   private waker: ((host: string) => Promise<"waking" | "unknown">) | undefined;
+  private lister: ListPreviews | undefined;
   /** Counts job starts and ends per pull request: a resync sees whether a job came or went while it read. */
   private readonly activity = new Map<string, number>();
   /** Set by `drain`: berth is stopping, and no new work starts. */
@@ -173,6 +176,15 @@ export class PreviewService {
   }
 
   /**
+   * The dashboard's rows of the repositories `include` accepts: every live preview with its state,
+   * size, price and last deploy (see createListPreviews). Reads only.
+   */
+  listPreviews(include: (repository: string) => boolean): Promise<DashboardRow[]> {
+    this.lister ??= createListPreviews({ stacks: this.deps.stacks, github: this.deps.github, base: this.deps.base, now: this.deps.now, log: this.deps.log.child({ dashboard: true }) });
+    return this.lister(include);
+  }
+
+  /**
    * Handles a PR comment that may hold a `/preview` command, off the request path. Returns false
    * for a duplicate delivery, or while berth drains.
    */
@@ -196,6 +208,20 @@ export class PreviewService {
       const outcome = await handleCheckRunAction(this.commandDeps(log), github, input);
       log.info({ outcome, action: input.action, by: input.author }, "check run action handled");
     });
+  }
+
+  /**
+   * A button pressed on the dashboard: checks the presser's write access through the API and queues
+   * the job through the pull request's queue, as the `/preview` command of the same name. Resolves
+   * once queued (or refused); `restarting` while berth drains.
+   */
+  async dashboardAction(input: DashboardActionRequest): Promise<"queued" | "refused" | "closed" | "restarting"> {
+    if (this.refuseWhileDraining("command", undefined)) return "restarting";
+    const log = this.deps.log.child({ repo: `${input.repo.owner}/${input.repo.repo}`, pr: input.pr, action: input.action, by: input.user });
+    const github = await this.deps.github(input.repo);
+    const outcome = await handleDashboardAction(this.commandDeps(log), github, input);
+    log.info({ outcome }, "dashboard action handled");
+    return outcome;
   }
 
   /** Runs `work` off the request path, once per delivery, unless berth drains; failures are logged. */
@@ -272,7 +298,7 @@ export class PreviewService {
     const body =
       asked.button === undefined
         ? `berth is restarting and did not get to \`/preview ${asked.command}\`; comment it again once berth is back.`
-        : `berth is restarting and did not get to the check run's \`${asked.button}\` button; press it again once berth is back.`;
+        : `berth is restarting and did not get to the ${asked.from ?? "check run"}'s \`${asked.button}\` button; press it again once berth is back.`;
     const work = this.deps
       .github(job.repo)
       .then((github) => github.comments.reply(job.pr, body, asked.commentId))
@@ -465,6 +491,10 @@ export class PreviewService {
         const body = outcome === "no-preview" ? "There is no preview to wake; push or comment `/preview deploy`." : "The preview is awake already.";
         await github.comments.reply(job.pr, body, job.asked.commentId);
       }
+      return;
+    }
+    if (job.action === "extend") {
+      log.info({ outcome: await extendPreview(deps, { github, target, signal }) }, "extend");
       return;
     }
     const stack = await this.deps.stacks.find(stackName(previewLabel(target)));

@@ -72,3 +72,40 @@ export function hourlyPrice(size: PreviewSize, region: string): number | undefin
   const price = FARGATE_PRICES[region];
   return price === undefined ? undefined : size.vcpu * price.vcpuHour + size.gb * price.gbHour;
 }
+
+/** One long-running service of a preview, as its compose file names it, with its Fargate size. */
+export interface ServiceSize extends PreviewSize {
+  name: string;
+  /** It keeps running while the preview sleeps (a data service). */
+  keptAsleep: boolean;
+}
+
+/**
+ * Each running service of a rendered preview template with its size, named as the template's
+ * `ServiceArns` output names it (`web`, `db`), by compose name.
+ */
+export function serviceSizes(template: object): ServiceSize[] {
+  const outputs = (template as { Outputs?: Record<string, { Value?: unknown }> }).Outputs;
+  const names = namedRefs(outputs?.ServiceArns?.Value);
+  const kept = new Set(namedRefs(outputs?.StatefulServiceArns?.Value).values());
+  return [...names].map(([id, name]) => ({ name, keptAsleep: kept.has(name), ...sizeOf(template, (logicalId) => logicalId === id) })).filter((s) => s.tasks > 0);
+}
+
+/** The `name=<Ref>` pairs of an output built with `Fn::Join`, as logical id -> name. */
+function namedRefs(value: unknown): Map<string, string> {
+  const found = new Map<string, string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (typeof node !== "object" || node === null) return;
+    const join = (node as { "Fn::Join"?: unknown })["Fn::Join"];
+    if (Array.isArray(join) && join[0] === "=" && Array.isArray(join[1])) {
+      const [name, ref] = join[1] as unknown[];
+      const id = (ref as { Ref?: unknown } | undefined)?.Ref;
+      if (typeof name === "string" && typeof id === "string") found.set(id, name);
+      return;
+    }
+    Object.values(node).forEach(walk);
+  };
+  walk(value);
+  return found;
+}

@@ -5,6 +5,7 @@ import { FIRST_RESYNC_DELAY_MS } from "../../handlers/create-engine.js";
 import { DEFAULT_DRAIN_SECONDS } from "../../handlers/settings.js";
 import { createReadiness } from "../../handlers/readiness.js";
 import { createWebhookServer, listen } from "../../handlers/webhook-server.js";
+import { createDashboard } from "../../handlers/dashboard-routes.js";
 import { buildTemplate } from "../../src/stack/build-template.js";
 import { parseCfnYaml } from "../helpers/bot-policy.js";
 import { lintTemplate } from "../helpers/cfn-lint.js";
@@ -286,14 +287,28 @@ describe("deploy/bot.yml", () => {
   describe("secrets", () => {
     const container = (resource("TaskDefinition").Properties.ContainerDefinitions as Array<Record<string, Json>>)[0]!;
 
-    it("injects the private key, the webhook secret and the host key from Secrets Manager through ECS secrets", () => {
+    it("injects the private key, the webhook secret, the host key and, with the dashboard, the App's client secret from Secrets Manager through ECS secrets", () => {
       expect(container.Secrets).toEqual([
         { Name: "PRIVATE_KEY", ValueFrom: { Ref: "PrivateKeySecretArn" } },
         { Name: "WEBHOOK_SECRET", ValueFrom: { Ref: "WebhookSecretArn" } },
         { Name: "BERTH_HOST_KEY", ValueFrom: { Ref: "HostKeySecret" } },
+        { "Fn::If": ["HasDashboard", { Name: "GITHUB_CLIENT_SECRET", ValueFrom: { Ref: "GitHubClientSecretArn" } }, { Ref: "AWS::NoValue" }] },
       ]);
-      const envNames = (container.Environment as Array<{ Name: string }>).map((e) => e.Name);
-      expect(envNames).toEqual(["APP_ID", "AWS_REGION", "BERTH_BASE_STACK", "BERTH_DRAIN_SECONDS", "NODE_ENV", "LOG_FORMAT", "PORT", "HOST", "WEBHOOK_PATH", "BERTH_WAKE_TARGET_GROUP_ARN"]);
+      const envNames = (container.Environment as Array<{ Name?: string; "Fn::If"?: [string, { Name: string }, unknown] }>).map((e) => e.Name ?? `${e["Fn::If"]![1].Name} if ${e["Fn::If"]![0]}`);
+      expect(envNames).toEqual([
+        "APP_ID",
+        "AWS_REGION",
+        "BERTH_BASE_STACK",
+        "BERTH_DRAIN_SECONDS",
+        "NODE_ENV",
+        "LOG_FORMAT",
+        "PORT",
+        "HOST",
+        "WEBHOOK_PATH",
+        "BERTH_WAKE_TARGET_GROUP_ARN",
+        "BERTH_PUBLIC_URL if HasDashboard",
+        "GITHUB_CLIENT_ID if HasDashboard",
+      ]);
       // A sleeping preview's rule forwards to berth's own target group, named to berth here.
       expect((container.Environment as Array<{ Name: string; Value: unknown }>).find((e) => e.Name === "BERTH_WAKE_TARGET_GROUP_ARN")?.Value).toEqual({ Ref: "TargetGroup" });
     });
@@ -319,14 +334,19 @@ describe("deploy/bot.yml", () => {
       expect(resource("HostKeySecret").Properties).not.toHaveProperty("SecretString");
     });
 
-    it("lets the execution role read exactly those three secrets, and berth's role only sign-in secrets under the base stack's SecretsPrefix", () => {
+    it("lets the execution role read exactly those secrets, and berth's role only sign-in secrets under the base stack's SecretsPrefix", () => {
       const reading = allStatements.filter((s) => actionsOf(s).some((a) => a.startsWith("secretsmanager:")));
       expect(reading.map((s) => [s.Sid, s.Action]).sort()).toEqual([
         ["ReadAppSecrets", "secretsmanager:GetSecretValue"],
         ["ResolveSignInSecrets", "secretsmanager:GetSecretValue"],
       ]);
       const bySid = new Map(reading.map((s) => [s.Sid, s.Resource]));
-      expect(bySid.get("ReadAppSecrets")).toEqual([{ Ref: "PrivateKeySecretArn" }, { Ref: "WebhookSecretArn" }, { Ref: "HostKeySecret" }]);
+      expect(bySid.get("ReadAppSecrets")).toEqual([
+        { Ref: "PrivateKeySecretArn" },
+        { Ref: "WebhookSecretArn" },
+        { Ref: "HostKeySecret" },
+        { "Fn::If": ["HasDashboard", { Ref: "GitHubClientSecretArn" }, { Ref: "AWS::NoValue" }] },
+      ]);
       const signIn = JSON.stringify(bySid.get("ResolveSignInSecrets"));
       expect(signIn).toContain(":secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${Prefix}*");
       expect(signIn).toContain('{"Prefix":{"Fn::ImportValue":{"Fn::Sub":"${BaseStackName}-SecretsPrefix"}}}');
@@ -363,6 +383,24 @@ describe("deploy/bot.yml", () => {
       ]);
       const env = (resource("TaskDefinition").Properties.ContainerDefinitions as Array<{ Environment: Array<{ Name: string; Value: Json }> }>)[0]!.Environment;
       expect(env.find((e) => e.Name === "WEBHOOK_PATH")?.Value).toBe("/api/github/webhooks");
+    });
+
+    it("routes the dashboard's three path patterns on berth.<Domain> to berth when the App's client id and secret are given, in a rule of their own", () => {
+      const rule = resource("DashboardListenerRule") as unknown as { Condition: string; Properties: Record<string, Json> };
+      expect(rule.Condition).toBe("HasDashboard");
+      expect(rule.Properties.Priority).toEqual({ Ref: "DashboardRulePriority" });
+      expect(rule.Properties.Conditions).toEqual([
+        { Field: "host-header", HostHeaderConfig: { Values: [{ "Fn::Sub": ["berth.${Domain}", { Domain: importOf("Domain") }] }] } },
+        // A rule matches at most three values per condition: the dashboard's routes fit in /, /auth/* and /previews/*.
+        { Field: "path-pattern", PathPatternConfig: { Values: ["/", "/auth/*", "/previews/*"] } },
+      ]);
+      // Every route of the dashboard is one the rule sends to berth, and one berth answers.
+      const patterns = ["/", "/auth/*", "/previews/*"].map((p) => new RegExp(`^${p.replace(/\*/g, ".*")}$`));
+      const dashboard = createDashboard({ publicUrl: "https://berth.example.com" } as Parameters<typeof createDashboard>[0]);
+      for (const [method, route] of [["GET", "/"], ["GET", "/auth/login"], ["GET", "/auth/callback"], ["POST", "/auth/logout"], ["POST", "/previews/acme/shop/7/redeploy"]] as const) {
+        expect(patterns.some((p) => p.test(route)), route).toBe(true);
+        expect(dashboard.answers(method, route), route).toBe(true);
+      }
     });
   });
 

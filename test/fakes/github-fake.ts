@@ -55,6 +55,8 @@ export interface FakeComment {
 
 export interface FakePull {
   number: number;
+  /** Default `Pull request #<number>`. */
+  title?: string;
   headSha: string;
   branch: string;
   fork?: boolean;
@@ -93,7 +95,17 @@ export type FakeRoute =
   | "GET compare/{basehead}"
   | "GET pulls"
   | "GET app/installations"
-  | "GET installation/repositories";
+  | "GET installation/repositories"
+  | "GET user"
+  | "GET user/installations"
+  | "GET user/installations/{id}/repositories";
+
+/** A person who signed in to the dashboard: their user token and what GitHub says they can do per repository. */
+export interface FakeUser {
+  login: string;
+  /** Repositories of the app's installation the person can see, with GitHub's `permissions` on each. */
+  repositories: Array<{ full_name: string; permissions: { admin: boolean; maintain?: boolean; push: boolean; triage?: boolean; pull: boolean } }>;
+}
 
 /**
  * A transient answer GitHub gives instead of the route's own, `times` times (default 1), to the
@@ -119,6 +131,8 @@ interface Request {
   path: string;
   url: URL;
   body: Record<string, unknown>;
+  /** The token of `authorization: token <…>` or `bearer <…>`. */
+  token?: string;
 }
 
 /** Creates the fake for one repository `owner/repo` with the given files at every commit. */
@@ -143,6 +157,8 @@ export function createGitHubFake(options: {
     comments: [] as FakeComment[],
     permissions: new Map<string, RepoPermission>(),
     pulls: new Map<number, FakePull>(),
+    /** People by user token (`setUser`). */
+    users: new Map<string, FakeUser>(),
     problems: [] as string[],
     requests: [] as string[],
     /** GETs answered 304 Not Modified: their `If-None-Match` named the answer's ETag, so no rate limit was spent. */
@@ -155,6 +171,7 @@ export function createGitHubFake(options: {
   const baseRepo = { id: 1, full_name: `${owner}/${repo}` };
   const pullJson = (pull: FakePull) => ({
     number: pull.number,
+    title: pull.title ?? `Pull request #${pull.number}`,
     state: pull.state ?? "open",
     draft: pull.draft ?? false,
     head: { sha: pull.headSha, ref: pull.branch, repo: pull.fork ? { id: 2, full_name: `someone/${repo}` } : baseRepo },
@@ -162,6 +179,11 @@ export function createGitHubFake(options: {
     labels: (pull.labels ?? []).map((name, i) => ({ id: 9000 + i, name })),
     user: pull.user ?? { login: "octocat", type: "User" },
   });
+  /** Answers for the person whose user token the request carries; 401 without one GitHub knows. */
+  const withUser = (req: Request, answer: (user: FakeUser) => [number, unknown?, Record<string, string>?]): [number, unknown?, Record<string, string>?] => {
+    const user = req.token === undefined ? undefined : state.users.get(req.token);
+    return user === undefined ? [401, { message: "Bad credentials" }] : answer(user);
+  };
   /** One page of a list as GitHub pages it (`per_page`, `page`, a Link header when more follow). */
   const paginate = <T>(req: Request, items: T[], defaultPerPage = 30): [T[], Record<string, string>] => {
     const perPage = Number(req.url.searchParams.get("per_page") ?? defaultPerPage);
@@ -183,6 +205,25 @@ export function createGitHubFake(options: {
         const [repositories, headers] = paginate(req, [{ id: 1, name: repo, full_name: `${owner}/${repo}`, owner: { login: owner }, default_branch: "main" }]);
         return [200, { total_count: 1, repositories }, headers];
       },
+    ],
+    ["GET user", /^\/user$/, (req) => withUser(req, (user) => [200, { login: user.login, id: 77, type: "User" }])],
+    [
+      "GET user/installations",
+      /^\/user\/installations$/,
+      (req) => withUser(req, () => {
+        const [installations, headers] = paginate(req, [{ id: options.installationId ?? 1, account: { login: owner }, app_id: 1 }]);
+        return [200, { total_count: 1, installations }, headers];
+      }),
+    ],
+    [
+      "GET user/installations/{id}/repositories",
+      /^\/user\/installations\/(\d+)\/repositories$/,
+      (req, m) => withUser(req, (user) => {
+        if (Number(m[1]) !== (options.installationId ?? 1)) return [404, { message: "Not Found" }];
+        const all = user.repositories.map((r, i) => ({ id: 100 + i, name: r.full_name.split("/")[1], full_name: r.full_name, owner: { login: r.full_name.split("/")[0] }, permissions: r.permissions }));
+        const [repositories, headers] = paginate(req, all);
+        return [200, { total_count: all.length, repositories }, headers];
+      }),
     ],
     [
       "GET pulls",
@@ -448,7 +489,8 @@ export function createGitHubFake(options: {
         if (!match) continue;
         const fault = takeFault(route, body) ?? chaos?.({ route, body });
         if (fault === undefined || fault.applied === true) {
-          const [status, payload, headers] = handler({ method, path: url.pathname, url, body }, match);
+          const token = /^(?:token|bearer) (.+)$/i.exec(String(this.req.headers.authorization ?? ""))?.[1];
+          const [status, payload, headers] = handler({ method, path: url.pathname, url, body, ...(token === undefined ? {} : { token }) }, match);
           if (fault === undefined && method === "GET" && status === 200) {
             // GitHub's ETag names the answer; asked again with it, an unchanged answer is a bodiless 304.
             const etag = `W/"${createHash("sha1").update(JSON.stringify([payload, headers ?? {}])).digest("hex")}"`;
@@ -477,6 +519,10 @@ export function createGitHubFake(options: {
     },
     setPermission(user: string, permission: RepoPermission) {
       state.permissions.set(user, permission);
+    },
+    /** A person who can sign in to the dashboard with `token` (what GitHub's code exchange hands out). */
+    setUser(token: string, user: FakeUser) {
+      state.users.set(token, user);
     },
     setPull(pull: FakePull) {
       state.pulls.set(pull.number, pull);

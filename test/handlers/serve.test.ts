@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { serve } from "../../handlers/serve.js";
 import { startWebhookProxy, type SmeeModule } from "../../handlers/webhook-proxy.js";
 import { loadSettings } from "../../handlers/settings.js";
+import { call, visibleText } from "../helpers/dashboard-harness.js";
 
 describe("serve (npm start with a configured app)", () => {
   afterEach(() => {
@@ -44,6 +45,36 @@ describe("serve (npm start with a configured app)", () => {
     signals.get("SIGTERM")!();
     await vi.waitFor(() => expect(exits).toEqual([0]), { timeout: 10_000, interval: 5 });
     await expect(fetch(`${url}/ping`)).rejects.toThrow("fetch failed");
+  });
+
+  it("with BERTH_PUBLIC_URL serves the dashboard on that host, signing in with the App's client id", async () => {
+    vi.stubEnv("AWS_REGION", "us-east-1");
+    const privateKey = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const signals = new Map<string, () => void>();
+    const exits: number[] = [];
+    const env: NodeJS.ProcessEnv = {
+      APP_ID: "1",
+      PRIVATE_KEY: privateKey,
+      WEBHOOK_SECRET: "s",
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "silent",
+      AWS_REGION: "us-east-1",
+      BERTH_PUBLIC_URL: "https://berth.example.com",
+      GITHUB_CLIENT_ID: "Iv1.0123456789abcdef",
+      GITHUB_CLIENT_SECRET: "secret",
+    };
+    const { port } = await serve({ env, settings: loadSettings(env), Octokit: ProbotOctokit, process: { on: (signal, listener) => signals.set(signal, listener), exit: (code) => void exits.push(code) } });
+
+    const home = await call(port, { path: "/", host: "berth.example.com" });
+    expect(home.status).toBe(200);
+    expect(visibleText(home.text)).toContain("Sign in with GitHub");
+    const login = await call(port, { path: "/auth/login", host: "berth.example.com" });
+    expect(login.status).toBe(302);
+    expect(login.headers.location).toMatch(/^https:\/\/github\.com\/login\/oauth\/authorize\?allow_signup=true&client_id=Iv1\.0123456789abcdef&redirect_uri=https%3A%2F%2Fberth\.example\.com%2Fauth%2Fcallback&state=[A-Za-z0-9_-]{43}$/);
+
+    signals.get("SIGTERM")!();
+    await vi.waitFor(() => expect(exits).toEqual([0]), { timeout: 10_000, interval: 5 });
   });
 
   it("with WEBHOOK_PROXY_URL forwards the smee channel's webhooks to its own webhook path, and stops forwarding on SIGTERM", async () => {

@@ -3,7 +3,14 @@ import { checkAppSettings, DEVELOPMENT_HOST_KEY, loadSettings } from "../../hand
 
 describe("loadSettings", () => {
   it("applies defaults", () => {
-    expect(loadSettings({ AWS_REGION: "eu-west-1" })).toEqual({ AWS_REGION: "eu-west-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 1800, BERTH_RESYNC_MINUTES: 15, BERTH_DRAIN_SECONDS: 100, BERTH_RELEASE_GATE: "on", BERTH_HOST_KEY: DEVELOPMENT_HOST_KEY });
+    expect(loadSettings({ AWS_REGION: "eu-west-1" })).toEqual({ AWS_REGION: "eu-west-1", BERTH_BASE_STACK: "berth-base", BERTH_CONCURRENCY: 4, BERTH_IMAGE_TIMEOUT_SECONDS: 1800, BERTH_RESYNC_MINUTES: 15, BERTH_DRAIN_SECONDS: 100, BERTH_RELEASE_GATE: "on", BERTH_HOST_KEY: DEVELOPMENT_HOST_KEY, BERTH_GITHUB_URL: "https://github.com" });
+  });
+
+  it("serves the dashboard on BERTH_PUBLIC_URL (its origin), signing in with the App's client id and secret", () => {
+    const settings = loadSettings({ AWS_REGION: "eu-west-1", BERTH_PUBLIC_URL: "https://berth.example.com/", GITHUB_CLIENT_ID: "Iv1.abc", GITHUB_CLIENT_SECRET: "s3cret" });
+    expect(settings).toMatchObject({ BERTH_PUBLIC_URL: "https://berth.example.com", GITHUB_CLIENT_ID: "Iv1.abc", GITHUB_CLIENT_SECRET: "s3cret", BERTH_GITHUB_URL: "https://github.com" });
+    expect(loadSettings({ AWS_REGION: "eu-west-1", BERTH_PUBLIC_URL: "http://localhost:3000", GITHUB_CLIENT_ID: "a", GITHUB_CLIENT_SECRET: "b" }).BERTH_PUBLIC_URL).toBe("http://localhost:3000");
+    expect(loadSettings({ AWS_REGION: "eu-west-1", BERTH_GITHUB_URL: "https://github.example.com/" }).BERTH_GITHUB_URL).toBe("https://github.example.com");
   });
 
   it("takes the host key from BERTH_HOST_KEY, in production too", () => {
@@ -41,6 +48,19 @@ describe("loadSettings", () => {
       { AWS_REGION: "us-east-1", BERTH_WAKE_TARGET_GROUP_ARN: "berth-TargetGroup" },
       "- BERTH_WAKE_TARGET_GROUP_ARN: BERTH_WAKE_TARGET_GROUP_ARN must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>)",
     ],
+    [
+      { AWS_REGION: "us-east-1", BERTH_PUBLIC_URL: "http://berth.example.com", GITHUB_CLIENT_ID: "a", GITHUB_CLIENT_SECRET: "b" },
+      "- BERTH_PUBLIC_URL: BERTH_PUBLIC_URL must be berth's own address without a path, such as https://berth.example.com (http:// only for localhost)",
+    ],
+    [
+      { AWS_REGION: "us-east-1", BERTH_PUBLIC_URL: "https://berth.example.com/dashboard", GITHUB_CLIENT_ID: "a", GITHUB_CLIENT_SECRET: "b" },
+      "- BERTH_PUBLIC_URL: BERTH_PUBLIC_URL must be berth's own address without a path, such as https://berth.example.com (http:// only for localhost)",
+    ],
+    [
+      { AWS_REGION: "us-east-1", BERTH_PUBLIC_URL: "https://berth.example.com", GITHUB_CLIENT_ID: "a" },
+      "- GITHUB_CLIENT_SECRET: GITHUB_CLIENT_SECRET is not set: the dashboard at BERTH_PUBLIC_URL signs people in with the GitHub App's client id and secret (App settings > General); unset BERTH_PUBLIC_URL to run without the dashboard",
+    ],
+    [{ AWS_REGION: "us-east-1", BERTH_GITHUB_URL: "github.com" }, "- BERTH_GITHUB_URL: BERTH_GITHUB_URL must be a URL such as https://github.com"],
   ])("rejects %j", (env, line) => {
     expect(() => loadSettings(env)).toThrow(`berth cannot start; fix these environment variables:\n${line}`);
   });

@@ -77,6 +77,35 @@ export async function handleCheckRunAction(deps: CommandDeps, github: RepoGitHub
   return input.action;
 }
 
+/** What a person can do to a preview from the dashboard. */
+export type DashboardActionId = "redeploy" | "reset" | "destroy" | "wake" | "extend";
+
+/** A button pressed on the dashboard by a signed-in person. */
+export interface DashboardActionRequest {
+  repo: RepoRef;
+  pr: number;
+  /** The GitHub login of whoever pressed it. */
+  user: string;
+  action: DashboardActionId;
+}
+
+/**
+ * Runs a dashboard button as its `/preview` command: the same write-access rule, checked through
+ * the API now (the dashboard's sign-in may be hours old). Returns what was done: `queued`,
+ * `refused` (no write access) or `closed` (no open pull request).
+ */
+export async function handleDashboardAction(deps: Pick<CommandDeps, "enqueue">, github: RepoGitHub, input: DashboardActionRequest): Promise<"queued" | "refused" | "closed"> {
+  if (!WRITERS.has(await github.permission(input.user))) return "refused";
+  const pr = await github.pullRequest(input.pr);
+  if (!pr || pr.state !== "open") return "closed";
+  const base = { repo: input.repo, pr: input.pr, sha: pr.headSha, baseSha: pr.baseSha, branch: pr.branch, fork: pr.fork, draft: pr.draft, labels: pr.labels, bot: pr.bot, baseBranch: pr.baseBranch };
+  deps.enqueue({ ...base, action: input.action, asked: { commentId: `dashboard-${input.action}-${input.user.toLowerCase()}-${Date.now()}`, command: input.action, button: DASHBOARD_LABEL[input.action], from: "dashboard" } });
+  return "queued";
+}
+
+/** The dashboard's button labels, for messages. */
+export const DASHBOARD_LABEL: Record<DashboardActionId, string> = { redeploy: "Redeploy", reset: "Reset data", destroy: "Destroy", wake: "Wake", extend: "Extend expiry" };
+
 /** The open pull request whose head is `sha` (GitHub names none for a fork's check run); reads at most 3 pages. */
 async function findPullOf(github: RepoGitHub, sha: string): Promise<number | undefined> {
   for (let page = 1; page <= 3; page++) {

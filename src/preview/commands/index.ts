@@ -1,2 +1,2 @@
 /** The `/preview` commands of pull-request comments: parsing, permissions and replies. */
-export { handleCheckRunAction, handleCommand, type CheckRunRequest, type CommandDeps, type CommentCommand } from "./handle-command.js";
+export { DASHBOARD_LABEL, handleCheckRunAction, handleCommand, handleDashboardAction, type CheckRunRequest, type CommandDeps, type CommentCommand, type DashboardActionId, type DashboardActionRequest } from "./handle-command.js";

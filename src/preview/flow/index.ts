@@ -12,6 +12,6 @@ export { ListenerPriorityAllocator } from "./listener-priority.js";
 export { reconcile, type ReconcileSummary } from "./reconcile.js";
 export { parsePairs } from "./stack-outputs.js";
 export { readIdleState } from "./idle-tags.js";
-export { sleepPreview, wakePreview } from "./sleep-wake.js";
+export { extendPreview, sleepPreview, wakePreview } from "./sleep-wake.js";
 export { sweepIdle, type IdleSweepSummary } from "./sweep-idle.js";
 export { createWakeOnRequest, normalizeHost } from "./wake-on-request.js";

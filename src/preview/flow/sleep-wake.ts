@@ -94,15 +94,40 @@ export async function wakePreview(
     })(),
     retag(deps, stack, { ...tags, [ACTIVE_AT_TAG]: deps.now().toISOString() }, ""),
   ]);
-  if (!input.silent) {
-    const base = await deps.base();
-    const template = await deps.stacks.findTemplate(stack.name);
-    const cost = template ? previewCost({ template, baseOutputs: base.outputs, createdAt: stack.createdAt, now: deps.now() }) : undefined;
-    const idle = awakeIdle(updated.tags, deps.now());
-    await postState(deps, input, updated, { state: "ready", ...(cost ? { cost } : {}), ...(idle ? { idle } : {}) });
-  }
+  if (!input.silent) await postAwake(deps, input, updated);
   deps.log.info({ stack: stack.name }, "preview awake");
   return "awake";
+}
+
+/**
+ * Records activity now (`berth:active-at`), which restarts the `sleep_after` and `expire_after`
+ * windows: someone asked for more time. A sleeping preview is woken instead (a wake records
+ * activity too). The sticky comment shows the new expiry. Safe to repeat.
+ */
+export async function extendPreview(
+  deps: SleepWakeDeps,
+  input: { github: RepoGitHub; target: Omit<PreviewTarget, "sha">; signal?: AbortSignal },
+): Promise<"extended" | "awake" | "no-preview"> {
+  const stack = await deps.stacks.find(stackName(previewLabel(input.target)));
+  if (!stack) return "no-preview";
+  if (readIdleState(stack.tags).asleepSince) {
+    const woken = await wakePreview(deps, input);
+    return woken === "no-preview" ? woken : "awake";
+  }
+  const asleepTarget = stack.parameters[ASLEEP_TARGET_PARAMETER] ?? "";
+  const updated = await retag(deps, stack, { ...stack.tags, [ACTIVE_AT_TAG]: deps.now().toISOString() }, asleepTarget);
+  await postAwake(deps, input, updated);
+  deps.log.info({ stack: stack.name }, "preview's idle windows restarted");
+  return "extended";
+}
+
+/** The sticky comment of an awake preview: its price and when it sleeps and expires. */
+async function postAwake(deps: SleepWakeDeps, input: { github: RepoGitHub; target: Omit<PreviewTarget, "sha"> }, stack: StackSummary): Promise<void> {
+  const base = await deps.base();
+  const template = await deps.stacks.findTemplate(stack.name);
+  const cost = template ? previewCost({ template, baseOutputs: base.outputs, createdAt: stack.createdAt, now: deps.now() }) : undefined;
+  const idle = awakeIdle(stack.tags, deps.now());
+  await postState(deps, input, stack, { state: "ready", ...(cost ? { cost } : {}), ...(idle ? { idle } : {}) });
 }
 
 /** The comment's idle facts for an awake preview, from its stack's tags; undefined when neither key is set. */

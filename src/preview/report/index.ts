@@ -4,7 +4,7 @@
  */
 export { CHECK_NAME, DeployReporter } from "./deploy-reporter.js";
 export { DEPLOY_ATTEMPTS, readAttemptMarkers, RESUMES_PER_ATTEMPT, type DeployAttempt } from "./deploy-attempts.js";
-export { shortSha, type PhaseName } from "./render-check-run.js";
+export { formatDuration, readPhaseDurations, shortSha, type PhaseName } from "./render-check-run.js";
 export { LOGS_MARKER, readableTime, renderComment, STICKY_MARKER, type CommentState, type IdleFacts, type PreviewCost } from "./render-comment.js";
 export { deploymentDescription, legacyEnvironment, PREVIEW_ENVIRONMENT, pullOfDeployment } from "./render-deployment.js";
 export { deactivatePullDeployments, listPullDeployments } from "./pull-deployments.js";

@@ -107,6 +107,31 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`;
 }
 
+/** The inverse of formatDuration, in ms (to its precision); undefined for anything it does not write. */
+export function parseDuration(text: string): number | undefined {
+  const ms = /^(\d+) ms$/.exec(text);
+  if (ms) return Number(ms[1]);
+  const match = /^(?:(\d+)h )?(?:(\d+)m ?)?(?:(\d+)s)?$/.exec(text);
+  if (!match || text === "" || (match[1] !== undefined && match[3] !== undefined)) return undefined;
+  return ((Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0)) * 60 + Number(match[3] ?? 0)) * 1000;
+}
+
+/**
+ * The phases a check run's summary (renderCheckRun) shows as finished, each with its duration, in
+ * order: how long the last deploy took where. Phases that did not run (pending, skipped) are left out.
+ */
+export function readPhaseDurations(summary: string): Array<{ phase: string; durationMs: number }> {
+  const done = new Set([STATUS_LABEL.success, STATUS_LABEL.failure]);
+  const phases: Array<{ phase: string; durationMs: number }> = [];
+  for (const line of summary.split("\n")) {
+    const cells = /^\| (.+?) \| (.+?) \| (.*?) \| .*\|$/.exec(line);
+    if (!cells || !done.has(cells[2]!)) continue;
+    const durationMs = parseDuration(cells[3]!);
+    if (durationMs !== undefined) phases.push({ phase: cells[1]!.replace(/\\(.)/g, "$1"), durationMs });
+  }
+  return phases;
+}
+
 /** The conclusion that completes the check run; undefined while the deploy runs. A superseded deploy is neutral, never a failure. */
 export function checkConclusion(report: DeployReport): CheckConclusion | undefined {
   switch (report.outcome) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readAttemptMarkers } from "../../../src/preview/report/deploy-attempts.js";
-import { checkConclusion, formatDuration, renderCheckRun, type DeployReport, type PhaseReport } from "../../../src/preview/report/render-check-run.js";
+import { checkConclusion, formatDuration, parseDuration, readPhaseDurations, renderCheckRun, type DeployReport, type PhaseReport } from "../../../src/preview/report/render-check-run.js";
 
 const sha = "abc1234def5678901234567890abcdef12345678";
 const done = (name: PhaseReport["name"], durationMs: number): PhaseReport => ({ name, status: "success", durationMs });
@@ -287,5 +287,42 @@ describe("formatDuration", () => {
     [3_725_000, "1h 2m"],
   ])("%d ms -> %s", (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe("readPhaseDurations", () => {
+  it("reads back the finished phases' durations of a summary renderCheckRun wrote", () => {
+    const summary = renderCheckRun({
+      kind: "deploy",
+      sha: "a".repeat(40),
+      pr: 7,
+      outcome: "success",
+      warnings: [],
+      phases: [
+        { name: "image", status: "success", durationMs: 850 },
+        { name: "stack", status: "success", durationMs: 72_000 },
+        { name: "init:createbuckets", status: "success", durationMs: 12_000 },
+        { name: "migrate", status: "success", durationMs: 9_000 },
+        { name: "seed", status: "skipped" },
+        { name: "rollout", status: "success", durationMs: 3_900_000 },
+        { name: "health", status: "failure", durationMs: 5_000 },
+      ],
+    }).summary;
+    expect(readPhaseDurations(summary)).toEqual([
+      { phase: "Image", durationMs: 850 },
+      { phase: "Stack", durationMs: 72_000 },
+      { phase: "Init: createbuckets", durationMs: 12_000 },
+      { phase: "Migrate", durationMs: 9_000 },
+      { phase: "Rollout", durationMs: 3_900_000 },
+      { phase: "Health", durationMs: 5_000 },
+    ]);
+  });
+
+  it.each(["850 ms", "12s", "1m 12s", "1h 5m"])("parseDuration reads formatDuration's %s back", (text) => {
+    expect(formatDuration(parseDuration(text)!)).toBe(text);
+  });
+
+  it.each(["", "soon", "1h 5m 3s", "12"])("parseDuration refuses %j", (text) => {
+    expect(parseDuration(text)).toBeUndefined();
   });
 });
