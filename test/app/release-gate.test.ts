@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
 import { IMAGE, SHA1, SHA2, STACK } from "../helpers/app-fixtures.js";
 import { releaseThenDeployment } from "../helpers/release-runs.js";
-import { pullRequestPayload } from "../helpers/webhook-payloads.js";
+import { prCommentPayload, pullRequestPayload } from "../helpers/webhook-payloads.js";
 
 /**
  * A push whose release phase needs no stack update starts its rollout update with migrate, the new
@@ -113,6 +113,35 @@ describe("the release gate of a push", () => {
     const stack = h.aws.state.cloudformation.stacks.get(STACK);
     expect(stack?.status).toBe("UPDATE_COMPLETE");
     expect(stack?.tags["berth:sha"]).toBe(SHA3);
+  });
+
+  it("is not built for /preview redeploy of the commit serving: migrate runs, and no stack operation follows", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres"), releaseGate: true });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    h.github.setPermission("maintainer", "write");
+    await deployed(h, SHA1, "opened");
+    await deployed(h, SHA2, "synchronize");
+    const serving = webTaskDefinition(h);
+    const before = h.aws.calls.length;
+    const signals = h.aws.state.cloudformation.signals.length;
+
+    const id = h.github.addComment("/preview redeploy", { login: "maintainer", type: "User" });
+    await h.receive("issue_comment", prCommentPayload({ pr: 7, body: "/preview redeploy", commentId: id, user: "maintainer" }));
+    await h.settle();
+
+    const later = h.aws.calls.slice(before).map((c) => c.command);
+    expect(later.filter((c) => c === "RunTask")).toHaveLength(1);
+    expect(later.filter((c) => c === "ExecuteChangeSet")).toHaveLength(0);
+    expect(h.aws.state.cloudformation.signals).toHaveLength(signals);
+    const run = h.github.checkRuns(SHA2).at(-1);
+    expect(run?.conclusion).toBe("success");
+    expect(run?.output.summary).toMatch(/\| Migrate \| ✅ success \|/);
+    expect(run?.output.summary).toMatch(/\| Rollout \| ✅ success \|/);
+    expect(webTaskDefinition(h)).toBe(serving);
+    const stack = h.aws.state.cloudformation.stacks.get(STACK);
+    expect(stack?.status).toBe("UPDATE_COMPLETE");
+    expect(stack?.tags["berth:sha"]).toBe(SHA2);
   });
 
   describe("left open by a berth that stopped during migrate", () => {

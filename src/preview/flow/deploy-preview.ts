@@ -12,7 +12,7 @@ import type { EngineMetrics, EnsureStackInput, GatePort, ImagePort, LoadBalancer
 import { buildDataTasksTag, DATA_TASKS_TAG, replacedDataServices } from "./data-tasks.js";
 import type { ImageBuilds } from "./image-builds.js";
 import { pinImage, shortDigest } from "./pin-image.js";
-import { compareReleasePhase, sameTags } from "./release-phase-change.js";
+import { changesTemplate, compareReleasePhase, sameTags } from "./release-phase-change.js";
 import { runReleaseChain, runReleaseStep, ReleaseStepError, type StepRetry } from "./release-step.js";
 import { previewCost } from "./preview-cost.js";
 import { closeAbandonedGate, GATE_TIMEOUT_SECONDS, gateId, rollOutGated } from "./gated-rollout.js";
@@ -209,7 +209,12 @@ export async function deployPreview(
     // A push that changed only code changes only the release task's image before the rollout:
     // berth registers that revision itself rather than waiting on a stack update for it.
     const releaseImage = pinned.images[finalStack.releaseService];
-    const change = await releasePhaseChange(deps, existing, { template: releaseStack.template, tags: releaseTags, parameters: baseParameters, image: releaseImage });
+    const { change, current: runningTemplate } = await releasePhaseChange(deps, existing, {
+      template: releaseStack.template,
+      tags: releaseTags,
+      parameters: baseParameters,
+      image: releaseImage,
+    });
     let held: StackSummary;
     let rulePriority: number;
     if (existing && priority !== undefined && change !== "other") {
@@ -335,17 +340,20 @@ export async function deployPreview(
     };
 
     // A push whose release phase needed no stack update starts the rollout with the steps, the new
-    // version held behind a wait condition that berth opens once every step exited 0.
-    const gate = deps.options.releaseGate !== false && existing !== undefined && change !== "other" && (oneShots.length > 0 || due.length > 0)
+    // version held behind a wait condition that berth opens once every step exited 0. A rollout that
+    // would change nothing but its gate (a redeploy of the commit serving) is no rollout to hold: it
+    // keeps the template the stack runs, the last gate included, and changes at most its tags.
+    const unchanged = runningTemplate !== undefined && !changesTemplate(runningTemplate, finalStack.template);
+    const gate = deps.options.releaseGate !== false && existing !== undefined && change !== "other" && (oneShots.length > 0 || due.length > 0) && !unchanged
       ? { id: gateId(target.sha, deps.now()), timeoutSeconds: deps.options.gateTimeoutSeconds ?? GATE_TIMEOUT_SECONDS }
       : undefined;
-    const rolloutStack = gate ? await planner.render(pinned, { target, baseStack: base.name, gate }) : finalStack;
+    const rolloutTemplate = gate ? (await planner.render(pinned, { target, baseStack: base.name, gate })).template : unchanged ? runningTemplate : finalStack.template;
     // The rollout names the new commit in `berth:sha` itself: CloudFormation completes the update
     // only once ECS counts the new tasks healthy behind the load balancer, and restores the old tags
     // when it rolls the update back. Readers check the stack's status too (serving-tags.ts).
     const rolloutInput = {
       name: finalStack.stackName,
-      template: rolloutStack.template,
+      template: rolloutTemplate,
       tags: {
         // The idle windows as this commit's config says, and the deploy as the latest activity.
         ...withoutIdleTags(baseTags),
@@ -580,16 +588,16 @@ async function releasePhaseChange(
   deps: DeployDeps,
   existing: StackSummary | undefined,
   wanted: { template: Record<string, unknown>; tags: Record<string, string>; parameters: Record<string, string>; image: string | undefined },
-): Promise<"none" | "release-image" | "other"> {
-  if (!existing || !SETTLED.has(existing.status) || existing.parameters.ListenerRulePriority === undefined) return "other";
-  if (!sameTags(existing.tags, wanted.tags, [DEPLOYING_TAG])) return "other";
-  if (Object.entries(wanted.parameters).some(([key, value]) => existing.parameters[key] !== value)) return "other";
+): Promise<{ change: "none" | "release-image" | "other"; current?: Record<string, unknown> }> {
+  if (!existing || !SETTLED.has(existing.status) || existing.parameters.ListenerRulePriority === undefined) return { change: "other" };
+  if (!sameTags(existing.tags, wanted.tags, [DEPLOYING_TAG])) return { change: "other" };
+  if (Object.entries(wanted.parameters).some(([key, value]) => existing.parameters[key] !== value)) return { change: "other" };
   // Unreadable (a bot role without cloudformation:GetTemplate yet): the stack update decides, as before.
   const current = await deps.stacks.findTemplate(existing.name).catch((error: unknown) => {
     deps.log.warn({ err: error, stack: existing.name }, "could not read the stack's template; updating it for the release phase");
     return undefined;
   });
-  return compareReleasePhase(current, wanted.template, wanted.image);
+  return { change: compareReleasePhase(current, wanted.template, wanted.image), ...(current ? { current } : {}) };
 }
 
 /** Fails with the limit and the way out when the listener or its load balancer holds no further preview. */
