@@ -39,6 +39,13 @@ export interface EnsureStackInput {
    * operation ends; never told when the operation ends without creating it.
    */
   watch?: { logicalId: string; onCreated: (physicalId: string) => void };
+  /**
+   * Resources a create makes that the caller needs while the create still runs (what a first
+   * deploy's release task needs, the rest held behind a release gate): told once, with their
+   * physical ids by logical id, when every one shows CREATE_COMPLETE (an ECS service only once it is
+   * stable); never told when the operation ends first.
+   */
+  awaitResources?: { logicalIds: string[]; onCreated: (physicalIds: Record<string, string>) => void };
 }
 
 /**

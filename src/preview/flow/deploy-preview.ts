@@ -13,13 +13,14 @@ import { buildDataTasksTag, DATA_TASKS_TAG, replacedDataServices } from "./data-
 import type { ImageBuilds } from "./image-builds.js";
 import { pinImage, shortDigest } from "./pin-image.js";
 import { changesTemplate, compareReleasePhase, sameTags } from "./release-phase-change.js";
-import { runReleaseChain, runReleaseStep, ReleaseStepError, type StepRetry } from "./release-step.js";
+import { runReleaseChain, runReleaseStep, ReleaseStepError, type ReleaseTarget, type StepRetry } from "./release-step.js";
 import { previewCost } from "./preview-cost.js";
 import { closeAbandonedGate, GATE_TIMEOUT_SECONDS, gateId, rollOutGated } from "./gated-rollout.js";
+import { createGated } from "./gated-create.js";
 import { DEPLOYING_TAG, findServingCommit, SERVING_TAG } from "./serving-tags.js";
 import { buildIdleTags, withoutIdleTags } from "./idle-tags.js";
 import { awakeIdle } from "./sleep-wake.js";
-import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
+import { buildReleaseTarget, parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
 import { RestartSignal, SupersededSignal } from "./keyed-queue.js";
 import { buildBaseParameters } from "../../stack/base-stack.js";
 import { isOneShotStep, type ConfigReleaseStep, type ReleaseStep } from "../../stack/release.js";
@@ -118,6 +119,10 @@ export async function deployPreview(
     ...(deps.metrics ? { onPhase: deps.metrics.phaseFinished.bind(deps.metrics) } : {}),
   });
   let phase: PhaseName | undefined;
+  /** A stack whose gated create did not complete: empty once rolled back, and deleted at the end. */
+  let leftover: string | undefined;
+  /** The data services' tasks a gated create's seed wrote into (its tags were set before they existed). */
+  let createdDataTasks: Promise<string | undefined> | undefined;
   const checkpoint = () => {
     if (!signal.aborted) return;
     throw signal.reason instanceof SupersededSignal || signal.reason instanceof RestartSignal ? signal.reason : new SupersededSignal(undefined);
@@ -177,18 +182,24 @@ export async function deployPreview(
       await deps.stacks.delete(finalPlan.stack.stackName, signal);
       existing = undefined;
     }
-    // An update that waits on a release gate nobody here owns (this pull request's deploys run one
-    // at a time): a berth stopped during its release steps. Close it so the update rolls back now;
-    // the update below waits for that, then deploys the head.
-    if (existing?.status === "UPDATE_IN_PROGRESS" && (await closeAbandonedGate(deps, existing.name))) {
-      await reporter.phase("stack", "running", "rolling back an update a restarted berth left waiting on its release gate");
+    // A create or update that waits on a release gate nobody here owns (this pull request's deploys
+    // run one at a time): a berth stopped during its release steps. Close it so the operation rolls
+    // back now; the create or update below waits for that, then deploys the head.
+    const creating = existing?.status === "CREATE_IN_PROGRESS";
+    if ((creating || existing?.status === "UPDATE_IN_PROGRESS") && (await closeAbandonedGate(deps, existing!.name))) {
+      await reporter.phase("stack", "running", `rolling back ${creating ? "a create" : "an update"} a restarted berth left waiting on its release gate`);
+      // A create rolled back holds nothing: the create below removes its empty stack and starts anew, seeded.
+      if (creating) existing = undefined;
     }
+    // The empty stack a create that failed left behind: likewise.
+    if (existing && FAILED_CREATE.has(existing.status)) existing = undefined;
     // What serves now, if anything: the comment names it while this deploy runs, and a failed
     // rollout names it on the stack again.
     const servingSha = existing ? findServingCommit(existing) : undefined;
     if (existing && servingSha !== undefined) await reporter.setServing({ sha: servingSha, ...(existing.outputs.Url ? { url: existing.outputs.Url } : {}) });
     const servedBefore = servingSha ?? "none";
-    const seeded = existing?.tags["berth:seeded"] === "true";
+    // A create still running (its gate not found open) has seeded nothing yet, whatever its tags say.
+    const seeded = existing?.tags["berth:seeded"] === "true" && existing.status !== "CREATE_IN_PROGRESS";
     // A reset wipes the data before it seeds; until a seed succeeds, every deploy seeds again.
     let reseed = request.kind === "reset" || !seeded || existing?.tags[NEEDS_SEED] === "true";
     const servingImages = existing && seeded ? parsePairs(existing.outputs.ServiceImages) : undefined;
@@ -215,9 +226,16 @@ export async function deployPreview(
       parameters: baseParameters,
       image: releaseImage,
     });
-    let held: StackSummary;
-    let rulePriority: number;
-    if (existing && priority !== undefined && change !== "other") {
+    // A first deploy under the release gate is one create: the data services and what the release
+    // task needs first, the services built from the repository behind the gate, the release task
+    // launched while the create runs (see createGated). One-shot services (whose dependents may be
+    // built from the repository) keep the release phase.
+    const gatedCreate = deps.options.releaseGate !== false && !existing && oneShots.length === 0 && steps.some((s) => !isOneShotStep(s));
+    let held: StackSummary | undefined;
+    let rulePriority: number | undefined;
+    if (gatedCreate) {
+      log.info({ gate: true }, "first deploy: one create, its services built from the repository behind the release gate");
+    } else if (existing && priority !== undefined && change !== "other") {
       held = existing;
       rulePriority = Number(priority);
       log.info({ change }, "release phase needs no stack update");
@@ -235,17 +253,17 @@ export async function deployPreview(
     }
     // The release task runs this commit's image: registered by berth when the stack still names the previous one.
     const swapImage = change === "release-image" ? releaseImage : undefined;
-    let outputs = parsePreviewOutputs(held.name, held.outputs);
-    if (request.kind === "reset" && seeded && Object.keys(outputs.statefulServices).length > 0) {
+    let outputs = held ? parsePreviewOutputs(held.name, held.outputs) : undefined;
+    /** What the release steps run with: the stack's outputs, or (a gated create) its resources once created. */
+    let releaseTarget: ReleaseTarget | undefined = outputs;
+    if (outputs && request.kind === "reset" && seeded && Object.keys(outputs.statefulServices).length > 0) {
       await reporter.phase("stack", "running", `restarting ${Object.keys(outputs.statefulServices).join(", ")} with empty storage`);
       await deps.tasks.restartServices({ cluster, services: Object.values(outputs.statefulServices) });
     }
     // The data lives in the data services' tasks: tasks other than those the last seed wrote into
-    // (a changed definition, a retired or crashed task) mean empty storage, so seed again.
-    const dataTasks = buildDataTasksTag(
-      outputs.statefulServices,
-      Object.keys(outputs.statefulServices).length === 0 ? {} : await deps.tasks.runningTasks({ cluster, services: Object.values(outputs.statefulServices) }),
-    );
+    // (a changed definition, a retired or crashed task) mean empty storage, so seed again. A gated
+    // create learns them once the data services are up, and records them after the rollout.
+    const dataTasks = outputs ? await findDataTasks(deps, cluster, outputs.statefulServices) : undefined;
     let dataGone: string | undefined;
     if (!reseed && recordedDataTasks !== undefined && dataTasks !== undefined && recordedDataTasks !== dataTasks) {
       const replaced = replacedDataServices(recordedDataTasks, dataTasks);
@@ -255,7 +273,7 @@ export async function deployPreview(
       reseed = true;
       log.info({ recorded: recordedDataTasks, now: dataTasks }, "data service replaced; seeding again");
     }
-    await reporter.done("stack", "success", STACK_NOTES[change]);
+    if (!gatedCreate) await reporter.done("stack", "success", STACK_NOTES[change]);
     checkpoint();
 
     // One-shot compose services run on every deploy, as `docker compose up` runs them every time,
@@ -266,7 +284,7 @@ export async function deployPreview(
       let retried: StepRetry | undefined;
       await runReleaseStep(deps, {
         cluster,
-        outputs,
+        outputs: releaseTarget!,
         step,
         onRetry: (retry) => {
           retried = retry;
@@ -318,7 +336,7 @@ export async function deployPreview(
         await reporter.phase(first.name, "running", startNote(first.name, due[1]));
         await runReleaseChain(deps, {
           cluster,
-          outputs,
+          outputs: releaseTarget!,
           steps: due,
           ...(swapImage === undefined ? {} : { image: swapImage }),
           tags: ownershipTags(target),
@@ -344,7 +362,7 @@ export async function deployPreview(
     // would change nothing but its gate (a redeploy of the commit serving) is no rollout to hold: it
     // keeps the template the stack runs, the last gate included, and changes at most its tags.
     const unchanged = runningTemplate !== undefined && !changesTemplate(runningTemplate, finalStack.template);
-    const gate = deps.options.releaseGate !== false && existing !== undefined && change !== "other" && (oneShots.length > 0 || due.length > 0) && !unchanged
+    const gate = gatedCreate || (deps.options.releaseGate !== false && existing !== undefined && change !== "other" && (oneShots.length > 0 || due.length > 0) && !unchanged)
       ? { id: gateId(target.sha, deps.now()), timeoutSeconds: deps.options.gateTimeoutSeconds ?? GATE_TIMEOUT_SECONDS }
       : undefined;
     const rolloutTemplate = gate ? (await planner.render(pinned, { target, baseStack: base.name, gate })).template : unchanged ? runningTemplate : finalStack.template;
@@ -368,12 +386,37 @@ export async function deployPreview(
       priority: rulePriority,
       onProgress: (line: string) => log.debug({ line }, "stack progress"),
     };
-    const startRollout = (watch?: EnsureStackInput["watch"]) =>
-      ensureWithPriority(deps, { ...rolloutInput, ...(watch ? { watch } : {}) }).catch((error: unknown) =>
-        rethrowWithShortage(deps, error, { cluster, services: Object.values(outputs.services) }),
+    const startRollout = (watch?: EnsureStackInput["watch"], awaitResources?: EnsureStackInput["awaitResources"]) =>
+      ensureWithPriority(deps, { ...rolloutInput, ...(watch ? { watch } : {}), ...(awaitResources ? { awaitResources } : {}) }).catch((error: unknown) =>
+        rethrowWithShortage(deps, error, { cluster, services: Object.values(outputs?.services ?? {}) }),
       );
     let rollout: Promise<{ stack: StackSummary; priority: number }>;
-    if (gate) {
+    if (gate && gatedCreate) {
+      // Whatever stopped it, a failed create leaves an empty stack (ROLLBACK_COMPLETE) that can only
+      // be deleted: removed once the outcome is reported (see `finally`).
+      leftover = finalStack.stackName;
+      rollout = createGated(deps, {
+        gate,
+        uniqueId: target.sha,
+        resources: finalStack.releaseResources,
+        start: startRollout,
+        runSteps: async (created) => {
+          releaseTarget = buildReleaseTarget({ resources: finalStack.releaseResources, physicalIds: created, baseOutputs: base.outputs, label: finalStack.label });
+          const dataServices = Object.fromEntries(Object.entries(finalStack.releaseResources.dataServices).map(([name, id]) => [name, created[id]!]));
+          // The tasks the seed writes into, read alongside the steps; recorded once the create completed.
+          createdDataTasks = findDataTasks(deps, cluster, dataServices);
+          createdDataTasks.catch(() => {});
+          await reporter.done("stack", "success", "created with the release steps: the services built from the repository start once they passed");
+          checkpoint();
+          await runSteps();
+        },
+        onOpened: async () => {
+          phase = "rollout";
+          await reporter.phase("rollout", "running", "the new version starts now that the release steps passed");
+        },
+        abort: signal,
+      });
+    } else if (gate) {
       rollout = rollOutGated(deps, {
         gate,
         uniqueId: target.sha,
@@ -391,6 +434,7 @@ export async function deployPreview(
       rollout = startRollout();
     }
     const { stack: live, priority: livePriority } = await rollout;
+    leftover = undefined;
     outputs = parsePreviewOutputs(live.name, live.outputs);
     try {
       await deps.tasks.waitForRollout({ cluster, service: outputs.publicServiceArn, signal });
@@ -421,6 +465,7 @@ export async function deployPreview(
       awakeIdle(rolloutInput.tags, deps.now()),
     );
     log.info({ url: outputs.url }, "preview ready");
+    if (createdDataTasks) await recordDataTasks(deps, { ...rolloutInput, priority: livePriority }, createdDataTasks);
     return "success";
   } catch (error) {
     if (error instanceof RestartSignal || (signal.reason instanceof RestartSignal && isAbort(error, signal))) {
@@ -446,6 +491,11 @@ export async function deployPreview(
     return "failure";
   } finally {
     signal.removeEventListener("abort", onAbort);
+    // Not while berth stops: the next process's deploy finds the empty stack and deletes it then.
+    if (leftover !== undefined && !(signal.reason instanceof RestartSignal)) {
+      const name = leftover;
+      await deps.stacks.delete(name).catch((error: unknown) => log.warn({ err: error, stack: name }, "could not delete the stack of a failed create; the next deploy does"));
+    }
   }
 }
 
@@ -507,6 +557,7 @@ async function ensureWithPriority(
     priority: number | undefined;
     onProgress: (line: string) => void;
     watch?: EnsureStackInput["watch"];
+    awaitResources?: EnsureStackInput["awaitResources"];
   },
 ): Promise<{ stack: StackSummary; priority: number }> {
   let priority = input.priority ?? (await deps.priorities.allocate(input.listenerArn));
@@ -519,6 +570,7 @@ async function ensureWithPriority(
         parameters: { ...input.parameters, ListenerRulePriority: String(priority) },
         onProgress: input.onProgress,
         ...(input.watch ? { watch: input.watch } : {}),
+        ...(input.awaitResources ? { awaitResources: input.awaitResources } : {}),
       });
       return { stack, priority };
     } catch (error) {
@@ -550,6 +602,32 @@ async function restoreServingTag(
 }
 
 /**
+ * Records the data services' tasks a gated create's seed wrote into in `berth:data-tasks`, with a
+ * tags-only update of the template the create ran, after the preview is reported ready: the create
+ * could not name tasks that did not exist yet. A failure is logged; the next deploy then records
+ * them without comparing.
+ */
+async function recordDataTasks(
+  deps: DeployDeps,
+  created: Parameters<typeof ensureWithPriority>[1] & { priority: number },
+  dataTasks: Promise<string | undefined>,
+): Promise<void> {
+  try {
+    const tasks = await dataTasks;
+    if (tasks === undefined) return;
+    await deps.stacks.ensure({
+      name: created.name,
+      template: created.template,
+      tags: { ...created.tags, [DATA_TASKS_TAG]: tasks },
+      parameters: { ...created.parameters, ListenerRulePriority: String(created.priority) },
+      onProgress: created.onProgress,
+    });
+  } catch (error) {
+    deps.log.warn({ err: error, stack: created.name }, "could not record the data services' tasks on the stack; the next deploy records them");
+  }
+}
+
+/**
  * CloudFormation fails a rollout whose ECS service the circuit breaker stopped without saying why
  * the tasks failed; when the services' events say ECS could not place them for want of capacity,
  * the failure may pass, and is rethrown as transient with ECS's words.
@@ -575,6 +653,9 @@ const STACK_NOTES: Record<"none" | "release-image" | "other", string | undefined
   other: undefined,
 };
 
+/** States of a stack whose create failed: it holds nothing, and can only be deleted. */
+const FAILED_CREATE = new Set(["CREATE_FAILED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED"]);
+
 /** Stack states whose template is settled: what GetTemplate returns is what runs. */
 const SETTLED = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"]);
 
@@ -598,6 +679,11 @@ async function releasePhaseChange(
     return undefined;
   });
   return { change: compareReleasePhase(current, wanted.template, wanted.image), ...(current ? { current } : {}) };
+}
+
+/** The data services' running tasks as the `berth:data-tasks` tag records them; undefined without data services. */
+async function findDataTasks(deps: DeployDeps, cluster: string, services: Record<string, string>): Promise<string | undefined> {
+  return buildDataTasksTag(services, Object.keys(services).length === 0 ? {} : await deps.tasks.runningTasks({ cluster, services: Object.values(services) }));
 }
 
 /** Fails with the limit and the way out when the listener or its load balancer holds no further preview. */

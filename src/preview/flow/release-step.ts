@@ -17,6 +17,12 @@ export class ReleaseStepError extends BerthError {
   }
 }
 
+/** What running a release step needs of the preview stack: its stack outputs, or the resources a create made so far. */
+export type ReleaseTarget = Pick<
+  PreviewOutputs,
+  "releaseTaskDefinitionArn" | "releaseContainerName" | "oneShotTaskDefinitions" | "subnets" | "securityGroups" | "assignPublicIp" | "logGroup" | "logStreamPrefix"
+>;
+
 /** Another run of a step: ECS could not start the task (`capacity`), or it exited non-zero and may restart. */
 export type StepRetry = Parameters<NonNullable<RunTaskInput["onRetry"]>>[0];
 
@@ -35,7 +41,7 @@ export async function runReleaseStep(
   deps: { tasks: TaskPort; logs: LogPort; options: { logTailLines: number } },
   input: {
     cluster: string;
-    outputs: PreviewOutputs;
+    outputs: ReleaseTarget;
     step: ReleaseStep;
     /** Told before another attempt: ECS could not start the task (no capacity), or it exited non-zero and restarts on failure. */
     onRetry?: (retry: StepRetry) => void | Promise<void>;
@@ -75,7 +81,7 @@ export async function runReleaseStep(
 }
 
 /** The task definition and container a step runs in, and the command to override. */
-function taskOf(outputs: PreviewOutputs, step: ReleaseStep): { taskDefinition: string; container: string; command?: string[] } {
+function taskOf(outputs: ReleaseTarget, step: ReleaseStep): { taskDefinition: string; container: string; command?: string[] } {
   if (!isOneShotStep(step)) return { taskDefinition: outputs.releaseTaskDefinitionArn, container: outputs.releaseContainerName, command: step.command };
   const taskDefinition = outputs.oneShotTaskDefinitions[step.service];
   if (taskDefinition === undefined) {
@@ -99,7 +105,7 @@ export async function runReleaseChain(
   deps: { tasks: TaskPort; logs: LogPort; options: { logTailLines: number } },
   input: {
     cluster: string;
-    outputs: PreviewOutputs;
+    outputs: ReleaseTarget;
     steps: ConfigReleaseStep[];
     image?: string;
     tags: Record<string, string>;
