@@ -111,6 +111,13 @@ export interface RunTaskInput {
   before?: Array<{ container: string; command?: string[] }>;
   /** Told, while the task still runs, that a `before` container stopped, with its exit code. */
   onContainerExit?: (container: string, exitCode: number | undefined) => void | Promise<void>;
+  /**
+   * Once this aborts, the task is stopped (ECS StopTask) as soon as a `before` container has
+   * exited: the step that runs is never cut off (a migration stopped mid-DDL is worse than one
+   * that finished), and the steps after it do not run (unless ECS started the next container in
+   * the seconds before berth saw the exit). The task's outcome is returned as usual.
+   */
+  stopBetweenSteps?: AbortSignal;
   subnets: string[];
   securityGroups: string[];
   assignPublicIp: boolean;

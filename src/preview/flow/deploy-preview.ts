@@ -352,6 +352,7 @@ export async function deployPreview(
             await reporter.phase(next.name, "running", startNote(next.name, due[due.indexOf(next) + 1]));
           },
           onCleanupError: (error) => log.warn({ err: error }, "could not deregister the release run's task definition"),
+          abort: signal,
         });
         checkpoint();
       }

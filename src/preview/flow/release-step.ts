@@ -113,6 +113,11 @@ export async function runReleaseChain(
     onPassed?: (step: ConfigReleaseStep["name"]) => void | Promise<void>;
     /** Told when deregistering the run's revision failed (it is left ACTIVE, and harmless). */
     onCleanupError?: (error: unknown) => void;
+    /**
+     * The deploy stopping (superseded, berth restarting): the step that runs finishes, the task is
+     * stopped before the next, and the abort's reason is thrown instead of the step not run.
+     */
+    abort?: AbortSignal;
   },
 ): Promise<void> {
   const { outputs, steps } = input;
@@ -145,6 +150,7 @@ export async function runReleaseChain(
       label: outputs.releaseContainerName,
       startedBy: `berth/${steps.map((s) => s.name).join("+")}`,
       ...(input.onRetry ? { onRetry: input.onRetry } : {}),
+      ...(input.abort ? { stopBetweenSteps: input.abort } : {}),
       // A step that exited 0 while the next one runs is reported at once, so each phase has its own time.
       onContainerExit: async (container, exitCode) => {
         const step = steps.find((s) => s.name === container);
@@ -164,6 +170,8 @@ export async function runReleaseChain(
       await pass(step.name);
       continue;
     }
+    // Stopped between steps because the deploy stops: not a failure of the step that never ran.
+    if (input.abort?.aborted && i > 0 && outcome.exitCode === undefined) throw input.abort.reason;
     const stream = outcome.logStream ?? `${outputs.logStreamPrefix}/${step.name}/${taskId}`;
     const tail = await deps.logs.tail({ group: outputs.logGroup, stream, lines: deps.options.logTailLines }).catch(() => []);
     const why =
