@@ -1,19 +1,21 @@
-import { BerthError, InputError, formatDiagnostic, type TransientSource } from "../../errors.js";
-import { ImageTimeoutError, LimitError, StackError } from "../errors.js";
+import { BerthError, InputError } from "../../errors.js";
 import type { RepoConfig } from "../../config/schema.js";
 import type { ConfigLineOf } from "../../stack/diagnostics.js";
 import { formatWarning, type PreviewPlan, type PreviewTarget } from "../../plan/plan-preview.js";
 import { inProcessPlanner, type Planner } from "../../plan/planner.js";
 import type { Logger } from "../../util/logger.js";
-import { createRedactor, redactLines } from "../../util/redact.js";
+import { createRedactor } from "../../util/redact.js";
 import { type DeployAttempt, DeployReporter, type PhaseName } from "../report/index.js";
-import { isPriorityInUse, type ListenerPriorityAllocator } from "./listener-priority.js";
+import type { ListenerPriorityAllocator } from "./listener-priority.js";
 import type { EngineMetrics, EnsureStackInput, GatePort, ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "../ports.js";
-import { buildDataTasksTag, DATA_TASKS_TAG, replacedDataServices } from "./data-tasks.js";
+import { DATA_TASKS_TAG, replacedDataServices } from "./data-tasks.js";
 import type { ImageBuilds } from "./image-builds.js";
-import { pinImage, shortDigest } from "./pin-image.js";
-import { changesTemplate, compareReleasePhase, sameTags } from "./release-phase-change.js";
-import { runReleaseChain, runReleaseStep, ReleaseStepError, type ReleaseTarget, type StepRetry } from "./release-step.js";
+import { pinImage } from "./pin-image.js";
+import { waitForImages } from "./wait-for-images.js";
+import { describeFailure } from "./describe-failure.js";
+import { assertHeadroom, ensureWithPriority, findDataTasks, recordDataTasks, releasePhaseChange, restoreServingTag, rethrowWithShortage } from "./stack-operations.js";
+import { changesTemplate } from "./release-phase-change.js";
+import { runReleaseChain, runReleaseStep, type ReleaseTarget, type StepRetry } from "./release-step.js";
 import { previewCost } from "./preview-cost.js";
 import { closeAbandonedGate, GATE_TIMEOUT_SECONDS, gateId, rollOutGated } from "./gated-rollout.js";
 import { createGated } from "./gated-create.js";
@@ -500,153 +502,6 @@ export async function deployPreview(
   }
 }
 
-/** Waits until every image CI should push exists; returns the digest each reference points to now. */
-async function waitForImages(
-  deps: DeployDeps,
-  reporter: DeployReporter,
-  plan: PreviewPlan,
-  target: PreviewTarget,
-  signal: AbortSignal,
-  checkpoint: () => void,
-): Promise<Record<string, string>> {
-  const refs = [...new Set(Object.values(plan.images))];
-  if (refs.length === 0) {
-    await reporter.done("image", "skipped", "no service with build:");
-    return {};
-  }
-  await reporter.phase("image");
-  const started = deps.now().getTime();
-  const digests: Record<string, string> = {};
-  const missing = new Set(refs);
-  for (;;) {
-    const mark = deps.builds?.mark(target, target.sha) ?? 0;
-    for (const ref of [...missing]) {
-      const digest = await deps.images.findDigest(ref);
-      if (digest === undefined) continue;
-      digests[ref] = digest;
-      missing.delete(ref);
-    }
-    if (missing.size === 0) break;
-    const waited = deps.now().getTime() - started;
-    if (waited >= deps.options.imageTimeoutMs) {
-      throw new ImageTimeoutError(`image not found after ${Math.round(waited / 1000)} s: ${[...missing].join(", ")}`, {
-        userMessage: `Image not in ECR after ${formatMinutes(waited)}: ${[...missing].join(", ")}. Did CI push it for this commit? Push again to retry.`,
-        imageRef: [...missing][0]!,
-        waitedMs: waited,
-      });
-    }
-    if (deps.builds) await reporter.setBuilds(deps.builds.runsOf(target, target.sha));
-    await reporter.phase("image", "waiting", `waiting for ${[...missing].join(", ")}`);
-    // A finished build (its workflow_run webhook) ends the wait early: ECR is read again at once.
-    await (deps.builds ? deps.builds.wait(target, target.sha, deps.options.imagePollMs, signal, mark) : deps.sleep(deps.options.imagePollMs, signal));
-    checkpoint();
-  }
-  if (deps.builds) await reporter.setBuilds(deps.builds.runsOf(target, target.sha));
-  await reporter.done("image", "success", refs.map((ref) => `${ref} @ ${shortDigest(digests[ref]!)}`).join(", "));
-  return digests;
-}
-
-async function ensureWithPriority(
-  deps: DeployDeps,
-  input: {
-    name: string;
-    template: Record<string, unknown>;
-    tags: Record<string, string>;
-    listenerArn: string;
-    /** Template parameters besides the rule priority: the base stack's outputs. */
-    parameters: Record<string, string>;
-    priority: number | undefined;
-    onProgress: (line: string) => void;
-    watch?: EnsureStackInput["watch"];
-    awaitResources?: EnsureStackInput["awaitResources"];
-  },
-): Promise<{ stack: StackSummary; priority: number }> {
-  let priority = input.priority ?? (await deps.priorities.allocate(input.listenerArn));
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      const stack = await deps.stacks.ensure({
-        name: input.name,
-        template: input.template,
-        tags: input.tags,
-        parameters: { ...input.parameters, ListenerRulePriority: String(priority) },
-        onProgress: input.onProgress,
-        ...(input.watch ? { watch: input.watch } : {}),
-        ...(input.awaitResources ? { awaitResources: input.awaitResources } : {}),
-      });
-      return { stack, priority };
-    } catch (error) {
-      const text = error instanceof BerthError ? `${error.message} ${error.userMessage}` : String(error);
-      if (attempt >= 4 || !isPriorityInUse(text)) throw error;
-      deps.log.warn({ priority, attempt }, "listener rule priority taken by someone else; allocating another");
-      deps.priorities.reject(priority);
-      priority = await deps.priorities.allocate(input.listenerArn);
-    }
-  }
-}
-
-/**
- * Names the commit that served before in `berth:sha` again, after the rollout update named the new
- * one and berth's own rollout or health check failed: a tags-only update of the rollout's template.
- */
-async function restoreServingTag(
-  deps: DeployDeps,
-  rollout: Parameters<typeof ensureWithPriority>[1] & { priority: number },
-  servedBefore: string,
-): Promise<void> {
-  await deps.stacks.ensure({
-    name: rollout.name,
-    template: rollout.template,
-    tags: { ...rollout.tags, [SERVING_TAG]: servedBefore },
-    parameters: { ...rollout.parameters, ListenerRulePriority: String(rollout.priority) },
-    onProgress: rollout.onProgress,
-  });
-}
-
-/**
- * Records the data services' tasks a gated create's seed wrote into in `berth:data-tasks`, with a
- * tags-only update of the template the create ran, after the preview is reported ready: the create
- * could not name tasks that did not exist yet. A failure is logged; the next deploy then records
- * them without comparing.
- */
-async function recordDataTasks(
-  deps: DeployDeps,
-  created: Parameters<typeof ensureWithPriority>[1] & { priority: number },
-  dataTasks: Promise<string | undefined>,
-): Promise<void> {
-  try {
-    const tasks = await dataTasks;
-    if (tasks === undefined) return;
-    await deps.stacks.ensure({
-      name: created.name,
-      template: created.template,
-      tags: { ...created.tags, [DATA_TASKS_TAG]: tasks },
-      parameters: { ...created.parameters, ListenerRulePriority: String(created.priority) },
-      onProgress: created.onProgress,
-    });
-  } catch (error) {
-    deps.log.warn({ err: error, stack: created.name }, "could not record the data services' tasks on the stack; the next deploy records them");
-  }
-}
-
-/**
- * CloudFormation fails a rollout whose ECS service the circuit breaker stopped without saying why
- * the tasks failed; when the services' events say ECS could not place them for want of capacity,
- * the failure may pass, and is rethrown as transient with ECS's words.
- */
-async function rethrowWithShortage(deps: DeployDeps, error: unknown, input: { cluster: string; services: string[] }): Promise<never> {
-  if (!(error instanceof StackError) || error.transient !== undefined || error.firstFailure?.type !== "AWS::ECS::Service") throw error;
-  const shortage = await deps.tasks.findPlacementShortage(input).catch(() => undefined);
-  if (shortage === undefined) throw error;
-  throw new StackError(error.message, {
-    cause: error,
-    stackName: error.stackName,
-    ...(error.status === undefined ? {} : { status: error.status }),
-    ...(error.firstFailure === undefined ? {} : { firstFailure: error.firstFailure }),
-    userMessage: `${error.userMessage}\nECS: ${shortage}`,
-    transient: "AWS",
-  });
-}
-
 /** What the check run's Stack row says when the release phase needed no stack update. */
 const STACK_NOTES: Record<"none" | "release-image" | "other", string | undefined> = {
   none: "no stack update: nothing changes before the rollout",
@@ -656,54 +511,6 @@ const STACK_NOTES: Record<"none" | "release-image" | "other", string | undefined
 
 /** States of a stack whose create failed: it holds nothing, and can only be deleted. */
 const FAILED_CREATE = new Set(["CREATE_FAILED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED"]);
-
-/** Stack states whose template is settled: what GetTemplate returns is what runs. */
-const SETTLED = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"]);
-
-/**
- * What the release phase's update would change on the existing stack (see compareReleasePhase):
- * read only when the stack is settled and its tags (apart from `berth:deploying`, which the
- * rollout sets anyway) and parameters are already those the update would set. A template that
- * cannot be read counts as `other`: the update runs, as it always did.
- */
-async function releasePhaseChange(
-  deps: DeployDeps,
-  existing: StackSummary | undefined,
-  wanted: { template: Record<string, unknown>; tags: Record<string, string>; parameters: Record<string, string>; image: string | undefined },
-): Promise<{ change: "none" | "release-image" | "other"; current?: Record<string, unknown> }> {
-  if (!existing || !SETTLED.has(existing.status) || existing.parameters.ListenerRulePriority === undefined) return { change: "other" };
-  if (!sameTags(existing.tags, wanted.tags, [DEPLOYING_TAG])) return { change: "other" };
-  if (Object.entries(wanted.parameters).some(([key, value]) => existing.parameters[key] !== value)) return { change: "other" };
-  // Unreadable (a bot role without cloudformation:GetTemplate yet): the stack update decides, as before.
-  const current = await deps.stacks.findTemplate(existing.name).catch((error: unknown) => {
-    deps.log.warn({ err: error, stack: existing.name }, "could not read the stack's template; updating it for the release phase");
-    return undefined;
-  });
-  return { change: compareReleasePhase(current, wanted.template, wanted.image), ...(current ? { current } : {}) };
-}
-
-/** The data services' running tasks as the `berth:data-tasks` tag records them; undefined without data services. */
-async function findDataTasks(deps: DeployDeps, cluster: string, services: Record<string, string>): Promise<string | undefined> {
-  return buildDataTasksTag(services, Object.keys(services).length === 0 ? {} : await deps.tasks.runningTasks({ cluster, services: Object.values(services) }));
-}
-
-/** Fails with the limit and the way out when the listener or its load balancer holds no further preview. */
-async function assertHeadroom(deps: DeployDeps, listenerArn: string): Promise<void> {
-  const { rules, targetGroups, loadBalancerArn } = await deps.loadBalancers.headroom(listenerArn);
-  const fix = "Close pull requests whose previews are no longer needed, or shard: deploy a second base stack from deploy/base.yml and a second berth for some repositories.";
-  if (targetGroups.used + 1 > targetGroups.limit) {
-    throw new LimitError(`load balancer ${loadBalancerArn} routes to ${targetGroups.used} of ${targetGroups.limit} target groups`, {
-      limit: "target groups per load balancer",
-      userMessage: `No room for a new preview: the shared load balancer already routes to ${targetGroups.used} target groups, and AWS allows ${targetGroups.limit} per Application Load Balancer, not adjustable. ${fix}`,
-    });
-  }
-  if (rules.used + 1 > rules.limit) {
-    throw new LimitError(`listener ${listenerArn} has ${rules.used} of ${rules.limit} rules`, {
-      limit: "listener rules",
-      userMessage: `No room for a new preview: the shared load balancer's listener already has ${rules.used} rules, and AWS allows ${rules.limit} per Application Load Balancer by default; a Service Quotas increase raises that. ${fix}`,
-    });
-  }
-}
 
 /** Tag of a preview whose data was wiped (or never seeded since): the next deploy seeds. */
 const NEEDS_SEED = "berth:needs-seed";
@@ -725,42 +532,6 @@ function need(outputs: Record<string, string>, key: string, stack: string): stri
     });
   }
   return value;
-}
-
-/**
- * The message for the PR, plus verbatim lines (bad input) or a log tail (a failed step), redacted,
- * and which service failed when the failure may pass (`transient`).
- */
-export function describeFailure(
-  error: unknown,
-  redact: (text: string) => string,
-): { message: string; logTail?: string[]; details?: string[]; transient?: TransientSource } {
-  const transient = findTransient(error);
-  const described = describeError(error, redact);
-  return transient === undefined ? described : { ...described, transient };
-}
-
-/** The transient source of the error or of a BerthError it wraps. */
-function findTransient(error: unknown): TransientSource | undefined {
-  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-    if (e instanceof BerthError && e.transient !== undefined) return e.transient;
-  }
-  return undefined;
-}
-
-function describeError(error: unknown, redact: (text: string) => string): { message: string; logTail?: string[]; details?: string[] } {
-  if (error instanceof InputError) {
-    const count = error.diagnostics.length;
-    return { message: `${count} problem${count === 1 ? "" : "s"} in the repository's preview files:`, details: error.diagnostics.map(formatDiagnostic) };
-  }
-  if (error instanceof ReleaseStepError) return { message: redact(error.userMessage), logTail: redactLines(redact, error.logTail) };
-  if (error instanceof BerthError) return { message: redact(error.userMessage) };
-  return { message: "berth hit an internal error; the operators have the details in berth's log." };
-}
-
-function formatMinutes(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  return minutes >= 1 ? `${minutes} min` : `${Math.round(ms / 1000)} s`;
 }
 
 export type { PreviewOutputs };
