@@ -129,6 +129,37 @@ interface Figures {
   lagMax: number;
   lagTotal: number;
   awaited: Array<{ what: string; lag: number }>;
+  /** Where the time went: runs of AWS calls (seconds since the webhook) and the waits between them. */
+  timeline?: string[];
+}
+
+/**
+ * The AWS calls up to `until` as runs of calls back to back (each run's start and end, seconds since
+ * `t0`, and its operations) and the waits between them: at 0.05 s a call, a run of n calls on the
+ * critical path costs n x 0.05 s over the bound, which counts AWS's work only.
+ */
+function timeline(log: Array<{ command: string; at: number }>, t0: number, until: number): string[] {
+  const calls = log.filter((c) => c.at <= until);
+  const lines: string[] = [];
+  const s = (ms: number) => ((ms - t0) / 1000).toFixed(2);
+  let run: typeof calls = [];
+  const flush = () => {
+    if (run.length === 0) return;
+    lines.push(`${s(run[0]!.at - model.apiCall * 1000)}-${s(run.at(-1)!.at)} s  ${run.length} call${run.length === 1 ? "" : "s"}: ${run.map((c) => c.command).join(", ")}`);
+  };
+  for (const call of calls) {
+    const last = run.at(-1);
+    if (last && call.at - last.at > model.apiCall * 1000 + 500) {
+      flush();
+      lines.push(`  waits ${((call.at - model.apiCall * 1000 - last.at) / 1000).toFixed(2)} s`);
+      run = [];
+    }
+    run.push(call);
+  }
+  flush();
+  const end = calls.at(-1)?.at;
+  if (end !== undefined && until > end) lines.push(`  reported ${((until - end) / 1000).toFixed(2)} s after the last call`);
+  return lines;
 }
 
 /** Launches that overlap in time count as one. */
@@ -176,6 +207,7 @@ async function scenario(name: string, sha: string, action: "opened" | "synchroni
     lagMax: Math.max(0, ...awaited.map((a) => a.lag)),
     lagTotal: awaited.reduce((sum, a) => sum + a.lag, 0),
     awaited,
+    timeline: timeline(timed.log, t0, reportedAt),
   };
 }
 
@@ -270,6 +302,10 @@ function print(f: Figures): void {
   console.log(`  sequential launches  ${f.sequentialLaunches}`);
   console.log(`  noticing lag         max ${s(f.lagMax)}   total ${s(f.lagTotal)}`);
   for (const a of f.awaited) console.log(`    ${a.what.padEnd(48)} ${s(a.lag)}`);
+  if (f.timeline) {
+    console.log("  timeline (virtual seconds since the webhook)");
+    for (const line of f.timeline) console.log(`    ${line}`);
+  }
 }
 
 const track0 = track(h.ready());

@@ -117,15 +117,16 @@ export class CloudFormationStacks implements StackPort {
   }
 
   /**
-   * The presigned URL of the wait condition handle the stack's running update waits on, read from
-   * that update's events (newest first, back to the stack's own UPDATE_IN_PROGRESS): a handle
-   * created, its wait condition neither complete nor failed. Undefined when no update runs or it
-   * waits on no gate.
+   * The presigned URL of the wait condition handle the stack's running create or update waits on,
+   * read from that operation's events (newest first, back to the stack's own CREATE_IN_PROGRESS or
+   * UPDATE_IN_PROGRESS): a handle created, its wait condition neither complete nor failed.
+   * Undefined when no operation runs or it waits on no gate.
    */
   async findOpenGate(name: string): Promise<string | undefined> {
     this.assertPrefix(name, "read");
     const stack = await this.describe(name);
-    if (stack?.StackStatus !== "UPDATE_IN_PROGRESS") return undefined;
+    const running = stack?.StackStatus;
+    if (running !== "UPDATE_IN_PROGRESS" && running !== "CREATE_IN_PROGRESS") return undefined;
     let handle: string | undefined;
     let token: string | undefined;
     do {
@@ -133,8 +134,8 @@ export class CloudFormationStacks implements StackPort {
         this.client.send(new DescribeStackEventsCommand({ StackName: name, NextToken: token })),
       );
       for (const event of page.StackEvents ?? []) {
-        // The running update's own first event: everything older belongs to earlier operations.
-        if (event.ResourceType === "AWS::CloudFormation::Stack") return event.ResourceStatus === "UPDATE_IN_PROGRESS" ? handle : undefined;
+        // The running operation's own first event: everything older belongs to earlier operations.
+        if (event.ResourceType === "AWS::CloudFormation::Stack") return event.ResourceStatus === running ? handle : undefined;
         if (event.ResourceType === "AWS::CloudFormation::WaitCondition" && event.ResourceStatus !== "CREATE_IN_PROGRESS") return undefined;
         if (event.ResourceType === "AWS::CloudFormation::WaitConditionHandle" && event.ResourceStatus === "CREATE_COMPLETE" && event.PhysicalResourceId) {
           handle ??= event.PhysicalResourceId;
@@ -266,7 +267,7 @@ export class CloudFormationStacks implements StackPort {
     }
     progress(`change set for ${name}: ${changeSet.Changes?.length ?? 0} resource changes`);
 
-    const estimate = expectStackChangeMs({
+    let estimate = expectStackChangeMs({
       template: input.template,
       parameters: input.parameters ?? {},
       changes: (changeSet.Changes ?? []).map((c) => ({
@@ -286,8 +287,20 @@ export class CloudFormationStacks implements StackPort {
       this.client.send(new ExecuteChangeSetCommand({ StackName: name, ChangeSetName: changeSetName, ClientRequestToken: executeToken }), { abortSignal: signal }),
     );
     if (input.watch) await this.watchCreated(name, events, input.watch, signal);
+    let paceKey = input.watch ? `${name} gated` : name;
+    if (input.awaitResources) {
+      // Resources nothing holds back: the others of the stack, then one rollout of the ECS services among them.
+      const resources = (input.template as { Resources?: Record<string, { Type?: string }> }).Resources ?? {};
+      const services = input.awaitResources.logicalIds.some((id) => resources[id]?.Type === "AWS::ECS::Service");
+      const expectedMs = TYPICAL_MS.stackResources + (services ? TYPICAL_MS.serviceRollout : 0);
+      await this.awaitResources(name, events, { ...input.awaitResources, expectedMs }, signal);
+      // From there: the release task's launch and its steps (a first deploy's migrate and seed),
+      // then the held services' rollout. A stack is created once: its pace is learned across previews.
+      estimate = TYPICAL_MS.taskLaunch + 2 * TYPICAL_MS.step + TYPICAL_MS.serviceRollout;
+      paceKey = "gated create";
+    }
     // A gated update's pace is learned apart: its length follows the release steps.
-    const final = await this.waitSettled(name, signal, { events, progress, expectedMs: estimate, paceKey: input.watch ? `${name} gated` : name });
+    const final = await this.waitSettled(name, signal, { events, progress, expectedMs: estimate, paceKey });
     if (final && DONE.has(final.StackStatus ?? "")) return summarize(final);
     throw failedOperation(verb, name, final, events.all);
   }
@@ -304,6 +317,33 @@ export class CloudFormationStacks implements StackPort {
       if (events.all.some((e) => e.ResourceType === "AWS::CloudFormation::Stack" && !String(e.ResourceStatus).endsWith("_IN_PROGRESS"))) return;
       await pause(delay, signal);
     }
+  }
+
+  /**
+   * Reads the operation's events until every awaited resource's CREATE_COMPLETE shows, then tells
+   * their physical ids; returns without telling when the operation ends first or the wait times
+   * out. Checks rarely before `expectedMs` and often around it (see `nextCheckDelay`).
+   */
+  private async awaitResources(
+    name: string,
+    events: EventCursor,
+    awaited: NonNullable<EnsureStackInput["awaitResources"]> & { expectedMs: number },
+    signal: Signal,
+  ): Promise<void> {
+    const expectedMs = awaited.expectedMs;
+    const found = await pollUntil(async () => {
+      await events.read();
+      const ids: Record<string, string> = {};
+      for (const e of events.all) {
+        if (e.ResourceStatus === "CREATE_COMPLETE" && e.LogicalResourceId && e.PhysicalResourceId && awaited.logicalIds.includes(e.LogicalResourceId)) ids[e.LogicalResourceId] = e.PhysicalResourceId;
+      }
+      if (awaited.logicalIds.every((id) => ids[id] !== undefined)) return ids;
+      // A create that fails rolls back (ROLLBACK_IN_PROGRESS): it creates nothing more.
+      return events.all.some((e) => e.ResourceType === "AWS::CloudFormation::Stack" && e.ResourceStatus !== "CREATE_IN_PROGRESS" && e.ResourceStatus !== "UPDATE_IN_PROGRESS")
+        ? null
+        : undefined;
+    }, { ...this.timing, expectedMs: () => expectedMs, checkAtOnce: false }, signal);
+    if (found) awaited.onCreated(found);
   }
 
   /** Deletes the stack and waits until it is gone; a missing stack is a no-op. */

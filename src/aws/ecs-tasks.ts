@@ -157,6 +157,7 @@ export class EcsTasks implements TaskPort {
     }
 
     const told = new Set<string>();
+    let stopping = false;
     // Nothing to see before the launch: the first look is at the expected end (the last launch and
     // this kind of task's last run, else typical ones), then every couple of seconds around it.
     // Once ECS says when the task started, the end is expected that long after its start. A
@@ -172,6 +173,12 @@ export class EcsTasks implements TaskPort {
       );
       const found = described.tasks?.[0];
       if (found?.lastStatus !== "STOPPED") await this.tellExits(input, found, told);
+      if (found?.lastStatus !== "STOPPED" && input.stopBetweenSteps?.aborted && !stopping && told.size > 0) {
+        stopping = true;
+        await awsCall("StopTask", taskArn, () =>
+          this.client.send(new StopTaskCommand({ cluster, task: taskArn, reason: "berth: the deploy stopped; no further release step" })),
+        );
+      }
       const launch = span(found?.createdAt, found?.startedAt);
       if (launch !== undefined) expected = launch + run;
       return found?.lastStatus === "STOPPED" ? found : undefined;

@@ -39,6 +39,13 @@ export interface EnsureStackInput {
    * operation ends; never told when the operation ends without creating it.
    */
   watch?: { logicalId: string; onCreated: (physicalId: string) => void };
+  /**
+   * Resources a create makes that the caller needs while the create still runs (what a first
+   * deploy's release task needs, the rest held behind a release gate): told once, with their
+   * physical ids by logical id, when every one shows CREATE_COMPLETE (an ECS service only once it is
+   * stable); never told when the operation ends first.
+   */
+  awaitResources?: { logicalIds: string[]; onCreated: (physicalIds: Record<string, string>) => void };
 }
 
 /**
@@ -104,6 +111,13 @@ export interface RunTaskInput {
   before?: Array<{ container: string; command?: string[] }>;
   /** Told, while the task still runs, that a `before` container stopped, with its exit code. */
   onContainerExit?: (container: string, exitCode: number | undefined) => void | Promise<void>;
+  /**
+   * Once this aborts, the task is stopped (ECS StopTask) as soon as a `before` container has
+   * exited: the step that runs is never cut off (a migration stopped mid-DDL is worse than one
+   * that finished), and the steps after it do not run (unless ECS started the next container in
+   * the seconds before berth saw the exit). The task's outcome is returned as usual.
+   */
+  stopBetweenSteps?: AbortSignal;
   subnets: string[];
   securityGroups: string[];
   assignPublicIp: boolean;

@@ -75,7 +75,26 @@ export interface PreviewStack {
   releaseService: string;
   /** In the order they run: the one-shot compose services (dependencies first), then migrate, then seed. */
   release: ReleaseStep[];
+  /**
+   * What the release steps need of the stack, by logical id, so that a first deploy can start them
+   * while its create still runs (see ReleaseResources).
+   */
+  releaseResources: ReleaseResources;
   warnings: Warning[];
+}
+
+/**
+ * The resources of a preview stack that its release task needs before it runs, by logical id: its
+ * task definition, the preview's security group and the rule that lets its tasks reach each other,
+ * and the data services (third-party images, no `build:`) the steps may talk to.
+ */
+export interface ReleaseResources {
+  taskDefinition: string;
+  securityGroup: string;
+  /** Further resources that must exist first (the security group's self-ingress rule). */
+  network: string[];
+  /** compose service name -> logical id of its ECS service. */
+  dataServices: Record<string, string>;
 }
 
 /** How each compose service runs in the preview. */
@@ -171,6 +190,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     };
   });
 
+  let releaseResources: ReleaseResources | undefined;
   const template = renderTemplate(`berth preview of ${target.owner}/${target.repo}#${target.pr}`, (builder) => {
     addBaseParameters(builder, input.baseStack);
     const network = addPreviewNetwork(builder, label);
@@ -286,6 +306,12 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     const longRunning = plans.filter((p) => !p.oneShot);
     const pairs = (list: ServicePlan[]): Value => join(",", list.map((p) => join("=", [p.service.name, ecsServices.get(p.service.name)!.ref])));
     const stateful = longRunning.filter((p) => !p.built && !p.isPublic);
+    releaseResources = {
+      taskDefinition: releaseTaskDefinition.logicalId,
+      securityGroup: network.securityGroup.logicalId,
+      network: [network.selfIngress.logicalId],
+      dataServices: Object.fromEntries(stateful.map((p) => [p.service.name, ecsServices.get(p.service.name)!.logicalId])),
+    };
     const running = longRunning.filter((p) => p.built && p.desiredCount > 0);
     const outputs: Record<string, Value | undefined> = {
       Hostname: endpoint.hostname,
@@ -328,6 +354,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     port: publicService.port,
     releaseService: releaseService.name,
     release,
+    releaseResources: releaseResources!,
     warnings,
   };
 }

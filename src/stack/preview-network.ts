@@ -9,6 +9,8 @@ const DNS_TTL = 10;
 /** The network every task of a preview joins. */
 export interface PreviewNetwork {
   securityGroup: ResourceHandle<"AWS::EC2::SecurityGroup">;
+  /** The rule that lets the preview's tasks reach each other through its security group. */
+  selfIngress: ResourceHandle<"AWS::EC2::SecurityGroupIngress">;
   /** Task subnets: the base stack's comma-separated list, split at deploy time. */
   subnets: ListValue;
   /** The base stack's task security group (reachable from the ALB) and the preview's own. */
@@ -32,7 +34,7 @@ export function addPreviewNetwork(template: TemplateBuilder, label: string): Pre
     VpcId: fromBase("VpcId"),
     Tags: previewResourceTags(),
   });
-  template.addResource("PreviewSecurityGroupSelfIngress", "AWS::EC2::SecurityGroupIngress", {
+  const selfIngress = template.addResource("PreviewSecurityGroupSelfIngress", "AWS::EC2::SecurityGroupIngress", {
     GroupId: securityGroup.getAtt("GroupId"),
     SourceSecurityGroupId: securityGroup.getAtt("GroupId"),
     IpProtocol: "-1",
@@ -40,6 +42,7 @@ export function addPreviewNetwork(template: TemplateBuilder, label: string): Pre
   });
   return {
     securityGroup,
+    selfIngress,
     subnets: split(",", fromBase("Subnets")),
     securityGroups: [fromBase("SecurityGroup"), securityGroup.getAtt("GroupId")],
     assignPublicIp: fromBase("AssignPublicIp"),

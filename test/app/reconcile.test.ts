@@ -153,7 +153,7 @@ describe("resync through the app", () => {
     h.aws.fail("DescribeTargetHealth", { hang: true });
     await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
     await vi.waitFor(() => expect(h.aws.commands("elbv2")).toContain("DescribeTargetHealth"), { timeout: 60_000, interval: 5 });
-    expect(h.aws.state.cloudformation.stacks.get(STACK)).toMatchObject({ status: "UPDATE_COMPLETE", tags: { "berth:sha": SHA1, "berth:deploying": SHA1 } });
+    expect(h.aws.state.cloudformation.stacks.get(STACK)).toMatchObject({ status: "CREATE_COMPLETE", tags: { "berth:sha": SHA1, "berth:deploying": SHA1 } });
     expect(h.github.checkRuns(SHA1).map((r) => r.status)).toEqual(["in_progress"]);
 
     h.restart();

@@ -1,5 +1,5 @@
 import type { ContainerDefinition, TaskDefinition } from "@aws-sdk/client-ecs";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
 import { SHA1, SHA2, STACK, IMAGE } from "../helpers/app-fixtures.js";
 import { prCommentPayload, pullRequestPayload } from "../helpers/webhook-payloads.js";
@@ -112,6 +112,37 @@ describe("migrate and seed in one release task", () => {
     const stack = h.aws.state.cloudformation.stacks.get(STACK);
     expect(stack?.tags["berth:sha"]).toBe(SHA1);
     expect(JSON.stringify(stack?.current?.resources.get("WebTaskDefinition"))).toContain(`/shop@${digest1}`);
+  });
+
+  it("a deploy superseded while migrate runs lets migrate finish, stops the task before seed starts, and the newer deploy seeds", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    h.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 20, times: 1 });
+    h.github.setPull({ number: 7, headSha: SHA1, branch: "feature/checkout" });
+    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+    await vi.waitFor(() => expect(commands(h)).toContain("RunTask"), { timeout: 30_000, interval: 5 });
+
+    await deploy(h, SHA2, "synchronize");
+
+    const first = h.github.checkRun(SHA1);
+    expect(first?.conclusion).toBe("neutral");
+    expect(row(first?.output.summary, "Migrate")).toMatch(/✅ success/);
+    expect(row(first?.output.summary, "Seed")).not.toMatch(/✅ success|❌ failure/);
+    // migrate ran to its end (exit 0); seed's container never started, and berth stopped the task.
+    const [superseded, next] = [...h.aws.state.ecs.tasks.values()].filter((t) => String(t.startedBy) === "berth/migrate+seed");
+    const steps = (task: typeof superseded) => task?.containers?.filter((c) => c.name === "migrate" || c.name === "seed");
+    expect(steps(superseded)?.map((c) => `${c.name}: ${c.exitCode ?? "never ran"}`)).toEqual(["migrate: 0", "seed: never ran"]);
+    expect(superseded?.stopCode).toBe("UserInitiated");
+    expect(h.aws.calls.filter((c) => c.command === "StopTask").map((c) => (c.input as { reason?: string }).reason)).toEqual([
+      "berth: the deploy stopped; no further release step",
+    ]);
+    // The newer deploy runs migrate and seed, and seeds the preview.
+    expect(steps(next)?.map((c) => `${c.name}: ${c.exitCode}`)).toEqual(["migrate: 0", "seed: 0"]);
+    const run = h.github.checkRun(SHA2);
+    expect(run?.conclusion).toBe("success");
+    expect(row(run?.output.summary, "Seed")).toMatch(/✅ success/);
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags).toMatchObject({ "berth:sha": SHA2, "berth:seeded": "true" });
   });
 
   it("a seed failure: migrate passed, the seed phase fails with seed's own log tail, nothing rolls out", async () => {

@@ -25,7 +25,9 @@ function stackTags(harness: Harness): Record<string, string> {
 
 describe("the tag that says which commit a preview serves", () => {
   it("is written by the rollout update itself, which tags every taggable resource; nothing updates the stack after health", async () => {
-    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    // The release phase, then the rollout (a first deploy under the release gate is one create,
+    // whose data services' tasks a tags-only update records after health: release-gate.test.ts).
+    h = createHarness({ files: readFixtureRepo("rails-postgres"), releaseGate: false });
     h.aws.putImage(IMAGE(SHA1));
 
     await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));

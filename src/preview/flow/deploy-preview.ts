@@ -1,25 +1,28 @@
-import { BerthError, InputError, formatDiagnostic, type TransientSource } from "../../errors.js";
-import { ImageTimeoutError, LimitError, StackError } from "../errors.js";
+import { BerthError, InputError } from "../../errors.js";
 import type { RepoConfig } from "../../config/schema.js";
 import type { ConfigLineOf } from "../../stack/diagnostics.js";
 import { formatWarning, type PreviewPlan, type PreviewTarget } from "../../plan/plan-preview.js";
 import { inProcessPlanner, type Planner } from "../../plan/planner.js";
 import type { Logger } from "../../util/logger.js";
-import { createRedactor, redactLines } from "../../util/redact.js";
+import { createRedactor } from "../../util/redact.js";
 import { type DeployAttempt, DeployReporter, type PhaseName } from "../report/index.js";
-import { isPriorityInUse, type ListenerPriorityAllocator } from "./listener-priority.js";
+import type { ListenerPriorityAllocator } from "./listener-priority.js";
 import type { EngineMetrics, EnsureStackInput, GatePort, ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "../ports.js";
-import { buildDataTasksTag, DATA_TASKS_TAG, replacedDataServices } from "./data-tasks.js";
+import { DATA_TASKS_TAG, replacedDataServices } from "./data-tasks.js";
 import type { ImageBuilds } from "./image-builds.js";
-import { pinImage, shortDigest } from "./pin-image.js";
-import { compareReleasePhase, sameTags } from "./release-phase-change.js";
-import { runReleaseChain, runReleaseStep, ReleaseStepError, type StepRetry } from "./release-step.js";
+import { pinImage } from "./pin-image.js";
+import { waitForImages } from "./wait-for-images.js";
+import { describeFailure } from "./describe-failure.js";
+import { assertHeadroom, ensureWithPriority, findDataTasks, recordDataTasks, releasePhaseChange, restoreServingTag, rethrowWithShortage } from "./stack-operations.js";
+import { changesTemplate } from "./release-phase-change.js";
+import { runReleaseChain, runReleaseStep, type ReleaseTarget, type StepRetry } from "./release-step.js";
 import { previewCost } from "./preview-cost.js";
 import { closeAbandonedGate, GATE_TIMEOUT_SECONDS, gateId, rollOutGated } from "./gated-rollout.js";
+import { createGated } from "./gated-create.js";
 import { DEPLOYING_TAG, findServingCommit, SERVING_TAG } from "./serving-tags.js";
 import { buildIdleTags, withoutIdleTags } from "./idle-tags.js";
 import { awakeIdle } from "./sleep-wake.js";
-import { parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
+import { buildReleaseTarget, parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
 import { RestartSignal, SupersededSignal } from "./keyed-queue.js";
 import { buildBaseParameters } from "../../stack/base-stack.js";
 import { isOneShotStep, type ConfigReleaseStep, type ReleaseStep } from "../../stack/release.js";
@@ -118,6 +121,10 @@ export async function deployPreview(
     ...(deps.metrics ? { onPhase: deps.metrics.phaseFinished.bind(deps.metrics) } : {}),
   });
   let phase: PhaseName | undefined;
+  /** A stack whose gated create did not complete: empty once rolled back, and deleted at the end. */
+  let leftover: string | undefined;
+  /** The data services' tasks a gated create's seed wrote into (its tags were set before they existed). */
+  let createdDataTasks: Promise<string | undefined> | undefined;
   const checkpoint = () => {
     if (!signal.aborted) return;
     throw signal.reason instanceof SupersededSignal || signal.reason instanceof RestartSignal ? signal.reason : new SupersededSignal(undefined);
@@ -177,18 +184,24 @@ export async function deployPreview(
       await deps.stacks.delete(finalPlan.stack.stackName, signal);
       existing = undefined;
     }
-    // An update that waits on a release gate nobody here owns (this pull request's deploys run one
-    // at a time): a berth stopped during its release steps. Close it so the update rolls back now;
-    // the update below waits for that, then deploys the head.
-    if (existing?.status === "UPDATE_IN_PROGRESS" && (await closeAbandonedGate(deps, existing.name))) {
-      await reporter.phase("stack", "running", "rolling back an update a restarted berth left waiting on its release gate");
+    // A create or update that waits on a release gate nobody here owns (this pull request's deploys
+    // run one at a time): a berth stopped during its release steps. Close it so the operation rolls
+    // back now; the create or update below waits for that, then deploys the head.
+    const creating = existing?.status === "CREATE_IN_PROGRESS";
+    if ((creating || existing?.status === "UPDATE_IN_PROGRESS") && (await closeAbandonedGate(deps, existing!.name))) {
+      await reporter.phase("stack", "running", `rolling back ${creating ? "a create" : "an update"} a restarted berth left waiting on its release gate`);
+      // A create rolled back holds nothing: the create below removes its empty stack and starts anew, seeded.
+      if (creating) existing = undefined;
     }
+    // The empty stack a create that failed left behind: likewise.
+    if (existing && FAILED_CREATE.has(existing.status)) existing = undefined;
     // What serves now, if anything: the comment names it while this deploy runs, and a failed
     // rollout names it on the stack again.
     const servingSha = existing ? findServingCommit(existing) : undefined;
     if (existing && servingSha !== undefined) await reporter.setServing({ sha: servingSha, ...(existing.outputs.Url ? { url: existing.outputs.Url } : {}) });
     const servedBefore = servingSha ?? "none";
-    const seeded = existing?.tags["berth:seeded"] === "true";
+    // A create still running (its gate not found open) has seeded nothing yet, whatever its tags say.
+    const seeded = existing?.tags["berth:seeded"] === "true" && existing.status !== "CREATE_IN_PROGRESS";
     // A reset wipes the data before it seeds; until a seed succeeds, every deploy seeds again.
     let reseed = request.kind === "reset" || !seeded || existing?.tags[NEEDS_SEED] === "true";
     const servingImages = existing && seeded ? parsePairs(existing.outputs.ServiceImages) : undefined;
@@ -209,10 +222,22 @@ export async function deployPreview(
     // A push that changed only code changes only the release task's image before the rollout:
     // berth registers that revision itself rather than waiting on a stack update for it.
     const releaseImage = pinned.images[finalStack.releaseService];
-    const change = await releasePhaseChange(deps, existing, { template: releaseStack.template, tags: releaseTags, parameters: baseParameters, image: releaseImage });
-    let held: StackSummary;
-    let rulePriority: number;
-    if (existing && priority !== undefined && change !== "other") {
+    const { change, current: runningTemplate } = await releasePhaseChange(deps, existing, {
+      template: releaseStack.template,
+      tags: releaseTags,
+      parameters: baseParameters,
+      image: releaseImage,
+    });
+    // A first deploy under the release gate is one create: the data services and what the release
+    // task needs first, the services built from the repository behind the gate, the release task
+    // launched while the create runs (see createGated). One-shot services (whose dependents may be
+    // built from the repository) keep the release phase.
+    const gatedCreate = deps.options.releaseGate !== false && !existing && oneShots.length === 0 && steps.some((s) => !isOneShotStep(s));
+    let held: StackSummary | undefined;
+    let rulePriority: number | undefined;
+    if (gatedCreate) {
+      log.info({ gate: true }, "first deploy: one create, its services built from the repository behind the release gate");
+    } else if (existing && priority !== undefined && change !== "other") {
       held = existing;
       rulePriority = Number(priority);
       log.info({ change }, "release phase needs no stack update");
@@ -230,17 +255,17 @@ export async function deployPreview(
     }
     // The release task runs this commit's image: registered by berth when the stack still names the previous one.
     const swapImage = change === "release-image" ? releaseImage : undefined;
-    let outputs = parsePreviewOutputs(held.name, held.outputs);
-    if (request.kind === "reset" && seeded && Object.keys(outputs.statefulServices).length > 0) {
+    let outputs = held ? parsePreviewOutputs(held.name, held.outputs) : undefined;
+    /** What the release steps run with: the stack's outputs, or (a gated create) its resources once created. */
+    let releaseTarget: ReleaseTarget | undefined = outputs;
+    if (outputs && request.kind === "reset" && seeded && Object.keys(outputs.statefulServices).length > 0) {
       await reporter.phase("stack", "running", `restarting ${Object.keys(outputs.statefulServices).join(", ")} with empty storage`);
       await deps.tasks.restartServices({ cluster, services: Object.values(outputs.statefulServices) });
     }
     // The data lives in the data services' tasks: tasks other than those the last seed wrote into
-    // (a changed definition, a retired or crashed task) mean empty storage, so seed again.
-    const dataTasks = buildDataTasksTag(
-      outputs.statefulServices,
-      Object.keys(outputs.statefulServices).length === 0 ? {} : await deps.tasks.runningTasks({ cluster, services: Object.values(outputs.statefulServices) }),
-    );
+    // (a changed definition, a retired or crashed task) mean empty storage, so seed again. A gated
+    // create learns them once the data services are up, and records them after the rollout.
+    const dataTasks = outputs ? await findDataTasks(deps, cluster, outputs.statefulServices) : undefined;
     let dataGone: string | undefined;
     if (!reseed && recordedDataTasks !== undefined && dataTasks !== undefined && recordedDataTasks !== dataTasks) {
       const replaced = replacedDataServices(recordedDataTasks, dataTasks);
@@ -250,7 +275,7 @@ export async function deployPreview(
       reseed = true;
       log.info({ recorded: recordedDataTasks, now: dataTasks }, "data service replaced; seeding again");
     }
-    await reporter.done("stack", "success", STACK_NOTES[change]);
+    if (!gatedCreate) await reporter.done("stack", "success", STACK_NOTES[change]);
     checkpoint();
 
     // One-shot compose services run on every deploy, as `docker compose up` runs them every time,
@@ -261,7 +286,7 @@ export async function deployPreview(
       let retried: StepRetry | undefined;
       await runReleaseStep(deps, {
         cluster,
-        outputs,
+        outputs: releaseTarget!,
         step,
         onRetry: (retry) => {
           retried = retry;
@@ -313,7 +338,7 @@ export async function deployPreview(
         await reporter.phase(first.name, "running", startNote(first.name, due[1]));
         await runReleaseChain(deps, {
           cluster,
-          outputs,
+          outputs: releaseTarget!,
           steps: due,
           ...(swapImage === undefined ? {} : { image: swapImage }),
           tags: ownershipTags(target),
@@ -329,23 +354,27 @@ export async function deployPreview(
             await reporter.phase(next.name, "running", startNote(next.name, due[due.indexOf(next) + 1]));
           },
           onCleanupError: (error) => log.warn({ err: error }, "could not deregister the release run's task definition"),
+          abort: signal,
         });
         checkpoint();
       }
     };
 
     // A push whose release phase needed no stack update starts the rollout with the steps, the new
-    // version held behind a wait condition that berth opens once every step exited 0.
-    const gate = deps.options.releaseGate !== false && existing !== undefined && change !== "other" && (oneShots.length > 0 || due.length > 0)
+    // version held behind a wait condition that berth opens once every step exited 0. A rollout that
+    // would change nothing but its gate (a redeploy of the commit serving) is no rollout to hold: it
+    // keeps the template the stack runs, the last gate included, and changes at most its tags.
+    const unchanged = runningTemplate !== undefined && !changesTemplate(runningTemplate, finalStack.template);
+    const gate = gatedCreate || (deps.options.releaseGate !== false && existing !== undefined && change !== "other" && (oneShots.length > 0 || due.length > 0) && !unchanged)
       ? { id: gateId(target.sha, deps.now()), timeoutSeconds: deps.options.gateTimeoutSeconds ?? GATE_TIMEOUT_SECONDS }
       : undefined;
-    const rolloutStack = gate ? await planner.render(pinned, { target, baseStack: base.name, gate }) : finalStack;
+    const rolloutTemplate = gate ? (await planner.render(pinned, { target, baseStack: base.name, gate })).template : unchanged ? runningTemplate : finalStack.template;
     // The rollout names the new commit in `berth:sha` itself: CloudFormation completes the update
     // only once ECS counts the new tasks healthy behind the load balancer, and restores the old tags
     // when it rolls the update back. Readers check the stack's status too (serving-tags.ts).
     const rolloutInput = {
       name: finalStack.stackName,
-      template: rolloutStack.template,
+      template: rolloutTemplate,
       tags: {
         // The idle windows as this commit's config says, and the deploy as the latest activity.
         ...withoutIdleTags(baseTags),
@@ -360,12 +389,37 @@ export async function deployPreview(
       priority: rulePriority,
       onProgress: (line: string) => log.debug({ line }, "stack progress"),
     };
-    const startRollout = (watch?: EnsureStackInput["watch"]) =>
-      ensureWithPriority(deps, { ...rolloutInput, ...(watch ? { watch } : {}) }).catch((error: unknown) =>
-        rethrowWithShortage(deps, error, { cluster, services: Object.values(outputs.services) }),
+    const startRollout = (watch?: EnsureStackInput["watch"], awaitResources?: EnsureStackInput["awaitResources"]) =>
+      ensureWithPriority(deps, { ...rolloutInput, ...(watch ? { watch } : {}), ...(awaitResources ? { awaitResources } : {}) }).catch((error: unknown) =>
+        rethrowWithShortage(deps, error, { cluster, services: Object.values(outputs?.services ?? {}) }),
       );
     let rollout: Promise<{ stack: StackSummary; priority: number }>;
-    if (gate) {
+    if (gate && gatedCreate) {
+      // Whatever stopped it, a failed create leaves an empty stack (ROLLBACK_COMPLETE) that can only
+      // be deleted: removed once the outcome is reported (see `finally`).
+      leftover = finalStack.stackName;
+      rollout = createGated(deps, {
+        gate,
+        uniqueId: target.sha,
+        resources: finalStack.releaseResources,
+        start: startRollout,
+        runSteps: async (created) => {
+          releaseTarget = buildReleaseTarget({ resources: finalStack.releaseResources, physicalIds: created, baseOutputs: base.outputs, label: finalStack.label });
+          const dataServices = Object.fromEntries(Object.entries(finalStack.releaseResources.dataServices).map(([name, id]) => [name, created[id]!]));
+          // The tasks the seed writes into, read alongside the steps; recorded once the create completed.
+          createdDataTasks = findDataTasks(deps, cluster, dataServices);
+          createdDataTasks.catch(() => {});
+          await reporter.done("stack", "success", "created with the release steps: the services built from the repository start once they passed");
+          checkpoint();
+          await runSteps();
+        },
+        onOpened: async () => {
+          phase = "rollout";
+          await reporter.phase("rollout", "running", "the new version starts now that the release steps passed");
+        },
+        abort: signal,
+      });
+    } else if (gate) {
       rollout = rollOutGated(deps, {
         gate,
         uniqueId: target.sha,
@@ -383,6 +437,7 @@ export async function deployPreview(
       rollout = startRollout();
     }
     const { stack: live, priority: livePriority } = await rollout;
+    leftover = undefined;
     outputs = parsePreviewOutputs(live.name, live.outputs);
     try {
       await deps.tasks.waitForRollout({ cluster, service: outputs.publicServiceArn, signal });
@@ -413,6 +468,7 @@ export async function deployPreview(
       awakeIdle(rolloutInput.tags, deps.now()),
     );
     log.info({ url: outputs.url }, "preview ready");
+    if (createdDataTasks) await recordDataTasks(deps, { ...rolloutInput, priority: livePriority }, createdDataTasks);
     return "success";
   } catch (error) {
     if (error instanceof RestartSignal || (signal.reason instanceof RestartSignal && isAbort(error, signal))) {
@@ -438,126 +494,12 @@ export async function deployPreview(
     return "failure";
   } finally {
     signal.removeEventListener("abort", onAbort);
-  }
-}
-
-/** Waits until every image CI should push exists; returns the digest each reference points to now. */
-async function waitForImages(
-  deps: DeployDeps,
-  reporter: DeployReporter,
-  plan: PreviewPlan,
-  target: PreviewTarget,
-  signal: AbortSignal,
-  checkpoint: () => void,
-): Promise<Record<string, string>> {
-  const refs = [...new Set(Object.values(plan.images))];
-  if (refs.length === 0) {
-    await reporter.done("image", "skipped", "no service with build:");
-    return {};
-  }
-  await reporter.phase("image");
-  const started = deps.now().getTime();
-  const digests: Record<string, string> = {};
-  const missing = new Set(refs);
-  for (;;) {
-    const mark = deps.builds?.mark(target, target.sha) ?? 0;
-    for (const ref of [...missing]) {
-      const digest = await deps.images.findDigest(ref);
-      if (digest === undefined) continue;
-      digests[ref] = digest;
-      missing.delete(ref);
-    }
-    if (missing.size === 0) break;
-    const waited = deps.now().getTime() - started;
-    if (waited >= deps.options.imageTimeoutMs) {
-      throw new ImageTimeoutError(`image not found after ${Math.round(waited / 1000)} s: ${[...missing].join(", ")}`, {
-        userMessage: `Image not in ECR after ${formatMinutes(waited)}: ${[...missing].join(", ")}. Did CI push it for this commit? Push again to retry.`,
-        imageRef: [...missing][0]!,
-        waitedMs: waited,
-      });
-    }
-    if (deps.builds) await reporter.setBuilds(deps.builds.runsOf(target, target.sha));
-    await reporter.phase("image", "waiting", `waiting for ${[...missing].join(", ")}`);
-    // A finished build (its workflow_run webhook) ends the wait early: ECR is read again at once.
-    await (deps.builds ? deps.builds.wait(target, target.sha, deps.options.imagePollMs, signal, mark) : deps.sleep(deps.options.imagePollMs, signal));
-    checkpoint();
-  }
-  if (deps.builds) await reporter.setBuilds(deps.builds.runsOf(target, target.sha));
-  await reporter.done("image", "success", refs.map((ref) => `${ref} @ ${shortDigest(digests[ref]!)}`).join(", "));
-  return digests;
-}
-
-async function ensureWithPriority(
-  deps: DeployDeps,
-  input: {
-    name: string;
-    template: Record<string, unknown>;
-    tags: Record<string, string>;
-    listenerArn: string;
-    /** Template parameters besides the rule priority: the base stack's outputs. */
-    parameters: Record<string, string>;
-    priority: number | undefined;
-    onProgress: (line: string) => void;
-    watch?: EnsureStackInput["watch"];
-  },
-): Promise<{ stack: StackSummary; priority: number }> {
-  let priority = input.priority ?? (await deps.priorities.allocate(input.listenerArn));
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      const stack = await deps.stacks.ensure({
-        name: input.name,
-        template: input.template,
-        tags: input.tags,
-        parameters: { ...input.parameters, ListenerRulePriority: String(priority) },
-        onProgress: input.onProgress,
-        ...(input.watch ? { watch: input.watch } : {}),
-      });
-      return { stack, priority };
-    } catch (error) {
-      const text = error instanceof BerthError ? `${error.message} ${error.userMessage}` : String(error);
-      if (attempt >= 4 || !isPriorityInUse(text)) throw error;
-      deps.log.warn({ priority, attempt }, "listener rule priority taken by someone else; allocating another");
-      deps.priorities.reject(priority);
-      priority = await deps.priorities.allocate(input.listenerArn);
+    // Not while berth stops: the next process's deploy finds the empty stack and deletes it then.
+    if (leftover !== undefined && !(signal.reason instanceof RestartSignal)) {
+      const name = leftover;
+      await deps.stacks.delete(name).catch((error: unknown) => log.warn({ err: error, stack: name }, "could not delete the stack of a failed create; the next deploy does"));
     }
   }
-}
-
-/**
- * Names the commit that served before in `berth:sha` again, after the rollout update named the new
- * one and berth's own rollout or health check failed: a tags-only update of the rollout's template.
- */
-async function restoreServingTag(
-  deps: DeployDeps,
-  rollout: Parameters<typeof ensureWithPriority>[1] & { priority: number },
-  servedBefore: string,
-): Promise<void> {
-  await deps.stacks.ensure({
-    name: rollout.name,
-    template: rollout.template,
-    tags: { ...rollout.tags, [SERVING_TAG]: servedBefore },
-    parameters: { ...rollout.parameters, ListenerRulePriority: String(rollout.priority) },
-    onProgress: rollout.onProgress,
-  });
-}
-
-/**
- * CloudFormation fails a rollout whose ECS service the circuit breaker stopped without saying why
- * the tasks failed; when the services' events say ECS could not place them for want of capacity,
- * the failure may pass, and is rethrown as transient with ECS's words.
- */
-async function rethrowWithShortage(deps: DeployDeps, error: unknown, input: { cluster: string; services: string[] }): Promise<never> {
-  if (!(error instanceof StackError) || error.transient !== undefined || error.firstFailure?.type !== "AWS::ECS::Service") throw error;
-  const shortage = await deps.tasks.findPlacementShortage(input).catch(() => undefined);
-  if (shortage === undefined) throw error;
-  throw new StackError(error.message, {
-    cause: error,
-    stackName: error.stackName,
-    ...(error.status === undefined ? {} : { status: error.status }),
-    ...(error.firstFailure === undefined ? {} : { firstFailure: error.firstFailure }),
-    userMessage: `${error.userMessage}\nECS: ${shortage}`,
-    transient: "AWS",
-  });
 }
 
 /** What the check run's Stack row says when the release phase needed no stack update. */
@@ -567,48 +509,8 @@ const STACK_NOTES: Record<"none" | "release-image" | "other", string | undefined
   other: undefined,
 };
 
-/** Stack states whose template is settled: what GetTemplate returns is what runs. */
-const SETTLED = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"]);
-
-/**
- * What the release phase's update would change on the existing stack (see compareReleasePhase):
- * read only when the stack is settled and its tags (apart from `berth:deploying`, which the
- * rollout sets anyway) and parameters are already those the update would set. A template that
- * cannot be read counts as `other`: the update runs, as it always did.
- */
-async function releasePhaseChange(
-  deps: DeployDeps,
-  existing: StackSummary | undefined,
-  wanted: { template: Record<string, unknown>; tags: Record<string, string>; parameters: Record<string, string>; image: string | undefined },
-): Promise<"none" | "release-image" | "other"> {
-  if (!existing || !SETTLED.has(existing.status) || existing.parameters.ListenerRulePriority === undefined) return "other";
-  if (!sameTags(existing.tags, wanted.tags, [DEPLOYING_TAG])) return "other";
-  if (Object.entries(wanted.parameters).some(([key, value]) => existing.parameters[key] !== value)) return "other";
-  // Unreadable (a bot role without cloudformation:GetTemplate yet): the stack update decides, as before.
-  const current = await deps.stacks.findTemplate(existing.name).catch((error: unknown) => {
-    deps.log.warn({ err: error, stack: existing.name }, "could not read the stack's template; updating it for the release phase");
-    return undefined;
-  });
-  return compareReleasePhase(current, wanted.template, wanted.image);
-}
-
-/** Fails with the limit and the way out when the listener or its load balancer holds no further preview. */
-async function assertHeadroom(deps: DeployDeps, listenerArn: string): Promise<void> {
-  const { rules, targetGroups, loadBalancerArn } = await deps.loadBalancers.headroom(listenerArn);
-  const fix = "Close pull requests whose previews are no longer needed, or shard: deploy a second base stack from deploy/base.yml and a second berth for some repositories.";
-  if (targetGroups.used + 1 > targetGroups.limit) {
-    throw new LimitError(`load balancer ${loadBalancerArn} routes to ${targetGroups.used} of ${targetGroups.limit} target groups`, {
-      limit: "target groups per load balancer",
-      userMessage: `No room for a new preview: the shared load balancer already routes to ${targetGroups.used} target groups, and AWS allows ${targetGroups.limit} per Application Load Balancer, not adjustable. ${fix}`,
-    });
-  }
-  if (rules.used + 1 > rules.limit) {
-    throw new LimitError(`listener ${listenerArn} has ${rules.used} of ${rules.limit} rules`, {
-      limit: "listener rules",
-      userMessage: `No room for a new preview: the shared load balancer's listener already has ${rules.used} rules, and AWS allows ${rules.limit} per Application Load Balancer by default; a Service Quotas increase raises that. ${fix}`,
-    });
-  }
-}
+/** States of a stack whose create failed: it holds nothing, and can only be deleted. */
+const FAILED_CREATE = new Set(["CREATE_FAILED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED"]);
 
 /** Tag of a preview whose data was wiped (or never seeded since): the next deploy seeds. */
 const NEEDS_SEED = "berth:needs-seed";
@@ -630,42 +532,6 @@ function need(outputs: Record<string, string>, key: string, stack: string): stri
     });
   }
   return value;
-}
-
-/**
- * The message for the PR, plus verbatim lines (bad input) or a log tail (a failed step), redacted,
- * and which service failed when the failure may pass (`transient`).
- */
-export function describeFailure(
-  error: unknown,
-  redact: (text: string) => string,
-): { message: string; logTail?: string[]; details?: string[]; transient?: TransientSource } {
-  const transient = findTransient(error);
-  const described = describeError(error, redact);
-  return transient === undefined ? described : { ...described, transient };
-}
-
-/** The transient source of the error or of a BerthError it wraps. */
-function findTransient(error: unknown): TransientSource | undefined {
-  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-    if (e instanceof BerthError && e.transient !== undefined) return e.transient;
-  }
-  return undefined;
-}
-
-function describeError(error: unknown, redact: (text: string) => string): { message: string; logTail?: string[]; details?: string[] } {
-  if (error instanceof InputError) {
-    const count = error.diagnostics.length;
-    return { message: `${count} problem${count === 1 ? "" : "s"} in the repository's preview files:`, details: error.diagnostics.map(formatDiagnostic) };
-  }
-  if (error instanceof ReleaseStepError) return { message: redact(error.userMessage), logTail: redactLines(redact, error.logTail) };
-  if (error instanceof BerthError) return { message: redact(error.userMessage) };
-  return { message: "berth hit an internal error; the operators have the details in berth's log." };
-}
-
-function formatMinutes(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  return minutes >= 1 ? `${minutes} min` : `${Math.round(ms / 1000)} s`;
 }
 
 export type { PreviewOutputs };

@@ -71,7 +71,7 @@ export async function rollOutGated(
 }
 
 /** Why the gate stays closed, for the stack's events. */
-function whyClosed(error: unknown): string {
+export function whyClosed(error: unknown): string {
   if (error instanceof ReleaseStepError) return `${error.step} failed: ${error.userMessage}`;
   if (error instanceof SupersededSignal) return "the deploy was superseded";
   if (error instanceof RestartSignal) return "berth is restarting";

@@ -2,7 +2,8 @@
  * How a preview changes: deploy, destroy, the resync that repairs what webhooks missed, and the
  * per-pull-request queue that runs them one at a time.
  */
-export { deployPreview, describeFailure, ownershipTags, type DeployDeps } from "./deploy-preview.js";
+export { deployPreview, ownershipTags, type DeployDeps } from "./deploy-preview.js";
+export { describeFailure } from "./describe-failure.js";
 export { gateDeploy } from "./deploy-gate.js";
 export { destroyPreview } from "./destroy-preview.js";
 export { ImageBuilds, type BuildRun } from "./image-builds.js";

@@ -34,6 +34,16 @@ export function compareReleasePhase(
   return isDeepStrictEqual(current, wanted) ? "release-image" : "other";
 }
 
+/**
+ * Whether running `candidate` would change the stack's resources, release gates aside: false for
+ * a rollout of the template the stack runs now (a redeploy of the commit serving), true when the
+ * running template is unknown. Pure.
+ */
+export function changesTemplate(current: Record<string, unknown> | undefined, candidate: Record<string, unknown>): boolean {
+  if (current === undefined) return true;
+  return !isDeepStrictEqual(withoutReleaseGate(current), JSON.parse(JSON.stringify(candidate)));
+}
+
 function releaseContainers(template: Record<string, unknown>): Array<Record<string, unknown>> | undefined {
   const resources = template.Resources as Record<string, { Properties?: { ContainerDefinitions?: unknown } }> | undefined;
   const containers = resources?.[RELEASE_TASK_DEFINITION_ID]?.Properties?.ContainerDefinitions;

@@ -17,6 +17,12 @@ export class ReleaseStepError extends BerthError {
   }
 }
 
+/** What running a release step needs of the preview stack: its stack outputs, or the resources a create made so far. */
+export type ReleaseTarget = Pick<
+  PreviewOutputs,
+  "releaseTaskDefinitionArn" | "releaseContainerName" | "oneShotTaskDefinitions" | "subnets" | "securityGroups" | "assignPublicIp" | "logGroup" | "logStreamPrefix"
+>;
+
 /** Another run of a step: ECS could not start the task (`capacity`), or it exited non-zero and may restart. */
 export type StepRetry = Parameters<NonNullable<RunTaskInput["onRetry"]>>[0];
 
@@ -35,7 +41,7 @@ export async function runReleaseStep(
   deps: { tasks: TaskPort; logs: LogPort; options: { logTailLines: number } },
   input: {
     cluster: string;
-    outputs: PreviewOutputs;
+    outputs: ReleaseTarget;
     step: ReleaseStep;
     /** Told before another attempt: ECS could not start the task (no capacity), or it exited non-zero and restarts on failure. */
     onRetry?: (retry: StepRetry) => void | Promise<void>;
@@ -75,7 +81,7 @@ export async function runReleaseStep(
 }
 
 /** The task definition and container a step runs in, and the command to override. */
-function taskOf(outputs: PreviewOutputs, step: ReleaseStep): { taskDefinition: string; container: string; command?: string[] } {
+function taskOf(outputs: ReleaseTarget, step: ReleaseStep): { taskDefinition: string; container: string; command?: string[] } {
   if (!isOneShotStep(step)) return { taskDefinition: outputs.releaseTaskDefinitionArn, container: outputs.releaseContainerName, command: step.command };
   const taskDefinition = outputs.oneShotTaskDefinitions[step.service];
   if (taskDefinition === undefined) {
@@ -99,7 +105,7 @@ export async function runReleaseChain(
   deps: { tasks: TaskPort; logs: LogPort; options: { logTailLines: number } },
   input: {
     cluster: string;
-    outputs: PreviewOutputs;
+    outputs: ReleaseTarget;
     steps: ConfigReleaseStep[];
     image?: string;
     tags: Record<string, string>;
@@ -107,6 +113,11 @@ export async function runReleaseChain(
     onPassed?: (step: ConfigReleaseStep["name"]) => void | Promise<void>;
     /** Told when deregistering the run's revision failed (it is left ACTIVE, and harmless). */
     onCleanupError?: (error: unknown) => void;
+    /**
+     * The deploy stopping (superseded, berth restarting): the step that runs finishes, the task is
+     * stopped before the next, and the abort's reason is thrown instead of the step not run.
+     */
+    abort?: AbortSignal;
   },
 ): Promise<void> {
   const { outputs, steps } = input;
@@ -139,6 +150,7 @@ export async function runReleaseChain(
       label: outputs.releaseContainerName,
       startedBy: `berth/${steps.map((s) => s.name).join("+")}`,
       ...(input.onRetry ? { onRetry: input.onRetry } : {}),
+      ...(input.abort ? { stopBetweenSteps: input.abort } : {}),
       // A step that exited 0 while the next one runs is reported at once, so each phase has its own time.
       onContainerExit: async (container, exitCode) => {
         const step = steps.find((s) => s.name === container);
@@ -158,6 +170,8 @@ export async function runReleaseChain(
       await pass(step.name);
       continue;
     }
+    // Stopped between steps because the deploy stops: not a failure of the step that never ran.
+    if (input.abort?.aborted && i > 0 && outcome.exitCode === undefined) throw input.abort.reason;
     const stream = outcome.logStream ?? `${outputs.logStreamPrefix}/${step.name}/${taskId}`;
     const tail = await deps.logs.tail({ group: outputs.logGroup, stream, lines: deps.options.logTailLines }).catch(() => []);
     const why =

@@ -1,4 +1,6 @@
 import { BerthError } from "../../errors.js";
+import { RELEASE_CONTAINER, type ReleaseResources } from "../../stack/build-template.js";
+import type { ReleaseTarget } from "./release-step.js";
 
 /** The outputs of a preview stack that the deploy flow uses, parsed. */
 export interface PreviewOutputs {
@@ -64,5 +66,34 @@ export function parsePreviewOutputs(stackName: string, outputs: Record<string, s
     serviceImages: parsePairs(outputs.ServiceImages),
     logGroup: need("LogGroup"),
     logStreamPrefix: need("LogStreamPrefix"),
+  };
+}
+
+/**
+ * What the release steps run with while the stack's create still runs, before it has outputs: the
+ * physical ids of its release resources (by logical id) and the base stack's outputs, as the
+ * stack's own outputs would give them. Throws when a resource's id is missing.
+ */
+export function buildReleaseTarget(input: {
+  resources: ReleaseResources;
+  physicalIds: Record<string, string>;
+  baseOutputs: Record<string, string>;
+  /** The preview's label: its log streams' prefix. */
+  label: string;
+}): ReleaseTarget {
+  const id = (logicalId: string): string => {
+    const value = input.physicalIds[logicalId];
+    if (!value) throw new BerthError(`no physical id for ${logicalId}`, { userMessage: `CloudFormation did not report ${logicalId} of the preview stack as created.` });
+    return value;
+  };
+  return {
+    releaseTaskDefinitionArn: id(input.resources.taskDefinition),
+    releaseContainerName: RELEASE_CONTAINER,
+    oneShotTaskDefinitions: {},
+    subnets: list(input.baseOutputs.Subnets),
+    securityGroups: [...list(input.baseOutputs.SecurityGroup), id(input.resources.securityGroup)],
+    assignPublicIp: input.baseOutputs.AssignPublicIp === "ENABLED",
+    logGroup: input.baseOutputs.LogGroup ?? "",
+    logStreamPrefix: input.label,
   };
 }

@@ -101,7 +101,7 @@ export interface FakeStack {
   rollbackFailed?: Map<string, string>;
   /** ClientRequestToken of the call that started the running or last operation: every event of it carries the token. */
   operationToken?: string;
-  /** The wait condition the running update waits on, if any. */
+  /** The wait condition the running create or update waits on, if any. */
   gate?: FakeGate;
 }
 
@@ -117,6 +117,11 @@ export interface FakeGate {
   outcome?: { status: "SUCCESS" } | { status: "FAILURE"; reason: string };
   /** The step the operation halts at until the outcome is known. */
   step: () => void;
+  /**
+   * Logical ids of the resources that depend on the wait condition (DependsOn, Ref or GetAtt, also
+   * through other resources): in a create, everything else is created before the gate.
+   */
+  held: Set<string>;
 }
 
 /** What a signal's PUT to a wait condition handle's URL came back with. */
@@ -395,6 +400,9 @@ export class FakeCloudFormation {
     if (stack.status === "DELETE_COMPLETE" && input.StackName === stack.name) {
       throw awsError("cloudformation", "ValidationError", `Stack [${input.StackName}] does not exist`);
     }
+    // An operation holding at a wait condition moves on to the gate as it does on DescribeStacks:
+    // a caller that reads only the events sees the resources the gate does not hold get created.
+    if (stack.gate && stack.steps.length > 0 && stack.steps[0] !== stack.gate.step) stack.steps.shift()?.();
     const newestFirst = [...stack.events].reverse();
     const start = Number(input.NextToken ?? 0);
     const end = start + this.timing.eventsPageSize;
@@ -576,6 +584,19 @@ export class FakeCloudFormation {
     const condition = changed.find((r) => r.type === "AWS::CloudFormation::WaitCondition" && !stack.current?.resources.has(r.logicalId));
     const handle = condition && changed.find((r) => r.type === "AWS::CloudFormation::WaitConditionHandle" && r.physicalId === condition.props.Handle);
     const steps: Array<() => void> = [];
+    // A create makes every resource that does not depend on the wait condition while the gate waits
+    // (an ECS service CREATE_COMPLETE once stable), as CloudFormation starts a resource as soon as
+    // its dependencies exist; the other fakes see them at once. Deleted again if the create rolls back.
+    const held = condition ? heldBy(plan.templateBody, condition.logicalId) : new Set<string>();
+    const early = creating && condition ? changed.filter((r) => r !== handle && r !== condition && !held.has(r.logicalId)) : [];
+    const createdEarly = new Set<string>();
+    const createEarly = () => {
+      for (const r of early) {
+        this.event(stack, r.logicalId, r.type, r.physicalId, "CREATE_COMPLETE");
+        this.applyResource(r);
+        createdEarly.add(r.logicalId);
+      }
+    };
     steps.push(() => {
       for (const r of changed) {
         if (r === handle) continue;
@@ -593,6 +614,7 @@ export class FakeCloudFormation {
         deadline: this.world.now().getTime() + timeout * 1000,
         successes: new Set(),
         step: () => {},
+        held,
       };
     }
     for (let i = 2; i < this.timing.stackPolls; i++) steps.push(() => {});
@@ -601,7 +623,7 @@ export class FakeCloudFormation {
     const out: Array<() => void> = [];
     if (!failure) {
       out.push(() => {
-        for (const r of changed) this.event(stack, r.logicalId, r.type, r.physicalId, `${doneStatus(r)}_COMPLETE`);
+        for (const r of changed) if (!createdEarly.has(r.logicalId)) this.event(stack, r.logicalId, r.type, r.physicalId, `${doneStatus(r)}_COMPLETE`);
         if (!creating) {
           this.stackEvent(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS");
           for (const [id, r] of stack.current?.resources ?? []) {
@@ -610,16 +632,17 @@ export class FakeCloudFormation {
             this.event(stack, id, r.type, r.physicalId, "DELETE_COMPLETE");
           }
         }
-        this.commit(stack, plan);
+        this.commit(stack, plan, createdEarly);
         this.stackEvent(stack, creating ? "CREATE_COMPLETE" : "UPDATE_COMPLETE");
       });
     } else {
       out.push(() => {
         const index = changed.findIndex((r) => r.logicalId === failure.resource);
         const failed = plan.resources.get(failure.resource);
-        changed.slice(0, Math.max(index, 0)).forEach((r) => this.event(stack, r.logicalId, r.type, r.physicalId, `${doneStatus(r)}_COMPLETE`));
+        changed.slice(0, Math.max(index, 0)).filter((r) => !createdEarly.has(r.logicalId)).forEach((r) => this.event(stack, r.logicalId, r.type, r.physicalId, `${doneStatus(r)}_COMPLETE`));
         if (failed) this.event(stack, failed.logicalId, failed.type, failed.physicalId, `${doneStatus(failed)}_FAILED`, failure.reason);
         for (const r of changed.slice(index + 1)) {
+          if (createdEarly.has(r.logicalId)) continue;
           const verb = doneStatus(r);
           this.event(stack, r.logicalId, r.type, r.physicalId, `${verb}_FAILED`, `Resource ${verb === "CREATE" ? "creation" : "update"} cancelled`);
         }
@@ -630,6 +653,7 @@ export class FakeCloudFormation {
         if (creating) {
           for (const r of [...changed].reverse()) {
             this.event(stack, r.logicalId, r.type, r.physicalId, "DELETE_IN_PROGRESS");
+            if (createdEarly.has(r.logicalId)) this.removeResource(r);
             this.event(stack, r.logicalId, r.type, r.physicalId, "DELETE_COMPLETE");
           }
           this.stackEvent(stack, "ROLLBACK_COMPLETE");
@@ -658,10 +682,24 @@ export class FakeCloudFormation {
     return out;
     };
     const gate = stack.gate;
-    if (!gate || !condition) steps.push(...finish(failure));
-    else {
+    // A resource the gate does not hold fails a create before anyone could signal: it rolls back
+    // without waiting, and its handle is spent.
+    const failsEarly = creating && failure !== undefined && !held.has(failure.resource);
+    if (!gate || !condition || failsEarly) {
+      const end = finish(failure);
+      const first = end[0];
+      if (gate && first) {
+        end[0] = () => {
+          first();
+          this.spentGates.add(gate.url);
+          stack.gate = undefined;
+        };
+      }
+      steps.push(...end);
+    } else {
       // Halted at the gate (see describeStacks) until its outcome; a FAILURE or the timeout fails the wait condition.
       let end: Array<() => void> = [];
+      if (early.length > 0) steps.push(createEarly);
       steps.push(gate.step, () => {
         const gateFailure = gate.outcome?.status === "FAILURE"
           ? { resource: condition.logicalId, reason: gate.outcome.reason }
@@ -1017,10 +1055,11 @@ export class FakeCloudFormation {
   }
 
   /** Makes a finished create or update real: the other fakes see the stack's resources, exports are published. */
-  private commit(stack: FakeStack, plan: Plan): void {
+  private commit(stack: FakeStack, plan: Plan, createdEarly: ReadonlySet<string> = new Set()): void {
     const before = stack.current?.resources ?? new Map<string, FakeResource>();
     for (const [id, r] of before) if (plan.resources.get(id)?.physicalId !== r.physicalId) this.removeResource(r);
     for (const r of plan.resources.values()) {
+      if (createdEarly.has(r.logicalId)) continue;
       // An update that leaves a resource's properties alone (a retag) calls no API of its service
       // but tagging: an ECS service is not deployed again.
       const was = before.get(r.logicalId);
@@ -1085,6 +1124,41 @@ export class FakeCloudFormation {
         break;
     }
   }
+}
+
+/**
+ * The resources of a template that depend on `target`, directly or through others: by DependsOn,
+ * Ref or Fn::GetAtt (Fn::Sub's references are not followed).
+ */
+function heldBy(templateBody: string, target: string): Set<string> {
+  const resources = (JSON.parse(templateBody) as { Resources?: Record<string, { DependsOn?: string | string[]; Properties?: unknown }> }).Resources ?? {};
+  const direct = new Map<string, Set<string>>();
+  for (const [id, r] of Object.entries(resources)) {
+    const out = new Set<string>([r.DependsOn ?? []].flat());
+    const walk = (value: unknown): void => {
+      if (Array.isArray(value)) return value.forEach(walk);
+      if (!value || typeof value !== "object") return;
+      for (const [key, inner] of Object.entries(value)) {
+        if (key === "Ref" && typeof inner === "string") out.add(inner);
+        else if (key === "Fn::GetAtt") out.add(Array.isArray(inner) ? String(inner[0]) : String(inner).split(".")[0]!);
+        else walk(inner);
+      }
+    };
+    walk(r.Properties);
+    direct.set(id, out);
+  }
+  const held = new Set<string>();
+  const holds = (id: string, path: Set<string>): boolean => {
+    if (held.has(id)) return true;
+    if (path.has(id)) return false;
+    path.add(id);
+    const found = [...(direct.get(id) ?? [])].some((d) => d === target || holds(d, path));
+    path.delete(id);
+    if (found) held.add(id);
+    return found;
+  };
+  for (const id of Object.keys(resources)) holds(id, new Set());
+  return held;
 }
 
 /** CloudFormation's and the resource services' tag limits: 50 per resource, keys 1-128 characters, values up to 256, no `aws:` keys. */

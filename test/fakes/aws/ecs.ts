@@ -109,6 +109,11 @@ interface FakeTask extends Task {
   chain: ChainLink[];
   /** The service whose task this is (long-running: it does not step towards STOPPED). */
   service?: string;
+  /**
+   * The poll at which a container of the chain last exited: ECS starts the one after it only then,
+   * so a StopTask before the next poll finds that one not started yet.
+   */
+  exitedAtStep?: number;
 }
 
 export interface EcsTiming {
@@ -598,6 +603,7 @@ export class FakeEcs {
       elapsed -= link.polls;
       state.lastStatus = "STOPPED";
       state.exitCode = link.script?.exitCode ?? 0;
+      task.exitedAtStep = task.step;
       this.writeLogs(task, link);
       if (link.essential) break;
     }
@@ -609,7 +615,9 @@ export class FakeEcs {
   private stop(task: FakeTask, how: { stopCode: Task["stopCode"]; reason: string }, userInitiated = false): void {
     const started = task.lastStatus === "RUNNING";
     // Of the chain, only the first container not yet stopped runs; those after it wait, unstarted.
-    const running = task.chain.find((l) => task.containers?.find((c) => c.name === l.name)?.lastStatus !== "STOPPED");
+    // One whose dependency exited at the last poll is still being started: a StopTask now finds it unstarted.
+    const next = task.chain.find((l) => task.containers?.find((c) => c.name === l.name)?.lastStatus !== "STOPPED");
+    const running = userInitiated && next !== task.chain[0] && task.exitedAtStep === task.step ? undefined : next;
     Object.assign(task, { lastStatus: "STOPPED", desiredStatus: "STOPPED", stopCode: how.stopCode, stoppedReason: how.reason, stoppedAt: this.world.now() });
     for (const c of task.containers ?? []) {
       if (c.lastStatus === "STOPPED") continue;

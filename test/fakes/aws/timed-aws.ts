@@ -54,6 +54,11 @@ interface StackOperation {
   steps: Array<() => void>;
   completion: Completion;
   drained: boolean;
+  /**
+   * A gated create's resources that the gate does not hold (the data services among them) are
+   * created at `at`: the steps before `gateStep` run then.
+   */
+  early?: { at: number; gateStep: () => void; completion: Completion; done: boolean };
 }
 
 interface TimedTask {
@@ -149,6 +154,13 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
   /** Whatever AWS finished by now happens in the fakes. */
   const advance = () => {
     for (const op of operations.values()) {
+      if (op.early && !op.early.done && now() >= op.early.at) {
+        op.early.done = true;
+        const from = cf.stacks.get(op.stack)?.events.length ?? 0;
+        while (op.steps.length > 0 && op.steps[0] !== op.early.gateStep) op.steps.shift()?.();
+        stamp(op.stack, from, op.early.at);
+        dateDeployments(op.early.at);
+      }
       if (op.drained || now() < op.end) continue;
       op.drained = true;
       const from = cf.stacks.get(op.stack)?.events.length ?? 0;
@@ -215,6 +227,7 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
         if (!stack || stack.steps.length === 0 || operations.get(stack.name)?.drained === false) break;
         let seconds = model.stackResources;
         const execAt = now();
+        let earlyCreate: StackOperation["early"];
         let what = `${name === "DeleteStack" ? "delete" : "rollback"} of ${stack.name}`;
         if (name === "DeleteStack") seconds = model.deleteStack;
         if (name === "ExecuteChangeSet") {
@@ -236,7 +249,35 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
               const start = at + ms(level * (model.serviceLaunch + model.serviceHealthy));
               result.launches.push({ what: `services ${ids.join(", ")} of ${stack.name}`, start, end: start + ms(model.serviceLaunch) });
             });
-          if (stack.gate) {
+          const service = model.serviceLaunch + model.serviceHealthy;
+          if (stack.gate && !stack.current) {
+            // A gated create: what the gate does not hold (the data services' levels among it) is
+            // created at once; the levels of the services behind the gate start once it opens.
+            const held = stack.gate.held;
+            const heldLevels = timing.levels.filter((ids) => ids.some((id) => held.has(id))).length;
+            const freeLevels = timing.levels.length - heldLevels;
+            const earlyAt = execAt + ms(nonService + freeLevels * service);
+            timing.levels.slice(0, freeLevels).forEach((ids, level) => {
+              const start = execAt + ms(nonService + level * service);
+              result.launches.push({ what: `services ${ids.join(", ")} of ${stack.name}`, start, end: start + ms(model.serviceLaunch) });
+            });
+            earlyCreate = { at: earlyAt, gateStep: stack.gate.step, completion: complete(`resources of ${stack.name} outside its release gate`, earlyAt, true), done: false };
+            gated.set(stack.name, (status) => {
+              const op = operations.get(stack.name);
+              if (!op) return;
+              const from = Math.max(earlyAt, now());
+              const end = status === "SUCCESS" ? from + ms(heldLevels * service) : now() + ms(model.stackResources);
+              if (status === "SUCCESS") {
+                timing.levels.slice(freeLevels).forEach((ids, level) => {
+                  const start = from + ms(level * service);
+                  result.launches.push({ what: `services ${ids.join(", ")} of ${stack.name}`, start, end: start + ms(model.serviceLaunch) });
+                });
+              }
+              op.end = end;
+              op.completion.at = end;
+            });
+            seconds = Number.POSITIVE_INFINITY;
+          } else if (stack.gate) {
             // Held behind its wait condition: the services start their levels once the gate opens
             // (and the non-service resources are done); a closed gate fails and rolls back.
             gated.set(stack.name, (status) => {
@@ -256,7 +297,7 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
         stack.steps.shift()?.();
         stamp(stack.name, eventsBefore.get(stack.name) ?? stack.events.length, now());
         const end = Number.isFinite(seconds) ? now() + ms(seconds) : Number.POSITIVE_INFINITY;
-        const op: StackOperation = { stack: stack.name, what, end, steps: stack.steps, completion: complete(what, end, true), drained: false };
+        const op: StackOperation = { stack: stack.name, what, end, steps: stack.steps, completion: complete(what, end, true), drained: false, ...(earlyCreate ? { early: earlyCreate } : {}) };
         stack.steps = [];
         operations.set(stack.name, op);
         break;
@@ -264,6 +305,7 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
       case "DescribeStacks":
       case "DescribeStackEvents": {
         const op = operations.get(String(input.StackName)) ?? [...operations.values()].find((o) => cf.stacks.get(o.stack)?.stackId === input.StackName);
+        if (name === "DescribeStackEvents" && op?.early?.done) notice(op.early.completion);
         if (!op?.drained) break;
         const gone = error !== undefined && /does not exist/.test(String((error as Error).message));
         const stacks = (out?.Stacks ?? []) as Array<{ StackStatus?: string }>;
