@@ -39,9 +39,14 @@ export const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
  */
 export function createWebhookMiddleware(input: { secret: string; deps: HandlerDeps; log: Logger; path?: string }): NodeMiddleware {
   const webhooks = new Webhooks({ secret: input.secret });
-  webhooks.on([...PULL_REQUEST_EVENTS], (event) => onPullRequest(event, input.deps));
-  webhooks.on("issue_comment.created", (event) => onIssueComment(event, input.deps));
-  webhooks.on([...WORKFLOW_RUN_EVENTS], (event) => onWorkflowRun(event, input.deps));
-  webhooks.on([...CHECK_RUN_EVENTS], (event) => onCheckRun(event, input.deps));
+  routeWebhooks(webhooks, input.deps);
   return createNodeMiddleware(webhooks, { path: input.path ?? DEFAULT_WEBHOOK_PATH, log: input.log.child({ name: "webhooks" }) });
+}
+
+/** Sends each event berth acts on to its handler; the same routes in one thread (above) and on the engine thread. */
+export function routeWebhooks(webhooks: Pick<Webhooks, "on">, deps: HandlerDeps): void {
+  webhooks.on([...PULL_REQUEST_EVENTS], (event) => onPullRequest(event, deps));
+  webhooks.on("issue_comment.created", (event) => onIssueComment(event, deps));
+  webhooks.on([...WORKFLOW_RUN_EVENTS], (event) => onWorkflowRun(event, deps));
+  webhooks.on([...CHECK_RUN_EVENTS], (event) => onCheckRun(event, deps));
 }
