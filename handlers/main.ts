@@ -28,5 +28,5 @@ try {
   console.error((error as Error).message);
   process.exit(1);
 }
-if (settings) await serve({ env: process.env, settings, Octokit: createGitHubOctokit(), process });
+if (settings) await serve({ env: process.env, settings, process });
 else await run(app, { env: process.env, Octokit: createGitHubOctokit() });
