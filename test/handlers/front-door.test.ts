@@ -102,6 +102,28 @@ describe("the front door with the engine on its own thread", () => {
   });
 });
 
+describe("an engine thread that cannot build the engine", () => {
+  it("makes the front thread log the reason and exit 1", async () => {
+    const lines: string[] = [];
+    const codes: number[] = [];
+    const failing = startEngineThread<HarnessEngineCalls>({
+      entry: new URL("../helpers/harness-engine.ts", import.meta.url),
+      env: { ...process.env, BERTH_TEST_CRASH: "on-build" },
+      log: pino({ level: "info" }, { write: (line: string) => void lines.push(line) }),
+      exit: (code) => void codes.push(code),
+    });
+    try {
+      await vi.waitFor(() => expect(codes).toEqual([1]), { timeout: 30_000, interval: 20 });
+
+      expect(lines.map((line) => JSON.parse(line) as { level: number; msg: string })).toEqual([expect.objectContaining({ level: 50, msg: "berth cannot start: the engine could not be built" })]);
+      expect(failing.loaded()).toBe(false);
+      await expect(failing.call("ready", [])).rejects.toThrow("the engine thread has stopped");
+    } finally {
+      await failing.terminate();
+    }
+  });
+});
+
 describe("npm start's wiring (serve) when the engine thread dies", () => {
   it("logs why and exits 1, after having acknowledged the delivery", async () => {
     const privateKey = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();

@@ -5,7 +5,8 @@
  * ones tests and benchmarks need to set the fakes up and look at them afterwards.
  *
  * `workerData` (HarnessEngineOptions) tunes the harness. With BERTH_TEST_CRASH=on-delivery in its
- * environment, the first delivery a handler gets throws outside any promise: the thread dies.
+ * environment, the first delivery a handler gets throws outside any promise: the thread dies. With
+ * BERTH_TEST_CRASH=on-build, building the engine fails.
  */
 import { workerData } from "node:worker_threads";
 import nock from "nock";
@@ -65,6 +66,7 @@ const options = (workerData ?? {}) as HarnessEngineOptions;
 const crashOnDelivery = process.env.BERTH_TEST_CRASH === "on-delivery";
 
 runEngineThread<HarnessEngineCalls>(async () => {
+  if (process.env.BERTH_TEST_CRASH === "on-build") throw new Error("berth cannot start: the engine could not be built");
   // Nothing leaves the machine: GitHub is the nock fake, AWS the mocked clients.
   nock.disableNetConnect();
   process.env.AWS_ACCESS_KEY_ID ??= "AKIDTESTONLY";
