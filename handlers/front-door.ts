@@ -4,8 +4,7 @@ import type { Delivery, EngineCalls } from "./engine-protocol.js";
 import { createFrontMetrics } from "./metrics.js";
 import type { Readiness } from "./readiness.js";
 import type { EngineThread } from "./start-engine-thread.js";
-import { createWebhookServer, type NodeMiddleware, type WebhookServer } from "./webhook-server.js";
-import { DEFAULT_WEBHOOK_PATH } from "./webhooks.js";
+import { createWebhookServer, DEFAULT_WEBHOOK_PATH, type NodeMiddleware, type WebhookServer } from "./webhook-server.js";
 
 /** `/readyz` answers 503 when the engine thread has not answered by then: the load balancer's health check waits 5 s. */
 export const READY_CALL_TIMEOUT_MS = 4_000;

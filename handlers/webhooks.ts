@@ -5,7 +5,7 @@ import { onCheckRun } from "./check-run.js";
 import { onIssueComment } from "./issue-comment.js";
 import { onPullRequest } from "./pull-request.js";
 import { onWorkflowRun } from "./workflow-run.js";
-import type { NodeMiddleware } from "./webhook-server.js";
+import { DEFAULT_WEBHOOK_PATH, type NodeMiddleware } from "./webhook-server.js";
 
 /** The pull_request actions berth acts on (onPullRequest says how). */
 export const PULL_REQUEST_EVENTS = [
@@ -23,9 +23,6 @@ export const WORKFLOW_RUN_EVENTS = ["workflow_run.in_progress", "workflow_run.co
 
 /** Buttons pressed on berth's check run, and its "Re-run". */
 export const CHECK_RUN_EVENTS = ["check_run.requested_action", "check_run.rerequested"] as const;
-
-/** Where GitHub delivers webhooks, as Probot serves them (`WEBHOOK_PATH` changes it there too). */
-export const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
 
 /**
  * The webhook endpoint on the request path: checks the delivery's `X-Hub-Signature-256` over the
