@@ -48,7 +48,7 @@ async function middlewares(): Promise<Record<string, NodeMiddleware>> {
     "Probot's middleware (an Octokit per event)": await createNodeMiddleware(probots.app, { probot: probots.probot }),
     // What npm start's main thread does: check the signature and post the delivery to the engine
     // thread, here one that drops it (its receipt runs beside the answer and counts when it overlaps).
-    "the front door (signature, hand-over to a thread)": createHandOverMiddleware({ secret: WEBHOOK_SECRET, handOver: (delivery) => sink.postMessage(delivery), log: quiet }),
+    "the front door (signature, hand-over to a thread)": createHandOverMiddleware({ secret: WEBHOOK_SECRET, handOver: (delivery) => (sink.postMessage(delivery), true), log: quiet }),
   };
 }
 

@@ -38,9 +38,10 @@ export function createFrontDoor(input: { secret: string; path?: string; engine: 
  * are those of handlers/webhooks.ts and Probot: 404, 415, 400 for missing headers or a bad
  * signature), whose receiving step checks `X-Hub-Signature-256` over the bytes received and hands
  * the body over as it came, unparsed; the event name and delivery id, all routing needs, are
- * headers. It answers 200 once the delivery is handed over, not once a handler ran.
+ * headers. It answers 200 once the delivery is handed over, not once a handler ran, and 503 when
+ * `handOver` says nobody will handle it (the engine thread has died).
  */
-export function createHandOverMiddleware(input: { secret: string; handOver: (delivery: Delivery) => void; log: Logger; path?: string }): NodeMiddleware {
+export function createHandOverMiddleware(input: { secret: string; handOver: (delivery: Delivery) => boolean; log: Logger; path?: string }): NodeMiddleware {
   const webhooks = new Webhooks({ secret: input.secret });
   webhooks.verifyAndReceive = async ({ id, name, payload, signature }) => {
     if (!(await webhooks.verify(payload, signature).catch(() => false))) {
@@ -48,7 +49,11 @@ export function createHandOverMiddleware(input: { secret: string; handOver: (del
       const mismatch = Object.assign(new Error("[@octokit/webhooks] signature does not match event payload and secret"), { status: 400 });
       throw new AggregateError([mismatch], mismatch.message);
     }
-    input.handOver({ id, name, body: payload });
+    if (!input.handOver({ id, name, body: payload })) {
+      // Never acknowledge what nobody will handle: GitHub's delivery log shows it failed, to redeliver.
+      const stopped = Object.assign(new Error("berth's engine has stopped; redeliver this webhook once berth is back"), { status: 503 });
+      throw new AggregateError([stopped], stopped.message);
+    }
   };
   return createNodeMiddleware(webhooks, { path: input.path ?? DEFAULT_WEBHOOK_PATH, log: input.log.child({ name: "webhooks" }) });
 }

@@ -10,8 +10,11 @@ type Method<T> = T extends (...args: infer A) => infer R ? { args: A; result: Aw
 
 /** The front thread's handle on the engine thread; `C` is what the engine thread answers (EngineCalls in production). */
 export interface EngineThread<C extends object> {
-  /** Hands a verified delivery to the engine thread and returns at once; the engine handles it in order of arrival. */
-  deliver(delivery: Delivery): void;
+  /**
+   * Hands a verified delivery to the engine thread and returns true at once; the engine handles it
+   * in order of arrival. False once the engine thread has died or stopped: nobody would handle it.
+   */
+  deliver(delivery: Delivery): boolean;
   /** Whether the engine has been built (deliveries handed over before that wait for it). */
   loaded(): boolean;
   /** Resolves once the engine has been built. */
@@ -80,7 +83,11 @@ export function startEngineThread<C extends object>(input: {
   const post = (message: FrontMessage) => worker.postMessage(message);
 
   return {
-    deliver: (delivery) => post({ type: "delivery", delivery }),
+    deliver(delivery) {
+      if (ending) return false;
+      post({ type: "delivery", delivery });
+      return true;
+    },
     loaded: () => isLoaded,
     whenLoaded: () => loadedPromise,
     call(method, args, timeoutMs = CALL_TIMEOUT_MS) {

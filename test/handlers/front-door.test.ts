@@ -103,7 +103,7 @@ describe("the front door with the engine on its own thread", () => {
 });
 
 describe("an engine thread that cannot build the engine", () => {
-  it("makes the front thread log the reason and exit 1", async () => {
+  it("makes the front thread log the reason and exit 1, answering webhooks 503 meanwhile", async () => {
     const lines: string[] = [];
     const codes: number[] = [];
     const failing = startEngineThread<HarnessEngineCalls>({
@@ -118,6 +118,16 @@ describe("an engine thread that cannot build the engine", () => {
       expect(lines.map((line) => JSON.parse(line) as { level: number; msg: string })).toEqual([expect.objectContaining({ level: 50, msg: "berth cannot start: the engine could not be built" })]);
       expect(failing.loaded()).toBe(false);
       await expect(failing.call("ready", [])).rejects.toThrow("the engine thread has stopped");
+      // Until the process has exited, its front door acknowledges nothing nobody would handle.
+      const front = createFrontDoor({ secret: WEBHOOK_SECRET, engine: failing, log: pino({ level: "silent" }) });
+      const base = `http://127.0.0.1:${await listen(front.server, 0, "127.0.0.1")}`;
+      try {
+        const answer = await deliver(base, pullRequestPayload("opened", { number: 7, sha: SHA1 }), "front-door-stopped");
+
+        expect(answer).toEqual({ status: 503, text: JSON.stringify({ error: "Error: berth's engine has stopped; redeliver this webhook once berth is back" }) });
+      } finally {
+        await front.close();
+      }
     } finally {
       await failing.terminate();
     }
