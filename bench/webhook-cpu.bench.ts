@@ -4,16 +4,20 @@
  * reads and drops) sent one at a time over a keep-alive connection, to berth's endpoint and to
  * Probot's own middleware in turn. CPU time (user + system, `process.cpuUsage`) is counted from
  * the request's arrival to the end of its response, so it does not depend on how busy the machine
- * is the way latencies do. The bench's own client runs between requests, outside that window.
+ * is the way latencies do. The third path is npm start's front door, which only checks the
+ * signature and hands the delivery to the engine thread. The bench's own client runs between
+ * requests, outside that window.
  *
  * `npm run bench:webhook-cpu`; BENCH_DELIVERIES (default 2000 per round), BENCH_ROUNDS (default 3).
  */
 import { createHmac } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Worker } from "node:worker_threads";
 import nock from "nock";
 import pino from "pino";
 import { createNodeMiddleware } from "probot";
+import { createHandOverMiddleware } from "../handlers/front-door.js";
 import { createWebhookMiddleware } from "../handlers/webhooks.js";
 import type { NodeMiddleware } from "../handlers/webhook-server.js";
 import { createHarness, readFixtureRepo, WEBHOOK_SECRET } from "../test/helpers/app-harness.js";
@@ -30,7 +34,10 @@ nock.enableNetConnect("127.0.0.1");
 const body = JSON.stringify(prCommentPayload({ pr: 7, body: "LGTM", commentId: 1 }));
 const signature = `sha256=${createHmac("sha256", WEBHOOK_SECRET).update(body).digest("hex")}`;
 
-/** The app loaded twice, each behind one of the two middlewares. */
+/** A thread that receives deliveries and drops them. */
+const sink = new Worker(`require("node:worker_threads").parentPort.on("message", () => {});`, { eval: true });
+
+/** The app loaded twice, each behind one of the two middlewares, and the front door. */
 async function middlewares(): Promise<Record<string, NodeMiddleware>> {
   const quiet = pino({ level: "warn" }, { write: () => undefined });
   const ours = createHarness({ files: readFixtureRepo("rails-postgres"), log: quiet, checkGitHubRequests: false });
@@ -39,6 +46,9 @@ async function middlewares(): Promise<Record<string, NodeMiddleware>> {
   return {
     "berth's endpoint (@octokit/webhooks)": createWebhookMiddleware({ secret: WEBHOOK_SECRET, deps: { previews: ours.previews }, log: quiet }),
     "Probot's middleware (an Octokit per event)": await createNodeMiddleware(probots.app, { probot: probots.probot }),
+    // What npm start's main thread does: check the signature and post the delivery to the engine
+    // thread, here one that drops it (its receipt runs beside the answer and counts when it overlaps).
+    "the front door (signature, hand-over to a thread)": createHandOverMiddleware({ secret: WEBHOOK_SECRET, handOver: (delivery) => (sink.postMessage(delivery), true), log: quiet }),
   };
 }
 

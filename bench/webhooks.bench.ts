@@ -12,23 +12,31 @@
  * idle, whether every pull request's stack carries its newest head and how many deploys the pushes
  * were coalesced into.
  *
+ * As `npm start` runs, this process's main thread is only the front door (handlers/front-door.ts)
+ * and the engine runs on a worker thread, built there over the fakes (test/helpers/harness-engine.ts:
+ * nock only intercepts the thread it runs in). BENCH_ENGINE=main runs the engine on the main thread
+ * behind berth's webhook endpoint, as berth did before, to compare.
+ *
  * `npm run bench:webhooks` (500 deliveries a second for 10 s); BENCH_RATE, BENCH_SECONDS, BENCH_PRS,
- * BENCH_BURST to vary it, BENCH_PLANNER=main to render templates on the main thread,
- * BENCH_MIDDLEWARE=probot to serve webhooks through Probot's own middleware (a GitHub client built
- * per event) as berth did before.
+ * BENCH_BURST to vary it, BENCH_PLANNER=main to render templates on the engine's own thread,
+ * BENCH_MIDDLEWARE=probot (with BENCH_ENGINE=main) to serve webhooks through Probot's own middleware
+ * (a GitHub client built per event) as berth did before that.
  */
 import { execFile, fork } from "node:child_process";
-import { createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import nock from "nock";
 import pino from "pino";
 import { createNodeMiddleware } from "probot";
+import { createFrontDoor } from "../handlers/front-door.js";
+import { startEngineThread } from "../handlers/start-engine-thread.js";
 import { createWebhookMiddleware } from "../handlers/webhooks.js";
 import { createWorkerPlanner } from "../src/plan/worker-planner.js";
 import { stackName, previewLabel } from "../src/stack/naming.js";
 import { createHarness, readFixtureRepo, WEBHOOK_SECRET } from "../test/helpers/app-harness.js";
 import { IMAGE } from "../test/helpers/app-fixtures.js";
+import type { HarnessEngineCalls, PullState } from "../test/helpers/harness-engine.js";
 import { OWNER, pullRequestPayload, REPO } from "../test/helpers/webhook-payloads.js";
 import type { Delivery, LoadRequest, LoadResult } from "./webhooks-load.js";
 
@@ -48,7 +56,9 @@ const AWS_LATENCY_MS = 25;
 const POLL_MS = 25;
 const CONCURRENCY = 4;
 /** Where templates are planned and rendered: on worker threads as in production, or `main` for comparison. */
-const PLANNER = process.env.BENCH_PLANNER === "main" ? "main thread" : "worker thread";
+const PLANNER = process.env.BENCH_PLANNER === "main" ? "engine's thread" : "worker thread";
+/** Where the engine runs: a worker thread of its own, as `npm start` runs it, or `main` (the front door's thread) as before. */
+const ENGINE_THREAD = process.env.BENCH_ENGINE !== "main";
 
 // Nothing leaves the machine: GitHub is the nock fake, AWS the mocked clients.
 nock.disableNetConnect();
@@ -87,44 +97,103 @@ function schedule(): { deliveries: Delivery[]; newest: Map<number, string> } {
 }
 
 const { deliveries, newest } = schedule();
-const PROBOT_MIDDLEWARE = process.env.BENCH_MIDDLEWARE === "probot";
-const planner = PLANNER === "worker thread" ? createWorkerPlanner() : undefined;
+const PROBOT_MIDDLEWARE = !ENGINE_THREAD && process.env.BENCH_MIDDLEWARE === "probot";
 
-const h = createHarness({
-  files: readFixtureRepo("rails-postgres"),
-  // Probot's middleware loads the app itself.
-  load: !PROBOT_MIDDLEWARE,
-  aws: { latencyMs: AWS_LATENCY_MS },
-  timings: { pollDelayMs: POLL_MS, imagePollMs: POLL_MS },
-  concurrency: CONCURRENCY,
-  ...(planner ? { planner } : {}),
-  // As in production: info and above, serialized (written nowhere).
-  log: pino({ level: "info" }, { write: () => undefined }),
-  // The fake's check of each request against GitHub's OpenAPI description is the tests' cost, not the app's.
-  checkGitHubRequests: false,
-});
-for (const delivery of deliveries) if (delivery.event === "pull_request") h.aws.putImage(IMAGE(delivery.sha));
-for (const [pr, sha] of newest) h.github.setPull({ number: pr, headSha: sha, branch: "feature/checkout" });
-h.github.setPermission("octocat", "write");
+/** The app under load, whichever thread its engine runs on, and what the bench asks of it afterwards. */
+interface AppUnderTest {
+  server: Server;
+  idle(): Promise<void>;
+  pulls(heads: Array<[number, string]>): Promise<PullState[]>;
+  summary(): Promise<{ checkRuns: Record<string, number>; problems: string[] }>;
+  close(): Promise<void>;
+}
 
-await h.ready();
-const middleware = PROBOT_MIDDLEWARE
-  ? await createNodeMiddleware(h.app, { probot: h.probot })
-  : createWebhookMiddleware({ secret: WEBHOOK_SECRET, deps: { previews: h.previews }, log: h.probot.log });
+/** The engine on a worker thread over the fakes, this thread only the production front door. */
+async function engineOnItsThread(): Promise<AppUnderTest> {
+  const log = pino({ level: "info" }, { write: () => undefined });
+  const engine = startEngineThread<HarnessEngineCalls>({
+    entry: new URL("../test/helpers/harness-engine.ts", import.meta.url),
+    workerData: { awsLatencyMs: AWS_LATENCY_MS, pollMs: POLL_MS, concurrency: CONCURRENCY, planner: PLANNER === "worker thread" ? "worker" : "here", checkGitHubRequests: false, quiet: true },
+    log: pino({ level: "error" }),
+    exit: (code) => process.exit(code),
+  });
+  await engine.whenLoaded();
+  await engine.call("putImages", [deliveries.flatMap((d) => (d.event === "pull_request" ? [IMAGE(d.sha)] : []))]);
+  await engine.call("setPulls", [[...newest].map(([pr, sha]) => ({ number: pr, headSha: sha, branch: "feature/checkout" }))]);
+  await engine.call("setPermission", ["octocat", "write"]);
+  // One deploy before the clock starts: the first render and the first GitHub token are start-up costs.
+  await engine.call("putImages", [[IMAGE(shaOf(1, 0))]]);
+  await engine.call("receive", ["pull_request", pullRequestPayload("opened", { number: 1, sha: shaOf(1, 0) })], 60_000);
+  await engine.call("idle", [], 60_000);
+  const web = createFrontDoor({ secret: WEBHOOK_SECRET, engine, log });
+  return {
+    server: web.server,
+    idle: () => engine.call("idle", [], 600_000),
+    pulls: (heads) => engine.call("pulls", [heads]),
+    summary: () => engine.call("summary", []),
+    close: async () => {
+      await web.close();
+      await engine.terminate();
+    },
+  };
+}
+
+/** The engine on this thread, behind berth's webhook endpoint (or Probot's middleware), as before. */
+async function engineOnMainThread(): Promise<AppUnderTest> {
+  const planner = PLANNER === "worker thread" ? createWorkerPlanner() : undefined;
+  const h = createHarness({
+    files: readFixtureRepo("rails-postgres"),
+    // Probot's middleware loads the app itself.
+    load: !PROBOT_MIDDLEWARE,
+    aws: { latencyMs: AWS_LATENCY_MS },
+    timings: { pollDelayMs: POLL_MS, imagePollMs: POLL_MS },
+    concurrency: CONCURRENCY,
+    ...(planner ? { planner } : {}),
+    // As in production: info and above, serialized (written nowhere).
+    log: pino({ level: "info" }, { write: () => undefined }),
+    // The fake's check of each request against GitHub's OpenAPI description is the tests' cost, not the app's.
+    checkGitHubRequests: false,
+  });
+  for (const delivery of deliveries) if (delivery.event === "pull_request") h.aws.putImage(IMAGE(delivery.sha));
+  for (const [pr, sha] of newest) h.github.setPull({ number: pr, headSha: sha, branch: "feature/checkout" });
+  h.github.setPermission("octocat", "write");
+  await h.ready();
+  const middleware = PROBOT_MIDDLEWARE
+    ? await createNodeMiddleware(h.app, { probot: h.probot })
+    : createWebhookMiddleware({ secret: WEBHOOK_SECRET, deps: { previews: h.previews }, log: h.probot.log });
+  // One deploy before the clock starts: the first render, the first GitHub token and the GitHub
+  // fake's OpenAPI validator (which loads GitHub's whole description) are start-up costs.
+  h.aws.putImage(IMAGE(shaOf(1, 0)));
+  await h.receive("pull_request", pullRequestPayload("opened", { number: 1, sha: shaOf(1, 0) }));
+  await h.previews.idle();
+  const server = createServer((req, res) => void middleware(req, res, () => res.writeHead(404).end()));
+  return {
+    server,
+    idle: () => h.previews.idle(),
+    pulls: async (heads) =>
+      heads.map(([pr, sha]) => {
+        const run = h.github.checkRun(sha);
+        return { pr, stackSha: h.aws.state.cloudformation.stacks.get(stackName(previewLabel({ owner: OWNER, repo: REPO, pr })))?.tags["berth:sha"], checkRun: run ? { status: run.status, conclusion: run.conclusion } : undefined };
+      }),
+    summary: async () => {
+      const checkRuns: Record<string, number> = {};
+      for (const run of h.github.state.checkRuns) checkRuns[run.conclusion ?? run.status] = (checkRuns[run.conclusion ?? run.status] ?? 0) + 1;
+      return { checkRuns, problems: h.github.problems() };
+    },
+    close: async () => {
+      server.close();
+      h.close();
+      await planner?.close();
+    },
+  };
+}
+
+const app = ENGINE_THREAD ? await engineOnItsThread() : await engineOnMainThread();
 /** Delivery numbers in the order the server received them: connections may overtake each other. */
 const arrivals: number[] = [];
-const server = createServer((req, res) => {
-  arrivals.push(Number(String(req.headers["x-github-delivery"]).replace("bench-", "")));
-  void middleware(req, res, () => res.writeHead(404).end());
-});
-await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`;
-
-// One deploy before the clock starts: the first render, the first GitHub token and the GitHub
-// fake's OpenAPI validator (which loads GitHub's whole description) are start-up costs.
-h.aws.putImage(IMAGE(shaOf(1, 0)));
-await h.receive("pull_request", pullRequestPayload("opened", { number: 1, sha: shaOf(1, 0) }));
-await h.previews.idle();
+app.server.prependListener("request", (req) => void arrivals.push(Number(String(req.headers["x-github-delivery"]).replace("bench-", ""))));
+await new Promise<void>((resolve) => app.server.listen(0, "127.0.0.1", resolve));
+const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/github/webhooks`;
 
 /**
  * The floor the machine sets: the event-loop delay of a Node process doing nothing, over the same
@@ -158,19 +227,16 @@ const cpu = process.cpuUsage(cpuBefore);
 const elu = performance.eventLoopUtilization(eluBefore);
 const idle = await idleLoop;
 const drainStart = performance.now();
-await h.previews.idle();
+await app.idle();
 const drainSeconds = (performance.now() - drainStart) / 1000;
-server.close();
 
 // What a user sees afterwards: each pull request's stack, and the check runs of its heads.
-const stacks = h.aws.state.cloudformation.stacks;
 let converged = 0;
 const behind: string[] = [];
-for (const [pr, sha] of newest) {
-  const stack = stacks.get(stackName(previewLabel({ owner: OWNER, repo: REPO, pr })));
-  const run = h.github.checkRun(sha);
-  if (stack?.tags["berth:sha"] === sha && run?.conclusion === "success") converged += 1;
-  else behind.push(`#${pr}: stack at ${stack?.tags["berth:sha"] ?? "none"}, newest ${sha} (${run?.conclusion ?? "no check run"})`);
+for (const { pr, stackSha, checkRun } of await app.pulls([...newest])) {
+  const sha = newest.get(pr)!;
+  if (stackSha === sha && checkRun?.conclusion === "success") converged += 1;
+  else behind.push(`#${pr}: stack at ${stackSha ?? "none"}, newest ${sha} (${checkRun?.conclusion ?? "no check run"})`);
 }
 // A pull request whose newest head arrived before an older head of it.
 const lastArrived = new Map<number, string>();
@@ -179,9 +245,8 @@ for (const index of arrivals) {
   if (delivery?.event === "pull_request") lastArrived.set(delivery.pr, delivery.sha);
 }
 const overtaken = [...newest].filter(([pr, sha]) => lastArrived.get(pr) !== sha).length;
-const runs = h.github.state.checkRuns;
-const byConclusion = new Map<string, number>();
-for (const run of runs) byConclusion.set(run.conclusion ?? run.status, (byConclusion.get(run.conclusion ?? run.status) ?? 0) + 1);
+const { checkRuns, problems } = await app.summary();
+const runCount = Object.values(checkRuns).reduce((a, b) => a + b, 0);
 const pushes = deliveries.filter((d) => d.event === "pull_request").length;
 
 const sorted = [...result.latenciesMs].sort((a, b) => a - b);
@@ -190,7 +255,7 @@ const ms = (n: number) => `${n.toFixed(1)} ms`;
 const loopMs = (ns: number) => `${(ns / 1e6).toFixed(1)} ms`;
 const nonOk = Object.values(result.failures).reduce((a, b) => a + b, 0);
 
-console.log(`${deliveries.length} deliveries at ${RATE}/s over ${result.sendingSeconds.toFixed(1)} s (${PRS} PRs, bursts of ${BURST} pushes, ${COMMANDS} commands); deploys at most ${CONCURRENCY} at once, templates rendered on the ${PLANNER}, webhooks through ${PROBOT_MIDDLEWARE ? "Probot's middleware" : "berth's endpoint"}; AWS answers after ${AWS_LATENCY_MS} ms`);
+console.log(`${deliveries.length} deliveries at ${RATE}/s over ${result.sendingSeconds.toFixed(1)} s (${PRS} PRs, bursts of ${BURST} pushes, ${COMMANDS} commands); deploys at most ${CONCURRENCY} at once, engine on ${ENGINE_THREAD ? "a worker thread of its own (the main thread only the front door)" : "the main thread"}, templates rendered on the ${PLANNER}, webhooks through ${PROBOT_MIDDLEWARE ? "Probot's middleware" : ENGINE_THREAD ? "the front door" : "berth's endpoint"}; AWS answers after ${AWS_LATENCY_MS} ms`);
 console.table({
   "acknowledgement (send to response end)": { p50: ms(at(0.5)), p99: ms(at(0.99)), max: ms(sorted.at(-1)!), goal: "p99 < 20 ms" },
   "event-loop delay while the load ran": { p50: loopMs(loop.percentile(50)), p99: loopMs(loop.percentile(99)), max: loopMs(loop.max), goal: "p99 < 10 ms" },
@@ -200,8 +265,8 @@ console.table({
   "non-2xx answers": { value: `${nonOk}${nonOk > 0 ? ` ${JSON.stringify(result.failures)}` : ""}`, goal: "0" },
   "PRs whose stack and check run are at the newest head": { value: `${converged} of ${newest.size}`, goal: `${newest.size} of ${newest.size}` },
   "PRs whose newest head arrived before an older one": { value: String(overtaken), goal: "" },
-  "pull_request deliveries -> deploys started (check runs)": { value: `${pushes} -> ${runs.length}`, goal: "coalesced" },
-  "check runs by conclusion": { value: JSON.stringify(Object.fromEntries(byConclusion)), goal: "" },
+  "pull_request deliveries -> deploys started (check runs)": { value: `${pushes} -> ${runCount}`, goal: "coalesced" },
+  "check runs by conclusion": { value: JSON.stringify(checkRuns), goal: "" },
   "latest request start behind schedule": { value: ms(result.maxLatenessMs), goal: "" },
   "load / drain afterwards": { value: `${loadSeconds.toFixed(1)} s / ${drainSeconds.toFixed(1)} s`, goal: "" },
   "this process while the load ran": {
@@ -210,8 +275,6 @@ console.table({
   },
 });
 for (const line of behind.slice(0, 10)) console.log(`not converged: ${line}`);
-const problems = h.github.problems();
 if (problems.length > 0) console.log(`GitHub fake problems: ${problems.slice(0, 5).join("; ")}`);
-h.close();
-await planner?.close();
+await app.close();
 process.exitCode = nonOk > 0 || converged < newest.size || problems.length > 0 ? 1 : 0;

@@ -72,7 +72,7 @@ export interface ProductionDeps extends HandlerDeps {
 /**
  * Builds the real engine from the environment (settings parsed once, failing fast) and schedules
  * its resync: 3 min after start, then every BERTH_RESYNC_MINUTES (0 turns it off). Templates are
- * planned and rendered on a worker thread, so the main thread stays free to answer webhooks.
+ * planned and rendered on a worker thread of their own, so no render holds up the engine's thread.
  */
 export function productionDeps(app: Probot, timings?: Partial<EngineTimings>, metrics?: BerthMetrics): ProductionDeps {
   const settings = loadSettings();

@@ -4,7 +4,6 @@ import { existsSync } from "node:fs";
 import { createProbot, run } from "probot";
 import { checkPrivateKey, verifyAppCredentials } from "./app-credentials.js";
 import { createGitHubOctokit } from "./github-octokit.js";
-import app from "./index.js";
 import { serve } from "./serve.js";
 import { checkAppSettings, loadSettings, type BerthSettings } from "./settings.js";
 
@@ -28,5 +27,6 @@ try {
   console.error((error as Error).message);
   process.exit(1);
 }
-if (settings) await serve({ env: process.env, settings, Octokit: createGitHubOctokit(), process });
-else await run(app, { env: process.env, Octokit: createGitHubOctokit() });
+if (settings) await serve({ env: process.env, settings, process });
+// The engine's code (the AWS SDK among it) is loaded here only for the setup flow; serve() loads it on the engine thread.
+else await run((await import("./index.js")).default, { env: process.env, Octokit: createGitHubOctokit() });

@@ -30,14 +30,30 @@ export interface BerthMetrics {
   render(): Promise<{ contentType: string; body: string }>;
 }
 
-/**
- * berth's Prometheus metrics, in a registry of their own, with Node's process metrics. The queue
- * (see `watchQueue`) is read at each scrape.
- */
-export function createMetrics(): BerthMetrics {
-  let queue = (): { running: number; waiting: number } => ({ running: 0, waiting: 0 });
+/** The front thread's metrics when the engine runs on a thread of its own (serve.ts): Node's process metrics and the webhook answers. */
+export interface FrontMetrics {
+  timeWebhooks: BerthMetrics["timeWebhooks"];
+  render: BerthMetrics["render"];
+}
+
+/** The front thread's registry: Node's metrics of the process and of its thread (`berth_`), and `berth_webhook_ack_seconds`. */
+export function createFrontMetrics(): FrontMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "berth_" });
+  return { timeWebhooks: timeWebhooksInto(registry), render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }) };
+}
+
+/**
+ * berth's Prometheus metrics, in a registry of their own, with Node's process metrics. The queue
+ * (see `watchQueue`) is read at each scrape. `part: "engine"` is the engine thread's share beside
+ * createFrontMetrics: no webhook answers (the front thread times them), and Node's metrics named
+ * `berth_engine_` (that thread's heap and event-loop lag; the process-wide ones repeat the front's).
+ */
+export function createMetrics(options: { part?: "all" | "engine" } = {}): BerthMetrics {
+  const engineOnly = options.part === "engine";
+  let queue = (): { running: number; waiting: number } => ({ running: 0, waiting: 0 });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: engineOnly ? "berth_engine_" : "berth_" });
   const deploys = new Counter({ name: "berth_deploys_total", help: "Deploys that ended, by outcome", labelNames: ["outcome"], registers: [registry] });
   const deploySeconds = new Histogram({ name: "berth_deploy_duration_seconds", help: "How long deploys took, by outcome", labelNames: ["outcome"], buckets: DEPLOY_BUCKETS, registers: [registry] });
   const phaseSeconds = new Histogram({ name: "berth_deploy_phase_duration_seconds", help: "How long each deploy phase took, by phase and how it ended", labelNames: ["phase", "status"], buckets: DEPLOY_BUCKETS, registers: [registry] });
@@ -58,7 +74,7 @@ export function createMetrics(): BerthMetrics {
   const awsErrors = new Counter({ name: "berth_aws_errors_total", help: "AWS API calls that failed, by service, operation and error", labelNames: ["service", "operation", "error"], registers: [registry] });
   const githubCalls = new Counter({ name: "berth_github_requests_total", help: "GitHub API requests, by route", labelNames: ["operation"], registers: [registry] });
   const githubErrors = new Counter({ name: "berth_github_errors_total", help: "GitHub API requests that failed, by route and status (0: no answer)", labelNames: ["operation", "status"], registers: [registry] });
-  const ack = new Histogram({ name: "berth_webhook_ack_seconds", help: "Time to answer a webhook delivery, by status", labelNames: ["status"], buckets: ACK_BUCKETS, registers: [registry] });
+  const timeWebhooks: BerthMetrics["timeWebhooks"] = engineOnly ? (middleware) => middleware : timeWebhooksInto(registry);
 
   return {
     registry,
@@ -79,15 +95,7 @@ export function createMetrics(): BerthMetrics {
       githubCalls.inc({ operation });
       if (status === undefined || status >= 400) githubErrors.inc({ operation, status: String(status ?? 0) });
     },
-    timeWebhooks(middleware) {
-      return (req: IncomingMessage, res: ServerResponse, next?: () => void) => {
-        if (req.method === "POST") {
-          const end = ack.startTimer();
-          res.once("finish", () => end({ status: String(res.statusCode) }));
-        }
-        return middleware(req, res, next);
-      };
-    },
+    timeWebhooks,
     setLivePreviews(count) {
       live.set(count);
     },
@@ -100,6 +108,18 @@ export function createMetrics(): BerthMetrics {
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
+  };
+}
+
+/** `berth_webhook_ack_seconds` in `registry`, and the wrapper that times each delivery (a POST) from its first byte to the end of its answer. */
+function timeWebhooksInto(registry: Registry): BerthMetrics["timeWebhooks"] {
+  const ack = new Histogram({ name: "berth_webhook_ack_seconds", help: "Time to answer a webhook delivery, by status", labelNames: ["status"], buckets: ACK_BUCKETS, registers: [registry] });
+  return (middleware) => (req: IncomingMessage, res: ServerResponse, next?: () => void) => {
+    if (req.method === "POST") {
+      const end = ack.startTimer();
+      res.once("finish", () => end({ status: String(res.statusCode) }));
+    }
+    return middleware(req, res, next);
   };
 }
 

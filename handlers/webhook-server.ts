@@ -3,6 +3,12 @@ import type { Readiness } from "./readiness.js";
 import type { Dashboard } from "./dashboard-routes.js";
 import { renderWakingPage, WAKING_HEADERS } from "./waking-page.js";
 
+/**
+ * Where GitHub delivers webhooks, as Probot serves them (`WEBHOOK_PATH` changes it there too). Here,
+ * with the server, so that the front thread does not load the handlers to know it.
+ */
+export const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
+
 /** Probot's Node middleware (`createNodeMiddleware`): true when it answered the request. */
 export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next?: () => void) => Promise<boolean | void> | boolean | void;
 

@@ -5,7 +5,7 @@ import { onCheckRun } from "./check-run.js";
 import { onIssueComment } from "./issue-comment.js";
 import { onPullRequest } from "./pull-request.js";
 import { onWorkflowRun } from "./workflow-run.js";
-import type { NodeMiddleware } from "./webhook-server.js";
+import { DEFAULT_WEBHOOK_PATH, type NodeMiddleware } from "./webhook-server.js";
 
 /** The pull_request actions berth acts on (onPullRequest says how). */
 export const PULL_REQUEST_EVENTS = [
@@ -24,9 +24,6 @@ export const WORKFLOW_RUN_EVENTS = ["workflow_run.in_progress", "workflow_run.co
 /** Buttons pressed on berth's check run, and its "Re-run". */
 export const CHECK_RUN_EVENTS = ["check_run.requested_action", "check_run.rerequested"] as const;
 
-/** Where GitHub delivers webhooks, as Probot serves them (`WEBHOOK_PATH` changes it there too). */
-export const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
-
 /**
  * The webhook endpoint on the request path: checks the delivery's `X-Hub-Signature-256` over the
  * bytes received, parses it, hands it to the handlers (which only enqueue) and answers 200.
@@ -39,9 +36,14 @@ export const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
  */
 export function createWebhookMiddleware(input: { secret: string; deps: HandlerDeps; log: Logger; path?: string }): NodeMiddleware {
   const webhooks = new Webhooks({ secret: input.secret });
-  webhooks.on([...PULL_REQUEST_EVENTS], (event) => onPullRequest(event, input.deps));
-  webhooks.on("issue_comment.created", (event) => onIssueComment(event, input.deps));
-  webhooks.on([...WORKFLOW_RUN_EVENTS], (event) => onWorkflowRun(event, input.deps));
-  webhooks.on([...CHECK_RUN_EVENTS], (event) => onCheckRun(event, input.deps));
+  routeWebhooks(webhooks, input.deps);
   return createNodeMiddleware(webhooks, { path: input.path ?? DEFAULT_WEBHOOK_PATH, log: input.log.child({ name: "webhooks" }) });
+}
+
+/** Sends each event berth acts on to its handler; the same routes in one thread (above) and on the engine thread. */
+export function routeWebhooks(webhooks: Pick<Webhooks, "on">, deps: HandlerDeps): void {
+  webhooks.on([...PULL_REQUEST_EVENTS], (event) => onPullRequest(event, deps));
+  webhooks.on("issue_comment.created", (event) => onIssueComment(event, deps));
+  webhooks.on([...WORKFLOW_RUN_EVENTS], (event) => onWorkflowRun(event, deps));
+  webhooks.on([...CHECK_RUN_EVENTS], (event) => onCheckRun(event, deps));
 }

@@ -2,6 +2,7 @@ import { CHECK_NAME, readPhaseDurations } from "../preview/report/index.js";
 import type { RepoGitHub, RepoRef, StackPort, StackSummary } from "../preview/ports.js";
 import { baseLocation } from "../stack/base-stack.js";
 import type { Logger } from "../util/logger.js";
+import { accessKey } from "./dashboard-access.js";
 import { buildDashboardRows, type DashboardRow, type PreviewFacts } from "./dashboard-row.js";
 
 /** What the dashboard reads previews through. */
@@ -17,8 +18,8 @@ export interface ListPreviewsDeps {
   githubTtlMs?: number;
 }
 
-/** Lists the dashboard's rows, the repositories `include` accepts only; cached reads keep a page load cheap. */
-export type ListPreviews = (include: (repository: string) => boolean) => Promise<DashboardRow[]>;
+/** Lists the dashboard's rows of the repositories `readable` names (`owner/repo`, any case) only; cached reads keep a page load cheap. */
+export type ListPreviews = (readable: readonly string[]) => Promise<DashboardRow[]>;
 
 const MAX_CACHED = 2_000;
 
@@ -75,7 +76,8 @@ export function createListPreviews(deps: ListPreviewsDeps): ListPreviews {
     return value;
   };
 
-  return async (include) => {
+  return async (readable) => {
+    const keys = new Set(readable.map(accessKey));
     const [stacks, region] = await Promise.all([
       deps.stacks.list(),
       deps.base().then(
@@ -83,7 +85,7 @@ export function createListPreviews(deps: ListPreviewsDeps): ListPreviews {
         () => undefined,
       ),
     ]);
-    const previews = stacks.filter((s) => s.tags["berth:pr"] !== undefined && include(s.tags["berth:repository"] ?? ""));
+    const previews = stacks.filter((s) => s.tags["berth:pr"] !== undefined && keys.has(accessKey(s.tags["berth:repository"] ?? "")));
     const facts = await Promise.all(
       previews.map(async (stack): Promise<PreviewFacts> => {
         const sha = stack.tags["berth:deploying"] ?? stack.tags["berth:sha"];

@@ -1,4 +1,5 @@
-import { MessageChannel, Worker, type MessagePort, type TransferListItem } from "node:worker_threads";
+import { MessageChannel, type MessagePort, type TransferListItem, type Worker } from "node:worker_threads";
+import { siblingModule, startWorker } from "../util/start-worker.js";
 import type { PreviewStack } from "../stack/build-template.js";
 import type { RepoReader } from "../util/repo-reader.js";
 import type { PreviewPlan } from "./plan-preview.js";
@@ -39,7 +40,7 @@ export function createWorkerPlanner(options: { threads?: number } = {}): Planner
   };
 
   const start = (): Thread => {
-    const thread: Thread = { worker: startWorker(), busy: 0 };
+    const thread: Thread = { worker: startPlanWorker(), busy: 0 };
     thread.worker.on("message", (answer: PlanAnswer) => settle(thread, answer.id)?.resolve(answer));
     const fail = (error: Error) => {
       threads.splice(threads.indexOf(thread), 1);
@@ -112,14 +113,7 @@ function serveReads(port: MessagePort, reader: RepoReader): unknown[] {
   return failures;
 }
 
-/**
- * The thread runs plan-worker.js beside this file; from source (tests, `tsx`), plan-worker.ts
- * through tsx's loader, as the main thread runs.
- */
-function startWorker(): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith(".ts")) return new Worker(new URL("./plan-worker.js", here));
-  const entry = new URL("./plan-worker.ts", here).href;
-  const tsx = import.meta.resolve("tsx/esm/api");
-  return new Worker(`import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
+/** The thread runs plan-worker.js beside this file (plan-worker.ts from source). */
+function startPlanWorker(): Worker {
+  return startWorker(siblingModule(import.meta.url, "plan-worker"));
 }

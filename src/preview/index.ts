@@ -7,5 +7,5 @@ export type { EngineMetrics } from "./ports.js";
 export type { PreviewJob } from "./job.js";
 export { ListenerPriorityAllocator, type ReconcileSummary } from "./flow/index.js";
 export { CHECK_NAME, CHECK_RUN_ACTIONS, type CheckRunActionId } from "./report/index.js";
-export { DASHBOARD_LABEL, type DashboardActionId } from "./commands/index.js";
+export { DASHBOARD_LABEL, type DashboardActionId, type DashboardActionRequest } from "./commands/index.js";
 export { formatDuration, readableTime, shortSha } from "./report/index.js";

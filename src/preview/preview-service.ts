@@ -176,12 +176,12 @@ export class PreviewService {
   }
 
   /**
-   * The dashboard's rows of the repositories `include` accepts: every live preview with its state,
+   * The dashboard's rows of the repositories `readable` names: every live preview with its state,
    * size, price and last deploy (see createListPreviews). Reads only.
    */
-  listPreviews(include: (repository: string) => boolean): Promise<DashboardRow[]> {
+  listPreviews(readable: readonly string[]): Promise<DashboardRow[]> {
     this.lister ??= createListPreviews({ stacks: this.deps.stacks, github: this.deps.github, base: this.deps.base, now: this.deps.now, log: this.deps.log.child({ dashboard: true }) });
-    return this.lister(include);
+    return this.lister(readable);
   }
 
   /**

@@ -1,5 +1,4 @@
 import { generateKeyPairSync } from "node:crypto";
-import { ProbotOctokit } from "probot";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { serve } from "../../handlers/serve.js";
 import { startWebhookProxy, type SmeeModule } from "../../handlers/webhook-proxy.js";
@@ -21,7 +20,6 @@ describe("serve (npm start with a configured app)", () => {
     const { port } = await serve({
       env,
       settings: loadSettings(env),
-      Octokit: ProbotOctokit,
       process: { on: (signal, listener) => signals.set(signal, listener), exit: (code) => void exits.push(code) },
     });
     const url = `http://127.0.0.1:${port}`;
@@ -35,12 +33,18 @@ describe("serve (npm start with a configured app)", () => {
     });
     expect(unsigned.status).toBe(400);
     expect((await fetch(`${url}/setup`)).status).toBe(404);
-    // The production wiring serves metrics, with the unsigned delivery's answer timed.
-    const metrics = await fetch(`${url}/metrics`);
-    const text = await metrics.text();
-    expect(metrics.status).toBe(200);
-    expect(text).toContain('berth_webhook_ack_seconds_count{status="400"} 1\n');
-    expect(text).toContain('berth_queue_jobs{state="waiting"} 0\n');
+    // The production wiring serves metrics: the front thread's, with the unsigned delivery's answer
+    // timed, and, once the engine thread has loaded, the engine's.
+    await vi.waitFor(
+      async () => {
+        const metrics = await fetch(`${url}/metrics`);
+        const text = await metrics.text();
+        expect(metrics.status).toBe(200);
+        expect(text).toContain('berth_webhook_ack_seconds_count{status="400"} 1\n');
+        expect(text).toContain('berth_queue_jobs{state="waiting"} 0\n');
+      },
+      { timeout: 30_000, interval: 100 },
+    );
 
     signals.get("SIGTERM")!();
     await vi.waitFor(() => expect(exits).toEqual([0]), { timeout: 10_000, interval: 5 });
@@ -64,7 +68,7 @@ describe("serve (npm start with a configured app)", () => {
       GITHUB_CLIENT_ID: "Iv1.0123456789abcdef",
       GITHUB_CLIENT_SECRET: "secret",
     };
-    const { port } = await serve({ env, settings: loadSettings(env), Octokit: ProbotOctokit, process: { on: (signal, listener) => signals.set(signal, listener), exit: (code) => void exits.push(code) } });
+    const { port } = await serve({ env, settings: loadSettings(env), process: { on: (signal, listener) => signals.set(signal, listener), exit: (code) => void exits.push(code) } });
 
     const home = await call(port, { path: "/", host: "berth.example.com" });
     expect(home.status).toBe(200);
@@ -104,7 +108,7 @@ describe("serve (npm start with a configured app)", () => {
       WEBHOOK_PROXY_URL: "https://smee.io/berth-dev",
     };
 
-    const { port } = await serve({ env, settings: loadSettings(env), Octokit: ProbotOctokit, loadSmee, process: { on: (signal, listener) => signals.set(signal, listener), exit: (code) => void exits.push(code) } });
+    const { port } = await serve({ env, settings: loadSettings(env), loadSmee, process: { on: (signal, listener) => signals.set(signal, listener), exit: (code) => void exits.push(code) } });
 
     expect(proxies).toEqual([{ source: "https://smee.io/berth-dev", target: `http://127.0.0.1:${port}/api/github/webhooks`, closed: false }]);
     signals.get("SIGTERM")!();

@@ -1,0 +1,35 @@
+// The engine thread of `npm start` (serve.ts starts it): Probot's app authentication, the
+// handlers, the per-PR queue and the AWS and GitHub adapters, built from this thread's
+// environment (serve.ts's), away from the thread that answers HTTP.
+import { createProbot } from "probot";
+import type { EngineCalls } from "./engine-protocol.js";
+import { createGitHubOctokit } from "./github-octokit.js";
+import { productionDeps, type ProductionDeps } from "./index.js";
+import { createMetrics, githubMetricsPlugin } from "./metrics.js";
+import { runEngineThread } from "./run-engine-thread.js";
+
+runEngineThread(async () => {
+  const env = process.env;
+  const metrics = createMetrics({ part: "engine" });
+  const probot = createProbot({
+    // As the front thread logs: info level, JSON in production.
+    env: { LOG_LEVEL: "info", LOG_FORMAT: env.NODE_ENV === "production" ? "json" : "pretty", ...env },
+    overrides: { Octokit: createGitHubOctokit().plugin(githubMetricsPlugin(metrics)) },
+  });
+  let deps: ProductionDeps | undefined;
+  await probot.load((app) => {
+    deps = productionDeps(app, undefined, metrics);
+  });
+  if (!deps) throw new Error("the app did not load");
+  const { previews, ready, stopResync } = deps;
+  const calls: EngineCalls = {
+    ready,
+    metrics: () => metrics.render(),
+    wake: (host) => previews.wakeOnRequest(host),
+    listPreviews: (readable) => previews.listPreviews(readable),
+    dashboardAction: (request) => previews.dashboardAction(request),
+    stopResync,
+    drain: (deadlineMs) => previews.drain(deadlineMs),
+  };
+  return { deps, calls, log: probot.log };
+});
