@@ -4,6 +4,7 @@ import type { Logger } from "../src/util/logger.js";
 import type { HandlerDeps } from "./deps.js";
 import type { Delivery, EngineMessage, FrontMessage } from "./engine-protocol.js";
 import { routeWebhooks } from "./webhooks.js";
+import { lowerThreadPriority } from "../src/util/thread-priority.js";
 
 /** What an engine thread is made of: the handlers' engine, the calls the front thread may make, where it logs. */
 export interface EngineParts<C extends object> {
@@ -21,6 +22,8 @@ export interface EngineParts<C extends object> {
  */
 export function runEngineThread<C extends object>(build: () => Promise<EngineParts<C>>, port: MessagePort | null = parentPort): void {
   if (!port) throw new Error("runEngineThread runs on a worker thread, not the main thread");
+  // The front thread answers GitHub; when the cores are short, it runs first.
+  lowerThreadPriority();
   const post = (message: EngineMessage) => port.postMessage(message);
   const early: Delivery[] = [];
   let engine: { parts: EngineParts<C>; events: ReturnType<typeof createEventHandler> } | undefined;

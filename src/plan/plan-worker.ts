@@ -5,6 +5,7 @@
  */
 import { parentPort, type MessagePort } from "node:worker_threads";
 import { loadRepoConfigSource } from "../config/load-repo-config.js";
+import { lowerThreadPriority } from "../util/thread-priority.js";
 import { parseYamlSource } from "../util/yaml-source.js";
 import type { RepoReader } from "../util/repo-reader.js";
 import { CONFIG_FILE, planWithConfig, renderPlan, type PreviewPlan } from "./plan-preview.js";
@@ -49,6 +50,8 @@ async function answer(task: PlanTask): Promise<PlanAnswer> {
   }
 }
 
+// Rendering waits when the cores are short; the thread that answers HTTP does not.
+lowerThreadPriority();
 parentPort!.on("message", (task: PlanTask) => {
   void answer(task)
     .catch((error: unknown): PlanAnswer => ({ id: task.id, error: toErrorData(error) }))
