@@ -35,7 +35,7 @@ import {
 import { getHandlerPermissions, HANDLER_PERMISSIONS } from "../../../src/iam/handler-permissions.js";
 import { camelCase, type FakeEcs } from "./ecs.js";
 import type { FakeElbV2 } from "./elbv2.js";
-import { resolve, TemplateError, type IntrinsicContext } from "./intrinsics.js";
+import { resolve, resourceDependencies, TemplateError, type IntrinsicContext } from "./intrinsics.js";
 import type { FakeLogs } from "./logs.js";
 import { awsError, type AnyStub, type World } from "./world.js";
 
@@ -1133,20 +1133,7 @@ export class FakeCloudFormation {
 function heldBy(templateBody: string, target: string): Set<string> {
   const resources = (JSON.parse(templateBody) as { Resources?: Record<string, { DependsOn?: string | string[]; Properties?: unknown }> }).Resources ?? {};
   const direct = new Map<string, Set<string>>();
-  for (const [id, r] of Object.entries(resources)) {
-    const out = new Set<string>([r.DependsOn ?? []].flat());
-    const walk = (value: unknown): void => {
-      if (Array.isArray(value)) return value.forEach(walk);
-      if (!value || typeof value !== "object") return;
-      for (const [key, inner] of Object.entries(value)) {
-        if (key === "Ref" && typeof inner === "string") out.add(inner);
-        else if (key === "Fn::GetAtt") out.add(Array.isArray(inner) ? String(inner[0]) : String(inner).split(".")[0]!);
-        else walk(inner);
-      }
-    };
-    walk(r.Properties);
-    direct.set(id, out);
-  }
+  for (const [id, r] of Object.entries(resources)) direct.set(id, new Set(resourceDependencies(r)));
   const held = new Set<string>();
   const holds = (id: string, path: Set<string>): boolean => {
     if (held.has(id)) return true;

@@ -9,6 +9,7 @@
  * launches tasks (CloudFormation waits for a service to be stable before it completes it); a task
  * launches once and runs its steps one after the other.
  */
+import { resourceDependencies } from "./intrinsics.js";
 
 /** Seconds for each thing the model times. */
 export interface LatencyModel {
@@ -114,7 +115,7 @@ export function stackOperationTiming(input: {
     if (known !== undefined) return known;
     if (seen.has(id)) return 0;
     seen.add(id);
-    const deps = dependencies(resources[id]).filter((d) => launching.includes(d));
+    const deps = resourceDependencies(resources[id]).filter((d) => launching.includes(d));
     const value = deps.length === 0 ? 0 : 1 + Math.max(...deps.map((d) => level(d, seen)));
     levelOf.set(id, value);
     return value;
@@ -166,19 +167,3 @@ function refOf(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Logical ids a resource depends on: DependsOn, and every Ref or GetAtt in its properties. */
-function dependencies(resource: TemplateResource | undefined): string[] {
-  if (!resource) return [];
-  const out = new Set<string>([resource.DependsOn ?? []].flat());
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) return value.forEach(walk);
-    if (!value || typeof value !== "object") return;
-    for (const [key, inner] of Object.entries(value)) {
-      if (key === "Ref" && typeof inner === "string") out.add(inner);
-      else if (key === "Fn::GetAtt") out.add(Array.isArray(inner) ? String(inner[0]) : String(inner).split(".")[0]!);
-      else walk(inner);
-    }
-  };
-  walk(resource.Properties);
-  return [...out];
-}
