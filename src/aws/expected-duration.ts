@@ -3,6 +3,7 @@
  * around it (see `nextCheckDelay`). A first estimate comes from typical AWS timings and what the
  * operation changes; after that, from how long the same thing took last time in this process.
  */
+import { resourceDependencies } from "../stack/resource-dependencies.js";
 
 /** Typical AWS timings (milliseconds), berth's estimate before it has seen its own. */
 export const TYPICAL_MS = {
@@ -65,7 +66,7 @@ export function expectStackChangeMs(input: {
     if (known !== undefined) return known;
     if (path.has(id)) return 0;
     path.add(id);
-    const below = dependencies(resources[id]).filter((d) => rolling.has(d) && d !== id);
+    const below = resourceDependencies(resources[id]).filter((d) => rolling.has(d) && d !== id);
     const value = below.length === 0 ? 0 : 1 + Math.max(...below.map((d) => level(d, path)));
     levels.set(id, value);
     return value;
@@ -105,19 +106,3 @@ function desiredCount(resource: TemplateResource, parameters: Record<string, str
   return 1;
 }
 
-/** Logical ids a resource depends on: DependsOn, and every Ref or GetAtt in its properties. */
-function dependencies(resource: TemplateResource | undefined): string[] {
-  if (!resource) return [];
-  const out = new Set<string>([resource.DependsOn ?? []].flat());
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) return value.forEach(walk);
-    if (!value || typeof value !== "object") return;
-    for (const [key, inner] of Object.entries(value)) {
-      if (key === "Ref" && typeof inner === "string") out.add(inner);
-      else if (key === "Fn::GetAtt") out.add(Array.isArray(inner) ? String(inner[0]) : String(inner).split(".")[0] ?? "");
-      else walk(inner);
-    }
-  };
-  walk(resource.Properties);
-  return [...out];
-}

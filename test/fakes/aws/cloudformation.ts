@@ -35,7 +35,8 @@ import {
 import { getHandlerPermissions, HANDLER_PERMISSIONS } from "../../../src/iam/handler-permissions.js";
 import { camelCase, type FakeEcs } from "./ecs.js";
 import type { FakeElbV2 } from "./elbv2.js";
-import { resolve, resourceDependencies, TemplateError, type IntrinsicContext } from "./intrinsics.js";
+import { resourceDependencies } from "../../../src/stack/resource-dependencies.js";
+import { resolve, TemplateError, type IntrinsicContext } from "./intrinsics.js";
 import type { FakeLogs } from "./logs.js";
 import { awsError, type AnyStub, type World } from "./world.js";
 

@@ -9,7 +9,7 @@
  * launches tasks (CloudFormation waits for a service to be stable before it completes it); a task
  * launches once and runs its steps one after the other.
  */
-import { resourceDependencies } from "./intrinsics.js";
+import { resourceDependencies } from "../../../src/stack/resource-dependencies.js";
 
 /** Seconds for each thing the model times. */
 export interface LatencyModel {
