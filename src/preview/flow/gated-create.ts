@@ -3,7 +3,7 @@ import type { ReleaseResources } from "../../stack/build-template.js";
 import { releaseGateIds, type ReleaseGate } from "../../stack/release-gate.js";
 import type { Logger } from "../../util/logger.js";
 import type { EnsureStackInput, GatePort, StackSummary } from "../ports.js";
-import { whyClosed } from "./gated-rollout.js";
+import { settleGate } from "./gated-rollout.js";
 
 /**
  * A first deploy as one create: the stack's template carries `gate`, which the services built from
@@ -66,7 +66,7 @@ export async function createGated(
     await deps.gates.signal(url, { Status: status, Reason: reason, UniqueId: input.uniqueId, Data: reason });
   };
 
-  try {
+  const steps = async () => {
     const found = await Promise.race([ready, ended, aborted]);
     if (found === undefined) {
       // The create ended without them: its own failure says why.
@@ -77,15 +77,7 @@ export async function createGated(
     }
     // A step that runs is not cut off: the steps stop at their own safe points.
     await input.runSteps(found);
-  } catch (error) {
-    const reason = deps.redact(whyClosed(error)).slice(0, 240);
-    await signal("FAILURE", reason).catch((signalError: unknown) =>
-      deps.log.warn({ err: signalError }, "could not close the release gate; CloudFormation rolls the create back at its timeout"),
-    );
-    await ended;
-    throw error;
-  }
-  await signal("SUCCESS", "every release step exited 0");
-  await input.onOpened();
+  };
+  await settleGate(deps, { operation: "create", steps, signal, ended, onOpened: input.onOpened });
   return create;
 }

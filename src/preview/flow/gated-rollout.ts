@@ -54,20 +54,40 @@ export async function rollOutGated(
     return true;
   };
 
+  // The previous version serves until a rollback completes, which the check run then says.
+  await settleGate(deps, { operation: "update", steps: input.runSteps, signal, ended, onOpened: input.onOpened });
+  return update;
+}
+
+/**
+ * What a gated stack operation does once started: runs the release steps; when they throw, signals
+ * FAILURE with the reason (a signal that fails is logged, and CloudFormation rolls the operation
+ * back at the gate's timeout), waits until the operation has ended and rethrows; when they pass,
+ * signals SUCCESS and tells `onOpened`.
+ */
+export async function settleGate(
+  deps: { log: Logger; redact: (text: string) => string },
+  input: {
+    operation: "create" | "update";
+    steps: () => Promise<void>;
+    signal: (status: "SUCCESS" | "FAILURE", reason: string) => Promise<unknown>;
+    /** Settles once the operation has ended, however. */
+    ended: Promise<unknown>;
+    onOpened: () => Promise<void>;
+  },
+): Promise<void> {
   try {
-    await input.runSteps();
+    await input.steps();
   } catch (error) {
     const reason = deps.redact(whyClosed(error)).slice(0, 240);
-    await signal("FAILURE", reason).catch((signalError: unknown) =>
-      deps.log.warn({ err: signalError }, "could not close the release gate; CloudFormation rolls the update back at its timeout"),
+    await input.signal("FAILURE", reason).catch((signalError: unknown) =>
+      deps.log.warn({ err: signalError }, `could not close the release gate; CloudFormation rolls the ${input.operation} back at its timeout`),
     );
-    // The previous version serves until the rollback completes, which the check run then says.
-    await ended;
+    await input.ended;
     throw error;
   }
-  await signal("SUCCESS", "every release step exited 0");
+  await input.signal("SUCCESS", "every release step exited 0");
   await input.onOpened();
-  return update;
 }
 
 /** Why the gate stays closed, for the stack's events. */
