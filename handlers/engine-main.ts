@@ -6,6 +6,7 @@ import type { EngineCalls } from "./engine-protocol.js";
 import { createGitHubOctokit } from "./github-octokit.js";
 import { productionDeps, type ProductionDeps } from "./index.js";
 import { createMetrics, githubMetricsPlugin } from "./metrics.js";
+import { watchReadiness } from "./readiness.js";
 import { runEngineThread } from "./run-engine-thread.js";
 
 runEngineThread(async () => {
@@ -21,8 +22,15 @@ runEngineThread(async () => {
     deps = productionDeps(app, undefined, metrics);
   });
   if (!deps) throw new Error("the app did not load");
-  const { previews, ready, stopResync } = deps;
+  const { previews, ready, stopResync: stopSchedule } = deps;
+  // The load balancer checks /livez; GitHub or AWS not answering is logged and counted here.
+  const stopWatching = watchReadiness({ ready, log: probot.log, onAnswer: (answer) => metrics.setReadiness(answer.checks) });
+  const stopResync = () => {
+    stopSchedule();
+    stopWatching();
+  };
   const calls: EngineCalls = {
+    alive: () => true,
     ready,
     metrics: () => metrics.render(),
     wake: (host) => previews.wakeOnRequest(host),

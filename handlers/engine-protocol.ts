@@ -20,6 +20,8 @@ export interface Delivery {
 
 /** What the production engine thread answers to the front thread. */
 export interface EngineCalls {
+  /** `/livez`: the engine thread answers calls (whatever GitHub and AWS answer). */
+  alive(): true;
   /** `/readyz`: whether GitHub and the base stack answer berth's credentials. */
   ready(): Promise<Readiness>;
   /** The engine thread's part of `/metrics`, in Prometheus' text format. */

@@ -9,22 +9,35 @@ import { createWebhookServer, DEFAULT_WEBHOOK_PATH, type NodeMiddleware, type We
 
 /** `/readyz` answers 503 when the engine thread has not answered by then: the load balancer's health check waits 5 s. */
 export const READY_CALL_TIMEOUT_MS = 4_000;
+/** `/livez` answers 503 when the engine thread has not answered by then: a thread that busy or stuck does no work either. */
+export const LIVE_CALL_TIMEOUT_MS = 4_000;
 
 /**
  * The process's main thread when the engine runs on a thread of its own: berth's HTTP server
  * (webhook-server.ts) whose webhook endpoint only checks the signature, hands the delivery to the
- * engine thread and answers 200, so that no deploy's work ever makes GitHub wait. `/readyz`,
+ * engine thread and answers 200, so that no deploy's work ever makes GitHub wait. `/livez` (the
+ * load balancer's health check) answers 200 while the engine thread answers a call, and while it
+ * loads (it exits the process if it cannot be built), whatever GitHub and AWS answer. `/readyz`,
  * `/metrics` (this thread's metrics and the engine's in one answer) and the waking page ask the
  * engine thread; until it is built `/readyz` answers 503 and `/metrics` this thread's part. The
  * dashboard (its pages, sign-in and sessions) is served here, its list and actions asked of the
  * engine thread.
  */
-export function createFrontDoor(input: { secret: string; path?: string; engine: EngineThread<EngineCalls>; log: Logger; dashboard?: Dashboard }): WebhookServer {
+export function createFrontDoor(input: {
+  secret: string;
+  path?: string;
+  engine: EngineThread<EngineCalls>;
+  log: Logger;
+  dashboard?: Dashboard;
+  /** How long `/livez` waits for the engine thread; default LIVE_CALL_TIMEOUT_MS. */
+  liveTimeoutMs?: number;
+}): WebhookServer {
   const { engine } = input;
   const metrics = createFrontMetrics();
   const middleware = createHandOverMiddleware({ secret: input.secret, handOver: (delivery) => engine.deliver(delivery), log: input.log, ...(input.path ? { path: input.path } : {}) });
   const loading: Readiness = { ready: false, checks: { engine: "loading" } };
   return createWebhookServer(metrics.timeWebhooks(middleware), {
+    live: () => (engine.loaded() ? engine.call("alive", [], input.liveTimeoutMs ?? LIVE_CALL_TIMEOUT_MS).then(() => true, () => false) : Promise.resolve(true)),
     ready: () => (engine.loaded() ? engine.call("ready", [], READY_CALL_TIMEOUT_MS) : Promise.resolve(loading)),
     metrics: async () => {
       const own = await metrics.render();

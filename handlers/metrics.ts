@@ -24,6 +24,8 @@ export interface BerthMetrics {
   setLivePreviews(count: number): void;
   /** Sets the sleeping previews' gauge: the idle sweep's count of stacks tagged asleep. */
   setSleepingPreviews(count: number): void;
+  /** Sets `berth_ready` from a readiness answer: 1 per check that passed, 0 per check that failed. */
+  setReadiness(checks: Record<string, string>): void;
   /** Where each scrape reads the queue from (the engine, once built). */
   watchQueue(read: () => { running: number; waiting: number }): void;
   /** The body and content type of `GET /metrics`. */
@@ -70,6 +72,7 @@ export function createMetrics(options: { part?: "all" | "engine" } = {}): BerthM
   });
   const live = new Gauge({ name: "berth_previews_live", help: "Previews (berth's stacks) the last resync found", registers: [registry] });
   const sleeping = new Gauge({ name: "berth_previews_sleeping", help: "Previews the last idle sweep found asleep", registers: [registry] });
+  const ready = new Gauge({ name: "berth_ready", help: "Whether each of berth's readiness checks passed when last asked (1) or failed (0)", labelNames: ["check"], registers: [registry] });
   const awsCalls = new Counter({ name: "berth_aws_calls_total", help: "AWS API calls, by service and operation", labelNames: ["service", "operation"], registers: [registry] });
   const awsErrors = new Counter({ name: "berth_aws_errors_total", help: "AWS API calls that failed, by service, operation and error", labelNames: ["service", "operation", "error"], registers: [registry] });
   const githubCalls = new Counter({ name: "berth_github_requests_total", help: "GitHub API requests, by route", labelNames: ["operation"], registers: [registry] });
@@ -101,6 +104,9 @@ export function createMetrics(options: { part?: "all" | "engine" } = {}): BerthM
     },
     setSleepingPreviews(count) {
       sleeping.set(count);
+    },
+    setReadiness(checks) {
+      for (const [check, state] of Object.entries(checks)) ready.set({ check }, state === "ok" ? 1 : 0);
     },
     watchQueue(read) {
       queue = read;

@@ -58,3 +58,43 @@ function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return `${status === undefined ? "" : `${status} `}${message}`.split("\n")[0]!.slice(0, 300);
 }
+
+/** How often the engine asks its readiness when nobody polls `/readyz`. */
+export const READINESS_WATCH_MS = 60_000;
+
+/**
+ * Asks `ready` at once and then every `everyMs` (the timer keeps no process alive), hands each
+ * answer to `onAnswer` (the `berth_ready` gauge), and logs when the answer changes: a warning
+ * naming each failing check when berth stops being ready, an info line when it is ready again.
+ * The load balancer checks `/livez`, which does not depend on GitHub or AWS, so this is what tells
+ * an operator that they stopped answering. Returns the way to stop asking.
+ */
+export function watchReadiness(input: {
+  ready: () => Promise<Readiness>;
+  everyMs?: number;
+  log: { warn(fields: object, message: string): void; info(fields: object, message: string): void };
+  onAnswer?: (answer: Readiness) => void;
+}): () => void {
+  let wasReady = true;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const look = async () => {
+    const answer = await input.ready().catch((error: unknown): Readiness => ({ ready: false, checks: { readiness: oneLine(error) } }));
+    if (stopped) return;
+    input.onAnswer?.(answer);
+    if (wasReady && !answer.ready) {
+      const failing = Object.fromEntries(Object.entries(answer.checks).filter(([, state]) => state !== "ok"));
+      input.log.warn({ checks: failing }, `berth is not ready: ${Object.entries(failing).map(([name, state]) => `${name}: ${state}`).join("; ")}`);
+    } else if (!wasReady && answer.ready) {
+      input.log.info({ checks: answer.checks }, "berth is ready again: GitHub and the base stack answer");
+    }
+    wasReady = answer.ready;
+    timer = setTimeout(() => void look(), input.everyMs ?? READINESS_WATCH_MS);
+    timer.unref();
+  };
+  void look();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}

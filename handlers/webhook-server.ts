@@ -13,8 +13,9 @@ export const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
 export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next?: () => void) => Promise<boolean | void> | boolean | void;
 
 /**
- * berth's HTTP server: the webhooks, `GET /ping` (the process answers), `GET /readyz` (GitHub and
- * the base stack answer berth; the load balancer's health check), `GET /metrics` (Prometheus),
+ * berth's HTTP server: the webhooks, `GET /ping` (the process answers), `GET /livez` (the process
+ * and its engine answer; the load balancer's health check), `GET /readyz` (GitHub and the base
+ * stack answer berth), `GET /metrics` (Prometheus),
  * the dashboard on berth's own host, the waking page for any other GET or HEAD whose Host is a
  * sleeping preview's, 404 for the rest.
  */
@@ -31,12 +32,15 @@ export interface WebhookServer {
 
 /**
  * Serves `middleware` until `refuse()`; `/ping` answers PONG, as Probot's own server does;
- * `/readyz` answers 200 when `ready` says so, 503 otherwise, with the checks as JSON.
+ * `/livez` answers 200 LIVE when `live` says so (or there is no `live`), 503 otherwise and while
+ * refusing; `/readyz` answers 200 when `ready` says so, 503 otherwise, with the checks as JSON.
  */
 export function createWebhookServer(
   middleware: NodeMiddleware,
   options: {
     ready?: () => Promise<Readiness>;
+    /** Whether berth can do its work, whatever GitHub and AWS answer (its engine answers); never rejects. */
+    live?: () => Promise<boolean>;
     metrics?: () => Promise<{ contentType: string; body: string }>;
     /** Says whether a host is a preview's (and wakes it): its GET and HEAD requests get the waking page, other hosts' a bare 404. */
     wake?: (host: string) => Promise<"waking" | "unknown">;
@@ -49,6 +53,11 @@ export function createWebhookServer(
     const path = req.url?.split("?")[0];
     if (req.method === "GET" && path === "/ping") {
       res.writeHead(refusing ? 503 : 200, { "content-type": "text/plain" }).end(refusing ? "DRAINING" : "PONG");
+      return;
+    }
+    if (req.method === "GET" && path === "/livez") {
+      const live = refusing ? Promise.resolve(false) : (options.live?.() ?? Promise.resolve(true));
+      void live.then((yes) => res.writeHead(yes ? 200 : 503, { "content-type": "text/plain" }).end(yes ? "LIVE" : refusing ? "DRAINING" : "NOT LIVE: the engine does not answer"));
       return;
     }
     if (req.method === "GET" && path === "/metrics" && options.metrics) {

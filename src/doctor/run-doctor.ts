@@ -284,7 +284,7 @@ function wakeTargetResult(arn: string, vpcId: string, group: TargetGroupInfo | u
     const states = group.targetStates.length === 0 ? "no target registered" : `targets ${group.targetStates.join(", ")}`;
     return fail(
       `target group ${name} has no healthy target (${states}): a sleeping preview's URL answers 503 instead of waking it`,
-      "run berth's service in the bot's stack until its task answers GET /readyz (its logs say why it does not)",
+      "run berth's service in the bot's stack until its task answers GET /livez (its logs say why it does not)",
     );
   }
   return { id: "wake-target", status: "pass", title: `Waking page: target group ${name} routes to berth (${healthy} healthy target${healthy > 1 ? "s" : ""})` };

@@ -354,18 +354,22 @@ describe("deploy/bot.yml", () => {
   });
 
   describe("endpoint", () => {
-    it("health-checks /readyz, which berth's server answers 200 only when GitHub and the base stack answer it", async () => {
+    it("health-checks /livez, which stays 200 while GitHub is down (when /readyz says 503), so an outage does not have ECS replace berth", async () => {
       let reachable = true;
-      const web = createWebhookServer(() => false, { ready: createReadiness({ checks: { github: async () => (reachable ? {} : Promise.reject(new Error("down"))) }, ttlMs: 0 }) });
+      const web = createWebhookServer(() => false, {
+        ready: createReadiness({ checks: { github: async () => (reachable ? {} : Promise.reject(new Error("down"))) }, ttlMs: 0 }),
+        live: async () => true,
+      });
       const port = await listen(web.server, 0, "127.0.0.1");
+      const status = async (path: string) => (await fetch(`http://127.0.0.1:${port}${path}`)).status;
       try {
-        expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+        expect([await status("/livez"), await status("/readyz")]).toEqual([200, 200]);
         reachable = false;
-        expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
+        expect([await status("/livez"), await status("/readyz")]).toEqual([200, 503]);
       } finally {
         await web.close();
       }
-      expect(resource("TargetGroup").Properties).toMatchObject({ HealthCheckPath: "/readyz", Matcher: { HttpCode: "200" }, Port: 3000, HealthCheckTimeoutSeconds: 5 });
+      expect(resource("TargetGroup").Properties).toMatchObject({ HealthCheckPath: "/livez", Matcher: { HttpCode: "200" }, Port: 3000, HealthCheckTimeoutSeconds: 5 });
     });
 
     it("listens on every interface of the task, where the load balancer reaches it", () => {

@@ -249,7 +249,7 @@ All checks passed (9 passed).
       (fake) => (fake.state.elbv2.targetGroups.get(BOT_TARGET_GROUP_ARN)!.health = { state: "unhealthy", reason: "Target.ResponseCodeMismatch" }),
       [
         `✗ Waking page: target group ${BOT_GROUP} has no healthy target (targets unhealthy): a sleeping preview's URL answers 503 instead of waking it`,
-        "    fix: run berth's service in the bot's stack until its task answers GET /readyz (its logs say why it does not)",
+        "    fix: run berth's service in the bot's stack until its task answers GET /livez (its logs say why it does not)",
       ],
     ],
     [
@@ -257,7 +257,7 @@ All checks passed (9 passed).
       (fake) => (fake.state.elbv2.targetGroups.get(BOT_TARGET_GROUP_ARN)!.targets = []),
       [
         `✗ Waking page: target group ${BOT_GROUP} has no healthy target (no target registered): a sleeping preview's URL answers 503 instead of waking it`,
-        "    fix: run berth's service in the bot's stack until its task answers GET /readyz (its logs say why it does not)",
+        "    fix: run berth's service in the bot's stack until its task answers GET /livez (its logs say why it does not)",
       ],
     ],
   ])("fails the waking page when %s: the ✗ line with its fix, exit 1", async (_name, breakIt, lines) => {

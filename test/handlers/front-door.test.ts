@@ -95,6 +95,27 @@ describe("the front door with the engine on its own thread", () => {
     expect(new Set(families).size).toBe(families.length);
   });
 
+  it("answers /livez 200 while the engine thread answers, and 503 once it is held past the wait, whatever GitHub answers", async () => {
+    const live = await fetch(`${url}/livez`);
+    expect([live.status, await live.text()]).toEqual([200, "LIVE"]);
+
+    // A second front door on the same engine, waiting 200 ms for it: a thread stuck in a loop answers nothing.
+    const impatient = createFrontDoor({ secret: WEBHOOK_SECRET, engine, log: pino({ level: "silent" }), liveTimeoutMs: 200 });
+    const impatientUrl = `http://127.0.0.1:${await listen(impatient.server, 0, "127.0.0.1")}`;
+    try {
+      const held = engine.call("hold", [1_000]);
+      const stuck = await fetch(`${impatientUrl}/livez`);
+      expect([stuck.status, await stuck.text()]).toEqual([503, "NOT LIVE: the engine does not answer"]);
+      await held;
+      expect((await fetch(`${impatientUrl}/livez`)).status).toBe(200);
+      impatient.refuse();
+      const draining = await fetch(`${impatientUrl}/livez`);
+      expect([draining.status, await draining.text()]).toEqual([503, "DRAINING"]);
+    } finally {
+      await impatient.close();
+    }
+  });
+
   it("asks the engine thread for the dashboard's rows and actions: the rows cross the thread with their dates, a reader's repositories only", async () => {
     const rows = await engine.call("listPreviews", [["ACME/shop"]]);
     expect(rows.map((r) => [r.repository, r.pr, r.state, r.sha])).toEqual([["acme/shop", 7, "ready", SHA1]]);

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { createReadiness } from "../../handlers/readiness.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createMetrics } from "../../handlers/metrics.js";
+import { createReadiness, watchReadiness } from "../../handlers/readiness.js";
 import { createWebhookServer, listen, type WebhookServer } from "../../handlers/webhook-server.js";
 
 let web: WebhookServer | undefined;
@@ -90,5 +91,41 @@ describe("GET /readyz", () => {
     server.refuse();
     expect(await get()).toEqual({ status: 503, body: { ready: false, draining: true } });
     expect(github.calls).toBe(0);
+  });
+});
+
+describe("berth watching its own readiness", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("logs once when a check starts failing, naming it, once when all pass again, and hands every answer to the gauge", async () => {
+    vi.useFakeTimers();
+    let github: () => Promise<unknown> = async () => ({});
+    const ready = createReadiness({ checks: { github: () => github(), baseStack: async () => ({}) }, ttlMs: 0, timeoutMs: 1_000 });
+    const lines: Array<[string, string]> = [];
+    const log = { warn: (_: object, message: string) => void lines.push(["warn", message]), info: (_: object, message: string) => void lines.push(["info", message]) };
+    const metrics = createMetrics();
+    const stop = watchReadiness({ ready, everyMs: 60_000, log, onAnswer: (answer) => metrics.setReadiness(answer.checks) });
+    const gauge = async () => (await metrics.render()).body.split("\n").filter((line) => line.startsWith("berth_ready{"));
+
+    await vi.advanceTimersByTimeAsync(0);
+    expect(lines).toEqual([]);
+    expect(await gauge()).toEqual(['berth_ready{check="github"} 1', 'berth_ready{check="baseStack"} 1']);
+
+    github = () => Promise.reject(Object.assign(new Error("Service Unavailable"), { status: 503 }));
+    await vi.advanceTimersByTimeAsync(60_000);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(lines).toEqual([["warn", "berth is not ready: github: 503 Service Unavailable"]]);
+    expect(await gauge()).toEqual(['berth_ready{check="github"} 0', 'berth_ready{check="baseStack"} 1']);
+
+    github = async () => ({});
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(lines).toEqual([
+      ["warn", "berth is not ready: github: 503 Service Unavailable"],
+      ["info", "berth is ready again: GitHub and the base stack answer"],
+    ]);
+    stop();
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

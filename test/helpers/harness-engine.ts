@@ -52,6 +52,8 @@ export interface HarnessEngineCalls extends EngineCalls {
   setPermission(user: string, permission: "read" | "write" | "admin"): void;
   /** Delivers an event in this thread (as Probot would), e.g. to warm up before a measurement. */
   receive(name: string, payload: Record<string, unknown>): Promise<void>;
+  /** Holds the engine thread for `ms`, answering nothing meanwhile. */
+  hold(ms: number): void;
   /** Resolves once no deploy, removal or command runs or waits. */
   idle(): Promise<void>;
   /** Each pull request's stack commit and the check run of the given head. */
@@ -101,6 +103,7 @@ runEngineThread<HarnessEngineCalls>(async () => {
   };
   const deps: HandlerDeps = crashOnDelivery ? { previews: { enqueue: crash, command: crash, imageBuild: crash, checkRunAction: crash } } : { previews };
   const calls: HarnessEngineCalls = {
+    alive: () => true,
     ready,
     metrics: () => metrics.render(),
     wake: (host) => previews.wakeOnRequest(host),
@@ -113,6 +116,8 @@ runEngineThread<HarnessEngineCalls>(async () => {
     setPermission: (user, permission) => h.github.setPermission(user, permission),
     receive: (name, payload) => h.receive(name, payload),
     idle: () => previews.idle(),
+    // Blocks the thread without using a core, as a thread stuck in a synchronous loop would hold it.
+    hold: (ms) => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
     pulls: (heads) =>
       heads.map(([pr, sha]) => {
         const run = h.github.checkRun(sha);
