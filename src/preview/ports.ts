@@ -195,6 +195,12 @@ export interface TaskPort {
    * Returns the revision's ARN.
    */
   registerStepChain(input: StepChainInput): Promise<string>;
+  /**
+   * Starts reading the task definition a registerStepChain may copy next, so that the read runs
+   * beside others rather than at the start of the registration. A failed read is read again by the
+   * registration, which reports it.
+   */
+  prepareStepChain?(from: string): void;
   /** Deregisters a task definition revision berth registered itself. */
   deregisterTaskDefinition(arn: string): Promise<void>;
   /**
