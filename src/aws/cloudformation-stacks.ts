@@ -53,6 +53,8 @@ export interface CloudFormationStacksOptions {
 }
 
 const DONE = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE"]);
+/** States a change set starts from as they are: nothing runs, nothing to repair first. */
+const SETTLED = new Set([...DONE, "UPDATE_ROLLBACK_COMPLETE"]);
 /** Every status but DELETE_COMPLETE: ListStacks would otherwise return each deleted preview for 90 days. */
 const LIVE_STATUSES = Object.values(StackStatus).filter((status) => status !== StackStatus.DELETE_COMPLETE);
 const NO_CHANGES = /didn't contain changes|No updates are to be performed/i;
@@ -200,7 +202,7 @@ export class CloudFormationStacks implements StackPort {
       });
     }
 
-    let stack = await this.describe(name);
+    let stack = input.current && (input.current.stack === undefined || SETTLED.has(input.current.stack.status)) ? unsummarize(input.current.stack) : await this.describe(name);
     if (stack) this.assertOwned(stack, "update");
     if (stack && isBusy(stack.StackStatus)) {
       progress(`waiting for the running ${stack.StackStatus} of ${name} to finish`);
@@ -300,7 +302,7 @@ export class CloudFormationStacks implements StackPort {
       paceKey = "gated create";
     }
     // A gated update's pace is learned apart: its length follows the release steps.
-    const final = await this.waitSettled(name, signal, { events, progress, expectedMs: estimate, paceKey });
+    const final = await this.waitSettled(name, signal, { events, progress, expectedMs: estimate, paceKey, ...(input.onComplete ? { onComplete: input.onComplete } : {}) });
     if (final && DONE.has(final.StackStatus ?? "")) return summarize(final);
     throw failedOperation(verb, name, final, events.all);
   }
@@ -456,7 +458,7 @@ export class CloudFormationStacks implements StackPort {
   private async waitSettled(
     name: string,
     signal: Signal,
-    follow: { events?: EventCursor; progress?: (line: string) => void; expectedMs?: number; paceKey?: string } = {},
+    follow: { events?: EventCursor; progress?: (line: string) => void; expectedMs?: number; paceKey?: string; onComplete?: (stack: StackSummary) => void } = {},
   ): Promise<Stack | undefined> {
     const { events, progress, paceKey } = follow;
     const pace = paceKey === undefined ? 1 : Math.min(Math.max(this.pace.find(paceKey) ?? 1, 0.25), 4);
@@ -476,6 +478,7 @@ export class CloudFormationStacks implements StackPort {
         userMessage: `Stack ${name} was still changing after ${formatDuration(this.timing.timeoutMs)}.`,
       });
     }
+    if (settled && DONE.has(settled.StackStatus ?? "")) follow.onComplete?.(summarize(settled));
     // A stack that is gone has no events left to read, and nothing failed.
     if (events && settled) for (const event of await events.read()) progress?.(formatStackEvent(event));
     if (follow.expectedMs && paceKey !== undefined) {
@@ -644,6 +647,19 @@ function summarize(stack: Stack): StackSummary {
     tags: pairs(stack.Tags, (t) => t.Key, (t) => t.Value),
     parameters: pairs(stack.Parameters, (p) => p.ParameterKey, (p) => p.ParameterValue),
     ...(stack.CreationTime ? { createdAt: stack.CreationTime } : {}),
+  };
+}
+
+/** The parts of a Stack that `ensure` decides by, from a summary read before. */
+function unsummarize(summary: StackSummary | undefined): Stack | undefined {
+  if (!summary) return undefined;
+  return {
+    StackName: summary.name,
+    StackStatus: summary.status as StackStatus,
+    CreationTime: summary.createdAt,
+    Tags: Object.entries(summary.tags).map(([Key, Value]) => ({ Key, Value })),
+    Outputs: Object.entries(summary.outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+    Parameters: Object.entries(summary.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
   };
 }
 

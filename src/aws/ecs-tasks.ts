@@ -12,6 +12,7 @@ import {
   UpdateServiceCommand,
   type ContainerDefinition,
   type Deployment,
+  type DescribeTaskDefinitionCommandOutput,
   type ECSClient,
   type Service,
   type Task,
@@ -22,6 +23,9 @@ import type { ContainerOutcome, RunTaskInput, Signal, StepChainInput, TaskPort, 
 import { awsCall } from "./aws-call.js";
 import { DurationMemory, TYPICAL_MS } from "./expected-duration.js";
 import { formatDuration, pause, pollUntil, timing, type PollTiming } from "./poll.js";
+
+/** How many revisions read ahead for registerStepChain are kept. */
+const READ_AHEAD = 8;
 
 export interface EcsTasksOptions {
   client: ECSClient;
@@ -58,6 +62,8 @@ export class EcsTasks implements TaskPort {
   private readonly retryDelayMs: number;
   /** Container definitions of the revisions registered by registerStepChain, until deregistered. */
   private readonly registered = new Map<string, ContainerDefinition[]>();
+  /** Revisions read ahead for registerStepChain (prepareStepChain), the newest few. */
+  private readonly readAhead = new Map<string, Promise<DescribeTaskDefinitionCommandOutput>>();
   /**
    * By ECS's timestamps: how long the last one-off task took to launch (RunTask to running; key
    * `launch`), and how long each kind of task (task definition family, each step's container and
@@ -242,9 +248,9 @@ export class EcsTasks implements TaskPort {
    * a step after one that exited non-zero never starts.
    */
   async registerStepChain(input: StepChainInput): Promise<string> {
-    const described = await awsCall("DescribeTaskDefinition", input.from, () =>
-      this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: input.from })),
-    );
+    const ahead = this.readAhead.get(input.from);
+    this.readAhead.delete(input.from);
+    const described = (await ahead?.catch(() => undefined)) ?? (await this.describeTaskDefinition(input.from));
     const td = described.taskDefinition;
     const base = td?.containerDefinitions?.find((c) => c.name === input.container);
     if (!td || !base) throw new TaskError(`task definition ${input.from} has no container ${input.container}`, {
@@ -284,6 +290,22 @@ export class EcsTasks implements TaskPort {
       userMessage: `ECS registered no revision of ${td.family} for the release steps.`,
     });
     return arn;
+  }
+
+  /**
+   * Reads a revision (`family:revision`, whose content never changes) ahead of a registerStepChain
+   * from it; keeps the newest few reads. A name without a revision is read by the registration.
+   */
+  prepareStepChain(from: string): void {
+    if (!/:\d+$/.test(from) || this.readAhead.has(from)) return;
+    const read = this.describeTaskDefinition(from);
+    read.catch(() => this.readAhead.delete(from));
+    this.readAhead.set(from, read);
+    if (this.readAhead.size > READ_AHEAD) this.readAhead.delete(this.readAhead.keys().next().value!);
+  }
+
+  private describeTaskDefinition(taskDefinition: string): Promise<DescribeTaskDefinitionCommandOutput> {
+    return awsCall("DescribeTaskDefinition", taskDefinition, () => this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition })));
   }
 
   /** Deregisters a revision berth registered for one run (it runs no task once that run stopped). */

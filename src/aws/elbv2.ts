@@ -123,20 +123,36 @@ export class ElbV2 implements LoadBalancerPort {
 
   /**
    * How full the listener's load balancer is: its listener rules (DescribeRules, the default rule
-   * not counted) and the target groups it routes to (DescribeListeners for the load balancer, then
-   * DescribeTargetGroups of it), each with AWS's limit.
+   * not counted) and the target groups it routes to (DescribeTargetGroups of the load balancer),
+   * each with AWS's limit, read side by side. The load balancer is named in the listener's ARN
+   * (`...:listener/app/<name>/<id>/<listener id>` belongs to `...:loadbalancer/app/<name>/<id>`);
+   * an ARN not of that form is looked up with DescribeListeners.
    */
   async headroom(listenerArn: string): Promise<LoadBalancerHeadroom> {
+    const groups = (async () => {
+      const loadBalancerArn = loadBalancerOfListener(listenerArn) ?? (await this.findLoadBalancer(listenerArn));
+      return { loadBalancerArn, count: await this.countTargetGroups(loadBalancerArn) };
+    })();
+    groups.catch(() => {});
     const rules = (await this.usedPriorities(listenerArn)).length;
-    const listeners = await awsCall("DescribeListeners", listenerArn, () =>
-      this.client.send(new DescribeListenersCommand({ ListenerArns: [listenerArn] })),
-    );
-    const loadBalancerArn = listeners.Listeners?.[0]?.LoadBalancerArn ?? "";
-    const targetGroups = await this.countTargetGroups(loadBalancerArn);
+    const { loadBalancerArn, count: targetGroups } = await groups;
     return {
       loadBalancerArn,
       rules: { used: rules, limit: this.ruleLimit },
       targetGroups: { used: targetGroups, limit: TARGET_GROUPS_PER_LOAD_BALANCER },
     };
   }
+
+  private async findLoadBalancer(listenerArn: string): Promise<string> {
+    const listeners = await awsCall("DescribeListeners", listenerArn, () =>
+      this.client.send(new DescribeListenersCommand({ ListenerArns: [listenerArn] })),
+    );
+    return listeners.Listeners?.[0]?.LoadBalancerArn ?? "";
+  }
+}
+
+/** The load balancer a listener belongs to, read from the listener's ARN (AWS's documented form); undefined for another form. */
+export function loadBalancerOfListener(listenerArn: string): string | undefined {
+  const match = /^(arn:[^:]+:elasticloadbalancing:[^:]*:[^:]*:)listener\/((?:app|net|gwy)\/[^/]+\/[^/]+)\/[^/]+$/.exec(listenerArn);
+  return match ? `${match[1]}loadbalancer/${match[2]}` : undefined;
 }

@@ -46,6 +46,19 @@ export interface EnsureStackInput {
    * stable); never told when the operation ends first.
    */
   awaitResources?: { logicalIds: string[]; onCreated: (physicalIds: Record<string, string>) => void };
+  /**
+   * The stack as the caller read it moments before in the same deploy (`stack` undefined: it did
+   * not exist). When it did not exist, or was settled (CREATE_COMPLETE, UPDATE_COMPLETE,
+   * UPDATE_ROLLBACK_COMPLETE), the operation starts from that answer instead of reading the stack
+   * again; in any other state the stack is read again.
+   */
+  current?: { stack: StackSummary | undefined };
+  /**
+   * Told as soon as the operation shows complete, before its events are read, so that the caller's
+   * own checks of the result run beside that read. Not told when the operation fails, nor for an
+   * update that changes nothing.
+   */
+  onComplete?: (stack: StackSummary) => void;
 }
 
 /**
@@ -182,6 +195,12 @@ export interface TaskPort {
    * Returns the revision's ARN.
    */
   registerStepChain(input: StepChainInput): Promise<string>;
+  /**
+   * Starts reading the task definition a registerStepChain may copy next, so that the read runs
+   * beside others rather than at the start of the registration. A failed read is read again by the
+   * registration, which reports it.
+   */
+  prepareStepChain?(from: string): void;
   /** Deregisters a task definition revision berth registered itself. */
   deregisterTaskDefinition(arn: string): Promise<void>;
   /**

@@ -7,7 +7,7 @@ import { DeployReporter, renderComment } from "./report/index.js";
 import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, type BuildRun, type DeployDeps, ImageBuilds, deployPreview, describeFailure, destroyPreview, forkGate, gateDeploy, KeyedQueue, createWakeOnRequest, readIdleState, reconcile, RestartSignal, sleepPreview, sweepIdle, wakePreview, extendPreview, type IdleSweepSummary, type ReconcileSummary } from "./flow/index.js";
 import { type CheckRunRequest, type CommandDeps, type CommentCommand, type DashboardActionRequest, handleCheckRunAction, handleCommand, handleDashboardAction } from "./commands/index.js";
 import type { PreviewJob } from "./job.js";
-import type { AppGitHub, LogPort, RepoGitHub, RepoRef, RequestMetricsPort } from "./ports.js";
+import type { AppGitHub, LogPort, RepoGitHub, RepoRef, RequestMetricsPort, StackSummary } from "./ports.js";
 import { formatIdleWindow } from "../config/schema.js";
 import { createListPreviews, type ListPreviews } from "../dashboard/list-previews.js";
 import type { DashboardRow } from "../dashboard/dashboard-row.js";
@@ -425,7 +425,10 @@ export class PreviewService {
       log.info({}, "draft pull request and drafts: false; not deploying");
       return;
     }
-    const gate = await gateDeploy({ stacks: this.deps.stacks, log }, { github, job, rules: config.deploy, target });
+    // The preview stack, read once for the deploy rules, the wake and the deploy: one answer serves all.
+    let liveRead: Promise<StackSummary | undefined> | undefined;
+    const live = () => (liveRead ??= this.deps.stacks.find(stackName(previewLabel(target))));
+    const gate = await gateDeploy({ stacks: this.deps.stacks, log }, { github, job, rules: config.deploy, target, live });
     if (gate === "remove") {
       // `mode: label` and the label was taken off: the preview goes, as with /preview destroy.
       if (await this.deps.stacks.find(stackName(previewLabel(target)))) await destroyPreview(this.deps, { github, target, reason: "destroy" }, signal);
@@ -452,7 +455,12 @@ export class PreviewService {
     }
     // A sleeping preview wakes before it deploys: the rollout waits for its public service to be
     // healthy, and the deploy must leave it awake and its tags consistent.
-    await wakePreview(this.deps, { github, target, signal, silent: true });
+    // The base stack is read beside the preview stack: the deploy needs both before anything else.
+    const base = this.deps.base();
+    base.catch(() => {});
+    const woken = await wakePreview(this.deps, { github, target, signal, silent: true, live });
+    // A wake changed the stack's tags: the deploy reads it again.
+    const stack = woken === "awake" ? undefined : { stack: await live() };
     const started = this.deps.now().getTime();
     let outcome = "error";
     try {
@@ -469,6 +477,8 @@ export class PreviewService {
           ...(job.attempt ? { attempt: job.attempt } : {}),
           ...(job.fork ? { withoutSecrets: true } : {}),
           ...(approvalMarker ? { commentSuffix: approvalMarker } : {}),
+          ...(stack ? { live: stack } : {}),
+          base,
         },
         signal,
       );

@@ -171,6 +171,8 @@ describe("restarts through the app", () => {
     h.aws.fail("DescribeTargetHealth", { hang: true });
     await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
     await vi.waitFor(() => expect(h.aws.commands("elbv2")).toContain("DescribeTargetHealth"), { timeout: 60_000, interval: 5 });
+    // The health check starts beside the rollout's: once the rollout passed, only the hung call is left.
+    await vi.waitFor(() => expect(h.github.checkRun(SHA1)?.output.summary).toContain("| Rollout | ✅ success |"), { timeout: 60_000, interval: 5 });
 
     const drained = h.previews.drain(1_500);
     // Said at once, while the deploy is still inside the call.

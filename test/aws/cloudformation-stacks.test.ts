@@ -236,6 +236,55 @@ describe("CloudFormationStacks.ensure", () => {
     expect(progress).toContain(`deleting ${NAME}, left in ROLLBACK_COMPLETE by a failed create`);
   });
 
+  it("starts from the stack as the caller just read it, settled or missing, without reading it again", async () => {
+    const { fake, stacks } = setup();
+    const input = { name: NAME, template: previewTemplate({ label: LABEL, image: IMAGE }), tags: { ...TAGS }, parameters: { ListenerRulePriority: "4242" } };
+    const created = await stacks.ensure({ ...input, current: { stack: undefined } });
+    const before = fake.calls.length;
+    const updated = await stacks.ensure({ ...input, template: previewTemplate({ label: LABEL, image: `${IMAGE}9` }), current: { stack: created } });
+
+    expect(updated.status).toBe("UPDATE_COMPLETE");
+    expect(fake.calls.filter((c) => c.command === "CreateChangeSet").map((c) => c.input.ChangeSetType)).toEqual(["CREATE", "UPDATE"]);
+    // Each operation's first call is its change set: no DescribeStacks before it.
+    expect(fake.calls[0]?.command).toBe("CreateChangeSet");
+    expect(fake.calls[before]?.command).toBe("CreateChangeSet");
+  });
+
+  it("reads the stack again when the answer it was given is not settled, and refuses one that is not berth's", async () => {
+    const { fake, stacks } = setup();
+    fake.failStack({ resource: "WebService", reason: "boom" });
+    const input = { name: NAME, template: previewTemplate({ label: LABEL, image: IMAGE }), tags: { ...TAGS }, parameters: { ListenerRulePriority: "4242" } };
+    await rejection(stacks.ensure(input));
+    const failed = (await stacks.find(NAME))!;
+    expect(failed.status).toBe("ROLLBACK_COMPLETE");
+    const stack = await stacks.ensure({ ...input, current: { stack: failed } });
+
+    expect(stack.status).toBe("CREATE_COMPLETE");
+    expect(fake.mutations()).toEqual(["CreateChangeSet", "ExecuteChangeSet", "DeleteStack", "CreateChangeSet", "ExecuteChangeSet"]);
+    const foreign = { ...stack, tags: { ...stack.tags, "berth:managed": "false" } };
+    const error = await rejection(stacks.ensure({ ...input, current: { stack: foreign } }));
+    expect(error).toBeInstanceOf(OwnershipError);
+  });
+
+  it("tells completion before reading the operation's events, and not for a failed one", async () => {
+    const { fake, stacks } = setup();
+    const input = { name: NAME, template: previewTemplate({ label: LABEL, image: IMAGE }), tags: { ...TAGS }, parameters: { ListenerRulePriority: "4242" } };
+    const told: Array<{ status: string; callsSoFar: string[] }> = [];
+    const onComplete = (stack: { status: string }) => told.push({ status: stack.status, callsSoFar: fake.calls.map((c) => c.command) });
+    const stack = await stacks.ensure({ ...input, onComplete });
+
+    expect(told.map((t) => t.status)).toEqual(["CREATE_COMPLETE"]);
+    const calls = fake.calls.map((c) => c.command);
+    // The last DescribeStacks showed the create complete; the events were read after the caller was told.
+    expect(told[0]!.callsSoFar.at(-1)).toBe("DescribeStacks");
+    expect(calls.slice(told[0]!.callsSoFar.length)).toEqual(["DescribeStackEvents"]);
+    expect(stack.status).toBe("CREATE_COMPLETE");
+
+    fake.failStack({ resource: "WebService", reason: "boom" });
+    await rejection(stacks.ensure({ ...input, template: previewTemplate({ label: LABEL, image: `${IMAGE}9` }), onComplete }));
+    expect(told).toHaveLength(1);
+  });
+
   it("creates a stack left in REVIEW_IN_PROGRESS by a rejected change set", async () => {
     const { fake, ensure } = setup();
     const broken = previewTemplate({ label: LABEL, image: IMAGE });

@@ -248,6 +248,25 @@ describe("EcsTasks.registerStepChain", () => {
     expect(fake.state.ecs.registeredTags.get(arn)).toEqual([{ key: "berth:managed", value: "true" }]);
   });
 
+  it("copies the revision read ahead, without reading it again; a read ahead that failed is read again and its failure reported", async () => {
+    const { fake, tasks, outputs } = await setup();
+    const from = outputs.ReleaseTaskDefinitionArn ?? "";
+    tasks.prepareStepChain(from);
+    const before = fake.commands("ecs").length;
+    const arn = await tasks.registerStepChain({ from, container: "release", steps: ["migrate", "seed"], tags: { "berth:managed": "true" } });
+
+    expect(fake.commands("ecs").slice(before)).toEqual(["RegisterTaskDefinition"]);
+    expect(fake.state.ecs.taskDefinitions.get(arn)?.containerDefinitions?.map((c) => c.name)).toEqual(["berth-dns-init", "migrate", "seed"]);
+
+    const denied = { name: "AccessDeniedException", message: "User is not authorized to perform: ecs:DescribeTaskDefinition" };
+    fake.fail("DescribeTaskDefinition", { error: denied, times: 2 });
+    tasks.prepareStepChain(from);
+    const error = await tasks.registerStepChain({ from, container: "release", steps: ["migrate"], tags: { "berth:managed": "true" } }).then(() => undefined, (e: unknown) => e);
+
+    expect(fake.commands("ecs").filter((c) => c === "DescribeTaskDefinition")).toHaveLength(3);
+    expect(String((error as Error).message)).toContain("ecs:DescribeTaskDefinition");
+  });
+
   it("runs the chain: each container its own exit code and log stream; a seed after a failed migrate never starts", async () => {
     const { fake, tasks, outputs } = await setup();
     fake.scriptTask({ commandIncludes: "db:migrate", exitCode: 1, logLines: ["PG::UndefinedTable: ERROR"] });

@@ -24,12 +24,20 @@ export type GateOutcome = "deploy" | "skipped" | "remove";
  */
 export async function gateDeploy(
   deps: { stacks: StackPort; log: Logger },
-  input: { github: RepoGitHub; job: PreviewJob; rules: DeployRules; target: PreviewTarget },
+  input: {
+    github: RepoGitHub;
+    job: PreviewJob;
+    rules: DeployRules;
+    target: PreviewTarget;
+    /** Reads the preview stack, when the caller reads it for the deploy after the rules too. */
+    live?: () => Promise<StackSummary | undefined>;
+  },
 ): Promise<GateOutcome> {
   const { github, job, rules, target } = input;
   const asked = job.asked !== undefined || job.approvedSha !== undefined;
   let existing: StackSummary | undefined | null = null;
-  const live = async () => (existing === null ? (existing = await deps.stacks.find(stackName(previewLabel(target)))) : existing);
+  const read = input.live ?? (() => deps.stacks.find(stackName(previewLabel(target))));
+  const live = async () => (existing === null ? (existing = await read()) : existing);
 
   if (job.label !== undefined && !asked) {
     if (job.label.name !== rules.label) return "skipped";

@@ -23,6 +23,8 @@ import { DEPLOYING_TAG, findServingCommit, SERVING_TAG } from "./serving-tags.js
 import { buildIdleTags, withoutIdleTags } from "./idle-tags.js";
 import { awakeIdle } from "./sleep-wake.js";
 import { buildReleaseTarget, parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
+import { startStackReads } from "./stack-reads.js";
+import { checkRollout } from "./check-rollout.js";
 import { RestartSignal, SupersededSignal } from "./keyed-queue.js";
 import { buildBaseParameters } from "../../stack/base-stack.js";
 import { isOneShotStep, type ConfigReleaseStep, type ReleaseStep } from "../../stack/release.js";
@@ -81,6 +83,13 @@ export interface DeployRequest {
   withoutSecrets?: boolean;
   /** Hidden lines kept at the end of the sticky comment (e.g. a fork approval). */
   commentSuffix?: string;
+  /**
+   * The preview stack as the caller read it just before (`stack` undefined: none): the deploy starts
+   * from that answer rather than reading the stack again, unless it waited for CI's images.
+   */
+  live?: { stack: StackSummary | undefined };
+  /** The base stack, when the caller started reading it already; absent: `deps.base()`. */
+  base?: ReturnType<DeployDeps["base"]>;
 }
 
 /** Tags that mark a stack as berth's; the adapters refuse stacks without them. */
@@ -125,6 +134,13 @@ export async function deployPreview(
   let leftover: string | undefined;
   /** The data services' tasks a gated create's seed wrote into (its tags were set before they existed). */
   let createdDataTasks: Promise<string | undefined> | undefined;
+  /** Clean-ups the release steps left (their run's task definition revision), and those running. */
+  const deferred: Array<() => Promise<void>> = [];
+  const cleaning: Array<Promise<void>> = [];
+  /** Starts the clean-ups left so far: once the new version may start, off the deploy's path. */
+  const cleanUp = () => {
+    for (const cleanup of deferred.splice(0)) cleaning.push(cleanup());
+  };
   const checkpoint = () => {
     if (!signal.aborted) return;
     throw signal.reason instanceof SupersededSignal || signal.reason instanceof RestartSignal ? signal.reason : new SupersededSignal(undefined);
@@ -141,7 +157,7 @@ export async function deployPreview(
   signal.addEventListener("abort", onAbort, { once: true });
   try {
     const config = request.withoutSecrets ? { ...request.config, secrets: {}, compose_secrets: {} } : request.config;
-    const base = await deps.base();
+    const base = await (request.base ?? deps.base());
     // Passed on every create and update, so an update of the base stack reaches the preview.
     const baseParameters = buildBaseParameters(base);
     const planner = deps.planner ?? inProcessPlanner;
@@ -164,8 +180,13 @@ export async function deployPreview(
     const oneShots = steps.filter(isOneShotStep);
     if (oneShots.length > 0) await reporter.setOneShots(oneShots.map((s) => s.name));
 
+    // The stack phase's reads run beside the image check; a wait for CI's images makes them stale.
+    const readStack = (live: DeployRequest["live"]) => startStackReads(deps, { name: finalPlan.stack.stackName, baseOutputs: base.outputs, ...(live ? { live } : {}) });
+    const reads = readStack(request.live);
+    reads.catch(() => {});
+
     phase = "image";
-    const digests = await waitForImages(deps, reporter, finalPlan, target, signal, checkpoint);
+    const { digests, waited } = await waitForImages(deps, reporter, finalPlan, target, signal, checkpoint);
     checkpoint();
     // Deploy what the tags point to now, by digest: a tag pushed again then changes the task definition.
     const pinned: PreviewPlan = {
@@ -176,7 +197,8 @@ export async function deployPreview(
 
     phase = "stack";
     await reporter.phase("stack");
-    let existing = await deps.stacks.find(finalPlan.stack.stackName);
+    const read = await (waited ? readStack(undefined) : reads);
+    let existing = read.stack;
     if (existing?.status === "DELETE_FAILED" || existing?.status === "DELETE_IN_PROGRESS") {
       // A removal that failed or still runs (its pull request closed, then reopened): the stack is
       // half gone and can only be deleted. Finish the removal and create the preview anew, seeded.
@@ -209,7 +231,9 @@ export async function deployPreview(
     const priority = existing?.parameters.ListenerRulePriority ?? undefined;
     // A new preview adds a listener rule and a target group; say so when the load balancer is full,
     // before CloudFormation tries and rolls the whole stack back.
-    if (!existing) await assertHeadroom(deps, need(base.outputs, "ListenerArn", base.name));
+    if (!existing) await (existing === read.stack && read.headroom ? read.headroom : assertHeadroom(deps, need(base.outputs, "ListenerArn", base.name)));
+    /** A new preview's listener rule priority, allocated beside the reads when the stack did not exist. */
+    const newPriority = async () => (!existing && !read.stack && read.priority ? await read.priority : undefined);
     const cluster = need(base.outputs, "ClusterName", base.name);
     const { [NEEDS_SEED]: _pending, [DATA_TASKS_TAG]: recordedDataTasks, ...baseTags } = { ...pickBerthTags(existing), ...ownershipTags(target) };
     const releaseTags = {
@@ -227,7 +251,7 @@ export async function deployPreview(
       tags: releaseTags,
       parameters: baseParameters,
       image: releaseImage,
-    });
+    }, existing === read.stack ? read.template : undefined);
     // A first deploy under the release gate is one create: the data services and what the release
     // task needs first, the services built from the repository behind the gate, the release task
     // launched while the create runs (see createGated). One-shot services (whose dependents may be
@@ -237,6 +261,7 @@ export async function deployPreview(
     let rulePriority: number | undefined;
     if (gatedCreate) {
       log.info({ gate: true }, "first deploy: one create, its services built from the repository behind the release gate");
+      rulePriority = await newPriority();
     } else if (existing && priority !== undefined && change !== "other") {
       held = existing;
       rulePriority = Number(priority);
@@ -248,8 +273,9 @@ export async function deployPreview(
         tags: releaseTags,
         listenerArn: need(base.outputs, "ListenerArn", base.name),
         parameters: baseParameters,
-        priority: priority === undefined ? undefined : Number(priority),
+        priority: priority === undefined ? await newPriority() : Number(priority),
         onProgress: (line) => log.debug({ line }, "stack progress"),
+        ...(existing === read.stack ? { current: { stack: read.stack } } : {}),
         // The release phase starts the data services: ECS may find no capacity for them as for a rollout.
       }).catch((error: unknown) => rethrowWithShortage(deps, error, { cluster, services: Object.values(parsePairs(existing?.outputs.ServiceArns)) })));
     }
@@ -258,14 +284,17 @@ export async function deployPreview(
     let outputs = held ? parsePreviewOutputs(held.name, held.outputs) : undefined;
     /** What the release steps run with: the stack's outputs, or (a gated create) its resources once created. */
     let releaseTarget: ReleaseTarget | undefined = outputs;
-    if (outputs && request.kind === "reset" && seeded && Object.keys(outputs.statefulServices).length > 0) {
+    const restart = outputs !== undefined && request.kind === "reset" && seeded && Object.keys(outputs.statefulServices).length > 0;
+    if (outputs && restart) {
       await reporter.phase("stack", "running", `restarting ${Object.keys(outputs.statefulServices).join(", ")} with empty storage`);
       await deps.tasks.restartServices({ cluster, services: Object.values(outputs.statefulServices) });
     }
     // The data lives in the data services' tasks: tasks other than those the last seed wrote into
     // (a changed definition, a retired or crashed task) mean empty storage, so seed again. A gated
     // create learns them once the data services are up, and records them after the rollout.
-    const dataTasks = outputs ? await findDataTasks(deps, cluster, outputs.statefulServices) : undefined;
+    const dataTasks = outputs
+      ? await (held === read.stack && !restart && read.dataTasks ? read.dataTasks : findDataTasks(deps, cluster, outputs.statefulServices))
+      : undefined;
     let dataGone: string | undefined;
     if (!reseed && recordedDataTasks !== undefined && dataTasks !== undefined && recordedDataTasks !== dataTasks) {
       const replaced = replacedDataServices(recordedDataTasks, dataTasks);
@@ -354,6 +383,7 @@ export async function deployPreview(
             await reporter.phase(next.name, "running", startNote(next.name, due[due.indexOf(next) + 1]));
           },
           onCleanupError: (error) => log.warn({ err: error }, "could not deregister the release run's task definition"),
+          deferCleanup: (cleanup) => deferred.push(cleanup),
           abort: signal,
         });
         checkpoint();
@@ -389,8 +419,25 @@ export async function deployPreview(
       priority: rulePriority,
       onProgress: (line: string) => log.debug({ line }, "stack progress"),
     };
+    // berth's own checks start as soon as CloudFormation shows the rollout complete, beside the
+    // reading of its events, and stop when the rollout fails after all.
+    const stopChecks = new AbortController();
+    const check = (live: StackSummary) =>
+      checkRollout(deps, { cluster, stack: live, reporter, signal: AbortSignal.any([signal, stopChecks.signal]), onHealth: () => (phase = "health") });
+    let checked: Promise<void> | undefined;
+    const onComplete = (live: StackSummary) => {
+      checked = check(live);
+      checked.catch(() => {});
+    };
+    const rolloutCurrent = { stack: held ?? read.stack };
     const startRollout = (watch?: EnsureStackInput["watch"], awaitResources?: EnsureStackInput["awaitResources"]) =>
-      ensureWithPriority(deps, { ...rolloutInput, ...(watch ? { watch } : {}), ...(awaitResources ? { awaitResources } : {}) }).catch((error: unknown) =>
+      ensureWithPriority(deps, {
+        ...rolloutInput,
+        current: rolloutCurrent,
+        onComplete,
+        ...(watch ? { watch } : {}),
+        ...(awaitResources ? { awaitResources } : {}),
+      }).catch((error: unknown) =>
         rethrowWithShortage(deps, error, { cluster, services: Object.values(outputs?.services ?? {}) }),
       );
     let rollout: Promise<{ stack: StackSummary; priority: number }>;
@@ -414,6 +461,7 @@ export async function deployPreview(
           await runSteps();
         },
         onOpened: async () => {
+          cleanUp();
           phase = "rollout";
           await reporter.phase("rollout", "running", "the new version starts now that the release steps passed");
         },
@@ -426,27 +474,27 @@ export async function deployPreview(
         start: startRollout,
         runSteps,
         onOpened: async () => {
+          cleanUp();
           phase = "rollout";
           await reporter.phase("rollout", "running", "started with the release steps; the new version starts now that they passed");
         },
       });
     } else {
       await runSteps();
+      cleanUp();
       phase = "rollout";
       await reporter.phase("rollout");
       rollout = startRollout();
     }
-    const { stack: live, priority: livePriority } = await rollout;
+    const { stack: live, priority: livePriority } = await rollout.catch((error: unknown) => {
+      stopChecks.abort();
+      throw error;
+    });
     leftover = undefined;
     outputs = parsePreviewOutputs(live.name, live.outputs);
     try {
-      await deps.tasks.waitForRollout({ cluster, service: outputs.publicServiceArn, signal });
-      await reporter.done("rollout");
-
-      phase = "health";
-      await reporter.phase("health");
-      await deps.loadBalancers.waitHealthy({ targetGroupArn: outputs.targetGroupArn, signal });
-      await reporter.done("health");
+      // An update that changed nothing told no completion: its checks start now.
+      await (checked ?? check(live));
     } catch (error) {
       // berth's own checks found what CloudFormation did not (ECS rolled back after the update, or
       // the target turned unhealthy): the commit that served before is named again.
@@ -494,6 +542,8 @@ export async function deployPreview(
     return "failure";
   } finally {
     signal.removeEventListener("abort", onAbort);
+    cleanUp();
+    await Promise.all(cleaning);
     // Not while berth stops: the next process's deploy finds the empty stack and deletes it then.
     if (leftover !== undefined && !(signal.reason instanceof RestartSignal)) {
       const name = leftover;

@@ -99,7 +99,8 @@ function taskOf(outputs: ReleaseTarget, step: ReleaseStep): { taskDefinition: st
  * step. Each step is judged by its own container, in order: the first that did not exit 0 fails
  * with its own log tail, and a step after it never ran. `image` replaces the image the stack's
  * release task definition runs (a push whose stack update berth skipped). The revision is
- * deregistered once the task stopped. Calls `onPassed` with each step that exited 0, in order.
+ * deregistered once the task stopped (or, with `deferCleanup`, when the caller runs what it was
+ * given). Calls `onPassed` with each step that exited 0, in order.
  */
 export async function runReleaseChain(
   deps: { tasks: TaskPort; logs: LogPort; options: { logTailLines: number } },
@@ -113,6 +114,11 @@ export async function runReleaseChain(
     onPassed?: (step: ConfigReleaseStep["name"]) => void | Promise<void>;
     /** Told when deregistering the run's revision failed (it is left ACTIVE, and harmless). */
     onCleanupError?: (error: unknown) => void;
+    /**
+     * Takes the deregistration (which never throws: a failure goes to `onCleanupError`) for the
+     * caller to run later, off the deploy's path; without it, it runs once the task stopped.
+     */
+    deferCleanup?: (cleanup: () => Promise<void>) => void;
     /**
      * The deploy stopping (superseded, berth restarting): the step that runs finishes, the task is
      * stopped before the next, and the abort's reason is thrown instead of the step not run.
@@ -158,7 +164,9 @@ export async function runReleaseChain(
       },
     });
   } finally {
-    await deps.tasks.deregisterTaskDefinition(taskDefinition).catch((error: unknown) => input.onCleanupError?.(error));
+    const cleanup = () => deps.tasks.deregisterTaskDefinition(taskDefinition).catch((error: unknown) => input.onCleanupError?.(error));
+    if (input.deferCleanup) input.deferCleanup(cleanup);
+    else await cleanup();
   }
   const taskId = result.taskArn.split("/").pop() ?? result.taskArn;
   for (const [i, step] of steps.entries()) {

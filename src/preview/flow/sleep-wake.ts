@@ -78,9 +78,16 @@ export async function sleepPreview(
  */
 export async function wakePreview(
   deps: SleepWakeDeps,
-  input: { github: RepoGitHub; target: Omit<PreviewTarget, "sha">; signal?: AbortSignal; silent?: boolean },
+  input: {
+    github: RepoGitHub;
+    target: Omit<PreviewTarget, "sha">;
+    signal?: AbortSignal;
+    silent?: boolean;
+    /** Reads the preview stack, when the caller reads it for more than the wake (a deploy after it). */
+    live?: () => Promise<StackSummary | undefined>;
+  },
 ): Promise<"awake" | "no-preview" | "not-asleep"> {
-  const stack = await deps.stacks.find(stackName(previewLabel(input.target)));
+  const stack = await (input.live ? input.live() : deps.stacks.find(stackName(previewLabel(input.target))));
   if (!stack) return "no-preview";
   if (!readIdleState(stack.tags).asleepSince) return "not-asleep";
   const outputs = parsePreviewOutputs(stack.name, stack.outputs);

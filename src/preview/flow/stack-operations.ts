@@ -30,6 +30,9 @@ export async function ensureWithPriority(
     onProgress: (line: string) => void;
     watch?: EnsureStackInput["watch"];
     awaitResources?: EnsureStackInput["awaitResources"];
+    /** The stack as read moments before; used by the first attempt only (a failed one changes the stack). */
+    current?: EnsureStackInput["current"];
+    onComplete?: EnsureStackInput["onComplete"];
   },
 ): Promise<{ stack: StackSummary; priority: number }> {
   let priority = input.priority ?? (await deps.priorities.allocate(input.listenerArn));
@@ -43,6 +46,8 @@ export async function ensureWithPriority(
         onProgress: input.onProgress,
         ...(input.watch ? { watch: input.watch } : {}),
         ...(input.awaitResources ? { awaitResources: input.awaitResources } : {}),
+        ...(input.current && attempt === 1 ? { current: input.current } : {}),
+        ...(input.onComplete ? { onComplete: input.onComplete } : {}),
       });
       return { stack, priority };
     } catch (error) {
@@ -119,7 +124,7 @@ export async function rethrowWithShortage(deps: DeployDeps, error: unknown, inpu
 }
 
 /** Stack states whose template is settled: what GetTemplate returns is what runs. */
-const SETTLED = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"]);
+export const SETTLED = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"]);
 
 /**
  * What the release phase's update would change on the existing stack (see compareReleasePhase):
@@ -131,12 +136,14 @@ export async function releasePhaseChange(
   deps: DeployDeps,
   existing: StackSummary | undefined,
   wanted: { template: Record<string, unknown>; tags: Record<string, string>; parameters: Record<string, string>; image: string | undefined },
+  /** The stack's template, read already beside other reads (see stack-reads.ts). */
+  read?: Promise<Record<string, unknown> | undefined>,
 ): Promise<{ change: "none" | "release-image" | "other"; current?: Record<string, unknown> }> {
   if (!existing || !SETTLED.has(existing.status) || existing.parameters.ListenerRulePriority === undefined) return { change: "other" };
   if (!sameTags(existing.tags, wanted.tags, [DEPLOYING_TAG])) return { change: "other" };
   if (Object.entries(wanted.parameters).some(([key, value]) => existing.parameters[key] !== value)) return { change: "other" };
   // Unreadable (a bot role without cloudformation:GetTemplate yet): the stack update decides, as before.
-  const current = await deps.stacks.findTemplate(existing.name).catch((error: unknown) => {
+  const current = await (read ?? deps.stacks.findTemplate(existing.name)).catch((error: unknown) => {
     deps.log.warn({ err: error, stack: existing.name }, "could not read the stack's template; updating it for the release phase");
     return undefined;
   });
@@ -144,12 +151,12 @@ export async function releasePhaseChange(
 }
 
 /** The data services' running tasks as the `berth:data-tasks` tag records them; undefined without data services. */
-export async function findDataTasks(deps: DeployDeps, cluster: string, services: Record<string, string>): Promise<string | undefined> {
+export async function findDataTasks(deps: Pick<DeployDeps, "tasks">, cluster: string, services: Record<string, string>): Promise<string | undefined> {
   return buildDataTasksTag(services, Object.keys(services).length === 0 ? {} : await deps.tasks.runningTasks({ cluster, services: Object.values(services) }));
 }
 
 /** Fails with the limit and the way out when the listener or its load balancer holds no further preview. */
-export async function assertHeadroom(deps: DeployDeps, listenerArn: string): Promise<void> {
+export async function assertHeadroom(deps: Pick<DeployDeps, "loadBalancers">, listenerArn: string): Promise<void> {
   const { rules, targetGroups, loadBalancerArn } = await deps.loadBalancers.headroom(listenerArn);
   const fix = "Close pull requests whose previews are no longer needed, or shard: deploy a second base stack from deploy/base.yml and a second berth for some repositories.";
   if (targetGroups.used + 1 > targetGroups.limit) {

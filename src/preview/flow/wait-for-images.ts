@@ -9,6 +9,7 @@ import { shortDigest } from "./pin-image.js";
  * The image phase of a deploy: waits (visibly on the check run) until every image CI should push
  * exists in ECR; returns the digest each reference points to now. A finished build (its
  * `workflow_run`) ends a wait early; after `imageTimeoutMs` it fails with ImageTimeoutError.
+ * `waited`: an image was missing at the first look, so the phase waited for CI.
  */
 export async function waitForImages(
   deps: {
@@ -23,16 +24,17 @@ export async function waitForImages(
   target: PreviewTarget,
   signal: AbortSignal,
   checkpoint: () => void,
-): Promise<Record<string, string>> {
+): Promise<{ digests: Record<string, string>; waited: boolean }> {
   const refs = [...new Set(Object.values(plan.images))];
   if (refs.length === 0) {
     await reporter.done("image", "skipped", "no service with build:");
-    return {};
+    return { digests: {}, waited: false };
   }
   await reporter.phase("image");
   const started = deps.now().getTime();
   const digests: Record<string, string> = {};
   const missing = new Set(refs);
+  let waited = false;
   for (;;) {
     const mark = deps.builds?.mark(target, target.sha) ?? 0;
     for (const ref of [...missing]) {
@@ -42,14 +44,15 @@ export async function waitForImages(
       missing.delete(ref);
     }
     if (missing.size === 0) break;
-    const waited = deps.now().getTime() - started;
-    if (waited >= deps.options.imageTimeoutMs) {
-      throw new ImageTimeoutError(`image not found after ${Math.round(waited / 1000)} s: ${[...missing].join(", ")}`, {
-        userMessage: `Image not in ECR after ${formatMinutes(waited)}: ${[...missing].join(", ")}. Did CI push it for this commit? Push again to retry.`,
+    const waitedMs = deps.now().getTime() - started;
+    if (waitedMs >= deps.options.imageTimeoutMs) {
+      throw new ImageTimeoutError(`image not found after ${Math.round(waitedMs / 1000)} s: ${[...missing].join(", ")}`, {
+        userMessage: `Image not in ECR after ${formatMinutes(waitedMs)}: ${[...missing].join(", ")}. Did CI push it for this commit? Push again to retry.`,
         imageRef: [...missing][0]!,
-        waitedMs: waited,
+        waitedMs,
       });
     }
+    waited = true;
     if (deps.builds) await reporter.setBuilds(deps.builds.runsOf(target, target.sha));
     await reporter.phase("image", "waiting", `waiting for ${[...missing].join(", ")}`);
     // A finished build (its workflow_run webhook) ends the wait early: ECR is read again at once.
@@ -58,7 +61,7 @@ export async function waitForImages(
   }
   if (deps.builds) await reporter.setBuilds(deps.builds.runsOf(target, target.sha));
   await reporter.done("image", "success", refs.map((ref) => `${ref} @ ${shortDigest(digests[ref]!)}`).join(", "));
-  return digests;
+  return { digests, waited };
 }
 
 function formatMinutes(ms: number): string {

@@ -211,6 +211,31 @@ describe("runReleaseChain", () => {
     expect(c.tails).toEqual([]);
   });
 
+  it("hands the deregistration to the caller, to run once the new version may start; its failure goes to onCleanupError", async () => {
+    const c = chain({ exitCode: 0, containers: { migrate: { exitCode: 0 }, seed: { exitCode: 0 } } }, [["migrate", 0]]);
+    const deferred: Array<() => Promise<void>> = [];
+    const cleanupErrors: unknown[] = [];
+
+    await runReleaseChain(c.deps, {
+      cluster: "c",
+      outputs: OUTPUTS,
+      steps: [step, seed],
+      tags: {},
+      onPassed: (name) => void c.events.push(`passed ${name}`),
+      deferCleanup: (cleanup) => void deferred.push(cleanup),
+      onCleanupError: (error) => void cleanupErrors.push(error),
+    });
+
+    expect(c.events).toEqual(["register", "run", "passed migrate", "stopped", "passed seed"]);
+    expect(deferred).toHaveLength(1);
+    await deferred[0]!();
+    expect(c.events.at(-1)).toBe("deregister berth-x-release:9");
+
+    (c.deps.tasks as { deregisterTaskDefinition: (arn: string) => Promise<void> }).deregisterTaskDefinition = () => Promise.reject(new Error("AccessDenied"));
+    await deferred[0]!();
+    expect(cleanupErrors).toEqual([new Error("AccessDenied")]);
+  });
+
   it("fails on the first step that did not exit 0, with its own log tail, naming the steps that never ran", async () => {
     const c = chain({
       exitCode: 143,
