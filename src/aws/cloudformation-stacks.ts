@@ -20,7 +20,7 @@ import {
 import { OwnershipError, StackError } from "../preview/errors.js";
 import type { EnsureStackInput, Signal, StackPort, StackSummary } from "../preview/ports.js";
 import { awsCall, errorMessage, errorName } from "./aws-call.js";
-import { DurationMemory, expectStackChangeMs, TYPICAL_MS } from "./expected-duration.js";
+import { DurationMemory, expectHeldRolloutMs, expectStackChangeMs, TYPICAL_MS } from "./expected-duration.js";
 import { formatDuration, pause, pollUntil, timing, type Cadence, type PollTiming } from "./poll.js";
 import { findFirstFailure, formatStackEvent } from "./stack-events.js";
 
@@ -269,7 +269,7 @@ export class CloudFormationStacks implements StackPort {
     }
     progress(`change set for ${name}: ${changeSet.Changes?.length ?? 0} resource changes`);
 
-    let estimate = expectStackChangeMs({
+    const planned = {
       template: input.template,
       parameters: input.parameters ?? {},
       changes: (changeSet.Changes ?? []).map((c) => ({
@@ -279,9 +279,11 @@ export class CloudFormationStacks implements StackPort {
         replacement: c.ResourceChange?.Replacement,
         scope: c.ResourceChange?.Scope,
       })),
-      // A watched handle is a release gate: the services wait for a release task's launch and its steps.
-      ...(input.watch ? { heldMs: TYPICAL_MS.taskLaunch + TYPICAL_MS.step } : {}),
-    });
+    };
+    // A watched handle is a release gate: the services wait for a release task's launch and its steps.
+    let estimate = expectStackChangeMs({ ...planned, ...(input.watch ? { heldMs: TYPICAL_MS.taskLaunch + TYPICAL_MS.step } : {}) });
+    // Once the gate opens, what is left is the held services' rollout: the wait aims at that instead.
+    const opened = input.watch?.opened ? { opened: input.watch.opened, afterOpenMs: expectHeldRolloutMs({ ...planned, heldBy: input.watch.logicalId }) } : {};
     // The operation's events carry the token of the call that started it, so no marker is read first.
     const executeToken = token();
     const events = new EventCursor(this.client, name, executeToken);
@@ -302,7 +304,7 @@ export class CloudFormationStacks implements StackPort {
       paceKey = "gated create";
     }
     // A gated update's pace is learned apart: its length follows the release steps.
-    const final = await this.waitSettled(name, signal, { events, progress, expectedMs: estimate, paceKey, ...(input.onComplete ? { onComplete: input.onComplete } : {}) });
+    const final = await this.waitSettled(name, signal, { events, progress, expectedMs: estimate, paceKey, ...opened, ...(input.onComplete ? { onComplete: input.onComplete } : {}) });
     if (final && DONE.has(final.StackStatus ?? "")) return summarize(final);
     throw failedOperation(verb, name, final, events.all);
   }
@@ -458,13 +460,34 @@ export class CloudFormationStacks implements StackPort {
   private async waitSettled(
     name: string,
     signal: Signal,
-    follow: { events?: EventCursor; progress?: (line: string) => void; expectedMs?: number; paceKey?: string; onComplete?: (stack: StackSummary) => void } = {},
+    follow: {
+      events?: EventCursor;
+      progress?: (line: string) => void;
+      expectedMs?: number;
+      paceKey?: string;
+      onComplete?: (stack: StackSummary) => void;
+      /** Settles when berth opened the operation's release gate; from then on `afterOpenMs` are left. */
+      opened?: Promise<void>;
+      afterOpenMs?: number;
+    } = {},
   ): Promise<Stack | undefined> {
     const { events, progress, paceKey } = follow;
-    const pace = paceKey === undefined ? 1 : Math.min(Math.max(this.pace.find(paceKey) ?? 1, 0.25), 4);
-    const expectedMs = follow.expectedMs === undefined ? undefined : follow.expectedMs * pace;
-    const cadence: Cadence = expectedMs === undefined ? this.timing : { ...this.timing, expectedMs: () => expectedMs, checkAtOnce: false };
+    const paceOf = (key: string | undefined) => (key === undefined ? 1 : Math.min(Math.max(this.pace.find(key) ?? 1, 0.25), 4));
+    const expectedMs = follow.expectedMs === undefined ? undefined : follow.expectedMs * paceOf(paceKey);
     const started = Date.now();
+    // A gated operation: until the gate opens its end is at least the held services' rollout away;
+    // once it opened, at their rollout from then, at the pace of this stack's last such rollout (a
+    // create's, for its first update), else of the last one of any stack.
+    const afterOpenMs = follow.afterOpenMs ?? 0;
+    const openPaceKeys = [`${name} held rollout`, "held rollout"];
+    let openedTime: number | undefined;
+    const opened = follow.opened?.then(() => void (openedTime = Date.now()));
+    const expected = (): number | undefined => {
+      if (expectedMs === undefined || opened === undefined) return expectedMs;
+      if (openedTime !== undefined) return openedTime - started + afterOpenMs * paceOf(openPaceKeys.find((key) => this.pace.find(key) !== undefined));
+      return Math.max(expectedMs, Date.now() - started + afterOpenMs);
+    };
+    const cadence: Cadence = expectedMs === undefined ? this.timing : { ...this.timing, expectedMs: expected, checkAtOnce: false, ...(opened ? { reaim: opened } : {}) };
     const settled = await pollUntil(async () => {
       const stack = await this.describe(name);
       if (!stack) return null;
@@ -485,6 +508,13 @@ export class CloudFormationStacks implements StackPort {
       // How long it really took, from the operation's own first and last events; else until berth saw the end.
       const took = (events && operationSpan(events.all)) ?? Date.now() - started;
       this.pace.record(paceKey, took / follow.expectedMs);
+    }
+    if (openedTime !== undefined && afterOpenMs > 0 && settled && DONE.has(settled.StackStatus ?? "")) {
+      // From berth's signal to the end CloudFormation stamped on the operation's last event (AWS's
+      // clock, within a second of berth's), not to when berth saw it: a late look must not teach
+      // the next wait to look late.
+      const end = (events && operationEnd(events.all)) ?? Date.now();
+      for (const key of openPaceKeys) this.pace.record(key, Math.max(end - openedTime, 0) / afterOpenMs);
     }
     return settled ?? undefined;
   }
@@ -601,6 +631,12 @@ function operationSpan(events: readonly StackEvent[]): number | undefined {
   if (times.length < 2) return undefined;
   const span = Math.max(...times) - Math.min(...times);
   return span > 0 ? span : undefined;
+}
+
+/** When the operation's last event of the stack itself happened, by CloudFormation's clock. */
+function operationEnd(events: readonly StackEvent[]): number | undefined {
+  const times = events.filter((e) => e.ResourceType === "AWS::CloudFormation::Stack" && e.Timestamp).map((e) => new Date(e.Timestamp!).getTime());
+  return times.length === 0 ? undefined : Math.max(...times);
 }
 
 /** The StackError for an operation that ended in a failed or rolled-back state. */

@@ -51,15 +51,37 @@ export function expectStackChangeMs(input: {
   /** A release gate holds the rolling services this long (the release steps run meanwhile); the other resources change alongside. */
   heldMs?: number;
 }): number {
-  const { changes, parameters = {} } = input;
+  const { changes } = input;
   if (changes.length === 0) return 0;
+  const others = changes.some((c) => c.type !== SERVICE) ? TYPICAL_MS.stackResources : 0;
+  return Math.max(others, input.heldMs ?? 0) + rollingDepth(input) * TYPICAL_MS.serviceRollout;
+}
+
+/**
+ * How long the services a release gate holds take once it opens: one service rollout per level of
+ * the rolling services that depend, directly or not, on `heldBy` (the gate's handle). The other
+ * resources, and the services nothing holds, changed while the release steps ran.
+ */
+export function expectHeldRolloutMs(input: { template: unknown; changes: PlannedChange[]; parameters?: Record<string, string>; heldBy: string }): number {
+  return rollingDepth(input) * TYPICAL_MS.serviceRollout;
+}
+
+/** Levels of ECS services the change set rolls (only those that depend on `heldBy`, when given). */
+function rollingDepth(input: { template: unknown; changes: PlannedChange[]; parameters?: Record<string, string>; heldBy?: string }): number {
+  const { changes, parameters = {} } = input;
   const resources = ((input.template as { Resources?: Record<string, TemplateResource> } | undefined)?.Resources ?? {});
   const rolls = (change: PlannedChange): boolean => {
     const resource = resources[change.logicalId ?? ""];
     if (change.type !== SERVICE || !resource || desiredCount(resource, parameters) <= 0) return false;
     return change.action === "Add" || (change.action === "Modify" && (change.scope ?? []).includes("Properties"));
   };
-  const rolling = new Set(changes.filter(rolls).map((c) => c.logicalId ?? ""));
+  const held = (id: string, path = new Set<string>()): boolean => {
+    if (input.heldBy === undefined || id === input.heldBy) return true;
+    if (path.has(id)) return false;
+    path.add(id);
+    return resourceDependencies(resources[id]).some((d) => held(d, path));
+  };
+  const rolling = new Set(changes.filter(rolls).map((c) => c.logicalId ?? "").filter((id) => input.heldBy === undefined || (id !== input.heldBy && held(id))));
   const levels = new Map<string, number>();
   const level = (id: string, path: Set<string>): number => {
     const known = levels.get(id);
@@ -71,9 +93,7 @@ export function expectStackChangeMs(input: {
     levels.set(id, value);
     return value;
   };
-  const depth = rolling.size === 0 ? 0 : 1 + Math.max(...[...rolling].map((id) => level(id, new Set())));
-  const others = changes.some((c) => c.type !== SERVICE) ? TYPICAL_MS.stackResources : 0;
-  return Math.max(others, input.heldMs ?? 0) + depth * TYPICAL_MS.serviceRollout;
+  return rolling.size === 0 ? 0 : 1 + Math.max(...[...rolling].map((id) => level(id, new Set())));
 }
 
 /**

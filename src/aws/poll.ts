@@ -27,6 +27,8 @@ export interface Cadence extends PollTiming {
   expectedMs?: () => number | undefined;
   /** Check at once (default), or wait first: nothing just started can already be done. */
   checkAtOnce?: boolean;
+  /** Settles when the expected end moved (a release gate opened): the delay under way then ends, and the next is aimed anew. */
+  reaim?: Promise<unknown>;
 }
 
 /**
@@ -67,9 +69,27 @@ export async function pollUntil<T>(
   const next = (previousDelayMs: number | undefined) =>
     nextCheckDelay({ elapsedMs: Date.now() - start, expectedMs: timing.expectedMs?.(), previousDelayMs, timing });
   let delay: number | undefined;
+  // Once the end has moved, the delay under way is cut short and aimed at the new end, as are the following ones.
+  let reaim: Promise<unknown> | undefined = timing.reaim?.catch(() => undefined);
+  const wait = async (ms: number): Promise<void> => {
+    const moved = reaim;
+    if (moved === undefined) return pause(ms, signal);
+    const cut = new AbortController();
+    void moved.then(() => {
+      reaim = undefined;
+      cut.abort();
+    });
+    try {
+      await pause(ms, signal ? AbortSignal.any([signal, cut.signal]) : cut.signal);
+    } catch (error) {
+      if (signal?.aborted || !cut.signal.aborted) throw error;
+      // Cut short by the new end, not by the caller: wait again, aimed at it.
+      await pause(next(undefined), signal);
+    }
+  };
   if (timing.checkAtOnce === false) {
     delay = next(undefined);
-    await pause(delay, signal);
+    await wait(delay);
   }
   for (let attempt = 0; ; attempt++) {
     signal?.throwIfAborted();
@@ -83,7 +103,7 @@ export async function pollUntil<T>(
     if (value !== undefined) return value;
     delay = next(delay);
     if (Date.now() + delay > deadline) return undefined;
-    await pause(delay, signal);
+    await wait(delay);
   }
 }
 

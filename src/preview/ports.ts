@@ -38,7 +38,16 @@ export interface EnsureStackInput {
    * runs (a wait condition handle's URL): told once its CREATE_COMPLETE event shows, before the
    * operation ends; never told when the operation ends without creating it.
    */
-  watch?: { logicalId: string; onCreated: (physicalId: string) => void };
+  watch?: {
+    logicalId: string;
+    onCreated: (physicalId: string) => void;
+    /**
+     * Settles once berth signalled the release gate SUCCESS: the services it held start then, and
+     * the operation's wait aims at their rollout from that moment instead of at an estimate of the
+     * release steps made before they ran.
+     */
+    opened?: Promise<void>;
+  };
   /**
    * Resources a create makes that the caller needs while the create still runs (what a first
    * deploy's release task needs, the rest held behind a release gate): told once, with their

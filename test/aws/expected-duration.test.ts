@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DurationMemory, expectStackChangeMs, type PlannedChange } from "../../src/aws/expected-duration.js";
+import { DurationMemory, expectHeldRolloutMs, expectStackChangeMs, type PlannedChange } from "../../src/aws/expected-duration.js";
 
 /** A preview stack like berth renders for the Rails + Postgres app: web waits for db, web at 0 tasks until the rollout. */
 function template(webCount: number | { Ref: string }) {
@@ -48,6 +48,27 @@ describe("expectStackChangeMs behind a release gate", () => {
     ["the other resources take longer: web rolls after them", 10_000, 80_000],
   ])("%s", (_name, heldMs, ms) => {
     expect(expectStackChangeMs({ template: template(1), changes: push, heldMs })).toBe(ms);
+  });
+});
+
+describe("expectHeldRolloutMs", () => {
+  /** web held behind a release gate (its wait condition refers to the handle); db not. */
+  const gated = (webDependsOn: string[]) => {
+    const base = template(1);
+    return {
+      Resources: {
+        ...base.Resources,
+        GateHandle: { Type: "AWS::CloudFormation::WaitConditionHandle" },
+        Gate: { Type: "AWS::CloudFormation::WaitCondition", Properties: { Handle: { Ref: "GateHandle" } } },
+        WebService: { ...base.Resources.WebService, DependsOn: webDependsOn },
+      },
+    };
+  };
+
+  it("counts only the services the gate holds: a create's db rolled while the steps ran, web rolls after", () => {
+    expect(expectHeldRolloutMs({ template: gated(["DbService", "Gate"]), changes: add(), heldBy: "GateHandle" })).toBe(50_000);
+    // Without the gate's hold web is not waiting on it: nothing is left once it opens.
+    expect(expectHeldRolloutMs({ template: gated(["DbService"]), changes: add(), heldBy: "GateHandle" })).toBe(0);
   });
 });
 

@@ -124,3 +124,27 @@ describe("pollUntil with an expected end", () => {
     expect(Date.now() - start).toBeGreaterThanOrEqual(5);
   });
 });
+
+describe("pollUntil re-aimed", () => {
+  it("cuts the delay under way short when the expected end moves, and waits for the new end instead of looking at once", async () => {
+    const checks: number[] = [];
+    let expected = 10_000;
+    let reaim: () => void = () => {};
+    const moved = new Promise<void>((resolve) => (reaim = resolve));
+    const start = Date.now();
+    setTimeout(() => {
+      expected = Date.now() - start + 30;
+      reaim();
+    }, 20);
+    const value = await pollUntil(async () => {
+      checks.push(Date.now() - start);
+      return "done";
+    }, { delayMs: 1_000, maxDelayMs: 1_000, timeoutMs: 60_000, expectedMs: () => expected, checkAtOnce: false, reaim: moved });
+
+    expect(value).toBe("done");
+    // The first delay aimed at 10 s; the move at about 20 ms re-aimed it 30 ms later.
+    expect(checks).toHaveLength(1);
+    expect(checks[0]).toBeGreaterThanOrEqual(45);
+    expect(checks[0]).toBeLessThan(2_000);
+  });
+});

@@ -125,4 +125,45 @@ describe("waits on the latency model", () => {
     // Expected after the launch and two typical 10 s steps (55 s), then looked at every 2 s until the stop shows.
     expect(looks("RunTask", "DescribeTasks")).toEqual([55.05, 57.1, 59.15, 61.2]);
   });
+
+  it("aims a gated update's wait at the held service's rollout from the moment the gate opens, however long the release steps took", async () => {
+    const { fake, timed, ensure, stacks } = setup();
+    await run(ensure("abc1234"));
+    const template = previewTemplate({ label: LABEL, image: `${IMAGE}:def5678` }) as { Resources: Record<string, Record<string, unknown>> };
+    template.Resources.GateHandle = { Type: "AWS::CloudFormation::WaitConditionHandle", Properties: {} };
+    template.Resources.Gate = { Type: "AWS::CloudFormation::WaitCondition", Properties: { Handle: { Ref: "GateHandle" }, Timeout: "2700", Count: 1 } };
+    template.Resources.WebService = { ...template.Resources.WebService, DependsOn: [template.Resources.WebService!.DependsOn ?? []].flat().concat("Gate") };
+    let open: () => void = () => {};
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    let signalledAt = 0;
+    const update = stacks.ensure({
+      name: NAME,
+      template,
+      tags: {},
+      parameters: { ListenerRulePriority: "4242" },
+      watch: {
+        logicalId: "GateHandle",
+        opened,
+        // Release steps that run 4 minutes, four times what the wait first expected of them.
+        onCreated: (url) =>
+          void setTimeout(() => {
+            void fake.fetch(url, { method: "PUT", body: JSON.stringify({ Status: "SUCCESS", Reason: "steps passed", UniqueId: "x", Data: "" }) }).then(() => {
+              signalledAt = Date.now();
+              open();
+            });
+          }, 240_000),
+      },
+    });
+
+    expect((await run(update)).status).toBe("UPDATE_COMPLETE");
+    const after = timed.log.filter((c) => c.command === "DescribeStacks" && c.at > signalledAt).map((c) => (c.at - signalledAt) / 1000);
+    // web's launch and health (50 s) from the signal: one look at that end (answered 0.05 s later), and it shows.
+    expect(after).toEqual([50.05]);
+    const end = timed.completions.find((c) => c.what.startsWith("update of"));
+    expect(end && end.noticedAt! - end.at).toBeLessThanOrEqual(100);
+    // While the steps ran, the wait looked no more often than once a rollout's length (50 s).
+    const executed = timed.log.findLast((c) => c.command === "ExecuteChangeSet")!.at;
+    const during = timed.log.filter((c) => c.command === "DescribeStacks" && c.at > executed && c.at <= signalledAt);
+    expect(during.length).toBeLessThanOrEqual(240 / 50);
+  });
 });

@@ -3,7 +3,7 @@ import type { ReleaseResources } from "../../stack/build-template.js";
 import { releaseGateIds, type ReleaseGate } from "../../stack/release-gate.js";
 import type { Logger } from "../../util/logger.js";
 import type { EnsureStackInput, GatePort, StackSummary } from "../ports.js";
-import { settleGate } from "./gated-rollout.js";
+import { opening, settleGate } from "./gated-rollout.js";
 
 /**
  * A first deploy as one create: the stack's template carries `gate`, which the services built from
@@ -40,8 +40,9 @@ export async function createGated(
   let url: string | undefined;
   let created: (found: Record<string, string>) => void = () => {};
   const ready = new Promise<Record<string, string>>((resolve) => (created = resolve));
+  const gateOpened = opening();
   const create = input.start(
-    { logicalId: ids.handle, onCreated: (handle) => (url = handle) },
+    { logicalId: ids.handle, onCreated: (handle) => (url = handle), opened: gateOpened.promise },
     {
       logicalIds: [resources.taskDefinition, resources.securityGroup, ...resources.network, ...Object.values(resources.dataServices)],
       onCreated: (found) => created(found),
@@ -78,6 +79,15 @@ export async function createGated(
     // A step that runs is not cut off: the steps stop at their own safe points.
     await input.runSteps(found);
   };
-  await settleGate(deps, { operation: "create", steps, signal, ended, onOpened: input.onOpened });
+  await settleGate(deps, {
+    operation: "create",
+    steps,
+    signal,
+    ended,
+    onOpened: async () => {
+      gateOpened.open();
+      await input.onOpened();
+    },
+  });
   return create;
 }

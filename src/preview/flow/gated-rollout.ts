@@ -40,7 +40,8 @@ export async function rollOutGated(
   const ids = releaseGateIds(input.gate);
   let created: (url: string) => void = () => {};
   const handle = new Promise<string>((resolve) => (created = resolve));
-  const update = input.start({ logicalId: ids.handle, onCreated: (url) => created(url) });
+  const gateOpened = opening();
+  const update = input.start({ logicalId: ids.handle, onCreated: (url) => created(url), opened: gateOpened.promise });
   // Read below either way; a failure here is the update's, reported by whoever awaits `update`.
   const ended = update.then(
     () => undefined,
@@ -55,8 +56,24 @@ export async function rollOutGated(
   };
 
   // The previous version serves until a rollback completes, which the check run then says.
-  await settleGate(deps, { operation: "update", steps: input.runSteps, signal, ended, onOpened: input.onOpened });
+  await settleGate(deps, {
+    operation: "update",
+    steps: input.runSteps,
+    signal,
+    ended,
+    onOpened: async () => {
+      gateOpened.open();
+      await input.onOpened();
+    },
+  });
   return update;
+}
+
+/** A promise the stack wait reads (`EnsureStackInput["watch"]["opened"]`), settled once the gate is signalled open. */
+export function opening(): { promise: Promise<void>; open: () => void } {
+  let open: () => void = () => {};
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
 }
 
 /**
