@@ -5,6 +5,7 @@ import { ShellWordsError, splitShellWords } from "../util/shell-words.js";
 import { entry, type ComposeNode, type Findings, type MapNode, type Origin } from "./compose-node.js";
 import { parseBoolean, parseBytes, parseDurationSeconds, parseInteger, parseNumber } from "./compose-values.js";
 import { checkDeployForFargate, checkPortForFargate } from "./fargate-rules.js";
+import { imageReferenceProblem } from "./image-reference.js";
 import { splitVolumeSpec } from "./merge-compose.js";
 import { bindMount, secretMounts, type MountContext } from "./mounted-files.js";
 import { warnNestedKeys } from "./nested-keys.js";
@@ -62,7 +63,12 @@ export async function normalizeService(
   const out = emptyService(name, origin.file, origin.line);
 
   const image = textOf(get("image"));
-  if (image !== undefined) out.image = image;
+  if (image !== undefined) {
+    out.image = image;
+    const problem = imageReferenceProblem(image);
+    // Docker refuses to pull it ("invalid reference format"): refused here, before anything is created.
+    if (problem !== undefined) findings.error(get("image")!.at, `"${image}" is not an image Docker can pull: ${problem}`);
+  }
   const build = get("build");
   if (build?.kind === "map") out.build = normalizeBuild(build, ctx);
   // A provider service is refused by the Fargate rules; it has no image by design.

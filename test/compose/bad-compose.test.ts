@@ -181,6 +181,18 @@ const cases: BadCase[] = [
       'compose.yaml:5: services.web.volumes[0]: volume "data" is not declared under the top-level volumes key; declare it or use a path',
   },
   {
+    // n8n's compose file with N8N_VERSION missing from .env: Docker refuses "invalid reference format".
+    name: "image whose tag is an unset variable",
+    files: { "compose.yaml": "services:\n  web:\n    image: docker.n8n.io/n8nio/n8n:${N8N_VERSION}\n" },
+    expected: 'compose.yaml:3: services.web.image: "docker.n8n.io/n8nio/n8n:" is not an image Docker can pull: the tag after ":" is empty',
+  },
+  {
+    name: "image name in capitals",
+    files: { "compose.yaml": "services:\n  web:\n    image: Acme/Web:1.0\n" },
+    expected:
+      'compose.yaml:3: services.web.image: "Acme/Web:1.0" is not an image Docker can pull: the name "Acme/Web" is not valid: lowercase letters and digits, separated by ".", "_", "__", "-" or "/"',
+  },
+  {
     name: "dependency on an undefined service",
     files: { "compose.yaml": web("    depends_on: [db]\n") },
     expected: 'compose.yaml:4: services.web.depends_on[0]: service "db" is not defined; remove the dependency or define the service',
