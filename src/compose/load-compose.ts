@@ -3,6 +3,7 @@ import { InputError } from "../errors.js";
 import { DotenvError, parseDotenv } from "../util/dotenv.js";
 import { normalizeRepoPath, type RepoReader } from "../util/repo-reader.js";
 import { parseYamlSource, type KeyPath, type YamlSource } from "../util/yaml-source.js";
+import { checkConsistency } from "./check-consistency.js";
 import { entry, Findings, toComposeNode, type ComposeNode, type MapNode, type Origin } from "./compose-node.js";
 import { parseInteger } from "./compose-values.js";
 import { checkProjectForFargate, checkServiceForFargate } from "./fargate-rules.js";
@@ -115,6 +116,8 @@ export async function loadCompose(reader: RepoReader, files?: string[], options:
     } else if (first) findings.error(first, "every service is scaled to 0; nothing to deploy");
     else findings.diagnostics.push({ file: chosen[0]!, path: "services", message: "services: no services defined; add at least one" });
   }
+
+  checkConsistency(active, project, findings);
 
   const builders = imageBuilders(services);
   const baseDir = (file: string) => path.posix.dirname(chosen.includes(file) ? chosen[0]! : file);
@@ -469,8 +472,12 @@ function checkDependencies(
       if (target === undefined) {
         const reason = skipped.get(dependency.service);
         const problem = reason === undefined ? `service "${dependency.service}" is not defined` : `"${dependency.service}" ${reason}`;
-        if (!required) findings.warn("dependency-skipped", at, `${problem}; dropped because the dependency has required: false`);
-        else findings.error(at, reason === undefined ? `${problem}; remove the dependency or define the service` : problem);
+        // As compose-go: required: false excuses a service left out (by its profile or scale 0), never an undefined one.
+        if (reason === undefined) {
+          const excuse = required ? "" : " (required: false excuses only a service that is left out, as in Compose)";
+          findings.error(at, `${problem}; remove the dependency or define the service${excuse}`);
+        } else if (!required) findings.warn("dependency-skipped", at, `${problem}; dropped because the dependency has required: false`);
+        else findings.error(at, problem);
         continue;
       } else if (dependency.condition === "service_healthy" && target.healthcheck === undefined) {
         const own = entry(all.get(dependency.service), "healthcheck");
