@@ -35,6 +35,13 @@ const cases: BadCase[] = [
     expected: "compose.yaml: services: no services defined; add at least one",
   },
   {
+    // zulip/docker-zulip's first compose file: services at the top level, no services key.
+    name: "Compose file format 1",
+    files: { "compose.yaml": 'database:\n  image: "sameersbn/postgresql:9.4-4"\nzulip:\n  image: galexrt/zulip\n  links:\n    - database\n' },
+    expected:
+      'compose.yaml:1: database: this file is written in Compose file format 1 (services such as "database", "zulip" at the top level), which Docker Compose no longer reads; indent the services under a top-level services: key',
+  },
+  {
     name: "misspelt key",
     files: { "compose.yaml": web("    imagee: x\n") },
     expected: 'compose.yaml:4: services.web.imagee: unknown key "imagee" (not in the Compose specification)',
