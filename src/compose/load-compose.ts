@@ -143,6 +143,7 @@ export async function loadCompose(reader: RepoReader, files?: string[], options:
       findings,
       baseDir,
       buildContexts,
+      unsetVariables: (at) => loader.unsetVariables(at),
     });
     if (builder) normalized.buildOf = builder.name;
     result.push(normalized);
@@ -268,6 +269,8 @@ class FileLoader {
   private readonly files = new Map<string, Promise<LoadedFile | undefined>>();
   private readonly resolved = new Map<string, Promise<MapNode>>();
   private readonly unset = new Set<string>();
+  /** The unset variables each value interpolated, by file and key path (every occurrence, unlike the warnings). */
+  private readonly unsetAt = new Map<string, string[]>();
 
   constructor(
     private readonly reader: RepoReader,
@@ -275,6 +278,11 @@ class FileLoader {
     private readonly findings: Findings,
     private readonly supplied?: SuppliedVariables,
   ) {}
+
+  /** The variables that were unset where `at` was written, so an error about its value can name them. */
+  unsetVariables(at: Origin): readonly string[] {
+    return this.unsetAt.get(unsetKey(at.file, at.path)) ?? [];
+  }
 
   load(file: string): Promise<LoadedFile | undefined> {
     let loaded = this.files.get(file);
@@ -325,6 +333,8 @@ class FileLoader {
       try {
         const result = interpolate(value, this.variables, {
           onUnset: (name) => {
+            const key = unsetKey(source.file, at);
+            this.unsetAt.set(key, [...(this.unsetAt.get(key) ?? []), name]);
             if (this.unset.has(name)) return;
             this.unset.add(name);
             this.findings.warn("unset-variable", { file: source.file, path: at, line: source.lineOf(at) }, `variable ${name} is not set in .env; it interpolates to an empty string`);
@@ -398,6 +408,10 @@ class FileLoader {
     const base = await this.resolveService(baseFile, baseName, chain);
     return mergeService(base, own);
   }
+}
+
+function unsetKey(file: string, at: KeyPath): string {
+  return `${file}\u0000${at.join("\u0000")}`;
 }
 
 function textOf(node: ComposeNode | undefined): string | undefined {

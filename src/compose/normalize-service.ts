@@ -23,6 +23,8 @@ import {
 export interface NormalizeContext extends MountContext {
   /** Names under the top-level `volumes` key. */
   declaredVolumes: ReadonlySet<string>;
+  /** The variables that were unset where a value was written, for errors that a missing variable explains. */
+  unsetVariables?: (at: Origin) => readonly string[];
 }
 
 /** ECS limits for container health checks, in seconds (retries: count). */
@@ -67,7 +69,12 @@ export async function normalizeService(
     out.image = image;
     const problem = imageReferenceProblem(image);
     // Docker refuses to pull it ("invalid reference format"): refused here, before anything is created.
-    if (problem !== undefined) findings.error(get("image")!.at, `"${image}" is not an image Docker can pull: ${problem}`);
+    if (problem !== undefined) {
+      const at = get("image")!.at;
+      const unset = ctx.unsetVariables?.(at) ?? [];
+      const why = unset.length === 0 ? "" : ` (${unset.join(", ")} ${unset.length === 1 ? "is" : "are"} not set in .env)`;
+      findings.error(at, `"${image}" is not an image Docker can pull: ${problem}${why}`);
+    }
   }
   const build = get("build");
   if (build?.kind === "map") out.build = normalizeBuild(build, ctx);

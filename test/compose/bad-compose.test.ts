@@ -191,7 +191,7 @@ const cases: BadCase[] = [
     // n8n's compose file with N8N_VERSION missing from .env: Docker refuses "invalid reference format".
     name: "image whose tag is an unset variable",
     files: { "compose.yaml": "services:\n  web:\n    image: docker.n8n.io/n8nio/n8n:${N8N_VERSION}\n" },
-    expected: 'compose.yaml:3: services.web.image: "docker.n8n.io/n8nio/n8n:" is not an image Docker can pull: the tag after ":" is empty',
+    expected: 'compose.yaml:3: services.web.image: "docker.n8n.io/n8nio/n8n:" is not an image Docker can pull: the tag after ":" is empty (N8N_VERSION is not set in .env)',
   },
   {
     name: "image name in capitals",
