@@ -57,8 +57,11 @@ function refuse(message: string): FieldRule {
   };
 }
 
+/** An empty value (`hostname: "${SENTRY_MAIL_HOST:-}"` with the variable unset) sets nothing, in Compose too: nothing to ignore. */
 function ignore(code: string, message: string): FieldRule {
-  return (value, findings) => findings.warn(code, value.at, message);
+  return (value, findings) => {
+    if (!isEmpty(value)) findings.warn(code, value.at, message);
+  };
 }
 
 const SERVICE_RULES: Record<string, FieldRule> = {
@@ -153,7 +156,8 @@ const SERVICE_RULES: Record<string, FieldRule> = {
   dns_search: ignore("dns-ignored", "ignored: Fargate tasks use the VPC resolver"),
   dns_opt: ignore("dns-ignored", "ignored: Fargate tasks use the VPC resolver"),
   platform(value, findings) {
-    if (text(value) !== "linux/amd64") {
+    // Empty, as `platform: ${DOCKER_PLATFORM:-}` leaves it, is no platform: the image's default.
+    if (!isEmpty(value) && text(value) !== "linux/amd64") {
       findings.warn("platform-unsupported", value.at, `ignored: previews run on linux/amd64, not ${text(value)}; make sure the image has a linux/amd64 variant`);
     }
   },

@@ -89,6 +89,12 @@ describe("Fargate rules: what is accepted with a named warning", () => {
       ],
     },
     {
+      // Sentry self-hosted's services, with DOCKER_PLATFORM and SENTRY_MAIL_HOST unset as most users leave them.
+      name: "platform and hostname that interpolate to nothing",
+      compose: webService('    platform: ${DOCKER_PLATFORM:-}\n    hostname: "${SENTRY_MAIL_HOST:-}"\n'),
+      warnings: [],
+    },
+    {
       name: "a published port that differs from the container port",
       compose: webService('    ports:\n      - "8080:80"\n      - target: 3000\n        published: "3001"\n'),
       warnings: [
