@@ -4,8 +4,8 @@ import { runCli } from "../../src/cli/index.js";
 import { lintTemplate } from "../helpers/cfn-lint.js";
 
 /**
- * The compose files open-source applications publish (Airflow, Mastodon, Supabase, n8n, Immich,
- * ...; each file names its source), with the `.github/preview.yml` their users would add, planned
+ * The compose files open-source applications publish (Airflow, Mastodon, Supabase, Sentry, n8n,
+ * Immich, ...; each file names its source), with the `.github/preview.yml` their users would add, planned
  * through `berth plan --json` as a user runs it: the services with their images, what runs once,
  * the public endpoint, the release steps and the warnings by code. Every template passes cfn-lint
  * and fits CloudFormation's inline limit; what cannot run is refused with `FILE:LINE: key: message`.
@@ -220,6 +220,27 @@ const PLANNED = [
     codes: { "bind-mount-ignored": 3, "docker-hub-anonymous": 2, "published-port-ignored": 2, "restart-ignored": 3 },
   },
   {
+    // Healthcheck settings from .env through an anchor, `platform: ${DOCKER_PLATFORM:-}`, external
+    // volumes, a read-only bind mount of a repository folder, COMPOSE_PROFILES=errors-only.
+    repo: "sentry-self-hosted",
+    services: [
+      "smtp tianon/exim4",
+      `memcached ${lib("memcached:1.6.26-alpine")}`,
+      `redis ${lib("redis:6.2.14-alpine")}`,
+      `postgres ${lib("postgres:14.11")}`,
+      `web-errors-only 123456789012.dkr.ecr.us-east-1.amazonaws.com/sentry/web-errors-only:${SHA}`,
+      `cron 123456789012.dkr.ecr.us-east-1.amazonaws.com/sentry/cron:${SHA}`,
+      `worker 123456789012.dkr.ecr.us-east-1.amazonaws.com/sentry/worker:${SHA}`,
+      `sentry-cleanup 123456789012.dkr.ecr.us-east-1.amazonaws.com/sentry/sentry-cleanup:${SHA}`,
+      `nginx-errors-only ${lib("nginx:1.25.4-alpine")} port 80 (public)`,
+    ],
+    release: ["migrate"],
+    codes: {
+      "bind-mount-ignored": 12, "docker-hub-anonymous": 1, "healthcheck-clamped": 4, "named-volume-ephemeral": 5,
+      "named-volume-not-mounted": 4, "published-port-ignored": 1, "restart-ignored": 9, "volume-not-shared": 1,
+    },
+  },
+  {
     // A one-shot chown service, a volume path built from a variable's default, a folded command.
     repo: "twenty",
     services: [
@@ -290,6 +311,18 @@ describe("what the applications' templates carry", () => {
 
     expect(domain("web")).toEqual({ "Fn::Join": [".", ["mastodon-pr-42-acme-0000000000000000", { Ref: "BaseDomain" }]] });
     expect(domain("sidekiq")).toEqual(domain("web"));
+  });
+
+  it("sentry-self-hosted: the healthcheck anchor takes its durations and retries from .env; the cleanup's quoted crontab line stays one word", async () => {
+    const planned = await plan("sentry-self-hosted");
+
+    expect(container(planned, "redis").HealthCheck).toEqual({ Command: ["CMD-SHELL", "redis-cli ping"], Interval: 30, Timeout: 60, Retries: 10, StartPeriod: 10 });
+    expect(container(planned, "sentry-cleanup").Command).toEqual(["0 0 * * * gosu sentry sentry cleanup --days 90"]);
+    expect(container(planned, "cron").Environment).toContainEqual({ Name: "SENTRY_EVENT_RETENTION_DAYS", Value: "90" });
+    expect(planned.warnings).toContain(
+      "docker-compose.yml:17: services.redis.healthcheck.timeout: 1m30s changed to 60s: ECS allows 2s to 60s [healthcheck-clamped]",
+    );
+    expect(planned.warnings.filter((w) => w.includes("platform") || w.includes("hostname"))).toEqual([]);
   });
 
   it("mattermost: read_only from .env is false, the calls port is open over udp and tcp", async () => {
