@@ -1,5 +1,5 @@
 import path from "node:path";
-import { DotenvError, parseDotenv } from "../util/dotenv.js";
+import { DotenvError, parseDotenv, parseRawEnvFile } from "../util/dotenv.js";
 import { normalizeRepoPath } from "../util/repo-reader.js";
 import { ShellWordsError, splitShellWords } from "../util/shell-words.js";
 import { entry, type ComposeNode, type Findings, type MapNode, type Origin } from "./compose-node.js";
@@ -260,8 +260,14 @@ async function readEnvFiles(node: ComposeNode | undefined, ctx: NormalizeContext
       if (required) ctx.findings.error(item.at, `env file "${file}" not found; add it to the repository or mark it required: false`);
       continue;
     }
+    const formatNode = entry(item, "format");
+    const format = textOf(formatNode);
+    if (formatNode && format !== "raw" && format !== "dotenv") {
+      ctx.findings.error(formatNode.at, `unsupported env_file format "${format ?? ""}"; Compose reads "dotenv" (the default) and "raw"`);
+      continue;
+    }
     try {
-      Object.assign(out, parseDotenv(text, { lookup: ctx.variables }));
+      Object.assign(out, format === "raw" ? parseRawEnvFile(text, ctx.variables) : parseDotenv(text, { lookup: ctx.variables }));
     } catch (error) {
       if (!(error instanceof DotenvError)) throw error;
       ctx.findings.diagnostics.push({ file, line: error.line, path: "", message: error.reason });
