@@ -40,6 +40,8 @@ interface LoadedFile {
   file: string;
   root: MapNode;
   services: Map<string, MapNode>;
+  /** Paths tagged `!reset` or `!override`: what earlier files set there is dropped before this file merges in. */
+  replaced: KeyPath[];
 }
 
 /**
@@ -83,6 +85,12 @@ export async function loadCompose(reader: RepoReader, files?: string[], options:
   const origins = new Map<string, Origin>();
   let project: MapNode | undefined;
   for (const file of loaded) {
+    // As compose-go: a value tagged !reset or !override in this file drops what the earlier files set there.
+    for (const at of file.replaced) {
+      const [top, name, ...rest] = at;
+      if (top === "services" && typeof name === "string" && rest.length > 0 && services.has(name)) services.set(name, withoutKey(services.get(name)!, rest));
+      else if (top !== "services" && project && top !== undefined) project = withoutKey(project, at);
+    }
     for (const [name, service] of file.services) {
       const resolved = await loader.resolveService(file, name, []);
       const existing = services.get(name);
@@ -324,7 +332,8 @@ class FileLoader {
         services.set(name, canonicalService(node));
       }
     }
-    return { file, root, services };
+    const replaced = [...(source.mergeTags?.reset ?? []), ...(source.mergeTags?.override ?? [])];
+    return { file, root, services, replaced };
   }
 
   /** Interpolates every string value (never keys), reporting errors and unset variables with their line. */
@@ -408,6 +417,20 @@ class FileLoader {
     const base = await this.resolveService(baseFile, baseName, chain);
     return mergeService(base, own);
   }
+}
+
+/** `node` without what stands at `path`; nodes are shared (extends, aliases), so they are copied, never changed. */
+function withoutKey(node: MapNode, path: KeyPath): MapNode {
+  const [head, ...rest] = path;
+  const child = node.entries.get(String(head));
+  if (child === undefined) return node;
+  const entries = new Map(node.entries);
+  if (rest.length === 0) entries.delete(String(head));
+  else if (child.kind === "map") entries.set(String(head), withoutKey(child, rest));
+  else if (child.kind === "seq" && typeof rest[0] === "number" && rest.length === 1) {
+    entries.set(String(head), { ...child, items: child.items.filter((_, i) => i !== rest[0]) });
+  }
+  return { ...node, entries };
 }
 
 function unsetKey(file: string, at: KeyPath): string {

@@ -481,6 +481,50 @@ describe("loadCompose: env_file", () => {
   });
 });
 
+describe("loadCompose: !reset and !override in an override file", () => {
+  it("drops what the earlier file set under !reset and replaces it under !override, as compose-go merges them", async () => {
+    const reader = createMemoryReader({
+      "compose.yaml": `services:
+  web:
+    image: app
+    ports: ["8080:80"]
+    environment:
+      DEBUG: "1"
+      SECRET: dev
+    healthcheck:
+      test: ["CMD", "true"]
+  db:
+    image: postgres
+volumes:
+  data: {}
+`,
+      "compose.override.yaml": `services:
+  web:
+    ports: !reset []
+    healthcheck: !reset null
+    environment: !override
+      SECRET: preview
+  db:
+    volumes: !override []
+`,
+    });
+    const project = await loadCompose(reader);
+    const web = project.services.find((s) => s.name === "web")!;
+
+    expect(project.files).toEqual(["compose.yaml", "compose.override.yaml"]);
+    expect(web.ports).toEqual([]);
+    expect(web.healthcheck).toBeUndefined();
+    expect(web.environment).toEqual({ SECRET: "preview" });
+  });
+
+  it("a !reset in a single file leaves the value out, so the schema never sees the placeholder", async () => {
+    const project = await loadCompose(createMemoryReader({ "compose.yaml": "services:\n  web:\n    image: app\n    healthcheck: !reset null\n    ports: !reset\n" }));
+
+    expect(project.services[0]?.healthcheck).toBeUndefined();
+    expect(project.services[0]?.ports).toEqual([]);
+  });
+});
+
 describe("loadCompose: extends", () => {
   it("resolves extends within the file and from another file, recursively", async () => {
     const reader = createMemoryReader({
