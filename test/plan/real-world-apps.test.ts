@@ -338,6 +338,26 @@ describe("what the applications' templates carry", () => {
   });
 });
 
+describe("the plan as a terminal shows it", () => {
+  it("twenty and dify: a one-shot service's sh -c script is one quoted word on its numbered line, its newlines shown as \\n", async () => {
+    const release = async (repo: string) => {
+      const { code, stdout } = await cli(planArgs(repo));
+      expect(code).toBe(0);
+      return stdout.slice(stdout.indexOf("Release, in order\n"), stdout.indexOf("\nPrice"));
+    };
+
+    expect(await release("twenty")).toBe(
+      'Release, in order\n  1. init:change-vol-ownership: bash -c " chown -R 1000:1000 /tmp/server-local-data && chown -R 1000:1000 /tmp/docker-data"\n',
+    );
+    expect(await release("dify")).toBe(
+      "Release, in order\n" +
+        '  1. init:init_permissions: sh -c "FLAG_FILE=\\"/app/api/storage/.init_permissions\\"\\nif [ -f \\"\\${FLAG_FILE}\\" ]; then\\n' +
+        '  echo \\"Permissions already initialized. Exiting.\\"\\n  exit 0\\nfi\\necho \\"Initializing permissions for /app/api/storage\\"\\n' +
+        'chown -R 1001:1001 /app/api/storage && touch \\"\\${FLAG_FILE}\\"\\necho \\"Permissions initialized. Exiting.\\"\\n"\n',
+    );
+  });
+});
+
 describe("compose files of open-source applications that berth refuses", () => {
   it.each([
     {
