@@ -89,7 +89,8 @@ export async function normalizeService(
   if (entrypoint) out.entrypoint = entrypoint;
 
   out.environment = { ...(await readEnvFiles(get("env_file"), ctx)), ...keyValues(get("environment"), ctx.variables) };
-  out.labels = keyValues(get("labels"), ctx.variables);
+  // A label without a value is an empty label in Compose, never read from the environment.
+  out.labels = keyValues(get("labels"), () => "");
 
   const ports = get("ports");
   if (ports?.kind === "seq") {
@@ -326,7 +327,8 @@ function normalizeHealthcheck(node: ComposeNode | undefined, findings: Findings)
   if (parseBoolean(scalarValue(node.entries.get("disable"))) === true) return undefined;
   const testNode = node.entries.get("test");
   let test: string[];
-  if (testNode === undefined) {
+  // `test: []` sets no test, as a left-out one: compose-go checks the first word only of a test that has one.
+  if (testNode === undefined || (testNode.kind === "seq" && testNode.items.length === 0)) {
     findings.warn("healthcheck-without-test", node.at, "ignored: without a test the image's own HEALTHCHECK applies, which ECS does not read; add a test");
     return undefined;
   }
