@@ -160,7 +160,8 @@ export async function loadCompose(reader: RepoReader, files?: string[], options:
   markOneShots(result, services, findings);
   warnSharedVolumes(result, services, project, findings);
   fail(findings);
-  return { services: result, warnings: findings.warnings, files: chosen };
+  const leftOut = Object.fromEntries([...skipped].map(([name, reason]) => [name, reason.replace(DEPENDENCY_NOTE, "")]));
+  return { services: result, warnings: findings.warnings, files: chosen, ...(skipped.size > 0 ? { leftOut } : {}) };
 }
 
 async function chooseFiles(reader: RepoReader, files: string[] | undefined, findings: Findings, setBy = "`compose` in .github/preview.yml"): Promise<string[]> {
@@ -470,6 +471,9 @@ function profilesOf(service: MapNode): string[] {
 }
 
 /** Why Compose would not start this service with these profiles enabled, if it would not. */
+/** Said of a left-out service that another depends on; not of one named in .github/preview.yml. */
+const DEPENDENCY_NOTE = " (Compose never enables a dependency's profile for it)";
+
 function skipReason(service: MapNode, enabled: ReadonlySet<string>, findings: Findings): string | undefined {
   const own = profilesOf(service);
   if (own.length > 0 && !enabled.has("*") && !own.some((p) => enabled.has(p))) {
@@ -477,7 +481,7 @@ function skipReason(service: MapNode, enabled: ReadonlySet<string>, findings: Fi
     const how = `enable it with \`profiles: [${own[0]}]\` in .github/preview.yml or COMPOSE_PROFILES in .env`;
     findings.warn("profile-skipped", service.entries.get("profiles")!.at, `left out: its profile ${names} is not enabled; ${how}`);
     // As in Compose, depending on a service never enables its profile.
-    return `is left out: its profile ${names} is not enabled (Compose never enables a dependency's profile for it); ${how}`;
+    return `is left out: its profile ${names} is not enabled${DEPENDENCY_NOTE}; ${how}`;
   }
   const scale = service.entries.get("scale") ?? entry(entry(service, "deploy"), "replicas");
   if (scale?.kind === "scalar" && parseInteger(scale.value) === 0) {

@@ -1,6 +1,10 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/index.js";
+import type { InputError } from "../../src/errors.js";
+import { planPreview } from "../../src/plan/plan-preview.js";
+import { createMemoryReader } from "../../src/util/repo-reader.js";
 import { lintTemplate } from "../helpers/cfn-lint.js";
 
 /**
@@ -355,6 +359,24 @@ describe("the plan as a terminal shows it", () => {
         '  echo \\"Permissions already initialized. Exiting.\\"\\n  exit 0\\nfi\\necho \\"Initializing permissions for /app/api/storage\\"\\n' +
         'chown -R 1001:1001 /app/api/storage && touch \\"\\${FLAG_FILE}\\"\\necho \\"Permissions initialized. Exiting.\\"\\n"\n',
     );
+  });
+});
+
+describe("a preview.yml that names a service its profile leaves out", () => {
+  it("airflow: the errors say flower and airflow-cli are left out by their profiles and how to enable them, not that they do not exist", async () => {
+    const reader = createMemoryReader({
+      "docker-compose.yaml": readFileSync(path.join(REPOS, "airflow", "docker-compose.yaml"), "utf8"),
+      ".github/preview.yml": "service: flower\nresources:\n  services:\n    airflow-cli: { cpu: 512, memory: 1024 }\n",
+    });
+    const error = await planPreview({ reader, target: { owner: "acme", repo: "airflow", pr: 42, sha: SHA }, baseStack: "berth-base" }).then(
+      () => undefined,
+      (e: unknown) => e as InputError,
+    );
+
+    expect(error?.message.split("\n")).toEqual([
+      ".github/preview.yml:4: resources.services.airflow-cli: compose service \"airflow-cli\" is left out: its profile debug is not enabled; enable it with `profiles: [debug]` in .github/preview.yml or COMPOSE_PROFILES in .env",
+      ".github/preview.yml:1: service: compose service \"flower\" is left out: its profile flower is not enabled; enable it with `profiles: [flower]` in .github/preview.yml or COMPOSE_PROFILES in .env",
+    ]);
   });
 });
 
