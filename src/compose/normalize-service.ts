@@ -292,7 +292,8 @@ function normalizePort(node: ComposeNode, findings: Findings): ComposePort | und
     let spec = textOf(node) ?? "";
     const slash = spec.lastIndexOf("/");
     if (slash >= 0) {
-      protocol = spec.slice(slash + 1);
+      // Docker's port spec parser (go-connections' SplitProtoPort) lowercases the protocol: 80:80/TCP is tcp.
+      protocol = spec.slice(slash + 1).toLowerCase();
       spec = spec.slice(0, slash);
     }
     const ipv6 = /^\[([^\]]*)\]:(.*)$/.exec(spec);

@@ -34,6 +34,7 @@ describe("normalizing short and long syntaxes", () => {
     { lines: "    ports:\n      - target: 80\n        protocol: udp\n", ports: [{ target: 80, protocol: "udp" }] },
     { lines: "    ports:\n      - target: 80\n        published: 80\n        mode: host\n", ports: [{ target: 80, published: 80, protocol: "tcp" }] },
     { lines: '    ports: ["80", "80:80"]\n', ports: [{ target: 80, protocol: "tcp" }] },
+    { lines: '    ports: ["80:80/TCP", "53/UDP"]\n', ports: [{ target: 80, published: 80, protocol: "tcp" }, { target: 53, protocol: "udp" }] },
   ])("ports $lines", async ({ lines, ports }) => {
     expect((await web(lines)).ports).toEqual(ports);
   });
