@@ -158,6 +158,7 @@ export async function loadCompose(reader: RepoReader, files?: string[], options:
   }
   checkDependencies(result, services, skipped, findings);
   markOneShots(result, services, findings);
+  warnDottedNames(result, origins, findings);
   warnSharedVolumes(result, services, project, findings);
   fail(findings);
   const leftOut = Object.fromEntries([...skipped].map(([name, reason]) => [name, reason.replace(DEPENDENCY_NOTE, "")]));
@@ -471,6 +472,24 @@ function profilesOf(service: MapNode): string[] {
 }
 
 /** Why Compose would not start this service with these profiles enabled, if it would not. */
+/**
+ * A service name with a dot (`api.v1`) is valid Compose, and its ECS service registers under it,
+ * but musl (Alpine images) looks a dotted name up only as written, never under the preview's search
+ * domain: the other services could reach it only from glibc images. One-shot services have no name
+ * to reach.
+ */
+function warnDottedNames(services: ComposeService[], origins: Map<string, Origin>, findings: Findings): void {
+  for (const service of services) {
+    if (!service.name.includes(".") || service.oneShot) continue;
+    const at = origins.get(service.name) ?? { file: service.file, path: ["services", service.name], line: service.line };
+    findings.warn(
+      "dotted-service-name",
+      at,
+      `"${service.name}" has a dot in its name: images built on musl (Alpine) look a dotted name up only as written, not under the preview's search domain, so they cannot reach this service by it; rename the service without dots`,
+    );
+  }
+}
+
 /** Said of a left-out service that another depends on; not of one named in .github/preview.yml. */
 const DEPENDENCY_NOTE = " (Compose never enables a dependency's profile for it)";
 

@@ -89,6 +89,13 @@ describe("Fargate rules: what is accepted with a named warning", () => {
       ],
     },
     {
+      name: "a service name with a dot",
+      compose: webService("    depends_on: [api.v1]\n", "  api.v1:\n    image: api\n"),
+      warnings: [
+        'dotted-service-name compose.yaml:5: services.api.v1: "api.v1" has a dot in its name: images built on musl (Alpine) look a dotted name up only as written, not under the preview\'s search domain, so they cannot reach this service by it; rename the service without dots',
+      ],
+    },
+    {
       // Named volumes bound to a host folder through the local driver, a pattern of self-hosting guides.
       name: "volume driver options",
       compose: webService(
