@@ -57,8 +57,11 @@ function refuse(message: string): FieldRule {
   };
 }
 
+/** An empty value (`hostname: "${SENTRY_MAIL_HOST:-}"` with the variable unset) sets nothing, in Compose too: nothing to ignore. */
 function ignore(code: string, message: string): FieldRule {
-  return (value, findings) => findings.warn(code, value.at, message);
+  return (value, findings) => {
+    if (!isEmpty(value)) findings.warn(code, value.at, message);
+  };
 }
 
 const SERVICE_RULES: Record<string, FieldRule> = {
@@ -153,7 +156,8 @@ const SERVICE_RULES: Record<string, FieldRule> = {
   dns_search: ignore("dns-ignored", "ignored: Fargate tasks use the VPC resolver"),
   dns_opt: ignore("dns-ignored", "ignored: Fargate tasks use the VPC resolver"),
   platform(value, findings) {
-    if (text(value) !== "linux/amd64") {
+    // Empty, as `platform: ${DOCKER_PLATFORM:-}` leaves it, is no platform: the image's default.
+    if (!isEmpty(value) && text(value) !== "linux/amd64") {
       findings.warn("platform-unsupported", value.at, `ignored: previews run on linux/amd64, not ${text(value)}; make sure the image has a linux/amd64 variant`);
     }
   },
@@ -193,13 +197,44 @@ export function checkServiceForFargate(service: MapNode, findings: Findings): vo
 /** Applies the Fargate rules to the top-level keys of the merged project. */
 export function checkProjectForFargate(project: MapNode, findings: Findings): void {
   for (const [key, value] of project.entries) {
-    if (key.startsWith("x-") || key === "services" || key === "volumes") continue;
-    if (key === "version") findings.warn("version-obsolete", value.at, "obsolete and ignored, as Docker Compose ignores it");
+    if (key.startsWith("x-") || key === "services") continue;
+    if (key === "volumes") checkVolumeDefinitions(value, findings);
+    else if (key === "version") findings.warn("version-obsolete", value.at, "obsolete and ignored, as Docker Compose ignores it");
     else if (key === "include") findings.error(value.at, "include is not supported; list the compose files under `compose` in .github/preview.yml instead");
     else if (isEmpty(value)) continue;
     else if (key === "networks") findings.warn("networks-ignored", value.at, "ignored: a preview has one network and every service reaches the others by name");
     else if (key === "secrets" || key === "configs") checkFileDefinitions(value, findings);
     else findings.warn("field-ignored", value.at, "ignored on Fargate");
+  }
+}
+
+/**
+ * A named volume is task storage in a preview, so what configures Docker's volume driver does not
+ * apply: named as ignored, the folder a `local` volume binds (`driver_opts: {o: bind, device: ./data}`)
+ * with what to write instead. `external` and `name` need no warning: the service's mount says
+ * what becomes of the volume.
+ */
+function checkVolumeDefinitions(definitions: ComposeNode, findings: Findings): void {
+  if (definitions.kind !== "map") return;
+  for (const [name, definition] of definitions.entries) {
+    if (definition.kind !== "map") continue;
+    for (const [key, value] of definition.entries) {
+      if (key.startsWith("x-") || isEmpty(value) || key === "external" || key === "name") continue;
+      if (key === "driver" && text(value) === "local") continue;
+      const option = (name: string): string => {
+        const node = key === "driver_opts" ? entry(value, name) : undefined;
+        return node ? text(node) : "";
+      };
+      const device = option("device");
+      const bound = device !== "" && /\bbind\b/.test(option("o"));
+      findings.warn(
+        "field-ignored",
+        value.at,
+        bound
+          ? `ignored: volume "${name}" is task storage on Fargate, not the folder ${device} it binds; to mount the repository's folder, write it in the service's volumes (${device}:<path>)`
+          : `ignored: volume "${name}" is task storage on Fargate, which has no volume driver or labels`,
+      );
+    }
   }
 }
 

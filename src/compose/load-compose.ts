@@ -3,6 +3,7 @@ import { InputError } from "../errors.js";
 import { DotenvError, parseDotenv } from "../util/dotenv.js";
 import { normalizeRepoPath, type RepoReader } from "../util/repo-reader.js";
 import { parseYamlSource, type KeyPath, type YamlSource } from "../util/yaml-source.js";
+import { checkConsistency } from "./check-consistency.js";
 import { entry, Findings, toComposeNode, type ComposeNode, type MapNode, type Origin } from "./compose-node.js";
 import { parseInteger } from "./compose-values.js";
 import { checkProjectForFargate, checkServiceForFargate } from "./fargate-rules.js";
@@ -39,6 +40,8 @@ interface LoadedFile {
   file: string;
   root: MapNode;
   services: Map<string, MapNode>;
+  /** Paths tagged `!reset` or `!override`: what earlier files set there is dropped before this file merges in. */
+  replaced: KeyPath[];
 }
 
 /**
@@ -82,6 +85,12 @@ export async function loadCompose(reader: RepoReader, files?: string[], options:
   const origins = new Map<string, Origin>();
   let project: MapNode | undefined;
   for (const file of loaded) {
+    // As compose-go: a value tagged !reset or !override in this file drops what the earlier files set there.
+    for (const at of file.replaced) {
+      const [top, name, ...rest] = at;
+      if (top === "services" && typeof name === "string" && rest.length > 0 && services.has(name)) services.set(name, withoutKey(services.get(name)!, rest));
+      else if (top !== "services" && project && top !== undefined) project = withoutKey(project, at);
+    }
     for (const [name, service] of file.services) {
       const resolved = await loader.resolveService(file, name, []);
       const existing = services.get(name);
@@ -116,6 +125,8 @@ export async function loadCompose(reader: RepoReader, files?: string[], options:
     else findings.diagnostics.push({ file: chosen[0]!, path: "services", message: "services: no services defined; add at least one" });
   }
 
+  checkConsistency(active, project, findings);
+
   const builders = imageBuilders(services);
   const baseDir = (file: string) => path.posix.dirname(chosen.includes(file) ? chosen[0]! : file);
   const buildContexts = new Map(
@@ -140,15 +151,18 @@ export async function loadCompose(reader: RepoReader, files?: string[], options:
       findings,
       baseDir,
       buildContexts,
+      unsetVariables: (at) => loader.unsetVariables(at),
     });
     if (builder) normalized.buildOf = builder.name;
     result.push(normalized);
   }
   checkDependencies(result, services, skipped, findings);
   markOneShots(result, services, findings);
+  warnDottedNames(result, origins, findings);
   warnSharedVolumes(result, services, project, findings);
   fail(findings);
-  return { services: result, warnings: findings.warnings, files: chosen };
+  const leftOut = Object.fromEntries([...skipped].map(([name, reason]) => [name, reason.replace(DEPENDENCY_NOTE, "")]));
+  return { services: result, warnings: findings.warnings, files: chosen, ...(skipped.size > 0 ? { leftOut } : {}) };
 }
 
 async function chooseFiles(reader: RepoReader, files: string[] | undefined, findings: Findings, setBy = "`compose` in .github/preview.yml"): Promise<string[]> {
@@ -265,6 +279,8 @@ class FileLoader {
   private readonly files = new Map<string, Promise<LoadedFile | undefined>>();
   private readonly resolved = new Map<string, Promise<MapNode>>();
   private readonly unset = new Set<string>();
+  /** The unset variables each value interpolated, by file and key path (every occurrence, unlike the warnings). */
+  private readonly unsetAt = new Map<string, string[]>();
 
   constructor(
     private readonly reader: RepoReader,
@@ -272,6 +288,11 @@ class FileLoader {
     private readonly findings: Findings,
     private readonly supplied?: SuppliedVariables,
   ) {}
+
+  /** The variables that were unset where `at` was written, so an error about its value can name them. */
+  unsetVariables(at: Origin): readonly string[] {
+    return this.unsetAt.get(unsetKey(at.file, at.path)) ?? [];
+  }
 
   load(file: string): Promise<LoadedFile | undefined> {
     let loaded = this.files.get(file);
@@ -313,7 +334,8 @@ class FileLoader {
         services.set(name, canonicalService(node));
       }
     }
-    return { file, root, services };
+    const replaced = [...(source.mergeTags?.reset ?? []), ...(source.mergeTags?.override ?? [])];
+    return { file, root, services, replaced };
   }
 
   /** Interpolates every string value (never keys), reporting errors and unset variables with their line. */
@@ -322,6 +344,8 @@ class FileLoader {
       try {
         const result = interpolate(value, this.variables, {
           onUnset: (name) => {
+            const key = unsetKey(source.file, at);
+            this.unsetAt.set(key, [...(this.unsetAt.get(key) ?? []), name]);
             if (this.unset.has(name)) return;
             this.unset.add(name);
             this.findings.warn("unset-variable", { file: source.file, path: at, line: source.lineOf(at) }, `variable ${name} is not set in .env; it interpolates to an empty string`);
@@ -397,6 +421,24 @@ class FileLoader {
   }
 }
 
+/** `node` without what stands at `path`; nodes are shared (extends, aliases), so they are copied, never changed. */
+function withoutKey(node: MapNode, path: KeyPath): MapNode {
+  const [head, ...rest] = path;
+  const child = node.entries.get(String(head));
+  if (child === undefined) return node;
+  const entries = new Map(node.entries);
+  if (rest.length === 0) entries.delete(String(head));
+  else if (child.kind === "map") entries.set(String(head), withoutKey(child, rest));
+  else if (child.kind === "seq" && typeof rest[0] === "number" && rest.length === 1) {
+    entries.set(String(head), { ...child, items: child.items.filter((_, i) => i !== rest[0]) });
+  }
+  return { ...node, entries };
+}
+
+function unsetKey(file: string, at: KeyPath): string {
+  return `${file}\u0000${at.join("\u0000")}`;
+}
+
 function textOf(node: ComposeNode | undefined): string | undefined {
   return node?.kind === "scalar" && node.value !== null ? String(node.value) : undefined;
 }
@@ -430,6 +472,27 @@ function profilesOf(service: MapNode): string[] {
 }
 
 /** Why Compose would not start this service with these profiles enabled, if it would not. */
+/**
+ * A service name with a dot (`api.v1`) is valid Compose, and its ECS service registers under it,
+ * but musl (Alpine images) looks a dotted name up only as written, never under the preview's search
+ * domain: the other services could reach it only from glibc images. One-shot services have no name
+ * to reach.
+ */
+function warnDottedNames(services: ComposeService[], origins: Map<string, Origin>, findings: Findings): void {
+  for (const service of services) {
+    if (!service.name.includes(".") || service.oneShot) continue;
+    const at = origins.get(service.name) ?? { file: service.file, path: ["services", service.name], line: service.line };
+    findings.warn(
+      "dotted-service-name",
+      at,
+      `"${service.name}" has a dot in its name: images built on musl (Alpine) look a dotted name up only as written, not under the preview's search domain, so they cannot reach this service by it; rename the service without dots`,
+    );
+  }
+}
+
+/** Said of a left-out service that another depends on; not of one named in .github/preview.yml. */
+const DEPENDENCY_NOTE = " (Compose never enables a dependency's profile for it)";
+
 function skipReason(service: MapNode, enabled: ReadonlySet<string>, findings: Findings): string | undefined {
   const own = profilesOf(service);
   if (own.length > 0 && !enabled.has("*") && !own.some((p) => enabled.has(p))) {
@@ -437,7 +500,7 @@ function skipReason(service: MapNode, enabled: ReadonlySet<string>, findings: Fi
     const how = `enable it with \`profiles: [${own[0]}]\` in .github/preview.yml or COMPOSE_PROFILES in .env`;
     findings.warn("profile-skipped", service.entries.get("profiles")!.at, `left out: its profile ${names} is not enabled; ${how}`);
     // As in Compose, depending on a service never enables its profile.
-    return `is left out: its profile ${names} is not enabled (Compose never enables a dependency's profile for it); ${how}`;
+    return `is left out: its profile ${names} is not enabled${DEPENDENCY_NOTE}; ${how}`;
   }
   const scale = service.entries.get("scale") ?? entry(entry(service, "deploy"), "replicas");
   if (scale?.kind === "scalar" && parseInteger(scale.value) === 0) {
@@ -469,8 +532,12 @@ function checkDependencies(
       if (target === undefined) {
         const reason = skipped.get(dependency.service);
         const problem = reason === undefined ? `service "${dependency.service}" is not defined` : `"${dependency.service}" ${reason}`;
-        if (!required) findings.warn("dependency-skipped", at, `${problem}; dropped because the dependency has required: false`);
-        else findings.error(at, reason === undefined ? `${problem}; remove the dependency or define the service` : problem);
+        // As compose-go: required: false excuses a service left out (by its profile or scale 0), never an undefined one.
+        if (reason === undefined) {
+          const excuse = required ? "" : " (required: false excuses only a service that is left out, as in Compose)";
+          findings.error(at, `${problem}; remove the dependency or define the service${excuse}`);
+        } else if (!required) findings.warn("dependency-skipped", at, `${problem}; dropped because the dependency has required: false`);
+        else findings.error(at, problem);
         continue;
       } else if (dependency.condition === "service_healthy" && target.healthcheck === undefined) {
         const own = entry(all.get(dependency.service), "healthcheck");

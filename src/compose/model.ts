@@ -131,6 +131,18 @@ export interface ComposeProject {
   warnings: Warning[];
   /** The compose files read, in order. */
   files: string[];
+  /** Services the file defines but the preview leaves out (profiles, scale 0), with why and how to enable them. */
+  leftOut?: Record<string, string>;
+}
+
+/**
+ * Why `name` is not among the project's services, for a config that names it: left out by its
+ * profile or scale (with how to enable it), or not defined at all (with the names there are).
+ */
+export function missingServiceProblem(project: ComposeProject, name: string): string {
+  const reason = project.leftOut?.[name];
+  if (reason !== undefined) return `compose service "${name}" ${reason}`;
+  return `no compose service named "${name}"; services: ${project.services.map((s) => s.name).join(", ")}`;
 }
 
 /** A service with every list and map empty, for the loader to fill in (and tests to build on). */

@@ -1,10 +1,11 @@
 import path from "node:path";
-import { DotenvError, parseDotenv } from "../util/dotenv.js";
+import { DotenvError, parseDotenv, parseRawEnvFile } from "../util/dotenv.js";
 import { normalizeRepoPath } from "../util/repo-reader.js";
 import { ShellWordsError, splitShellWords } from "../util/shell-words.js";
 import { entry, type ComposeNode, type Findings, type MapNode, type Origin } from "./compose-node.js";
 import { parseBoolean, parseBytes, parseDurationSeconds, parseInteger, parseNumber } from "./compose-values.js";
 import { checkDeployForFargate, checkPortForFargate } from "./fargate-rules.js";
+import { imageReferenceProblem } from "./image-reference.js";
 import { splitVolumeSpec } from "./merge-compose.js";
 import { bindMount, secretMounts, type MountContext } from "./mounted-files.js";
 import { warnNestedKeys } from "./nested-keys.js";
@@ -22,6 +23,8 @@ import {
 export interface NormalizeContext extends MountContext {
   /** Names under the top-level `volumes` key. */
   declaredVolumes: ReadonlySet<string>;
+  /** The variables that were unset where a value was written, for errors that a missing variable explains. */
+  unsetVariables?: (at: Origin) => readonly string[];
 }
 
 /** ECS limits for container health checks, in seconds (retries: count). */
@@ -62,7 +65,17 @@ export async function normalizeService(
   const out = emptyService(name, origin.file, origin.line);
 
   const image = textOf(get("image"));
-  if (image !== undefined) out.image = image;
+  if (image !== undefined) {
+    out.image = image;
+    const problem = imageReferenceProblem(image);
+    // Docker refuses to pull it ("invalid reference format"): refused here, before anything is created.
+    if (problem !== undefined) {
+      const at = get("image")!.at;
+      const unset = ctx.unsetVariables?.(at) ?? [];
+      const why = unset.length === 0 ? "" : ` (${unset.join(", ")} ${unset.length === 1 ? "is" : "are"} not set in .env)`;
+      findings.error(at, `"${image}" is not an image Docker can pull: ${problem}${why}`);
+    }
+  }
   const build = get("build");
   if (build?.kind === "map") out.build = normalizeBuild(build, ctx);
   // A provider service is refused by the Fargate rules; it has no image by design.
@@ -76,7 +89,8 @@ export async function normalizeService(
   if (entrypoint) out.entrypoint = entrypoint;
 
   out.environment = { ...(await readEnvFiles(get("env_file"), ctx)), ...keyValues(get("environment"), ctx.variables) };
-  out.labels = keyValues(get("labels"), ctx.variables);
+  // A label without a value is an empty label in Compose, never read from the environment.
+  out.labels = keyValues(get("labels"), () => "");
 
   const ports = get("ports");
   if (ports?.kind === "seq") {
@@ -247,8 +261,14 @@ async function readEnvFiles(node: ComposeNode | undefined, ctx: NormalizeContext
       if (required) ctx.findings.error(item.at, `env file "${file}" not found; add it to the repository or mark it required: false`);
       continue;
     }
+    const formatNode = entry(item, "format");
+    const format = textOf(formatNode);
+    if (formatNode && format !== "raw" && format !== "dotenv") {
+      ctx.findings.error(formatNode.at, `unsupported env_file format "${format ?? ""}"; Compose reads "dotenv" (the default) and "raw"`);
+      continue;
+    }
     try {
-      Object.assign(out, parseDotenv(text, { lookup: ctx.variables }));
+      Object.assign(out, format === "raw" ? parseRawEnvFile(text, ctx.variables) : parseDotenv(text, { lookup: ctx.variables }));
     } catch (error) {
       if (!(error instanceof DotenvError)) throw error;
       ctx.findings.diagnostics.push({ file, line: error.line, path: "", message: error.reason });
@@ -272,7 +292,8 @@ function normalizePort(node: ComposeNode, findings: Findings): ComposePort | und
     let spec = textOf(node) ?? "";
     const slash = spec.lastIndexOf("/");
     if (slash >= 0) {
-      protocol = spec.slice(slash + 1);
+      // Docker's port spec parser (go-connections' SplitProtoPort) lowercases the protocol: 80:80/TCP is tcp.
+      protocol = spec.slice(slash + 1).toLowerCase();
       spec = spec.slice(0, slash);
     }
     const ipv6 = /^\[([^\]]*)\]:(.*)$/.exec(spec);
@@ -307,7 +328,8 @@ function normalizeHealthcheck(node: ComposeNode | undefined, findings: Findings)
   if (parseBoolean(scalarValue(node.entries.get("disable"))) === true) return undefined;
   const testNode = node.entries.get("test");
   let test: string[];
-  if (testNode === undefined) {
+  // `test: []` sets no test, as a left-out one: compose-go checks the first word only of a test that has one.
+  if (testNode === undefined || (testNode.kind === "seq" && testNode.items.length === 0)) {
     findings.warn("healthcheck-without-test", node.at, "ignored: without a test the image's own HEALTHCHECK applies, which ECS does not read; add a test");
     return undefined;
   }

@@ -28,6 +28,19 @@ function compile(): ValidateFunction {
  * diagnostic per offending key, e.g. `docker-compose.yml:7: services.web.ports[0]: must be ...`.
  */
 export function validateComposeSchema(source: YamlSource, value: unknown): Diagnostic[] {
+  const formatOne = formatOneServices(value);
+  if (formatOne.length > 0) {
+    const names = formatOne.slice(0, 3).map((name) => `"${name}"`).join(", ");
+    const path: KeyPath = [formatOne[0]!];
+    return [
+      {
+        file: source.file,
+        line: source.lineOf(path),
+        path: formatKeyPath(path),
+        message: `${formatKeyPath(path)}: this file is written in Compose file format 1 (services such as ${names} at the top level), which Docker Compose no longer reads; indent the services under a top-level services: key`,
+      },
+    ];
+  }
   const validate = compile();
   if (validate(value)) return [];
   const errors = validate.errors ?? [];
@@ -56,6 +69,18 @@ export function validateComposeSchema(source: YamlSource, value: unknown): Diagn
     });
   }
   return diagnostics;
+}
+
+/**
+ * The top-level keys of a file without `services` that are services themselves (a mapping with
+ * `image` or `build`), as Compose file format 1 wrote them; empty for any other file.
+ */
+function formatOneServices(value: unknown): string[] {
+  if (value === null || typeof value !== "object" || Array.isArray(value) || "services" in value) return [];
+  const topLevel = new Set(Object.keys(composeSpec.properties));
+  return Object.entries(value as Record<string, unknown>)
+    .filter(([key, item]) => !topLevel.has(key) && !key.startsWith("x-") && item !== null && typeof item === "object" && ("image" in item || "build" in item))
+    .map(([key]) => key);
 }
 
 function describe(errors: ErrorObject[]): string {

@@ -118,7 +118,7 @@ export function renderPlanSummary(summary: PlanSummary, notes: { urlNote?: strin
   lines.push(
     ...(summary.release.length === 0
       ? ["  none"]
-      : summary.release.map((step, i) => `  ${i + 1}. ${step.name}${"command" in step && step.command ? `: ${step.command.join(" ")}` : ""}`)),
+      : summary.release.map((step, i) => `  ${i + 1}. ${step.name}${"command" in step && step.command ? `: ${commandLine(step.command)}` : ""}`)),
   );
   lines.push("");
   lines.push(
@@ -129,6 +129,17 @@ export function renderPlanSummary(summary: PlanSummary, notes: { urlNote?: strin
   lines.push(`Warnings  ${summary.warnings.length === 0 ? "none" : summary.warnings.length}`);
   lines.push(...summary.warnings.map((w) => `  ${w}`));
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * A command's words on one line: a word with spaces, quotes or shell characters in double quotes
+ * (`"`, `\`, `$` and backquotes escaped) and its newlines shown as `\n`, so that `sh -c "<script>"`
+ * reads as three words and a multi-line script does not break the numbered list.
+ */
+export function commandLine(words: readonly string[]): string {
+  return words
+    .map((word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `"${word.replace(/["\\$`]/g, "\\$&").replace(/\n/g, "\\n")}"`))
+    .join(" ");
 }
 
 function formatNumber(value: number): string {

@@ -1,4 +1,4 @@
-import type { ComposeProject } from "../compose/model.js";
+import { missingServiceProblem, type ComposeProject } from "../compose/model.js";
 import type { RepoConfig } from "../config/schema.js";
 import type { Diagnostic } from "../errors.js";
 import { composeDiagnostic, configDiagnostic, type ConfigLineOf } from "./diagnostics.js";
@@ -15,7 +15,6 @@ const DNS_LABEL = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
 export function projectDiagnostics(project: ComposeProject, config: RepoConfig, lineOf?: ConfigLineOf): Diagnostic[] {
   const out: Diagnostic[] = [];
   const byName = new Map(project.services.map((s) => [s.name, s]));
-  const names = project.services.map((s) => s.name).join(", ");
 
   for (const service of project.services) {
     if (!service.name.split(".").every((part) => DNS_LABEL.test(part)) || service.name.length > 63) {
@@ -55,7 +54,7 @@ export function projectDiagnostics(project: ComposeProject, config: RepoConfig, 
 
   for (const name of Object.keys(config.resources.services)) {
     if (!byName.has(name)) {
-      out.push(configDiagnostic(["resources", "services", name], `no compose service named "${name}"; services: ${names}`, lineOf));
+      out.push(configDiagnostic(["resources", "services", name], missingServiceProblem(project, name), lineOf));
     }
   }
   return out;

@@ -1,4 +1,4 @@
-import type { ComposeProject, ComposeService } from "../compose/model.js";
+import { missingServiceProblem, type ComposeProject, type ComposeService } from "../compose/model.js";
 import type { ConfigCommand, RepoConfig } from "../config/schema.js";
 import { InputError, type Diagnostic } from "../errors.js";
 import { configDiagnostic, type ConfigLineOf } from "./diagnostics.js";
@@ -78,8 +78,7 @@ export function selectReleaseService(
   if (wanted !== undefined) {
     const named = project.services.find((s) => s.name === wanted);
     if (named) return named;
-    const names = project.services.map((s) => s.name).join(", ");
-    throw new InputError([configDiagnostic(["release", "service"], `no compose service named "${wanted}"; services: ${names}`, lineOf)]);
+    throw new InputError([configDiagnostic(["release", "service"], missingServiceProblem(project, wanted), lineOf)]);
   }
   if (publicService.build) return publicService;
   // A service that runs another's build (`buildOf`) is the same image, not another choice.

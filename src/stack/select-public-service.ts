@@ -1,4 +1,4 @@
-import type { ComposeProject, ComposeService } from "../compose/model.js";
+import { missingServiceProblem, type ComposeProject, type ComposeService } from "../compose/model.js";
 import type { RepoConfig } from "../config/schema.js";
 import { InputError } from "../errors.js";
 import { configDiagnostic, type ConfigLineOf } from "./diagnostics.js";
@@ -27,13 +27,10 @@ export function selectPublicService(project: ComposeProject, config: RepoConfig,
 }
 
 function pickService(project: ComposeProject, config: RepoConfig, lineOf?: ConfigLineOf): ComposeService {
-  const names = project.services.map((s) => s.name);
   if (config.service !== undefined) {
     const named = project.services.find((s) => s.name === config.service);
     if (named) return named;
-    throw new InputError([
-      configDiagnostic(["service"], `no compose service named "${config.service}"; services: ${names.join(", ")}`, lineOf),
-    ]);
+    throw new InputError([configDiagnostic(["service"], missingServiceProblem(project, config.service), lineOf)]);
   }
   const publishing = project.services.filter((s) => s.ports.length > 0);
   if (publishing.length === 1) return publishing[0]!;

@@ -157,3 +157,30 @@ function unescape(sequence: string): string {
   if (c.startsWith("0")) return String.fromCharCode(parseInt(c, 8));
   return ESCAPES[c] ?? sequence;
 }
+
+/**
+ * Parses an env file in Compose's `raw` format (`env_file: [{path, format: raw}]`), which Docker
+ * Compose reads as `docker run --env-file` does: `KEY=VALUE` with the value passed as written
+ * (quotes, `$`, trailing spaces and all), leading whitespace and `#` comment lines skipped, a `KEY`
+ * line without `=` taking its value from `lookup` (or left out). Throws DotenvError for a key with
+ * whitespace in it or a line with no key.
+ */
+export function parseRawEnvFile(text: string, lookup?: (name: string) => string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.replace(/^\uFEFF/, "").split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  lines.forEach((raw, index) => {
+    const line = raw.replace(/\r$/, "").replace(/^\s+/, "");
+    if (line === "" || line.startsWith("#")) return;
+    const equals = line.indexOf("=");
+    const key = equals < 0 ? line : line.slice(0, equals);
+    if (key === "") throw new DotenvError(index + 1, `no variable name on line "${line}"`);
+    if (/[ \t]/.test(key)) throw new DotenvError(index + 1, `variable "${key}" contains whitespace`);
+    if (equals >= 0) out[key] = line.slice(equals + 1);
+    else {
+      const value = lookup?.(key);
+      if (value !== undefined) out[key] = value;
+    }
+  });
+  return out;
+}

@@ -11,6 +11,12 @@ export interface YamlSource {
   value: unknown;
   /** 1-based line of the node at `path`, or of its nearest existing ancestor. */
   lineOf(path: KeyPath): number | undefined;
+  /**
+   * Where Compose's merge tags stand: `!reset` (the value is left out of `value`; the key is to be
+   * removed from what earlier files set) and `!override` (the value replaces what earlier files
+   * set instead of merging with it).
+   */
+  mergeTags?: { reset: KeyPath[]; override: KeyPath[] };
 }
 
 /** Renders `["services", "web", "ports", 0]` as `services.web.ports[0]`. */
@@ -58,11 +64,49 @@ export function parseYamlSource(file: string, text: string): YamlSource {
     // The checks above cover what toJS refuses; a message beats a stack trace should one slip by.
     throw new InputError([{ file, line: 1, path: "", message: `invalid YAML: ${firstLine(error instanceof Error ? error.message : String(error))}` }]);
   }
+  const mergeTags = findMergeTags(doc.contents, targets);
+  for (const path of [...mergeTags.reset].reverse()) value = withoutPath(value, path);
   return {
     file,
     value: value ?? null,
     lineOf: (path) => lineOfPath(doc, lineCounter, targets, path),
+    ...(mergeTags.reset.length + mergeTags.override.length > 0 ? { mergeTags } : {}),
   };
+}
+
+/** The paths of the values tagged `!reset` and `!override`, in document order (aliases followed, merge keys not). */
+function findMergeTags(root: unknown, targets: AliasTargets): { reset: KeyPath[]; override: KeyPath[] } {
+  const found = { reset: [] as KeyPath[], override: [] as KeyPath[] };
+  const walk = (node: unknown, path: KeyPath, depth: number): void => {
+    const resolved = isAlias(node) ? targets.get(node) : node;
+    if (resolved === undefined || resolved === null || depth > 64) return;
+    const tag = (resolved as Node).tag;
+    if (tag === "!reset") return void found.reset.push(path);
+    if (tag === "!override") found.override.push(path);
+    if (isMap(resolved)) {
+      for (const pair of resolved.items) {
+        if (isScalar(pair.key) && !isMergeKey(pair.key)) walk(pair.value, [...path, String(pair.key.value)], depth + 1);
+      }
+    } else if (isSeq(resolved)) resolved.items.forEach((item, i) => walk(item, [...path, i], depth + 1));
+  };
+  walk(root, [], 0);
+  return found;
+}
+
+/** `value` without what stands at `path` (a key removed, a list item spliced out); shared data is copied, never changed. */
+function withoutPath(value: unknown, path: KeyPath): unknown {
+  if (path.length === 0) return null;
+  const [head, ...rest] = path;
+  if (Array.isArray(value) && typeof head === "number" && head < value.length) {
+    return rest.length === 0 ? value.filter((_, i) => i !== head) : value.map((item, i) => (i === head ? withoutPath(item, rest) : item));
+  }
+  if (value !== null && typeof value === "object" && !Array.isArray(value) && Object.hasOwn(value, String(head))) {
+    const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+    if (rest.length === 0) delete copy[String(head)];
+    else copy[String(head)] = withoutPath(copy[String(head)], rest);
+    return copy;
+  }
+  return value;
 }
 
 /** The node each alias stands for: the last node with its anchor before it. */

@@ -35,6 +35,13 @@ const cases: BadCase[] = [
     expected: "compose.yaml: services: no services defined; add at least one",
   },
   {
+    // zulip/docker-zulip's first compose file: services at the top level, no services key.
+    name: "Compose file format 1",
+    files: { "compose.yaml": 'database:\n  image: "sameersbn/postgresql:9.4-4"\nzulip:\n  image: galexrt/zulip\n  links:\n    - database\n' },
+    expected:
+      'compose.yaml:1: database: this file is written in Compose file format 1 (services such as "database", "zulip" at the top level), which Docker Compose no longer reads; indent the services under a top-level services: key',
+  },
+  {
     name: "misspelt key",
     files: { "compose.yaml": web("    imagee: x\n") },
     expected: 'compose.yaml:4: services.web.imagee: unknown key "imagee" (not in the Compose specification)',
@@ -181,9 +188,80 @@ const cases: BadCase[] = [
       'compose.yaml:5: services.web.volumes[0]: volume "data" is not declared under the top-level volumes key; declare it or use a path',
   },
   {
+    // n8n's compose file with N8N_VERSION missing from .env: Docker refuses "invalid reference format".
+    name: "image whose tag is an unset variable",
+    files: { "compose.yaml": "services:\n  web:\n    image: docker.n8n.io/n8nio/n8n:${N8N_VERSION}\n" },
+    expected: 'compose.yaml:3: services.web.image: "docker.n8n.io/n8nio/n8n:" is not an image Docker can pull: the tag after ":" is empty (N8N_VERSION is not set in .env)',
+  },
+  {
+    name: "image name in capitals",
+    files: { "compose.yaml": "services:\n  web:\n    image: Acme/Web:1.0\n" },
+    expected:
+      'compose.yaml:3: services.web.image: "Acme/Web:1.0" is not an image Docker can pull: the name "Acme/Web" is not valid: lowercase letters and digits, separated by ".", "_", "__", "-" or "/"',
+  },
+  {
     name: "dependency on an undefined service",
     files: { "compose.yaml": web("    depends_on: [db]\n") },
     expected: 'compose.yaml:4: services.web.depends_on[0]: service "db" is not defined; remove the dependency or define the service',
+  },
+  {
+    // dify's api lists seekdb with required: false; compose-go still refuses an undefined one.
+    name: "optional dependency on an undefined service",
+    files: { "compose.yaml": web("    depends_on:\n      seekdb:\n        condition: service_healthy\n        required: false\n") },
+    expected:
+      'compose.yaml:5: services.web.depends_on.seekdb: service "seekdb" is not defined; remove the dependency or define the service (required: false excuses only a service that is left out, as in Compose)',
+  },
+  {
+    name: "undeclared network",
+    files: { "compose.yaml": web("    networks: [backend]\n") },
+    expected: 'compose.yaml:4: services.web.networks[0]: network "backend" is not declared under the top-level networks key; declare it there',
+  },
+  {
+    name: "undeclared network in the long syntax",
+    files: { "compose.yaml": web("    networks:\n      default:\n      internal:\n        aliases: []\nnetworks:\n  external_network:\n") },
+    expected: 'compose.yaml:6: services.web.networks.internal: network "internal" is not declared under the top-level networks key; declare it there',
+  },
+  {
+    name: "network_mode with networks",
+    files: { "compose.yaml": web("    network_mode: bridge\n    networks: [default]\n") },
+    expected: "compose.yaml:4: services.web.network_mode: network_mode and networks cannot both be set (Compose refuses the service); keep one",
+  },
+  {
+    name: "scale and deploy.replicas that differ",
+    files: { "compose.yaml": web("    scale: 1\n    deploy:\n      replicas: 2\n") },
+    expected: "compose.yaml:4: services.web.scale: scale (1) and deploy.replicas (2) differ; Compose refuses distinct values: keep one",
+  },
+  {
+    name: "container_name on a replicated service",
+    files: { "compose.yaml": web("    container_name: web\n    deploy:\n      replicas: 3\n") },
+    expected:
+      "compose.yaml:4: services.web.container_name: container_name must be unique, so Compose refuses it on a service with deploy.replicas 3; remove one of them",
+  },
+  {
+    name: "pids_limit and deploy.resources.limits.pids that differ",
+    files: { "compose.yaml": web("    pids_limit: 100\n    deploy:\n      resources:\n        limits:\n          pids: 200\n") },
+    expected: "compose.yaml:4: services.web.pids_limit: pids_limit and deploy.resources.limits.pids differ; Compose refuses distinct values: keep one",
+  },
+  {
+    name: "mem_reservation and deploy.resources.reservations.memory that differ",
+    files: { "compose.yaml": web("    mem_reservation: 128m\n    deploy:\n      resources:\n        reservations:\n          memory: 256M\n") },
+    expected:
+      "compose.yaml:4: services.web.mem_reservation: mem_reservation and deploy.resources.reservations.memory differ; Compose refuses distinct values: keep one",
+  },
+  {
+    name: "dockerfile with dockerfile_inline",
+    files: { "compose.yaml": "services:\n  web:\n    build:\n      context: .\n      dockerfile: Dockerfile\n      dockerfile_inline: FROM nginx\n" },
+    expected: "compose.yaml:6: services.web.build.dockerfile_inline: dockerfile and dockerfile_inline cannot both be set (Compose refuses the build); keep one",
+  },
+  {
+    name: "undeclared build secret",
+    files: { "compose.yaml": "services:\n  web:\n    build:\n      context: .\n      secrets:\n        - npmrc\n" },
+    expected: 'compose.yaml:6: services.web.build.secrets[0]: secret "npmrc" is not declared under the top-level secrets key; declare it there',
+  },
+  {
+    name: "platform missing from build.platforms",
+    files: { "compose.yaml": "services:\n  web:\n    build:\n      context: .\n      platforms: [linux/amd64]\n    platform: linux/arm64\n" },
+    expected: 'compose.yaml:6: services.web.platform: "linux/arm64" is not among build.platforms; Compose requires the service\'s platform to be one of them',
   },
   {
     name: "dependency on a service left out by its profile",

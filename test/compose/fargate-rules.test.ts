@@ -89,6 +89,34 @@ describe("Fargate rules: what is accepted with a named warning", () => {
       ],
     },
     {
+      name: "a service name with a dot",
+      compose: webService("    depends_on: [api.v1]\n", "  api.v1:\n    image: api\n"),
+      warnings: [
+        'dotted-service-name compose.yaml:5: services.api.v1: "api.v1" has a dot in its name: images built on musl (Alpine) look a dotted name up only as written, not under the preview\'s search domain, so they cannot reach this service by it; rename the service without dots',
+      ],
+    },
+    {
+      // Named volumes bound to a host folder through the local driver, a pattern of self-hosting guides.
+      name: "volume driver options",
+      compose: webService(
+        "    volumes: [data:/data, cache:/cache]\n",
+        "volumes:\n  data:\n    driver: local\n    driver_opts:\n      type: none\n      o: bind\n      device: ./data\n  cache:\n    driver: rexray/ebs\n    labels: [tier=cache]\n    external: true\n",
+      ),
+      warnings: [
+        "field-ignored compose.yaml:8: volumes.data.driver_opts: ignored: volume \"data\" is task storage on Fargate, not the folder ./data it binds; to mount the repository's folder, write it in the service's volumes (./data:<path>)",
+        "field-ignored compose.yaml:13: volumes.cache.driver: ignored: volume \"cache\" is task storage on Fargate, which has no volume driver or labels",
+        "field-ignored compose.yaml:14: volumes.cache.labels: ignored: volume \"cache\" is task storage on Fargate, which has no volume driver or labels",
+        "named-volume-ephemeral compose.yaml:4: services.web.volumes[0]: volume \"data\" is task storage on Fargate: its data lives as long as the task",
+        "named-volume-ephemeral compose.yaml:4: services.web.volumes[1]: volume \"cache\" is task storage on Fargate: its data lives as long as the task",
+      ],
+    },
+    {
+      // Sentry self-hosted's services, with DOCKER_PLATFORM and SENTRY_MAIL_HOST unset as most users leave them.
+      name: "platform and hostname that interpolate to nothing",
+      compose: webService('    platform: ${DOCKER_PLATFORM:-}\n    hostname: "${SENTRY_MAIL_HOST:-}"\n'),
+      warnings: [],
+    },
+    {
       name: "a published port that differs from the container port",
       compose: webService('    ports:\n      - "8080:80"\n      - target: 3000\n        published: "3001"\n'),
       warnings: [

@@ -405,6 +405,24 @@ describe("loadCompose: env_file", () => {
     expect(project.services[0]?.environment).toEqual({ A: "2", WIN: "compose", URL: "https://eu.example", B: "two" });
   });
 
+  it("passes the values of a `format: raw` env file as written, as docker run --env-file does: quotes, $ and trailing spaces kept", async () => {
+    const reader = createMemoryReader({
+      ".env": "REGION=eu\n",
+      "compose.yaml": "services:\n  web:\n    image: x\n    env_file:\n      - path: raw.env\n        format: raw\n      - path: parsed.env\n        format: dotenv\n",
+      "raw.env": '# a comment\n  PASSWORD="p@ss$word"\nGREETING=hello world  \nURL=https://$REGION.example\nREGION\nUNSET\n\nEMPTY=\n',
+      "parsed.env": 'PARSED="p@ss$$word"\n',
+    });
+    const project = await loadCompose(reader);
+    expect(project.services[0]?.environment).toEqual({
+      PASSWORD: '"p@ss$word"',
+      GREETING: "hello world  ",
+      URL: "https://$REGION.example",
+      REGION: "eu",
+      EMPTY: "",
+      PARSED: "p@ss$word",
+    });
+  });
+
   it("resolves paths in an override file relative to the first compose file, as Compose does; an extended file's paths stay its own", async () => {
     const reader = createMemoryReader({
       "compose.yaml": "services:\n  web:\n    build: .\n",
@@ -443,13 +461,67 @@ describe("loadCompose: env_file", () => {
       expected: 'compose.yaml:5: services.web.env_file[0]: env file "/etc/environment" is outside the repository; keep env files in the repository',
     },
     {
+      name: "an env file format Compose does not read",
+      compose: "services:\n  web:\n    image: x\n    env_file:\n      - path: bad.env\n        format: yaml\n",
+      expected: 'compose.yaml:6: services.web.env_file[0].format: unsupported env_file format "yaml"; Compose reads "dotenv" (the default) and "raw"',
+    },
+    {
+      name: "a raw env file with a space in a key",
+      compose: "services:\n  web:\n    image: x\n    env_file:\n      - path: spaced.env\n        format: raw\n",
+      expected: 'spaced.env:2: variable "MY KEY" contains whitespace',
+    },
+    {
       name: "a broken env file",
       compose: "services:\n  web:\n    image: x\n    env_file: bad.env\n",
       expected: "bad.env:2: unterminated quoted value 'oops",
     },
   ])("refuses $name", async ({ compose, expected }) => {
-    const reader = createMemoryReader({ "compose.yaml": compose, "bad.env": "A=1\nB='oops\n" });
+    const reader = createMemoryReader({ "compose.yaml": compose, "bad.env": "A=1\nB='oops\n", "spaced.env": "A=1\nMY KEY=2\n" });
     expect(await inputError(loadCompose(reader))).toBe(expected);
+  });
+});
+
+describe("loadCompose: !reset and !override in an override file", () => {
+  it("drops what the earlier file set under !reset and replaces it under !override, as compose-go merges them", async () => {
+    const reader = createMemoryReader({
+      "compose.yaml": `services:
+  web:
+    image: app
+    ports: ["8080:80"]
+    environment:
+      DEBUG: "1"
+      SECRET: dev
+    healthcheck:
+      test: ["CMD", "true"]
+  db:
+    image: postgres
+volumes:
+  data: {}
+`,
+      "compose.override.yaml": `services:
+  web:
+    ports: !reset []
+    healthcheck: !reset null
+    environment: !override
+      SECRET: preview
+  db:
+    volumes: !override []
+`,
+    });
+    const project = await loadCompose(reader);
+    const web = project.services.find((s) => s.name === "web")!;
+
+    expect(project.files).toEqual(["compose.yaml", "compose.override.yaml"]);
+    expect(web.ports).toEqual([]);
+    expect(web.healthcheck).toBeUndefined();
+    expect(web.environment).toEqual({ SECRET: "preview" });
+  });
+
+  it("a !reset in a single file leaves the value out, so the schema never sees the placeholder", async () => {
+    const project = await loadCompose(createMemoryReader({ "compose.yaml": "services:\n  web:\n    image: app\n    healthcheck: !reset null\n    ports: !reset\n" }));
+
+    expect(project.services[0]?.healthcheck).toBeUndefined();
+    expect(project.services[0]?.ports).toEqual([]);
   });
 });
 

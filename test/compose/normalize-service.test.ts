@@ -1,11 +1,28 @@
 import { describe, expect, it } from "vitest";
 import type { ComposeService } from "../../src/compose/model.js";
-import { loadText, webService } from "./helpers.js";
+import { loadText, warningLines, webService } from "./helpers.js";
 
 async function web(lines: string, rest = ""): Promise<ComposeService> {
   const project = await loadText(webService(lines, rest));
   return project.services[0]!;
 }
+
+describe("values Compose gives without being written", () => {
+  it("a label without a value is an empty label, not a variable of .env", async () => {
+    const project = await loadText(webService("    labels:\n      - traefik.enable=true\n      - com.example.marker\n      - HOME\n"), { ".env": "HOME=/root\n" });
+
+    expect(project.services[0]!.labels).toEqual({ "traefik.enable": "true", "com.example.marker": "", HOME: "" });
+  });
+
+  it("healthcheck test: [] is no test, warned about as a left-out one", async () => {
+    const project = await loadText(webService("    healthcheck:\n      test: []\n      interval: 10s\n"));
+
+    expect(project.services[0]!.healthcheck).toBeUndefined();
+    expect(warningLines(project)).toEqual([
+      "healthcheck-without-test compose.yaml:4: services.web.healthcheck: ignored: without a test the image's own HEALTHCHECK applies, which ECS does not read; add a test",
+    ]);
+  });
+});
 
 describe("normalizing short and long syntaxes", () => {
   it.each([
@@ -17,6 +34,7 @@ describe("normalizing short and long syntaxes", () => {
     { lines: "    ports:\n      - target: 80\n        protocol: udp\n", ports: [{ target: 80, protocol: "udp" }] },
     { lines: "    ports:\n      - target: 80\n        published: 80\n        mode: host\n", ports: [{ target: 80, published: 80, protocol: "tcp" }] },
     { lines: '    ports: ["80", "80:80"]\n', ports: [{ target: 80, protocol: "tcp" }] },
+    { lines: '    ports: ["80:80/TCP", "53/UDP"]\n', ports: [{ target: 80, published: 80, protocol: "tcp" }, { target: 53, protocol: "udp" }] },
   ])("ports $lines", async ({ lines, ports }) => {
     expect((await web(lines)).ports).toEqual(ports);
   });

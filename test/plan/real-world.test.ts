@@ -314,7 +314,7 @@ const PLANNED: Expected[] = [
       release: `${ECR}/observatory:my_worker-pr1234-4f2a9c1`,
     },
     warnings: [
-      "field-ignored", "networks-ignored", "profile-skipped",
+      "field-ignored", "networks-ignored", "field-ignored", "profile-skipped",
       "logging-replaced", "networks-ignored", "field-ignored", "tmpfs-options-ignored", "field-ignored", "ulimit-ignored",
       "networks-ignored", "field-ignored", "named-volume-ephemeral", "tmpfs-options-ignored", "bind-mount-ignored",
       "hostname-ignored", "networks-ignored",
