@@ -402,18 +402,7 @@ export class PreviewService {
     } catch (error) {
       // A config GitHub could not serve fails the deploy visibly too, so a resync can retry it.
       if (!(error instanceof BerthError)) throw error;
-      const reporter = new DeployReporter(github, {
-        pr: job.pr,
-        sha: job.sha,
-        kind: kindOf(job),
-        log,
-        now: this.deps.now,
-        ...(job.branch ? { branch: job.branch } : {}),
-        ...(job.attempt ? { attempt: job.attempt } : {}),
-      });
-      await reporter.start();
-      const { message, ...extra } = describeFailure(error, this.deps.redact);
-      await reporter.fail(undefined, message, extra);
+      await this.failBeforeDeploy(job, github, log, error);
       return;
     }
     if (!source) {
@@ -425,34 +414,18 @@ export class PreviewService {
       log.info({}, "draft pull request and drafts: false; not deploying");
       return;
     }
-    const gate = await gateDeploy({ stacks: this.deps.stacks, log }, { github, job, rules: config.deploy, target });
-    if (gate === "remove") {
-      // `mode: label` and the label was taken off: the preview goes, as with /preview destroy.
-      if (await this.deps.stacks.find(stackName(previewLabel(target)))) await destroyPreview(this.deps, { github, target, reason: "destroy" }, signal);
+    let ready: { approvalMarker?: string } | undefined;
+    try {
+      ready = await this.prepareDeploy({ job, github, target, rules: config.deploy, log }, signal);
+    } catch (error) {
+      // Nothing has written a check run yet: an error here (AWS throttling the gate's or the
+      // wake's DescribeStacks) must still leave one, or no resync would ever deploy the head again.
+      if (!(error instanceof BerthError) || signal.aborted) throw error;
+      await this.failBeforeDeploy(job, github, log, error);
       return;
     }
-    if (gate === "skipped") return;
-    let approvalMarker: string | undefined;
-    if (job.fork) {
-      const gate = await forkGate(github, { ...job, approvedSha: job.approvedSha ?? this.approvals.get(prKey(job.repo, job.pr)) });
-      if (gate !== "approved") {
-        const state = gate === "never" ? "disabled-for-forks" : "awaiting-approval";
-        const body = renderComment({ state, sha: job.sha, ...(job.branch ? { branch: job.branch } : {}), updatedAt: this.deps.now() });
-        await github.comments.ensureSticky(job.pr, gate === "never" ? body : `${body}\n${awaitingMarkerFor(job.sha)}`);
-        log.info({ gate }, "fork pull request not deployed");
-        return;
-      }
-      approvalMarker = approvalMarkerFor(job.sha);
-    }
-    // Stopped for a restart before the deploy began: it opens no check run only to close it, and
-    // the next process's resync judges the head as if this job never ran.
-    if (signal.aborted && signal.reason instanceof RestartSignal) {
-      log.info({}, "draining: deploy not started");
-      return;
-    }
-    // A sleeping preview wakes before it deploys: the rollout waits for its public service to be
-    // healthy, and the deploy must leave it awake and its tags consistent.
-    await wakePreview(this.deps, { github, target, signal, silent: true });
+    if (ready === undefined) return;
+    const { approvalMarker } = ready;
     const started = this.deps.now().getTime();
     let outcome = "error";
     try {
@@ -475,6 +448,67 @@ export class PreviewService {
     } finally {
       this.deps.metrics?.deployFinished(outcome, (this.deps.now().getTime() - started) / 1000);
     }
+  }
+
+  /**
+   * What runs before a deploy starts: the `deploy` rules, the fork approval gate and waking a
+   * sleeping preview. Returns undefined when the deploy does not go ahead.
+   */
+  private async prepareDeploy(
+    input: { job: PreviewJob; github: RepoGitHub; target: PreviewTarget; rules: Parameters<typeof gateDeploy>[1]["rules"]; log: Logger },
+    signal: AbortSignal,
+  ): Promise<{ approvalMarker?: string } | undefined> {
+    const { job, github, target, log } = input;
+    const gate = await gateDeploy({ stacks: this.deps.stacks, log }, { github, job, rules: input.rules, target });
+    if (gate === "remove") {
+      // `mode: label` and the label was taken off: the preview goes, as with /preview destroy.
+      if (await this.deps.stacks.find(stackName(previewLabel(target)))) await destroyPreview(this.deps, { github, target, reason: "destroy" }, signal);
+      return undefined;
+    }
+    if (gate === "skipped") return undefined;
+    let approvalMarker: string | undefined;
+    if (job.fork) {
+      const gate = await forkGate(github, { ...job, approvedSha: job.approvedSha ?? this.approvals.get(prKey(job.repo, job.pr)) });
+      if (gate !== "approved") {
+        const state = gate === "never" ? "disabled-for-forks" : "awaiting-approval";
+        const body = renderComment({ state, sha: job.sha, ...(job.branch ? { branch: job.branch } : {}), updatedAt: this.deps.now() });
+        await github.comments.ensureSticky(job.pr, gate === "never" ? body : `${body}\n${awaitingMarkerFor(job.sha)}`);
+        log.info({ gate }, "fork pull request not deployed");
+        return undefined;
+      }
+      approvalMarker = approvalMarkerFor(job.sha);
+    }
+    // Stopped for a restart before the deploy began: it opens no check run only to close it, and
+    // the next process's resync judges the head as if this job never ran.
+    if (signal.aborted && signal.reason instanceof RestartSignal) {
+      log.info({}, "draining: deploy not started");
+      return undefined;
+    }
+    // A sleeping preview wakes before it deploys: the rollout waits for its public service to be
+    // healthy, and the deploy must leave it awake and its tags consistent.
+    await wakePreview(this.deps, { github, target, signal, silent: true });
+    return approvalMarker === undefined ? {} : { approvalMarker };
+  }
+
+  /**
+   * A deploy that failed before it began (its config unreadable, the gate's or the wake's AWS
+   * calls failing) reports like any failed deploy: a check run, a deployment and the sticky
+   * comment say why, and an error that may pass is marked so that a resync deploys the head again.
+   */
+  private async failBeforeDeploy(job: PreviewJob, github: RepoGitHub, log: Logger, error: BerthError): Promise<void> {
+    log.warn({ err: error }, "deploy failed before it began");
+    const reporter = new DeployReporter(github, {
+      pr: job.pr,
+      sha: job.sha,
+      kind: kindOf(job),
+      log,
+      now: this.deps.now,
+      ...(job.branch ? { branch: job.branch } : {}),
+      ...(job.attempt ? { attempt: job.attempt } : {}),
+    });
+    await reporter.start();
+    const { message, ...extra } = describeFailure(error, this.deps.redact);
+    await reporter.fail(undefined, message, extra);
   }
 
   /** Runs a sleep, a wake or an expiry; a `/preview wake` that found nothing to wake says so. */
