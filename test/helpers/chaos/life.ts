@@ -276,15 +276,23 @@ async function run(h: Harness, pacing: Random, input: { alive: boolean; until: "
   }
 }
 
-/** One of AWS's own failures, waiting for the next operation it fits. */
+/** One of AWS's own failures, waiting for the next operation it fits (an update whose rollback fails too leaves the stack UPDATE_ROLLBACK_FAILED). */
 function injectDomainFault(h: Harness, random: Random, note: (line: string) => void): void {
-  const kind = random.pick(["task fails to start", "update rolls back", "delete fails"] as const);
+  const kind = random.pick(["task fails to start", "update rolls back", "update's rollback fails", "delete fails"] as const);
   if (kind === "task fails to start") h.aws.scriptTask({ failToStart: TASK_START_FAILURE, times: 1 });
   else if (kind === "update rolls back") {
     h.aws.failStack({
       operation: "update",
       resource: "WebService",
       reason: 'Resource handler returned message: "Service Unavailable (Service: Ecs, Status Code: 503)" (HandlerErrorCode: ServiceInternalError)',
+    });
+  } else if (kind === "update's rollback fails") {
+    // The stack ends UPDATE_ROLLBACK_FAILED: the service cannot be put back on its old task definition.
+    h.aws.failStack({
+      operation: "update",
+      resource: "WebService",
+      reason: 'Resource handler returned message: "Service Unavailable (Service: Ecs, Status Code: 503)" (HandlerErrorCode: ServiceInternalError)',
+      rollbackFails: 'Resource handler returned message: "TaskDefinition is inactive (Service: Ecs, Status Code: 400)" (HandlerErrorCode: InvalidRequest)',
     });
   } else h.aws.failStack({ operation: "delete", resource: "PreviewSecurityGroup", reason: "resource sg-0abc has a dependent object" });
   note(`AWS will fail: ${kind}`);
