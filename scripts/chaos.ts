@@ -1,13 +1,14 @@
 /**
  * The long profile of the randomized fault-and-restart lives (test/app/chaos.test.ts runs a few):
  *
- *   npm run chaos -- --lives 1000 --seed 1 --workers 3 --baseline 100 [--minutes 40]
+ *   npm run chaos -- --lives 1000 --seed 1 --workers 3 --baseline 100 [--minutes 40] [--steps 20]
  *
  * runs lives seed, seed+1, ... in `workers` processes with faults (1 AWS request in 10, 1 GitHub
  * request in 20) and restarts, and `baseline` of the same seeds again without faults or restarts,
  * then prints the lives run, the share that converged, the failing seeds grouped by class of
  * failure, and the AWS requests per successful deploy with faults and without (`--minutes` stops
- * the run then and counts the lives that finished). A failing life is
+ * the run then and counts the lives that finished; `--steps` lets a life have up to that many
+ * events instead of 10, for longer lives). A failing life is
  * replayed with `CHAOS_SEED=<seed> npx vitest run test/app/chaos.test.ts`.
  */
 import { spawn } from "node:child_process";
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     worker: { type: "string" },
     calm: { type: "boolean", default: false },
     minutes: { type: "string" },
+    steps: { type: "string", default: "10" },
   },
 });
 
@@ -41,18 +43,18 @@ const { values } = parseArgs({
 const BATCH = 5;
 const children = new Set<ReturnType<typeof spawn>>();
 
-if (values.worker !== undefined) await work(values.worker, values.calm);
+if (values.worker !== undefined) await work(values.worker, values.calm, Number(values.steps));
 else await main();
 
 /** Runs the seeds `from-to` (inclusive) and prints one JSON line per life. */
-async function work(range: string, calm: boolean): Promise<void> {
+async function work(range: string, calm: boolean, maxSteps: number): Promise<void> {
   const nock = (await import("nock")).default;
   nock.disableNetConnect();
   const { runLife } = await import("../test/helpers/chaos/life.js");
   const [from, to] = range.split("-").map(Number) as [number, number];
   for (let seed = from; seed <= to; seed++) {
     const started = performance.now();
-    const result = await runLife(calm ? { seed, awsFaultRate: 0, githubFaultRate: 0, restarts: false } : { seed });
+    const result = await runLife(calm ? { seed, maxSteps, awsFaultRate: 0, githubFaultRate: 0, restarts: false, disorder: false } : { seed, maxSteps });
     const line: Line = {
       seed,
       faults: !calm,
@@ -105,7 +107,7 @@ async function main(): Promise<void> {
 }
 
 function runWorker(job: { range: string; calm: boolean }, onLine: (line: Line) => void): Promise<void> {
-  const args = ["--import", "tsx", "scripts/chaos.ts", "--worker", job.range, ...(job.calm ? ["--calm"] : [])];
+  const args = ["--import", "tsx", "scripts/chaos.ts", "--worker", job.range, "--steps", String(values.steps), ...(job.calm ? ["--calm"] : [])];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   createInterface({ input: child.stdout }).on("line", (text) => {

@@ -44,6 +44,14 @@ export const RESYNC_BUDGET = 100;
  * one at a time per pull request (newest head wins, superseded deploys stop at a safe point), many
  * pull requests in parallel, and each webhook delivery at most once.
  */
+/** What a deploy starts from once its rules, a fork's approval and a wake let it: the base stack being read, the preview stack as read. */
+interface PreparedDeploy {
+  base: Promise<{ name: string; outputs: Record<string, string> }>;
+  /** The preview stack as read moments before (absent: a wake changed it, and the deploy reads it again). */
+  stack?: { stack: StackSummary | undefined };
+  approvalMarker?: string;
+}
+
 export class PreviewService {
   private readonly queue: KeyedQueue<PreviewJob>;
   private readonly seenDeliveries = new Map<string, true>();
@@ -81,7 +89,12 @@ export class PreviewService {
       },
       merge: mergeJobs,
       supersedes,
-      onError: (key, job, error) => deps.log.error({ err: error, key, action: job.action }, "preview job failed unexpectedly"),
+      onError: (key, job, error) => {
+        deps.log.error({ err: error, key, action: job.action }, "preview job failed unexpectedly");
+        // A deploy that broke before it wrote a check run is not "tried": the next resync, finding
+        // no run on the head, deploys it.
+        if (!REMOVALS.has(job.action) && !IDLE_JOBS.has(job.action)) this.untried(job);
+      },
     });
   }
 
@@ -327,6 +340,16 @@ export class PreviewService {
     this.queue.push(key, job);
   }
 
+  /**
+   * Forgets that this process took a deploy of the job's head, when GitHub shows nothing of it (no
+   * check run could be written), so that the resync, which skips heads tried without a run (no
+   * config, a draft, a fork awaiting approval), deploys it again.
+   */
+  private untried(job: PreviewJob): void {
+    const key = prKey(job.repo, job.pr);
+    if (this.heads.get(key) === job.sha.toLowerCase()) this.heads.delete(key);
+  }
+
   private touch(key: string): void {
     this.activity.set(key, (this.activity.get(key) ?? 0) + 1);
     if (this.activity.size > 10_000) this.activity.delete(this.activity.keys().next().value as string);
@@ -402,18 +425,7 @@ export class PreviewService {
     } catch (error) {
       // A config GitHub could not serve fails the deploy visibly too, so a resync can retry it.
       if (!(error instanceof BerthError)) throw error;
-      const reporter = new DeployReporter(github, {
-        pr: job.pr,
-        sha: job.sha,
-        kind: kindOf(job),
-        log,
-        now: this.deps.now,
-        ...(job.branch ? { branch: job.branch } : {}),
-        ...(job.attempt ? { attempt: job.attempt } : {}),
-      });
-      await reporter.start();
-      const { message, ...extra } = describeFailure(error, this.deps.redact);
-      await reporter.fail(undefined, message, extra);
+      await this.failBeforeDeploy(job, github, log, error);
       return;
     }
     if (!source) {
@@ -425,42 +437,18 @@ export class PreviewService {
       log.info({}, "draft pull request and drafts: false; not deploying");
       return;
     }
-    // The preview stack, read once for the deploy rules, the wake and the deploy: one answer serves all.
-    let liveRead: Promise<StackSummary | undefined> | undefined;
-    const live = () => (liveRead ??= this.deps.stacks.find(stackName(previewLabel(target))));
-    const gate = await gateDeploy({ stacks: this.deps.stacks, log }, { github, job, rules: config.deploy, target, live });
-    if (gate === "remove") {
-      // `mode: label` and the label was taken off: the preview goes, as with /preview destroy.
-      if (await this.deps.stacks.find(stackName(previewLabel(target)))) await destroyPreview(this.deps, { github, target, reason: "destroy" }, signal);
+    let ready: PreparedDeploy | undefined;
+    try {
+      ready = await this.prepareDeploy({ job, github, target, rules: config.deploy, log }, signal);
+    } catch (error) {
+      // Nothing has written a check run yet: an error here (AWS throttling the gate's or the
+      // wake's DescribeStacks) must still leave one, or no resync would ever deploy the head again.
+      if (!(error instanceof BerthError) || signal.aborted) throw error;
+      await this.failBeforeDeploy(job, github, log, error);
       return;
     }
-    if (gate === "skipped") return;
-    let approvalMarker: string | undefined;
-    if (job.fork) {
-      const gate = await forkGate(github, { ...job, approvedSha: job.approvedSha ?? this.approvals.get(prKey(job.repo, job.pr)) });
-      if (gate !== "approved") {
-        const state = gate === "never" ? "disabled-for-forks" : "awaiting-approval";
-        const body = renderComment({ state, sha: job.sha, ...(job.branch ? { branch: job.branch } : {}), updatedAt: this.deps.now() });
-        await github.comments.ensureSticky(job.pr, gate === "never" ? body : `${body}\n${awaitingMarkerFor(job.sha)}`);
-        log.info({ gate }, "fork pull request not deployed");
-        return;
-      }
-      approvalMarker = approvalMarkerFor(job.sha);
-    }
-    // Stopped for a restart before the deploy began: it opens no check run only to close it, and
-    // the next process's resync judges the head as if this job never ran.
-    if (signal.aborted && signal.reason instanceof RestartSignal) {
-      log.info({}, "draining: deploy not started");
-      return;
-    }
-    // A sleeping preview wakes before it deploys: the rollout waits for its public service to be
-    // healthy, and the deploy must leave it awake and its tags consistent.
-    // The base stack is read beside the preview stack: the deploy needs both before anything else.
-    const base = this.deps.base();
-    base.catch(() => {});
-    const woken = await wakePreview(this.deps, { github, target, signal, silent: true, live });
-    // A wake changed the stack's tags: the deploy reads it again.
-    const stack = woken === "awake" ? undefined : { stack: await live() };
+    if (ready === undefined) return;
+    const { approvalMarker, base, stack } = ready;
     const started = this.deps.now().getTime();
     let outcome = "error";
     try {
@@ -477,6 +465,7 @@ export class PreviewService {
           ...(job.attempt ? { attempt: job.attempt } : {}),
           ...(job.fork ? { withoutSecrets: true } : {}),
           ...(approvalMarker ? { commentSuffix: approvalMarker } : {}),
+          onNoCheckRun: () => this.untried(job),
           ...(stack ? { live: stack } : {}),
           base,
         },
@@ -485,6 +474,76 @@ export class PreviewService {
     } finally {
       this.deps.metrics?.deployFinished(outcome, (this.deps.now().getTime() - started) / 1000);
     }
+  }
+
+  /**
+   * What runs before a deploy starts: the `deploy` rules, the fork approval gate and waking a
+   * sleeping preview. Returns undefined when the deploy does not go ahead.
+   */
+  private async prepareDeploy(
+    input: { job: PreviewJob; github: RepoGitHub; target: PreviewTarget; rules: Parameters<typeof gateDeploy>[1]["rules"]; log: Logger },
+    signal: AbortSignal,
+  ): Promise<PreparedDeploy | undefined> {
+    const { job, github, target, log } = input;
+    // The preview stack, read once for the deploy rules, the wake and the deploy: one answer serves all.
+    let liveRead: Promise<StackSummary | undefined> | undefined;
+    const live = () => (liveRead ??= this.deps.stacks.find(stackName(previewLabel(target))));
+    const gate = await gateDeploy({ stacks: this.deps.stacks, log }, { github, job, rules: input.rules, target, live });
+    if (gate === "remove") {
+      // `mode: label` and the label was taken off: the preview goes, as with /preview destroy.
+      if (await this.deps.stacks.find(stackName(previewLabel(target)))) await destroyPreview(this.deps, { github, target, reason: "destroy" }, signal);
+      return undefined;
+    }
+    if (gate === "skipped") return undefined;
+    let approvalMarker: string | undefined;
+    if (job.fork) {
+      const gate = await forkGate(github, { ...job, approvedSha: job.approvedSha ?? this.approvals.get(prKey(job.repo, job.pr)) });
+      if (gate !== "approved") {
+        const state = gate === "never" ? "disabled-for-forks" : "awaiting-approval";
+        const body = renderComment({ state, sha: job.sha, ...(job.branch ? { branch: job.branch } : {}), updatedAt: this.deps.now() });
+        await github.comments.ensureSticky(job.pr, gate === "never" ? body : `${body}\n${awaitingMarkerFor(job.sha)}`);
+        log.info({ gate }, "fork pull request not deployed");
+        return undefined;
+      }
+      approvalMarker = approvalMarkerFor(job.sha);
+    }
+    // Stopped for a restart before the deploy began: it opens no check run only to close it, and
+    // the next process's resync judges the head as if this job never ran.
+    if (signal.aborted && signal.reason instanceof RestartSignal) {
+      log.info({}, "draining: deploy not started");
+      return undefined;
+    }
+    // The base stack is read beside the preview stack: the deploy needs both before anything else.
+    const base = this.deps.base();
+    base.catch(() => {});
+    // A sleeping preview wakes before it deploys: the rollout waits for its public service to be
+    // healthy, and the deploy must leave it awake and its tags consistent.
+    const woken = await wakePreview(this.deps, { github, target, signal, silent: true, live });
+    // A wake changed the stack's tags: the deploy reads it again.
+    const stack = woken === "awake" ? undefined : { stack: await live() };
+    return { base, ...(stack ? { stack } : {}), ...(approvalMarker === undefined ? {} : { approvalMarker }) };
+  }
+
+  /**
+   * A deploy that failed before it began (its config unreadable, the gate's or the wake's AWS
+   * calls failing) reports like any failed deploy: a check run, a deployment and the sticky
+   * comment say why, and an error that may pass is marked so that a resync deploys the head again.
+   */
+  private async failBeforeDeploy(job: PreviewJob, github: RepoGitHub, log: Logger, error: BerthError): Promise<void> {
+    log.warn({ err: error }, "deploy failed before it began");
+    const reporter = new DeployReporter(github, {
+      pr: job.pr,
+      sha: job.sha,
+      kind: kindOf(job),
+      log,
+      now: this.deps.now,
+      ...(job.branch ? { branch: job.branch } : {}),
+      ...(job.attempt ? { attempt: job.attempt } : {}),
+      onNoCheckRun: () => this.untried(job),
+    });
+    await reporter.start();
+    const { message, ...extra } = describeFailure(error, this.deps.redact);
+    await reporter.fail(undefined, message, extra);
   }
 
   /** Runs a sleep, a wake or an expiry; a `/preview wake` that found nothing to wake says so. */

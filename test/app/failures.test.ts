@@ -84,6 +84,50 @@ describe("a deploy that fails", () => {
     expect(run?.output.summary).toContain("berth deploys this commit again at its next resync (attempt 2 of 3).");
   });
 
+  it("a push whose first AWS call is throttled before any check run fails visibly, and the next resync deploys it", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    h.aws.putImage(IMAGE(SHA2));
+    await open(h);
+    // The SDK's retries spent: the looking up of the stack before the deploy (is it asleep?) fails.
+    h.aws.fail("DescribeStacks", { error: { name: "ThrottlingException", message: "Rate exceeded" } });
+
+    h.github.setPull({ number: 7, headSha: SHA2, branch: "feature/checkout" });
+    await open(h, SHA2, "synchronize");
+
+    const failed = h.github.checkRun(SHA2);
+    expect(failed?.conclusion).toBe("failure");
+    expect(failed?.output.summary).toContain("AWS DescribeStacks failed for stack berth-shop-pr-7-acme-d21b2c: Rate exceeded");
+    expect(failed?.output.summary).toContain("berth deploys this commit again at its next resync (attempt 2 of 3).");
+    expect(h.github.state.deployments.at(-1)?.statuses.at(-1)?.state).toBe("failure");
+
+    await h.previews.resync();
+    await h.settle();
+
+    expect(h.github.checkRun(SHA2)?.conclusion).toBe("success");
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
+  });
+
+  it("a pull request whose deploy GitHub would not let berth report (502 on everything) is deployed by the next resync", async () => {
+    h = createHarness({ files: readFixtureRepo("rails-postgres") });
+    h.aws.putImage(IMAGE(SHA1));
+    // GitHub down for this delivery: the installation token, so every request of the job, fails.
+    h.github.failRequests("POST", /\/access_tokens$/, 502, 20);
+
+    await open(h);
+    // Nothing could be read or written: no check run, no stack.
+    expect(h.github.checkRuns(SHA1)).toEqual([]);
+    expect(h.aws.state.cloudformation.stacks.get(STACK)).toBeUndefined();
+
+    h.github.healRequests();
+    h.github.setPull({ number: 7, headSha: SHA1, branch: "feature/checkout" });
+    await h.previews.resync();
+    await h.settle();
+
+    expect(h.github.checkRun(SHA1)?.conclusion).toBe("success");
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA1);
+  });
+
   it("reports the first failing resource of a rolled-back stack", async () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres") });
     h.aws.putImage(IMAGE(SHA1));

@@ -531,6 +531,10 @@ export function createGitHubFake(options: {
     failRequests(method: string, path: RegExp, status: number, times = 1) {
       faults.push({ method, path, status, times });
     },
+    /** Drops the faults of `failRequests` not used yet: GitHub answers again. */
+    healRequests() {
+      faults.length = 0;
+    },
     /** berth's check runs on a commit, oldest first. */
     checkRuns(sha: string): FakeCheckRun[] {
       return state.checkRuns.filter((r) => r.head_sha === sha);

@@ -83,6 +83,8 @@ export interface DeployRequest {
   withoutSecrets?: boolean;
   /** Hidden lines kept at the end of the sticky comment (e.g. a fork approval). */
   commentSuffix?: string;
+  /** Told when GitHub would not create the deploy's check run (see DeployReporter). */
+  onNoCheckRun?: () => void;
   /**
    * The preview stack as the caller read it just before (`stack` undefined: none): the deploy starts
    * from that answer rather than reading the stack again, unless it waited for CI's images.
@@ -126,6 +128,7 @@ export async function deployPreview(
     now: deps.now,
     ...(target.branch === undefined ? {} : { branch: target.branch }),
     ...(request.commentSuffix === undefined ? {} : { commentSuffix: request.commentSuffix }),
+    ...(request.onNoCheckRun === undefined ? {} : { onNoCheckRun: request.onNoCheckRun }),
     ...(request.attempt === undefined ? {} : { attempt: request.attempt }),
     ...(deps.metrics ? { onPhase: deps.metrics.phaseFinished.bind(deps.metrics) } : {}),
   });

@@ -45,6 +45,8 @@ export class DeployReporter {
       attempt?: DeployAttempt;
       /** Told each phase's end, its status and duration (for metrics). */
       onPhase?: (phase: PhaseName, status: string, seconds: number) => void;
+      /** Told when GitHub would not create the check run: nothing on the commit says this deploy ran. */
+      onNoCheckRun?: () => void;
     },
   ) {
     this.report = {
@@ -64,6 +66,7 @@ export class DeployReporter {
     this.checkRun = await this.quietly("create check run", () =>
       this.github.checks.create({ headSha: this.context.sha, name: CHECK_NAME, output: renderCheckRun(this.report) }),
     );
+    if (this.checkRun === undefined) this.context.onNoCheckRun?.();
     this.deploymentId = await this.quietly("create deployment", () =>
       this.github.deployments.create({ sha: this.context.sha, environment: PREVIEW_ENVIRONMENT, pr: this.context.pr, description: `Preview of PR #${this.context.pr}` }),
     );

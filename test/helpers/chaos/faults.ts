@@ -9,9 +9,23 @@ import type { Random } from "./random.js";
 
 const MUTATING = /^(Create|Delete|Execute|Update|Run|Stop|Put|Register|Deregister|Modify|Continue)/;
 
+/**
+ * Share of requests that start a burst: AWS throttles an API action per account with a token
+ * bucket, so once it is empty the next few requests of that action are throttled too, the SDK's
+ * own retries included, and the error reaches berth.
+ */
+const BURST_RATE = 0.005;
+
 /** What AWS answers a request with when it fails transiently, as the SDK reports it. */
 export function awsChaos(random: Random, rate: number, counts: Map<string, number>): ChaosHook {
+  const bursts = new Map<string, number>();
   return ({ command }) => {
+    const left = bursts.get(command) ?? 0;
+    if (left > 0 || random.chance(BURST_RATE)) {
+      bursts.set(command, left > 0 ? left - 1 : random.int(2, 5));
+      if (left === 0) counts.set("throttling burst", (counts.get("throttling burst") ?? 0) + 1);
+      return { error: { name: "ThrottlingException", message: "Rate exceeded" } };
+    }
     if (!random.chance(rate)) return undefined;
     const mutating = MUTATING.test(command);
     const applied = mutating && random.chance(0.5) ? ({ applied: true } as const) : {};

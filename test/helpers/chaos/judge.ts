@@ -5,6 +5,7 @@
  * unhandled rejection, and nothing that is not berth's touched.
  */
 import { findServingCommit } from "../../../src/preview/flow/serving-tags.js";
+import { previewLabel } from "../../../src/stack/naming.js";
 import type { Harness } from "../app-harness.js";
 import { BOT_LOGIN } from "../../fakes/github-fake.js";
 import type { PullModel } from "./life.js";
@@ -113,6 +114,7 @@ export function judgeLife(h: Harness, input: { pulls: PullModel[]; foreign: Fore
     } else failures.push(`head not converged: ${pr} newest run is ${latest.status} ${latest.conclusion ?? ""}: ${latest.output.title}`);
   }
 
+  for (const leftover of findLeftovers(h, input.pulls)) failures.push(`left in AWS: ${leftover}`);
   for (const run of berthRuns.filter((r) => r.status !== "completed")) failures.push(`open check run: ${run.id} on ${run.head_sha.slice(0, 7)} is ${run.status}: ${run.output.title}`);
   for (const deployment of h.github.state.deployments) {
     const state = deployment.statuses.at(-1)?.state ?? "pending";
@@ -123,4 +125,25 @@ export function judgeLife(h: Harness, input: { pulls: PullModel[]; foreign: Fore
   for (const problem of h.github.problems()) failures.push(`bad GitHub request: ${problem}`);
   const deploys = berthRuns.filter((r) => r.conclusion === "success").length;
   return { converged: failures.length === 0, failures, endings, deploys };
+}
+
+/**
+ * What a removed preview may leave besides its stack: task definitions still ACTIVE in a closed
+ * pull request's families (berth registers the release family's revisions itself), and listener
+ * rules on the shared listener that no stack owns.
+ */
+function findLeftovers(h: Harness, pulls: PullModel[]): string[] {
+  const found: string[] = [];
+  for (const pull of pulls.filter((p) => p.state === "closed")) {
+    const family = `berth-${previewLabel({ owner: "acme", repo: "shop", pr: pull.number })}`;
+    for (const td of h.aws.state.ecs.taskDefinitions.values()) {
+      if (td.status === "ACTIVE" && (td.family === family || td.family?.startsWith(`${family}-`))) found.push(`#${pull.number} closed, task definition ${td.family}:${td.revision} still ACTIVE`);
+    }
+  }
+  const owned = new Set<string>();
+  for (const stack of h.aws.state.cloudformation.stacks.values()) {
+    for (const resource of stack.current?.resources.values() ?? []) if (resource.type === "AWS::ElasticLoadBalancingV2::ListenerRule") owned.add(resource.physicalId);
+  }
+  for (const rule of h.aws.state.elbv2.rules.values()) if (!owned.has(rule.arn)) found.push(`listener rule ${rule.arn} (priority ${rule.priority}) owned by no stack`);
+  return found;
 }

@@ -22,6 +22,13 @@ export interface LifeOptions {
   restarts?: boolean;
   /** Give up on a life that has not settled after this long (real time). Default 60 s. */
   watchdogMs?: number;
+  /** The most events a life has (at least 4); default 10. */
+  maxSteps?: number;
+  /**
+   * Whether webhooks arrive out of order (one held back until after the next) and some twice
+   * (redelivered with the same delivery id, possibly to a restarted process). Default true.
+   */
+  disorder?: boolean;
 }
 
 export interface LifeResult {
@@ -40,6 +47,8 @@ export interface PullModel {
   number: number;
   branch: string;
   head: string;
+  /** The head before the last push (a synchronize payload's `before`). */
+  before?: string;
   state: "open" | "closed";
   /**
    * `/preview` commands sent to the pull request, open or closed: each may get one reply (a
@@ -58,6 +67,9 @@ export async function runLife(options: LifeOptions): Promise<LifeResult> {
   const events = createRandom(deriveSeed(seed, "events"));
   const pacing = createRandom(deriveSeed(seed, "pacing"));
   const faultRandom = createRandom(deriveSeed(seed, "faults"));
+  // Its own stream, so that the order of deliveries does not change the events of a seed.
+  const deliveries = createRandom(deriveSeed(seed, "deliveries"));
+  const disorder = options.disorder ?? true;
   const awsRate = options.awsFaultRate ?? 0.1;
   const githubRate = options.githubFaultRate ?? 0.05;
   const restarts = options.restarts ?? true;
@@ -85,19 +97,47 @@ export async function runLife(options: LifeOptions): Promise<LifeResult> {
     if (awsRate > 0) h.aws.chaos(awsChaos(faultRandom, awsRate, faultCounts));
     if (githubRate > 0) h.github.chaos(githubChaos(faultRandom, githubRate, faultCounts));
 
-    const deliver = async (name: string, payload: Record<string, unknown>, what: string) => {
+    interface Delivery {
+      name: string;
+      payload: Record<string, unknown>;
+      id: string;
+      what: string;
+    }
+    let sent = 0;
+    // GitHub promises no order: a delivery held back arrives after the next one.
+    let held: Delivery | undefined;
+    // Delivered once and kept for a second delivery with the same id (a redelivery).
+    const redeliverable: Delivery[] = [];
+    const send = async (delivery: Delivery, how = "") => {
       if (!alive) {
-        note(`${what} (webhook lost: berth is down)`);
+        note(`${delivery.what}${how} (webhook lost: berth is down)`);
         return;
       }
-      note(what);
+      note(`${delivery.what}${how}`);
       try {
-        await h.receive(name, payload);
+        await h.receive(delivery.name, delivery.payload, delivery.id);
       } catch (error) {
         note(`  webhook answered with an error: ${String(error)}`);
       }
     };
+    const flushHeld = async () => {
+      const late = held;
+      held = undefined;
+      if (late) await send(late, " (delivered late, after a newer one)");
+    };
+    const deliver = async (name: string, payload: Record<string, unknown>, what: string) => {
+      const delivery: Delivery = { name, payload, id: `life-${seed}-delivery-${++sent}`, what };
+      if (disorder && alive && held === undefined && deliveries.chance(0.1)) {
+        held = delivery;
+        note(`${what} (its delivery held back)`);
+        return;
+      }
+      await send(delivery);
+      await flushHeld();
+      if (disorder && deliveries.chance(0.1)) redeliverable.push(delivery);
+    };
     const push = (pull: PullModel) => {
+      pull.before = pull.head;
       pull.head = events.hex(40);
       if (configInPulls) h.github.setFiles(pull.head, app);
       h.aws.putImage(IMAGE(pull.head));
@@ -106,9 +146,13 @@ export async function runLife(options: LifeOptions): Promise<LifeResult> {
     const setPull = (pull: PullModel) => h.github.setPull({ number: pull.number, headSha: pull.head, branch: pull.branch, state: pull.state });
 
     const count = events.int(1, 3);
-    const steps = events.int(4, 10);
+    const steps = events.int(4, Math.max(4, options.maxSteps ?? 10));
     for (let step = 0; step < steps; step++) {
       clock += events.int(1, 20) * 60_000;
+      if (redeliverable.length > 0 && deliveries.chance(0.15)) {
+        const again = redeliverable.splice(deliveries.int(0, redeliverable.length - 1), 1)[0]!;
+        await send(again, " (redelivered, same delivery id)");
+      }
       if (awsRate > 0 && events.chance(0.15)) injectDomainFault(h, events, note);
       const unopened = pulls.length < count;
       const open = pulls.filter((p) => p.state === "open");
@@ -130,7 +174,7 @@ export async function runLife(options: LifeOptions): Promise<LifeResult> {
         const pull = events.pick(open);
         push(pull);
         setPull(pull);
-        await deliver("pull_request", pullRequestPayload("synchronize", { number: pull.number, sha: pull.head, branch: pull.branch }), `push #${pull.number} -> ${pull.head.slice(0, 7)}`);
+        await deliver("pull_request", pullRequestPayload("synchronize", { number: pull.number, sha: pull.head, before: pull.before, branch: pull.branch }), `push #${pull.number} -> ${pull.head.slice(0, 7)}`);
       } else if (choice === "reset" || choice === "command on closed") {
         const pull = events.pick(choice === "reset" ? open : closed);
         const id = h.github.addComment("/preview reset", { login: MAINTAINER, type: "User" }, pull.number);
@@ -171,6 +215,7 @@ export async function runLife(options: LifeOptions): Promise<LifeResult> {
       await h.ready();
       note("berth restarted; start-up resync");
     }
+    await flushHeld();
     note("quiet: a resync every 15 minutes for two hours");
     const watchdog = options.watchdogMs ?? 60_000;
     let stalled = false;
@@ -231,15 +276,23 @@ async function run(h: Harness, pacing: Random, input: { alive: boolean; until: "
   }
 }
 
-/** One of AWS's own failures, waiting for the next operation it fits. */
+/** One of AWS's own failures, waiting for the next operation it fits (an update whose rollback fails too leaves the stack UPDATE_ROLLBACK_FAILED). */
 function injectDomainFault(h: Harness, random: Random, note: (line: string) => void): void {
-  const kind = random.pick(["task fails to start", "update rolls back", "delete fails"] as const);
+  const kind = random.pick(["task fails to start", "update rolls back", "update's rollback fails", "delete fails"] as const);
   if (kind === "task fails to start") h.aws.scriptTask({ failToStart: TASK_START_FAILURE, times: 1 });
   else if (kind === "update rolls back") {
     h.aws.failStack({
       operation: "update",
       resource: "WebService",
       reason: 'Resource handler returned message: "Service Unavailable (Service: Ecs, Status Code: 503)" (HandlerErrorCode: ServiceInternalError)',
+    });
+  } else if (kind === "update's rollback fails") {
+    // The stack ends UPDATE_ROLLBACK_FAILED: the service cannot be put back on its old task definition.
+    h.aws.failStack({
+      operation: "update",
+      resource: "WebService",
+      reason: 'Resource handler returned message: "Service Unavailable (Service: Ecs, Status Code: 503)" (HandlerErrorCode: ServiceInternalError)',
+      rollbackFails: 'Resource handler returned message: "TaskDefinition is inactive (Service: Ecs, Status Code: 400)" (HandlerErrorCode: InvalidRequest)',
     });
   } else h.aws.failStack({ operation: "delete", resource: "PreviewSecurityGroup", reason: "resource sg-0abc has a dependent object" });
   note(`AWS will fail: ${kind}`);
