@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
+import { createHarness, deliverHead, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
 import { IMAGE, SHA1, SHA2, STACK } from "../helpers/app-fixtures.js";
-import { pullRequestPayload } from "../helpers/webhook-payloads.js";
 
 /*
  * What berth reads on a deploy's critical path, and in which order it may: reads that need nothing
@@ -16,11 +15,7 @@ afterEach(() => {
   h.close();
 });
 
-async function deploy(harness: Harness, sha: string, action: "opened" | "synchronize") {
-  harness.github.setPull({ number: 7, headSha: sha, branch: "feature/checkout" });
-  await harness.receive("pull_request", pullRequestPayload(action, { number: 7, sha }));
-  await harness.settle();
-}
+const deploy = deliverHead;
 
 function commands(harness: Harness, from = 0): string[] {
   return harness.aws.calls.slice(from).map((c) => c.command);

@@ -1,6 +1,6 @@
 import type { ContainerDefinition, TaskDefinition } from "@aws-sdk/client-ecs";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
+import { createHarness, deliverHead, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
 import { SHA1, SHA2, STACK, IMAGE } from "../helpers/app-fixtures.js";
 import { prCommentPayload, pullRequestPayload } from "../helpers/webhook-payloads.js";
 
@@ -10,11 +10,7 @@ afterEach(() => {
   h.close();
 });
 
-async function deploy(harness: Harness, sha: string, action: "opened" | "synchronize") {
-  harness.github.setPull({ number: 7, headSha: sha, branch: "feature/checkout" });
-  await harness.receive("pull_request", pullRequestPayload(action, { number: 7, sha }));
-  await harness.settle();
-}
+const deploy = deliverHead;
 
 async function reset(harness: Harness) {
   harness.github.setPermission("maintainer", "maintain");

@@ -12,7 +12,7 @@ import type { EngineMetrics } from "../../src/preview/index.js";
 import { createAwsFake, type AwsFake } from "../fakes/aws-fake.js";
 import { createGitHubFake, type GitHubFake } from "../fakes/github-fake.js";
 import { HOST_KEY } from "./app-fixtures.js";
-import { INSTALLATION_ID, OWNER, REPO } from "./webhook-payloads.js";
+import { INSTALLATION_ID, OWNER, pullRequestPayload, REPO } from "./webhook-payloads.js";
 
 let privateKey: string | undefined;
 function testKey(): string {
@@ -222,4 +222,11 @@ export function createHarness(input: {
       github.done();
     },
   };
+}
+
+/** Pull request #7 at `sha` as GitHub shows it, its `pull_request` webhook delivered, and the work it started finished. */
+export async function deliverHead(harness: Harness, sha: string, action: "opened" | "synchronize"): Promise<void> {
+  harness.github.setPull({ number: 7, headSha: sha, branch: "feature/checkout" });
+  await harness.receive("pull_request", pullRequestPayload(action, { number: 7, sha }));
+  await harness.settle();
 }
