@@ -79,15 +79,6 @@ export async function createGated(
     // A step that runs is not cut off: the steps stop at their own safe points.
     await input.runSteps(found);
   };
-  await settleGate(deps, {
-    operation: "create",
-    steps,
-    signal,
-    ended,
-    onOpened: async () => {
-      gateOpened.open();
-      await input.onOpened();
-    },
-  });
+  await settleGate(deps, { operation: "create", steps, signal, ended, opened: gateOpened, onOpened: input.onOpened });
   return create;
 }

@@ -56,16 +56,7 @@ export async function rollOutGated(
   };
 
   // The previous version serves until a rollback completes, which the check run then says.
-  await settleGate(deps, {
-    operation: "update",
-    steps: input.runSteps,
-    signal,
-    ended,
-    onOpened: async () => {
-      gateOpened.open();
-      await input.onOpened();
-    },
-  });
+  await settleGate(deps, { operation: "update", steps: input.runSteps, signal, ended, opened: gateOpened, onOpened: input.onOpened });
   return update;
 }
 
@@ -90,6 +81,8 @@ export async function settleGate(
     signal: (status: "SUCCESS" | "FAILURE", reason: string) => Promise<unknown>;
     /** Settles once the operation has ended, however. */
     ended: Promise<unknown>;
+    /** Opened once SUCCESS is signalled: the operation's wait aims at the held services from then. */
+    opened: { open: () => void };
     onOpened: () => Promise<void>;
   },
 ): Promise<void> {
@@ -104,6 +97,7 @@ export async function settleGate(
     throw error;
   }
   await input.signal("SUCCESS", "every release step exited 0");
+  input.opened.open();
   await input.onOpened();
 }
 
