@@ -10,6 +10,7 @@ import { AwsCallError, HealthError } from "../preview/errors.js";
 import type { LoadBalancerHeadroom, LoadBalancerPort, Signal } from "../preview/ports.js";
 import { awsCall } from "./aws-call.js";
 import { formatDuration, pollUntil, timing, type PollTiming } from "./poll.js";
+import { loadBalancerOfListener } from "../util/load-balancer-arn.js";
 
 export interface ElbV2Options {
   client: ElasticLoadBalancingV2Client;
@@ -151,8 +152,3 @@ export class ElbV2 implements LoadBalancerPort {
   }
 }
 
-/** The load balancer a listener belongs to, read from the listener's ARN (AWS's documented form); undefined for another form. */
-export function loadBalancerOfListener(listenerArn: string): string | undefined {
-  const match = /^(arn:[^:]+:elasticloadbalancing:[^:]*:[^:]*:)listener\/((?:app|net|gwy)\/[^/]+\/[^/]+)\/[^/]+$/.exec(listenerArn);
-  return match ? `${match[1]}loadbalancer/${match[2]}` : undefined;
-}

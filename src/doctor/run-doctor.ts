@@ -5,6 +5,7 @@
 import { BerthError } from "../errors.js";
 import { AwsCallError } from "../preview/errors.js";
 import { BASE_EXPORTS, OPTIONAL_BASE_EXPORTS, type BaseExport } from "../stack/base-stack.js";
+import { loadBalancerOfListener } from "../util/load-balancer-arn.js";
 import { assessSubnetEgress, type SubnetEgress } from "./assess-subnet-egress.js";
 import type { DoctorPort, RepositoryRef, SimulationRequest, TargetGroupInfo } from "./doctor-port.js";
 import { buildBotRoleRequests, type BotRoleAccount } from "./bot-role-requests.js";
@@ -157,7 +158,8 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
   });
 
   await needs("target-groups", "Target groups", ["ListenerArn"], async ({ ListenerArn }) => {
-    const loadBalancerArn = loadBalancerArnOf(ListenerArn);
+    // A listener ARN not of AWS's form names no load balancer: the count then fails on it, and says so.
+    const loadBalancerArn = loadBalancerOfListener(ListenerArn) ?? ListenerArn;
     const used = await port.targetGroupCount(loadBalancerArn);
     return headroom("target-groups", `Target groups on the load balancer: ${used} of ${ALB_LIMIT} used`, used,
       "close stale previews, or deploy a second base stack (its own load balancer) for some repositories: this limit cannot be raised");
@@ -292,12 +294,6 @@ function wakeTargetResult(arn: string, vpcId: string, group: TargetGroupInfo | u
 
 function headroom(id: CheckId, title: string, used: number, fix: string): CheckResult {
   return used >= ALB_LIMIT * HEADROOM_WARNING ? { id, status: "fail", title: `${title} (${Math.round((used / ALB_LIMIT) * 100)} %)`, fix } : { id, status: "pass", title };
-}
-
-/** `arn:aws:elasticloadbalancing:r:a:listener/app/name/id/lid` -> `…:loadbalancer/app/name/id`. */
-export function loadBalancerArnOf(listenerArn: string): string {
-  const [head = "", path = ""] = listenerArn.split(":listener/");
-  return `${head}:loadbalancer/${path.split("/").slice(0, 3).join("/")}`;
 }
 
 /** Partition and account of an ARN. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CloudFormationStacks } from "../../src/aws/cloudformation-stacks.js";
 import { DescribeListenersCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { ElbV2, loadBalancerOfListener } from "../../src/aws/elbv2.js";
+import { ElbV2 } from "../../src/aws/elbv2.js";
 import { HealthError } from "../../src/preview/errors.js";
 import { BASE_OUTPUTS, createAwsFake, type AwsFakeOptions } from "../fakes/aws-fake.js";
 import { previewTemplate } from "../fakes/aws/preview-template.js";
@@ -100,23 +100,6 @@ describe("ElbV2.headroom", () => {
     const fake = createAwsFake();
     const elb = new ElbV2({ client: fake.clients.elbv2, ruleLimit: 200 });
     expect((await elb.headroom(BASE_OUTPUTS.ListenerArn)).rules).toEqual({ used: 0, limit: 200 });
-  });
-});
-
-describe("loadBalancerOfListener", () => {
-  it.each([
-    ["arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/my-alb/50dc6c495c0c9188/f2f7dc8efc522ab2", "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/my-alb/50dc6c495c0c9188"],
-    ["arn:aws-us-gov:elasticloadbalancing:us-gov-west-1:123456789012:listener/net/my-nlb/0123456789abcdef/fedcba9876543210", "arn:aws-us-gov:elasticloadbalancing:us-gov-west-1:123456789012:loadbalancer/net/my-nlb/0123456789abcdef"],
-  ])("reads the load balancer from %s", (listener, loadBalancer) => {
-    expect(loadBalancerOfListener(listener)).toBe(loadBalancer);
-  });
-
-  it.each([
-    "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/my-alb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee",
-    "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/my-alb/50dc6c495c0c9188",
-    "my-listener",
-  ])("leaves %s to DescribeListeners", (listener) => {
-    expect(loadBalancerOfListener(listener)).toBeUndefined();
   });
 });
 
