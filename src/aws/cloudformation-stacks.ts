@@ -18,7 +18,7 @@ import {
   type StackEvent,
 } from "@aws-sdk/client-cloudformation";
 import { OwnershipError, StackError } from "../preview/errors.js";
-import type { EnsureStackInput, Signal, StackPort, StackSummary } from "../preview/ports.js";
+import { SETTLED_STATUSES, type EnsureStackInput, type Signal, type StackPort, type StackSummary } from "../preview/ports.js";
 import { awsCall, errorMessage, errorName } from "./aws-call.js";
 import { DurationMemory, expectHeldRolloutMs, expectStackChangeMs, TYPICAL_MS } from "./expected-duration.js";
 import { formatDuration, pause, pollUntil, timing, type Cadence, type PollTiming } from "./poll.js";
@@ -53,8 +53,6 @@ export interface CloudFormationStacksOptions {
 }
 
 const DONE = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE"]);
-/** States a change set starts from as they are: nothing runs, nothing to repair first. */
-const SETTLED = new Set([...DONE, "UPDATE_ROLLBACK_COMPLETE"]);
 /** Every status but DELETE_COMPLETE: ListStacks would otherwise return each deleted preview for 90 days. */
 const LIVE_STATUSES = Object.values(StackStatus).filter((status) => status !== StackStatus.DELETE_COMPLETE);
 const NO_CHANGES = /didn't contain changes|No updates are to be performed/i;
@@ -202,7 +200,7 @@ export class CloudFormationStacks implements StackPort {
       });
     }
 
-    let stack = input.current && (input.current.stack === undefined || SETTLED.has(input.current.stack.status)) ? unsummarize(input.current.stack) : await this.describe(name);
+    let stack = input.current && (input.current.stack === undefined || SETTLED_STATUSES.has(input.current.stack.status)) ? unsummarize(input.current.stack) : await this.describe(name);
     if (stack) this.assertOwned(stack, "update");
     if (stack && isBusy(stack.StackStatus)) {
       progress(`waiting for the running ${stack.StackStatus} of ${name} to finish`);

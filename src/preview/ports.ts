@@ -12,6 +12,12 @@ export type Signal = AbortSignal | undefined;
 // ---------------------------------------------------------------------------------------------
 // AWS
 
+/**
+ * Stack states in which no operation runs and the last one ended as a whole, done or rolled back:
+ * the template is what runs, and a change set starts from the stack as it is.
+ */
+export const SETTLED_STATUSES: ReadonlySet<string> = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"]);
+
 /** A CloudFormation stack as berth sees it. */
 export interface StackSummary {
   name: string;

@@ -1,6 +1,6 @@
 import { BerthError } from "../../errors.js";
 import { LimitError, StackError } from "../errors.js";
-import type { EnsureStackInput, StackSummary } from "../ports.js";
+import { SETTLED_STATUSES, type EnsureStackInput, type StackSummary } from "../ports.js";
 import { buildDataTasksTag, DATA_TASKS_TAG } from "./data-tasks.js";
 import type { DeployDeps } from "./deploy-preview.js";
 import { isPriorityInUse } from "./listener-priority.js";
@@ -123,9 +123,6 @@ export async function rethrowWithShortage(deps: DeployDeps, error: unknown, inpu
   });
 }
 
-/** Stack states whose template is settled: what GetTemplate returns is what runs. */
-export const SETTLED = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"]);
-
 /**
  * What the release phase's update would change on the existing stack (see compareReleasePhase):
  * read only when the stack is settled and its tags (apart from `berth:deploying`, which the
@@ -139,7 +136,7 @@ export async function releasePhaseChange(
   /** The stack's template, read already beside other reads (see stack-reads.ts). */
   read?: Promise<Record<string, unknown> | undefined>,
 ): Promise<{ change: "none" | "release-image" | "other"; current?: Record<string, unknown> }> {
-  if (!existing || !SETTLED.has(existing.status) || existing.parameters.ListenerRulePriority === undefined) return { change: "other" };
+  if (!existing || !SETTLED_STATUSES.has(existing.status) || existing.parameters.ListenerRulePriority === undefined) return { change: "other" };
   if (!sameTags(existing.tags, wanted.tags, [DEPLOYING_TAG])) return { change: "other" };
   if (Object.entries(wanted.parameters).some(([key, value]) => existing.parameters[key] !== value)) return { change: "other" };
   // Unreadable (a bot role without cloudformation:GetTemplate yet): the stack update decides, as before.

@@ -1,6 +1,6 @@
-import type { StackSummary } from "../ports.js";
+import { SETTLED_STATUSES, type StackSummary } from "../ports.js";
 import type { DeployDeps } from "./deploy-preview.js";
-import { assertHeadroom, findDataTasks, SETTLED } from "./stack-operations.js";
+import { assertHeadroom, findDataTasks } from "./stack-operations.js";
 import { parsePairs } from "./stack-outputs.js";
 
 /**
@@ -39,7 +39,7 @@ export async function startStackReads(
     if (!listenerArn) return { stack };
     return { stack, headroom: quiet(assertHeadroom(deps, listenerArn)), priority: quiet(deps.priorities.allocate(listenerArn)) };
   }
-  if (!SETTLED.has(stack.status)) return { stack };
+  if (!SETTLED_STATUSES.has(stack.status)) return { stack };
   // The release task's revision, which a release step run copies (a push that changed only code).
   if (stack.outputs.ReleaseTaskDefinitionArn) deps.tasks.prepareStepChain?.(stack.outputs.ReleaseTaskDefinitionArn);
   return {

@@ -1,6 +1,6 @@
 import type { Logger } from "../../util/logger.js";
 import type { PreviewJob } from "../job.js";
-import type { RepoRef, RequestMetricsPort, StackPort, StackSummary } from "../ports.js";
+import { SETTLED_STATUSES, type RepoRef, type RequestMetricsPort, type StackPort, type StackSummary } from "../ports.js";
 import { readIdleState, type IdleState } from "./idle-tags.js";
 import { SERVING_TAG } from "./serving-tags.js";
 
@@ -16,8 +16,6 @@ export interface IdleSweepSummary {
   errors: number;
 }
 
-/** Stack states in which a preview is settled enough to sleep or go. */
-const SETTLED = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"]);
 
 /**
  * Which idle windows may have run out, from the stack's tags alone, each with the window to ask
@@ -69,7 +67,7 @@ export async function sweepIdle(deps: {
       log.warn({ tags: stack.tags }, "stack has no readable owner tags or TargetGroupArn output; not swept");
       continue;
     }
-    if (!SETTLED.has(stack.status) || deps.busy(owner.repo, owner.pr)) continue;
+    if (!SETTLED_STATUSES.has(stack.status) || deps.busy(owner.repo, owner.pr)) continue;
     const now = deps.now();
     let chosen: { action: "expire" | "sleep"; windowSeconds: number } | undefined;
     try {
