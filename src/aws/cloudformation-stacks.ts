@@ -623,9 +623,14 @@ class EventCursor {
   }
 }
 
-/** Milliseconds from the first to the last of the stack's own events (its statuses), when they tell. */
+/** When the stack's own events (its statuses) happened, by CloudFormation's clock, in ms. */
+function stackEventTimes(events: readonly StackEvent[]): number[] {
+  return events.filter((e) => e.ResourceType === "AWS::CloudFormation::Stack" && e.Timestamp).map((e) => new Date(e.Timestamp!).getTime());
+}
+
+/** Milliseconds from the first to the last of the stack's own events, when they tell. */
 function operationSpan(events: readonly StackEvent[]): number | undefined {
-  const times = events.filter((e) => e.ResourceType === "AWS::CloudFormation::Stack" && e.Timestamp).map((e) => new Date(e.Timestamp!).getTime());
+  const times = stackEventTimes(events);
   if (times.length < 2) return undefined;
   const span = Math.max(...times) - Math.min(...times);
   return span > 0 ? span : undefined;
@@ -633,7 +638,7 @@ function operationSpan(events: readonly StackEvent[]): number | undefined {
 
 /** When the operation's last event of the stack itself happened, by CloudFormation's clock. */
 function operationEnd(events: readonly StackEvent[]): number | undefined {
-  const times = events.filter((e) => e.ResourceType === "AWS::CloudFormation::Stack" && e.Timestamp).map((e) => new Date(e.Timestamp!).getTime());
+  const times = stackEventTimes(events);
   return times.length === 0 ? undefined : Math.max(...times);
 }
 
