@@ -60,22 +60,26 @@ export async function ensureWithPriority(
   }
 }
 
+/** A rollout's stack operation as it ran, with the listener rule priority it got. */
+type RolloutInput = Parameters<typeof ensureWithPriority>[1] & { priority: number };
+
+/** A tags-only update of the template the rollout ran: its tags with `tags` over them. */
+function retagRollout(deps: DeployDeps, rollout: RolloutInput, tags: Record<string, string>): Promise<StackSummary> {
+  return deps.stacks.ensure({
+    name: rollout.name,
+    template: rollout.template,
+    tags: { ...rollout.tags, ...tags },
+    parameters: { ...rollout.parameters, ListenerRulePriority: String(rollout.priority) },
+    onProgress: rollout.onProgress,
+  });
+}
+
 /**
  * Names the commit that served before in `berth:sha` again, after the rollout update named the new
  * one and berth's own rollout or health check failed: a tags-only update of the rollout's template.
  */
-export async function restoreServingTag(
-  deps: DeployDeps,
-  rollout: Parameters<typeof ensureWithPriority>[1] & { priority: number },
-  servedBefore: string,
-): Promise<void> {
-  await deps.stacks.ensure({
-    name: rollout.name,
-    template: rollout.template,
-    tags: { ...rollout.tags, [SERVING_TAG]: servedBefore },
-    parameters: { ...rollout.parameters, ListenerRulePriority: String(rollout.priority) },
-    onProgress: rollout.onProgress,
-  });
+export async function restoreServingTag(deps: DeployDeps, rollout: RolloutInput, servedBefore: string): Promise<void> {
+  await retagRollout(deps, rollout, { [SERVING_TAG]: servedBefore });
 }
 
 /**
@@ -84,21 +88,11 @@ export async function restoreServingTag(
  * could not name tasks that did not exist yet. A failure is logged; the next deploy then records
  * them without comparing.
  */
-export async function recordDataTasks(
-  deps: DeployDeps,
-  created: Parameters<typeof ensureWithPriority>[1] & { priority: number },
-  dataTasks: Promise<string | undefined>,
-): Promise<void> {
+export async function recordDataTasks(deps: DeployDeps, created: RolloutInput, dataTasks: Promise<string | undefined>): Promise<void> {
   try {
     const tasks = await dataTasks;
     if (tasks === undefined) return;
-    await deps.stacks.ensure({
-      name: created.name,
-      template: created.template,
-      tags: { ...created.tags, [DATA_TASKS_TAG]: tasks },
-      parameters: { ...created.parameters, ListenerRulePriority: String(created.priority) },
-      onProgress: created.onProgress,
-    });
+    await retagRollout(deps, created, { [DATA_TASKS_TAG]: tasks });
   } catch (error) {
     deps.log.warn({ err: error, stack: created.name }, "could not record the data services' tasks on the stack; the next deploy records them");
   }
