@@ -51,14 +51,18 @@ export function startEngineThread<C extends object>(input: {
   let markLoaded: () => void = () => {};
   const loadedPromise = new Promise<void>((resolve) => (markLoaded = resolve));
 
-  const die = (reason: string, error?: unknown) => {
-    if (ending) return;
-    ending = true;
+  /** Every call still waiting fails with `reason`: no answer will come. */
+  const failPending = (reason: string) => {
     for (const [id, waiter] of pending) {
       clearTimeout(waiter.timer);
       pending.delete(id);
       waiter.reject(new Error(reason));
     }
+  };
+  const die = (reason: string, error?: unknown) => {
+    if (ending) return;
+    ending = true;
+    failPending(reason);
     input.log.error(error === undefined ? {} : { err: error }, reason);
     input.exit(1);
   };
@@ -104,11 +108,7 @@ export function startEngineThread<C extends object>(input: {
     },
     async terminate() {
       ending = true;
-      for (const [id, waiter] of pending) {
-        clearTimeout(waiter.timer);
-        pending.delete(id);
-        waiter.reject(new Error("the engine thread has stopped"));
-      }
+      failPending("the engine thread has stopped");
       await worker.terminate();
     },
   };
