@@ -39,11 +39,6 @@ const SWEPT = new Set<PreviewJob["action"]>(["sleep", "expire"]);
 /** GitHub requests one resync spends per installation looking for open pull requests without a stack. */
 export const RESYNC_BUDGET = 100;
 
-/**
- * The front door of the engine: handlers enqueue jobs, the service runs them off the request path,
- * one at a time per pull request (newest head wins, superseded deploys stop at a safe point), many
- * pull requests in parallel, and each webhook delivery at most once.
- */
 /** What a deploy starts from once its rules, a fork's approval and a wake let it: the base stack being read, the preview stack as read. */
 interface PreparedDeploy {
   base: Promise<{ name: string; outputs: Record<string, string> }>;
@@ -52,6 +47,11 @@ interface PreparedDeploy {
   approvalMarker?: string;
 }
 
+/**
+ * The front door of the engine: handlers enqueue jobs, the service runs them off the request path,
+ * one at a time per pull request (newest head wins, superseded deploys stop at a safe point), many
+ * pull requests in parallel, and each webhook delivery at most once.
+ */
 export class PreviewService {
   private readonly queue: KeyedQueue<PreviewJob>;
   private readonly seenDeliveries = new Map<string, true>();
