@@ -5,23 +5,32 @@ import { startWebhookProxy, type SmeeModule } from "../../handlers/webhook-proxy
 import { loadSettings } from "../../handlers/settings.js";
 import { call, visibleText } from "../helpers/dashboard-harness.js";
 
+/**
+ * `serve` with a configured app on a free port of 127.0.0.1, `more` added to its environment;
+ * returns the port, the signal handlers it installed and the exit codes it asked for.
+ */
+async function startServe(more: NodeJS.ProcessEnv = {}, options: { loadSmee?: () => Promise<SmeeModule> } = {}) {
+  vi.stubEnv("AWS_REGION", "us-east-1");
+  const privateKey = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  const signals = new Map<string, () => void>();
+  const exits: number[] = [];
+  const env: NodeJS.ProcessEnv = { APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: "s", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", AWS_REGION: "us-east-1", ...more };
+  const { port } = await serve({
+    env,
+    settings: loadSettings(env),
+    ...options,
+    process: { on: (signal, listener) => signals.set(signal, listener), exit: (code) => void exits.push(code) },
+  });
+  return { port, signals, exits };
+}
+
 describe("serve (npm start with a configured app)", () => {
   afterEach(() => {
     vi.unstubAllEnvs();
   });
 
   it("answers /ping and verifies webhooks, and on SIGTERM with nothing running closes the server and exits 0", async () => {
-    vi.stubEnv("AWS_REGION", "us-east-1");
-    const privateKey = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-    const signals = new Map<string, () => void>();
-    const exits: number[] = [];
-    const env: NodeJS.ProcessEnv = { APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: "s", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", AWS_REGION: "us-east-1" };
-
-    const { port } = await serve({
-      env,
-      settings: loadSettings(env),
-      process: { on: (signal, listener) => signals.set(signal, listener), exit: (code) => void exits.push(code) },
-    });
+    const { port, signals, exits } = await startServe();
     const url = `http://127.0.0.1:${port}`;
 
     const ping = await fetch(`${url}/ping`);
@@ -52,23 +61,11 @@ describe("serve (npm start with a configured app)", () => {
   });
 
   it("with BERTH_PUBLIC_URL serves the dashboard on that host, signing in with the App's client id", async () => {
-    vi.stubEnv("AWS_REGION", "us-east-1");
-    const privateKey = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-    const signals = new Map<string, () => void>();
-    const exits: number[] = [];
-    const env: NodeJS.ProcessEnv = {
-      APP_ID: "1",
-      PRIVATE_KEY: privateKey,
-      WEBHOOK_SECRET: "s",
-      PORT: "0",
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "silent",
-      AWS_REGION: "us-east-1",
+    const { port, signals, exits } = await startServe({
       BERTH_PUBLIC_URL: "https://berth.example.com",
       GITHUB_CLIENT_ID: "Iv1.0123456789abcdef",
       GITHUB_CLIENT_SECRET: "secret",
-    };
-    const { port } = await serve({ env, settings: loadSettings(env), process: { on: (signal, listener) => signals.set(signal, listener), exit: (code) => void exits.push(code) } });
+    });
 
     const home = await call(port, { path: "/", host: "berth.example.com" });
     expect(home.status).toBe(200);
@@ -82,10 +79,6 @@ describe("serve (npm start with a configured app)", () => {
   });
 
   it("with WEBHOOK_PROXY_URL forwards the smee channel's webhooks to its own webhook path, and stops forwarding on SIGTERM", async () => {
-    vi.stubEnv("AWS_REGION", "us-east-1");
-    const privateKey = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-    const signals = new Map<string, () => void>();
-    const exits: number[] = [];
     const proxies: Array<{ source: string; target: string; closed: boolean }> = [];
     const loadSmee = async (): Promise<SmeeModule> => ({
       SmeeClient: class {
@@ -97,18 +90,7 @@ describe("serve (npm start with a configured app)", () => {
         }
       },
     });
-    const env: NodeJS.ProcessEnv = {
-      APP_ID: "1",
-      PRIVATE_KEY: privateKey,
-      WEBHOOK_SECRET: "s",
-      PORT: "0",
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "silent",
-      AWS_REGION: "us-east-1",
-      WEBHOOK_PROXY_URL: "https://smee.io/berth-dev",
-    };
-
-    const { port } = await serve({ env, settings: loadSettings(env), loadSmee, process: { on: (signal, listener) => signals.set(signal, listener), exit: (code) => void exits.push(code) } });
+    const { port, signals, exits } = await startServe({ WEBHOOK_PROXY_URL: "https://smee.io/berth-dev" }, { loadSmee });
 
     expect(proxies).toEqual([{ source: "https://smee.io/berth-dev", target: `http://127.0.0.1:${port}/api/github/webhooks`, closed: false }]);
     signals.get("SIGTERM")!();
