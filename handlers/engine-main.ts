@@ -2,12 +2,11 @@
 // handlers, the per-PR queue and the AWS and GitHub adapters, built from this thread's
 // environment (serve.ts's), away from the thread that answers HTTP.
 import { createProbot } from "probot";
-import type { EngineCalls } from "./engine-protocol.js";
 import { createGitHubOctokit } from "./github-octokit.js";
 import { productionDeps, type ProductionDeps } from "./index.js";
 import { createMetrics, githubMetricsPlugin } from "./metrics.js";
 import { watchReadiness } from "./readiness.js";
-import { runEngineThread } from "./run-engine-thread.js";
+import { engineCalls, runEngineThread } from "./run-engine-thread.js";
 
 runEngineThread(async () => {
   const env = process.env;
@@ -29,15 +28,5 @@ runEngineThread(async () => {
     stopSchedule();
     stopWatching();
   };
-  const calls: EngineCalls = {
-    alive: () => true,
-    ready,
-    metrics: () => metrics.render(),
-    wake: (host) => previews.wakeOnRequest(host),
-    listPreviews: (readable) => previews.listPreviews(readable),
-    dashboardAction: (request) => previews.dashboardAction(request),
-    stopResync,
-    drain: (deadlineMs) => previews.drain(deadlineMs),
-  };
-  return { deps, calls, log: probot.log };
+  return { deps, calls: engineCalls({ previews, ready, metrics, stopResync }), log: probot.log };
 });

@@ -2,9 +2,33 @@ import { parentPort, type MessagePort } from "node:worker_threads";
 import { createEventHandler, type EmitterWebhookEvent } from "@octokit/webhooks";
 import type { Logger } from "../src/util/logger.js";
 import type { HandlerDeps } from "./deps.js";
-import type { Delivery, EngineMessage, FrontMessage } from "./engine-protocol.js";
+import type { PreviewService } from "../src/preview/index.js";
+import type { Delivery, EngineCalls, EngineMessage, FrontMessage } from "./engine-protocol.js";
 import { routeWebhooks } from "./webhooks.js";
 import { lowerThreadPriority } from "../src/util/thread-priority.js";
+
+/**
+ * The calls the front thread makes of an engine (EngineCalls), answered by its preview service,
+ * its readiness, its metrics and its way to stop the resync schedule.
+ */
+export function engineCalls(input: {
+  previews: Pick<PreviewService, "wakeOnRequest" | "listPreviews" | "dashboardAction" | "drain">;
+  ready: EngineCalls["ready"];
+  metrics: { render: EngineCalls["metrics"] };
+  stopResync: () => void;
+}): EngineCalls {
+  const { previews } = input;
+  return {
+    alive: () => true,
+    ready: input.ready,
+    metrics: () => input.metrics.render(),
+    wake: (host) => previews.wakeOnRequest(host),
+    listPreviews: (readable) => previews.listPreviews(readable),
+    dashboardAction: (request) => previews.dashboardAction(request),
+    stopResync: input.stopResync,
+    drain: (deadlineMs) => previews.drain(deadlineMs),
+  };
+}
 
 /** What an engine thread is made of: the handlers' engine, the calls the front thread may make, where it logs. */
 export interface EngineParts<C extends object> {

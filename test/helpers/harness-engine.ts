@@ -15,7 +15,7 @@ import type { HandlerDeps } from "../../handlers/deps.js";
 import type { EngineCalls } from "../../handlers/engine-protocol.js";
 import { createMetrics } from "../../handlers/metrics.js";
 import { createReadiness } from "../../handlers/readiness.js";
-import { runEngineThread } from "../../handlers/run-engine-thread.js";
+import { engineCalls, runEngineThread } from "../../handlers/run-engine-thread.js";
 import { CloudFormationStacks } from "../../src/aws/cloudformation-stacks.js";
 import { createWorkerPlanner } from "../../src/plan/worker-planner.js";
 import { stackName, previewLabel } from "../../src/stack/naming.js";
@@ -103,14 +103,7 @@ runEngineThread<HarnessEngineCalls>(async () => {
   };
   const deps: HandlerDeps = crashOnDelivery ? { previews: { enqueue: crash, command: crash, imageBuild: crash, checkRunAction: crash } } : { previews };
   const calls: HarnessEngineCalls = {
-    alive: () => true,
-    ready,
-    metrics: () => metrics.render(),
-    wake: (host) => previews.wakeOnRequest(host),
-    listPreviews: (readable) => previews.listPreviews(readable),
-    dashboardAction: (request) => previews.dashboardAction(request),
-    stopResync: () => {},
-    drain: (deadlineMs) => previews.drain(deadlineMs),
+    ...engineCalls({ previews, ready, metrics, stopResync: () => {} }),
     putImages: (refs) => void refs.forEach((ref) => h.aws.putImage(ref)),
     setPulls: (pulls) => void pulls.forEach((pull) => h.github.setPull(pull)),
     setPermission: (user, permission) => h.github.setPermission(user, permission),
