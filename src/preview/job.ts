@@ -40,3 +40,41 @@ export interface PreviewJob {
   /** The head a push replaced (a `synchronize` webhook's `before`): tells a push delivered late from the newest one. */
   replaces?: string;
 }
+
+/** Jobs that remove the preview: they run to their end, and a newer one is never merged away. */
+export const REMOVALS: ReadonlySet<PreviewJob["action"]> = new Set<PreviewJob["action"]>(["destroy", "close"]);
+/** Jobs about a preview's idleness: they run to their end, and never interrupt a deploy. */
+export const IDLE_JOBS: ReadonlySet<PreviewJob["action"]> = new Set<PreviewJob["action"]>(["sleep", "wake", "expire", "extend"]);
+/** Jobs only the idle sweep queues: any other job waiting for the pull request is worth more. */
+const SWEPT: ReadonlySet<PreviewJob["action"]> = new Set<PreviewJob["action"]>(["sleep", "expire"]);
+
+/** Whether `newer` stops the running job at its next safe point; removals and idle jobs run to the end, and idle jobs never interrupt. */
+export function supersedes(running: PreviewJob, newer: PreviewJob): boolean {
+  if (IDLE_JOBS.has(running.action) || IDLE_JOBS.has(newer.action)) return false;
+  return !REMOVALS.has(running.action) && (REMOVALS.has(newer.action) || newer.action === "reset" || newer.sha !== running.sha);
+}
+
+/** What the check run calls a deploying job. */
+export function kindOf(job: PreviewJob): "deploy" | "redeploy" | "reset" {
+  return job.action === "reset" ? "reset" : job.action === "redeploy" ? "redeploy" : "deploy";
+}
+
+/** The queue key of a pull request. */
+export function prKey(repo: Pick<RepoRef, "owner" | "repo">, pr: number): string {
+  return `${repo.owner}/${repo.repo}#${pr}`.toLowerCase();
+}
+
+/**
+ * Coalesces an older job (waiting, or running and interrupted) with a newer one: a label event
+ * only updates the labels of what waits; removal wins over everything else; a reset stays a reset (with the newer head) so the data wipe someone asked for is
+ * not lost; otherwise newest wins.
+ */
+export function mergeJobs(older: PreviewJob, newer: PreviewJob): PreviewJob {
+  // A label event brings the pull request's labels, not work of its own: what waits still runs.
+  if (newer.label !== undefined && older.label === undefined) return { ...older, ...(newer.labels ? { labels: newer.labels } : {}) };
+  // The sweep judged idleness from AWS before a job came: a deploy, a command or a wake waiting is activity.
+  if (SWEPT.has(newer.action) && !SWEPT.has(older.action)) return older;
+  if (REMOVALS.has(newer.action)) return newer;
+  if (older.action === "reset" && !REMOVALS.has(newer.action)) return { ...newer, action: "reset" };
+  return newer;
+}

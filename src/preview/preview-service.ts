@@ -1,51 +1,25 @@
-import { loadRepoConfigSource } from "../config/load-repo-config.js";
-import { BerthError } from "../errors.js";
-import type { PreviewTarget } from "../plan/plan-preview.js";
-import { previewHostLabel, previewLabel, stackName } from "../stack/naming.js";
 import type { Logger } from "../util/logger.js";
-import { DeployReporter, renderComment } from "./report/index.js";
-import { approvalMarkerFor, awaitingApproval, awaitingMarkerFor, type BuildRun, type DeployDeps, ImageBuilds, deployPreview, describeFailure, destroyPreview, forkGate, gateDeploy, KeyedQueue, createWakeOnRequest, readIdleState, reconcile, RestartSignal, sleepPreview, sweepIdle, wakePreview, extendPreview, type IdleSweepSummary, type ReconcileSummary } from "./flow/index.js";
+import { type BuildRun, ImageBuilds, awaitingApproval, KeyedQueue, createWakeOnRequest, reconcile, RestartSignal, sweepIdle, type IdleSweepSummary, type ReconcileSummary } from "./flow/index.js";
 import { type CheckRunRequest, type CommandDeps, type CommentCommand, type DashboardActionRequest, handleCheckRunAction, handleCommand, handleDashboardAction } from "./commands/index.js";
-import type { PreviewJob } from "./job.js";
-import type { AppGitHub, LogPort, RepoGitHub, RepoRef, RequestMetricsPort, StackSummary } from "./ports.js";
-import { formatIdleWindow } from "../config/schema.js";
+import { IDLE_JOBS, mergeJobs, prKey, REMOVALS, supersedes, type PreviewJob } from "./job.js";
+import type { AppGitHub, RequestMetricsPort, RepoRef } from "./ports.js";
+import { runJob, type JobDeps } from "./run-job.js";
 import { createListPreviews, type ListPreviews } from "../dashboard/list-previews.js";
 import type { DashboardRow } from "../dashboard/dashboard-row.js";
 
-export interface PreviewServiceDeps extends Omit<DeployDeps, "log" | "logs"> {
-  logs: LogPort;
+export interface PreviewServiceDeps extends Omit<JobDeps, "approvedSha" | "untried"> {
   /** The load balancer's request counts: what the idle sweep judges `sleep_after` and `expire_after` by. */
   requests: RequestMetricsPort;
-  /** GitHub access for one repository (an installation token under the hood). */
-  github: (repo: RepoRef) => Promise<RepoGitHub>;
   /** The app's installations and repositories: a resync finds open pull requests without a stack there. */
   app?: AppGitHub;
   /** GitHub requests a resync may spend per installation looking for those; default RESYNC_BUDGET. */
   resyncBudget?: number;
-  log: Logger;
   /** How many pull requests deploy at once. */
   concurrency: number;
-  /** The operator's secret key of preview host names (previewHostLabel). */
-  hostKey: string;
-  /** berth's own target group, where a sleeping preview's rule forwards (see SleepWakeDeps). */
-  wakeTargetGroupArn?: string;
 }
 
-const REMOVALS = new Set<PreviewJob["action"]>(["destroy", "close"]);
-/** Jobs about a preview's idleness: they run to their end, and never interrupt a deploy. */
-const IDLE_JOBS = new Set<PreviewJob["action"]>(["sleep", "wake", "expire", "extend"]);
-/** Jobs only the idle sweep queues: any other job waiting for the pull request is worth more. */
-const SWEPT = new Set<PreviewJob["action"]>(["sleep", "expire"]);
 /** GitHub requests one resync spends per installation looking for open pull requests without a stack. */
 export const RESYNC_BUDGET = 100;
-
-/** What a deploy starts from once its rules, a fork's approval and a wake let it: the base stack being read, the preview stack as read. */
-interface PreparedDeploy {
-  base: Promise<{ name: string; outputs: Record<string, string> }>;
-  /** The preview stack as read moments before (absent: a wake changed it, and the deploy reads it again). */
-  stack?: { stack: StackSummary | undefined };
-  approvalMarker?: string;
-}
 
 /**
  * The front door of the engine: handlers enqueue jobs, the service runs them off the request path,
@@ -82,7 +56,11 @@ export class PreviewService {
       run: async (key, job, signal) => {
         this.touch(key);
         try {
-          await this.run(job, signal);
+          await runJob(
+            { ...this.deps, builds: this.builds, approvedSha: (job) => this.approvals.get(prKey(job.repo, job.pr)), untried: (job) => this.untried(job) },
+            job,
+            signal,
+          );
         } finally {
           this.touch(key);
         }
@@ -398,207 +376,4 @@ export class PreviewService {
     if (this.seenDeliveries.size > 10_000) this.seenDeliveries.delete(this.seenDeliveries.keys().next().value as string);
     return true;
   }
-
-  private async run(job: PreviewJob, signal: AbortSignal): Promise<void> {
-    const github = await this.deps.github(job.repo);
-    const ref = { owner: job.repo.owner, repo: job.repo.repo, pr: job.pr };
-    const target: PreviewTarget = { ...ref, sha: job.sha, ...(job.branch ? { branch: job.branch } : {}), host: previewHostLabel(ref, this.deps.hostKey) };
-    const log = this.deps.log.child({ repo: `${job.repo.owner}/${job.repo.repo}`, pr: job.pr, action: job.action });
-
-    if (REMOVALS.has(job.action)) {
-      const existing = await this.deps.stacks.find(stackName(previewLabel(target)));
-      if (!existing && job.action === "close") {
-        log.debug({}, "no preview to remove");
-        return;
-      }
-      await destroyPreview(this.deps, { github, target, reason: job.action === "close" ? "closed" : "destroy" }, signal);
-      return;
-    }
-
-    if (IDLE_JOBS.has(job.action)) {
-      await this.runIdleJob(job, github, target, log, signal);
-      return;
-    }
-    let source;
-    try {
-      source = await loadRepoConfigSource(github.reader(job.sha));
-    } catch (error) {
-      // A config GitHub could not serve fails the deploy visibly too, so a resync can retry it.
-      if (!(error instanceof BerthError)) throw error;
-      await this.failBeforeDeploy(job, github, log, error);
-      return;
-    }
-    if (!source) {
-      log.debug({}, "no .github/preview.yml: previews are off for this repository");
-      return;
-    }
-    const { config } = source;
-    if (job.draft && !config.drafts) {
-      log.info({}, "draft pull request and drafts: false; not deploying");
-      return;
-    }
-    let ready: PreparedDeploy | undefined;
-    try {
-      ready = await this.prepareDeploy({ job, github, target, rules: config.deploy, log }, signal);
-    } catch (error) {
-      // Nothing has written a check run yet: an error here (AWS throttling the gate's or the
-      // wake's DescribeStacks) must still leave one, or no resync would ever deploy the head again.
-      if (!(error instanceof BerthError) || signal.aborted) throw error;
-      await this.failBeforeDeploy(job, github, log, error);
-      return;
-    }
-    if (ready === undefined) return;
-    const { approvalMarker, base, stack } = ready;
-    const started = this.deps.now().getTime();
-    let outcome = "error";
-    try {
-      outcome = await deployPreview(
-        { ...this.deps, builds: this.builds },
-        {
-          github,
-          target,
-          config,
-          configLineOf: source.lineOf,
-          configFile: source.file,
-          configText: source.text,
-          kind: kindOf(job),
-          ...(job.attempt ? { attempt: job.attempt } : {}),
-          ...(job.fork ? { withoutSecrets: true } : {}),
-          ...(approvalMarker ? { commentSuffix: approvalMarker } : {}),
-          onNoCheckRun: () => this.untried(job),
-          ...(stack ? { live: stack } : {}),
-          base,
-        },
-        signal,
-      );
-    } finally {
-      this.deps.metrics?.deployFinished(outcome, (this.deps.now().getTime() - started) / 1000);
-    }
-  }
-
-  /**
-   * What runs before a deploy starts: the `deploy` rules, the fork approval gate and waking a
-   * sleeping preview. Returns undefined when the deploy does not go ahead.
-   */
-  private async prepareDeploy(
-    input: { job: PreviewJob; github: RepoGitHub; target: PreviewTarget; rules: Parameters<typeof gateDeploy>[1]["rules"]; log: Logger },
-    signal: AbortSignal,
-  ): Promise<PreparedDeploy | undefined> {
-    const { job, github, target, log } = input;
-    // The preview stack, read once for the deploy rules, the wake and the deploy: one answer serves all.
-    let liveRead: Promise<StackSummary | undefined> | undefined;
-    const live = () => (liveRead ??= this.deps.stacks.find(stackName(previewLabel(target))));
-    const gate = await gateDeploy({ stacks: this.deps.stacks, log }, { github, job, rules: input.rules, target, live });
-    if (gate === "remove") {
-      // `mode: label` and the label was taken off: the preview goes, as with /preview destroy.
-      if (await this.deps.stacks.find(stackName(previewLabel(target)))) await destroyPreview(this.deps, { github, target, reason: "destroy" }, signal);
-      return undefined;
-    }
-    if (gate === "skipped") return undefined;
-    let approvalMarker: string | undefined;
-    if (job.fork) {
-      const gate = await forkGate(github, { ...job, approvedSha: job.approvedSha ?? this.approvals.get(prKey(job.repo, job.pr)) });
-      if (gate !== "approved") {
-        const state = gate === "never" ? "disabled-for-forks" : "awaiting-approval";
-        const body = renderComment({ state, sha: job.sha, ...(job.branch ? { branch: job.branch } : {}), updatedAt: this.deps.now() });
-        await github.comments.ensureSticky(job.pr, gate === "never" ? body : `${body}\n${awaitingMarkerFor(job.sha)}`);
-        log.info({ gate }, "fork pull request not deployed");
-        return undefined;
-      }
-      approvalMarker = approvalMarkerFor(job.sha);
-    }
-    // Stopped for a restart before the deploy began: it opens no check run only to close it, and
-    // the next process's resync judges the head as if this job never ran.
-    if (signal.aborted && signal.reason instanceof RestartSignal) {
-      log.info({}, "draining: deploy not started");
-      return undefined;
-    }
-    // The base stack is read beside the preview stack: the deploy needs both before anything else.
-    const base = this.deps.base();
-    base.catch(() => {});
-    // A sleeping preview wakes before it deploys: the rollout waits for its public service to be
-    // healthy, and the deploy must leave it awake and its tags consistent.
-    const woken = await wakePreview(this.deps, { github, target, signal, silent: true, live });
-    // A wake changed the stack's tags: the deploy reads it again.
-    const stack = woken === "awake" ? undefined : { stack: await live() };
-    return { base, ...(stack ? { stack } : {}), ...(approvalMarker === undefined ? {} : { approvalMarker }) };
-  }
-
-  /**
-   * A deploy that failed before it began (its config unreadable, the gate's or the wake's AWS
-   * calls failing) reports like any failed deploy: a check run, a deployment and the sticky
-   * comment say why, and an error that may pass is marked so that a resync deploys the head again.
-   */
-  private async failBeforeDeploy(job: PreviewJob, github: RepoGitHub, log: Logger, error: BerthError): Promise<void> {
-    log.warn({ err: error }, "deploy failed before it began");
-    const reporter = new DeployReporter(github, {
-      pr: job.pr,
-      sha: job.sha,
-      kind: kindOf(job),
-      log,
-      now: this.deps.now,
-      ...(job.branch ? { branch: job.branch } : {}),
-      ...(job.attempt ? { attempt: job.attempt } : {}),
-      onNoCheckRun: () => this.untried(job),
-    });
-    await reporter.start();
-    const { message, ...extra } = describeFailure(error, this.deps.redact);
-    await reporter.fail(undefined, message, extra);
-  }
-
-  /** Runs a sleep, a wake or an expiry; a `/preview wake` that found nothing to wake says so. */
-  private async runIdleJob(job: PreviewJob, github: RepoGitHub, target: PreviewTarget, log: Logger, signal: AbortSignal): Promise<void> {
-    const deps = { ...this.deps, log };
-    if (job.action === "sleep") {
-      log.info({ outcome: await sleepPreview(deps, { github, target, signal }) }, "sleep");
-      return;
-    }
-    if (job.action === "wake") {
-      const outcome = await wakePreview(deps, { github, target, signal });
-      log.info({ outcome }, "wake");
-      if (outcome !== "awake" && job.asked) {
-        const body = outcome === "no-preview" ? "There is no preview to wake; push or comment `/preview deploy`." : "The preview is awake already.";
-        await github.comments.reply(job.pr, body, job.asked.commentId);
-      }
-      return;
-    }
-    if (job.action === "extend") {
-      log.info({ outcome: await extendPreview(deps, { github, target, signal }) }, "extend");
-      return;
-    }
-    const stack = await this.deps.stacks.find(stackName(previewLabel(target)));
-    if (!stack) return;
-    const window = readIdleState(stack.tags).expireAfterSeconds;
-    await destroyPreview(this.deps, { github, target, reason: { expired: window === undefined ? "a while" : formatIdleWindow(window) } }, signal);
-  }
-}
-
-/** Whether `newer` stops the running job at its next safe point; removals and idle jobs run to the end, and idle jobs never interrupt. */
-function supersedes(running: PreviewJob, newer: PreviewJob): boolean {
-  if (IDLE_JOBS.has(running.action) || IDLE_JOBS.has(newer.action)) return false;
-  return !REMOVALS.has(running.action) && (REMOVALS.has(newer.action) || newer.action === "reset" || newer.sha !== running.sha);
-}
-
-function kindOf(job: PreviewJob): "deploy" | "redeploy" | "reset" {
-  return job.action === "reset" ? "reset" : job.action === "redeploy" ? "redeploy" : "deploy";
-}
-
-/** The queue key of a pull request. */
-export function prKey(repo: Pick<RepoRef, "owner" | "repo">, pr: number): string {
-  return `${repo.owner}/${repo.repo}#${pr}`.toLowerCase();
-}
-
-/**
- * Coalesces an older job (waiting, or running and interrupted) with a newer one: a label event
- * only updates the labels of what waits; removal wins over everything else; a reset stays a reset (with the newer head) so the data wipe someone asked for is
- * not lost; otherwise newest wins.
- */
-export function mergeJobs(older: PreviewJob, newer: PreviewJob): PreviewJob {
-  // A label event brings the pull request's labels, not work of its own: what waits still runs.
-  if (newer.label !== undefined && older.label === undefined) return { ...older, ...(newer.labels ? { labels: newer.labels } : {}) };
-  // The sweep judged idleness from AWS before a job came: a deploy, a command or a wake waiting is activity.
-  if (SWEPT.has(newer.action) && !SWEPT.has(older.action)) return older;
-  if (REMOVALS.has(newer.action)) return newer;
-  if (older.action === "reset" && !REMOVALS.has(newer.action)) return { ...newer, action: "reset" };
-  return newer;
 }

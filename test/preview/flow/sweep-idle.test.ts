@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dueIdleChecks } from "../../../src/preview/flow/sweep-idle.js";
 import { buildIdleTags, readIdleState, withoutIdleTags } from "../../../src/preview/flow/idle-tags.js";
-import { mergeJobs } from "../../../src/preview/preview-service.js";
+import { mergeJobs } from "../../../src/preview/job.js";
 import type { PreviewJob } from "../../../src/preview/job.js";
 
 const NOW = new Date("2026-12-03T12:00:00Z");
