@@ -15,9 +15,11 @@ import { waitForImages } from "./wait-for-images.js";
 import { describeFailure } from "./describe-failure.js";
 import { assertHeadroom, ensureWithPriority, findDataTasks, recordDataTasks, releasePhaseChange, restoreServingTag, rethrowWithShortage } from "./stack-operations.js";
 import { changesTemplate } from "./release-phase-change.js";
-import { runReleaseChain, runReleaseStep, type ReleaseTarget, type StepRetry } from "./release-step.js";
+import type { ReleaseTarget } from "./release-step.js";
+import { planReleaseSteps, runReleaseSteps } from "./release-steps.js";
 import { previewCost } from "./preview-cost.js";
-import { closeAbandonedGate, GATE_TIMEOUT_SECONDS, gateId, rollOutGated } from "./gated-rollout.js";
+import { GATE_TIMEOUT_SECONDS, gateId, rollOutGated } from "./gated-rollout.js";
+import { findUsableStack } from "./usable-stack.js";
 import { createGated } from "./gated-create.js";
 import { DEPLOYING_TAG, findServingCommit, SERVING_TAG } from "./serving-tags.js";
 import { buildIdleTags, withoutIdleTags } from "./idle-tags.js";
@@ -27,7 +29,7 @@ import { startStackReads } from "./stack-reads.js";
 import { checkRollout } from "./check-rollout.js";
 import { RestartSignal, SupersededSignal } from "./keyed-queue.js";
 import { buildBaseParameters } from "../../stack/base-stack.js";
-import { isOneShotStep, type ConfigReleaseStep, type ReleaseStep } from "../../stack/release.js";
+import { isOneShotStep } from "../../stack/release.js";
 
 /** The collaborators of one deploy. */
 export interface DeployDeps {
@@ -201,25 +203,7 @@ export async function deployPreview(
     phase = "stack";
     await reporter.phase("stack");
     const read = await (waited ? readStack(undefined) : reads);
-    let existing = read.stack;
-    if (existing?.status === "DELETE_FAILED" || existing?.status === "DELETE_IN_PROGRESS") {
-      // A removal that failed or still runs (its pull request closed, then reopened): the stack is
-      // half gone and can only be deleted. Finish the removal and create the preview anew, seeded.
-      await reporter.phase("stack", "running", "removing what an earlier removal left behind");
-      await deps.stacks.delete(finalPlan.stack.stackName, signal);
-      existing = undefined;
-    }
-    // A create or update that waits on a release gate nobody here owns (this pull request's deploys
-    // run one at a time): a berth stopped during its release steps. Close it so the operation rolls
-    // back now; the create or update below waits for that, then deploys the head.
-    const creating = existing?.status === "CREATE_IN_PROGRESS";
-    if ((creating || existing?.status === "UPDATE_IN_PROGRESS") && (await closeAbandonedGate(deps, existing!.name))) {
-      await reporter.phase("stack", "running", `rolling back ${creating ? "a create" : "an update"} a restarted berth left waiting on its release gate`);
-      // A create rolled back holds nothing: the create below removes its empty stack and starts anew, seeded.
-      if (creating) existing = undefined;
-    }
-    // The empty stack a create that failed left behind: likewise.
-    if (existing && FAILED_CREATE.has(existing.status)) existing = undefined;
+    const existing = await findUsableStack(deps, { stack: read.stack, reporter, signal });
     // What serves now, if anything: the comment names it while this deploy runs, and a failed
     // rollout names it on the stack again.
     const servingSha = existing ? findServingCommit(existing) : undefined;
@@ -313,85 +297,23 @@ export async function deployPreview(
     // One-shot compose services run on every deploy, as `docker compose up` runs them every time,
     // in dependency order, before migrate: the data services they need are up since the release
     // phase, and the new version (their dependents) rolls out only after all of them exited 0.
-    /** Runs a release step, showing each retry on its phase; returns the last retry, if any. */
-    const runStep = async (name: PhaseName, step: ReleaseStep): Promise<StepRetry | undefined> => {
-      let retried: StepRetry | undefined;
-      await runReleaseStep(deps, {
+    const stepsPlan = planReleaseSteps(steps, reseed);
+    const due = stepsPlan.due;
+    const runSteps = () =>
+      runReleaseSteps(deps, {
+        plan: stepsPlan,
+        reporter,
         cluster,
-        outputs: releaseTarget!,
-        step,
-        onRetry: (retry) => {
-          retried = retry;
-          return reporter.phase(name, "running", `retrying: ${retry.reason}, attempt ${retry.attempt} of ${retry.attempts}`);
-        },
+        target: () => releaseTarget!,
+        ...(swapImage === undefined ? {} : { image: swapImage }),
+        tags: ownershipTags(target),
+        ...(dataGone === undefined ? {} : { dataGone }),
+        onPhase: (name) => (phase = name),
+        checkpoint,
+        deferCleanup: (cleanup) => deferred.push(cleanup),
+        abort: signal,
+        log,
       });
-      return retried;
-    };
-    const due: ConfigReleaseStep[] = [];
-    /** The steps not due, said on the check run once the one-shot services passed. */
-    const skipped: Array<[ConfigReleaseStep["name"], string]> = [];
-    for (const name of ["migrate", "seed"] as const) {
-      const step = steps.find((s): s is ConfigReleaseStep => s.name === name);
-      if (!step) skipped.push([name, `no release.${name} in .github/preview.yml`]);
-      else if (name === "seed" && !reseed) skipped.push(["seed", "data kept from the previous deploy"]);
-      else due.push(step);
-    }
-    const startNote = (name: ConfigReleaseStep["name"], next: ConfigReleaseStep | undefined): string | undefined =>
-      [name === "seed" && dataGone ? `seeding again: ${dataGone}` : undefined, next ? `${next.name} follows in the same task` : undefined].filter(Boolean).join("; ") ||
-      undefined;
-    const doneNote = (name: ConfigReleaseStep["name"], retried: StepRetry | undefined): string | undefined => {
-      const why = name === "seed" && dataGone ? `seeded again: ${dataGone}` : undefined;
-      const retriedNote = retried ? `retried: ${retried.reason}; started on attempt ${retried.attempt}` : undefined;
-      return [why, retriedNote].filter(Boolean).join("; ") || undefined;
-    };
-    /** The release steps in order: the one-shot services, then migrate and seed. */
-    const runSteps = async (): Promise<void> => {
-      for (const step of oneShots) {
-        phase = step.name;
-        await reporter.phase(step.name);
-        const retried = await runStep(step.name, step);
-        await reporter.done(step.name, "success", retried ? `retried: ${retried.reason}; passed on attempt ${retried.attempt} of ${retried.attempts}` : undefined);
-        checkpoint();
-      }
-      for (const [name, why] of skipped) await reporter.done(name, "skipped", why);
-      if (due.length === 1 && swapImage === undefined) {
-        // One step on the stack's own release task definition: nothing to register.
-        const step = due[0]!;
-        phase = step.name;
-        await reporter.phase(step.name, "running", startNote(step.name, undefined));
-        const retried = await runStep(step.name, step);
-        await reporter.done(step.name, "success", doneNote(step.name, retried));
-        checkpoint();
-      } else if (due.length > 0) {
-        // migrate and seed in one task, strictly ordered: one Fargate launch for both.
-        const first = due[0]!;
-        phase = first.name;
-        let retried: StepRetry | undefined;
-        await reporter.phase(first.name, "running", startNote(first.name, due[1]));
-        await runReleaseChain(deps, {
-          cluster,
-          outputs: releaseTarget!,
-          steps: due,
-          ...(swapImage === undefined ? {} : { image: swapImage }),
-          tags: ownershipTags(target),
-          onRetry: (retry) => {
-            retried = retry;
-            return reporter.phase(first.name, "running", `retrying: ${retry.reason}, attempt ${retry.attempt} of ${retry.attempts}`);
-          },
-          onPassed: async (name) => {
-            await reporter.done(name, "success", doneNote(name, retried));
-            const next = due[due.findIndex((s) => s.name === name) + 1];
-            if (!next) return;
-            phase = next.name;
-            await reporter.phase(next.name, "running", startNote(next.name, due[due.indexOf(next) + 1]));
-          },
-          onCleanupError: (error) => log.warn({ err: error }, "could not deregister the release run's task definition"),
-          deferCleanup: (cleanup) => deferred.push(cleanup),
-          abort: signal,
-        });
-        checkpoint();
-      }
-    };
 
     // A push whose release phase needed no stack update starts the rollout with the steps, the new
     // version held behind a wait condition that berth opens once every step exited 0. A rollout that
@@ -561,9 +483,6 @@ const STACK_NOTES: Record<"none" | "release-image" | "other", string | undefined
   "release-image": "no stack update: the release task's new image is registered directly",
   other: undefined,
 };
-
-/** States of a stack whose create failed: it holds nothing, and can only be deleted. */
-const FAILED_CREATE = new Set(["CREATE_FAILED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED"]);
 
 /** Tag of a preview whose data was wiped (or never seeded since): the next deploy seeds. */
 const NEEDS_SEED = "berth:needs-seed";
