@@ -333,6 +333,7 @@ export class CloudFormationStacks implements StackPort {
    * out. Checks rarely before the expected end and often around it (see `nextCheckDelay`), the end
    * re-aimed after each look at what the events tell: once the awaited ECS services started, one
    * rollout after that at the pace the resources before them went (see `expectServicesStable`).
+   * The first look comes when those resources typically end, so that a faster AWS shows too.
    * That pace, then the services' own, becomes AWS's pace for the waits that follow.
    */
   private async awaitResources(
@@ -344,7 +345,10 @@ export class CloudFormationStacks implements StackPort {
     const started = Date.now();
     const typicalMs = this.awsPace.scale(TYPICAL_MS.stackResources + (awaited.services.length > 0 ? TYPICAL_MS.serviceRollout : 0));
     let timedResources = false;
+    let looked = false;
     const expectedMs = () => {
+      // The first look comes when the resources before the services typically end: their start shows then.
+      if (!looked && awaited.services.length > 0) return this.awsPace.scale(TYPICAL_MS.stackResources);
       const aim = expectServicesStable({ events: events.all, services: awaited.services, now: Date.now(), pace: this.awsPace.factor });
       if (aim?.resourcesPace !== undefined && !timedResources) {
         timedResources = true;
@@ -353,6 +357,7 @@ export class CloudFormationStacks implements StackPort {
       return aim === undefined ? typicalMs : aim.endAt - started;
     };
     const found = await pollUntil(async () => {
+      looked = true;
       await events.read();
       const ids: Record<string, string> = {};
       for (const e of events.all) {
@@ -533,8 +538,10 @@ export class CloudFormationStacks implements StackPort {
       // How long it really took, from the operation's own first and last events; else until berth saw the end.
       const took = (events && operationSpan(events.all)) ?? Date.now() - started;
       this.pace.record(paceKey, took / follow.expectedMs);
-      // Without a release gate the estimate is AWS's work alone: its pace, for the next first wait of a kind.
-      if (follow.opened === undefined) this.awsPace.record(took, follow.expectedMs);
+      // Without a release gate the estimate is AWS's work alone: its pace, for the next first wait
+      // of a kind. A failure ends early or late for reasons of its own, which are no pace.
+      const succeeded = settled === null || DONE.has(settled.StackStatus ?? "");
+      if (follow.opened === undefined && succeeded) this.awsPace.record(took, follow.expectedMs);
     }
     if (openedTime !== undefined && afterOpenMs > 0 && settled && DONE.has(settled.StackStatus ?? "")) {
       // From berth's signal to the end CloudFormation stamped on the operation's last event (AWS's
