@@ -351,8 +351,9 @@ export class CloudFormationStacks implements StackPort {
       if (!looked && awaited.services.length > 0) return this.awsPace.scale(TYPICAL_MS.stackResources);
       const aim = expectServicesStable({ events: events.all, services: awaited.services, now: Date.now(), pace: this.awsPace.factor });
       if (aim?.resourcesPace !== undefined && !timedResources) {
+        // What the later waits expect until the services' own rollout is timed.
         timedResources = true;
-        this.awsPace.record(aim.resourcesPace, 1);
+        this.awsPace.record(aim.resourcesPace * TYPICAL_MS.stackResources, TYPICAL_MS.stackResources);
       }
       return aim === undefined ? typicalMs : aim.endAt - started;
     };
