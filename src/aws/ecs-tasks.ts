@@ -174,8 +174,8 @@ export class EcsTasks implements TaskPort {
     // this kind of task's last run, else typical ones), then every couple of seconds around it.
     // Once ECS says when the task started, the end is expected that long after its start. A
     // chained task runs its `before` steps first: its kind names them all, and each adds a step.
-    // Untimed, a launch and a step go at AWS's pace as last timed (a step's container starts on
-    // the same Fargate host, and a slow AWS was slow at everything the model times).
+    // Untimed, a launch goes at AWS's pace as last timed, and so does a step's typical figure: its
+    // container starts on the same Fargate host, and the data it works on runs in AWS's tasks too.
     const steps = [...(input.before ?? []), { container, command: input.command }].map((s) => `${s.container}|${(s.command ?? []).join(" ")}`);
     const kind = `${input.taskDefinition.replace(/:\d+$/, "")}|${steps.join("|")}`;
     const run = this.durations.find(kind) ?? this.pace.scale(TYPICAL_MS.step * steps.length);
