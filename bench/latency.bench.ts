@@ -35,7 +35,7 @@ const { IMAGE, SHA1, SHA2, STACK } = await import("../test/helpers/app-fixtures.
 const { WAKING_POLL_SECONDS } = await import("../handlers/waking-page.js");
 const { prCommentPayload, pullRequestPayload } = await import("../test/helpers/webhook-payloads.js");
 const { assertClockDrivesSleeps, TIMED_FAKE_OPTIONS, timeAws } = await import("../test/fakes/aws/timed-aws.js");
-const { ISSUE_10_MODEL, criticalPathBound } = await import("../test/fakes/aws/latency-model.js");
+const { ISSUE_10_MODEL, atPace, criticalPathBound } = await import("../test/fakes/aws/latency-model.js");
 
 assertClockDrivesSleeps(clock);
 nock.disableNetConnect();
@@ -53,15 +53,7 @@ const REAL_PATIENCE_MS = 30_000;
 const LIMIT_MS = 30 * 60_000;
 
 const slower = Number(process.env.BENCH_SLOWER ?? 1);
-const model = {
-  ...ISSUE_10_MODEL,
-  stackResources: ISSUE_10_MODEL.stackResources * slower,
-  serviceLaunch: ISSUE_10_MODEL.serviceLaunch * slower,
-  serviceHealthy: ISSUE_10_MODEL.serviceHealthy * slower,
-  taskLaunch: ISSUE_10_MODEL.taskLaunch * slower,
-  deleteStack: ISSUE_10_MODEL.deleteStack * slower,
-  steps: ISSUE_10_MODEL.steps.map((step) => ({ ...step, seconds: step.seconds * slower })),
-};
+const model = atPace(ISSUE_10_MODEL, slower);
 // The reference app: one data service (db, no dependencies) before release; migrate and seed on
 // the first deploy, migrate on a push.
 const bound = criticalPathBound(ISSUE_10_MODEL, { dataServiceLevels: 1, firstSteps: ["migrate", "seed"], pushSteps: ["migrate"] });

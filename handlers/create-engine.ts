@@ -5,6 +5,7 @@ import type { ECRClient } from "@aws-sdk/client-ecr";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { Probot } from "probot";
+import { AwsPace } from "../src/aws/aws-pace.js";
 import { CloudFormationStacks } from "../src/aws/cloudformation-stacks.js";
 import { CloudWatchLogs } from "../src/aws/cloudwatch-logs.js";
 import { CloudWatchRequests } from "../src/aws/cloudwatch-requests.js";
@@ -71,7 +72,9 @@ export function createEngine(input: {
 }): PreviewService {
   const { app, settings, clients } = input;
   const timings = { ...PRODUCTION, ...input.timings };
-  const stacks = new CloudFormationStacks({ client: clients.cloudformation, ownership: { prefix: "berth-", tagKey: "berth:managed" }, pollDelayMs: timings.pollDelayMs });
+  // One pace for both: a first deploy's tasks and rollout expect the pace its stack's resources went at.
+  const pace = new AwsPace();
+  const stacks = new CloudFormationStacks({ client: clients.cloudformation, ownership: { prefix: "berth-", tagKey: "berth:managed" }, pollDelayMs: timings.pollDelayMs, pace });
   const loadBalancers = new ElbV2({ client: clients.elbv2, pollDelayMs: timings.pollDelayMs });
 
   let base: { at: number; value: Promise<{ name: string; outputs: Record<string, string> }> } | undefined;
@@ -100,7 +103,7 @@ export function createEngine(input: {
     stacks,
     images: new EcrImages({ client: clients.ecr }),
     // A task ECS could not place is asked for again after 15 s, 30 s, 60 s (with production timings).
-    tasks: new EcsTasks({ client: clients.ecs, pollDelayMs: timings.pollDelayMs, retryDelayMs: timings.pollDelayMs * 3 }),
+    tasks: new EcsTasks({ client: clients.ecs, pollDelayMs: timings.pollDelayMs, retryDelayMs: timings.pollDelayMs * 3, pace }),
     loadBalancers,
     logs: new CloudWatchLogs({ client: clients.logs, region: settings.AWS_REGION }),
     requests: new CloudWatchRequests({ client: clients.cloudwatch, ...(input.now ? { now: input.now } : {}) }),

@@ -20,7 +20,9 @@ import {
 import { OwnershipError, StackError } from "../preview/errors.js";
 import { SETTLED_STATUSES, type EnsureStackInput, type Signal, type StackPort, type StackSummary } from "../preview/ports.js";
 import { awsCall, errorMessage, errorName } from "./aws-call.js";
+import { AwsPace } from "./aws-pace.js";
 import { DurationMemory, expectHeldRolloutMs, expectStackChangeMs, TYPICAL_MS } from "./expected-duration.js";
+import { clampPace, expectServicesStable, operationEnd, operationSpan, resourceTimes } from "./operation-progress.js";
 import { formatDuration, pause, pollUntil, timing, type Cadence, type PollTiming } from "./poll.js";
 import { findFirstFailure, formatStackEvent } from "./stack-events.js";
 
@@ -50,6 +52,8 @@ export interface CloudFormationStacksOptions {
   deleteRetries?: number;
   /** Pause before retrying a DELETE_FAILED (lingering task network interfaces need time). Default 12 x `pollDelayMs`. */
   deleteRetryDelayMs?: number;
+  /** AWS's pace as the engine's adapters last timed it (shared with the ECS adapter); default one of its own. */
+  pace?: AwsPace;
 }
 
 const DONE = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE"]);
@@ -78,6 +82,8 @@ export class CloudFormationStacks implements StackPort {
   private readonly deleteRetryDelayMs: number;
   /** How each stack's last operation compared with its estimate (a ratio), for its next estimate. */
   private readonly pace = new DurationMemory();
+  /** AWS's pace as last timed, for a wait with no record of its own kind. */
+  private readonly awsPace: AwsPace;
   private changeSetCount = 0;
 
   constructor(options: CloudFormationStacksOptions) {
@@ -86,6 +92,7 @@ export class CloudFormationStacks implements StackPort {
     this.timing = timing(options.pollDelayMs ?? 5_000, options.timeoutMs ?? 60 * 60_000, options.maxPollDelayMs);
     this.deleteRetries = options.deleteRetries ?? 2;
     this.deleteRetryDelayMs = options.deleteRetryDelayMs ?? this.timing.delayMs * 12;
+    this.awsPace = options.pace ?? new AwsPace();
   }
 
   /** The stack, or undefined when it does not exist or is DELETE_COMPLETE. */
@@ -293,9 +300,8 @@ export class CloudFormationStacks implements StackPort {
     if (input.awaitResources) {
       // Resources nothing holds back: the others of the stack, then one rollout of the ECS services among them.
       const resources = (input.template as { Resources?: Record<string, { Type?: string }> }).Resources ?? {};
-      const services = input.awaitResources.logicalIds.some((id) => resources[id]?.Type === "AWS::ECS::Service");
-      const expectedMs = TYPICAL_MS.stackResources + (services ? TYPICAL_MS.serviceRollout : 0);
-      await this.awaitResources(name, events, { ...input.awaitResources, expectedMs }, signal);
+      const services = input.awaitResources.logicalIds.filter((id) => resources[id]?.Type === "AWS::ECS::Service");
+      await this.awaitResources(name, events, { ...input.awaitResources, services }, signal);
       // From there: the release task's launch and its steps (a first deploy's migrate and seed),
       // then the held services' rollout. A stack is created once: its pace is learned across previews.
       estimate = TYPICAL_MS.taskLaunch + 2 * TYPICAL_MS.step + TYPICAL_MS.serviceRollout;
@@ -324,16 +330,35 @@ export class CloudFormationStacks implements StackPort {
   /**
    * Reads the operation's events until every awaited resource's CREATE_COMPLETE shows, then tells
    * their physical ids; returns without telling when the operation ends first or the wait times
-   * out. Checks rarely before `expectedMs` and often around it (see `nextCheckDelay`).
+   * out. Checks rarely before the expected end and often around it (see `nextCheckDelay`), the end
+   * re-aimed after each look at what the events tell: once the awaited ECS services started, one
+   * rollout after that at the pace the resources before them went (see `expectServicesStable`).
+   * The first look comes when those resources typically end, so that a faster AWS shows too.
+   * That pace, then the services' own, becomes AWS's pace for the waits that follow.
    */
   private async awaitResources(
     name: string,
     events: EventCursor,
-    awaited: NonNullable<EnsureStackInput["awaitResources"]> & { expectedMs: number },
+    awaited: NonNullable<EnsureStackInput["awaitResources"]> & { services: string[] },
     signal: Signal,
   ): Promise<void> {
-    const expectedMs = awaited.expectedMs;
+    const started = Date.now();
+    const typicalMs = this.awsPace.scale(TYPICAL_MS.stackResources + (awaited.services.length > 0 ? TYPICAL_MS.serviceRollout : 0));
+    let timedResources = false;
+    let looked = false;
+    const expectedMs = () => {
+      // The first look comes when the resources before the services typically end: their start shows then.
+      if (!looked && awaited.services.length > 0) return this.awsPace.scale(TYPICAL_MS.stackResources);
+      const aim = expectServicesStable({ events: events.all, services: awaited.services, now: Date.now(), pace: this.awsPace.factor });
+      if (aim?.resourcesPace !== undefined && !timedResources) {
+        // What the later waits expect until the services' own rollout is timed.
+        timedResources = true;
+        this.awsPace.record(aim.resourcesPace * TYPICAL_MS.stackResources, TYPICAL_MS.stackResources);
+      }
+      return aim === undefined ? typicalMs : aim.endAt - started;
+    };
     const found = await pollUntil(async () => {
+      looked = true;
       await events.read();
       const ids: Record<string, string> = {};
       for (const e of events.all) {
@@ -344,8 +369,14 @@ export class CloudFormationStacks implements StackPort {
       return events.all.some((e) => e.ResourceType === "AWS::CloudFormation::Stack" && e.ResourceStatus !== "CREATE_IN_PROGRESS" && e.ResourceStatus !== "UPDATE_IN_PROGRESS")
         ? null
         : undefined;
-    }, { ...this.timing, expectedMs: () => expectedMs, checkAtOnce: false }, signal);
-    if (found) awaited.onCreated(found);
+    }, { ...this.timing, expectedMs, checkAtOnce: false }, signal);
+    if (!found) return;
+    // The services' rollout, by CloudFormation's clock: the pace the steps and rollouts after it expect.
+    const rollouts = awaited.services.map((id) => resourceTimes(events.all, id));
+    if (rollouts.length > 0 && rollouts.every((r) => r.started !== undefined && r.completed !== undefined)) {
+      this.awsPace.record(Math.max(...rollouts.map((r) => r.completed! - r.started!)), TYPICAL_MS.serviceRollout);
+    }
+    awaited.onCreated(found);
   }
 
   /** Deletes the stack and waits until it is gone; a missing stack is a no-op. */
@@ -470,7 +501,8 @@ export class CloudFormationStacks implements StackPort {
     } = {},
   ): Promise<Stack | undefined> {
     const { events, progress, paceKey } = follow;
-    const paceOf = (key: string | undefined) => (key === undefined ? 1 : Math.min(Math.max(this.pace.find(key) ?? 1, 0.25), 4));
+    // A kind of wait not timed before goes at AWS's pace as last timed.
+    const paceOf = (key: string | undefined) => clampPace((key === undefined ? undefined : this.pace.find(key)) ?? this.awsPace.factor);
     const expectedMs = follow.expectedMs === undefined ? undefined : follow.expectedMs * paceOf(paceKey);
     const started = Date.now();
     // A gated operation: until the gate opens its end is at least the held services' rollout away;
@@ -480,10 +512,11 @@ export class CloudFormationStacks implements StackPort {
     const openPaceKeys = [`${name} held rollout`, "held rollout"];
     let openedTime: number | undefined;
     const opened = follow.opened?.then(() => void (openedTime = Date.now()));
+    const heldRolloutMs = () => afterOpenMs * paceOf(openPaceKeys.find((key) => this.pace.find(key) !== undefined));
     const expected = (): number | undefined => {
       if (expectedMs === undefined || opened === undefined) return expectedMs;
-      if (openedTime !== undefined) return openedTime - started + afterOpenMs * paceOf(openPaceKeys.find((key) => this.pace.find(key) !== undefined));
-      return Math.max(expectedMs, Date.now() - started + afterOpenMs);
+      if (openedTime !== undefined) return openedTime - started + heldRolloutMs();
+      return Math.max(expectedMs, Date.now() - started + heldRolloutMs());
     };
     const cadence: Cadence = expectedMs === undefined ? this.timing : { ...this.timing, expectedMs: expected, checkAtOnce: false, ...(opened ? { reaim: opened } : {}) };
     const settled = await pollUntil(async () => {
@@ -506,6 +539,10 @@ export class CloudFormationStacks implements StackPort {
       // How long it really took, from the operation's own first and last events; else until berth saw the end.
       const took = (events && operationSpan(events.all)) ?? Date.now() - started;
       this.pace.record(paceKey, took / follow.expectedMs);
+      // Without a release gate the estimate is AWS's work alone: its pace, for the next first wait
+      // of a kind. A failure ends early or late for reasons of its own, which are no pace.
+      const succeeded = settled === null || DONE.has(settled.StackStatus ?? "");
+      if (follow.opened === undefined && succeeded) this.awsPace.record(took, follow.expectedMs);
     }
     if (openedTime !== undefined && afterOpenMs > 0 && settled && DONE.has(settled.StackStatus ?? "")) {
       // From berth's signal to the end CloudFormation stamped on the operation's last event (AWS's
@@ -513,6 +550,7 @@ export class CloudFormationStacks implements StackPort {
       // the next wait to look late.
       const end = (events && operationEnd(events.all)) ?? Date.now();
       for (const key of openPaceKeys) this.pace.record(key, Math.max(end - openedTime, 0) / afterOpenMs);
+      this.awsPace.record(end - openedTime, afterOpenMs);
     }
     return settled ?? undefined;
   }
@@ -621,25 +659,6 @@ class EventCursor {
       return awsCall("DescribeStackEvents", `stack ${this.name}`, () => Promise.reject(error));
     }
   }
-}
-
-/** When the stack's own events (its statuses) happened, by CloudFormation's clock, in ms. */
-function stackEventTimes(events: readonly StackEvent[]): number[] {
-  return events.filter((e) => e.ResourceType === "AWS::CloudFormation::Stack" && e.Timestamp).map((e) => new Date(e.Timestamp!).getTime());
-}
-
-/** Milliseconds from the first to the last of the stack's own events, when they tell. */
-function operationSpan(events: readonly StackEvent[]): number | undefined {
-  const times = stackEventTimes(events);
-  if (times.length < 2) return undefined;
-  const span = Math.max(...times) - Math.min(...times);
-  return span > 0 ? span : undefined;
-}
-
-/** When the operation's last event of the stack itself happened, by CloudFormation's clock. */
-function operationEnd(events: readonly StackEvent[]): number | undefined {
-  const times = stackEventTimes(events);
-  return times.length === 0 ? undefined : Math.max(...times);
 }
 
 /** The StackError for an operation that ended in a failed or rolled-back state. */

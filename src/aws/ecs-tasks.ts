@@ -21,6 +21,7 @@ import { randomUUID } from "node:crypto";
 import { RolloutError, TaskError } from "../preview/errors.js";
 import type { ContainerOutcome, RunTaskInput, Signal, StepChainInput, TaskPort, TaskResult } from "../preview/ports.js";
 import { awsCall } from "./aws-call.js";
+import { AwsPace } from "./aws-pace.js";
 import { DurationMemory, TYPICAL_MS } from "./expected-duration.js";
 import { formatDuration, pause, pollUntil, timing, type PollTiming } from "./poll.js";
 
@@ -43,6 +44,8 @@ export interface EcsTasksOptions {
   runTaskAttempts?: number;
   /** Back-off before the second attempt; doubles up to eight times this. Default 15 s. */
   retryDelayMs?: number;
+  /** AWS's pace as the engine's adapters last timed it (shared with the CloudFormation adapter); default one of its own. */
+  pace?: AwsPace;
 }
 
 /**
@@ -70,6 +73,8 @@ export class EcsTasks implements TaskPort {
    * command) last ran.
    */
   private readonly durations = new DurationMemory();
+  /** AWS's pace as last timed: what an untimed launch or step is expected at. */
+  private readonly pace: AwsPace;
 
   constructor(options: EcsTasksOptions) {
     this.client = options.client;
@@ -79,6 +84,7 @@ export class EcsTasks implements TaskPort {
     this.eventCount = options.eventCount ?? 5;
     this.runTaskAttempts = options.runTaskAttempts ?? 4;
     this.retryDelayMs = options.retryDelayMs ?? 15_000;
+    this.pace = options.pace ?? new AwsPace();
   }
 
   /**
@@ -168,10 +174,13 @@ export class EcsTasks implements TaskPort {
     // this kind of task's last run, else typical ones), then every couple of seconds around it.
     // Once ECS says when the task started, the end is expected that long after its start. A
     // chained task runs its `before` steps first: its kind names them all, and each adds a step.
+    // Untimed, a launch goes at AWS's pace as last timed, and so does a step's typical figure: its
+    // container starts on the same Fargate host, and the data it works on runs in AWS's tasks too.
     const steps = [...(input.before ?? []), { container, command: input.command }].map((s) => `${s.container}|${(s.command ?? []).join(" ")}`);
     const kind = `${input.taskDefinition.replace(/:\d+$/, "")}|${steps.join("|")}`;
-    const run = this.durations.find(kind) ?? TYPICAL_MS.step * steps.length;
-    let expected = (this.durations.find("launch") ?? TYPICAL_MS.taskLaunch) + run;
+    const run = this.durations.find(kind) ?? this.pace.scale(TYPICAL_MS.step * steps.length);
+    let expected = (this.durations.find("launch") ?? this.pace.scale(TYPICAL_MS.taskLaunch)) + run;
+    let timedLaunch = false;
     const started = Date.now();
     const task = await pollUntil(async () => {
       const described = await awsCall("DescribeTasks", taskArn, () =>
@@ -187,6 +196,10 @@ export class EcsTasks implements TaskPort {
       }
       const launch = span(found?.createdAt, found?.startedAt);
       if (launch !== undefined) expected = launch + run;
+      if (launch !== undefined && !timedLaunch) {
+        timedLaunch = true;
+        this.pace.record(launch, TYPICAL_MS.taskLaunch);
+      }
       return found?.lastStatus === "STOPPED" ? found : undefined;
     }, { ...this.taskTiming, expectedMs: () => expected, checkAtOnce: false }, signal);
     if (task) {
@@ -442,7 +455,7 @@ export class EcsTasks implements TaskPort {
       if (!ours || primary?.id !== target) throw this.rolloutFailed(service, last, ours, primary);
       return ours.rolloutState === "COMPLETED" && isNewest(ours, deployments) ? true : undefined;
       // A deployment berth just started cannot be done before its tasks launch and pass health checks.
-    }, deploymentId === undefined ? this.rolloutTiming : { ...this.rolloutTiming, expectedMs: () => TYPICAL_MS.serviceRollout, checkAtOnce: false }, signal);
+    }, deploymentId === undefined ? this.rolloutTiming : { ...this.rolloutTiming, expectedMs: () => this.pace.scale(TYPICAL_MS.serviceRollout), checkAtOnce: false }, signal);
     if (!done) {
       const ours = last?.deployments?.find((d) => d.id === target);
       throw new RolloutError(`rollout of ${service}: not completed within ${this.rolloutTiming.timeoutMs} ms`, {

@@ -1,10 +1,11 @@
 import { syncBuiltinESMExports } from "node:module";
 import FakeTimers from "@sinonjs/fake-timers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { AwsPace } from "../../src/aws/aws-pace.js";
 import { CloudFormationStacks } from "../../src/aws/cloudformation-stacks.js";
 import { EcsTasks } from "../../src/aws/ecs-tasks.js";
 import { BASE_OUTPUTS, createAwsFake } from "../fakes/aws-fake.js";
-import { ISSUE_10_MODEL } from "../fakes/aws/latency-model.js";
+import { atPace, ISSUE_10_MODEL } from "../fakes/aws/latency-model.js";
 import { previewTemplate } from "../fakes/aws/preview-template.js";
 import { assertClockDrivesSleeps, TIMED_FAKE_OPTIONS, timeAws } from "../fakes/aws/timed-aws.js";
 
@@ -35,11 +36,13 @@ async function run<T>(promise: Promise<T>): Promise<T> {
   return done;
 }
 
-function setup() {
+/** The adapters as the engine builds them (one AWS pace for both), over AWS `pace` times slower than the model. */
+function setup(pace = 1) {
   const fake = createAwsFake(TIMED_FAKE_OPTIONS);
-  const timed = timeAws(fake, ISSUE_10_MODEL);
-  const stacks = new CloudFormationStacks({ client: fake.clients.cloudformation, ownership: { prefix: "berth-", tagKey: "berth:managed" }, pollDelayMs: 5_000 });
-  const tasks = new EcsTasks({ client: fake.clients.ecs, pollDelayMs: 5_000 });
+  const timed = timeAws(fake, atPace(ISSUE_10_MODEL, pace));
+  const awsPace = new AwsPace();
+  const stacks = new CloudFormationStacks({ client: fake.clients.cloudformation, ownership: { prefix: "berth-", tagKey: "berth:managed" }, pollDelayMs: 5_000, pace: awsPace });
+  const tasks = new EcsTasks({ client: fake.clients.ecs, pollDelayMs: 5_000, pace: awsPace });
   const ensure = (tag: string) => stacks.ensure({ name: NAME, template: previewTemplate({ label: LABEL, image: `${IMAGE}:${tag}` }), tags: {}, parameters: { ListenerRulePriority: "4242" } });
   /** Virtual seconds after the last call of `command` before `index` at which each later call of `look` came. */
   const looks = (after: string, look: string) => {
@@ -165,5 +168,83 @@ describe("waits on the latency model", () => {
     const executed = timed.log.findLast((c) => c.command === "ExecuteChangeSet")!.at;
     const during = timed.log.filter((c) => c.command === "DescribeStacks" && c.at > executed && c.at <= signalledAt);
     expect(during.length).toBeLessThanOrEqual(240 / 50);
+  });
+
+  describe.each([
+    { pace: 0.5, shows: 30, data: 40, task: 30, rollout: 25 },
+    { pace: 0.8, shows: 30, data: 64, task: 48, rollout: 40 },
+    { pace: 1.3, shows: 80, data: 104, task: 78, rollout: 65 },
+    { pace: 2, shows: 80, data: 160, task: 120, rollout: 100 },
+  ])("AWS at $pace x its typical pace, a first deploy (a gated create)", ({ pace, shows, data, task, rollout }) => {
+    it(`sees the data service stable (at ${data} s), the release task stopped and the held service rolled out, each within 2 s, and learns the pace from the first`, async () => {
+      const { fake, timed, stacks, tasks, looks } = setup(pace);
+      const template = previewTemplate({ label: LABEL, image: `${IMAGE}:abc1234` }) as { Resources: Record<string, Record<string, unknown>> };
+      template.Resources.GateHandle = { Type: "AWS::CloudFormation::WaitConditionHandle", Properties: {} };
+      template.Resources.Gate = { Type: "AWS::CloudFormation::WaitCondition", Properties: { Handle: { Ref: "GateHandle" }, Timeout: "2700", Count: 1 } };
+      // web waits for db (compose's depends_on) and for the gate.
+      template.Resources.WebService = { ...template.Resources.WebService, DependsOn: ["DbService", "Gate"] };
+      let open: () => void = () => {};
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      let gate = "";
+      let signalledAt = 0;
+      let release: Promise<unknown> = Promise.resolve();
+      const create = stacks.ensure({
+        name: NAME,
+        template,
+        tags: {},
+        parameters: { ListenerRulePriority: "4242" },
+        watch: { logicalId: "GateHandle", opened, onCreated: (url) => (gate = url) },
+        awaitResources: {
+          logicalIds: ["ReleaseTaskDefinition", "TaskSecurityGroup", "DbService"],
+          // Migrate and seed in one task (10 s + 15 s at the model's pace), then the gate's signal.
+          onCreated: (ids) =>
+            void (release = tasks
+              .runTask({
+                cluster: BASE_OUTPUTS.ClusterName,
+                taskDefinition: ids.ReleaseTaskDefinition ?? "",
+                container: "release",
+                command: ["sh", "-c", "bin/rails db:migrate && bin/rails db:seed"],
+                subnets: BASE_OUTPUTS.Subnets.split(","),
+                securityGroups: [ids.TaskSecurityGroup ?? ""],
+                assignPublicIp: true,
+                startedBy: "berth/release",
+              })
+              .then(() => fake.fetch(gate, { method: "PUT", body: JSON.stringify({ Status: "SUCCESS", Reason: "steps passed", UniqueId: "x", Data: "" }) }))
+              .then(() => {
+                signalledAt = Date.now();
+                open();
+              })),
+        },
+      });
+
+      expect((await run(create)).status).toBe("CREATE_COMPLETE");
+      await run(release);
+      const lag = (prefix: string) => {
+        const completion = timed.completions.find((c) => c.what.startsWith(prefix));
+        return completion && completion.noticedAt! - completion.at;
+      };
+      // The data service starts once the resources are done (30 s x pace): the first look comes
+      // when they typically are (30 s); the first look after they are done shows its start (at 30 s,
+      // else at the typical end, 80 s), and the next comes a rollout at that pace (50 s x pace)
+      // after the start, and sees it stable.
+      const ranAt = timed.log.find((c) => c.command === "RunTask")!.at;
+      const executedAt = timed.log.find((c) => c.command === "ExecuteChangeSet")!.at;
+      const eventLooks = timed.log.filter((c) => c.command === "DescribeStackEvents" && c.at < ranAt).map((c) => (c.at - executedAt) / 1000);
+      const resourcesDone = 30 * pace;
+      expect(eventLooks.slice(0, 2)).toEqual([0.05, 30.1]);
+      const afterStart = eventLooks.filter((at) => at > resourcesDone);
+      expect(afterStart[0]).toBeCloseTo(shows, 0);
+      expect(afterStart.at(-1)! - resourcesDone).toBeCloseTo(50 * pace, 0);
+      expect(eventLooks.at(-1)).toBeCloseTo(data, 0);
+      expect(lag("resources of")).toBeLessThanOrEqual(2_000);
+      // The release task: a launch of 35 s and two 10 s steps, at the pace learned; it runs 60 s x pace.
+      expect(looks("RunTask", "DescribeTasks").at(-1)).toBeLessThanOrEqual(task + 2.1);
+      expect(lag("task ")).toBeLessThanOrEqual(2_000);
+      // The held web service: a look at its rollout at the pace learned, after the gate's signal
+      // (and one 60 s in when that is further, for failures that come early).
+      const after = timed.log.filter((c) => c.command === "DescribeStacks" && c.at > signalledAt).map((c) => (c.at - signalledAt) / 1000);
+      expect(after).toEqual(rollout > 60 ? [60.05, rollout + 0.05] : [rollout + 0.05]);
+      expect(lag("create of")).toBeLessThanOrEqual(2_000);
+    });
   });
 });

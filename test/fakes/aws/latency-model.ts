@@ -45,6 +45,19 @@ export const ISSUE_10_MODEL: LatencyModel = {
   ],
 };
 
+/** `model` with AWS's work (not its API calls or change sets) `factor` times as long: AWS slower (or, below 1, faster) than typical. */
+export function atPace(model: LatencyModel, factor: number): LatencyModel {
+  return {
+    ...model,
+    stackResources: model.stackResources * factor,
+    serviceLaunch: model.serviceLaunch * factor,
+    serviceHealthy: model.serviceHealthy * factor,
+    taskLaunch: model.taskLaunch * factor,
+    deleteStack: model.deleteStack * factor,
+    steps: model.steps.map((step) => ({ ...step, seconds: step.seconds * factor })),
+  };
+}
+
 interface TemplateResource {
   Type?: string;
   Properties?: Record<string, unknown>;

@@ -14,6 +14,7 @@
  * `TIMED_FAKE_OPTIONS` (one poll per step).
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import type { StackEvent } from "@aws-sdk/client-cloudformation";
 import type { AwsFake, AwsFakeOptions } from "../aws-fake.js";
 import { stackOperationTiming, taskRunSeconds, type LatencyModel, type ModelChange, type ModelTemplate } from "./latency-model.js";
 
@@ -111,6 +112,26 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
   const stamp = (stack: string, from: number, at: number) => {
     for (const event of cf.stacks.get(stack)?.events.slice(from) ?? []) event.Timestamp = new Date(at);
   };
+  /**
+   * CloudFormation starts an ECS service (its first `*_IN_PROGRESS` event) once the resources it
+   * depends on exist, not with the operation: the fake writes those events at the operation's
+   * start, and the layer holds them, by stack and logical id, until their level's launch.
+   */
+  const unstarted = new Map<string, Map<string, StackEvent[]>>();
+  const serviceStarts: Array<{ stack: string; ids: string[]; at: number }> = [];
+  const startServices = (stack: string, ids: string[], at: number) => serviceStarts.push({ stack, ids, at });
+  const releaseStarts = (upTo: number, stack?: string) => {
+    serviceStarts.sort((a, b) => a.at - b.at);
+    for (const start of [...serviceStarts]) {
+      if (start.at > upTo || (stack !== undefined && start.stack !== stack)) continue;
+      serviceStarts.splice(serviceStarts.indexOf(start), 1);
+      const held = unstarted.get(start.stack);
+      for (const id of start.ids) {
+        for (const event of held?.get(id) ?? []) cf.stacks.get(start.stack)?.events.push({ ...event, Timestamp: new Date(start.at) });
+        held?.delete(id);
+      }
+    }
+  };
   const tasks = new Map<string, TimedTask>();
   /** What happens when the wait condition of a stack's running operation gets its outcome. */
   const gated = new Map<string, (status: "SUCCESS" | "FAILURE") => void>();
@@ -153,6 +174,7 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
 
   /** Whatever AWS finished by now happens in the fakes. */
   const advance = () => {
+    releaseStarts(now());
     for (const op of operations.values()) {
       if (op.early && !op.early.done && now() >= op.early.at) {
         op.early.done = true;
@@ -163,6 +185,10 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
       }
       if (op.drained || now() < op.end) continue;
       op.drained = true;
+      // Services that never started (a closed gate) show no start.
+      releaseStarts(op.end, op.stack);
+      unstarted.delete(op.stack);
+      serviceStarts.splice(0, serviceStarts.length, ...serviceStarts.filter((s) => s.stack !== op.stack));
       const from = cf.stacks.get(op.stack)?.events.length ?? 0;
       for (const step of op.steps) step();
       stamp(op.stack, from, op.end);
@@ -229,6 +255,7 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
         const execAt = now();
         let earlyCreate: StackOperation["early"];
         let what = `${name === "DeleteStack" ? "delete" : "rollback"} of ${stack.name}`;
+        let rolling = new Set<string>();
         if (name === "DeleteStack") seconds = model.deleteStack;
         if (name === "ExecuteChangeSet") {
           const executed = cf.executed.at(-1);
@@ -248,6 +275,7 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
             timing.levels.forEach((ids, level) => {
               const start = at + ms(level * (model.serviceLaunch + model.serviceHealthy));
               result.launches.push({ what: `services ${ids.join(", ")} of ${stack.name}`, start, end: start + ms(model.serviceLaunch) });
+              startServices(stack.name, ids, start);
             });
           const service = model.serviceLaunch + model.serviceHealthy;
           if (stack.gate && !stack.current) {
@@ -260,6 +288,7 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
             timing.levels.slice(0, freeLevels).forEach((ids, level) => {
               const start = execAt + ms(nonService + level * service);
               result.launches.push({ what: `services ${ids.join(", ")} of ${stack.name}`, start, end: start + ms(model.serviceLaunch) });
+              startServices(stack.name, ids, start);
             });
             earlyCreate = { at: earlyAt, gateStep: stack.gate.step, completion: complete(`resources of ${stack.name} outside its release gate`, earlyAt, true), done: false };
             gated.set(stack.name, (status) => {
@@ -271,6 +300,7 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
                 timing.levels.slice(freeLevels).forEach((ids, level) => {
                   const start = from + ms(level * service);
                   result.launches.push({ what: `services ${ids.join(", ")} of ${stack.name}`, start, end: start + ms(model.serviceLaunch) });
+                  startServices(stack.name, ids, start);
                 });
               }
               op.end = end;
@@ -292,10 +322,23 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
             });
             seconds = Number.POSITIVE_INFINITY;
           } else launchFrom(now() + ms(nonService));
+          rolling = new Set(timing.levels.flat());
         }
-        // The operation's first events (resources in progress) at once, the rest at its end.
+        // The operation's first events (resources in progress) at once, the rest at its end; a
+        // rolling service's start when its level launches.
+        const from = eventsBefore.get(stack.name) ?? stack.events.length;
         stack.steps.shift()?.();
-        stamp(stack.name, eventsBefore.get(stack.name) ?? stack.events.length, now());
+        stamp(stack.name, from, now());
+        const held = new Map<string, StackEvent[]>();
+        for (let index = stack.events.length - 1; index >= from; index--) {
+          const event = stack.events[index]!;
+          const id = event.LogicalResourceId ?? "";
+          if (event.ResourceType !== "AWS::ECS::Service" || !String(event.ResourceStatus).endsWith("_IN_PROGRESS") || !rolling.has(id)) continue;
+          held.set(id, [event, ...(held.get(id) ?? [])]);
+          stack.events.splice(index, 1);
+        }
+        unstarted.set(stack.name, held);
+        releaseStarts(now(), stack.name);
         const end = Number.isFinite(seconds) ? now() + ms(seconds) : Number.POSITIVE_INFINITY;
         const op: StackOperation = { stack: stack.name, what, end, steps: stack.steps, completion: complete(what, end, true), drained: false, ...(earlyCreate ? { early: earlyCreate } : {}) };
         stack.steps = [];
