@@ -15,7 +15,6 @@ import {
   type CloudFormationClient,
   type DescribeChangeSetCommandOutput,
   type Stack,
-  type StackEvent,
 } from "@aws-sdk/client-cloudformation";
 import { OwnershipError, StackError } from "../preview/errors.js";
 import { SETTLED_STATUSES, type EnsureStackInput, type Signal, type StackPort, type StackSummary } from "../preview/ports.js";
@@ -24,7 +23,9 @@ import { AwsPace } from "./aws-pace.js";
 import { DurationMemory, expectHeldRolloutMs, expectStackChangeMs, TYPICAL_MS } from "./expected-duration.js";
 import { clampPace, expectServicesStable, operationEnd, operationSpan, resourceTimes } from "./operation-progress.js";
 import { formatDuration, pause, pollUntil, timing, type Cadence, type PollTiming } from "./poll.js";
-import { findFirstFailure, formatStackEvent } from "./stack-events.js";
+import { EventCursor } from "./stack-event-cursor.js";
+import { failedOperation, formatStackEvent } from "./stack-events.js";
+import { summarize, unsummarize } from "./stack-summary.js";
 
 /** CloudFormation's limit for an inline TemplateBody; larger templates need an S3 upload. */
 export const MAX_TEMPLATE_BODY_BYTES = 51_200;
@@ -590,135 +591,6 @@ export class CloudFormationStacks implements StackPort {
       });
     }
   }
-}
-
-/**
- * Reads the events of berth's operations on a stack, oldest first, without repeating any: those
- * carrying the ClientRequestToken of a call that started one (CloudFormation gives every event of
- * an operation its token), or, for an operation berth did not start, those newer than a marker.
- * Events come newest first and paginated, so reading stops at the first event already seen or
- * belonging to an earlier operation.
- */
-class EventCursor {
-  private readonly seen = new Set<string>();
-  private readonly tokens = new Set<string>();
-  private marker: string | undefined;
-  /** Every event of the operation read so far, oldest first. */
-  readonly all: StackEvent[] = [];
-
-  constructor(
-    private readonly client: CloudFormationClient,
-    private readonly name: string,
-    token?: string,
-  ) {
-    if (token !== undefined) this.tokens.add(token);
-  }
-
-  /** Reads the events of the operation this token starts too. */
-  follow(token: string): void {
-    this.tokens.add(token);
-  }
-
-  /** Marks the newest existing event, so only events after it are read (for an operation started by someone else). */
-  async start(): Promise<void> {
-    const page = await this.page(undefined);
-    this.marker = page?.StackEvents?.[0]?.EventId;
-  }
-
-  /** Whether an event belongs to an operation before the ones followed. */
-  private isEarlier(event: StackEvent): boolean {
-    if (event.EventId === this.marker) return true;
-    return this.tokens.size > 0 && this.marker === undefined && !this.tokens.has(event.ClientRequestToken ?? "");
-  }
-
-  async read(): Promise<StackEvent[]> {
-    const fresh: StackEvent[] = [];
-    let token: string | undefined;
-    pages: do {
-      const page = await this.page(token);
-      if (!page) break;
-      for (const event of page.StackEvents ?? []) {
-        const id = event.EventId ?? "";
-        if (this.isEarlier(event) || this.seen.has(id)) break pages;
-        fresh.push(event);
-      }
-      token = page.NextToken;
-    } while (token);
-    fresh.reverse();
-    for (const event of fresh) this.seen.add(event.EventId ?? "");
-    this.all.push(...fresh);
-    return fresh;
-  }
-
-  private async page(token: string | undefined) {
-    try {
-      return await this.client.send(new DescribeStackEventsCommand({ StackName: this.name, NextToken: token }));
-    } catch (error) {
-      // Gone (deleted) or not created yet: no events to read.
-      if (errorName(error) === "ValidationError" && /does not exist/.test(errorMessage(error))) return undefined;
-      return awsCall("DescribeStackEvents", `stack ${this.name}`, () => Promise.reject(error));
-    }
-  }
-}
-
-/** The StackError for an operation that ended in a failed or rolled-back state. */
-function failedOperation(
-  verb: string,
-  name: string,
-  stack: Stack | undefined,
-  events: readonly StackEvent[],
-  attempts?: number,
-): StackError {
-  const status = stack?.StackStatus ?? "DELETE_COMPLETE";
-  const failure = findFirstFailure(events);
-  const cause = failure
-    ? `${failure.resource} (${failure.type}): ${failure.reason}`
-    : (stack?.StackStatusReason ?? "CloudFormation reported no failing resource");
-  const tries = attempts && attempts > 1 ? ` after ${attempts} attempts` : "";
-  return new StackError(`${verb} stack ${name}: ${status}${tries}: ${cause}`, {
-    stackName: name,
-    status,
-    firstFailure: failure,
-    userMessage: `CloudFormation could not ${verb} stack ${name} (${status})${tries}: ${cause}`,
-    // A release gate closed by a restarted berth, or timed out, fails this update only: the next deploy opens a new one.
-    ...(failure && (isRetriableHandlerError(failure.reason) || failure.type === "AWS::CloudFormation::WaitCondition") ? { transient: "AWS" as const } : {}),
-  });
-}
-
-/**
- * Whether a resource failed with one of the handler error codes CloudFormation's resource
- * handler contract calls retriable (the downstream service's 5xx, throttling, a network failure,
- * a conflicting operation in progress): the same operation may succeed later. Everything else
- * (an invalid request, a limit, access denied) repeats until something changes.
- */
-export function isRetriableHandlerError(reason: string): boolean {
-  return /\(HandlerErrorCode: (ServiceInternalError|Throttling|NetworkFailure|ResourceConflict)\)/.test(reason);
-}
-
-function summarize(stack: Stack): StackSummary {
-  const pairs = <T>(items: T[] | undefined, key: (item: T) => string | undefined, value: (item: T) => string | undefined) =>
-    Object.fromEntries((items ?? []).map((item) => [key(item) ?? "", value(item) ?? ""]));
-  return {
-    name: stack.StackName ?? "",
-    status: stack.StackStatus ?? "",
-    outputs: pairs(stack.Outputs, (o) => o.OutputKey, (o) => o.OutputValue),
-    tags: pairs(stack.Tags, (t) => t.Key, (t) => t.Value),
-    parameters: pairs(stack.Parameters, (p) => p.ParameterKey, (p) => p.ParameterValue),
-    ...(stack.CreationTime ? { createdAt: stack.CreationTime } : {}),
-  };
-}
-
-/** The parts of a Stack that `ensure` decides by, from a summary read before. */
-function unsummarize(summary: StackSummary | undefined): Stack | undefined {
-  if (!summary) return undefined;
-  return {
-    StackName: summary.name,
-    StackStatus: summary.status as StackStatus,
-    CreationTime: summary.createdAt,
-    Tags: Object.entries(summary.tags).map(([Key, Value]) => ({ Key, Value })),
-    Outputs: Object.entries(summary.outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
-    Parameters: Object.entries(summary.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
-  };
 }
 
 /** An operation is running; REVIEW_IN_PROGRESS is not one (it waits for a change set forever). */

@@ -1,5 +1,5 @@
-import type { StackEvent } from "@aws-sdk/client-cloudformation";
-import type { StackFailure } from "../preview/errors.js";
+import type { Stack, StackEvent } from "@aws-sdk/client-cloudformation";
+import { StackError, type StackFailure } from "../preview/errors.js";
 
 const STACK_TYPE = "AWS::CloudFormation::Stack";
 
@@ -32,4 +32,38 @@ export function formatStackEvent(event: StackEvent): string {
   return event.ResourceStatus?.endsWith("_FAILED") && event.ResourceStatusReason
     ? `${line}: ${event.ResourceStatusReason}`
     : line;
+}
+
+/** The StackError for an operation that ended in a failed or rolled-back state. */
+export function failedOperation(
+  verb: string,
+  name: string,
+  stack: Stack | undefined,
+  events: readonly StackEvent[],
+  attempts?: number,
+): StackError {
+  const status = stack?.StackStatus ?? "DELETE_COMPLETE";
+  const failure = findFirstFailure(events);
+  const cause = failure
+    ? `${failure.resource} (${failure.type}): ${failure.reason}`
+    : (stack?.StackStatusReason ?? "CloudFormation reported no failing resource");
+  const tries = attempts && attempts > 1 ? ` after ${attempts} attempts` : "";
+  return new StackError(`${verb} stack ${name}: ${status}${tries}: ${cause}`, {
+    stackName: name,
+    status,
+    firstFailure: failure,
+    userMessage: `CloudFormation could not ${verb} stack ${name} (${status})${tries}: ${cause}`,
+    // A release gate closed by a restarted berth, or timed out, fails this update only: the next deploy opens a new one.
+    ...(failure && (isRetriableHandlerError(failure.reason) || failure.type === "AWS::CloudFormation::WaitCondition") ? { transient: "AWS" as const } : {}),
+  });
+}
+
+/**
+ * Whether a resource failed with one of the handler error codes CloudFormation's resource
+ * handler contract calls retriable (the downstream service's 5xx, throttling, a network failure,
+ * a conflicting operation in progress): the same operation may succeed later. Everything else
+ * (an invalid request, a limit, access denied) repeats until something changes.
+ */
+export function isRetriableHandlerError(reason: string): boolean {
+  return /\(HandlerErrorCode: (ServiceInternalError|Throttling|NetworkFailure|ResourceConflict)\)/.test(reason);
 }
