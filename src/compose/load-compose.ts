@@ -592,6 +592,7 @@ function markOneShots(services: ComposeService[], all: Map<string, MapNode>, fin
       ((restart === "no" || restart === "false") &&
         service.ports.length === 0 &&
         service.expose.length === 0 &&
+        (service.exposeUdp ?? []).length === 0 &&
         service.portRanges.length === 0 &&
         service.healthcheck === undefined &&
         !needed.has(service.name));

@@ -89,7 +89,10 @@ export interface ComposeService {
   /** `env_file`s first, then `environment` (which wins); values interpolated. Unset vars without value are dropped. */
   environment: Record<string, string>;
   ports: ComposePort[];
+  /** `expose` ports over tcp, the default. */
   expose: number[];
+  /** `expose` ports written with `/udp`. */
+  exposeUdp?: number[];
   /** Ranges of `ports` and `expose`, merged where they overlap; never the public port. */
   portRanges: ComposePortRange[];
   dependsOn: Array<{ service: string; condition: DependsOnCondition }>;

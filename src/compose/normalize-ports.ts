@@ -6,6 +6,7 @@ import { warnNestedKeys } from "./nested-keys.js";
 export interface NormalizedPorts {
   ports: ComposePort[];
   expose: number[];
+  exposeUdp?: number[];
   portRanges: ComposePortRange[];
 }
 
@@ -42,7 +43,10 @@ export function normalizePorts(ports: ComposeNode | undefined, expose: ComposeNo
       const range = match ? rangeOf(match[1]!, match[2]) : undefined;
       if (!match || range === undefined) findings.error(item.at, `"${spec}" is not a port number or range (use PORT[-PORT][/PROTOCOL])`);
       else if (range.first < range.last) addRange({ ...range, protocol: (match[3] ?? "tcp") as ComposePortRange["protocol"] }, item.at);
-      else if (!out.expose.includes(range.first)) out.expose.push(range.first);
+      else {
+        const exposed = match[3] === "udp" ? (out.exposeUdp ??= []) : out.expose;
+        if (!exposed.includes(range.first)) exposed.push(range.first);
+      }
     }
   }
   out.portRanges = mergeRanges(out.portRanges);
@@ -52,6 +56,7 @@ export function normalizePorts(ports: ComposeNode | undefined, expose: ComposeNo
   const inRange = (port: number, protocol: string) => out.portRanges.some((r) => r.protocol === protocol && r.first <= port && port <= r.last);
   out.ports = out.ports.filter((p) => !inRange(p.target, p.protocol));
   out.expose = out.expose.filter((p) => !inRange(p, "tcp"));
+  if (out.exposeUdp) out.exposeUdp = out.exposeUdp.filter((p) => !inRange(p, "udp"));
   return out;
 }
 

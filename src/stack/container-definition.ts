@@ -222,6 +222,7 @@ function portMappingsOf(service: ComposeService, extraPort: number | undefined):
   };
   for (const port of service.ports) add(port.target, port.protocol);
   for (const port of service.expose) add(port, "tcp");
+  for (const port of service.exposeUdp ?? []) add(port, "udp");
   if (extraPort !== undefined) add(extraPort, "tcp");
   for (const range of service.portRanges) out.push({ ContainerPortRange: `${range.first}-${range.last}`, Protocol: range.protocol });
   return out;

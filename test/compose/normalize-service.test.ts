@@ -59,6 +59,11 @@ describe("normalizing short and long syntaxes", () => {
     expect({ ports: service.ports, expose: service.expose, ranges: service.portRanges }).toEqual({ ports, expose, ranges });
   });
 
+  it("expose keeps each port's protocol, tcp unless it says /udp", async () => {
+    const service = await web('    expose: ["3478/udp", "3478", "5349/tcp"]\n');
+    expect({ expose: service.expose, exposeUdp: service.exposeUdp }).toEqual({ expose: [3478, 5349], exposeUdp: [3478] });
+  });
+
   it.each([
     { lines: "    environment:\n      - A=1\n      - B=\n      - C\n      - D=x=y\n", env: { A: "1", B: "", D: "x=y" } },
     { lines: "    environment:\n      NUM: 3\n      BOOL: true\n      NULLED:\n      EMPTY: ''\n", env: { NUM: "3", BOOL: "true", EMPTY: "" } },
