@@ -140,6 +140,20 @@ const PLANNED = [
     codes: { "bind-mount-ignored": 1, "container-name-ignored": 1, "docker-hub-anonymous": 1, "hostname-ignored": 1, "restart-ignored": 1 },
   },
   {
+    // The Docker socket read-only, network_mode: bridge, init, a volume with a fixed name.
+    repo: "nextcloud-aio",
+    services: ["nextcloud-aio-mastercontainer ghcr.io/nextcloud-releases/all-in-one:latest port 8080 (public)"],
+    release: [],
+    codes: { "bind-mount-ignored": 1, "container-name-ignored": 1, "field-ignored": 1, "named-volume-ephemeral": 1, "network-mode-ignored": 1, "restart-ignored": 1 },
+  },
+  {
+    // A string healthcheck whose $$POSTGRES_USER is the shell's, version 2.1 with a healthy dependency.
+    repo: "nocodb",
+    services: ["nocodb nocodb/nocodb:latest port 8080 (public)", `root_db ${lib("postgres:17.3")}`],
+    release: [],
+    codes: { "docker-hub-anonymous": 1, "named-volume-ephemeral": 2, "restart-ignored": 2, "version-obsolete": 1 },
+  },
+  {
     // A bind-mounted nginx config in long syntax, a compose secret read by Postgres, a healthy dependency.
     repo: "nginx-golang-postgres",
     services: [
@@ -289,6 +303,12 @@ describe("what these applications' templates carry", () => {
     ]);
   });
 
+  it("nocodb: the string healthcheck runs in a shell, $$POSTGRES_USER left to it", async () => {
+    const planned = await plan("nocodb");
+
+    expect(container(planned, "root_db").HealthCheck).toEqual({ Command: ["CMD-SHELL", 'pg_isready -U "$POSTGRES_USER" -d "$POSTGRES_DB"'], Interval: 10, Timeout: 2, Retries: 10 });
+  });
+
   it("budibase: $${PUT_CALL} reaches the shell as ${PUT_CALL}, escaped for CloudFormation", async () => {
     const planned = await plan("budibase");
 
@@ -310,6 +330,16 @@ describe("more compose files of open-source applications that berth refuses", ()
       // The worker runs privileged for PID namespace isolation.
       repo: "windmill",
       stderr: ["docker-compose.yml:66: services.windmill_worker.privileged: privileged containers are not allowed on Fargate; remove privileged: true"],
+    },
+    {
+      // Every service reads ./.env, which the repository ships only as .env.example: Compose refuses too.
+      repo: "hoppscotch",
+      stderr: [
+        'docker-compose.yml:16: services.hoppscotch-backend.env_file[0]: env file ".env" not found; add it to the repository or mark it required: false',
+        'docker-compose.yml:40: services.hoppscotch-app.env_file[0]: env file ".env" not found; add it to the repository or mark it required: false',
+        'docker-compose.yml:54: services.hoppscotch-sh-admin.env_file[0]: env file ".env" not found; add it to the repository or mark it required: false',
+        'docker-compose.yml:68: services.hoppscotch-aio.env_file[0]: env file ".env" not found; add it to the repository or mark it required: false',
+      ],
     },
     {
       repo: "invoiceninja",
