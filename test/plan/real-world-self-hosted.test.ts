@@ -49,6 +49,13 @@ const PLANNED = [
     codes: { "docker-hub-anonymous": 6, "named-volume-ephemeral": 2, "restart-ignored": 5, "unset-variable": 12, "version-obsolete": 1 },
   },
   {
+    // An image name beside build (CI pushes it instead), build args and DATABASE_URL from .env, whose own values nest variables.
+    repo: "calcom",
+    services: [`database ${lib("postgres:latest")}`, `calcom ${ECR}/calcom:${SHA} port 3000 (public)`],
+    release: [],
+    codes: { "container-name-ignored": 1, "named-volume-ephemeral": 1, "networks-ignored": 3, "restart-ignored": 2 },
+  },
+  {
     // Required variables from .env, defaults that nest another variable, a port from a variable on both sides.
     repo: "documenso",
     services: [
@@ -129,6 +136,13 @@ const PLANNED = [
     ],
     release: [],
     codes: { "bind-mount-ignored": 1, "docker-hub-anonymous": 3, "networks-ignored": 4, "version-obsolete": 1 },
+  },
+  {
+    // The documentation's example with secrets from repository files, read by both services as *_FILE; /dev/urandom from the host.
+    repo: "metabase",
+    services: ["metabase metabase/metabase:latest port 3000 (public)", `postgres ${lib("postgres:latest")}`],
+    release: [],
+    codes: { "bind-mount-ignored": 1, "container-name-ignored": 2, "docker-hub-anonymous": 1, "hostname-ignored": 2, "networks-ignored": 3, "version-obsolete": 1 },
   },
   {
     // WebRTC media port ranges over tcp and udp.
@@ -313,6 +327,15 @@ describe("what these applications' templates carry", () => {
     const planned = await plan("budibase");
 
     expect(container(planned, "couch-init").Command).toEqual(["sh", "-c", { "Fn::Sub": "sleep 10 && ${!PUT_CALL}/_users && ${!PUT_CALL}/_replicator; fg;" }]);
+  });
+
+  it("calcom: DATABASE_URL is built from .env's variables, and .env's own ${PREVIEW_URL} reaches the env_file values", async () => {
+    const planned = await plan("calcom");
+    const env = Object.fromEntries((container(planned, "calcom").Environment ?? []).map((e) => [e.Name, e.Value]));
+
+    expect(env.DATABASE_URL).toBe("postgresql://unicorn_user:magical_password@database:5432/calendso");
+    expect(env.NEXT_PUBLIC_API_V2_URL).toEqual({ "Fn::Join": ["", ["https://", { "Fn::Join": [".", ["calcom-pr-42-acme-0000000000000000", { Ref: "BaseDomain" }]] }, "/api/v2"]] });
+    expect(container(planned, "calcom").Command).toEqual(["sh", "-c", "yarn db-deploy && yarn --cwd packages/prisma seed-app-store"]);
   });
 
   it("paperless and firefly: ${PREVIEW_URL} in an env_file becomes the preview's address", async () => {
