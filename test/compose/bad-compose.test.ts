@@ -349,6 +349,12 @@ const cases: BadCase[] = [
     expected: 'compose.yaml:4: services.web.init: must be true or false, not "maybe"',
   },
   {
+    // compose-go's toBoolean: 1 and 0 are not booleans ("invalid boolean: 1").
+    name: "read_only: 1",
+    files: { "compose.yaml": web('    read_only: "1"\n') },
+    expected: 'compose.yaml:4: services.web.read_only: must be true or false, not "1"',
+  },
+  {
     name: "every service behind a profile",
     files: { "compose.yaml": "services:\n  web:\n    image: app\n    profiles: [x]\n" },
     expected:

@@ -59,6 +59,18 @@ describe("normalizing short and long syntaxes", () => {
     expect({ ports: service.ports, expose: service.expose, ranges: service.portRanges }).toEqual({ ports, expose, ranges });
   });
 
+  it("booleans written as Compose casts them: yes, On, a variable's default, and required: no on a dependency", async () => {
+    const project = await loadText(
+      webService(
+        '    read_only: yes\n    tty: On\n    init: "${INIT:-no}"\n    depends_on:\n      cache:\n        condition: service_started\n        required: no\n',
+        "  cache:\n    image: redis\n    profiles: [cache]\n",
+      ),
+    );
+    const service = project.services[0]!;
+    expect({ readOnly: service.readOnly, tty: service.tty, init: service.init }).toEqual({ readOnly: true, tty: true, init: false });
+    expect(warningLines(project).filter((w) => w.startsWith("dependency-skipped"))).toHaveLength(1);
+  });
+
   it("expose keeps each port's protocol, tcp unless it says /udp", async () => {
     const service = await web('    expose: ["3478/udp", "3478", "5349/tcp"]\n');
     expect({ expose: service.expose, exposeUdp: service.exposeUdp }).toEqual({ expose: [3478, 5349], exposeUdp: [3478] });
