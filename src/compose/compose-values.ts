@@ -27,12 +27,17 @@ export function parseBytes(value: string | number): number | undefined {
   return Number(match[1]) * BYTE_UNITS[(match[2] ?? "").toLowerCase()]!;
 }
 
-/** A boolean written as YAML boolean or as text Go's strconv.ParseBool accepts. */
+/**
+ * A boolean written as YAML boolean or as text compose-go casts to one (its `toBoolean`, applied to
+ * every string a boolean field receives): `true`/`false` in any case, and YAML 1.1's `yes`, `on`,
+ * `y` / `no`, `off`, `n`, which Compose still accepts with a warning. `1` and `0` are not booleans.
+ */
 export function parseBoolean(value: unknown): boolean | undefined {
   if (typeof value === "boolean") return value;
   if (typeof value !== "string") return undefined;
-  if (["1", "t", "T", "true", "TRUE", "True"].includes(value)) return true;
-  if (["0", "f", "F", "false", "FALSE", "False"].includes(value)) return false;
+  const text = value.toLowerCase();
+  if (["true", "yes", "y", "on"].includes(text)) return true;
+  if (["false", "no", "n", "off"].includes(text)) return false;
   return undefined;
 }
 

@@ -255,32 +255,6 @@ function checkFileDefinitions(definitions: ComposeNode, findings: Findings): voi
   }
 }
 
-/** Refuses a port mapping Fargate cannot do (ranges, other protocols); a host port that differs is ignored with a warning. */
-export function checkPortForFargate(
-  port: { target: string; published?: string; protocol: string },
-  at: Origin,
-  findings: Findings,
-): boolean {
-  if (port.target.includes("-") || port.published?.includes("-")) {
-    findings.error(at, "port ranges are not supported on Fargate; list each port on its own");
-    return false;
-  }
-  if (port.published !== undefined && port.published !== "" && port.published !== port.target) {
-    // awsvpc cannot map 8080 to 80, but nothing in a preview uses the host port: the load balancer
-    // and the other services reach the container port, as they do in compose.
-    findings.warn(
-      "published-port-ignored",
-      at,
-      `published port ${port.published} ignored: Fargate maps no host ports; the load balancer and the other services use container port ${port.target}`,
-    );
-  }
-  if (port.protocol !== "tcp" && port.protocol !== "udp") {
-    findings.error(at, `protocol ${port.protocol} is not available; use tcp or udp`);
-    return false;
-  }
-  return true;
-}
-
 /** Checks `deploy` keys other than resources.limits and replicas, which are translated. */
 export function checkDeployForFargate(deploy: ComposeNode, findings: Findings): void {
   if (deploy.kind !== "map") return;

@@ -5,7 +5,7 @@ import { normalizeRepoPath, type RepoReader } from "../util/repo-reader.js";
 import { parseYamlSource, type KeyPath, type YamlSource } from "../util/yaml-source.js";
 import { checkConsistency } from "./check-consistency.js";
 import { entry, Findings, toComposeNode, type ComposeNode, type MapNode, type Origin } from "./compose-node.js";
-import { parseInteger } from "./compose-values.js";
+import { parseBoolean, parseInteger } from "./compose-values.js";
 import { checkProjectForFargate, checkServiceForFargate } from "./fargate-rules.js";
 import { interpolate, InterpolationError } from "./interpolate.js";
 import { canonicalService, mergeNodes, mergeService } from "./merge-compose.js";
@@ -359,7 +359,8 @@ class FileLoader {
           );
           return value;
         }
-        return result;
+        // compose-go casts a boolean field's text before validating it: `read_only: yes`, `required: "${X:-false}"`.
+        return isBooleanField(at) ? (parseBoolean(result) ?? result) : result;
       } catch (error) {
         if (!(error instanceof InterpolationError)) throw error;
         this.findings.error({ file: source.file, path: at, line: source.lineOf(at) }, error.message);
@@ -437,6 +438,35 @@ function withoutKey(node: MapNode, path: KeyPath): MapNode {
 
 function unsetKey(file: string, at: KeyPath): string {
   return `${file}\u0000${at.join("\u0000")}`;
+}
+
+/**
+ * The boolean fields whose text compose-go casts with its `toBoolean` during interpolation, before
+ * the schema sees them (its interpolateTypeCastMapping); `*` is any key or list index.
+ */
+const BOOLEAN_FIELDS: readonly string[][] = [
+  ["services", "*", "init"],
+  ["services", "*", "depends_on", "*", "required"],
+  ["services", "*", "depends_on", "*", "restart"],
+  ["services", "*", "healthcheck", "disable"],
+  ["services", "*", "oom_kill_disable"],
+  ["services", "*", "privileged"],
+  ["services", "*", "read_only"],
+  ["services", "*", "stdin_open"],
+  ["services", "*", "tty"],
+  ["services", "*", "volumes", "*", "read_only"],
+  ["services", "*", "volumes", "*", "volume", "nocopy"],
+  ...["external", "internal", "attachable", "enable_ipv4", "enable_ipv6"].map((key) => ["networks", "*", key]),
+  ...["volumes", "secrets", "configs"].map((kind) => [kind, "*", "external"]),
+];
+
+function isBooleanField(at: KeyPath): boolean {
+  return BOOLEAN_FIELDS.some((field) => field.length === at.length && field.every((part, i) => part === "*" || part === String(at[i])));
+}
+
+/** A scalar's value as YAML gave it (a boolean stays a boolean). */
+function valueOf(node: ComposeNode | undefined): unknown {
+  return node?.kind === "scalar" ? node.value : undefined;
 }
 
 function textOf(node: ComposeNode | undefined): string | undefined {
@@ -523,7 +553,7 @@ function checkDependencies(
     for (const dependency of service.dependsOn) {
       const spec = entry(dependsOn, dependency.service);
       const at = spec?.at ?? { file: service.file, path: ["services", service.name, "depends_on"], line: service.line };
-      const required = textOf(entry(spec, "required")) !== "false";
+      const required = parseBoolean(valueOf(entry(spec, "required"))) !== false;
       const target = byName.get(dependency.service);
       if (dependency.service === service.name) {
         findings.error(at, "a service cannot depend on itself");
@@ -592,6 +622,8 @@ function markOneShots(services: ComposeService[], all: Map<string, MapNode>, fin
       ((restart === "no" || restart === "false") &&
         service.ports.length === 0 &&
         service.expose.length === 0 &&
+        (service.exposeUdp ?? []).length === 0 &&
+        service.portRanges.length === 0 &&
         service.healthcheck === undefined &&
         !needed.has(service.name));
     if (!runsOnce) continue;

@@ -63,6 +63,13 @@ export interface ComposePort {
   protocol: "tcp" | "udp";
 }
 
+/** A range of container ports (`40000-40100:40000-40100/udp`, `expose: ["7000-7010"]`), first < last. */
+export interface ComposePortRange {
+  first: number;
+  last: number;
+  protocol: "tcp" | "udp";
+}
+
 /** One compose service, normalized as `docker compose config` would print it, interpolated. */
 export interface ComposeService {
   name: string;
@@ -82,7 +89,12 @@ export interface ComposeService {
   /** `env_file`s first, then `environment` (which wins); values interpolated. Unset vars without value are dropped. */
   environment: Record<string, string>;
   ports: ComposePort[];
+  /** `expose` ports over tcp, the default. */
   expose: number[];
+  /** `expose` ports written with `/udp`. */
+  exposeUdp?: number[];
+  /** Ranges of `ports` and `expose`, merged where they overlap; never the public port. */
+  portRanges: ComposePortRange[];
   dependsOn: Array<{ service: string; condition: DependsOnCondition }>;
   /** Undefined when the service has none or disables it. */
   healthcheck?: ComposeHealthcheck;
@@ -152,6 +164,7 @@ export function emptyService(name: string, file: string, line?: number): Compose
     environment: {},
     ports: [],
     expose: [],
+    portRanges: [],
     dependsOn: [],
     volumes: [],
     files: [],

@@ -4,16 +4,16 @@ import { normalizeRepoPath } from "../util/repo-reader.js";
 import { ShellWordsError, splitShellWords } from "../util/shell-words.js";
 import { entry, type ComposeNode, type Findings, type MapNode, type Origin } from "./compose-node.js";
 import { parseBoolean, parseBytes, parseDurationSeconds, parseInteger, parseNumber } from "./compose-values.js";
-import { checkDeployForFargate, checkPortForFargate } from "./fargate-rules.js";
+import { checkDeployForFargate } from "./fargate-rules.js";
 import { imageReferenceProblem } from "./image-reference.js";
 import { splitVolumeSpec } from "./merge-compose.js";
 import { bindMount, secretMounts, type MountContext } from "./mounted-files.js";
 import { warnNestedKeys } from "./nested-keys.js";
+import { normalizePorts } from "./normalize-ports.js";
 import {
   emptyService,
   type ComposeFileMount,
   type ComposeHealthcheck,
-  type ComposePort,
   type ComposeService,
   type ComposeVolumeMount,
   type DependsOnCondition,
@@ -92,23 +92,7 @@ export async function normalizeService(
   // A label without a value is an empty label in Compose, never read from the environment.
   out.labels = keyValues(get("labels"), () => "");
 
-  const ports = get("ports");
-  if (ports?.kind === "seq") {
-    for (const item of ports.items) {
-      const port = normalizePort(item, findings);
-      if (port && !out.ports.some((p) => p.target === port.target && p.protocol === port.protocol)) out.ports.push(port);
-    }
-  }
-  const expose = get("expose");
-  if (expose?.kind === "seq") {
-    for (const item of expose.items) {
-      const spec = textOf(item) ?? "";
-      const match = /^(\d+)(?:\/(tcp|udp))?$/.exec(spec);
-      if (!match) {
-        findings.error(item.at, spec.includes("-") ? "port ranges are not supported on Fargate; list each port on its own" : `"${spec}" is not a port number`);
-      } else if (!out.expose.includes(Number(match[1]))) out.expose.push(Number(match[1]));
-    }
-  }
+  Object.assign(out, normalizePorts(get("ports"), get("expose"), findings));
 
   const dependsOn = get("depends_on");
   if (dependsOn?.kind === "map") {
@@ -275,52 +259,6 @@ async function readEnvFiles(node: ComposeNode | undefined, ctx: NormalizeContext
     }
   }
   return out;
-}
-
-function normalizePort(node: ComposeNode, findings: Findings): ComposePort | undefined {
-  let target: string;
-  let published: string | undefined;
-  let protocol = "tcp";
-  let hostIp: string | undefined;
-  if (node.kind === "map") {
-    target = textOf(node.entries.get("target")) ?? "";
-    published = textOf(node.entries.get("published"));
-    protocol = textOf(node.entries.get("protocol")) ?? "tcp";
-    hostIp = textOf(node.entries.get("host_ip"));
-    warnNestedKeys("ports", node, findings);
-  } else {
-    let spec = textOf(node) ?? "";
-    const slash = spec.lastIndexOf("/");
-    if (slash >= 0) {
-      // Docker's port spec parser (go-connections' SplitProtoPort) lowercases the protocol: 80:80/TCP is tcp.
-      protocol = spec.slice(slash + 1).toLowerCase();
-      spec = spec.slice(0, slash);
-    }
-    const ipv6 = /^\[([^\]]*)\]:(.*)$/.exec(spec);
-    if (ipv6) {
-      hostIp = ipv6[1];
-      spec = ipv6[2]!;
-    }
-    const parts = spec.split(":");
-    if (parts.length > 3 || (ipv6 && parts.length !== 2)) {
-      findings.error(node.at, `"${textOf(node) ?? ""}" is not a port mapping (use [HOST_IP:]PUBLISHED:TARGET[/PROTOCOL])`);
-      return undefined;
-    }
-    target = parts.at(-1)!;
-    if (parts.length >= 2) published = parts.at(-2);
-    if (parts.length === 3) hostIp = parts[0];
-  }
-  if (!/^\d+(-\d+)?$/.test(target) || (published !== undefined && published !== "" && !/^\d+(-\d+)?$/.test(published))) {
-    findings.error(node.at, `"${textOf(node) ?? target}" is not a port mapping (use [HOST_IP:]PUBLISHED:TARGET[/PROTOCOL])`);
-    return undefined;
-  }
-  if (!checkPortForFargate({ target, published, protocol }, node.at, findings)) return undefined;
-  if (hostIp !== undefined && hostIp !== "" && hostIp !== "0.0.0.0" && hostIp !== "::") {
-    findings.warn("port-host-ip-ignored", (node.kind === "map" ? node.entries.get("host_ip")?.at : undefined) ?? node.at, `host address ${hostIp} ignored: the preview is reached through its load balancer`);
-  }
-  const port: ComposePort = { target: Number(target), protocol: protocol as ComposePort["protocol"] };
-  if (published !== undefined && published !== "") port.published = Number(published);
-  return port;
 }
 
 function normalizeHealthcheck(node: ComposeNode | undefined, findings: Findings): ComposeHealthcheck | undefined {

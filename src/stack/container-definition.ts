@@ -210,7 +210,7 @@ function awslogs(logging: LogSettings): LogConfiguration {
   };
 }
 
-/** Container ports of `ports` and `expose` (host ports mean nothing in awsvpc), without repeats. */
+/** Container ports and port ranges of `ports` and `expose` (host ports mean nothing in awsvpc), without repeats. */
 function portMappingsOf(service: ComposeService, extraPort: number | undefined): PortMapping[] {
   const seen = new Set<string>();
   const out: PortMapping[] = [];
@@ -222,7 +222,9 @@ function portMappingsOf(service: ComposeService, extraPort: number | undefined):
   };
   for (const port of service.ports) add(port.target, port.protocol);
   for (const port of service.expose) add(port, "tcp");
+  for (const port of service.exposeUdp ?? []) add(port, "udp");
   if (extraPort !== undefined) add(extraPort, "tcp");
+  for (const range of service.portRanges) out.push({ ContainerPortRange: `${range.first}-${range.last}`, Protocol: range.protocol });
   return out;
 }
 

@@ -16,7 +16,13 @@ export interface PublicService {
  */
 export function selectPublicService(project: ComposeProject, config: RepoConfig, lineOf?: ConfigLineOf): PublicService {
   const service = pickService(project, config, lineOf);
-  if (config.port !== undefined) return { service, port: config.port };
+  if (config.port !== undefined) {
+    const range = service.portRanges.find((r) => r.protocol === "tcp" && r.first <= config.port! && config.port! <= r.last);
+    if (range === undefined) return { service, port: config.port };
+    // The load balancer's target needs the port mapped on its own; ECS maps each port once.
+    const problem = `port ${config.port} is inside the range ${range.first}-${range.last} that service "${service.name}" publishes or exposes; list ${config.port} on its own in the compose file and split the range around it`;
+    throw new InputError([configDiagnostic(["port"], problem, lineOf)]);
+  }
   const ports = [...new Set([...service.ports.filter((p) => p.protocol === "tcp").map((p) => p.target), ...service.expose])];
   if (ports.length === 1) return { service, port: ports[0]! };
   const problem =

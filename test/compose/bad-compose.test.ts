@@ -90,14 +90,21 @@ const cases: BadCase[] = [
     expected: "compose.yaml:4: services.web.privileged: privileged containers are not allowed on Fargate; remove privileged: true",
   },
   {
-    name: "port range",
-    files: { "compose.yaml": web('    ports:\n      - "3000-3005:3000-3005"\n') },
-    expected: "compose.yaml:5: services.web.ports[0]: port ranges are not supported on Fargate; list each port on its own",
+    // Docker refuses it too: "invalid ranges specified for container and host ports".
+    name: "port ranges of different sizes",
+    files: { "compose.yaml": web('    ports:\n      - "3000-3005:4000-4002"\n      - "8080:4000-4002"\n') },
+    expected: [
+      "compose.yaml:5: services.web.ports[0]: the published ports 3000-3005 and the container ports 4000-4002 are ranges of different sizes; publish as many ports as the container listens on",
+      "compose.yaml:6: services.web.ports[1]: the published ports 8080 and the container ports 4000-4002 are ranges of different sizes; publish as many ports as the container listens on",
+    ].join("\n"),
   },
   {
-    name: "expose range",
-    files: { "compose.yaml": web('    expose: ["8000-8005"]\n') },
-    expected: "compose.yaml:4: services.web.expose[0]: port ranges are not supported on Fargate; list each port on its own",
+    name: "a range that ends before it starts",
+    files: { "compose.yaml": web('    ports: ["3005-3000"]\n    expose: ["8005-8000"]\n') },
+    expected: [
+      'compose.yaml:4: services.web.ports[0]: "3005-3000" is not a port mapping (use [HOST_IP:]PUBLISHED:TARGET[/PROTOCOL])',
+      'compose.yaml:5: services.web.expose[0]: "8005-8000" is not a port number or range (use PORT[-PORT][/PROTOCOL])',
+    ].join("\n"),
   },
   {
     name: "port that is not a number",
@@ -342,6 +349,12 @@ const cases: BadCase[] = [
     expected: 'compose.yaml:4: services.web.init: must be true or false, not "maybe"',
   },
   {
+    // compose-go's toBoolean: 1 and 0 are not booleans ("invalid boolean: 1").
+    name: "read_only: 1",
+    files: { "compose.yaml": web('    read_only: "1"\n') },
+    expected: 'compose.yaml:4: services.web.read_only: must be true or false, not "1"',
+  },
+  {
     name: "every service behind a profile",
     files: { "compose.yaml": "services:\n  web:\n    image: app\n    profiles: [x]\n" },
     expected:
@@ -354,11 +367,11 @@ const cases: BadCase[] = [
   },
   {
     name: "several problems at once",
-    files: { "compose.yaml": web('    privileged: true\n    network_mode: host\n    ports: ["3000-3001:3000-3001"]\n') },
+    files: { "compose.yaml": web('    privileged: true\n    network_mode: host\n    ports: ["3000:3000/sctp"]\n') },
     expected: [
       "compose.yaml:4: services.web.privileged: privileged containers are not allowed on Fargate; remove privileged: true",
       'compose.yaml:5: services.web.network_mode: network_mode "host" is not available on Fargate (every task has its own network interface); remove network_mode and reach other services by name',
-      "compose.yaml:6: services.web.ports[0]: port ranges are not supported on Fargate; list each port on its own",
+      "compose.yaml:6: services.web.ports[0]: protocol sctp is not available; use tcp or udp",
     ].join("\n"),
   },
   {

@@ -35,10 +35,15 @@ describe("compose value formats", () => {
   it.each([
     [true, true],
     ["true", true],
-    ["1", true],
+    ["TRUE", true],
     ["False", false],
-    ["0", false],
-    ["yes", undefined],
+    ["yes", true],
+    ["On", true],
+    ["n", false],
+    ["off", false],
+    ["1", undefined],
+    ["0", undefined],
+    ["t", undefined],
     [1, undefined],
   ] as const)("boolean %s", (value, expected) => {
     expect(parseBoolean(value)).toBe(expected);

@@ -125,6 +125,14 @@ describe("Fargate rules: what is accepted with a named warning", () => {
       ],
     },
     {
+      name: "published ranges that differ from the container's",
+      compose: webService('    ports:\n      - "9000-9010:7000-7010/udp"\n      - "8000-8002:80"\n'),
+      warnings: [
+        "published-port-ignored compose.yaml:5: services.web.ports[0]: published ports 9000-9010 ignored: Fargate maps no host ports; the load balancer and the other services use container ports 7000-7010",
+        "published-port-ignored compose.yaml:6: services.web.ports[1]: published ports 8000-8002 ignored: Fargate maps no host ports; the load balancer and the other services use container port 80",
+      ],
+    },
+    {
       name: "a host address on a port",
       compose: webService('    ports:\n      - "127.0.0.1:8080:8080"\n'),
       warnings: [

@@ -40,6 +40,43 @@ describe("normalizing short and long syntaxes", () => {
   });
 
   it.each([
+    {
+      // MiroTalk SFU's media ports: one range per protocol.
+      lines: "    ports:\n      - '3010:3010/tcp'\n      - '40000-40100:40000-40100/tcp'\n      - '40000-40100:40000-40100/udp'\n",
+      ports: [{ target: 3010, published: 3010, protocol: "tcp" }],
+      ranges: [{ first: 40000, last: 40100, protocol: "tcp" }, { first: 40000, last: 40100, protocol: "udp" }],
+    },
+    { lines: '    expose: ["7000-7010", "8000-8000"]\n', ports: [], expose: [8000], ranges: [{ first: 7000, last: 7010, protocol: "tcp" }] },
+    {
+      // ECS maps each port once: overlapping ranges become one, a port inside a range is left to it.
+      lines: '    ports: ["5000-5010:5000-5010", "5005-5020:5005-5020", "5008:5008", "5008/udp"]\n    expose: ["5001"]\n',
+      ports: [{ target: 5008, protocol: "udp" }],
+      ranges: [{ first: 5000, last: 5020, protocol: "tcp" }],
+    },
+    { lines: '    ports: ["8000-8002:80"]\n', ports: [{ target: 80, published: 8000, protocol: "tcp" }], ranges: [] },
+  ])("port ranges $lines", async ({ lines, ports, expose = [], ranges }) => {
+    const service = await web(lines);
+    expect({ ports: service.ports, expose: service.expose, ranges: service.portRanges }).toEqual({ ports, expose, ranges });
+  });
+
+  it("booleans written as Compose casts them: yes, On, a variable's default, and required: no on a dependency", async () => {
+    const project = await loadText(
+      webService(
+        '    read_only: yes\n    tty: On\n    init: "${INIT:-no}"\n    depends_on:\n      cache:\n        condition: service_started\n        required: no\n',
+        "  cache:\n    image: redis\n    profiles: [cache]\n",
+      ),
+    );
+    const service = project.services[0]!;
+    expect({ readOnly: service.readOnly, tty: service.tty, init: service.init }).toEqual({ readOnly: true, tty: true, init: false });
+    expect(warningLines(project).filter((w) => w.startsWith("dependency-skipped"))).toHaveLength(1);
+  });
+
+  it("expose keeps each port's protocol, tcp unless it says /udp", async () => {
+    const service = await web('    expose: ["3478/udp", "3478", "5349/tcp"]\n');
+    expect({ expose: service.expose, exposeUdp: service.exposeUdp }).toEqual({ expose: [3478, 5349], exposeUdp: [3478] });
+  });
+
+  it.each([
     { lines: "    environment:\n      - A=1\n      - B=\n      - C\n      - D=x=y\n", env: { A: "1", B: "", D: "x=y" } },
     { lines: "    environment:\n      NUM: 3\n      BOOL: true\n      NULLED:\n      EMPTY: ''\n", env: { NUM: "3", BOOL: "true", EMPTY: "" } },
   ])("environment $lines", async ({ lines, env }) => {

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/index.js";
 import type { InputError } from "../../src/errors.js";
 import { planPreview } from "../../src/plan/plan-preview.js";
 import { createMemoryReader } from "../../src/util/repo-reader.js";
 import { lintTemplate } from "../helpers/cfn-lint.js";
+import { cli, codesOf, container, INLINE_TEMPLATE_LIMIT, lib, plan, planArgs, REPOS, servicesOf, SHA } from "./real-world-plan.js";
 
 /**
  * The compose files open-source applications publish (Airflow, Mastodon, Supabase, Sentry, n8n,
@@ -14,56 +14,6 @@ import { lintTemplate } from "../helpers/cfn-lint.js";
  * the public endpoint, the release steps and the warnings by code. Every template passes cfn-lint
  * and fits CloudFormation's inline limit; what cannot run is refused with `FILE:LINE: key: message`.
  */
-const REPOS = path.join(import.meta.dirname, "..", "fixtures", "repos", "real-world");
-const SHA = "4f2a9c1e0b7d3a5f6e8c9b0a1d2e3f4a5b6c7d8e";
-const INLINE_TEMPLATE_LIMIT = 51_200;
-const lib = (image: string) => `public.ecr.aws/docker/library/${image}`;
-
-interface PlannedService {
-  name: string;
-  image: string;
-  runs: "service" | "one-shot";
-  public: boolean;
-  port?: number;
-}
-interface Plan {
-  stackName: string;
-  services: PlannedService[];
-  release: Array<{ name: string; service?: string; command?: string[] }>;
-  warnings: string[];
-  template: object;
-}
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
-
-const planArgs = (repo: string) => ["plan", path.join(REPOS, repo), "--repo", `acme/${repo}`, "--pr", "42", "--sha", SHA];
-
-async function plan(repo: string): Promise<Plan> {
-  const result = await cli([...planArgs(repo), "--json"]);
-  expect(result.code).toBe(0);
-  return JSON.parse(result.stdout) as Plan;
-}
-
-/** `name image [port N (public)|one-shot]`, the way the plan's Services table reads. */
-function servicesOf(plan: Plan): string[] {
-  return plan.services.map((s) => [s.name, s.image, s.public ? `port ${s.port} (public)` : s.runs === "one-shot" ? "one-shot" : ""].join(" ").trim());
-}
-
-/** How many warnings of each code, in code order. */
-function codesOf(plan: Plan): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const line of plan.warnings) {
-    const code = /\[([a-z-]+)\]$/.exec(line)![1]!;
-    counts[code] = (counts[code] ?? 0) + 1;
-  }
-  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
-}
-
 const PLANNED = [
   {
     // Anchors with merge keys on every Airflow process, an init service the others wait for with
@@ -279,14 +229,6 @@ describe("compose files of open-source applications that plan", () => {
     expect(await lintTemplate(planned.template, repo)).toEqual([]);
   });
 });
-
-type Container = { Name: string; Command?: unknown[]; User?: string; HealthCheck?: unknown; ReadonlyRootFilesystem?: boolean; PortMappings?: unknown[]; Environment?: Array<{ Name: string; Value: unknown }> };
-type Template = { Resources: Record<string, { Type: string; Properties: { ContainerDefinitions?: Container[] } }> };
-
-function container(planned: Plan, name: string): Container {
-  const all = Object.values((planned.template as Template).Resources).flatMap((r) => r.Properties.ContainerDefinitions ?? []);
-  return all.find((c) => c.Name === name)!;
-}
 
 describe("what the applications' templates carry", () => {
   it("airflow: the init service runs its script with the entry point /bin/bash as root, AIRFLOW_UID interpolated as Compose does", async () => {

@@ -61,6 +61,14 @@ describe("buildTemplate refuses what it cannot deploy, naming file, line and key
       lines: ['.github/preview.yml: port: service "web" publishes and exposes no port; set `port:` in .github/preview.yml to the port it serves HTTP on'],
     },
     {
+      case: "the public port inside a port range",
+      project: project(web({ portRanges: [{ first: 40000, last: 40100, protocol: "tcp" }] }), db()),
+      config: { port: 40080 },
+      lines: [
+        '.github/preview.yml: port: port 40080 is inside the range 40000-40100 that service "web" publishes or exposes; list 40080 on its own in the compose file and split the range around it',
+      ],
+    },
+    {
       case: "the public service has several ports",
       project: project(web({ expose: [3035] }), db()),
       config: {},

@@ -607,6 +607,22 @@ describe("buildTemplate: container options", () => {
     ]);
   });
 
+  it("maps exposed udp ports over udp and port ranges as container port ranges, which cfn-lint accepts", async () => {
+    const turn = service("turn", {
+      image: "coturn/coturn:4.6",
+      ports: [{ target: 3478, protocol: "tcp" }],
+      exposeUdp: [3478],
+      portRanges: [{ first: 49160, last: 49200, protocol: "udp" }],
+    });
+    const t = render({ project: project(turn), config: config({ service: "turn", port: 3478 }), images: {} }).template;
+    expect(containers(t, "TurnTaskDefinition").turn!.PortMappings).toEqual([
+      { ContainerPort: 3478, Protocol: "tcp" },
+      { ContainerPort: 3478, Protocol: "udp" },
+      { ContainerPortRange: "49160-49200", Protocol: "udp" },
+    ]);
+    expect(await lintTemplate(t, "port-ranges")).toEqual([]);
+  });
+
   it("keeps logical IDs and families apart for names that sanitize alike or clash with its own", () => {
     const t = render({
       project: project(

@@ -112,10 +112,8 @@ export interface LogConfiguration {
 }
 
 /** A container port (`PortMapping`); in awsvpc mode there is no host port to choose. */
-export interface PortMapping {
-  ContainerPort: number;
-  Protocol: "tcp" | "udp";
-}
+/** One container port, or a range of them (`ContainerPortRange: "40000-40100"`, awsvpc maps the same host ports). */
+export type PortMapping = { ContainerPort: number; Protocol: "tcp" | "udp" } | { ContainerPortRange: string; Protocol: "tcp" | "udp" };
 
 /** A container health check (`HealthCheck`): seconds for the interval, timeout and start period. */
 export interface HealthCheck {
