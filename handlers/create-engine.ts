@@ -72,10 +72,10 @@ export function createEngine(input: {
 }): PreviewService {
   const { app, settings, clients } = input;
   const timings = { ...PRODUCTION, ...input.timings };
-  // One pace for both: a first deploy's tasks and rollout expect the pace its stack's resources went at.
+  // One pace for all three: a first deploy's tasks and rollout, and a wake's health check, expect the pace AWS last went at.
   const pace = new AwsPace();
   const stacks = new CloudFormationStacks({ client: clients.cloudformation, ownership: { prefix: "berth-", tagKey: "berth:managed" }, pollDelayMs: timings.pollDelayMs, pace });
-  const loadBalancers = new ElbV2({ client: clients.elbv2, pollDelayMs: timings.pollDelayMs });
+  const loadBalancers = new ElbV2({ client: clients.elbv2, pollDelayMs: timings.pollDelayMs, pace });
 
   let base: { at: number; value: Promise<{ name: string; outputs: Record<string, string> }> } | undefined;
   const readBase = () => {

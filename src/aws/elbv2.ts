@@ -9,7 +9,9 @@ import {
 import { AwsCallError, HealthError } from "../preview/errors.js";
 import type { LoadBalancerHeadroom, LoadBalancerPort, Signal } from "../preview/ports.js";
 import { awsCall } from "./aws-call.js";
-import { formatDuration, pollUntil, timing, type PollTiming } from "./poll.js";
+import { AwsPace } from "./aws-pace.js";
+import { TYPICAL_MS } from "./expected-duration.js";
+import { formatDuration, pollUntil, timing, type Cadence, type PollTiming } from "./poll.js";
 import { loadBalancerOfListener } from "../util/load-balancer-arn.js";
 
 export interface ElbV2Options {
@@ -22,6 +24,8 @@ export interface ElbV2Options {
   timeoutMs?: number;
   /** Listener rules the account may have per load balancer, default rules not counted. AWS's default quota: 100. */
   ruleLimit?: number;
+  /** AWS's pace as the other adapters measured it: a wait for targets just launched expects a launch at that pace. */
+  pace?: AwsPace;
 }
 
 /** Target groups one Application Load Balancer can route to; AWS does not raise it. */
@@ -32,16 +36,27 @@ export class ElbV2 implements LoadBalancerPort {
   private readonly client: ElasticLoadBalancingV2Client;
   private readonly timing: PollTiming;
   private readonly ruleLimit: number;
+  private readonly pace: AwsPace;
 
   constructor(options: ElbV2Options) {
     this.client = options.client;
     this.ruleLimit = options.ruleLimit ?? 100;
+    this.pace = options.pace ?? new AwsPace();
     this.timing = timing(options.pollDelayMs ?? 5_000, options.timeoutMs ?? 5 * 60_000, options.maxPollDelayMs);
   }
 
-  /** Waits until any target of the group is `healthy`; on timeout names the last target's reason. */
-  async waitHealthy(input: { targetGroupArn: string; signal?: Signal }): Promise<void> {
+  /**
+   * Waits until any target of the group is `healthy`; on timeout names the last target's reason.
+   * Targets that are `launching` cannot be healthy before a Fargate launch and two health checks:
+   * the looks come at three fifths of that and at its end (at AWS's pace), then every `noticeMs`,
+   * rather than backing off from the start and noticing the end up to one long delay late.
+   */
+  async waitHealthy(input: { targetGroupArn: string; signal?: Signal; launching?: boolean }): Promise<void> {
     const { targetGroupArn, signal } = input;
+    // A first look at three fifths of the launch catches an AWS faster than the pace berth knows.
+    const cadence: Cadence = input.launching
+      ? { ...this.timing, expectedMs: () => this.pace.scale(TYPICAL_MS.serviceRollout), farDelayMs: this.pace.scale(TYPICAL_MS.serviceRollout * 0.6), checkAtOnce: false }
+      : this.timing;
     let last: TargetHealthDescription[] = [];
     const healthy = await pollUntil(async () => {
       const out = await awsCall("DescribeTargetHealth", targetGroupArn, () =>
@@ -49,7 +64,7 @@ export class ElbV2 implements LoadBalancerPort {
       );
       last = out.TargetHealthDescriptions ?? [];
       return last.some((t) => t.TargetHealth?.State === "healthy") ? true : undefined;
-    }, this.timing, signal);
+    }, cadence, signal);
     if (healthy) return;
 
     const target = last.at(-1);

@@ -261,8 +261,12 @@ export interface LoadBalancerHeadroom {
 export interface LoadBalancerPort {
   /** The listener's rules and its load balancer's target groups, counted, with their limits. */
   headroom(listenerArn: string): Promise<LoadBalancerHeadroom>;
-  /** Waits until at least one target of the group is healthy; throws HealthError with the reason on timeout. */
-  waitHealthy(input: { targetGroupArn: string; signal?: Signal }): Promise<void>;
+  /**
+   * Waits until at least one target of the group is healthy; throws HealthError with the reason on
+   * timeout. `launching`: its tasks were started just now (a wake), so none can be healthy before
+   * they launched and passed the health check.
+   */
+  waitHealthy(input: { targetGroupArn: string; signal?: Signal; launching?: boolean }): Promise<void>;
   /** Listener rule priorities in use on the listener. */
   usedPriorities(listenerArn: string): Promise<number[]>;
 }

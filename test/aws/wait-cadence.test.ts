@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AwsPace } from "../../src/aws/aws-pace.js";
 import { CloudFormationStacks } from "../../src/aws/cloudformation-stacks.js";
 import { EcsTasks } from "../../src/aws/ecs-tasks.js";
+import { ElbV2 } from "../../src/aws/elbv2.js";
 import { BASE_OUTPUTS, createAwsFake } from "../fakes/aws-fake.js";
 import { atPace, ISSUE_10_MODEL } from "../fakes/aws/latency-model.js";
 import { previewTemplate } from "../fakes/aws/preview-template.js";
@@ -43,13 +44,14 @@ function setup(pace = 1) {
   const awsPace = new AwsPace();
   const stacks = new CloudFormationStacks({ client: fake.clients.cloudformation, ownership: { prefix: "berth-", tagKey: "berth:managed" }, pollDelayMs: 5_000, pace: awsPace });
   const tasks = new EcsTasks({ client: fake.clients.ecs, pollDelayMs: 5_000, pace: awsPace });
+  const loadBalancers = new ElbV2({ client: fake.clients.elbv2, pollDelayMs: 5_000, pace: awsPace });
   const ensure = (tag: string) => stacks.ensure({ name: NAME, template: previewTemplate({ label: LABEL, image: `${IMAGE}:${tag}` }), tags: {}, parameters: { ListenerRulePriority: "4242" } });
   /** Virtual seconds after the last call of `command` before `index` at which each later call of `look` came. */
   const looks = (after: string, look: string) => {
     const start = timed.log.findLastIndex((c) => c.command === after);
     return timed.log.slice(start + 1).filter((c) => c.command === look).map((c) => (c.at - timed.log[start]!.at) / 1000);
   };
-  return { fake, timed, stacks, tasks, ensure, looks };
+  return { fake, timed, stacks, tasks, loadBalancers, awsPace, ensure, looks };
 }
 
 describe("waits on the latency model", () => {
@@ -245,6 +247,36 @@ describe("waits on the latency model", () => {
       const after = timed.log.filter((c) => c.command === "DescribeStacks" && c.at > signalledAt).map((c) => (c.at - signalledAt) / 1000);
       expect(after).toEqual(rollout > 60 ? [60.05, rollout + 0.05] : [rollout + 0.05]);
       expect(lag("create of")).toBeLessThanOrEqual(2_000);
+    });
+  });
+
+  describe("a wake's health check, targets launched just now", () => {
+    /** Creates the preview, scales its web service to 0 and back to 1, and waits for the target group. */
+    async function wake(pace: number, learned: boolean) {
+      const { ensure, tasks, loadBalancers, awsPace, timed, looks } = setup(pace);
+      const { outputs } = await run(ensure("abc1234"));
+      if (!learned) awsPace.record(1, 1);
+      const web = { cluster: BASE_OUTPUTS.ClusterName, services: [outputs.PublicServiceArn!] };
+      await run(tasks.scaleServices({ ...web, desiredCount: 0 }));
+      await run(tasks.scaleServices({ ...web, desiredCount: 1 }));
+      await run(loadBalancers.waitHealthy({ targetGroupArn: outputs.TargetGroupArn!, launching: true }));
+      const healthy = timed.completions.filter((c) => c.what.startsWith("targets of")).at(-1)!;
+      return { looks: looks("UpdateService", "DescribeTargetHealth"), lag: healthy.noticedAt! - healthy.at };
+    }
+
+    it.each([
+      // AWS's pace learned from the create: the looks come at 3/5 of a launch and at its end.
+      { pace: 1, learned: true, looks: [30.05, 50.05], lagMs: 50 },
+      { pace: 2, learned: true, looks: [60.05, 100.05], lagMs: 50 },
+      { pace: 0.8, learned: true, looks: [24.05, 40.05], lagMs: 50 },
+      // Nothing learned, AWS twice as fast: the early look sees it, 5 s late rather than 25 s.
+      { pace: 0.5, learned: false, looks: [30.05], lagMs: 5_050 },
+      // Nothing learned, AWS slower: a look at the typical end, then every 2 s.
+      { pace: 1.2, learned: false, looks: [30.05, 50.05, 52.1, 54.15, 56.2, 58.25, 60.3], lagMs: 300 },
+    ])("AWS at $pace x, pace learned: $learned: looks at $looks s", async ({ pace, learned, looks, lagMs }) => {
+      const seen = await wake(pace, learned);
+      expect(seen.looks).toEqual(looks);
+      expect(seen.lag).toBeCloseTo(lagMs, -1);
     });
   });
 });

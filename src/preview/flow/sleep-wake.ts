@@ -97,7 +97,7 @@ export async function wakePreview(
   const [, updated] = await Promise.all([
     (async () => {
       await deps.tasks.scaleServices({ cluster, services: sleepingServices(outputs), desiredCount: 1, ...signal });
-      await deps.loadBalancers.waitHealthy({ targetGroupArn: outputs.targetGroupArn, ...signal });
+      await deps.loadBalancers.waitHealthy({ targetGroupArn: outputs.targetGroupArn, launching: true, ...signal });
     })(),
     retag(deps, stack, { ...tags, [ACTIVE_AT_TAG]: deps.now().toISOString() }, ""),
   ]);
