@@ -27,6 +27,8 @@ interface OpenApiOperation {
 
 interface Spec {
   paths: Record<string, Record<string, OpenApiOperation>>;
+  /** The webhook payloads GitHub sends, by event and action (`pull-request-edited`). */
+  "x-webhooks": Record<string, { post: OpenApiOperation }>;
   components: { parameters: Record<string, { name: string; in: string }> } & Record<string, unknown>;
 }
 
@@ -146,6 +148,22 @@ export function findGitHubRequestProblems(method: string, url: string, body?: un
     }
   }
   return problems;
+}
+
+/**
+ * Problems with a webhook payload as GitHub's OpenAPI description of its webhooks sees it (`key`
+ * names the event and action as the description does: `pull-request-edited`, `ping`); empty when valid.
+ */
+export function findWebhookPayloadProblems(key: string, payload: unknown): string[] {
+  let validate = validators.get(`webhook ${key}`);
+  if (!validate) {
+    const schema = load().spec["x-webhooks"][key]?.post.requestBody?.content?.["application/json"]?.schema;
+    if (schema === undefined) return [`${key}: no such webhook in GitHub's OpenAPI description`];
+    validate = load().ajv.compile(normalizeNullable(schema) as object);
+    validators.set(`webhook ${key}`, validate);
+  }
+  if (validate(payload)) return [];
+  return (validate.errors ?? []).map((e) => `${key}: payload${e.instancePath || ""} ${e.message ?? "is invalid"}`);
 }
 
 /** Throws, listing every problem, unless the request is valid for GitHub's REST API. */
