@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HandlerDeps } from "../../handlers/deps.js";
 import { createWebhookMiddleware } from "../../handlers/webhooks.js";
 import { createHarness, readFixtureRepo, WEBHOOK_SECRET, type Harness } from "../helpers/app-harness.js";
-import { findWebhookPayloadProblems } from "../helpers/github-openapi.js";
+import { findAbsentSteps, findWebhookPayloadProblems } from "../helpers/github-openapi.js";
 
 interface Definition {
   name: string;
@@ -377,3 +377,146 @@ describe("actions and shapes the examples lack", () => {
 
   for (const delivery of patched) it(delivery.name, () => check(delivery));
 });
+
+const REPOSITORY_FIELDS = ["installation.id", "repository.owner.login", "repository.name"];
+const PULL_REQUEST_FIELDS = [
+  ...REPOSITORY_FIELDS,
+  ...["number", "head.sha", "head.ref", "head.repo.id", "base.sha", "base.ref", "base.repo.id", "draft", "labels.[].name", "user.type", "user.login"].map((field) => `pull_request.${field}`),
+];
+
+/**
+ * The payload fields each handler reads, per webhook that reaches it (named as GitHub's OpenAPI
+ * description names it), with a payload that gets that far.
+ */
+const READS: Array<{ key: string; event: string; payload: () => Record<string, any>; fields: string[] }> = [
+  ...["opened", "reopened", "synchronize", "ready_for_review", "closed", "labeled", "unlabeled"].map((action) => ({
+    key: `pull-request-${action.replaceAll("_", "-")}`,
+    event: "pull_request",
+    payload: () => example("pull_request", action),
+    fields: [...PULL_REQUEST_FIELDS, ...(action === "synchronize" ? ["before"] : []), ...(action.endsWith("labeled") ? ["label.name"] : [])],
+  })),
+  {
+    key: "issue-comment-created",
+    event: "issue_comment",
+    payload: () => commentOnPull("created", "/preview reset"),
+    fields: [...REPOSITORY_FIELDS, "issue.pull_request", "issue.number", "comment.id", "comment.body", "comment.user.type", "comment.user.login", "sender.type", "sender.login"],
+  },
+  ...[
+    { key: "check-run-requested-action", payload: () => pressOnBerthsRun("redeploy") },
+    {
+      key: "check-run-rerequested",
+      payload: () => {
+        const payload = example("check_run", "rerequested");
+        payload.check_run.name = "preview";
+        return payload;
+      },
+    },
+  ].map(({ key, payload }) => ({
+    key,
+    event: "check_run",
+    payload,
+    fields: [...REPOSITORY_FIELDS, "check_run.name", "check_run.id", "check_run.head_sha", "check_run.pull_requests.[].number", "sender.login", ...(key.endsWith("action") ? ["requested_action.identifier"] : [])],
+  })),
+  ...["in_progress", "completed"].map((action) => ({
+    key: `workflow-run-${action.replace("_", "-")}`,
+    event: "workflow_run",
+    payload: () => {
+      // The recorded run of a pull request: its own name empty, its workflow's "test".
+      const payload = structuredClone(definitions.find((d) => d.name === "workflow_run")!.examples.find((e) => e.workflow_run.pull_requests.length > 0)!);
+      payload.action = action;
+      return payload;
+    },
+    fields: [...REPOSITORY_FIELDS, "workflow_run.event", "workflow_run.pull_requests", "workflow_run.head_sha", "workflow_run.name", "workflow_run.html_url", "workflow_run.conclusion", "workflow.name"],
+  })),
+];
+
+/** `payload` with the field at `at` deleted or set to null (in every item of an array on the way). */
+function without(payload: Record<string, any>, at: string, absent: "optional" | "nullable"): Record<string, any> {
+  const steps = at.split(".");
+  const last = steps.pop()!;
+  let holders: any[] = [payload];
+  for (const step of steps) holders = holders.flatMap((holder) => (step === "[]" ? holder : [holder[step]])).filter((holder) => holder !== null && holder !== undefined);
+  for (const holder of holders) {
+    if (absent === "optional") delete holder[last];
+    else holder[last] = null;
+  }
+  return payload;
+}
+
+describe("every field a handler reads that GitHub's OpenAPI description lets be absent", () => {
+  const variants = new Map<string, { event: string; payload: Record<string, any> }>();
+  for (const { key, event, payload, fields } of READS) {
+    for (const field of fields) {
+      for (const { at, absent } of findAbsentSteps(key, field)) variants.set(`${key}: ${at} ${absent === "optional" ? "absent" : "null"}`, { event, payload: without(payload(), at, absent) });
+    }
+  }
+
+  it("is handled: 200, no error, and what berth then does", async () => {
+    const outcomes: string[] = [];
+    for (const [name, { event, payload }] of variants) {
+      calls.length = 0;
+      const logged = h.logs.length;
+      const answer = await deliver(event, payload);
+      expect(answer, name).toEqual({ status: 200, text: "ok\n" });
+      expect(h.logs.slice(logged).filter((line) => (JSON.parse(line) as { level: number }).level >= 50), name).toEqual([]);
+      expect(calls.length, name).toBeLessThanOrEqual(1);
+      outcomes.push(`${name}: ${calls[0] ? summary(calls[0]) : "ignored"}`);
+    }
+    expect(h.aws.calls).toEqual([]);
+    expect(h.github.state.requests).toEqual([]);
+    expect(outcomes).toMatchInlineSnapshot(`
+      [
+        "pull-request-opened: installation absent: deploy #2 (no installation, fork false, bot false, draft false, labels bug)",
+        "pull-request-opened: pull_request.draft absent: deploy #2 (installation 1, fork false, bot false, draft false, labels bug)",
+        "pull-request-reopened: installation absent: deploy #2 (no installation, fork false, bot false, draft false, labels bug)",
+        "pull-request-reopened: pull_request.draft absent: deploy #2 (installation 1, fork false, bot false, draft false, labels bug)",
+        "pull-request-synchronize: installation absent: deploy #2 (no installation, fork false, bot false, draft false, labels bug)",
+        "pull-request-synchronize: pull_request.user null: deploy #2 (installation 1, fork false, bot false, draft false, labels bug)",
+        "pull-request-synchronize: pull_request.user.type absent: deploy #2 (installation 1, fork false, bot false, draft false, labels bug)",
+        "pull-request-ready-for-review: installation absent: deploy #2 (no installation, fork false, bot false, draft false, labels bug)",
+        "pull-request-ready-for-review: pull_request.draft absent: deploy #2 (installation 1, fork false, bot false, draft false, labels bug)",
+        "pull-request-closed: installation absent: close #2 (no installation, fork false, bot false, draft false, labels bug)",
+        "pull-request-closed: pull_request.draft absent: close #2 (installation 1, fork false, bot false, draft false, labels bug)",
+        "pull-request-labeled: installation absent: deploy #2 (no installation, fork false, bot false, draft false, labels bug)",
+        "pull-request-labeled: pull_request.head.repo null: deploy #2 (installation 1, fork true, bot false, draft false, labels bug)",
+        "pull-request-labeled: pull_request.user null: deploy #2 (installation 1, fork false, bot false, draft false, labels bug)",
+        "pull-request-labeled: pull_request.user.type absent: deploy #2 (installation 1, fork false, bot false, draft false, labels bug)",
+        "pull-request-labeled: label absent: deploy #2 (installation 1, fork false, bot false, draft false, labels bug)",
+        "pull-request-unlabeled: installation absent: deploy #2 (no installation, fork false, bot false, draft false, labels bug)",
+        "pull-request-unlabeled: pull_request.head.repo null: deploy #2 (installation 1, fork true, bot false, draft false, labels bug)",
+        "pull-request-unlabeled: pull_request.user null: deploy #2 (installation 1, fork false, bot false, draft false, labels bug)",
+        "pull-request-unlabeled: pull_request.user.type absent: deploy #2 (installation 1, fork false, bot false, draft false, labels bug)",
+        "pull-request-unlabeled: label absent: deploy #2 (installation 1, fork false, bot false, draft false, labels bug)",
+        "issue-comment-created: installation absent: command by Codertocat (no installation)",
+        "issue-comment-created: issue.pull_request absent: ignored",
+        "issue-comment-created: comment.user null: command by Codertocat (installation 1)",
+        "issue-comment-created: comment.user.type absent: command by Codertocat (installation 1)",
+        "check-run-requested-action: installation absent: redeploy button on [26764] by codebytere (no installation)",
+        "check-run-requested-action: requested_action absent: ignored",
+        "check-run-requested-action: requested_action.identifier absent: ignored",
+        "check-run-rerequested: installation absent: redeploy button on [] by octocat (no installation)",
+        "workflow-run-in-progress: installation absent: build named "test", in_progress, conclusion success (no installation)",
+        "workflow-run-in-progress: workflow_run.name null: build named "test", in_progress, conclusion success (no installation)",
+        "workflow-run-in-progress: workflow_run.conclusion null: build named "test", in_progress, conclusion null (no installation)",
+        "workflow-run-in-progress: workflow null: build named "workflow", in_progress, conclusion success (no installation)",
+        "workflow-run-completed: installation absent: build named "test", completed, conclusion success (no installation)",
+        "workflow-run-completed: workflow_run.name null: build named "test", completed, conclusion success (no installation)",
+        "workflow-run-completed: workflow_run.conclusion null: build named "test", completed, conclusion null (no installation)",
+        "workflow-run-completed: workflow null: build named "workflow", completed, conclusion success (no installation)",
+      ]
+    `);
+  });
+});
+
+/** The parts of an engine call that a missing field could change. */
+function summary(call: Call): string {
+  const installation = (repo: { installationId?: number }) => (repo.installationId === undefined ? "no installation" : `installation ${repo.installationId}`);
+  if ("enqueue" in call) {
+    const job = call.enqueue;
+    return `${job.action} #${job.pr} (${installation(job.repo)}, fork ${job.fork}, bot ${job.bot}, draft ${job.draft}, labels ${job.labels.join(",")})`;
+  }
+  if ("command" in call) return `command by ${call.command.author} (${installation(call.command.repo)})`;
+  if ("checkRunAction" in call) return `${call.checkRunAction.action} button on [${call.checkRunAction.prs.join(",")}] by ${call.checkRunAction.author} (${installation(call.checkRunAction.repo)})`;
+  const { repo, run } = call.imageBuild;
+  return `build named ${JSON.stringify(run.name)}, ${run.status}, conclusion ${run.conclusion} (${installation(repo)})`;
+}
