@@ -169,12 +169,23 @@ function pullRequestRun(payload: Record<string, any>): Record<string, any> {
 /** Cases the examples lack: `key` names the payload in GitHub's OpenAPI description when the patched payload is one it accepts. */
 const patched: Array<Case & { key?: string }> = [
   ...["auto_merge_disabled", "auto_merge_enabled", "demilestoned", "dequeued", "edited", "enqueued", "milestoned"].map((action) => ({
-    name: `pull_request.${action}: ignored on purpose, it changes nothing a preview runs`,
+    name: `pull_request.${action}${action === "edited" ? " (its title)" : ""}: ignored on purpose, it changes nothing a preview runs`,
     event: "pull_request",
     key: `pull-request-${action.replaceAll("_", "-")}`,
     payload: pullRequestAction(action),
     outcome: NOTHING_A_PREVIEW_RUNS,
   })),
+  {
+    name: "pull_request.edited onto another base branch: a deploy job, for the deploy rules to judge again",
+    event: "pull_request",
+    key: "pull-request-edited",
+    payload: (() => {
+      const payload = pullRequestAction("edited");
+      payload.changes = { base: { ref: { from: "develop" }, sha: { from: "0".repeat(40) } } };
+      return payload;
+    })(),
+    outcome: DEPLOY,
+  },
   {
     name: "pull_request.labeled from a fork since deleted (head.repo null): deploys as a fork",
     event: "pull_request",
@@ -396,6 +407,16 @@ const READS: Array<{ key: string; event: string; payload: () => Record<string, a
     fields: [...PULL_REQUEST_FIELDS, ...(action === "synchronize" ? ["before"] : []), ...(action.endsWith("labeled") ? ["label.name"] : [])],
   })),
   {
+    key: "pull-request-edited",
+    event: "pull_request",
+    payload: () => {
+      const payload = pullRequestAction("edited");
+      payload.changes = { base: { ref: { from: "develop" }, sha: { from: "0".repeat(40) } } };
+      return payload;
+    },
+    fields: [...PULL_REQUEST_FIELDS, "changes.base"],
+  },
+  {
     key: "issue-comment-created",
     event: "issue_comment",
     payload: () => commentOnPull("created", "/preview reset"),
@@ -487,6 +508,9 @@ describe("every field a handler reads that GitHub's OpenAPI description lets be 
         "pull-request-unlabeled: pull_request.user null: deploy #2 (installation 1, fork false, bot false, draft false, labels bug)",
         "pull-request-unlabeled: pull_request.user.type absent: deploy #2 (installation 1, fork false, bot false, draft false, labels bug)",
         "pull-request-unlabeled: label absent: deploy #2 (installation 1, fork false, bot false, draft false, labels bug)",
+        "pull-request-edited: installation absent: deploy #2 (no installation, fork false, bot false, draft false, labels bug)",
+        "pull-request-edited: pull_request.draft absent: deploy #2 (installation 1, fork false, bot false, draft false, labels bug)",
+        "pull-request-edited: changes.base absent: ignored",
         "issue-comment-created: installation absent: command by Codertocat (no installation)",
         "issue-comment-created: issue.pull_request absent: ignored",
         "issue-comment-created: comment.user null: command by Codertocat (installation 1)",
