@@ -16,6 +16,7 @@ export const PULL_REQUEST_EVENTS = [
   "pull_request.closed",
   "pull_request.labeled",
   "pull_request.unlabeled",
+  "pull_request.edited",
 ] as const;
 
 /** CI runs that may build a preview's images: berth links them and looks at ECR once one completes. */

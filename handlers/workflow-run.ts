@@ -6,14 +6,16 @@ import type { HandlerDeps } from "./deps.js";
  * for the head's images); the engine wakes a deploy waiting for them when one completes and links
  * the run on the check run.
  */
-export function onWorkflowRun(event: Pick<EmitterWebhookEvent<"workflow_run">, "payload">, deps: HandlerDeps): void {
-  const { workflow_run: run, repository } = event.payload;
+export function onWorkflowRun(event: Pick<EmitterWebhookEvent<"workflow_run.in_progress" | "workflow_run.completed">, "payload">, deps: HandlerDeps): void {
+  const { action, workflow_run: run, workflow, repository } = event.payload;
   if (run.event !== "pull_request" && run.pull_requests.length === 0) return;
   const installationId = "installation" in event.payload ? event.payload.installation?.id : undefined;
   deps.previews.imageBuild({ owner: repository.owner.login, repo: repository.name, installationId }, run.head_sha, {
-    name: run.name ?? "workflow",
+    // GitHub sends an empty run name for some runs (the workflow's file has no `name:`); the link needs a text.
+    name: run.name || workflow?.name || "workflow",
     url: run.html_url,
-    status: run.status as "requested" | "in_progress" | "completed",
+    // The action is the news; the run's `status` in the same payload may lag behind it (a `completed` delivery saying `queued`).
+    status: action,
     conclusion: run.conclusion,
   });
 }

@@ -39,6 +39,11 @@ export interface PreviewJob {
   asked?: { commentId: number | string; command: string; button?: string; from?: "check run" | "dashboard" };
   /** The head a push replaced (a `synchronize` webhook's `before`): tells a push delivered late from the newest one. */
   replaces?: string;
+  /**
+   * Set when the pull request's base branch changed (`pull_request.edited`): the `deploy` rules
+   * judge it again, and a head already served is left as it is.
+   */
+  retargeted?: boolean;
 }
 
 /** Jobs that remove the preview: they run to their end, and a newer one is never merged away. */
@@ -72,6 +77,8 @@ export function prKey(repo: Pick<RepoRef, "owner" | "repo">, pr: number): string
 export function mergeJobs(older: PreviewJob, newer: PreviewJob): PreviewJob {
   // A label event brings the pull request's labels, not work of its own: what waits still runs.
   if (newer.label !== undefined && older.label === undefined) return { ...older, ...(newer.labels ? { labels: newer.labels } : {}) };
+  // So does a new base branch, with the base the rules judge.
+  if (newer.retargeted && !older.retargeted) return { ...older, ...(newer.baseBranch ? { baseBranch: newer.baseBranch } : {}), ...(newer.baseSha ? { baseSha: newer.baseSha } : {}) };
   // The sweep judged idleness from AWS before a job came: a deploy, a command or a wake waiting is activity.
   if (SWEPT.has(newer.action) && !SWEPT.has(older.action)) return older;
   if (REMOVALS.has(newer.action)) return newer;

@@ -108,6 +108,27 @@ describe("deploy rules", () => {
     expect([...h.aws.state.cloudformation.stacks.keys()]).toEqual(["berth-base"]);
   });
 
+  it("a pull request retargeted onto a base branch that deploys is deployed then; a new title or a retarget of a served head changes nothing", async () => {
+    h = withRules("  base_branches: [main]");
+    h.github.setPull({ number: 7, headSha: SHA1, branch: "feature/checkout", baseBranch: "develop" });
+    await receive(h, "opened", { number: 7, sha: SHA1, labels: [], baseBranch: "develop" });
+    expect(sticky(h)[0]).toContain("Its base branch `develop` matches none of the base branches that deploy on their own (`deploy.base_branches` in");
+
+    await receive(h, "edited", { number: 7, sha: SHA1, labels: [], baseBranch: "develop" });
+    expect(h.aws.state.cloudformation.stacks.has(STACK)).toBe(false);
+
+    h.github.setPull({ number: 7, headSha: SHA1, branch: "feature/checkout", baseBranch: "main" });
+    await receive(h, "edited", { number: 7, sha: SHA1, labels: [], baseBranch: "main", retargetedFrom: "develop" });
+    expect(serving(h)).toBe(SHA1);
+    expect(h.github.checkRun(SHA1)?.conclusion).toBe("success");
+    expect(sticky(h)[0]).toContain("### ✅ Preview ready");
+
+    const mutations = h.aws.mutations().length;
+    await receive(h, "edited", { number: 7, sha: SHA1, labels: [], baseBranch: "develop", retargetedFrom: "main" });
+    expect(h.aws.mutations()).toHaveLength(mutations);
+    expect(h.github.checkRuns(SHA1)).toHaveLength(1);
+  });
+
   it("a push that changes only files outside deploy.paths is skipped with a check run that names the commit still served", async () => {
     const rules = '  paths: ["app/**", "db/**", "Gemfile*"]';
     h = withRules(rules);

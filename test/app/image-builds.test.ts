@@ -55,6 +55,29 @@ describe("image builds in CI (workflow_run)", () => {
     expect(h.github.checkRun(SHA1)).toMatchObject({ status: "completed", conclusion: "success" });
   });
 
+  it("links a run GitHub sends without a name of its own by its workflow's name", async () => {
+    await waitingForImage();
+    const nameless = workflowRunPayload("completed", { sha: SHA1, pr: 7 });
+    nameless.workflow_run.name = "";
+    h.aws.putImage(IMAGE(SHA1));
+    await h.receive("workflow_run", nameless);
+    await h.settle();
+
+    expect(h.github.checkRun(SHA1)?.output.summary).toContain(`\n\n**Images:** built by [${nameless.workflow.name}](<${RUN}>)\n\n`);
+  });
+
+  it("ends the wait on a completed run whose status in the same delivery still says queued", async () => {
+    await waitingForImage();
+    const late = workflowRunPayload("completed", { sha: SHA1, pr: 7 });
+    late.workflow_run.status = "queued";
+    h.aws.putImage(IMAGE(SHA1));
+    await h.receive("workflow_run", late);
+
+    // The next poll is an hour away: only the completed run can end the wait.
+    await vi.waitFor(() => expect(h.github.checkRun(SHA1)).toMatchObject({ status: "completed", conclusion: "success" }), { timeout: 10_000, interval: 5 });
+    await h.settle();
+  });
+
   it("ignores runs of other commits: the deploy keeps waiting", async () => {
     await waitingForImage();
     const lookups = () => h.aws.calls.filter((c) => c.service === "ecr").length;

@@ -27,6 +27,8 @@ interface OpenApiOperation {
 
 interface Spec {
   paths: Record<string, Record<string, OpenApiOperation>>;
+  /** The webhook payloads GitHub sends, by event and action (`pull-request-edited`). */
+  "x-webhooks": Record<string, { post: OpenApiOperation }>;
   components: { parameters: Record<string, { name: string; in: string }> } & Record<string, unknown>;
 }
 
@@ -146,6 +148,90 @@ export function findGitHubRequestProblems(method: string, url: string, body?: un
     }
   }
   return problems;
+}
+
+/**
+ * Problems with a webhook payload as GitHub's OpenAPI description of its webhooks sees it (`key`
+ * names the event and action as the description does: `pull-request-edited`, `ping`); empty when valid.
+ */
+export function findWebhookPayloadProblems(key: string, payload: unknown): string[] {
+  let validate = validators.get(`webhook ${key}`);
+  if (!validate) {
+    const schema = load().spec["x-webhooks"][key]?.post.requestBody?.content?.["application/json"]?.schema;
+    if (schema === undefined) return [`${key}: no such webhook in GitHub's OpenAPI description`];
+    validate = load().ajv.compile(normalizeNullable(schema) as object);
+    validators.set(`webhook ${key}`, validate);
+  }
+  if (validate(payload)) return [];
+  return (validate.errors ?? []).map((e) => `${key}: payload${e.instancePath || ""} ${e.message ?? "is invalid"}`);
+}
+
+interface SchemaNode {
+  $ref?: string;
+  type?: string | string[];
+  nullable?: boolean;
+  properties?: Record<string, SchemaNode>;
+  required?: string[];
+  items?: SchemaNode;
+  allOf?: SchemaNode[];
+  anyOf?: SchemaNode[];
+  oneOf?: SchemaNode[];
+}
+
+function resolveSchema(node: SchemaNode | undefined): SchemaNode | undefined {
+  let current = node;
+  while (current?.$ref) current = current.$ref.split("/").slice(1).reduce<unknown>((at, key) => (at as Record<string, unknown>)[key], load().spec) as SchemaNode;
+  return current;
+}
+
+/** The shapes a schema may take, `allOf` merged and `anyOf`/`oneOf` spread; a `null` alternative is left out. */
+function shapesOf(node: SchemaNode | undefined): SchemaNode[] {
+  const schema = resolveSchema(node);
+  if (!schema || schema.type === "null") return [];
+  const alternatives = schema.anyOf ?? schema.oneOf;
+  if (alternatives) return alternatives.flatMap(shapesOf);
+  if (!schema.allOf) return [schema];
+  const merged: SchemaNode = { properties: { ...schema.properties }, required: [...(schema.required ?? [])] };
+  for (const part of schema.allOf.flatMap(shapesOf)) {
+    Object.assign(merged.properties!, part.properties);
+    merged.required!.push(...(part.required ?? []));
+  }
+  return [merged];
+}
+
+function mayBeNull(node: SchemaNode | undefined): boolean {
+  const schema = resolveSchema(node);
+  if (!schema) return false;
+  if (schema.nullable === true || schema.type === "null" || (Array.isArray(schema.type) && schema.type.includes("null"))) return true;
+  return [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])].some(mayBeNull);
+}
+
+/**
+ * Where a field of a webhook payload may be missing, by GitHub's OpenAPI description of webhooks:
+ * every step of `path` (`pull_request.head.repo.id`; `[]` steps into an array's items) that the
+ * description lets be absent (not required) or null, as the path up to it. Throws when the
+ * description has no such field.
+ */
+export function findAbsentSteps(key: string, path: string): Array<{ at: string; absent: "optional" | "nullable" }> {
+  let node = load().spec["x-webhooks"][key]?.post.requestBody?.content?.["application/json"]?.schema as SchemaNode | undefined;
+  if (node === undefined) throw new Error(`${key}: no such webhook in GitHub's OpenAPI description`);
+  const steps: Array<{ at: string; absent: "optional" | "nullable" }> = [];
+  const done: string[] = [];
+  for (const step of path.split(".")) {
+    done.push(step);
+    const shapes = shapesOf(node);
+    if (step === "[]") {
+      node = shapes.find((shape) => shape.items)?.items;
+    } else {
+      const holding = shapes.filter((shape) => shape.properties && step in shape.properties);
+      if (holding.length === 0) throw new Error(`${key}: ${done.join(".")} is not in GitHub's OpenAPI description`);
+      node = holding[0]!.properties![step];
+      if (holding.length < shapes.length || holding.some((shape) => !(shape.required ?? []).includes(step))) steps.push({ at: done.join("."), absent: "optional" });
+      if (holding.some((shape) => mayBeNull(shape.properties![step]))) steps.push({ at: done.join("."), absent: "nullable" });
+    }
+    if (node === undefined) throw new Error(`${key}: ${done.join(".")} has no items in GitHub's OpenAPI description`);
+  }
+  return steps;
 }
 
 /** Throws, listing every problem, unless the request is valid for GitHub's REST API. */

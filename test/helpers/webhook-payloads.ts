@@ -33,7 +33,7 @@ function retarget(payload: Record<string, any>): void {
 
 /** A real `pull_request.<action>` payload for PR `number` of acme/shop at `sha`. */
 export function pullRequestPayload(
-  action: "opened" | "reopened" | "synchronize" | "ready_for_review" | "closed" | "labeled" | "unlabeled",
+  action: "opened" | "reopened" | "synchronize" | "ready_for_review" | "closed" | "labeled" | "unlabeled" | "edited",
   input: {
     number: number;
     sha: string;
@@ -51,9 +51,16 @@ export function pullRequestPayload(
     /** labeled/unlabeled: the label added or removed. */
     label?: string;
     baseBranch?: string;
+    /** edited: the base branch the pull request had before it was retargeted (none: its title was edited). */
+    retargetedFrom?: string;
   },
 ): Record<string, any> {
-  const payload = example("pull_request", action);
+  // The examples record no `edited`: an `opened` one carries the same pull request.
+  const payload = example("pull_request", action === "edited" ? "opened" : action);
+  if (action === "edited") {
+    payload.action = "edited";
+    payload.changes = input.retargetedFrom === undefined ? { title: { from: "An older title" } } : { base: { ref: { from: input.retargetedFrom }, sha: { from: "0".repeat(40) } } };
+  }
   if (action === "synchronize") {
     // A push moves the head from `before` to `after`; the example's own pair belongs to another repository.
     payload.before = input.before ?? createHash("sha1").update(`parent of ${input.sha}`).digest("hex");

@@ -15,6 +15,8 @@ export type GateOutcome = "deploy" | "skipped" | "remove";
  * when it skips one:
  * - a `labeled`/`unlabeled` event means something only for the configured label: adding it
  *   deploys (unless the head is already served), removing it in `mode: label` removes the preview;
+ * - a new base branch (`retargeted`) deploys what the rules now let deploy, unless the head is
+ *   already served;
  * - a pull request the rules skip and that has no live preview gets the sticky comment naming the
  *   rule and how to ask anyway (written without a time, so a resync that skips it again changes
  *   nothing); in `auto` and `command` mode a live preview's pushes deploy whatever the rules say;
@@ -45,6 +47,12 @@ export async function gateDeploy(
     // Labelled again while its head is served: nothing to do.
     const stack = await live();
     return stack && findServingCommit(stack)?.toLowerCase() === job.sha.toLowerCase() ? "skipped" : "deploy";
+  }
+
+  // A new base branch changes what the rules say, not what a preview serves.
+  if (job.retargeted && !asked) {
+    const stack = await live();
+    if (stack && findServingCommit(stack)?.toLowerCase() === job.sha.toLowerCase()) return "skipped";
   }
 
   const skip = judgeDeploy(rules, { asked, labels: job.labels ?? [], bot: job.bot === true, branch: job.branch, baseBranch: job.baseBranch });
