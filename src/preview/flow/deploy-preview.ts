@@ -15,7 +15,7 @@ import { waitForImages } from "./wait-for-images.js";
 import { describeFailure } from "./describe-failure.js";
 import { assertHeadroom, ensureWithPriority, findDataTasks, recordDataTasks, releasePhaseChange, restoreServingTag, rethrowWithShortage } from "./stack-operations.js";
 import { changesTemplate } from "./release-phase-change.js";
-import { runReleaseChain, runReleaseStep, type ReleaseTarget, type StepRetry } from "./release-step.js";
+import { releaseFamilies, runReleaseChain, runReleaseStep, waitForStrayReleaseTasks, type ReleaseTarget, type StepRetry } from "./release-step.js";
 import { previewCost } from "./preview-cost.js";
 import { closeAbandonedGate, GATE_TIMEOUT_SECONDS, gateId, rollOutGated } from "./gated-rollout.js";
 import { createGated } from "./gated-create.js";
@@ -346,6 +346,15 @@ export async function deployPreview(
     };
     /** The release steps in order: the one-shot services, then migrate and seed. */
     const runSteps = async (): Promise<void> => {
+      if (oneShots.length > 0 || due.length > 0) {
+        await waitForStrayReleaseTasks(deps, {
+          cluster,
+          families: releaseFamilies(releaseTarget!),
+          signal,
+          onWaiting: (tasks) => log.warn({ tasks }, "release tasks of an earlier deploy still run; waiting for them to stop"),
+        });
+        checkpoint();
+      }
       for (const step of oneShots) {
         phase = step.name;
         await reporter.phase(step.name);
