@@ -167,6 +167,8 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
   const release = [
     ...[releaseTask, ...ctx.oneShotTaskDefinitions(resources)].flatMap((t) => (t ? ctx.releaseCalls(t) : [])),
     ...(releaseTask ? ctx.releaseRevisionCalls(releaseTask) : []),
+    // Before the first step: release tasks of the preview that still run, waited for (src/preview/flow/release-step.ts).
+    ...(releaseTask ? [{ ...ctx.listTasks(), caller: "berth looks for the preview's release tasks that still run" }] : []),
   ];
   // A later deploy registers new task definitions (a changed image replaces them) and deregisters
   // the old ones once the stack update is complete.
@@ -552,6 +554,8 @@ class Context {
       ...[this.base("ExecutionRoleArn"), this.base("TaskRoleArn")].map((role) => this.request("iam:PassRole", role, caller, { "iam:PassedToService": ECS_TASKS })),
       ...this.releaseCalls({ ...revision, templateTags: tags }),
       this.request("ecs:DeregisterTaskDefinition", revision.arn, caller),
+      // With it, the run revisions earlier runs left ACTIVE (EcsTasks.deregisterLeftRunRevisions).
+      this.request("ecs:ListTaskDefinitions", "*", caller),
     ];
   }
 
