@@ -216,7 +216,14 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
       ...handlers("read", resources),
       ...rollout,
     ]),
-    teardown: unique([...stack.delete, ...handlers("delete", resources), ...handlers("read", resources), ...(releaseTask ? ctx.releaseFamilyRemoval(releaseTask) : [])]),
+    teardown: unique([
+      // Release tasks that still run are stopped before the stack is deleted (src/preview/flow/destroy-preview.ts).
+      ...(releaseTask ? ctx.releaseTaskStops(releaseTask) : []),
+      ...stack.delete,
+      ...handlers("delete", resources),
+      ...handlers("read", resources),
+      ...(releaseTask ? ctx.releaseFamilyRemoval(releaseTask) : []),
+    ]),
   };
 }
 
@@ -557,6 +564,13 @@ class Context {
       // With it, the run revisions earlier runs left ACTIVE (EcsTasks.deregisterLeftRunRevisions).
       this.request("ecs:ListTaskDefinitions", "*", caller),
     ];
+  }
+
+  /** When a preview is removed, berth first stops its release tasks that still run. */
+  releaseTaskStops(taskDefinition: Physical): IamRequest[] {
+    const caller = "berth stops the preview's release tasks that still run";
+    const task = this.arn("ecs", `task/${this.base("ClusterName")}/${this.fakeId(`${taskDefinition.id}:task`, 32)}`);
+    return [{ ...this.listTasks(), caller }, this.request("ecs:StopTask", task, caller, this.ecs(task))];
   }
 
   /** When a preview is removed, berth deregisters what is left of the release family and deletes its revisions (removeTaskDefinitions). */
