@@ -124,6 +124,8 @@ export function createEngine(input: {
     },
     app: createAppGitHub({ app: () => app.auth(), installation: (id) => app.auth(id) }),
     ...(input.resyncBudget === undefined ? {} : { resyncBudget: input.resyncBudget }),
+    // 30 s, then 60 s with production timings: after the SDK's own retries of a throttled read.
+    resyncRetryMs: timings.pollDelayMs * 6,
     ...(input.planner ? { planner: input.planner } : {}),
     ...(input.metrics ? { metrics: input.metrics } : {}),
     log: app.log,

@@ -16,6 +16,7 @@ import { createWorkerPlanner } from "../src/plan/worker-planner.js";
 import { createReadiness, type Readiness } from "./readiness.js";
 import { instrumentAwsClient, type BerthMetrics } from "./metrics.js";
 import { DEVELOPMENT_HOST_KEY, loadSettings } from "./settings.js";
+import { AWS_ATTEMPTS, AwsRetryStrategy } from "../src/aws/aws-retry-strategy.js";
 import { CloudFormationStacks } from "../src/aws/cloudformation-stacks.js";
 import type { PreviewService } from "../src/preview/index.js";
 
@@ -35,24 +36,21 @@ export function createApp(build: (app: Probot) => HandlerDeps): ApplicationFunct
 }
 
 /**
- * How the SDK retries: adaptive mode adds client-side rate limiting to the standard retries, so
- * many previews polling at once slow down together instead of failing on `Rate exceeded`.
- */
-export const AWS_RETRY = { retryMode: "adaptive", maxAttempts: 6 } as const;
-
-/**
- * The SDK clients, from the default credential chain; the only place berth constructs them. With
+ * The SDK clients, from the default credential chain; the only place berth constructs them. They
+ * retry as AwsRetryStrategy says: adaptive rate limiting, and throttling waited out longer than
+ * other transient errors. With
  * `metrics`, every call is counted by service and operation.
  */
 export function createAwsClients(region: string, metrics?: Pick<BerthMetrics, "awsCall">): AwsClients {
-  const config = { region, ...AWS_RETRY };
+  // One strategy per client, as the SDK's own: each client has its retry quota and rate limiter.
+  const config = () => ({ region, retryStrategy: new AwsRetryStrategy(), maxAttempts: AWS_ATTEMPTS.throttling });
   const clients: AwsClients = {
-    cloudformation: new CloudFormationClient(config),
-    ecs: new ECSClient(config),
-    ecr: new ECRClient(config),
-    logs: new CloudWatchLogsClient(config),
-    cloudwatch: new CloudWatchClient(config),
-    elbv2: new ElasticLoadBalancingV2Client(config),
+    cloudformation: new CloudFormationClient(config()),
+    ecs: new ECSClient(config()),
+    ecr: new ECRClient(config()),
+    logs: new CloudWatchLogsClient(config()),
+    cloudwatch: new CloudWatchClient(config()),
+    elbv2: new ElasticLoadBalancingV2Client(config()),
   };
   if (metrics) {
     const services: Record<keyof AwsClients, string> = { cloudformation: "CloudFormation", ecs: "ECS", ecr: "ECR", logs: "CloudWatchLogs", cloudwatch: "CloudWatch", elbv2: "ElasticLoadBalancingV2" };

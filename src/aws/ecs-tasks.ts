@@ -328,6 +328,25 @@ export class EcsTasks implements TaskPort {
   }
 
   /**
+   * Deregisters the revisions of `from`'s family that earlier release runs registered and left
+   * ACTIVE (a process that died before its run's clean-up, a deregistration that failed): those
+   * without a container named `container`, which registerStepChain copies once per step under the
+   * step's name. `from` and the stack's other revisions keep it, and stay. Returns how many.
+   */
+  async deregisterLeftRunRevisions(input: { from: string; container: string }): Promise<number> {
+    const family = input.from.split("/").at(-1)!.replace(/:\d+$/, "");
+    let count = 0;
+    for (const arn of await this.listRevisions(family, "ACTIVE")) {
+      if (arn === input.from) continue;
+      const containers = this.registered.get(arn) ?? (await this.describeTaskDefinition(arn)).taskDefinition?.containerDefinitions ?? [];
+      if (containers.some((c) => c.name === input.container)) continue;
+      await this.deregisterTaskDefinition(arn);
+      count += 1;
+    }
+    return count;
+  }
+
+  /**
    * Deregisters the family's ACTIVE revisions and deletes its INACTIVE ones (ListTaskDefinitions
    * by the full family name, DeleteTaskDefinitions ten at a time). A revision ECS refuses to delete
    * is left and not counted.
@@ -358,6 +377,53 @@ export class EcsTasks implements TaskPort {
       nextToken = page.nextToken;
     } while (nextToken);
     return arns;
+  }
+
+  /**
+   * The tasks of these task definition families that run now (ListTasks by family, desired status
+   * RUNNING), by ARN: one-off tasks of a preview that nothing may be watching any more.
+   */
+  async findRunningTasks(input: { cluster: string; families: string[] }): Promise<string[]> {
+    const arns: string[] = [];
+    for (const family of input.families) {
+      let nextToken: string | undefined;
+      do {
+        const page = await awsCall("ListTasks", `running tasks of ${family}`, () =>
+          this.client.send(new ListTasksCommand({ cluster: input.cluster, family, desiredStatus: "RUNNING", nextToken })),
+        );
+        arns.push(...(page.taskArns ?? []));
+        nextToken = page.nextToken;
+      } while (nextToken);
+    }
+    return arns;
+  }
+
+  /**
+   * Waits until each task stopped (DescribeTasks, up to 100 a call, with the back-off of a one-off
+   * task's wait); those still running after the task timeout are stopped (StopTask), as a release
+   * step that runs too long is.
+   */
+  async waitForTasks(input: { cluster: string; tasks: string[]; signal?: Signal }): Promise<void> {
+    const { cluster } = input;
+    let running = [...input.tasks];
+    const settled = await pollUntil(async () => {
+      const still: string[] = [];
+      for (let i = 0; i < running.length; i += 100) {
+        const batch = running.slice(i, i + 100);
+        const out = await awsCall("DescribeTasks", `${batch.length} running tasks`, () => this.client.send(new DescribeTasksCommand({ cluster, tasks: batch })));
+        still.push(...(out.tasks ?? []).filter((t) => t.lastStatus !== "STOPPED").map((t) => t.taskArn ?? ""));
+      }
+      running = still;
+      return running.length === 0 ? true : undefined;
+    }, this.taskTiming, input.signal);
+    if (!settled) await this.stopTasks({ cluster, tasks: running, reason: "berth: a release task ran too long" });
+  }
+
+  /** Stops the tasks (StopTask); one already stopped stays so. */
+  async stopTasks(input: { cluster: string; tasks: string[]; reason: string }): Promise<void> {
+    for (const task of input.tasks) {
+      await awsCall("StopTask", task, () => this.client.send(new StopTaskCommand({ cluster: input.cluster, task, reason: input.reason })));
+    }
   }
 
   /**

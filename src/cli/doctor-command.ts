@@ -6,6 +6,7 @@ import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balan
 import { IAMClient } from "@aws-sdk/client-iam";
 import { STSClient } from "@aws-sdk/client-sts";
 import { createAwsDoctorPort } from "../aws/aws-doctor-port.js";
+import { AWS_ATTEMPTS, AwsRetryStrategy } from "../aws/aws-retry-strategy.js";
 import { CloudFormationStacks } from "../aws/cloudformation-stacks.js";
 import { ElbV2 } from "../aws/elbv2.js";
 import { parseRepoConfig } from "../config/parse-repo-config.js";
@@ -108,14 +109,14 @@ export async function doctorCommand(
 
 /** The composition root of `berth doctor`: SDK clients with the default credential chain. */
 function createDoctorPort(region: string): DoctorPort {
-  const config = { region, retryMode: "adaptive" };
+  const config = () => ({ region, retryStrategy: new AwsRetryStrategy(), maxAttempts: AWS_ATTEMPTS.throttling });
   const ecr = new Map<string, ECRClient>();
   return createAwsDoctorPort({
-    stacks: new CloudFormationStacks({ client: new CloudFormationClient(config), ownership: { prefix: "berth-", tagKey: "berth:managed" } }),
-    loadBalancers: new ElbV2({ client: new ElasticLoadBalancingV2Client(config) }),
-    ec2: new EC2Client(config),
-    iam: new IAMClient(config),
-    sts: new STSClient(config),
-    ecr: (r) => ecr.get(r) ?? ecr.set(r, new ECRClient({ ...config, region: r })).get(r)!,
+    stacks: new CloudFormationStacks({ client: new CloudFormationClient(config()), ownership: { prefix: "berth-", tagKey: "berth:managed" } }),
+    loadBalancers: new ElbV2({ client: new ElasticLoadBalancingV2Client(config()) }),
+    ec2: new EC2Client(config()),
+    iam: new IAMClient(config()),
+    sts: new STSClient(config()),
+    ecr: (r) => ecr.get(r) ?? ecr.set(r, new ECRClient({ ...config(), region: r })).get(r)!,
   });
 }

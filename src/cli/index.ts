@@ -1,4 +1,5 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { AWS_ATTEMPTS, AwsRetryStrategy } from "../aws/aws-retry-strategy.js";
 import { CloudFormationStacks } from "../aws/cloudformation-stacks.js";
 import type { DoctorPort } from "../doctor/doctor-port.js";
 import type { StackSummary } from "../preview/ports.js";
@@ -68,5 +69,5 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps = {}): Pro
 
 /** The composition root of `berth list`: CloudFormation with the default credential chain. */
 function createStacks(region: string): { list(): Promise<StackSummary[]> } {
-  return new CloudFormationStacks({ client: new CloudFormationClient({ region, retryMode: "adaptive" }), ownership: { prefix: "berth-", tagKey: "berth:managed" } });
+  return new CloudFormationStacks({ client: new CloudFormationClient({ region, retryStrategy: new AwsRetryStrategy(), maxAttempts: AWS_ATTEMPTS.throttling }), ownership: { prefix: "berth-", tagKey: "berth:managed" } });
 }

@@ -167,6 +167,8 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
   const release = [
     ...[releaseTask, ...ctx.oneShotTaskDefinitions(resources)].flatMap((t) => (t ? ctx.releaseCalls(t) : [])),
     ...(releaseTask ? ctx.releaseRevisionCalls(releaseTask) : []),
+    // Before the first step: release tasks of the preview that still run, waited for (src/preview/flow/release-step.ts).
+    ...(releaseTask ? [{ ...ctx.listTasks(), caller: "berth looks for the preview's release tasks that still run" }] : []),
   ];
   // A later deploy registers new task definitions (a changed image replaces them) and deregisters
   // the old ones once the stack update is complete.
@@ -214,7 +216,14 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
       ...handlers("read", resources),
       ...rollout,
     ]),
-    teardown: unique([...stack.delete, ...handlers("delete", resources), ...handlers("read", resources), ...(releaseTask ? ctx.releaseFamilyRemoval(releaseTask) : [])]),
+    teardown: unique([
+      // Release tasks that still run are stopped before the stack is deleted (src/preview/flow/destroy-preview.ts).
+      ...(releaseTask ? ctx.releaseTaskStops(releaseTask) : []),
+      ...stack.delete,
+      ...handlers("delete", resources),
+      ...handlers("read", resources),
+      ...(releaseTask ? ctx.releaseFamilyRemoval(releaseTask) : []),
+    ]),
   };
 }
 
@@ -552,7 +561,16 @@ class Context {
       ...[this.base("ExecutionRoleArn"), this.base("TaskRoleArn")].map((role) => this.request("iam:PassRole", role, caller, { "iam:PassedToService": ECS_TASKS })),
       ...this.releaseCalls({ ...revision, templateTags: tags }),
       this.request("ecs:DeregisterTaskDefinition", revision.arn, caller),
+      // With it, the run revisions earlier runs left ACTIVE (EcsTasks.deregisterLeftRunRevisions).
+      this.request("ecs:ListTaskDefinitions", "*", caller),
     ];
+  }
+
+  /** When a preview is removed, berth first stops its release tasks that still run. */
+  releaseTaskStops(taskDefinition: Physical): IamRequest[] {
+    const caller = "berth stops the preview's release tasks that still run";
+    const task = this.arn("ecs", `task/${this.base("ClusterName")}/${this.fakeId(`${taskDefinition.id}:task`, 32)}`);
+    return [{ ...this.listTasks(), caller }, this.request("ecs:StopTask", task, caller, this.ecs(task))];
   }
 
   /** When a preview is removed, berth deregisters what is left of the release family and deletes its revisions (removeTaskDefinitions). */

@@ -219,11 +219,22 @@ export interface TaskPort {
   /** Deregisters a task definition revision berth registered itself. */
   deregisterTaskDefinition(arn: string): Promise<void>;
   /**
+   * Deregisters the revisions of `from`'s family that earlier release runs registered and left
+   * ACTIVE (a crash before their clean-up); the stack's own revisions stay. Returns how many.
+   */
+  deregisterLeftRunRevisions(input: { from: string; container: string }): Promise<number>;
+  /**
    * Removes what is left of a task definition family once its preview is gone: deregisters the
    * revisions still ACTIVE (a release run's revision whose deregistration a crash cut off), then
    * deletes the INACTIVE ones. Returns how many revisions ECS accepted to delete.
    */
   removeTaskDefinitions(family: string): Promise<number>;
+  /** The tasks of these task definition families running now (by ARN): one-off tasks nothing may watch any more. */
+  findRunningTasks(input: { cluster: string; families: string[] }): Promise<string[]>;
+  /** Waits until the tasks stopped; those still running after the one-off task timeout are stopped. */
+  waitForTasks(input: { cluster: string; tasks: string[]; signal?: Signal }): Promise<void>;
+  /** Stops the tasks at once (ECS StopTask). */
+  stopTasks(input: { cluster: string; tasks: string[]; reason: string }): Promise<void>;
   /**
    * The ids of the tasks running now for each service (by ARN, as given): a data service's task
    * storage lives exactly as long as its task, so a different id means the data is gone.

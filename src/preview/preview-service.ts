@@ -14,6 +14,8 @@ export interface PreviewServiceDeps extends Omit<JobDeps, "approvedSha" | "untri
   app?: AppGitHub;
   /** GitHub requests a resync may spend per installation looking for those; default RESYNC_BUDGET. */
   resyncBudget?: number;
+  /** A resync whose list of berth's stacks failed transiently lists again after this, then twice this; default 30 s. */
+  resyncRetryMs?: number;
   /** How many pull requests deploy at once. */
   concurrency: number;
 }
@@ -111,6 +113,7 @@ export class PreviewService {
       ...(this.deps.app ? { app: this.deps.app } : {}),
       budget: this.deps.resyncBudget ?? RESYNC_BUDGET,
       resumeAt: this.resumeAt,
+      listRetry: { delayMs: this.deps.resyncRetryMs ?? 30_000, sleep: (ms) => this.deps.sleep(ms) },
       enqueue: (job) => this.push(job),
       busy: (repo, pr) => {
         const busy = this.queue.runningJob(prKey(repo, pr)) !== undefined;

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { AWS_RETRY } from "../../handlers/index.js";
 import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
 import { IMAGE, SHA1, STACK } from "../helpers/app-fixtures.js";
 import { prCommentPayload, pullRequestPayload } from "../helpers/webhook-payloads.js";
@@ -25,7 +24,7 @@ function sent(harness: Harness, command: string): Array<Record<string, unknown>>
 describe("AWS requests applied but answered with an error", () => {
   it("a CreateChangeSet answered 500 and an ExecuteChangeSet whose connection reset still make one change each and one successful deploy", async () => {
     // The SDK as berth configures it: the same request again on a 5xx or a reset.
-    h = createHarness({ files: readFixtureRepo("rails-postgres"), aws: { sdkMaxAttempts: AWS_RETRY.maxAttempts } });
+    h = createHarness({ files: readFixtureRepo("rails-postgres"), aws: { sdkRetries: "berth" } });
     h.aws.putImage(IMAGE(SHA1));
     h.aws.fail("CreateChangeSet", { error: INTERNAL, applied: true });
     h.aws.fail("ExecuteChangeSet", { connectionError: "ECONNRESET", applied: true });
@@ -50,7 +49,7 @@ describe("AWS requests applied but answered with an error", () => {
   });
 
   it("a DeleteStack answered 503 still removes the preview once, and says so", async () => {
-    h = createHarness({ files: readFixtureRepo("rails-postgres"), aws: { sdkMaxAttempts: AWS_RETRY.maxAttempts } });
+    h = createHarness({ files: readFixtureRepo("rails-postgres"), aws: { sdkRetries: "berth" } });
     h.aws.putImage(IMAGE(SHA1));
     await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
     await h.settle();
@@ -70,7 +69,7 @@ describe("AWS requests applied but answered with an error", () => {
 
   it("a DeleteChangeSet of an unchanged stack answered 500 after AWS deleted it does not fail the redeploy: AWS answers the retry with success", async () => {
     // Without the release gate, whose new gate would make the redeploy's rollout a change.
-    h = createHarness({ files: readFixtureRepo("rails-postgres"), aws: { sdkMaxAttempts: AWS_RETRY.maxAttempts }, releaseGate: false });
+    h = createHarness({ files: readFixtureRepo("rails-postgres"), aws: { sdkRetries: "berth" }, releaseGate: false });
     h.aws.putImage(IMAGE(SHA1));
     h.github.setPull({ number: 7, headSha: SHA1, branch: "feature/checkout" });
     h.github.setPermission("maintainer", "write");

@@ -86,6 +86,31 @@ describe("resync through the app", () => {
     expect(await resync(h)).toEqual({ ...NOTHING, checked: 1 });
   });
 
+  it.each([
+    ["ListStacks", { name: "Throttling", message: "Rate exceeded" }],
+    ["DescribeStacks", { name: "ServiceUnavailable", message: "Service Unavailable", status: 503 }],
+  ])("deploys a missed head though AWS fails the resync's first look at berth's stacks (%s, past the SDK's retries)", async (command, error) => {
+    h = await deployed();
+    h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
+    h.aws.fail(command, { error });
+    const lists = h.aws.commands("cloudformation").filter((c) => c === "ListStacks").length;
+
+    expect(await resync(h)).toEqual({ ...NOTHING, checked: 1, redeployed: 1 });
+
+    expect(h.aws.commands("cloudformation").filter((c) => c === "ListStacks").length - lists).toBe(2);
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
+    expect(h.github.checkRun(SHA2)).toMatchObject({ status: "completed", conclusion: "success" });
+  });
+
+  it("fails a resync whose look at berth's stacks AWS refuses for good, without retrying it", async () => {
+    h = await deployed();
+    h.aws.fail("ListStacks", { error: { name: "AccessDenied", message: "User is not authorized to perform: cloudformation:ListStacks" }, times: 5 });
+    const lists = h.aws.commands("cloudformation").filter((c) => c === "ListStacks").length;
+
+    await expect(h.previews.resync()).rejects.toThrow(/ListStacks .*AccessDenied/);
+    expect(h.aws.commands("cloudformation").filter((c) => c === "ListStacks").length - lists).toBe(1);
+  });
+
   it("changes nothing while every preview serves its pull request's head, at a known GitHub cost", async () => {
     h = await deployed();
     const mutations = h.aws.mutations().length;

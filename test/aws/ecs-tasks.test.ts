@@ -1,4 +1,4 @@
-import { waitUntilServicesStable } from "@aws-sdk/client-ecs";
+import { RunTaskCommand, waitUntilServicesStable } from "@aws-sdk/client-ecs";
 import { describe, expect, it } from "vitest";
 import { CloudFormationStacks } from "../../src/aws/cloudformation-stacks.js";
 import { CloudWatchLogs } from "../../src/aws/cloudwatch-logs.js";
@@ -439,5 +439,62 @@ describe("EcsTasks.runningTasks", () => {
     expect(after[db]).toEqual([replacement]);
     expect(after[db]).not.toEqual(before[db]);
     expect(fake.calls.at(-1)).toMatchObject({ command: "ListTasks", input: { cluster: CLUSTER, serviceName: `${LABEL}-db`, desiredStatus: "RUNNING" } });
+  });
+});
+
+/** A migrate task started straight through ECS, as by a process that died since: nothing looks at it. */
+async function startMigrate(fake: AwsFake, outputs: Record<string, string>): Promise<string> {
+  const out = await fake.clients.ecs.send(
+    new RunTaskCommand({
+      cluster: CLUSTER,
+      taskDefinition: outputs.ReleaseTaskDefinitionArn,
+      overrides: { containerOverrides: [{ name: "release", command: ["bin/rails", "db:migrate"] }] },
+      networkConfiguration: { awsvpcConfiguration: { subnets: (outputs.TaskSubnets ?? "").split(",") } },
+      startedBy: "berth/migrate",
+    }),
+  );
+  return out.tasks?.[0]?.taskArn ?? "";
+}
+
+describe("EcsTasks and the release tasks nothing watches", () => {
+  it("finds the running tasks of a family only, waits for them to end, and leaves other families' alone", async () => {
+    const { fake, tasks, outputs } = await setup();
+    const family = (outputs.ReleaseTaskDefinitionArn ?? "").split("/").at(-1)!.replace(/:\d+$/, "");
+    fake.scriptTask({ commandIncludes: "db:migrate", runningPolls: 5, times: 1 });
+    const arn = await startMigrate(fake, outputs);
+
+    expect(await tasks.findRunningTasks({ cluster: CLUSTER, families: [family] })).toEqual([arn]);
+    expect(await tasks.findRunningTasks({ cluster: CLUSTER, families: [`${family}-2`] })).toEqual([]);
+    await tasks.waitForTasks({ cluster: CLUSTER, tasks: [arn] });
+
+    const task = fake.state.ecs.tasks.get(arn);
+    expect(task).toMatchObject({ lastStatus: "STOPPED", stopCode: "EssentialContainerExited" });
+    expect(fake.commands("ecs")).not.toContain("StopTask");
+    expect(await tasks.findRunningTasks({ cluster: CLUSTER, families: [family] })).toEqual([]);
+  });
+
+  it("stops a task that outlasts the one-off task timeout", async () => {
+    const { fake, tasks, outputs } = await setup({}, { taskTimeoutMs: 30 });
+    fake.scriptTask({ commandIncludes: "db:migrate", runningPolls: 1_000_000, times: 1 });
+    const arn = await startMigrate(fake, outputs);
+
+    await tasks.waitForTasks({ cluster: CLUSTER, tasks: [arn] });
+
+    expect(fake.state.ecs.tasks.get(arn)).toMatchObject({ lastStatus: "STOPPED", stopCode: "UserInitiated", stoppedReason: "berth: a release task ran too long" });
+  });
+
+  it("deregisters the run revisions earlier runs left ACTIVE, and keeps the stack's own", async () => {
+    const { fake, tasks, outputs } = await setup();
+    const from = outputs.ReleaseTaskDefinitionArn ?? "";
+    const left = await tasks.registerStepChain({ from, container: "release", steps: ["migrate", "seed"], tags: { "berth:managed": "true" } });
+    // Another process's run: this one never registered it, so it reads the revision to judge it.
+    const otherProcess = new EcsTasks({ client: fake.clients.ecs, pollDelayMs: 1 });
+
+    expect(await otherProcess.deregisterLeftRunRevisions({ from, container: "release" })).toBe(1);
+
+    const status = (arn: string) => [...fake.state.ecs.taskDefinitions.values()].find((td) => td.taskDefinitionArn === arn)?.status;
+    expect(status(left)).toBe("INACTIVE");
+    expect(status(from)).toBe("ACTIVE");
+    expect(await otherProcess.deregisterLeftRunRevisions({ from, container: "release" })).toBe(0);
   });
 });

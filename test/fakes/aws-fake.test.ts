@@ -32,7 +32,7 @@ describe("createAwsFake", () => {
       new CreateChangeSetCommand({ StackName: "berth-x", ChangeSetName: "berth-1", ChangeSetType: "CREATE", TemplateBody: TEMPLATE, ...(ClientToken ? { ClientToken } : {}) });
 
     it("gets the first answer for a CreateChangeSet repeated with its ClientToken, and one change set", async () => {
-      const fake = createAwsFake({ sdkMaxAttempts: 3 });
+      const fake = createAwsFake({ sdkRetries: 3 });
       fake.fail("CreateChangeSet", { error: { name: "InternalFailure", message: "We encountered an internal error. Please try again.", status: 500 }, applied: true });
 
       const out = await fake.clients.cloudformation.send(create("berth-token-1"));
@@ -44,7 +44,7 @@ describe("createAwsFake", () => {
     });
 
     it("fails the SDK's retry of an applied CreateChangeSet without a ClientToken: the name is taken", async () => {
-      const fake = createAwsFake({ sdkMaxAttempts: 3 });
+      const fake = createAwsFake({ sdkRetries: 3 });
       fake.fail("CreateChangeSet", { connectionError: "ECONNRESET", applied: true });
 
       await expect(fake.clients.cloudformation.send(create())).rejects.toMatchObject({ name: "AlreadyExistsException", message: "ChangeSet [berth-1] already exists" });
@@ -57,6 +57,22 @@ describe("createAwsFake", () => {
 
       await expect(fake.clients.cloudformation.send(create("berth-token-1"))).rejects.toMatchObject({ name: "ServiceUnavailable", $fault: "server", $metadata: { httpStatusCode: 503 } });
     });
+  });
+
+  it.each([
+    { error: { name: "Throttling", message: "Rate exceeded" }, failures: 9, attempts: 10, ok: true },
+    { error: { name: "Throttling", message: "Rate exceeded" }, failures: 10, attempts: 10, ok: false },
+    { error: { name: "ServiceUnavailable", message: "Service Unavailable", status: 503 }, failures: 6, attempts: 6, ok: false },
+    { error: { name: "ValidationError", message: "Stack with id berth-x does not exist" }, failures: 1, attempts: 1, ok: false },
+  ])("replays berth's SDK retries: $failures answers $error.name -> $attempts requests", async ({ error, failures, attempts, ok }) => {
+    const fake = createAwsFake({ sdkRetries: "berth" });
+    fake.fail("DescribeStacks", { error, times: failures });
+
+    const outcome = fake.clients.cloudformation.send(new DescribeStacksCommand({ StackName: "berth-base" }));
+
+    if (ok) await expect(outcome).resolves.toMatchObject({ Stacks: [{ StackName: "berth-base" }] });
+    else await expect(outcome).rejects.toMatchObject({ name: error.name });
+    expect(fake.requests()).toBe(attempts);
   });
 
   it("refuses operations it does not implement, by name", async () => {

@@ -89,10 +89,11 @@ export interface AwsFakeOptions {
   /** Latency before every answer: milliseconds for all operations, or per operation name. */
   latencyMs?: number | Partial<Record<string, number>>;
   /**
-   * Attempts the SDK makes at one request, as berth's clients are configured (`AWS_RETRY`); default 1.
-   * The stubbed `send` skips the SDK's retry middleware, so the fake sends a retryable failure again itself.
+   * How the SDK retries: `"berth"` as berth's clients are configured (AwsRetryStrategy), or a number
+   * of attempts; default 1 (`"berth"` under chaos). The stubbed `send` skips the SDK's retry
+   * middleware, so the fake sends a retryable failure again itself.
    */
-  sdkMaxAttempts?: number;
+  sdkRetries?: number | "berth";
 }
 
 export interface AwsFake {
@@ -171,7 +172,7 @@ export interface AwsFake {
 /** Creates a fake AWS account with the base stack `berth-base` deployed. */
 export function createAwsFake(options: AwsFakeOptions = {}): AwsFake {
   const region = options.region ?? FAKE_REGION;
-  const world = new World({ region, account: options.account ?? FAKE_ACCOUNT, latencyMs: options.latencyMs, ...(options.sdkMaxAttempts === undefined ? {} : { sdkMaxAttempts: options.sdkMaxAttempts }) });
+  const world = new World({ region, account: options.account ?? FAKE_ACCOUNT, latencyMs: options.latencyMs, ...(options.sdkRetries === undefined ? {} : { sdkRetries: options.sdkRetries }) });
   const logs = new FakeLogs(world);
   const ecr = new FakeEcr(world);
   const ecs = new FakeEcs(world, logs, {

@@ -1,18 +1,23 @@
 import { describe, expect, it } from "vitest";
 import { createAwsClients, withIdleSweep } from "../../handlers/index.js";
+import { AWS_ATTEMPTS, AwsRetryStrategy } from "../../src/aws/aws-retry-strategy.js";
 
 describe("createAwsClients", () => {
-  it.each(["cloudformation", "ecs", "ecr", "logs", "cloudwatch", "elbv2"] as const)("gives the %s client adaptive retries in the region", async (name) => {
-    const client = createAwsClients("eu-west-3")[name];
-    const config = client.config as unknown as {
-      region: () => Promise<string>;
-      retryStrategy: () => Promise<{ mode: string; maxAttemptsProvider: () => Promise<number> }>;
+  it.each(["cloudformation", "ecs", "ecr", "logs", "cloudwatch", "elbv2"] as const)("gives the %s client berth's adaptive retries of its own in the region", async (name) => {
+    const strategyOf = async (clients: ReturnType<typeof createAwsClients>) => {
+      const config = clients[name].config as unknown as { region: () => Promise<string>; retryStrategy: () => Promise<unknown>; maxAttempts: () => Promise<number> };
+      return { region: await config.region(), strategy: await config.retryStrategy(), maxAttempts: await config.maxAttempts() };
     };
-    const strategy = await config.retryStrategy();
+    const clients = createAwsClients("eu-west-3");
+    const { region, strategy, maxAttempts } = await strategyOf(clients);
+    const others = await Promise.all((["cloudformation", "ecs"] as const).filter((n) => n !== name).map(async (n) => (await (clients[n].config as unknown as { retryStrategy: () => Promise<unknown> }).retryStrategy())));
 
-    expect(await config.region()).toBe("eu-west-3");
-    expect(strategy.mode).toBe("adaptive");
-    expect(await strategy.maxAttemptsProvider()).toBe(6);
+    expect(region).toBe("eu-west-3");
+    expect(strategy).toBeInstanceOf(AwsRetryStrategy);
+    expect((strategy as AwsRetryStrategy).mode).toBe("adaptive");
+    expect(maxAttempts).toBe(AWS_ATTEMPTS.throttling);
+    // Each client its own retry quota and rate limiter, as the SDK gives each client by default.
+    for (const other of others) expect(other).not.toBe(strategy);
   });
 });
 

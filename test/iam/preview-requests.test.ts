@@ -121,10 +121,10 @@ describe("buildPreviewRequests", () => {
     ]);
   });
 
-  it("lists no tasks for a template without data services", () => {
+  it("lists, for a template without data services, only the release tasks that still run", () => {
     const { StatefulServiceArns: _none, ...outputs } = (stack.template as { Outputs: Record<string, unknown> }).Outputs;
     const stateless = buildPreviewRequests({ ...input, template: { ...(stack.template as object), Outputs: outputs } as never });
-    expect(stateless.deploy.filter((r) => r.action === "ecs:ListTasks")).toEqual([]);
+    expect(stateless.deploy.filter((r) => r.action === "ecs:ListTasks").map((r) => r.caller)).toEqual(["berth looks for the preview's release tasks that still run"]);
   });
 
   it("names `*`, without resource keys, for calls without resource-level permissions", () => {

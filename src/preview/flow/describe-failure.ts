@@ -16,7 +16,7 @@ export function describeFailure(
 }
 
 /** The transient source of the error or of a BerthError it wraps. */
-function findTransient(error: unknown): TransientSource | undefined {
+export function findTransient(error: unknown): TransientSource | undefined {
   for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
     if (e instanceof BerthError && e.transient !== undefined) return e.transient;
   }

@@ -6,6 +6,8 @@ import type { Logger } from "../../util/logger.js";
 import type { RepoGitHub, StackPort, TaskPort } from "../ports.js";
 import { CHECK_NAME, deactivatePullDeployments, listPullDeployments, renderComment, renderRemovedWhileOpen } from "../report/index.js";
 import { RestartSignal } from "./keyed-queue.js";
+import { releaseFamilies } from "./release-step.js";
+import { parsePairs } from "./stack-outputs.js";
 
 /**
  * Hidden in the sticky comment of a preview removed because its pull request was closed: a
@@ -29,7 +31,14 @@ const RECENT_DEPLOYMENTS = 3;
  * (deleting, or failed to delete) and finishes the removal.
  */
 export async function destroyPreview(
-  deps: { stacks: StackPort; tasks?: Pick<TaskPort, "removeTaskDefinitions">; log: Logger; now: () => Date },
+  deps: {
+    stacks: StackPort;
+    tasks?: Pick<TaskPort, "removeTaskDefinitions" | "findRunningTasks" | "stopTasks">;
+    /** The base stack's outputs (its cluster): without them, release tasks still running are not looked for. */
+    base?: () => Promise<{ outputs: Record<string, string> }>;
+    log: Logger;
+    now: () => Date;
+  },
   input: {
     github: RepoGitHub;
     target: Omit<PreviewTarget, "sha"> & { sha?: string };
@@ -41,6 +50,7 @@ export async function destroyPreview(
   const { target, github } = input;
   const name = stackName(previewLabel(target));
   const log = deps.log.child({ repo: `${target.owner}/${target.repo}`, pr: target.pr, stack: name });
+  await stopReleaseTasks(deps, { name, label: previewLabel(target), log });
   try {
     await deps.stacks.delete(name, signal);
   } catch (error) {
@@ -82,6 +92,29 @@ export async function destroyPreview(
     .catch((e: unknown) => log.warn({ err: e }, "sticky comment failed"));
   log.info({ reason: input.reason }, "preview removed");
   return "removed";
+}
+
+/**
+ * Stops the preview's release tasks that still run (a deploy this removal stopped while its step
+ * ran, or one a process that died left): nothing watches them any more, and each holds a network
+ * interface in the preview's security group, which keeps the stack deletion from removing it. A
+ * failure is logged: the deletion goes ahead, and CloudFormation reports what it could not delete.
+ */
+async function stopReleaseTasks(deps: Parameters<typeof destroyPreview>[0], input: { name: string; label: string; log: Logger }): Promise<void> {
+  const { tasks, base } = deps;
+  if (!tasks || !base) return;
+  try {
+    const [outputs, stack] = await Promise.all([base().then((b) => b.outputs), deps.stacks.find(input.name)]);
+    const cluster = outputs.ClusterName;
+    if (!cluster) return;
+    const families = releaseFamilies({ releaseTaskDefinitionArn: releaseFamily(input.label), oneShotTaskDefinitions: parsePairs(stack?.outputs.OneShotTaskDefinitions) });
+    const running = await tasks.findRunningTasks({ cluster, families });
+    if (running.length === 0) return;
+    input.log.info({ tasks: running }, "stopping release tasks that still run before the stack is deleted");
+    await tasks.stopTasks({ cluster, tasks: running, reason: "berth: the preview is being removed" });
+  } catch (error) {
+    input.log.warn({ err: error }, "could not stop the preview's release tasks that still run");
+  }
 }
 
 /**

@@ -5,6 +5,7 @@ import { convergePull, type ConvergeDeps } from "./converge-pull.js";
 import type { AppGitHub, GatePort, InstalledRepo, RepoGitHub, RepoRef, StackPort, StackSummary } from "../ports.js";
 import { closeAbandonedGate } from "./gated-rollout.js";
 import type { PreviewJob } from "../job.js";
+import { findTransient } from "./describe-failure.js";
 import { DEPLOYING_TAG, SERVING_TAG } from "./serving-tags.js";
 
 /** What one resync looked at, queued and repaired. */
@@ -59,6 +60,11 @@ export interface ReconcileDeps extends ConvergeDeps {
    * approval) is not queued again every resync. A restart forgets it, which costs one more pass.
    */
   tried: (repo: RepoRef, pr: number, sha: string) => boolean;
+  /**
+   * Listing berth's stacks again after AWS failed transiently (throttled past the SDK's retries,
+   * a 5xx): `LIST_ATTEMPTS` tries, waiting `delayMs` and then twice that. Absent: one try.
+   */
+  listRetry?: { delayMs: number; sleep: (ms: number) => Promise<void> };
   /** Told when a stack was not judged because it was changing: the sweep is then not done. */
   onSkipped?: () => void;
   /**
@@ -105,7 +111,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
   const judged = new Set<string>();
 
   // One stack at a time: a few GitHub requests per preview, gentle on the rate limit.
-  for (const stack of await deps.stacks.list()) {
+  for (const stack of await listStacks(deps)) {
     summary.checked += 1;
     const log = deps.log.child({ stack: stack.name });
     const owner = readOwner(stack);
@@ -150,6 +156,28 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
   if (deps.app) await findPullsWithoutStack(deps, deps.app, summary, judged);
   deps.log.info({ ...summary }, "resync finished");
   return summary;
+}
+
+/** Tries at listing berth's stacks when AWS fails transiently; see `listRetry`. */
+export const LIST_ATTEMPTS = 3;
+
+/**
+ * berth's stacks, read again after a back-off when the read failed on an error that may pass: the
+ * whole resync hangs on this one list, so one throttled ListStacks or DescribeStacks must not cost
+ * it. Any other error, or the last try's, fails the resync (the next one tries again).
+ */
+async function listStacks(deps: ReconcileDeps): Promise<StackSummary[]> {
+  let delay = deps.listRetry?.delayMs ?? 0;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deps.stacks.list();
+    } catch (error) {
+      if (!deps.listRetry || attempt >= LIST_ATTEMPTS || findTransient(error) === undefined) throw error;
+      deps.log.warn({ err: error, attempt, delayMs: delay }, "could not list berth's stacks; trying again");
+      await deps.listRetry.sleep(delay);
+      delay *= 2;
+    }
+  }
 }
 
 /**

@@ -26,6 +26,29 @@ export type ReleaseTarget = Pick<
 /** Another run of a step: ECS could not start the task (`capacity`), or it exited non-zero and may restart. */
 export type StepRetry = Parameters<NonNullable<RunTaskInput["onRetry"]>>[0];
 
+/** The task definition families a preview's release steps run in: the release family's and each one-shot service's. */
+export function releaseFamilies(outputs: Pick<ReleaseTarget, "releaseTaskDefinitionArn" | "oneShotTaskDefinitions">): string[] {
+  const arns = [outputs.releaseTaskDefinitionArn, ...Object.values(outputs.oneShotTaskDefinitions)];
+  return [...new Set(arns.map((arn) => arn.split("/").at(-1)!.replace(/:\d+$/, "")))];
+}
+
+/**
+ * Waits for the preview's release tasks that run while no step of this deploy does: a task berth
+ * stopped watching (the process died, or a deploy stopped at a safe point while its step ran) goes
+ * on running, and two migrations at once, or a seed over a migration, are worse than a wait. One
+ * not stopped by the one-off task timeout is stopped. Returns how many there were.
+ */
+export async function waitForStrayReleaseTasks(
+  deps: { tasks: Pick<TaskPort, "findRunningTasks" | "waitForTasks"> },
+  input: { cluster: string; families: string[]; signal?: AbortSignal; onWaiting?: (tasks: string[]) => void | Promise<void> },
+): Promise<number> {
+  const strays = await deps.tasks.findRunningTasks({ cluster: input.cluster, families: input.families });
+  if (strays.length === 0) return 0;
+  await input.onWaiting?.(strays);
+  await deps.tasks.waitForTasks({ cluster: input.cluster, tasks: strays, ...(input.signal ? { signal: input.signal } : {}) });
+  return strays.length;
+}
+
 /**
  * Runs one release step as a one-off ECS task in the preview's network and judges its outcome:
  * only a container that exited 0 passes. `migrate` and `seed` run in the release task definition
@@ -100,7 +123,7 @@ function taskOf(outputs: ReleaseTarget, step: ReleaseStep): { taskDefinition: st
  * with its own log tail, and a step after it never ran. `image` replaces the image the stack's
  * release task definition runs (a push whose stack update berth skipped). The revision is
  * deregistered once the task stopped (or, with `deferCleanup`, when the caller runs what it was
- * given). Calls `onPassed` with each step that exited 0, in order.
+ * given), and with it those earlier runs left ACTIVE. Calls `onPassed` with each step that exited 0, in order.
  */
 export async function runReleaseChain(
   deps: { tasks: TaskPort; logs: LogPort; options: { logTailLines: number } },
@@ -164,7 +187,13 @@ export async function runReleaseChain(
       },
     });
   } finally {
-    const cleanup = () => deps.tasks.deregisterTaskDefinition(taskDefinition).catch((error: unknown) => input.onCleanupError?.(error));
+    // Then what earlier runs left ACTIVE (a process that died first), so revisions never pile up.
+    const cleanup = () =>
+      deps.tasks
+        .deregisterTaskDefinition(taskDefinition)
+        .then(() => deps.tasks.deregisterLeftRunRevisions({ from: outputs.releaseTaskDefinitionArn, container: outputs.releaseContainerName }))
+        .then(() => undefined)
+        .catch((error: unknown) => input.onCleanupError?.(error));
     if (input.deferCleanup) input.deferCleanup(cleanup);
     else await cleanup();
   }

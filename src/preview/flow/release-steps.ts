@@ -2,7 +2,7 @@ import { type ConfigReleaseStep, isOneShotStep, type ReleaseStep } from "../../s
 import type { Logger } from "../../util/logger.js";
 import type { DeployReporter, PhaseName } from "../report/index.js";
 import type { LogPort, TaskPort } from "../ports.js";
-import { runReleaseChain, runReleaseStep, type ReleaseTarget, type StepRetry } from "./release-step.js";
+import { releaseFamilies, runReleaseChain, runReleaseStep, waitForStrayReleaseTasks, type ReleaseTarget, type StepRetry } from "./release-step.js";
 
 /** Which of a deploy's release steps run, in order, and why the others do not. */
 export interface ReleaseStepsPlan {
@@ -31,7 +31,8 @@ export function planReleaseSteps(steps: readonly ReleaseStep[], reseed: boolean)
 }
 
 /**
- * Runs the planned release steps in order, each shown on the check run as it starts and ends:
+ * Runs the planned release steps in order, each shown on the check run as it starts and ends,
+ * once the release tasks an earlier deploy left running have stopped (see waitForStrayReleaseTasks):
  * the one-shot services one task each, then migrate and seed, in one task when both are due (seed's
  * container starts after migrate's exited 0: one Fargate launch for both). Throws the first step's
  * failure (ReleaseStepError); checks `checkpoint` after each step.
@@ -60,6 +61,15 @@ export async function runReleaseSteps(
   },
 ): Promise<void> {
   const { plan, reporter, checkpoint, dataGone } = input;
+  if (plan.oneShots.length > 0 || plan.due.length > 0) {
+    await waitForStrayReleaseTasks(deps, {
+      cluster: input.cluster,
+      families: releaseFamilies(input.target()),
+      signal: input.abort,
+      onWaiting: (tasks) => input.log.warn({ tasks }, "release tasks of an earlier deploy still run; waiting for them to stop"),
+    });
+    checkpoint();
+  }
   const retrying = (name: PhaseName) => (retry: StepRetry) =>
     reporter.phase(name, "running", `retrying: ${retry.reason}, attempt ${retry.attempt} of ${retry.attempts}`);
   /** Runs one step on the stack's own release task definition; returns its last retry, if any. */

@@ -383,6 +383,9 @@ export class FakeEcs {
     if (input.serviceName !== undefined && !service) throw awsError("ecs", "ServiceNotFoundException", "Service not found.");
     const taskArns = [...this.tasks.values()]
       .filter((t) => clusterName(t.clusterArn) === cluster && t.desiredStatus === wanted && (!service || t.service === service.serviceArn))
+      // `family` is a task definition family's full name, as ECS documents; `startedBy` an exact value.
+      .filter((t) => input.family === undefined || familyOf(t.taskDefinitionArn) === input.family)
+      .filter((t) => input.startedBy === undefined || t.startedBy === input.startedBy)
       .map((t) => t.taskArn);
     return { taskArns };
   }
@@ -658,6 +661,11 @@ function takeScript<T extends { times?: number }>(scripts: T[], matches: (s: T) 
   if (!script) return undefined;
   if (script.times !== undefined && --script.times <= 0) scripts.splice(index, 1);
   return script;
+}
+
+/** The family of a task definition ARN (`...:task-definition/<family>:<revision>`). */
+function familyOf(taskDefinitionArn: string | undefined): string | undefined {
+  return taskDefinitionArn?.split("/").at(-1)?.replace(/:\d+$/, "");
 }
 
 function clusterName(cluster: string | undefined): string {

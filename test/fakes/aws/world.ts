@@ -15,7 +15,8 @@ import { ElasticLoadBalancingV2ServiceException } from "@aws-sdk/client-elastic-
 import { IAMServiceException } from "@aws-sdk/client-iam";
 import { STSServiceException } from "@aws-sdk/client-sts";
 import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
-import type { SdkError } from "@smithy/types";
+import type { RetryErrorType, SdkError } from "@smithy/types";
+import { attemptsFor } from "../../../src/aws/aws-retry-strategy.js";
 import type { AwsStub } from "aws-sdk-client-mock";
 
 /** A mocked client of any service; aws-sdk-client-mock types its stubs per client. */
@@ -82,16 +83,15 @@ function faultError(service: FakeService, error: NonNullable<Fault["error"]>): E
   return awsError(service, error.name, error.message, error.status);
 }
 
-/** Attempts per call of the SDK's standard retry mode (its default). */
-export const SDK_MAX_ATTEMPTS = 3;
-
 /**
- * What the SDK's standard retry strategy sends again: throttling, transient errors (timeouts,
- * resets, 502/503/504) and other server errors, judged by the SDK's own classification.
+ * How the SDK classifies an error for its retry strategy, as its retry middleware does: only
+ * throttling and transient errors (time-outs, resets, 500/502/503/504) are ever sent again.
  */
-function sdkRetries(error: unknown): boolean {
+function retryErrorType(error: unknown): RetryErrorType {
   const e = error as SdkError;
-  return isThrottlingError(e) || isTransientError(e) || isServerError(e);
+  if (isThrottlingError(e)) return "THROTTLING";
+  if (isTransientError(e)) return "TRANSIENT";
+  return isServerError(e) ? "SERVER_ERROR" : "CLIENT_ERROR";
 }
 
 /** Decides, for each request AWS receives (the SDK's own retries included), whether it fails and how. */
@@ -103,12 +103,13 @@ export interface WorldOptions {
   /** Added before every call; a number for all operations or per operation name. */
   latencyMs?: number | Partial<Record<string, number>>;
   /**
-   * Attempts the SDK makes at one request (`maxAttempts`); default 1, or the SDK's own 3 once a
-   * chaos hook is set. aws-sdk-client-mock stubs
-   * `send`, which skips the SDK's retry middleware: above 1, a request that failed with an error
-   * the SDK retries is sent again with the same input, as the middleware does (without its delays).
+   * How the SDK retries a request: `"berth"` as berth's clients do (AwsRetryStrategy: more
+   * attempts for throttling than for other transient errors), or a number of attempts for any
+   * error the SDK retries; default 1, or `"berth"` once a chaos hook is set. aws-sdk-client-mock
+   * stubs `send`, which skips the SDK's retry middleware: a request that failed with an error the
+   * strategy retries is sent again with the same input, as the middleware does (without its delays).
    */
-  sdkMaxAttempts?: number;
+  sdkRetries?: number | "berth";
 }
 
 export class World {
@@ -121,7 +122,7 @@ export class World {
   chaosHook: ChaosHook | undefined;
   private readonly faults = new Map<string, Fault[]>();
   private readonly latencyMs: WorldOptions["latencyMs"];
-  private readonly sdkMaxAttempts: number;
+  private readonly sdkRetries: number | "berth" | undefined;
   private clock = Date.parse("2025-01-01T00:00:00Z");
   private counter = 0;
 
@@ -129,7 +130,7 @@ export class World {
     this.region = options.region;
     this.account = options.account;
     this.latencyMs = options.latencyMs;
-    this.sdkMaxAttempts = options.sdkMaxAttempts ?? 1;
+    this.sdkRetries = options.sdkRetries;
   }
 
   /** The fake clock: every reading is one second later, so events and deployments are ordered. */
@@ -153,6 +154,13 @@ export class World {
 
   arn(service: string, resource: string): string {
     return `arn:aws:${service}:${this.region}:${this.account}:${resource}`;
+  }
+
+  /** The attempts the SDK makes at a request that fails with an error of this type. */
+  private attempts(type: RetryErrorType): number {
+    const retries = this.sdkRetries ?? (this.chaosHook === undefined ? 1 : "berth");
+    if (retries === "berth") return attemptsFor(type);
+    return type === "THROTTLING" || type === "TRANSIENT" ? retries : 1;
   }
 
   addFault(command: string, fault: Fault): void {
@@ -194,16 +202,15 @@ export class World {
       if (fault?.connectionError) throw connectionError(fault.connectionError);
       return handler(input, fault);
     };
-    // aws-sdk-client-mock replaces `send` above the SDK's retry middleware, so the SDK's standard
-    // retry is replayed here: a throttled, timed-out, reset or 5xx request is sent again with the
-    // same input (and so the same client tokens), and only the last failure reaches the caller.
+    // aws-sdk-client-mock replaces `send` above the SDK's retry middleware, so the SDK's retry is
+    // replayed here: a throttled, timed-out, reset or 5xx request is sent again with the same input
+    // (and so the same client tokens), and only the last failure reaches the caller.
     mock.on(command).callsFake(async (input: I) => {
-      const attempts = this.chaosHook === undefined ? this.sdkMaxAttempts : SDK_MAX_ATTEMPTS;
       for (let attempt = 1; ; attempt++) {
         try {
           return await answer(input);
         } catch (error) {
-          if (attempt >= attempts || !sdkRetries(error)) throw error;
+          if (attempt >= this.attempts(retryErrorType(error))) throw error;
         }
       }
     });

@@ -12,9 +12,16 @@ const MUTATING = /^(Create|Delete|Execute|Update|Run|Stop|Put|Register|Deregiste
 /**
  * Share of requests that start a burst: AWS throttles an API action per account with a token
  * bucket, so once it is empty the next few requests of that action are throttled too, the SDK's
- * own retries included, and the error reaches berth.
+ * own retries included. Most bursts last 2 to 5 requests; one in four is a bucket another caller
+ * in the account keeps empty, 6 to 14 requests, which can outlast berth's 10 attempts at a
+ * throttled request so that the error reaches berth.
  */
 const BURST_RATE = 0.005;
+
+/** How many requests of one action in a row a burst throttles. */
+function burstLength(random: Random): number {
+  return random.chance(0.25) ? random.int(6, 14) : random.int(2, 5);
+}
 
 /** What AWS answers a request with when it fails transiently, as the SDK reports it. */
 export function awsChaos(random: Random, rate: number, counts: Map<string, number>): ChaosHook {
@@ -22,7 +29,8 @@ export function awsChaos(random: Random, rate: number, counts: Map<string, numbe
   return ({ command }) => {
     const left = bursts.get(command) ?? 0;
     if (left > 0 || random.chance(BURST_RATE)) {
-      bursts.set(command, left > 0 ? left - 1 : random.int(2, 5));
+      // Kept per action: the burst's requests still to throttle after this one.
+      bursts.set(command, left > 0 ? left - 1 : burstLength(random) - 1);
       if (left === 0) counts.set("throttling burst", (counts.get("throttling burst") ?? 0) + 1);
       return { error: { name: "ThrottlingException", message: "Rate exceeded" } };
     }

@@ -1,10 +1,12 @@
 /**
  * What a person would check after a randomized life: every open pull request shows a successful
  * preview of its head (or a clear failure berth stopped retrying), every closed one has no stack,
- * one sticky comment each, nothing of berth's left queued or in progress, no reply twice, no
+ * one sticky comment each, nothing of berth's left queued or in progress, no one-off task of
+ * berth's still running once nothing deploys, no pile of release revisions, no reply twice, no
  * unhandled rejection, and nothing that is not berth's touched.
  */
 import { findServingCommit } from "../../../src/preview/flow/serving-tags.js";
+import { releaseFamily } from "../../../src/stack/build-template.js";
 import { previewLabel } from "../../../src/stack/naming.js";
 import type { Harness } from "../app-harness.js";
 import { BOT_LOGIN } from "../../fakes/github-fake.js";
@@ -115,6 +117,8 @@ export function judgeLife(h: Harness, input: { pulls: PullModel[]; foreign: Fore
   }
 
   for (const leftover of findLeftovers(h, input.pulls)) failures.push(`left in AWS: ${leftover}`);
+  for (const task of findRunningTasks(h, input.pulls)) failures.push(`task left running: ${task}`);
+  for (const pile of findRevisionPiles(h, input.pulls)) failures.push(`release revisions pile up: ${pile}`);
   for (const run of berthRuns.filter((r) => r.status !== "completed")) failures.push(`open check run: ${run.id} on ${run.head_sha.slice(0, 7)} is ${run.status}: ${run.output.title}`);
   for (const deployment of h.github.state.deployments) {
     const state = deployment.statuses.at(-1)?.state ?? "pending";
@@ -145,5 +149,44 @@ function findLeftovers(h: Harness, pulls: PullModel[]): string[] {
     for (const resource of stack.current?.resources.values() ?? []) if (resource.type === "AWS::ElasticLoadBalancingV2::ListenerRule") owned.add(resource.physicalId);
   }
   for (const rule of h.aws.state.elbv2.rules.values()) if (!owned.has(rule.arn)) found.push(`listener rule ${rule.arn} (priority ${rule.priority}) owned by no stack`);
+  return found;
+}
+
+/** The task definition family prefix of a pull request's preview: `berth-<label>`. */
+function familyOf(pr: number): string {
+  return `berth-${previewLabel({ owner: "acme", repo: "shop", pr })}`;
+}
+
+/**
+ * One-off tasks berth started (`startedBy: berth/...`: release steps, one-shot services) that
+ * still run once the life is quiet: nothing deploys then, so none may run, on an open pull request
+ * or a closed one. A task berth stopped watching (a restart, a superseded or removed deploy) is
+ * berth's to stop: it cannot know that a seed or a one-shot job ever ends.
+ */
+function findRunningTasks(h: Harness, pulls: PullModel[]): string[] {
+  const found: string[] = [];
+  for (const task of h.aws.state.ecs.tasks.values()) {
+    if (!task.startedBy?.startsWith("berth/") || task.lastStatus === "STOPPED") continue;
+    const family = task.taskDefinitionArn?.split("/").at(-1)?.replace(/:\d+$/, "") ?? "";
+    const pull = pulls.find((p) => family === familyOf(p.number) || family.startsWith(`${familyOf(p.number)}-`));
+    const whose = pull ? `#${pull.number} (${pull.state})` : "no pull request";
+    found.push(`${task.startedBy} of ${whose}, ${family}, ${task.lastStatus} since berth started it`);
+  }
+  return found;
+}
+
+/**
+ * ACTIVE revisions of an open pull request's release family beyond the stack's own and one that
+ * a run's cleanup may have left: each deploy registers a revision for its release run and
+ * deregisters it once the run stopped, so more mean that they pile up with every deploy.
+ */
+const RELEASE_REVISIONS_BOUND = 2;
+function findRevisionPiles(h: Harness, pulls: PullModel[]): string[] {
+  const found: string[] = [];
+  for (const pull of pulls.filter((p) => p.state === "open")) {
+    const family = releaseFamily(previewLabel({ owner: "acme", repo: "shop", pr: pull.number }));
+    const active = [...h.aws.state.ecs.taskDefinitions.values()].filter((td) => td.family === family && td.status === "ACTIVE").map((td) => td.revision);
+    if (active.length > RELEASE_REVISIONS_BOUND) found.push(`#${pull.number} has ${active.length} ACTIVE revisions of ${family} (${active.join(", ")}); at most ${RELEASE_REVISIONS_BOUND}`);
+  }
   return found;
 }

@@ -179,6 +179,7 @@ describe("runReleaseChain", () => {
     const tasks = {
       registerStepChain: async (input: StepChainInput) => (registered.push(input), events.push("register"), REVISION),
       deregisterTaskDefinition: async (arn: string) => void events.push(`deregister ${arn.split("/").at(-1)}`),
+      deregisterLeftRunRevisions: async (input: { from: string; container: string }) => (events.push(`deregister left runs of ${input.from.split("/").at(-1)} without ${input.container}`), 0),
       runTask: async (input: RunTaskInput) => {
         runs.push(input);
         events.push("run");
@@ -207,7 +208,7 @@ describe("runReleaseChain", () => {
       label: "release",
     });
     // migrate's pass is told while seed still runs, not when the task stopped.
-    expect(c.events).toEqual(["register", "run", "passed migrate", "stopped", "deregister berth-x-release:9", "passed seed"]);
+    expect(c.events).toEqual(["register", "run", "passed migrate", "stopped", "deregister berth-x-release:9", "deregister left runs of berth-x-release:2 without release", "passed seed"]);
     expect(c.tails).toEqual([]);
   });
 
@@ -229,7 +230,8 @@ describe("runReleaseChain", () => {
     expect(c.events).toEqual(["register", "run", "passed migrate", "stopped", "passed seed"]);
     expect(deferred).toHaveLength(1);
     await deferred[0]!();
-    expect(c.events.at(-1)).toBe("deregister berth-x-release:9");
+    // This run's revision, then those earlier runs left ACTIVE: the stack's own revision keeps its `release` container.
+    expect(c.events.slice(-2)).toEqual(["deregister berth-x-release:9", "deregister left runs of berth-x-release:2 without release"]);
 
     (c.deps.tasks as { deregisterTaskDefinition: (arn: string) => Promise<void> }).deregisterTaskDefinition = () => Promise.reject(new Error("AccessDenied"));
     await deferred[0]!();
@@ -271,6 +273,7 @@ describe("runReleaseChain", () => {
 
     expect(error).toMatchObject({ step: "migrate", userMessage: "the container never started (TaskFailedToStart: CannotPullContainerError: not found)" });
     expect(c.tails).toEqual(["x/migrate/0123abcd"]);
-    expect(c.events.at(-1)).toBe("deregister berth-x-release:9");
+    // This run's revision, then those earlier runs left ACTIVE: the stack's own revision keeps its `release` container.
+    expect(c.events.slice(-2)).toEqual(["deregister berth-x-release:9", "deregister left runs of berth-x-release:2 without release"]);
   });
 });
