@@ -56,13 +56,20 @@ describe("a rollout whose new tasks stopped", () => {
   it("says why the web's task stopped, with its exit code and the tail of its log, on the check run and the comment", async () => {
     const summary = await failRollout(readFixtureRepo("rails-postgres"), "WebService", {
       exitCode: 1,
-      logLines: ["=> Booting Puma", "config/initializers/redis.rb:2:in `fetch': key not found: \"REDIS_URL\" (KeyError)"],
+      logLines: [
+        "=> Booting Puma",
+        "DATABASE_URL=postgres://postgres:hunter2@db:5432/shop",
+        "config/initializers/redis.rb:2:in `fetch': key not found: \"REDIS_URL\" (KeyError)",
+      ],
     });
 
     expect(summary).toContain("The latest task of service web stopped: Essential container in task exited (EssentialContainerExited).");
     expect(summary).toContain("container web exited with code 1");
-    expect(summary).toContain("Last 2 log lines of container `web`:");
+    expect(summary).toContain("Last 3 log lines of container `web`:");
     expect(summary).toContain("key not found: \"REDIS_URL\" (KeyError)");
+    // The tail is redacted as a release step's is.
+    expect(summary).toContain("DATABASE_URL=postgres://postgres:");
+    expect(summary).not.toContain("hunter2");
     expect(summary).not.toContain("Hint:");
     expect(h.github.stickyComments()[0]?.body).toContain("The latest task of service web stopped");
     // The rollout is rolled back: the commit that served before still serves.
