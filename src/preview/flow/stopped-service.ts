@@ -105,7 +105,8 @@ function findHint(service: string, task: StoppedTask, healthcheck: { path: strin
     const image = task.containers.find((c) => c.reason !== undefined && /CannotPullContainerError/.test(c.reason))?.image ?? essential?.image;
     return `Hint: ECS could not pull ${image === undefined ? "the image" : `the image ${image}`}: check that it exists and that the reference is right (\`image\` in .github/preview.yml for a service with \`build:\`, else the service's \`image:\` in the compose file).`;
   }
-  if (task.containers.some((c) => c.reason !== undefined && /OutOfMemory/i.test(c.reason))) {
+  // ECS says so on the container, and sometimes on the task as well.
+  if (reasons.some((r) => /OutOfMemoryError/i.test(r))) {
     return `Hint: ${service} ran out of memory: raise its memory in .github/preview.yml, \`resources.services.${service}\` (cpu and memory) for this service or \`resources.memory\` for every service.`;
   }
   if (task.stoppedReason !== undefined && /health check/i.test(task.stoppedReason)) {

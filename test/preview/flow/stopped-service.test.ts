@@ -53,6 +53,13 @@ describe("renderStoppedTask", () => {
   });
 });
 
+it("reads an out-of-memory kill from the task's reason too", () => {
+  const out = renderStoppedTask("web", task({ stoppedReason: "OutOfMemoryError: Container killed due to memory usage", web: { exitCode: 137 } }), HEALTH);
+  expect(out.hint).toBe(
+    "Hint: web ran out of memory: raise its memory in .github/preview.yml, `resources.services.web` (cpu and memory) for this service or `resources.memory` for every service.",
+  );
+});
+
 describe("findStoppedService", () => {
   const input = { services: SERVICES, publicService: "web" };
   it.each([
