@@ -19,7 +19,7 @@ import {
 } from "@aws-sdk/client-ecs";
 import { randomUUID } from "node:crypto";
 import { RolloutError, TaskError } from "../preview/errors.js";
-import type { ContainerOutcome, RunTaskInput, Signal, StepChainInput, TaskPort, TaskResult } from "../preview/ports.js";
+import type { ContainerOutcome, RunTaskInput, Signal, StepChainInput, StoppedTask, TaskPort, TaskResult } from "../preview/ports.js";
 import { awsCall } from "./aws-call.js";
 import { AwsPace } from "./aws-pace.js";
 import { DurationMemory, TYPICAL_MS } from "./expected-duration.js";
@@ -548,6 +548,53 @@ export class EcsTasks implements TaskPort {
     });
   }
 
+  /**
+   * Lists the family's stopped tasks (ListTasks, one page of 100, newest first is not promised),
+   * describes them (DescribeTasks takes 100), keeps those a service started that the scheduler did
+   * not stop to replace or scale them, and reads the latest one's task definition for its
+   * containers' log streams.
+   */
+  async findStoppedTask(input: { cluster: string; family: string }): Promise<StoppedTask | undefined> {
+    const listed = await awsCall("ListTasks", `stopped tasks of ${input.family}`, () =>
+      this.client.send(new ListTasksCommand({ cluster: input.cluster, family: input.family, desiredStatus: "STOPPED", maxResults: 100 })),
+    );
+    const arns = listed.taskArns ?? [];
+    if (arns.length === 0) return undefined;
+    const described = await awsCall("DescribeTasks", `stopped tasks of ${input.family}`, () =>
+      this.client.send(new DescribeTasksCommand({ cluster: input.cluster, tasks: arns })),
+    );
+    const latest = (described.tasks ?? [])
+      .filter((t) => t.group?.startsWith("service:") && !isReplacement(t))
+      .sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0))[0];
+    if (!latest?.taskArn) return undefined;
+    const taskArn = latest.taskArn;
+    const definitions = latest.taskDefinitionArn
+      ? (await this.describeTaskDefinition(latest.taskDefinitionArn)).taskDefinition?.containerDefinitions ?? []
+      : [];
+    const containers = (latest.containers ?? []).map((c) => {
+      const name = c.name ?? "";
+      const definition = definitions.find((d) => d.name === name);
+      const logs = definition?.logConfiguration;
+      const group = logs?.logDriver === "awslogs" ? logs.options?.["awslogs-group"] : undefined;
+      const prefix = logs?.logDriver === "awslogs" ? logs.options?.["awslogs-stream-prefix"] : undefined;
+      return {
+        name,
+        essential: definition?.essential !== false,
+        ...(c.exitCode === undefined ? {} : { exitCode: c.exitCode }),
+        ...(c.reason ? { reason: c.reason } : {}),
+        ...(c.image ? { image: c.image } : {}),
+        ...(group && prefix ? { log: { group, stream: `${prefix}/${name}/${taskArn.split("/").at(-1)}` } } : {}),
+      };
+    });
+    return {
+      taskArn,
+      service: latest.group!.slice("service:".length),
+      ...(latest.stopCode ? { stopCode: latest.stopCode } : {}),
+      ...(latest.stoppedReason ? { stoppedReason: latest.stoppedReason } : {}),
+      containers,
+    };
+  }
+
   private latestEvents(service: Service | undefined): string[] {
     return (service?.events ?? [])
       .slice(0, this.eventCount)
@@ -570,6 +617,17 @@ export class EcsTasks implements TaskPort {
     }
     return streams;
   }
+}
+
+/**
+ * A service task the scheduler stopped on purpose: replaced by a deployment, scaled in, the service
+ * deleted. Tasks stopped for failing their load balancer health checks are stopped by the
+ * scheduler too, but say so, and are kept.
+ */
+function isReplacement(task: Task): boolean {
+  if (task.stopCode === "UserInitiated") return true;
+  if (task.stopCode !== "ServiceSchedulerInitiated") return false;
+  return !/health check/i.test(task.stoppedReason ?? "");
 }
 
 /** Milliseconds between two of ECS's timestamps, when both are there and in order. */

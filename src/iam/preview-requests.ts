@@ -162,6 +162,8 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
   const rollout = [
     ...services.map((s) => ctx.request("ecs:DescribeServices", s.arn, "berth waits for the rollout", { ...ctx.ecs(s.arn), ...ctx.resourceTags(s) })),
     ctx.request("elasticloadbalancing:DescribeTargetHealth", "*", "berth waits for a healthy target"),
+    // A rollout that failed: why the service's latest task stopped, and its log (src/preview/flow/stopped-service.ts).
+    ...services.flatMap((s) => ctx.stoppedTaskCalls(s, taskDefinitions)),
   ];
   // Release steps run the release task definition; one-shot compose services run their own.
   const release = [
@@ -337,6 +339,28 @@ class Context {
    */
   listTasks(): IamRequest {
     return { action: "ecs:ListTasks", resource: "*", context: { "aws:RequestedRegion": this.input.region, "ecs:cluster": this.cluster }, caller: "berth finds the tasks holding the data services' storage" };
+  }
+
+  /**
+   * A failed rollout of `service`: ListTasks of its family's stopped tasks, DescribeTasks of one,
+   * its task definition for the log stream, and the tail of its essential container's log.
+   */
+  stoppedTaskCalls(service: Physical, taskDefinitions: Physical[]): IamRequest[] {
+    const caller = "berth reads why a service's new tasks stopped";
+    const ref = (service.props.TaskDefinition as { Ref?: string } | undefined)?.Ref;
+    const taskDefinition = taskDefinitions.find((t) => t.id === ref);
+    if (!taskDefinition) return [];
+    const task = this.arn("ecs", `task/${this.base("ClusterName")}/${this.fakeId(`${service.id}:stopped`, 32)}`);
+    const containers = Array.isArray(taskDefinition.props.ContainerDefinitions) ? (taskDefinition.props.ContainerDefinitions as Array<{ Name?: unknown; Essential?: unknown }>) : [];
+    const container = containers.filter((c) => c.Essential !== false).at(-1)?.Name;
+    const group = this.base("LogGroup");
+    const stream = `${this.input.stackName.replace(/^berth-/, "")}/${typeof container === "string" ? container : service.id}/${task.split("/").at(-1)}`;
+    return [
+      { ...this.listTasks(), caller },
+      this.request("ecs:DescribeTasks", task, caller, this.ecs(task)),
+      this.request("ecs:DescribeTaskDefinition", taskDefinition.arn, caller),
+      this.request("logs:GetLogEvents", this.arn("logs", `log-group:${group}:log-stream:${stream}`), caller),
+    ];
   }
 
   /** A new preview's first create: berth counts the listener's rules and its load balancer's target groups (src/aws/elbv2.ts). */

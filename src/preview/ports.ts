@@ -257,6 +257,39 @@ export interface TaskPort {
    * reason that passes (no Fargate capacity, no network interface), or undefined.
    */
   findPlacementShortage(input: { cluster: string; services: string[] }): Promise<string | undefined>;
+  /**
+   * The latest task an ECS service of the task definition `family` started that stopped for a
+   * reason of its own (a container exited, failed to start, failed its health checks), not because
+   * the scheduler replaced or scaled it away: why a rollout's new tasks never became healthy. ECS
+   * keeps stopped tasks visible for about an hour; undefined when none is left.
+   */
+  findStoppedTask(input: { cluster: string; family: string }): Promise<StoppedTask | undefined>;
+}
+
+/** A service's task that stopped, as ECS describes it. */
+export interface StoppedTask {
+  taskArn: string;
+  /** The ECS service's name, from the task's group `service:<name>`. */
+  service: string;
+  stopCode?: string;
+  stoppedReason?: string;
+  /** The containers as they stopped, the task definition's order. */
+  containers: StoppedContainer[];
+}
+
+/** One container of a stopped service task. */
+export interface StoppedContainer {
+  name: string;
+  /** Whether the task stops when this container stops. */
+  essential: boolean;
+  /** Absent when the container never started. */
+  exitCode?: number;
+  /** Why it stopped, when ECS says (e.g. `OutOfMemoryError: Container killed due to memory usage`). */
+  reason?: string;
+  /** The image it ran. */
+  image?: string;
+  /** Its CloudWatch log stream, when the task definition logs with awslogs. */
+  log?: { group: string; stream: string };
 }
 
 /** How much of a load balancer's capacity for previews is used, and AWS's limits. */

@@ -80,6 +80,11 @@ export interface PreviewStack {
    * while its create still runs (see ReleaseResources).
    */
   releaseResources: ReleaseResources;
+  /**
+   * The compose services that run as ECS services: the logical id of each one's service and its
+   * task definition family, so that a failed rollout can name the service and find its tasks.
+   */
+  ecsServices: Record<string, { logicalId: string; family: string }>;
   warnings: Warning[];
 }
 
@@ -191,6 +196,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
   });
 
   let releaseResources: ReleaseResources | undefined;
+  let ecsServiceIds: PreviewStack["ecsServices"] | undefined;
   const template = renderTemplate(`berth preview of ${target.owner}/${target.repo}#${target.pr}`, (builder) => {
     addBaseParameters(builder, input.baseStack);
     const network = addPreviewNetwork(builder, label);
@@ -312,6 +318,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       network: [network.selfIngress.logicalId],
       dataServices: Object.fromEntries(stateful.map((p) => [p.service.name, ecsServices.get(p.service.name)!.logicalId])),
     };
+    ecsServiceIds = Object.fromEntries([...ecsServices].map(([name, service]) => [name, { logicalId: service.logicalId, family: families.get(name)! }]));
     const running = longRunning.filter((p) => p.built && p.desiredCount > 0);
     const outputs: Record<string, Value | undefined> = {
       Hostname: endpoint.hostname,
@@ -355,6 +362,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
     releaseService: releaseService.name,
     release,
     releaseResources: releaseResources!,
+    ecsServices: ecsServiceIds!,
     warnings,
   };
 }

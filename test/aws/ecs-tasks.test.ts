@@ -1,4 +1,4 @@
-import { RunTaskCommand, waitUntilServicesStable } from "@aws-sdk/client-ecs";
+import { RunTaskCommand, UpdateServiceCommand, waitUntilServicesStable } from "@aws-sdk/client-ecs";
 import { describe, expect, it } from "vitest";
 import { CloudFormationStacks } from "../../src/aws/cloudformation-stacks.js";
 import { CloudWatchLogs } from "../../src/aws/cloudwatch-logs.js";
@@ -496,5 +496,61 @@ describe("EcsTasks and the release tasks nothing watches", () => {
     expect(status(left)).toBe("INACTIVE");
     expect(status(from)).toBe("ACTIVE");
     expect(await otherProcess.deregisterLeftRunRevisions({ from, container: "release" })).toBe(0);
+  });
+});
+
+describe("EcsTasks.findStoppedTask", () => {
+  it("finds the family's latest service task that stopped on its own, with its containers' exit codes, reasons and log streams", async () => {
+    const { fake, tasks } = await setup();
+    const [crashed] = fake.state.ecs.failServiceTasks(`${LABEL}-web`, { exitCode: 1, logLines: ["boom"] });
+    const [killed] = fake.state.ecs.failServiceTasks(`${LABEL}-web`, { exitCode: 137, reason: "OutOfMemoryError: Container killed due to memory usage" });
+    // A new deployment replaces the running task: a stop on purpose, not why a rollout failed.
+    await fake.clients.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: `${LABEL}-web`, forceNewDeployment: true }));
+
+    const found = await tasks.findStoppedTask({ cluster: CLUSTER, family: `${LABEL}-web` });
+
+    expect(crashed).not.toBe(killed);
+    expect(found).toEqual({
+      taskArn: expect.stringMatching(new RegExp(`/${killed}$`)),
+      service: `${LABEL}-web`,
+      stopCode: "EssentialContainerExited",
+      stoppedReason: "Essential container in task exited",
+      containers: [
+        {
+          name: "berth-dns-init",
+          essential: false,
+          exitCode: 0,
+          image: "public.ecr.aws/docker/library/busybox:stable",
+          log: { group: BASE_OUTPUTS.LogGroup, stream: `${LABEL}/berth-dns-init/${killed}` },
+        },
+        {
+          name: "web",
+          essential: true,
+          exitCode: 137,
+          reason: "OutOfMemoryError: Container killed due to memory usage",
+          image: IMAGE,
+          log: { group: BASE_OUTPUTS.LogGroup, stream: `${LABEL}/web/${killed}` },
+        },
+      ],
+    });
+    expect(fake.calls.find((c) => c.command === "ListTasks")?.input).toEqual({ cluster: CLUSTER, family: `${LABEL}-web`, desiredStatus: "STOPPED", maxResults: 100 });
+  });
+
+  it("keeps a task the scheduler stopped for failing its load balancer health checks", async () => {
+    const { fake, tasks } = await setup();
+    const reason = "Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef)";
+    fake.state.ecs.failServiceTasks(`${LABEL}-web`, { stopCode: "ServiceSchedulerInitiated", stoppedReason: reason, exitCode: 143 });
+
+    expect(await tasks.findStoppedTask({ cluster: CLUSTER, family: `${LABEL}-web` })).toMatchObject({ stopCode: "ServiceSchedulerInitiated", stoppedReason: reason });
+  });
+
+  it("finds none when no task stopped, or the stopped one aged out of ECS's view after an hour", async () => {
+    const { fake, tasks } = await setup();
+    expect(await tasks.findStoppedTask({ cluster: CLUSTER, family: `${LABEL}-web` })).toBeUndefined();
+
+    fake.state.ecs.failServiceTasks(`${LABEL}-web`, { exitCode: 1 });
+    expect(await tasks.findStoppedTask({ cluster: CLUSTER, family: `${LABEL}-web` })).toBeDefined();
+    fake.advanceClock(61 * 60 * 1000);
+    expect(await tasks.findStoppedTask({ cluster: CLUSTER, family: `${LABEL}-web` })).toBeUndefined();
   });
 });

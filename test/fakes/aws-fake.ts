@@ -142,6 +142,8 @@ export interface AwsFake {
   scriptTask(script: TaskScript): void;
   /** Makes the next deployment of a matching service fail (circuit breaker) and roll back. */
   scriptRollout(script: RolloutScript): void;
+  /** Moves the fake clock on, e.g. past the hour ECS keeps stopped tasks visible. */
+  advanceClock(ms: number): void;
   /**
    * Fixes what DescribeTargetHealth reports for target groups whose ARN contains `match` (an ARN,
    * or a name part such as `PublicTarget`, for groups a stack has yet to create).
@@ -254,6 +256,7 @@ export function createAwsFake(options: AwsFakeOptions = {}): AwsFake {
     failStack: (fault) => cloudformation.failStack(fault),
     scriptTask: (script) => ecs.scriptTask(script),
     scriptRollout: (script) => ecs.scriptRollout(script),
+    advanceClock: (ms) => world.advance(ms),
     setTargetHealth: (match, health) => elbv2.healthScripts.push({ match, health }),
     putImage: (ref, opts) => ecr.putImage(ref, opts),
     putLogEvents: (group, stream, lines) => logs.put(group, stream, lines),

@@ -124,7 +124,18 @@ describe("buildPreviewRequests", () => {
   it("lists, for a template without data services, only the release tasks that still run", () => {
     const { StatefulServiceArns: _none, ...outputs } = (stack.template as { Outputs: Record<string, unknown> }).Outputs;
     const stateless = buildPreviewRequests({ ...input, template: { ...(stack.template as object), Outputs: outputs } as never });
-    expect(stateless.deploy.filter((r) => r.action === "ecs:ListTasks").map((r) => r.caller)).toEqual(["berth looks for the preview's release tasks that still run"]);
+    expect(stateless.deploy.filter((r) => r.action === "ecs:ListTasks" && r.caller.includes("data services"))).toEqual([]);
+    expect(stateless.deploy.filter((r) => r.action === "ecs:ListTasks").map((r) => r.caller)).toContain("berth looks for the preview's release tasks that still run");
+  });
+
+  it("reads why a service's new tasks stopped, and the log of its essential container, on a deploy and a push", () => {
+    for (const step of ["deploy", "push"] as const) {
+      const calls = requests[step].filter((r) => r.caller === "berth reads why a service's new tasks stopped");
+      expect(calls.map((r) => r.action)).toEqual(expect.arrayContaining(["ecs:DescribeTasks", "logs:GetLogEvents"]));
+      const web = calls.find((r) => r.action === "logs:GetLogEvents" && r.resource.includes("/web/"));
+      expect(web?.resource).toMatch(/:log-stream:[a-z0-9-]+\/web\/[0-9a-f]{32}$/);
+    }
+    expect(requests.deploy.some((r) => r.action === "ecs:ListTasks")).toBe(true);
   });
 
   it("names `*`, without resource keys, for calls without resource-level permissions", () => {

@@ -1,5 +1,6 @@
 import { BerthError, InputError } from "../../errors.js";
 import type { RepoConfig } from "../../config/schema.js";
+import type { PreviewStack } from "../../stack/build-template.js";
 import type { ConfigLineOf } from "../../stack/diagnostics.js";
 import { formatWarning, type PreviewPlan, type PreviewTarget } from "../../plan/plan-preview.js";
 import { inProcessPlanner, type Planner } from "../../plan/planner.js";
@@ -27,6 +28,7 @@ import { awakeIdle } from "./sleep-wake.js";
 import { buildReleaseTarget, parsePairs, parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
 import { startStackReads } from "./stack-reads.js";
 import { checkRollout } from "./check-rollout.js";
+import { explainStoppedService } from "./stopped-service.js";
 import { RestartSignal, SupersededSignal } from "./keyed-queue.js";
 import { buildBaseParameters } from "../../stack/base-stack.js";
 import { isOneShotStep } from "../../stack/release.js";
@@ -264,7 +266,9 @@ export async function deployPreview(
         onProgress: (line) => log.debug({ line }, "stack progress"),
         ...(existing === read.stack ? { current: { stack: read.stack } } : {}),
         // The release phase starts the data services: ECS may find no capacity for them as for a rollout.
-      }).catch((error: unknown) => rethrowWithShortage(deps, error, { cluster, services: Object.values(parsePairs(existing?.outputs.ServiceArns)) })));
+      }).catch((error: unknown) =>
+        rethrowWithShortage(deps, error, { cluster, services: Object.values(parsePairs(existing?.outputs.ServiceArns)), stopped: stoppedInput(releaseStack, existing?.outputs.ServiceArns, config.healthcheck) }),
+      ));
     }
     // The release task runs this commit's image: registered by berth when the stack still names the previous one.
     const swapImage = change === "release-image" ? releaseImage : undefined;
@@ -363,7 +367,7 @@ export async function deployPreview(
         ...(watch ? { watch } : {}),
         ...(awaitResources ? { awaitResources } : {}),
       }).catch((error: unknown) =>
-        rethrowWithShortage(deps, error, { cluster, services: Object.values(outputs?.services ?? {}) }),
+        rethrowWithShortage(deps, error, { cluster, services: Object.values(outputs?.services ?? {}), stopped: stoppedInput(finalStack, held?.outputs.ServiceArns, config.healthcheck) }),
       );
     let rollout: Promise<{ stack: StackSummary; priority: number }>;
     if (gate && gatedCreate) {
@@ -428,7 +432,8 @@ export async function deployPreview(
           log.warn({ err: restoreError }, "could not name the commit that served before on the stack again"),
         );
       }
-      throw error;
+      // The check names the service whose new tasks stopped: why, with its log (before the stop ages out).
+      throw signal.aborted ? error : await explainStoppedService(deps, error, { cluster, ...stoppedInput(finalStack, live.outputs.ServiceArns, config.healthcheck) });
     }
 
     // The deployment's "log" link opens the public service's log in CloudWatch (every task's stream).
@@ -475,6 +480,23 @@ export async function deployPreview(
       await deps.stacks.delete(name).catch((error: unknown) => log.warn({ err: error, stack: name }, "could not delete the stack of a failed create; the next deploy does"));
     }
   }
+}
+
+/**
+ * What explainStoppedService needs of a rollout: the stack's ECS services (with their ARNs, from
+ * the stack's `ServiceArns` output once it has one), its public service and health check settings.
+ */
+function stoppedInput(
+  stack: PreviewStack,
+  serviceArns: string | undefined,
+  healthcheck: RepoConfig["healthcheck"],
+): Omit<Parameters<typeof explainStoppedService>[2], "cluster"> {
+  const arns = parsePairs(serviceArns);
+  return {
+    services: Object.fromEntries(Object.entries(stack.ecsServices).map(([name, s]) => [name, { ...s, ...(arns[name] === undefined ? {} : { arn: arns[name] }) }])),
+    publicService: stack.publicService,
+    healthcheck,
+  };
 }
 
 /** What the check run's Stack row says when the release phase needed no stack update. */

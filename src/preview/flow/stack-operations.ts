@@ -6,6 +6,7 @@ import type { DeployDeps } from "./deploy-preview.js";
 import { isPriorityInUse } from "./listener-priority.js";
 import { compareReleasePhase, sameTags } from "./release-phase-change.js";
 import { DEPLOYING_TAG, SERVING_TAG } from "./serving-tags.js";
+import { explainStoppedService } from "./stopped-service.js";
 
 /*
  * The stack operations of a deploy, apart from its order: a create or update that finds itself a
@@ -101,12 +102,17 @@ export async function recordDataTasks(deps: DeployDeps, created: RolloutInput, d
 /**
  * CloudFormation fails a rollout whose ECS service the circuit breaker stopped without saying why
  * the tasks failed; when the services' events say ECS could not place them for want of capacity,
- * the failure may pass, and is rethrown as transient with ECS's words.
+ * the failure may pass, and is rethrown as transient with ECS's words. Otherwise, with `stopped`,
+ * it is rethrown with why the service's latest task stopped and its log (see explainStoppedService).
  */
-export async function rethrowWithShortage(deps: DeployDeps, error: unknown, input: { cluster: string; services: string[] }): Promise<never> {
+export async function rethrowWithShortage(
+  deps: DeployDeps,
+  error: unknown,
+  input: { cluster: string; services: string[]; stopped?: Omit<Parameters<typeof explainStoppedService>[2], "cluster"> },
+): Promise<never> {
   if (!(error instanceof StackError) || error.transient !== undefined || error.firstFailure?.type !== "AWS::ECS::Service") throw error;
   const shortage = await deps.tasks.findPlacementShortage(input).catch(() => undefined);
-  if (shortage === undefined) throw error;
+  if (shortage === undefined) throw input.stopped ? await explainStoppedService(deps, error, { cluster: input.cluster, ...input.stopped }) : error;
   throw new StackError(error.message, {
     cause: error,
     stackName: error.stackName,

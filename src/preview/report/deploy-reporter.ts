@@ -153,13 +153,13 @@ export class DeployReporter {
    * The deploy failed in `phase` (undefined: the repository's files are wrong and nothing ran):
    * the reason a developer can act on, with verbatim `details` lines or a log tail.
    */
-  async fail(phase: PhaseName | undefined, message: string, extra: { logTail?: string[]; details?: string[]; transient?: TransientSource } = {}): Promise<void> {
+  async fail(phase: PhaseName | undefined, message: string, extra: { logTail?: string[]; logOf?: string; details?: string[]; transient?: TransientSource } = {}): Promise<void> {
     this.report.outcome = "failure";
     const failedPhase = phase ?? this.currentPhase();
     this.report.failure = {
       message,
       ...(failedPhase === undefined ? {} : { phase: failedPhase }),
-      ...(extra.logTail && extra.logTail.length > 0 ? { logTail: extra.logTail } : {}),
+      ...(extra.logTail && extra.logTail.length > 0 ? { logTail: extra.logTail, ...(extra.logOf === undefined ? {} : { logOf: extra.logOf }) } : {}),
       ...(extra.details && extra.details.length > 0 ? { details: extra.details } : {}),
       ...(extra.transient === undefined ? {} : { transient: extra.transient }),
     };

@@ -48,6 +48,8 @@ export interface DeployReport {
     phase?: PhaseName;
     message: string;
     logTail?: string[];
+    /** The container the log tail is of, when it is not the failed phase's own (a service's stopped task). */
+    logOf?: string;
     /** Lines shown verbatim in a code block, e.g. `FILE:LINE: message` for bad config. */
     details?: string[];
     /** Set when the failure may pass (throttling, a server error): a resync tries the head again. */
@@ -268,7 +270,7 @@ function renderFailure(report: DeployReport): string[] {
     );
   }
   if (failure.logTail !== undefined && failure.logTail.length > 0) {
-    const of = failure.phase === undefined ? "the step" : failure.phase.startsWith("init:") ? inlineCode(failure.phase.slice("init:".length)) : failure.phase;
+    const of = failure.logOf !== undefined ? `container ${inlineCode(failure.logOf)}` : failure.phase === undefined ? "the step" : failure.phase.startsWith("init:") ? inlineCode(failure.phase.slice("init:".length)) : failure.phase;
     parts.push(`Last ${failure.logTail.length} log ${failure.logTail.length === 1 ? "line" : "lines"} of ${of}:`);
     parts.push(codeBlock(failure.logTail, "text"));
   }

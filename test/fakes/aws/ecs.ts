@@ -71,8 +71,30 @@ export interface RolloutScript {
    * this time. ...`): the service's events say `(service x) was unable to place a task. Reason: …`.
    */
   placement?: string;
+  /** How the deployment's tasks stopped before the circuit breaker gave up (see failServiceTasks). */
+  tasks?: ServiceTaskFailure;
   times?: number;
 }
+
+/**
+ * How a service's task stops on its own, as DescribeTasks then shows it: the task's `stopCode` and
+ * `stoppedReason`, the workload container's `exitCode` and `reason`, and what it logged.
+ */
+export interface ServiceTaskFailure {
+  /** Default `EssentialContainerExited`. */
+  stopCode?: Task["stopCode"];
+  /** Default `Essential container in task exited`. */
+  stoppedReason?: string;
+  /** The essential container's exit code; absent when it never started. */
+  exitCode?: number;
+  /** The essential container's reason, e.g. `OutOfMemoryError: Container killed due to memory usage`. */
+  reason?: string;
+  /** Lines it wrote to its log stream before it stopped. */
+  logLines?: string[];
+}
+
+/** How long ECS keeps a stopped task visible to ListTasks and DescribeTasks: about an hour. */
+export const STOPPED_TASK_RETENTION_MS = 60 * 60 * 1000;
 
 export interface FakeServiceState extends Service {
   serviceArn: string;
@@ -86,6 +108,7 @@ interface FakeDeployment extends Deployment {
   pollsLeft: number;
   failWith?: string;
   placementFailure?: string;
+  taskFailure?: ServiceTaskFailure;
 }
 
 /** A workload container of a one-off task: its script and how many DescribeTasks polls it runs. */
@@ -208,6 +231,52 @@ export class FakeEcs {
     }
     if (started.length === 0) throw new Error(`aws fake: no running task of a service named like ${service}`);
     return started;
+  }
+
+  /**
+   * What ECS shows when a service's tasks stop on their own (the app crashed, ran out of memory,
+   * failed its load balancer health checks): the running tasks of each service whose name contains
+   * `service` stop as `how` says, and the scheduler starts new ones. Returns the stopped task ids.
+   */
+  failServiceTasks(service: string, how: ServiceTaskFailure): string[] {
+    const stopped: string[] = [];
+    for (const s of this.services.values()) if (s.serviceName.includes(service)) stopped.push(...this.failTasksOf(s, how));
+    if (stopped.length === 0) throw new Error(`aws fake: no running task of a service named like ${service}`);
+    return stopped;
+  }
+
+  private failTasksOf(service: FakeServiceState, how: ServiceTaskFailure): string[] {
+    const running = [...this.tasks.values()].filter((t) => t.service === service.serviceArn && t.lastStatus === "RUNNING");
+    for (const task of running) {
+      const definitions = this.findTaskDefinition(task.taskDefinitionArn ?? "")?.containerDefinitions ?? [];
+      const workload = definitions.filter((c) => c.essential !== false).at(-1);
+      Object.assign(task, {
+        lastStatus: "STOPPED",
+        desiredStatus: "STOPPED",
+        stopCode: how.stopCode ?? "EssentialContainerExited",
+        stoppedReason: how.stoppedReason ?? "Essential container in task exited",
+        stoppingAt: this.world.now(),
+        stoppedAt: this.world.now(),
+      });
+      for (const c of task.containers ?? []) {
+        if (c.lastStatus === "STOPPED") continue;
+        c.lastStatus = "STOPPED";
+        if (c.name !== workload?.name) continue;
+        if (how.exitCode !== undefined) c.exitCode = how.exitCode;
+        if (how.reason !== undefined) c.reason = how.reason;
+      }
+      const options = workload?.logConfiguration?.options ?? {};
+      const group = options["awslogs-group"];
+      const prefix = options["awslogs-stream-prefix"];
+      if (group && prefix && workload?.name && how.logLines?.length) this.logs.put(group, `${prefix}/${workload.name}/${task.taskArn.split("/").at(-1)}`, how.logLines);
+    }
+    for (const _ of running) this.startServiceTask(service);
+    return running.map((t) => t.taskArn.split("/").at(-1)!);
+  }
+
+  /** Whether ECS still shows the task: a stopped one only for about an hour. */
+  private visible(task: FakeTask): boolean {
+    return task.lastStatus !== "STOPPED" || task.stoppedAt === undefined || this.world.peek().getTime() - task.stoppedAt.getTime() < STOPPED_TASK_RETENTION_MS;
   }
 
   /** The next revision number of a family. */
@@ -340,6 +409,7 @@ export class FakeEcs {
       pollsLeft: this.timing.rolloutPolls,
       failWith: script?.fail,
       ...(script?.placement === undefined ? {} : { placementFailure: script.placement }),
+      ...(script?.tasks === undefined ? {} : { taskFailure: script.tasks }),
     };
     service.deployments.unshift(deployment);
     service.taskDefinition = taskDefinition;
@@ -365,7 +435,14 @@ export class FakeEcs {
       launchType: "FARGATE",
       createdAt: this.world.now(),
       startedAt: this.world.now(),
-      containers: [],
+      containers: (this.findTaskDefinition(service.taskDefinition ?? "")?.containerDefinitions ?? []).map((c) => ({
+        name: c.name,
+        image: c.image,
+        lastStatus: c.essential === false ? "STOPPED" : "RUNNING",
+        // Init containers (essential: false) have run and exited 0 by the time the workload runs.
+        ...(c.essential === false ? { exitCode: 0 } : {}),
+        taskArn,
+      })),
       step: 0,
       script: undefined,
       container: "",
@@ -386,6 +463,7 @@ export class FakeEcs {
       // `family` is a task definition family's full name, as ECS documents; `startedBy` an exact value.
       .filter((t) => input.family === undefined || familyOf(t.taskDefinitionArn) === input.family)
       .filter((t) => input.startedBy === undefined || t.startedBy === input.startedBy)
+      .filter((t) => this.visible(t))
       .map((t) => t.taskArn);
     return { taskArns };
   }
@@ -399,6 +477,7 @@ export class FakeEcs {
     if (primary.failWith) {
       const reason = `ECS deployment circuit breaker: ${primary.failWith}.`;
       if (primary.placementFailure) this.event(service, `(service ${name}) was unable to place a task. Reason: ${primary.placementFailure}`);
+      if (primary.taskFailure) this.failTasksOf(service, primary.taskFailure);
       Object.assign(primary, { rolloutState: "FAILED", rolloutStateReason: reason, failedTasks: 3, runningCount: 0, pendingCount: 0 });
       this.event(service, `(service ${name}) (deployment ${primary.id}) deployment failed: ${primary.failWith}.`);
       const previous = service.deployments.find((d) => d !== primary && d.status === "ACTIVE");
@@ -562,7 +641,7 @@ export class FakeEcs {
     const failures: Array<{ arn: string; reason: string }> = [];
     for (const ref of input.tasks ?? []) {
       const task = this.tasks.get(ref) ?? [...this.tasks.values()].find((t) => t.taskArn.endsWith(`/${ref}`));
-      if (!task) {
+      if (!task || !this.visible(task)) {
         failures.push({ arn: ref, reason: "MISSING" });
         continue;
       }

@@ -139,6 +139,16 @@ export class World {
     return new Date(this.clock);
   }
 
+  /** The fake clock as it reads now, without moving it. */
+  peek(): Date {
+    return new Date(this.clock);
+  }
+
+  /** Moves the fake clock on: time passing between two looks (e.g. stopped tasks ageing out). */
+  advance(ms: number): void {
+    this.clock += ms;
+  }
+
   /** A deterministic hex id of `length` characters. */
   hex(length: number): string {
     let out = "";
