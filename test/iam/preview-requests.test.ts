@@ -125,7 +125,8 @@ describe("buildPreviewRequests", () => {
     const { StatefulServiceArns: _none, ...outputs } = (stack.template as { Outputs: Record<string, unknown> }).Outputs;
     const stateless = buildPreviewRequests({ ...input, template: { ...(stack.template as object), Outputs: outputs } as never });
     expect(stateless.deploy.filter((r) => r.action === "ecs:ListTasks" && r.caller.includes("data services"))).toEqual([]);
-    expect(stateless.deploy.filter((r) => r.action === "ecs:ListTasks").map((r) => r.caller)).toContain("berth looks for the preview's release tasks that still run");
+    // Requests alike are merged, their callers joined with " / ".
+    expect(stateless.deploy.filter((r) => r.action === "ecs:ListTasks").flatMap((r) => r.caller.split(" / "))).toContain("berth looks for the preview's release tasks that still run");
   });
 
   it("reads why a service's new tasks stopped, and the log of its essential container, on a deploy and a push", () => {
