@@ -133,6 +133,8 @@ export async function runReleaseChain(
     steps: ConfigReleaseStep[];
     image?: string;
     tags: Record<string, string>;
+    /** Settles when the task may start: registering its revision runs meanwhile; a rejection stops the run. */
+    ready?: Promise<unknown>;
     onRetry?: (retry: StepRetry) => void | Promise<void>;
     onPassed?: (step: ConfigReleaseStep["name"]) => void | Promise<void>;
     /** Told when deregistering the run's revision failed (it is left ACTIVE, and harmless). */
@@ -167,6 +169,7 @@ export async function runReleaseChain(
   };
   let result: Awaited<ReturnType<TaskPort["runTask"]>>;
   try {
+    await input.ready;
     result = await deps.tasks.runTask({
       cluster: input.cluster,
       taskDefinition,

@@ -61,15 +61,18 @@ export async function runReleaseSteps(
   },
 ): Promise<void> {
   const { plan, reporter, checkpoint, dataGone } = input;
-  if (plan.oneShots.length > 0 || plan.due.length > 0) {
-    await waitForStrayReleaseTasks(deps, {
-      cluster: input.cluster,
-      families: releaseFamilies(input.target()),
-      signal: input.abort,
-      onWaiting: (tasks) => input.log.warn({ tasks }, "release tasks of an earlier deploy still run; waiting for them to stop"),
-    });
-    checkpoint();
-  }
+  // Looked for beside the first step's preparation (registering the run's revision), and awaited
+  // before its task starts.
+  const strays =
+    plan.oneShots.length > 0 || plan.due.length > 0
+      ? waitForStrayReleaseTasks(deps, {
+          cluster: input.cluster,
+          families: releaseFamilies(input.target()),
+          signal: input.abort,
+          onWaiting: (tasks) => input.log.warn({ tasks }, "release tasks of an earlier deploy still run; waiting for them to stop"),
+        }).then(() => checkpoint())
+      : Promise.resolve();
+  strays.catch(() => {});
   const retrying = (name: PhaseName) => (retry: StepRetry) =>
     reporter.phase(name, "running", `retrying: ${retry.reason}, attempt ${retry.attempt} of ${retry.attempts}`);
   /** Runs one step on the stack's own release task definition; returns its last retry, if any. */
@@ -95,6 +98,7 @@ export async function runReleaseSteps(
     return [why, retriedNote].filter(Boolean).join("; ") || undefined;
   };
 
+  if (plan.oneShots.length > 0) await strays;
   for (const step of plan.oneShots) {
     input.onPhase(step.name);
     await reporter.phase(step.name);
@@ -109,6 +113,7 @@ export async function runReleaseSteps(
     const step = due[0]!;
     input.onPhase(step.name);
     await reporter.phase(step.name, "running", startNote(step.name, undefined));
+    await strays;
     const retried = await runOne(step.name, step);
     await reporter.done(step.name, "success", doneNote(step.name, retried));
     checkpoint();
@@ -123,6 +128,7 @@ export async function runReleaseSteps(
       steps: due,
       ...(input.image === undefined ? {} : { image: input.image }),
       tags: input.tags,
+      ready: strays,
       onRetry: (retry) => {
         retried = retry;
         return retrying(first.name)(retry);
