@@ -1,6 +1,7 @@
 import path from "node:path";
 import { expect } from "vitest";
 import { runCli } from "../../src/cli/index.js";
+import { lintTemplate } from "../helpers/cfn-lint.js";
 
 /**
  * How the real-world tests plan a fixture repository: through `berth plan --json`, as a user runs it,
@@ -73,4 +74,24 @@ type Template = { Resources: Record<string, { Type: string; Properties: { Contai
 export function container(planned: Plan, name: string): Container {
   const all = Object.values((planned.template as Template).Resources).flatMap((r) => r.Properties.ContainerDefinitions ?? []);
   return all.find((c) => c.Name === name)!;
+}
+
+/** What a user sees of one application that plans: its services, release steps and warnings by code. */
+export interface PlannedApp {
+  repo: string;
+  services: string[];
+  release: string[];
+  /** Warnings by code; a code a table's other rows name is `undefined` here. */
+  codes: Partial<Record<string, number>>;
+}
+
+/** Plans the application and asserts what a user sees, that the template fits inline and that cfn-lint finds nothing. */
+export async function expectPlansAsSeen({ repo, services, release, codes }: PlannedApp): Promise<void> {
+  const planned = await plan(repo);
+
+  expect(servicesOf(planned)).toEqual(services);
+  expect(planned.release.map((r) => r.name)).toEqual(release);
+  expect(codesOf(planned)).toEqual(codes);
+  expect(Buffer.byteLength(JSON.stringify(planned.template))).toBeLessThan(INLINE_TEMPLATE_LIMIT);
+  expect(await lintTemplate(planned.template, repo)).toEqual([]);
 }
