@@ -40,18 +40,26 @@ async function tasksStarted(harness: Harness, count: number): Promise<void> {
   await vi.waitFor(() => expect(releaseTasks(harness)).toHaveLength(count), { timeout: 30_000, interval: 2 });
 }
 
+/**
+ * Opens pull request 7, kills berth while its first migration runs (40 looks at the task), and
+ * starts it again; returns the harness.
+ */
+async function dieDuringMigrate(): Promise<Harness> {
+  const harness = createHarness({ files: readFixtureRepo("rails-postgres") });
+  harness.aws.putImage(IMAGE(SHA1));
+  harness.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
+  harness.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 40, times: 1 });
+  await harness.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
+  await tasksStarted(harness, 1);
+  harness.kill();
+  harness.restart();
+  await harness.ready();
+  return harness;
+}
+
 describe("release tasks berth stopped watching", () => {
   it("a restarted berth's deploy waits for the migrate+seed task the dead process started, instead of running a second one beside it", async () => {
-    h = createHarness({ files: readFixtureRepo("rails-postgres") });
-    h.aws.putImage(IMAGE(SHA1));
-    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
-    // The first migration runs long: 40 looks at the task.
-    h.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 40, times: 1 });
-    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
-    await tasksStarted(h, 1);
-    h.kill();
-    h.restart();
-    await h.ready();
+    h = await dieDuringMigrate();
 
     await resyncs(h);
 
@@ -65,16 +73,8 @@ describe("release tasks berth stopped watching", () => {
   });
 
   it("a restarted berth's deploy deregisters the release run revision the dead process left ACTIVE", async () => {
-    h = createHarness({ files: readFixtureRepo("rails-postgres") });
-    h.aws.putImage(IMAGE(SHA1));
-    h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
-    h.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 40, times: 1 });
-    await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
-    await tasksStarted(h, 1);
+    h = await dieDuringMigrate();
     const leftBehind = releaseTasks(h)[0]!.taskDefinitionArn!;
-    h.kill();
-    h.restart();
-    await h.ready();
 
     await resyncs(h);
 
