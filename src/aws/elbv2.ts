@@ -53,9 +53,11 @@ export class ElbV2 implements LoadBalancerPort {
    */
   async waitHealthy(input: { targetGroupArn: string; signal?: Signal; launching?: boolean }): Promise<void> {
     const { targetGroupArn, signal } = input;
-    // A first look at three fifths of the launch catches an AWS faster than the pace berth knows.
+    // A first look at three fifths of the launch catches an AWS faster than the pace berth knows;
+    // looks before the end are never further apart than the usual far delay (twelve poll delays).
+    const early = Math.min(this.timing.farDelayMs ?? this.timing.delayMs * 12, this.pace.scale(TYPICAL_MS.serviceRollout * 0.6));
     const cadence: Cadence = input.launching
-      ? { ...this.timing, expectedMs: () => this.pace.scale(TYPICAL_MS.serviceRollout), farDelayMs: this.pace.scale(TYPICAL_MS.serviceRollout * 0.6), checkAtOnce: false }
+      ? { ...this.timing, expectedMs: () => this.pace.scale(TYPICAL_MS.serviceRollout), farDelayMs: early, checkAtOnce: false }
       : this.timing;
     let last: TargetHealthDescription[] = [];
     const healthy = await pollUntil(async () => {
