@@ -24,6 +24,7 @@ import { awsCall } from "./aws-call.js";
 import { AwsPace } from "./aws-pace.js";
 import { DurationMemory, TYPICAL_MS } from "./expected-duration.js";
 import { formatDuration, pause, pollUntil, timing, type PollTiming } from "./poll.js";
+import { taskDefinitionFamily } from "../util/task-definition-family.js";
 
 /** How many revisions read ahead for registerStepChain are kept. */
 const READ_AHEAD = 8;
@@ -334,7 +335,7 @@ export class EcsTasks implements TaskPort {
    * step's name. `from` and the stack's other revisions keep it, and stay. Returns how many.
    */
   async deregisterLeftRunRevisions(input: { from: string; container: string }): Promise<number> {
-    const family = input.from.split("/").at(-1)!.replace(/:\d+$/, "");
+    const family = taskDefinitionFamily(input.from);
     let count = 0;
     for (const arn of await this.listRevisions(family, "ACTIVE")) {
       if (arn === input.from) continue;
@@ -373,7 +374,7 @@ export class EcsTasks implements TaskPort {
         this.client.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status, nextToken })),
       );
       // The filter is the full family name; a family that merely starts with it is not ours to touch.
-      arns.push(...(page.taskDefinitionArns ?? []).filter((arn) => arn.split("/").at(-1)?.replace(/:\d+$/, "") === family));
+      arns.push(...(page.taskDefinitionArns ?? []).filter((arn) => taskDefinitionFamily(arn) === family));
       nextToken = page.nextToken;
     } while (nextToken);
     return arns;
@@ -574,16 +575,14 @@ export class EcsTasks implements TaskPort {
     const containers = (latest.containers ?? []).map((c) => {
       const name = c.name ?? "";
       const definition = definitions.find((d) => d.name === name);
-      const logs = definition?.logConfiguration;
-      const group = logs?.logDriver === "awslogs" ? logs.options?.["awslogs-group"] : undefined;
-      const prefix = logs?.logDriver === "awslogs" ? logs.options?.["awslogs-stream-prefix"] : undefined;
+      const { group, stream } = awslogsOf(definition, taskArn);
       return {
         name,
         essential: definition?.essential !== false,
         ...(c.exitCode === undefined ? {} : { exitCode: c.exitCode }),
         ...(c.reason ? { reason: c.reason } : {}),
         ...(c.image ? { image: c.image } : {}),
-        ...(group && prefix ? { log: { group, stream: `${prefix}/${name}/${taskArn.split("/").at(-1)}` } } : {}),
+        ...(group && stream ? { log: { group, stream } } : {}),
       };
     });
     return {
@@ -610,11 +609,7 @@ export class EcsTasks implements TaskPort {
       (await awsCall("DescribeTaskDefinition", taskDefinition, () => this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition })))).taskDefinition
         ?.containerDefinitions;
     const streams: Record<string, string | undefined> = {};
-    for (const container of containers) {
-      const logs = definitions?.find((c) => c.name === container)?.logConfiguration;
-      const prefix = logs?.logDriver === "awslogs" ? logs.options?.["awslogs-stream-prefix"] : undefined;
-      streams[container] = prefix ? `${prefix}/${container}/${taskArn.split("/").at(-1)}` : undefined;
-    }
+    for (const container of containers) streams[container] = awslogsOf(definitions?.find((c) => c.name === container), taskArn).stream;
     return streams;
   }
 }
@@ -694,4 +689,16 @@ const SHORTAGE = /capacity is unavailable|insufficient capacity|RESOURCE:(?:ENI|
 
 function describeStop(result: TaskResult): string {
   return [result.stopCode, result.stoppedReason].filter(Boolean).join(": ") || "the task stopped before its container started";
+}
+
+/**
+ * Where a container of a task logs, from its definition's awslogs options: the group, and the
+ * stream `<prefix>/<container>/<task id>` as the awslogs driver names it. Empty for another driver.
+ */
+function awslogsOf(definition: ContainerDefinition | undefined, taskArn: string): { group?: string; stream?: string } {
+  const logs = definition?.logConfiguration;
+  if (logs?.logDriver !== "awslogs" || !definition?.name) return {};
+  const group = logs.options?.["awslogs-group"];
+  const prefix = logs.options?.["awslogs-stream-prefix"];
+  return { ...(group ? { group } : {}), ...(prefix ? { stream: `${prefix}/${definition.name}/${taskArn.split("/").at(-1)}` } : {}) };
 }

@@ -1,3 +1,4 @@
+import { taskDefinitionFamily } from "../../util/task-definition-family.js";
 import { BerthError } from "../../errors.js";
 import { containerName } from "../../stack/naming.js";
 import { isOneShotStep, type ConfigReleaseStep, type ReleaseStep } from "../../stack/release.js";
@@ -29,7 +30,7 @@ export type StepRetry = Parameters<NonNullable<RunTaskInput["onRetry"]>>[0];
 /** The task definition families a preview's release steps run in: the release family's and each one-shot service's. */
 export function releaseFamilies(outputs: Pick<ReleaseTarget, "releaseTaskDefinitionArn" | "oneShotTaskDefinitions">): string[] {
   const arns = [outputs.releaseTaskDefinitionArn, ...Object.values(outputs.oneShotTaskDefinitions)];
-  return [...new Set(arns.map((arn) => arn.split("/").at(-1)!.replace(/:\d+$/, "")))];
+  return [...new Set(arns.map(taskDefinitionFamily))];
 }
 
 /**
