@@ -12,6 +12,7 @@ import { CloudWatchRequests } from "../src/aws/cloudwatch-requests.js";
 import { EcrImages } from "../src/aws/ecr-images.js";
 import { EcsTasks } from "../src/aws/ecs-tasks.js";
 import { ElbV2 } from "../src/aws/elbv2.js";
+import { EcsServiceDeployments } from "../src/aws/ecs-service-deployments.js";
 import { createGateSignals } from "../src/aws/wait-condition-signals.js";
 import { CREATE_RETRY } from "../src/github/create-once.js";
 import { createRepoGitHub } from "../src/github/create-repo-github.js";
@@ -108,6 +109,7 @@ export function createEngine(input: {
     logs: new CloudWatchLogs({ client: clients.logs, region: settings.AWS_REGION }),
     requests: new CloudWatchRequests({ client: clients.cloudwatch, ...(input.now ? { now: input.now } : {}) }),
     priorities: new ListenerPriorityAllocator(loadBalancers),
+    hooks: new EcsServiceDeployments({ client: clients.ecs, pollDelayMs: timings.pollDelayMs, pace }),
     gates: createGateSignals(input.fetch ? { fetch: input.fetch } : {}),
     base: readBase,
     github: async (repo) => {
@@ -140,6 +142,7 @@ export function createEngine(input: {
       imagePollMs: timings.imagePollMs,
       logTailLines: 30,
       releaseGate: input.releaseGate ?? settings.BERTH_RELEASE_GATE !== "off",
+      hookRetryMs: timings.pollDelayMs,
     },
   });
 }

@@ -381,6 +381,19 @@ export class CloudFormationStacks implements StackPort {
   }
 
   /** Deletes the stack and waits until it is gone; a missing stack is a no-op. */
+  async findResource(name: string, logicalId: string): Promise<string | undefined> {
+    let next: string | undefined;
+    do {
+      const page = await awsCall("ListStackResources", `stack ${name}`, () =>
+        this.client.send(new ListStackResourcesCommand({ StackName: name, NextToken: next })),
+      );
+      const found = page.StackResourceSummaries?.find((r) => r.LogicalResourceId === logicalId);
+      if (found) return found.PhysicalResourceId || undefined;
+      next = page.NextToken;
+    } while (next);
+    return undefined;
+  }
+
   async delete(name: string, signal?: Signal): Promise<void> {
     this.assertPrefix(name, "delete");
     const stack = await this.describe(name);

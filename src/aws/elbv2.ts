@@ -98,6 +98,22 @@ export class ElbV2 implements LoadBalancerPort {
     return priorities.sort((a, b) => a - b);
   }
 
+  async forwardedTo(ruleArn: string): Promise<string | undefined> {
+    let out;
+    try {
+      out = await awsCall("DescribeRules", ruleArn, () => this.client.send(new DescribeRulesCommand({ RuleArns: [ruleArn] })));
+    } catch (error) {
+      if (error instanceof AwsCallError && error.code === "RuleNotFoundException") return undefined;
+      throw error;
+    }
+    const forward = out.Rules?.[0]?.Actions?.find((a) => a.Type === "forward");
+    if (!forward) return undefined;
+    // A weighted forward (ECS's blue/green leaves one at 100 and the other at 0) or a plain one.
+    const groups = forward.ForwardConfig?.TargetGroups ?? [];
+    const heaviest = [...groups].sort((a, b) => (b.Weight ?? 1) - (a.Weight ?? 1))[0]?.TargetGroupArn;
+    return heaviest ?? forward.TargetGroupArn;
+  }
+
   /**
    * The target group's VPC, target type and protocol, and each registered target's health state;
    * undefined when there is no such group (DescribeTargetGroups, DescribeTargetHealth).

@@ -109,6 +109,11 @@ export interface StackPort {
    * or undefined when no update runs or it waits on none: a gate a stopped berth left open.
    */
   findOpenGate(name: string): Promise<string | undefined>;
+  /**
+   * The physical id of one of the stack's resources (an ECS service's ARN once CloudFormation started
+   * creating it), or undefined while it has none.
+   */
+  findResource(name: string, logicalId: string): Promise<string | undefined>;
   /** Deletes and waits until gone; DELETE_FAILED is retried, then thrown as StackError. Missing stack: no-op. */
   delete(name: string, signal?: Signal): Promise<void>;
   /** Outputs of a stack berth does not own (the operator's base stack). Throws when missing. */
@@ -313,6 +318,35 @@ export interface LoadBalancerPort {
   waitHealthy(input: { targetGroupArn: string; signal?: Signal; launching?: boolean }): Promise<void>;
   /** Listener rule priorities in use on the listener. */
   usedPriorities(listenerArn: string): Promise<number[]>;
+  /**
+   * The target group a listener rule sends its traffic to: the one with the greatest weight in its
+   * forward action. Undefined when the rule is gone or forwards nowhere.
+   */
+  forwardedTo(ruleArn: string): Promise<string | undefined>;
+}
+
+/** A blue/green service deployment paused at a lifecycle hook, waiting for berth. */
+export interface PausedDeployment {
+  deploymentArn: string;
+  hookId: string;
+}
+
+/**
+ * ECS blue/green service deployments with a pause hook (the fast rollout): the new version runs
+ * and is healthy beside the old one, with no production traffic, until berth continues or rolls
+ * the deployment back.
+ */
+export interface RolloutHookPort {
+  /**
+   * Waits until one of the service's deployments waits at a pause hook: looks first when a launch
+   * and health check would be over (at the pace AWS goes), then every 2 s. Undefined once `signal`
+   * aborts (the stack operation that deploys the service ended).
+   */
+  waitPaused(input: { cluster: string; service: string; signal: AbortSignal }): Promise<PausedDeployment | undefined>;
+  /** One look: the service's deployment waiting at a pause hook now, if any. */
+  findPaused(input: { cluster: string; service: string }): Promise<PausedDeployment | undefined>;
+  /** CONTINUE (the new version takes the traffic) or ROLLBACK (it stops; the old one keeps serving). */
+  resume(input: PausedDeployment & { action: "CONTINUE" | "ROLLBACK" }): Promise<void>;
 }
 
 /** CloudWatch metrics: how the shared load balancer counts what it sends to a preview. */

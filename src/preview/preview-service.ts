@@ -109,6 +109,7 @@ export class PreviewService {
     this.resyncing ??= reconcile({
       stacks: this.deps.stacks,
       gates: this.deps.gates,
+      hooks: this.deps.hooks,
       github: this.deps.github,
       ...(this.deps.app ? { app: this.deps.app } : {}),
       budget: this.deps.resyncBudget ?? RESYNC_BUDGET,

@@ -12,6 +12,12 @@ export interface ReleaseGate {
   id: string;
   /** How long CloudFormation waits for the signal before it fails the update (at most 43200). */
   timeoutSeconds: number;
+  /**
+   * A fast rollout's push: the public service does not wait for the gate. Its new version starts at
+   * once, beside the old one and without traffic, and takes the traffic at the pause hook berth
+   * continues once the steps passed.
+   */
+  publicStartsAtOnce?: boolean;
 }
 
 /** The longest wait CloudFormation allows a wait condition: 12 hours. */

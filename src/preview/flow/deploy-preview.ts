@@ -8,7 +8,7 @@ import type { Logger } from "../../util/logger.js";
 import { createRedactor } from "../../util/redact.js";
 import { type DeployAttempt, DeployReporter, type PhaseName } from "../report/index.js";
 import type { ListenerPriorityAllocator } from "./listener-priority.js";
-import type { EngineMetrics, EnsureStackInput, GatePort, ImagePort, LoadBalancerPort, LogPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "../ports.js";
+import type { EngineMetrics, EnsureStackInput, GatePort, ImagePort, LoadBalancerPort, LogPort, RepoGitHub, RolloutHookPort, StackPort, StackSummary, TaskPort } from "../ports.js";
 import { DATA_TASKS_TAG, replacedDataServices } from "./data-tasks.js";
 import type { ImageBuilds } from "./image-builds.js";
 import { pinImage } from "./pin-image.js";
@@ -21,6 +21,7 @@ import { planReleaseSteps, runReleaseSteps } from "./release-steps.js";
 import { previewCost } from "./preview-cost.js";
 import { GATE_TIMEOUT_SECONDS, gateId, rollOutGated } from "./gated-rollout.js";
 import { findUsableStack } from "./usable-stack.js";
+import { type HookAction, liveTargetOf } from "./rollout-hooks.js";
 import { createGated } from "./gated-create.js";
 import { DEPLOYING_TAG, findServingCommit, SERVING_TAG } from "./serving-tags.js";
 import { buildIdleTags, withoutIdleTags } from "./idle-tags.js";
@@ -43,6 +44,8 @@ export interface DeployDeps {
   priorities: ListenerPriorityAllocator;
   /** Signals the release gate of a rollout that starts while the release steps run. */
   gates: GatePort;
+  /** Continues or rolls back the public service's blue/green deployments (the fast rollout). */
+  hooks: RolloutHookPort;
   /** The operator's base stack: name and outputs (ClusterName, ListenerArn, ...). */
   base: () => Promise<{ name: string; outputs: Record<string, string> }>;
   log: Logger;
@@ -60,6 +63,8 @@ export interface DeployDeps {
     releaseGate?: boolean;
     /** How long a rollout's release gate waits for berth's signal; default GATE_TIMEOUT_SECONDS. */
     gateTimeoutSeconds?: number;
+    /** How long before a fast rollout's watch looks for a service not created yet, or again after a transient failure; default 5 s. */
+    hookRetryMs?: number;
   };
   /** Plans and renders templates; default on this thread (the app passes one that uses worker threads). */
   planner?: Planner;
@@ -206,6 +211,8 @@ export async function deployPreview(
     await reporter.phase("stack");
     const read = await (waited ? readStack(undefined) : reads);
     const existing = await findUsableStack(deps, { stack: read.stack, reporter, signal });
+    // A fast rollout's target group that serves now: the stack's listener rule says (read beside the image check).
+    const liveTarget = existing === read.stack && read.liveTarget ? await read.liveTarget : liveTargetOf(existing, undefined);
     // What serves now, if anything: the comment names it while this deploy runs, and a failed
     // rollout names it on the stack again.
     const servingSha = existing ? findServingCommit(existing) : undefined;
@@ -263,6 +270,7 @@ export async function deployPreview(
         listenerArn: need(base.outputs, "ListenerArn", base.name),
         parameters: baseParameters,
         priority: priority === undefined ? await newPriority() : Number(priority),
+        liveTarget,
         onProgress: (line) => log.debug({ line }, "stack progress"),
         ...(existing === read.stack ? { current: { stack: read.stack } } : {}),
         // The release phase starts the data services: ECS may find no capacity for them as for a rollout.
@@ -327,7 +335,10 @@ export async function deployPreview(
     const gate = gatedCreate || (deps.options.releaseGate !== false && existing !== undefined && change !== "other" && (oneShots.length > 0 || due.length > 0) && !unchanged)
       ? { id: gateId(target.sha, deps.now()), timeoutSeconds: deps.options.gateTimeoutSeconds ?? GATE_TIMEOUT_SECONDS }
       : undefined;
-    const rolloutTemplate = gate ? (await planner.render(pinned, { target, baseStack: base.name, gate })).template : unchanged ? runningTemplate : finalStack.template;
+    // A push's fast rollout starts the new version at once, in the target group that takes no
+    // traffic; it takes the traffic only once the steps passed. A create keeps it behind the gate.
+    const rolloutGate = gate && !gatedCreate ? { ...gate, publicStartsAtOnce: true } : gate;
+    const rolloutTemplate = rolloutGate ? (await planner.render(pinned, { target, baseStack: base.name, gate: rolloutGate })).template : unchanged ? runningTemplate : finalStack.template;
     // The rollout names the new commit in `berth:sha` itself: CloudFormation completes the update
     // only once ECS counts the new tasks healthy behind the load balancer, and restores the old tags
     // when it rolls the update back. Readers check the stack's status too (serving-tags.ts).
@@ -346,6 +357,7 @@ export async function deployPreview(
       listenerArn: need(base.outputs, "ListenerArn", base.name),
       parameters: baseParameters,
       priority: rulePriority,
+      liveTarget,
       onProgress: (line: string) => log.debug({ line }, "stack progress"),
     };
     // berth's own checks start as soon as CloudFormation shows the rollout complete, beside the
@@ -359,13 +371,14 @@ export async function deployPreview(
       checked.catch(() => {});
     };
     const rolloutCurrent = { stack: held ?? read.stack };
-    const startRollout = (watch?: EnsureStackInput["watch"], awaitResources?: EnsureStackInput["awaitResources"]) =>
+    const startRollout = (watch?: EnsureStackInput["watch"], awaitResources?: EnsureStackInput["awaitResources"], hookFirst?: () => Promise<HookAction>) =>
       ensureWithPriority(deps, {
         ...rolloutInput,
         current: rolloutCurrent,
         onComplete,
         ...(watch ? { watch } : {}),
         ...(awaitResources ? { awaitResources } : {}),
+        ...(hookFirst ? { hookFirst } : {}),
       }).catch((error: unknown) =>
         rethrowWithShortage(deps, error, { cluster, services: Object.values(outputs?.services ?? {}), stopped: stoppedInput(finalStack, held?.outputs.ServiceArns, config.healthcheck) }),
       );
@@ -400,7 +413,7 @@ export async function deployPreview(
       rollout = rollOutGated(deps, {
         gate,
         uniqueId: target.sha,
-        start: startRollout,
+        start: (watch, hookFirst) => startRollout(watch, undefined, hookFirst),
         runSteps,
         onOpened: async () => {
           cleanUp();

@@ -4,6 +4,7 @@ import type { Logger } from "../../util/logger.js";
 import type { EnsureStackInput, GatePort, StackPort, StackSummary } from "../ports.js";
 import { RestartSignal, SupersededSignal } from "./keyed-queue.js";
 import { ReleaseStepError } from "./release-step.js";
+import type { HookAction } from "./rollout-hooks.js";
 
 /**
  * How long a release gate waits for berth's signal: the release task's own wait (30 min), its
@@ -31,7 +32,11 @@ export async function rollOutGated(
     gate: ReleaseGate;
     /** Signals with the same id count once. */
     uniqueId: string;
-    start: (watch: NonNullable<EnsureStackInput["watch"]>) => Promise<{ stack: StackSummary; priority: number }>;
+    /**
+     * Starts the update; `hookFirst` answers a fast rollout's pause hook (the new version, running
+     * beside the old one without traffic, takes it once every step exited 0, or is rolled back).
+     */
+    start: (watch: NonNullable<EnsureStackInput["watch"]>, hookFirst: () => Promise<HookAction>) => Promise<{ stack: StackSummary; priority: number }>;
     runSteps: () => Promise<void>;
     /** Told once the gate is open: the new version starts. */
     onOpened: () => Promise<void>;
@@ -41,7 +46,9 @@ export async function rollOutGated(
   let created: (url: string) => void = () => {};
   const handle = new Promise<string>((resolve) => (created = resolve));
   const gateOpened = opening();
-  const update = input.start({ logicalId: ids.handle, onCreated: (url) => created(url), opened: gateOpened.promise });
+  let decide: (action: HookAction) => void = () => {};
+  const decided = new Promise<HookAction>((resolve) => (decide = resolve));
+  const update = input.start({ logicalId: ids.handle, onCreated: (url) => created(url), opened: gateOpened.promise }, () => decided);
   // Read below either way; a failure here is the update's, reported by whoever awaits `update`.
   const ended = update.then(
     () => undefined,
@@ -49,6 +56,7 @@ export async function rollOutGated(
   );
   /** Signals the gate once its handle exists; false when the update ended without creating it. */
   const signal = async (status: "SUCCESS" | "FAILURE", reason: string): Promise<boolean> => {
+    decide(status === "SUCCESS" ? "CONTINUE" : "ROLLBACK");
     const url = await Promise.race([handle, ended]);
     if (url === undefined) return false;
     await deps.gates.signal(url, { Status: status, Reason: reason, UniqueId: input.uniqueId, Data: reason });

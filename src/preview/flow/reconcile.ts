@@ -2,8 +2,9 @@ import { REPO_CONFIG_FILES } from "../../config/load-repo-config.js";
 import type { Logger } from "../../util/logger.js";
 import { concludeClosedLeftOpen } from "./conclude-closed.js";
 import { convergePull, type ConvergeDeps } from "./converge-pull.js";
-import type { AppGitHub, GatePort, InstalledRepo, RepoGitHub, RepoRef, StackPort, StackSummary } from "../ports.js";
+import type { AppGitHub, GatePort, InstalledRepo, RepoGitHub, RepoRef, RolloutHookPort, StackPort, StackSummary } from "../ports.js";
 import { closeAbandonedGate } from "./gated-rollout.js";
+import { clusterOfService } from "./rollout-hooks.js";
 import type { PreviewJob } from "../job.js";
 import { findTransient } from "./describe-failure.js";
 import { DEPLOYING_TAG, SERVING_TAG } from "./serving-tags.js";
@@ -34,6 +35,8 @@ export interface ReconcileDeps extends ConvergeDeps {
   stacks: Pick<StackPort, "list" | "findOpenGate">;
   /** Closes release gates a stopped berth left open; absent: changing stacks are only skipped. */
   gates?: GatePort;
+  /** Acts on a fast rollout's deployment a stopped berth left waiting at its hook; absent: left to the hook's timeout. */
+  hooks?: RolloutHookPort;
   /** GitHub access for one repository; the installation is looked up when `installationId` is absent. */
   github: (repo: RepoRef) => Promise<ReconcileGitHub>;
   /** The app's installations and their repositories; absent: open pull requests are found from stacks only. */
@@ -132,6 +135,9 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
         await closeAbandonedGate({ stacks: deps.stacks, gates: deps.gates, log }, stack.name).catch((error: unknown) =>
           log.warn({ err: error }, "could not read whether the changing stack waits on a release gate"),
         );
+      }
+      if (deps.hooks && !deps.busy(repo, pr)) {
+        await resumeLeftHook(deps.hooks, stack).catch((error: unknown) => log.warn({ err: error }, "could not act on the public service's deployment left waiting"));
       }
       log.debug({ status: stack.status }, "stack is changing; looked at again next resync");
       deps.onSkipped?.();
@@ -317,4 +323,19 @@ function pullKey(repo: RepoRef, pr: number): string {
 /** An operation runs on the stack (REVIEW_IN_PROGRESS is an idle shell waiting for a change set). */
 function isChanging(status: string): boolean {
   return status.endsWith("_IN_PROGRESS") && status !== "REVIEW_IN_PROGRESS";
+}
+
+/**
+ * A fast rollout's deployment of the public service that waits at its hook while no deploy here
+ * runs the pull request: one a stopped berth's push left (the stack still updating) is rolled back,
+ * since its release steps never finished; CloudFormation's rollback's own is continued. One look
+ * per resync; the next resync looks again.
+ */
+async function resumeLeftHook(hooks: RolloutHookPort, stack: StackSummary): Promise<void> {
+  const arn = stack.outputs.PublicServiceArn;
+  if (!stack.outputs.AlternateTargetGroupArn || !arn) return;
+  const action = stack.status === "UPDATE_IN_PROGRESS" ? "ROLLBACK" : stack.status === "UPDATE_ROLLBACK_IN_PROGRESS" ? "CONTINUE" : undefined;
+  if (action === undefined) return;
+  const paused = await hooks.findPaused({ cluster: clusterOfService(arn), service: arn });
+  if (paused) await hooks.resume({ ...paused, action });
 }

@@ -9,6 +9,7 @@ import { renderComment, type CommentState, type IdleFacts } from "../report/inde
 import type { LoadBalancerPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "../ports.js";
 import { ACTIVE_AT_TAG, ASLEEP_TAG, readIdleState } from "./idle-tags.js";
 import { previewCost } from "./preview-cost.js";
+import { LIVE_TARGET_PARAMETER, liveTargetGroupArn, liveTargetOf } from "./rollout-hooks.js";
 import { SERVING_TAG } from "./serving-tags.js";
 import { parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
 
@@ -16,7 +17,7 @@ import { parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
 export interface SleepWakeDeps {
   stacks: StackPort;
   tasks: Pick<TaskPort, "scaleServices">;
-  loadBalancers: Pick<LoadBalancerPort, "waitHealthy">;
+  loadBalancers: Pick<LoadBalancerPort, "waitHealthy" | "forwardedTo">;
   base: () => Promise<{ name: string; outputs: Record<string, string> }>;
   log: Logger;
   now: () => Date;
@@ -55,7 +56,10 @@ export async function sleepPreview(
   if (!stack) return "no-preview";
   if (readIdleState(stack.tags).asleepSince) return "already-asleep";
   const now = deps.now();
-  const updated = await retag(deps, stack, { ...stack.tags, [ASLEEP_TAG]: now.toISOString() }, deps.wakeTargetGroupArn ?? "");
+  // A fast rollout leaves either target group serving: the wake forwards to the one serving now.
+  const rule = stack.outputs.AlternateTargetGroupArn ? stack.outputs.ListenerRuleArn : undefined;
+  const live: Record<string, string> = rule ? { [LIVE_TARGET_PARAMETER]: liveTargetOf(stack, await deps.loadBalancers.forwardedTo(rule)) } : {};
+  const updated = await retag(deps, stack, { ...stack.tags, [ASLEEP_TAG]: now.toISOString() }, deps.wakeTargetGroupArn ?? "", live);
   const outputs = parsePreviewOutputs(stack.name, updated.outputs);
   const { cluster } = await clusterOf(deps);
   await deps.tasks.scaleServices({ cluster, services: sleepingServices(outputs), desiredCount: 0, ...(input.signal ? { signal: input.signal } : {}) });
@@ -97,7 +101,7 @@ export async function wakePreview(
   const [, updated] = await Promise.all([
     (async () => {
       await deps.tasks.scaleServices({ cluster, services: sleepingServices(outputs), desiredCount: 1, ...signal });
-      await deps.loadBalancers.waitHealthy({ targetGroupArn: outputs.targetGroupArn, launching: true, ...signal });
+      await deps.loadBalancers.waitHealthy({ targetGroupArn: liveTargetGroupArn(stack) ?? outputs.targetGroupArn, launching: true, ...signal });
     })(),
     retag(deps, stack, { ...tags, [ACTIVE_AT_TAG]: deps.now().toISOString() }, ""),
   ]);
@@ -160,11 +164,17 @@ function asleepCost(template: Record<string, unknown> | undefined, baseOutputs: 
  * (`asleepTarget`, empty for the preview's own). A stack rendered before the rule could switch
  * declares no such parameter and keeps its parameters.
  */
-async function retag(deps: SleepWakeDeps, stack: StackSummary, tags: Record<string, string>, asleepTarget: string): Promise<StackSummary> {
+async function retag(
+  deps: SleepWakeDeps,
+  stack: StackSummary,
+  tags: Record<string, string>,
+  asleepTarget: string,
+  more: Record<string, string> = {},
+): Promise<StackSummary> {
   const template = await deps.stacks.findTemplate(stack.name);
   if (!template) throw new BerthError(`stack ${stack.name}: no template to update its tags with`, { userMessage: `The preview stack ${stack.name} could not be read.` });
   const declared = (template.Parameters as Record<string, unknown> | undefined)?.[ASLEEP_TARGET_PARAMETER] !== undefined;
-  const parameters = declared ? { ...stack.parameters, [ASLEEP_TARGET_PARAMETER]: asleepTarget } : stack.parameters;
+  const parameters = declared ? { ...stack.parameters, [ASLEEP_TARGET_PARAMETER]: asleepTarget, ...more } : stack.parameters;
   return deps.stacks.ensure({ name: stack.name, template, tags, parameters });
 }
 

@@ -6,7 +6,9 @@ import type { DeployDeps } from "./deploy-preview.js";
 import { isPriorityInUse } from "./listener-priority.js";
 import { compareReleasePhase, sameTags } from "./release-phase-change.js";
 import { DEPLOYING_TAG, SERVING_TAG } from "./serving-tags.js";
+import { type HookAction, isFastRollout, LIVE_TARGET_PARAMETER, withRolloutHooks } from "./rollout-hooks.js";
 import { explainStoppedService } from "./stopped-service.js";
+import { baseParameterName } from "../../stack/base-stack.js";
 
 /*
  * The stack operations of a deploy, apart from its order: a create or update that finds itself a
@@ -34,22 +36,35 @@ export async function ensureWithPriority(
     /** The stack as read moments before; used by the first attempt only (a failed one changes the stack). */
     current?: EnsureStackInput["current"];
     onComplete?: EnsureStackInput["onComplete"];
+    /**
+     * A fast rollout's answer for the first deployment of the public service found waiting at its
+     * pause hook (a push: once the release steps ended); every other one is continued.
+     */
+    hookFirst?: () => Promise<HookAction>;
+    /** A fast rollout's target group that serves now (the template's `LiveTargetGroup`); default primary. */
+    liveTarget?: "primary" | "alternate";
   },
 ): Promise<{ stack: StackSummary; priority: number }> {
   let priority = input.priority ?? (await deps.priorities.allocate(input.listenerArn));
+  const cluster = input.parameters[baseParameterName("ClusterName")] ?? "";
   for (let attempt = 1; ; attempt += 1) {
     try {
-      const stack = await deps.stacks.ensure({
+      const hooks = { template: input.template, cluster, stackName: input.name, retryMs: deps.options.hookRetryMs ?? 5_000, ...(input.hookFirst ? { first: input.hookFirst } : {}) };
+      const stack = await withRolloutHooks(deps, hooks, () => deps.stacks.ensure({
         name: input.name,
         template: input.template,
         tags: input.tags,
-        parameters: { ...input.parameters, ListenerRulePriority: String(priority) },
+        parameters: {
+          ...input.parameters,
+          ...(isFastRollout(input.template) ? { [LIVE_TARGET_PARAMETER]: input.liveTarget ?? "primary" } : {}),
+          ListenerRulePriority: String(priority),
+        },
         onProgress: input.onProgress,
         ...(input.watch ? { watch: input.watch } : {}),
         ...(input.awaitResources ? { awaitResources: input.awaitResources } : {}),
         ...(input.current && attempt === 1 ? { current: input.current } : {}),
         ...(input.onComplete ? { onComplete: input.onComplete } : {}),
-      });
+      }));
       return { stack, priority };
     } catch (error) {
       const text = error instanceof BerthError ? `${error.message} ${error.userMessage}` : String(error);

@@ -1,6 +1,7 @@
 import { SETTLED_STATUSES, type StackSummary } from "../ports.js";
 import type { DeployDeps } from "./deploy-preview.js";
 import { assertHeadroom, findDataTasks } from "./stack-operations.js";
+import { liveTargetOf } from "./rollout-hooks.js";
 import { parsePairs } from "./stack-outputs.js";
 
 /**
@@ -20,6 +21,8 @@ export interface StackReads {
   headroom?: Promise<void>;
   /** No stack: the new preview's listener rule priority. */
   priority?: Promise<number>;
+  /** A fast-rollout stack: which of its target groups serves, from its listener rule. */
+  liveTarget?: Promise<"primary" | "alternate">;
 }
 
 /**
@@ -46,6 +49,9 @@ export async function startStackReads(
     stack,
     ...(stack.parameters.ListenerRulePriority === undefined ? {} : { template: quiet(deps.stacks.findTemplate(stack.name)) }),
     ...(cluster ? { dataTasks: quiet(findDataTasks(deps, cluster, parsePairs(stack.outputs.StatefulServiceArns))) } : {}),
+    ...(stack.outputs.ListenerRuleArn && stack.outputs.AlternateTargetGroupArn
+      ? { liveTarget: quiet(deps.loadBalancers.forwardedTo(stack.outputs.ListenerRuleArn).then((arn) => liveTargetOf(stack, arn))) }
+      : {}),
   };
 }
 

@@ -75,7 +75,7 @@ export async function sweepIdle(deps: {
         loadBalancer ??= (await deps.base()).outputs.LoadBalancerFullName;
         if (!loadBalancer) throw new Error("the base stack has no LoadBalancerFullName output");
         const start = new Date(now.getTime() - due.windowSeconds * 1000);
-        if ((await deps.requests.requestCount({ loadBalancer, targetGroupArn, start, end: now })) > 0) continue;
+        if (await hadRequests(deps, { loadBalancer, targetGroups: [targetGroupArn, stack.outputs.AlternateTargetGroupArn], start, end: now })) continue;
         chosen = due;
         break;
       }
@@ -98,4 +98,19 @@ export function ownerOf(stack: StackSummary): { repo: RepoRef; pr: number } | un
   const pr = Number(stack.tags["berth:pr"]);
   if (!owner || !repo || rest.length > 0 || !Number.isSafeInteger(pr) || pr <= 0) return undefined;
   return { repo: { owner, repo }, pr };
+}
+
+/**
+ * Whether the load balancer sent the preview any request in the window: to its target group, or
+ * to either of a fast rollout's two (each deploy may leave the other one serving).
+ */
+async function hadRequests(
+  deps: { requests: RequestMetricsPort },
+  input: { loadBalancer: string; targetGroups: Array<string | undefined>; start: Date; end: Date },
+): Promise<boolean> {
+  for (const targetGroupArn of input.targetGroups) {
+    if (targetGroupArn === undefined) continue;
+    if ((await deps.requests.requestCount({ loadBalancer: input.loadBalancer, targetGroupArn, start: input.start, end: input.end })) > 0) return true;
+  }
+  return false;
 }

@@ -1,7 +1,7 @@
 import type { DeployReporter } from "../report/index.js";
 import type { GatePort, StackPort, StackSummary } from "../ports.js";
-import type { Logger } from "../../util/logger.js";
 import { closeAbandonedGate } from "./gated-rollout.js";
+import { type HookDeps, settleLeftRollout } from "./rollout-hooks.js";
 
 /** States of a stack whose create failed: it holds nothing, and can only be deleted. */
 const FAILED_CREATE = new Set(["CREATE_FAILED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED"]);
@@ -14,10 +14,11 @@ const FAILED_CREATE = new Set(["CREATE_FAILED", "ROLLBACK_IN_PROGRESS", "ROLLBAC
  * back now, not at the gate's timeout. Says on the check run's Stack row what it does.
  */
 export async function findUsableStack(
-  deps: { stacks: Pick<StackPort, "delete" | "findOpenGate">; gates: GatePort; log: Logger },
+  deps: HookDeps & { stacks: Pick<StackPort, "delete" | "findOpenGate">; gates: GatePort; options: { hookRetryMs?: number } },
   input: { stack: StackSummary | undefined; reporter: DeployReporter; signal: AbortSignal },
 ): Promise<StackSummary | undefined> {
-  const { stack, reporter } = input;
+  const { reporter } = input;
+  let { stack } = input;
   if (!stack) return undefined;
   if (stack.status === "DELETE_FAILED" || stack.status === "DELETE_IN_PROGRESS") {
     // A removal that failed or still runs (its pull request closed, then reopened): the stack is
@@ -34,6 +35,13 @@ export async function findUsableStack(
     await reporter.phase("stack", "running", `rolling back ${creating ? "a create" : "an update"} a restarted berth left waiting on its release gate`);
     // A create rolled back holds nothing: the deploy's create removes its empty stack and starts anew.
     if (creating) return undefined;
+  }
+  // A fast rollout's deployment the stopped berth left waiting at its hook is rolled back (its
+  // steps never finished), and the rollback's own deployment continued, before this deploy starts.
+  if (stack.outputs.AlternateTargetGroupArn && (stack.status === "UPDATE_IN_PROGRESS" || stack.status === "UPDATE_ROLLBACK_IN_PROGRESS")) {
+    await reporter.phase("stack", "running", "waiting for an update a restarted berth left running to roll back");
+    stack = await settleLeftRollout(deps, { stack, retryMs: deps.options.hookRetryMs ?? 5_000, signal: input.signal });
+    if (!stack) return undefined;
   }
   // The empty stack a create that failed left behind: likewise.
   return FAILED_CREATE.has(stack.status) ? undefined : stack;

@@ -10,6 +10,7 @@ function balancer(used: number[]): LoadBalancerPort & { used: number[] } {
     waitHealthy: async () => {},
     usedPriorities: async () => [...used],
     headroom: async () => Promise.reject(new Error("the allocator does not count headroom")),
+    forwardedTo: async () => Promise.reject(new Error("the allocator reads no rule's target")),
   };
 }
 
