@@ -227,7 +227,7 @@ export async function deployPreview(
     const priority = existing?.parameters.ListenerRulePriority ?? undefined;
     // A new preview adds a listener rule and a target group; say so when the load balancer is full,
     // before CloudFormation tries and rolls the whole stack back.
-    if (!existing) await (existing === read.stack && read.headroom ? read.headroom : assertHeadroom(deps, need(base.outputs, "ListenerArn", base.name)));
+    if (!existing) await (existing === read.stack && read.headroom ? read.headroom : assertHeadroom(deps, need(base.outputs, "ListenerArn", base.name), base.outputs.RolloutRoleArn ? 2 : 1));
     /** A new preview's listener rule priority, allocated beside the reads when the stack did not exist. */
     const newPriority = async () => (!existing && !read.stack && read.priority ? await read.priority : undefined);
     const cluster = need(base.outputs, "ClusterName", base.name);

@@ -167,14 +167,18 @@ export async function findDataTasks(deps: Pick<DeployDeps, "tasks">, cluster: st
   return buildDataTasksTag(services, Object.keys(services).length === 0 ? {} : await deps.tasks.runningTasks({ cluster, services: Object.values(services) }));
 }
 
-/** Fails with the limit and the way out when the listener or its load balancer holds no further preview. */
-export async function assertHeadroom(deps: Pick<DeployDeps, "loadBalancers">, listenerArn: string): Promise<void> {
+/**
+ * Fails with the limit and the way out when the listener or its load balancer holds no further
+ * preview: one rule, and one target group (two with the fast rollout, `targetGroups`).
+ */
+export async function assertHeadroom(deps: Pick<DeployDeps, "loadBalancers">, listenerArn: string, targetGroupsNeeded = 1): Promise<void> {
   const { rules, targetGroups, loadBalancerArn } = await deps.loadBalancers.headroom(listenerArn);
   const fix = "Close pull requests whose previews are no longer needed, or shard: deploy a second base stack from deploy/base.yml and a second berth for some repositories.";
-  if (targetGroups.used + 1 > targetGroups.limit) {
+  if (targetGroups.used + targetGroupsNeeded > targetGroups.limit) {
+    const each = targetGroupsNeeded === 1 ? "" : ` A preview takes ${targetGroupsNeeded} with the base stack's FastRollout.`;
     throw new LimitError(`load balancer ${loadBalancerArn} routes to ${targetGroups.used} of ${targetGroups.limit} target groups`, {
       limit: "target groups per load balancer",
-      userMessage: `No room for a new preview: the shared load balancer already routes to ${targetGroups.used} target groups, and AWS allows ${targetGroups.limit} per Application Load Balancer, not adjustable. ${fix}`,
+      userMessage: `No room for a new preview: the shared load balancer already routes to ${targetGroups.used} target groups, and AWS allows ${targetGroups.limit} per Application Load Balancer, not adjustable.${each} ${fix}`,
     });
   }
   if (rules.used + 1 > rules.limit) {

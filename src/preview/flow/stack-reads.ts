@@ -40,7 +40,9 @@ export async function startStackReads(
   const { ListenerArn: listenerArn, ClusterName: cluster } = input.baseOutputs;
   if (!stack) {
     if (!listenerArn) return { stack };
-    return { stack, headroom: quiet(assertHeadroom(deps, listenerArn)), priority: quiet(deps.priorities.allocate(listenerArn)) };
+    // The fast rollout (the base stack's RolloutRoleArn) gives a preview two target groups.
+    const targetGroups = input.baseOutputs.RolloutRoleArn ? 2 : 1;
+    return { stack, headroom: quiet(assertHeadroom(deps, listenerArn, targetGroups)), priority: quiet(deps.priorities.allocate(listenerArn)) };
   }
   if (!SETTLED_STATUSES.has(stack.status)) return { stack };
   // The release task's revision, which a release step run copies (a push that changed only code).
