@@ -79,3 +79,11 @@ export function isBlueGreenTemplate(template: Record<string, unknown>): boolean 
   const parameters = template.Parameters as Record<string, unknown> | undefined;
   return parameters?.[LIVE_TARGET_PARAMETER] !== undefined;
 }
+
+/**
+ * How many of its load balancer's target groups (100 per ALB, not adjustable) one preview takes:
+ * two when it renders blue/green, one otherwise. Pure.
+ */
+export function targetGroupsPerPreview(template: Record<string, unknown>): 1 | 2 {
+  return isBlueGreenTemplate(template) ? 2 : 1;
+}
