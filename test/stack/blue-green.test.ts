@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isBlueGreenTemplate, PAUSE_TIMEOUT_MINUTES } from "../../src/stack/blue-green.js";
+import { isBlueGreenTemplate, PAUSE_TIMEOUT_MINUTES, targetGroupsPerPreview } from "../../src/stack/blue-green.js";
 import { buildTemplate, type BuildTemplateInput } from "../../src/stack/build-template.js";
 import { alternateTargetGroupName, LIVE_TARGET_GROUPS, LIVE_TARGET_PARAMETER, targetGroupName } from "../../src/stack/load-balancer.js";
 import { previewLabel } from "../../src/stack/naming.js";
@@ -146,6 +146,8 @@ describe("a blue/green preview (fast rollout on in the base stack)", () => {
   it("says which templates are blue/green, and gives the engine the parameter's name and values", () => {
     expect(isBlueGreenTemplate(fast.template)).toBe(true);
     expect(isBlueGreenTemplate(today.template)).toBe(false);
+    expect(targetGroupsPerPreview(fast.template)).toBe(2);
+    expect(targetGroupsPerPreview(today.template)).toBe(1);
     expect(LIVE_TARGET_PARAMETER).toBe("LiveTargetGroup");
     expect(LIVE_TARGET_GROUPS).toEqual(["primary", "alternate"]);
   });
