@@ -18,8 +18,11 @@ export interface BotRoleAccount {
   region: string;
   account: string;
   baseStack: string;
-  /** The base stack's outputs (those every base stack has). */
-  outputs: Record<Exclude<BaseExport, OptionalBaseExport>, string>;
+  /**
+   * The base stack's outputs: those every base stack has, and the optional ones it gives. With
+   * RolloutRoleArn (fast rollout), the sample renders blue/green and its requests are asked too.
+   */
+  outputs: Record<Exclude<BaseExport, OptionalBaseExport>, string> & Partial<Record<OptionalBaseExport, string>>;
   /** The bot's task role. */
   botRoleArn: string;
   /** ECR repositories the previews' images come from; none: no ECR request is simulated. */

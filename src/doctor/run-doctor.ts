@@ -5,12 +5,13 @@
 import { BerthError } from "../errors.js";
 import { AwsCallError } from "../preview/errors.js";
 import { BASE_EXPORTS, OPTIONAL_BASE_EXPORTS, type BaseExport } from "../stack/base-stack.js";
+import { ROLLOUT_ROLE_OUTPUT } from "../stack/blue-green.js";
 import { loadBalancerOfListener } from "../util/load-balancer-arn.js";
 import { assessSubnetEgress, type SubnetEgress } from "./assess-subnet-egress.js";
 import type { DoctorPort, RepositoryRef, SimulationRequest, TargetGroupInfo } from "./doctor-port.js";
 import { buildBotRoleRequests, type BotRoleAccount } from "./bot-role-requests.js";
 
-/** The outputs every base stack has; DockerHubMirror exists only when the operator set up a Docker Hub cache. */
+/** The outputs every base stack has; the optional ones exist only when the operator set what they carry. */
 const REQUIRED_OUTPUTS = BASE_EXPORTS.filter((name) => !(OPTIONAL_BASE_EXPORTS as readonly string[]).includes(name));
 
 /** The checks, in the order they run and print. */
@@ -161,8 +162,11 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorReport> {
     // A listener ARN not of AWS's form names no load balancer: the count then fails on it, and says so.
     const loadBalancerArn = loadBalancerOfListener(ListenerArn) ?? ListenerArn;
     const used = await port.targetGroupCount(loadBalancerArn);
-    return headroom("target-groups", `Target groups on the load balancer: ${used} of ${ALB_LIMIT} used`, used,
-      "close stale previews, or deploy a second base stack (its own load balancer) for some repositories: this limit cannot be raised");
+    const fix = "close stale previews, or deploy a second base stack (its own load balancer) for some repositories: this limit cannot be raised";
+    if (!outputs[ROLLOUT_ROLE_OUTPUT]) return headroom("target-groups", `Target groups on the load balancer: ${used} of ${ALB_LIMIT} used`, used, fix);
+    // Fast rollout gives each preview a second target group: a new one needs two.
+    const room = Math.max(0, Math.floor((ALB_LIMIT - used) / 2));
+    return headroom("target-groups", `Target groups on the load balancer: ${used} of ${ALB_LIMIT} used; fast rollout is on, 2 per preview: room for ${room} more`, used, fix, 2);
   });
 
   if (!input.wakeTargetGroupArn) {
@@ -292,8 +296,11 @@ function wakeTargetResult(arn: string, vpcId: string, group: TargetGroupInfo | u
   return { id: "wake-target", status: "pass", title: `Waking page: target group ${name} routes to berth (${healthy} healthy target${healthy > 1 ? "s" : ""})` };
 }
 
-function headroom(id: CheckId, title: string, used: number, fix: string): CheckResult {
-  return used >= ALB_LIMIT * HEADROOM_WARNING ? { id, status: "fail", title: `${title} (${Math.round((used / ALB_LIMIT) * 100)} %)`, fix } : { id, status: "pass", title };
+/** Fails when one more preview, taking `perPreview`, would pass HEADROOM_WARNING of the limit. */
+function headroom(id: CheckId, title: string, used: number, fix: string, perPreview = 1): CheckResult {
+  return used + perPreview > ALB_LIMIT * HEADROOM_WARNING
+    ? { id, status: "fail", title: `${title} (${Math.round((used / ALB_LIMIT) * 100)} %)`, fix }
+    : { id, status: "pass", title };
 }
 
 /** Partition and account of an ARN. */

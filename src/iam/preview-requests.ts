@@ -48,7 +48,7 @@ export interface PreviewRequestsInput {
   /** The rendered preview template (`buildTemplate(...).template`). */
   template: { Resources?: Record<string, TemplateResource>; Outputs?: Record<string, { Value?: unknown }> };
   stackName: string;
-  /** The base stack: its name and outputs (`ClusterName`, `ListenerArn`, `VpcId`, `NamespaceId`, `ExecutionRoleArn`, `TaskRoleArn`, `LogGroup`, `SecurityGroup`). */
+  /** The base stack: its name and outputs (`ClusterName`, `ListenerArn`, `VpcId`, `NamespaceId`, `ExecutionRoleArn`, `TaskRoleArn`, `LogGroup`, `SecurityGroup`; `RolloutRoleArn` for a blue/green template). */
   base: { name: string; outputs: Record<string, string> };
   account: string;
   region: string;
@@ -110,10 +110,12 @@ const CREATE_ACTION_KEY: Record<string, string> = { ec2: "ec2:CreateAction", ecs
 /** ECS actions whose requests carry `ecs:cluster`. */
 const ECS_CLUSTER_ACTIONS = new Set([
   "ecs:CreateService", "ecs:UpdateService", "ecs:DeleteService", "ecs:DescribeServices", "ecs:ListServiceDeployments",
-  "ecs:DescribeServiceDeployments", "ecs:StopServiceDeployment", "ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask",
+  "ecs:DescribeServiceDeployments", "ecs:StopServiceDeployment", "ecs:ContinueServiceDeployment", "ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask",
 ]);
 /** Who receives the roles a task definition names. */
 const ECS_TASKS = "ecs-tasks.amazonaws.com";
+/** Who receives the role a blue/green service names (the base stack's RolloutRoleArn). */
+const ECS = "ecs.amazonaws.com";
 /**
  * Stack tags a later deploy changes (`berth:deploying` as it rolls out, `berth:sha` in the
  * tags-only update once rollout and health are confirmed), and the one a finished seed removes
@@ -152,6 +154,8 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
   const services = resources.filter((r) => r.type === "AWS::ECS::Service");
   const releaseTask = ctx.releaseTaskDefinition(resources);
   const dataServices = ctx.dataServices(services);
+  // A blue/green service's deployments pause for berth, which continues or rolls each back.
+  const pauses = services.filter(namesRolloutRole).flatMap((s) => ctx.pauseCalls(s));
 
   const stack = ctx.stackCalls();
   // CloudFormation resolves the template's dynamic references (an OIDC client secret) with
@@ -184,6 +188,7 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
     ...replaceTaskDefinitions,
     ...dataTasks,
     ...release,
+    ...pauses,
     ...rollout,
   ];
 
@@ -200,6 +205,7 @@ export function buildPreviewRequests(input: PreviewRequestsInput): Record<Lifecy
       // The same deploy's second change set lets the held services roll to the new version.
       ...handlers("update", resources),
       ...replaceTaskDefinitions,
+      ...pauses,
       ...rollout,
     ]),
     push: unique(push),
@@ -430,7 +436,11 @@ class Context {
     switch (action) {
       case "iam:PassRole":
       case "iam:GetRole": {
-        // A task definition names the base stack's two roles; an ECS service of a preview names none.
+        // A blue/green service names the base stack's rollout role, which ECS assumes to move traffic.
+        if (r.type === "AWS::ECS::Service") {
+          return action === "iam:PassRole" && namesRolloutRole(r) ? [{ arn: this.base("RolloutRoleArn"), context: { "iam:PassedToService": ECS } }] : [];
+        }
+        // A task definition names the base stack's two roles.
         if (r.type !== "AWS::ECS::TaskDefinition") return [];
         const extra: Record<string, string> = action === "iam:PassRole" ? { "iam:PassedToService": ECS_TASKS } : {};
         return [this.base("ExecutionRoleArn"), this.base("TaskRoleArn")].map((arn) => ({ arn, context: extra }));
@@ -447,7 +457,8 @@ class Context {
           { arn: this.arn("ec2", `vpc/${this.base("VpcId")}`), context: {} },
         ];
       case "ecs:DescribeServiceDeployments":
-      case "ecs:StopServiceDeployment": {
+      case "ecs:StopServiceDeployment":
+      case "ecs:ContinueServiceDeployment": {
         const deployment = this.arn("ecs", `service-deployment/${this.base("ClusterName")}/${serviceOf(r.arn)}/${this.fakeId(`${r.id}:deployment`, 20, "abcdefghijklmnopqrstuvwxyz0123456789")}`);
         return [{ arn: r.arn, context: this.ecs(r.arn) }, { arn: deployment, context: this.ecs(deployment) }];
       }
@@ -468,7 +479,10 @@ class Context {
       ...Object.fromEntries(Object.entries(t).map(([k, v]) => [`aws:RequestTag/${k}`, v])),
       "aws:TagKeys": Object.keys(t),
     });
-    return r.facts[phase].flatMap((action) => {
+    // UpdateService takes the load balancers again, the rollout role among them: ECS authorizes
+    // passing it on an update as on the create, though the handler's published list names it only there.
+    const actions = phase === "update" && namesRolloutRole(r) ? [...r.facts.update, "iam:PassRole"] : r.facts[phase];
+    return actions.flatMap((action) => {
       if (USED_WHEN[action] && !USED_WHEN[action](r.props)) return [];
       const service = action.split(":")[0]!;
       let context: Record<string, string | string[]>;
@@ -590,6 +604,21 @@ class Context {
     ];
   }
 
+  /**
+   * A blue/green service's deployment paused at POST_SCALE_UP: berth finds it, reads its hook, and
+   * continues it once every release step exited 0, or rolls it back (src/aws/ecs-tasks.ts).
+   */
+  pauseCalls(service: Physical): IamRequest[] {
+    const caller = "berth continues a blue/green rollout's pause";
+    const onService = { ...this.ecs(service.arn), ...this.resourceTags(service) };
+    return [
+      this.request("ecs:ListServiceDeployments", service.arn, caller, onService),
+      ...["ecs:DescribeServiceDeployments", "ecs:ContinueServiceDeployment"].flatMap((action) =>
+        this.targets(action, service).map((t) => this.request(action, t.arn, caller, t.arn === service.arn ? onService : t.context)),
+      ),
+    ];
+  }
+
   /** When a preview is removed, berth first stops its release tasks that still run. */
   releaseTaskStops(taskDefinition: Physical): IamRequest[] {
     const caller = "berth stops the preview's release tasks that still run";
@@ -633,6 +662,12 @@ class Context {
       this.request("logs:GetLogEvents", this.arn("logs", `log-group:${group}:log-stream:${stream}`), `${caller} and reads its log`),
     ];
   }
+}
+
+/** Whether an ECS service deploys blue/green: one of its load balancers names a role for ECS. */
+function namesRolloutRole(r: Physical): boolean {
+  if (r.type !== "AWS::ECS::Service" || !Array.isArray(r.props.LoadBalancers)) return false;
+  return (r.props.LoadBalancers as Array<{ AdvancedConfiguration?: { RoleArn?: unknown } }>).some((lb) => lb.AdvancedConfiguration?.RoleArn !== undefined);
 }
 
 /** The stack tags that say a resource is berth's; berth copies them onto what it registers itself. */

@@ -27,10 +27,14 @@ export const BASE_EXPORTS = [
   "OfficialImagesFrom",
   "DefaultAllowCidrs",
   "DefaultOidc",
+  "RolloutRoleArn",
 ] as const;
 
-/** The base stack's outputs that exist only when the operator set what they carry. */
-export const OPTIONAL_BASE_EXPORTS = ["DockerHubMirror", "DefaultAllowCidrs", "DefaultOidc"] as const satisfies readonly (typeof BASE_EXPORTS)[number][];
+/**
+ * The base stack's outputs that exist only when the operator set what they carry. `RolloutRoleArn`
+ * exists only with `FastRollout` on: its presence is how berth knows to render blue/green previews.
+ */
+export const OPTIONAL_BASE_EXPORTS = ["DockerHubMirror", "DefaultAllowCidrs", "DefaultOidc", "RolloutRoleArn"] as const satisfies readonly (typeof BASE_EXPORTS)[number][];
 
 /** One of the outputs a base stack may lack. */
 export type OptionalBaseExport = (typeof OPTIONAL_BASE_EXPORTS)[number];

@@ -5,6 +5,7 @@ import { InputError, type Diagnostic, type Warning } from "../errors.js";
 import { hostHeaderDiagnostics, secretDiagnostics } from "./base-limits.js";
 import { ACCESS_DEFAULT_OUTPUTS, baseAccessDefaults, effectiveAccess } from "./access-defaults.js";
 import { addBaseParameters, fromBase } from "./base-stack.js";
+import { blueGreenDeployment, blueGreenLoadBalancing, planFastRollout } from "./blue-green.js";
 import { buildContainerDefinition, buildDnsInitContainer, buildImageFilesContainer, type LogSettings } from "./container-definition.js";
 import { configDiagnostic, type ConfigLineOf } from "./diagnostics.js";
 import { escapeLiteralPlaceholders } from "./escape-literal-placeholders.js";
@@ -55,8 +56,12 @@ export interface BuildTemplateInput {
   /**
    * The rollout's release gate (see release-gate.ts): the services built from the repository start
    * the new version only once berth signals that the release steps passed.
+   * `publicStartsAtOnce` (a push of a blue/green preview): the public service does not wait for
+   * the gate, as its pause at POST_SCALE_UP holds the new version away from traffic until berth
+   * continues it; the other services built from the repository still wait. Ignored by a preview
+   * that is not blue/green, whose public service would take traffic as soon as it started.
    */
-  gate?: ReleaseGate;
+  gate?: ReleaseGate & { publicStartsAtOnce?: boolean };
   /** Lines of `.github/preview.yml` keys, for diagnostics, when the caller still has the parsed file. */
   configLineOf?: ConfigLineOf;
 }
@@ -135,6 +140,12 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
   const defaults = input.baseOutputs ? baseAccessDefaults({ outputs: input.baseOutputs, baseStack: input.baseStack }) : { access: {}, diagnostics: [] };
   diagnostics.push(...defaults.diagnostics);
   const access = effectiveAccess(config.access, defaults.access);
+  const fastRollout = planFastRollout({
+    baseOutputs: input.baseOutputs,
+    baseStack: input.baseStack,
+    ...(access.oidc ? { oidcFrom: access.from.oidc ?? "repository" } : {}),
+    ...(lineOf ? { configLineOf: lineOf } : {}),
+  });
   if (input.baseOutputs) {
     // What AWS would refuse later, said now: the limits that depend on the operator's base stack.
     diagnostics.push(
@@ -153,7 +164,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
   const releaseService = publicService && collect(diagnostics, () => selectReleaseService(project, config, publicService.service, lineOf));
   if (releaseService) diagnostics.push(...mountedFilesTooLarge(project, releaseService));
   const environment = configEnvironment(config.environment, target, diagnostics, lineOf);
-  const warnings: Warning[] = [...project.warnings, ...startsBeforeOneShotWarnings(project)];
+  const warnings: Warning[] = [...project.warnings, ...startsBeforeOneShotWarnings(project), ...fastRollout.warnings];
   const sizes = new Map<string, FargateSize>();
   if (diagnostics.length === 0) {
     for (const service of project.services) {
@@ -208,6 +219,7 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       healthPath: config.healthcheck.path,
       ...(access.allow_cidrs ? { allowCidrs: access.allow_cidrs } : {}),
       ...(access.oidc ? { oidc: access.oidc } : {}),
+      ...(fastRollout.roleArn ? { blueGreen: true } : {}),
     });
     const families = familyNames(label, project.services);
     // Text from the compose file and the config holds the address; the template joins it in at deploy time.
@@ -248,18 +260,21 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       }
       const discovery = addServiceDiscovery(builder, `${plan.id}Discovery`, service.name, label);
       const zeroDowntime = plan.built || plan.isPublic;
+      const blueGreen = plan.isPublic && fastRollout.roleArn !== undefined;
       const ecsService = builder.addResource(`${plan.id}Service`, "AWS::ECS::Service", {
         Cluster: fromBase("ClusterName"),
         LaunchType: "FARGATE",
         PlatformVersion: "LATEST",
         TaskDefinition: taskDefinition.ref,
         DesiredCount: plan.desiredCount,
-        DeploymentConfiguration: {
-          // A third-party image (a database) must never run twice over the same data: stop, then start.
-          MinimumHealthyPercent: zeroDowntime ? 100 : 0,
-          MaximumPercent: zeroDowntime ? 200 : 100,
-          DeploymentCircuitBreaker: { Enable: true, Rollback: true },
-        },
+        DeploymentConfiguration: blueGreen
+          ? blueGreenDeployment()
+          : {
+              // A third-party image (a database) must never run twice over the same data: stop, then start.
+              MinimumHealthyPercent: zeroDowntime ? 100 : 0,
+              MaximumPercent: zeroDowntime ? 200 : 100,
+              DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+            },
         NetworkConfiguration: {
           AwsvpcConfiguration: {
             Subnets: network.subnets,
@@ -275,15 +290,21 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
           ? {
               HealthCheckGracePeriodSeconds: config.healthcheck.grace_period,
               LoadBalancers: [
-                { ContainerName: containerName(service.name), ContainerPort: publicService.port, TargetGroupArn: endpoint.targetGroup.ref },
+                {
+                  ContainerName: containerName(service.name),
+                  ContainerPort: publicService.port,
+                  TargetGroupArn: endpoint.targetGroup.ref,
+                  ...(blueGreen ? { AdvancedConfiguration: blueGreenLoadBalancing(endpoint, fastRollout.roleArn!) } : {}),
+                },
               ],
             }
           : {}),
       });
       // ECS refuses a target group that no listener uses yet.
       if (plan.isPublic) ecsService.addDependency(endpoint.listenerRule);
-      // The new version starts only after the release steps passed; the data services need not wait.
-      if (gate && plan.built) ecsService.addDependency(gate);
+      // The new version starts only after the release steps passed; the data services need not wait,
+      // nor, on a push, a blue/green public service: its pause keeps the new version from traffic.
+      if (gate && plan.built && !(blueGreen && input.gate?.publicStartsAtOnce)) ecsService.addDependency(gate);
       ecsServices.set(service.name, ecsService);
     }
     for (const plan of plans) {
@@ -333,6 +354,9 @@ export function buildTemplate(input: BuildTemplateInput): PreviewStack {
       OneShotTaskDefinitions:
         oneShotTaskDefinitions.length > 0 ? join(",", oneShotTaskDefinitions.map(([name, ref]) => join("=", [name, ref]))) : undefined,
       TargetGroupArn: endpoint.targetGroup.ref,
+      // A blue/green preview's second target group and the rule ECS moves between the two.
+      AlternateTargetGroupArn: endpoint.alternateTargetGroup?.ref,
+      ListenerRuleArn: endpoint.alternateTargetGroup ? endpoint.listenerRule.ref : undefined,
       TaskSubnets: fromBase("Subnets"),
       TaskSecurityGroups: join(",", network.securityGroups),
       AssignPublicIp: network.assignPublicIp,

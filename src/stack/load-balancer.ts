@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { fromBase } from "./base-stack.js";
 import { previewResourceTags } from "./resource-tags.js";
-import { ifCondition, join, type Ref, type Value } from "./template/intrinsics.js";
-import type { AuthenticateOidcConfig } from "./template/resource-types.js";
+import { ifCondition, join, type If, type Ref, type Value } from "./template/intrinsics.js";
+import type { AuthenticateOidcConfig, ForwardAction, TargetGroupProperties } from "./template/resource-types.js";
 import type { ResourceHandle, TemplateBuilder } from "./template/template-builder.js";
 
 /** The template parameter that carries the listener rule's priority (the app allocates it). */
@@ -13,6 +13,20 @@ export const PRIORITY_PARAMETER = "ListenerRulePriority";
  * wake switch it with a stack update, so CloudFormation's view of the rule stays the truth.
  */
 export const ASLEEP_TARGET_PARAMETER = "AsleepTargetGroupArn";
+
+/**
+ * The template parameter of a blue/green preview that says which of its two target groups ECS left
+ * serving: ECS moves the rule's weights itself, so before an update berth passes what the rule
+ * forwards to now, and CloudFormation's view of the rule stays the truth.
+ */
+export const LIVE_TARGET_PARAMETER = "LiveTargetGroup";
+/** The values of LIVE_TARGET_PARAMETER: `PublicTargetGroup` or `PublicTargetGroupAlternate`. */
+export const LIVE_TARGET_GROUPS = ["primary", "alternate"] as const;
+/** Which of a blue/green preview's two target groups takes its traffic. */
+export type LiveTargetGroup = (typeof LIVE_TARGET_GROUPS)[number];
+/** Logical ids of a preview's target groups: the one every preview has, and a blue/green preview's second. */
+export const PUBLIC_TARGET_GROUP_ID = "PublicTargetGroup";
+export const ALTERNATE_TARGET_GROUP_ID = "PublicTargetGroupAlternate";
 
 /**
  * Every preview target group's name starts with this: target group ARNs name neither their stack
@@ -28,6 +42,8 @@ export const MAX_PRIORITY = 50_000;
 /** The public service's way in: a target group behind a host-header rule on the shared listener. */
 export interface PublicEndpoint {
   targetGroup: ResourceHandle<"AWS::ElasticLoadBalancingV2::TargetGroup">;
+  /** A blue/green preview's second target group, where ECS starts each new version. */
+  alternateTargetGroup?: ResourceHandle<"AWS::ElasticLoadBalancingV2::TargetGroup">;
   listenerRule: ResourceHandle<"AWS::ElasticLoadBalancingV2::ListenerRule">;
   /** `Ref` of the priority parameter. */
   priority: Ref;
@@ -80,7 +96,16 @@ export function defaultRulePriority(label: string): number {
  * a new name, as CloudFormation requires of named resources.
  */
 export function targetGroupName(label: string, port: number): string {
-  const hash = createHash("sha256").update(`${label}:${port}`).digest("hex");
+  return hashedTargetGroupName(`${label}:${port}`);
+}
+
+/** A blue/green preview's second target group's name: as targetGroupName, from a seed of its own. */
+export function alternateTargetGroupName(label: string, port: number): string {
+  return hashedTargetGroupName(`${label}:${port}:alternate`);
+}
+
+function hashedTargetGroupName(seed: string): string {
+  const hash = createHash("sha256").update(seed).digest("hex");
   return TARGET_GROUP_PREFIX + hash.slice(0, MAX_TARGET_GROUP_NAME - TARGET_GROUP_PREFIX.length);
 }
 
@@ -88,6 +113,8 @@ export function targetGroupName(label: string, port: number): string {
  * Adds the target group (IP targets, HTTP on `port`, a health check fast enough for previews:
  * every 5 s, 2 to change state, 5 s deregistration) and the listener rule that forwards
  * `<host>.<domain>` to it on the base stack's HTTPS listener, from `allowCidrs` only when given.
+ * `blueGreen`: a second target group of the same settings, and the awake rule forwards to both,
+ * weighted 100/0 towards the `LiveTargetGroup` one, for ECS to move on each rollout.
  */
 export function addPublicEndpoint(
   template: TemplateBuilder,
@@ -100,8 +127,11 @@ export function addPublicEndpoint(
     healthPath: string;
     allowCidrs?: readonly string[];
     oidc?: OidcSignIn;
+    blueGreen?: boolean;
   },
 ): PublicEndpoint {
+  // ECS refuses blue/green on a rule that authenticates before it forwards.
+  if (input.blueGreen && input.oidc) throw new Error("addPublicEndpoint: a blue/green endpoint cannot sign visitors in");
   const priority = template.addParameter(PRIORITY_PARAMETER, {
     Type: "Number",
     MinValue: 1,
@@ -109,8 +139,8 @@ export function addPublicEndpoint(
     Default: defaultRulePriority(input.label),
     Description: "Priority of the preview's rule on the shared HTTPS listener; unique per listener",
   });
-  const targetGroup = template.addResource("PublicTargetGroup", "AWS::ElasticLoadBalancingV2::TargetGroup", {
-    Name: targetGroupName(input.label, input.port),
+  const settings = (name: string): TargetGroupProperties => ({
+    Name: name,
     TargetType: "ip",
     Protocol: "HTTP",
     Port: input.port,
@@ -126,6 +156,10 @@ export function addPublicEndpoint(
     TargetGroupAttributes: [{ Key: "deregistration_delay.timeout_seconds", Value: "5" }],
     Tags: previewResourceTags(),
   });
+  const targetGroup = template.addResource(PUBLIC_TARGET_GROUP_ID, "AWS::ElasticLoadBalancingV2::TargetGroup", settings(targetGroupName(input.label, input.port)));
+  const alternateTargetGroup = input.blueGreen
+    ? template.addResource(ALTERNATE_TARGET_GROUP_ID, "AWS::ElasticLoadBalancingV2::TargetGroup", settings(alternateTargetGroupName(input.label, input.port)))
+    : undefined;
   const asleepTarget = template.addParameter(ASLEEP_TARGET_PARAMETER, {
     Type: "String",
     Default: "",
@@ -133,6 +167,29 @@ export function addPublicEndpoint(
   });
   const asleep = template.addCondition("PreviewAsleep", { "Fn::Not": [{ "Fn::Equals": [asleepTarget, ""] }] });
   const forwardTo = ifCondition(asleep, asleepTarget, targetGroup.ref);
+  let forward: ForwardAction | If<ForwardAction> = { Type: "forward", TargetGroupArn: forwardTo };
+  if (alternateTargetGroup) {
+    const live = template.addParameter(LIVE_TARGET_PARAMETER, {
+      Type: "String",
+      AllowedValues: [...LIVE_TARGET_GROUPS],
+      Default: "primary",
+      Description: "Which of the preview's two target groups ECS left serving; berth passes it from the rule's weights before an update",
+    });
+    const alternateLive = template.addCondition("AlternateTargetGroupLive", { "Fn::Equals": [live, "alternate"] });
+    forward = ifCondition<ForwardAction>(
+      asleep,
+      { Type: "forward", TargetGroupArn: asleepTarget },
+      {
+        Type: "forward",
+        ForwardConfig: {
+          TargetGroups: [
+            { TargetGroupArn: targetGroup.ref, Weight: ifCondition(alternateLive, 0, 100) },
+            { TargetGroupArn: alternateTargetGroup.ref, Weight: ifCondition(alternateLive, 100, 0) },
+          ],
+        },
+      },
+    );
+  }
   const hostname = join(".", [input.host, fromBase("Domain")]);
   const listenerRule = template.addResource("PublicListenerRule", "AWS::ElasticLoadBalancingV2::ListenerRule", {
     ListenerArn: fromBase("ListenerArn"),
@@ -147,7 +204,7 @@ export function addPublicEndpoint(
           { Type: "authenticate-oidc", Order: 1, AuthenticateOidcConfig: oidcConfig(input.oidc) },
           { Type: "forward", Order: 2, TargetGroupArn: forwardTo },
         ]
-      : [{ Type: "forward", TargetGroupArn: forwardTo }],
+      : [forward],
   });
-  return { targetGroup, listenerRule, priority, hostname };
+  return { targetGroup, ...(alternateTargetGroup ? { alternateTargetGroup } : {}), listenerRule, priority, hostname };
 }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse, type Tags } from "yaml";
 import { baseAccessDefaults } from "../../src/stack/access-defaults.js";
-import { BASE_EXPORTS } from "../../src/stack/base-stack.js";
+import { BASE_EXPORTS, OPTIONAL_BASE_EXPORTS } from "../../src/stack/base-stack.js";
 import { lintTemplate } from "../helpers/cfn-lint.js";
 
 const TEXT = readFileSync(new URL("../../deploy/base.yml", import.meta.url), "utf8");
@@ -43,7 +43,7 @@ describe("deploy/base.yml", () => {
     expect(Object.keys(base.Parameters)).toEqual([
       "VpcId", "PublicSubnets", "TaskSubnets", "AssignPublicIp", "CertificateArn", "Domain", "HostedZoneId",
       "NamespaceName", "LogRetentionDays", "SecretsPrefix", "SecretsKmsKeyArn", "ContainerInsights",
-      "DockerHubCachePrefix", "OfficialImagesFrom",
+      "DockerHubCachePrefix", "OfficialImagesFrom", "FastRollout",
       "DefaultAllowCidrs", "DefaultOidcIssuer", "DefaultOidcAuthorizationEndpoint", "DefaultOidcTokenEndpoint",
       "DefaultOidcUserInfoEndpoint", "DefaultOidcClientId", "DefaultOidcClientSecretArn", "DefaultOidcScope",
     ]);
@@ -193,6 +193,44 @@ describe("deploy/base.yml", () => {
         },
         { Ref: "AWS::NoValue" },
       ],
+    });
+  });
+
+  it("makes every conditional output one berth treats as optional, and no other", () => {
+    const conditional = Object.entries<{ Condition?: string }>(base.Outputs).filter(([, o]) => o.Condition !== undefined).map(([name]) => name);
+    expect(conditional.sort()).toEqual([...OPTIONAL_BASE_EXPORTS].sort());
+  });
+
+  describe("fast rollout", () => {
+    it("is off unless the operator turns it on", () => {
+      expect(base.Parameters.FastRollout).toMatchObject({ Type: "String", AllowedValues: ["true", "false"], Default: "false" });
+      expect(base.Conditions.FastRolloutOn).toEqual({ "Fn::Equals": [{ Ref: "FastRollout" }, "true"] });
+      expect(base.Metadata["AWS::CloudFormation::Interface"].ParameterGroups.flatMap((g: { Parameters: string[] }) => g.Parameters)).toContain("FastRollout");
+    });
+
+    it("creates, only then, the role ECS shifts a preview's traffic with, under a path of its own", () => {
+      expect(base.Resources.RolloutRole).toEqual({
+        Type: "AWS::IAM::Role",
+        Condition: "FastRolloutOn",
+        Properties: {
+          Description: expect.any(String),
+          Path: { "Fn::Sub": "/${AWS::StackName}/${AWS::Region}/" },
+          AssumeRolePolicyDocument: {
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "ecs.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          },
+          ManagedPolicyArns: [{ "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers" }],
+        },
+      });
+    });
+
+    it("outputs the role's ARN only then: its presence is what turns blue/green on", () => {
+      expect(base.Outputs.RolloutRoleArn).toEqual({
+        Condition: "FastRolloutOn",
+        Description: expect.any(String),
+        Value: { "Fn::GetAtt": ["RolloutRole", "Arn"] },
+        Export: { Name: { "Fn::Sub": "${AWS::StackName}-RolloutRoleArn" } },
+      });
     });
   });
 

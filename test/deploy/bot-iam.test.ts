@@ -10,7 +10,7 @@ import { ownershipTags } from "../../src/preview/flow/deploy-preview.js";
 import { buildTemplate, type PreviewStack } from "../../src/stack/build-template.js";
 import { createDirReader } from "../../src/util/repo-reader.js";
 import { BASE_OUTPUTS, BASE_STACK, FAKE_ACCOUNT, FAKE_REGION } from "../fakes/aws-fake.js";
-import { actionsOf, BOT_STACK, loadBotPolicy } from "../helpers/bot-policy.js";
+import { actionsOf, BOT_STACK, loadBotPolicies, loadBotPolicy } from "../helpers/bot-policy.js";
 import { denials, simulate, UNVALIDATED_ACTIONS } from "../helpers/simulate-iam.js";
 import { BASE, django, rails, TARGET } from "../stack/fixtures/projects.js";
 
@@ -41,11 +41,15 @@ const OIDC = {
   scope: "openid",
 };
 
+/** The base stack's rollout role (deploy/base.yml, FastRollout), under the path of the stack and region. */
+const rolloutRoleOf = (baseStack: string) => `arn:aws:iam::${FAKE_ACCOUNT}:role/${baseStack}/${FAKE_REGION}/${baseStack}-RolloutRole-1A2B3C4D5E6F`;
+
 /** Realistic repositories: a built public app with a database, a third-party proxy in front, a worker, several images. */
 const CASES: Array<[string, PreviewStack]> = [
   ["Rails + Postgres", buildTemplate({ ...rails, target: TARGET, baseStack: BASE })],
   ["nginx in front of Django + Postgres", buildTemplate({ ...django, target: TARGET, baseStack: BASE })],
   ["Rails + Postgres behind sign-in (access.oidc)", buildTemplate({ ...rails, config: { ...rails.config, access: { oidc: OIDC } }, target: TARGET, baseStack: BASE })],
+  ["Rails + Postgres, blue/green (fast rollout)", buildTemplate({ ...rails, target: TARGET, baseStack: BASE, baseOutputs: { RolloutRoleArn: rolloutRoleOf(BASE_STACK) } })],
   ["rails-sidekiq (web, worker, Postgres, Redis)", await planRepo("rails-sidekiq")],
   ["monorepo (several images built from the repository)", await planRepo("monorepo")],
   ["uploads-oneshot (one-shot createbuckets and migrate services run as tasks)", await planRepo("uploads-oneshot", path.dirname(REAL_WORLD))],
@@ -56,7 +60,7 @@ function requestsOf(stack: PreviewStack, baseStack = BASE_STACK) {
   return buildPreviewRequests({
     template: stack.template as never,
     stackName: stack.stackName,
-    base: { name: baseStack, outputs: BASE_OUTPUTS },
+    base: { name: baseStack, outputs: { ...BASE_OUTPUTS, RolloutRoleArn: rolloutRoleOf(baseStack) } },
     account: FAKE_ACCOUNT,
     region: FAKE_REGION,
     stackTags: { ...owner, "berth:deploying": SHA, "berth:sha": SHA, "berth:seeded": "true" },
@@ -113,9 +117,10 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
       );
       for (const [id, resource] of Object.entries((stack.template as { Resources: Record<string, { Type: string }> }).Resources)) {
         const facts = getHandlerPermissions(resource.Type);
-        // A listener rule reads a Cognito client only to authenticate with it, and an ECS service
-        // passes a role only when it names one (`Role`): a preview's do neither.
-        const unused = resource.Type === "AWS::ECS::Service" ? ["iam:PassRole"] : ["cognito-idp:DescribeUserPoolClient"];
+        // A listener rule reads a Cognito client only to authenticate with it (a preview's never
+        // does), and an ECS service passes a role only when it names one: a blue/green service's.
+        const namesRole = JSON.stringify(resource).includes('"RoleArn"');
+        const unused = resource.Type === "AWS::ECS::Service" ? (namesRole ? [] : ["iam:PassRole"]) : ["cognito-idp:DescribeUserPoolClient"];
         const needed = [...facts.create, ...facts.read, ...facts.update, ...facts.delete].filter((a) => !unused.includes(a));
         expect(needed.filter((action) => !asked.has(`${id} ${action}`)), `${stack.stackName} ${id}`).toEqual([]);
       }
@@ -210,8 +215,12 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
     ]);
   });
 
-  it("stays under IAM's 10,240 characters for a role's inline policies", () => {
-    expect(JSON.stringify(POLICY).replace(/\s/g, "").length).toBeLessThan(10_240);
+  it("stays under IAM's 10,240 characters for a role's inline policies, and 6,144 for each managed policy", () => {
+    const { inline, managed } = loadBotPolicies({ ecrRepositoryArns: REPOSITORIES });
+    const size = (policy: object) => JSON.stringify(policy).replace(/\s/g, "").length;
+    expect(size(inline)).toBeLessThan(10_240);
+    expect(Object.keys(managed)).toEqual(["DoctorPolicy", "FastRolloutPolicy"]);
+    for (const [id, policy] of Object.entries(managed)) expect(size(policy), id).toBeLessThan(6_144);
   });
 
   describe("without one of its Allow statements", () => {
@@ -235,7 +244,7 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
       ["ReleaseTasks", ["ecs:RunTask"]],
       ["WatchAndStopTasks", ["ecs:DescribeTasks", "ecs:StopTask"]],
       ["CreatePreviewServices", ["ecs:CreateService"]],
-      ["ManagePreviewServices", ["ecs:DeleteService", "ecs:UpdateService"]],
+      ["ManagePreviewServices", ["ecs:ContinueServiceDeployment", "ecs:DeleteService", "ecs:UpdateService"]],
       ["WatchPreviewServices", ["ecs:DescribeServiceDeployments", "ecs:DescribeServices", "ecs:ListServiceDeployments", "ecs:StopServiceDeployment"]],
       ["TagPreviewEcsOnCreate", ["ecs:TagResource"]],
       ["RetagPreviewEcs", ["ecs:ListTagsForResource", "ecs:TagResource", "ecs:UntagResource"]],
@@ -262,6 +271,8 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
       ["DoctorReadVpc", ["ec2:DescribeVpcAttribute"]],
       ["DoctorSimulateRoles", ["iam:SimulatePrincipalPolicy"]],
       ["DoctorReadOwnRole", ["iam:GetRole"]],
+      ["ContinuePreviewDeployments", ["ecs:ContinueServiceDeployment"]],
+      ["PassRolloutRole", ["iam:PassRole"]],
     ];
 
     it.each(NEEDED_BY)("%s: denies %j", async (sid, actions) => {
@@ -307,6 +318,11 @@ describe("deploy/bot.yml's task role, evaluated with AWS's IAM rules", () => {
       ["passing a preview role to another service", "iam:PassRole", BASE_OUTPUTS.TaskRoleArn, { ...region, "iam:PassedToService": "ecs.amazonaws.com" }],
       ["passing berth's own role", "iam:PassRole", `arn:aws:iam::${FAKE_ACCOUNT}:role/${BOT_STACK}-TaskRole-ABCDEF123456`, { ...region, "iam:PassedToService": "ecs-tasks.amazonaws.com" }],
       ["adding a rule to another listener", "elasticloadbalancing:CreateRule", arn("elasticloadbalancing", "listener/app/production/0123456789abcdef/0123456789abcdef"), region],
+      ["passing the rollout role to ECS tasks", "iam:PassRole", rolloutRoleOf(BASE_STACK), { "iam:PassedToService": "ecs-tasks.amazonaws.com" }],
+      ["passing to ECS a role outside the base stack's rollout path", "iam:PassRole", `arn:aws:iam::${FAKE_ACCOUNT}:role/${BASE_STACK}-RolloutRole-1A2B3C4D5E6F`, { "iam:PassedToService": "ecs.amazonaws.com" }],
+      ["passing to ECS another base stack's rollout role", "iam:PassRole", rolloutRoleOf("production-base"), { "iam:PassedToService": "ecs.amazonaws.com" }],
+      ["continuing a deployment of berth's own service", "ecs:ContinueServiceDeployment", botService, cluster],
+      ["continuing a preview's deployment in another cluster", "ecs:ContinueServiceDeployment", arn("ecs", "service-deployment/production/web/abcdefghij0123456789"), { ...region, "ecs:cluster": arn("ecs", "cluster/production"), "ecs:service": arn("ecs", "service/production/web") }],
       ["creating a Cloud Map service in another namespace", "servicediscovery:CreateService", arn("servicediscovery", "namespace/ns-production000000"), region],
       ["reading security groups in another region", "ec2:DescribeSecurityGroups", "*", { "aws:RequestedRegion": "eu-west-1" }],
     ])("%s", async (_name, action, resource, context) => {

@@ -31,9 +31,14 @@ function resource(name: string): { Type: string; Properties: Record<string, Json
   return (template.Resources as Record<string, Json>)[name] as never;
 }
 
+/** A role's statements: its inline policies', then those of the managed policies attached to it. */
 function statementsOf(roleName: string): Statement[] {
   const policies = resource(roleName).Properties.Policies as unknown as Array<{ PolicyDocument: { Statement: Statement[] } }>;
-  return policies.flatMap((p) => p.PolicyDocument.Statement);
+  type ManagedPolicy = { Type: string; Properties: { Roles?: Json; PolicyDocument: { Statement: Statement[] } } };
+  const managed = Object.values(template.Resources as unknown as Record<string, ManagedPolicy>).filter(
+    (r) => r.Type === "AWS::IAM::ManagedPolicy" && JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: roleName }]),
+  );
+  return [...policies.flatMap((p) => p.PolicyDocument.Statement), ...managed.flatMap((m) => m.Properties.PolicyDocument.Statement)];
 }
 
 const allStatements = [...statementsOf("TaskRole"), ...statementsOf("ExecutionRole")];
@@ -75,7 +80,7 @@ describe("deploy/bot.yml", () => {
       expect(valuesOfKey(template, "NotResource")).toEqual([]);
     });
 
-    it("passes and reads exactly the base stack's two preview roles, and passes them only to ECS tasks", () => {
+    it("passes and reads exactly the base stack's two preview roles, and passes them only to ECS tasks; its rollout role only to ECS", () => {
       // berth doctor's statements read roles too; they are checked on their own below.
       const passing = allStatements.filter((s) => !s.Sid?.startsWith("Doctor") && actionsOf(s).some((a) => a.startsWith("iam:")));
       expect(passing).toEqual([
@@ -92,7 +97,16 @@ describe("deploy/bot.yml", () => {
           Action: "iam:GetRole",
           Resource: [importOf("ExecutionRoleArn"), importOf("TaskRoleArn")],
         },
+        {
+          Sid: "PassRolloutRole",
+          Effect: "Allow",
+          Action: "iam:PassRole",
+          // Under the path deploy/base.yml gives it: its export exists only with FastRollout.
+          Resource: { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${BaseStackName}/${AWS::Region}/*" },
+          Condition: { StringEquals: { "iam:PassedToService": "ecs.amazonaws.com" } },
+        },
       ]);
+      expect((base.Resources as { RolloutRole: { Properties: { Path: Json } } }).RolloutRole.Properties.Path).toEqual({ "Fn::Sub": "/${AWS::StackName}/${AWS::Region}/" });
       const ownRole = { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${AWS::StackName}-TaskRole-*" };
       expect(allStatements.filter((s) => s.Sid?.startsWith("Doctor") && actionsOf(s).some((a) => a.startsWith("iam:")))).toEqual([
         { Sid: "DoctorSimulateRoles", Effect: "Allow", Action: "iam:SimulatePrincipalPolicy", Resource: [ownRole, importOf("ExecutionRoleArn")] },

@@ -412,6 +412,66 @@ secrets:
     expect(code).toBe(1);
   });
 
+  describe("with fast rollout on in the base stack (output RolloutRoleArn)", () => {
+    const ROLE = "arn:aws:iam::123456789012:role/berth-base/us-east-1/berth-base-RolloutRole-1A2B3C4D5E6F";
+    const fastOutputs: Record<string, string> = { RolloutRoleArn: ROLE };
+    /** The load balancer with `count` target groups, routed from a second listener so the previews' listener keeps its headroom. */
+    const withTargetGroups = (fake: AwsFake, count: number) => {
+      const other = BASE_OUTPUTS.ListenerArn.replace(/[^/]+$/, "0123456789abcdef");
+      fake.addListenerRules([], other);
+      for (let i = 0; i < count; i++) fake.state.elbv2.addRule(other, i + 1, undefined, fake.state.elbv2.addTargetGroup({ name: `berth-pr-${i}`, port: 3000 }).arn);
+    };
+
+    it("says so, counts two target groups per preview, and simulates the bot role for a blue/green preview", async () => {
+      const fastRequests = await buildBotRoleRequests({
+        partition: "aws",
+        region: "us-east-1",
+        account: "123456789012",
+        baseStack: "berth-base",
+        outputs: { ...BASE_OUTPUTS, ...fastOutputs },
+        botRoleArn: BOT_ROLE_ARN,
+        repositories: [{ registryId: "123456789012", region: "us-east-1", name: "shop" }],
+      });
+      // Passing the rollout role to ECS, and continuing the pause, on top of a rolling preview's.
+      expect(fastRequests.filter((r) => r.action === "iam:PassRole" && r.resource === ROLE)).toHaveLength(1);
+      expect(fastRequests.filter((r) => r.action === "ecs:ContinueServiceDeployment")).toHaveLength(2);
+      const fake = healthy({ baseStack: { outputs: fastOutputs } });
+      withTargetGroups(fake, 13);
+      const { code, stdout } = await doctorCli(["doctor", "--image", SHOP], fake);
+
+      expect(stdout).toContain("\n✓ Target groups on the load balancer: 13 of 100 used; fast rollout is on, 2 per preview: room for 43 more\n");
+      expect(stdout).toContain(`\n✓ Bot role ${BOT_ROLE_ARN} is allowed all ${fastRequests.length} requests a preview makes\n`);
+      expect(code).toBe(0);
+    });
+
+    it("names the denied fast-rollout request when the bot role may not continue a pause", async () => {
+      const fake = healthy({ baseStack: { outputs: fastOutputs } });
+      fake.state.iam.deny(BOT_ROLE_ARN, "ecs:ContinueServiceDeployment");
+      const { code, stdout } = await doctorCli(["doctor", "--image", SHOP], fake);
+
+      expect(stdout).toContain("    fix: allow ecs:ContinueServiceDeployment in the bot's task role (deploy/bot.yml), then update the bot's stack\n");
+      expect(code).toBe(1);
+    });
+
+    it.each([
+      [88, true, "fast"],
+      [89, false, "fast"],
+      [89, true, "rolling"],
+      [90, false, "rolling"],
+    ] as const)("with %i target groups used, the target-groups check passes: %s (%s)", async (used, passes, mode) => {
+      const fake = healthy(mode === "fast" ? { baseStack: { outputs: fastOutputs } } : {});
+      withTargetGroups(fake, used);
+      const { stdout } = await doctorCli(["doctor", "--image", SHOP, "--json"], fake);
+
+      const check = (JSON.parse(stdout) as { checks: Array<{ id: string; status: string; title: string; fix?: string }> }).checks.find((c) => c.id === "target-groups")!;
+      expect(check.status).toBe(passes ? "pass" : "fail");
+      if (mode === "fast" && !passes) {
+        expect(check.title).toBe("Target groups on the load balancer: 89 of 100 used; fast rollout is on, 2 per preview: room for 5 more (89 %)");
+        expect(check.fix).toBe("close stale previews, or deploy a second base stack (its own load balancer) for some repositories: this limit cannot be raised");
+      }
+    });
+  });
+
   it("prints the report as JSON with --json", async () => {
     const fake = healthy();
     fake.state.ec2.vpcs.get(BASE_OUTPUTS.VpcId)!.enableDnsSupport = false;

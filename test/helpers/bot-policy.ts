@@ -47,15 +47,28 @@ const BOT_YML = path.resolve(import.meta.dirname, "../../deploy/bot.yml");
 /**
  * The policies of one role of deploy/bot.yml (`TaskRole` by default), resolved for a bot stack
  * deployed next to the fake base stack (named `baseStack`, default `berth-base`) with these ECR
- * repositories.
+ * repositories: its inline policies' statements, then those of the managed policies attached to it.
  */
 export function loadBotPolicy(input: { ecrRepositoryArns: string[]; baseStack?: string; role?: string; text?: string }): PolicyDocument {
-  const template = parseCfnYaml(input.text ?? readFileSync(BOT_YML, "utf8")) as { Resources: Record<string, { Properties: Record<string, unknown> }> };
-  const role = template.Resources[input.role ?? "TaskRole"];
+  const { inline, managed } = loadBotPolicies(input);
+  return { Version: "2012-10-17", Statement: [...inline.Statement, ...Object.values(managed).flatMap((p) => p.Statement)] };
+}
+
+/**
+ * One role's policies as IAM stores them: its inline policies' statements as one document (IAM
+ * limits their sum), and each managed policy of the template attached to it, by logical id.
+ */
+export function loadBotPolicies(input: { ecrRepositoryArns: string[]; baseStack?: string; role?: string; text?: string }): {
+  inline: PolicyDocument;
+  managed: Record<string, PolicyDocument>;
+} {
+  const template = parseCfnYaml(input.text ?? readFileSync(BOT_YML, "utf8")) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+  const roleId = input.role ?? "TaskRole";
+  const role = template.Resources[roleId];
   if (!role) throw new Error(`deploy/bot.yml has no resource ${input.role}`);
   const baseStack = input.baseStack ?? BASE_STACK;
   const exported = Object.fromEntries(Object.entries(BASE_OUTPUTS).map(([name, value]) => [`${baseStack}-${name}`, value]));
-  const policies = resolve(role.Properties.Policies, {
+  const ctx: Parameters<typeof resolve>[1] = {
     region: FAKE_REGION,
     account: FAKE_ACCOUNT,
     stackName: BOT_STACK,
@@ -74,8 +87,15 @@ export function loadBotPolicy(input: { ecrRepositoryArns: string[]; baseStack?: 
     ref: (id) => `${BOT_STACK}-${id}`,
     getAtt: (id, attribute) => (attribute === "Arn" ? `arn:aws:logs:${FAKE_REGION}:${FAKE_ACCOUNT}:log-group:/berth/${BOT_STACK}:*` : `${id}.${attribute}`),
     importValue: (name) => exported[name],
-  }) as Array<{ PolicyDocument: PolicyDocument }>;
-  return { Version: "2012-10-17", Statement: policies.flatMap((p) => p.PolicyDocument.Statement) };
+  };
+  const policies = resolve(role.Properties.Policies, ctx) as Array<{ PolicyDocument: PolicyDocument }>;
+  const attached = Object.entries(template.Resources).filter(
+    ([, r]) => r.Type === "AWS::IAM::ManagedPolicy" && JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: roleId }]),
+  );
+  return {
+    inline: { Version: "2012-10-17", Statement: policies.flatMap((p) => p.PolicyDocument.Statement) },
+    managed: Object.fromEntries(attached.map(([id, r]) => [id, resolve(r.Properties.PolicyDocument, ctx) as PolicyDocument])),
+  };
 }
 
 /** A statement's actions as a list. */

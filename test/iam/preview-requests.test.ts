@@ -186,4 +186,53 @@ describe("buildPreviewRequests", () => {
     expect(steps.push.some((r) => r.action === "ecs:DeregisterTaskDefinition" && r.caller.includes("berth registers"))).toBe(true);
     expect(steps.push.map((r) => r.action)).toContain("cloudformation:GetTemplate");
   });
+
+  describe("a blue/green preview (fast rollout)", () => {
+    const ROLE = `arn:aws:iam::${FAKE_ACCOUNT}:role/${BASE}/${FAKE_REGION}/${BASE}-RolloutRole-1A2B3C4D5E6F`;
+    const outputs = { ...BASE_OUTPUTS, RolloutRoleArn: ROLE };
+    const fast = buildTemplate({ ...rails, target: TARGET, baseStack: BASE, baseOutputs: { RolloutRoleArn: ROLE } });
+    const steps = buildPreviewRequests({ ...input, base: { name: BASE, outputs }, template: fast.template as never });
+    const web = steps.deploy.find((r) => r.action === "ecs:CreateService" && r.caller.includes("WebService"))!.resource;
+
+    it("passes the rollout role to ECS when CloudFormation creates and updates the public service, and only for it", () => {
+      const passes = (step: LifecycleStep) => steps[step].filter((r) => r.action === "iam:PassRole" && r.resource === ROLE);
+      expect(passes("deploy").map((r) => [r.caller, r.context])).toEqual([
+        ["CloudFormation create WebService (AWS::ECS::Service) / CloudFormation update WebService (AWS::ECS::Service)", { "aws:RequestedRegion": FAKE_REGION, "iam:PassedToService": "ecs.amazonaws.com" }],
+      ]);
+      expect(passes("push").map((r) => r.caller)).toEqual(["CloudFormation update WebService (AWS::ECS::Service)"]);
+      expect(passes("teardown")).toEqual([]);
+      // The data service names no role; the rolling template's services never did.
+      expect(steps.deploy.filter((r) => r.action === "iam:PassRole" && r.caller.includes("DbService"))).toEqual([]);
+      expect(requests.deploy.filter((r) => r.action === "iam:PassRole" && r.caller.includes("Service ("))).toEqual([]);
+    });
+
+    it("lets berth find, read and continue the public service's paused deployment on a first deploy and a push, and never otherwise", () => {
+      const caller = "berth continues a blue/green rollout's pause";
+      const deployment = expect.stringMatching(new RegExp(`^${arn("ecs", `service-deployment/${BASE_OUTPUTS.ClusterName}/`)}`));
+      const onService = { "aws:RequestedRegion": FAKE_REGION, "ecs:cluster": CLUSTER, "aws:ResourceTag/berth:managed": "true" };
+      for (const step of ["deploy", "push", "reset"] as const) {
+        const own = steps[step].filter((r) => r.caller.split(" / ").includes(caller));
+        expect(own.map((r) => [r.action, r.resource, r.context]).sort((x, y) => `${x[0]}${x[1]}`.localeCompare(`${y[0]}${y[1]}`)), step).toEqual([
+          ["ecs:ContinueServiceDeployment", deployment, { "aws:RequestedRegion": FAKE_REGION, "ecs:cluster": CLUSTER, "ecs:service": web }],
+          ["ecs:ContinueServiceDeployment", web, onService],
+          ["ecs:DescribeServiceDeployments", deployment, { "aws:RequestedRegion": FAKE_REGION, "ecs:cluster": CLUSTER, "ecs:service": web }],
+          ["ecs:DescribeServiceDeployments", web, onService],
+          ["ecs:ListServiceDeployments", web, onService],
+        ]);
+      }
+      expect([...steps.idle, ...steps.teardown].filter((r) => r.caller.includes(caller))).toEqual([]);
+      expect(Object.values(requests).flat().filter((r) => r.action === "ecs:ContinueServiceDeployment")).toEqual([]);
+    });
+
+    it("creates, tags and deletes the second target group as the first, by its berth-pr-* name", () => {
+      const names = steps.deploy.filter((r) => r.action === "elasticloadbalancing:CreateTargetGroup").map((r) => r.resource.split("/")[1]);
+      expect(names).toHaveLength(2);
+      expect(names.every((n) => /^berth-pr-[0-9a-f]{23}$/.test(n!))).toBe(true);
+      expect(steps.teardown.filter((r) => r.action === "elasticloadbalancing:DeleteTargetGroup")).toHaveLength(2);
+    });
+
+    it("needs the base stack's rollout role output to say what it passes", () => {
+      expect(() => buildPreviewRequests({ ...input, template: fast.template as never })).toThrow(`the base stack ${BASE} has no output RolloutRoleArn`);
+    });
+  });
 });

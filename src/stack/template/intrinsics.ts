@@ -28,9 +28,12 @@ export interface Sub {
   "Fn::Sub": string;
 }
 
-/** `Fn::If`: the first value where the template's condition holds, the second otherwise. */
-export interface If {
-  "Fn::If": [condition: string, whenTrue: Value, whenFalse: Value];
+/**
+ * `Fn::If`: the first value where the template's condition holds, the second otherwise. Text by
+ * default; `T` for a property of another shape (a number, an object).
+ */
+export interface If<T = Value> {
+  "Fn::If": [condition: string, whenTrue: T, whenFalse: T];
 }
 
 /** A condition of the template's `Conditions` section: `Fn::Equals` of two values, maybe negated. */
@@ -56,7 +59,7 @@ export function getAtt(logicalId: string, attribute: string): GetAtt {
 }
 
 /** `{ "Fn::If": [condition, whenTrue, whenFalse] }`. */
-export function ifCondition(condition: string, whenTrue: Value, whenFalse: Value): If {
+export function ifCondition<T = Value>(condition: string, whenTrue: T, whenFalse: T): If<T> {
   return { "Fn::If": [condition, whenTrue, whenFalse] };
 }
 

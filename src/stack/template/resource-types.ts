@@ -1,4 +1,4 @@
-import type { ListValue, Value } from "./intrinsics.js";
+import type { If, ListValue, Ref, Value } from "./intrinsics.js";
 
 /**
  * The properties of the CloudFormation resource types a preview template declares, named as the
@@ -62,8 +62,13 @@ export interface ListenerRuleProperties {
   ListenerArn: Value;
   Priority: Value<number>;
   Conditions: Array<{ Field: "host-header"; HostHeaderConfig: { Values: Value[] } } | { Field: "source-ip"; SourceIpConfig: { Values: string[] } }>;
-  Actions: Array<{ Type: "forward"; Order?: number; TargetGroupArn: Value } | { Type: "authenticate-oidc"; Order: number; AuthenticateOidcConfig: AuthenticateOidcConfig }>;
+  Actions: Array<ForwardAction | If<ForwardAction> | { Type: "authenticate-oidc"; Order: number; AuthenticateOidcConfig: AuthenticateOidcConfig }>;
 }
+
+/** A listener rule's `forward` action: to one target group, or weighted across several (`ForwardConfig`). */
+export type ForwardAction =
+  | { Type: "forward"; Order?: number; TargetGroupArn: Value }
+  | { Type: "forward"; Order?: number; ForwardConfig: { TargetGroups: Array<{ TargetGroupArn: Value; Weight: number | If<number> }> } };
 
 /** A listener rule's `authenticate-oidc` settings. */
 export interface AuthenticateOidcConfig {
@@ -147,9 +152,14 @@ export interface EcsServiceProperties {
   TaskDefinition: Value;
   DesiredCount: number;
   DeploymentConfiguration?: {
+    /** Absent: ROLLING. */
+    Strategy?: "ROLLING" | "BLUE_GREEN";
     MinimumHealthyPercent?: number;
     MaximumPercent?: number;
     DeploymentCircuitBreaker?: { Enable: boolean; Rollback: boolean };
+    /** BLUE_GREEN: minutes both versions stay up after traffic moved. */
+    BakeTimeInMinutes?: number;
+    LifecycleHooks?: LifecycleHook[];
   };
   NetworkConfiguration: {
     AwsvpcConfiguration: { Subnets: ListValue; SecurityGroups?: Value[]; AssignPublicIp?: Value };
@@ -158,8 +168,25 @@ export interface EcsServiceProperties {
   EnableECSManagedTags?: boolean;
   PropagateTags?: "SERVICE" | "TASK_DEFINITION";
   HealthCheckGracePeriodSeconds?: number;
-  LoadBalancers?: Array<{ ContainerName: string; ContainerPort: number; TargetGroupArn: Value }>;
+  LoadBalancers?: Array<{ ContainerName: string; ContainerPort: number; TargetGroupArn: Value; AdvancedConfiguration?: AdvancedLoadBalancerConfiguration }>;
   Tags?: Tag[];
+}
+
+/** A BLUE_GREEN service's second target group, the rule whose weights ECS moves, and the role it moves them with. */
+export interface AdvancedLoadBalancerConfiguration {
+  AlternateTargetGroupArn: Value;
+  ProductionListenerRule: Ref;
+  RoleArn: Value;
+}
+
+/**
+ * A pause in a BLUE_GREEN deployment: it waits at its stages until ContinueServiceDeployment, or
+ * until its timeout's action. ECS refuses a pause at the two traffic-shift stages themselves.
+ */
+export interface LifecycleHook {
+  TargetType: "PAUSE";
+  LifecycleStages: Array<"RECONCILE_SERVICE" | "PRE_SCALE_UP" | "POST_SCALE_UP" | "POST_TEST_TRAFFIC_SHIFT" | "PRE_PRODUCTION_TRAFFIC_SHIFT" | "POST_PRODUCTION_TRAFFIC_SHIFT">;
+  TimeoutConfiguration: { TimeoutInMinutes: number; Action: "CONTINUE" | "ROLLBACK" };
 }
 
 /** `AWS::CloudFormation::WaitConditionHandle`: takes no properties; its `Ref` is a presigned URL to signal. */
