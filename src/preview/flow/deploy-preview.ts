@@ -21,7 +21,8 @@ import { planReleaseSteps, runReleaseSteps } from "./release-steps.js";
 import { previewCost } from "./preview-cost.js";
 import { GATE_TIMEOUT_SECONDS, gateId, rollOutGated } from "./gated-rollout.js";
 import { findUsableStack } from "./usable-stack.js";
-import { type HookAction, isFastRollout, liveTargetOf } from "./rollout-hooks.js";
+import { type HookAction, liveTargetOf } from "./rollout-hooks.js";
+import { isBlueGreenTemplate } from "../../stack/blue-green.js";
 import { createGated } from "./gated-create.js";
 import { DEPLOYING_TAG, findServingCommit, SERVING_TAG } from "./serving-tags.js";
 import { buildIdleTags, withoutIdleTags } from "./idle-tags.js";
@@ -421,7 +422,7 @@ export async function deployPreview(
           await reporter.phase(
             "rollout",
             "running",
-            isFastRollout(rolloutTemplate)
+            isBlueGreenTemplate(rolloutTemplate)
               ? "started with the release steps, without traffic; the new version takes the traffic now that they passed"
               : "started with the release steps; the new version starts now that they passed",
           );

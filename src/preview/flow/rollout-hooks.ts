@@ -1,5 +1,7 @@
 import { BerthError } from "../../errors.js";
 import type { Logger } from "../../util/logger.js";
+import { isBlueGreenTemplate } from "../../stack/blue-green.js";
+import { LIVE_TARGET_PARAMETER, type LiveTargetGroup } from "../../stack/load-balancer.js";
 import type { RolloutHookPort, StackPort, StackSummary } from "../ports.js";
 
 /**
@@ -10,22 +12,13 @@ import type { RolloutHookPort, StackPort, StackSummary } from "../ports.js";
  */
 export type HookAction = "CONTINUE" | "ROLLBACK";
 
-/** The template parameter that says which of the public service's two target groups serves. */
-export const LIVE_TARGET_PARAMETER = "LiveTargetGroup";
-
-/** Whether a preview template deploys its public service blue/green with the pause hook. */
-export function isFastRollout(template: object | undefined): boolean {
-  const parameters = (template as { Parameters?: Record<string, unknown> } | undefined)?.Parameters;
-  return parameters !== undefined && LIVE_TARGET_PARAMETER in parameters;
-}
-
 /**
  * Which of the stack's two target groups serves, as the template's `LiveTargetGroup` parameter
  * says it: from the target group the listener rule forwards to now (`forwarded`, read from the
  * rule), else (the rule forwards to berth's own while the preview sleeps, or was not read) as the
  * stack recorded it.
  */
-export function liveTargetOf(stack: StackSummary | undefined, forwarded: string | undefined): "primary" | "alternate" {
+export function liveTargetOf(stack: StackSummary | undefined, forwarded: string | undefined): LiveTargetGroup {
   if (forwarded !== undefined && forwarded === stack?.outputs.AlternateTargetGroupArn) return "alternate";
   if (forwarded !== undefined && forwarded === stack?.outputs.TargetGroupArn) return "primary";
   return stack?.parameters[LIVE_TARGET_PARAMETER] === "alternate" ? "alternate" : "primary";
@@ -149,10 +142,10 @@ export function clusterOfService(arn: string): string {
  */
 export async function withRolloutHooks<T>(
   deps: HookDeps,
-  input: { template: object; cluster: string; stackName: string; retryMs: number; first?: () => Promise<HookAction> },
+  input: { template: Record<string, unknown>; cluster: string; stackName: string; retryMs: number; first?: () => Promise<HookAction> },
   operation: () => Promise<T>,
 ): Promise<T> {
-  const serviceId = isFastRollout(input.template) ? publicServiceId(input.template) : undefined;
+  const serviceId = isBlueGreenTemplate(input.template) ? publicServiceId(input.template) : undefined;
   if (serviceId === undefined) return operation();
   const running = operation();
   const keeper = keepRolloutHooks(deps, {

@@ -1,7 +1,7 @@
 import { BerthError } from "../../errors.js";
 import type { PreviewTarget } from "../../plan/plan-preview.js";
 import { baseLocation } from "../../stack/base-stack.js";
-import { ASLEEP_TARGET_PARAMETER } from "../../stack/load-balancer.js";
+import { ASLEEP_TARGET_PARAMETER, LIVE_TARGET_PARAMETER } from "../../stack/load-balancer.js";
 import { asleepSize, hourlyPrice } from "../../stack/fargate-price.js";
 import { previewLabel, stackName } from "../../stack/naming.js";
 import type { Logger } from "../../util/logger.js";
@@ -9,7 +9,7 @@ import { renderComment, type CommentState, type IdleFacts } from "../report/inde
 import type { LoadBalancerPort, RepoGitHub, StackPort, StackSummary, TaskPort } from "../ports.js";
 import { ACTIVE_AT_TAG, ASLEEP_TAG, readIdleState } from "./idle-tags.js";
 import { previewCost } from "./preview-cost.js";
-import { LIVE_TARGET_PARAMETER, liveTargetGroupArn, liveTargetOf } from "./rollout-hooks.js";
+import { liveTargetGroupArn, liveTargetOf } from "./rollout-hooks.js";
 import { SERVING_TAG } from "./serving-tags.js";
 import { parsePreviewOutputs, type PreviewOutputs } from "./stack-outputs.js";
 

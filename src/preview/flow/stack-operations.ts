@@ -6,7 +6,9 @@ import type { DeployDeps } from "./deploy-preview.js";
 import { isPriorityInUse } from "./listener-priority.js";
 import { compareReleasePhase, sameTags } from "./release-phase-change.js";
 import { DEPLOYING_TAG, SERVING_TAG } from "./serving-tags.js";
-import { type HookAction, isFastRollout, LIVE_TARGET_PARAMETER, withRolloutHooks } from "./rollout-hooks.js";
+import { type HookAction, withRolloutHooks } from "./rollout-hooks.js";
+import { isBlueGreenTemplate } from "../../stack/blue-green.js";
+import { LIVE_TARGET_PARAMETER, type LiveTargetGroup } from "../../stack/load-balancer.js";
 import { explainStoppedService } from "./stopped-service.js";
 import { baseParameterName } from "../../stack/base-stack.js";
 
@@ -42,7 +44,7 @@ export async function ensureWithPriority(
      */
     hookFirst?: () => Promise<HookAction>;
     /** A fast rollout's target group that serves now (the template's `LiveTargetGroup`); default primary. */
-    liveTarget?: "primary" | "alternate";
+    liveTarget?: LiveTargetGroup;
   },
 ): Promise<{ stack: StackSummary; priority: number }> {
   let priority = input.priority ?? (await deps.priorities.allocate(input.listenerArn));
@@ -56,7 +58,7 @@ export async function ensureWithPriority(
         tags: input.tags,
         parameters: {
           ...input.parameters,
-          ...(isFastRollout(input.template) ? { [LIVE_TARGET_PARAMETER]: input.liveTarget ?? "primary" } : {}),
+          ...(isBlueGreenTemplate(input.template) ? { [LIVE_TARGET_PARAMETER]: input.liveTarget ?? "primary" } : {}),
           ListenerRulePriority: String(priority),
         },
         onProgress: input.onProgress,

@@ -2,6 +2,7 @@ import { SETTLED_STATUSES, type StackSummary } from "../ports.js";
 import type { DeployDeps } from "./deploy-preview.js";
 import { assertHeadroom, findDataTasks } from "./stack-operations.js";
 import { liveTargetOf } from "./rollout-hooks.js";
+import type { LiveTargetGroup } from "../../stack/load-balancer.js";
 import { parsePairs } from "./stack-outputs.js";
 
 /**
@@ -22,7 +23,7 @@ export interface StackReads {
   /** No stack: the new preview's listener rule priority. */
   priority?: Promise<number>;
   /** A fast-rollout stack: which of its target groups serves, from its listener rule. */
-  liveTarget?: Promise<"primary" | "alternate">;
+  liveTarget?: Promise<LiveTargetGroup>;
 }
 
 /**

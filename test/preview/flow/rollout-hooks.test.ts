@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { AwsCallError } from "../../../src/preview/errors.js";
 import {
   clusterOfService,
-  isFastRollout,
   keepRolloutHooks,
   liveTargetGroupArn,
   liveTargetOf,
@@ -37,12 +36,6 @@ const FAST = {
 };
 
 describe("the fast rollout's template and stack facts", () => {
-  it("tells a fast-rollout template by its LiveTargetGroup parameter", () => {
-    expect(isFastRollout(FAST)).toBe(true);
-    expect(isFastRollout({ Parameters: { ListenerRulePriority: {} }, Resources: {} })).toBe(false);
-    expect(isFastRollout(undefined)).toBe(false);
-  });
-
   it("finds the public service: the ECS service behind the load balancer", () => {
     expect(publicServiceId(FAST)).toBe("WebService");
     expect(publicServiceId({ Resources: { DbService: { Type: "AWS::ECS::Service", Properties: {} } } })).toBeUndefined();
