@@ -34,7 +34,7 @@ import {
 } from "@aws-sdk/client-cloudformation";
 import { getHandlerPermissions, HANDLER_PERMISSIONS } from "../../../src/iam/handler-permissions.js";
 import { camelCase, type FakeEcs } from "./ecs.js";
-import type { FakeElbV2 } from "./elbv2.js";
+import { forwardTargets, type FakeElbV2 } from "./elbv2.js";
 import { resourceDependencies } from "../../../src/stack/resource-dependencies.js";
 import { resolve, TemplateError, type IntrinsicContext } from "./intrinsics.js";
 import type { FakeLogs } from "./logs.js";
@@ -726,7 +726,7 @@ export class FakeCloudFormation {
         return { resource: r.logicalId, reason: `Resource handler returned message: "One or more listeners not found (Service: ElasticLoadBalancingV2, Status Code: 400)" (HandlerErrorCode: NotFound)` };
       }
       const priority = Number(r.props.Priority);
-      const refused = this.deps.elb.refusal(listener, current?.resources.get(r.logicalId)?.physicalId, forwardsTo(r));
+      const refused = this.deps.elb.refusal(listener, current?.resources.get(r.logicalId)?.physicalId, forwardTargets(r.props.Actions)?.map((t) => t.targetGroupArn));
       if (refused) {
         return { resource: r.logicalId, reason: `Resource handler returned message: "${refused.message} (Service: ElasticLoadBalancingV2, Status Code: 400, Request ID: ${this.world.uuid()})" (HandlerErrorCode: ServiceLimitExceeded)` };
       }
@@ -1100,7 +1100,7 @@ export class FakeCloudFormation {
         });
         break;
       case "AWS::ElasticLoadBalancingV2::ListenerRule":
-        elb.rules.set(r.physicalId, { arn: r.physicalId, listenerArn: String(r.props.ListenerArn), priority: Number(r.props.Priority), targetGroupArn: forwardsTo(r) });
+        elb.putRule({ arn: r.physicalId, listenerArn: String(r.props.ListenerArn), priority: Number(r.props.Priority), forward: forwardTargets(r.props.Actions) });
         break;
       case "AWS::Logs::LogGroup":
         logs.createGroup(r.physicalId);
@@ -1180,12 +1180,6 @@ function propertyLimitProblem(r: FakeResource, stackTags: Record<string, string>
     }
   }
   return undefined;
-}
-
-/** The target group a listener rule forwards to. */
-function forwardsTo(r: FakeResource): string | undefined {
-  const action = (r.props.Actions as Array<{ Type?: string; TargetGroupArn?: string }> | undefined)?.find((a) => a.Type === "forward");
-  return action?.TargetGroupArn;
 }
 
 function change(action: "Add" | "Modify" | "Remove", r: FakeResource, replace: boolean, scope: Array<"Properties" | "Tags"> = ["Properties"]): Change {
