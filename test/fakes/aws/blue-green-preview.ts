@@ -12,8 +12,11 @@ import { BASE_OUTPUTS, type AwsFake } from "../aws-fake.js";
 export const BLUE_GREEN_ROLE_ARN = "arn:aws:iam::123456789012:role/berth-base-RolloutRole-0A1B2C3D4E5F";
 
 export interface BlueGreenTemplateInput {
-  /** A release gate the worker service waits on; `id` is new for each deploy, as berth's gates are. */
-  gate?: { id: string; publicStartsAtOnce: boolean };
+  /**
+   * A release gate, which a worker service (unless `worker: false`) waits on; `id` is new for each
+   * deploy, as berth's gates are.
+   */
+  gate?: { id: string; publicStartsAtOnce: boolean; worker?: boolean };
   /** The target groups' deregistration delay in seconds; the attribute is left out when undefined. */
   deregistrationDelay?: number;
   /** The PAUSE hook's timeout. Default 45 minutes, action ROLLBACK. */
@@ -107,6 +110,8 @@ export function blueGreenTemplate(input: BlueGreenTemplateInput = {}): string {
   if (gate) {
     resources[`ReleaseGateHandle${gate.id}`] = { Type: "AWS::CloudFormation::WaitConditionHandle" };
     resources[`ReleaseGate${gate.id}`] = { Type: "AWS::CloudFormation::WaitCondition", Properties: { Handle: { Ref: `ReleaseGateHandle${gate.id}` }, Timeout: "3600", Count: 1 } };
+  }
+  if (gate && gate.worker !== false) {
     resources.WorkerTaskDefinition = taskDefinition("berth-pr-7-worker", { Ref: "Image" });
     resources.WorkerService = {
       Type: "AWS::ECS::Service",

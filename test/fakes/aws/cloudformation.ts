@@ -376,6 +376,11 @@ export class FakeCloudFormation {
     });
   }
 
+  /** Whether `step` of a stack's running operation waits for a blue/green service deployment that has not ended. */
+  holdsStep(stack: FakeStack, step: () => void): boolean {
+    return (stack.holds?.get(step)?.() ?? []).some((d) => !this.deps.ecs.serviceDeployments.isDone(d));
+  }
+
   private gateDecided(gate: FakeGate): boolean {
     return gate.outcome !== undefined || this.world.now().getTime() >= gate.deadline;
   }
@@ -1192,6 +1197,9 @@ export class FakeCloudFormation {
           ...(typeof r.props.VpcId === "string" ? { vpcId: r.props.VpcId } : {}),
           ...(typeof r.props.TargetType === "string" ? { targetType: r.props.TargetType } : {}),
           ...(typeof r.props.Protocol === "string" ? { protocol: r.props.Protocol } : {}),
+          ...(Array.isArray(r.props.TargetGroupAttributes)
+            ? { attributes: Object.fromEntries((r.props.TargetGroupAttributes as Array<{ Key?: unknown; Value?: unknown }>).map((a) => [String(a.Key), String(a.Value)])) }
+            : {}),
         });
         break;
       case "AWS::ElasticLoadBalancingV2::ListenerRule":

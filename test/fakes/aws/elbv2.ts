@@ -42,6 +42,17 @@ export interface FakeTargetGroup {
   /** `ip` for Fargate tasks. */
   targetType?: string;
   protocol?: string;
+  /** Its attributes as set (e.g. `deregistration_delay.timeout_seconds`); AWS's defaults for the rest. */
+  attributes?: Record<string, string>;
+}
+
+/** AWS's default deregistration delay of a target group, in seconds. */
+export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 300;
+
+/** How long a target group drains a deregistered target: its attribute, else AWS's 300 s. */
+export function deregistrationDelaySeconds(group: FakeTargetGroup | undefined): number {
+  const value = group?.attributes?.["deregistration_delay.timeout_seconds"];
+  return value === undefined ? DEFAULT_DEREGISTRATION_DELAY_SECONDS : Number(value);
 }
 
 /** A target group of a forward action and its weight (0-999; AWS routes to each in proportion). */
@@ -203,6 +214,7 @@ export class FakeElbV2 {
     targetType?: string;
     protocol?: string;
     health?: TargetHealthScript;
+    attributes?: Record<string, string>;
   }): FakeTargetGroup {
     const arn = input.arn ?? this.world.arn("elasticloadbalancing", `targetgroup/${input.name}/${this.world.hex(16)}`);
     const existing = this.targetGroups.get(arn);
@@ -216,6 +228,7 @@ export class FakeElbV2 {
       ...(input.vpcId === undefined ? {} : { vpcId: input.vpcId }),
       ...(input.targetType === undefined ? {} : { targetType: input.targetType }),
       ...(input.protocol === undefined ? {} : { protocol: input.protocol }),
+      ...(input.attributes === undefined ? {} : { attributes: input.attributes }),
     };
     this.targetGroups.set(arn, group);
     return group;
