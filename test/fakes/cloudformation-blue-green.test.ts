@@ -115,6 +115,19 @@ describe("the CloudFormation fake with a blue/green ECS service", () => {
     expect(await serviceTaskDefinition(fake)).toMatch(/berth-pr-7-web:2$/);
   });
 
+  it("stops a service deployment paused at its hook when a create that started it rolls back", async () => {
+    const fake = createAwsFake();
+    await executeChangeSet(fake, { template: blueGreenTemplate({ gate: { id: "A1", publicStartsAtOnce: true } }), image: "shop:1" });
+    await pollStack(fake, 2);
+    await pausedDeployment(fake);
+
+    await signal(fake, "FAILURE");
+
+    expect(await pollStack(fake)).toBe("ROLLBACK_COMPLETE");
+    expect(fake.state.ecs.services.size).toBe(0);
+    expect([...fake.state.ecs.serviceDeployments.all.values()].map((d) => d.status)).toEqual(["STOPPED"]);
+  });
+
   it("rolls back a gated update whose gate fails while the public service waits at its hook: that deployment stops, another pauses", async () => {
     const fake = await created();
     await executeChangeSet(fake, { template: blueGreenTemplate({ gate: { id: "A1", publicStartsAtOnce: true } }), image: "shop:2", live: "alternate" });

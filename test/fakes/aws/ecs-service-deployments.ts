@@ -170,6 +170,12 @@ export class FakeServiceDeployments {
     return d;
   }
 
+  /** The service is deleted: a deployment in progress stops with it. */
+  serviceDeleted(service: FakeServiceState): void {
+    const running = this.current(service);
+    if (running) this.stop(running, "Service deployment stopped: the service was deleted.");
+  }
+
   /** One look at a deployment: its stage moves on once its looks are spent; a hook past its expiry times out. */
   look(d: FakeServiceDeployment): void {
     if (this.isDone(d)) return;

@@ -411,6 +411,8 @@ export class FakeEcs {
   }
 
   removeService(arn: string): void {
+    const service = this.services.get(arn);
+    if (service) this.serviceDeployments.serviceDeleted(service);
     this.services.delete(arn);
     for (const task of this.tasks.values()) if (task.service === arn && task.lastStatus !== "STOPPED") this.stop(task, { stopCode: "ServiceSchedulerInitiated", reason: "Service deleted" });
   }
