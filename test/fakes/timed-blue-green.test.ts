@@ -54,14 +54,13 @@ async function created(deregistrationDelay: number | undefined): Promise<AwsFake
  * outside the gate, runs migrate and signals the gate when it exited 0, continues the hook once it
  * awaits action and migrate is done, then waits for the stack. Returns the seconds each took from the push.
  */
-async function push(fake: AwsFake, deregistrationDelay: number | undefined) {
+async function push(fake: AwsFake, deregistrationDelay: number | undefined, publicStartsAtOnce = true) {
   const t0 = Date.now();
   const at = () => (Date.now() - t0) / 1000;
-  await executeChangeSet(fake, { template: blueGreenTemplate({ deregistrationDelay, gate: { id: "B2", publicStartsAtOnce: true, worker: false } }), image: "shop:2", live: "alternate" });
+  await executeChangeSet(fake, { template: blueGreenTemplate({ deregistrationDelay, gate: { id: "B2", publicStartsAtOnce, worker: false } }), image: "shop:2", live: "alternate" });
   const started = await fake.clients.ecs.send(new RunTaskCommand({ cluster: CLUSTER, taskDefinition: "berth-pr-7-release", networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-0a1b2c3d4e5f60001"] } } }));
   const taskArn = started.tasks![0]!.taskArn!;
-  const listed = await fake.clients.ecs.send(new ListServiceDeploymentsCommand({ cluster: CLUSTER, service: SERVICE, status: ["IN_PROGRESS"] }));
-  const serviceDeploymentArn = listed.serviceDeployments![0]!.serviceDeploymentArn!;
+  let serviceDeploymentArn: string | undefined;
   let migrated: number | undefined;
   let continued: number | undefined;
   let status = "";
@@ -74,6 +73,11 @@ async function push(fake: AwsFake, deregistrationDelay: number | undefined) {
         const url = fake.state.cloudformation.stacks.get(STACK)?.gate?.url ?? "";
         await fake.fetch(url, { method: "PUT", body: JSON.stringify({ Status: "SUCCESS", Reason: "migrate exited 0", UniqueId: "migrate", Data: "" }) });
       }
+    }
+    if (serviceDeploymentArn === undefined) {
+      const listed = await fake.clients.ecs.send(new ListServiceDeploymentsCommand({ cluster: CLUSTER, service: SERVICE, status: ["IN_PROGRESS"] }));
+      serviceDeploymentArn = listed.serviceDeployments?.[0]?.serviceDeploymentArn;
+      if (serviceDeploymentArn === undefined) continue;
     }
     if (continued === undefined) {
       const out = await fake.clients.ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [serviceDeploymentArn] }));
@@ -116,6 +120,21 @@ describe("the timed layer with a blue/green public service", () => {
     expect(timed.calls.get("ContinueServiceDeployment")).toBe(1);
     expect(timed.calls.get("DescribeServiceDeployments")).toBeGreaterThan(40);
     expect(liveWeights(fake)).toEqual({ "berth-pr-7-web-80": 100, "berth-pr-7-web-80-alt": 0 });
+  });
+
+  it("launches green only when the gate opens if the public service depends on it: about 100 s", async () => {
+    const fake = await created(5);
+    const timed = timeAws(fake, ISSUE_10_MODEL);
+
+    const figures = await run(push(fake, 5, false));
+
+    expect(figures.status).toBe("UPDATE_COMPLETE");
+    const launch = timed.launches.find((l) => l.what === `green tasks of service ${SERVICE}`);
+    expect((launch!.start - figures.t0) / 1000).toBeCloseTo(figures.migrated!, 0);
+    expect(figures.continued).toBeGreaterThanOrEqual(95);
+    expect(figures.continued).toBeLessThan(97);
+    expect(figures.completed).toBeGreaterThanOrEqual(100);
+    expect(figures.completed).toBeLessThan(102);
   });
 
   it("waits AWS's default 300 s deregistration delay when the template sets none", async () => {
