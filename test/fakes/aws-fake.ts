@@ -177,11 +177,11 @@ export function createAwsFake(options: AwsFakeOptions = {}): AwsFake {
   const world = new World({ region, account: options.account ?? FAKE_ACCOUNT, latencyMs: options.latencyMs, ...(options.sdkRetries === undefined ? {} : { sdkRetries: options.sdkRetries }) });
   const logs = new FakeLogs(world);
   const ecr = new FakeEcr(world);
-  const ecs = new FakeEcs(world, logs, {
+  const ecs: FakeEcs = new FakeEcs(world, logs, {
     provisioningPolls: options.taskPolls?.provisioning ?? 1,
     runningPolls: options.taskPolls?.running ?? 1,
     rolloutPolls: options.rolloutPolls ?? 2,
-  });
+  }, (): FakeElbV2 => elbv2);
   const elbv2 = new FakeElbV2(world, {
     healthPolls: options.healthPolls ?? 1,
     rulesPageSize: options.rulesPageSize ?? 20,

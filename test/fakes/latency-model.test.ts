@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { criticalPathBound, ISSUE_10_MODEL, stackOperationTiming, taskRunSeconds, type ModelChange, type ModelTemplate } from "./aws/latency-model.js";
+import { criticalPathBound, fastRolloutPushBound, ISSUE_10_MODEL, stackOperationTiming, taskRunSeconds, type ModelChange, type ModelTemplate } from "./aws/latency-model.js";
 
 const model = ISSUE_10_MODEL;
 
@@ -39,7 +39,21 @@ describe("the latency model", () => {
     ["tags only: services keep their tasks", ALL.map((id) => modify(id, "False")), template(1), template(1), 30, []],
     ["no changes", [], template(1), template(1), 0, []],
   ])("%s", (_name, changes, next, previous, seconds, levels) => {
-    expect(stackOperationTiming({ model, changes, template: next, ...(previous ? { previous } : {}) })).toEqual({ seconds, levels });
+    expect(stackOperationTiming({ model, changes, template: next, ...(previous ? { previous } : {}) })).toEqual({ seconds, levels, blueGreen: [] });
+  });
+
+  it("times a blue/green web service apart: its new task definition costs the resources, its deployment is ECS's", () => {
+    const blueGreen = template(1);
+    const web = blueGreen.Resources!.WebService!;
+    web.Properties = { ...web.Properties, DeploymentConfiguration: { Strategy: "BLUE_GREEN", BakeTimeInMinutes: 0 } };
+
+    expect(stackOperationTiming({ model, changes: [modify("WebTaskDefinition", "True"), modify("WebService", "False")], template: blueGreen, previous: blueGreen }))
+      .toEqual({ seconds: 30, levels: [], blueGreen: ["WebService"] });
+  });
+
+  it("bounds a push with fast rollout at 55 s: migrate (45 s) beside green's launch and health (50 s), then a 5 s deregistration delay", () => {
+    expect(fastRolloutPushBound(model, { pushSteps: ["migrate"], deregistrationDelaySeconds: 5 })).toBe(55);
+    expect(fastRolloutPushBound(model, { pushSteps: ["migrate", "seed"], deregistrationDelaySeconds: 300 })).toBe(95 + 300);
   });
 
   it.each([

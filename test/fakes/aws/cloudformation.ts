@@ -33,8 +33,10 @@ import {
   type StackEvent,
 } from "@aws-sdk/client-cloudformation";
 import { getHandlerPermissions, HANDLER_PERMISSIONS } from "../../../src/iam/handler-permissions.js";
+import { blueGreenFailure, dependenciesOf, isBlueGreenService } from "./cloudformation-blue-green.js";
 import { camelCase, type FakeEcs } from "./ecs.js";
-import type { FakeElbV2 } from "./elbv2.js";
+import type { FakeServiceDeployment } from "./ecs-service-deployments.js";
+import { forwardTargets, type FakeElbV2 } from "./elbv2.js";
 import { resourceDependencies } from "../../../src/stack/resource-dependencies.js";
 import { resolve, TemplateError, type IntrinsicContext } from "./intrinsics.js";
 import type { FakeLogs } from "./logs.js";
@@ -104,6 +106,8 @@ export interface FakeStack {
   operationToken?: string;
   /** The wait condition the running create or update waits on, if any. */
   gate?: FakeGate;
+  /** Steps of the running operation that wait for ECS service deployments of blue/green services to end. */
+  holds?: Map<() => void, () => FakeServiceDeployment[]>;
 }
 
 /** A wait condition of a running operation: its handle's presigned URL and the signals it received. */
@@ -350,12 +354,31 @@ export class FakeCloudFormation {
     if (!input.StackName) return { Stacks: [...this.stacks.values()].map((s) => this.publicStack(s)) };
     const stack = this.mustFind(input.StackName);
     // An operation waiting on its wait condition stays where it is until a signal or the timeout.
-    const halted = stack.gate !== undefined && stack.steps[0] === stack.gate.step && !this.gateDecided(stack.gate);
+    const halted = (stack.gate !== undefined && stack.steps[0] === stack.gate.step && !this.gateDecided(stack.gate)) || this.waitsOnServices(stack, true);
     if (!halted) stack.steps.shift()?.();
     if (stack.status === "DELETE_COMPLETE" && input.StackName === stack.name) {
       throw awsError("cloudformation", "ValidationError", `Stack with id ${input.StackName} does not exist`);
     }
     return { Stacks: [this.publicStack(stack)] };
+  }
+
+  /**
+   * Whether the running operation's next step waits for a blue/green service deployment to end;
+   * with `look`, CloudFormation's handler looks at each (which moves it on, as any look at ECS does).
+   */
+  waitsOnServices(stack: FakeStack, look = false): boolean {
+    const deployments = this.deps.ecs.serviceDeployments;
+    const front = stack.steps[0];
+    const waited = front === undefined ? [] : (stack.holds?.get(front)?.() ?? []);
+    return waited.some((d) => {
+      if (look) deployments.look(d);
+      return !deployments.isDone(d);
+    });
+  }
+
+  /** Whether `step` of a stack's running operation waits for a blue/green service deployment that has not ended. */
+  holdsStep(stack: FakeStack, step: () => void): boolean {
+    return (stack.holds?.get(step)?.() ?? []).some((d) => !this.deps.ecs.serviceDeployments.isDone(d));
   }
 
   private gateDecided(gate: FakeGate): boolean {
@@ -403,7 +426,7 @@ export class FakeCloudFormation {
     }
     // An operation holding at a wait condition moves on to the gate as it does on DescribeStacks:
     // a caller that reads only the events sees the resources the gate does not hold get created.
-    if (stack.gate && stack.steps.length > 0 && stack.steps[0] !== stack.gate.step) stack.steps.shift()?.();
+    if (stack.gate && stack.steps.length > 0 && stack.steps[0] !== stack.gate.step && !this.waitsOnServices(stack, true)) stack.steps.shift()?.();
     const newestFirst = [...stack.events].reverse();
     const start = Number(input.NextToken ?? 0);
     const end = start + this.timing.eventsPageSize;
@@ -591,18 +614,48 @@ export class FakeCloudFormation {
     const held = condition ? heldBy(plan.templateBody, condition.logicalId) : new Set<string>();
     const early = creating && condition ? changed.filter((r) => r !== handle && r !== condition && !held.has(r.logicalId)) : [];
     const createdEarly = new Set<string>();
+    // ECS blue/green services start their deployment as soon as what they depend on exists (the
+    // fake applies those first), and CloudFormation's handler completes them only once it ended.
+    const appliedEarly = new Set<string>();
+    const deploying = new Map<string, FakeServiceDeployment>();
+    const blueGreen = changed.filter(isBlueGreenService);
+    const startBlueGreen = (which: (r: FakeResource) => boolean) => {
+      for (const r of blueGreen) {
+        if (appliedEarly.has(r.logicalId) || !which(r)) continue;
+        for (const id of dependenciesOf(plan.templateBody, r.logicalId)) {
+          const dependency = changed.find((c) => c.logicalId === id);
+          if (!dependency || dependency === condition || dependency === handle || createdEarly.has(id) || appliedEarly.has(id)) continue;
+          this.applyResource(dependency);
+          appliedEarly.add(id);
+        }
+        const started = this.applyResource(r);
+        appliedEarly.add(r.logicalId);
+        if (started) deploying.set(r.logicalId, started);
+      }
+    };
+    /** The step after the blue/green services' deployments ended: the operation completes, or fails on the first that did not succeed. */
+    const afterBlueGreen = () => {
+      const end = finish(blueGreenFailure(deploying, this.world.uuid()));
+      steps.push(...end.slice(1));
+      end[0]?.();
+    };
+    stack.holds = new Map([[afterBlueGreen, () => [...deploying.values()]]]);
     const createEarly = () => {
       for (const r of early) {
+        if (isBlueGreenService(r)) continue;
         this.event(stack, r.logicalId, r.type, r.physicalId, "CREATE_COMPLETE");
         this.applyResource(r);
         createdEarly.add(r.logicalId);
       }
+      if (!failure) startBlueGreen((r) => !held.has(r.logicalId));
     };
     steps.push(() => {
       for (const r of changed) {
         if (r === handle) continue;
         this.event(stack, r.logicalId, r.type, r.physicalId, stack.current?.resources.has(r.logicalId) ? inProgress : "CREATE_IN_PROGRESS");
       }
+      // Blue/green services that no gate holds start at once (a gated create starts them with its other early resources).
+      if (!failure && !(creating && condition)) startBlueGreen((r) => !held.has(r.logicalId));
     });
     if (handle && condition) {
       this.event(stack, handle.logicalId, handle.type, handle.physicalId, "CREATE_IN_PROGRESS");
@@ -633,7 +686,7 @@ export class FakeCloudFormation {
             this.event(stack, id, r.type, r.physicalId, "DELETE_COMPLETE");
           }
         }
-        this.commit(stack, plan, createdEarly);
+        this.commit(stack, plan, new Set([...createdEarly, ...appliedEarly]));
         this.stackEvent(stack, creating ? "CREATE_COMPLETE" : "UPDATE_COMPLETE");
       });
     } else {
@@ -650,11 +703,28 @@ export class FakeCloudFormation {
         const list = `The following resource(s) failed to ${operation}: [${failure.resource}].`;
         this.stackEvent(stack, creating ? "ROLLBACK_IN_PROGRESS" : "UPDATE_ROLLBACK_IN_PROGRESS", creating ? `${list} Rollback requested by user.` : `${list} `);
       });
-      out.push(() => {
+      // An update rolls back what it already applied: a blue/green service deploys its previous
+      // task definition again (another service deployment, which the rollback waits for).
+      const rollingBack = new Map<string, FakeServiceDeployment>();
+      if (!creating && appliedEarly.size > 0) {
+        out.push(() => {
+          for (const id of appliedEarly) {
+            const before = stack.current?.resources.get(id);
+            const r = plan.resources.get(id);
+            if (!before) {
+              if (r) this.removeResource(r);
+              continue;
+            }
+            const again = this.applyResource(before, { redeploy: true });
+            if (again) rollingBack.set(id, again);
+          }
+        });
+      }
+      const rolledBack = () => {
         if (creating) {
           for (const r of [...changed].reverse()) {
             this.event(stack, r.logicalId, r.type, r.physicalId, "DELETE_IN_PROGRESS");
-            if (createdEarly.has(r.logicalId)) this.removeResource(r);
+            if (createdEarly.has(r.logicalId) || appliedEarly.has(r.logicalId)) this.removeResource(r);
             this.event(stack, r.logicalId, r.type, r.physicalId, "DELETE_COMPLETE");
           }
           this.stackEvent(stack, "ROLLBACK_COMPLETE");
@@ -669,6 +739,12 @@ export class FakeCloudFormation {
             stack.rollbackFailed = new Map([[r.logicalId, failure.rollbackFails]]);
             continue;
           }
+          const back = blueGreenFailure(new Map([...rollingBack].filter(([id]) => id === r.logicalId)), this.world.uuid());
+          if (back) {
+            this.event(stack, r.logicalId, r.type, before.physicalId, "UPDATE_FAILED", back.reason);
+            stack.rollbackFailed = new Map([...(stack.rollbackFailed ?? []), [r.logicalId, back.reason]]);
+            continue;
+          }
           this.event(stack, r.logicalId, r.type, before.physicalId, "UPDATE_COMPLETE");
         }
         if (stack.rollbackFailed?.size) {
@@ -678,7 +754,9 @@ export class FakeCloudFormation {
         stack.tags = stack.current?.tags ?? stack.tags;
         this.stackEvent(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS");
         this.stackEvent(stack, "UPDATE_ROLLBACK_COMPLETE");
-      });
+      };
+      stack.holds?.set(rolledBack, () => [...rollingBack.values()]);
+      out.push(rolledBack);
     }
     return out;
     };
@@ -687,19 +765,23 @@ export class FakeCloudFormation {
     // without waiting, and its handle is spent.
     const failsEarly = creating && failure !== undefined && !held.has(failure.resource);
     if (!gate || !condition || failsEarly) {
-      const end = finish(failure);
-      const first = end[0];
-      if (gate && first) {
-        end[0] = () => {
-          first();
-          this.spentGates.add(gate.url);
-          stack.gate = undefined;
-        };
+      if (!failure && blueGreen.length > 0) {
+        // Halted (see describeStacks) until the blue/green services' deployments end.
+        steps.push(afterBlueGreen);
+      } else {
+        const end = finish(failure);
+        const first = end[0];
+        if (gate && first) {
+          end[0] = () => {
+            first();
+            this.spentGates.add(gate.url);
+            stack.gate = undefined;
+          };
+        }
+        steps.push(...end);
       }
-      steps.push(...end);
     } else {
       // Halted at the gate (see describeStacks) until its outcome; a FAILURE or the timeout fails the wait condition.
-      let end: Array<() => void> = [];
       if (early.length > 0) steps.push(createEarly);
       steps.push(gate.step, () => {
         const gateFailure = gate.outcome?.status === "FAILURE"
@@ -707,11 +789,19 @@ export class FakeCloudFormation {
           : gate.outcome === undefined
             ? { resource: condition.logicalId, reason: `WaitCondition timed out. Received ${gate.successes.size} conditions when expecting ${gate.count}` }
             : undefined;
-        end = finish(gateFailure ?? failure);
         this.spentGates.add(gate.url);
         stack.gate = undefined;
-        end.shift()?.();
-      }, () => end.shift()?.());
+        if (!gateFailure && !failure && blueGreen.length > 0) {
+          // The services the gate held start their deployments now; the operation waits for every one.
+          startBlueGreen(() => true);
+          steps.push(afterBlueGreen);
+          return;
+        }
+        // Steps are appended to the operation's own list, which the timed layer may be running through.
+        const end = finish(gateFailure ?? failure);
+        steps.push(...end.slice(1));
+        end[0]?.();
+      });
     }
     stack.steps = steps;
     return {};
@@ -726,7 +816,7 @@ export class FakeCloudFormation {
         return { resource: r.logicalId, reason: `Resource handler returned message: "One or more listeners not found (Service: ElasticLoadBalancingV2, Status Code: 400)" (HandlerErrorCode: NotFound)` };
       }
       const priority = Number(r.props.Priority);
-      const refused = this.deps.elb.refusal(listener, current?.resources.get(r.logicalId)?.physicalId, forwardsTo(r));
+      const refused = this.deps.elb.refusal(listener, current?.resources.get(r.logicalId)?.physicalId, forwardTargets(r.props.Actions)?.map((t) => t.targetGroupArn));
       if (refused) {
         return { resource: r.logicalId, reason: `Resource handler returned message: "${refused.message} (Service: ElasticLoadBalancingV2, Status Code: 400, Request ID: ${this.world.uuid()})" (HandlerErrorCode: ServiceLimitExceeded)` };
       }
@@ -1073,22 +1163,32 @@ export class FakeCloudFormation {
     stack.tags = plan.tags;
   }
 
-  private applyResource(r: FakeResource): void {
+  /**
+   * Makes a resource real in the other fakes; returns the service deployment a blue/green ECS
+   * service started (`redeploy`: it deploys even an unchanged task definition, as a rollback does).
+   */
+  private applyResource(r: FakeResource, options: { redeploy?: boolean } = {}): FakeServiceDeployment | undefined {
     const { ecs, elb, logs } = this.deps;
     switch (r.type) {
       case "AWS::ECS::TaskDefinition":
         if (!ecs.taskDefinitions.has(r.physicalId)) ecs.registerTaskDefinition(r.physicalId, String(r.meta.family), Number(r.meta.revision), r.props);
         break;
-      case "AWS::ECS::Service":
-        ecs.upsertService({
+      case "AWS::ECS::Service": {
+        const before = ecs.services.get(r.physicalId);
+        const previous = before ? ecs.serviceDeployments.current(before) : undefined;
+        const service = ecs.upsertService({
           arn: r.physicalId,
           name: String(r.meta.name),
           cluster: String(r.meta.cluster),
           taskDefinition: String(r.props.TaskDefinition ?? ""),
           desiredCount: Number(r.props.DesiredCount ?? 1),
           loadBalancers: camelCase(r.props.LoadBalancers ?? []) as never,
+          ...(r.props.DeploymentConfiguration === undefined ? {} : { deploymentConfiguration: camelCase(r.props.DeploymentConfiguration) as never }),
+          ...(options.redeploy && isBlueGreenService(r) ? { redeploy: true } : {}),
         });
-        break;
+        const started = ecs.serviceDeployments.current(service);
+        return started !== previous ? started : undefined;
+      }
       case "AWS::ElasticLoadBalancingV2::TargetGroup":
         elb.addTargetGroup({
           arn: r.physicalId,
@@ -1097,15 +1197,19 @@ export class FakeCloudFormation {
           ...(typeof r.props.VpcId === "string" ? { vpcId: r.props.VpcId } : {}),
           ...(typeof r.props.TargetType === "string" ? { targetType: r.props.TargetType } : {}),
           ...(typeof r.props.Protocol === "string" ? { protocol: r.props.Protocol } : {}),
+          ...(Array.isArray(r.props.TargetGroupAttributes)
+            ? { attributes: Object.fromEntries((r.props.TargetGroupAttributes as Array<{ Key?: unknown; Value?: unknown }>).map((a) => [String(a.Key), String(a.Value)])) }
+            : {}),
         });
         break;
       case "AWS::ElasticLoadBalancingV2::ListenerRule":
-        elb.rules.set(r.physicalId, { arn: r.physicalId, listenerArn: String(r.props.ListenerArn), priority: Number(r.props.Priority), targetGroupArn: forwardsTo(r) });
+        elb.putRule({ arn: r.physicalId, listenerArn: String(r.props.ListenerArn), priority: Number(r.props.Priority), forward: forwardTargets(r.props.Actions) });
         break;
       case "AWS::Logs::LogGroup":
         logs.createGroup(r.physicalId);
         break;
     }
+    return undefined;
   }
 
   private removeResource(r: FakeResource): void {
@@ -1180,12 +1284,6 @@ function propertyLimitProblem(r: FakeResource, stackTags: Record<string, string>
     }
   }
   return undefined;
-}
-
-/** The target group a listener rule forwards to. */
-function forwardsTo(r: FakeResource): string | undefined {
-  const action = (r.props.Actions as Array<{ Type?: string; TargetGroupArn?: string }> | undefined)?.find((a) => a.Type === "forward");
-  return action?.TargetGroupArn;
 }
 
 function change(action: "Add" | "Modify" | "Remove", r: FakeResource, replace: boolean, scope: Array<"Properties" | "Tags"> = ["Properties"]): Change {

@@ -9,6 +9,9 @@
  * waiting on `SUCCESS` of one that exited non-zero never starts (the agent stops it with exit code
  * 143 and a `CannotStartContainerError: dependency graph` reason); the task stops when an essential
  * container stops; each container logs to its own stream `<prefix>/<container>/<task id>`.
+ *
+ * A BLUE_GREEN service's deployments are service deployments (ecs-service-deployments.ts): its
+ * tasks keep the target group they were registered in, and its `deployments[]` follow them.
  */
 import {
   DescribeServicesCommand,
@@ -39,6 +42,8 @@ import {
   type TaskDefinition,
   type UpdateServiceCommandInput,
 } from "@aws-sdk/client-ecs";
+import type { FakeElbV2 } from "./elbv2.js";
+import { FakeServiceDeployments, isBlueGreen } from "./ecs-service-deployments.js";
 import type { FakeLogs } from "./logs.js";
 import { awsError, type AnyStub, type World } from "./world.js";
 
@@ -109,6 +114,8 @@ interface FakeDeployment extends Deployment {
   failWith?: string;
   placementFailure?: string;
   taskFailure?: ServiceTaskFailure;
+  /** The ARN of the service deployment that drives it (BLUE_GREEN services). */
+  serviceDeploymentArn?: string;
 }
 
 /** A workload container of a one-off task: its script and how many DescribeTasks polls it runs. */
@@ -132,6 +139,8 @@ interface FakeTask extends Task {
   chain: ChainLink[];
   /** The service whose task this is (long-running: it does not step towards STOPPED). */
   service?: string;
+  /** The target group a BLUE_GREEN service's task is registered in (blue or green). */
+  targetGroupArn?: string;
   /**
    * The poll at which a container of the chain last exited: ECS starts the one after it only then,
    * so a StopTask before the next poll finds that one not started yet.
@@ -154,15 +163,36 @@ export class FakeEcs {
   private readonly rolloutScripts: RolloutScript[] = [];
   /** RunTask answers by clientToken: a repeated request returns the task it started, as in ECS. */
   private readonly runTaskTokens = new Map<string, { tasks: Task[]; failures: unknown[] }>();
+  /** The service deployments of BLUE_GREEN services. */
+  readonly serviceDeployments: FakeServiceDeployments;
 
   constructor(
     private readonly world: World,
     private readonly logs: FakeLogs,
     private readonly timing: EcsTiming,
-  ) {}
+    elb: () => FakeElbV2,
+  ) {
+    this.serviceDeployments = new FakeServiceDeployments(world, {
+      startTasks: (service, input) => {
+        const started: string[] = [];
+        for (let i = 0; i < input.count; i++) started.push(this.startServiceTask(service, input).taskArn);
+        return started;
+      },
+      runningTasks: (service) => [...this.tasks.values()].filter((t) => t.service === service.serviceArn && t.lastStatus === "RUNNING").map((t) => t.taskArn),
+      stopTasks: (arns, reason) => {
+        for (const arn of arns) {
+          const task = this.tasks.get(arn);
+          if (task && task.lastStatus !== "STOPPED") this.stop(task, { stopCode: "ServiceSchedulerInitiated", reason });
+        }
+      },
+      event: (service, message) => this.event(service, message),
+      findService: (cluster, ref) => this.findService(cluster, ref),
+    }, elb, { stagePolls: timing.rolloutPolls });
+  }
 
   install(mock: AnyStub): void {
     const w = this.world;
+    this.serviceDeployments.install(mock);
     w.on("ecs", mock, RunTaskCommand, (input: RunTaskCommandInput, fault) => this.runTask(input, fault?.failures));
     w.on("ecs", mock, DescribeTasksCommand, (input: DescribeTasksCommandInput) => this.describeTasks(input));
     w.on("ecs", mock, ListTasksCommand, (input: ListTasksCommandInput) => this.listTasks(input));
@@ -336,7 +366,11 @@ export class FakeEcs {
     if (td) td.status = "INACTIVE";
   }
 
-  /** Creates the service, or updates it and starts a deployment when its task definition or count changed. */
+  /**
+   * Creates the service, or updates it and starts a deployment when its task definition or count
+   * changed (or always, with `redeploy`: CloudFormation's rollback of a BLUE_GREEN service deploys
+   * the previous task definition again).
+   */
   upsertService(input: {
     arn: string;
     name: string;
@@ -344,11 +378,14 @@ export class FakeEcs {
     taskDefinition: string;
     desiredCount: number;
     loadBalancers: Service["loadBalancers"];
+    deploymentConfiguration?: Service["deploymentConfiguration"];
+    redeploy?: boolean;
   }): FakeServiceState {
     const existing = this.services.get(input.arn);
+    const deploymentConfiguration = { minimumHealthyPercent: 100, maximumPercent: 200, deploymentCircuitBreaker: { enable: true, rollback: true }, ...input.deploymentConfiguration };
     if (existing) {
-      const changed = existing.taskDefinition !== input.taskDefinition || existing.desiredCount !== input.desiredCount;
-      Object.assign(existing, { taskDefinition: input.taskDefinition, desiredCount: input.desiredCount, loadBalancers: input.loadBalancers });
+      const changed = input.redeploy === true || existing.taskDefinition !== input.taskDefinition || existing.desiredCount !== input.desiredCount;
+      Object.assign(existing, { taskDefinition: input.taskDefinition, desiredCount: input.desiredCount, loadBalancers: input.loadBalancers, deploymentConfiguration });
       if (changed) this.deploy(existing);
       return existing;
     }
@@ -366,7 +403,7 @@ export class FakeEcs {
       deployments: [],
       events: [],
       createdAt: this.world.now(),
-      deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 200, deploymentCircuitBreaker: { enable: true, rollback: true } },
+      deploymentConfiguration,
     };
     this.services.set(input.arn, service);
     this.deploy(service);
@@ -374,15 +411,26 @@ export class FakeEcs {
   }
 
   removeService(arn: string): void {
+    const service = this.services.get(arn);
+    if (service) this.serviceDeployments.serviceDeleted(service);
     this.services.delete(arn);
     for (const task of this.tasks.values()) if (task.service === arn && task.lastStatus !== "STOPPED") this.stop(task, { stopCode: "ServiceSchedulerInitiated", reason: "Service deleted" });
   }
 
-  /** Whether some running service sends traffic to the target group, and on which port. */
+  /**
+   * Whether some running service sends traffic to the target group, and on which port: a
+   * BLUE_GREEN service's tasks only to the group each was registered in.
+   */
   targetsOf(targetGroupArn: string): Array<{ service: string; port: number }> {
     const out: Array<{ service: string; port: number }> = [];
     for (const s of this.services.values()) {
       for (const lb of s.loadBalancers ?? []) {
+        if (isBlueGreen(s)) {
+          const inGroup = lb.targetGroupArn === targetGroupArn || lb.advancedConfiguration?.alternateTargetGroupArn === targetGroupArn;
+          const registered = [...this.tasks.values()].some((t) => t.service === s.serviceArn && t.lastStatus === "RUNNING" && t.targetGroupArn === targetGroupArn);
+          if (inGroup && registered) out.push({ service: s.serviceName, port: lb.containerPort ?? 80 });
+          continue;
+        }
         if (lb.targetGroupArn === targetGroupArn && (s.desiredCount ?? 0) > 0) out.push({ service: s.serviceName, port: lb.containerPort ?? 80 });
       }
     }
@@ -391,6 +439,7 @@ export class FakeEcs {
 
   private deploy(service: FakeServiceState, taskDefinition = service.taskDefinition, rollback = false): FakeDeployment {
     const now = this.world.now();
+    const source = service.deployments.find((d) => d.status === "PRIMARY")?.taskDefinition;
     for (const d of service.deployments) if (d.status === "PRIMARY") d.status = "ACTIVE";
     const script = rollback ? undefined : takeScript(this.rolloutScripts, (s) => !s.service || service.serviceName.includes(s.service));
     const deployment: FakeDeployment = {
@@ -413,6 +462,11 @@ export class FakeEcs {
     };
     service.deployments.unshift(deployment);
     service.taskDefinition = taskDefinition;
+    if (isBlueGreen(service)) {
+      // Blue keeps serving while green launches beside it (the service deployment decides when blue stops).
+      deployment.serviceDeploymentArn = this.serviceDeployments.start(service, { deploymentId: deployment.id, sourceTaskDefinition: source }).arn;
+      return deployment;
+    }
     // The fake replaces a service's tasks at once (ECS does so over the rollout): new tasks, new storage.
     for (const task of this.tasks.values()) {
       if (task.service === service.serviceArn && task.lastStatus !== "STOPPED") this.stop(task, { stopCode: "ServiceSchedulerInitiated", reason: "Scaling activity initiated by (deployment " + deployment.id + ")" });
@@ -421,21 +475,22 @@ export class FakeEcs {
     return deployment;
   }
 
-  private startServiceTask(service: FakeServiceState): FakeTask {
+  private startServiceTask(service: FakeServiceState, placed: { taskDefinition?: string; targetGroupArn?: string; startedBy?: string } = {}): FakeTask {
     const cluster = clusterName(service.clusterArn);
     const taskArn = this.world.arn("ecs", `task/${cluster}/${this.world.hex(32)}`);
+    const taskDefinition = placed.taskDefinition ?? service.taskDefinition;
     const task: FakeTask = {
       taskArn,
       clusterArn: service.clusterArn,
-      taskDefinitionArn: service.taskDefinition,
+      taskDefinitionArn: taskDefinition,
       group: `service:${service.serviceName}`,
-      startedBy: service.deployments[0]?.id,
+      startedBy: placed.startedBy ?? service.deployments[0]?.id,
       lastStatus: "RUNNING",
       desiredStatus: "RUNNING",
       launchType: "FARGATE",
       createdAt: this.world.now(),
       startedAt: this.world.now(),
-      containers: (this.findTaskDefinition(service.taskDefinition ?? "")?.containerDefinitions ?? []).map((c) => ({
+      containers: (this.findTaskDefinition(taskDefinition ?? "")?.containerDefinitions ?? []).map((c) => ({
         name: c.name,
         image: c.image,
         lastStatus: c.essential === false ? "STOPPED" : "RUNNING",
@@ -448,6 +503,7 @@ export class FakeEcs {
       container: "",
       chain: [],
       service: service.serviceArn,
+      ...(placed.targetGroupArn === undefined ? {} : { targetGroupArn: placed.targetGroupArn }),
     };
     this.tasks.set(taskArn, task);
     return task;
@@ -472,6 +528,10 @@ export class FakeEcs {
   private advance(service: FakeServiceState): void {
     const primary = service.deployments.find((d) => d.status === "PRIMARY");
     if (!primary || primary.rolloutState !== "IN_PROGRESS") return;
+    if (primary.serviceDeploymentArn !== undefined) {
+      this.followServiceDeployment(service, primary);
+      return;
+    }
     if (--primary.pollsLeft > 0) return;
     const name = service.serviceName;
     if (primary.failWith) {
@@ -502,6 +562,37 @@ export class FakeEcs {
     service.pendingCount = 0;
     this.event(service, `(service ${name}) (deployment ${primary.id}) deployment completed.`);
     this.event(service, `(service ${name}) has reached a steady state.`);
+  }
+
+  /**
+   * A BLUE_GREEN service's PRIMARY deployment as its service deployment stands: COMPLETED once
+   * SUCCESSFUL (the older deployments drained); FAILED when it rolled back or stopped, the previous
+   * deployment PRIMARY again.
+   */
+  private followServiceDeployment(service: FakeServiceState, primary: FakeDeployment): void {
+    const sd = this.serviceDeployments.all.get(primary.serviceDeploymentArn ?? "");
+    if (!sd) return;
+    this.serviceDeployments.look(sd);
+    if (!this.serviceDeployments.isDone(sd)) return;
+    this.settleDeployment(service, primary);
+  }
+
+  /** Brings `deployments[]` of a BLUE_GREEN service in line with its finished service deployment. */
+  settleDeployment(service: FakeServiceState, primary: FakeDeployment): void {
+    const sd = this.serviceDeployments.all.get(primary.serviceDeploymentArn ?? "");
+    if (!sd || !this.serviceDeployments.isDone(sd) || primary.rolloutState !== "IN_PROGRESS") return;
+    const running = this.serviceDeployments.isDone(sd) && sd.status === "SUCCESSFUL";
+    if (running) {
+      Object.assign(primary, { rolloutState: "COMPLETED", rolloutStateReason: "ECS deployment completed.", runningCount: primary.desiredCount, pendingCount: 0, updatedAt: this.world.now() });
+      service.deployments = [primary];
+      service.runningCount = service.desiredCount;
+      service.pendingCount = 0;
+      this.event(service, `(service ${service.serviceName}) has reached a steady state.`);
+      return;
+    }
+    Object.assign(primary, { status: "INACTIVE", rolloutState: "FAILED", rolloutStateReason: sd.statusReason, runningCount: 0, pendingCount: 0, updatedAt: this.world.now() });
+    const previous = service.deployments.find((d) => d !== primary && d.status === "ACTIVE");
+    service.deployments = previous ? [Object.assign(previous, { status: "PRIMARY" })] : [];
   }
 
   /** Adds an event to the services whose name contains `match`, as ECS's scheduler would (e.g. a placement failure). */

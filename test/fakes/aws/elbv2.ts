@@ -1,7 +1,8 @@
 /**
  * Fake Elastic Load Balancing v2: target groups whose targets (the ECS services that use them)
  * turn healthy after some polls or stay unhealthy when scripted, and listener rules with
- * priorities unique per listener.
+ * priorities unique per listener that forward to one target group or, through a `ForwardConfig`,
+ * to several by weight (as ECS blue/green deployments shift them).
  */
 import {
   CreateRuleCommand,
@@ -16,6 +17,7 @@ import {
   type DescribeRulesCommandInput,
   type DescribeTargetGroupsCommandInput,
   type DescribeTargetHealthCommandInput,
+  type Action,
   type Rule,
   type TargetHealthDescription,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
@@ -40,14 +42,58 @@ export interface FakeTargetGroup {
   /** `ip` for Fargate tasks. */
   targetType?: string;
   protocol?: string;
+  /** Its attributes as set (e.g. `deregistration_delay.timeout_seconds`); AWS's defaults for the rest. */
+  attributes?: Record<string, string>;
+}
+
+/** AWS's default deregistration delay of a target group, in seconds. */
+export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 300;
+
+/** How long a target group drains a deregistered target: its attribute, else AWS's 300 s. */
+export function deregistrationDelaySeconds(group: FakeTargetGroup | undefined): number {
+  const value = group?.attributes?.["deregistration_delay.timeout_seconds"];
+  return value === undefined ? DEFAULT_DEREGISTRATION_DELAY_SECONDS : Number(value);
+}
+
+/** A target group of a forward action and its weight (0-999; AWS routes to each in proportion). */
+export interface WeightedTargetGroup {
+  targetGroupArn: string;
+  weight: number;
 }
 
 export interface FakeRule {
   arn: string;
   listenerArn: string;
   priority: number;
-  /** The target group the rule forwards to, which the load balancer then routes to. */
+  /**
+   * The target group that serves the rule's host: the only one it forwards to, or the heaviest of
+   * its weighted ones (the first of equals), which the load balancer routes nearly all requests to.
+   */
   targetGroupArn?: string;
+  /** The forward action's target groups by weight, when it has a `ForwardConfig` with more than one. */
+  weighted?: WeightedTargetGroup[];
+}
+
+/**
+ * The target groups a rule's forward action sends to, with their weights, from the actions as the
+ * API and CloudFormation spell them (`TargetGroupArn`, or `ForwardConfig.TargetGroups` whose
+ * `Weight` defaults to 1); undefined when the rule does not forward.
+ */
+export function forwardTargets(actions: unknown): WeightedTargetGroup[] | undefined {
+  const list = Array.isArray(actions) ? (actions as Array<{ Type?: string; TargetGroupArn?: unknown; ForwardConfig?: { TargetGroups?: Array<{ TargetGroupArn?: unknown; Weight?: unknown }> } }>) : [];
+  const forward = list.find((a) => a.Type === "forward");
+  if (!forward) return undefined;
+  const groups = forward.ForwardConfig?.TargetGroups;
+  if (groups && groups.length > 0) return groups.map((g) => ({ targetGroupArn: String(g.TargetGroupArn ?? ""), weight: g.Weight === undefined ? 1 : Number(g.Weight) }));
+  return typeof forward.TargetGroupArn === "string" ? [{ targetGroupArn: forward.TargetGroupArn, weight: 1 }] : undefined;
+}
+
+/** The rule's forward fields for `targets`: the serving target group, and the weighted ones when there are several. */
+function forwardFields(targets: WeightedTargetGroup[] | undefined): Pick<FakeRule, "targetGroupArn" | "weighted"> {
+  if (!targets || targets.length === 0) return {};
+  if (targets.length === 1) return { targetGroupArn: targets[0]!.targetGroupArn };
+  const serving = targets.reduce((best, t) => (t.weight > best.weight ? t : best));
+  return { targetGroupArn: serving.targetGroupArn, weighted: structuredClone(targets) };
 }
 
 /** AWS's limits per Application Load Balancer: rules (default quota, default rules not counted) and target groups (not adjustable). */
@@ -74,10 +120,10 @@ export class FakeElbV2 {
     w.on("elbv2", mock, DescribeListenersCommand, (input: DescribeListenersCommandInput) => this.describeListeners(input));
     w.on("elbv2", mock, DescribeTargetGroupsCommand, (input: DescribeTargetGroupsCommandInput) => this.describeTargetGroups(input));
     w.on("elbv2", mock, CreateRuleCommand, (input: CreateRuleCommandInput) => {
-      const targetGroupArn = input.Actions?.find((action) => action.Type === "forward")?.TargetGroupArn;
-      const refused = this.refusal(input.ListenerArn ?? "", undefined, targetGroupArn);
+      const targets = forwardTargets(input.Actions);
+      const refused = this.refusal(input.ListenerArn ?? "", undefined, targets?.map((t) => t.targetGroupArn));
       if (refused) throw awsError("elbv2", refused.code, refused.message);
-      const rule = this.addRule(input.ListenerArn ?? "", input.Priority ?? 0, undefined, targetGroupArn);
+      const rule = this.addRule(input.ListenerArn ?? "", input.Priority ?? 0, undefined, targets);
       return { Rules: [{ RuleArn: rule.arn, Priority: String(rule.priority), IsDefault: false }] };
     });
     w.on("elbv2", mock, DeleteRuleCommand, (input: DeleteRuleCommandInput) => {
@@ -100,33 +146,59 @@ export class FakeElbV2 {
     return listenerArn.replace(":listener/", ":loadbalancer/").split("/").slice(0, -1).join("/");
   }
 
-  /** The target groups a load balancer routes to, through the rules of its listeners. */
+  /** The target groups a load balancer routes to, through the rules of its listeners (a weighted rule's every group, weight 0 too, as AWS counts them). */
   routedTargetGroups(loadBalancerArn: string): Set<string> {
-    return new Set([...this.rules.values()].filter((r) => r.targetGroupArn && this.loadBalancerOf(r.listenerArn) === loadBalancerArn).map((r) => r.targetGroupArn!));
+    const rules = [...this.rules.values()].filter((r) => this.loadBalancerOf(r.listenerArn) === loadBalancerArn);
+    return new Set(rules.flatMap((r) => (r.weighted ? r.weighted.map((t) => t.targetGroupArn) : r.targetGroupArn ? [r.targetGroupArn] : [])));
   }
 
   /**
-   * What AWS answers when a new rule (forwarding to `targetGroupArn`) would exceed the load
-   * balancer's limits: TooManyRules, or TooManyTargetGroups for a 101st routed target group.
+   * What AWS answers when a new rule (forwarding to `targetGroupArns`) would exceed the load
+   * balancer's limits: TooManyRules, or TooManyTargetGroups past the 100th routed target group.
    */
-  refusal(listenerArn: string, exceptArn: string | undefined, targetGroupArn: string | undefined): { code: string; message: string } | undefined {
+  refusal(listenerArn: string, exceptArn: string | undefined, targetGroupArns: string[] | undefined): { code: string; message: string } | undefined {
     const lb = this.loadBalancerOf(listenerArn);
     if (exceptArn && this.rules.has(exceptArn)) return undefined;
     const rules = [...this.rules.values()].filter((r) => this.loadBalancerOf(r.listenerArn) === lb).length;
     if (rules >= this.limits.rules) return { code: "TooManyRulesException", message: `The maximum number of rules on load balancer ${lb} has been reached` };
     const routed = this.routedTargetGroups(lb);
-    if (targetGroupArn && !routed.has(targetGroupArn) && routed.size >= this.limits.targetGroups) {
+    const added = (targetGroupArns ?? []).filter((arn) => !routed.has(arn));
+    if (added.length > 0 && routed.size + added.length > this.limits.targetGroups) {
       return { code: "TooManyTargetGroupsException", message: `The maximum number of target groups per load balancer '${this.limits.targetGroups}' has been reached` };
     }
     return undefined;
   }
 
-  addRule(listenerArn: string, priority: number, arn?: string, targetGroupArn?: string): FakeRule {
+  /** Adds a rule that forwards to `forward`: one target group's ARN, or target groups by weight. */
+  addRule(listenerArn: string, priority: number, arn?: string, forward?: string | WeightedTargetGroup[]): FakeRule {
     if (!this.listeners.has(listenerArn)) throw awsError("elbv2", "ListenerNotFoundException", "One or more listeners not found");
     if (this.isPriorityTaken(listenerArn, priority, arn)) throw awsError("elbv2", "PriorityInUseException", `Priority '${priority}' is currently in use`);
-    const rule: FakeRule = { arn: arn ?? this.ruleArn(listenerArn), listenerArn, priority, ...(targetGroupArn ? { targetGroupArn } : {}) };
+    const targets = typeof forward === "string" ? [{ targetGroupArn: forward, weight: 1 }] : forward;
+    const rule: FakeRule = { arn: arn ?? this.ruleArn(listenerArn), listenerArn, priority, ...forwardFields(targets) };
     this.rules.set(rule.arn, rule);
     return rule;
+  }
+
+  /** Puts a rule as CloudFormation's handler leaves it: its listener, priority and forward action. */
+  putRule(input: { arn: string; listenerArn: string; priority: number; forward: WeightedTargetGroup[] | undefined }): FakeRule {
+    const rule: FakeRule = { arn: input.arn, listenerArn: input.listenerArn, priority: input.priority, ...forwardFields(input.forward) };
+    this.rules.set(rule.arn, rule);
+    return rule;
+  }
+
+  /** The forward action's target groups and weights of a rule (one group weighs 1); undefined for an unknown rule. */
+  forwardOf(ruleArn: string): WeightedTargetGroup[] | undefined {
+    const rule = this.rules.get(ruleArn);
+    if (!rule) return undefined;
+    return rule.weighted ? structuredClone(rule.weighted) : rule.targetGroupArn ? [{ targetGroupArn: rule.targetGroupArn, weight: 1 }] : [];
+  }
+
+  /** Sets the weights of a rule's weighted target groups, as ECS does when it shifts production traffic (ModifyRule). */
+  setWeights(ruleArn: string, weights: Record<string, number>): void {
+    const rule = this.rules.get(ruleArn);
+    if (!rule?.weighted) throw new Error(`aws fake: listener rule ${ruleArn} forwards to no weighted target groups`);
+    const next = rule.weighted.map((t) => ({ targetGroupArn: t.targetGroupArn, weight: weights[t.targetGroupArn] ?? t.weight }));
+    Object.assign(rule, forwardFields(next));
   }
 
   ruleArn(listenerArn: string): string {
@@ -142,6 +214,7 @@ export class FakeElbV2 {
     targetType?: string;
     protocol?: string;
     health?: TargetHealthScript;
+    attributes?: Record<string, string>;
   }): FakeTargetGroup {
     const arn = input.arn ?? this.world.arn("elasticloadbalancing", `targetgroup/${input.name}/${this.world.hex(16)}`);
     const existing = this.targetGroups.get(arn);
@@ -155,6 +228,7 @@ export class FakeElbV2 {
       ...(input.vpcId === undefined ? {} : { vpcId: input.vpcId }),
       ...(input.targetType === undefined ? {} : { targetType: input.targetType }),
       ...(input.protocol === undefined ? {} : { protocol: input.protocol }),
+      ...(input.attributes === undefined ? {} : { attributes: input.attributes }),
     };
     this.targetGroups.set(arn, group);
     return group;
@@ -223,11 +297,35 @@ export class FakeElbV2 {
     const rules: Rule[] = [...this.rules.values()]
       .filter((r) => r.listenerArn === listener)
       .sort((a, b) => a.priority - b.priority)
-      .map((r) => ({ RuleArn: r.arn, Priority: String(r.priority), IsDefault: false }));
-    rules.push({ RuleArn: `${listener.replace(":listener/", ":listener-rule/")}/default`, Priority: "default", IsDefault: true });
+      .map((r) => ({ RuleArn: r.arn, Priority: String(r.priority), IsDefault: false, Actions: ruleActions(r) }));
+    // deploy/base.yml's listener answers what no rule matches with a 404.
+    rules.push({
+      RuleArn: `${listener.replace(":listener/", ":listener-rule/")}/default`,
+      Priority: "default",
+      IsDefault: true,
+      Actions: [{ Type: "fixed-response", Order: 1, FixedResponseConfig: { StatusCode: "404", ContentType: "text/plain", MessageBody: "No preview here" } }],
+    });
     const size = input.PageSize ?? this.options.rulesPageSize;
     const start = Number(input.Marker ?? 0);
     const page = rules.slice(start, start + size);
     return { Rules: page, NextMarker: start + size < rules.length ? String(start + size) : undefined };
   }
+}
+
+/**
+ * A rule's actions as DescribeRules answers them: a forward action carries its `ForwardConfig`
+ * with every target group's weight, and `TargetGroupArn` only when it forwards to one group.
+ */
+function ruleActions(rule: FakeRule): Action[] {
+  const targets = rule.weighted ?? (rule.targetGroupArn ? [{ targetGroupArn: rule.targetGroupArn, weight: 1 }] : []);
+  if (targets.length === 0) return [];
+  return [{
+    Type: "forward",
+    Order: 1,
+    ...(targets.length === 1 ? { TargetGroupArn: targets[0]!.targetGroupArn } : {}),
+    ForwardConfig: {
+      TargetGroups: targets.map((t) => ({ TargetGroupArn: t.targetGroupArn, Weight: t.weight })),
+      TargetGroupStickinessConfig: { Enabled: false },
+    },
+  }];
 }

@@ -83,10 +83,15 @@ const SERVICE = "AWS::ECS::Service";
 
 /** How a stack operation spends its time: the non-service part, then each level of launching services. */
 export interface StackTiming {
-  /** Seconds until the operation completes. */
+  /**
+   * Seconds until the operation completes, blue/green services aside: CloudFormation completes
+   * those when their service deployment ends, which a PAUSE hook holds until berth continues it.
+   */
   seconds: number;
-  /** Logical ids of the ECS services that launch tasks, by dependency level (level 0 first). */
+  /** Logical ids of the ECS services that launch tasks, by dependency level (level 0 first), blue/green ones aside. */
   levels: string[][];
+  /** Logical ids of the launching ECS services that deploy blue/green: their green tasks launch as their update starts. */
+  blueGreen: string[];
 }
 
 /**
@@ -105,7 +110,7 @@ export function stackOperationTiming(input: {
   parameters?: Record<string, string>;
 }): StackTiming {
   const { model, changes, template, previous, parameters = {} } = input;
-  if (changes.length === 0) return { seconds: 0, levels: [] };
+  if (changes.length === 0) return { seconds: 0, levels: [], blueGreen: [] };
   const resources = template.Resources ?? {};
   const changed = new Map(changes.map((c) => [c.logicalId, c]));
   const launches = (id: string): boolean => {
@@ -121,7 +126,8 @@ export function stackOperationTiming(input: {
     const definitionChange = taskDefinition === undefined ? undefined : changed.get(taskDefinition);
     return definitionChange !== undefined && (definitionChange.action === "Add" || definitionChange.replacement === "True");
   };
-  const launching = Object.keys(resources).filter(launches);
+  const blueGreen = Object.keys(resources).filter((id) => launches(id) && isBlueGreen(resources[id]));
+  const launching = Object.keys(resources).filter((id) => launches(id) && !blueGreen.includes(id));
   const levelOf = new Map<string, number>();
   const level = (id: string, seen: Set<string>): number => {
     const known = levelOf.get(id);
@@ -136,7 +142,23 @@ export function stackOperationTiming(input: {
   const levels: string[][] = [];
   for (const id of launching) (levels[level(id, new Set())] ??= []).push(id);
   const nonService = changes.some((c) => c.type !== SERVICE) ? model.stackResources : 0;
-  return { seconds: nonService + levels.length * (model.serviceLaunch + model.serviceHealthy), levels };
+  return { seconds: nonService + levels.length * (model.serviceLaunch + model.serviceHealthy), levels, blueGreen };
+}
+
+/**
+ * The critical-path bound of a push with fast rollout (an ECS blue/green public service paused at
+ * POST_SCALE_UP): the release steps due on every deploy and the green tasks' launch and health run
+ * side by side from the push; berth continues the hook once both are done, the traffic shift takes
+ * no time, and the clean-up waits the target group's deregistration delay.
+ */
+export function fastRolloutPushBound(model: LatencyModel, input: { pushSteps: string[]; deregistrationDelaySeconds: number }): number {
+  const steps = input.pushSteps.reduce((sum, name) => sum + model.taskLaunch + (model.steps.find((s) => s.name === name)?.seconds ?? 0), 0);
+  return Math.max(steps, model.serviceLaunch + model.serviceHealthy) + input.deregistrationDelaySeconds;
+}
+
+function isBlueGreen(resource: TemplateResource | undefined): boolean {
+  const configuration = resource?.Properties?.DeploymentConfiguration as { Strategy?: unknown } | undefined;
+  return configuration?.Strategy === "BLUE_GREEN";
 }
 
 /** The release steps a task runs, in the order its commands name them, and how long it runs. */

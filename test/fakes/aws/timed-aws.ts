@@ -5,7 +5,7 @@
  * the latency model gives instead: a stack operation completes when its resources and launching
  * services would have, a one-off task starts after its launch and stops after its steps, a service
  * rolled outside CloudFormation completes after one launch and health, a target group turns healthy
- * with its service. It records what a benchmark reports: the calls by operation, each AWS
+ * with its service, and a blue/green service deployment moves through its stages (timed-blue-green.ts). It records what a benchmark reports: the calls by operation, each AWS
  * completion and when the app first saw it, and every Fargate launch.
  *
  * The fakes are wrapped, not changed: the layer holds a stack's remaining steps until the
@@ -15,8 +15,10 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { StackEvent } from "@aws-sdk/client-cloudformation";
+import type { ServiceDeployment } from "@aws-sdk/client-ecs";
 import type { AwsFake, AwsFakeOptions } from "../aws-fake.js";
 import { stackOperationTiming, taskRunSeconds, type LatencyModel, type ModelChange, type ModelTemplate } from "./latency-model.js";
+import { timeBlueGreen } from "./timed-blue-green.js";
 
 /** The fake's poll counts the timed layer steers: each transition takes one describe. */
 export const TIMED_FAKE_OPTIONS: AwsFakeOptions = { stackPolls: 2, changeSetPolls: 1, taskPolls: { provisioning: 1, running: 1 }, rolloutPolls: 1, healthPolls: 1 };
@@ -55,6 +57,10 @@ interface StackOperation {
   steps: Array<() => void>;
   completion: Completion;
   drained: boolean;
+  /** When the operation started (the call that started it). */
+  startedAt: number;
+  /** Whether its end has been reached: its remaining steps run, but for any that wait on a blue/green service deployment. */
+  ended?: boolean;
   /**
    * A gated create's resources that the gate does not hold (the data services among them) are
    * created at `at`: the steps before `gateStep` run then.
@@ -152,12 +158,37 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
   const notice = (completion: Completion | undefined) => {
     if (completion && completion.noticedAt === undefined && now() >= completion.at) completion.noticedAt = now();
   };
+  const blueGreen = timeBlueGreen({
+    deployments: ecs.serviceDeployments,
+    elb,
+    model,
+    now,
+    complete,
+    notice,
+    launches: result.launches,
+    healthy: (targetGroupArn, at, service) => healthyAt.set(targetGroupArn, { at, completion: complete(`targets of ${service} healthy`, at, false) }),
+  });
+  /**
+   * The gate of a stack opened: services it held that deploy blue/green start their deployment now
+   * (the steps up to the gate's decision run at once; the rest wait for the operation's end).
+   */
+  const openGate = (stack: string, gateStep: () => void) => {
+    const op = operations.get(stack);
+    if (!op || (op.early && !op.early.done)) return;
+    const from = cf.stacks.get(stack)?.events.length ?? 0;
+    while (op.steps.length > 0 && op.steps[0] !== gateStep) op.steps.shift()?.();
+    op.steps.shift()?.();
+    op.steps.shift()?.();
+    stamp(stack, from, now());
+    blueGreen.date();
+  };
 
   /** New ECS deployments get their due time: `at` when CloudFormation waited for them, else one launch and health from now. */
   const dateDeployments = (at: number | undefined) => {
     for (const service of ecs.services.values()) {
       for (const deployment of service.deployments) {
-        if (deploymentDue.has(deployment.id) || deployment.rolloutState !== "IN_PROGRESS") continue;
+        // A blue/green service's deployment is timed by its service deployment (timed-blue-green.ts).
+        if (deploymentDue.has(deployment.id) || deployment.rolloutState !== "IN_PROGRESS" || deployment.serviceDeploymentArn !== undefined) continue;
         const outside = at === undefined;
         const due = at ?? now() + ms(model.serviceLaunch + model.serviceHealthy);
         const completion = outside ? complete(`rollout of ${service.serviceName}`, due, false) : undefined;
@@ -184,19 +215,29 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
         dateDeployments(op.early.at);
       }
       if (op.drained || now() < op.end) continue;
+      if (!op.ended) {
+        op.ended = true;
+        // Services that never started (a closed gate) show no start.
+        releaseStarts(op.end, op.stack);
+        unstarted.delete(op.stack);
+        serviceStarts.splice(0, serviceStarts.length, ...serviceStarts.filter((s) => s.stack !== op.stack));
+      }
+      const stack = cf.stacks.get(op.stack);
+      const from = stack?.events.length ?? 0;
+      // A step that waits on a blue/green service deployment runs once that deployment ended.
+      while (op.steps.length > 0 && !(stack && cf.holdsStep(stack, op.steps[0]!))) op.steps.shift()?.();
+      const at = Math.max(op.end, blueGreen.doneSince(op.startedAt) ?? now());
+      stamp(op.stack, from, at);
+      dateDeployments(at);
+      blueGreen.date();
+      if (op.steps.length > 0) continue;
       op.drained = true;
-      // Services that never started (a closed gate) show no start.
-      releaseStarts(op.end, op.stack);
-      unstarted.delete(op.stack);
-      serviceStarts.splice(0, serviceStarts.length, ...serviceStarts.filter((s) => s.stack !== op.stack));
-      const from = cf.stacks.get(op.stack)?.events.length ?? 0;
-      for (const step of op.steps) step();
-      stamp(op.stack, from, op.end);
-      dateDeployments(op.end);
+      op.completion.at = at;
     }
   };
 
   const before = (name: string, input: Record<string, unknown>) => {
+    blueGreen.settle();
     advance();
     switch (name) {
       case "ExecuteChangeSet":
@@ -268,6 +309,8 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
           }));
           const previous = stack.current ? (JSON.parse(stack.current.templateBody) as ModelTemplate) : undefined;
           const timing = stackOperationTiming({ model, changes, template: sent?.template ?? {}, ...(previous ? { previous } : {}), parameters: sent?.parameters ?? {} });
+          const heldBlueGreen = stack.gate !== undefined && timing.blueGreen.some((id) => stack.gate?.held.has(id));
+          const gateStep = stack.gate?.step;
           seconds = timing.seconds;
           what = `${stack.current ? "update" : "create"} of ${stack.name}`;
           const nonService = timing.seconds - timing.levels.length * (model.serviceLaunch + model.serviceHealthy);
@@ -305,6 +348,7 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
               }
               op.end = end;
               op.completion.at = end;
+              if (status === "SUCCESS" && heldBlueGreen && gateStep) openGate(stack.name, gateStep);
             });
             seconds = Number.POSITIVE_INFINITY;
           } else if (stack.gate) {
@@ -319,6 +363,7 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
               if (status === "SUCCESS") launchFrom(Math.max(execAt + ms(nonService), now()));
               op.end = end;
               op.completion.at = end;
+              if (status === "SUCCESS" && heldBlueGreen && gateStep) openGate(stack.name, gateStep);
             });
             seconds = Number.POSITIVE_INFINITY;
           } else launchFrom(now() + ms(nonService));
@@ -340,7 +385,7 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
         unstarted.set(stack.name, held);
         releaseStarts(now(), stack.name);
         const end = Number.isFinite(seconds) ? now() + ms(seconds) : Number.POSITIVE_INFINITY;
-        const op: StackOperation = { stack: stack.name, what, end, steps: stack.steps, completion: complete(what, end, true), drained: false, ...(earlyCreate ? { early: earlyCreate } : {}) };
+        const op: StackOperation = { stack: stack.name, what, end, steps: stack.steps, completion: complete(what, end, true), drained: false, startedAt: execAt, ...(earlyCreate ? { early: earlyCreate } : {}) };
         stack.steps = [];
         operations.set(stack.name, op);
         break;
@@ -393,6 +438,12 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
           }
         }
         break;
+      case "ContinueServiceDeployment":
+        if (!error) blueGreen.continued(String(input.serviceDeploymentArn));
+        break;
+      case "DescribeServiceDeployments":
+        blueGreen.seen((out?.serviceDeployments ?? []) as ServiceDeployment[]);
+        break;
       case "DescribeTargetHealth": {
         const healthy = healthyAt.get(String(input.TargetGroupArn));
         const descriptions = (out?.TargetHealthDescriptions ?? []) as Array<{ TargetHealth?: { State?: string } }>;
@@ -403,6 +454,7 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
       }
     }
     dateDeployments(undefined);
+    blueGreen.date();
   };
 
   for (const client of Object.values(fake.clients) as unknown as Array<{ send: Send }>) {
