@@ -4,6 +4,7 @@ import {
   ListServiceDeploymentsCommand,
   type ECSClient,
 } from "@aws-sdk/client-ecs";
+import { AwsCallError } from "../preview/errors.js";
 import type { PausedDeployment, RolloutHookPort } from "../preview/ports.js";
 import { awsCall } from "./aws-call.js";
 import { AwsPace } from "./aws-pace.js";
@@ -62,9 +63,16 @@ export class EcsServiceDeployments implements RolloutHookPort {
 
   /** The service's deployment in progress that waits at a pause hook, if one does. */
   async findPaused({ cluster, service }: { cluster: string; service: string }): Promise<PausedDeployment | undefined> {
-    const listed = await awsCall("ListServiceDeployments", service, () =>
-      this.client.send(new ListServiceDeploymentsCommand({ cluster, service, status: ["IN_PROGRESS"] })),
-    );
+    let listed;
+    try {
+      listed = await awsCall("ListServiceDeployments", service, () =>
+        this.client.send(new ListServiceDeploymentsCommand({ cluster, service, status: ["IN_PROGRESS"] })),
+      );
+    } catch (error) {
+      // A service the stack has not created yet (it waits behind a release gate) has no deployment.
+      if (error instanceof AwsCallError && error.code === "ServiceNotFoundException") return undefined;
+      throw error;
+    }
     const arns = (listed.serviceDeployments ?? []).flatMap((d) => (d.serviceDeploymentArn ? [d.serviceDeploymentArn] : []));
     if (arns.length === 0) return undefined;
     const described = await awsCall("DescribeServiceDeployments", service, () =>

@@ -71,7 +71,7 @@ export interface AwsFakeOptions {
   region?: string;
   account?: string;
   /** Seed the base stack (default) with these outputs over BASE_OUTPUTS; `false` for none. */
-  baseStack?: false | { name?: string; outputs?: Partial<Record<keyof typeof BASE_OUTPUTS, string>> };
+  baseStack?: false | { name?: string; outputs?: Partial<Record<keyof typeof BASE_OUTPUTS | "RolloutRoleArn", string>> };
   /** DescribeStacks calls that see a stack operation in progress. Default 2. */
   stackPolls?: number;
   /** DescribeChangeSet calls before a change set is ready. Default 1. */

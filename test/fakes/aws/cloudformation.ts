@@ -19,6 +19,7 @@ import {
   type Change,
   type ContinueUpdateRollbackCommandInput,
   type ListStackResourcesCommandInput,
+  type StackResourceSummary,
   type CreateChangeSetCommandInput,
   type DeleteChangeSetCommandInput,
   type DeleteStackCommandInput,
@@ -851,16 +852,38 @@ export class FakeCloudFormation {
   private listResources(input: ListStackResourcesCommandInput) {
     const stack = this.mustFind(input.StackName);
     const created = (id: string) => stack.events.some((e) => e.LogicalResourceId === id && e.ResourceStatus === "UPDATE_COMPLETE") ? "UPDATE_COMPLETE" : "CREATE_COMPLETE";
-    return {
-      StackResourceSummaries: [...(stack.current?.resources.values() ?? [])].map((r) => ({
-        LogicalResourceId: r.logicalId,
-        PhysicalResourceId: r.physicalId,
-        ResourceType: r.type,
-        LastUpdatedTimestamp: stack.lastUpdatedTime ?? stack.creationTime,
-        ResourceStatus: (stack.rollbackFailed?.has(r.logicalId) ? "UPDATE_FAILED" : created(r.logicalId)) as never,
-        ResourceStatusReason: stack.rollbackFailed?.get(r.logicalId),
-      })),
-    };
+    const summaries = new Map<string, StackResourceSummary>(
+      [...(stack.current?.resources.values() ?? [])].map((r) => [
+        r.logicalId,
+        {
+          LogicalResourceId: r.logicalId,
+          PhysicalResourceId: r.physicalId,
+          ResourceType: r.type,
+          LastUpdatedTimestamp: stack.lastUpdatedTime ?? stack.creationTime,
+          ResourceStatus: (stack.rollbackFailed?.has(r.logicalId) ? "UPDATE_FAILED" : created(r.logicalId)) as never,
+          ResourceStatusReason: stack.rollbackFailed?.get(r.logicalId),
+        },
+      ]),
+    );
+    // An operation in progress lists what it has started so far, as its events say, with their
+    // physical ids (AWS lists a resource from its first event on).
+    if (stack.status.endsWith("_IN_PROGRESS") && stack.operationToken !== undefined) {
+      for (const e of stack.events) {
+        if (e.ClientRequestToken !== stack.operationToken || e.LogicalResourceId === stack.name || !e.LogicalResourceId || !e.PhysicalResourceId) continue;
+        if (e.ResourceStatus === "DELETE_COMPLETE") {
+          summaries.delete(e.LogicalResourceId);
+          continue;
+        }
+        summaries.set(e.LogicalResourceId, {
+          LogicalResourceId: e.LogicalResourceId,
+          PhysicalResourceId: e.PhysicalResourceId,
+          ResourceType: e.ResourceType,
+          LastUpdatedTimestamp: e.Timestamp,
+          ResourceStatus: e.ResourceStatus as never,
+        });
+      }
+    }
+    return { StackResourceSummaries: [...summaries.values()] };
   }
 
   /**

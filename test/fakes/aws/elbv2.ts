@@ -292,6 +292,13 @@ export class FakeElbV2 {
   }
 
   private describeRules(input: DescribeRulesCommandInput) {
+    // By ARN (the API takes a listener or rule ARNs): every one must exist.
+    if (input.RuleArns !== undefined) {
+      if (input.ListenerArn !== undefined) throw awsError("elbv2", "ValidationError", "Listener ARN and rule ARNs cannot both be specified");
+      const found = input.RuleArns.map((arn) => this.rules.get(arn));
+      if (found.some((r) => r === undefined)) throw awsError("elbv2", "RuleNotFoundException", "One or more rules not found");
+      return { Rules: found.map((r) => ({ RuleArn: r!.arn, Priority: String(r!.priority), IsDefault: false, Actions: ruleActions(r!) })) };
+    }
     const listener = input.ListenerArn ?? "";
     if (!this.listeners.has(listener)) throw awsError("elbv2", "ListenerNotFoundException", "One or more listeners not found");
     const rules: Rule[] = [...this.rules.values()]

@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
+import { IMAGE, SHA1, SHA2, STACK } from "../helpers/app-fixtures.js";
+import { releaseThenDeployment } from "../helpers/release-runs.js";
+import { pullRequestPayload } from "../helpers/webhook-payloads.js";
+
+/**
+ * The fast rollout (the base stack's FastRollout): a push's new version launches and passes its
+ * health check in the target group that takes no traffic while migrate runs, and takes the traffic
+ * only when berth continues the deployment's pause hook after migrate exited 0.
+ */
+
+const ROLE = "arn:aws:iam::123456789012:role/berth-base/us-east-1/berth-base-RolloutRole-0A1B2C3D4E5F";
+const SHA3 = "3333333333333333333333333333333333333333";
+
+let h: Harness;
+afterEach(() => {
+  expect(h.github.problems()).toEqual([]);
+  h.close();
+});
+
+function fastHarness(): Harness {
+  const harness = createHarness({ files: readFixtureRepo("rails-postgres"), releaseGate: true, aws: { baseStack: { outputs: { RolloutRoleArn: ROLE } } } });
+  for (const sha of [SHA1, SHA2, SHA3]) harness.aws.putImage(IMAGE(sha));
+  return harness;
+}
+
+async function deployed(harness: Harness, sha: string, action: "opened" | "synchronize"): Promise<void> {
+  harness.github.setPull({ number: 7, headSha: sha, branch: "feature/checkout" });
+  await harness.receive("pull_request", pullRequestPayload(action, { number: 7, sha }));
+  await harness.settle();
+}
+
+function outputOf(harness: Harness, key: string): string {
+  return harness.aws.state.cloudformation.stacks.get(STACK)?.current?.outputs.find((o) => o.OutputKey === key)?.OutputValue ?? "";
+}
+
+/** Which of the preview's two target groups the listener rule sends its traffic to (weight 100). */
+function serving(harness: Harness): "primary" | "alternate" | undefined {
+  const rule = harness.aws.state.elbv2.rules.get(outputOf(harness, "ListenerRuleArn"));
+  const groups = harness.aws.state.elbv2.forwardOf(rule?.arn ?? "") ?? [];
+  const live = groups.find((g) => g.weight === 100)?.targetGroupArn;
+  if (live === outputOf(harness, "TargetGroupArn")) return "primary";
+  if (live === outputOf(harness, "AlternateTargetGroupArn")) return "alternate";
+  return undefined;
+}
+
+/** The actions berth gave the public service's paused deployments, in order. */
+function answers(harness: Harness, from = 0): string[] {
+  return harness.aws.calls.slice(from).filter((c) => c.command === "ContinueServiceDeployment").map((c) => String((c.input as { action?: string }).action));
+}
+
+function webTaskDefinition(harness: Harness): string | undefined {
+  return [...harness.aws.state.ecs.services.values()].find((s) => s.serviceName.includes("WebService"))?.taskDefinition;
+}
+
+describe("the fast rollout of a push", () => {
+  it("starts the new version with migrate and moves the traffic to it once migrate exited 0", async () => {
+    h = fastHarness();
+    await deployed(h, SHA1, "opened");
+    expect(h.github.checkRun(SHA1)?.conclusion).toBe("success");
+    const before = serving(h);
+    expect(before).toBeDefined();
+    const servingDefinition = webTaskDefinition(h);
+    const from = h.aws.calls.length;
+
+    await deployed(h, SHA2, "synchronize");
+
+    const run = h.github.checkRun(SHA2);
+    expect(run?.conclusion).toBe("success");
+    expect(run?.output.summary).toMatch(/\| Rollout \| ✅ success \| [^|]* \| started with the release steps, without traffic; the new version takes the traffic now that they passed \|/);
+    const later = h.aws.calls.slice(from).map((c) => c.command);
+    // One stack update, migrate beside it, and the pause answered only after migrate's task stopped.
+    expect(later.filter((c) => c === "ExecuteChangeSet")).toHaveLength(1);
+    expect(later.indexOf("ExecuteChangeSet")).toBeLessThan(later.indexOf("RunTask"));
+    expect(answers(h, from)).toEqual(["CONTINUE"]);
+    expect(h.aws.state.cloudformation.signals.at(-1)).toMatchObject({ status: "SUCCESS" });
+    // ECS started the new version's deployment while migrate's task still ran.
+    const { released, deployed: started } = releaseThenDeployment(h);
+    expect(started).toBeLessThan(released);
+    // The traffic moved to the group the new version was deployed to; the rule says so.
+    expect(serving(h)).toBe(before === "primary" ? "alternate" : "primary");
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
+    expect(webTaskDefinition(h)).not.toBe(servingDefinition);
+
+    // The next push reads where the traffic is and moves it back.
+    const next = h.aws.calls.length;
+    await deployed(h, SHA3, "synchronize");
+    expect(h.github.checkRun(SHA3)?.conclusion).toBe("success");
+    expect(answers(h, next)).toEqual(["CONTINUE"]);
+    expect(serving(h)).toBe(before);
+  });
+
+  it("rolls the new version back when migrate fails: it never took the traffic, and the old one serves", async () => {
+    h = fastHarness();
+    await deployed(h, SHA1, "opened");
+    const before = serving(h);
+    const servingDefinition = webTaskDefinition(h);
+    const from = h.aws.calls.length;
+    h.aws.scriptTask({ commandIncludes: "db:migrate", exitCode: 1, logLines: ["== 20261121 AddSkuToProducts: migrating", 'PG::UndefinedTable: ERROR:  relation "skus" does not exist'], times: 1 });
+
+    await deployed(h, SHA2, "synchronize");
+
+    const run = h.github.checkRun(SHA2);
+    expect(run?.conclusion).toBe("failure");
+    expect(run?.output.summary).toContain('PG::UndefinedTable: ERROR:  relation "skus" does not exist');
+    // The paused deployment rolled back; CloudFormation's rollback deployed the old version again, continued.
+    expect(answers(h, from)[0]).toBe("ROLLBACK");
+    expect(answers(h, from).slice(1).every((a) => a === "CONTINUE")).toBe(true);
+    expect(serving(h)).toBe(before);
+    expect(webTaskDefinition(h)).toBe(servingDefinition);
+    const stack = h.aws.state.cloudformation.stacks.get(STACK);
+    expect(stack?.status).toBe("UPDATE_ROLLBACK_COMPLETE");
+    expect(stack?.tags["berth:sha"]).toBe(SHA1);
+  });
+});
