@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
 import { IMAGE, SHA1, SHA2, STACK } from "../helpers/app-fixtures.js";
 import { releaseThenDeployment } from "../helpers/release-runs.js";
-import { pullRequestPayload } from "../helpers/webhook-payloads.js";
+import { prCommentPayload, pullRequestPayload } from "../helpers/webhook-payloads.js";
+import { BASE_OUTPUTS } from "../fakes/aws-fake.js";
 
 /**
  * The fast rollout (the base stack's FastRollout): a push's new version launches and passes its
@@ -19,8 +20,22 @@ afterEach(() => {
   h.close();
 });
 
-function fastHarness(): Harness {
-  const harness = createHarness({ files: readFixtureRepo("rails-postgres"), releaseGate: true, aws: { baseStack: { outputs: { RolloutRoleArn: ROLE } } } });
+const WAKE = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/berth-TargetGroup-1ABCDEFGHIJK/0123456789abcdef";
+const MINUTE = 60_000;
+let clock = Date.parse("2026-12-03T10:00:00Z");
+
+function fastHarness(extra = ""): Harness {
+  clock = Date.parse("2026-12-03T10:00:00Z");
+  const files = readFixtureRepo("rails-postgres");
+  files[".github/preview.yml"] += extra;
+  const harness = createHarness({
+    files,
+    releaseGate: true,
+    now: () => new Date(clock),
+    wakeTargetGroupArn: WAKE,
+    aws: { baseStack: { outputs: { RolloutRoleArn: ROLE } } },
+  });
+  harness.github.setPermission("maintainer", "maintain");
   for (const sha of [SHA1, SHA2, SHA3]) harness.aws.putImage(IMAGE(sha));
   return harness;
 }
@@ -43,6 +58,12 @@ function serving(harness: Harness): "primary" | "alternate" | undefined {
   if (live === outputOf(harness, "TargetGroupArn")) return "primary";
   if (live === outputOf(harness, "AlternateTargetGroupArn")) return "alternate";
   return undefined;
+}
+
+/** The target group ARNs the listener rule forwards to, with their weights. */
+function forwards(harness: Harness): Record<string, number> {
+  const groups = harness.aws.state.elbv2.forwardOf(outputOf(harness, "ListenerRuleArn")) ?? [];
+  return Object.fromEntries(groups.map((g) => [g.targetGroupArn, g.weight]));
 }
 
 /** The actions berth gave the public service's paused deployments, in order. */
@@ -112,5 +133,40 @@ describe("the fast rollout of a push", () => {
     const stack = h.aws.state.cloudformation.stacks.get(STACK);
     expect(stack?.status).toBe("UPDATE_ROLLBACK_COMPLETE");
     expect(stack?.tags["berth:sha"]).toBe(SHA1);
+  });
+});
+
+describe("sleep and wake of a fast-rollout preview", () => {
+  it("counts requests to either target group, and wakes onto the one the last push left serving", async () => {
+    h = fastHarness("sleep_after: 30m\n");
+    await deployed(h, SHA1, "opened");
+    await deployed(h, SHA2, "synchronize");
+    const live = serving(h)!;
+    // ECS put the first version in the alternate group; the push moved the traffic back.
+    expect(live).toBe("primary");
+    await deployed(h, SHA3, "synchronize");
+    expect(serving(h)).toBe("alternate");
+    const liveArn = outputOf(h, "AlternateTargetGroupArn");
+    const idleArn = outputOf(h, "TargetGroupArn");
+
+    // A request 10 minutes in, to whichever group served it then: not idle 35 minutes in.
+    h.aws.state.cloudwatch.recordRequests({ targetGroupArn: liveArn, loadBalancer: BASE_OUTPUTS.LoadBalancerFullName, at: new Date(clock + 10 * MINUTE) });
+    clock += 35 * MINUTE;
+    await expect(h.previews.sweepIdle()).resolves.toMatchObject({ checked: 1, slept: 0 });
+    clock += 10 * MINUTE;
+    await expect(h.previews.sweepIdle()).resolves.toMatchObject({ checked: 1, slept: 1 });
+    await h.settle();
+    expect(forwards(h)).toEqual({ [WAKE]: 1 });
+
+    const from = h.aws.calls.length;
+    const id = h.github.addComment("/preview wake", { login: "maintainer", type: "User" });
+    await h.receive("issue_comment", prCommentPayload({ pr: 7, body: "/preview wake", commentId: id, user: "maintainer" }));
+    await h.settle();
+
+    expect(h.github.stickyComments()[0]?.body).toContain("### ✅ Preview ready");
+    // The rule forwards to the group that served before the sleep, where the woken task registers.
+    expect(forwards(h)).toEqual({ [liveArn]: 100, [idleArn]: 0 });
+    const looked = h.aws.calls.slice(from).filter((c) => c.command === "DescribeTargetHealth").map((c) => (c.input as { TargetGroupArn?: string }).TargetGroupArn);
+    expect(new Set(looked)).toEqual(new Set([liveArn]));
   });
 });
