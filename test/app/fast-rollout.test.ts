@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createHarness, readFixtureRepo, type Harness } from "../helpers/app-harness.js";
 import { IMAGE, SHA1, SHA2, STACK } from "../helpers/app-fixtures.js";
 import { releaseThenDeployment } from "../helpers/release-runs.js";
@@ -168,5 +168,59 @@ describe("sleep and wake of a fast-rollout preview", () => {
     expect(forwards(h)).toEqual({ [liveArn]: 100, [idleArn]: 0 });
     const looked = h.aws.calls.slice(from).filter((c) => c.command === "DescribeTargetHealth").map((c) => (c.input as { TargetGroupArn?: string }).TargetGroupArn);
     expect(new Set(looked)).toEqual(new Set([liveArn]));
+  });
+});
+
+describe("a fast-rollout push left by a berth that stopped during migrate", () => {
+  /** SHA1 serves; a push of SHA2 starts, its new version launches, and berth dies while migrate runs. */
+  async function diedDuringMigrate(): Promise<{ harness: Harness; before: "primary" | "alternate" | undefined; from: number }> {
+    const harness = fastHarness();
+    await deployed(harness, SHA1, "opened");
+    const before = serving(harness);
+    const from = harness.aws.calls.length;
+    harness.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 1_000, times: 1 });
+    harness.github.setPull({ number: 7, headSha: SHA2, branch: "feature/checkout" });
+    await harness.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
+    const runTasks = () => harness.aws.commands("ecs").filter((c) => c === "RunTask").length;
+    const ran = runTasks();
+    await vi.waitFor(() => expect(runTasks()).toBeGreaterThan(ran), { timeout: 30_000, interval: 5 });
+    await vi.waitFor(() => expect(harness.aws.commands("ecs").includes("ListServiceDeployments")).toBe(true), { timeout: 30_000, interval: 5 });
+    harness.restart();
+    await harness.ready();
+    return { harness, before, from };
+  }
+
+  it("is rolled back by the restarted berth's next deploy before it deploys: the new version never served", async () => {
+    const died = await diedDuringMigrate();
+    h = died.harness;
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.status).toBe("UPDATE_IN_PROGRESS");
+
+    await deployed(h, SHA3, "synchronize");
+
+    const acted = answers(h, died.from);
+    expect(acted[0]).toBe("ROLLBACK");
+    expect(h.aws.state.cloudformation.signals.filter((signal) => signal.status === "FAILURE")).toMatchObject([{ reason: "berth restarted during the release steps" }]);
+    const run = h.github.checkRun(SHA3);
+    expect(run?.conclusion).toBe("success");
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA3);
+    // SHA2's version was rolled back at its hook; SHA3's, deployed after it, took the traffic.
+    expect(serving(h)).toBe(died.before === "primary" ? "alternate" : "primary");
+  });
+
+  it("is rolled back by the restarted berth's resync, and a later resync deploys the head", async () => {
+    const died = await diedDuringMigrate();
+    h = died.harness;
+
+    await vi.waitFor(async () => {
+      await h.previews.resync();
+      expect(answers(h, died.from)[0]).toBe("ROLLBACK");
+    }, { timeout: 30_000, interval: 5 });
+    // The old version kept the traffic throughout.
+    expect(serving(h)).toBe(died.before);
+    await vi.waitFor(async () => expect((await h.previews.resync()).redeployed).toBe(1), { timeout: 30_000, interval: 5 });
+    await h.settle();
+
+    expect(h.github.checkRuns(SHA2).map((r) => r.conclusion)).toEqual(["neutral", "success"]);
+    expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
   });
 });
