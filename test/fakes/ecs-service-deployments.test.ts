@@ -108,7 +108,7 @@ describe("the ECS fake's blue/green service deployments", () => {
     expect(d.statusReason).toMatch(/timed out/);
     expect(liveWeights(fake)).toEqual(before);
     await expect(fake.clients.ecs.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn: paused.serviceDeploymentArn, hookId: paused.hookId, action: "CONTINUE" })))
-      .rejects.toMatchObject({ name: "InvalidParameterException", message: expect.stringContaining("TIMED_OUT") });
+      .rejects.toMatchObject({ name: "InvalidParameterException", message: `The service deployment ${paused.serviceDeploymentArn} is in ROLLBACK_SUCCESSFUL status; its lifecycle hook ${paused.hookId} can no longer be continued.` });
   });
 
   it("refuses to continue a hook that does not await action, and a service deployment that does not exist", async () => {

@@ -289,7 +289,10 @@ export class FakeServiceDeployments {
     if (d.hook?.hookId !== input.hookId) {
       throw awsError("ecs", "InvalidParameterException", `The lifecycle hook ${input.hookId} is not a hook of service deployment ${d.arn}.`);
     }
-    if (d.hook.status !== "AWAITING_ACTION" || this.isDone(d)) {
+    if (this.isDone(d)) {
+      throw awsError("ecs", "InvalidParameterException", `The service deployment ${d.arn} is in ${d.status} status; its lifecycle hook ${input.hookId} can no longer be continued.`);
+    }
+    if (d.hook.status !== "AWAITING_ACTION") {
       throw awsError("ecs", "InvalidParameterException", `The lifecycle hook ${input.hookId} is in ${d.hook.status} status, not AWAITING_ACTION; only a paused hook can be continued.`);
     }
     if (input.action === "ROLLBACK") {

@@ -581,8 +581,7 @@ export class FakeEcs {
   settleDeployment(service: FakeServiceState, primary: FakeDeployment): void {
     const sd = this.serviceDeployments.all.get(primary.serviceDeploymentArn ?? "");
     if (!sd || !this.serviceDeployments.isDone(sd) || primary.rolloutState !== "IN_PROGRESS") return;
-    const running = this.serviceDeployments.isDone(sd) && sd.status === "SUCCESSFUL";
-    if (running) {
+    if (sd.status === "SUCCESSFUL") {
       Object.assign(primary, { rolloutState: "COMPLETED", rolloutStateReason: "ECS deployment completed.", runningCount: primary.desiredCount, pendingCount: 0, updatedAt: this.world.now() });
       service.deployments = [primary];
       service.runningCount = service.desiredCount;
