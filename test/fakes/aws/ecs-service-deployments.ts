@@ -114,6 +114,12 @@ export class FakeServiceDeployments {
     return [...this.all.values()].reverse().find((d) => d.service === service && !TERMINAL.has(d.status));
   }
 
+  /** The target group a BLUE_GREEN service serves from: the green one of its last successful deployment, else its primary. */
+  servingTargetGroup(service: FakeServiceState): string | undefined {
+    const last = this.of(service).find((d) => d.status === "SUCCESSFUL");
+    return last?.greenTargetGroup ?? service.loadBalancers?.find((l) => l.advancedConfiguration?.alternateTargetGroupArn)?.targetGroupArn;
+  }
+
   /** The service's deployments, newest first. */
   of(service: FakeServiceState): FakeServiceDeployment[] {
     return [...this.all.values()].filter((d) => d.service === service).reverse();
@@ -138,7 +144,8 @@ export class FakeServiceDeployments {
     if (running) this.stop(running, `Service deployment stopped: a new service deployment ${input.deploymentId} started.`);
     const weights = this.elb().forwardOf(ruleArn) ?? [];
     const weightOf = (arn: string) => weights.find((t) => t.targetGroupArn === arn)?.weight ?? 0;
-    const blueTargetGroup = weightOf(alternate) > weightOf(primary) ? alternate : primary;
+    // Blue is what the rule serves; a rule that serves neither (a sleeping preview's) leaves blue where the service last served.
+    const blueTargetGroup = weightOf(alternate) > weightOf(primary) ? alternate : weightOf(primary) > weightOf(alternate) ? primary : (this.servingTargetGroup(service) ?? primary);
     const greenTargetGroup = blueTargetGroup === primary ? alternate : primary;
     const now = this.stamp();
     const id = this.world.hex(22);
