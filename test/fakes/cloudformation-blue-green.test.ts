@@ -84,6 +84,17 @@ describe("the CloudFormation fake with a blue/green ECS service", () => {
     expect((await eventsOf(fake, "PublicService")).at(-1)).toMatch(/^UPDATE_FAILED: .*ended in status ROLLBACK_SUCCESSFUL/);
   });
 
+  it("completes an update that only scales the service without a service deployment (a sleep)", async () => {
+    const fake = await created();
+    const before = (await newestDeployment(fake)).serviceDeploymentArn;
+
+    await executeChangeSet(fake, { template: blueGreenTemplate({ desiredCount: 0 }), image: "shop:1", live: "alternate" });
+
+    expect(await pollStack(fake)).toBe("UPDATE_COMPLETE");
+    expect((await newestDeployment(fake)).serviceDeploymentArn).toBe(before);
+    expect(fake.state.ecs.targetsOf(fake.state.cloudformation.resources(STACK).get("PublicTargetGroupAlternate")!.physicalId)).toEqual([]);
+  });
+
   it("starts the public service's deployment at once beside a release gate it does not depend on, and completes after both", async () => {
     const fake = await created();
     await executeChangeSet(fake, { template: blueGreenTemplate({ gate: { id: "A1", publicStartsAtOnce: true } }), image: "shop:2", live: "alternate" });

@@ -1,4 +1,4 @@
-import { ContinueServiceDeploymentCommand, DescribeServiceDeploymentsCommand, DescribeTasksCommand, ListServiceDeploymentsCommand, ListTasksCommand } from "@aws-sdk/client-ecs";
+import { ContinueServiceDeploymentCommand, DescribeServiceDeploymentsCommand, DescribeTasksCommand, ListServiceDeploymentsCommand, ListTasksCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { describe, expect, it } from "vitest";
 import { BASE_OUTPUTS, createAwsFake, type AwsFake } from "./aws-fake.js";
@@ -108,7 +108,7 @@ describe("the ECS fake's blue/green service deployments", () => {
     expect(d.statusReason).toMatch(/timed out/);
     expect(liveWeights(fake)).toEqual(before);
     await expect(fake.clients.ecs.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn: paused.serviceDeploymentArn, hookId: paused.hookId, action: "CONTINUE" })))
-      .rejects.toMatchObject({ name: "InvalidParameterException", message: expect.stringContaining("TIMED_OUT") });
+      .rejects.toMatchObject({ name: "InvalidParameterException", message: `The service deployment ${paused.serviceDeploymentArn} is in ROLLBACK_SUCCESSFUL status; its lifecycle hook ${paused.hookId} can no longer be continued.` });
   });
 
   it("refuses to continue a hook that does not await action, and a service deployment that does not exist", async () => {
@@ -127,6 +127,22 @@ describe("the ECS fake's blue/green service deployments", () => {
     });
     const missing = paused.serviceDeploymentArn!.replace(/[0-9a-f]{22}$/, "0".repeat(22));
     await expect(send(missing, paused.hookId)).rejects.toMatchObject({ name: "ServiceDeploymentNotFoundException" });
+  });
+
+  it("scales a blue/green service in place on a new desired count: no service deployment, tasks in the group it serves from", async () => {
+    const { fake, paused } = await pausedUpdate();
+    await fake.clients.ecs.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn: paused.serviceDeploymentArn, hookId: paused.hookId }));
+    expect(await pollStack(fake)).toBe("UPDATE_COMPLETE");
+    const scale = (desiredCount: number) => fake.clients.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: SERVICE, desiredCount }));
+
+    await scale(0);
+    expect(await runningImages(fake)).toEqual([]);
+    await scale(2);
+
+    expect(await runningImages(fake)).toEqual(["shop:2", "shop:2"]);
+    expect(await targets(fake)).toEqual({ "berth-pr-7-web-80": 2, "berth-pr-7-web-80-alt": 0 });
+    const listed = await fake.clients.ecs.send(new ListServiceDeploymentsCommand({ cluster: CLUSTER, service: SERVICE }));
+    expect(listed.serviceDeployments?.map((d) => d.status)).toEqual(["SUCCESSFUL", "SUCCESSFUL"]);
   });
 
   it("lists a service's deployments newest first, filtered by status, and refuses an unknown service", async () => {

@@ -49,6 +49,11 @@ describe("the latency model", () => {
 
     expect(stackOperationTiming({ model, changes: [modify("WebTaskDefinition", "True"), modify("WebService", "False")], template: blueGreen, previous: blueGreen }))
       .toEqual({ seconds: 30, levels: [], blueGreen: ["WebService"] });
+    // Scaled from 0 (a wake) with its task definition unchanged: ECS scales it in place, no deployment.
+    const asleep = template(0);
+    asleep.Resources!.WebService!.Properties = { ...asleep.Resources!.WebService!.Properties, DeploymentConfiguration: { Strategy: "BLUE_GREEN" } };
+    expect(stackOperationTiming({ model, changes: [modify("WebService", "False")], template: blueGreen, previous: asleep }))
+      .toEqual({ seconds: 50, levels: [["WebService"]], blueGreen: [] });
   });
 
   it("bounds a push with fast rollout at 55 s: migrate (45 s) beside green's launch and health (50 s), then a 5 s deregistration delay", () => {

@@ -21,6 +21,8 @@ export interface BlueGreenTemplateInput {
   deregistrationDelay?: number;
   /** The PAUSE hook's timeout. Default 45 minutes, action ROLLBACK. */
   hookTimeoutMinutes?: number;
+  /** The public service's desired count; default 1. */
+  desiredCount?: number;
 }
 
 const imp = (name: string) => ({ "Fn::ImportValue": `berth-base-${name}` });
@@ -86,7 +88,7 @@ export function blueGreenTemplate(input: BlueGreenTemplateInput = {}): string {
         Cluster: imp("ClusterName"),
         ServiceName: "berth-pr-7-web",
         TaskDefinition: { Ref: "WebTaskDefinition" },
-        DesiredCount: 1,
+        DesiredCount: input.desiredCount ?? 1,
         LaunchType: "FARGATE",
         DeploymentConfiguration: {
           Strategy: "BLUE_GREEN",

@@ -114,6 +114,12 @@ export class FakeServiceDeployments {
     return [...this.all.values()].reverse().find((d) => d.service === service && !TERMINAL.has(d.status));
   }
 
+  /** The target group a BLUE_GREEN service serves from: the green one of its last successful deployment, else its primary. */
+  servingTargetGroup(service: FakeServiceState): string | undefined {
+    const last = this.of(service).find((d) => d.status === "SUCCESSFUL");
+    return last?.greenTargetGroup ?? service.loadBalancers?.find((l) => l.advancedConfiguration?.alternateTargetGroupArn)?.targetGroupArn;
+  }
+
   /** The service's deployments, newest first. */
   of(service: FakeServiceState): FakeServiceDeployment[] {
     return [...this.all.values()].filter((d) => d.service === service).reverse();
@@ -138,7 +144,8 @@ export class FakeServiceDeployments {
     if (running) this.stop(running, `Service deployment stopped: a new service deployment ${input.deploymentId} started.`);
     const weights = this.elb().forwardOf(ruleArn) ?? [];
     const weightOf = (arn: string) => weights.find((t) => t.targetGroupArn === arn)?.weight ?? 0;
-    const blueTargetGroup = weightOf(alternate) > weightOf(primary) ? alternate : primary;
+    // Blue is what the rule serves; a rule that serves neither (a sleeping preview's) leaves blue where the service last served.
+    const blueTargetGroup = weightOf(alternate) > weightOf(primary) ? alternate : weightOf(primary) > weightOf(alternate) ? primary : (this.servingTargetGroup(service) ?? primary);
     const greenTargetGroup = blueTargetGroup === primary ? alternate : primary;
     const now = this.stamp();
     const id = this.world.hex(22);
@@ -289,7 +296,10 @@ export class FakeServiceDeployments {
     if (d.hook?.hookId !== input.hookId) {
       throw awsError("ecs", "InvalidParameterException", `The lifecycle hook ${input.hookId} is not a hook of service deployment ${d.arn}.`);
     }
-    if (d.hook.status !== "AWAITING_ACTION" || this.isDone(d)) {
+    if (this.isDone(d)) {
+      throw awsError("ecs", "InvalidParameterException", `The service deployment ${d.arn} is in ${d.status} status; its lifecycle hook ${input.hookId} can no longer be continued.`);
+    }
+    if (d.hook.status !== "AWAITING_ACTION") {
       throw awsError("ecs", "InvalidParameterException", `The lifecycle hook ${input.hookId} is in ${d.hook.status} status, not AWAITING_ACTION; only a paused hook can be continued.`);
     }
     if (input.action === "ROLLBACK") {

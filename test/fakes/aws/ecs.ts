@@ -384,9 +384,10 @@ export class FakeEcs {
     const existing = this.services.get(input.arn);
     const deploymentConfiguration = { minimumHealthyPercent: 100, maximumPercent: 200, deploymentCircuitBreaker: { enable: true, rollback: true }, ...input.deploymentConfiguration };
     if (existing) {
-      const changed = input.redeploy === true || existing.taskDefinition !== input.taskDefinition || existing.desiredCount !== input.desiredCount;
+      const newDefinition = input.redeploy === true || existing.taskDefinition !== input.taskDefinition;
+      const scaled = existing.desiredCount !== input.desiredCount;
       Object.assign(existing, { taskDefinition: input.taskDefinition, desiredCount: input.desiredCount, loadBalancers: input.loadBalancers, deploymentConfiguration });
-      if (changed) this.deploy(existing);
+      if (newDefinition || scaled) this.deployOrScale(existing, newDefinition);
       return existing;
     }
     const service: FakeServiceState = {
@@ -419,7 +420,7 @@ export class FakeEcs {
 
   /**
    * Whether some running service sends traffic to the target group, and on which port: a
-   * BLUE_GREEN service's tasks only to the group each was registered in.
+   * BLUE_GREEN service's tasks one target each, in the group each was registered in.
    */
   targetsOf(targetGroupArn: string): Array<{ service: string; port: number }> {
     const out: Array<{ service: string; port: number }> = [];
@@ -427,14 +428,35 @@ export class FakeEcs {
       for (const lb of s.loadBalancers ?? []) {
         if (isBlueGreen(s)) {
           const inGroup = lb.targetGroupArn === targetGroupArn || lb.advancedConfiguration?.alternateTargetGroupArn === targetGroupArn;
-          const registered = [...this.tasks.values()].some((t) => t.service === s.serviceArn && t.lastStatus === "RUNNING" && t.targetGroupArn === targetGroupArn);
-          if (inGroup && registered) out.push({ service: s.serviceName, port: lb.containerPort ?? 80 });
+          const registered = [...this.tasks.values()].filter((t) => t.service === s.serviceArn && t.lastStatus === "RUNNING" && t.targetGroupArn === targetGroupArn);
+          if (inGroup) for (const _ of registered) out.push({ service: s.serviceName, port: lb.containerPort ?? 80 });
           continue;
         }
         if (lb.targetGroupArn === targetGroupArn && (s.desiredCount ?? 0) > 0) out.push({ service: s.serviceName, port: lb.containerPort ?? 80 });
       }
     }
     return out;
+  }
+
+  /**
+   * A new task definition (or a forced deployment) deploys; a new desired count alone deploys a
+   * ROLLING service too (the fake replaces its tasks), but scales a BLUE_GREEN one in place: ECS
+   * starts or stops tasks in the target group it serves from, without a service deployment.
+   */
+  private deployOrScale(service: FakeServiceState, newDefinition: boolean): void {
+    if (newDefinition || !isBlueGreen(service)) {
+      this.deploy(service);
+      return;
+    }
+    const running = [...this.tasks.values()].filter((t) => t.service === service.serviceArn && t.lastStatus === "RUNNING");
+    const desired = service.desiredCount ?? 0;
+    for (const task of running.slice(desired)) this.stop(task, { stopCode: "ServiceSchedulerInitiated", reason: "Scaling activity initiated by (service scale-in)" });
+    const targetGroupArn = this.serviceDeployments.servingTargetGroup(service);
+    for (let i = running.length; i < desired; i++) this.startServiceTask(service, { ...(targetGroupArn ? { targetGroupArn } : {}) });
+    const primary = service.deployments.find((d) => d.status === "PRIMARY");
+    if (primary) Object.assign(primary, { desiredCount: desired, runningCount: desired, pendingCount: 0, updatedAt: this.world.now() });
+    service.runningCount = desired;
+    this.event(service, `(service ${service.serviceName}) has ${desired > running.length ? "started" : "stopped"} ${Math.abs(desired - running.length)} tasks.`);
   }
 
   private deploy(service: FakeServiceState, taskDefinition = service.taskDefinition, rollback = false): FakeDeployment {
@@ -581,8 +603,7 @@ export class FakeEcs {
   settleDeployment(service: FakeServiceState, primary: FakeDeployment): void {
     const sd = this.serviceDeployments.all.get(primary.serviceDeploymentArn ?? "");
     if (!sd || !this.serviceDeployments.isDone(sd) || primary.rolloutState !== "IN_PROGRESS") return;
-    const running = this.serviceDeployments.isDone(sd) && sd.status === "SUCCESSFUL";
-    if (running) {
+    if (sd.status === "SUCCESSFUL") {
       Object.assign(primary, { rolloutState: "COMPLETED", rolloutStateReason: "ECS deployment completed.", runningCount: primary.desiredCount, pendingCount: 0, updatedAt: this.world.now() });
       service.deployments = [primary];
       service.runningCount = service.desiredCount;
@@ -624,7 +645,7 @@ export class FakeEcs {
     if (!service) throw awsError("ecs", "ServiceNotFoundException", "Service not found.");
     if (input.taskDefinition) service.taskDefinition = this.findTaskDefinition(input.taskDefinition)?.taskDefinitionArn ?? input.taskDefinition;
     if (input.desiredCount !== undefined) service.desiredCount = input.desiredCount;
-    if (input.forceNewDeployment || input.taskDefinition || input.desiredCount !== undefined) this.deploy(service);
+    if (input.forceNewDeployment || input.taskDefinition || input.desiredCount !== undefined) this.deployOrScale(service, input.forceNewDeployment === true || input.taskDefinition !== undefined);
     return { service: publicService(service) };
   }
 

@@ -122,11 +122,16 @@ export function stackOperationTiming(input: {
     if (change.action === "Add") return true;
     const before = previous?.Resources?.[id];
     if (before && desiredCount(before, previous ?? {}, parameters) <= 0) return true;
-    const taskDefinition = refOf(resource.Properties?.TaskDefinition);
+    return newTaskDefinition(id);
+  };
+  /** A new task definition (or a new service) is a new deployment; a count risen from 0 only scales the service. */
+  const newTaskDefinition = (id: string): boolean => {
+    if (changed.get(id)?.action === "Add") return true;
+    const taskDefinition = refOf(resources[id]?.Properties?.TaskDefinition);
     const definitionChange = taskDefinition === undefined ? undefined : changed.get(taskDefinition);
     return definitionChange !== undefined && (definitionChange.action === "Add" || definitionChange.replacement === "True");
   };
-  const blueGreen = Object.keys(resources).filter((id) => launches(id) && isBlueGreen(resources[id]));
+  const blueGreen = Object.keys(resources).filter((id) => launches(id) && isBlueGreen(resources[id]) && newTaskDefinition(id));
   const launching = Object.keys(resources).filter((id) => launches(id) && !blueGreen.includes(id));
   const levelOf = new Map<string, number>();
   const level = (id: string, seen: Set<string>): number => {
