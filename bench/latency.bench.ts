@@ -60,9 +60,11 @@ const bound = criticalPathBound(ISSUE_10_MODEL, { dataServiceLevels: 1, firstSte
 
 const files = readFixtureRepo("rails-postgres");
 files[".github/preview.yml"] += "sleep_after: 30m\n";
+// BENCH_FAST=1 measures the fast rollout: a base stack with FastRollout (its RolloutRoleArn output).
+const fast = process.env.BENCH_FAST === "1";
 const h = createHarness({
   files,
-  aws: TIMED_FAKE_OPTIONS,
+  aws: { ...TIMED_FAKE_OPTIONS, ...(fast ? { baseStack: { outputs: { RolloutRoleArn: "arn:aws:iam::123456789012:role/berth-base/us-east-1/berth-base-RolloutRole-0A1B2C3D4E5F" } } } : {}) },
   log: process.env.BENCH_LOG ? pino({ level: process.env.BENCH_LOG }, pino.destination(2)) : pino({ level: "silent" }),
   checkGitHubRequests: false,
   // Production's poll timings (handlers/create-engine.ts); GitHub is not part of the model.
@@ -267,7 +269,9 @@ async function requestWakeScenario(boundSeconds: number): Promise<Figures> {
   });
   if (answer !== "waking") throw new Error(`the preview's host was answered ${answer}, not with the waking page`);
   if (readyAt === undefined) throw new Error("request wake: the preview never became ready");
-  const rule = [...h.aws.state.elbv2.rules.values()].find((r) => r.targetGroupArn === stack.outputs.find((o) => o.OutputKey === "TargetGroupArn")!.OutputValue);
+  // The rule forwards to the preview's own target group again (either of the two with the fast rollout).
+  const own = new Set(stack.outputs.filter((o) => o.OutputKey === "TargetGroupArn" || o.OutputKey === "AlternateTargetGroupArn").map((o) => o.OutputValue));
+  const rule = [...h.aws.state.elbv2.rules.values()].find((r) => (h.aws.state.elbv2.forwardOf(r.arn) ?? []).some((g) => g.weight > 0 && own.has(g.targetGroupArn)));
   if (!rule) throw new Error("request wake: the rule does not forward to the preview again");
   // The page's looks come every WAKING_POLL_SECONDS from the moment it loaded (the request).
   const looks = Math.ceil((readyAt - t0) / 1000 / WAKING_POLL_SECONDS);
@@ -308,7 +312,7 @@ const push = await scenario("push (synchronize)", SHA2, "synchronize", bound.pus
 const wake = await wakeScenario(model.serviceLaunch + model.serviceHealthy);
 // The same wake, and the waking page's next look after it.
 const requestWake = await requestWakeScenario(model.serviceLaunch + model.serviceHealthy);
-console.log(`berth under the issue #10 latency model (virtual time; every AWS call ${model.apiCall} s${slower === 1 ? "" : `; AWS durations x ${slower}`})`);
+console.log(`berth under the issue #10 latency model (virtual time; every AWS call ${model.apiCall} s${slower === 1 ? "" : `; AWS durations x ${slower}`}${fast ? "; fast rollout" : ""})`);
 print(first);
 print(push);
 print(wake);

@@ -20,7 +20,7 @@ import { OwnershipError, StackError } from "../preview/errors.js";
 import { SETTLED_STATUSES, type EnsureStackInput, type Signal, type StackPort, type StackSummary } from "../preview/ports.js";
 import { awsCall, errorMessage, errorName } from "./aws-call.js";
 import { AwsPace } from "./aws-pace.js";
-import { DurationMemory, expectHeldRolloutMs, expectStackChangeMs, TYPICAL_MS } from "./expected-duration.js";
+import { DurationMemory, expectBlueGreenMs, expectHeldRolloutMs, expectStackChangeMs, TYPICAL_MS } from "./expected-duration.js";
 import { clampPace, expectServicesStable, operationEnd, operationSpan, resourceTimes } from "./operation-progress.js";
 import { formatDuration, pause, pollUntil, timing, type Cadence, type PollTiming } from "./poll.js";
 import { EventCursor } from "./stack-event-cursor.js";
@@ -290,6 +290,9 @@ export class CloudFormationStacks implements StackPort {
     let estimate = expectStackChangeMs({ ...planned, ...(input.watch ? { heldMs: TYPICAL_MS.taskLaunch + TYPICAL_MS.step } : {}) });
     // Once the gate opens, what is left is the held services' rollout: the wait aims at that instead.
     const opened = input.watch?.opened ? { opened: input.watch.opened, afterOpenMs: expectHeldRolloutMs({ ...planned, heldBy: input.watch.logicalId }) } : {};
+    // A blue/green service nothing holds launches at once and ends a traffic shift after berth continued it.
+    const blueGreen = expectBlueGreenMs({ ...planned, ...(input.watch ? { heldBy: input.watch.logicalId } : {}) });
+    const continued = blueGreen ? { blueGreen, ...(input.continued ? { continued: input.continued } : {}) } : {};
     // The operation's events carry the token of the call that started it, so no marker is read first.
     const executeToken = token();
     const events = new EventCursor(this.client, name, executeToken);
@@ -309,7 +312,7 @@ export class CloudFormationStacks implements StackPort {
       paceKey = "gated create";
     }
     // A gated update's pace is learned apart: its length follows the release steps.
-    const final = await this.waitSettled(name, signal, { events, progress, expectedMs: estimate, paceKey, ...opened, ...(input.onComplete ? { onComplete: input.onComplete } : {}) });
+    const final = await this.waitSettled(name, signal, { events, progress, expectedMs: estimate, paceKey, ...opened, ...continued, ...(input.onComplete ? { onComplete: input.onComplete } : {}) });
     if (final && DONE.has(final.StackStatus ?? "")) return summarize(final);
     throw failedOperation(verb, name, final, events.all);
   }
@@ -512,6 +515,12 @@ export class CloudFormationStacks implements StackPort {
       /** Settles when berth opened the operation's release gate; from then on `afterOpenMs` are left. */
       opened?: Promise<void>;
       afterOpenMs?: number;
+      /**
+       * A blue/green service the operation rolls beside the release steps: it ends no sooner than
+       * `floorMs` from the start, and `tailMs` after `continued` (berth continued it at its hook).
+       */
+      blueGreen?: { floorMs: number; tailMs: number };
+      continued?: Promise<void>;
     } = {},
   ): Promise<Stack | undefined> {
     const { events, progress, paceKey } = follow;
@@ -527,12 +536,20 @@ export class CloudFormationStacks implements StackPort {
     let openedTime: number | undefined;
     const opened = follow.opened?.then(() => void (openedTime = Date.now()));
     const heldRolloutMs = () => afterOpenMs * paceOf(openPaceKeys.find((key) => this.pace.find(key) !== undefined));
+    // A blue/green service's launch, health check and traffic shift go at AWS's pace.
+    const floorMs = (follow.blueGreen?.floorMs ?? 0) * this.awsPace.factor;
+    const tailMs = (follow.blueGreen?.tailMs ?? 0) * this.awsPace.factor;
+    let continuedTime: number | undefined;
+    const continued = follow.continued?.then(() => void (continuedTime = Date.now()));
     const expected = (): number | undefined => {
-      if (expectedMs === undefined || opened === undefined) return expectedMs;
-      if (openedTime !== undefined) return openedTime - started + heldRolloutMs();
-      return Math.max(expectedMs, Date.now() - started + heldRolloutMs());
+      if (expectedMs === undefined) return expectedMs;
+      if (continuedTime !== undefined) return continuedTime - started + tailMs;
+      if (opened === undefined) return follow.blueGreen ? Math.max(expectedMs, floorMs) : expectedMs;
+      if (openedTime !== undefined) return Math.max(openedTime - started + heldRolloutMs() + tailMs, floorMs);
+      return Math.max(expectedMs, Date.now() - started + heldRolloutMs() + tailMs);
     };
-    const cadence: Cadence = expectedMs === undefined ? this.timing : { ...this.timing, expectedMs: expected, checkAtOnce: false, ...(opened ? { reaim: opened } : {}) };
+    const moves = [opened, continued].filter((p) => p !== undefined);
+    const cadence: Cadence = expectedMs === undefined ? this.timing : { ...this.timing, expectedMs: expected, checkAtOnce: false, ...(moves.length > 0 ? { reaim: moves } : {}) };
     const settled = await pollUntil(async () => {
       const stack = await this.describe(name);
       if (!stack) return null;

@@ -17,6 +17,11 @@ export const TYPICAL_MS = {
   step: 10_000,
   /** A preview stack's deletion. */
   deleteStack: 60_000,
+  /**
+   * A blue/green deployment continued at its pause hook: ECS moves the rule's weights, then drains
+   * and stops the old tasks (berth's target groups deregister in 5 s).
+   */
+  trafficShift: 5_000,
 } as const;
 
 /** One entry of a change set's Changes, as DescribeChangeSet lists it. */
@@ -58,6 +63,41 @@ export function expectStackChangeMs(input: {
 }
 
 /**
+ * The ECS services the change set rolls blue/green (the fast rollout): each waits at its pause hook
+ * once its new tasks launched and passed the health check, and the operation ends a traffic shift
+ * after berth continues it. One no release gate holds does so beside the release steps. Undefined
+ * when none rolls. `floorMs`: the soonest the operation can end, from its start; `tailMs`: what is
+ * left once berth continued.
+ */
+export function expectBlueGreenMs(input: { template: unknown; changes: PlannedChange[]; parameters?: Record<string, string>; heldBy?: string }): { floorMs: number; tailMs: number } | undefined {
+  const resources = ((input.template as { Resources?: Record<string, TemplateResource> } | undefined)?.Resources ?? {});
+  const blueGreen = input.changes.filter((change) => {
+    const strategy = (resources[change.logicalId ?? ""]?.Properties?.DeploymentConfiguration as { Strategy?: unknown } | undefined)?.Strategy;
+    return strategy === "BLUE_GREEN" && rolls(change, resources, input.parameters ?? {});
+  });
+  if (blueGreen.length === 0) return undefined;
+  // One a gate holds starts only once the gate opened: the held rollout's estimate covers its launch.
+  const atOnce = blueGreen.some((change) => !dependsOn(resources, change.logicalId ?? "", input.heldBy));
+  return { floorMs: atOnce ? TYPICAL_MS.serviceRollout + TYPICAL_MS.trafficShift : 0, tailMs: TYPICAL_MS.trafficShift };
+}
+
+/** Whether a change starts new tasks of an ECS service: added with tasks, or with changed properties (a replaced task definition). */
+function rolls(change: PlannedChange, resources: Record<string, TemplateResource>, parameters: Record<string, string>): boolean {
+  const resource = resources[change.logicalId ?? ""];
+  if (change.type !== SERVICE || !resource || desiredCount(resource, parameters) <= 0) return false;
+  return change.action === "Add" || (change.action === "Modify" && (change.scope ?? []).includes("Properties"));
+}
+
+/** Whether resource `id` depends on `target`, directly or through other resources. */
+function dependsOn(resources: Record<string, TemplateResource>, id: string, target: string | undefined, path = new Set<string>()): boolean {
+  if (target === undefined) return false;
+  if (id === target) return true;
+  if (path.has(id)) return false;
+  path.add(id);
+  return resourceDependencies(resources[id]).some((d) => dependsOn(resources, d, target, path));
+}
+
+/**
  * How long the services a release gate holds take once it opens: one service rollout per level of
  * the rolling services that depend, directly or not, on `heldBy` (the gate's handle). The other
  * resources, and the services nothing holds, changed while the release steps ran.
@@ -70,18 +110,12 @@ export function expectHeldRolloutMs(input: { template: unknown; changes: Planned
 function rollingDepth(input: { template: unknown; changes: PlannedChange[]; parameters?: Record<string, string>; heldBy?: string }): number {
   const { changes, parameters = {} } = input;
   const resources = ((input.template as { Resources?: Record<string, TemplateResource> } | undefined)?.Resources ?? {});
-  const rolls = (change: PlannedChange): boolean => {
-    const resource = resources[change.logicalId ?? ""];
-    if (change.type !== SERVICE || !resource || desiredCount(resource, parameters) <= 0) return false;
-    return change.action === "Add" || (change.action === "Modify" && (change.scope ?? []).includes("Properties"));
-  };
-  const held = (id: string, path = new Set<string>()): boolean => {
-    if (input.heldBy === undefined || id === input.heldBy) return true;
-    if (path.has(id)) return false;
-    path.add(id);
-    return resourceDependencies(resources[id]).some((d) => held(d, path));
-  };
-  const rolling = new Set(changes.filter(rolls).map((c) => c.logicalId ?? "").filter((id) => input.heldBy === undefined || (id !== input.heldBy && held(id))));
+  const rolling = new Set(
+    changes
+      .filter((c) => rolls(c, resources, parameters))
+      .map((c) => c.logicalId ?? "")
+      .filter((id) => input.heldBy === undefined || (id !== input.heldBy && dependsOn(resources, id, input.heldBy))),
+  );
   const levels = new Map<string, number>();
   const level = (id: string, path: Set<string>): number => {
     const known = levels.get(id);

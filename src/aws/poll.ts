@@ -27,8 +27,11 @@ export interface Cadence extends PollTiming {
   expectedMs?: () => number | undefined;
   /** Check at once (default), or wait first: nothing just started can already be done. */
   checkAtOnce?: boolean;
-  /** Settles when the expected end moved (a release gate opened): the delay under way then ends, and the next is aimed anew. */
-  reaim?: Promise<unknown>;
+  /**
+   * Settle when the expected end moved (a release gate opened, a paused deployment was continued):
+   * the delay under way then ends, and the next is aimed anew. Each counts once.
+   */
+  reaim?: Promise<unknown> | ReadonlyArray<Promise<unknown>>;
 }
 
 /**
@@ -70,13 +73,12 @@ export async function pollUntil<T>(
     nextCheckDelay({ elapsedMs: Date.now() - start, expectedMs: timing.expectedMs?.(), previousDelayMs, timing });
   let delay: number | undefined;
   // Once the end has moved, the delay under way is cut short and aimed at the new end, as are the following ones.
-  let reaim: Promise<unknown> | undefined = timing.reaim?.catch(() => undefined);
+  const moves = new Set<Promise<unknown>>([timing.reaim ?? []].flat().map((p) => p.catch(() => undefined)));
   const wait = async (ms: number): Promise<void> => {
-    const moved = reaim;
-    if (moved === undefined) return pause(ms, signal);
+    if (moves.size === 0) return pause(ms, signal);
     const cut = new AbortController();
-    void moved.then(() => {
-      reaim = undefined;
+    void Promise.race([...moves].map((p) => p.then(() => ({ p })))).then((moved) => {
+      moves.delete(moved.p);
       cut.abort();
     });
     try {

@@ -69,6 +69,11 @@ export interface EnsureStackInput {
    */
   current?: { stack: StackSummary | undefined };
   /**
+   * Settles when berth continued the public service's blue/green deployment at its pause hook (the
+   * fast rollout): the operation ends about one traffic shift later, and its wait aims at that.
+   */
+  continued?: Promise<void>;
+  /**
    * Told as soon as the operation shows complete, before its events are read, so that the caller's
    * own checks of the result run beside that read. Not told when the operation fails, nor for an
    * update that changes nothing.

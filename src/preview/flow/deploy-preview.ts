@@ -372,14 +372,15 @@ export async function deployPreview(
       checked.catch(() => {});
     };
     const rolloutCurrent = { stack: held ?? read.stack };
-    const startRollout = (watch?: EnsureStackInput["watch"], awaitResources?: EnsureStackInput["awaitResources"], hookFirst?: () => Promise<HookAction>) =>
+    const startRollout = (watch?: EnsureStackInput["watch"], awaitResources?: EnsureStackInput["awaitResources"], hooks: { first?: () => Promise<HookAction>; after?: Promise<unknown> } = {}) =>
       ensureWithPriority(deps, {
         ...rolloutInput,
         current: rolloutCurrent,
         onComplete,
         ...(watch ? { watch } : {}),
         ...(awaitResources ? { awaitResources } : {}),
-        ...(hookFirst ? { hookFirst } : {}),
+        ...(hooks.first ? { hookFirst: hooks.first } : {}),
+        ...(hooks.after ? { hooksAfter: hooks.after } : {}),
       }).catch((error: unknown) =>
         rethrowWithShortage(deps, error, { cluster, services: Object.values(outputs?.services ?? {}), stopped: stoppedInput(finalStack, held?.outputs.ServiceArns, config.healthcheck) }),
       );
@@ -392,7 +393,8 @@ export async function deployPreview(
         gate,
         uniqueId: target.sha,
         resources: finalStack.releaseResources,
-        start: startRollout,
+        // The app waits behind the gate: its deployment cannot pause at the hook before the gate opened.
+        start: (watch, awaitResources) => startRollout(watch, awaitResources, watch.opened ? { after: watch.opened } : {}),
         runSteps: async (created) => {
           releaseTarget = buildReleaseTarget({ resources: finalStack.releaseResources, physicalIds: created, baseOutputs: base.outputs, label: finalStack.label });
           const dataServices = Object.fromEntries(Object.entries(finalStack.releaseResources.dataServices).map(([name, id]) => [name, created[id]!]));
@@ -414,7 +416,7 @@ export async function deployPreview(
       rollout = rollOutGated(deps, {
         gate,
         uniqueId: target.sha,
-        start: (watch, hookFirst) => startRollout(watch, undefined, hookFirst),
+        start: (watch, hookFirst) => startRollout(watch, undefined, { first: hookFirst }),
         runSteps,
         onOpened: async () => {
           cleanUp();

@@ -59,6 +59,10 @@ export async function keepRolloutHooks(
     first?: () => Promise<HookAction>;
     /** How long before looking for a service not created yet, or again after a transient failure. */
     retryMs: number;
+    /** Told each time berth continued a deployment: the operation ends about a traffic shift later. */
+    onContinued?: () => void;
+    /** Nothing can pause before this settles (a service a release gate holds): the first look waits for it. */
+    after?: Promise<unknown>;
   },
 ): Promise<void> {
   const stop = new AbortController();
@@ -66,6 +70,7 @@ export async function keepRolloutHooks(
     () => stop.abort(),
     () => stop.abort(),
   );
+  if (input.after) await Promise.race([input.after.catch(() => undefined), input.ended.catch(() => undefined)]);
   let decide = input.first;
   let service = "arn" in input.service ? input.service.arn : undefined;
   while (!stop.signal.aborted) {
@@ -80,6 +85,7 @@ export async function keepRolloutHooks(
       const action = decide ? await decide() : "CONTINUE";
       decide = undefined;
       await deps.hooks.resume({ ...paused, action });
+      if (action === "CONTINUE") input.onContinued?.();
       deps.log.info({ deployment: paused.deploymentArn, action }, action === "CONTINUE" ? "new version takes the traffic" : "new version rolled back before it took traffic");
     } catch (error) {
       if (stop.signal.aborted) return;
@@ -142,19 +148,23 @@ export function clusterOfService(arn: string): string {
  */
 export async function withRolloutHooks<T>(
   deps: HookDeps,
-  input: { template: Record<string, unknown>; cluster: string; stackName: string; retryMs: number; first?: () => Promise<HookAction> },
-  operation: () => Promise<T>,
+  input: { template: Record<string, unknown>; cluster: string; stackName: string; retryMs: number; first?: () => Promise<HookAction>; after?: Promise<unknown> },
+  /** `continued` settles once berth continued the service's deployment (never without the fast rollout). */
+  operation: (continued?: Promise<void>) => Promise<T>,
 ): Promise<T> {
   const serviceId = isBlueGreenTemplate(input.template) ? publicServiceId(input.template) : undefined;
   if (serviceId === undefined) return operation();
-  const running = operation();
+  let continued: () => void = () => {};
+  const running = operation(new Promise<void>((resolve) => (continued = resolve)));
   const keeper = keepRolloutHooks(deps, {
     cluster: input.cluster,
     stackName: input.stackName,
     service: { logicalId: serviceId },
     ended: running,
     retryMs: input.retryMs,
+    onContinued: () => continued(),
     ...(input.first ? { first: input.first } : {}),
+    ...(input.after ? { after: input.after } : {}),
   });
   running.catch(() => undefined);
   keeper.catch(() => undefined);

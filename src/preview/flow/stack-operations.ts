@@ -43,6 +43,8 @@ export async function ensureWithPriority(
      * pause hook (a push: once the release steps ended); every other one is continued.
      */
     hookFirst?: () => Promise<HookAction>;
+    /** The public service starts only once this settles (a first deploy's release gate opened): no pause is looked for before. */
+    hooksAfter?: Promise<unknown>;
     /** A fast rollout's target group that serves now (the template's `LiveTargetGroup`); default primary. */
     liveTarget?: LiveTargetGroup;
   },
@@ -51,8 +53,8 @@ export async function ensureWithPriority(
   const cluster = input.parameters[baseParameterName("ClusterName")] ?? "";
   for (let attempt = 1; ; attempt += 1) {
     try {
-      const hooks = { template: input.template, cluster, stackName: input.name, retryMs: deps.options.hookRetryMs ?? 5_000, ...(input.hookFirst ? { first: input.hookFirst } : {}) };
-      const stack = await withRolloutHooks(deps, hooks, () => deps.stacks.ensure({
+      const hooks = { template: input.template, cluster, stackName: input.name, retryMs: deps.options.hookRetryMs ?? 5_000, ...(input.hookFirst ? { first: input.hookFirst } : {}), ...(input.hooksAfter ? { after: input.hooksAfter } : {}) };
+      const stack = await withRolloutHooks(deps, hooks, (continued) => deps.stacks.ensure({
         name: input.name,
         template: input.template,
         tags: input.tags,
@@ -66,6 +68,7 @@ export async function ensureWithPriority(
         ...(input.awaitResources ? { awaitResources: input.awaitResources } : {}),
         ...(input.current && attempt === 1 ? { current: input.current } : {}),
         ...(input.onComplete ? { onComplete: input.onComplete } : {}),
+        ...(continued ? { continued } : {}),
       }));
       return { stack, priority };
     } catch (error) {
