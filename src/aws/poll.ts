@@ -85,8 +85,8 @@ export async function pollUntil<T>(
       await pause(ms, signal ? AbortSignal.any([signal, cut.signal]) : cut.signal);
     } catch (error) {
       if (signal?.aborted || !cut.signal.aborted) throw error;
-      // Cut short by the new end, not by the caller: wait again, aimed at it.
-      await pause(next(undefined), signal);
+      // Cut short by the new end, not by the caller: wait again, aimed at it (and cut by the next move).
+      await wait(next(undefined));
     }
   };
   if (timing.checkAtOnce === false) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CloudFormationStacks } from "../../src/aws/cloudformation-stacks.js";
-import { DescribeListenersCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { CreateRuleCommand, DescribeListenersCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ElbV2 } from "../../src/aws/elbv2.js";
 import { HealthError } from "../../src/preview/errors.js";
 import { BASE_OUTPUTS, createAwsFake, type AwsFakeOptions } from "../fakes/aws-fake.js";
@@ -123,5 +123,34 @@ describe("the fake load balancer refuses what AWS refuses", () => {
     expect(error?.status).toBe("ROLLBACK_COMPLETE");
     expect(error?.userMessage).toContain(code === "TooManyRules" ? "The maximum number of rules on load balancer" : "The maximum number of target groups per load balancer '100' has been reached");
     expect(error?.userMessage).toContain("ServiceLimitExceeded");
+  });
+});
+
+describe("ElbV2.forwardedTo", () => {
+  it("names the target group a weighted rule sends its traffic to, before and after ECS moves the weights", async () => {
+    const fake = createAwsFake();
+    const blue = fake.state.elbv2.addTargetGroup({ name: "berth-pr-aaaa", port: 80 }).arn;
+    const green = fake.state.elbv2.addTargetGroup({ name: "berth-pr-bbbb", port: 80 }).arn;
+    const created = await fake.clients.elbv2.send(new CreateRuleCommand({
+      ListenerArn: BASE_OUTPUTS.ListenerArn,
+      Priority: 7,
+      Conditions: [{ Field: "host-header", HostHeaderConfig: { Values: ["shop-pr-7.preview.example.com"] } }],
+      Actions: [{ Type: "forward", ForwardConfig: { TargetGroups: [{ TargetGroupArn: blue, Weight: 100 }, { TargetGroupArn: green, Weight: 0 }] } }],
+    }));
+    const ruleArn = created.Rules?.[0]?.RuleArn ?? "";
+    const elb = new ElbV2({ client: fake.clients.elbv2, pollDelayMs: 1 });
+
+    expect(await elb.forwardedTo(ruleArn)).toBe(blue);
+    fake.state.elbv2.setWeights(ruleArn, { [green]: 100, [blue]: 0 });
+    expect(await elb.forwardedTo(ruleArn)).toBe(green);
+    expect(fake.calls.filter((c) => c.command === "DescribeRules").map((c) => c.input)).toEqual([{ RuleArns: [ruleArn] }, { RuleArns: [ruleArn] }]);
+  });
+
+  it("names a plain rule's one target group, and nothing for a rule that is gone", async () => {
+    const { fake, elb, targetGroupArn } = await setup();
+    const rule = [...fake.state.elbv2.rules.values()].find((r) => r.targetGroupArn === targetGroupArn)!;
+    expect(await elb.forwardedTo(rule.arn)).toBe(targetGroupArn);
+    fake.state.elbv2.rules.delete(rule.arn);
+    expect(await elb.forwardedTo(rule.arn)).toBeUndefined();
   });
 });

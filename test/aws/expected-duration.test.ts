@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DurationMemory, expectHeldRolloutMs, expectStackChangeMs, type PlannedChange } from "../../src/aws/expected-duration.js";
+import { DurationMemory, expectBlueGreenMs, expectHeldRolloutMs, expectStackChangeMs, type PlannedChange } from "../../src/aws/expected-duration.js";
 
 /** A preview stack like berth renders for the Rails + Postgres app: web waits for db, web at 0 tasks until the rollout. */
 function template(webCount: number | { Ref: string }) {
@@ -69,6 +69,35 @@ describe("expectHeldRolloutMs", () => {
     expect(expectHeldRolloutMs({ template: gated(["DbService", "Gate"]), changes: add(), heldBy: "GateHandle" })).toBe(50_000);
     // Without the gate's hold web is not waiting on it: nothing is left once it opens.
     expect(expectHeldRolloutMs({ template: gated(["DbService"]), changes: add(), heldBy: "GateHandle" })).toBe(0);
+  });
+});
+
+describe("expectBlueGreenMs", () => {
+  /** web deployed blue/green (the fast rollout), held behind a release gate or not. */
+  const blueGreen = (held: boolean) => {
+    const base = template(1);
+    return {
+      Resources: {
+        ...base.Resources,
+        GateHandle: { Type: "AWS::CloudFormation::WaitConditionHandle" },
+        Gate: { Type: "AWS::CloudFormation::WaitCondition", Properties: { Handle: { Ref: "GateHandle" } } },
+        WebService: {
+          ...base.Resources.WebService,
+          DependsOn: held ? ["DbService", "Gate"] : ["DbService"],
+          Properties: { ...base.Resources.WebService.Properties, DeploymentConfiguration: { Strategy: "BLUE_GREEN" } },
+        },
+      },
+    };
+  };
+  const push = [modify("WebTaskDefinition", ["Properties"], "True"), modify("WebService", ["Properties"])];
+
+  it.each([
+    ["a push: web launches beside the steps, and ends a traffic shift after it was continued", blueGreen(false), push, { floorMs: 55_000, tailMs: 5_000 }],
+    ["a first deploy: web waits for the gate, then a traffic shift after it was continued", blueGreen(true), add(), { floorMs: 0, tailMs: 5_000 }],
+    ["tags only: nothing deploys", blueGreen(false), [modify("WebService", ["Tags"])], undefined],
+    ["a rolling service", template(1), push, undefined],
+  ])("%s", (_name, tmpl, changes, expected) => {
+    expect(expectBlueGreenMs({ template: tmpl, changes, heldBy: "GateHandle" })).toEqual(expected);
   });
 });
 

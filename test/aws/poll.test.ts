@@ -147,4 +147,32 @@ describe("pollUntil re-aimed", () => {
     expect(checks[0]).toBeGreaterThanOrEqual(45);
     expect(checks[0]).toBeLessThan(2_000);
   });
+
+  it("is re-aimed by each of several moves: a gate opening, then a paused deployment continued", async () => {
+    const checks: number[] = [];
+    let expected = 10_000;
+    let open: () => void = () => {};
+    let resume: () => void = () => {};
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    const continued = new Promise<void>((resolve) => (resume = resolve));
+    const start = Date.now();
+    // The gate opens at 20 ms (the end looks 5 s away), the pause is continued at 40 ms (the end 30 ms after).
+    setTimeout(() => {
+      expected = Date.now() - start + 5_000;
+      open();
+    }, 20);
+    setTimeout(() => {
+      expected = Date.now() - start + 30;
+      resume();
+    }, 40);
+    const value = await pollUntil(async () => {
+      checks.push(Date.now() - start);
+      return "done";
+    }, { delayMs: 1_000, maxDelayMs: 1_000, timeoutMs: 60_000, farDelayMs: 60_000, expectedMs: () => expected, checkAtOnce: false, reaim: [opened, continued] });
+
+    expect(value).toBe("done");
+    expect(checks).toHaveLength(1);
+    expect(checks[0]).toBeGreaterThanOrEqual(65);
+    expect(checks[0]).toBeLessThan(2_000);
+  });
 });
