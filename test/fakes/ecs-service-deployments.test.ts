@@ -1,4 +1,13 @@
-import { ContinueServiceDeploymentCommand, DescribeServiceDeploymentsCommand, DescribeTasksCommand, ListServiceDeploymentsCommand, ListTasksCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
+import {
+  ContinueServiceDeploymentCommand,
+  DescribeServiceDeploymentsCommand,
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  ListServiceDeploymentsCommand,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+} from "@aws-sdk/client-ecs";
 import { DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { describe, expect, it } from "vitest";
 import { BASE_OUTPUTS, createAwsFake, type AwsFake } from "./aws-fake.js";
@@ -154,5 +163,37 @@ describe("the ECS fake's blue/green service deployments", () => {
     expect((await list(["SUCCESSFUL"])).serviceDeployments).toMatchObject([{ serviceDeploymentArn: first.serviceDeploymentArn, status: "SUCCESSFUL" }]);
     await expect(fake.clients.ecs.send(new ListServiceDeploymentsCommand({ cluster: CLUSTER, service: "berth-pr-8-web" }))).rejects.toMatchObject({ name: "ServiceNotFoundException" });
     expect(fake.state.cloudformation.stacks.get(STACK)?.status).toBe("UPDATE_IN_PROGRESS");
+  });
+
+  it("lists and describes a ROLLING service's deployments too, with the status of its rollout and no hook", async () => {
+    const fake = createAwsFake();
+    const register = (image: string) => fake.clients.ecs.send(new RegisterTaskDefinitionCommand({ family: "berth-pr-9-web", containerDefinitions: [{ name: "web", image, essential: true }] }));
+    const first = (await register("shop:1")).taskDefinition!.taskDefinitionArn!;
+    const second = (await register("shop:2")).taskDefinition!.taskDefinitionArn!;
+    fake.state.ecs.upsertService({ arn: `arn:aws:ecs:us-east-1:123456789012:service/${CLUSTER}/berth-pr-9-web`, name: "berth-pr-9-web", cluster: CLUSTER, taskDefinition: first, desiredCount: 1, loadBalancers: [] });
+    const list = async () => (await fake.clients.ecs.send(new ListServiceDeploymentsCommand({ cluster: CLUSTER, service: "berth-pr-9-web" }))).serviceDeployments ?? [];
+    const look = () => fake.clients.ecs.send(new DescribeServicesCommand({ cluster: CLUSTER, services: ["berth-pr-9-web"] }));
+    await look();
+    await look();
+
+    await fake.clients.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: "berth-pr-9-web", taskDefinition: second }));
+
+    expect((await list()).map((d) => d.status)).toEqual(["IN_PROGRESS", "SUCCESSFUL"]);
+    await look();
+    await look();
+    expect((await list()).map((d) => d.status)).toEqual(["SUCCESSFUL", "SUCCESSFUL"]);
+    const newest = (await list())[0]!.serviceDeploymentArn!;
+    expect(newest).toMatch(/^arn:aws:ecs:us-east-1:123456789012:service-deployment\/berth-previews\/berth-pr-9-web\/[0-9a-f]{22}$/);
+    const described = await fake.clients.ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [newest] }));
+    expect(described.serviceDeployments?.[0]).toMatchObject({ status: "SUCCESSFUL", targetServiceRevision: { requestedTaskCount: 1, runningTaskCount: 1 } });
+    expect(described.serviceDeployments?.[0]?.lifecycleHookDetails).toBeUndefined();
+    fake.scriptRollout({ service: "berth-pr-9-web", fail: "tasks failed to start" });
+    await fake.clients.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: "berth-pr-9-web", taskDefinition: first }));
+    await look();
+    await look();
+    expect((await list()).map((d) => d.status)).toEqual(["ROLLBACK_IN_PROGRESS", "SUCCESSFUL", "SUCCESSFUL"]);
+    await look();
+    await look();
+    expect((await list()).map((d) => d.status)).toEqual(["ROLLBACK_SUCCESSFUL", "SUCCESSFUL", "SUCCESSFUL"]);
   });
 });

@@ -147,4 +147,44 @@ describe("the timed layer with a blue/green public service", () => {
     expect(figures.completed).toBeGreaterThanOrEqual(350);
     expect(figures.completed).toBeLessThanOrEqual(352);
   });
+
+  it("starts a first deploy's held public service when the gate opens: the create completes one launch, health and clean-up later", async () => {
+    const fake = createAwsFake(TIMED_FAKE_OPTIONS);
+    const timed = timeAws(fake, ISSUE_10_MODEL);
+    const t0 = Date.now();
+    const at = (ms: number) => (ms - t0) / 1000;
+
+    const status = await run((async () => {
+      await executeChangeSet(fake, { template: blueGreenTemplate({ deregistrationDelay: 5, gate: { id: "C3", publicStartsAtOnce: false, worker: false } }), image: "shop:1" });
+      await sleep(60_000);
+      const url = fake.state.cloudformation.stacks.get(STACK)?.gate?.url ?? "";
+      await fake.fetch(url, { method: "PUT", body: JSON.stringify({ Status: "SUCCESS", Reason: "seeded", UniqueId: "seed", Data: "" }) });
+      for (;;) {
+        await sleep(1_000);
+        const listed = await fake.clients.ecs.send(new ListServiceDeploymentsCommand({ cluster: CLUSTER, service: SERVICE, status: ["IN_PROGRESS"] })).catch(() => undefined);
+        const arn = listed?.serviceDeployments?.[0]?.serviceDeploymentArn;
+        if (!arn) continue;
+        const out = await fake.clients.ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] }));
+        const hook = out.serviceDeployments?.[0]?.lifecycleHookDetails?.find((h) => h.status === "AWAITING_ACTION");
+        if (!hook) continue;
+        await fake.clients.ecs.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn: arn, hookId: hook.hookId }));
+        break;
+      }
+      for (;;) {
+        await sleep(1_000);
+        const out = await fake.clients.cloudformation.send(new DescribeStacksCommand({ StackName: STACK }));
+        const stackStatus = out.Stacks?.[0]?.StackStatus ?? "";
+        if (!stackStatus.endsWith("_IN_PROGRESS")) return stackStatus;
+      }
+    })());
+
+    expect(status).toBe("CREATE_COMPLETE");
+    const launch = timed.launches.find((l) => l.what === `green tasks of service ${SERVICE}`);
+    expect(at(launch!.start)).toBeCloseTo(60, 0);
+    const hook = timed.completions.find((c) => c.what === `hook of ${SERVICE} awaiting action`);
+    expect(at(hook!.at)).toBeCloseTo(110, 0);
+    const create = timed.completions.find((c) => c.what === `create of ${STACK}`);
+    expect(at(create!.at)).toBeGreaterThanOrEqual(115);
+    expect(at(create!.at)).toBeLessThan(117);
+  });
 });

@@ -7,11 +7,15 @@
  * (BAKE_TIME) and stops the blue tasks (CLEAN_UP): SUCCESSFUL. A ROLLBACK, or the hook's timeout
  * with a ROLLBACK action, stops the green tasks and leaves the rule: ROLLBACK_SUCCESSFUL.
  *
+ * A ROLLING service's deployments are listed and described too, as ECS does, with the status of
+ * the deployment DescribeServices shows (no lifecycle stage, no hook).
+ *
  * A stage moves on after `stagePolls` looks (DescribeServiceDeployments, DescribeServices,
  * CloudFormation waiting on the service); the timed layer moves stages itself
  * (`next`) at the times its latency model gives.
  */
 import {
+  type Deployment,
   ContinueServiceDeploymentCommand,
   DescribeServiceDeploymentsCommand,
   ListServiceDeploymentsCommand,
@@ -71,6 +75,16 @@ export interface FakeServiceDeployment {
   pollsLeft: number;
 }
 
+/** A ROLLING service's deployment as a service deployment: its status follows the deployment. */
+interface RollingServiceDeployment {
+  arn: string;
+  service: FakeServiceState;
+  deployment: Deployment;
+  revisionArn: string;
+  /** The circuit breaker's deployment of the previous task definition, when this one failed. */
+  rollback?: Deployment;
+}
+
 const TERMINAL = new Set<ServiceDeploymentStatus>(["SUCCESSFUL", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED", "STOPPED"]);
 
 /** Whether a service runs ECS's blue/green strategy. */
@@ -79,8 +93,10 @@ export function isBlueGreen(service: FakeServiceState): boolean {
 }
 
 export class FakeServiceDeployments {
-  /** Every service deployment, by ARN, oldest first. */
+  /** Every service deployment of a BLUE_GREEN service, by ARN, oldest first. */
   readonly all = new Map<string, FakeServiceDeployment>();
+  /** Every service deployment of a ROLLING service, by ARN, oldest first. */
+  private readonly rolling = new Map<string, RollingServiceDeployment>();
   /**
    * The clock stamps and timeouts read; the world's by default (each reading a second on). The
    * timed layer sets its virtual clock.
@@ -181,6 +197,52 @@ export class FakeServiceDeployments {
   serviceDeleted(service: FakeServiceState): void {
     const running = this.current(service);
     if (running) this.stop(running, "Service deployment stopped: the service was deleted.");
+  }
+
+  /** Records a ROLLING service's new deployment as a service deployment. */
+  recordRolling(service: FakeServiceState, deployment: Deployment): void {
+    const cluster = clusterName(service.clusterArn);
+    const arn = this.world.arn("ecs", `service-deployment/${cluster}/${service.serviceName}/${this.world.hex(22)}`);
+    const revisionArn = this.world.arn("ecs", `service-revision/${cluster}/${service.serviceName}/${BigInt("0x" + this.world.hex(15)).toString().slice(0, 19)}`);
+    this.rolling.set(arn, { arn, service, deployment, revisionArn });
+  }
+
+  /** The circuit breaker rolls a failed rolling deployment back: the same service deployment, rolling back. */
+  recordRollback(failed: Deployment, back: Deployment): void {
+    const record = [...this.rolling.values()].find((r) => r.deployment === failed);
+    if (record) record.rollback = back;
+  }
+
+  /**
+   * A rolling deployment's status: as its rollout stands while the service shows it (a failed one
+   * rolls back with the circuit breaker's deployment); one that left the service unfinished was
+   * superseded (STOPPED).
+   */
+  private rollingStatus(r: RollingServiceDeployment): ServiceDeploymentStatus {
+    const shown = r.service.deployments.includes(r.deployment as never);
+    if (r.deployment.rolloutState === "COMPLETED") return "SUCCESSFUL";
+    if (r.deployment.rolloutState === "FAILED") {
+      if (!r.rollback) return "ROLLBACK_FAILED";
+      return r.rollback.rolloutState === "COMPLETED" ? "ROLLBACK_SUCCESSFUL" : "ROLLBACK_IN_PROGRESS";
+    }
+    return shown ? "IN_PROGRESS" : "STOPPED";
+  }
+
+  private rollingJson(r: RollingServiceDeployment): ServiceDeployment {
+    const status = this.rollingStatus(r);
+    return structuredClone({
+      serviceDeploymentArn: r.arn,
+      serviceArn: r.service.serviceArn,
+      clusterArn: r.service.clusterArn,
+      createdAt: r.deployment.createdAt,
+      startedAt: r.deployment.createdAt,
+      updatedAt: r.deployment.updatedAt,
+      ...(status === "IN_PROGRESS" ? {} : { finishedAt: r.deployment.updatedAt }),
+      targetServiceRevision: { arn: r.revisionArn, requestedTaskCount: r.deployment.desiredCount, runningTaskCount: r.deployment.runningCount, pendingTaskCount: r.deployment.pendingCount },
+      status,
+      ...(r.deployment.rolloutStateReason ? { statusReason: r.deployment.rolloutStateReason } : {}),
+      deploymentConfiguration: r.service.deploymentConfiguration ?? {},
+    });
   }
 
   /** One look at a deployment: its stage moves on once its looks are spent; a hook past its expiry times out. */
@@ -316,6 +378,11 @@ export class FakeServiceDeployments {
     const failures: Array<{ arn: string; reason: string }> = [];
     for (const arn of arns) {
       const d = this.all.get(arn);
+      const rolling = this.rolling.get(arn);
+      if (rolling) {
+        serviceDeployments.push(this.rollingJson(rolling));
+        continue;
+      }
       if (!d) {
         failures.push({ arn, reason: "MISSING" });
         continue;
@@ -332,17 +399,19 @@ export class FakeServiceDeployments {
     if (!service) throw awsError("ecs", "ServiceNotFoundException", "Service not found.");
     // A brief listing moves no stage on, but shows a hook that timed out as ECS acted on it.
     for (const d of this.of(service)) if (this.expired(d)) this.timeOut(d);
-    const matching = this.of(service).filter((d) => !input.status || input.status.includes(d.status));
+    const rolling = [...this.rolling.values()].filter((r) => r.service === service).reverse().map((r) => this.rollingJson(r));
+    const all = [...this.of(service).map((d) => this.json(d)), ...rolling];
+    const matching = all.filter((d) => !input.status || input.status.includes(d.status!));
     const size = input.maxResults ?? 20;
     const start = Number(input.nextToken ?? 0);
     const serviceDeployments: ServiceDeploymentBrief[] = matching.slice(start, start + size).map((d) => ({
-      serviceDeploymentArn: d.arn,
-      serviceArn: d.service.serviceArn,
-      clusterArn: d.service.clusterArn,
+      serviceDeploymentArn: d.serviceDeploymentArn,
+      serviceArn: d.serviceArn,
+      clusterArn: d.clusterArn,
       createdAt: d.createdAt,
-      startedAt: d.createdAt,
+      startedAt: d.startedAt,
       ...(d.finishedAt ? { finishedAt: d.finishedAt } : {}),
-      targetServiceRevisionArn: d.revisionArn,
+      targetServiceRevisionArn: d.targetServiceRevision?.arn,
       status: d.status,
       ...(d.statusReason ? { statusReason: d.statusReason } : {}),
     }));

@@ -489,6 +489,7 @@ export class FakeEcs {
       deployment.serviceDeploymentArn = this.serviceDeployments.start(service, { deploymentId: deployment.id, sourceTaskDefinition: source }).arn;
       return deployment;
     }
+    if (!rollback) this.serviceDeployments.recordRolling(service, deployment);
     // The fake replaces a service's tasks at once (ECS does so over the rollout): new tasks, new storage.
     for (const task of this.tasks.values()) {
       if (task.service === service.serviceArn && task.lastStatus !== "STOPPED") this.stop(task, { stopCode: "ServiceSchedulerInitiated", reason: "Scaling activity initiated by (deployment " + deployment.id + ")" });
@@ -567,6 +568,7 @@ export class FakeEcs {
         // The circuit breaker rolls back with a fresh deployment of the previous task definition.
         service.deployments = service.deployments.filter((d) => d !== previous);
         const back = this.deploy(service, previous.taskDefinition, true);
+        this.serviceDeployments.recordRollback(primary, back);
         this.event(service, `(service ${name}) rolling back to deployment ${back.id}.`);
       }
       return;

@@ -173,8 +173,10 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
    * (the steps up to the gate's decision run at once; the rest wait for the operation's end).
    */
   const openGate = (stack: string, gateStep: () => void) => {
+    // What AWS finished before the signal (a gated create's early resources) happens first.
+    advance();
     const op = operations.get(stack);
-    if (!op || (op.early && !op.early.done)) return;
+    if (!op || op.drained || (op.early && !op.early.done) || !op.steps.includes(gateStep)) return;
     const from = cf.stacks.get(stack)?.events.length ?? 0;
     while (op.steps.length > 0 && op.steps[0] !== gateStep) op.steps.shift()?.();
     op.steps.shift()?.();
