@@ -60,6 +60,13 @@ function serving(harness: Harness): "primary" | "alternate" | undefined {
   return undefined;
 }
 
+/** The task definitions of the running tasks in the target group the rule serves: what answers the preview's URL. */
+function answering(harness: Harness): string[] {
+  const live = serving(harness);
+  const arn = live === undefined ? undefined : outputOf(harness, live === "primary" ? "TargetGroupArn" : "AlternateTargetGroupArn");
+  return [...harness.aws.state.ecs.tasks.values()].filter((t) => t.lastStatus === "RUNNING" && t.targetGroupArn === arn).map((t) => t.taskDefinitionArn ?? "");
+}
+
 /** The target group ARNs the listener rule forwards to, with their weights. */
 function forwards(harness: Harness): Record<string, number> {
   const groups = harness.aws.state.elbv2.forwardOf(outputOf(harness, "ListenerRuleArn")) ?? [];
@@ -103,6 +110,7 @@ describe("the fast rollout of a push", () => {
     expect(serving(h)).toBe(before === "primary" ? "alternate" : "primary");
     expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA2);
     expect(webTaskDefinition(h)).not.toBe(servingDefinition);
+    expect(answering(h)).toEqual([webTaskDefinition(h)]);
 
     // The next push reads where the traffic is and moves it back.
     const next = h.aws.calls.length;
@@ -115,7 +123,6 @@ describe("the fast rollout of a push", () => {
   it("rolls the new version back when migrate fails: it never took the traffic, and the old one serves", async () => {
     h = fastHarness();
     await deployed(h, SHA1, "opened");
-    const before = serving(h);
     const servingDefinition = webTaskDefinition(h);
     const from = h.aws.calls.length;
     h.aws.scriptTask({ commandIncludes: "db:migrate", exitCode: 1, logLines: ["== 20261121 AddSkuToProducts: migrating", 'PG::UndefinedTable: ERROR:  relation "skus" does not exist'], times: 1 });
@@ -128,11 +135,15 @@ describe("the fast rollout of a push", () => {
     // The paused deployment rolled back; CloudFormation's rollback deployed the old version again, continued.
     expect(answers(h, from)[0]).toBe("ROLLBACK");
     expect(answers(h, from).slice(1).every((a) => a === "CONTINUE")).toBe(true);
-    expect(serving(h)).toBe(before);
     expect(webTaskDefinition(h)).toBe(servingDefinition);
+    expect(answering(h)).toEqual([servingDefinition]);
     const stack = h.aws.state.cloudformation.stacks.get(STACK);
     expect(stack?.status).toBe("UPDATE_ROLLBACK_COMPLETE");
     expect(stack?.tags["berth:sha"]).toBe(SHA1);
+    // The push left the listener rule alone: its rollback could not write back weights ECS had moved since.
+    const push = h.aws.state.cloudformation.executed.filter((e) => e.stack === STACK).at(-1);
+    expect(push?.changes.map((c) => c.ResourceChange?.LogicalResourceId)).toContain("WebService");
+    expect(push?.changes.map((c) => c.ResourceChange?.LogicalResourceId)).not.toContain("PublicListenerRule");
   });
 });
 
@@ -173,10 +184,10 @@ describe("sleep and wake of a fast-rollout preview", () => {
 
 describe("a fast-rollout push left by a berth that stopped during migrate", () => {
   /** SHA1 serves; a push of SHA2 starts, its new version launches, and berth dies while migrate runs. */
-  async function diedDuringMigrate(): Promise<{ harness: Harness; before: "primary" | "alternate" | undefined; from: number }> {
+  async function diedDuringMigrate(): Promise<{ harness: Harness; serving: string | undefined; from: number }> {
     const harness = fastHarness();
     await deployed(harness, SHA1, "opened");
-    const before = serving(harness);
+    const servingDefinition = webTaskDefinition(harness);
     const from = harness.aws.calls.length;
     harness.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 1_000, times: 1 });
     harness.github.setPull({ number: 7, headSha: SHA2, branch: "feature/checkout" });
@@ -187,7 +198,7 @@ describe("a fast-rollout push left by a berth that stopped during migrate", () =
     await vi.waitFor(() => expect(harness.aws.commands("ecs").includes("ListServiceDeployments")).toBe(true), { timeout: 30_000, interval: 5 });
     harness.restart();
     await harness.ready();
-    return { harness, before, from };
+    return { harness, serving: servingDefinition, from };
   }
 
   it("is rolled back by the restarted berth's next deploy before it deploys: the new version never served", async () => {
@@ -204,7 +215,7 @@ describe("a fast-rollout push left by a berth that stopped during migrate", () =
     expect(run?.conclusion).toBe("success");
     expect(h.aws.state.cloudformation.stacks.get(STACK)?.tags["berth:sha"]).toBe(SHA3);
     // SHA2's version was rolled back at its hook; SHA3's, deployed after it, took the traffic.
-    expect(serving(h)).toBe(died.before === "primary" ? "alternate" : "primary");
+    expect(answering(h)).toEqual([webTaskDefinition(h)]);
   });
 
   it("is rolled back by the restarted berth's resync, and a later resync deploys the head", async () => {
@@ -215,8 +226,8 @@ describe("a fast-rollout push left by a berth that stopped during migrate", () =
       await h.previews.resync();
       expect(answers(h, died.from)[0]).toBe("ROLLBACK");
     }, { timeout: 30_000, interval: 5 });
-    // The old version kept the traffic throughout.
-    expect(serving(h)).toBe(died.before);
+    // The old version kept the traffic.
+    expect(answering(h)).toEqual([died.serving]);
     await vi.waitFor(async () => expect((await h.previews.resync()).redeployed).toBe(1), { timeout: 30_000, interval: 5 });
     await h.settle();
 

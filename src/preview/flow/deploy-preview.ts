@@ -21,7 +21,7 @@ import { planReleaseSteps, runReleaseSteps } from "./release-steps.js";
 import { previewCost } from "./preview-cost.js";
 import { GATE_TIMEOUT_SECONDS, gateId, rollOutGated } from "./gated-rollout.js";
 import { findUsableStack } from "./usable-stack.js";
-import { type HookAction, liveTargetOf } from "./rollout-hooks.js";
+import { type HookAction, liveTargetFor } from "./rollout-hooks.js";
 import { isBlueGreenTemplate } from "../../stack/blue-green.js";
 import { createGated } from "./gated-create.js";
 import { DEPLOYING_TAG, findServingCommit, SERVING_TAG } from "./serving-tags.js";
@@ -212,8 +212,6 @@ export async function deployPreview(
     await reporter.phase("stack");
     const read = await (waited ? readStack(undefined) : reads);
     const existing = await findUsableStack(deps, { stack: read.stack, reporter, signal });
-    // A fast rollout's target group that serves now: the stack's listener rule says (read beside the image check).
-    const liveTarget = existing === read.stack && read.liveTarget ? await read.liveTarget : liveTargetOf(existing, undefined);
     // What serves now, if anything: the comment names it while this deploy runs, and a failed
     // rollout names it on the stack again.
     const servingSha = existing ? findServingCommit(existing) : undefined;
@@ -249,6 +247,8 @@ export async function deployPreview(
       parameters: baseParameters,
       image: releaseImage,
     }, existing === read.stack ? read.template : undefined);
+    // A fast rollout's listener rule weights: as the stack records them, unless this deploy changes the rule anyway.
+    const liveTarget = await liveTargetFor(deps, { stack: existing, running: runningTemplate, wanted: finalStack.template });
     // A first deploy under the release gate is one create: the data services and what the release
     // task needs first, the services built from the repository behind the gate, the release task
     // launched while the create runs (see createGated). One-shot services (whose dependents may be

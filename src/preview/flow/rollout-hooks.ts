@@ -1,8 +1,9 @@
 import { BerthError } from "../../errors.js";
+import { AwsCallError } from "../errors.js";
 import type { Logger } from "../../util/logger.js";
 import { isBlueGreenTemplate } from "../../stack/blue-green.js";
 import { LIVE_TARGET_PARAMETER, type LiveTargetGroup } from "../../stack/load-balancer.js";
-import type { RolloutHookPort, StackPort, StackSummary } from "../ports.js";
+import type { LoadBalancerPort, RolloutHookPort, StackPort, StackSummary } from "../ports.js";
 
 /**
  * The fast rollout (an ECS blue/green deployment of the public service with a pause hook, see
@@ -22,6 +23,30 @@ export function liveTargetOf(stack: StackSummary | undefined, forwarded: string 
   if (forwarded !== undefined && forwarded === stack?.outputs.AlternateTargetGroupArn) return "alternate";
   if (forwarded !== undefined && forwarded === stack?.outputs.TargetGroupArn) return "primary";
   return stack?.parameters[LIVE_TARGET_PARAMETER] === "alternate" ? "alternate" : "primary";
+}
+
+/**
+ * The `LiveTargetGroup` a deploy passes. The stack's own record, as long as the update leaves the
+ * listener rule as it is: CloudFormation then neither writes the rule nor, should the update roll
+ * back, writes it back (to weights ECS has moved since). When the update changes the rule anyway
+ * (new `allow_cidrs`, a new host name), the weights ECS left, read from the rule, so that the rule
+ * keeps forwarding to the group that serves.
+ */
+export async function liveTargetFor(
+  deps: { loadBalancers: Pick<LoadBalancerPort, "forwardedTo"> },
+  input: { stack: StackSummary | undefined; running: Record<string, unknown> | undefined; wanted: Record<string, unknown> },
+): Promise<LiveTargetGroup> {
+  const { stack } = input;
+  const recorded = liveTargetOf(stack, undefined);
+  const rule = stack?.outputs.ListenerRuleArn;
+  if (!rule || !stack.outputs.AlternateTargetGroupArn) return recorded;
+  if (input.running !== undefined && JSON.stringify(listenerRule(input.running)) === JSON.stringify(listenerRule(input.wanted))) return recorded;
+  return liveTargetOf(stack, await deps.loadBalancers.forwardedTo(rule));
+}
+
+function listenerRule(template: Record<string, unknown>): unknown {
+  const resources = (template.Resources ?? {}) as Record<string, { Type?: string }>;
+  return Object.values(resources).find((r) => r.Type === "AWS::ElasticLoadBalancingV2::ListenerRule");
 }
 
 /** The target group that serves a fast-rollout stack, as recorded; its only one otherwise. */
@@ -84,7 +109,14 @@ export async function keepRolloutHooks(
       if (!paused) return;
       const action = decide ? await decide() : "CONTINUE";
       decide = undefined;
-      await deps.hooks.resume({ ...paused, action });
+      try {
+        await deps.hooks.resume({ ...paused, action });
+      } catch (error) {
+        // An answer AWS applied whose reply was lost, retried: the hook no longer waits. The next look tells.
+        if (!(error instanceof AwsCallError) || error.code !== "InvalidParameterException") throw error;
+        deps.log.info({ deployment: paused.deploymentArn, action }, "the paused deployment had moved on already");
+        continue;
+      }
       if (action === "CONTINUE") input.onContinued?.();
       deps.log.info({ deployment: paused.deploymentArn, action }, action === "CONTINUE" ? "new version takes the traffic" : "new version rolled back before it took traffic");
     } catch (error) {

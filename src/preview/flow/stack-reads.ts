@@ -1,8 +1,6 @@
 import { SETTLED_STATUSES, type StackSummary } from "../ports.js";
 import type { DeployDeps } from "./deploy-preview.js";
 import { assertHeadroom, findDataTasks } from "./stack-operations.js";
-import { liveTargetOf } from "./rollout-hooks.js";
-import type { LiveTargetGroup } from "../../stack/load-balancer.js";
 import { parsePairs } from "./stack-outputs.js";
 
 /**
@@ -22,8 +20,6 @@ export interface StackReads {
   headroom?: Promise<void>;
   /** No stack: the new preview's listener rule priority. */
   priority?: Promise<number>;
-  /** A fast-rollout stack: which of its target groups serves, from its listener rule. */
-  liveTarget?: Promise<LiveTargetGroup>;
 }
 
 /**
@@ -52,9 +48,6 @@ export async function startStackReads(
     stack,
     ...(stack.parameters.ListenerRulePriority === undefined ? {} : { template: quiet(deps.stacks.findTemplate(stack.name)) }),
     ...(cluster ? { dataTasks: quiet(findDataTasks(deps, cluster, parsePairs(stack.outputs.StatefulServiceArns))) } : {}),
-    ...(stack.outputs.ListenerRuleArn && stack.outputs.AlternateTargetGroupArn
-      ? { liveTarget: quiet(deps.loadBalancers.forwardedTo(stack.outputs.ListenerRuleArn).then((arn) => liveTargetOf(stack, arn))) }
-      : {}),
   };
 }
 

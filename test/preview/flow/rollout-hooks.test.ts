@@ -3,6 +3,7 @@ import { AwsCallError } from "../../../src/preview/errors.js";
 import {
   clusterOfService,
   keepRolloutHooks,
+  liveTargetFor,
   liveTargetGroupArn,
   liveTargetOf,
   publicServiceId,
@@ -48,6 +49,22 @@ describe("the fast rollout's template and stack facts", () => {
     ["the rule was not read, nothing recorded", undefined, {}, "primary"],
   ] as const)("%s", (_, forwarded, parameters, expected) => {
     expect(liveTargetOf(stack(parameters), forwarded)).toBe(expected);
+  });
+
+  it("keeps the recorded weights while an update leaves the rule alone, and reads the rule's when it changes it", async () => {
+    const rule = { Type: "AWS::ElasticLoadBalancingV2::ListenerRule", Properties: { Priority: { Ref: "ListenerRulePriority" } } };
+    const running = { Resources: { PublicListenerRule: rule } };
+    const read: string[] = [];
+    const deps = { loadBalancers: { forwardedTo: async (arn: string) => (read.push(arn), ALTERNATE) } };
+    const recorded = stack({ LiveTargetGroup: "primary" }, { ListenerRuleArn: "rule-arn" });
+
+    await expect(liveTargetFor(deps, { stack: recorded, running, wanted: { Resources: { PublicListenerRule: structuredClone(rule) } } })).resolves.toBe("primary");
+    expect(read).toEqual([]);
+    const cidrs = { ...rule, Properties: { ...rule.Properties, Conditions: [{ Field: "source-ip" }] } };
+    await expect(liveTargetFor(deps, { stack: recorded, running, wanted: { Resources: { PublicListenerRule: cidrs } } })).resolves.toBe("alternate");
+    // The running template unknown: read too.
+    await expect(liveTargetFor(deps, { stack: recorded, running: undefined, wanted: running })).resolves.toBe("alternate");
+    expect(read).toEqual(["rule-arn", "rule-arn"]);
   });
 
   it("names the serving target group's ARN from the recorded parameter", () => {
@@ -144,6 +161,31 @@ describe("keepRolloutHooks", () => {
     await kept;
     expect(lookups()).toBe(3);
     expect(answers).toEqual([{ deploymentArn: "create", action: "CONTINUE" }]);
+  });
+
+  it("looks again when its answer finds the hook answered already (a retried call AWS had applied)", async () => {
+    const { deps, answers } = hookDeps([
+      { deploymentArn: "push", hookId: "h1" },
+      { deploymentArn: "rollback", hookId: "h2" },
+    ]);
+    const resume = deps.hooks.resume;
+    let first = true;
+    deps.hooks.resume = async (input) => {
+      await resume(input);
+      if (first) {
+        first = false;
+        throw new AwsCallError("ContinueServiceDeployment: InvalidParameterException", { operation: "ContinueServiceDeployment", code: "InvalidParameterException", userMessage: "not awaiting action" });
+      }
+    };
+    const op = operation();
+    const kept = keepRolloutHooks(deps, { cluster: "c", stackName: "s", service: { arn: SERVICE }, ended: op.ended, first: async () => "ROLLBACK", retryMs: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    op.end();
+    await kept;
+    expect(answers).toEqual([
+      { deploymentArn: "push", action: "ROLLBACK" },
+      { deploymentArn: "rollback", action: "CONTINUE" },
+    ]);
   });
 
   it("looks again after a failure that may pass, and gives up on one that repeats (access denied)", async () => {
