@@ -18,6 +18,7 @@ import type { StackEvent } from "@aws-sdk/client-cloudformation";
 import type { ServiceDeployment } from "@aws-sdk/client-ecs";
 import type { AwsFake, AwsFakeOptions } from "../aws-fake.js";
 import { stackOperationTiming, taskRunSeconds, type LatencyModel, type ModelChange, type ModelTemplate } from "./latency-model.js";
+import { isBlueGreen } from "./ecs-service-deployments.js";
 import { timeBlueGreen } from "./timed-blue-green.js";
 
 /** The fake's poll counts the timed layer steers: each transition takes one describe. */
@@ -443,6 +444,17 @@ export function timeAws(fake: AwsFake, model: LatencyModel): TimedAws {
       case "ContinueServiceDeployment":
         if (!error) blueGreen.continued(String(input.serviceDeploymentArn));
         break;
+      case "UpdateService": {
+        // A new desired count alone scales a blue/green service in place (no deployment to time):
+        // its new tasks still launch and pass the health check in the group it serves from.
+        const service = [...ecs.services.values()].find((s) => s.serviceArn === input.service || s.serviceName === input.service);
+        if (error || !service || !isBlueGreen(service) || input.taskDefinition !== undefined || !((input.desiredCount as number | undefined) ?? 0)) break;
+        const targetGroupArn = ecs.serviceDeployments.servingTargetGroup(service);
+        const due = now() + ms(model.serviceLaunch + model.serviceHealthy);
+        if (targetGroupArn) healthyAt.set(targetGroupArn, { at: due, completion: complete(`targets of ${service.serviceName} healthy`, due, false) });
+        result.launches.push({ what: `service ${service.serviceName}`, start: now(), end: now() + ms(model.serviceLaunch) });
+        break;
+      }
       case "DescribeServiceDeployments":
         blueGreen.seen((out?.serviceDeployments ?? []) as ServiceDeployment[]);
         break;
