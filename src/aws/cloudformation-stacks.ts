@@ -536,9 +536,10 @@ export class CloudFormationStacks implements StackPort {
     let openedTime: number | undefined;
     const opened = follow.opened?.then(() => void (openedTime = Date.now()));
     const heldRolloutMs = () => afterOpenMs * paceOf(openPaceKeys.find((key) => this.pace.find(key) !== undefined));
-    // A blue/green service's launch, health check and traffic shift go at AWS's pace.
-    const floorMs = (follow.blueGreen?.floorMs ?? 0) * this.awsPace.factor;
-    const tailMs = (follow.blueGreen?.tailMs ?? 0) * this.awsPace.factor;
+    // A blue/green service's launch and health check go at AWS's pace; its traffic shift ends with
+    // the target group's deregistration delay, which the template sets.
+    const tailMs = follow.blueGreen?.tailMs ?? 0;
+    const floorMs = Math.max(0, (follow.blueGreen?.floorMs ?? 0) - tailMs) * this.awsPace.factor + (follow.blueGreen?.floorMs ? tailMs : 0);
     let continuedTime: number | undefined;
     const continued = follow.continued?.then(() => void (continuedTime = Date.now()));
     const expected = (): number | undefined => {
