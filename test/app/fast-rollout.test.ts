@@ -189,7 +189,7 @@ describe("a fast-rollout push left by a berth that stopped during migrate", () =
     await deployed(harness, SHA1, "opened");
     const servingDefinition = webTaskDefinition(harness);
     const from = harness.aws.calls.length;
-    harness.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 1_000, times: 1 });
+    harness.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 150, times: 1 });
     harness.github.setPull({ number: 7, headSha: SHA2, branch: "feature/checkout" });
     await harness.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
     const runTasks = () => harness.aws.commands("ecs").filter((c) => c === "RunTask").length;

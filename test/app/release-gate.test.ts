@@ -105,7 +105,7 @@ describe("the release gate of a push", () => {
     forgetSignals(h);
     const runTasks = () => h.aws.commands("ecs").filter((c) => c === "RunTask").length;
     const before = runTasks();
-    h.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 300, times: 1 });
+    h.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 100, times: 1 });
 
     h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
     await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
@@ -162,7 +162,7 @@ describe("the release gate of a push", () => {
       await deployed(harness, SHA1, "opened");
       forgetSignals(harness);
       // Still running when berth dies; the restarted berth's deploy waits for it to end before its own migrate.
-      harness.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 1_000, times: 1 });
+      harness.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 150, times: 1 });
       harness.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
       await harness.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2 }));
       const runTasks = () => harness.aws.commands("ecs").filter((c) => c === "RunTask").length;
@@ -276,7 +276,7 @@ describe("the first deploy under the release gate", () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres"), releaseGate: true });
     h.aws.putImage(IMAGE(SHA1));
     h.aws.putImage(IMAGE(SHA2));
-    h.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 300, times: 1 });
+    h.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 100, times: 1 });
     h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
     await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
     await vi.waitFor(() => expect(h.aws.commands("ecs").filter((c) => c === "RunTask")).toHaveLength(1), { timeout: 30_000, interval: 5 });
@@ -294,7 +294,7 @@ describe("the first deploy under the release gate", () => {
     h = createHarness({ files: readFixtureRepo("rails-postgres"), releaseGate: true });
     h.aws.putImage(IMAGE(SHA1));
     // Still running when berth dies; the restarted berth's deploy waits for it to end before its own migrate.
-    h.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 1_000, times: 1 });
+    h.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 150, times: 1 });
     h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
     await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
     await vi.waitFor(() => expect(h.aws.commands("ecs").filter((c) => c === "RunTask")).toHaveLength(1), { timeout: 30_000, interval: 5 });

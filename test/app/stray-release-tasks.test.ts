@@ -92,7 +92,7 @@ describe("release tasks berth stopped watching", () => {
     h.github.setPull({ number: 7, headSha: SHA1, branch: BRANCH });
     await h.receive("pull_request", pullRequestPayload("opened", { number: 7, sha: SHA1 }));
     await h.settle();
-    h.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 1_000, times: 1 });
+    h.aws.scriptTask({ commandIncludes: "db:migrate", runningPolls: 150, times: 1 });
     h.github.setPull({ number: 7, headSha: SHA2, branch: BRANCH });
     await h.receive("pull_request", pullRequestPayload("synchronize", { number: 7, sha: SHA2, before: SHA1 }));
     await tasksStarted(h, 2);
