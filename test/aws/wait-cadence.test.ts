@@ -1,6 +1,4 @@
-import { syncBuiltinESMExports } from "node:module";
-import FakeTimers from "@sinonjs/fake-timers";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AwsPace } from "../../src/aws/aws-pace.js";
 import { CloudFormationStacks } from "../../src/aws/cloudformation-stacks.js";
 import { EcsTasks } from "../../src/aws/ecs-tasks.js";
@@ -8,7 +6,8 @@ import { ElbV2 } from "../../src/aws/elbv2.js";
 import { BASE_OUTPUTS, createAwsFake } from "../fakes/aws-fake.js";
 import { atPace, ISSUE_10_MODEL } from "../fakes/aws/latency-model.js";
 import { previewTemplate } from "../fakes/aws/preview-template.js";
-import { assertClockDrivesSleeps, TIMED_FAKE_OPTIONS, timeAws } from "../fakes/aws/timed-aws.js";
+import { TIMED_FAKE_OPTIONS, timeAws } from "../fakes/aws/timed-aws.js";
+import { useVirtualClock } from "../helpers/virtual-clock.js";
 
 // The adapters' waits with production timings over the AWS fake timed by the issue #10 model, on
 // a virtual clock: what is asserted is when the adapters look and how many calls they make, in
@@ -18,24 +17,7 @@ const LABEL = "shop-pr-7-acme-1a2b3c";
 const NAME = `berth-${LABEL}`;
 const IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop";
 
-let clock: ReturnType<typeof FakeTimers.install>;
-beforeEach(() => {
-  clock = FakeTimers.install({ now: Date.parse("2026-12-01T00:00:00Z"), toFake: ["setTimeout", "clearTimeout", "Date"] });
-  syncBuiltinESMExports();
-  assertClockDrivesSleeps(clock);
-});
-afterEach(() => {
-  clock.uninstall();
-  syncBuiltinESMExports();
-});
-
-/** Moves the virtual clock from timer to timer until the promise settles. */
-async function run<T>(promise: Promise<T>): Promise<T> {
-  let settled = false;
-  const done = promise.finally(() => (settled = true));
-  while (!settled) await clock.nextAsync();
-  return done;
-}
+const { run } = useVirtualClock();
 
 /** The adapters as the engine builds them (one AWS pace for both), over AWS `pace` times slower than the model. */
 function setup(pace = 1) {

@@ -1,35 +1,18 @@
-import { syncBuiltinESMExports } from "node:module";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { ContinueServiceDeploymentCommand, DescribeServiceDeploymentsCommand, DescribeTasksCommand, ListServiceDeploymentsCommand, RegisterTaskDefinitionCommand, RunTaskCommand } from "@aws-sdk/client-ecs";
-import FakeTimers from "@sinonjs/fake-timers";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BASE_OUTPUTS, createAwsFake, type AwsFake } from "./aws-fake.js";
 import { blueGreenTemplate, executeChangeSet, liveWeights, pausedDeployment, pollStack, SERVICE, STACK } from "./aws/blue-green-preview.js";
 import { fastRolloutPushBound, ISSUE_10_MODEL } from "./aws/latency-model.js";
-import { assertClockDrivesSleeps, TIMED_FAKE_OPTIONS, timeAws } from "./aws/timed-aws.js";
+import { TIMED_FAKE_OPTIONS, timeAws } from "./aws/timed-aws.js";
+import { useVirtualClock } from "../helpers/virtual-clock.js";
 
 // A push with fast rollout on the virtual clock: the release gate's migrate task and the public
 // service's green tasks run side by side, berth continues the hook once both are done, and the
 // update completes after the target group's deregistration delay.
 
-let clock: ReturnType<typeof FakeTimers.install>;
-beforeEach(() => {
-  clock = FakeTimers.install({ now: Date.parse("2026-12-01T00:00:00Z"), toFake: ["setTimeout", "clearTimeout", "Date"] });
-  syncBuiltinESMExports();
-  assertClockDrivesSleeps(clock);
-});
-afterEach(() => {
-  clock.uninstall();
-  syncBuiltinESMExports();
-});
-
-async function run<T>(promise: Promise<T>): Promise<T> {
-  let settled = false;
-  const done = promise.finally(() => (settled = true));
-  while (!settled) await clock.nextAsync();
-  return done;
-}
+const { run } = useVirtualClock();
 
 const CLUSTER = BASE_OUTPUTS.ClusterName;
 
