@@ -383,7 +383,7 @@ export class CloudFormationStacks implements StackPort {
     awaited.onCreated(found);
   }
 
-  /** Deletes the stack and waits until it is gone; a missing stack is a no-op. */
+  /** One resource's physical id, from the stack's resources as ListStackResources lists them (an operation in progress included). */
   async findResource(name: string, logicalId: string): Promise<string | undefined> {
     let next: string | undefined;
     do {
@@ -397,6 +397,7 @@ export class CloudFormationStacks implements StackPort {
     return undefined;
   }
 
+  /** Deletes the stack and waits until it is gone; a missing stack is a no-op. */
   async delete(name: string, signal?: Signal): Promise<void> {
     this.assertPrefix(name, "delete");
     const stack = await this.describe(name);

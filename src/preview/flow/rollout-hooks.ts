@@ -109,6 +109,8 @@ export async function keepRolloutHooks(
       if (!paused) return;
       const action = decide ? await decide() : "CONTINUE";
       decide = undefined;
+      // The operation ended while the release steps ran (CloudFormation failed it): nothing waits any more.
+      if (stop.signal.aborted) return;
       try {
         await deps.hooks.resume({ ...paused, action });
       } catch (error) {
