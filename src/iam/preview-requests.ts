@@ -605,13 +605,17 @@ class Context {
   }
 
   /**
-   * A blue/green service's deployment paused at POST_SCALE_UP: berth finds it, reads its hook, and
-   * continues it once every release step exited 0, or rolls it back (src/aws/ecs-tasks.ts).
+   * A blue/green service's deployment paused at POST_SCALE_UP: berth finds the service among the
+   * stack's resources, finds the deployment, reads its hook, and continues it once every release
+   * step exited 0, or rolls it back (src/aws/ecs-service-deployments.ts); it reads which target
+   * group the listener rule serves (the rollout's health check, a sleep, an update of the rule).
    */
   pauseCalls(service: Physical): IamRequest[] {
     const caller = "berth continues a blue/green rollout's pause";
     const onService = { ...this.ecs(service.arn), ...this.resourceTags(service) };
     return [
+      this.request("cloudformation:ListStackResources", this.stackArn(this.input.stackName), `${caller}: finds the public service`),
+      this.request("elasticloadbalancing:DescribeRules", "*", `${caller}: reads the target group the listener rule serves`),
       this.request("ecs:ListServiceDeployments", service.arn, caller, onService),
       ...["ecs:DescribeServiceDeployments", "ecs:ContinueServiceDeployment"].flatMap((action) =>
         this.targets(action, service).map((t) => this.request(action, t.arn, caller, t.arn === service.arn ? onService : t.context)),
