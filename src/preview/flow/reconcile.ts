@@ -4,7 +4,7 @@ import { concludeClosedLeftOpen } from "./conclude-closed.js";
 import { convergePull, type ConvergeDeps } from "./converge-pull.js";
 import type { AppGitHub, GatePort, InstalledRepo, RepoGitHub, RepoRef, RolloutHookPort, StackPort, StackSummary } from "../ports.js";
 import { closeAbandonedGate } from "./gated-rollout.js";
-import { clusterOfService } from "./rollout-hooks.js";
+import { clusterOfService, leftRollout } from "./rollout-hooks.js";
 import type { PreviewJob } from "../job.js";
 import { findTransient } from "./describe-failure.js";
 import { DEPLOYING_TAG, SERVING_TAG } from "./serving-tags.js";
@@ -332,10 +332,8 @@ function isChanging(status: string): boolean {
  * per resync; the next resync looks again.
  */
 async function resumeLeftHook(hooks: RolloutHookPort, stack: StackSummary): Promise<void> {
-  const arn = stack.outputs.PublicServiceArn;
-  if (!stack.outputs.AlternateTargetGroupArn || !arn) return;
-  const action = stack.status === "UPDATE_IN_PROGRESS" ? "ROLLBACK" : stack.status === "UPDATE_ROLLBACK_IN_PROGRESS" ? "CONTINUE" : undefined;
-  if (action === undefined) return;
-  const paused = await hooks.findPaused({ cluster: clusterOfService(arn), service: arn });
-  if (paused) await hooks.resume({ ...paused, action });
+  const left = leftRollout(stack);
+  if (!left) return;
+  const paused = await hooks.findPaused({ cluster: clusterOfService(left.service), service: left.service });
+  if (paused) await hooks.resume({ ...paused, action: left.action });
 }

@@ -147,8 +147,8 @@ export interface HookDeps {
  */
 export async function settleLeftRollout(deps: HookDeps, input: { stack: StackSummary; retryMs: number; signal: AbortSignal }): Promise<StackSummary | undefined> {
   const { stack } = input;
-  const arn = stack.outputs.PublicServiceArn;
-  if (!stack.outputs.AlternateTargetGroupArn || !arn || !(stack.status === "UPDATE_IN_PROGRESS" || stack.status === "UPDATE_ROLLBACK_IN_PROGRESS")) return stack;
+  const left = leftRollout(stack);
+  if (!left) return stack;
   const settled = (async () => {
     for (;;) {
       await deps.sleep(input.retryMs, input.signal);
@@ -158,14 +158,28 @@ export async function settleLeftRollout(deps: HookDeps, input: { stack: StackSum
   })();
   settled.catch(() => undefined);
   await keepRolloutHooks(deps, {
-    cluster: clusterOfService(arn),
+    cluster: clusterOfService(left.service),
     stackName: stack.name,
-    service: { arn },
+    service: { arn: left.service },
     ended: settled,
     retryMs: input.retryMs,
-    ...(stack.status === "UPDATE_IN_PROGRESS" ? { first: async (): Promise<HookAction> => "ROLLBACK" } : {}),
+    first: async () => left.action,
   });
   return settled;
+}
+
+/**
+ * What a fast-rollout stack that no deploy here is changing needs done with its public service's
+ * paused deployment: while the stack still updates, the update is a stopped berth's push whose
+ * release steps never finished (ROLLBACK); while it rolls back, the deployment restores the version
+ * that served (CONTINUE). Undefined for any other stack.
+ */
+export function leftRollout(stack: StackSummary): { service: string; action: HookAction } | undefined {
+  const service = stack.outputs.PublicServiceArn;
+  if (!stack.outputs.AlternateTargetGroupArn || !service) return undefined;
+  if (stack.status === "UPDATE_IN_PROGRESS") return { service, action: "ROLLBACK" };
+  if (stack.status === "UPDATE_ROLLBACK_IN_PROGRESS") return { service, action: "CONTINUE" };
+  return undefined;
 }
 
 /** The cluster in an ECS service ARN (`arn:aws:ecs:<region>:<account>:service/<cluster>/<name>`). */

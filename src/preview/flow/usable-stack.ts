@@ -1,7 +1,7 @@
 import type { DeployReporter } from "../report/index.js";
 import type { GatePort, StackPort, StackSummary } from "../ports.js";
 import { closeAbandonedGate } from "./gated-rollout.js";
-import { type HookDeps, settleLeftRollout } from "./rollout-hooks.js";
+import { type HookDeps, leftRollout, settleLeftRollout } from "./rollout-hooks.js";
 
 /** States of a stack whose create failed: it holds nothing, and can only be deleted. */
 const FAILED_CREATE = new Set(["CREATE_FAILED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED"]);
@@ -38,7 +38,7 @@ export async function findUsableStack(
   }
   // A fast rollout's deployment the stopped berth left waiting at its hook is rolled back (its
   // steps never finished), and the rollback's own deployment continued, before this deploy starts.
-  if (stack.outputs.AlternateTargetGroupArn && (stack.status === "UPDATE_IN_PROGRESS" || stack.status === "UPDATE_ROLLBACK_IN_PROGRESS")) {
+  if (leftRollout(stack)) {
     await reporter.phase("stack", "running", "waiting for an update a restarted berth left running to roll back");
     stack = await settleLeftRollout(deps, { stack, retryMs: deps.options.hookRetryMs ?? 5_000, signal: input.signal });
     if (!stack) return undefined;

@@ -3,6 +3,7 @@ import { AwsCallError } from "../../../src/preview/errors.js";
 import {
   clusterOfService,
   keepRolloutHooks,
+  leftRollout,
   liveTargetFor,
   liveTargetGroupArn,
   liveTargetOf,
@@ -72,6 +73,17 @@ describe("the fast rollout's template and stack facts", () => {
     expect(liveTargetGroupArn(stack({ LiveTargetGroup: "primary" }))).toBe(PRIMARY);
     // A stack from before the fast rollout has one target group.
     expect(liveTargetGroupArn({ ...stack({ LiveTargetGroup: "alternate" }), outputs: { TargetGroupArn: PRIMARY } })).toBe(PRIMARY);
+  });
+
+  it.each([
+    ["a stopped berth's push still updating: its new version must not take the traffic", "UPDATE_IN_PROGRESS", {}, "ROLLBACK"],
+    ["CloudFormation rolling that push back: its deployment restores what served", "UPDATE_ROLLBACK_IN_PROGRESS", {}, "CONTINUE"],
+    ["a settled stack", "UPDATE_COMPLETE", {}, undefined],
+    ["a rolling preview", "UPDATE_IN_PROGRESS", { AlternateTargetGroupArn: "" }, undefined],
+  ] as const)("a fast rollout left by a stopped berth: %s", (_, status, outputs, action) => {
+    const left = leftRollout({ ...stack({}, outputs), status });
+    expect(left?.action).toBe(action);
+    if (action) expect(left?.service).toBe(SERVICE);
   });
 
   it("reads the cluster out of a service ARN", () => {
