@@ -36,7 +36,8 @@ import {
 } from "@aws-sdk/client-cloudformation";
 import { blueGreenFailure, dependenciesOf, isBlueGreenService } from "./cloudformation-blue-green.js";
 import { heldBy, planParameters, planTemplate, tagLimitProblem, type FakeResource, type Plan, type Template } from "./cloudformation-plan.js";
-import { camelCase, type FakeEcs } from "./ecs.js";
+import type { FakeEcs } from "./ecs.js";
+import { camelCase } from "./ecs-tasks.js";
 import type { FakeServiceDeployment } from "./ecs-service-deployments.js";
 import { forwardTargets, type FakeElbV2 } from "./elbv2.js";
 import { TemplateError } from "./intrinsics.js";
