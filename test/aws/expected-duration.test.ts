@@ -51,20 +51,20 @@ describe("expectStackChangeMs behind a release gate", () => {
   });
 });
 
-describe("expectHeldRolloutMs", () => {
-  /** web held behind a release gate (its wait condition refers to the handle); db not. */
-  const gated = (webDependsOn: string[]) => {
-    const base = template(1);
-    return {
-      Resources: {
-        ...base.Resources,
-        GateHandle: { Type: "AWS::CloudFormation::WaitConditionHandle" },
-        Gate: { Type: "AWS::CloudFormation::WaitCondition", Properties: { Handle: { Ref: "GateHandle" } } },
-        WebService: { ...base.Resources.WebService, DependsOn: webDependsOn },
-      },
-    };
+/** The template with a release gate; web depends on `webDependsOn` (the gate's wait condition holds it when listed), with `webProperties` added. */
+function gated(webDependsOn: string[], webProperties: Record<string, unknown> = {}) {
+  const base = template(1);
+  return {
+    Resources: {
+      ...base.Resources,
+      GateHandle: { Type: "AWS::CloudFormation::WaitConditionHandle" },
+      Gate: { Type: "AWS::CloudFormation::WaitCondition", Properties: { Handle: { Ref: "GateHandle" } } },
+      WebService: { ...base.Resources.WebService, DependsOn: webDependsOn, Properties: { ...base.Resources.WebService.Properties, ...webProperties } },
+    },
   };
+}
 
+describe("expectHeldRolloutMs", () => {
   it("counts only the services the gate holds: a create's db rolled while the steps ran, web rolls after", () => {
     expect(expectHeldRolloutMs({ template: gated(["DbService", "Gate"]), changes: add(), heldBy: "GateHandle" })).toBe(50_000);
     // Without the gate's hold web is not waiting on it: nothing is left once it opens.
@@ -74,21 +74,7 @@ describe("expectHeldRolloutMs", () => {
 
 describe("expectBlueGreenMs", () => {
   /** web deployed blue/green (the fast rollout), held behind a release gate or not. */
-  const blueGreen = (held: boolean) => {
-    const base = template(1);
-    return {
-      Resources: {
-        ...base.Resources,
-        GateHandle: { Type: "AWS::CloudFormation::WaitConditionHandle" },
-        Gate: { Type: "AWS::CloudFormation::WaitCondition", Properties: { Handle: { Ref: "GateHandle" } } },
-        WebService: {
-          ...base.Resources.WebService,
-          DependsOn: held ? ["DbService", "Gate"] : ["DbService"],
-          Properties: { ...base.Resources.WebService.Properties, DeploymentConfiguration: { Strategy: "BLUE_GREEN" } },
-        },
-      },
-    };
-  };
+  const blueGreen = (held: boolean) => gated(held ? ["DbService", "Gate"] : ["DbService"], { DeploymentConfiguration: { Strategy: "BLUE_GREEN" } });
   const push = [modify("WebTaskDefinition", ["Properties"], "True"), modify("WebService", ["Properties"])];
 
   it.each([
