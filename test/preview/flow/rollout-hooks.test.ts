@@ -131,6 +131,15 @@ function operation(): { ended: Promise<void>; end: () => void } {
   return { ended, end };
 }
 
+/** Keeps the hooks of a stack operation (cluster c, stack s) that ends `ms` after it starts. */
+async function keepFor(deps: HookDeps, input: Pick<Parameters<typeof keepRolloutHooks>[1], "service" | "first">, ms = 5): Promise<void> {
+  const op = operation();
+  const kept = keepRolloutHooks(deps, { cluster: "c", stackName: "s", ended: op.ended, retryMs: 1, ...input });
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  op.end();
+  await kept;
+}
+
 describe("keepRolloutHooks", () => {
   it("answers the first paused deployment as told and continues every later one (CloudFormation's rollback)", async () => {
     const { deps, answers } = hookDeps([
@@ -156,21 +165,13 @@ describe("keepRolloutHooks", () => {
 
   it("continues every deployment of an operation without release steps to wait for", async () => {
     const { deps, answers } = hookDeps([{ deploymentArn: "update", hookId: "h1" }]);
-    const op = operation();
-    const kept = keepRolloutHooks(deps, { cluster: "c", stackName: "s", service: { arn: SERVICE }, ended: op.ended, retryMs: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    op.end();
-    await kept;
+    await keepFor(deps, { service: { arn: SERVICE } });
     expect(answers).toEqual([{ deploymentArn: "update", action: "CONTINUE" }]);
   });
 
   it("looks the service up again while the stack has not created it yet", async () => {
     const { deps, answers, lookups } = hookDeps([{ deploymentArn: "create", hookId: "h1" }], { resourceAfter: 2 });
-    const op = operation();
-    const kept = keepRolloutHooks(deps, { cluster: "c", stackName: "s", service: { logicalId: "WebService" }, ended: op.ended, retryMs: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    op.end();
-    await kept;
+    await keepFor(deps, { service: { logicalId: "WebService" } }, 20);
     expect(lookups()).toBe(3);
     expect(answers).toEqual([{ deploymentArn: "create", action: "CONTINUE" }]);
   });
@@ -189,11 +190,7 @@ describe("keepRolloutHooks", () => {
         throw new AwsCallError("ContinueServiceDeployment: InvalidParameterException", { operation: "ContinueServiceDeployment", code: "InvalidParameterException", userMessage: "not awaiting action" });
       }
     };
-    const op = operation();
-    const kept = keepRolloutHooks(deps, { cluster: "c", stackName: "s", service: { arn: SERVICE }, ended: op.ended, first: async () => "ROLLBACK", retryMs: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    op.end();
-    await kept;
+    await keepFor(deps, { service: { arn: SERVICE }, first: async () => "ROLLBACK" });
     expect(answers).toEqual([
       { deploymentArn: "push", action: "ROLLBACK" },
       { deploymentArn: "rollback", action: "CONTINUE" },
@@ -203,11 +200,7 @@ describe("keepRolloutHooks", () => {
   it("looks again after a failure that may pass, and gives up on one that repeats (access denied)", async () => {
     const transient = new AwsCallError("ListServiceDeployments: ServerException", { operation: "ListServiceDeployments", transient: "AWS", userMessage: "AWS ListServiceDeployments failed" });
     const retried = hookDeps([{ deploymentArn: "push", hookId: "h1" }], { failWith: transient });
-    const op = operation();
-    const kept = keepRolloutHooks(retried.deps, { cluster: "c", stackName: "s", service: { arn: SERVICE }, ended: op.ended, retryMs: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    op.end();
-    await kept;
+    await keepFor(retried.deps, { service: { arn: SERVICE } }, 10);
     expect(retried.answers).toEqual([{ deploymentArn: "push", action: "CONTINUE" }]);
 
     const denied = new AwsCallError("ListServiceDeployments: AccessDeniedException", {
